@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {IReceivableToken} from "./interfaces/IReceivableToken.sol";
+import {ERC3525} from "./ERC3525.sol";
+import {Roles} from "./libraries/Roles.sol";
+
+/// @title ReceivableToken
+/// @notice Confirmed receivables of core enterprises as ERC-3525 pieces. A slot is one root
+/// receivable; its pieces are fungible within it and nothing else. Value sent to another
+/// member leaves the sender's piece and becomes a child piece (parent, depth + 1), so the
+/// lineage is a tree rooted at the slot's root piece and every write is O(1) in its depth.
+contract ReceivableToken is ERC3525, IReceivableToken {
+    /// @notice Evidence hashes one piece can carry; bounds the evidence view.
+    uint256 public constant MAX_EVIDENCE_PER_PIECE = 32;
+    /// @notice Upper bound for the governed maximum depth.
+    uint32 public constant DEPTH_CEILING = 64;
+
+    struct Piece {
+        uint256 parentTokenId;
+        uint32 depth;
+        PieceState state;
+        uint64 createdAt;
+    }
+
+    IConsortiumRegistry private immutable _registry;
+    uint32 private _maxDepth;
+    uint256 private _minPieceValue;
+
+    mapping(uint256 slot => Receivable) private _receivables;
+    uint256 private _receivableCount;
+    mapping(bytes32 documentHash => uint256 slot) private _slotByDocument;
+    mapping(uint256 tokenId => Piece) private _pieces;
+    mapping(uint256 tokenId => bytes32[]) private _evidence;
+    mapping(uint256 tokenId => mapping(bytes32 evidenceHash => bool)) private _hasEvidence;
+
+    modifier onlyGovernance() {
+        if (msg.sender != address(_registry)) revert IConsortiumRegistry.OnlyGovernance(msg.sender);
+        _;
+    }
+
+    constructor(
+        IConsortiumRegistry registry_,
+        string memory name_,
+        string memory symbol_,
+        uint8 valueDecimals_,
+        uint32 maxDepth_,
+        uint256 minPieceValue_
+    ) ERC3525(name_, symbol_, valueDecimals_) {
+        _registry = registry_;
+        _setMaxDepth(maxDepth_);
+        _setMinPieceValue(minPieceValue_);
+    }
+
+    // ---- root receivables -----------------------------------------------------------------
+
+    /// @inheritdoc IReceivableToken
+    function issue(address creditor, uint256 faceAmount, bytes3 currency, uint64 dueDate, bytes32 documentHash)
+        external
+        returns (uint256 slot, uint256 tokenId)
+    {
+        _registry.requireRole(msg.sender, Roles.CORE_ENTERPRISE);
+        if (faceAmount == 0) revert ZeroValue();
+        if (faceAmount < _minPieceValue) revert ValueBelowMinimum(faceAmount, _minPieceValue);
+        if (currency == bytes3(0)) revert InvalidCurrency(currency);
+        if (dueDate <= block.timestamp) revert DueDateInPast(dueDate, block.timestamp);
+        if (documentHash == bytes32(0)) revert EmptyHash();
+        uint256 existing = _slotByDocument[documentHash];
+        if (existing != 0) revert DuplicateDocument(documentHash, existing);
+        if (creditor == msg.sender) revert SelfDealing(creditor);
+        _registry.requireRole(creditor, Roles.SUPPLIER);
+
+        slot = ++_receivableCount;
+        _slotByDocument[documentHash] = slot;
+        tokenId = _mintToken(creditor, slot);
+        _pieces[tokenId] = Piece({
+            parentTokenId: 0,
+            depth: 0,
+            state: PieceState.Pending,
+            createdAt: uint64(block.timestamp)
+        });
+        _receivables[slot] = Receivable({
+            slot: slot,
+            debtor: msg.sender,
+            creditor: creditor,
+            faceAmount: faceAmount,
+            currency: currency,
+            issueDate: uint64(block.timestamp),
+            dueDate: dueDate,
+            documentHash: documentHash,
+            rootTokenId: tokenId,
+            settledValue: 0,
+            status: ReceivableStatus.Pending
+        });
+        _mintValue(tokenId, faceAmount);
+        emit ReceivableIssued(slot, tokenId, msg.sender, creditor, faceAmount, currency, dueDate, documentHash);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function accept(uint256 slot) external {
+        Receivable storage r = _pendingAsCreditor(slot);
+        r.status = ReceivableStatus.Active;
+        _pieces[r.rootTokenId].state = PieceState.Active;
+        emit ReceivableAccepted(slot, r.rootTokenId, msg.sender);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function reject(uint256 slot, bytes32 reason) external {
+        Receivable storage r = _pendingAsCreditor(slot);
+        r.status = ReceivableStatus.Rejected;
+        _pieces[r.rootTokenId].state = PieceState.Rejected;
+        // A refused confirmation backs nothing: the invoice may be confirmed again, correctly.
+        delete _slotByDocument[r.documentHash];
+        emit ReceivableRejected(slot, r.rootTokenId, msg.sender, reason);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function cancel(uint256 slot) external {
+        _registry.requireRole(msg.sender, Roles.CORE_ENTERPRISE);
+        Receivable storage r = _existingReceivable(slot);
+        if (r.debtor != msg.sender) revert NotDebtor(slot, msg.sender);
+        _requirePending(r);
+        r.status = ReceivableStatus.Cancelled;
+        _pieces[r.rootTokenId].state = PieceState.Cancelled;
+        delete _slotByDocument[r.documentHash];
+        emit ReceivableCancelled(slot, r.rootTokenId, msg.sender);
+    }
+
+    // ---- pieces ---------------------------------------------------------------------------
+
+    /// @notice Merging value into another piece would give it two parents; always reverts
+    /// with {ValueMergeUnsupported}. Send value to an address instead.
+    function transferFrom(uint256 fromTokenId, uint256 toTokenId, uint256) public pure override {
+        revert ValueMergeUnsupported(fromTokenId, toTokenId);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function attachEvidence(uint256 tokenId, bytes32 evidenceHash) external {
+        address holder = _requireOwned(tokenId);
+        if (holder != msg.sender) revert NotHolder(tokenId, msg.sender);
+        _registry.requireRole(msg.sender, Roles.HOLDERS);
+        PieceState state = _pieces[tokenId].state;
+        if (state == PieceState.Rejected || state == PieceState.Cancelled) revert InvalidPieceState(tokenId, state);
+        if (evidenceHash == bytes32(0)) revert EmptyHash();
+        if (_hasEvidence[tokenId][evidenceHash]) revert EvidenceAlreadyAttached(tokenId, evidenceHash);
+        bytes32[] storage list = _evidence[tokenId];
+        if (list.length >= MAX_EVIDENCE_PER_PIECE) revert EvidenceLimitReached(tokenId, MAX_EVIDENCE_PER_PIECE);
+        _hasEvidence[tokenId][evidenceHash] = true;
+        list.push(evidenceHash);
+        emit EvidenceAttached(tokenId, evidenceHash, msg.sender);
+    }
+
+    // ---- governed parameters --------------------------------------------------------------
+
+    /// @inheritdoc IReceivableToken
+    function setMaxDepth(uint32 maxDepth_) external onlyGovernance {
+        _setMaxDepth(maxDepth_);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function setMinPieceValue(uint256 minPieceValue_) external onlyGovernance {
+        _setMinPieceValue(minPieceValue_);
+    }
+
+    // ---- views ----------------------------------------------------------------------------
+
+    /// @inheritdoc IReceivableToken
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function maxDepth() external view returns (uint32) {
+        return _maxDepth;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function minPieceValue() external view returns (uint256) {
+        return _minPieceValue;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function receivableCount() external view returns (uint256) {
+        return _receivableCount;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function getReceivable(uint256 slot) external view returns (Receivable memory) {
+        return _existingReceivable(slot);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function getPiece(uint256 tokenId) public view returns (PieceView memory) {
+        address holder = _requireOwned(tokenId);
+        Piece storage p = _pieces[tokenId];
+        return PieceView({
+            tokenId: tokenId,
+            slot: slotOf(tokenId),
+            holder: holder,
+            value: balanceOf(tokenId),
+            parentTokenId: p.parentTokenId,
+            depth: p.depth,
+            state: p.state,
+            createdAt: p.createdAt,
+            evidenceCount: _evidence[tokenId].length
+        });
+    }
+
+    /// @inheritdoc IReceivableToken
+    function getParent(uint256 tokenId) external view returns (PieceView memory) {
+        _requireOwned(tokenId);
+        uint256 parentTokenId = _pieces[tokenId].parentTokenId;
+        if (parentTokenId == 0) revert RootHasNoParent(tokenId);
+        return getPiece(parentTokenId);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function evidenceOf(uint256 tokenId) external view returns (bytes32[] memory) {
+        _requireOwned(tokenId);
+        return _evidence[tokenId];
+    }
+
+    /// @inheritdoc IReceivableToken
+    function slotOfDocument(bytes32 documentHash) external view returns (uint256) {
+        return _slotByDocument[documentHash];
+    }
+
+    // ---- transfer rules -------------------------------------------------------------------
+
+    /// @dev Rules for value sent to a new piece (split): the sending piece is `Active`, its
+    /// holder and the operator are active holders, the receiver may hold this slot, both
+    /// parts respect the minimum, and the child stays within the maximum depth.
+    function _beforeValueTransfer(uint256 fromTokenId, uint256 toTokenId, uint256 value) internal override {
+        if (fromTokenId == 0 || toTokenId == 0) return; // issuance mints; settlement burns
+        Piece storage parent = _pieces[fromTokenId];
+        _requireTransferable(fromTokenId, parent.state, ownerOf(fromTokenId));
+        uint256 slot = slotOf(fromTokenId);
+        _requireCanReceive(slot, ownerOf(toTokenId));
+        if (value == 0) revert ZeroValue();
+        if (value < _minPieceValue) revert ValueBelowMinimum(value, _minPieceValue);
+        uint256 remainder = balanceOf(fromTokenId) - value;
+        if (remainder != 0 && remainder < _minPieceValue) revert ValueBelowMinimum(remainder, _minPieceValue);
+        uint32 depth = parent.depth + 1;
+        if (depth > _maxDepth) revert DepthLimitExceeded(fromTokenId, depth, _maxDepth);
+
+        _pieces[toTokenId] = Piece({
+            parentTokenId: fromTokenId,
+            depth: depth,
+            state: PieceState.Active,
+            createdAt: uint64(block.timestamp)
+        });
+        emit PieceSplit(fromTokenId, toTokenId, ownerOf(toTokenId), slot, value, depth);
+    }
+
+    /// @dev Rules for a whole piece changing hands (ERC-721 transfers); mints and burns are
+    /// governed by the functions that make them.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        from = _ownerOf(tokenId);
+        if (from != address(0) && to != address(0)) {
+            _requireTransferable(tokenId, _pieces[tokenId].state, from);
+            _requireCanReceive(slotOf(tokenId), to);
+        }
+        return super._update(to, tokenId, auth);
+    }
+
+    function _requireTransferable(uint256 tokenId, PieceState state, address holder) private view {
+        if (state != PieceState.Active) revert PieceNotTransferable(tokenId, state);
+        // A suspended holder's pieces are frozen, whoever operates them.
+        _registry.requireRole(holder, Roles.HOLDERS);
+        if (msg.sender != holder) _registry.requireRole(msg.sender, Roles.HOLDERS);
+    }
+
+    function _requireCanReceive(uint256 slot, address to) private view {
+        address debtor = _receivables[slot].debtor;
+        if (to == debtor) revert DebtorCannotHold(slot, debtor);
+        _registry.requireRole(to, Roles.HOLDERS);
+    }
+
+    // ---- internals ------------------------------------------------------------------------
+
+    function _pendingAsCreditor(uint256 slot) private view returns (Receivable storage r) {
+        _registry.requireRole(msg.sender, Roles.SUPPLIER);
+        r = _existingReceivable(slot);
+        if (r.creditor != msg.sender) revert NotCreditor(slot, msg.sender);
+        _requirePending(r);
+    }
+
+    function _requirePending(Receivable storage r) private view {
+        PieceState state = _pieces[r.rootTokenId].state;
+        if (state != PieceState.Pending) revert InvalidPieceState(r.rootTokenId, state);
+    }
+
+    function _existingReceivable(uint256 slot) private view returns (Receivable storage r) {
+        r = _receivables[slot];
+        if (r.status == ReceivableStatus.None) revert UnknownReceivable(slot);
+    }
+
+    function _setMaxDepth(uint32 maxDepth_) private {
+        if (maxDepth_ == 0 || maxDepth_ > DEPTH_CEILING) revert InvalidParameter("maxDepth", maxDepth_);
+        uint32 old = _maxDepth;
+        _maxDepth = maxDepth_;
+        emit MaxDepthChanged(old, maxDepth_);
+    }
+
+    function _setMinPieceValue(uint256 minPieceValue_) private {
+        if (minPieceValue_ == 0) revert InvalidParameter("minPieceValue", minPieceValue_);
+        uint256 old = _minPieceValue;
+        _minPieceValue = minPieceValue_;
+        emit MinPieceValueChanged(old, minPieceValue_);
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs from the package registries, idempotently:
+# the Python virtual environment at .venv (pinned by requirements.lock), the npm toolchain
+# (pinned by package-lock.json: solcjs, OpenZeppelin, anvil) and go-ethereum built from the
+# Go module proxy into .tools/bin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+stamp=.venv/.requirements.sha256
+want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+  echo "$want" > "$stamp"
+fi
+
+if [ ! -d node_modules/solc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+scripts/build-geth.sh

@@ -1,0 +1,1 @@
+"""scfledger: a consortium-blockchain ledger for supply-chain finance."""

@@ -1,0 +1,1 @@
+"""Chain access: contract artifacts, bindings, deployment and revert decoding."""

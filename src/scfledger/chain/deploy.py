@@ -1,0 +1,84 @@
+"""Deploys the ledger contracts (registry, receivable token) from the shipped artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_typing import ChecksumAddress
+from web3 import Web3
+from web3.contract import Contract
+
+from scfledger.chain.artifacts import load_artifact
+from scfledger.chain.tx import Sender, send
+
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class InitialAdmin:
+    account: ChecksumAddress
+    name: str
+    legal_id_hash: bytes
+    kyc_hash: bytes
+
+
+@dataclass(frozen=True)
+class LedgerParams:
+    """Deployment parameters; the governed ones change later only by proposal."""
+
+    threshold: int = 2
+    proposal_lifetime: int = 7 * DAY
+    token_name: str = "SCF Receivable"
+    token_symbol: str = "SCFR"
+    value_decimals: int = 2
+    max_depth: int = 32
+    min_piece_value: int = 1
+
+
+@dataclass(frozen=True)
+class Ledger:
+    registry: Contract
+    token: Contract
+    deployment_block: int
+
+
+def contract_at(w3: Web3, name: str, address: ChecksumAddress) -> Contract:
+    """A binding of a shipped contract at an address."""
+    return w3.eth.contract(address=address, abi=load_artifact(name).abi)
+
+
+def deploy_contract(w3: Web3, name: str, deployer: Sender, *args: object) -> Contract:
+    artifact = load_artifact(name)
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    receipt = send(w3, factory.constructor(*args), deployer)
+    address = receipt["contractAddress"]
+    assert address is not None  # a successful creation receipt always has one
+    return contract_at(w3, name, address)
+
+
+def deploy_ledger(
+    w3: Web3, *, deployer: Sender, admins: list[InitialAdmin], params: LedgerParams | None = None
+) -> Ledger:
+    """Deploys the registry with its founding admins, then the token governed by it."""
+    params = params or LedgerParams()
+    first_block = w3.eth.block_number + 1
+    registry = deploy_contract(
+        w3,
+        "ConsortiumRegistry",
+        deployer,
+        [(a.account, a.name, a.legal_id_hash, a.kyc_hash) for a in admins],
+        params.threshold,
+        params.proposal_lifetime,
+    )
+    token = deploy_contract(
+        w3,
+        "ReceivableToken",
+        deployer,
+        registry.address,
+        params.token_name,
+        params.token_symbol,
+        params.value_decimals,
+        params.max_depth,
+        params.min_piece_value,
+    )
+    return Ledger(registry=registry, token=token, deployment_block=first_block)

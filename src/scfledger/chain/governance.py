@@ -1,0 +1,32 @@
+"""Proposes and approves governed calls through the registry's M-of-N admin process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+
+from scfledger.chain.tx import Sender, event_args, send
+
+
+def encode_call(call: ContractFunction) -> bytes:
+    """The calldata of a bound contract function."""
+    return bytes.fromhex(call._encode_transaction_data()[2:])
+
+
+def propose(w3: Web3, registry: Contract, call: ContractFunction, proposer: Sender) -> int:
+    """Proposes `call` (on any contract governed by `registry`); returns the proposal id."""
+    receipt = send(w3, registry.functions.propose(call.address, encode_call(call)), proposer)
+    return int(event_args(registry, "ProposalCreated", receipt)[0]["proposalId"])
+
+
+def govern(
+    w3: Web3, registry: Contract, call: ContractFunction, *, proposer: Sender, approvers: Sequence[Sender]
+) -> int:
+    """Proposes `call` and has each approver approve it; the last approval executes it."""
+    proposal_id = propose(w3, registry, call, proposer)
+    for approver in approvers:
+        send(w3, registry.functions.approve(proposal_id), approver)
+    return proposal_id

@@ -1,0 +1,72 @@
+"""Sends a contract transaction from a local key or a node-managed account and waits for it."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from web3 import Web3
+from web3.logs import DISCARD
+from web3.types import TxParams, TxReceipt
+
+from scfledger.chain.reverts import call_decoding_reverts
+from scfledger.exceptions import ChainError
+
+Sender = LocalAccount | ChecksumAddress
+
+# Headroom over the estimate: state can move between estimation and inclusion.
+GAS_MARGIN = 1.25
+
+
+class Transactable(Protocol):
+    """A bound contract function or constructor of web3.py."""
+
+    def build_transaction(self, transaction: TxParams | None = None) -> TxParams: ...
+
+
+def sender_address(sender: Sender) -> ChecksumAddress:
+    return sender.address if isinstance(sender, LocalAccount) else sender
+
+
+def send(w3: Web3, call: Transactable, sender: Sender, *, gas: int | None = None) -> TxReceipt:
+    """Estimates (reverts surface here, decoded), signs if the key is local, sends, waits.
+
+    A transaction mined with status 0 raises ChainError.
+    """
+    params: TxParams = {"from": sender_address(sender)}
+    if gas is not None:
+        params["gas"] = gas
+    tx = call_decoding_reverts(lambda: call.build_transaction(params))
+    if gas is None:
+        tx["gas"] = int(tx["gas"] * GAS_MARGIN)
+    if isinstance(sender, LocalAccount):
+        tx["nonce"] = w3.eth.get_transaction_count(sender.address, "pending")
+        signed = sender.sign_transaction(dict(tx))
+        tx_hash = call_decoding_reverts(lambda: w3.eth.send_raw_transaction(signed.raw_transaction))
+    else:
+        tx_hash = call_decoding_reverts(lambda: w3.eth.send_transaction(tx))
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
+    if receipt["status"] != 1:
+        _raise_mined_failure(w3, tx, receipt)
+    return receipt
+
+
+def _raise_mined_failure(w3: Web3, tx: TxParams, receipt: TxReceipt) -> None:
+    """Replays a transaction that failed in a block to recover its revert reason.
+
+    The replay runs on that block's state and header: a reverted transaction changed no
+    contract state, so this is exact unless later transactions of the same block touched
+    the same contracts, and the best available without a tracing API.
+    """
+    replay: TxParams = {k: v for k, v in tx.items() if k in ("from", "to", "data", "gas", "value")}  # type: ignore[assignment]
+    call_decoding_reverts(lambda: w3.eth.call(replay, block_identifier=receipt["blockNumber"]))
+    raise ChainError(
+        f"transaction 0x{receipt['transactionHash'].hex()} failed in block {receipt['blockNumber']}"
+    )
+
+
+def event_args(contract: Any, event: str, receipt: TxReceipt) -> list[dict[str, Any]]:
+    """Arguments of every `event` the contract emitted in a receipt."""
+    logs = getattr(contract.events, event)().process_receipt(receipt, errors=DISCARD)
+    return [dict(log["args"]) for log in logs]

@@ -1,0 +1,545 @@
+"""Create, start, stop and inspect a local go-ethereum Clique proof-of-authority network.
+
+Layout of a network's data directory (everything lives here, nothing elsewhere)::
+
+    network.json        public description: sizes, ports, sealer addresses, node ids
+    genesis.json        Clique genesis written from chain-config/clique/genesis.template.json
+    node<i>/            geth data directory of node i
+        keystore/       the sealer's encrypted key (never printed or logged)
+        password.txt    passphrase that unlocks it (mode 0600)
+        geth/nodekey    p2p identity key (mode 0600)
+        config.toml     static/trusted peer list
+        geth.pid        pid of the running geth, so another process can stop it
+        geth.log        geth's log
+
+This is a local development and test network: each sealer's passphrase sits next to its
+keystore because geth must unlock it unattended. Production consortium nodes keep
+their keys in the members' own key management.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import secrets
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_keys.datatypes import PrivateKey
+from eth_typing import ChecksumAddress
+from eth_utils.address import to_checksum_address
+
+GETH_VERSION = "1.13.15"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_TEMPLATE = REPO_ROOT / "chain-config" / "clique" / "genesis.template.json"
+
+# Node i listens on base_port + offset + i, so node 0 serves JSON-RPC on the familiar 8545.
+HTTP_OFFSET, WS_OFFSET, AUTHRPC_OFFSET, P2P_OFFSET = 0, 100, 200, 300
+MAX_NODES = 100
+
+# miner: sealing is started over RPC once the nodes are peered (see _start_nodes).
+HTTP_APIS = "eth,net,web3,clique,admin,txpool,miner"
+WS_APIS = "eth,net,web3,clique,txpool"
+# 1 wei: the lowest tip geth accepts (it replaces 0 by its 1 gwei default). Gas on a
+# permissioned chain only meters work; fees are not how members are kept honest.
+MIN_GAS_PRICE_WEI = 1
+# Forks the geth 1.13 Clique engine refuses ("clique does not support shanghai fork").
+POST_MERGE_FORKS = ("shanghaiTime", "cancunTime", "pragueTime", "terminalTotalDifficulty")
+
+
+class CliqueNetworkError(RuntimeError):
+    """A Clique network could not be created, started, stopped or queried."""
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What network.json records: enough for another process to find and stop the nodes."""
+
+    nodes: int
+    chain_id: int
+    period: int
+    base_port: int
+    gas_limit: int
+    sealers: list[ChecksumAddress]
+    node_ids: list[str]  # hex public keys (the enode ids), not secrets
+
+    @classmethod
+    def read(cls, path: Path) -> NetworkSpec:
+        raw = json.loads(path.read_text())
+        raw["sealers"] = [to_checksum_address(a) for a in raw["sealers"]]
+        return cls(**raw)
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """One node as seen from outside: its process and what its JSON-RPC reports."""
+
+    index: int
+    sealer: ChecksumAddress
+    rpc_url: str
+    pid: int | None  # None when the node is not running
+    head: int | None  # None when JSON-RPC does not answer
+    peers: int | None
+    signers: tuple[ChecksumAddress, ...]
+
+    @property
+    def running(self) -> bool:
+        return self.pid is not None
+
+
+def geth_binary() -> Path:
+    """The geth to run: $SCF_GETH, else the one scripts/build-geth.sh builds."""
+    path = Path(os.environ.get("SCF_GETH") or REPO_ROOT / ".tools" / "bin" / "geth")
+    if not os.access(path, os.X_OK):
+        raise CliqueNetworkError(
+            f"geth not found at {path}: run scripts/build-geth.sh (or set SCF_GETH)"
+        )
+    return path
+
+
+def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: float = 2.0) -> Any:
+    """One JSON-RPC call; raises OSError when the node does not answer."""
+    if not url.startswith(("http://", "https://")):
+        raise CliqueNetworkError(f"not an HTTP JSON-RPC URL: {url}")
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+    # S310 guards against file:/custom schemes, which the check above excludes.
+    request = urllib.request.Request(  # noqa: S310
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        reply = json.load(response)
+    if "error" in reply:
+        raise CliqueNetworkError(f"{method} failed: {reply['error'].get('message')}")
+    return reply["result"]
+
+
+class CliqueNetwork:
+    """N geth sealer nodes on loopback, peered only with each other.
+
+    ``start()`` initializes the data directory on first use and reuses it afterwards,
+    so a stopped network restarts with its chain. Use ``CliqueNetwork.open(data_dir)``
+    to control a network that another process started.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        nodes: int = 4,
+        period: int = 1,
+        chain_id: int = 2026,
+        base_port: int = 8545,
+        alloc: Mapping[str, int] | None = None,
+        template: Path = DEFAULT_TEMPLATE,
+    ) -> None:
+        if not 1 <= nodes <= MAX_NODES:
+            raise CliqueNetworkError(f"nodes must be between 1 and {MAX_NODES}, not {nodes}")
+        self.data_dir = data_dir.resolve()
+        self.nodes = nodes
+        self.period = period
+        self.chain_id = chain_id
+        self.base_port = base_port
+        self.alloc = dict(alloc or {})
+        self.template = template
+        self._spec: NetworkSpec | None = None
+        # Children started by this process; waiting on them avoids leaving zombies.
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}
+
+    @classmethod
+    def open(cls, data_dir: Path) -> CliqueNetwork:
+        """The network already initialized in data_dir, with its recorded settings."""
+        spec_path = data_dir / "network.json"
+        if not spec_path.is_file():
+            raise CliqueNetworkError(f"no Clique network in {data_dir} (missing network.json)")
+        spec = NetworkSpec.read(spec_path)
+        network = cls(
+            data_dir,
+            nodes=spec.nodes,
+            period=spec.period,
+            chain_id=spec.chain_id,
+            base_port=spec.base_port,
+        )
+        network._spec = spec
+        return network
+
+    # ----------------------------------------------------------------- layout
+
+    @property
+    def initialized(self) -> bool:
+        return (self.data_dir / "network.json").is_file()
+
+    @property
+    def spec(self) -> NetworkSpec:
+        if self._spec is None:
+            if not self.initialized:
+                raise CliqueNetworkError(f"network in {self.data_dir} is not initialized")
+            self._spec = NetworkSpec.read(self.data_dir / "network.json")
+        return self._spec
+
+    @property
+    def sealers(self) -> list[ChecksumAddress]:
+        return list(self.spec.sealers)
+
+    def node_dir(self, i: int) -> Path:
+        return self.data_dir / f"node{i}"
+
+    def log_path(self, i: int) -> Path:
+        return self.node_dir(i) / "geth.log"
+
+    def rpc_url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.base_port + HTTP_OFFSET + i}"
+
+    def ws_url(self, i: int) -> str:
+        return f"ws://127.0.0.1:{self.base_port + WS_OFFSET + i}"
+
+    def _p2p_port(self, i: int) -> int:
+        return self.base_port + P2P_OFFSET + i
+
+    # ------------------------------------------------------------------- init
+
+    def init(self) -> None:
+        """Write keys, genesis and peer lists, and `geth init` every node (once)."""
+        if self.initialized:
+            self._check_matches_existing()
+            return
+        if self.node_dir(0).exists():
+            raise CliqueNetworkError(
+                f"{self.data_dir} holds an incomplete network (no network.json): remove it"
+            )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        sealers = [self._create_sealer(i) for i in range(self.nodes)]
+        node_ids = [self._create_node_key(i) for i in range(self.nodes)]
+        genesis = self._genesis(sealers)
+        genesis_path = self.data_dir / "genesis.json"
+        genesis_path.write_text(json.dumps(genesis, indent=2) + "\n")
+        for i in range(self.nodes):
+            self._write_peer_config(i, node_ids)
+            self._run_geth_init(i, genesis_path)
+        spec = NetworkSpec(
+            nodes=self.nodes,
+            chain_id=self.chain_id,
+            period=self.period,
+            base_port=self.base_port,
+            gas_limit=int(genesis["gasLimit"], 16),
+            sealers=sealers,
+            node_ids=node_ids,
+        )
+        # Written last: its presence means "fully initialized".
+        spec.write(self.data_dir / "network.json")
+        self._spec = spec
+
+    def _check_matches_existing(self) -> None:
+        spec = self.spec
+        wanted = (self.nodes, self.chain_id, self.period, self.base_port)
+        found = (spec.nodes, spec.chain_id, spec.period, spec.base_port)
+        if wanted != found:
+            raise CliqueNetworkError(
+                f"{self.data_dir} already holds a network with (nodes, chain_id, period, "
+                f"base_port) = {found}, not {wanted}; use another data dir or open() it"
+            )
+
+    def _create_sealer(self, i: int) -> ChecksumAddress:
+        """A fresh sealer key, saved only as an encrypted keystore plus its passphrase."""
+        node_dir = self.node_dir(i)
+        (node_dir / "keystore").mkdir(parents=True, exist_ok=True)
+        account = Account.create()
+        password = secrets.token_urlsafe(32)
+        _write_secret(node_dir / "password.txt", password + "\n")
+        # Light scrypt (geth's --lightkdf strength): the passphrase lies next to the
+        # keystore anyway, and the standard cost would make every node start seconds slower.
+        keystore = Account.encrypt(account.key, password, kdf="scrypt", iterations=1 << 12)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+        name = f"UTC--{stamp}--{account.address[2:].lower()}"
+        _write_secret(node_dir / "keystore" / name, json.dumps(keystore))
+        return to_checksum_address(account.address)
+
+    def _create_node_key(self, i: int) -> str:
+        """A fresh p2p identity for node i; returns its public node id (hex)."""
+        private = PrivateKey(secrets.token_bytes(32))
+        key_dir = self.node_dir(i) / "geth"
+        key_dir.mkdir(parents=True, exist_ok=True)
+        _write_secret(key_dir / "nodekey", private.to_hex()[2:])
+        return str(private.public_key.to_hex()[2:])
+
+    def _genesis(self, sealers: list[ChecksumAddress]) -> dict[str, Any]:
+        genesis: dict[str, Any] = copy.deepcopy(json.loads(self.template.read_text()))
+        config = genesis["config"]
+        forbidden = [fork for fork in POST_MERGE_FORKS if fork in config]
+        if forbidden:
+            raise CliqueNetworkError(f"{self.template}: geth Clique cannot run {forbidden}")
+        config["chainId"] = self.chain_id
+        config["clique"]["period"] = self.period
+        genesis["timestamp"] = hex(int(time.time()))
+        # Clique extraData: 32 vanity bytes, the initial signers, 65 bytes for a seal.
+        signers = "".join(address[2:].lower() for address in sorted(sealers, key=str.lower))
+        genesis["extraData"] = "0x" + "00" * 32 + signers + "00" * 65
+        genesis["alloc"] = {
+            to_checksum_address(address)[2:].lower(): {"balance": hex(wei)}
+            for address, wei in self.alloc.items()
+        }
+        return genesis
+
+    def _write_peer_config(self, i: int, node_ids: list[str]) -> None:
+        """Every node knows every other as static and trusted peer; nobody else is dialled."""
+        peers = [
+            f'"enode://{node_id}@127.0.0.1:{self._p2p_port(j)}?discport=0"'
+            for j, node_id in enumerate(node_ids)
+            if j != i
+        ]
+        peer_list = "[" + ", ".join(peers) + "]"
+        (self.node_dir(i) / "config.toml").write_text(
+            "[Node.P2P]\n"
+            # Loopback only: these nodes are not reachable from other machines.
+            f'ListenAddr = "127.0.0.1:{self._p2p_port(i)}"\n'
+            "NoDiscovery = true\n"
+            # Every peer may be dialled: with the default ratio (3) and --maxpeers N-1
+            # (see _geth_args) a node would dial only (N-1)/3 of its static peers.
+            "DialRatio = 1\n"
+            f"StaticNodes = {peer_list}\n"
+            f"TrustedNodes = {peer_list}\n"
+        )
+
+    def _run_geth_init(self, i: int, genesis_path: Path) -> None:
+        # S603: a fixed argv (no shell) for our own geth binary.
+        result = subprocess.run(  # noqa: S603
+            [str(geth_binary()), "init", "--datadir", str(self.node_dir(i)), str(genesis_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise CliqueNetworkError(f"geth init of node {i} failed:\n{result.stderr[-2000:]}")
+
+    # ---------------------------------------------------------------- running
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start every node that is not running (initializing first if needed) and return
+        once all are peered with each other and sealing."""
+        self.init()
+        self._start_nodes([i for i in range(self.nodes) if self.pid(i) is None], timeout)
+
+    def start_node(self, i: int, timeout: float = 30.0) -> None:
+        """Start one stopped node; returns once it is peered, caught up and sealing."""
+        self._start_nodes([i] if self.pid(i) is None else [], timeout)
+
+    def _start_nodes(self, indices: list[int], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        already_running = [i for i in range(self.nodes) if self.pid(i) is not None]
+        for i in indices:
+            self._launch(i)
+        self.wait_ready(indices, timeout)
+        if already_running:
+            # Sealing on a stale head only makes forks that the network must then discard.
+            target = max(self._head(j) or 0 for j in already_running)
+            for i in indices:
+                self.wait_for_block(i, target, max(deadline - time.monotonic(), 1.0))
+        # Sealing starts only now, with every node peered: nodes that seal before they see
+        # each other build competing branches, and two branches of equal total difficulty
+        # in which every signer has "signed recently" stall Clique for good
+        # (go-ethereum#18402). geth is therefore launched without --mine.
+        for i in indices:
+            rpc_call(self.rpc_url(i), "miner_start")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop every node: SIGTERM all at once (geth then flushes to disk), SIGKILL laggards."""
+        self._stop([i for i in range(self.nodes) if self.pid(i) is not None], timeout)
+
+    def stop_node(self, i: int, timeout: float = 20.0) -> None:
+        self._stop([i], timeout)
+
+    def pid(self, i: int) -> int | None:
+        """The pid of node i's geth if it is running, else None (stale pid files ignored)."""
+        proc = self._procs.get(i)
+        if proc is not None:
+            return proc.pid if proc.poll() is None else None
+        try:
+            pid = int((self.node_dir(i) / "geth.pid").read_text())
+        except (OSError, ValueError):
+            return None
+        return pid if _is_geth_of(pid, self.node_dir(i)) else None
+
+    def _launch(self, i: int) -> None:
+        if self.pid(i) is not None:
+            return
+        node_dir = self.node_dir(i)
+        with self.log_path(i).open("ab") as log:
+            proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                self._geth_args(i),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Own session: the nodes outlive a CLI that started them and do not get its
+                # Ctrl-C; they are stopped through their pid files.
+                start_new_session=True,
+            )
+        self._procs[i] = proc
+        (node_dir / "geth.pid").write_text(f"{proc.pid}\n")
+
+    def _geth_args(self, i: int) -> list[str]:
+        spec, node_dir, sealer = self.spec, self.node_dir(i), self.spec.sealers[i]
+        port = self.base_port + i
+        return [
+            str(geth_binary()),
+            "--datadir", str(node_dir),
+            "--config", str(node_dir / "config.toml"),
+            "--networkid", str(spec.chain_id),
+            "--syncmode", "full",
+            # Archive: every block's state is on disk, so a killed node restarts at its head
+            # instead of rewinding to its last flush (or genesis) and the ledger survives.
+            "--gcmode", "archive",
+            "--nodiscover", "--nat", "none", "--netrestrict", "127.0.0.0/8",
+            # geth starts syncing as soon as it has min(5, maxpeers) peers, else only on a
+            # 10 s tick: a restarted node catches up at once. The static peers are trusted,
+            # so this cap never keeps them out.
+            "--maxpeers", str(max(spec.nodes - 1, 1)),
+            "--ipcdisable",
+            "--http", "--http.addr", "127.0.0.1", "--http.port", str(port + HTTP_OFFSET),
+            "--http.api", HTTP_APIS,
+            "--ws", "--ws.addr", "127.0.0.1", "--ws.port", str(port + WS_OFFSET),
+            "--ws.api", WS_APIS,
+            # Unused without a beacon client, but geth always opens it: keep ports distinct.
+            "--authrpc.addr", "127.0.0.1", "--authrpc.port", str(port + AUTHRPC_OFFSET),
+            "--miner.etherbase", sealer,
+            "--unlock", sealer, "--password", str(node_dir / "password.txt"),
+            "--allow-insecure-unlock",
+            "--miner.gasprice", str(MIN_GAS_PRICE_WEI),
+            "--txpool.pricelimit", str(MIN_GAS_PRICE_WEI),
+            # Without this the miner walks the block gas limit down to its 30M default.
+            "--miner.gaslimit", str(spec.gas_limit),
+            # Room for benchmark bursts of pre-signed transactions from a few senders.
+            "--txpool.globalslots", "20000", "--txpool.accountslots", "5000",
+            "--txpool.globalqueue", "5000", "--txpool.accountqueue", "1000",
+            "--verbosity", "3",
+        ]  # fmt: skip
+
+    def _stop(self, indices: list[int], timeout: float) -> None:
+        pids = {i: pid for i in indices if (pid := self.pid(i)) is not None}
+        for pid in pids.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for i, pid in pids.items():
+            if not self._wait_exit(i, deadline):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                self._wait_exit(i, time.monotonic() + 5)
+        for i in indices:
+            self._procs.pop(i, None)
+            (self.node_dir(i) / "geth.pid").unlink(missing_ok=True)
+
+    def _wait_exit(self, i: int, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            if self.pid(i) is None:
+                return True
+            time.sleep(0.1)
+        return self.pid(i) is None
+
+    # ------------------------------------------------------------- observing
+
+    def wait_ready(self, indices: Iterable[int], timeout: float) -> None:
+        """Wait until the given nodes answer JSON-RPC and each is peered with every other
+        running node. Raises with the log tail if a node exits or time runs out."""
+        deadline = time.monotonic() + timeout
+        for i in indices:
+            while True:
+                if self.pid(i) is None:
+                    raise CliqueNetworkError(f"node {i} exited:\n{self.log_tail(i)}")
+                others = sum(1 for j in range(self.nodes) if j != i and self.pid(j) is not None)
+                peers = self._probe(i, "net_peerCount")
+                if peers is not None and int(peers, 16) >= others:
+                    break
+                if time.monotonic() > deadline:
+                    raise CliqueNetworkError(
+                        f"node {i} not ready after {timeout:.0f} s (peers: {peers}, "
+                        f"want {others}):\n{self.log_tail(i)}"
+                    )
+                time.sleep(0.2)
+
+    def wait_for_block(self, i: int, number: int, timeout: float = 30.0) -> int:
+        """Wait until node i's head is at least `number`; returns the head."""
+        deadline = time.monotonic() + timeout
+        while True:
+            head = self._head(i)
+            if head is not None and head >= number:
+                return head
+            if time.monotonic() > deadline:
+                raise CliqueNetworkError(f"node {i} did not reach block {number} (head {head})")
+            time.sleep(0.2)
+
+    def status(self) -> list[NodeStatus]:
+        return [self.node_status(i) for i in range(self.nodes)]
+
+    def node_status(self, i: int) -> NodeStatus:
+        pid = self.pid(i)
+        head = peers = signers = None
+        if pid is not None:
+            head = self._head(i)
+            peers = self._probe(i, "net_peerCount")
+            signers = self._probe(i, "clique_getSigners")
+        return NodeStatus(
+            index=i,
+            sealer=self.spec.sealers[i],
+            rpc_url=self.rpc_url(i),
+            pid=pid,
+            head=head,
+            peers=None if peers is None else int(peers, 16),
+            signers=tuple(to_checksum_address(s) for s in signers or ()),
+        )
+
+    def _head(self, i: int) -> int | None:
+        head = self._probe(i, "eth_blockNumber")
+        return None if head is None else int(head, 16)
+
+    def log_tail(self, i: int, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path(i).read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def _probe(self, i: int, method: str) -> Any:
+        """rpc_call, or None while the node is down or still starting."""
+        try:
+            return rpc_call(self.rpc_url(i), method)
+        # Refused, reset, timed out, half-written reply, or an API not served yet.
+        except (OSError, ValueError, CliqueNetworkError):
+            return None
+
+
+def _write_secret(path: Path, text: str) -> None:
+    """Create a file readable by its owner only, without a window where it is wider."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+def _is_geth_of(pid: int, node_dir: Path) -> bool:
+    """Whether pid is alive and is the geth of node_dir (pid files can outlive processes
+    and pids get reused)."""
+    if not Path("/proc").is_dir():  # not Linux: trust the pid file
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # A zombie has exited already; only its parent has not reaped it yet.
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    return state != "Z" and str(node_dir).encode() in cmdline
