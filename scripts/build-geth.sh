@@ -12,12 +12,13 @@ root=$(pwd)
 tools="$root/.tools"
 geth="$tools/bin/geth"
 
-if [ -x "$geth" ] && "$geth" version 2>/dev/null | grep -q "^Version: ${version#v}-stable"; then
+# Output captured first: `geth version | grep -q` fails under pipefail when grep exits early.
+if [ -x "$geth" ] && [[ "$("$geth" version 2>/dev/null)" == *"Version: ${version#v}-stable"* ]]; then
   echo "geth ${version} already built at .tools/bin/geth"
   exit 0
 fi
 
-command -v go >/dev/null || { echo "build-geth: 'go' not found on PATH (need Go >= 1.21)" >&2; exit 1; }
+command -v go >/dev/null || { echo "build-geth: 'go' not found on PATH (need Go >= 1.20)" >&2; exit 1; }
 
 mkdir -p "$tools/bin"
 export GOBIN="$tools/bin"
@@ -32,9 +33,15 @@ export GOTOOLCHAIN=local
 # the module proxy's /sumdb/ endpoint (proxy.golang.org supports it), so GOSUMDB stays on.
 
 # Go >= 1.23 refuses the //go:linkname that github.com/fjl/memsize (a geth dependency)
-# uses; -checklinkname=0 lets v1.13.x link. -trimpath keeps local paths out of the binary.
-echo "building geth ${version} into .tools/bin (takes a few minutes)..."
+# uses; -checklinkname=0 lets v1.13.x link. Older linkers do not know the flag.
+ldflags=
+go_minor=$(go env GOVERSION | sed -nE 's/^go1\.([0-9]+).*/\1/p')
+if [ -z "$go_minor" ] || [ "$go_minor" -ge 23 ]; then
+  ldflags=-checklinkname=0
+fi
+
+echo "building geth ${version} into .tools/bin (takes a minute or two)..."
 start=$(date +%s)
-go install -trimpath -ldflags=-checklinkname=0 \
-  "github.com/ethereum/go-ethereum/cmd/geth@${version}"
+# -trimpath keeps local paths out of the binary.
+go install -trimpath -ldflags="$ldflags" "github.com/ethereum/go-ethereum/cmd/geth@${version}"
 echo "built $("$geth" version | grep '^Version:') in $(( $(date +%s) - start )) s"

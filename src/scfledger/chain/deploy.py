@@ -28,8 +28,8 @@ class LedgerParams:
 
     threshold: int = 2
     proposal_lifetime: int = 7 * DAY
-    token_name: str = "SCF Receivable"
-    token_symbol: str = "SCFR"
+    token_name: str = "SCF Receivable"  # noqa: S105 (a token, not a credential)
+    token_symbol: str = "SCFR"  # noqa: S105
     value_decimals: int = 2
     max_depth: int = 32
     min_piece_value: int = 1

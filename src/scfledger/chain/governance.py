@@ -23,7 +23,12 @@ def propose(w3: Web3, registry: Contract, call: ContractFunction, proposer: Send
 
 
 def govern(
-    w3: Web3, registry: Contract, call: ContractFunction, *, proposer: Sender, approvers: Sequence[Sender]
+    w3: Web3,
+    registry: Contract,
+    call: ContractFunction,
+    *,
+    proposer: Sender,
+    approvers: Sequence[Sender],
 ) -> int:
     """Proposes `call` and has each approver approve it; the last approval executes it."""
     proposal_id = propose(w3, registry, call, proposer)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
-from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_abi.abi import decode as abi_decode
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
 from scfledger.chain.artifacts import ARTIFACTS_DIR, load_artifact
@@ -74,10 +75,14 @@ def decode_revert(data: bytes) -> ContractRevert | UnknownRevert:
     except Exception:  # malformed payload: keep the raw data rather than guess
         return UnknownRevert(data)
     values = tuple(
-        to_checksum_address(v) if t == "address" else v for (_, t), v in zip(params, values, strict=True)
+        to_checksum_address(v) if t == "address" else v
+        for (_, t), v in zip(params, values, strict=True)
     )
     return ContractRevert(
-        name=name, args=dict(zip([n for n, _ in params], values, strict=True)), contract=contract, data=data
+        name=name,
+        args=dict(zip([n for n, _ in params], values, strict=True)),
+        contract=contract,
+        data=data,
     )
 
 

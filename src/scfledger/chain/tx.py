@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
@@ -42,7 +42,7 @@ def send(w3: Web3, call: Transactable, sender: Sender, *, gas: int | None = None
         tx["gas"] = int(tx["gas"] * GAS_MARGIN)
     if isinstance(sender, LocalAccount):
         tx["nonce"] = w3.eth.get_transaction_count(sender.address, "pending")
-        signed = sender.sign_transaction(dict(tx))
+        signed = sender.sign_transaction(cast(dict[str, Any], tx))
         tx_hash = call_decoding_reverts(lambda: w3.eth.send_raw_transaction(signed.raw_transaction))
     else:
         tx_hash = call_decoding_reverts(lambda: w3.eth.send_transaction(tx))

@@ -27,7 +27,6 @@ import secrets
 import signal
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -106,7 +105,8 @@ def geth_binary() -> Path:
     path = Path(os.environ.get("SCF_GETH") or REPO_ROOT / ".tools" / "bin" / "geth")
     if not os.access(path, os.X_OK):
         raise CliqueNetworkError(
-            f"geth not found at {path}: run scripts/build-geth.sh (or set SCF_GETH)"
+            f"geth not found at {path}: run scripts/build-geth.sh to build geth "
+            f"{GETH_VERSION} (or set SCF_GETH)"
         )
     return path
 
@@ -339,20 +339,25 @@ class CliqueNetwork:
     def _start_nodes(self, indices: list[int], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         already_running = [i for i in range(self.nodes) if self.pid(i) is not None]
-        for i in indices:
-            self._launch(i)
-        self.wait_ready(indices, timeout)
-        if already_running:
-            # Sealing on a stale head only makes forks that the network must then discard.
-            target = max(self._head(j) or 0 for j in already_running)
+        try:
             for i in indices:
-                self.wait_for_block(i, target, max(deadline - time.monotonic(), 1.0))
-        # Sealing starts only now, with every node peered: nodes that seal before they see
-        # each other build competing branches, and two branches of equal total difficulty
-        # in which every signer has "signed recently" stall Clique for good
-        # (go-ethereum#18402). geth is therefore launched without --mine.
-        for i in indices:
-            rpc_call(self.rpc_url(i), "miner_start")
+                self._launch(i)
+            self.wait_ready(indices, timeout)
+            if already_running:
+                # Sealing on a stale head only makes forks the network must then discard.
+                target = max(self._head(j) or 0 for j in already_running)
+                for i in indices:
+                    self.wait_for_block(i, target, max(deadline - time.monotonic(), 1.0))
+            # Sealing starts only now, with every node peered: nodes that seal before they
+            # see each other build competing branches, and two branches of equal total
+            # difficulty in which every signer has "signed recently" stall Clique for good
+            # (go-ethereum#18402). geth is therefore launched without --mine.
+            for i in indices:
+                rpc_call(self.rpc_url(i), "miner_start")
+        except BaseException:
+            # No half-started network left behind (the error carries the log tail).
+            self._stop(indices, timeout=10)
+            raise
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop every node: SIGTERM all at once (geth then flushes to disk), SIGKILL laggards."""
@@ -499,6 +504,10 @@ class CliqueNetwork:
             peers=None if peers is None else int(peers, 16),
             signers=tuple(to_checksum_address(s) for s in signers or ()),
         )
+
+    def head(self, i: int) -> int:
+        """Node i's current block number."""
+        return int(rpc_call(self.rpc_url(i), "eth_blockNumber"), 16)
 
     def _head(self, i: int) -> int | None:
         head = self._probe(i, "eth_blockNumber")

@@ -1,0 +1,60 @@
+"""`scf`: the command line of scfledger for admins and developers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scfledger.network.cli import chain_app
+
+app = typer.Typer(help="scfledger: a consortium-blockchain ledger for supply-chain finance.")
+app.add_typer(chain_app, name="chain")
+console = Console()
+
+
+@app.command()
+def build(
+    out_dir: Annotated[Path | None, typer.Option(help="Where to write artifacts.")] = None,
+) -> None:
+    """Compile contracts/ with the pinned solcjs into the package's artifacts."""
+    from scfledger.chain.artifacts import ARTIFACTS_DIR
+    from scfledger.chain.build import BuildError
+    from scfledger.chain.build import build as run_build
+
+    try:
+        result = run_build(out_dir or ARTIFACTS_DIR)
+    except BuildError as exc:
+        console.print(f"[red]build failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"solc {result.compiler_version}, sources {result.source_hash[:16]}...")
+    for name in result.contracts:
+        console.print(f"  {name}")
+
+
+@app.command()
+def demo() -> None:
+    """Run the demo story on an in-process chain and print the resulting lineage."""
+    from scfledger.demo import run_demo
+
+    result = run_demo(log=lambda text: console.print(f"[green]>[/green] {text}"))
+    table = Table(title=f"Slot {result.slot}: pieces of the receivable, by lineage")
+    for column in ("piece", "parent", "tier", "holder", "value (CNY)", "state"):
+        table.add_column(column)
+    for row in result.pieces:
+        table.add_row(
+            f"#{row.token_id}",
+            f"#{row.parent}" if row.parent else "root",
+            str(row.depth),
+            row.holder,
+            f"{row.value / 100:,.2f}",
+            row.state,
+        )
+    console.print(table)
+    total = sum(row.value for row in result.pieces)
+    console.print(
+        f"value in circulation {total / 100:,.2f} == face {result.face_amount / 100:,.2f}"
+    )

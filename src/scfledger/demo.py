@@ -1,0 +1,117 @@
+"""The demo story on an embedded chain: a consortium confirms and splits a receivable."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from eth_tester import EthereumTester, PyEVMBackend
+from eth_typing import ChecksumAddress
+from web3 import EthereumTesterProvider, Web3
+
+from scfledger.chain.deploy import DAY, InitialAdmin, Ledger, deploy_ledger
+from scfledger.chain.governance import govern
+from scfledger.chain.tx import event_args, send
+
+CORE_ENTERPRISE, SUPPLIER, FINANCIER, AUDITOR = 1 << 1, 1 << 2, 1 << 3, 1 << 4
+STATES = ["None", "Pending", "Active", "Financing", "Financed", "Settled", "Overdue", "Defaulted"]
+STATES += ["Rejected", "Cancelled"]
+
+FOUNDERS = ("Consortium Admin A", "Consortium Admin B", "Consortium Admin C")
+MEMBERS: dict[str, int] = {
+    "Core Motors": CORE_ENTERPRISE,
+    "Tier-1 Chassis": SUPPLIER,
+    "Tier-2 Steel": SUPPLIER,
+    "Tier-3 Ore": SUPPLIER,
+    "Harbour Bank": FINANCIER,
+    "Regulator": AUDITOR,
+}
+
+
+def _hash(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+@dataclass(frozen=True)
+class PieceRow:
+    token_id: int
+    parent: int
+    depth: int
+    holder: str
+    value: int
+    state: str
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    ledger: Ledger
+    members: dict[str, ChecksumAddress]
+    slot: int
+    face_amount: int
+    pieces: list[PieceRow]
+    steps: list[str]
+
+
+def run_demo(log: Any = print) -> DemoResult:
+    """Deploys on an in-process chain, admits members by 2-of-3 admin approval, then the
+    core enterprise confirms a receivable that flows down three supplier tiers."""
+    w3 = Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
+    accounts = list(w3.eth.accounts)
+    admins = dict(zip(FOUNDERS, accounts[:3], strict=True))
+    members = dict(zip(MEMBERS, accounts[3:], strict=False))
+    names = {address: name for name, address in {**admins, **members}.items()}
+    steps: list[str] = []
+
+    def step(text: str) -> None:
+        steps.append(text)
+        log(text)
+
+    ledger = deploy_ledger(
+        w3,
+        deployer=accounts[-1],
+        admins=[
+            InitialAdmin(a, n, _hash(f"legal:{n}"), _hash(f"kyc:{n}")) for n, a in admins.items()
+        ],
+    )
+    step(f"deployed registry {ledger.registry.address} and token {ledger.token.address}")
+    proposer, approver = accounts[0], accounts[1]
+    for name, roles in MEMBERS.items():
+        admit = ledger.registry.functions.admitMember(
+            members[name], name, _hash(f"legal:{name}"), _hash(f"kyc:{name}"), roles
+        )
+        govern(w3, ledger.registry, admit, proposer=proposer, approvers=[approver])
+        step(f"admitted {name} (proposed by {names[proposer]}, approved by {names[approver]})")
+
+    token = ledger.token.functions
+    face = 1_000_000_00  # 1,000,000.00 CNY in fen
+    due = int(w3.eth.get_block("latest")["timestamp"]) + 90 * DAY
+    receipt = send(
+        w3,
+        token.issue(members["Tier-1 Chassis"], face, b"CNY", due, _hash("invoice CM-2026-0042")),
+        members["Core Motors"],
+    )
+    slot = int(event_args(ledger.token, "ReceivableIssued", receipt)[0]["slot"])
+    root = int(event_args(ledger.token, "ReceivableIssued", receipt)[0]["tokenId"])
+    step(f"Core Motors confirmed {face / 100:,.2f} CNY owed to Tier-1 Chassis (slot {slot})")
+    send(w3, token.accept(slot), members["Tier-1 Chassis"])
+    step("Tier-1 Chassis accepted the receivable (two-party confirmation)")
+
+    def split(token_id: int, sender: str, to: str, value: int) -> int:
+        receipt = send(w3, token.transferFrom(token_id, members[to], value), members[sender])
+        child = int(event_args(ledger.token, "PieceSplit", receipt)[0]["childTokenId"])
+        step(f"{sender} paid {to} {value / 100:,.2f} CNY with piece #{child} of #{token_id}")
+        return child
+
+    steel = split(root, "Tier-1 Chassis", "Tier-2 Steel", 400_000_00)
+    split(steel, "Tier-2 Steel", "Tier-3 Ore", 150_000_00)
+    financed = split(root, "Tier-1 Chassis", "Harbour Bank", 100_000_00)
+    step(f"Harbour Bank now holds piece #{financed}")
+
+    pieces = []
+    for token_id in range(1, int(token.lastTokenId().call()) + 1):
+        piece = token.getPiece(token_id).call()
+        pieces.append(
+            PieceRow(token_id, piece[4], piece[5], names[piece[2]], piece[3], STATES[piece[6]])
+        )
+    return DemoResult(ledger, members, slot, face, pieces, steps)

@@ -1,0 +1,43 @@
+"""The `scf` command line: build and the demo story, run for real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from scfledger.chain.artifacts import ARTIFACTS_DIR
+from scfledger.cli import app
+from scfledger.demo import run_demo
+
+runner = CliRunner()
+
+
+def test_demo_story_splits_across_three_tiers_and_conserves_value() -> None:
+    result = run_demo(log=lambda _: None)
+    rows = {(r.token_id, r.parent, r.depth, r.holder, r.value, r.state) for r in result.pieces}
+    assert rows == {
+        (1, 0, 0, "Tier-1 Chassis", 500_000_00, "Active"),
+        (2, 1, 1, "Tier-2 Steel", 250_000_00, "Active"),
+        (3, 2, 2, "Tier-3 Ore", 150_000_00, "Active"),
+        (4, 1, 1, "Harbour Bank", 100_000_00, "Active"),
+    }
+    registry = result.ledger.registry.functions
+    assert registry.memberCount().call() == 3 + 6
+    for address in result.members.values():
+        assert registry.isActiveMember(address).call()
+
+
+def test_scf_demo_prints_the_lineage_table() -> None:
+    outcome = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    assert outcome.exit_code == 0, outcome.output
+    assert "Tier-3 Ore" in outcome.output
+    assert "value in circulation 1,000,000.00 == face 1,000,000.00" in outcome.output
+
+
+def test_scf_build_writes_the_same_artifacts(tmp_path: Path) -> None:
+    outcome = runner.invoke(app, ["build", "--out-dir", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    shipped = json.loads((ARTIFACTS_DIR / "ReceivableToken.json").read_text())
+    assert json.loads((tmp_path / "ReceivableToken.json").read_text()) == shipped
