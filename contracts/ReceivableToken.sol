@@ -5,6 +5,7 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 import {IReceivableToken} from "./interfaces/IReceivableToken.sol";
 import {ERC3525} from "./ERC3525.sol";
 import {Roles} from "./libraries/Roles.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title ReceivableToken
 /// @notice Confirmed receivables of core enterprises as ERC-3525 pieces. A slot is one root
@@ -17,18 +18,33 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     /// @notice Upper bound for the governed maximum depth.
     uint32 public constant DEPTH_CEILING = 64;
 
+    /// @dev One storage word per piece: writes stay O(1) and cheap at any depth.
     struct Piece {
-        uint256 parentTokenId;
+        uint64 parentTokenId;
         uint32 depth;
         PieceState state;
         uint64 createdAt;
+    }
+
+    /// @dev Root data packed into five words; {getReceivable} widens it to the ABI struct.
+    struct Root {
+        address debtor;
+        uint64 issueDate;
+        ReceivableStatus status;
+        bytes3 currency;
+        address creditor;
+        uint64 dueDate;
+        uint128 faceAmount;
+        uint128 settledValue;
+        bytes32 documentHash;
+        uint256 rootTokenId;
     }
 
     IConsortiumRegistry private immutable _registry;
     uint32 private _maxDepth;
     uint256 private _minPieceValue;
 
-    mapping(uint256 slot => Receivable) private _receivables;
+    mapping(uint256 slot => Root) private _receivables;
     uint256 private _receivableCount;
     mapping(bytes32 documentHash => uint256 slot) private _slotByDocument;
     mapping(uint256 tokenId => Piece) private _pieces;
@@ -80,18 +96,17 @@ contract ReceivableToken is ERC3525, IReceivableToken {
             state: PieceState.Pending,
             createdAt: uint64(block.timestamp)
         });
-        _receivables[slot] = Receivable({
-            slot: slot,
+        _receivables[slot] = Root({
             debtor: msg.sender,
-            creditor: creditor,
-            faceAmount: faceAmount,
-            currency: currency,
             issueDate: uint64(block.timestamp),
+            status: ReceivableStatus.Pending,
+            currency: currency,
+            creditor: creditor,
             dueDate: dueDate,
-            documentHash: documentHash,
-            rootTokenId: tokenId,
+            faceAmount: SafeCast.toUint128(faceAmount),
             settledValue: 0,
-            status: ReceivableStatus.Pending
+            documentHash: documentHash,
+            rootTokenId: tokenId
         });
         _mintValue(tokenId, faceAmount);
         emit ReceivableIssued(slot, tokenId, msg.sender, creditor, faceAmount, currency, dueDate, documentHash);
@@ -99,7 +114,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
 
     /// @inheritdoc IReceivableToken
     function accept(uint256 slot) external {
-        Receivable storage r = _pendingAsCreditor(slot);
+        Root storage r = _pendingAsCreditor(slot);
         r.status = ReceivableStatus.Active;
         _pieces[r.rootTokenId].state = PieceState.Active;
         emit ReceivableAccepted(slot, r.rootTokenId, msg.sender);
@@ -107,7 +122,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
 
     /// @inheritdoc IReceivableToken
     function reject(uint256 slot, bytes32 reason) external {
-        Receivable storage r = _pendingAsCreditor(slot);
+        Root storage r = _pendingAsCreditor(slot);
         r.status = ReceivableStatus.Rejected;
         _pieces[r.rootTokenId].state = PieceState.Rejected;
         // A refused confirmation backs nothing: the invoice may be confirmed again, correctly.
@@ -118,7 +133,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     /// @inheritdoc IReceivableToken
     function cancel(uint256 slot) external {
         _registry.requireRole(msg.sender, Roles.CORE_ENTERPRISE);
-        Receivable storage r = _existingReceivable(slot);
+        Root storage r = _existingReceivable(slot);
         if (r.debtor != msg.sender) revert NotDebtor(slot, msg.sender);
         _requirePending(r);
         r.status = ReceivableStatus.Cancelled;
@@ -187,7 +202,20 @@ contract ReceivableToken is ERC3525, IReceivableToken {
 
     /// @inheritdoc IReceivableToken
     function getReceivable(uint256 slot) external view returns (Receivable memory) {
-        return _existingReceivable(slot);
+        Root storage r = _existingReceivable(slot);
+        return Receivable({
+            slot: slot,
+            debtor: r.debtor,
+            creditor: r.creditor,
+            faceAmount: r.faceAmount,
+            currency: r.currency,
+            issueDate: r.issueDate,
+            dueDate: r.dueDate,
+            documentHash: r.documentHash,
+            rootTokenId: r.rootTokenId,
+            settledValue: r.settledValue,
+            status: r.status
+        });
     }
 
     /// @inheritdoc IReceivableToken
@@ -245,7 +273,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         if (depth > _maxDepth) revert DepthLimitExceeded(fromTokenId, depth, _maxDepth);
 
         _pieces[toTokenId] = Piece({
-            parentTokenId: fromTokenId,
+            parentTokenId: uint64(fromTokenId), // ids are sequential: 2^64 is out of reach
             depth: depth,
             state: PieceState.Active,
             createdAt: uint64(block.timestamp)
@@ -279,19 +307,19 @@ contract ReceivableToken is ERC3525, IReceivableToken {
 
     // ---- internals ------------------------------------------------------------------------
 
-    function _pendingAsCreditor(uint256 slot) private view returns (Receivable storage r) {
+    function _pendingAsCreditor(uint256 slot) private view returns (Root storage r) {
         _registry.requireRole(msg.sender, Roles.SUPPLIER);
         r = _existingReceivable(slot);
         if (r.creditor != msg.sender) revert NotCreditor(slot, msg.sender);
         _requirePending(r);
     }
 
-    function _requirePending(Receivable storage r) private view {
+    function _requirePending(Root storage r) private view {
         PieceState state = _pieces[r.rootTokenId].state;
         if (state != PieceState.Pending) revert InvalidPieceState(r.rootTokenId, state);
     }
 
-    function _existingReceivable(uint256 slot) private view returns (Receivable storage r) {
+    function _existingReceivable(uint256 slot) private view returns (Root storage r) {
         r = _receivables[slot];
         if (r.status == ReceivableStatus.None) revert UnknownReceivable(slot);
     }

@@ -538,3 +538,24 @@ def test_parameters_out_of_range_are_refused(consortium: Consortium) -> None:
     )
     assert fn.maxDepth().call() == 32
     assert fn.registry().call() == c.registry.address
+
+
+def test_face_amount_above_128_bits_is_refused(consortium: Consortium) -> None:
+    c = consortium
+    c.expect_revert(lambda: c.issue(amount=2**128), "SafeCastOverflowedUintDowncast", 128, 2**128)
+
+
+def test_split_gas_does_not_grow_with_depth(consortium: Consortium) -> None:
+    """Gas is deterministic, so this is an exact property, not a timing."""
+    c = consortium
+    fn = c.token.functions
+    _, root = c.issue_active(amount=10**8)
+    c.split(root, "supplier2", 1000)
+    c.split(root, "supplier3", 1000)
+    shallow = c.tx(fn.transferFrom(root, c.supplier2, 1000), c.supplier1)["gasUsed"]
+    token, holders = root, ("supplier2", "supplier3")
+    for depth in range(1, 20):
+        token = c.split(token, holders[depth % 2], 10**6 - depth * 100)
+    deep = c.tx(fn.transferFrom(token, c.supplier2, 1000), c.supplier3)
+    assert event_args(c.token, "PieceSplit", deep)[0]["depth"] == 20
+    assert deep["gasUsed"] == shallow

@@ -39,6 +39,8 @@ from eth_keys.datatypes import PrivateKey
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
+from scfledger.exceptions import ChainError
+
 GETH_VERSION = "1.13.15"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TEMPLATE = REPO_ROOT / "chain-config" / "clique" / "genesis.template.json"
@@ -57,7 +59,7 @@ MIN_GAS_PRICE_WEI = 1
 POST_MERGE_FORKS = ("shanghaiTime", "cancunTime", "pragueTime", "terminalTotalDifficulty")
 
 
-class CliqueNetworkError(RuntimeError):
+class CliqueNetworkError(ChainError):
     """A Clique network could not be created, started, stopped or queried."""
 
 

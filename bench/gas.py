@@ -1,0 +1,106 @@
+"""Gas per ledger operation beside OpenZeppelin ERC-721 mint and ERC-20 transfer baselines.
+
+Run: .venv/bin/python bench/gas.py   (in-process eth-tester chain; gas is deterministic)
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scfledger.chain.deploy import deploy_contract
+from scfledger.chain.governance import encode_call
+from scfledger.chain.tx import event_args
+from tests.fixtures.ledger import SUPPLIER, Consortium, deploy_consortium, h
+
+
+@dataclass(frozen=True)
+class GasRow:
+    operation: str
+    gas: int
+    note: str = ""
+
+
+def _gas(receipt: object) -> int:
+    return int(receipt["gasUsed"])  # type: ignore[index]
+
+
+def measure() -> list[GasRow]:
+    c: Consortium = deploy_consortium()
+    fn = c.token.functions
+    rows: list[GasRow] = []
+
+    erc20 = deploy_contract(c.w3, "BaselineERC20", c.deployer)
+    erc721 = deploy_contract(c.w3, "BaselineERC721", c.deployer)
+    c.tx(erc20.functions.mint(c.supplier1, 10**24), c.supplier1)
+    c.tx(erc20.functions.mint(c.supplier2, 1), c.supplier2)
+    c.tx(erc721.functions.mint(c.supplier2, 1), c.supplier1)  # receiver already holds one
+    mint = _gas(c.tx(erc721.functions.mint(c.supplier2, 2), c.supplier1))
+    transfer = _gas(c.tx(erc20.functions.transfer(c.supplier2, 10**18), c.supplier1))
+    rows.append(GasRow("baseline: OZ ERC-721 mint", mint, "to a holder of one token"))
+    rows.append(GasRow("baseline: OZ ERC-20 transfer", transfer, "to a non-zero balance"))
+
+    admit = c.registry.functions.admitMember(c.outsider, "Newco", h("l-new"), h("k-new"), SUPPLIER)
+    receipt = c.tx(c.registry.functions.propose(admit.address, encode_call(admit)), c.admin1)
+    proposal = event_args(c.registry, "ProposalCreated", receipt)[0]["proposalId"]
+    rows.append(GasRow("propose (admit member)", _gas(receipt), "first admin, one approval"))
+    approve = _gas(c.tx(c.registry.functions.approve(proposal), c.admin2))
+    rows.append(GasRow("approve + execute admission", approve, "second admin of 2-of-3"))
+
+    slot, root = c.issue(amount=10**8)
+    issue = _gas(c.tx(fn.issue(c.supplier1, 10**8, b"CNY", c.now() + 90 * 86_400, h("g")), c.core))
+    rows.append(GasRow("issue receivable", issue, "new slot + root piece"))
+    accept = _gas(c.tx(fn.accept(slot), c.supplier1))
+    rows.append(GasRow("accept", accept))
+
+    # Depth-1 split and depth-20 split into holders that already hold pieces.
+    c.split(root, "supplier2", 1000)
+    depth1 = c.tx(fn.transferFrom(root, c.supplier2, 1000), c.supplier1)
+    rows.append(GasRow("split at depth 1", _gas(depth1)))
+    token, holders = root, ("supplier2", "supplier3")
+    c.split(root, "supplier3", 1000)
+    for depth in range(1, 20):
+        token = c.split(token, holders[depth % 2], 10**6 - depth * 100)
+    depth20 = c.tx(fn.transferFrom(token, c.accounts[holders[0]], 1000), c.accounts[holders[1]])
+    assert event_args(c.token, "PieceSplit", depth20)[0]["depth"] == 20
+    rows.append(GasRow("split at depth 20", _gas(depth20)))
+    whole = _gas(
+        c.tx(
+            fn.transferFrom(c.accounts[holders[0]], c.supplier4, token - 1), c.accounts[holders[0]]
+        )
+    )
+    rows.append(GasRow("whole-piece transfer", whole, "ERC-721 transferFrom"))
+    evidence = _gas(c.tx(fn.attachEvidence(root, h("delivery-note")), c.supplier1))
+    rows.append(GasRow("attach evidence", evidence))
+    return rows
+
+
+def main() -> None:
+    rows = measure()
+    by_name = {row.operation: row.gas for row in rows}
+    mint = by_name["baseline: OZ ERC-721 mint"]
+    transfer = by_name["baseline: OZ ERC-20 transfer"]
+    table = Table(title="Gas per operation (eth-tester, solc 0.8.28, paris, optimizer 200 runs)")
+    for column in ("operation", "gas", "x ERC-721 mint", "x ERC-20 transfer", "note"):
+        table.add_column(column, justify="right" if column.startswith(("gas", "x")) else "left")
+    for row in rows:
+        table.add_row(
+            row.operation,
+            f"{row.gas:,}",
+            f"{row.gas / mint:.2f}",
+            f"{row.gas / transfer:.2f}",
+            row.note,
+        )
+    Console(width=140).print(table)
+    growth = by_name["split at depth 20"] - by_name["split at depth 1"]
+    print(f"split gas growth from depth 1 to depth 20: {growth:+,} gas")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The shipped artifacts deploy and run on a real go-ethereum 1.13 Clique network.
+
+geth's Clique engine refuses Shanghai and later forks, so this is where an artifact built
+for the wrong EVM (PUSH0, MCOPY) would fail; transactions are signed locally with
+eth-account keys, as the gateway signs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from scfledger.chain.artifacts import load_artifact
+from scfledger.chain.deploy import DAY, InitialAdmin, Ledger, deploy_ledger
+from scfledger.chain.governance import govern
+from scfledger.chain.tx import event_args, send
+from scfledger.exceptions import ContractRevert
+from tests.fixtures.clique import clique_network, web3_for
+
+pytestmark = pytest.mark.integration
+
+CORE_ENTERPRISE, SUPPLIER = 1 << 1, 1 << 2
+NAMES = ("deployer", "admin1", "admin2", "core", "supplier1", "supplier2")
+KEYS: dict[str, LocalAccount] = {n: Account.from_key(keccak(text=f"scf clique {n}")) for n in NAMES}
+
+
+def h(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Ledger]]:
+    alloc: dict[str, int] = {str(key.address): 10**24 for key in KEYS.values()}
+    data_dir: Path = tmp_path_factory.mktemp("clique-ledger")
+    with clique_network(data_dir, nodes=4, period=1, alloc=alloc) as network:
+        w3 = web3_for(network, 1)
+        admins = [
+            InitialAdmin(KEYS[n].address, n, h(f"legal-{n}"), h(f"kyc-{n}"))
+            for n in ("admin1", "admin2")
+        ]
+        ledger = deploy_ledger(w3, deployer=KEYS["deployer"], admins=admins)
+        for name, roles in (
+            ("core", CORE_ENTERPRISE),
+            ("supplier1", SUPPLIER),
+            ("supplier2", SUPPLIER),
+        ):
+            admit = ledger.registry.functions.admitMember(
+                KEYS[name].address, name, h(f"legal-{name}"), h(f"kyc-{name}"), roles
+            )
+            govern(w3, ledger.registry, admit, proposer=KEYS["admin1"], approvers=[KEYS["admin2"]])
+        yield w3, ledger
+
+
+def test_deployed_runtime_code_is_the_shipped_artifact(chain: tuple[Web3, Ledger]) -> None:
+    w3, ledger = chain
+    # The registry has no immutables, so its runtime code is byte-for-byte the artifact.
+    assert (
+        w3.eth.get_code(ledger.registry.address).hex()
+        == load_artifact("ConsortiumRegistry").deployed_bytecode[2:]
+    )
+    token_code = w3.eth.get_code(ledger.token.address)
+    assert len(token_code) == len(
+        bytes.fromhex(load_artifact("ReceivableToken").deployed_bytecode[2:])
+    )
+    assert ledger.registry.functions.memberCount().call() == 5
+
+
+def test_receivable_is_issued_accepted_and_split_on_clique(chain: tuple[Web3, Ledger]) -> None:
+    w3, ledger = chain
+    token = ledger.token.functions
+    due = int(w3.eth.get_block("latest")["timestamp"]) + 30 * DAY
+    receipt = send(
+        w3, token.issue(KEYS["supplier1"].address, 10**6, b"CNY", due, h("inv-1")), KEYS["core"]
+    )
+    issued = event_args(ledger.token, "ReceivableIssued", receipt)[0]
+    send(w3, token.accept(issued["slot"]), KEYS["supplier1"])
+    receipt = send(
+        w3,
+        token.transferFrom(issued["tokenId"], KEYS["supplier2"].address, 250_000),
+        KEYS["supplier1"],
+    )
+    child = event_args(ledger.token, "PieceSplit", receipt)[0]["childTokenId"]
+    piece = token.getPiece(child).call()
+    assert piece[2:6] == (KEYS["supplier2"].address, 250_000, issued["tokenId"], 1)
+    assert token.getPiece(issued["tokenId"]).call()[3] == 750_000
+    # Every sealer's node has the same view of the piece.
+    assert token.getPiece(child).call(block_identifier=receipt["blockNumber"]) == piece
+
+
+def test_reverts_decode_from_geth(chain: tuple[Web3, Ledger]) -> None:
+    w3, ledger = chain
+    token = ledger.token.functions
+    due = int(w3.eth.get_block("latest")["timestamp"]) + 30 * DAY
+    send(w3, token.issue(KEYS["supplier1"].address, 10**6, b"CNY", due, h("inv-dup")), KEYS["core"])
+    slot = token.slotOfDocument(h("inv-dup")).call()
+    nonce = w3.eth.get_transaction_count(KEYS["core"].address)
+    with pytest.raises(ContractRevert) as raised:
+        send(
+            w3,
+            token.issue(KEYS["supplier1"].address, 10**6, b"CNY", due, h("inv-dup")),
+            KEYS["core"],
+        )
+    assert (raised.value.name, raised.value.values) == ("DuplicateDocument", (h("inv-dup"), slot))
+    with pytest.raises(ContractRevert) as raised:
+        send(w3, token.issue(KEYS["supplier1"].address, 1, b"CNY", due, h("x")), KEYS["supplier2"])
+    assert (raised.value.name, raised.value.values) == (
+        "MissingRole",
+        (KEYS["supplier2"].address, CORE_ENTERPRISE),
+    )
+    assert w3.eth.get_transaction_count(KEYS["core"].address) == nonce  # refused before sending
