@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {IFinancing} from "./interfaces/IFinancing.sol";
 import {IReceivableToken} from "./interfaces/IReceivableToken.sol";
 import {ERC3525} from "./ERC3525.sol";
 import {Roles} from "./libraries/Roles.sol";
@@ -13,10 +17,16 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// member leaves the sender's piece and becomes a child piece (parent, depth + 1), so the
 /// lineage is a tree rooted at the slot's root piece and every write is O(1) in its depth.
 contract ReceivableToken is ERC3525, IReceivableToken {
+    using SafeERC20 for IERC20;
+
     /// @notice Evidence hashes one piece can carry; bounds the evidence view.
     uint256 public constant MAX_EVIDENCE_PER_PIECE = 32;
     /// @notice Upper bound for the governed maximum depth.
     uint32 public constant DEPTH_CEILING = 64;
+    /// @notice Most pieces one settlement transaction may settle.
+    uint256 public constant MAX_SETTLE_BATCH = 50;
+    /// @notice Upper bound for the governed grace and default periods.
+    uint64 public constant PERIOD_CEILING = 365 days;
 
     /// @dev One storage word per piece: writes stay O(1) and cheap at any depth.
     struct Piece {
@@ -41,7 +51,13 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     }
 
     IConsortiumRegistry private immutable _registry;
+    address private immutable _deployer;
     uint32 private _maxDepth;
+    uint64 private _gracePeriod;
+    uint64 private _defaultPeriod;
+    bool private _modulesBound;
+    address private _financing;
+    address private _depositToken;
     uint256 private _minPieceValue;
 
     mapping(uint256 slot => Root) private _receivables;
@@ -56,17 +72,26 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         _;
     }
 
+    modifier onlyFinancing() {
+        if (msg.sender != _financing) revert OnlyFinancing(msg.sender);
+        _;
+    }
+
     constructor(
         IConsortiumRegistry registry_,
         string memory name_,
         string memory symbol_,
         uint8 valueDecimals_,
         uint32 maxDepth_,
-        uint256 minPieceValue_
+        uint256 minPieceValue_,
+        uint64 gracePeriod_,
+        uint64 defaultPeriod_
     ) ERC3525(name_, symbol_, valueDecimals_) {
         _registry = registry_;
+        _deployer = msg.sender;
         _setMaxDepth(maxDepth_);
         _setMinPieceValue(minPieceValue_);
+        _setPeriods(gracePeriod_, defaultPeriod_);
     }
 
     // ---- root receivables -----------------------------------------------------------------
@@ -164,6 +189,99 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         _hasEvidence[tokenId][evidenceHash] = true;
         list.push(evidenceHash);
         emit EvidenceAttached(tokenId, evidenceHash, msg.sender);
+    }
+
+    // ---- settlement, overdue and default --------------------------------------------------
+
+    /// @inheritdoc IReceivableToken
+    function settle(uint256 tokenId, bytes32 paymentRef) external {
+        uint256 slot = slotOf(tokenId);
+        Root storage r = _asDebtorFromDueDate(slot);
+        _settle(tokenId, slot, r, paymentRef);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function settleBatch(uint256 slot, uint256[] calldata tokenIds, bytes32 paymentRef) external {
+        if (tokenIds.length == 0 || tokenIds.length > MAX_SETTLE_BATCH) {
+            revert InvalidBatchSize(tokenIds.length, MAX_SETTLE_BATCH);
+        }
+        Root storage r = _asDebtorFromDueDate(slot);
+        for (uint256 i = 0; i < tokenIds.length; ++i) {
+            if (slotOf(tokenIds[i]) != slot) revert PieceNotInSlot(tokenIds[i], slot);
+            _settle(tokenIds[i], slot, r, paymentRef);
+        }
+    }
+
+    /// @inheritdoc IReceivableToken
+    function markOverdue(uint256 tokenId) external {
+        PieceState state = _pieces[tokenId].state;
+        Root storage r = _receivables[slotOf(tokenId)];
+        if (state != PieceState.Active && state != PieceState.Financed) revert InvalidPieceState(tokenId, state);
+        uint64 overdueFrom = r.dueDate + _gracePeriod;
+        if (block.timestamp < overdueFrom) revert GracePeriodRunning(tokenId, overdueFrom);
+        _changeState(tokenId, state, PieceState.Overdue);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function markDefaulted(uint256 tokenId) external {
+        PieceState state = _pieces[tokenId].state;
+        Root storage r = _receivables[slotOf(tokenId)];
+        if (state != PieceState.Overdue) revert InvalidPieceState(tokenId, state);
+        uint64 defaultFrom = r.dueDate + _gracePeriod + _defaultPeriod;
+        if (block.timestamp < defaultFrom) revert DefaultPeriodRunning(tokenId, defaultFrom);
+        _changeState(tokenId, state, PieceState.Defaulted);
+    }
+
+    // ---- financing module -----------------------------------------------------------------
+
+    /// @inheritdoc IReceivableToken
+    function setPieceState(uint256 tokenId, PieceState state) external onlyFinancing {
+        _requireOwned(tokenId);
+        _changeState(tokenId, _pieces[tokenId].state, state);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function assign(uint256 tokenId, address to) external onlyFinancing {
+        // The financing contract checked the parties; skip the holder rules of `_update`.
+        ERC3525._update(to, tokenId, address(0));
+    }
+
+    /// @inheritdoc IReceivableToken
+    function bindModules(address financing_, address depositToken_) external {
+        if (msg.sender != _deployer || _modulesBound) revert ModuleBindingClosed(msg.sender);
+        _modulesBound = true;
+        _setModules(financing_, depositToken_);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function setModules(address financing_, address depositToken_) external onlyGovernance {
+        _modulesBound = true;
+        _setModules(financing_, depositToken_);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function setPeriods(uint64 gracePeriod_, uint64 defaultPeriod_) external onlyGovernance {
+        _setPeriods(gracePeriod_, defaultPeriod_);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function financing() external view returns (address) {
+        return _financing;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function depositToken() external view returns (address) {
+        return _depositToken;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function gracePeriod() external view returns (uint64) {
+        return _gracePeriod;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function defaultPeriod() external view returns (uint64) {
+        return _defaultPeriod;
     }
 
     // ---- governed parameters --------------------------------------------------------------
@@ -322,6 +440,62 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     function _existingReceivable(uint256 slot) private view returns (Root storage r) {
         r = _receivables[slot];
         if (r.status == ReceivableStatus.None) revert UnknownReceivable(slot);
+    }
+
+    function _asDebtorFromDueDate(uint256 slot) private view returns (Root storage r) {
+        _registry.requireRole(msg.sender, Roles.CORE_ENTERPRISE);
+        r = _existingReceivable(slot);
+        if (r.debtor != msg.sender) revert NotDebtor(slot, msg.sender);
+        if (block.timestamp < r.dueDate) revert NotYetDue(slot, r.dueDate);
+    }
+
+    function _settle(uint256 tokenId, uint256 slot, Root storage r, bytes32 paymentRef) private {
+        PieceState state = _pieces[tokenId].state;
+        if (
+            state != PieceState.Active && state != PieceState.Financed && state != PieceState.Overdue
+                && state != PieceState.Defaulted
+        ) revert InvalidPieceState(tokenId, state);
+        address holder = ownerOf(tokenId);
+        _registry.requireRole(holder, Roles.HOLDERS); // a suspended holder's pieces stay frozen
+        uint256 amount = balanceOf(tokenId);
+        (uint256 lienId, address lienHolder, uint256 owed) =
+            _financing == address(0) ? (0, address(0), 0) : IFinancing(_financing).lienOf(tokenId);
+        uint256 lienAmount = lienId == 0 ? 0 : Math.min(amount, owed);
+
+        _burnValue(tokenId, amount);
+        r.settledValue += uint128(amount); // amount <= face amount, which fits 128 bits
+        if (r.settledValue == r.faceAmount) r.status = ReceivableStatus.Settled;
+        _changeState(tokenId, state, PieceState.Settled);
+        bool onChain = _depositToken != address(0);
+        emit PieceSettled(tokenId, slot, holder, amount, lienHolder, lienAmount, paymentRef, onChain);
+
+        if (lienId != 0) IFinancing(_financing).onSettled(tokenId, lienAmount);
+        if (onChain) {
+            IERC20 cash = IERC20(_depositToken);
+            if (lienAmount != 0) cash.safeTransferFrom(msg.sender, lienHolder, lienAmount);
+            if (amount > lienAmount) cash.safeTransferFrom(msg.sender, holder, amount - lienAmount);
+        }
+    }
+
+    function _changeState(uint256 tokenId, PieceState oldState, PieceState newState) private {
+        _pieces[tokenId].state = newState;
+        emit PieceStateChanged(tokenId, oldState, newState);
+    }
+
+    function _setModules(address financing_, address depositToken_) private {
+        _financing = financing_;
+        _depositToken = depositToken_;
+        emit ModulesChanged(financing_, depositToken_);
+    }
+
+    function _setPeriods(uint64 gracePeriod_, uint64 defaultPeriod_) private {
+        if (gracePeriod_ > PERIOD_CEILING) revert InvalidParameter("gracePeriod", gracePeriod_);
+        if (defaultPeriod_ == 0 || defaultPeriod_ > PERIOD_CEILING) {
+            revert InvalidParameter("defaultPeriod", defaultPeriod_);
+        }
+        _gracePeriod = gracePeriod_;
+        _defaultPeriod = defaultPeriod_;
+        emit PeriodsChanged(gracePeriod_, defaultPeriod_);
     }
 
     function _setMaxDepth(uint32 maxDepth_) private {

@@ -27,7 +27,8 @@ interface IReceivableToken {
         Pending,
         Active,
         Rejected,
-        Cancelled
+        Cancelled,
+        Settled
     }
 
     /// @notice Root data of a slot.
@@ -96,6 +97,20 @@ interface IReceivableToken {
     error NotHolder(uint256 tokenId, address caller);
     /// @notice Thrown when asking for the parent of a root piece.
     error RootHasNoParent(uint256 tokenId);
+    /// @notice Thrown when a module-only function is called by anyone but the financing contract.
+    error OnlyFinancing(address caller);
+    /// @notice Thrown when the one-time module binding is repeated or made by another account.
+    error ModuleBindingClosed(address caller);
+    /// @notice Thrown when a piece is settled before its receivable's due date.
+    error NotYetDue(uint256 slot, uint64 dueDate);
+    /// @notice Thrown when a piece is marked overdue before due date + grace period.
+    error GracePeriodRunning(uint256 tokenId, uint64 overdueFrom);
+    /// @notice Thrown when a piece is marked defaulted before the default period is over.
+    error DefaultPeriodRunning(uint256 tokenId, uint64 defaultFrom);
+    /// @notice Thrown when a settlement batch is empty or larger than the maximum.
+    error InvalidBatchSize(uint256 size, uint256 max);
+    /// @notice Thrown when a batch names a piece of another slot.
+    error PieceNotInSlot(uint256 tokenId, uint256 slot);
     /// @notice Thrown when a governed parameter is out of range.
     error InvalidParameter(bytes32 name, uint256 value);
 
@@ -127,6 +142,24 @@ interface IReceivableToken {
     );
     /// @notice Emitted when a holder anchors an evidence hash (delivery note, photo...) on a piece.
     event EvidenceAttached(uint256 indexed tokenId, bytes32 indexed evidenceHash, address indexed by);
+    /// @notice Emitted when financing, overdue or default moves a piece to another state.
+    event PieceStateChanged(uint256 indexed tokenId, PieceState oldState, PieceState newState);
+    /// @notice Emitted when the debtor settles a piece: its value leaves circulation. With a
+    /// lien, `lienAmount` of `amount` went to the lien holder and the rest to the holder.
+    event PieceSettled(
+        uint256 indexed tokenId,
+        uint256 indexed slot,
+        address indexed holder,
+        uint256 amount,
+        address lienHolder,
+        uint256 lienAmount,
+        bytes32 paymentRef,
+        bool paidOnChain
+    );
+    /// @notice Emitted when the financing contract or the deposit token changes.
+    event ModulesChanged(address financing, address depositToken);
+    /// @notice Emitted when the grace or default period changes.
+    event PeriodsChanged(uint64 gracePeriod, uint64 defaultPeriod);
     /// @notice Emitted when the maximum depth changes.
     event MaxDepthChanged(uint32 oldMaxDepth, uint32 newMaxDepth);
     /// @notice Emitted when the minimum piece value changes.
@@ -155,6 +188,51 @@ interface IReceivableToken {
     /// @notice Anchors a further evidence hash on a piece.
     /// @dev Caller: the piece's holder, active. Emits {EvidenceAttached}.
     function attachEvidence(uint256 tokenId, bytes32 evidenceHash) external;
+
+    /// @notice The debtor settles a piece from its due date: its value leaves circulation and is
+    /// paid to its holder, or for a pledged piece first to the lien holder up to what is owed.
+    /// With a deposit token the payment moves from the debtor in this transaction.
+    /// @dev Caller: the slot's debtor, active CORE_ENTERPRISE; the piece Active, Financed,
+    /// Overdue or Defaulted and its holder active. Emits {PieceSettled}, {PieceStateChanged}.
+    function settle(uint256 tokenId, bytes32 paymentRef) external;
+
+    /// @notice Settles up to {MAX_SETTLE_BATCH} pieces of one slot, all or none.
+    function settleBatch(uint256 slot, uint256[] calldata tokenIds, bytes32 paymentRef) external;
+
+    /// @notice Anyone marks an unsettled Active or Financed piece `Overdue` after due date + grace.
+    /// Emits {PieceStateChanged}.
+    function markOverdue(uint256 tokenId) external;
+
+    /// @notice Anyone marks an `Overdue` piece `Defaulted` after the default period.
+    /// Emits {PieceStateChanged}.
+    function markDefaulted(uint256 tokenId) external;
+
+    /// @notice Financing module: moves a piece to a state. Emits {PieceStateChanged}.
+    function setPieceState(uint256 tokenId, PieceState state) external;
+
+    /// @notice Financing module: assigns a whole piece to `to` (factoring, recourse).
+    function assign(uint256 tokenId, address to) external;
+
+    /// @notice Binds the financing contract and the optional deposit token, once, by the deployer.
+    function bindModules(address financing_, address depositToken_) external;
+
+    /// @notice Replaces the financing contract and deposit token. Governance only.
+    function setModules(address financing_, address depositToken_) external;
+
+    /// @notice Sets the grace period after the due date and the default period after it. Governance only.
+    function setPeriods(uint64 gracePeriod_, uint64 defaultPeriod_) external;
+
+    /// @notice The financing contract allowed to lock, assign and release pieces.
+    function financing() external view returns (address);
+
+    /// @notice The ERC-20 deposit token used for delivery versus payment, or zero.
+    function depositToken() external view returns (address);
+
+    /// @notice Seconds after the due date before a piece can be marked overdue.
+    function gracePeriod() external view returns (uint64);
+
+    /// @notice Seconds after due date + grace before an overdue piece can be marked defaulted.
+    function defaultPeriod() external view returns (uint64);
 
     /// @notice Sets the maximum depth of a piece. Governance only.
     function setMaxDepth(uint32 maxDepth) external;

@@ -33,12 +33,22 @@ class LedgerParams:
     value_decimals: int = 2
     max_depth: int = 32
     min_piece_value: int = 1
+    grace_period: int = 3 * DAY
+    default_period: int = 30 * DAY
+    request_ttl: int = 7 * DAY
+    # Delivery versus payment: the financier member that issues the deposit token, or None
+    # for a deployment whose payments happen off-chain (recorded by reference).
+    deposit_issuer: ChecksumAddress | None = None
+    deposit_name: str = "SCF Deposit"
+    deposit_symbol: str = "SCFD"
 
 
 @dataclass(frozen=True)
 class Ledger:
     registry: Contract
     token: Contract
+    financing: Contract
+    deposit_token: Contract | None
     deployment_block: int
 
 
@@ -59,7 +69,8 @@ def deploy_contract(w3: Web3, name: str, deployer: Sender, *args: object) -> Con
 def deploy_ledger(
     w3: Web3, *, deployer: Sender, admins: list[InitialAdmin], params: LedgerParams | None = None
 ) -> Ledger:
-    """Deploys the registry with its founding admins, then the token governed by it."""
+    """Deploys the registry with its founding admins, the token and financing contracts it
+    governs and, for delivery versus payment, the deposit token; then binds them."""
     params = params or LedgerParams()
     first_block = w3.eth.block_number + 1
     registry = deploy_contract(
@@ -80,5 +91,36 @@ def deploy_ledger(
         params.value_decimals,
         params.max_depth,
         params.min_piece_value,
+        params.grace_period,
+        params.default_period,
     )
-    return Ledger(registry=registry, token=token, deployment_block=first_block)
+    financing = deploy_contract(
+        w3, "Financing", deployer, registry.address, token.address, params.request_ttl
+    )
+    deposit_token = None
+    if params.deposit_issuer is not None:
+        deposit_token = deploy_contract(
+            w3,
+            "DepositToken",
+            deployer,
+            registry.address,
+            params.deposit_issuer,
+            params.deposit_name,
+            params.deposit_symbol,
+            params.value_decimals,
+        )
+    zero = "0x" + "00" * 20
+    send(
+        w3,
+        token.functions.bindModules(
+            financing.address, deposit_token.address if deposit_token is not None else zero
+        ),
+        deployer,
+    )
+    return Ledger(
+        registry=registry,
+        token=token,
+        financing=financing,
+        deposit_token=deposit_token,
+        deployment_block=first_block,
+    )
