@@ -78,6 +78,45 @@ def measure() -> list[GasRow]:
     rows.append(GasRow("whole-piece transfer", whole, "ERC-721 transferFrom"))
     evidence = _gas(c.tx(fn.attachEvidence(root, h("delivery-note")), c.supplier1))
     rows.append(GasRow("attach evidence", evidence))
+    rows.extend(_financing_rows(c, dvp=False))
+    rows.extend(_financing_rows(deploy_consortium(dvp=True), dvp=True))
+    return rows
+
+
+def _financing_rows(c: Consortium, *, dvp: bool) -> list[GasRow]:
+    """Request, approve, fund, settle one and settle a batch of 50, off-chain or DvP payment."""
+    fn, finance = c.token.functions, c.financing.functions
+    label = " (DvP)" if dvp else ""
+    rows: list[GasRow] = []
+    slot, root = c.issue_active(amount=10**8)
+    pieces = [c.split(root, "supplier2", 1000) for _ in range(49)]
+    piece = c.split(root, "supplier3", 10**6)
+    if not dvp:
+        receipt = c.tx(finance.request(piece, c.bank, 900_000, 300, 0, False), c.supplier3)
+        request_id = event_args(c.financing, "FinancingRequested", receipt)[0]["requestId"]
+        rows.append(GasRow("financing request", _gas(receipt), "locks the piece"))
+        rows.append(
+            GasRow(
+                "financing approve", _gas(c.tx(finance.approve(request_id, 900_000, 300), c.bank))
+            )
+        )
+    else:
+        request_id = c.request(piece, amount=900_000)
+        c.tx(finance.approve(request_id, 900_000, 300), c.bank)
+    funded = _gas(c.tx(finance.fund(request_id, h("wire")), c.bank))
+    note = (
+        "assigns piece + pays advance in deposit token"
+        if dvp
+        else "assigns piece, payment by reference"
+    )
+    rows.append(GasRow(f"fund, factoring{label}", funded, note))
+    c.travel_to(c.due_date(root))
+    one = _gas(c.tx(fn.settle(pieces[0], h("pay")), c.core))
+    rows.append(GasRow(f"settle one piece{label}", one))
+    batch = c.tx(fn.settleBatch(slot, [root, *pieces[1:], piece], h("pay-all")), c.core)
+    rows.append(
+        GasRow(f"settle batch of 50{label}", _gas(batch), f"{_gas(batch) // 50:,} per piece")
+    )
     return rows
 
 

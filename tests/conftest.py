@@ -14,11 +14,26 @@ def _deployed() -> Consortium:
     return deploy_consortium()
 
 
+@pytest.fixture(scope="session")
+def _deployed_dvp() -> Consortium:
+    return deploy_consortium(dvp=True)
+
+
+@pytest.fixture
+def dvp_consortium(_deployed_dvp: Consortium) -> Iterator[Consortium]:
+    """A consortium whose payments move in a deposit token (delivery versus payment)."""
+    yield from _rolled_back(_deployed_dvp)
+
+
 @pytest.fixture
 def consortium(_deployed: Consortium) -> Iterator[Consortium]:
     """The deployed consortium; every change a test makes is reverted afterwards."""
-    snapshot = _deployed.tester.take_snapshot()
-    documents = _deployed.documents
-    yield _deployed
-    _deployed.tester.revert_to_snapshot(snapshot)
-    _deployed.documents = documents
+    yield from _rolled_back(_deployed)
+
+
+def _rolled_back(consortium: Consortium) -> Iterator[Consortium]:
+    snapshot = consortium.tester.take_snapshot()
+    documents = consortium.documents
+    yield consortium
+    consortium.tester.revert_to_snapshot(snapshot)
+    consortium.documents = documents

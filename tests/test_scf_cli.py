@@ -14,15 +14,15 @@ from scfledger.demo import run_demo
 runner = CliRunner()
 
 
-def test_demo_story_splits_across_three_tiers_and_conserves_value() -> None:
+def test_demo_story_flows_down_three_tiers_is_financed_and_settled() -> None:
     result = run_demo(log=lambda _: None)
-    rows = {(r.token_id, r.parent, r.depth, r.holder, r.value, r.state) for r in result.pieces}
+    rows = {(r.token_id, r.parent, r.depth, r.holder, r.paid, r.state) for r in result.pieces}
     assert rows == {
-        (1, 0, 0, "Tier-1 Chassis", 500_000_00, "Active"),
-        (2, 1, 1, "Tier-2 Steel", 250_000_00, "Active"),
-        (3, 2, 2, "Tier-3 Ore", 150_000_00, "Active"),
-        (4, 1, 1, "Harbour Bank", 100_000_00, "Active"),
+        (1, 0, 0, "Tier-1 Chassis", 600_000_00, "Settled"),
+        (2, 1, 1, "Tier-2 Steel", 250_000_00, "Settled"),
+        (3, 2, 2, "Harbour Bank", 150_000_00, "Settled"),
     }
+    assert result.settled_amount == result.face_amount == 1_000_000_00
     registry = result.ledger.registry.functions
     assert registry.memberCount().call() == 3 + 6
     for address in result.members.values():
@@ -33,7 +33,10 @@ def test_scf_demo_prints_the_lineage_table() -> None:
     outcome = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
     assert outcome.exit_code == 0, outcome.output
     assert "Tier-3 Ore" in outcome.output
-    assert "value in circulation 1,000,000.00 == face 1,000,000.00" in outcome.output
+    assert (
+        "paid to holders 1,000,000.00 == settled 1,000,000.00 == face 1,000,000.00"
+        in outcome.output
+    )
 
 
 def test_scf_build_writes_the_same_artifacts(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def demo() -> None:
 
     result = run_demo(log=lambda text: console.print(f"[green]>[/green] {text}"))
     table = Table(title=f"Slot {result.slot}: pieces of the receivable, by lineage")
-    for column in ("piece", "parent", "tier", "holder", "value (CNY)", "state"):
+    for column in ("piece", "parent", "tier", "holder at maturity", "paid (CNY)", "state"):
         table.add_column(column)
     for row in result.pieces:
         table.add_row(
@@ -50,11 +50,12 @@ def demo() -> None:
             f"#{row.parent}" if row.parent else "root",
             str(row.depth),
             row.holder,
-            f"{row.value / 100:,.2f}",
+            f"{row.paid / 100:,.2f}",
             row.state,
         )
     console.print(table)
-    total = sum(row.value for row in result.pieces)
+    total = sum(row.paid for row in result.pieces)
     console.print(
-        f"value in circulation {total / 100:,.2f} == face {result.face_amount / 100:,.2f}"
+        f"paid to holders {total / 100:,.2f} == settled {result.settled_amount / 100:,.2f}"
+        f" == face {result.face_amount / 100:,.2f}"
     )

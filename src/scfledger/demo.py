@@ -39,7 +39,7 @@ class PieceRow:
     parent: int
     depth: int
     holder: str
-    value: int
+    paid: int
     state: str
 
 
@@ -49,14 +49,17 @@ class DemoResult:
     members: dict[str, ChecksumAddress]
     slot: int
     face_amount: int
+    settled_amount: int
     pieces: list[PieceRow]
     steps: list[str]
 
 
 def run_demo(log: Any = print) -> DemoResult:
     """Deploys on an in-process chain, admits members by 2-of-3 admin approval, then the
-    core enterprise confirms a receivable that flows down three supplier tiers."""
-    w3 = Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
+    core enterprise confirms a receivable that flows down three supplier tiers, a tier-3
+    supplier factors its piece at the bank, and at maturity the debtor pays every holder."""
+    tester = EthereumTester(PyEVMBackend())
+    w3 = Web3(EthereumTesterProvider(tester))
     accounts = list(w3.eth.accounts)
     admins = dict(zip(FOUNDERS, accounts[:3], strict=True))
     members = dict(zip(MEMBERS, accounts[3:], strict=False))
@@ -104,14 +107,35 @@ def run_demo(log: Any = print) -> DemoResult:
         return child
 
     steel = split(root, "Tier-1 Chassis", "Tier-2 Steel", 400_000_00)
-    split(steel, "Tier-2 Steel", "Tier-3 Ore", 150_000_00)
-    financed = split(root, "Tier-1 Chassis", "Harbour Bank", 100_000_00)
-    step(f"Harbour Bank now holds piece #{financed}")
+    ore = split(steel, "Tier-2 Steel", "Tier-3 Ore", 150_000_00)
+
+    finance = ledger.financing.functions
+    bank, ore_supplier = members["Harbour Bank"], members["Tier-3 Ore"]
+    receipt = send(w3, finance.request(ore, bank, 145_000_00, 300, 0, False), ore_supplier)
+    request_id = int(event_args(ledger.financing, "FinancingRequested", receipt)[0]["requestId"])
+    step(f"Tier-3 Ore asked Harbour Bank to factor piece #{ore}: 145,000.00 CNY at 3%")
+    send(w3, finance.approve(request_id, 145_000_00, 300), bank)
+    send(w3, finance.fund(request_id, _hash("wire HB-77")), bank)
+    step(f"Harbour Bank approved and funded it; piece #{ore} now belongs to the bank")
+
+    tester.time_travel(due)
+    all_pieces = list(range(root, int(token.lastTokenId().call()) + 1))
+    receipt = send(
+        w3, token.settleBatch(slot, all_pieces, _hash("CM payment run")), members["Core Motors"]
+    )
+    paid = {
+        int(e["tokenId"]): int(e["amount"])
+        for e in event_args(ledger.token, "PieceSettled", receipt)
+    }
+    step(f"at maturity Core Motors paid the holders of all {len(all_pieces)} pieces at once")
 
     pieces = []
-    for token_id in range(1, int(token.lastTokenId().call()) + 1):
+    for token_id in all_pieces:
         piece = token.getPiece(token_id).call()
         pieces.append(
-            PieceRow(token_id, piece[4], piece[5], names[piece[2]], piece[3], STATES[piece[6]])
+            PieceRow(
+                token_id, piece[4], piece[5], names[piece[2]], paid[token_id], STATES[piece[6]]
+            )
         )
-    return DemoResult(ledger, members, slot, face, pieces, steps)
+    settled = int(token.getReceivable(slot).call()[9])
+    return DemoResult(ledger, members, slot, face, settled, pieces, steps)

@@ -129,7 +129,7 @@ def test_second_approval_executes_the_admission(consortium: Consortium) -> None:
     )
     assert c.registry.functions.getProposal(proposal_id).call()[4] == EXECUTED
     assert c.registry.functions.hasRole(c.outsider, FINANCIER).call()
-    assert c.registry.functions.memberCount().call() == 3 + 8 + 1
+    assert c.registry.functions.memberCount().call() == 3 + 9 + 1
 
 
 @pytest.mark.parametrize(
