@@ -559,3 +559,15 @@ def test_split_gas_does_not_grow_with_depth(consortium: Consortium) -> None:
     deep = c.tx(fn.transferFrom(token, c.supplier2, 1000), c.supplier3)
     assert event_args(c.token, "PieceSplit", deep)[0]["depth"] == 20
     assert deep["gasUsed"] == shallow
+
+
+def test_reject_fails_for_anyone_but_the_active_creditor(consortium: Consortium) -> None:
+    c = consortium
+    fn = c.token.functions
+    slot, token_id = c.issue()
+    c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.supplier2), "NotCreditor", slot, c.supplier2)
+    c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.bank), "MissingRole", c.bank, SUPPLIER)
+    c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.core), "MissingRole", c.core, SUPPLIER)
+    c.govern(c.registry.functions.suspendMember(c.supplier1, h("inquiry")))
+    c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.supplier1), "NotActiveMember", c.supplier1)
+    assert c.piece(token_id)[6] == PENDING
