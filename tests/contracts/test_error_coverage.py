@@ -15,11 +15,11 @@ CONTRACTS = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken
 ZERO = "0x" + "00" * 20
 
 UNREACHABLE = {
-    "AddressEmptyCode": "propose refuses targets without code, and code cannot vanish (no SELFDESTRUCT use)",
+    "AddressEmptyCode": "propose refuses targets without code; none of ours self-destructs",
     "InsufficientBalance": "OpenZeppelin Address: governance calls send no ether",
-    "ERC3525SlotMismatch": "token-to-token transfers are refused and children share the parent's slot",
+    "ERC3525SlotMismatch": "token-to-token transfers are refused; children share the slot",
     "ERC721InvalidSender": "only raised when minting an existing id; ids come from a counter",
-    "SafeERC20FailedOperation": "the deposit token reverts on failure instead of returning false",
+    "SafeERC20FailedOperation": "the deposit token reverts on failure, never returns false",
     "ERC20InvalidSender": "OpenZeppelin ERC-20 raises it only for transfers from the zero address",
     "ERC20InvalidApprover": "OpenZeppelin ERC-20 raises it only for approvals from the zero address",
 }

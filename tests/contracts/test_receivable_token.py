@@ -565,9 +565,10 @@ def test_reject_fails_for_anyone_but_the_active_creditor(consortium: Consortium)
     c = consortium
     fn = c.token.functions
     slot, token_id = c.issue()
-    c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.supplier2), "NotCreditor", slot, c.supplier2)
+    reject = fn.reject(slot, h("x"))
+    c.expect_revert(lambda: c.tx(reject, c.supplier2), "NotCreditor", slot, c.supplier2)
     c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.bank), "MissingRole", c.bank, SUPPLIER)
     c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.core), "MissingRole", c.core, SUPPLIER)
     c.govern(c.registry.functions.suspendMember(c.supplier1, h("inquiry")))
-    c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.supplier1), "NotActiveMember", c.supplier1)
+    c.expect_revert(lambda: c.tx(reject, c.supplier1), "NotActiveMember", c.supplier1)
     assert c.piece(token_id)[6] == PENDING
