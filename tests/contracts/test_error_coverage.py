@@ -20,8 +20,8 @@ UNREACHABLE = {
     "ERC3525SlotMismatch": "token-to-token transfers are refused; children share the slot",
     "ERC721InvalidSender": "only raised when minting an existing id; ids come from a counter",
     "SafeERC20FailedOperation": "the deposit token reverts on failure, never returns false",
-    "ERC20InvalidSender": "OpenZeppelin ERC-20 raises it only for transfers from the zero address",
-    "ERC20InvalidApprover": "OpenZeppelin ERC-20 raises it only for approvals from the zero address",
+    "ERC20InvalidSender": "raised only for transfers from the zero address",
+    "ERC20InvalidApprover": "raised only for approvals by the zero address",
 }
 
 
