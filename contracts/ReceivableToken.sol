@@ -134,7 +134,9 @@ contract ReceivableToken is ERC3525, IReceivableToken {
             rootTokenId: tokenId
         });
         _mintValue(tokenId, faceAmount);
-        emit ReceivableIssued(slot, tokenId, msg.sender, creditor, faceAmount, currency, dueDate, documentHash);
+        emit ReceivableIssued(
+            slot, tokenId, msg.sender, creditor, faceAmount, currency, uint64(block.timestamp), dueDate, documentHash
+        );
     }
 
     /// @inheritdoc IReceivableToken

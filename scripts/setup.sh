@@ -2,7 +2,7 @@
 # Sets up everything the project needs from the package registries, idempotently:
 # the Python virtual environment at .venv (pinned by requirements.lock), the npm toolchain
 # (pinned by package-lock.json: solcjs, OpenZeppelin, anvil) and go-ethereum built from the
-# Go module proxy into .tools/bin.
+# Go module proxy into .tools/bin, and Debian's postgresql when its server binaries are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +26,11 @@ if [ ! -d node_modules/solc ] || [ package-lock.json -nt node_modules/.package-l
 fi
 
 scripts/build-geth.sh
+
+# PostgreSQL server binaries for the integration tests (they start their own server).
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi

@@ -122,6 +122,7 @@ interface IReceivableToken {
         address creditor,
         uint256 faceAmount,
         bytes3 currency,
+        uint64 issueDate,
         uint64 dueDate,
         bytes32 documentHash
     );

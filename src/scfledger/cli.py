@@ -9,10 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scfledger.chain.deploy_cli import deploy_command
 from scfledger.network.cli import chain_app
 
 app = typer.Typer(help="scfledger: a consortium-blockchain ledger for supply-chain finance.")
 app.add_typer(chain_app, name="chain")
+app.command("deploy")(deploy_command)
 console = Console()
 
 

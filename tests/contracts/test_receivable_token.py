@@ -34,6 +34,7 @@ def test_issue_creates_a_slot_and_a_pending_root_piece(consortium: Consortium) -
     due = c.now() + 90 * DAY
     receipt = c.tx(c.token.functions.issue(c.supplier1, 5_000_000, b"CNY", due, document), c.core)
     issued = event_args(c.token, "ReceivableIssued", receipt)
+    block_time = c.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     assert issued == [
         {
             "slot": 1,
@@ -42,6 +43,7 @@ def test_issue_creates_a_slot_and_a_pending_root_piece(consortium: Consortium) -
             "creditor": c.supplier1,
             "faceAmount": 5_000_000,
             "currency": b"CNY",
+            "issueDate": block_time,
             "dueDate": due,
             "documentHash": document,
         }

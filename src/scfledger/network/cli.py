@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,13 @@ from eth_utils.address import is_address
 from rich.console import Console
 from rich.table import Table
 
+from scfledger.network.besu import permissions_config, qbft_genesis
 from scfledger.network.clique import CliqueNetwork, CliqueNetworkError
+from scfledger.network.validators import VoteResult, vote_validator
 
 chain_app = typer.Typer(help="Local go-ethereum Clique proof-of-authority network.")
+validators_app = typer.Typer(help="Vote Clique signers in or out by a majority of the signers.")
+chain_app.add_typer(validators_app, name="validators")
 console = Console()
 
 DEFAULT_FUND_WEI = 10**24  # one million ether: plenty for any local run
@@ -87,6 +92,108 @@ def stop(data_dir: DataDir = Path("var/clique")) -> None:
         raise typer.Exit(1) from exc
     network.stop()
     console.print(f"stopped {network.nodes} nodes in {data_dir}")
+
+
+@chain_app.command("add-node")
+def add_node(data_dir: DataDir = Path("var/clique")) -> None:
+    """Add and start one more node with its own key, peered with all others. It does not
+    sign blocks until `scf chain validators add` votes its address in."""
+    try:
+        network = CliqueNetwork.open(data_dir)
+        index = network.add_node()
+    except CliqueNetworkError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"node {index} started with key {network.sealers[index]}; vote it in with "
+        f"`scf chain validators add {network.sealers[index]} --data-dir {data_dir}`"
+    )
+    _print_status(network)
+
+
+Address = Annotated[str, typer.Argument(help="The signer's address (0x...).")]
+VoteTimeout = Annotated[float, typer.Option(help="Seconds to wait for the vote to apply.")]
+
+
+@validators_app.command("add")
+def validators_add(address: Address, data_dir: DataDir = Path("var/clique"),
+                   timeout: VoteTimeout = 60.0) -> None:  # fmt: skip
+    """Vote ADDRESS in as a signer on a majority of the signers' nodes; wait until it is."""
+    _vote(data_dir, address, authorize=True, timeout=timeout)
+
+
+@validators_app.command("remove")
+def validators_remove(address: Address, data_dir: DataDir = Path("var/clique"),
+                      timeout: VoteTimeout = 60.0) -> None:  # fmt: skip
+    """Vote ADDRESS out of the signers on a majority of the signers' nodes; wait until it is."""
+    _vote(data_dir, address, authorize=False, timeout=timeout)
+
+
+def _vote(data_dir: Path, address: str, *, authorize: bool, timeout: float) -> None:
+    if not is_address(address):
+        raise typer.BadParameter(f"not an address: {address!r}", param_hint="ADDRESS")
+    try:
+        result: VoteResult = vote_validator(
+            CliqueNetwork.open(data_dir), address, authorize=authorize, timeout=timeout
+        )
+    except CliqueNetworkError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    verb = "added to" if authorize else "removed from"
+    console.print(
+        f"{result.address} {verb} the signers at block {result.block} "
+        f"(votes by {', '.join(result.voters)}); signers now: {len(result.signers)}"
+    )
+    for signer in result.signers:
+        console.print(f"  {signer}")
+
+
+@chain_app.command("besu-genesis")
+def besu_genesis(
+    validators: Annotated[
+        str, typer.Option(help="Comma-separated validator (node key) addresses.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option(help="Where to write genesis.json (and permissions_config.toml).")
+    ] = Path("chain-config/besu-qbft"),
+    chain_id: Annotated[int, typer.Option(help="Chain id of the consortium network.")] = 2026,
+    block_period: Annotated[int, typer.Option(help="QBFT block period in seconds.")] = 2,
+    fund: Annotated[
+        list[str] | None, typer.Option(help="ADDRESS[=WEI] to fund in the genesis; repeatable.")
+    ] = None,
+    enode: Annotated[
+        list[str] | None,
+        typer.Option(help="enode URL of a member node for the nodes allowlist; repeatable."),
+    ] = None,
+    account: Annotated[
+        list[str] | None,
+        typer.Option(help="Address allowed to send transactions (accounts allowlist); repeatable."),
+    ] = None,
+) -> None:
+    """Write a Hyperledger Besu QBFT genesis whose extraData names VALIDATORS and, given
+    --enode/--account, the local permissioning file (see docs/network.md)."""
+    alloc = _parse_fund(fund or [])
+    try:
+        genesis = qbft_genesis(
+            [v.strip() for v in validators.split(",") if v.strip()],
+            chain_id=chain_id,
+            block_period=block_period,
+            alloc=alloc,
+        )
+        permissions = (
+            permissions_config(enodes=enode or [], accounts=account or [])
+            if enode or account
+            else None
+        )
+    except CliqueNetworkError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
+    console.print(f"wrote {out_dir / 'genesis.json'} (chain id {chain_id}, QBFT)")
+    if permissions is not None:
+        (out_dir / "permissions_config.toml").write_text(permissions)
+        console.print(f"wrote {out_dir / 'permissions_config.toml'}")
 
 
 def _print_status(network: CliqueNetwork) -> None:

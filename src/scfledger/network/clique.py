@@ -72,6 +72,8 @@ class NetworkSpec:
     period: int
     base_port: int
     gas_limit: int
+    # Each node's signing key, by node index. Whether a key may seal now is the chain's
+    # business (clique_getSigners): nodes added later start outside the signer set.
     sealers: list[ChecksumAddress]
     node_ids: list[str]  # hex public keys (the enode ids), not secrets
 
@@ -297,11 +299,7 @@ class CliqueNetwork:
 
     def _write_peer_config(self, i: int, node_ids: list[str]) -> None:
         """Every node knows every other as static and trusted peer; nobody else is dialled."""
-        peers = [
-            f'"enode://{node_id}@127.0.0.1:{self._p2p_port(j)}?discport=0"'
-            for j, node_id in enumerate(node_ids)
-            if j != i
-        ]
+        peers = [f'"{self._enode(node_id, j)}"' for j, node_id in enumerate(node_ids) if j != i]
         peer_list = "[" + ", ".join(peers) + "]"
         (self.node_dir(i) / "config.toml").write_text(
             "[Node.P2P]\n"
@@ -325,6 +323,44 @@ class CliqueNetwork:
         )
         if result.returncode != 0:
             raise CliqueNetworkError(f"geth init of node {i} failed:\n{result.stderr[-2000:]}")
+
+    def add_node(self, timeout: float = 60.0) -> int:
+        """Add one more node with its own fresh key, peered statically with every other,
+        and start it; returns its index.
+
+        The node is not a signer yet: its miner runs, but Clique refuses its blocks until
+        a majority of the signers votes it in (see ``scfledger.network.validators``); from
+        then on it seals without being restarted.
+        """
+        spec = self.spec
+        if spec.nodes >= MAX_NODES:
+            raise CliqueNetworkError(f"a network has at most {MAX_NODES} nodes")
+        i = spec.nodes
+        if self.node_dir(i).exists():
+            raise CliqueNetworkError(f"{self.node_dir(i)} exists already: remove it first")
+        sealer = self._create_sealer(i)
+        node_ids = [*spec.node_ids, self._create_node_key(i)]
+        self._run_geth_init(i, self.data_dir / "genesis.json")
+        # Every node's peer list names the newcomer, so later restarts keep it peered.
+        for j in range(i + 1):
+            self._write_peer_config(j, node_ids)
+        enode = self._enode(node_ids[i], i)
+        for j in range(i):
+            if self.pid(j) is not None:
+                # Running nodes read config.toml only at start: tell them over RPC. Trusted
+                # peers are let in beyond --maxpeers.
+                rpc_call(self.rpc_url(j), "admin_addTrustedPeer", [enode])
+                rpc_call(self.rpc_url(j), "admin_addPeer", [enode])
+        grown = NetworkSpec(
+            **{**asdict(spec), "nodes": i + 1, "sealers": [*spec.sealers, sealer]},
+        )
+        grown.write(self.data_dir / "network.json")
+        self._spec, self.nodes = grown, i + 1
+        self._start_nodes([i], timeout)
+        return i
+
+    def _enode(self, node_id: str, i: int) -> str:
+        return f"enode://{node_id}@127.0.0.1:{self._p2p_port(i)}?discport=0"
 
     # ---------------------------------------------------------------- running
 
