@@ -32,8 +32,8 @@ def consortium(_deployed: Consortium) -> Iterator[Consortium]:
 
 
 def _rolled_back(consortium: Consortium) -> Iterator[Consortium]:
-    snapshot = consortium.tester.take_snapshot()
+    snapshot = consortium.eth_tester.take_snapshot()
     documents = consortium.documents
     yield consortium
-    consortium.tester.revert_to_snapshot(snapshot)
+    consortium.eth_tester.revert_to_snapshot(snapshot)
     consortium.documents = documents

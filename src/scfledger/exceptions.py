@@ -46,3 +46,106 @@ def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return repr(value)
+
+
+class ChainUnavailable(ChainError):
+    """The node did not answer (connection refused, timeout) after bounded retries."""
+
+    def __init__(self, *, endpoint: str, attempts: int, reason: str) -> None:
+        self.endpoint = endpoint
+        self.attempts = attempts
+        self.reason = reason
+        super().__init__(f"chain node {endpoint} unreachable after {attempts} attempt(s): {reason}")
+
+
+class TransactionRejected(ChainError):
+    """The node refused a signed transaction outright (it never entered a block)."""
+
+    def __init__(self, *, tx_hash: str, reason: str) -> None:
+        self.tx_hash = tx_hash
+        self.reason = reason
+        super().__init__(f"node rejected transaction {tx_hash}: {reason}")
+
+
+class SigningError(ScfError):
+    """A participant key could not be created, read or used. Never carries key material."""
+
+
+class KeyNotFound(SigningError):
+    """No keystore exists for a participant."""
+
+    def __init__(self, participant: str) -> None:
+        self.participant = participant
+        super().__init__(f"no key for participant {participant!r}")
+
+
+class KeyAlreadyExists(SigningError):
+    """A keystore already exists for a participant (use rotate to replace it)."""
+
+    def __init__(self, participant: str, address: str) -> None:
+        self.participant = participant
+        self.address = address
+        super().__init__(f"participant {participant!r} already has key {address}")
+
+
+class InvalidPassphrase(SigningError):
+    """The keystore passphrase is missing, too weak, or does not open the keystores."""
+
+
+class PermissionDenied(ScfError):
+    """The caller may not perform this action."""
+
+
+class RelayRejected(PermissionDenied):
+    """A raw signed transaction handed to the relay is not the participant's to send."""
+
+    def __init__(self, *, participant: str, reason: str) -> None:
+        self.participant = participant
+        self.reason = reason
+        super().__init__(f"relay refused for {participant!r}: {reason}")
+
+
+class NotFoundError(ScfError):
+    """A requested record does not exist."""
+
+
+class OperationNotFound(NotFoundError):
+    def __init__(self, operation_id: str) -> None:
+        self.operation_id = operation_id
+        super().__init__(f"no operation {operation_id}")
+
+
+class InvalidState(ScfError):
+    """A request conflicts with the current state of a record."""
+
+
+class IdempotencyConflict(InvalidState):
+    """An idempotency key was reused for a different request."""
+
+    def __init__(self, *, participant: str, key: str, operation_id: str) -> None:
+        self.participant = participant
+        self.key = key
+        self.operation_id = operation_id
+        super().__init__(
+            f"idempotency key {key!r} of {participant!r} was used for a different request "
+            f"(operation {operation_id})"
+        )
+
+
+class ConfigurationError(ScfError):
+    """Settings are missing or invalid; raised at start, before anything runs."""
+
+
+class DatabaseError(ScfError):
+    """The gateway database is unusable."""
+
+
+class DatabaseNotMigrated(DatabaseError):
+    """The database schema is not at the latest migration: run `scf db upgrade`."""
+
+    def __init__(self, *, current: str | None, head: str) -> None:
+        self.current = current
+        self.head = head
+        super().__init__(
+            f"database schema is at {current or 'nothing'}, expected {head}: run `scf db upgrade`"
+        )

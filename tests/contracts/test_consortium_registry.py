@@ -210,7 +210,7 @@ def test_approve_fails_after_the_deadline(consortium: Consortium) -> None:
     c = consortium
     proposal_id = propose(c.w3, c.registry, admit(c, c.outsider), c.admin1)
     deadline = c.registry.functions.getProposal(proposal_id).call()[6]
-    c.tester.time_travel(deadline + 1)
+    c.eth_tester.time_travel(deadline + 1)
     c.expect_revert(
         lambda: c.tx(c.registry.functions.approve(proposal_id), c.admin2),
         "ProposalExpired",

@@ -97,13 +97,13 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.c = _consortium()
-        self.snapshot = self.c.tester.take_snapshot()
+        self.snapshot = self.c.eth_tester.take_snapshot()
         self.base_slots = self.c.token.functions.receivableCount().call()
         self.base_tokens = self.c.token.functions.lastTokenId().call()
         self.model = Model()
 
     def teardown(self) -> None:
-        self.c.tester.revert_to_snapshot(self.snapshot)
+        self.c.eth_tester.revert_to_snapshot(self.snapshot)
 
     # ---- helpers --------------------------------------------------------------------------
 

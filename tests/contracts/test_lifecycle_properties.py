@@ -38,7 +38,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.c = _consortium()
-        self.snapshot = self.c.tester.take_snapshot()
+        self.snapshot = self.c.eth_tester.take_snapshot()
         self.first_token = self.c.token.functions.lastTokenId().call() + 1
         self.first_slot = self.c.token.functions.receivableCount().call() + 1
         self.first_request = self.c.financing.functions.requestCount().call() + 1
@@ -46,7 +46,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.caller: TxParams = {"from": self.c.deployer}
 
     def teardown(self) -> None:
-        self.c.tester.revert_to_snapshot(self.snapshot)
+        self.c.eth_tester.revert_to_snapshot(self.snapshot)
 
     # ---- reading the chain ----------------------------------------------------------------
 

@@ -12,7 +12,9 @@ from scfledger.network import CliqueNetwork
 from scfledger.network.cli import chain_app
 from tests.fixtures.clique import free_base_port
 
-pytestmark = pytest.mark.integration
+# One worker runs every Clique network in turn: four geth nodes per network already load
+# both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
 FUNDED = "0x00000000000000000000000000000000000000aa"
 

@@ -18,7 +18,9 @@ from web3.types import TxParams, TxReceipt, Wei
 from scfledger.network import CliqueNetwork, rpc_call
 from tests.fixtures.clique import clique_network, web3_for
 
-pytestmark = pytest.mark.integration
+# One worker runs every Clique network in turn: four geth nodes per network already load
+# both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
 SENDER: LocalAccount = Account.from_key(keccak(text="scfledger clique test sender"))
 

@@ -24,7 +24,9 @@ from scfledger.chain.tx import event_args, send
 from scfledger.exceptions import ContractRevert
 from tests.fixtures.clique import clique_network, web3_for
 
-pytestmark = pytest.mark.integration
+# One worker runs every Clique network in turn: four geth nodes per network already load
+# both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
 CORE_ENTERPRISE, SUPPLIER = 1 << 1, 1 << 2
 NAMES = ("deployer", "admin1", "admin2", "core", "supplier1", "supplier2")

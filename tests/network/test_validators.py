@@ -14,7 +14,9 @@ from scfledger.network.cli import chain_app
 from scfledger.network.validators import signers, vote_validator
 from tests.fixtures.clique import free_base_port
 
-pytestmark = pytest.mark.integration
+# One worker runs every Clique network in turn: four geth nodes per network already load
+# both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
 
 def _wait_sealed_by(network: CliqueNetwork, signer: str, after: int, timeout: float) -> int:

@@ -11,7 +11,7 @@ from web3.logs import DISCARD
 from web3.types import TxParams, TxReceipt
 
 from scfledger.chain.reverts import call_decoding_reverts
-from scfledger.exceptions import ChainError
+from scfledger.exceptions import ChainError, ContractRevert, UnknownRevert
 
 Sender = LocalAccount | ChecksumAddress
 
@@ -53,17 +53,31 @@ def send(w3: Web3, call: Transactable, sender: Sender, *, gas: int | None = None
 
 
 def _raise_mined_failure(w3: Web3, tx: TxParams, receipt: TxReceipt) -> None:
-    """Replays a transaction that failed in a block to recover its revert reason.
-
-    The replay runs on that block's state and header: a reverted transaction changed no
-    contract state, so this is exact unless later transactions of the same block touched
-    the same contracts, and the best available without a tracing API.
-    """
-    replay: TxParams = {k: v for k, v in tx.items() if k in ("from", "to", "data", "gas", "value")}  # type: ignore[assignment]
-    call_decoding_reverts(lambda: w3.eth.call(replay, block_identifier=receipt["blockNumber"]))
+    """Replays a transaction that failed in a block to recover its revert reason."""
+    error = mined_failure(w3, tx, receipt["blockNumber"])
+    if error is not None:
+        raise error
     raise ChainError(
         f"transaction 0x{receipt['transactionHash'].hex()} failed in block {receipt['blockNumber']}"
     )
+
+
+def mined_failure(
+    w3: Web3, tx: TxParams, block_number: int
+) -> ContractRevert | UnknownRevert | None:
+    """The decoded error of a transaction that failed in `block_number`, by replaying it.
+
+    The replay runs on that block's state and header: a reverted transaction changed no
+    contract state, so this is exact unless later transactions of the same block touched
+    the same contracts, and the best available without a tracing API. None when the
+    replay succeeds (the transaction ran out of gas, or state moved after it).
+    """
+    replay: TxParams = {k: v for k, v in tx.items() if k in ("from", "to", "data", "gas", "value")}  # type: ignore[assignment]
+    try:
+        call_decoding_reverts(lambda: w3.eth.call(replay, block_identifier=block_number))
+    except (ContractRevert, UnknownRevert) as exc:
+        return exc
+    return None
 
 
 def event_args(contract: Any, event: str, receipt: TxReceipt) -> list[dict[str, Any]]:

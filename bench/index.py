@@ -1,0 +1,214 @@
+"""Indexer catch-up into PostgreSQL beside raw eth_getLogs + ABI decoding of the same range.
+
+    .venv/bin/python bench/index.py [--splits 25000] [--batch-blocks 10]
+
+Makes the events on anvil (many transactions per block: automine off, blocks mined
+explicitly): every split emits 4 events, every settlement batch of 50 pieces 150. Then, in
+the same run: (1) raw, eth_getLogs over the range in the indexer's batch size plus decoding
+with the indexer's decoder, no database; (2) the indexer catching up into a fresh PostgreSQL
+database (started here, as the tests do); (3) steady state: the indexer following the chain
+while new blocks arrive every second, sampling its lag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from rich.console import Console
+from rich.table import Table
+from web3 import HTTPProvider, Web3
+from web3.types import Nonce, TxParams
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scfledger.chain.deployment import deployed_contracts
+from scfledger.db.migrate import upgrade
+from scfledger.db.session import create_db_engine, session_factory
+from scfledger.indexer.decode import LogDecoder
+from scfledger.indexer.indexer import Indexer, IndexerConfig
+from scfledger.network.anvil import anvil_node
+from tests.fixtures.ledger import DAY, Consortium, deploy_consortium, h
+from tests.fixtures.postgres import postgres_server
+
+HOLDERS = ["supplier1", "supplier2", "supplier3", "supplier4", "bank", "bank2"]
+SPLIT_GAS = 250_000
+SETTLE_GAS = 3_000_000
+
+
+def rpc(w3: Web3, method: str, *params: Any) -> Any:
+    return w3.provider.make_request(method, list(params))["result"]  # type: ignore[arg-type]
+
+
+def mine_until_empty(w3: Web3) -> None:
+    while True:
+        rpc(w3, "evm_mine")
+        pending = w3.eth.get_block("pending")["transactions"]
+        if not pending:
+            return
+
+
+def send_wave(w3: Web3, txs: list[Any]) -> None:
+    """Sends transactions in JSON-RPC batches of 500 (the node signs: dev accounts)."""
+    url = w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    with requests.Session() as http:
+        for start in range(0, len(txs), 500):
+            calls = [
+                {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction", "params": [_hexed(tx)]}
+                for i, tx in enumerate(txs[start : start + 500])
+            ]
+            replies = http.post(url, json=calls, timeout=120).json()
+            errors = [r["error"] for r in replies if "error" in r]
+            assert not errors, errors[:3]
+            if start % 5000 == 0:
+                mine_until_empty(w3)
+    mine_until_empty(w3)
+
+
+def _hexed(tx: dict[str, Any]) -> dict[str, Any]:
+    return {k: hex(v) if isinstance(v, int) else v for k, v in tx.items() if k != "chainId"}
+
+
+def make_events(c: Consortium, splits: int) -> tuple[int, int]:
+    """Returns the block range [first, last] holding the generated events."""
+    w3 = c.w3
+    first = w3.eth.block_number + 1
+    roots: dict[str, tuple[int, int]] = {}
+    for holder in HOLDERS[:4]:
+        roots[holder] = c.issue_active(creditor=holder, amount=10**15, due_in=30 * DAY)
+    for bank in HOLDERS[4:]:  # banks get their roots by a whole transfer of a supplier's piece
+        slot, root = c.issue_active(creditor="supplier1", amount=10**15, due_in=30 * DAY)
+        c.tx(c.token.functions.transferFrom(c.supplier1, c.accounts[bank], root), c.supplier1)
+        roots[bank] = (slot, root)
+    rpc(w3, "evm_setAutomine", False)
+    nonces = {h_: int(w3.eth.get_transaction_count(c.accounts[h_])) for h_ in HOLDERS}
+    txs: list[Any] = []
+    children: dict[str, list[int]] = {h_: [] for h_ in HOLDERS}
+    next_token = c.token.functions.lastTokenId().call() + 1
+    for i in range(splits):
+        holder = HOLDERS[i % len(HOLDERS)]
+        receiver = HOLDERS[(i + 1) % len(HOLDERS)]
+        call = c.token.functions.transferFrom(roots[holder][1], c.accounts[receiver], 1000 + i)
+        params: TxParams = {
+            "from": c.accounts[holder],
+            "nonce": Nonce(nonces[holder]),
+            "gas": SPLIT_GAS,
+        }
+        txs.append(call.build_transaction(params))
+        nonces[holder] += 1
+        children[holder].append(next_token + i)  # sent in order: ids follow
+    send_wave(w3, txs)
+    rpc(w3, "evm_setAutomine", True)
+    c.travel_to(c.due_date(roots[HOLDERS[0]][1]))
+    rpc(w3, "evm_setAutomine", False)
+    nonce = int(w3.eth.get_transaction_count(c.core))
+    settle: list[Any] = []
+    for holder, pieces in children.items():
+        for start in range(0, len(pieces), 50):
+            call = c.token.functions.settleBatch(
+                roots[holder][0], pieces[start : start + 50], h("run")
+            )
+            params = {"from": c.core, "nonce": Nonce(nonce), "gas": SETTLE_GAS}
+            settle.append(call.build_transaction(params))
+            nonce += 1
+    send_wave(w3, settle)
+    rpc(w3, "evm_setAutomine", True)
+    return first, w3.eth.block_number
+
+
+def raw_rate(w3: Web3, decoder: LogDecoder, first: int, last: int, batch: int) -> tuple[int, float]:
+    start, events = time.perf_counter(), 0
+    for block in range(first, last + 1, batch):
+        params = {"fromBlock": hex(block), "toBlock": hex(min(block + batch - 1, last))}
+        logs = rpc(w3, "eth_getLogs", {**params, "address": decoder.addresses})
+        events += sum(1 for entry in logs if decoder.decode(entry) is not None)
+    return events, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--splits", type=int, default=25_000)
+    parser.add_argument("--batch-blocks", type=int, default=10)
+    args = parser.parse_args()
+    console = Console(width=120)
+    with anvil_node("--accounts", "20", "--gas-limit", "300000000") as url, postgres_server() as pg:
+        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 120}))
+        c = deploy_consortium(w3=w3)
+        made = time.perf_counter()
+        first, last = make_events(c, args.splits)
+        console.print(f"made blocks {first}..{last} in {time.perf_counter() - made:.0f} s")
+        contracts = deployed_contracts(c.ledger)
+        decoder = LogDecoder(contracts)
+        raw_events, raw_seconds = raw_rate(
+            w3, decoder, c.ledger.deployment_block, last, args.batch_blocks
+        )
+
+        db = pg.create_database()
+        upgrade(db)
+        engine = create_db_engine(db)
+        config = IndexerConfig(
+            contracts=contracts,
+            start_block=c.ledger.deployment_block,
+            batch_size=args.batch_blocks,
+            max_batch_size=args.batch_blocks,
+        )
+        indexer = Indexer(w3, session_factory(engine), config)
+        started = time.perf_counter()
+        indexer.catch_up()
+        index_seconds = time.perf_counter() - started
+        indexed_events = indexer.stats.events
+        assert indexed_events == raw_events, (indexed_events, raw_events)
+
+        # Steady state: blocks every second with a few splits each, indexer following.
+        rpc(w3, "evm_setIntervalMining", 1)
+        stop = threading.Event()
+        follower = threading.Thread(target=indexer.run, args=(stop.is_set, 0.1), daemon=True)
+        follower.start()
+        lags: list[int] = []
+        _, root = c.issue_active(amount=10**12)
+        for i in range(40):
+            c.w3.eth.send_transaction(
+                {"from": c.supplier1, "to": c.token.address, "gas": SPLIT_GAS,
+                 "data": c.token.functions.transferFrom(root, c.supplier2, 100 + i)
+                 ._encode_transaction_data()}
+            )  # fmt: skip
+            time.sleep(0.25)
+            lags.append(indexer.lag())
+        stop.set()
+        follower.join(timeout=10)
+
+    table = Table(
+        title=f"Indexer catch-up, {raw_events:,} events, {last - first + 1} blocks, PostgreSQL"
+    )
+    for column in ("path", "events", "seconds", "events/s", "ratio"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    raw_rate_ = raw_events / raw_seconds
+    index_rate = indexed_events / index_seconds
+    table.add_row(
+        "raw eth_getLogs + decode",
+        f"{raw_events:,}",
+        f"{raw_seconds:.1f}",
+        f"{raw_rate_:,.0f}",
+        "1.00",
+    )
+    table.add_row(
+        "indexer into PostgreSQL", f"{indexed_events:,}", f"{index_seconds:.1f}",
+        f"{index_rate:,.0f}", f"{index_rate / raw_rate_:.2f}",
+    )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"steady state, 1 s blocks: lag max {max(lags)} blocks,"
+        f" median {statistics.median(lags):.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1166 @@
+"""The transaction pipeline: every accepted operation ends on chain exactly once.
+
+An operation is a row before anything is signed. Its nonce is allocated, its transaction
+signed and both written in one database transaction under a lock on the account's nonce
+row (``SELECT ... FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), and only
+then broadcast. So a crash at any point leaves either a queued operation with no nonce,
+or a submitted one whose exact signed bytes are stored: restart rebroadcasts those bytes
+(same hash, same nonce: it can never execute twice) or finds the receipt, and never signs
+a second transaction for an operation whose first might still be mined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, cast
+
+from eth_abi.abi import encode as abi_encode
+from eth_account import Account
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import TransactionNotFound, Web3RPCError
+from web3.types import TxParams
+
+from scfledger.chain.artifacts import load_artifact
+from scfledger.chain.client import is_transient
+from scfledger.chain.fees import FeeFields, FeeMode, FeePolicy, bumped, is_zero
+from scfledger.chain.reverts import call_decoding_reverts, decode_revert
+from scfledger.chain.tx import GAS_MARGIN, mined_failure
+from scfledger.db.models import (
+    AccountNonce,
+    Operation,
+    OperationStatus,
+    Transaction,
+    new_id,
+    utcnow,
+)
+from scfledger.db.session import transaction
+from scfledger.exceptions import (
+    ChainError,
+    ChainUnavailable,
+    ContractRevert,
+    IdempotencyConflict,
+    OperationNotFound,
+    RelayRejected,
+    UnknownRevert,
+)
+from scfledger.keys.store import Signer
+
+log = logging.getLogger(__name__)
+
+RELAY_KIND = "relay"
+CANCEL_GAS = 21_000
+# Seconds an operation must sit unchanged before its nonce is declared taken by a foreign
+# transaction (and the operation re-signed with a new nonce).
+FOREIGN_NONCE_GRACE = 10.0
+TERMINAL = frozenset({OperationStatus.MINED, OperationStatus.INDEXED, OperationStatus.FAILED})
+
+# Phrases of go-ethereum, Besu, anvil and eth-tester answers to eth_sendRawTransaction.
+_ALREADY_KNOWN = ("already known", "known transaction", "already imported", "alreadyknown")
+_NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "oldnonce", "nonce has already been used")
+_UNDERPRICED = ("underpriced", "replacement transaction")
+
+
+@dataclass(frozen=True)
+class ContractCall:
+    """A function of a shipped contract at an address, with its arguments."""
+
+    contract: str
+    address: str
+    function: str
+    args: tuple[Any, ...] = ()
+
+    def calldata(self) -> bytes:
+        plain = _plain_function(self.contract, self.function, len(self.args))
+        if plain is not None:
+            selector, types = plain
+            with suppress(Exception):  # arguments eth-abi does not take as given (hex strings)
+                return selector + abi_encode(types, list(self.args))
+        encoded = _contract_factory(self.contract).encode_abi(self.function, args=list(self.args))
+        return bytes(HexBytes(encoded))
+
+
+@cache
+def _plain_function(contract: str, function: str, arity: int) -> tuple[bytes, list[str]] | None:
+    """Selector and argument types of a function that is not overloaded at this arity."""
+    matches = [
+        item
+        for item in load_artifact(contract).abi
+        if item["type"] == "function" and item["name"] == function and len(item["inputs"]) == arity
+    ]
+    if len(matches) != 1 or any(p["type"].startswith("tuple") for p in matches[0]["inputs"]):
+        return None
+    types = [p["type"] for p in matches[0]["inputs"]]
+    return function_signature_to_4byte_selector(f"{function}({','.join(types)})"), types
+
+
+@cache
+def _contract_factory(name: str) -> type[Contract]:
+    # Building a web3 contract class parses the whole ABI (~20 ms): once per contract.
+    return Web3().eth.contract(abi=load_artifact(name).abi)
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """A snapshot of an operation row, safe to hand to API schemas and logs."""
+
+    id: str
+    participant: str
+    idempotency_key: str
+    kind: str
+    arguments: dict[str, Any]
+    status: str
+    sender: str
+    to_address: str | None
+    nonce: int | None
+    tx_hash: str | None
+    block_number: int | None
+    gas_used: int | None
+    error_name: str | None
+    error_args: dict[str, Any] | None
+    error_message: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    mined_at: datetime | None
+    error_data: bytes | None = None
+
+    @classmethod
+    def of(cls, op: Operation) -> OperationView:
+        return cls(
+            id=op.id,
+            participant=op.participant,
+            idempotency_key=op.idempotency_key,
+            kind=op.kind,
+            arguments=op.arguments,
+            status=op.status,
+            sender=op.sender,
+            to_address=op.to_address,
+            nonce=op.nonce,
+            tx_hash=op.tx_hash,
+            block_number=op.block_number,
+            gas_used=op.gas_used,
+            error_name=op.error_name,
+            error_args=op.error_args,
+            error_message=op.error_message,
+            attempts=op.attempts,
+            created_at=op.created_at,
+            updated_at=op.updated_at,
+            submitted_at=op.submitted_at,
+            mined_at=op.mined_at,
+            error_data=op.error_data,
+        )
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL
+
+    def error(self) -> ChainError | None:
+        """The failure as a domain exception: the contract's decoded error when there is one."""
+        if self.status != OperationStatus.FAILED:
+            return None
+        if self.error_data is not None:
+            return decode_revert(self.error_data)
+        return ChainError(self.error_message or f"operation {self.id} failed")
+
+    def raise_for_error(self) -> None:
+        error = self.error()
+        if error is not None:
+            raise error
+
+
+def to_json(value: Any) -> Any:
+    """Contract arguments as JSON: bytes as 0x-hex, tuples as lists."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    return value
+
+
+class Pipeline:
+    """Submits operations for the participants whose keys `signer_for` returns.
+
+    Thread-safe; run one per gateway process, as many processes as wanted on one
+    PostgreSQL. ``start()`` runs the background loop that sends queued operations,
+    confirms submitted ones and rebroadcasts or replaces stuck ones; call
+    ``reconcile()`` (``start()`` does) after a restart.
+    """
+
+    def __init__(
+        self,
+        *,
+        w3: Web3,
+        sessions: sessionmaker[Session],
+        signer_for: Callable[[str], Signer],
+        fee_mode: FeeMode = "auto",
+        priority_fee: int | None = None,
+        gas_margin: float = GAS_MARGIN,
+        stuck_after: float = 30.0,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.w3 = w3
+        self.sessions = sessions
+        self.signer_for = signer_for
+        self.fees = FeePolicy(w3, mode=fee_mode, priority_fee=priority_fee)
+        self.gas_margin = gas_margin
+        self.stuck_after = stuck_after
+        self.poll_interval = poll_interval
+        self._chain_id: int | None = None
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
+        self._created = time.monotonic()
+        self._outbox: queue.SimpleQueue[tuple[str, str, bytes] | None] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
+
+    # -- public API --------------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        participant: str,
+        idempotency_key: str,
+        call: ContractCall,
+        kind: str | None = None,
+        gas: int | None = None,
+    ) -> OperationView:
+        """Accepts an operation and sends it now if the chain answers.
+
+        Returns the operation: ``submitted`` (signed and stored; broadcast now, or by the
+        sender thread in commit order once ``start()`` has run), ``failed`` (reverted
+        at estimation: the decoded error is on the operation, no nonce spent) or
+        ``queued`` (the node is unreachable; the background loop sends it later). The
+        same (participant, idempotency key) returns the same operation; the same key for
+        a different request raises IdempotencyConflict.
+        """
+        signer = self.signer_for(participant)
+        data = call.calldata()
+        kind = kind or f"{call.contract}.{call.function}"
+        to = to_checksum_address(call.address)
+        request_hash = _request_hash(participant, kind, to, data)
+        # No look-up first: a retry is rare, and the unique key catches it at insert.
+
+        failure: ContractRevert | UnknownRevert | None = None
+        queued = False
+        if gas is None:
+            try:
+                gas = self._estimate(signer.address, to, data)
+            except (ContractRevert, UnknownRevert) as exc:
+                failure = exc
+            except Exception as exc:
+                if not _unreachable(exc):
+                    raise
+                queued = True
+
+        now = utcnow()
+        op = Operation(
+            id=new_id(),
+            created_at=now,
+            updated_at=now,
+            attempts=0,
+            participant=participant,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            kind=kind,
+            arguments={
+                "contract": call.contract,
+                "address": to,
+                "function": call.function,
+                "args": to_json(call.args),
+            },
+            sender=signer.address,
+            to_address=to,
+            data=data,
+            gas_limit=gas,
+            status=OperationStatus.QUEUED,
+        )
+        if failure is not None:
+            _set_failure(op, failure)
+        fees: FeeFields | None = None
+        if failure is None and not queued:
+            try:
+                fees, chain_id = self.fees.fields(), self._chain()
+            except Exception as exc:
+                if not _unreachable(exc):
+                    raise
+                queued = True
+        # Core inserts of a transient row: the ORM unit of work costs more CPU than the
+        # whole database round trip here, and this is every operation's path.
+        try:
+            with transaction(self.sessions) as session:
+                signed: tuple[str, bytes] | None = None
+                if fees is not None:
+                    signed = self._sign_into(session, op, signer, fees, chain_id, insert=True)
+                else:
+                    session.execute(OPERATIONS.insert().values(**_columns(op)))
+        except IntegrityError:
+            existing = self._existing(participant, idempotency_key, request_hash)
+            if existing is None:
+                raise
+            return existing
+        except Exception as exc:
+            if not _unreachable(exc):
+                raise
+            # The node went away between estimation and fee lookup: accept as queued.
+            return self._insert_queued(op)
+        if signed is not None:
+            if self._sender is not None:
+                self._outbox.put((op.id, *signed))
+            elif self._broadcast(op.id, *signed):
+                return self.get(op.id)
+        return OperationView.of(op)
+
+    def relay(
+        self,
+        *,
+        participant: str,
+        participant_address: str,
+        idempotency_key: str,
+        raw_transaction: bytes,
+    ) -> OperationView:
+        """Relays a transaction the participant signed itself (non-custodial).
+
+        Refused unless its sender is `participant_address`, and for accounts whose nonces
+        this gateway allocates (two nonce authorities for one account would collide).
+        """
+        raw = bytes(raw_transaction)
+        try:
+            sender = Account.recover_transaction(raw)
+            fields = _decode_raw(raw)
+        except Exception:
+            raise RelayRejected(
+                participant=participant, reason="not a signed transaction"
+            ) from None
+        if sender != to_checksum_address(participant_address):
+            raise RelayRejected(
+                participant=participant, reason=f"signed by {sender}, not {participant_address}"
+            )
+        with transaction(self.sessions) as session:
+            if session.get(AccountNonce, sender) is not None:
+                raise RelayRejected(
+                    participant=participant,
+                    reason=f"{sender} is signed for by this gateway; submit operations instead",
+                )
+        tx_hash = "0x" + Web3.keccak(raw).hex().removeprefix("0x")
+        to = fields.get("to")
+        request_hash = _request_hash(participant, RELAY_KIND, to, raw)
+        existing = self._existing(participant, idempotency_key, request_hash)
+        if existing is not None:
+            return existing
+        now = utcnow()
+        op = Operation(
+            participant=participant,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            kind=RELAY_KIND,
+            arguments={"tx_hash": tx_hash},
+            sender=sender,
+            to_address=to,
+            data=bytes(fields.get("data", b"")),
+            gas_limit=int(fields["gas"]),
+            status=OperationStatus.SUBMITTED,
+            nonce=int(fields["nonce"]),
+            tx_hash=tx_hash,
+            attempts=1,
+            submitted_at=now,
+        )
+        try:
+            with transaction(self.sessions) as session:
+                session.add(op)
+                session.flush()
+                session.add(
+                    Transaction(
+                        tx_hash=tx_hash,
+                        operation=op,
+                        nonce=op.nonce,
+                        raw=raw,
+                        **_fee_columns(fields),
+                    )
+                )
+        except IntegrityError:
+            existing = self._existing(participant, idempotency_key, request_hash)
+            if existing is None:
+                raise
+            return existing
+        self._broadcast(op.id, tx_hash, raw)
+        return self.get(op.id)
+
+    def get(self, operation_id: str) -> OperationView:
+        with self.sessions() as session:
+            op = session.get(Operation, operation_id)
+            if op is None:
+                raise OperationNotFound(operation_id)
+            return OperationView.of(op)
+
+    def find(self, participant: str, idempotency_key: str) -> OperationView | None:
+        with self.sessions() as session:
+            op = session.scalars(
+                select(Operation).where(
+                    Operation.participant == participant,
+                    Operation.idempotency_key == idempotency_key,
+                )
+            ).one_or_none()
+            return None if op is None else OperationView.of(op)
+
+    def wait(
+        self,
+        operation_id: str,
+        *,
+        until: Iterable[str] = TERMINAL,
+        timeout: float = 60.0,
+    ) -> OperationView:
+        """Blocks until the operation reaches one of `until` (by default: done)."""
+        wanted = set(until) | {OperationStatus.FAILED}
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.get(operation_id)
+            if view.status in wanted:
+                return view
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"operation {operation_id} still {view.status}")
+            if self._thread is None:
+                self.run_once()
+            with self._changed:
+                self._changed.wait(min(remaining, self.poll_interval))
+
+    # -- background loop ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Reconciles what a previous run left, then runs the loop in a daemon thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="scf-pipeline", daemon=True)
+        self._thread.start()
+        self._sender = threading.Thread(target=self._send_loop, name="scf-sender", daemon=True)
+        self._sender.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        with self._changed:
+            self._changed.notify_all()
+        if self._sender is not None:
+            self._outbox.put(None)
+            self._sender.join(timeout)
+            self._sender = None
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _send_loop(self) -> None:
+        """Broadcasts committed transactions in commit order, off the request threads.
+
+        A transaction still in this queue when the process dies is stored: the next run's
+        reconcile sends the same bytes.
+        """
+        while True:
+            item = self._outbox.get()
+            if item is None:
+                return
+            try:
+                self._broadcast(*item)
+            except Exception:  # the loop rebroadcasts whatever did not go out
+                log.exception("broadcast failed")
+                continue
+            with self._changed:
+                self._changed.notify_all()
+
+    def _loop(self) -> None:
+        reconciled = False
+        delay = self.poll_interval
+        while not self._stop.is_set():
+            try:
+                if not reconciled:
+                    self.reconcile()
+                    reconciled = True
+                busy = self.run_once()
+                delay = 0.0 if busy else self.poll_interval
+            except Exception as exc:
+                if not _unreachable(exc):
+                    log.exception("pipeline loop error")
+                delay = min(max(delay * 2, self.poll_interval), 5.0)
+            self._stop.wait(delay)
+
+    def run_once(self) -> bool:
+        """One pass: send queued operations, confirm submitted ones. True if work remains."""
+        sent = self.process_queued()
+        confirmed = self.confirm()
+        return sent > 0 or confirmed > 0
+
+    def reconcile(self) -> int:
+        """After a restart: settles every submitted operation against the chain now.
+
+        Receipts are looked up by hash; an operation whose transaction the node no longer
+        knows is rebroadcast with its stored bytes (same nonce), or re-signed only when
+        the chain has moved past its nonce without mining any of its transactions.
+        """
+        # Stale = untouched since before this pipeline existed: what a previous run left.
+        return self.confirm(stale_after=time.monotonic() - self._created)
+
+    def process_queued(self, limit: int = 200) -> int:
+        """Signs and sends queued operations (oldest first); returns how many were sent."""
+        with self.sessions() as session:
+            ids = session.scalars(
+                select(Operation.id)
+                .where(Operation.status == OperationStatus.QUEUED)
+                .order_by(Operation.created_at)
+                .limit(limit)
+            ).all()
+        sent = 0
+        for operation_id in ids:
+            if self._advance(operation_id):
+                sent += 1
+        return sent
+
+    def confirm(self, *, stale_after: float | None = None, limit: int = 1000) -> int:
+        """Settles submitted operations against the chain; returns how many changed."""
+        stale_after = self.stuck_after if stale_after is None else stale_after
+        with self.sessions() as session:
+            ops = session.scalars(
+                select(Operation)
+                .where(Operation.status == OperationStatus.SUBMITTED)
+                .order_by(Operation.sender, Operation.nonce)
+                .limit(limit)
+            ).all()
+        by_sender: dict[str, list[Operation]] = defaultdict(list)
+        for op in ops:
+            by_sender[op.sender].append(op)
+        with self.sessions() as session:
+            rows = session.execute(
+                select(AccountNonce.address, AccountNonce.next_nonce).where(
+                    AccountNonce.address.in_(list(by_sender))
+                )
+            ).all()
+            counters = {address: next_nonce for address, next_nonce in rows}
+        changed = 0
+        for sender, pending in by_sender.items():
+            chain_nonce = self.w3.eth.get_transaction_count(to_checksum_address(sender), "latest")
+            if sender in counters and counters[sender] < chain_nonce:
+                self._catch_up_nonce(sender, chain_nonce)
+            mined: list[tuple[str, str, Any]] = []
+            for op in pending:
+                assert op.nonce is not None  # submitted operations always have one
+                if op.nonce < chain_nonce:
+                    receipt = self._plain_success(op)
+                    if receipt is not None:
+                        mined.append((op.id, op.tx_hash or "", receipt))
+                    else:
+                        changed += self._settle(op.id)
+                elif _age(op.updated_at) >= stale_after:
+                    changed += self._unstick(op.id, chain_nonce)
+            changed += self._mark_mined(mined)
+        if changed:
+            with self._changed:
+                self._changed.notify_all()
+        return changed
+
+    # -- sending -----------------------------------------------------------------------
+
+    def _estimate(self, sender: str, to: str, data: bytes) -> int:
+        params: TxParams = {
+            "from": to_checksum_address(sender),
+            "to": to_checksum_address(to),
+            "data": data,
+        }
+        estimate = call_decoding_reverts(lambda: self.w3.eth.estimate_gas(params))
+        return int(estimate * self.gas_margin)
+
+    def _chain(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def _sign_into(
+        self,
+        session: Session,
+        op: Operation,
+        signer: Signer,
+        fees: FeeFields,
+        chain_id: int,
+        *,
+        insert: bool = False,
+    ) -> tuple[str, bytes]:
+        """Allocates the account's next nonce (row lock held until commit) and signs.
+
+        Fees and chain id are looked up before the transaction, so the lock is held for a
+        read, a signature and two writes (plus one node call the first time an account
+        is seen, to start its counter at the chain's pending nonce).
+        """
+        nonce = self._allocate_nonce(session, signer.address)
+        assert op.gas_limit is not None
+        tx: dict[str, Any] = {
+            "chainId": chain_id,
+            "nonce": nonce,
+            "to": op.to_address,
+            "data": op.data,
+            "value": 0,
+            "gas": op.gas_limit,
+            **fees,
+        }
+        signed = signer.sign_transaction(tx)
+        tx_hash = "0x" + bytes(signed.hash).hex()
+        raw = bytes(signed.raw_transaction)
+        now = utcnow()
+        op.status = OperationStatus.SUBMITTED
+        op.nonce = nonce
+        op.tx_hash = tx_hash
+        op.attempts += 1
+        op.submitted_at = now
+        op.updated_at = now
+        if insert:  # a new operation: its row goes in with the nonce already on it
+            session.execute(OPERATIONS.insert().values(**_columns(op)))
+        session.execute(
+            TRANSACTIONS.insert().values(
+                tx_hash=tx_hash,
+                operation_id=op.id,
+                purpose="call",
+                nonce=nonce,
+                raw=raw,
+                created_at=now,
+                **_fee_columns(fees),
+            )
+        )
+        return tx_hash, raw
+
+    def _allocate_nonce(self, session: Session, address: str) -> int:
+        """Takes the account's next nonce. The UPDATE locks the row until commit, so
+        concurrent allocators (threads, processes) queue on it and never share a nonce."""
+        nonces = NONCES.c
+        take = (
+            NONCES.update()
+            .where(nonces.address == address)
+            .values(next_nonce=nonces.next_nonce + 1, updated_at=utcnow())
+            .returning(nonces.next_nonce)
+        )
+        taken = session.execute(take).scalar_one_or_none()
+        if taken is None:
+            start = self.w3.eth.get_transaction_count(to_checksum_address(address), "pending")
+            dialect_insert = postgresql.insert if self._postgres else sqlite.insert
+            session.execute(
+                dialect_insert(AccountNonce)
+                .values(address=address, next_nonce=start, updated_at=utcnow())
+                .on_conflict_do_nothing()
+            )
+            taken = session.execute(take).scalar_one()
+        return int(taken) - 1
+
+    def _catch_up_nonce(self, address: str, chain_nonce: int) -> None:
+        """Moves the counter up when the chain is ahead (the key was used elsewhere)."""
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(AccountNonce)
+                .where(AccountNonce.address == address, AccountNonce.next_nonce < chain_nonce)
+                .values(next_nonce=chain_nonce, updated_at=utcnow())
+            )
+
+    def _advance(self, operation_id: str) -> bool:
+        """Queued -> submitted for one operation; False if another worker took it."""
+        with self.sessions() as session:
+            op = session.get(Operation, operation_id)
+            if op is None or op.status != OperationStatus.QUEUED:
+                return False
+            participant, sender, to, data, gas = (
+                op.participant,
+                op.sender,
+                op.to_address,
+                op.data,
+                op.gas_limit,
+            )
+        signer = self.signer_for(participant)
+        if signer.address != sender:
+            self._fail(
+                operation_id,
+                message=f"{participant}'s key changed from {sender} to {signer.address}",
+            )
+            return False
+        if gas is None:
+            assert to is not None
+            try:
+                gas = self._estimate(sender, to, data)
+            except (ContractRevert, UnknownRevert) as exc:
+                self._fail(operation_id, error=exc)
+                return True
+        fees, chain_id = self.fees.fields(), self._chain()
+        with transaction(self.sessions) as session:
+            op = session.scalars(
+                select(Operation).where(Operation.id == operation_id).with_for_update()
+            ).one()
+            if op.status != OperationStatus.QUEUED:
+                return False
+            op.gas_limit = gas
+            signed = self._sign_into(session, op, signer, fees, chain_id)
+        self._broadcast(operation_id, *signed)
+        return True
+
+    def _insert_queued(self, op: Operation) -> OperationView:
+        fresh = Operation(
+            **{
+                c: getattr(op, c)
+                for c in (
+                    "participant",
+                    "idempotency_key",
+                    "request_hash",
+                    "kind",
+                    "arguments",
+                    "sender",
+                    "to_address",
+                    "data",
+                    "gas_limit",
+                )
+            },
+            status=OperationStatus.QUEUED,
+        )
+        try:
+            with transaction(self.sessions) as session:
+                session.add(fresh)
+        except IntegrityError:
+            existing = self._existing(op.participant, op.idempotency_key, op.request_hash)
+            if existing is None:
+                raise
+            return existing
+        return self.get(fresh.id)
+
+    def _broadcast(self, operation_id: str, tx_hash: str, raw: bytes) -> bool:
+        """Sends signed bytes; only a definite refusal changes the operation (returns True)."""
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+        except Exception as exc:
+            if _unreachable(exc):
+                log.warning("broadcast of %s deferred: node unreachable", tx_hash)
+                return False
+            message = _rpc_message(exc)
+            lowered = message.lower()
+            if any(p in lowered for p in _ALREADY_KNOWN):
+                return False
+            if any(p in lowered for p in _NONCE_TOO_LOW + _UNDERPRICED):
+                # Mined already, or the nonce is taken: settled by receipt and chain nonce.
+                self.confirm_one(operation_id)
+                return True
+            log.warning("node refused %s: %s", tx_hash, message)
+            self._refused(operation_id, tx_hash, message)
+            return True
+        return False
+
+    def confirm_one(self, operation_id: str) -> None:
+        with self.sessions() as session:
+            op = session.get(Operation, operation_id)
+            if op is None or op.status != OperationStatus.SUBMITTED:
+                return
+            sender, nonce = op.sender, op.nonce
+        assert nonce is not None
+        chain_nonce = self.w3.eth.get_transaction_count(to_checksum_address(sender), "latest")
+        if nonce < chain_nonce:
+            self._settle(operation_id)
+        # Otherwise the loop looks again once the operation is stale; replacing it now
+        # would only race the transaction already in the pool.
+
+    def _refused(self, operation_id: str, tx_hash: str, reason: str) -> None:
+        """The node will not take this transaction (never in a block).
+
+        A relayed transaction just fails. A gateway-signed one gives its nonce to a
+        0-value self-transfer, so the account's later nonces are not stuck behind a hole;
+        the operation fails when that cancel is mined (or succeeds, should the original
+        be mined after all somewhere).
+        """
+        with transaction(self.sessions) as session:
+            op = session.scalars(
+                select(Operation).where(Operation.id == operation_id).with_for_update()
+            ).one()
+            if op.status != OperationStatus.SUBMITTED:
+                return
+            op.error_name = "TransactionRejected"
+            op.error_message = f"node rejected {tx_hash}: {reason}"
+            if op.kind == RELAY_KIND:
+                op.status = OperationStatus.FAILED
+                return
+            signer = self.signer_for(op.participant)
+            assert op.nonce is not None
+            fees = self.fees.fields()
+            tx = {
+                "chainId": self._chain(),
+                "nonce": op.nonce,
+                "to": op.sender,
+                "value": 0,
+                "gas": CANCEL_GAS,
+                **fees,
+            }
+            signed = signer.sign_transaction(tx)
+            cancel_hash = "0x" + bytes(signed.hash).hex()
+            cancel_raw = bytes(signed.raw_transaction)
+            session.add(
+                Transaction(
+                    tx_hash=cancel_hash,
+                    operation_id=op.id,
+                    purpose="cancel",
+                    nonce=op.nonce,
+                    raw=cancel_raw,
+                    **_fee_columns(fees),
+                )
+            )
+            op.attempts += 1
+            op.updated_at = utcnow()
+        try:
+            self.w3.eth.send_raw_transaction(cancel_raw)
+        except Exception as exc:  # the loop rebroadcasts it
+            log.warning("cancel %s not sent yet: %s", cancel_hash, type(exc).__name__)
+
+    # -- settling ----------------------------------------------------------------------
+
+    def _settle(self, operation_id: str) -> int:
+        """The chain is past this operation's nonce: find which of its transactions mined."""
+        with self.sessions() as session:
+            op = session.scalars(
+                select(Operation)
+                .where(Operation.id == operation_id)
+                .options(selectinload(Operation.transactions))
+            ).one()
+            if op.status != OperationStatus.SUBMITTED:
+                return 0
+            attempts = [(t.tx_hash, t.purpose) for t in reversed(op.transactions)]
+            quiet_for = _age(op.updated_at)
+        for tx_hash, purpose in attempts:
+            try:
+                receipt = self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+            except TransactionNotFound:
+                continue
+            return self._finish(operation_id, tx_hash, purpose, receipt)
+        # Re-signing is the one step that could execute an operation twice, so it needs
+        # more than one missing receipt: a node can count a nonce a moment before it
+        # serves the receipt, so the node must not know any of our transactions either,
+        # and the operation must have been quiet for a while.
+        if quiet_for < FOREIGN_NONCE_GRACE:
+            return 0
+        for tx_hash, _ in attempts:
+            try:
+                if self.w3.eth.get_transaction(HexBytes(tx_hash)) is not None:
+                    return 0
+            except TransactionNotFound:
+                continue
+        # None of ours mined and the nonce is used: a foreign transaction took it. Ours can
+        # never be mined now, so the operation goes back to the queue for a fresh nonce.
+        with transaction(self.sessions) as session:
+            op = session.scalars(
+                select(Operation).where(Operation.id == operation_id).with_for_update()
+            ).one()
+            if op.status != OperationStatus.SUBMITTED:
+                return 0
+            log.warning("nonce %s of %s was taken by another transaction", op.nonce, op.sender)
+            if op.kind == RELAY_KIND or op.error_name == "TransactionRejected":
+                op.status = OperationStatus.FAILED
+                op.error_name = op.error_name or "TransactionReplaced"
+                op.error_message = (
+                    op.error_message or f"nonce {op.nonce} was used by another transaction"
+                )
+            else:
+                op.status = OperationStatus.QUEUED
+                op.nonce = None
+                op.tx_hash = None
+            op.updated_at = utcnow()
+        return 1
+
+    def _plain_success(self, op: Operation) -> Any:
+        """The receipt when the operation's only transaction succeeded (the common case)."""
+        if op.attempts != 1 or op.tx_hash is None:
+            return None
+        try:
+            receipt = self.w3.eth.get_transaction_receipt(HexBytes(op.tx_hash))
+        except TransactionNotFound:
+            return None
+        return receipt if receipt["status"] == 1 else None
+
+    def _mark_mined(self, mined: list[tuple[str, str, Any]]) -> int:
+        """Marks a batch of operations mined in one database transaction."""
+        if not mined:
+            return 0
+        changed = 0
+        now = utcnow()
+        with transaction(self.sessions) as session:
+            for operation_id, tx_hash, receipt in mined:
+                result = session.execute(
+                    update(Operation)
+                    .where(
+                        Operation.id == operation_id,
+                        Operation.status == OperationStatus.SUBMITTED,
+                        Operation.tx_hash == tx_hash,
+                    )
+                    .values(
+                        status=OperationStatus.MINED,
+                        block_number=int(receipt["blockNumber"]),
+                        gas_used=int(receipt["gasUsed"]),
+                        error_name=None,
+                        error_message=None,
+                        mined_at=now,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                changed += int(getattr(result, "rowcount", 0) or 0)
+        return changed
+
+    def _finish(self, operation_id: str, tx_hash: str, purpose: str, receipt: Any) -> int:
+        failure: ContractRevert | UnknownRevert | None = None
+        if receipt["status"] != 1 and purpose == "call":
+            with self.sessions() as session:
+                op = session.get(Operation, operation_id)
+                assert op is not None
+                replay: TxParams = {
+                    "from": to_checksum_address(op.sender),
+                    "to": to_checksum_address(op.to_address) if op.to_address else None,  # type: ignore[typeddict-item]
+                    "data": op.data,
+                    "gas": op.gas_limit or receipt["gasUsed"],
+                }
+            failure = mined_failure(self.w3, replay, receipt["blockNumber"])
+        with transaction(self.sessions) as session:
+            op = session.scalars(
+                select(Operation).where(Operation.id == operation_id).with_for_update()
+            ).one()
+            if op.status != OperationStatus.SUBMITTED:
+                return 0
+            op.tx_hash = tx_hash
+            op.block_number = int(receipt["blockNumber"])
+            op.gas_used = int(receipt["gasUsed"])
+            op.mined_at = utcnow()
+            op.updated_at = op.mined_at
+            if purpose == "cancel":
+                op.status = OperationStatus.FAILED
+            elif receipt["status"] == 1:
+                op.status = OperationStatus.MINED
+                op.error_name = op.error_message = None
+            else:
+                op.status = OperationStatus.FAILED
+                if failure is not None:
+                    _set_failure(op, failure)
+                else:
+                    op.error_name = "TransactionFailed"
+                    op.error_message = f"transaction {tx_hash} failed in block {op.block_number}"
+        return 1
+
+    def _unstick(self, operation_id: str, chain_nonce: int) -> int:
+        """Not mined for a while: rebroadcast if the node lost it, replace if underpriced."""
+        with self.sessions() as session:
+            op = session.scalars(
+                select(Operation)
+                .where(Operation.id == operation_id)
+                .options(selectinload(Operation.transactions))
+            ).one()
+            if op.status != OperationStatus.SUBMITTED or not op.transactions:
+                return 0
+            latest = op.transactions[-1]
+            tx_hash, raw, purpose, nonce = latest.tx_hash, latest.raw, latest.purpose, latest.nonce
+            previous = _fee_fields(latest)
+            kind = op.kind
+        try:
+            known = self.w3.eth.get_transaction(HexBytes(tx_hash)) is not None
+        except TransactionNotFound:
+            known = False
+        if not known:
+            log.info("rebroadcasting %s (nonce %d)", tx_hash, nonce)
+            self._touch(operation_id)
+            try:
+                self.w3.eth.send_raw_transaction(raw)
+            except Exception as exc:
+                message = _rpc_message(exc).lower()
+                if any(p in message for p in _NONCE_TOO_LOW):
+                    return self._settle(operation_id)
+                refused = not any(p in message for p in _ALREADY_KNOWN) and not _unreachable(exc)
+                if refused and purpose == "call":
+                    self._refused(operation_id, tx_hash, _rpc_message(exc))
+            return 1
+        current = self.fees.fields()
+        if nonce != chain_nonce or kind == RELAY_KIND or (is_zero(previous) and is_zero(current)):
+            # Waiting behind an earlier nonce, not ours to re-sign, or no fee to raise.
+            self._touch(operation_id)
+            return 0
+        return self._replace(operation_id, previous, current)
+
+    def _replace(self, operation_id: str, previous: FeeFields, current: FeeFields) -> int:
+        """Re-signs the pending transaction with the same nonce and higher fees."""
+        with transaction(self.sessions) as session:
+            op = session.scalars(
+                select(Operation)
+                .where(Operation.id == operation_id)
+                .options(selectinload(Operation.transactions))
+                .with_for_update()
+            ).one()
+            if op.status != OperationStatus.SUBMITTED:
+                return 0
+            latest = op.transactions[-1]
+            signer = self.signer_for(op.participant)
+            fees = bumped(previous, current)
+            if latest.purpose == "cancel":
+                tx: dict[str, Any] = {"to": op.sender, "gas": CANCEL_GAS}
+            else:
+                tx = {"to": op.to_address, "data": op.data, "gas": op.gas_limit}
+            tx.update({"chainId": self._chain(), "nonce": latest.nonce, "value": 0, **fees})
+            signed = signer.sign_transaction(tx)
+            tx_hash = "0x" + bytes(signed.hash).hex()
+            raw = bytes(signed.raw_transaction)
+            session.add(
+                Transaction(
+                    tx_hash=tx_hash,
+                    operation_id=op.id,
+                    purpose=latest.purpose,
+                    nonce=latest.nonce,
+                    raw=raw,
+                    **_fee_columns(fees),
+                )
+            )
+            if latest.purpose == "call":
+                op.tx_hash = tx_hash
+            op.attempts += 1
+            op.updated_at = utcnow()
+        log.info("replacing nonce %d of %s with %s", latest.nonce, op.sender, tx_hash)
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+        except Exception as exc:
+            log.warning("replacement %s not accepted yet: %s", tx_hash, _rpc_message(exc))
+        return 1
+
+    def _touch(self, operation_id: str) -> None:
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(Operation).where(Operation.id == operation_id).values(updated_at=utcnow())
+            )
+
+    def _fail(
+        self,
+        operation_id: str,
+        *,
+        error: ContractRevert | UnknownRevert | None = None,
+        message: str | None = None,
+    ) -> None:
+        with transaction(self.sessions) as session:
+            op = session.scalars(
+                select(Operation).where(Operation.id == operation_id).with_for_update()
+            ).one()
+            if op.status != OperationStatus.QUEUED:
+                return
+            if error is not None:
+                _set_failure(op, error)
+            else:
+                op.error_name = "OperationRefused"
+                op.error_message = message
+            op.status = OperationStatus.FAILED
+            op.updated_at = utcnow()
+        with self._changed:
+            self._changed.notify_all()
+
+    def _existing(self, participant: str, key: str, request_hash: str) -> OperationView | None:
+        with self.sessions() as session:
+            op = session.scalars(
+                select(Operation).where(
+                    Operation.participant == participant, Operation.idempotency_key == key
+                )
+            ).one_or_none()
+            if op is None:
+                return None
+            if op.request_hash != request_hash:
+                raise IdempotencyConflict(participant=participant, key=key, operation_id=op.id)
+            return OperationView.of(op)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+OPERATIONS = cast(Table, Operation.__table__)
+TRANSACTIONS = cast(Table, Transaction.__table__)
+NONCES = cast(Table, AccountNonce.__table__)
+
+
+def _columns(op: Operation) -> dict[str, Any]:
+    """A transient operation's column values, for a Core insert."""
+    return {column.key: getattr(op, column.key) for column in Operation.__table__.columns}
+
+
+def _request_hash(participant: str, kind: str, to: str | None, data: bytes) -> str:
+    body = json.dumps([participant, kind, to, data.hex()], separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _set_failure(op: Operation, error: ContractRevert | UnknownRevert) -> None:
+    op.status = OperationStatus.FAILED
+    op.error_data = error.data
+    op.error_message = str(error)
+    if isinstance(error, ContractRevert):
+        op.error_name = error.name
+        op.error_args = to_json(dict(error.args_by_name))
+    else:
+        op.error_name = "UnknownRevert"
+        op.error_args = None
+
+
+def _fee_columns(fees: Mapping[str, Any]) -> dict[str, int | None]:
+    def get(name: str) -> int | None:
+        value = fees.get(name)
+        return None if value is None else int(value)
+
+    return {
+        "gas_price": get("gasPrice"),
+        "max_fee_per_gas": get("maxFeePerGas"),
+        "max_priority_fee_per_gas": get("maxPriorityFeePerGas"),
+    }
+
+
+def _fee_fields(tx: Transaction) -> FeeFields:
+    if tx.gas_price is not None:
+        return {"gasPrice": tx.gas_price}
+    return {
+        "maxFeePerGas": tx.max_fee_per_gas or 0,
+        "maxPriorityFeePerGas": tx.max_priority_fee_per_gas or 0,
+    }
+
+
+def _decode_raw(raw: bytes) -> dict[str, Any]:
+    """Nonce, gas, fees, to and data of a signed raw transaction (legacy or typed)."""
+    if raw and raw[0] <= 0x7F:
+        fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+    else:
+        from eth_account._utils.legacy_transactions import Transaction as LegacyTransaction
+
+        fields = LegacyTransaction.from_bytes(raw).as_dict()
+    to = fields.get("to")
+    fields["to"] = to_checksum_address(to) if to else None
+    return dict(fields)
+
+
+def _rpc_message(exc: BaseException) -> str:
+    if isinstance(exc, Web3RPCError) and isinstance(exc.rpc_response, dict):
+        error = exc.rpc_response.get("error")
+        if isinstance(error, dict) and "message" in error:
+            return str(error["message"])
+    return str(exc)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, ChainUnavailable) or is_transient(exc)
+
+
+def _age(moment: datetime) -> float:
+    if moment.tzinfo is None:  # SQLite returns naive datetimes for aware columns
+        moment = moment.replace(tzinfo=utcnow().tzinfo)
+    return (utcnow() - moment) / timedelta(seconds=1)

@@ -1,0 +1,91 @@
+"""The gateway's settings, read once from the environment (`SCF_*`) and validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scfledger.exceptions import ConfigurationError, InvalidPassphrase
+
+# Passphrases that ship in examples and tutorials: refused outside development.
+PLACEHOLDER_SECRETS = frozenset({"changeme", "changethis", "password", "passphrase", "secret"})
+MIN_PASSPHRASE_LENGTH = 12
+
+FeeMode = Literal["auto", "zero", "legacy", "eip1559"]
+
+
+class Settings(BaseSettings):
+    """Everything the gateway reads from its environment.
+
+    ``SCF_DATABASE_URL`` is a SQLAlchemy URL: a SQLite file by default, PostgreSQL as
+    ``postgresql+psycopg://user@host:port/db``. The keystore passphrase comes from
+    ``SCF_KEYSTORE_PASSPHRASE`` or from the file named by ``SCF_KEYSTORE_PASSPHRASE_FILE``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SCF_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/gateway.sqlite3"
+
+    chain_url: str = "http://127.0.0.1:8545"
+    chain_timeout: float = Field(default=10.0, gt=0)
+    chain_retries: int = Field(default=3, ge=0, le=20)
+    chain_backoff: float = Field(default=0.2, ge=0)
+
+    key_dir: Path = Path("var/keys")
+    keystore_passphrase: SecretStr | None = None
+    keystore_passphrase_file: Path | None = None
+    # eth-account's default scrypt work factor; only tests lower it.
+    keystore_scrypt_n: int = Field(default=2**18, ge=2**10)
+
+    fee_mode: FeeMode = "auto"
+    priority_fee_wei: int | None = Field(default=None, ge=0)
+    gas_margin: float = Field(default=1.25, ge=1.0, le=5.0)
+    tx_stuck_after: float = Field(default=30.0, gt=0)
+    pipeline_poll_interval: float = Field(default=0.2, gt=0)
+
+    @model_validator(mode="after")
+    def _one_passphrase_source(self) -> Settings:
+        if self.keystore_passphrase is not None and self.keystore_passphrase_file is not None:
+            raise ValueError(
+                "set SCF_KEYSTORE_PASSPHRASE or SCF_KEYSTORE_PASSPHRASE_FILE, not both"
+            )
+        return self
+
+    def keystore_passphrase_value(self) -> str:
+        """The keystore passphrase, checked: present, long enough, no placeholder in production.
+
+        Raises InvalidPassphrase (whose message never contains the passphrase).
+        """
+        if self.keystore_passphrase is not None:
+            passphrase = self.keystore_passphrase.get_secret_value()
+        elif self.keystore_passphrase_file is not None:
+            try:
+                passphrase = self.keystore_passphrase_file.read_text().rstrip("\r\n")
+            except OSError as exc:
+                raise InvalidPassphrase(
+                    f"cannot read passphrase file {self.keystore_passphrase_file}: {exc.strerror}"
+                ) from None
+        else:
+            raise InvalidPassphrase(
+                "no keystore passphrase: set SCF_KEYSTORE_PASSPHRASE "
+                "or SCF_KEYSTORE_PASSPHRASE_FILE"
+            )
+        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+            raise InvalidPassphrase(
+                f"keystore passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters"
+            )
+        if self.environment != "development" and passphrase.lower() in PLACEHOLDER_SECRETS:
+            raise InvalidPassphrase("keystore passphrase is a placeholder; set a real one")
+        return passphrase
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; invalid values raise ConfigurationError."""
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid settings: {exc}") from None

@@ -1,0 +1,223 @@
+"""Read-model tables projected from chain events; only the indexer writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Dialect,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from scfledger.db.models import Base, utcnow
+
+
+class Amount(TypeDecorator[int]):
+    """An on-chain amount (up to 2^128): NUMERIC(39) on PostgreSQL, exact decimal text on
+    SQLite, whose numeric affinity would round anything beyond 2^63 to a float."""
+
+    impl = Numeric(39, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(39, 0))
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return str(value) if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ARG002
+        return None if value is None else int(value)
+
+
+class IndexerCheckpoint(Base):
+    """The last block whose events are all projected, saved with the rows themselves."""
+
+    __tablename__ = "indexer_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(66))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IndexedBlock(Base):
+    """Hashes of indexed blocks (batch ends and blocks with events) to find a fork point."""
+
+    __tablename__ = "indexed_blocks"
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(66))
+
+
+class ChainEvent(Base):
+    """The append-only feed of every decoded event; `id` is the feed cursor."""
+
+    __tablename__ = "chain_events"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_chain_events_tx_log"),
+        Index("ix_chain_events_block", "block_number"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(66))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    contract: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    legal_id_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    kyc_hash: Mapped[str] = mapped_column(String(66))
+    roles: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    admitted_block: Mapped[int] = mapped_column(BigInteger)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class Receivable(Base):
+    """A root receivable: one slot of the token."""
+
+    __tablename__ = "receivables"
+
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    debtor: Mapped[str] = mapped_column(String(42), index=True)
+    creditor: Mapped[str] = mapped_column(String(42), index=True)
+    face_amount: Mapped[int] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[int] = mapped_column(BigInteger)
+    due_date: Mapped[int] = mapped_column(BigInteger, index=True)
+    document_hash: Mapped[str] = mapped_column(String(66), index=True)
+    root_token_id: Mapped[int] = mapped_column(BigInteger)
+    settled_value: Mapped[int] = mapped_column(Amount)
+    status: Mapped[str] = mapped_column(String(16))
+    issued_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class Piece(Base):
+    __tablename__ = "pieces"
+    __table_args__ = (Index("ix_pieces_holder_state", "holder", "state"),)
+
+    token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder: Mapped[str] = mapped_column(String(42))
+    value: Mapped[int] = mapped_column(Amount)
+    parent_token_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    depth: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    created_block: Mapped[int] = mapped_column(BigInteger)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class PieceTransfer(Base):
+    """A piece changing hands: a split (value to a new child) or a whole transfer."""
+
+    __tablename__ = "piece_transfers"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_piece_transfers_tx_log"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))
+    token_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    from_token_id: Mapped[int | None] = mapped_column(BigInteger)
+    sender: Mapped[str] = mapped_column(String(42), index=True)
+    receiver: Mapped[str] = mapped_column(String(42), index=True)
+    value: Mapped[int] = mapped_column(Amount)
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("token_id", "evidence_hash", name="uq_evidence_token_hash"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    token_id: Mapped[int] = mapped_column(BigInteger)
+    evidence_hash: Mapped[str] = mapped_column(String(66), index=True)
+    attached_by: Mapped[str] = mapped_column(String(42))
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class FinancingRequest(Base):
+    __tablename__ = "financing_requests"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    requester: Mapped[str] = mapped_column(String(42), index=True)
+    financier: Mapped[str] = mapped_column(String(42), index=True)
+    amount: Mapped[int] = mapped_column(Amount)
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    recourse: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(24))
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    payment_ref: Mapped[str | None] = mapped_column(String(66))
+    created_block: Mapped[int] = mapped_column(BigInteger)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class FinancingHistory(Base):
+    """Every status change of a financing request, in chain order."""
+
+    __tablename__ = "financing_history"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_financing_history_tx_log"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int | None] = mapped_column(Amount)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class Settlement(Base):
+    __tablename__ = "settlements"
+
+    token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder: Mapped[str] = mapped_column(String(42), index=True)
+    amount: Mapped[int] = mapped_column(Amount)
+    lien_holder: Mapped[str | None] = mapped_column(String(42))
+    lien_amount: Mapped[int] = mapped_column(Amount)
+    payment_ref: Mapped[str] = mapped_column(String(66))
+    paid_on_chain: Mapped[bool] = mapped_column(Boolean)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+
+
+PROJECTION_TABLES: list[Table] = [
+    cast(Table, model.__table__)
+    for model in (
+        Member,
+        Receivable,
+        Piece,
+        PieceTransfer,
+        Evidence,
+        FinancingRequest,
+        FinancingHistory,
+        Settlement,
+    )
+]

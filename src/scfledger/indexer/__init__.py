@@ -1,0 +1,1 @@
+"""Follows the chain and projects contract events into the SQL read model."""

@@ -1,0 +1,116 @@
+"""`scf index` and `scf reconcile`: run the indexer, compare the read model with the chain."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from web3 import HTTPProvider, Web3
+from web3.middleware import ExtraDataToPOAMiddleware
+
+from scfledger.chain.deploy import contract_at
+from scfledger.chain.deployment import load_manifest
+from scfledger.db.migrate import require_current
+from scfledger.db.projections import IndexerCheckpoint
+from scfledger.db.session import create_db_engine, session_factory
+from scfledger.exceptions import DatabaseNotMigrated
+from scfledger.indexer.indexer import Indexer, config_from_manifest
+from scfledger.indexer.reconcile import reconcile
+
+console = Console()
+
+Rpc = Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of a node.")]
+Manifest = Annotated[Path, typer.Option("--manifest", help="Deployment manifest (scf deploy).")]
+Database = Annotated[
+    str, typer.Option("--db", envvar="SCF_DATABASE_URL", help="SQLAlchemy URL of the read model.")
+]
+
+
+def _migrated_engine(db: str) -> Engine:
+    """The read model's engine; refuses (exit 2) a database not at the latest migration."""
+    engine = create_db_engine(db)
+    try:
+        require_current(engine)
+    except DatabaseNotMigrated as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return engine
+
+
+def _web3(rpc: str) -> Web3:
+    w3 = Web3(HTTPProvider(rpc, request_kwargs={"timeout": 30}))
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    return w3
+
+
+def index_command(
+    rpc: Rpc,
+    manifest: Manifest,
+    db: Database = "sqlite:///var/gateway.sqlite3",
+    confirmations: Annotated[int, typer.Option(min=0, help="Blocks to wait (Clique: 2+).")] = 0,
+    batch_size: Annotated[int, typer.Option(min=1, help="Blocks per first batch.")] = 2_000,
+    max_batch_size: Annotated[int, typer.Option(min=1, help="Most blocks per batch.")] = 20_000,
+    once: Annotated[bool, typer.Option(help="Catch up to the head, then exit.")] = False,
+) -> None:
+    """Follow the chain and project the deployment's events into the read model."""
+    engine = _migrated_engine(db)
+    config = config_from_manifest(
+        load_manifest(manifest),
+        confirmations=confirmations,
+        batch_size=batch_size,
+        max_batch_size=max(max_batch_size, batch_size),
+    )
+    indexer = Indexer(_web3(rpc), session_factory(engine), config)
+    if once:
+        indexer.catch_up()
+    else:
+        stopping = False
+
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        indexer.run(lambda: stopping)
+    checkpoint = indexer.checkpoint()
+    console.print(
+        f"indexed to block {checkpoint[0] if checkpoint else '-'}: {indexer.stats.events} events, "
+        f"{indexer.stats.skipped_logs} skipped logs, {indexer.stats.reorgs} reorgs"
+    )
+
+
+def reconcile_command(
+    rpc: Rpc, manifest: Manifest, db: Database = "sqlite:///var/gateway.sqlite3"
+) -> None:
+    """Compare every projected member, receivable, piece and request with the contracts.
+
+    Exits 1 when anything differs."""
+    engine = _migrated_engine(db)
+    w3 = _web3(rpc)
+    contracts = load_manifest(manifest)["contracts"]
+    sessions = session_factory(engine)
+    with sessions() as session:
+        checkpoint = session.get(IndexerCheckpoint, 1)
+        if checkpoint is None:
+            console.print("[red]nothing indexed yet[/red]")
+            raise typer.Exit(1)
+        diffs = reconcile(
+            session,
+            registry=contract_at(
+                w3, "ConsortiumRegistry", contracts["ConsortiumRegistry"]["address"]
+            ),
+            token=contract_at(w3, "ReceivableToken", contracts["ReceivableToken"]["address"]),
+            financing=contract_at(w3, "Financing", contracts["Financing"]["address"]),
+            at_block=checkpoint.block_number,
+        )
+    for diff in diffs:
+        console.print(f"[red]differs[/red] {diff}")
+    if diffs:
+        raise typer.Exit(1)
+    console.print(f"read model matches the chain at block {checkpoint.block_number}")

@@ -1,0 +1,153 @@
+"""Decodes raw logs of our contracts, by address and topic, into JSON-ready events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_typing import ChecksumAddress
+from eth_utils.abi import event_abi_to_log_topic
+from eth_utils.address import to_checksum_address
+
+from scfledger.chain.artifacts import load_artifact
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    """One event, its arguments JSON-ready: addresses checksummed, bytes as 0x-hex."""
+
+    contract: str
+    name: str
+    args: dict[str, Any]
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class _EventSpec:
+    name: str
+    indexed: list[tuple[str, str]]
+    data: list[tuple[str, str]]
+    static: bool  # every data field is one 32-byte word: decoded without eth_abi
+
+
+def _is_word(kind: str) -> bool:
+    return kind in ("address", "bool") or (
+        kind.startswith(("uint", "int", "bytes")) and kind != "bytes"
+    )
+
+
+def _spec(item: dict[str, Any]) -> _EventSpec:
+    inputs = [(p["name"], p["type"], bool(p["indexed"])) for p in item["inputs"]]
+    data = [(n, t) for n, t, i in inputs if not i]
+    return _EventSpec(
+        name=item["name"],
+        indexed=[(n, t) for n, t, i in inputs if i],
+        data=data,
+        static=all(_is_word(t) for _, t in data),
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _checksum(address: bytes) -> str:
+    """Members are few and recur in every event: checksum (a keccak) each address once."""
+    return str(to_checksum_address(address))
+
+
+def _word(kind: str, word: bytes) -> Any:
+    """One ABI word of a static type, JSON-ready (the hot path of the indexer)."""
+    if kind.startswith("uint"):
+        return int.from_bytes(word, "big")
+    if kind == "address":
+        return _checksum(word[12:])
+    if kind == "bool":
+        return word[-1] == 1
+    if kind.startswith("int"):
+        return int.from_bytes(word, "big", signed=True)
+    size = int(kind[5:])  # bytesN: left-aligned
+    return "0x" + word[:size].hex()
+
+
+def _json_value(kind: str, value: Any) -> Any:
+    if kind == "address":
+        return to_checksum_address(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, tuple | list):
+        inner = kind[:-2] if kind.endswith("[]") else kind
+        return [_json_value(inner, v) for v in value]
+    return value
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, str):
+        return value if value.startswith("0x") else "0x" + value
+    return "0x" + bytes(value).hex()
+
+
+class LogDecoder:
+    """Knows the events of each deployed contract by its address."""
+
+    def __init__(self, contracts: Mapping[str, str]) -> None:
+        """`contracts`: contract (artifact) name -> deployed address."""
+        self._by_address: dict[str, tuple[str, dict[bytes, _EventSpec]]] = {}
+        for name, address in contracts.items():
+            events = {
+                event_abi_to_log_topic(item): _spec(item)  # type: ignore[arg-type]
+                for item in load_artifact(name).abi
+                if item["type"] == "event"
+            }
+            self._by_address[address.lower()] = (name, events)
+
+    @property
+    def addresses(self) -> list[ChecksumAddress]:
+        return [to_checksum_address(a) for a in self._by_address]
+
+    def decode(self, log: Mapping[str, Any]) -> DecodedEvent | None:
+        """The decoded event, or None for a log that is not one of our contracts' events
+        (another contract at a watched topic, a malformed log)."""
+        known = self._by_address.get(str(log["address"]).lower())
+        topics = [
+            bytes(t) if not isinstance(t, str) else bytes.fromhex(t[2:]) for t in log["topics"]
+        ]
+        if known is None or not topics:
+            return None
+        contract, events = known
+        spec = events.get(topics[0])
+        if spec is None or len(topics) != 1 + len(spec.indexed):
+            return None
+        try:
+            args: dict[str, Any] = {}
+            for (name, kind), topic in zip(spec.indexed, topics[1:], strict=True):
+                args[name] = _word(kind, topic) if _is_word(kind) else "0x" + topic.hex()
+            data = log["data"]
+            raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
+            if spec.static:
+                if len(raw) != 32 * len(spec.data):
+                    return None
+                for position, (name, kind) in enumerate(spec.data):
+                    args[name] = _word(kind, raw[32 * position : 32 * position + 32])
+            else:
+                values = abi_decode([k for _, k in spec.data], raw)
+                for (name, kind), value in zip(spec.data, values, strict=True):
+                    args[name] = _json_value(kind, value)
+        except Exception:  # a log that claims our topic but does not decode: skip it
+            return None
+        return DecodedEvent(
+            contract=contract,
+            name=spec.name,
+            args=args,
+            block_number=_int(log["blockNumber"]),
+            block_hash=_hex(log["blockHash"]),
+            tx_hash=_hex(log["transactionHash"]),
+            log_index=_int(log["logIndex"]),
+        )

@@ -1,0 +1,307 @@
+"""The indexer on a real node (anvil) into SQLite and real PostgreSQL: every event type,
+batches, reconcile, a SIGKILLed indexer, a reorg, unknown logs and an unreachable node."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import Engine, Table, select, text, update
+from typer.testing import CliRunner
+from web3 import HTTPProvider, Web3
+
+from scfledger.chain.deploy import deploy_contract
+from scfledger.chain.deployment import deployed_contracts
+from scfledger.cli import app
+from scfledger.db.migrate import upgrade
+from scfledger.db.projections import (
+    PROJECTION_TABLES,
+    ChainEvent,
+    FinancingHistory,
+    IndexerCheckpoint,
+    Piece,
+    Receivable,
+    Settlement,
+)
+from scfledger.db.session import create_db_engine, session_factory
+from scfledger.indexer.indexer import Indexer, IndexerConfig
+from scfledger.indexer.projector import HANDLERS
+from scfledger.indexer.reconcile import reconcile
+from scfledger.network.anvil import anvil_node
+from tests.fixtures.ledger import Consortium, deploy_consortium, h
+from tests.fixtures.story import run_story
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def story() -> Iterator[Consortium]:
+    """Anvil with the ledger deployed (with a deposit token) and the whole story run."""
+    with anvil_node("--accounts", "20") as url:
+        c = deploy_consortium(w3=Web3(HTTPProvider(url)), dvp=True)
+        run_story(c)
+        yield c
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    upgrade(url)
+    return url
+
+
+def indexer_for(c: Consortium, engine: Engine, **overrides: Any) -> Indexer:
+    config = IndexerConfig(
+        contracts=deployed_contracts(c.ledger),
+        start_block=c.ledger.deployment_block,
+        batch_size=overrides.pop("batch_size", 5),
+        **overrides,
+    )
+    return Indexer(c.w3, session_factory(engine), config)
+
+
+def read_model_checksum(engine: Engine) -> str:
+    """SHA-256 over every row of every projection and the feed, in key order."""
+    digest = hashlib.sha256()
+    with engine.connect() as connection:
+        tables = [*PROJECTION_TABLES, cast(Table, ChainEvent.__table__)]
+        for table in tables:
+            columns = [c for c in table.columns if c.name != "id"]
+            keys = [c for c in table.primary_key.columns if c.name != "id"] or columns
+            for row in connection.execute(select(*columns).order_by(*keys)):
+                digest.update(json.dumps([table.name, *map(str, row)], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def test_story_is_projected_event_by_event_and_reconciles(story: Consortium, db_url: str) -> None:
+    c = story
+    engine = create_db_engine(db_url)
+    indexer = indexer_for(c, engine, max_batch_size=5)
+    indexer.catch_up()
+    assert indexer.stats.batches > 15  # small batches: the story spans many of them
+    assert indexer.lag() == 0
+    with session_factory(engine)() as session:
+        fed = {
+            (row[0], row[1])
+            for row in session.execute(select(ChainEvent.contract, ChainEvent.name))
+        }
+        assert set(HANDLERS) <= fed, f"never projected: {set(HANDLERS) - fed}"
+        diffs = reconcile(
+            session,
+            registry=c.registry,
+            token=c.token,
+            financing=c.financing,
+            at_block=c.w3.eth.block_number,
+        )
+        assert diffs == []
+        slot = session.get(Receivable, 1)
+        assert slot is not None
+        assert (slot.status, slot.settled_value, slot.face_amount) == (
+            "settled",
+            1_000_000,
+            1_000_000,
+        )
+        settlements = session.scalars(select(Settlement).order_by(Settlement.token_id)).all()
+        assert [(s.holder, s.amount) for s in settlements] == [
+            (c.supplier1, 500_000),
+            (c.supplier2, 250_000),
+            (c.supplier3, 150_000),
+            (c.supplier4, 100_000),
+        ]
+        pledged = settlements[1]
+        assert (pledged.lien_holder, pledged.lien_amount) == (c.bank, 206_000)
+        statuses = session.scalars(
+            select(FinancingHistory.status).order_by(FinancingHistory.id)
+        ).all()
+        assert statuses.count("funded") == 3
+        assert {"withdrawn", "rejected", "expired", "repaid", "settled", "recourse_claimed"} <= set(
+            statuses
+        )
+
+
+def test_reconcile_reports_a_row_that_differs_from_the_chain(
+    story: Consortium, db_url: str
+) -> None:
+    c = story
+    engine = create_db_engine(db_url)
+    indexer_for(c, engine, batch_size=500).catch_up()
+    with session_factory(engine)() as session, session.begin():
+        session.execute(update(Piece).where(Piece.token_id == 2).values(holder=c.outsider))
+    with session_factory(engine)() as session:
+        diffs = reconcile(
+            session,
+            registry=c.registry,
+            token=c.token,
+            financing=c.financing,
+            at_block=c.w3.eth.block_number,
+        )
+    assert [(d.kind, d.key, d.field, d.indexed) for d in diffs] == [
+        ("piece", "2", "holder", c.outsider)
+    ]
+
+
+def test_sigkilled_indexer_resumes_to_the_same_read_model_as_a_clean_run(
+    story: Consortium, tmp_path: Path
+) -> None:
+    c = story
+    clean = create_db_engine(f"sqlite:///{tmp_path / 'clean.sqlite3'}")
+    upgrade(str(clean.url))
+    indexer_for(c, clean, batch_size=3).catch_up()
+
+    url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
+    upgrade(url)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "deploymentBlock": c.ledger.deployment_block,
+                "contracts": {n: {"address": a} for n, a in deployed_contracts(c.ledger).items()},
+            }
+        )
+    )
+    rpc = c.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    scf = str(Path(sys.executable).parent / "scf")
+    command = [scf, "index", "--rpc", rpc, "--manifest", str(manifest), "--db", url,
+               "--batch-size", "1", "--max-batch-size", "1", "--once"]  # fmt: skip
+    killed = create_db_engine(url)
+    env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}:{REPO}"}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with killed.connect() as connection:
+            done = connection.scalar(select(IndexerCheckpoint.block_number))
+        if done is not None and done >= c.ledger.deployment_block + 20:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the indexer finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with killed.connect() as connection:
+        stopped_at = connection.scalar(select(IndexerCheckpoint.block_number))
+    assert stopped_at is not None
+    assert stopped_at < c.w3.eth.block_number
+    resumed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert read_model_checksum(killed) == read_model_checksum(clean)
+
+
+def test_reorg_is_rolled_back_and_the_new_branch_indexed(db_url: str) -> None:
+    with anvil_node("--accounts", "20") as url:
+        c = deploy_consortium(w3=Web3(HTTPProvider(url)))
+        engine = create_db_engine(db_url)
+        indexer = indexer_for(c, engine, batch_size=50)
+        _, root = c.issue_active(amount=1000)
+        snapshot = c.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        orphan = c.split(root, "supplier2", 300)
+        c.issue(document=h("orphaned-invoice"))
+        indexer.catch_up()
+        with session_factory(engine)() as session:
+            assert session.get(Piece, orphan) is not None
+        c.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        replacement = c.split(root, "supplier3", 100)
+        c.split(root, "supplier4", 50)
+        for _ in range(3):
+            c.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        indexer.catch_up()
+        assert indexer.stats.reorgs == 1
+        assert replacement == orphan  # same id, other holder: the branch really changed
+        with session_factory(engine)() as session:
+            piece = session.get(Piece, replacement)
+            assert piece is not None
+            assert (piece.holder, piece.value) == (c.supplier3, 100)
+            assert (
+                session.scalar(
+                    select(Receivable).where(
+                        Receivable.document_hash == "0x" + h("orphaned-invoice").hex()
+                    )
+                )
+                is None
+            )
+            for block_number, block_hash in session.execute(
+                select(ChainEvent.block_number, ChainEvent.block_hash)
+            ):
+                assert "0x" + bytes(c.w3.eth.get_block(block_number)["hash"]).hex() == block_hash
+            diffs = reconcile(
+                session,
+                registry=c.registry,
+                token=c.token,
+                financing=c.financing,
+                at_block=c.w3.eth.block_number,
+            )
+            assert diffs == []
+
+
+def test_unknown_logs_at_watched_addresses_are_skipped_and_counted(tmp_path: Path) -> None:
+    with anvil_node("--accounts", "20") as url:
+        c = deploy_consortium(w3=Web3(HTTPProvider(url)))
+        erc20 = deploy_contract(c.w3, "BaselineERC20", c.deployer)
+        c.tx(erc20.functions.mint(c.supplier1, 100), c.supplier1)
+        c.tx(erc20.functions.transfer(c.supplier2, 5), c.supplier1)
+        engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+        upgrade(str(engine.url))
+        # The ERC-20's Transfer has the ERC-721 topic but one topic fewer: not ours.
+        config = IndexerConfig(contracts={"ReceivableToken": erc20.address}, start_block=0)
+        indexer = Indexer(c.w3, session_factory(engine), config)
+        indexer.catch_up()
+        assert (indexer.stats.events, indexer.stats.skipped_logs) == (0, 2)
+
+
+def test_unreachable_node_is_retried_with_backoff_without_ending_the_loop(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    upgrade(str(engine.url))
+    w3 = Web3(HTTPProvider("http://127.0.0.1:9", request_kwargs={"timeout": 1}))
+    indexer = Indexer(w3, session_factory(engine), IndexerConfig(contracts={}, start_block=0))
+    attempts = iter(range(3))
+    indexer.run(lambda: next(attempts, None) is None, poll_interval=0.01)
+    with engine.connect() as connection:
+        assert connection.execute(text("select count(*) from chain_events")).scalar() == 0
+
+
+def test_scf_index_and_reconcile_commands(story: Consortium, tmp_path: Path) -> None:
+    c = story
+    runner = CliRunner()
+    manifest = tmp_path / "local.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "deploymentBlock": c.ledger.deployment_block,
+                "contracts": {n: {"address": a} for n, a in deployed_contracts(c.ledger).items()},
+            }
+        )
+    )
+    rpc = c.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    unmigrated = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    refused = runner.invoke(
+        app, ["index", "--rpc", rpc, "--manifest", str(manifest), "--db", unmigrated, "--once"]
+    )
+    assert refused.exit_code == 2
+    assert "scf db upgrade" in refused.output
+    url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    upgrade(url)
+    args = ["--rpc", rpc, "--manifest", str(manifest), "--db", url]
+    indexed = runner.invoke(app, ["index", *args, "--once"])
+    assert indexed.exit_code == 0, indexed.output
+    assert "skipped logs" in indexed.output
+    matched = runner.invoke(app, ["reconcile", *args])
+    assert matched.exit_code == 0, matched.output
+    assert "read model matches the chain" in matched.output
+    engine = create_db_engine(url)
+    with session_factory(engine)() as session, session.begin():
+        session.execute(update(Receivable).where(Receivable.slot == 1).values(settled_value=1))
+    differs = runner.invoke(app, ["reconcile", *args], env={"COLUMNS": "200"})
+    assert differs.exit_code == 1
+    assert "receivable 1: settled_value indexed=1 chain=1000000" in differs.output
