@@ -14,9 +14,11 @@ from scfledger.db.cli import db_app
 from scfledger.indexer.cli import index_command, reconcile_command
 from scfledger.keys.cli import keys_app
 from scfledger.network.cli import chain_app
+from scfledger.risk.cli import app as report_app
 
 app = typer.Typer(help="scfledger: a consortium-blockchain ledger for supply-chain finance.")
 app.add_typer(chain_app, name="chain")
+app.add_typer(report_app, name="report")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.command("deploy")(deploy_command)

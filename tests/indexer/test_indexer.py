@@ -23,6 +23,7 @@ from scfledger.chain.deploy import deploy_contract
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.cli import app
 from scfledger.db.migrate import upgrade
+from scfledger.db.models import Operation
 from scfledger.db.projections import (
     PROJECTION_TABLES,
     ChainEvent,
@@ -305,3 +306,37 @@ def test_scf_index_and_reconcile_commands(story: Consortium, tmp_path: Path) -> 
     differs = runner.invoke(app, ["reconcile", *args], env={"COLUMNS": "200"})
     assert differs.exit_code == 1
     assert "receivable 1: settled_value indexed=1 chain=1000000" in differs.output
+
+
+def test_mined_operations_become_indexed_with_their_batch(
+    story: Consortium, tmp_path: Path
+) -> None:
+    c = story
+    url = f"sqlite:///{tmp_path / 'ops.sqlite3'}"
+    upgrade(url)
+    engine = create_db_engine(url)
+    issued = c.w3.eth.get_logs({"address": c.token.address, "fromBlock": 0, "toBlock": "latest"})[0]
+    tx_hash = "0x" + bytes(issued["transactionHash"]).hex()
+    with session_factory(engine)() as session, session.begin():
+        for key, (status, hash_) in {
+            "a": ("mined", tx_hash),
+            "b": ("mined", "0x" + "ab" * 32),
+        }.items():
+            operation = Operation(
+                participant="core",
+                idempotency_key=key,
+                request_hash="0" * 64,
+                kind="issue",
+                arguments={},
+                sender=c.core,
+                data=b"",
+                status=status,
+                tx_hash=hash_,
+            )
+            session.add(operation)
+    indexer_for(c, engine, batch_size=500).catch_up()
+    with session_factory(engine)() as session:
+        statuses = dict(
+            session.execute(select(Operation.idempotency_key, Operation.status)).tuples().all()
+        )
+    assert statuses == {"a": "indexed", "b": "mined"}

@@ -14,11 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
+from scfledger.db.models import Operation, OperationStatus
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
 from scfledger.indexer.projector import apply_event, preload
@@ -187,6 +188,16 @@ class Indexer:
                     apply_event(session, event)
             blocks = {e.block_number: e.block_hash for e in fresh}
             blocks[last] = last_hash
+            tx_hashes = {e.tx_hash for e in fresh}
+            if tx_hashes:
+                # The gateway's operations whose transactions are now readable: `wait=indexed`.
+                session.execute(
+                    update(Operation)
+                    .where(
+                        Operation.tx_hash.in_(tx_hashes), Operation.status == OperationStatus.MINED
+                    )
+                    .values(status=OperationStatus.INDEXED)
+                )
             session.execute(
                 _upsert_blocks(session),
                 [{"number": number, "hash": block_hash} for number, block_hash in blocks.items()],

@@ -8,6 +8,7 @@ from scfledger.config import Settings
 from scfledger.db import projections  # noqa: F401 - registers the read-model tables
 from scfledger.db.models import Base
 from scfledger.db.session import create_db_engine
+from scfledger.risk import models  # noqa: F401 - registers the risk policies table
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Settings().database_url

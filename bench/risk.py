@@ -1,0 +1,254 @@
+"""Risk indicator latency on a PostgreSQL read model of 100,000 SYNTHETIC pieces.
+
+    .venv/bin/python bench/risk.py [--pieces 100000] [--requests 1000] [--db URL]
+
+The rows are synthetic: bulk-inserted straight into the projection tables (no chain, no
+indexer), shaped like a consortium's book: receivables of a few core enterprises split down
+to depth 3 among suppliers, financing requests to a few banks (some funded), settlements
+(some after an on-chain overdue mark) and a sprinkling of circular transfers. Every
+synthetic row is marked: members are named `synthetic-*`, hashes start with 0x5e. Then
+`assess` (indicators + the financier's policy) runs for N requests, each in its own session
+as the API would, and the three reports run once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, insert, text
+from sqlalchemy import Table as SqlTable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scfledger.db.migrate import upgrade
+from scfledger.db.projections import (
+    ChainEvent,
+    FinancingRequest,
+    IndexerCheckpoint,
+    Member,
+    Piece,
+    PieceTransfer,
+    Receivable,
+    Settlement,
+)
+from scfledger.db.session import create_db_engine, session_factory
+from scfledger.risk import reports
+from scfledger.risk.policy import assess
+from tests.fixtures.postgres import postgres_server
+
+DAY = 86_400
+NOW = 1_800_000_000
+PIECES_PER_SLOT = 10
+CORES, SUPPLIERS, BANKS = 20, 2_000, 10
+HEAD_BLOCK = 2_000_000
+
+
+def synthetic_hash(*parts: int) -> str:
+    body = "".join(f"{p:x}" for p in parts)
+    return "0x5e" + body.rjust(62, "0")[-62:]
+
+
+def address(kind: int, n: int) -> str:
+    return "0x" + f"{kind:02x}" + f"{n:038x}"
+
+
+def _table(model: type[Any]) -> SqlTable:
+    return cast(SqlTable, model.__table__)
+
+
+def build(engine: Engine, pieces: int, rng: random.Random) -> list[int]:
+    """Inserts the synthetic book; returns the ids of the requests still open."""
+    cores = [address(1, i) for i in range(CORES)]
+    suppliers = [address(2, i) for i in range(SUPPLIERS)]
+    banks = [address(3, i) for i in range(BANKS)]
+    members = [
+        {"address": a, "name": f"synthetic-{kind}-{i}", "legal_id_hash": synthetic_hash(k, i),
+         "kyc_hash": synthetic_hash(k, i, 1), "roles": 1 << k, "status": "active",
+         "admitted_block": 1, "updated_block": 1}
+        for k, (kind, group) in enumerate((("core", cores), ("supplier", suppliers),
+                                           ("bank", banks)), start=1)
+        for i, a in enumerate(group)
+    ]  # fmt: skip
+    receivables: list[dict[str, Any]] = []
+    piece_rows: list[dict[str, Any]] = []
+    transfers: list[dict[str, Any]] = []
+    settlements: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
+    open_requests: list[int] = []
+    token = 0
+    block = 1
+    for slot in range(1, pieces // PIECES_PER_SLOT + 1):
+        debtor, creditor = rng.choice(cores), rng.choice(suppliers)
+        issued = NOW - rng.randint(1, 200) * DAY
+        due = issued + rng.choice((60, 90, 120, 180)) * DAY
+        settled = due < NOW and rng.random() < 0.8
+        token += 1
+        root = token
+        block += rng.randint(1, 20)
+        tree = [(root, creditor, 0)]
+        values = {root: PIECES_PER_SLOT * 100_000}
+        piece_rows.append(
+            {"token_id": root, "slot": slot, "holder": creditor, "value": 0,
+             "parent_token_id": None, "depth": 0, "state": "active", "created_block": block,
+             "updated_block": block}
+        )  # fmt: skip
+        for _ in range(PIECES_PER_SLOT - 1):
+            parent, holder, depth = rng.choice([t for t in tree if t[2] < 3])
+            token += 1
+            block += rng.randint(0, 3)
+            # One slot in fifty passes value back to a member it came from: a ring.
+            receiver = creditor if rng.random() < 0.02 else rng.choice(suppliers)
+            values[parent] -= 100_000
+            values[token] = 100_000
+            tree.append((token, receiver, depth + 1))
+            piece_rows.append(
+                {"token_id": token, "slot": slot, "holder": receiver, "value": 0,
+                 "parent_token_id": parent, "depth": depth + 1, "state": "active",
+                 "created_block": block, "updated_block": block}
+            )  # fmt: skip
+            transfers.append(
+                {"tx_hash": synthetic_hash(9, token), "log_index": 0, "block_number": block,
+                 "kind": "split", "token_id": token, "from_token_id": parent, "sender": holder,
+                 "receiver": receiver, "value": 100_000}
+            )  # fmt: skip
+        for row in piece_rows[-PIECES_PER_SLOT:]:
+            value = values[row["token_id"]]
+            if settled:
+                late = rng.random() < 0.15
+                if late:
+                    events.append(
+                        {"block_number": block, "block_hash": synthetic_hash(7, block),
+                         "tx_hash": synthetic_hash(8, row["token_id"]), "log_index": 0,
+                         "contract": "ReceivableToken", "name": "PieceStateChanged",
+                         "args": {"tokenId": row["token_id"], "oldState": 2, "newState": 6}}
+                    )  # fmt: skip
+                if value:
+                    settlements.append(
+                        {"token_id": row["token_id"], "slot": slot, "holder": row["holder"],
+                         "amount": value, "lien_holder": None, "lien_amount": 0,
+                         "payment_ref": synthetic_hash(6, slot), "paid_on_chain": False,
+                         "block_number": block + 100, "tx_hash": synthetic_hash(6, slot)}
+                    )  # fmt: skip
+                row["state"] = "settled"
+            else:
+                row["value"] = value
+                if due < NOW and rng.random() < 0.5:
+                    row["state"] = "overdue"
+        face = PIECES_PER_SLOT * 100_000
+        receivables.append(
+            {"slot": slot, "debtor": debtor, "creditor": creditor, "face_amount": face,
+             "currency": "CNY", "issue_date": issued, "due_date": due,
+             "document_hash": synthetic_hash(5, slot), "root_token_id": root,
+             "settled_value": face if settled else 0,
+             "status": "settled" if settled else "active", "issued_block": block}
+        )  # fmt: skip
+        if not settled:
+            for row in piece_rows[-PIECES_PER_SLOT:]:
+                if row["value"] and rng.random() < 0.25:
+                    request_id = len(requests) + 1
+                    status = rng.choice(("requested", "funded", "funded", "repaid"))
+                    requests.append(
+                        {"id": request_id, "token_id": row["token_id"], "requester": row["holder"],
+                         "financier": rng.choice(banks), "amount": row["value"] // 2,
+                         "rate_bps": 300, "mode": "pledge", "recourse": False, "status": status,
+                         "expires_at": NOW + DAY, "payment_ref": None, "created_block": block,
+                         "updated_block": block}
+                    )  # fmt: skip
+                    if status == "requested":
+                        open_requests.append(request_id)
+    factory = session_factory(engine)
+    with factory() as session, session.begin():
+        for model, rows in (
+            (Member, members), (Receivable, receivables), (Piece, piece_rows),
+            (PieceTransfer, transfers), (Settlement, settlements), (ChainEvent, events),
+            (FinancingRequest, requests),
+        ):  # fmt: skip
+            for start in range(0, len(rows), 5_000):
+                session.execute(insert(_table(model)), rows[start : start + 5_000])
+        session.add(IndexerCheckpoint(id=1, block_number=block, block_hash=synthetic_hash(7, 0)))
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    print(
+        f"synthetic rows: {len(piece_rows)} pieces, {len(receivables)} receivables, "
+        f"{len(transfers)} transfers, {len(settlements)} settlements, {len(events)} overdue "
+        f"marks, {len(requests)} financing requests ({len(open_requests)} open)"
+    )
+    return open_requests
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[str]:
+    if url is not None:
+        yield url
+        return
+    with postgres_server() as server:
+        yield server.create_database()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pieces", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=1_000)
+    parser.add_argument("--db", help="an empty PostgreSQL database (default: start one here)")
+    args = parser.parse_args()
+    rng = random.Random(20261125)
+    with database(args.db) as url:
+        upgrade(url)
+        engine = create_db_engine(url)
+        started = time.perf_counter()
+        open_requests = build(engine, args.pieces, rng)
+        print(f"built in {time.perf_counter() - started:.1f} s")
+        factory = session_factory(engine)
+        chosen = [rng.choice(open_requests) for _ in range(args.requests)]
+        with factory() as session:  # warm the pool and the plans
+            assess(session, chosen[0], now=NOW)
+        latencies: list[float] = []
+        decisions: dict[str, int] = {}
+        for request_id in chosen:
+            t0 = time.perf_counter()
+            with factory() as session:
+                _, assessment = assess(session, request_id, now=NOW)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            decisions[assessment.decision.value] = decisions.get(assessment.decision.value, 0) + 1
+        report_ms: dict[str, float] = {}
+        with factory() as session:
+            for name, run in (
+                ("aging", lambda: reports.aging(session, now=NOW)),
+                ("exposure", lambda: reports.exposure(session)),
+                ("penetration", lambda: reports.penetration(session)),
+            ):
+                t0 = time.perf_counter()
+                run()
+                report_ms[name] = (time.perf_counter() - t0) * 1000
+        engine.dispose()
+    table = Table(title=f"Risk assessment, {args.pieces:,} synthetic pieces, PostgreSQL")
+    for column in ("measure", "value"):
+        table.add_column(column)
+    table.add_row("requests assessed", f"{len(latencies):,}")
+    table.add_row("p50 latency", f"{statistics.median(latencies):.2f} ms")
+    table.add_row("p99 latency", f"{percentile(latencies, 0.99):.2f} ms")
+    table.add_row("max latency", f"{max(latencies):.2f} ms")
+    table.add_row("decisions", ", ".join(f"{k} {v}" for k, v in sorted(decisions.items())))
+    for name, ms in report_ms.items():
+        table.add_row(f"report {name}", f"{ms:.0f} ms")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

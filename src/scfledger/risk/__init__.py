@@ -1,0 +1,1 @@
+"""Risk: indicators of financing requests, financier policies and portfolio reports."""
