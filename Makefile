@@ -5,7 +5,7 @@ setup:
 	scripts/setup.sh
 
 run: setup
-	.venv/bin/scf demo
+	.venv/bin/scf up
 
 lint: setup
 	.venv/bin/ruff check .

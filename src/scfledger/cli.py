@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scfledger.api.cli import apikeys_app, serve, up
 from scfledger.chain.deploy_cli import deploy_command
 from scfledger.db.cli import db_app
 from scfledger.indexer.cli import index_command, reconcile_command
@@ -19,6 +20,9 @@ from scfledger.risk.cli import app as report_app
 app = typer.Typer(help="scfledger: a consortium-blockchain ledger for supply-chain finance.")
 app.add_typer(chain_app, name="chain")
 app.add_typer(report_app, name="report")
+app.add_typer(apikeys_app, name="apikeys")
+app.command("up")(up)
+app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.command("deploy")(deploy_command)

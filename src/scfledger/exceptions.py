@@ -149,3 +149,48 @@ class DatabaseNotMigrated(DatabaseError):
         super().__init__(
             f"database schema is at {current or 'nothing'}, expected {head}: run `scf db upgrade`"
         )
+
+
+class RecordNotFound(NotFoundError):
+    """A member, piece, receivable or financing request that is unknown (or not visible)."""
+
+    def __init__(self, *, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} {key}")
+
+
+class AuthenticationRequired(ScfError):
+    """The request carries no valid API key."""
+
+
+class ActionForbidden(PermissionDenied):
+    """The authenticated participant may not perform this action on this record."""
+
+    def __init__(self, *, actor: str, action: str, reason: str) -> None:
+        self.actor = actor
+        self.action = action
+        self.reason = reason
+        super().__init__(f"{actor} may not {action}: {reason}")
+
+
+class WrongState(InvalidState):
+    """A record is not in a state that allows the requested action."""
+
+    def __init__(self, *, kind: str, key: object, state: str, action: str) -> None:
+        self.kind = kind
+        self.key = key
+        self.state = state
+        self.action = action
+        super().__init__(f"cannot {action}: {kind} {key} is {state}")
+
+
+class InvalidInput(ScfError):
+    """A request is well-formed but its values are unacceptable (checked before any write)."""
+
+
+class MissingIdempotencyKey(InvalidInput):
+    """A write request came without an `Idempotency-Key` header."""
+
+    def __init__(self) -> None:
+        super().__init__("writes need an Idempotency-Key header (1-128 printable characters)")

@@ -1,0 +1,63 @@
+"""The FastAPI application factory of the gateway."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from scfledger.api import errors
+from scfledger.api.gateway import Gateway
+from scfledger.api.routes import financing, misc, receivables
+
+
+def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
+    """The API over `gateway`; with `run_workers`, its pipeline and indexer loops run while
+    the app is served."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if run_workers:
+            gateway.start()
+        try:
+            yield
+        finally:
+            if run_workers:
+                gateway.stop()
+
+    app = FastAPI(
+        title="scfledger gateway",
+        version="1",
+        lifespan=lifespan,
+        description="Receivables, multi-tier transfers and financing on a consortium chain.",
+    )
+    app.state.gateway = gateway
+    registry = CollectorRegistry()
+    app.state.metrics = registry
+    requests = Counter(
+        "scf_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "scf_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry
+    )
+
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        requests.labels(request.method, route, str(response.status_code)).inc()
+        latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+    errors.install(app)
+    app.include_router(misc.health)
+    app.include_router(misc.router)
+    app.include_router(receivables.router)
+    app.include_router(financing.router)
+    return app

@@ -1,0 +1,164 @@
+"""The one place where errors become RFC 9457 problem documents with a stable `type`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scfledger.exceptions import (
+    ActionForbidden,
+    AuthenticationRequired,
+    ChainUnavailable,
+    ContractRevert,
+    DatabaseError,
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidState,
+    MissingIdempotencyKey,
+    NotFoundError,
+    PermissionDenied,
+    RecordNotFound,
+    ScfError,
+    UnknownRevert,
+    WrongState,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://scfledger.dev/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific class first: (class, type slug, status, title).
+_DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
+    (AuthenticationRequired, "unauthenticated", 401, "Authentication required"),
+    (ActionForbidden, "forbidden", 403, "Action not allowed"),
+    (PermissionDenied, "forbidden", 403, "Action not allowed"),
+    (RecordNotFound, "not-found", 404, "Not found"),
+    (NotFoundError, "not-found", 404, "Not found"),
+    (IdempotencyConflict, "idempotency-conflict", 409, "Idempotency key reused"),
+    (WrongState, "invalid-state", 409, "Invalid state"),
+    (InvalidState, "invalid-state", 409, "Invalid state"),
+    (MissingIdempotencyKey, "missing-idempotency-key", 400, "Idempotency-Key header missing"),
+    (InvalidInput, "invalid-input", 422, "Invalid input"),
+    (ChainUnavailable, "chain-unavailable", 503, "Chain unavailable"),
+    (DatabaseError, "database-unavailable", 503, "Database unavailable"),
+    (UnknownRevert, "transaction-reverted", 422, "Transaction reverted"),
+]
+
+# Contract errors whose status is not the default 422 (a request the chain refuses).
+_REVERT_STATUS: dict[str, int] = {
+    "DuplicateDocument": 409,
+    "InvalidPieceState": 409,
+    "PieceNotTransferable": 409,
+    "InvalidRequestStatus": 409,
+    "EvidenceAlreadyAttached": 409,
+    "RequestExpired": 409,
+    "NotHolder": 403,
+    "NotCreditor": 403,
+    "NotDebtor": 403,
+    "NotRequester": 403,
+    "NotFinancier": 403,
+    "NotActiveMember": 403,
+    "MissingRole": 403,
+    "UnknownReceivable": 404,
+    "UnknownRequest": 404,
+}
+
+
+def problem_type(slug: str) -> str:
+    return PROBLEM_BASE + slug
+
+
+def kebab(name: str) -> str:
+    """`DuplicateDocument` -> `duplicate-document`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extensions: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def error_response(exc: ScfError, **extensions: Any) -> JSONResponse:
+    """The problem document of a domain error."""
+    if isinstance(exc, ContractRevert):
+        status = _REVERT_STATUS.get(exc.name, 422)
+        return problem(
+            status,
+            kebab(exc.name),
+            f"Refused by the contract: {exc.name}",
+            str(exc),
+            error={"name": exc.name, "args": _json_safe(exc.args_by_name)},
+            **extensions,
+        )
+    for cls, slug, status, title in _DOMAIN:
+        if isinstance(exc, cls):
+            return problem(status, slug, title, str(exc), **extensions)
+    log.error("unmapped domain error %s", type(exc).__name__)
+    return problem(500, "internal-error", "Internal error", "the gateway failed; see its logs")
+
+
+async def _scf_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ScfError)
+    return error_response(exc)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "msg": e.get("msg", ""),
+            "type": e["type"],
+        }
+        for e in exc.errors()
+    ]
+    if any(e["type"] in ("json_invalid", "model_attributes_type") for e in errors):
+        return problem(
+            400, "malformed-body", "Malformed body", "the body is not a JSON object", errors=errors
+        )
+    detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+    return problem(422, "validation-error", "Invalid request", detail, errors=errors)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    return problem(exc.status_code, slug, title, str(exc.detail))
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "internal-error", "Internal error", "the gateway failed; see its logs")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ScfError, _scf_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

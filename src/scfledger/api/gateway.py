@@ -1,0 +1,80 @@
+"""The gateway's running parts: database, chain, pipeline, indexer and their worker threads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+
+from scfledger.chain.pipeline import Pipeline
+from scfledger.indexer.indexer import Indexer
+from scfledger.services.ledger import Contracts, Ledger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Gateway:
+    """Everything a request handler needs, and the background loops that keep it current."""
+
+    w3: Web3
+    engine: Engine
+    sessions: sessionmaker[Session]
+    pipeline: Pipeline
+    indexer: Indexer
+    contracts: Contracts
+    max_indexer_lag: int = 5
+    indexer_poll: float = 0.1
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _indexer_thread: threading.Thread | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(sessions=self.sessions, pipeline=self.pipeline, contracts=self.contracts)
+
+    def start(self) -> None:
+        """Runs the pipeline loop and the indexer loop in daemon threads."""
+        self._stop.clear()
+        self.pipeline.start()
+        self._indexer_thread = threading.Thread(
+            target=self.indexer.run,
+            args=(self._stop.is_set, self.indexer_poll),
+            name="scf-indexer",
+            daemon=True,
+        )
+        self._indexer_thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._indexer_thread is not None:
+            self._indexer_thread.join(10)
+            self._indexer_thread = None
+        self.pipeline.stop()
+
+    def checks(self) -> dict[str, dict[str, object]]:
+        """Readiness of the database, the chain and the indexer."""
+        result: dict[str, dict[str, object]] = {}
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            result["database"] = {"ok": True}
+        except Exception as exc:
+            result["database"] = {"ok": False, "error": type(exc).__name__}
+        try:
+            head = int(self.w3.eth.block_number)
+            result["chain"] = {"ok": True, "head": head}
+        except Exception as exc:
+            result["chain"] = {"ok": False, "error": type(exc).__name__}
+        if result["chain"]["ok"] and result["database"]["ok"]:
+            try:
+                lag = self.indexer.lag()
+                result["indexer"] = {"ok": lag <= self.max_indexer_lag, "lag": lag}
+            except Exception as exc:
+                result["indexer"] = {"ok": False, "error": type(exc).__name__}
+        else:
+            result["indexer"] = {"ok": False, "error": "needs chain and database"}
+        return result

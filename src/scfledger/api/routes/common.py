@@ -1,0 +1,117 @@
+"""Shared by the write routes: idempotent submission, bounded waiting, operation bodies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from fastapi.responses import JSONResponse
+from sqlalchemy import update
+
+from scfledger.api.errors import error_response
+from scfledger.api.gateway import Gateway
+from scfledger.api.schemas import EventOut, OperationError, OperationOut
+from scfledger.chain.pipeline import OperationView
+from scfledger.db.models import Operation, OperationStatus
+from scfledger.db.session import transaction
+from scfledger.exceptions import IdempotencyConflict, ScfError
+from scfledger.services.ledger import Actor, operation_events, replay
+
+Wait = Literal["none", "mined", "indexed"]
+MAX_WAIT = 60.0
+POLL = 0.05
+
+
+def operation_out(gateway: Gateway, view: OperationView) -> OperationOut:
+    with gateway.sessions() as session:
+        events = [
+            EventOut(contract=e.contract, name=e.name, args=e.args)
+            for e in operation_events(session, view.tx_hash)
+        ]
+    error = None
+    if view.status == OperationStatus.FAILED:
+        error = OperationError(
+            name=view.error_name, args=view.error_args, message=view.error_message
+        )
+    return OperationOut(
+        id=view.id,
+        kind=view.kind,
+        status=view.status,
+        tx_hash=view.tx_hash,
+        block_number=view.block_number,
+        error=error,
+        events=events,
+    )
+
+
+def _indexed_through(gateway: Gateway, view: OperationView) -> bool:
+    """The indexer is past the operation's block (its events, if any, are readable)."""
+    checkpoint = gateway.indexer.checkpoint()
+    return (
+        view.block_number is not None
+        and checkpoint is not None
+        and checkpoint[0] >= view.block_number
+    )
+
+
+def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) -> OperationView:
+    """Polls until the operation is mined or indexed (or failed), at most `timeout` seconds."""
+    if wait == "none":
+        return view
+    deadline = time.monotonic() + min(timeout, MAX_WAIT)
+    while True:
+        if view.status in (OperationStatus.FAILED, OperationStatus.INDEXED):
+            return view
+        if view.status == OperationStatus.MINED:
+            if wait == "mined":
+                return view
+            if _indexed_through(gateway, view):
+                # The indexer saw the block before the pipeline saw the receipt: the
+                # indexer's own mark found the operation still submitted.
+                with transaction(gateway.sessions) as session:
+                    session.execute(
+                        update(Operation)
+                        .where(
+                            Operation.id == view.id,
+                            Operation.status == OperationStatus.MINED,
+                        )
+                        .values(status=OperationStatus.INDEXED)
+                    )
+                return gateway.pipeline.get(view.id)
+        if time.monotonic() >= deadline:
+            return view
+        time.sleep(POLL)
+        view = gateway.pipeline.get(view.id)
+
+
+def accepted(
+    gateway: Gateway,
+    actor: Actor,
+    key: str,
+    action: Callable[[], OperationView],
+    *,
+    wait: Wait,
+    timeout: float,
+) -> JSONResponse:
+    """Runs a write once per idempotency key and answers 202 with the operation.
+
+    A retry whose checks no longer pass (the first attempt changed the state) returns the
+    operation of the first attempt; one that fails at estimation answers with the
+    contract's problem, naming the operation.
+    """
+    existing = replay(gateway.ledger, actor, key)
+    try:
+        view = action()
+    except IdempotencyConflict:
+        raise
+    except ScfError:
+        if existing is None:
+            raise
+        view = existing
+    view = wait_for(gateway, view, wait, timeout)
+    body: dict[str, Any] = operation_out(gateway, view).model_dump(mode="json")
+    failure = view.error()
+    if failure is not None:
+        return error_response(failure, operation=body)
+    return JSONResponse(body, status_code=202)

@@ -1,0 +1,119 @@
+"""`/v1/financing-requests`: request, read, approve and fund advances on pieces."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
+from scfledger.api.routes.common import accepted
+from scfledger.api.routes.receivables import WRITE, TimeoutQuery, WaitQuery
+from scfledger.api.schemas import ApproveIn, FinancingIn, FinancingOut, FundIn
+from scfledger.services import ledger as services
+
+router = APIRouter(prefix="/v1/financing-requests", tags=["financing"])
+
+
+@router.post("", status_code=202, responses=WRITE)
+def request_financing(
+    body: FinancingIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Ask a financier for an advance on a piece you hold (locks the piece)."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.request_financing(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            token_id=body.token_id,
+            financier=body.financier,
+            amount=body.amount,
+            rate_bps=body.rate_bps,
+            mode=body.mode,
+            recourse=body.recourse,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.get("/{request_id}")
+def get_request(request_id: int, gateway: GatewayDep, actor: CurrentActor) -> FinancingOut:
+    with gateway.sessions() as session:
+        r = services.visible_request(session, actor, request_id)
+        return FinancingOut(
+            id=r.id,
+            token_id=r.token_id,
+            requester=r.requester,
+            financier=r.financier,
+            amount=r.amount,
+            rate_bps=r.rate_bps,
+            mode=r.mode,
+            recourse=r.recourse,
+            status=r.status,
+            expires_at=r.expires_at,
+            payment_ref=r.payment_ref,
+        )
+
+
+@router.post("/{request_id}/approve", status_code=202, responses=WRITE)
+def approve(
+    request_id: int,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    body: ApproveIn | None = Body(default=None),  # noqa: B008 (FastAPI's idiom)
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Approve a request (its financier), at the asked terms unless others are given."""
+    terms = body or ApproveIn()
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.approve_financing(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            request_id=request_id,
+            amount=terms.amount,
+            rate_bps=terms.rate_bps,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.post("/{request_id}/fund", status_code=202, responses=WRITE)
+def fund(
+    request_id: int,
+    body: FundIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Record the advance's payment (its financier); the piece is assigned or pledged."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.fund_financing(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            request_id=request_id,
+            payment_ref=body.payment_ref,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )

@@ -1,0 +1,192 @@
+"""`/v1/receivables`: issue, list, read, accept, transfer and trace pieces."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
+from scfledger.api.routes.common import Wait, accepted
+from scfledger.api.schemas import (
+    IssueIn,
+    LineageNodeOut,
+    LineageOut,
+    OperationOut,
+    PieceOut,
+    PiecePage,
+    ReceivableOut,
+    TransferIn,
+)
+from scfledger.db.projections import Piece, Receivable
+from scfledger.exceptions import InvalidInput
+from scfledger.services import ledger as services
+from scfledger.services.lineage import LineageNode, ancestors, descendants
+
+router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
+WaitQuery = Annotated[Wait, Query(description="Return once the operation is mined or indexed.")]
+TimeoutQuery = Annotated[float, Query(gt=0, le=60)]
+WRITE: dict[int | str, dict[str, Any]] = {202: {"model": OperationOut}}
+
+
+def piece_out(piece: Piece, receivable: Receivable) -> PieceOut:
+    return PieceOut(
+        token_id=piece.token_id,
+        slot=piece.slot,
+        holder=piece.holder,
+        value=piece.value,
+        parent_token_id=piece.parent_token_id,
+        depth=piece.depth,
+        state=piece.state,
+        receivable=ReceivableOut(
+            slot=receivable.slot,
+            debtor=receivable.debtor,
+            creditor=receivable.creditor,
+            face_amount=receivable.face_amount,
+            currency=receivable.currency,
+            issue_date=receivable.issue_date,
+            due_date=receivable.due_date,
+            document_hash=receivable.document_hash,
+            root_token_id=receivable.root_token_id,
+            settled_value=receivable.settled_value,
+            status=receivable.status,
+        ),
+    )
+
+
+def _node(node: LineageNode) -> LineageNodeOut:
+    return LineageNodeOut(
+        token_id=node.token_id,
+        parent_token_id=node.parent_token_id,
+        depth=node.depth,
+        holder=node.holder,
+        value=node.value,
+        state=node.state,
+        children=[_node(child) for child in node.children],
+    )
+
+
+@router.post("", status_code=202, responses=WRITE)
+def issue(
+    body: IssueIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Confirm a receivable owed to a creditor (core enterprises)."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.issue(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            creditor=body.creditor,
+            face_amount=body.face_amount,
+            currency=body.currency,
+            due_date=body.due_date,
+            document_hash=body.document_hash,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.get("")
+def list_receivables(
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    holder: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
+    state: str | None = None,
+    slot: Annotated[int | None, Query(ge=0)] = None,
+) -> PiecePage:
+    """Pieces the caller holds, held, owes, is owed or finances (auditors: all), by token id."""
+    after: int | None = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise InvalidInput(f"invalid cursor {cursor!r}")
+        after = int(cursor)
+    with gateway.sessions() as session:
+        rows = services.list_pieces(
+            session, actor, after=after, limit=limit, holder=holder, state=state, slot=slot
+        )
+        items = [piece_out(piece, receivable) for piece, receivable in rows]
+    next_cursor = str(items[-1].token_id) if len(items) == limit else None
+    return PiecePage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{token_id}")
+def get_piece(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> PieceOut:
+    with gateway.sessions() as session:
+        piece = services.visible_piece(session, actor, token_id)
+        receivable = session.get(Receivable, piece.slot)
+        assert receivable is not None  # the indexer writes the slot before its pieces
+        return piece_out(piece, receivable)
+
+
+@router.get("/{token_id}/lineage")
+def lineage(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> LineageOut:
+    """Ancestors up to the root (nearest first) and the tree of pieces split from this one."""
+    with gateway.sessions() as session:
+        services.visible_piece(session, actor, token_id)
+        tree = descendants(session, token_id)
+        assert tree is not None  # visible_piece found it
+        return LineageOut(
+            token_id=token_id,
+            ancestors=[_node(n) for n in ancestors(session, token_id)],
+            tree=_node(tree),
+        )
+
+
+@router.post("/{slot}/accept", status_code=202, responses=WRITE)
+def accept(
+    slot: int,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Accept a pending receivable (its creditor)."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.accept(ledger=gateway.ledger, actor=actor, idempotency_key=key, slot=slot),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.post("/{token_id}/transfers", status_code=202, responses=WRITE)
+def transfer(
+    token_id: int,
+    body: TransferIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Send part of a piece to another member (the holder); mints a child piece."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.transfer(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            token_id=token_id,
+            to=body.to,
+            value=body.value,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )

@@ -1,0 +1,114 @@
+"""A demo consortium on a dev chain whose accounts are unlocked (anvil): `scf up` and tests."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from web3 import Web3
+
+from scfledger.api.gateway import Gateway
+from scfledger.chain.client import connect
+from scfledger.chain.deploy import InitialAdmin, deploy_ledger
+from scfledger.chain.deployment import deployed_contracts
+from scfledger.chain.governance import govern
+from scfledger.chain.pipeline import Pipeline
+from scfledger.db.session import session_factory, transaction
+from scfledger.indexer.indexer import Indexer, IndexerConfig
+from scfledger.keys.store import KeyStore
+from scfledger.services.apikeys import create_api_key
+from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER, Contracts
+
+DEMO_MEMBERS: dict[str, int] = {
+    "core": CORE_ENTERPRISE,
+    "supplier1": SUPPLIER,
+    "supplier2": SUPPLIER,
+    "supplier3": SUPPLIER,
+    "bank": FINANCIER,
+    "auditor": AUDITOR,
+}
+GAS_MONEY = 10**21
+
+
+def _h(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+@dataclass(frozen=True)
+class Seeded:
+    contracts: dict[str, str]
+    deployment_block: int
+    addresses: dict[str, str]
+    api_keys: dict[str, str]
+
+
+def seed_demo(
+    w3: Web3, keys: KeyStore, engine: Engine, members: dict[str, int] | None = None
+) -> Seeded:
+    """Deploys with the node's first four unlocked accounts (deployer, three admins, two of
+    which pass each admission), creates a keystore and an API key per member, admits each
+    with its roles and gives it gas money (anvil_setBalance)."""
+    members = DEMO_MEMBERS if members is None else members
+    accounts = list(w3.eth.accounts)
+    admins = [
+        InitialAdmin(accounts[i], f"admin{i}", _h(f"legal-admin{i}"), _h(f"kyc-admin{i}"))
+        for i in (1, 2, 3)
+    ]
+    ledger = deploy_ledger(w3, deployer=accounts[0], admins=admins)
+    addresses: dict[str, str] = {}
+    api_keys: dict[str, str] = {}
+    sessions = session_factory(engine)
+    for name, roles in members.items():
+        address = keys.new(name)
+        addresses[name] = address
+        govern(
+            w3,
+            ledger.registry,
+            ledger.registry.functions.admitMember(
+                address, name, _h(f"legal-{name}"), _h(f"kyc-{name}"), roles
+            ),
+            proposer=accounts[1],
+            approvers=[accounts[2]],
+        )
+        w3.provider.make_request("anvil_setBalance", [address, hex(GAS_MONEY)])  # type: ignore[arg-type]
+        with transaction(sessions) as session:
+            api_keys[name] = create_api_key(session=session, participant=name, address=address)
+    return Seeded(
+        contracts={k: str(v) for k, v in deployed_contracts(ledger).items()},
+        deployment_block=ledger.deployment_block,
+        addresses=addresses,
+        api_keys=api_keys,
+    )
+
+
+def build_gateway(
+    *,
+    chain_url: str,
+    engine: Engine,
+    keys: KeyStore,
+    contracts: dict[str, str],
+    start_block: int,
+    confirmations: int = 0,
+    poll_interval: float = 0.05,
+) -> Gateway:
+    """A gateway over a deployment: one web3 connection, pipeline and indexer."""
+    w3 = connect(chain_url, timeout=10, retries=2, backoff=0.05)
+    sessions = session_factory(engine)
+    pipeline = Pipeline(
+        w3=w3, sessions=sessions, signer_for=keys.signer, poll_interval=poll_interval
+    )
+    indexer = Indexer(
+        w3,
+        sessions,
+        IndexerConfig(contracts=contracts, start_block=start_block, confirmations=confirmations),
+    )
+    return Gateway(
+        w3=w3,
+        engine=engine,
+        sessions=sessions,
+        pipeline=pipeline,
+        indexer=indexer,
+        contracts=Contracts.of(contracts),
+        indexer_poll=poll_interval,
+    )

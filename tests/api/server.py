@@ -1,0 +1,72 @@
+"""A gateway served by uvicorn on a random loopback port, over anvil and a demo consortium."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from scfledger.api.app import create_app
+from scfledger.api.seed import Seeded, build_gateway, seed_demo
+from scfledger.db.migrate import upgrade
+from scfledger.db.session import create_db_engine
+from scfledger.keys.store import KeyStore
+from tests.fixtures.anvil import anvil_node, free_port
+
+PASSPHRASE = "test-passphrase-not-secret"  # a throwaway test keystore
+
+
+@dataclass
+class Served:
+    url: str
+    seeded: Seeded
+    chain_url: str
+
+    def client(self, participant: str | None = None) -> httpx.Client:
+        headers = {}
+        if participant is not None:
+            headers["Authorization"] = f"Bearer {self.seeded.api_keys[participant]}"
+        return httpx.Client(base_url=self.url, headers=headers, timeout=70)
+
+    def address(self, participant: str) -> str:
+        return self.seeded.addresses[participant]
+
+
+@contextmanager
+def served_gateway(directory: Path, database_url: str) -> Iterator[Served]:
+    with anvil_node(directory) as node:
+        upgrade(database_url)
+        engine = create_db_engine(database_url)
+        keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
+        seeded = seed_demo(node.web3(), keys, engine)
+        gateway = build_gateway(
+            chain_url=node.url,
+            engine=engine,
+            keys=keys,
+            contracts=seeded.contracts,
+            start_block=seeded.deployment_block,
+        )
+        port = free_port()
+        config = uvicorn.Config(
+            create_app(gateway), host="127.0.0.1", port=port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive(), "uvicorn exited"
+            assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
+            time.sleep(0.02)
+        try:
+            yield Served(url=f"http://127.0.0.1:{port}", seeded=seeded, chain_url=node.url)
+        finally:
+            server.should_exit = True
+            thread.join(20)
+            engine.dispose()
