@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from scfledger.api import errors
 from scfledger.api.gateway import Gateway
-from scfledger.api.routes import financing, misc, receivables
+from scfledger.api.routes import financing, misc, receivables, risk
 
 
 def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
@@ -60,4 +60,5 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     app.include_router(misc.router)
     app.include_router(receivables.router)
     app.include_router(financing.router)
+    app.include_router(risk.router)
     return app

@@ -1,0 +1,57 @@
+"""`/v1/financing-requests/{id}/risk` and `/v1/policies`: a financier's risk view and rules."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter
+
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.db.projections import FinancingRequest
+from scfledger.db.session import transaction
+from scfledger.exceptions import RecordNotFound
+from scfledger.risk.policy import Policy, assess, get_policy, set_policy
+from scfledger.services.ledger import FINANCIER
+
+router = APIRouter(tags=["risk"])
+
+
+@router.get("/v1/financing-requests/{request_id}/risk")
+def request_risk(request_id: int, gateway: GatewayDep, actor: CurrentActor) -> dict[str, Any]:
+    """Indicators of a request and the decision of its financier's policy, with every reason.
+
+    Visible to the request's financier and to auditors only."""
+    now = int(gateway.w3.eth.get_block("latest")["timestamp"])
+    with gateway.sessions() as session:
+        request = session.get(FinancingRequest, request_id)
+        if request is None or not (actor.is_auditor or actor.address == request.financier):
+            raise RecordNotFound(kind="financing request", key=request_id)
+        indicators, assessment = assess(session, request_id, now=now)
+    return {
+        "request_id": request_id,
+        "decision": assessment.decision.value,
+        "auto_decide": assessment.auto_decide,
+        "reasons": [
+            {"code": r.code.value, "outcome": r.outcome.value, "message": r.message}
+            for r in assessment.reasons
+        ],
+        "indicators": asdict(indicators),
+    }
+
+
+@router.get("/v1/policies")
+def read_policy(gateway: GatewayDep, actor: CurrentActor) -> Policy:
+    """The calling financier's risk policy (the default one until it sets its own)."""
+    actor.require(FINANCIER, "read a risk policy")
+    with gateway.sessions() as session:
+        return get_policy(session, actor.address)
+
+
+@router.put("/v1/policies")
+def write_policy(policy: Policy, gateway: GatewayDep, actor: CurrentActor) -> Policy:
+    """Replace the calling financier's risk policy."""
+    actor.require(FINANCIER, "set a risk policy")
+    with transaction(gateway.sessions) as session:
+        set_policy(session, actor.address, policy)
+    return policy

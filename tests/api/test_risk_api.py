@@ -1,0 +1,76 @@
+"""Risk over HTTP: a request's indicators and decision for its financier, and the
+financier's policy that decides it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.api.server import Served, served_gateway
+from tests.api.test_api_story import DUE, assert_problem, event, write
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def financed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, int]]:
+    """A gateway where supplier1 asks the bank to factor 700,000 of a 1,000,000 piece."""
+    directory = tmp_path_factory.mktemp("risk")
+    with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as api:
+        body = {
+            "creditor": api.address("supplier1"),
+            "face_amount": 1_000_000,
+            "currency": "CNY",
+            "due_date": DUE,
+            "document_hash": "0x" + "ee" * 32,
+        }
+        with api.client("core") as core:
+            issued = write(core, "/v1/receivables", "i", body).json()
+        slot = int(event(issued, "ReceivableIssued")["slot"])
+        token = int(event(issued, "ReceivableIssued")["tokenId"])
+        with api.client("supplier1") as supplier1:
+            write(supplier1, f"/v1/receivables/{slot}/accept", "a")
+            asked = {"token_id": token, "financier": api.address("bank"), "amount": 700_000,
+                     "rate_bps": 300, "mode": "factoring", "recourse": False}  # fmt: skip
+            requested = write(supplier1, "/v1/financing-requests", "r", asked).json()
+        yield api, int(event(requested, "FinancingRequested")["requestId"])
+
+
+def risk(api: Served, participant: str, request_id: int) -> Any:
+    with api.client(participant) as client:
+        return client.get(f"/v1/financing-requests/{request_id}/risk")
+
+
+def test_clean_request_is_approved_for_its_financier_and_hidden_from_others(
+    financed: tuple[Served, int],
+) -> None:
+    api, request_id = financed
+    response = risk(api, "bank", request_id)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["decision"], body["reasons"], body["auto_decide"]) == ("approve", [], False)
+    assert body["indicators"]["piece"]["depth"] == 0
+    assert risk(api, "auditor", request_id).json()["decision"] == "approve"
+    assert_problem(risk(api, "supplier1", request_id), 404, "not-found")
+    assert_problem(risk(api, "bank", 999), 404, "not-found")
+
+
+def test_financier_policy_changes_the_decision_with_its_reason(
+    financed: tuple[Served, int],
+) -> None:
+    api, request_id = financed
+    with api.client("bank") as bank:
+        assert bank.get("/v1/policies").json()["no_history_max_advance_bps"] == 8_000
+        stricter = bank.get("/v1/policies").json() | {"no_history_max_advance_bps": 5_000}
+        stored = bank.put("/v1/policies", json=stricter)
+        assert stored.status_code == 200, stored.text
+        assert bank.get("/v1/policies").json()["no_history_max_advance_bps"] == 5_000
+        assert_problem(bank.put("/v1/policies", json={"no_such_rule": 1}), 422, "validation-error")
+    body = risk(api, "bank", request_id).json()
+    assert body["decision"] == "refer"
+    assert [r["code"] for r in body["reasons"]] == ["advance_rate_above_limit"]
+    with api.client("supplier1") as supplier1:
+        assert_problem(supplier1.put("/v1/policies", json=stricter), 403, "forbidden")
+        assert_problem(supplier1.get("/v1/policies"), 403, "forbidden")
