@@ -1,0 +1,248 @@
+"""The gateway on a real 4-sealer Clique network: the business story through the REST API,
+a sealer killed under steady load (nothing lost, nothing doubled) and brought back, and a
+node cut off from its peers that rejoins."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+from sqlalchemy import select
+
+from scfledger.api.app import create_app
+from scfledger.api.seed import build_gateway
+from scfledger.chain.deploy import InitialAdmin, deploy_ledger
+from scfledger.chain.deployment import deployed_contracts
+from scfledger.chain.governance import govern
+from scfledger.db.migrate import upgrade
+from scfledger.db.models import Operation
+from scfledger.db.session import create_db_engine, session_factory, transaction
+from scfledger.keys.store import KeyStore
+from scfledger.network import CliqueNetwork, rpc_call
+from scfledger.network.anvil import free_port
+from scfledger.services.apikeys import create_api_key
+from tests.fixtures.clique import clique_network, web3_for
+
+# One worker runs every Clique network in turn (see test_clique.py).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
+
+CORE, SUPPLIER, FINANCIER = 1 << 1, 1 << 2, 1 << 3
+MEMBERS = {"core": CORE, "supplier1": SUPPLIER, "supplier2": SUPPLIER, "bank": FINANCIER}
+ADMINS: list[LocalAccount] = [
+    Account.from_key(keccak(text=f"gw clique admin {i}")) for i in range(3)
+]
+DUE = 4_102_444_800  # 2100-01-01
+
+
+def h(text: str) -> str:
+    return "0x" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Consortium:
+    network: CliqueNetwork
+    url: str
+    keys: dict[str, str]
+    addresses: dict[str, str]
+    database: str
+
+    def client(self, participant: str) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.keys[participant]}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]:
+    base = tmp_path_factory.mktemp("gw-clique")
+    keys = KeyStore(base / "keys", "clique-test-passphrase", scrypt_n=2**10)
+    addresses = {name: str(keys.new(name)) for name in MEMBERS}
+    alloc = {a: 10**24 for a in [*addresses.values(), *(str(x.address) for x in ADMINS)]}
+    with clique_network(base / "chain", nodes=4, period=1, alloc=alloc) as network:
+        w3 = web3_for(network, 0)
+        ledger = deploy_ledger(
+            w3,
+            deployer=ADMINS[0],
+            admins=[
+                InitialAdmin(a.address, f"admin{i}", keccak(text=f"l{i}"), keccak(text=f"k{i}"))
+                for i, a in enumerate(ADMINS)
+            ],
+        )
+        for name, roles in MEMBERS.items():
+            admit = ledger.registry.functions.admitMember(
+                addresses[name],
+                name,
+                keccak(text=f"legal {name}"),
+                keccak(text=f"kyc {name}"),
+                roles,
+            )
+            govern(w3, ledger.registry, admit, proposer=ADMINS[0], approvers=[ADMINS[1]])
+        database = f"sqlite:///{base / 'gateway.sqlite3'}"
+        upgrade(database)
+        engine = create_db_engine(database)
+        with transaction(session_factory(engine)) as session:
+            api_keys = {
+                n: create_api_key(session=session, participant=n, address=a)
+                for n, a in addresses.items()
+            }
+        gateway = build_gateway(
+            chain_url=network.rpc_url(0),
+            engine=engine,
+            keys=keys,
+            contracts={k: str(v) for k, v in deployed_contracts(ledger).items()},
+            start_block=ledger.deployment_block,
+            confirmations=2,  # Clique can reorg: read only what two more blocks confirmed
+        )
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive(), "uvicorn exited"
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        try:
+            yield Consortium(network, f"http://127.0.0.1:{port}", api_keys, addresses, database)
+        finally:
+            server.should_exit = True
+            thread.join(20)
+            engine.dispose()
+
+
+def write(
+    client: httpx.Client, path: str, key: str, body: Any = None, wait: bool = True
+) -> dict[str, Any]:
+    params: dict[str, str | int] = {"wait": "indexed", "timeout": 60} if wait else {}
+    response = client.post(path, json=body, headers={"Idempotency-Key": key}, params=params)
+    assert response.status_code == 202, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def event(op: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(e["args"] for e in op["events"] if e["name"] == name)
+
+
+def wait_indexed(client: httpx.Client, operation_ids: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(operation_ids)
+    while pending and time.monotonic() < deadline:
+        for op_id in list(pending):
+            status = client.get(f"/v1/operations/{op_id}").json()["status"]
+            assert status != "failed", op_id
+            if status == "indexed":
+                pending.discard(op_id)
+        time.sleep(0.5)
+    assert not pending, f"{len(pending)} operations never indexed"
+
+
+def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
+    consortium: Consortium,
+) -> None:
+    c = consortium
+    core, supplier1, bank = c.client("core"), c.client("supplier1"), c.client("bank")
+    issued = write(core, "/v1/receivables", "issue", {
+        "creditor": c.addresses["supplier1"], "face_amount": 10**9, "currency": "CNY",
+        "due_date": DUE, "document_hash": h("clique invoice"),
+    })  # fmt: skip
+    slot, root = (
+        int(event(issued, "ReceivableIssued")["slot"]),
+        int(event(issued, "ReceivableIssued")["tokenId"]),
+    )
+    write(supplier1, f"/v1/receivables/{slot}/accept", "accept")
+    split = write(
+        supplier1,
+        f"/v1/receivables/{root}/transfers",
+        "split",
+        {"to": c.addresses["supplier2"], "value": 10**6},
+    )
+    child = int(event(split, "PieceSplit")["childTokenId"])
+    with c.client("supplier2") as supplier2:
+        asked = write(supplier2, "/v1/financing-requests", "request", {
+            "token_id": child, "financier": c.addresses["bank"], "amount": 900_000, "rate_bps": 200,
+        })  # fmt: skip
+    request_id = int(event(asked, "FinancingRequested")["requestId"])
+    write(bank, f"/v1/financing-requests/{request_id}/approve", "approve", {})
+    write(bank, f"/v1/financing-requests/{request_id}/fund", "fund", {"payment_ref": h("wire")})
+    funded = bank.get(f"/v1/receivables/{child}").json()
+    assert (funded["holder"], funded["state"]) == (c.addresses["bank"], "financed")
+
+    # Steady load of splits; sealer 3 is killed in the middle and comes back afterwards.
+    operation_ids: list[str] = []
+    for i in range(24):
+        if i == 8:
+            c.network.stop_node(3)
+        op = write(supplier1, f"/v1/receivables/{root}/transfers", f"load-{i}",
+                   {"to": c.addresses["supplier2"], "value": 1000 + i}, wait=False)  # fmt: skip
+        operation_ids.append(op["id"])
+        time.sleep(0.2)
+    wait_indexed(supplier1, operation_ids)
+    c.network.start_node(3)
+
+    engine = create_db_engine(c.database)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Operation.idempotency_key, Operation.nonce, Operation.tx_hash).where(
+                Operation.idempotency_key.like("load-%")
+            )
+        ).all()
+    assert len(rows) == 24
+    assert len({r.tx_hash for r in rows}) == 24
+    nonces = sorted(r.nonce for r in rows)
+    assert nonces == list(range(nonces[0], nonces[0] + 24))
+    listed = supplier1.get("/v1/receivables", params={"limit": 100}).json()["items"]
+    values = sorted(
+        p["value"]
+        for p in listed
+        if p.get("parent_token_id") == root and p["holder"] == c.addresses["supplier2"]
+    )
+    assert values == [1000 + i for i in range(24)]  # each split once; the first one was factored
+    w3 = web3_for(c.network, 0)
+    deadline = time.monotonic() + 60
+    while c.network.head(3) < w3.eth.block_number - 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert c.network.head(3) >= w3.eth.block_number - 1  # the restarted sealer resynced
+    assert str(web3_for(c.network, 3).eth.get_block(5)["hash"]) == str(w3.eth.get_block(5)["hash"])
+
+
+def test_isolated_node_falls_behind_and_rejoins(consortium: Consortium) -> None:
+    network = consortium.network
+    others = [0, 1, 2]
+    enode_of = {i: rpc_call(network.rpc_url(i), "admin_nodeInfo", [])["enode"] for i in range(4)}
+    for i in others:  # cut node 3 off both ways
+        rpc_call(network.rpc_url(i), "admin_removeTrustedPeer", [enode_of[3]])
+        rpc_call(network.rpc_url(i), "admin_removePeer", [enode_of[3]])
+        rpc_call(network.rpc_url(3), "admin_removeTrustedPeer", [enode_of[i]])
+        rpc_call(network.rpc_url(3), "admin_removePeer", [enode_of[i]])
+    deadline = time.monotonic() + 30
+    while (
+        int(rpc_call(network.rpc_url(3), "net_peerCount", []), 16) and time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    assert int(rpc_call(network.rpc_url(3), "net_peerCount", []), 16) == 0
+    isolated_at = network.head(3)
+    start = network.head(0)
+    while network.head(0) < start + 4 and time.monotonic() < deadline + 30:
+        time.sleep(0.5)
+    assert network.head(0) >= start + 4  # the three connected sealers keep sealing
+    assert network.head(3) <= isolated_at + 2  # while the isolated one cannot follow
+    for i in others:
+        rpc_call(network.rpc_url(3), "admin_addTrustedPeer", [enode_of[i]])
+        rpc_call(network.rpc_url(3), "admin_addPeer", [enode_of[i]])
+        rpc_call(network.rpc_url(i), "admin_addTrustedPeer", [enode_of[3]])
+    deadline = time.monotonic() + 60
+    while network.head(3) < network.head(0) - 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert network.head(3) >= network.head(0) - 1
