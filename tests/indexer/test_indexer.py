@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Engine, Table, select, text, update
+from sqlalchemy import Engine, Table, delete, select, text, update
 from typer.testing import CliRunner
 from web3 import HTTPProvider, Web3
 
@@ -287,10 +287,12 @@ def test_scf_index_and_reconcile_commands(story: Consortium, tmp_path: Path) -> 
     rpc = c.w3.provider.endpoint_uri  # type: ignore[attr-defined]
     unmigrated = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     refused = runner.invoke(
-        app, ["index", "--rpc", rpc, "--manifest", str(manifest), "--db", unmigrated, "--once"]
+        app,
+        ["index", "--rpc", rpc, "--manifest", str(manifest), "--db", unmigrated, "--once"],
+        env={"COLUMNS": "200"},
     )
     assert refused.exit_code == 2
-    assert "scf db upgrade" in refused.output
+    assert "run `scf db upgrade`" in " ".join(refused.output.split())  # rich wraps lines
     url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
     upgrade(url)
     args = ["--rpc", rpc, "--manifest", str(manifest), "--db", url]
@@ -305,7 +307,7 @@ def test_scf_index_and_reconcile_commands(story: Consortium, tmp_path: Path) -> 
         session.execute(update(Receivable).where(Receivable.slot == 1).values(settled_value=1))
     differs = runner.invoke(app, ["reconcile", *args], env={"COLUMNS": "200"})
     assert differs.exit_code == 1
-    assert "receivable 1: settled_value indexed=1 chain=1000000" in differs.output
+    assert "receivable 1: settled_value indexed=1 chain=1000000" in " ".join(differs.output.split())
 
 
 def test_mined_operations_become_indexed_with_their_batch(
@@ -340,3 +342,20 @@ def test_mined_operations_become_indexed_with_their_batch(
             session.execute(select(Operation.idempotency_key, Operation.status)).tuples().all()
         )
     assert statuses == {"a": "indexed", "b": "mined"}
+
+
+def test_feed_cursors_are_never_reused_after_a_reorg(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'feed.sqlite3'}"
+    upgrade(url)
+    engine = create_db_engine(url)
+    row = {"block_hash": "0x" + "00" * 32, "contract": "ReceivableToken", "name": "X", "args": {}}
+    with session_factory(engine)() as session, session.begin():
+        session.add_all(
+            [ChainEvent(block_number=n, tx_hash=f"0x{n}", log_index=0, **row) for n in (1, 2)]
+        )
+    with session_factory(engine)() as session, session.begin():
+        session.execute(delete(ChainEvent).where(ChainEvent.block_number == 2))  # rolled back
+        session.add(ChainEvent(block_number=2, tx_hash="0xnew", log_index=0, **row))
+    with engine.connect() as connection:
+        ids = connection.execute(select(ChainEvent.id).order_by(ChainEvent.id)).scalars().all()
+    assert ids == [1, 3]

@@ -72,6 +72,8 @@ class ChainEvent(Base):
     __table_args__ = (
         UniqueConstraint("tx_hash", "log_index", name="uq_chain_events_tx_log"),
         Index("ix_chain_events_block", "block_number"),
+        # The id is the feed cursor: never reuse one, even after a reorg deletes the newest.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

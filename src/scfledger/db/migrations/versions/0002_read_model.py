@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column("args", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_events")),
         sa.UniqueConstraint("tx_hash", "log_index", name="uq_chain_events_tx_log"),
+        # The id is the feed cursor: never reuse one, even after a reorg deletes the newest.
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("chain_events", schema=None) as batch_op:
         batch_op.create_index("ix_chain_events_block", ["block_number"], unique=False)
