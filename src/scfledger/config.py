@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     tx_stuck_after: float = Field(default=30.0, gt=0)
     pipeline_poll_interval: float = Field(default=0.2, gt=0)
 
+    # Uploaded documents: a content-addressed store on disk, size limit in bytes.
+    document_dir: Path = Path("var/documents")
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # Webhook deliveries: per-attempt timeout, attempts before giving up, first retry delay
+    # (doubling each time) and how often the dispatcher looks for work.
+    webhook_timeout: float = Field(default=5.0, gt=0)
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    webhook_backoff: float = Field(default=2.0, ge=0)
+    webhook_poll_interval: float = Field(default=0.5, gt=0)
+
     @model_validator(mode="after")
     def _one_passphrase_source(self) -> Settings:
         if self.keystore_passphrase is not None and self.keystore_passphrase_file is not None:

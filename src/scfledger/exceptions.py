@@ -194,3 +194,23 @@ class MissingIdempotencyKey(InvalidInput):
 
     def __init__(self) -> None:
         super().__init__("writes need an Idempotency-Key header (1-128 printable characters)")
+
+
+class DocumentTooLarge(InvalidInput):
+    """An uploaded document exceeds the gateway's size limit (refused before it is stored)."""
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"documents may be at most {limit} bytes")
+
+
+class UnsupportedDocumentType(InvalidInput):
+    """An uploaded document's content type is not on the allowlist (or the body is no form)."""
+
+    def __init__(self, *, content_type: str, allowed: list[str]) -> None:
+        self.content_type = content_type
+        self.allowed = allowed
+        super().__init__(
+            f"content type {content_type or '(none)'!r} is not accepted; send one of "
+            + ", ".join(allowed)
+        )

@@ -39,12 +39,15 @@ class Served:
 
 
 @contextmanager
-def served_gateway(directory: Path, database_url: str) -> Iterator[Served]:
+def served_gateway(
+    directory: Path, database_url: str, members: dict[str, int] | None = None
+) -> Iterator[Served]:
+    """`members` (name: roles) replaces the demo consortium (bench/api.py seeds 50 SMEs)."""
     with anvil_node(directory) as node:
         upgrade(database_url)
         engine = create_db_engine(database_url)
         keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
-        seeded = seed_demo(node.web3(), keys, engine)
+        seeded = seed_demo(node.web3(), keys, engine, members)
         gateway = build_gateway(
             chain_url=node.url,
             engine=engine,

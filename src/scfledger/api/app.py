@@ -11,7 +11,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from scfledger.api import errors
 from scfledger.api.gateway import Gateway
-from scfledger.api.routes import financing, misc, receivables, risk
+from scfledger.api.routes import events, financing, misc, receivables, risk, settlements
+from scfledger.api.routes.documents import router as documents_router
+from scfledger.api.routes.webhooks import router as webhooks_router
 
 
 def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
@@ -61,4 +63,8 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     app.include_router(receivables.router)
     app.include_router(financing.router)
     app.include_router(risk.router)
+    app.include_router(settlements.router)
+    app.include_router(events.router)
+    app.include_router(documents_router)
+    app.include_router(webhooks_router)
     return app

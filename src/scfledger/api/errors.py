@@ -17,6 +17,7 @@ from scfledger.exceptions import (
     ChainUnavailable,
     ContractRevert,
     DatabaseError,
+    DocumentTooLarge,
     IdempotencyConflict,
     InvalidInput,
     InvalidState,
@@ -26,6 +27,7 @@ from scfledger.exceptions import (
     RecordNotFound,
     ScfError,
     UnknownRevert,
+    UnsupportedDocumentType,
     WrongState,
 )
 
@@ -45,6 +47,8 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (WrongState, "invalid-state", 409, "Invalid state"),
     (InvalidState, "invalid-state", 409, "Invalid state"),
     (MissingIdempotencyKey, "missing-idempotency-key", 400, "Idempotency-Key header missing"),
+    (DocumentTooLarge, "document-too-large", 413, "Document too large"),
+    (UnsupportedDocumentType, "unsupported-media-type", 415, "Unsupported media type"),
     (InvalidInput, "invalid-input", 422, "Invalid input"),
     (ChainUnavailable, "chain-unavailable", 503, "Chain unavailable"),
     (DatabaseError, "database-unavailable", 503, "Database unavailable"),
@@ -59,6 +63,7 @@ _REVERT_STATUS: dict[str, int] = {
     "InvalidRequestStatus": 409,
     "EvidenceAlreadyAttached": 409,
     "RequestExpired": 409,
+    "NotYetDue": 409,
     "NotHolder": 403,
     "NotCreditor": 403,
     "NotDebtor": 403,
@@ -152,6 +157,14 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, slug, title, str(exc.detail))
 
 
+async def _overflow(_request: Request, exc: Exception) -> JSONResponse:
+    # SQLite refuses to compare a column with an integer past 64 bits: such an id (a path
+    # parameter has no upper bound) names nothing, and the client sent it (schemathesis).
+    assert isinstance(exc, OverflowError)
+    detail = "a number in the request is out of range (at most 2**63 - 1)"
+    return problem(422, "invalid-input", "Invalid input", detail)
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "internal-error", "Internal error", "the gateway failed; see its logs")
@@ -161,4 +174,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ScfError, _scf_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _overflow)
     app.add_exception_handler(Exception, _unexpected)

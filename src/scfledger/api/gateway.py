@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from scfledger.chain.pipeline import Pipeline
+from scfledger.config import Settings, load_settings
 from scfledger.indexer.indexer import Indexer
 from scfledger.services.ledger import Contracts, Ledger
+from scfledger.services.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ class Gateway:
     indexer_poll: float = 0.1
     _stop: threading.Event = field(default_factory=threading.Event)
     _indexer_thread: threading.Thread | None = None
+    settings: Settings = field(default_factory=load_settings)
+    webhooks: WebhookDispatcher | None = None
 
     @property
     def ledger(self) -> Ledger:
@@ -47,12 +51,17 @@ class Gateway:
             daemon=True,
         )
         self._indexer_thread.start()
+        if self.webhooks is None:
+            self.webhooks = WebhookDispatcher.from_settings(self.sessions, self.settings)
+        self.webhooks.start()
 
     def stop(self) -> None:
         self._stop.set()
         if self._indexer_thread is not None:
             self._indexer_thread.join(10)
             self._indexer_thread = None
+        if self.webhooks is not None:
+            self.webhooks.stop()
         self.pipeline.stop()
 
     def checks(self) -> dict[str, dict[str, object]]:

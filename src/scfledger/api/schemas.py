@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +46,34 @@ class ApproveIn(Strict):
 
 class FundIn(Strict):
     payment_ref: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+Reference = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        description="0x + 64 hex digits, or text (recorded on chain as its SHA-256)",
+    ),
+]
+
+
+class RejectIn(Strict):
+    reason: Reference
+
+
+class RepayIn(Strict):
+    payment_ref: Reference
+
+
+class EvidenceIn(Strict):
+    evidence_hash: Hash32
+
+
+class SettleIn(Strict):
+    slot: Annotated[int, Field(ge=0, lt=2**63)]
+    token_ids: Annotated[list[TokenId], Field(min_length=1, max_length=50)]
+    payment_ref: Reference
 
 
 class MemberOut(BaseModel):
@@ -114,6 +143,46 @@ class FinancingOut(BaseModel):
     payment_ref: str | None
 
 
+class EvidenceOut(BaseModel):
+    token_id: int
+    evidence_hash: str
+    attached_by: str
+    block_number: int
+
+
+class SettlementOut(BaseModel):
+    token_id: int
+    slot: int
+    holder: str
+    amount: int
+    lien_holder: str | None
+    lien_amount: int
+    payment_ref: str
+    paid_on_chain: bool
+    block_number: int
+    tx_hash: str
+
+
+class SettlementPage(BaseModel):
+    items: list[SettlementOut]
+    next_cursor: str | None
+
+
+class FeedEventOut(BaseModel):
+    id: int
+    block_number: int
+    tx_hash: str
+    log_index: int
+    contract: str
+    name: str
+    args: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[FeedEventOut]
+    next_cursor: str = Field(description="Pass as `after` to continue; may be past the last item")
+
+
 class EventOut(BaseModel):
     contract: str
     name: str
@@ -134,3 +203,49 @@ class OperationOut(BaseModel):
     block_number: int | None
     error: OperationError | None
     events: list[EventOut]
+
+
+class DocumentOut(BaseModel):
+    sha256: str
+    size: int
+    content_type: str
+
+
+class WebhookIn(Strict):
+    url: Annotated[str, Field(min_length=8, max_length=2048, pattern=r"^https?://")]
+    event_names: (
+        Annotated[
+            list[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")]],
+            Field(min_length=1, max_length=64),
+        ]
+        | None
+    ) = None
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    event_names: list[str] | None
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="Signs deliveries; shown only in this response.")
+
+
+class WebhookAttemptOut(BaseModel):
+    attempt: int
+    status_code: int | None
+    error: str | None
+    attempted_at: datetime
+    next_attempt_at: datetime | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    event_id: int
+    event_name: str
+    status: str
+    attempts: list[WebhookAttemptOut]
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None

@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from scfledger.chain.pipeline import ContractCall, OperationView, Pipeline
 from scfledger.db.projections import (
     ChainEvent,
+    Evidence,
     FinancingRequest,
     Member,
     Piece,
     PieceTransfer,
     Receivable,
+    Settlement,
 )
 from scfledger.exceptions import (
     ActionForbidden,
@@ -46,6 +48,10 @@ ROLE_NAMES = {
     AUDITOR: "auditor",
 }
 MODES = {"factoring": 0, "pledge": 1}
+MAX_EVIDENCE_PER_PIECE = 32  # ReceivableToken.MAX_EVIDENCE_PER_PIECE
+MAX_SETTLE_BATCH = 50  # ReceivableToken.MAX_SETTLE_BATCH
+OPEN_REQUEST = ("requested", "approved")
+SETTLEABLE = ("active", "financed", "overdue", "defaulted")
 BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
@@ -175,20 +181,52 @@ def issue(
     return _submit(ledger, actor, idempotency_key, call, "receivable.issue")
 
 
+def _pending_receivable(
+    session: Session, actor: Actor, slot: int, *, party: str, action: str
+) -> Receivable:
+    """A receivable awaiting its creditor's decision, on which `party` (creditor or debtor)
+    acts; invisible to anyone but its two parties."""
+    receivable = session.get(Receivable, slot)
+    if receivable is None or actor.address not in (receivable.creditor, receivable.debtor):
+        raise RecordNotFound(kind="receivable", key=slot)
+    if getattr(receivable, party) != actor.address:
+        raise ActionForbidden(
+            actor=actor.participant, action=action, reason=f"only the {party} may {action}"
+        )
+    if receivable.status != "pending":
+        raise WrongState(kind="receivable", key=slot, state=receivable.status, action=action)
+    return receivable
+
+
 def accept(*, ledger: Ledger, actor: Actor, idempotency_key: str, slot: int) -> OperationView:
     """The first creditor accepts a pending receivable (two-party confirmation)."""
     with ledger.sessions() as session:
-        receivable = session.get(Receivable, slot)
-        if receivable is None or actor.address not in (receivable.creditor, receivable.debtor):
-            raise RecordNotFound(kind="receivable", key=slot)
-        if receivable.creditor != actor.address:
-            raise ActionForbidden(
-                actor=actor.participant, action="accept", reason="only the creditor accepts"
-            )
-        if receivable.status != "pending":
-            raise WrongState(kind="receivable", key=slot, state=receivable.status, action="accept")
+        _pending_receivable(session, actor, slot, party="creditor", action="accept")
     call = ContractCall("ReceivableToken", ledger.contracts.token, "accept", (slot,))
     return _submit(ledger, actor, idempotency_key, call, "receivable.accept")
+
+
+def reject_receivable(
+    *, ledger: Ledger, actor: Actor, idempotency_key: str, slot: int, reason: str
+) -> OperationView:
+    """The creditor refuses a pending receivable; its document may be confirmed again."""
+    with ledger.sessions() as session:
+        _pending_receivable(session, actor, slot, party="creditor", action="reject")
+    call = ContractCall(
+        "ReceivableToken", ledger.contracts.token, "reject", (slot, bytes32(reason, "reason"))
+    )
+    return _submit(ledger, actor, idempotency_key, call, "receivable.reject")
+
+
+def cancel_receivable(
+    *, ledger: Ledger, actor: Actor, idempotency_key: str, slot: int
+) -> OperationView:
+    """The debtor withdraws a receivable its creditor has not accepted yet."""
+    with ledger.sessions() as session:
+        _pending_receivable(session, actor, slot, party="debtor", action="cancel")
+    actor.require(CORE_ENTERPRISE, "cancel receivables")  # e.g. a suspended debtor
+    call = ContractCall("ReceivableToken", ledger.contracts.token, "cancel", (slot,))
+    return _submit(ledger, actor, idempotency_key, call, "receivable.cancel")
 
 
 def _held_piece(session: Session, actor: Actor, token_id: int, action: str) -> Piece:
@@ -218,6 +256,52 @@ def transfer(
         (token_id, receiver.address, value),
     )
     return _submit(ledger, actor, idempotency_key, call, "piece.transfer")
+
+
+def attach_evidence(
+    *, ledger: Ledger, actor: Actor, idempotency_key: str, token_id: int, evidence_hash: str
+) -> OperationView:
+    """The holder anchors a further SHA-256 (delivery note, photo) on its piece, each once."""
+    digest = bytes32(evidence_hash, "evidence_hash")
+    if digest == bytes(32):
+        raise InvalidInput("evidence_hash must not be zero")
+    hex_hash = "0x" + digest.hex()
+    with ledger.sessions() as session:
+        piece = visible_piece(session, actor, token_id)
+        if piece.holder != actor.address:
+            raise ActionForbidden(
+                actor=actor.participant,
+                action="attach evidence",
+                reason=f"not the holder of piece {token_id}",
+            )
+        if actor.status != "active":
+            raise ActionForbidden(
+                actor=actor.participant,
+                action="attach evidence",
+                reason=f"member is {actor.status}",
+            )
+        if piece.state in ("rejected", "cancelled"):
+            raise WrongState(
+                kind="piece", key=token_id, state=piece.state, action="attach evidence"
+            )
+        attached = list(
+            session.scalars(select(Evidence.evidence_hash).where(Evidence.token_id == token_id))
+        )
+        if hex_hash in (h.lower() for h in attached):
+            raise WrongState(
+                kind="piece", key=token_id, state=f"already anchored {hex_hash}", action="attach it"
+            )
+        if len(attached) >= MAX_EVIDENCE_PER_PIECE:
+            raise WrongState(
+                kind="piece",
+                key=token_id,
+                state=f"at its {MAX_EVIDENCE_PER_PIECE} evidence hashes",
+                action="attach evidence",
+            )
+    call = ContractCall(
+        "ReceivableToken", ledger.contracts.token, "attachEvidence", (token_id, digest)
+    )
+    return _submit(ledger, actor, idempotency_key, call, "piece.evidence")
 
 
 def request_financing(
@@ -303,6 +387,131 @@ def fund_financing(
     return _submit(ledger, actor, idempotency_key, call, "financing.fund")
 
 
+def reject_financing(
+    *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int, reason: str
+) -> OperationView:
+    """The financier refuses an open request; the piece is unlocked."""
+    actor.require(FINANCIER, "reject financing")
+    with ledger.sessions() as session:
+        request = _own_request(session, actor, request_id, "reject")
+        if request.status not in OPEN_REQUEST:
+            raise WrongState(
+                kind="financing request", key=request_id, state=request.status, action="reject"
+            )
+    call = ContractCall(
+        "Financing",
+        ledger.contracts.financing,
+        "reject",
+        (request_id, bytes32(reason, "reason")),
+    )
+    return _submit(ledger, actor, idempotency_key, call, "financing.reject")
+
+
+def withdraw_financing(
+    *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int
+) -> OperationView:
+    """The requester withdraws a request not yet funded; the piece is unlocked."""
+    with ledger.sessions() as session:
+        request = visible_request(session, actor, request_id)
+        if request.requester != actor.address:
+            raise ActionForbidden(
+                actor=actor.participant, action="withdraw", reason="only the requester withdraws"
+            )
+        if request.status not in OPEN_REQUEST:
+            raise WrongState(
+                kind="financing request", key=request_id, state=request.status, action="withdraw"
+            )
+    call = ContractCall("Financing", ledger.contracts.financing, "withdraw", (request_id,))
+    return _submit(ledger, actor, idempotency_key, call, "financing.withdraw")
+
+
+def repay_financing(
+    *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int, payment_ref: str
+) -> OperationView:
+    """Repayment of a funded pledge loan: the financier confirms an off-chain payment, or the
+    borrower pays on chain (the contract accepts the borrower only with a deposit token)."""
+    with ledger.sessions() as session:
+        request = visible_request(session, actor, request_id)
+        if request.status != "funded":
+            raise WrongState(
+                kind="financing request", key=request_id, state=request.status, action="repay"
+            )
+        if request.mode != "pledge":
+            raise WrongState(
+                kind="financing request",
+                key=request_id,
+                state=f"{request.mode}, not a pledge",
+                action="repay",
+            )
+    call = ContractCall(
+        "Financing",
+        ledger.contracts.financing,
+        "repay",
+        (request_id, bytes32(payment_ref, "payment_ref")),
+    )
+    return _submit(ledger, actor, idempotency_key, call, "financing.repay")
+
+
+def settle(
+    *,
+    ledger: Ledger,
+    actor: Actor,
+    idempotency_key: str,
+    slot: int,
+    token_ids: Sequence[int],
+    payment_ref: str,
+) -> OperationView:
+    """The debtor settles pieces of one receivable from its due date (`settle` for one piece,
+    `settleBatch` for several, all or none). The due date is checked by the contract at
+    estimation: the read model does not know the chain's clock."""
+    if not 1 <= len(token_ids) <= MAX_SETTLE_BATCH:
+        raise InvalidInput(f"settle 1 to {MAX_SETTLE_BATCH} pieces at once")
+    if len(set(token_ids)) != len(token_ids):
+        raise InvalidInput("token_ids repeat a piece")
+    ref = bytes32(payment_ref, "payment_ref")
+    with ledger.sessions() as session:
+        receivable = session.get(Receivable, slot)
+        if receivable is None or actor.address not in (receivable.creditor, receivable.debtor):
+            raise RecordNotFound(kind="receivable", key=slot)
+        if receivable.debtor != actor.address:
+            raise ActionForbidden(
+                actor=actor.participant, action="settle", reason="only the debtor settles"
+            )
+        actor.require(CORE_ENTERPRISE, "settle")  # e.g. a suspended debtor
+        pieces = {
+            p.token_id: p
+            for p in session.scalars(select(Piece).where(Piece.token_id.in_(token_ids)))
+        }
+        holders = {
+            m.address: m
+            for m in session.scalars(
+                select(Member).where(Member.address.in_({p.holder for p in pieces.values()}))
+            )
+        }
+        for token_id in token_ids:
+            piece = pieces.get(token_id)
+            if piece is None or piece.slot != slot:
+                raise InvalidInput(f"piece {token_id} is not a piece of receivable {slot}")
+            if piece.state not in SETTLEABLE:
+                raise WrongState(kind="piece", key=token_id, state=piece.state, action="settle")
+            holder = holders.get(piece.holder)
+            if holder is None or holder.status != "active":
+                state = "held by a suspended member" if holder else "held by a non-member"
+                raise WrongState(kind="piece", key=token_id, state=state, action="settle")
+    if len(token_ids) == 1:
+        call = ContractCall(
+            "ReceivableToken", ledger.contracts.token, "settle", (token_ids[0], ref)
+        )
+    else:
+        call = ContractCall(
+            "ReceivableToken",
+            ledger.contracts.token,
+            "settleBatch",
+            (slot, list(token_ids), ref),
+        )
+    return _submit(ledger, actor, idempotency_key, call, "receivable.settle")
+
+
 # -- reads -----------------------------------------------------------------------------
 
 
@@ -379,6 +588,127 @@ def visible_request(session: Session, actor: Actor, request_id: int) -> Financin
     ):
         raise RecordNotFound(kind="financing request", key=request_id)
     return request
+
+
+def evidence_of(session: Session, actor: Actor, token_id: int) -> list[Evidence]:
+    """The evidence hashes anchored on a visible piece, in the order they were attached."""
+    visible_piece(session, actor, token_id)
+    return list(
+        session.scalars(select(Evidence).where(Evidence.token_id == token_id).order_by(Evidence.id))
+    )
+
+
+def list_settlements(
+    session: Session, actor: Actor, *, after: int | None, limit: int, slot: int | None = None
+) -> list[Settlement]:
+    """Settlements by token id after the cursor: the debtor's, those paid to the caller
+    (holder or lien holder); auditors see all."""
+    query = select(Settlement)
+    if not actor.is_auditor:
+        owed = (
+            select(Receivable.slot)
+            .where(Receivable.slot == Settlement.slot, Receivable.debtor == actor.address)
+            .correlate(Settlement)
+            .exists()
+        )
+        query = query.where(
+            or_(Settlement.holder == actor.address, Settlement.lien_holder == actor.address, owed)
+        )
+    if after is not None:
+        query = query.where(Settlement.token_id > after)
+    if slot is not None:
+        query = query.where(Settlement.slot == slot)
+    return list(session.scalars(query.order_by(Settlement.token_id).limit(limit)))
+
+
+# Event arguments naming a piece, a receivable or a financing request.
+PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromTokenId", "_toTokenId")
+SLOT_ARGS = ("slot", "_oldSlot", "_newSlot")
+REQUEST_ARGS = ("requestId",)
+FEED_SCAN = 1000  # rows scanned per feed page at most, whatever the caller may see
+
+
+@dataclass(frozen=True)
+class FeedView:
+    """What a participant may see of the event feed (see `visible_event`)."""
+
+    address: str
+    everything: bool
+    pieces: frozenset[int]
+    slots: frozenset[int]
+    requests: frozenset[int]
+
+
+def feed_view(session: Session, actor: Actor) -> FeedView:
+    if actor.is_auditor:
+        return FeedView(actor.address, True, frozenset(), frozenset(), frozenset())
+    pieces = session.scalars(select(Piece.token_id).where(_visible_clause(actor)))
+    slots = session.scalars(
+        select(Receivable.slot).where(
+            or_(Receivable.debtor == actor.address, Receivable.creditor == actor.address)
+        )
+    )
+    requests = session.scalars(
+        select(FinancingRequest.id).where(
+            or_(
+                FinancingRequest.requester == actor.address,
+                FinancingRequest.financier == actor.address,
+            )
+        )
+    )
+    return FeedView(
+        address=actor.address,
+        everything=False,
+        pieces=frozenset(pieces),
+        slots=frozenset(slots),
+        requests=frozenset(requests),
+    )
+
+
+def visible_event(view: FeedView, event: ChainEvent) -> bool:
+    """Auditors see every event. Anyone else sees an event that names its own address, or a
+    piece it can read (`visible_piece`), a receivable it is a party to (debtor or creditor)
+    or a financing request it can read (`visible_request`)."""
+    if view.everything:
+        return True
+    args = event.args
+    return (
+        any(args.get(name) in view.pieces for name in PIECE_ARGS)
+        or any(args.get(name) in view.slots for name in SLOT_ARGS)
+        or any(args.get(name) in view.requests for name in REQUEST_ARGS)
+        or view.address in args.values()
+    )
+
+
+def list_events(
+    session: Session, actor: Actor, *, after: int, limit: int
+) -> tuple[list[ChainEvent], int]:
+    """Visible events after the cursor `after`, in feed order, and the cursor to continue
+    from: the last event scanned, which may be past the last one returned (a page scans at
+    most FEED_SCAN rows, so a participant who sees little gets short pages, never slow ones)."""
+    view = feed_view(session, actor)
+    found: list[ChainEvent] = []
+    cursor = after
+    scanned = 0
+    while len(found) < limit and scanned < FEED_SCAN:
+        batch = list(
+            session.scalars(
+                select(ChainEvent)
+                .where(ChainEvent.id > cursor)
+                .order_by(ChainEvent.id)
+                .limit(min(limit, FEED_SCAN - scanned) if view.everything else 200)
+            )
+        )
+        if not batch:
+            break
+        for event in batch:
+            scanned += 1
+            cursor = event.id
+            if visible_event(view, event):
+                found.append(event)
+                if len(found) == limit:
+                    break
+    return found, cursor
 
 
 def operation_events(session: Session, tx_hash: str | None) -> list[ChainEvent]:

@@ -1,4 +1,4 @@
-"""`/v1/financing-requests`: request, read, approve and fund advances on pieces."""
+"""`/v1/financing-requests`: request, read, approve, reject, withdraw, fund and repay advances."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
 from scfledger.api.routes.common import accepted
 from scfledger.api.routes.receivables import WRITE, TimeoutQuery, WaitQuery
-from scfledger.api.schemas import ApproveIn, FinancingIn, FinancingOut, FundIn
+from scfledger.api.schemas import ApproveIn, FinancingIn, FinancingOut, FundIn, RejectIn, RepayIn
 from scfledger.services import ledger as services
 
 router = APIRouter(prefix="/v1/financing-requests", tags=["financing"])
@@ -108,6 +108,83 @@ def fund(
         actor,
         key,
         lambda: services.fund_financing(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            request_id=request_id,
+            payment_ref=body.payment_ref,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.post("/{request_id}/reject", status_code=202, responses=WRITE)
+def reject(
+    request_id: int,
+    body: RejectIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Refuse an open request (its financier); the piece is unlocked."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.reject_financing(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            request_id=request_id,
+            reason=body.reason,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.post("/{request_id}/withdraw", status_code=202, responses=WRITE)
+def withdraw(
+    request_id: int,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Withdraw a request not yet funded (its requester); the piece is unlocked."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.withdraw_financing(
+            ledger=gateway.ledger, actor=actor, idempotency_key=key, request_id=request_id
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.post("/{request_id}/repay", status_code=202, responses=WRITE)
+def repay(
+    request_id: int,
+    body: RepayIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Repay a funded pledge loan: its financier confirms an off-chain payment, or (with a
+    deposit token) the borrower pays on chain. The lien is released."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.repay_financing(
             ledger=gateway.ledger,
             actor=actor,
             idempotency_key=key,

@@ -1,4 +1,4 @@
-"""`/v1/receivables`: issue, list, read, accept, transfer and trace pieces."""
+"""`/v1/receivables`: issue, list, read, accept or refuse, transfer, evidence and lineage."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
 from scfledger.api.routes.common import Wait, accepted
 from scfledger.api.schemas import (
+    EvidenceIn,
+    EvidenceOut,
     IssueIn,
     LineageNodeOut,
     LineageOut,
@@ -17,6 +19,7 @@ from scfledger.api.schemas import (
     PieceOut,
     PiecePage,
     ReceivableOut,
+    RejectIn,
     TransferIn,
 )
 from scfledger.db.projections import Piece, Receivable
@@ -190,3 +193,90 @@ def transfer(
         wait=wait,
         timeout=timeout,
     )
+
+
+@router.post("/{slot}/reject", status_code=202, responses=WRITE)
+def reject(
+    slot: int,
+    body: RejectIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Refuse a pending receivable (its creditor); its document can be confirmed again."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.reject_receivable(
+            ledger=gateway.ledger, actor=actor, idempotency_key=key, slot=slot, reason=body.reason
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.post("/{slot}/cancel", status_code=202, responses=WRITE)
+def cancel(
+    slot: int,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Withdraw a receivable not yet accepted (its debtor); its document is released."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.cancel_receivable(
+            ledger=gateway.ledger, actor=actor, idempotency_key=key, slot=slot
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.post("/{token_id}/evidence", status_code=202, responses=WRITE)
+def attach_evidence(
+    token_id: int,
+    body: EvidenceIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Anchor a further SHA-256 (delivery note, photo) on a piece you hold, each once."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.attach_evidence(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            token_id=token_id,
+            evidence_hash=body.evidence_hash,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.get("/{token_id}/evidence")
+def evidence(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[EvidenceOut]:
+    """The evidence hashes anchored on a piece, oldest first."""
+    with gateway.sessions() as session:
+        return [
+            EvidenceOut(
+                token_id=e.token_id,
+                evidence_hash=e.evidence_hash,
+                attached_by=e.attached_by,
+                block_number=e.block_number,
+            )
+            for e in services.evidence_of(session, actor, token_id)
+        ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from scfledger.config import Settings
-from scfledger.db import apikeys, projections  # noqa: F401 - registers their tables
+from scfledger.db import apikeys, gateway_tables, projections  # noqa: F401 - registers tables
 from scfledger.db.models import Base
 from scfledger.db.session import create_db_engine
 from scfledger.risk import models  # noqa: F401 - registers the risk policies table

@@ -1,0 +1,227 @@
+"""50 concurrent SME clients through the REST API (SDK) beside raw web3 sends, one anvil run.
+
+Run: .venv/bin/python bench/api.py [--smes 50] [--transfers 4] [--reads 20] [--postgres]
+
+A gateway is served by uvicorn over anvil (automine: a block per transaction) with a
+consortium of one core enterprise, one bank, one auditor and N SMEs. Set-up (not timed):
+the core issues one 1,000,000 receivable to each SME, each accepts. Then, each phase with
+one thread per SME and its own `ScfClient`:
+- transfers: each SME sends `--transfers` pieces of 1,000 to the next SME (`wait=indexed`);
+- financing: each SME asks the bank to factor its remaining piece (`wait=indexed`);
+- raw chain: each SME sends the same contract call (`ReceivableToken.transferFrom` of 100
+  out of each piece it received) with web3.py: estimate, sign, send, then every receipt;
+- reads: each SME alternates `GET /v1/receivables` and `GET /v1/receivables/{id}/lineage`.
+Latency of a write is from the request until the API answers with the operation `indexed`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TransferIn
+from scfledger.chain.client import connect
+from scfledger.chain.fees import FeePolicy
+from scfledger.chain.pipeline import ContractCall
+from scfledger.chain.tx import GAS_MARGIN
+from scfledger.client import ScfClient
+from scfledger.keys.store import KeyStore
+from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
+from tests.api.server import PASSPHRASE, Served, served_gateway
+from tests.fixtures.postgres import postgres_server
+
+DUE = 4_102_444_800  # 2100-01-01
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def event(op: OperationOut, name: str) -> dict[str, Any]:
+    assert op.status == "indexed", op
+    return next(e.args for e in op.events if e.name == name)
+
+
+def timed(clients: list[ScfClient], work: Callable[[int, ScfClient], list[float]]) -> Phase:
+    """Runs `work(i, client)` in one thread per client; it returns its per-call latencies."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        batches = list(pool.map(work, range(len(clients)), clients))
+    seconds = time.perf_counter() - started
+    return Phase("", seconds, [latency for batch in batches for latency in batch])
+
+
+def clocked(call: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
+
+
+def run(api: Served, keys: KeyStore, smes: list[str], transfers: int, reads: int) -> list[Phase]:
+    def client(name: str) -> ScfClient:
+        return ScfClient(api.url, api_key=api.seeded.api_keys[name], wait="indexed")
+
+    clients = [client(name) for name in smes]
+    roots: list[int] = []
+    with client("core") as core, ThreadPoolExecutor(8) as pool:
+        issued = pool.map(
+            lambda i: core.issue(
+                IssueIn(creditor=api.address(smes[i]), face_amount=1_000_000, due_date=DUE,
+                        document_hash="0x" + f"{i + 1:064x}")
+            ),
+            range(len(smes)),
+        )  # fmt: skip
+        for op in issued:
+            roots.append(int(event(op, "ReceivableIssued")["tokenId"]))
+    for i, sme in enumerate(clients):
+        sme.accept(sme.receivable(roots[i]).slot)
+
+    received: list[list[int]] = [[] for _ in smes]
+
+    def transfer(i: int, sme: ScfClient) -> list[float]:
+        to = api.address(smes[(i + 1) % len(smes)])
+        latencies = []
+        for _ in range(transfers):
+            latency, op = clocked(lambda: sme.transfer(roots[i], TransferIn(to=to, value=1_000)))
+            received[(i + 1) % len(smes)].append(int(event(op, "PieceSplit")["childTokenId"]))
+            latencies.append(latency)
+        return latencies
+
+    def finance(i: int, sme: ScfClient) -> list[float]:
+        ask = FinancingIn(
+            token_id=roots[i],
+            financier=api.address("bank"),
+            amount=500_000,
+            rate_bps=300,
+        )
+        latency, op = clocked(lambda: sme.request_financing(ask))
+        event(op, "FinancingRequested")
+        return [latency]
+
+    w3 = connect(api.chain_url)
+    chain_id = w3.eth.chain_id
+    fees = FeePolicy(w3)
+    token = api.seeded.contracts["ReceivableToken"]
+
+    def raw(i: int, _sme: ScfClient) -> list[float]:
+        signer = keys.signer(smes[i])
+        nonce = int(w3.eth.get_transaction_count(signer.address, "pending"))
+        to = api.address(smes[(i + 1) % len(smes)])
+        sent = []
+        for child in received[i]:
+            call = ContractCall("ReceivableToken", token, "transferFrom", (child, to, 100))
+            started = time.perf_counter()
+            params: Any = {"from": signer.address, "to": token, "data": call.calldata()}
+            gas = int(w3.eth.estimate_gas(params) * GAS_MARGIN)
+            tx = {**params, "gas": gas, "nonce": nonce, "chainId": chain_id, "value": 0}
+            tx.update(fees.fields())
+            del tx["from"]
+            sent.append(
+                (started, w3.eth.send_raw_transaction(signer.sign_transaction(tx).raw_transaction))
+            )
+            nonce += 1
+        latencies = []
+        for started, tx_hash in sent:
+            receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.01)
+            assert receipt["status"] == 1, receipt
+            latencies.append(time.perf_counter() - started)
+        return latencies
+
+    def read(i: int, sme: ScfClient) -> list[float]:
+        latencies = []
+        for n in range(reads):
+            if n % 2:
+                latency, tree = clocked(lambda: sme.lineage(roots[i]))
+                assert len(tree.tree.children) == transfers
+            else:
+                latency, page = clocked(lambda: sme.list_receivables(limit=50))
+                assert page.items
+            latencies.append(latency)
+        return latencies
+
+    phases = []
+    for name, work in (
+        ("API transfer (SDK, wait=indexed)", transfer),
+        ("API financing request (SDK, wait=indexed)", finance),
+        ("raw web3 transferFrom (send -> receipt)", raw),
+        ("API reads (list / lineage)", read),
+    ):
+        phase = timed(clients, work)
+        phases.append(Phase(name, phase.seconds, phase.latencies))
+    for sme in clients:
+        sme.close()
+    return phases
+
+
+@contextmanager
+def database(directory: Path, postgres: bool) -> Iterator[str]:
+    if not postgres:
+        yield f"sqlite:///{directory / 'gateway.sqlite3'}"
+        return
+    with postgres_server() as server:
+        yield server.create_database()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smes", type=int, default=50, help="concurrent SME clients")
+    parser.add_argument("--transfers", type=int, default=4, help="transfers per SME")
+    parser.add_argument("--reads", type=int, default=20, help="reads per SME")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    args = parser.parse_args()
+    smes = [f"sme{i:02d}" for i in range(args.smes)]
+    members = {"core": CORE_ENTERPRISE, "bank": FINANCIER, "auditor": AUDITOR}
+    members |= {name: SUPPLIER for name in smes}
+    console = Console(width=110)
+    with tempfile.TemporaryDirectory(prefix="scf-bench-api-") as tmp:
+        directory = Path(tmp)
+        with (
+            database(directory, args.postgres) as url,
+            served_gateway(directory, url, members) as api,
+        ):
+            keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
+            phases = run(api, keys, smes, args.transfers, args.reads)
+    db = "postgresql" if args.postgres else "sqlite"
+    table = Table(title=f"{args.smes} concurrent SME clients, anvil (automine), {db}")
+    for column in ("phase", "ops", "seconds", "ops/s", "p50 ms", "p99 ms", "mean ms"):
+        table.add_column(column, justify="left" if column == "phase" else "right")
+    for phase in phases:
+        table.add_row(
+            phase.name,
+            str(len(phase.latencies)),
+            f"{phase.seconds:.2f}",
+            f"{phase.rate:.0f}",
+            f"{phase.percentile(0.5) * 1000:.1f}",
+            f"{phase.percentile(0.99) * 1000:.1f}",
+            f"{statistics.fmean(phase.latencies) * 1000:.1f}",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""`/v1/events`: the feed of indexed chain events, paged by cursor or as server-sent events.
+
+Who sees what (`services.ledger.visible_event`): auditors every event; anyone else an event
+that names its own address, a piece it can read, a receivable it is a party to or a
+financing request it can read. The cursor is the feed row id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.gateway import Gateway
+from scfledger.api.schemas import EventPage, FeedEventOut
+from scfledger.exceptions import InvalidInput
+from scfledger.services import ledger as services
+from scfledger.services.ledger import Actor
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+STREAM_POLL = 0.5  # seconds between feed polls of an idle stream
+KEEP_ALIVE = 15.0  # seconds of silence before a comment line keeps proxies from timing out
+RETRY_MS = 1000  # reconnection delay advised to clients
+STREAM_PAGE = 100
+
+
+def _cursor(value: str | None, what: str) -> int:
+    if value is None or value == "":
+        return 0
+    if not value.isdigit() or len(value) > 19:
+        raise InvalidInput(f"invalid {what} {value!r}")
+    return int(value)
+
+
+def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
+    with gateway.sessions() as session:
+        rows, cursor = services.list_events(session, actor, after=after, limit=limit)
+        return [
+            FeedEventOut(
+                id=e.id,
+                block_number=e.block_number,
+                tx_hash=e.tx_hash,
+                log_index=e.log_index,
+                contract=e.contract,
+                name=e.name,
+                args=e.args,
+            )
+            for e in rows
+        ], cursor
+
+
+@router.get("")
+def feed(
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    after: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> EventPage:
+    """Visible events after the cursor, oldest first. Auditors see every event; anyone else
+    an event naming its own address, a piece it can read, a receivable it is debtor or
+    creditor of, or a financing request it can read. A page may be short or even empty
+    before the head (it scans a bounded number of rows): continue from `next_cursor`; the
+    head is reached when `next_cursor` comes back equal to `after`."""
+    items, cursor = _page(gateway, actor, _cursor(after, "cursor"), limit)
+    return EventPage(items=items, next_cursor=str(cursor))
+
+
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream(
+    request: Request,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    after: Annotated[str | None, Query(description="Start after this cursor")] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    duration: Annotated[
+        float, Query(gt=0, le=3600, description="Seconds until the server closes the stream")
+    ] = 300.0,
+) -> StreamingResponse:
+    """Visible events as server-sent events (`id:` is the feed cursor, `event:` the event's
+    name, `data:` the event as JSON). A reconnecting client's `Last-Event-ID` takes precedence
+    over `after`. The stream ends after `duration` seconds; reconnect to go on."""
+    start = _cursor(last_event_id if last_event_id else after, "cursor")
+
+    async def frames() -> AsyncIterator[str]:
+        cursor = start
+        deadline = time.monotonic() + duration
+        quiet_since = time.monotonic()
+        yield f"retry: {RETRY_MS}\n\n"
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            items, cursor = await run_in_threadpool(_page, gateway, actor, cursor, STREAM_PAGE)
+            for item in items:
+                data = json.dumps(item.model_dump(mode="json"), separators=(",", ":"))
+                yield f"id: {item.id}\nevent: {item.name}\ndata: {data}\n\n"
+            if items:
+                quiet_since = time.monotonic()
+                continue
+            if time.monotonic() - quiet_since >= KEEP_ALIVE:
+                quiet_since = time.monotonic()
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(STREAM_POLL)
+
+    return StreamingResponse(
+        frames(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

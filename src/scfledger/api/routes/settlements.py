@@ -1,0 +1,80 @@
+"""`/v1/settlements`: the debtor settles pieces from the due date; settlements are listed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
+from scfledger.api.routes.common import accepted
+from scfledger.api.routes.receivables import WRITE, TimeoutQuery, WaitQuery
+from scfledger.api.schemas import SettleIn, SettlementOut, SettlementPage
+from scfledger.exceptions import InvalidInput
+from scfledger.services import ledger as services
+
+router = APIRouter(prefix="/v1/settlements", tags=["settlements"])
+
+
+@router.post("", status_code=202, responses=WRITE)
+def settle(
+    body: SettleIn,
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> JSONResponse:
+    """Settle 1 to 50 pieces of one receivable from its due date (its debtor), all or none:
+    each piece's value is paid to its holder (a pledged piece's lien holder first)."""
+    return accepted(
+        gateway,
+        actor,
+        key,
+        lambda: services.settle(
+            ledger=gateway.ledger,
+            actor=actor,
+            idempotency_key=key,
+            slot=body.slot,
+            token_ids=body.token_ids,
+            payment_ref=body.payment_ref,
+        ),
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+@router.get("")
+def list_settlements(
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    slot: Annotated[int | None, Query(ge=0)] = None,
+) -> SettlementPage:
+    """Settlements the caller paid (debtor) or was paid (holder, lien holder); auditors: all.
+    By token id; `cursor` is the last token id of the previous page."""
+    after: int | None = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise InvalidInput(f"invalid cursor {cursor!r}")
+        after = int(cursor)
+    with gateway.sessions() as session:
+        items = [
+            SettlementOut(
+                token_id=s.token_id,
+                slot=s.slot,
+                holder=s.holder,
+                amount=s.amount,
+                lien_holder=s.lien_holder,
+                lien_amount=s.lien_amount,
+                payment_ref=s.payment_ref,
+                paid_on_chain=s.paid_on_chain,
+                block_number=s.block_number,
+                tx_hash=s.tx_hash,
+            )
+            for s in services.list_settlements(session, actor, after=after, limit=limit, slot=slot)
+        ]
+    next_cursor = str(items[-1].token_id) if len(items) == limit else None
+    return SettlementPage(items=items, next_cursor=next_cursor)

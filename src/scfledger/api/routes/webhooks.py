@@ -1,0 +1,92 @@
+"""`/v1/webhooks`: subscribe to chain events, list and delete subscriptions, the delivery log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.schemas import (
+    WebhookAttemptOut,
+    WebhookCreated,
+    WebhookDeliveryOut,
+    WebhookIn,
+    WebhookOut,
+)
+from scfledger.db.gateway_tables import Webhook
+from scfledger.db.session import transaction
+from scfledger.services.webhooks import (
+    create_webhook,
+    delete_webhook,
+    delivery_log,
+    list_webhooks,
+)
+
+router = APIRouter(tags=["webhooks"])
+
+
+def _out(webhook: Webhook) -> WebhookOut:
+    return WebhookOut(
+        id=webhook.id,
+        url=webhook.url,
+        event_names=webhook.event_names,
+        created_at=webhook.created_at,
+    )
+
+
+@router.post("/v1/webhooks", status_code=201)
+def subscribe(body: WebhookIn, gateway: GatewayDep, actor: CurrentActor) -> WebhookCreated:
+    """Delivers the chain events the caller may see (those naming its address; auditors:
+    all), from now on, signed with the returned secret, which is shown only here."""
+    with transaction(gateway.sessions) as session:
+        webhook, secret = create_webhook(
+            session=session, actor=actor, url=body.url, event_names=body.event_names
+        )
+        out = _out(webhook)
+    return WebhookCreated(**out.model_dump(), secret=secret)
+
+
+@router.get("/v1/webhooks")
+def webhooks(gateway: GatewayDep, actor: CurrentActor) -> list[WebhookOut]:
+    """The caller's own webhooks (never their secrets)."""
+    with gateway.sessions() as session:
+        return [_out(w) for w in list_webhooks(session=session, actor=actor)]
+
+
+@router.delete("/v1/webhooks/{webhook_id}", status_code=204)
+def unsubscribe(webhook_id: str, gateway: GatewayDep, actor: CurrentActor) -> Response:
+    """Deletes one of the caller's webhooks with its delivery log."""
+    with transaction(gateway.sessions) as session:
+        delete_webhook(session=session, actor=actor, webhook_id=webhook_id)
+    return Response(status_code=204)
+
+
+@router.get("/v1/webhooks/{webhook_id}/deliveries")
+def deliveries(
+    webhook_id: str, gateway: GatewayDep, actor: CurrentActor
+) -> list[WebhookDeliveryOut]:
+    """The latest 100 deliveries of one of the caller's webhooks, newest event first, each
+    with every attempt (status code or error, and when the next one is due)."""
+    with gateway.sessions() as session:
+        return [
+            WebhookDeliveryOut(
+                id=delivery.id,
+                event_id=delivery.event_id,
+                event_name=delivery.event_name,
+                status=delivery.status,
+                next_attempt_at=delivery.next_attempt_at,
+                delivered_at=delivery.delivered_at,
+                attempts=[
+                    WebhookAttemptOut(
+                        attempt=a.attempt,
+                        status_code=a.status_code,
+                        error=a.error,
+                        attempted_at=a.attempted_at,
+                        next_attempt_at=a.next_attempt_at,
+                    )
+                    for a in attempts
+                ],
+            )
+            for delivery, attempts in delivery_log(
+                session=session, actor=actor, webhook_id=webhook_id
+            )
+        ]

@@ -1,0 +1,245 @@
+"""Uploaded documents: a content-addressed store on disk, and who may read what.
+
+An upload is parsed as it streams in: the content type is checked before the first byte
+is written, the bytes are hashed into a temporary file beside the store while their size
+is counted, and only a complete document within the limit is moved to its address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scfledger.db.gateway_tables import Document
+from scfledger.db.projections import Evidence, Receivable
+from scfledger.exceptions import (
+    DocumentTooLarge,
+    InvalidInput,
+    RecordNotFound,
+    UnsupportedDocumentType,
+)
+from scfledger.services.ledger import Actor, list_pieces, visible_piece
+
+ALLOWED_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/xml",
+    "text/xml",
+    "application/json",
+    "text/plain",
+)
+FILE_FIELD = "file"
+# Room for the multipart framing and any small extra fields around the document.
+FORM_OVERHEAD = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    sha256: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True)
+class DocumentStore:
+    """Documents under `root/ab/cd/<sha256>`; uploads are staged in `root/.tmp`."""
+
+    root: Path
+    max_bytes: int
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def receiver(self, content_type: str | None, content_length: str | None) -> Upload:
+        """A parser for one multipart upload; refuses what is plainly too large or no form
+        before reading the body."""
+        kind, params = parse_options_header(content_type)
+        boundary = params.get(b"boundary")
+        if kind != b"multipart/form-data" or not boundary:
+            raise UnsupportedDocumentType(
+                content_type=kind.decode("latin-1"), allowed=["multipart/form-data"]
+            )
+        length = int(content_length) if content_length and content_length.isdigit() else 0
+        if length > self.max_bytes + FORM_OVERHEAD:
+            raise DocumentTooLarge(limit=self.max_bytes)
+        return Upload(self, boundary)
+
+
+class Upload:
+    """Feeds request body chunks through the multipart parser into a hashed temp file."""
+
+    def __init__(self, store: DocumentStore, boundary: bytes) -> None:
+        self._store = store
+        self._received = 0
+        self._headers: dict[str, str] = {}
+        self._field = b""
+        self._value = b""
+        self._in_file = False
+        self._done = False
+        self._content_type = ""
+        self._size = 0
+        self._hash = hashlib.sha256()
+        self._tmp: IO[bytes] | None = None
+        self._tmp_path: Path | None = None
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+            },
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if self._received > self._store.max_bytes + FORM_OVERHEAD:
+            raise DocumentTooLarge(limit=self._store.max_bytes)
+        try:
+            self._parser.write(chunk)
+        except FormParserError as exc:
+            raise InvalidInput(f"malformed multipart body: {exc}") from None
+
+    def finish(self) -> StoredDocument:
+        """Moves the complete document to its address (once: the same bytes are one file)."""
+        try:
+            self._parser.finalize()
+        except FormParserError as exc:
+            raise InvalidInput(f"malformed multipart body: {exc}") from None
+        if not self._done or self._tmp is None or self._tmp_path is None:
+            raise InvalidInput(f"send the document as the multipart field {FILE_FIELD!r}")
+        self._tmp.close()
+        sha256 = self._hash.hexdigest()
+        target = self._store.path(sha256)
+        if target.exists():
+            self._tmp_path.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp_path, target)
+        self._tmp_path = None
+        return StoredDocument(sha256=sha256, size=self._size, content_type=self._content_type)
+
+    def discard(self) -> None:
+        """Removes the staged file of an upload that was refused or failed."""
+        if self._tmp is not None:
+            self._tmp.close()
+        if self._tmp_path is not None:
+            self._tmp_path.unlink(missing_ok=True)
+            self._tmp_path = None
+
+    # -- parser callbacks ------------------------------------------------------------
+
+    def _part_begin(self) -> None:
+        self._headers = {}
+        self._field = self._value = b""
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        self._headers[self._field.decode("latin-1").lower()] = self._value.decode("latin-1")
+        self._field = self._value = b""
+
+    def _headers_finished(self) -> None:
+        _, disposition = parse_options_header(self._headers.get("content-disposition"))
+        if disposition.get(b"name") != FILE_FIELD.encode() or self._done:
+            return  # other fields are read past and dropped
+        kind, _ = parse_options_header(self._headers.get("content-type"))
+        content_type = kind.decode("latin-1").lower()
+        if content_type not in ALLOWED_TYPES:
+            raise UnsupportedDocumentType(content_type=content_type, allowed=list(ALLOWED_TYPES))
+        staging = self._store.root / ".tmp"
+        staging.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=staging, prefix="upload-")
+        self._tmp_path = Path(name)
+        self._tmp = os.fdopen(fd, "wb")
+        self._content_type = content_type
+        self._in_file = True
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self._in_file or self._tmp is None:
+            return
+        self._size += end - start
+        if self._size > self._store.max_bytes:
+            raise DocumentTooLarge(limit=self._store.max_bytes)
+        chunk = data[start:end]
+        self._hash.update(chunk)
+        self._tmp.write(chunk)
+
+    def _part_end(self) -> None:
+        if self._in_file:
+            self._in_file = False
+            self._done = True
+
+
+def record_upload(*, session: Session, actor: Actor, document: StoredDocument) -> None:
+    """Notes who uploaded which bytes (once per uploader)."""
+    exists = session.scalar(
+        select(Document.id).where(
+            Document.sha256 == document.sha256, Document.uploader == actor.participant
+        )
+    )
+    if exists is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                Document(
+                    sha256=document.sha256,
+                    uploader=actor.participant,
+                    content_type=document.content_type,
+                    size=document.size,
+                )
+            )
+    except IntegrityError:
+        pass  # the same upload, concurrently
+
+
+def readable_document(*, session: Session, actor: Actor, sha256: str) -> Document:
+    """The upload record of a document the actor may download.
+
+    Readers: auditors, its uploaders, and whoever may see a piece of a receivable whose
+    document hash, or a piece whose evidence hash, is the document's SHA-256 (debtor,
+    creditor, holders past and present, financiers asked about its pieces). Anyone else
+    gets RecordNotFound, as for an unknown document.
+    """
+    rows = list(
+        session.scalars(select(Document).where(Document.sha256 == sha256).order_by(Document.id))
+    )
+    if not rows:
+        raise RecordNotFound(kind="document", key=sha256)
+    own = [row for row in rows if row.uploader == actor.participant]
+    if own:
+        return own[0]
+    if actor.is_auditor:
+        return rows[0]
+    on_chain = "0x" + sha256
+    slots = session.scalars(select(Receivable.slot).where(Receivable.document_hash == on_chain))
+    for slot in slots:
+        if list_pieces(session, actor, after=None, limit=1, slot=slot):
+            return rows[0]
+    tokens = session.scalars(select(Evidence.token_id).where(Evidence.evidence_hash == on_chain))
+    for token_id in tokens:
+        try:
+            visible_piece(session, actor, token_id)
+        except RecordNotFound:
+            continue
+        return rows[0]
+    raise RecordNotFound(kind="document", key=sha256)

@@ -1,0 +1,362 @@
+"""Webhooks: subscriptions to the chain event feed, and the dispatcher that delivers them.
+
+Each delivery is a JSON body signed with the subscription's secret:
+``X-Scf-Signature: sha256=<hex HMAC-SHA256 of "<X-Scf-Timestamp>.<body>">``. Signing the
+timestamp with the body lets a receiver refuse replays of old deliveries. A non-2xx answer
+or a timeout is retried after ``backoff * 2**(attempt - 1)`` seconds, up to
+``max_attempts``; every attempt is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scfledger.config import Settings
+from scfledger.db.gateway_tables import Webhook, WebhookAttempt, WebhookDelivery
+from scfledger.db.projections import ChainEvent, Member
+from scfledger.db.session import transaction
+from scfledger.exceptions import ActionForbidden, InvalidInput, RecordNotFound
+from scfledger.services.ledger import AUDITOR, Actor
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Scf-Signature"
+TIMESTAMP_HEADER = "X-Scf-Timestamp"
+DELIVERY_HEADER = "X-Scf-Delivery"
+EVENT_HEADER = "X-Scf-Event"
+MAX_BACKOFF = 3600.0
+MAX_WEBHOOKS = 20
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header value of a delivery body sent at `timestamp` (Unix seconds)."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+
+
+# -- subscriptions ---------------------------------------------------------------------
+
+
+def create_webhook(
+    *, session: Session, actor: Actor, url: str, event_names: list[str] | None
+) -> tuple[Webhook, str]:
+    """A new subscription of an active member, starting after the feed's current head;
+    returns it with its secret (the only time the secret leaves the gateway)."""
+    if actor.status != "active":
+        raise ActionForbidden(
+            actor=actor.participant,
+            action="subscribe to events",
+            reason=f"member is {actor.status}",
+        )
+    count = session.scalar(
+        select(func.count()).select_from(Webhook).where(Webhook.participant == actor.participant)
+    )
+    if (count or 0) >= MAX_WEBHOOKS:
+        raise ActionForbidden(
+            actor=actor.participant,
+            action="subscribe to events",
+            reason=f"at most {MAX_WEBHOOKS} webhooks per participant",
+        )
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidInput(f"webhook url {url!r} is not an http(s) URL with a host")
+    secret = new_secret()
+    head = session.scalar(select(func.max(ChainEvent.id))) or 0
+    webhook = Webhook(
+        participant=actor.participant,
+        address=actor.address,
+        url=url,
+        event_names=sorted(set(event_names)) if event_names else None,
+        secret=secret,
+        cursor=head,
+    )
+    session.add(webhook)
+    session.flush()
+    return webhook, secret
+
+
+def list_webhooks(*, session: Session, actor: Actor) -> Sequence[Webhook]:
+    return session.scalars(
+        select(Webhook)
+        .where(Webhook.participant == actor.participant)
+        .order_by(Webhook.created_at, Webhook.id)
+    ).all()
+
+
+def own_webhook(*, session: Session, actor: Actor, webhook_id: str) -> Webhook:
+    webhook = session.get(Webhook, webhook_id)
+    if webhook is None or webhook.participant != actor.participant:
+        raise RecordNotFound(kind="webhook", key=webhook_id)
+    return webhook
+
+
+def delete_webhook(*, session: Session, actor: Actor, webhook_id: str) -> None:
+    webhook = own_webhook(session=session, actor=actor, webhook_id=webhook_id)
+    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.webhook_id == webhook.id)
+    # Explicit, since SQLite enforces no foreign keys unless asked to.
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id))
+    session.delete(webhook)
+
+
+def delivery_log(
+    *, session: Session, actor: Actor, webhook_id: str, limit: int = 100
+) -> list[tuple[WebhookDelivery, list[WebhookAttempt]]]:
+    """The latest deliveries of one of the actor's webhooks, each with its attempts."""
+    webhook = own_webhook(session=session, actor=actor, webhook_id=webhook_id)
+    deliveries = session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.webhook_id == webhook.id)
+        .order_by(WebhookDelivery.event_id.desc())
+        .limit(limit)
+    ).all()
+    attempts: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        for attempt in session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(attempts))
+            .order_by(WebhookAttempt.attempt)
+        ):
+            attempts[attempt.delivery_id].append(attempt)
+    return [(d, attempts[d.id]) for d in deliveries]
+
+
+# -- dispatch ------------------------------------------------------------------------
+
+
+def _mentions(value: Any, address: str) -> bool:
+    if isinstance(value, str):
+        return value.lower() == address
+    if isinstance(value, list | tuple):
+        return any(_mentions(v, address) for v in value)
+    if isinstance(value, dict):
+        return any(_mentions(v, address) for v in value.values())
+    return False
+
+
+def visible_to(event: ChainEvent, address: str, auditor: bool) -> bool:
+    """Auditors see every event; others those whose arguments name their address."""
+    return auditor or _mentions(event.args, address.lower())
+
+
+@dataclass(frozen=True)
+class _Due:
+    delivery_id: str
+    attempts: int
+    url: str
+    secret: str
+    event_name: str
+    body: bytes
+
+
+class WebhookDispatcher:
+    """Queues the visible new events of every webhook and delivers what is due."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        timeout: float = 5.0,
+        max_attempts: int = 6,
+        backoff: float = 2.0,
+        poll_interval: float = 0.5,
+        batch: int = 100,
+    ) -> None:
+        self.sessions = sessions
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(
+        cls, sessions: sessionmaker[Session], settings: Settings
+    ) -> WebhookDispatcher:
+        return cls(
+            sessions,
+            timeout=settings.webhook_timeout,
+            max_attempts=settings.webhook_max_attempts,
+            backoff=settings.webhook_backoff,
+            poll_interval=settings.webhook_poll_interval,
+        )
+
+    def run_once(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
+        """One step: queue new events, then attempt every due delivery. Returns the number
+        of attempts made."""
+        self.enqueue()
+        due = self._due(now())
+        if not due:
+            return 0
+        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+            for item in due:
+                if self._stop.is_set():
+                    break
+                self._attempt(client, item, now)
+        return len(due)
+
+    def enqueue(self) -> int:
+        """Turns the events after each webhook's cursor into deliveries; returns how many."""
+        queued = 0
+        with transaction(self.sessions) as session:
+            for webhook in session.scalars(select(Webhook).order_by(Webhook.id)):
+                member = session.get(Member, webhook.address)
+                active = member is not None and member.status == "active"
+                auditor = active and member is not None and bool(member.roles & AUDITOR)
+                events = session.scalars(
+                    select(ChainEvent)
+                    .where(ChainEvent.id > webhook.cursor)
+                    .order_by(ChainEvent.id)
+                    .limit(self.batch)
+                ).all()
+                for event in events:
+                    webhook.cursor = event.id
+                    if not active or not visible_to(event, webhook.address, auditor):
+                        continue
+                    if webhook.event_names is not None and event.name not in webhook.event_names:
+                        continue
+                    delivery = WebhookDelivery(
+                        webhook_id=webhook.id, event_id=event.id, event_name=event.name, body={}
+                    )
+                    session.add(delivery)
+                    session.flush()
+                    delivery.body = {
+                        "delivery_id": delivery.id,
+                        "webhook_id": webhook.id,
+                        "event": {
+                            "id": event.id,
+                            "contract": event.contract,
+                            "name": event.name,
+                            "args": event.args,
+                            "block_number": event.block_number,
+                            "block_hash": event.block_hash,
+                            "tx_hash": event.tx_hash,
+                            "log_index": event.log_index,
+                        },
+                    }
+                    queued += 1
+        return queued
+
+    def _due(self, now: datetime) -> list[_Due]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(WebhookDelivery, Webhook)
+                .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_id)
+                .limit(self.batch)
+            ).all()
+            return [
+                _Due(
+                    delivery_id=d.id,
+                    attempts=d.attempts,
+                    url=w.url,
+                    secret=w.secret,
+                    event_name=d.event_name,
+                    body=encode(d.body),
+                )
+                for d, w in rows
+            ]
+
+    def _attempt(self, client: httpx.Client, item: _Due, now: Callable[[], datetime]) -> None:
+        timestamp = str(int(time.time()))
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            response = client.post(
+                item.url,
+                content=item.body,
+                headers={
+                    "Content-Type": "application/json",
+                    "User-Agent": "scfledger-webhooks/1",
+                    SIGNATURE_HEADER: sign(item.secret, timestamp, item.body),
+                    TIMESTAMP_HEADER: timestamp,
+                    DELIVERY_HEADER: item.delivery_id,
+                    EVENT_HEADER: item.event_name,
+                },
+            )
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except Exception as exc:  # any failure to deliver is an attempt to log and retry
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        attempt = item.attempts + 1
+        moment = now()
+        delivered = error is None
+        next_at: datetime | None = None
+        if not delivered and attempt < self.max_attempts:
+            delay = min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF)
+            next_at = moment + timedelta(seconds=delay)
+        with transaction(self.sessions) as session:
+            delivery = session.get(WebhookDelivery, item.delivery_id)
+            if delivery is None:
+                return  # the webhook was deleted meanwhile
+            delivery.attempts = attempt
+            delivery.next_attempt_at = next_at
+            if delivered:
+                delivery.status, delivery.delivered_at = "delivered", moment
+            elif next_at is None:
+                delivery.status = "failed"
+            session.add(
+                WebhookAttempt(
+                    delivery_id=delivery.id,
+                    attempt=attempt,
+                    status_code=status_code,
+                    error=error,
+                    attempted_at=moment,
+                    next_attempt_at=next_at,
+                )
+            )
+        if not delivered:
+            log.info("webhook delivery %s attempt %d failed: %s", item.delivery_id, attempt, error)
+
+    def run(self, stopped: Callable[[], bool]) -> None:
+        """Steps until `stopped()`; an error of one step is logged and the loop goes on."""
+        while not stopped():
+            try:
+                worked = self.run_once()
+            except Exception:
+                log.exception("webhook dispatcher step failed")
+                worked = 0
+            if not worked:
+                self._stop.wait(self.poll_interval)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self.run, args=(self._stop.is_set,), name="scf-webhooks", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.timeout + 5)
+            self._thread = None
