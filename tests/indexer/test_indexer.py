@@ -75,6 +75,16 @@ def indexer_for(c: Consortium, engine: Engine, **overrides: Any) -> Indexer:
     return Indexer(c.w3, session_factory(engine), config)
 
 
+def write_manifest(c: Consortium, directory: Path) -> tuple[Path, str]:
+    """A deployment manifest as `scf deploy` writes it, and the node's URL."""
+    manifest = directory / "deployment.json"
+    contracts = {n: {"address": a} for n, a in deployed_contracts(c.ledger).items()}
+    manifest.write_text(
+        json.dumps({"deploymentBlock": c.ledger.deployment_block, "contracts": contracts})
+    )
+    return manifest, str(c.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+
+
 def read_model_checksum(engine: Engine) -> str:
     """SHA-256 over every row of every projection and the feed, in key order."""
     digest = hashlib.sha256()
@@ -165,16 +175,7 @@ def test_sigkilled_indexer_resumes_to_the_same_read_model_as_a_clean_run(
 
     url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
     upgrade(url)
-    manifest = tmp_path / "manifest.json"
-    manifest.write_text(
-        json.dumps(
-            {
-                "deploymentBlock": c.ledger.deployment_block,
-                "contracts": {n: {"address": a} for n, a in deployed_contracts(c.ledger).items()},
-            }
-        )
-    )
-    rpc = c.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    manifest, rpc = write_manifest(c, tmp_path)
     scf = str(Path(sys.executable).parent / "scf")
     command = [scf, "index", "--rpc", rpc, "--manifest", str(manifest), "--db", url,
                "--batch-size", "1", "--max-batch-size", "1", "--once"]  # fmt: skip
@@ -275,16 +276,7 @@ def test_unreachable_node_is_retried_with_backoff_without_ending_the_loop(tmp_pa
 def test_scf_index_and_reconcile_commands(story: Consortium, tmp_path: Path) -> None:
     c = story
     runner = CliRunner()
-    manifest = tmp_path / "local.json"
-    manifest.write_text(
-        json.dumps(
-            {
-                "deploymentBlock": c.ledger.deployment_block,
-                "contracts": {n: {"address": a} for n, a in deployed_contracts(c.ledger).items()},
-            }
-        )
-    )
-    rpc = c.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    manifest, rpc = write_manifest(c, tmp_path)
     unmigrated = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     refused = runner.invoke(
         app,
