@@ -22,7 +22,7 @@ from web3 import Web3
 from scfledger.db.models import Operation, OperationStatus
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
-from scfledger.indexer.projector import apply_event, preload
+from scfledger.indexer.projector import apply_event, flush_appended, preload
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,7 @@ class Indexer:
             with session.no_autoflush:  # every row it needs is preloaded or created here
                 for event in fresh:
                     apply_event(session, event)
+            flush_appended(session)
             blocks = {e.block_number: e.block_hash for e in fresh}
             blocks[last] = last_hash
             tx_hashes = {e.tx_hash for e in fresh}
@@ -258,6 +259,7 @@ def rebuild_projections(session: Session) -> None:
                 log_index=row.log_index,
             ),
         )
+    flush_appended(session)
     session.info.pop("scf_projection_rows", None)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scfledger.db.projections import (
@@ -61,6 +61,23 @@ def _get(session: Session, model: type[Any], key: Any) -> Any:
             raise ProjectionError(f"{model.__tablename__} has no row {key!r}")
         rows[(model, key)] = row
     return row
+
+
+APPEND = "scf_projection_appends"
+
+
+def _append(session: Session, model: type[Any], **values: Any) -> None:
+    """Queues a row of an append-only table (transfers, history, settlements, evidence):
+    nothing reads them back while a batch is applied, so they go in one bulk INSERT."""
+    appends: dict[type[Any], list[dict[str, Any]]] = session.info.setdefault(APPEND, {})
+    appends.setdefault(model, []).append(values)
+
+
+def flush_appended(session: Session) -> None:
+    """Writes the queued append-only rows, one bulk INSERT per table."""
+    appends: dict[type[Any], list[dict[str, Any]]] = session.info.pop(APPEND, {})
+    for model, rows in appends.items():
+        session.execute(insert(model), rows)
 
 
 def _add(session: Session, row: Any, key: Any) -> None:
@@ -170,18 +187,18 @@ def _piece_split(session: Session, e: DecodedEvent) -> None:
         ),
         a["childTokenId"],
     )
-    session.add(
-        PieceTransfer(
-            tx_hash=e.tx_hash,
-            log_index=e.log_index,
-            block_number=e.block_number,
-            kind="split",
-            token_id=a["childTokenId"],
-            from_token_id=a["parentTokenId"],
-            sender=parent.holder,
-            receiver=a["to"],
-            value=a["value"],
-        )
+    _append(
+        session,
+        PieceTransfer,
+        tx_hash=e.tx_hash,
+        log_index=e.log_index,
+        block_number=e.block_number,
+        kind="split",
+        token_id=a["childTokenId"],
+        from_token_id=a["parentTokenId"],
+        sender=parent.holder,
+        receiver=a["to"],
+        value=a["value"],
     )
 
 
@@ -192,18 +209,18 @@ def _token_transfer(session: Session, e: DecodedEvent) -> None:
     piece = _get(session, Piece, a["tokenId"])
     piece.holder = a["to"]
     piece.updated_block = e.block_number
-    session.add(
-        PieceTransfer(
-            tx_hash=e.tx_hash,
-            log_index=e.log_index,
-            block_number=e.block_number,
-            kind="whole",
-            token_id=a["tokenId"],
-            from_token_id=None,
-            sender=a["from"],
-            receiver=a["to"],
-            value=piece.value,
-        )
+    _append(
+        session,
+        PieceTransfer,
+        tx_hash=e.tx_hash,
+        log_index=e.log_index,
+        block_number=e.block_number,
+        kind="whole",
+        token_id=a["tokenId"],
+        from_token_id=None,
+        sender=a["from"],
+        receiver=a["to"],
+        value=piece.value,
     )
 
 
@@ -221,30 +238,30 @@ def _piece_settled(session: Session, e: DecodedEvent) -> None:
     receivable.settled_value += a["amount"]
     if receivable.settled_value == receivable.face_amount:
         receivable.status = "settled"
-    session.add(
-        Settlement(
-            token_id=a["tokenId"],
-            slot=a["slot"],
-            holder=a["holder"],
-            amount=a["amount"],
-            lien_holder=None if a["lienHolder"] == ZERO_ADDRESS else a["lienHolder"],
-            lien_amount=a["lienAmount"],
-            payment_ref=a["paymentRef"],
-            paid_on_chain=a["paidOnChain"],
-            block_number=e.block_number,
-            tx_hash=e.tx_hash,
-        )
+    _append(
+        session,
+        Settlement,
+        token_id=a["tokenId"],
+        slot=a["slot"],
+        holder=a["holder"],
+        amount=a["amount"],
+        lien_holder=None if a["lienHolder"] == ZERO_ADDRESS else a["lienHolder"],
+        lien_amount=a["lienAmount"],
+        payment_ref=a["paymentRef"],
+        paid_on_chain=a["paidOnChain"],
+        block_number=e.block_number,
+        tx_hash=e.tx_hash,
     )
 
 
 def _evidence_attached(session: Session, e: DecodedEvent) -> None:
-    session.add(
-        Evidence(
-            token_id=e.args["tokenId"],
-            evidence_hash=e.args["evidenceHash"],
-            attached_by=e.args["by"],
-            block_number=e.block_number,
-        )
+    _append(
+        session,
+        Evidence,
+        token_id=e.args["tokenId"],
+        evidence_hash=e.args["evidenceHash"],
+        attached_by=e.args["by"],
+        block_number=e.block_number,
     )
 
 
@@ -252,15 +269,15 @@ def _evidence_attached(session: Session, e: DecodedEvent) -> None:
 
 
 def _history(session: Session, e: DecodedEvent, status: str, amount: int | None = None) -> None:
-    session.add(
-        FinancingHistory(
-            request_id=e.args["requestId"],
-            status=status,
-            amount=amount,
-            tx_hash=e.tx_hash,
-            log_index=e.log_index,
-            block_number=e.block_number,
-        )
+    _append(
+        session,
+        FinancingHistory,
+        request_id=e.args["requestId"],
+        status=status,
+        amount=amount,
+        tx_hash=e.tx_hash,
+        log_index=e.log_index,
+        block_number=e.block_number,
     )
 
 
