@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
+from fastapi import Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import update
 
+from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
 from scfledger.api.errors import error_response
 from scfledger.api.gateway import Gateway
 from scfledger.api.schemas import EventOut, OperationError, OperationOut
@@ -21,6 +24,9 @@ from scfledger.services.ledger import Actor, operation_events, replay
 Wait = Literal["none", "mined", "indexed"]
 MAX_WAIT = 60.0
 POLL = 0.05
+WaitQuery = Annotated[Wait, Query(description="Return once the operation is mined or indexed.")]
+TimeoutQuery = Annotated[float, Query(gt=0, le=60)]
+WRITE: dict[int | str, dict[str, Any]] = {202: {"model": OperationOut}}
 
 
 def operation_out(gateway: Gateway, view: OperationView) -> OperationOut:
@@ -115,3 +121,44 @@ def accepted(
     if failure is not None:
         return error_response(failure, operation=body)
     return JSONResponse(body, status_code=202)
+
+
+@dataclass(frozen=True)
+class Write:
+    """What every write route takes: the gateway, the caller, its idempotency key and how
+    long to wait; `submit` runs one ledger service with them."""
+
+    gateway: Gateway
+    actor: Actor
+    key: str
+    wait: Wait
+    timeout: float
+
+    def submit(self, service: Callable[..., OperationView], **arguments: Any) -> JSONResponse:
+        """Calls `service(ledger=, actor=, idempotency_key=, **arguments)` through `accepted`."""
+        return accepted(
+            self.gateway,
+            self.actor,
+            self.key,
+            lambda: service(
+                ledger=self.gateway.ledger,
+                actor=self.actor,
+                idempotency_key=self.key,
+                **arguments,
+            ),
+            wait=self.wait,
+            timeout=self.timeout,
+        )
+
+
+def write_context(
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    wait: WaitQuery = "none",
+    timeout: TimeoutQuery = 30.0,
+) -> Write:
+    return Write(gateway=gateway, actor=actor, key=key, wait=wait, timeout=timeout)
+
+
+WriteDep = Annotated[Write, Depends(write_context)]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
-from scfledger.api.routes.common import accepted
-from scfledger.api.routes.receivables import WRITE, TimeoutQuery, WaitQuery
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.routes.common import WRITE, WriteDep
 from scfledger.api.schemas import ApproveIn, FinancingIn, FinancingOut, FundIn, RejectIn, RepayIn
 from scfledger.services import ledger as services
 
@@ -17,30 +16,17 @@ router = APIRouter(prefix="/v1/financing-requests", tags=["financing"])
 @router.post("", status_code=202, responses=WRITE)
 def request_financing(
     body: FinancingIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Ask a financier for an advance on a piece you hold (locks the piece)."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.request_financing(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            token_id=body.token_id,
-            financier=body.financier,
-            amount=body.amount,
-            rate_bps=body.rate_bps,
-            mode=body.mode,
-            recourse=body.recourse,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.request_financing,
+        token_id=body.token_id,
+        financier=body.financier,
+        amount=body.amount,
+        rate_bps=body.rate_bps,
+        mode=body.mode,
+        recourse=body.recourse,
     )
 
 
@@ -66,29 +52,16 @@ def get_request(request_id: int, gateway: GatewayDep, actor: CurrentActor) -> Fi
 @router.post("/{request_id}/approve", status_code=202, responses=WRITE)
 def approve(
     request_id: int,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
+    write: WriteDep,
     body: ApproveIn | None = Body(default=None),  # noqa: B008 (FastAPI's idiom)
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
 ) -> JSONResponse:
     """Approve a request (its financier), at the asked terms unless others are given."""
     terms = body or ApproveIn()
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.approve_financing(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            request_id=request_id,
-            amount=terms.amount,
-            rate_bps=terms.rate_bps,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.approve_financing,
+        request_id=request_id,
+        amount=terms.amount,
+        rate_bps=terms.rate_bps,
     )
 
 
@@ -96,26 +69,13 @@ def approve(
 def fund(
     request_id: int,
     body: FundIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Record the advance's payment (its financier); the piece is assigned or pledged."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.fund_financing(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            request_id=request_id,
-            payment_ref=body.payment_ref,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.fund_financing,
+        request_id=request_id,
+        payment_ref=body.payment_ref,
     )
 
 
@@ -123,74 +83,35 @@ def fund(
 def reject(
     request_id: int,
     body: RejectIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Refuse an open request (its financier); the piece is unlocked."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.reject_financing(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            request_id=request_id,
-            reason=body.reason,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.reject_financing,
+        request_id=request_id,
+        reason=body.reason,
     )
 
 
 @router.post("/{request_id}/withdraw", status_code=202, responses=WRITE)
 def withdraw(
     request_id: int,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Withdraw a request not yet funded (its requester); the piece is unlocked."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.withdraw_financing(
-            ledger=gateway.ledger, actor=actor, idempotency_key=key, request_id=request_id
-        ),
-        wait=wait,
-        timeout=timeout,
-    )
+    return write.submit(services.withdraw_financing, request_id=request_id)
 
 
 @router.post("/{request_id}/repay", status_code=202, responses=WRITE)
 def repay(
     request_id: int,
     body: RepayIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Repay a funded pledge loan: its financier confirms an off-chain payment, or (with a
     deposit token) the borrower pays on chain. The lien is released."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.repay_financing(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            request_id=request_id,
-            payment_ref=body.payment_ref,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.repay_financing,
+        request_id=request_id,
+        payment_ref=body.payment_ref,
     )

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
-from scfledger.api.routes.common import Wait, accepted
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.routes.common import WRITE, WriteDep
 from scfledger.api.schemas import (
     EvidenceIn,
     EvidenceOut,
     IssueIn,
     LineageNodeOut,
     LineageOut,
-    OperationOut,
     PieceOut,
     PiecePage,
     ReceivableOut,
@@ -28,9 +27,6 @@ from scfledger.services import ledger as services
 from scfledger.services.lineage import LineageNode, ancestors, descendants
 
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
-WaitQuery = Annotated[Wait, Query(description="Return once the operation is mined or indexed.")]
-TimeoutQuery = Annotated[float, Query(gt=0, le=60)]
-WRITE: dict[int | str, dict[str, Any]] = {202: {"model": OperationOut}}
 
 
 def piece_out(piece: Piece, receivable: Receivable) -> PieceOut:
@@ -73,29 +69,16 @@ def _node(node: LineageNode) -> LineageNodeOut:
 @router.post("", status_code=202, responses=WRITE)
 def issue(
     body: IssueIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Confirm a receivable owed to a creditor (core enterprises)."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.issue(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            creditor=body.creditor,
-            face_amount=body.face_amount,
-            currency=body.currency,
-            due_date=body.due_date,
-            document_hash=body.document_hash,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.issue,
+        creditor=body.creditor,
+        face_amount=body.face_amount,
+        currency=body.currency,
+        due_date=body.due_date,
+        document_hash=body.document_hash,
     )
 
 
@@ -150,48 +133,24 @@ def lineage(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> LineageO
 @router.post("/{slot}/accept", status_code=202, responses=WRITE)
 def accept(
     slot: int,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Accept a pending receivable (its creditor)."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.accept(ledger=gateway.ledger, actor=actor, idempotency_key=key, slot=slot),
-        wait=wait,
-        timeout=timeout,
-    )
+    return write.submit(services.accept, slot=slot)
 
 
 @router.post("/{token_id}/transfers", status_code=202, responses=WRITE)
 def transfer(
     token_id: int,
     body: TransferIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Send part of a piece to another member (the holder); mints a child piece."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.transfer(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            token_id=token_id,
-            to=body.to,
-            value=body.value,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.transfer,
+        token_id=token_id,
+        to=body.to,
+        value=body.value,
     )
 
 
@@ -199,71 +158,32 @@ def transfer(
 def reject(
     slot: int,
     body: RejectIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Refuse a pending receivable (its creditor); its document can be confirmed again."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.reject_receivable(
-            ledger=gateway.ledger, actor=actor, idempotency_key=key, slot=slot, reason=body.reason
-        ),
-        wait=wait,
-        timeout=timeout,
-    )
+    return write.submit(services.reject_receivable, slot=slot, reason=body.reason)
 
 
 @router.post("/{slot}/cancel", status_code=202, responses=WRITE)
 def cancel(
     slot: int,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Withdraw a receivable not yet accepted (its debtor); its document is released."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.cancel_receivable(
-            ledger=gateway.ledger, actor=actor, idempotency_key=key, slot=slot
-        ),
-        wait=wait,
-        timeout=timeout,
-    )
+    return write.submit(services.cancel_receivable, slot=slot)
 
 
 @router.post("/{token_id}/evidence", status_code=202, responses=WRITE)
 def attach_evidence(
     token_id: int,
     body: EvidenceIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Anchor a further SHA-256 (delivery note, photo) on a piece you hold, each once."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.attach_evidence(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            token_id=token_id,
-            evidence_hash=body.evidence_hash,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.attach_evidence,
+        token_id=token_id,
+        evidence_hash=body.evidence_hash,
     )
 
 

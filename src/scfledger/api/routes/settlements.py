@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
-from scfledger.api.routes.common import accepted
-from scfledger.api.routes.receivables import WRITE, TimeoutQuery, WaitQuery
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.routes.common import WRITE, WriteDep
 from scfledger.api.schemas import SettleIn, SettlementOut, SettlementPage
 from scfledger.exceptions import InvalidInput
 from scfledger.services import ledger as services
@@ -20,28 +19,15 @@ router = APIRouter(prefix="/v1/settlements", tags=["settlements"])
 @router.post("", status_code=202, responses=WRITE)
 def settle(
     body: SettleIn,
-    gateway: GatewayDep,
-    actor: CurrentActor,
-    key: IdempotencyKey,
-    wait: WaitQuery = "none",
-    timeout: TimeoutQuery = 30.0,
+    write: WriteDep,
 ) -> JSONResponse:
     """Settle 1 to 50 pieces of one receivable from its due date (its debtor), all or none:
     each piece's value is paid to its holder (a pledged piece's lien holder first)."""
-    return accepted(
-        gateway,
-        actor,
-        key,
-        lambda: services.settle(
-            ledger=gateway.ledger,
-            actor=actor,
-            idempotency_key=key,
-            slot=body.slot,
-            token_ids=body.token_ids,
-            payment_ref=body.payment_ref,
-        ),
-        wait=wait,
-        timeout=timeout,
+    return write.submit(
+        services.settle,
+        slot=body.slot,
+        token_ids=body.token_ids,
+        payment_ref=body.payment_ref,
     )
 
 
