@@ -89,8 +89,7 @@ class Indexer:
         if first > target:
             return 0
         last = min(first + self.stats.batch_size - 1, target)
-        logs = self._get_logs(first, last)
-        last = self._fetched_last  # the batch may have shrunk on a range error
+        logs, last = self._get_logs(first, last)  # the range may shrink on a node's refusal
         last_hash = self._hash_of(last)
         events = [e for e in (self.decoder.decode(entry) for entry in logs) if e is not None]
         self.stats.skipped_logs += len(logs) - len(events)
@@ -124,8 +123,9 @@ class Indexer:
     def _hash_of(self, number: int) -> str:
         return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
 
-    def _get_logs(self, first: int, last: int) -> list[Any]:
-        """eth_getLogs over [first, last], halving the range while the node refuses it."""
+    def _get_logs(self, first: int, last: int) -> tuple[list[Any], int]:
+        """eth_getLogs from `first`, halving the range while the node refuses it; returns the
+        logs and the last block they cover."""
         size = last - first + 1
         while True:
             try:
@@ -137,10 +137,9 @@ class Indexer:
                     self.stats.batch_size = size
                     continue
                 raise
-            self._fetched_last = first + size - 1
             if size == self.stats.batch_size and len(logs) < 10_000:
                 self.stats.batch_size = min(size * 2, self.config.max_batch_size)
-            return list(logs)
+            return list(logs), first + size - 1
 
     def _raw_logs(self, first: int, last: int) -> list[Any]:
         """eth_getLogs as the node's JSON: web3's result formatting costs more than the
