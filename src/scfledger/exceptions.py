@@ -132,6 +132,14 @@ class IdempotencyConflict(InvalidState):
         )
 
 
+class ParticipantExists(InvalidState):
+    """A gateway participant of that name (or with that address) already exists."""
+
+    def __init__(self, participant: str) -> None:
+        self.participant = participant
+        super().__init__(f"participant {participant!r} already exists")
+
+
 class ConfigurationError(ScfError):
     """Settings are missing or invalid; raised at start, before anything runs."""
 

@@ -13,7 +13,7 @@ import httpx
 import uvicorn
 
 from scfledger.api.app import create_app
-from scfledger.api.seed import Seeded, build_gateway, seed_demo
+from scfledger.api.seed import Seeded, build_gateway, dev_chain_provision, seed_demo
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine
 from scfledger.keys.store import KeyStore
@@ -47,13 +47,15 @@ def served_gateway(
         upgrade(database_url)
         engine = create_db_engine(database_url)
         keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
-        seeded = seed_demo(node.web3(), keys, engine, members)
+        w3 = node.web3()
+        seeded = seed_demo(w3, keys, engine, members)
         gateway = build_gateway(
             chain_url=node.url,
             engine=engine,
             keys=keys,
             contracts=seeded.contracts,
             start_block=seeded.deployment_block,
+            provision=dev_chain_provision(w3),
         )
         port = free_port()
         config = uvicorn.Config(

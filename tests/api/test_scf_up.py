@@ -45,6 +45,9 @@ def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
         assert credentials_file.stat().st_mode & 0o777 == 0o600
         credentials = json.loads(credentials_file.read_text())
         assert set(credentials) == {
+            "admin1",
+            "admin2",
+            "admin3",
             "core",
             "supplier1",
             "supplier2",
@@ -59,6 +62,12 @@ def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
         names = {m["name"]: m["roles"] for m in members}
         assert names["core"] == ["core_enterprise"]
         assert names["bank"] == ["financier"]
+        assert names["admin1"] == ["admin"]
+        proposals = httpx.get(
+            f"{base}/v1/proposals",
+            headers={"Authorization": f"Bearer {credentials['admin1']['apiKey']}"},
+        ).json()
+        assert [(p["action"], p["status"]) for p in proposals] == [("admitMember", "executed")] * 6
         assert httpx.get(f"{base}/v1/members").status_code == 401
     finally:
         proc.send_signal(signal.SIGINT)

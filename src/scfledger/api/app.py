@@ -11,7 +11,15 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from scfledger.api import errors
 from scfledger.api.gateway import Gateway
-from scfledger.api.routes import events, financing, misc, receivables, risk, settlements
+from scfledger.api.routes import (
+    events,
+    financing,
+    governance,
+    misc,
+    receivables,
+    risk,
+    settlements,
+)
 from scfledger.api.routes.documents import router as documents_router
 from scfledger.api.routes.webhooks import router as webhooks_router
 
@@ -60,6 +68,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     errors.install(app)
     app.include_router(misc.health)
     app.include_router(misc.router)
+    app.include_router(governance.router)
     app.include_router(receivables.router)
     app.include_router(financing.router)
     app.include_router(risk.router)

@@ -15,7 +15,7 @@ from rich.console import Console
 from web3 import HTTPProvider, Web3
 
 from scfledger.api.app import create_app
-from scfledger.api.seed import DEMO_MEMBERS, build_gateway, seed_demo
+from scfledger.api.seed import DEMO_MEMBERS, build_gateway, dev_chain_provision, seed_demo
 from scfledger.chain.deployment import load_manifest
 from scfledger.config import Settings
 from scfledger.db.migrate import require_current, upgrade
@@ -56,7 +56,8 @@ def up(
     keys = KeyStore(directory / "keys", passphrase, scrypt_n=2**14)  # a throwaway dev chain
     with anvil_node("--accounts", "10") as chain_url:
         console.print(f"dev chain (anvil, paris) at {chain_url}")
-        seeded = seed_demo(Web3(HTTPProvider(chain_url)), keys, engine, DEMO_MEMBERS)
+        w3 = Web3(HTTPProvider(chain_url))
+        seeded = seed_demo(w3, keys, engine, DEMO_MEMBERS)
         manifest = {
             "name": "up",
             "deploymentBlock": seeded.deployment_block,
@@ -74,6 +75,7 @@ def up(
             keys=keys,
             contracts=seeded.contracts,
             start_block=seeded.deployment_block,
+            provision=dev_chain_provision(w3),
         )
         _print_next_steps(directory, port, credentials)
         uvicorn.run(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")

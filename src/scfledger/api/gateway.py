@@ -13,6 +13,8 @@ from web3 import Web3
 from scfledger.chain.pipeline import Pipeline
 from scfledger.config import Settings, load_settings
 from scfledger.indexer.indexer import Indexer
+from scfledger.keys.store import KeyStore
+from scfledger.services.governance import Provision
 from scfledger.services.ledger import Contracts, Ledger
 from scfledger.services.webhooks import WebhookDispatcher
 
@@ -35,6 +37,11 @@ class Gateway:
     _indexer_thread: threading.Thread | None = None
     settings: Settings = field(default_factory=load_settings)
     webhooks: WebhookDispatcher | None = None
+    keys: KeyStore | None = None
+    # Gives a new participant's account what it needs to send transactions: gas money on a
+    # dev chain (anvil_setBalance); None where gas is free (a zero-fee consortium chain)
+    # or funded another way (genesis allocation, a treasury).
+    provision: Provision | None = None
 
     @property
     def ledger(self) -> Ledger:

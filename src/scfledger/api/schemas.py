@@ -76,6 +76,49 @@ class SettleIn(Strict):
     payment_ref: Reference
 
 
+RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
+ParticipantName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class ParticipantIn(Strict):
+    """A gateway participant: a new signing key in the gateway's keystore, or (`address`)
+    an account that signs its own transactions and relays them."""
+
+    name: ParticipantName
+    address: Address | None = None
+
+
+class ParticipantOut(BaseModel):
+    name: str
+    address: str
+    api_key: str = Field(description="Shown once; the gateway stores only its hash.")
+
+
+class AdmissionIn(Strict):
+    address: Address
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    legal_id: Reference
+    kyc: Reference
+    roles: Annotated[list[RoleName], Field(min_length=1, max_length=5)]
+
+
+class SuspensionIn(Strict):
+    reason: Reference
+
+
+class ProposalOut(BaseModel):
+    id: int
+    proposer: str
+    target: str
+    action: str = Field(description="The governed function, e.g. admitMember")
+    args: dict[str, Any]
+    status: Literal["pending", "executed", "cancelled", "expired"]
+    approvals: list[str]
+    deadline: int = Field(description="Unix seconds")
+    created_block: int
+    updated_block: int
+
+
 class MemberOut(BaseModel):
     address: str
     name: str

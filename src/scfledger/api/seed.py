@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from sqlalchemy import Engine
 from web3 import Web3
 
@@ -18,6 +21,7 @@ from scfledger.db.session import session_factory, transaction
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore
 from scfledger.services.apikeys import create_api_key
+from scfledger.services.governance import Provision
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER, Contracts
 
 DEMO_MEMBERS: dict[str, int] = {
@@ -28,6 +32,7 @@ DEMO_MEMBERS: dict[str, int] = {
     "bank": FINANCIER,
     "auditor": AUDITOR,
 }
+ADMINS = ("admin1", "admin2", "admin3")
 GAS_MONEY = 10**21
 
 
@@ -43,37 +48,55 @@ class Seeded:
     api_keys: dict[str, str]
 
 
+def dev_chain_provision(w3: Web3) -> Provision:
+    """Gas money for new accounts on a dev chain whose balances can be set (anvil)."""
+
+    def provision(address: str) -> None:
+        w3.provider.make_request("anvil_setBalance", [address, hex(GAS_MONEY)])  # type: ignore[arg-type]
+
+    return provision
+
+
 def seed_demo(
     w3: Web3, keys: KeyStore, engine: Engine, members: dict[str, int] | None = None
 ) -> Seeded:
-    """Deploys with the node's first four unlocked accounts (deployer, three admins, two of
-    which pass each admission), creates a keystore and an API key per member, admits each
-    with its roles and gives it gas money (anvil_setBalance)."""
+    """Deploys with the node's first unlocked account; the three founding admins (two of
+    which pass each proposal) and every member are gateway participants with a keystore
+    key, an API key and gas money (anvil_setBalance). Members are admitted with their roles
+    by admin1's proposals that admin2 approves."""
     members = DEMO_MEMBERS if members is None else members
-    accounts = list(w3.eth.accounts)
-    admins = [
-        InitialAdmin(accounts[i], f"admin{i}", _h(f"legal-admin{i}"), _h(f"kyc-admin{i}"))
-        for i in (1, 2, 3)
-    ]
-    ledger = deploy_ledger(w3, deployer=accounts[0], admins=admins)
+    provision = dev_chain_provision(w3)
+    sessions = session_factory(engine)
     addresses: dict[str, str] = {}
     api_keys: dict[str, str] = {}
-    sessions = session_factory(engine)
-    for name, roles in members.items():
-        address = keys.new(name)
+
+    signers: dict[str, LocalAccount] = {}
+
+    def participant(name: str) -> ChecksumAddress:
+        signers[name] = Account.create()
+        address = keys.import_key(name, signers[name].key)
+        provision(address)
         addresses[name] = address
+        with transaction(sessions) as session:
+            api_keys[name] = create_api_key(session=session, participant=name, address=address)
+        return address
+
+    admins = [
+        InitialAdmin(participant(name), name, _h(f"legal-{name}"), _h(f"kyc-{name}"))
+        for name in ADMINS
+    ]
+    ledger = deploy_ledger(w3, deployer=w3.eth.accounts[0], admins=admins)
+    proposer, approver = (signers[name] for name in ADMINS[:2])
+    for name, roles in members.items():
         govern(
             w3,
             ledger.registry,
             ledger.registry.functions.admitMember(
-                address, name, _h(f"legal-{name}"), _h(f"kyc-{name}"), roles
+                participant(name), name, _h(f"legal-{name}"), _h(f"kyc-{name}"), roles
             ),
-            proposer=accounts[1],
-            approvers=[accounts[2]],
+            proposer=proposer,
+            approvers=[approver],
         )
-        w3.provider.make_request("anvil_setBalance", [address, hex(GAS_MONEY)])  # type: ignore[arg-type]
-        with transaction(sessions) as session:
-            api_keys[name] = create_api_key(session=session, participant=name, address=address)
     return Seeded(
         contracts={k: str(v) for k, v in deployed_contracts(ledger).items()},
         deployment_block=ledger.deployment_block,
@@ -91,6 +114,7 @@ def build_gateway(
     start_block: int,
     confirmations: int = 0,
     poll_interval: float = 0.05,
+    provision: Provision | None = None,
 ) -> Gateway:
     """A gateway over a deployment: one web3 connection, pipeline and indexer."""
     w3 = connect(chain_url, timeout=10, retries=2, backoff=0.05)
@@ -111,4 +135,6 @@ def build_gateway(
         indexer=indexer,
         contracts=Contracts.of(contracts),
         indexer_poll=poll_interval,
+        keys=keys,
+        provision=provision,
     )

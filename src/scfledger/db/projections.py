@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -96,6 +97,24 @@ class Member(Base):
     roles: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     admitted_block: Mapped[int] = mapped_column(BigInteger)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class Proposal(Base):
+    """A governance proposal of the registry, its call decoded (`action`, `args`)."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    proposer: Mapped[str] = mapped_column(String(42))
+    target: Mapped[str] = mapped_column(String(42))
+    data: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    approvals: Mapped[list[str]] = mapped_column(JSON)
+    deadline: Mapped[int] = mapped_column(BigInteger)
+    created_block: Mapped[int] = mapped_column(BigInteger)
     updated_block: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -214,6 +233,7 @@ PROJECTION_TABLES: list[Table] = [
     cast(Table, model.__table__)
     for model in (
         Member,
+        Proposal,
         Receivable,
         Piece,
         PieceTransfer,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_typing import ChecksumAddress
-from eth_utils.abi import event_abi_to_log_topic
+from eth_utils.abi import event_abi_to_log_topic, function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 
 from scfledger.chain.artifacts import load_artifact
@@ -151,3 +152,35 @@ class LogDecoder:
             tx_hash=_hex(log["transactionHash"]),
             log_index=_int(log["logIndex"]),
         )
+
+
+GOVERNED = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken")
+
+
+@lru_cache(maxsize=1)
+def _functions() -> dict[bytes, tuple[str, list[tuple[str, str]]]]:
+    """Every function of the contracts governance may call, by selector."""
+    table: dict[bytes, tuple[str, list[tuple[str, str]]]] = {}
+    for name in GOVERNED:
+        for item in load_artifact(name).abi:
+            if item["type"] == "function":
+                inputs = [(p["name"], p["type"]) for p in item["inputs"]]
+                signature = f"{item['name']}({','.join(t for _, t in inputs)})"
+                table[function_signature_to_4byte_selector(signature)] = (item["name"], inputs)
+    return table
+
+
+def decode_call(data: str | bytes) -> tuple[str, dict[str, Any]]:
+    """The function name and JSON-ready arguments of a governed call's calldata;
+    ``("unknown", {"data": ...})`` for calldata none of our contracts understands."""
+    raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
+    known = _functions().get(raw[:4])
+    if known is not None:
+        name, inputs = known
+        with suppress(Exception):  # calldata that does not decode as the function's inputs
+            values = abi_decode([kind for _, kind in inputs], raw[4:])
+            return name, {
+                arg: _json_value(kind, value)
+                for (arg, kind), value in zip(inputs, values, strict=True)
+            }
+    return "unknown", {"data": "0x" + raw.hex()}

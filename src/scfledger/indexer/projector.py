@@ -15,10 +15,11 @@ from scfledger.db.projections import (
     Member,
     Piece,
     PieceTransfer,
+    Proposal,
     Receivable,
     Settlement,
 )
-from scfledger.indexer.decode import DecodedEvent
+from scfledger.indexer.decode import DecodedEvent, decode_call
 
 PIECE_STATES = (
     "none",
@@ -112,6 +113,47 @@ def _member_update(**changes: Any) -> Handler:
         for column, source in changes.items():
             setattr(member, column, e.args.get(source, source))
         member.updated_block = e.block_number
+
+    return apply
+
+
+def _proposal_created(session: Session, e: DecodedEvent) -> None:
+    a = e.args
+    action, args = decode_call(a["data"])
+    _add(
+        session,
+        Proposal(
+            id=a["proposalId"],
+            proposer=a["proposer"],
+            target=a["target"],
+            data=a["data"],
+            action=action,
+            args=args,
+            status="pending",
+            approvals=[],
+            deadline=a["deadline"],
+            created_block=e.block_number,
+            updated_block=e.block_number,
+        ),
+        a["proposalId"],
+    )
+
+
+def _proposal_approval(approved: bool) -> Handler:
+    def apply(session: Session, e: DecodedEvent) -> None:
+        proposal = _get(session, Proposal, e.args["proposalId"])
+        others = [a for a in proposal.approvals if a != e.args["admin"]]
+        proposal.approvals = [*others, e.args["admin"]] if approved else others
+        proposal.updated_block = e.block_number
+
+    return apply
+
+
+def _proposal_status(status: str) -> Handler:
+    def apply(session: Session, e: DecodedEvent) -> None:
+        proposal = _get(session, Proposal, e.args["proposalId"])
+        proposal.status = status
+        proposal.updated_block = e.block_number
 
     return apply
 
@@ -326,6 +368,11 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("ConsortiumRegistry", "MemberSuspended"): _member_update(status="suspended"),
     ("ConsortiumRegistry", "MemberReinstated"): _member_update(status="active"),
     ("ConsortiumRegistry", "MemberKycUpdated"): _member_update(kyc_hash="kycHash"),
+    ("ConsortiumRegistry", "ProposalCreated"): _proposal_created,
+    ("ConsortiumRegistry", "ProposalApproved"): _proposal_approval(True),
+    ("ConsortiumRegistry", "ProposalApprovalRevoked"): _proposal_approval(False),
+    ("ConsortiumRegistry", "ProposalExecuted"): _proposal_status("executed"),
+    ("ConsortiumRegistry", "ProposalCancelled"): _proposal_status("cancelled"),
     ("ReceivableToken", "ReceivableIssued"): _receivable_issued,
     ("ReceivableToken", "ReceivableAccepted"): _receivable_decided("active"),
     ("ReceivableToken", "ReceivableRejected"): _receivable_decided("rejected"),

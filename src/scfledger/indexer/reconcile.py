@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web3.contract import Contract
 
-from scfledger.db.projections import FinancingRequest, Member, Piece, Receivable
+from scfledger.db.projections import FinancingRequest, Member, Piece, Proposal, Receivable
 from scfledger.indexer.projector import MODES, PIECE_STATES
 
 MEMBER_STATUS = ("none", "active", "suspended")
+PROPOSAL_STATUS = ("none", "pending", "executed", "cancelled")
 RECEIVABLE_STATUS = ("none", "pending", "active", "rejected", "cancelled", "settled")
 REQUEST_STATUS = (
     "none",
@@ -83,6 +84,8 @@ def reconcile(
                 "status": (member_row.status, MEMBER_STATUS[m[5]]),
             },
         )
+
+    diffs += _proposals(session, registry, at_block)
 
     slots = token.functions.receivableCount().call(block_identifier=at_block)
     diffs += _compare(
@@ -169,6 +172,31 @@ def reconcile(
                 "status": (request_row.status, REQUEST_STATUS[f[8]]),
                 "expires_at": (request_row.expires_at, f[10]),
                 "payment_ref": (request_row.payment_ref or _hex(b"\0" * 32), _hex(f[12])),
+            },
+        )
+    return diffs
+
+
+def _proposals(session: Session, registry: Contract, at_block: int) -> list[Difference]:
+    count = registry.functions.proposalCount().call(block_identifier=at_block)
+    indexed = session.scalar(select(func.count()).select_from(Proposal)) or 0
+    diffs = _compare("proposals", "count", {"count": (indexed, count)})
+    for proposal_id in range(1, count + 1):
+        p = registry.functions.getProposal(proposal_id).call(block_identifier=at_block)
+        row = session.get(Proposal, proposal_id)
+        if row is None:
+            diffs.append(Difference("proposal", str(proposal_id), "proposal_row", None, "present"))
+            continue
+        diffs += _compare(
+            "proposal",
+            proposal_id,
+            {
+                "proposer": (row.proposer, p[1]),
+                "target": (row.target, p[2]),
+                "data": (row.data, _hex(p[3])),
+                "status": (row.status, PROPOSAL_STATUS[p[4]]),
+                "deadline": (row.deadline, p[6]),
+                "approvals": (sorted(row.approvals), sorted(p[7])),
             },
         )
     return diffs

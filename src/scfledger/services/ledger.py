@@ -72,11 +72,15 @@ class Actor:
     def is_auditor(self) -> bool:
         return bool(self.roles & AUDITOR)
 
-    def require(self, role: int, action: str) -> None:
+    def require_active(self, action: str) -> None:
+        """Only active members act: not one that is suspended or not (yet) admitted."""
         if self.status != "active":
             raise ActionForbidden(
                 actor=self.participant, action=action, reason=f"member is {self.status}"
             )
+
+    def require(self, role: int, action: str) -> None:
+        self.require_active(action)
         if not self.roles & role:
             raise ActionForbidden(
                 actor=self.participant, action=action, reason=f"needs role {ROLE_NAMES[role]}"
@@ -230,6 +234,7 @@ def cancel_receivable(
 
 
 def _held_piece(session: Session, actor: Actor, token_id: int, action: str) -> Piece:
+    actor.require_active(action)
     piece = visible_piece(session, actor, token_id)
     if piece.holder != actor.address:
         raise ActionForbidden(

@@ -1,0 +1,116 @@
+"""Governance: gateway participants, admission/suspension of members and M-of-N proposals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.routes.common import WRITE, WriteDep
+from scfledger.api.schemas import (
+    AdmissionIn,
+    ParticipantIn,
+    ParticipantOut,
+    ProposalOut,
+    SuspensionIn,
+)
+from scfledger.db.projections import Proposal
+from scfledger.services import governance as services
+
+router = APIRouter(tags=["governance"])
+
+
+def proposal_out(p: Proposal, now: int) -> ProposalOut:
+    return ProposalOut(
+        id=p.id,
+        proposer=p.proposer,
+        target=p.target,
+        action=p.action,
+        args=p.args,
+        status=services.proposal_status(p, now),
+        approvals=p.approvals,
+        deadline=p.deadline,
+        created_block=p.created_block,
+        updated_block=p.updated_block,
+    )
+
+
+@router.post("/v1/participants", status_code=201)
+def create_participant(
+    body: ParticipantIn, gateway: GatewayDep, actor: CurrentActor
+) -> ParticipantOut:
+    """A gateway identity for a prospective member (admins): a signing key kept by the
+    gateway, or with `address` an API key only. The API key is shown this once."""
+    created = services.create_participant(
+        sessions=gateway.sessions,
+        keys=gateway.keys,
+        provision=gateway.provision,
+        actor=actor,
+        name=body.name,
+        address=body.address,
+    )
+    return ParticipantOut(name=created.name, address=created.address, api_key=created.api_key)
+
+
+@router.post("/v1/members", status_code=202, responses=WRITE)
+def admit_member(body: AdmissionIn, write: WriteDep) -> JSONResponse:
+    """Propose admitting a member with roles (admins); other admins approve the proposal."""
+    return write.submit(
+        services.propose_admission,
+        address=body.address,
+        name=body.name,
+        legal_id=body.legal_id,
+        kyc=body.kyc,
+        roles=body.roles,
+    )
+
+
+@router.post("/v1/members/{address}/suspend", status_code=202, responses=WRITE)
+def suspend_member(address: str, body: SuspensionIn, write: WriteDep) -> JSONResponse:
+    """Propose suspending an active member (admins): its pieces freeze."""
+    return write.submit(services.propose_suspension, address=address, reason=body.reason)
+
+
+@router.post("/v1/members/{address}/reinstate", status_code=202, responses=WRITE)
+def reinstate_member(address: str, write: WriteDep) -> JSONResponse:
+    """Propose reinstating a suspended member (admins)."""
+    return write.submit(services.propose_reinstatement, address=address)
+
+
+@router.get("/v1/proposals")
+def list_proposals(
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    status: Annotated[services.ProposalStatus | None, Query()] = None,
+) -> list[ProposalOut]:
+    """Governance proposals, newest first (admins and auditors)."""
+    now = services.chain_now(gateway.w3)
+    with gateway.sessions() as session:
+        return [proposal_out(p, now) for p in services.list_proposals(session, actor, status, now)]
+
+
+@router.get("/v1/proposals/{proposal_id}")
+def get_proposal(proposal_id: int, gateway: GatewayDep, actor: CurrentActor) -> ProposalOut:
+    with gateway.sessions() as session:
+        proposal = services.get_proposal(session, actor, proposal_id)
+    return proposal_out(proposal, services.chain_now(gateway.w3))
+
+
+@router.post("/v1/proposals/{proposal_id}/approve", status_code=202, responses=WRITE)
+def approve_proposal(proposal_id: int, write: WriteDep) -> JSONResponse:
+    """Approve a pending proposal (admins); the approval reaching the threshold executes it."""
+    return write.submit(services.approve_proposal, proposal_id=proposal_id)
+
+
+@router.post("/v1/proposals/{proposal_id}/revoke", status_code=202, responses=WRITE)
+def revoke_approval(proposal_id: int, write: WriteDep) -> JSONResponse:
+    """Withdraw your approval of a pending proposal."""
+    return write.submit(services.revoke_approval, proposal_id=proposal_id)
+
+
+@router.post("/v1/proposals/{proposal_id}/cancel", status_code=202, responses=WRITE)
+def cancel_proposal(proposal_id: int, write: WriteDep) -> JSONResponse:
+    """Cancel a pending proposal (its proposer)."""
+    return write.submit(services.cancel_proposal, proposal_id=proposal_id)

@@ -1,0 +1,309 @@
+"""Governance over real HTTP: participants, admission and suspension by M-of-N proposals,
+and the three-tier story of a member admitted through the API."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from eth_utils.address import to_checksum_address
+
+from tests.api.server import Served, served_gateway
+from tests.api.test_api_story import assert_problem, event, write
+
+pytestmark = pytest.mark.integration
+
+DAY = 86_400
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    directory = tmp_path_factory.mktemp("governance")
+    with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as served:
+        yield served
+
+
+def sha256(text: str) -> str:
+    return "0x" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def client_with(api: Served, key: str) -> httpx.Client:
+    return httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=70)
+
+
+def rpc(api: Served, method: str, *params: Any) -> Any:
+    body = httpx.post(
+        api.chain_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+    ).json()
+    assert "error" not in body, body
+    return body["result"]
+
+
+def chain_time(api: Served) -> int:
+    return int(rpc(api, "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+
+
+def ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 202, response.text
+    body: dict[str, Any] = response.json()
+    assert (body["status"], body["error"]) == ("indexed", None), body
+    return body
+
+
+def members(client: httpx.Client) -> dict[str, dict[str, Any]]:
+    return {m["address"]: m for m in client.get("/v1/members").json()}
+
+
+def admission(address: str, name: str, roles: list[str]) -> dict[str, Any]:
+    return {
+        "address": address,
+        "name": name,
+        "legal_id": f"legal id of {name}",
+        "kyc": f"kyc file of {name}",
+        "roles": roles,
+    }
+
+
+def proposal_of(op: dict[str, Any]) -> int:
+    return int(event(op, "ProposalCreated")["proposalId"])
+
+
+def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
+    admin1, admin2 = api.client("admin1"), api.client("admin2")
+    core, supplier1, supplier2 = (
+        api.client("core"),
+        api.client("supplier1"),
+        api.client("supplier2"),
+    )
+    bank, auditor = api.client("bank"), api.client("auditor")
+
+    # An admin creates the gateway identity of a prospective tier-3 supplier.
+    assert_problem(core.post("/v1/participants", json={"name": "tier3"}), 403, "forbidden")
+    created = admin1.post("/v1/participants", json={"name": "tier3"})
+    assert created.status_code == 201, created.text
+    tier3_address, tier3_key = created.json()["address"], created.json()["api_key"]
+    assert tier3_key.startswith("scf_")
+    again = admin2.post("/v1/participants", json={"name": "tier3"})
+    assert_problem(again, 409, "participant-exists")
+    tier3 = client_with(api, tier3_key)
+
+    # Not admitted yet: it can authenticate and read (nothing), but not act.
+    assert tier3.get("/v1/receivables").json()["items"] == []
+    refused = write(tier3, "/v1/receivables", "too-early", {
+        "creditor": api.address("supplier1"), "face_amount": 1, "due_date": 2**40,
+        "document_hash": sha256("x"),
+    })  # fmt: skip
+    assert "not-admitted" in assert_problem(refused, 403, "forbidden")["detail"]
+    assert tier3_address not in members(auditor)
+
+    # admin1 proposes the admission (its own approval counts); admin2's approval executes it.
+    body = admission(tier3_address, "Tier Three Components Ltd", ["supplier"])
+    assert_problem(write(core, "/v1/members", "p", body), 403, "forbidden")
+    proposed = ok(write(admin1, "/v1/members", "admit-tier3", body))
+    proposal_id = proposal_of(proposed)
+    assert event(proposed, "ProposalApproved")["admin"] == api.address("admin1")
+    shown = admin2.get(f"/v1/proposals/{proposal_id}").json()
+    assert (shown["status"], shown["action"], shown["approvals"]) == (
+        "pending",
+        "admitMember",
+        [api.address("admin1")],
+    )
+    assert shown["args"]["account"] == tier3_address
+    assert shown["args"]["roles"] == 4  # SUPPLIER
+    assert shown["args"]["legalIdHash"] == sha256("legal id of Tier Three Components Ltd")
+    assert auditor.get(f"/v1/proposals/{proposal_id}").json() == shown
+    assert_problem(core.get(f"/v1/proposals/{proposal_id}"), 403, "forbidden")
+    assert_problem(write(admin2, "/v1/members", "dup", body), 409, "invalid-state")
+    assert_problem(
+        write(admin1, f"/v1/proposals/{proposal_id}/approve", "self"), 409, "invalid-state"
+    )
+    assert_problem(write(core, f"/v1/proposals/{proposal_id}/approve", "c"), 403, "forbidden")
+    assert tier3_address not in members(auditor)
+
+    executed = ok(write(admin2, f"/v1/proposals/{proposal_id}/approve", "approve-tier3"))
+    names = [e["name"] for e in executed["events"]]
+    assert names == ["ProposalApproved", "MemberAdmitted", "ProposalExecuted"]
+    assert admin1.get(f"/v1/proposals/{proposal_id}").json()["status"] == "executed"
+    assert members(tier3)[tier3_address] == {
+        "address": tier3_address,
+        "name": "Tier Three Components Ltd",
+        "roles": ["supplier"],
+        "status": "active",
+    }
+    assert_problem(
+        write(admin2, f"/v1/proposals/{proposal_id}/approve", "late"), 409, "invalid-state"
+    )
+    assert_problem(write(admin1, "/v1/members", "re-admit", body), 409, "invalid-state")
+
+    # The story: issue -> accept -> split across three tiers -> finance -> settle.
+    due = chain_time(api) + 30 * DAY
+    issued = ok(write(core, "/v1/receivables?wait=indexed", "issue", {
+        "creditor": api.address("supplier1"), "face_amount": 1_000_000, "currency": "CNY",
+        "due_date": due, "document_hash": sha256("invoice 2026-118"),
+    }))  # fmt: skip
+    slot, root = (
+        int(event(issued, "ReceivableIssued")["slot"]),
+        int(event(issued, "ReceivableIssued")["tokenId"]),
+    )
+    ok(write(supplier1, f"/v1/receivables/{slot}/accept", "accept"))
+
+    def split(client: httpx.Client, token: int, to: str, value: int, key: str) -> int:
+        op = ok(
+            write(client, f"/v1/receivables/{token}/transfers", key, {"to": to, "value": value})
+        )
+        return int(event(op, "PieceSplit")["childTokenId"])
+
+    def holding(client: httpx.Client) -> list[tuple[int, str, int, str]]:
+        items = client.get("/v1/receivables").json()["items"]
+        return [(p["token_id"], p["holder"], p["value"], p["state"]) for p in items]
+
+    tier2_piece = split(supplier1, root, api.address("supplier2"), 400_000, "to-tier2")
+    assert [(t, v) for t, _h, v, _s in holding(supplier2)] == [(tier2_piece, 400_000)]
+    tier3_piece = split(supplier2, tier2_piece, tier3_address, 150_000, "to-tier3")
+    assert holding(tier3) == [(tier3_piece, tier3_address, 150_000, "active")]
+    values = {t: v for t, _h, v, _s in holding(auditor)}
+    assert values == {root: 600_000, tier2_piece: 250_000, tier3_piece: 150_000}
+    lineage = tier3.get(f"/v1/receivables/{tier3_piece}/lineage").json()
+    assert [n["token_id"] for n in lineage["ancestors"]] == [tier2_piece, root]  # nearest first
+    tree = auditor.get(f"/v1/receivables/{root}/lineage").json()["tree"]
+    assert [c["token_id"] for c in tree["children"]] == [tier2_piece]
+    assert [c["token_id"] for c in tree["children"][0]["children"]] == [tier3_piece]
+    assert tree["children"][0]["children"][0]["depth"] == 2
+
+    ask = {"token_id": tier3_piece, "financier": api.address("bank"), "amount": 140_000,
+           "rate_bps": 250}  # fmt: skip
+    request_id = int(
+        event(ok(write(tier3, "/v1/financing-requests", "ask", ask)), "FinancingRequested")[
+            "requestId"
+        ]
+    )
+    ok(write(bank, f"/v1/financing-requests/{request_id}/approve", "approve", {}))
+    ok(write(bank, f"/v1/financing-requests/{request_id}/fund", "fund", {"payment_ref": "w-1"}))
+    assert tier3.get(f"/v1/financing-requests/{request_id}").json()["status"] == "funded"
+    assert holding(tier3) == [(tier3_piece, api.address("bank"), 150_000, "financed")]
+
+    rpc(api, "evm_setNextBlockTimestamp", due + 1)
+    rpc(api, "evm_mine")
+    settle = {"slot": slot, "token_ids": [root, tier2_piece, tier3_piece], "payment_ref": "run-1"}
+    ok(write(core, "/v1/settlements", "settle", settle))
+    paid = {
+        s["token_id"]: (s["holder"], s["amount"])
+        for s in auditor.get("/v1/settlements", params={"slot": slot}).json()["items"]
+    }
+    assert paid == {
+        root: (api.address("supplier1"), 600_000),
+        tier2_piece: (api.address("supplier2"), 250_000),
+        tier3_piece: (api.address("bank"), 150_000),
+    }
+    for client in (admin1, admin2, core, supplier1, supplier2, bank, auditor, tier3):
+        client.close()
+
+
+def test_suspension_freezes_a_member_until_reinstated(api: Served) -> None:
+    admin1, admin2, admin3 = (api.client(f"admin{i}") for i in (1, 2, 3))
+    supplier3 = api.client("supplier3")
+    target = api.address("supplier3")
+
+    suspend = {"reason": "KYC review"}
+    assert_problem(
+        write(supplier3, f"/v1/members/{target}/suspend", "self", suspend), 403, "forbidden"
+    )
+    assert_problem(
+        write(admin1, f"/v1/members/{'0x' + '12' * 20}/suspend", "x", suspend), 404, "not-found"
+    )
+    assert_problem(write(admin1, f"/v1/members/{target}/reinstate", "x"), 409, "invalid-state")
+    proposal_id = proposal_of(ok(write(admin1, f"/v1/members/{target}/suspend", "s1", suspend)))
+    assert members(supplier3)[target]["status"] == "active"
+    ok(write(admin2, f"/v1/proposals/{proposal_id}/approve", "s1-approve"))
+    assert members(supplier3)[target]["status"] == "suspended"
+    shown = admin3.get(f"/v1/proposals/{proposal_id}").json()
+    assert (shown["action"], shown["args"]) == (
+        "suspendMember",
+        {"account": target, "reason": sha256("KYC review")},
+    )
+
+    # Suspended: every write is refused before a transaction is spent; reads still work.
+    refused = write(supplier3, "/v1/financing-requests", "f", {
+        "token_id": 1, "financier": api.address("bank"), "amount": 1, "rate_bps": 1,
+    })  # fmt: skip
+    assert "member is suspended" in assert_problem(refused, 403, "forbidden")["detail"]
+    assert supplier3.get("/v1/receivables").status_code == 200
+    assert_problem(
+        write(admin2, f"/v1/members/{target}/suspend", "s2", suspend), 409, "invalid-state"
+    )
+
+    # Reinstated by another pair of admins.
+    reinstate = ok(write(admin2, f"/v1/members/{target}/reinstate", "r1"))
+    ok(write(admin3, f"/v1/proposals/{proposal_of(reinstate)}/approve", "r1-approve"))
+    assert members(supplier3)[target]["status"] == "active"
+    for client in (admin1, admin2, admin3, supplier3):
+        client.close()
+
+
+def test_proposals_are_revoked_cancelled_and_expire(api: Served) -> None:
+    admin1, admin2 = api.client("admin1"), api.client("admin2")
+    auditor, core = api.client("auditor"), api.client("core")
+    newcomer = "0x" + "5e" * 20
+    body = admission(newcomer, "Newcomer Trading Co", ["supplier", "financier"])
+
+    proposal_id = proposal_of(ok(write(admin1, "/v1/members", "newcomer", body)))
+    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/revoke", "r"), 409, "invalid-state")
+    ok(write(admin1, f"/v1/proposals/{proposal_id}/revoke", "revoke"))
+    assert admin2.get(f"/v1/proposals/{proposal_id}").json()["approvals"] == []
+    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/cancel", "c"), 403, "forbidden")
+    cancelled = ok(write(admin1, f"/v1/proposals/{proposal_id}/cancel", "cancel"))
+    assert [e["name"] for e in cancelled["events"]] == ["ProposalCancelled"]
+    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/approve", "a"), 409, "invalid-state")
+    listed = [p["id"] for p in auditor.get("/v1/proposals", params={"status": "cancelled"}).json()]
+    assert proposal_id in listed
+    assert_problem(admin1.get("/v1/proposals/999999"), 404, "not-found")
+    assert_problem(core.get("/v1/proposals"), 403, "forbidden")
+
+    # A proposal past its deadline reads as expired, and the registry refuses to approve it
+    # with its own error.
+    late = proposal_of(ok(write(admin1, "/v1/members", "newcomer-2", body)))
+    deadline = admin1.get(f"/v1/proposals/{late}").json()["deadline"]
+    rpc(api, "evm_setNextBlockTimestamp", deadline + 1)
+    rpc(api, "evm_mine")
+    assert admin2.get(f"/v1/proposals/{late}").json()["status"] == "expired"
+    assert late in [p["id"] for p in admin2.get("/v1/proposals?status=expired").json()]
+    expired = assert_problem(
+        write(admin2, f"/v1/proposals/{late}/approve", "late"), 409, "proposal-expired"
+    )
+    assert expired["error"] == {
+        "name": "ProposalExpired",
+        "args": {"proposalId": late, "deadline": deadline},
+    }
+    # An expired proposal no longer blocks proposing the same change again.
+    ok(write(admin1, "/v1/members", "newcomer-3", body))
+    for client in (admin1, admin2, auditor, core):
+        client.close()
+
+
+def test_participant_with_its_own_key_reads_but_cannot_have_the_gateway_sign(api: Served) -> None:
+    outside = "0x" + "0d" * 20
+    with api.client("admin1") as admin1:
+        created = admin1.post("/v1/participants", json={"name": "self-signer", "address": outside})
+        assert created.status_code == 201, created.text
+        assert created.json()["address"] == to_checksum_address(outside)
+        same_address = admin1.post("/v1/participants", json={"name": "other", "address": outside})
+        assert_problem(same_address, 409, "participant-exists")
+        bad_name = admin1.post("/v1/participants", json={"name": "Bad Name!"})
+        assert_problem(bad_name, 422, "validation-error")
+        body = admission(outside, "Self-Signing Manufacturing", ["core_enterprise"])
+        proposal_id = proposal_of(ok(write(admin1, "/v1/members", "self-signer", body)))
+    with api.client("admin2") as admin2:
+        ok(write(admin2, f"/v1/proposals/{proposal_id}/approve", "self-signer-ok"))
+    with client_with(api, created.json()["api_key"]) as member:
+        assert member.get("/v1/receivables").status_code == 200
+        issue = {
+            "creditor": api.address("supplier1"),
+            "face_amount": 5,
+            "due_date": chain_time(api) + DAY,
+            "document_hash": sha256("self-signed invoice"),
+        }
+        refused = write(member, "/v1/receivables", "self-issue", issue)
+        assert_problem(refused, 403, "no-signing-key")
