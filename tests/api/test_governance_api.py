@@ -9,8 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from eth_utils.address import to_checksum_address
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import HTTPProvider, Web3
 
+from scfledger.chain.artifacts import load_artifact
 from tests.api.server import Served, served_gateway
 from tests.api.test_api_story import assert_problem, event, write
 
@@ -283,12 +286,13 @@ def test_proposals_are_revoked_cancelled_and_expire(api: Served) -> None:
         client.close()
 
 
-def test_participant_with_its_own_key_reads_but_cannot_have_the_gateway_sign(api: Served) -> None:
-    outside = "0x" + "0d" * 20
+def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> None:
+    own_key: LocalAccount = Account.create()
+    outside = own_key.address
     with api.client("admin1") as admin1:
         created = admin1.post("/v1/participants", json={"name": "self-signer", "address": outside})
         assert created.status_code == 201, created.text
-        assert created.json()["address"] == to_checksum_address(outside)
+        assert created.json()["address"] == outside
         same_address = admin1.post("/v1/participants", json={"name": "other", "address": outside})
         assert_problem(same_address, 409, "participant-exists")
         bad_name = admin1.post("/v1/participants", json={"name": "Bad Name!"})
@@ -297,13 +301,55 @@ def test_participant_with_its_own_key_reads_but_cannot_have_the_gateway_sign(api
         proposal_id = proposal_of(ok(write(admin1, "/v1/members", "self-signer", body)))
     with api.client("admin2") as admin2:
         ok(write(admin2, f"/v1/proposals/{proposal_id}/approve", "self-signer-ok"))
+
+    w3 = Web3(HTTPProvider(api.chain_url))
+    token = w3.eth.contract(
+        address=api.seeded.contracts["ReceivableToken"],
+        abi=load_artifact("ReceivableToken").abi,
+    )
+
+    def signed_issue(signer: LocalAccount, document: str, nonce: int) -> str:
+        call = token.functions.issue(
+            api.address("supplier1"),
+            5_000,
+            b"CNY",
+            chain_time(api) + DAY,
+            bytes.fromhex(document[2:]),
+        )
+        tx = call.build_transaction(
+            {"from": signer.address, "nonce": nonce, "gas": 400_000, "chainId": w3.eth.chain_id}
+        )
+        return "0x" + signer.sign_transaction(tx).raw_transaction.hex()
+
     with client_with(api, created.json()["api_key"]) as member:
         assert member.get("/v1/receivables").status_code == 200
+        # The gateway holds no key for it: it cannot sign on the member's behalf ...
         issue = {
             "creditor": api.address("supplier1"),
             "face_amount": 5,
             "due_date": chain_time(api) + DAY,
             "document_hash": sha256("self-signed invoice"),
         }
-        refused = write(member, "/v1/receivables", "self-issue", issue)
-        assert_problem(refused, 403, "no-signing-key")
+        assert_problem(write(member, "/v1/receivables", "self-issue", issue), 403, "no-signing-key")
+        # ... but relays what the member signed itself, and follows it like any write.
+        raw = signed_issue(own_key, sha256("self-signed invoice"), 0)
+        relayed = ok(write(member, "/v1/transactions", "relay-1", {"raw_transaction": raw}))
+        assert relayed["kind"] == "relay"
+        issued = event(relayed, "ReceivableIssued")
+        assert (issued["debtor"], issued["creditor"]) == (outside, api.address("supplier1"))
+        again = write(member, "/v1/transactions", "relay-1", {"raw_transaction": raw})
+        assert again.json()["id"] == relayed["id"]
+        # A reverting transaction fails with the contract's own error.
+        duplicate = signed_issue(own_key, sha256("self-signed invoice"), 1)
+        refused = write(member, "/v1/transactions", "relay-2", {"raw_transaction": duplicate})
+        assert assert_problem(refused, 409, "duplicate-document")["operation"]["kind"] == "relay"
+        # Nobody relays as somebody else.
+        stranger = signed_issue(Account.create(), sha256("stranger"), 0)
+        wrong = write(member, "/v1/transactions", "relay-3", {"raw_transaction": stranger})
+        assert "signed by" in assert_problem(wrong, 403, "relay-rejected")["detail"]
+        garbage = write(member, "/v1/transactions", "relay-4", {"raw_transaction": "0x1234"})
+        assert_problem(garbage, 403, "relay-rejected")
+    with api.client("core") as core:
+        # The gateway signs for core: relaying for it would give its account two nonce sources.
+        mine = write(core, "/v1/transactions", "relay-5", {"raw_transaction": raw})
+        assert_problem(mine, 403, "relay-rejected")

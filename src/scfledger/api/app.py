@@ -19,6 +19,7 @@ from scfledger.api.routes import (
     receivables,
     risk,
     settlements,
+    transactions,
 )
 from scfledger.api.routes.documents import router as documents_router
 from scfledger.api.routes.webhooks import router as webhooks_router
@@ -73,6 +74,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     app.include_router(financing.router)
     app.include_router(risk.router)
     app.include_router(settlements.router)
+    app.include_router(transactions.router)
     app.include_router(events.router)
     app.include_router(documents_router)
     app.include_router(webhooks_router)

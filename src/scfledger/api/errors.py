@@ -27,6 +27,7 @@ from scfledger.exceptions import (
     ParticipantExists,
     PermissionDenied,
     RecordNotFound,
+    RelayRejected,
     ScfError,
     UnknownRevert,
     UnsupportedDocumentType,
@@ -42,6 +43,7 @@ PROBLEM_JSON = "application/problem+json"
 _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (AuthenticationRequired, "unauthenticated", 401, "Authentication required"),
     (ActionForbidden, "forbidden", 403, "Action not allowed"),
+    (RelayRejected, "relay-rejected", 403, "Transaction not relayed"),
     (PermissionDenied, "forbidden", 403, "Action not allowed"),
     (RecordNotFound, "not-found", 404, "Not found"),
     (NotFoundError, "not-found", 404, "Not found"),

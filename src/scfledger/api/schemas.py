@@ -119,6 +119,17 @@ class ProposalOut(BaseModel):
     updated_block: int
 
 
+class RelayIn(Strict):
+    raw_transaction: Annotated[
+        str,
+        Field(
+            pattern=r"^0x(?:[0-9a-fA-F]{2})+$",
+            max_length=2 + 2 * 128 * 1024,
+            description="A transaction signed by the caller's own key, 0x-hex",
+        ),
+    ]
+
+
 class MemberOut(BaseModel):
     address: str
     name: str

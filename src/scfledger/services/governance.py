@@ -76,8 +76,8 @@ def create_participant(
             address = keys.new(name)
         except KeyAlreadyExists:
             raise ParticipantExists(name) from None
-        if provision is not None:
-            provision(address)
+    if provision is not None:
+        provision(address)
     with transaction(sessions) as session:
         api_key = create_api_key(session=session, participant=name, address=address)
     return NewParticipant(name=name, address=address, api_key=api_key)
