@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=6, ge=1, le=20)
     webhook_backoff: float = Field(default=2.0, ge=0)
     webhook_poll_interval: float = Field(default=0.5, gt=0)
+    # Webhook URLs must resolve to public addresses (no loopback, private, link-local or
+    # cloud-metadata targets: server-side request forgery); a dev gateway may allow them.
+    webhook_allow_private_urls: bool = False
 
     @model_validator(mode="after")
     def _one_passphrase_source(self) -> Settings:

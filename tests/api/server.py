@@ -27,6 +27,7 @@ class Served:
     url: str
     seeded: Seeded
     chain_url: str
+    database_url: str
 
     def client(self, participant: str | None = None) -> httpx.Client:
         headers = {}
@@ -40,9 +41,14 @@ class Served:
 
 @contextmanager
 def served_gateway(
-    directory: Path, database_url: str, members: dict[str, int] | None = None
+    directory: Path,
+    database_url: str,
+    members: dict[str, int] | None = None,
+    *,
+    allow_private_webhooks: bool = True,
 ) -> Iterator[Served]:
-    """`members` (name: roles) replaces the demo consortium (bench/api.py seeds 50 SMEs)."""
+    """`members` (name: roles) replaces the demo consortium (bench/api.py seeds 50 SMEs).
+    Webhooks may target loopback receivers unless `allow_private_webhooks` is False."""
     with anvil_node(directory) as node:
         upgrade(database_url)
         engine = create_db_engine(database_url)
@@ -57,6 +63,9 @@ def served_gateway(
             start_block=seeded.deployment_block,
             provision=dev_chain_provision(w3),
         )
+        gateway.settings = gateway.settings.model_copy(
+            update={"webhook_allow_private_urls": allow_private_webhooks}
+        )
         port = free_port()
         config = uvicorn.Config(
             create_app(gateway), host="127.0.0.1", port=port, log_level="warning"
@@ -70,7 +79,12 @@ def served_gateway(
             assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
             time.sleep(0.02)
         try:
-            yield Served(url=f"http://127.0.0.1:{port}", seeded=seeded, chain_url=node.url)
+            yield Served(
+                url=f"http://127.0.0.1:{port}",
+                seeded=seeded,
+                chain_url=node.url,
+                database_url=database_url,
+            )
         finally:
             server.should_exit = True
             thread.join(20)

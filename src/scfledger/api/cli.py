@@ -77,6 +77,8 @@ def up(
             start_block=seeded.deployment_block,
             provision=dev_chain_provision(w3),
         )
+        # A dev set-up: webhooks may go to receivers on this machine.
+        gateway.settings = gateway.settings.model_copy(update={"webhook_allow_private_urls": True})
         _print_next_steps(directory, port, credentials)
         uvicorn.run(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")
 

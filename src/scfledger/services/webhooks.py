@@ -5,15 +5,22 @@ Each delivery is a JSON body signed with the subscription's secret:
 timestamp with the body lets a receiver refuse replays of old deliveries. A non-2xx answer
 or a timeout is retried after ``backoff * 2**(attempt - 1)`` seconds, up to
 ``max_attempts``; every attempt is logged.
+
+Destinations must resolve to public addresses only (checked when subscribing and again
+before every attempt, so a name later pointed at an internal address is refused), unless
+the gateway allows private URLs (`SCF_WEBHOOK_ALLOW_PRIVATE_URLS`, for dev set-ups).
+Redirects are never followed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -59,8 +66,42 @@ def encode(body: dict[str, Any]) -> bytes:
 # -- subscriptions ---------------------------------------------------------------------
 
 
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def destination_problem(url: str, *, allow_private: bool) -> str | None:
+    """Why webhooks may not be sent to `url`, or None: not an http(s) URL with a host, or
+    (unless `allow_private`) a host that does not resolve or resolves to any non-public
+    address (loopback, private, link-local incl. 169.254.169.254, shared, reserved)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        return f"webhook url {url!r} is not an http(s) URL with a host"
+    if allow_private:
+        return None
+    try:
+        infos = socket.getaddrinfo(parsed.host, parsed.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return f"webhook host {parsed.host!r} does not resolve"
+    blocked = sorted({str(info[4][0]) for info in infos if not _public(str(info[4][0]))})
+    if blocked:
+        return f"webhook host {parsed.host!r} resolves to non-public addresses {blocked}"
+    return None
+
+
 def create_webhook(
-    *, session: Session, actor: Actor, url: str, event_names: list[str] | None
+    *,
+    session: Session,
+    actor: Actor,
+    url: str,
+    event_names: list[str] | None,
+    allow_private: bool = False,
 ) -> tuple[Webhook, str]:
     """A new subscription of an active member, starting after the feed's current head;
     returns it with its secret (the only time the secret leaves the gateway)."""
@@ -79,12 +120,9 @@ def create_webhook(
             action="subscribe to events",
             reason=f"at most {MAX_WEBHOOKS} webhooks per participant",
         )
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        parsed = None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidInput(f"webhook url {url!r} is not an http(s) URL with a host")
+    problem = destination_problem(url, allow_private=allow_private)
+    if problem is not None:
+        raise InvalidInput(problem)
     secret = new_secret()
     head = session.scalar(select(func.max(ChainEvent.id))) or 0
     webhook = Webhook(
@@ -186,6 +224,7 @@ class WebhookDispatcher:
         backoff: float = 2.0,
         poll_interval: float = 0.5,
         batch: int = 100,
+        allow_private: bool = False,
     ) -> None:
         self.sessions = sessions
         self.timeout = timeout
@@ -193,6 +232,7 @@ class WebhookDispatcher:
         self.backoff = backoff
         self.poll_interval = poll_interval
         self.batch = batch
+        self.allow_private = allow_private
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -206,6 +246,7 @@ class WebhookDispatcher:
             max_attempts=settings.webhook_max_attempts,
             backoff=settings.webhook_backoff,
             poll_interval=settings.webhook_poll_interval,
+            allow_private=settings.webhook_allow_private_urls,
         )
 
     def run_once(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
@@ -288,25 +329,10 @@ class WebhookDispatcher:
     def _attempt(self, client: httpx.Client, item: _Due, now: Callable[[], datetime]) -> None:
         timestamp = str(int(time.time()))
         status_code: int | None = None
-        error: str | None = None
-        try:
-            response = client.post(
-                item.url,
-                content=item.body,
-                headers={
-                    "Content-Type": "application/json",
-                    "User-Agent": "scfledger-webhooks/1",
-                    SIGNATURE_HEADER: sign(item.secret, timestamp, item.body),
-                    TIMESTAMP_HEADER: timestamp,
-                    DELIVERY_HEADER: item.delivery_id,
-                    EVENT_HEADER: item.event_name,
-                },
-            )
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}"
-        except Exception as exc:  # any failure to deliver is an attempt to log and retry
-            error = f"{type(exc).__name__}: {exc}"[:500]
+        # Checked before every attempt: a name may have been re-pointed since subscribing.
+        error = destination_problem(item.url, allow_private=self.allow_private)
+        if error is None:
+            status_code, error = self._post(client, item, timestamp)
         attempt = item.attempts + 1
         moment = now()
         delivered = error is None
@@ -336,6 +362,28 @@ class WebhookDispatcher:
             )
         if not delivered:
             log.info("webhook delivery %s attempt %d failed: %s", item.delivery_id, attempt, error)
+
+    @staticmethod
+    def _post(client: httpx.Client, item: _Due, timestamp: str) -> tuple[int | None, str | None]:
+        """One signed POST: (HTTP status, error or None when it answered 2xx)."""
+        try:
+            response = client.post(
+                item.url,
+                content=item.body,
+                headers={
+                    "Content-Type": "application/json",
+                    "User-Agent": "scfledger-webhooks/1",
+                    SIGNATURE_HEADER: sign(item.secret, timestamp, item.body),
+                    TIMESTAMP_HEADER: timestamp,
+                    DELIVERY_HEADER: item.delivery_id,
+                    EVENT_HEADER: item.event_name,
+                },
+            )
+        except Exception as exc:  # any failure to deliver is an attempt to log and retry
+            return None, f"{type(exc).__name__}: {exc}"[:500]
+        if not 200 <= response.status_code < 300:
+            return response.status_code, f"HTTP {response.status_code}"
+        return response.status_code, None
 
     def run(self, stopped: Callable[[], bool]) -> None:
         """Steps until `stopped()`; an error of one step is logged and the loop goes on."""

@@ -39,7 +39,11 @@ def subscribe(body: WebhookIn, gateway: GatewayDep, actor: CurrentActor) -> Webh
     all), from now on, signed with the returned secret, which is shown only here."""
     with transaction(gateway.sessions) as session:
         webhook, secret = create_webhook(
-            session=session, actor=actor, url=body.url, event_names=body.event_names
+            session=session,
+            actor=actor,
+            url=body.url,
+            event_names=body.event_names,
+            allow_private=gateway.settings.webhook_allow_private_urls,
         )
         out = _out(webhook)
     return WebhookCreated(**out.model_dump(), secret=secret)
