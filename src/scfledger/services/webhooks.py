@@ -267,7 +267,12 @@ class WebhookDispatcher:
         """Turns the events after each webhook's cursor into deliveries; returns how many."""
         queued = 0
         with transaction(self.sessions) as session:
-            for webhook in session.scalars(select(Webhook).order_by(Webhook.id)):
+            # Another gateway replica enqueuing a webhook holds its row: skip it this pass
+            # (PostgreSQL; SQLite has a single writer anyway).
+            webhooks = session.scalars(
+                select(Webhook).order_by(Webhook.id).with_for_update(skip_locked=True)
+            )
+            for webhook in webhooks:
                 member = session.get(Member, webhook.address)
                 active = member is not None and member.status == "active"
                 auditor = active and member is not None and bool(member.roles & AUDITOR)
@@ -306,14 +311,23 @@ class WebhookDispatcher:
         return queued
 
     def _due(self, now: datetime) -> list[_Due]:
-        with self.sessions() as session:
+        """Claims the due deliveries: each is leased (its next attempt moved past this
+        attempt's timeout) in the transaction that selects it, with rows other replicas are
+        claiming skipped, so one replica attempts it. A replica that dies mid-attempt leaves
+        the lease to expire and another retries it (at least once; receivers deduplicate
+        by X-Scf-Delivery)."""
+        lease = now + timedelta(seconds=self.timeout * 2 + 30)
+        with transaction(self.sessions) as session:
             rows = session.execute(
                 select(WebhookDelivery, Webhook)
                 .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
                 .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_id)
                 .limit(self.batch)
+                .with_for_update(of=WebhookDelivery, skip_locked=True)
             ).all()
+            for delivery, _webhook in rows:
+                delivery.next_attempt_at = lease
             return [
                 _Due(
                     delivery_id=d.id,
