@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
+from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
 from tests.api.server import Served, served_gateway
@@ -304,7 +306,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
 
     w3 = Web3(HTTPProvider(api.chain_url))
     token = w3.eth.contract(
-        address=api.seeded.contracts["ReceivableToken"],
+        address=to_checksum_address(api.seeded.contracts["ReceivableToken"]),
         abi=load_artifact("ReceivableToken").abi,
     )
 
@@ -316,9 +318,13 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
             chain_time(api) + DAY,
             bytes.fromhex(document[2:]),
         )
-        tx = call.build_transaction(
-            {"from": signer.address, "nonce": nonce, "gas": 400_000, "chainId": w3.eth.chain_id}
-        )
+        params: TxParams = {
+            "from": signer.address,
+            "nonce": Nonce(nonce),
+            "gas": 400_000,
+            "chainId": w3.eth.chain_id,
+        }
+        tx = cast(dict[str, Any], call.build_transaction(params))
         return "0x" + signer.sign_transaction(tx).raw_transaction.hex()
 
     with client_with(api, created.json()["api_key"]) as member:
@@ -353,3 +359,44 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
         # The gateway signs for core: relaying for it would give its account two nonce sources.
         mine = write(core, "/v1/transactions", "relay-5", {"raw_transaction": raw})
         assert_problem(mine, 403, "relay-rejected")
+
+
+def test_api_keys_are_rotated_and_revoked(api: Served) -> None:
+    with api.client("admin1") as admin1:
+        created = admin1.post("/v1/participants", json={"name": "rotator"})
+        assert created.status_code == 201, created.text
+        first = created.json()["api_key"]
+        assert_problem(admin1.get("/v1/participants/nobody/api-keys"), 404, "not-found")
+        assert len(admin1.get("/v1/participants/rotator/api-keys").json()) == 1
+
+    with client_with(api, first) as old:
+        # A participant rotates its own key: a second key, then the first revoked.
+        issued = old.post("/v1/participants/rotator/api-keys")
+        assert issued.status_code == 201, issued.text
+        second = issued.json()["api_key"]
+        assert (issued.json()["name"], issued.json()["address"]) == (
+            "rotator",
+            created.json()["address"],
+        )
+        assert second != first
+        listed = old.get("/v1/participants/rotator/api-keys").json()
+        assert [(k["prefix"], k["revoked_at"]) for k in listed] == [
+            (first[: len(listed[0]["prefix"])], None),
+            (second[: len(listed[1]["prefix"])], None),
+        ]
+        # Nobody manages another's keys but admins.
+        assert_problem(old.get("/v1/participants/supplier1/api-keys"), 403, "forbidden")
+        assert_problem(old.post("/v1/participants/supplier1/api-keys"), 403, "forbidden")
+        with client_with(api, second) as new:
+            assert (
+                new.delete(f"/v1/participants/rotator/api-keys/{listed[0]['prefix']}").status_code
+                == 204
+            )
+            assert_problem(old.get("/v1/receivables"), 401, "unauthenticated")
+            assert new.get("/v1/receivables").status_code == 200
+            again = new.delete(f"/v1/participants/rotator/api-keys/{listed[0]['prefix']}")
+            assert_problem(again, 409, "invalid-state")
+            missing = new.delete("/v1/participants/rotator/api-keys/scf_00000000")
+            assert_problem(missing, 404, "not-found")
+            keys = new.get("/v1/participants/rotator/api-keys").json()
+            assert [k["revoked_at"] is None for k in keys] == [False, True]

@@ -16,6 +16,7 @@ from scfledger.api.routes import (
     financing,
     governance,
     misc,
+    participants,
     receivables,
     risk,
     settlements,
@@ -70,6 +71,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     app.include_router(misc.health)
     app.include_router(misc.router)
     app.include_router(governance.router)
+    app.include_router(participants.router)
     app.include_router(receivables.router)
     app.include_router(financing.router)
     app.include_router(risk.router)

@@ -14,8 +14,8 @@ from scfledger.chain.pipeline import Pipeline
 from scfledger.config import Settings, load_settings
 from scfledger.indexer.indexer import Indexer
 from scfledger.keys.store import KeyStore
-from scfledger.services.governance import Provision
 from scfledger.services.ledger import Contracts, Ledger
+from scfledger.services.participants import Provision
 from scfledger.services.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)

@@ -94,6 +94,12 @@ class ParticipantOut(BaseModel):
     api_key: str = Field(description="Shown once; the gateway stores only its hash.")
 
 
+class ApiKeyOut(BaseModel):
+    prefix: str = Field(description="The key's first characters, to tell keys apart")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 class AdmissionIn(Strict):
     address: Address
     name: Annotated[str, Field(min_length=1, max_length=128)]

@@ -21,8 +21,8 @@ from scfledger.db.session import session_factory, transaction
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore
 from scfledger.services.apikeys import create_api_key
-from scfledger.services.governance import Provision
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER, Contracts
+from scfledger.services.participants import Provision
 
 DEMO_MEMBERS: dict[str, int] = {
     "core": CORE_ENTERPRISE,

@@ -1,86 +1,40 @@
-"""Governance use cases: gateway participants, and membership changes as M-of-N proposals.
+"""Governance use cases: membership changes as M-of-N proposals of the registry.
 
-An admin creates a participant (a signing key in the gateway's keystore and an API key),
-proposes admitting its address with roles, and other admins approve; the approval that
-reaches the registry's threshold executes the call. Every check the read model can make
-happens before a transaction is spent; the registry checks everything again.
+An admin proposes admitting an address with roles (see `participants` for its gateway
+identity), and other admins approve; the approval that reaches the registry's threshold
+executes the call. Every check the read model can make happens before a transaction is
+spent; the registry checks everything again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Literal, cast
 
-from eth_utils.address import is_address, to_checksum_address
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from web3 import Web3
 
 from scfledger.chain.pipeline import ContractCall, OperationView
-from scfledger.db.apikeys import ApiKey
 from scfledger.db.projections import Member, Proposal
-from scfledger.db.session import transaction
 from scfledger.exceptions import (
     ActionForbidden,
     InvalidInput,
-    KeyAlreadyExists,
-    ParticipantExists,
     RecordNotFound,
     WrongState,
 )
-from scfledger.keys.store import KeyStore
-from scfledger.services.apikeys import create_api_key
-from scfledger.services.ledger import ADMIN, AUDITOR, ROLE_NAMES, Actor, Ledger, bytes32
+from scfledger.services.ledger import (
+    ADMIN,
+    AUDITOR,
+    ROLE_NAMES,
+    Actor,
+    Ledger,
+    bytes32,
+    checked_address,
+)
 
 ROLE_BITS = {name: bit for bit, name in ROLE_NAMES.items()}
-Provision = Callable[[str], None]
 ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
-
-
-@dataclass(frozen=True)
-class NewParticipant:
-    name: str
-    address: str
-    api_key: str
-
-
-def create_participant(
-    *,
-    sessions: sessionmaker[Session],
-    keys: KeyStore | None,
-    provision: Provision | None,
-    actor: Actor,
-    name: str,
-    address: str | None,
-) -> NewParticipant:
-    """A gateway identity for a prospective or existing member: with no `address`, a new
-    key in the gateway's keystore (the gateway signs for it); with one, an API key only
-    (the participant signs elsewhere). The API key is returned once."""
-    actor.require(ADMIN, "create participants")
-    if address is not None:
-        address = _address(address)
-    with sessions() as session:
-        clash = ApiKey.participant == name
-        if address is not None:
-            clash = clash | (ApiKey.address == address)
-        taken = session.scalar(select(ApiKey.participant).where(clash).limit(1))
-    if taken is not None:
-        raise ParticipantExists(taken)
-    if keys is not None and keys.path(name).is_file():
-        raise ParticipantExists(name)
-    if address is None:
-        if keys is None:
-            raise InvalidInput("this gateway has no keystore: give the participant's address")
-        try:
-            address = keys.new(name)
-        except KeyAlreadyExists:
-            raise ParticipantExists(name) from None
-    if provision is not None:
-        provision(address)
-    with transaction(sessions) as session:
-        api_key = create_api_key(session=session, participant=name, address=address)
-    return NewParticipant(name=name, address=address, api_key=api_key)
 
 
 def _governed(ledger: Ledger, function: str, args: Sequence[object]) -> ContractCall:
@@ -121,12 +75,6 @@ def _refuse_duplicate(
         )
 
 
-def _address(value: str) -> str:
-    if not is_address(value):
-        raise InvalidInput(f"{value!r} is not an address")
-    return to_checksum_address(value)
-
-
 def propose_admission(
     *,
     ledger: Ledger,
@@ -140,7 +88,7 @@ def propose_admission(
 ) -> OperationView:
     """Proposes admitting `address` with `roles` (the proposer's approval counts as one)."""
     actor.require(ADMIN, "propose admissions")
-    account = _address(address)
+    account = checked_address(address)
     unknown = [r for r in roles if r not in ROLE_BITS]
     if unknown:
         raise InvalidInput(f"unknown roles {unknown}; known: {sorted(ROLE_BITS)}")
@@ -169,7 +117,7 @@ def propose_admission(
 
 
 def _existing_member(session: Session, address: str) -> Member:
-    account = _address(address)
+    account = checked_address(address)
     member = session.get(Member, account)
     if member is None:
         raise RecordNotFound(kind="member", key=account)

@@ -130,6 +130,13 @@ def bytes32(value: str, field: str) -> bytes:
     return hashlib.sha256(value.encode()).digest()
 
 
+def checked_address(value: str, what: str = "address") -> str:
+    """`value` checksummed, or InvalidInput when it is not an address."""
+    if not is_address(value):
+        raise InvalidInput(f"{what} {value!r} is not an address")
+    return to_checksum_address(value)
+
+
 def _member(session: Session, address: str, what: str) -> Member:
     if not is_address(address):
         raise InvalidInput(f"{what} {address!r} is not an address")

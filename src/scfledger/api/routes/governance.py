@@ -1,4 +1,4 @@
-"""Governance: gateway participants, admission/suspension of members and M-of-N proposals."""
+"""Governance: admission and suspension of members as M-of-N proposals, and approvals."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.routes.common import WRITE, WriteDep
 from scfledger.api.schemas import (
     AdmissionIn,
-    ParticipantIn,
-    ParticipantOut,
     ProposalOut,
     SuspensionIn,
 )
@@ -35,23 +33,6 @@ def proposal_out(p: Proposal, now: int) -> ProposalOut:
         created_block=p.created_block,
         updated_block=p.updated_block,
     )
-
-
-@router.post("/v1/participants", status_code=201)
-def create_participant(
-    body: ParticipantIn, gateway: GatewayDep, actor: CurrentActor
-) -> ParticipantOut:
-    """A gateway identity for a prospective member (admins): a signing key kept by the
-    gateway, or with `address` an API key only. The API key is shown this once."""
-    created = services.create_participant(
-        sessions=gateway.sessions,
-        keys=gateway.keys,
-        provision=gateway.provision,
-        actor=actor,
-        name=body.name,
-        address=body.address,
-    )
-    return ParticipantOut(name=created.name, address=created.address, api_key=created.api_key)
 
 
 @router.post("/v1/members", status_code=202, responses=WRITE)

@@ -1,0 +1,51 @@
+"""`/v1/participants`: gateway identities and their API keys (shown once, stored hashed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.schemas import ApiKeyOut, ParticipantIn, ParticipantOut
+from scfledger.services import participants as services
+
+router = APIRouter(prefix="/v1/participants", tags=["governance"])
+
+
+@router.post("", status_code=201)
+def create_participant(
+    body: ParticipantIn, gateway: GatewayDep, actor: CurrentActor
+) -> ParticipantOut:
+    """A gateway identity for a prospective member (admins): a signing key kept by the
+    gateway, or with `address` an API key only. The API key is shown this once."""
+    issued = services.create_participant(
+        sessions=gateway.sessions,
+        keys=gateway.keys,
+        provision=gateway.provision,
+        actor=actor,
+        name=body.name,
+        address=body.address,
+    )
+    return ParticipantOut(name=issued.name, address=issued.address, api_key=issued.api_key)
+
+
+@router.get("/{name}/api-keys")
+def api_keys(name: str, gateway: GatewayDep, actor: CurrentActor) -> list[ApiKeyOut]:
+    """A participant's keys by prefix (admins, or the participant itself)."""
+    return [
+        ApiKeyOut(prefix=k.prefix, created_at=k.created_at, revoked_at=k.revoked_at)
+        for k in services.api_keys(sessions=gateway.sessions, actor=actor, name=name)
+    ]
+
+
+@router.post("/{name}/api-keys", status_code=201)
+def issue_api_key(name: str, gateway: GatewayDep, actor: CurrentActor) -> ParticipantOut:
+    """Another key for a participant, to rotate without downtime (shown this once)."""
+    issued = services.issue_api_key(sessions=gateway.sessions, actor=actor, name=name)
+    return ParticipantOut(name=issued.name, address=issued.address, api_key=issued.api_key)
+
+
+@router.delete("/{name}/api-keys/{prefix}", status_code=204)
+def revoke_api_key(name: str, prefix: str, gateway: GatewayDep, actor: CurrentActor) -> Response:
+    """Revoke a key: requests carrying it are refused from now on."""
+    services.revoke_api_key(sessions=gateway.sessions, actor=actor, name=name, prefix=prefix)
+    return Response(status_code=204)
