@@ -330,9 +330,8 @@ def test_mined_operations_become_indexed_with_their_batch(
             session.add(operation)
     indexer_for(c, engine, batch_size=500).catch_up()
     with session_factory(engine)() as session:
-        statuses = dict(
-            session.execute(select(Operation.idempotency_key, Operation.status)).tuples().all()
-        )
+        rows = session.execute(select(Operation.idempotency_key, Operation.status))
+        statuses = {key: status for key, status in rows}
     assert statuses == {"a": "indexed", "b": "mined"}
 
 
