@@ -1,8 +1,11 @@
 """Typed Python client of the gateway's REST API (httpx; `ScfClient` sync, `AsyncScfClient` async).
 
-Every endpoint is described once as a `Call` (method, path, query, body, how to parse the
-answer); the two clients only differ in how they send it. Adding an endpoint is one
-function in `calls` and a one-line method on each client.
+Every endpoint is written once, as a method of `Endpoints` that builds a `Call` (method,
+path, query, body, how to parse the answer) and is decorated with `@endpoint`; both clients
+inherit it, and only differ in how they `send` a call: `ScfClient().members()` returns the
+members, `AsyncScfClient().members()` a coroutine of them, both checked by mypy. Adding an
+endpoint is one method of `Endpoints`. The event stream (`stream_events`) is the exception:
+a generator on each client.
 
 Writes carry an `Idempotency-Key` (a uuid4 unless given). A write is retried after a
 connection failure or a 502/503/504 with the SAME key, so the gateway runs it at most once
@@ -12,18 +15,35 @@ even when the first attempt reached it and only the answer was lost.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    Callable,
+    Coroutine,
+    Generator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from scfledger.api.schemas import (
+    AdmissionIn,
+    ApiKeyOut,
     ApproveIn,
+    DocumentOut,
+    EventPage,
+    EvidenceIn,
+    EvidenceOut,
+    FeedEventOut,
     FinancingIn,
     FinancingOut,
     FundIn,
@@ -31,9 +51,23 @@ from scfledger.api.schemas import (
     LineageOut,
     MemberOut,
     OperationOut,
+    ParticipantIn,
+    ParticipantOut,
     PieceOut,
     PiecePage,
+    ProposalOut,
+    RejectIn,
+    RelayIn,
+    RepayIn,
+    RoleName,
+    SettleIn,
+    SettlementPage,
+    SuspensionIn,
     TransferIn,
+    WebhookCreated,
+    WebhookDeliveryOut,
+    WebhookIn,
+    WebhookOut,
 )
 from scfledger.risk.policy import Policy
 
@@ -41,14 +75,19 @@ __all__ = [
     "ApiProblem",
     "AsyncScfClient",
     "Call",
+    "Endpoint",
+    "Endpoints",
+    "ProposalStatus",
     "RetryPolicy",
     "ScfClient",
     "Wait",
-    "calls",
+    "endpoint",
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 Wait = Literal["none", "mined", "indexed"]
+ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
 PROBLEM_JSON = "application/problem+json"
 RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -125,7 +164,12 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Call(Generic[T]):
-    """One request and the parser of its successful answer."""
+    """One request and the parser of its successful answer.
+
+    `parse` gets the decoded JSON body, or the raw bytes when `raw` is set (a document, an
+    empty 204). `retry` is false for a request that is neither idempotent by nature nor
+    made so by an idempotency key (creating a webhook twice makes two webhooks): it is sent
+    once, whatever happens."""
 
     method: str
     path: str
@@ -134,6 +178,9 @@ class Call(Generic[T]):
     body: BaseModel | dict[str, Any] | None = None
     write: bool = False
     idempotency_key: str | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    raw: bool = False
+    retry: bool = True
 
     def headers(self, key: str | None) -> dict[str, str]:
         return {} if key is None else {"Idempotency-Key": key}
@@ -158,36 +205,147 @@ def _json(value: Any) -> dict[str, Any]:
     return value
 
 
-def _write_params(wait: Wait, timeout: float | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"wait": wait}
-    if timeout is not None:
-        params["timeout"] = timeout
-    return params
+def _bytes(value: Any) -> bytes:
+    assert isinstance(value, bytes)
+    return value
 
 
-class calls:  # noqa: N801 (a namespace of Call builders)
-    """The endpoints, one builder each. Writes return the gateway's operation."""
+def _nothing(_value: Any) -> None:
+    return None
 
-    @staticmethod
-    def members() -> Call[list[MemberOut]]:
-        return Call("GET", "/v1/members", _adapter(list[MemberOut]))
 
-    @staticmethod
-    def issue(
-        body: IssueIn, *, key: str | None, wait: Wait, timeout: float | None
-    ) -> Call[OperationOut]:
-        return Call(
-            "POST",
-            "/v1/receivables",
-            _model(OperationOut),
-            _write_params(wait, timeout),
-            body,
-            write=True,
-            idempotency_key=key,
+def _query(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _segment(value: str) -> str:
+    """A caller's string as one path segment (an id with a `/` cannot reach another route)."""
+    return quote(value, safe="")
+
+
+_OPERATION = _model(OperationOut)
+_LIST_OF = {
+    "members": _adapter(list[MemberOut]),
+    "evidence": _adapter(list[EvidenceOut]),
+    "webhooks": _adapter(list[WebhookOut]),
+    "deliveries": _adapter(list[WebhookDeliveryOut]),
+    "proposals": _adapter(list[ProposalOut]),
+    "api_keys": _adapter(list[ApiKeyOut]),
+}
+
+
+class Endpoint(Generic[P, T]):
+    """A method of `Endpoints` that builds a `Call`. Read on a client, it is the method that
+    builds the call and sends it: `ScfClient` returns `T`, `AsyncScfClient` a coroutine of
+    `T` (the overloads of `__get__` tell mypy which)."""
+
+    def __init__(self, build: Callable[Concatenate[Endpoints, P], Call[T]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+        signature = inspect.signature(build)
+        self._signature = signature.replace(
+            parameters=list(signature.parameters.values())[1:],
+            return_annotation=inspect.Signature.empty,
         )
 
-    @staticmethod
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Endpoint[P, T]: ...
+    @overload
+    def __get__(self, obj: ScfClient, owner: type[Any]) -> Callable[P, T]: ...
+    @overload
+    def __get__(
+        self, obj: AsyncScfClient, owner: type[Any]
+    ) -> Callable[P, Coroutine[Any, Any, T]]: ...
+    @overload
+    def __get__(self, obj: Endpoints, owner: type[Any]) -> Callable[P, Any]: ...
+
+    def __get__(self, obj: Endpoints | None, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        build = self.build
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return obj.send(build(obj, *args, **kwargs))
+
+        functools.update_wrapper(method, build)
+        del method.__wrapped__  # type: ignore[attr-defined]  # the signature has no `self`
+        method.__signature__ = self._signature  # type: ignore[attr-defined]
+        return method
+
+    def call(self, client: Endpoints, /, *args: P.args, **kwargs: P.kwargs) -> Call[T]:
+        """The call this endpoint makes for `client`, unsent (`client.send(call)` sends it)."""
+        return self.build(client, *args, **kwargs)
+
+
+def endpoint(build: Callable[Concatenate[Endpoints, P], Call[T]]) -> Endpoint[P, T]:
+    """Declares a method of `Endpoints` (returning a `Call`) as an endpoint of both clients."""
+    return Endpoint(build)
+
+
+class Endpoints:
+    """The gateway's endpoints, one method each, shared by `ScfClient` and `AsyncScfClient`.
+
+    Writes return the gateway's operation; they take an `idempotency_key` (a uuid4 unless
+    given, the same for every retry) and `wait` (`none`, `mined` or `indexed`, by default
+    the client's) with its `timeout` in seconds."""
+
+    wait: Wait = "none"
+
+    def send(self, call: Call[Any]) -> Any:
+        raise NotImplementedError
+
+    def _write(
+        self,
+        path: str,
+        body: BaseModel | None = None,
+        *,
+        key: str | None,
+        wait: Wait | None,
+        timeout: float | None,
+    ) -> Call[OperationOut]:
+        params: dict[str, Any] = {"wait": self.wait if wait is None else wait}
+        if timeout is not None:
+            params["timeout"] = timeout
+        return Call("POST", path, _OPERATION, params, body, write=True, idempotency_key=key)
+
+    # -- members, operations, health ----------------------------------------------------
+
+    @endpoint
+    def members(self) -> Call[list[MemberOut]]:
+        """Every consortium member."""
+        return Call("GET", "/v1/members", _LIST_OF["members"])
+
+    @endpoint
+    def operation(self, operation_id: str) -> Call[OperationOut]:
+        """One of the caller's own operations."""
+        return Call("GET", f"/v1/operations/{_segment(operation_id)}", _OPERATION)
+
+    @endpoint
+    def health(self) -> Call[dict[str, Any]]:
+        return Call("GET", "/healthz", _json)
+
+    @endpoint
+    def ready(self) -> Call[dict[str, Any]]:
+        """`/readyz`; a not-ready gateway answers 503, raised as `ApiProblem` after retries."""
+        return Call("GET", "/readyz", _json)
+
+    # -- receivables ----------------------------------------------------------------------
+
+    @endpoint
+    def issue(
+        self,
+        body: IssueIn,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Confirm a receivable owed to a creditor (core enterprises)."""
+        return self._write("/v1/receivables", body, key=idempotency_key, wait=wait, timeout=timeout)
+
+    @endpoint
     def list_receivables(
+        self,
         *,
         cursor: str | None = None,
         limit: int | None = None,
@@ -195,116 +353,470 @@ class calls:  # noqa: N801 (a namespace of Call builders)
         state: str | None = None,
         slot: int | None = None,
     ) -> Call[PiecePage]:
-        query = {"cursor": cursor, "limit": limit, "holder": holder, "state": state, "slot": slot}
-        params = {k: v for k, v in query.items() if v is not None}
+        """Visible pieces by token id; continue with `cursor=page.next_cursor`."""
+        params = _query(cursor=cursor, limit=limit, holder=holder, state=state, slot=slot)
         return Call("GET", "/v1/receivables", _model(PiecePage), params)
 
-    @staticmethod
-    def receivable(token_id: int) -> Call[PieceOut]:
+    @endpoint
+    def receivable(self, token_id: int) -> Call[PieceOut]:
         return Call("GET", f"/v1/receivables/{token_id}", _model(PieceOut))
 
-    @staticmethod
-    def lineage(token_id: int) -> Call[LineageOut]:
+    @endpoint
+    def lineage(self, token_id: int) -> Call[LineageOut]:
         return Call("GET", f"/v1/receivables/{token_id}/lineage", _model(LineageOut))
 
-    @staticmethod
+    @endpoint
     def accept(
-        slot: int, *, key: str | None, wait: Wait, timeout: float | None
+        self,
+        slot: int,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
     ) -> Call[OperationOut]:
-        return Call(
-            "POST",
-            f"/v1/receivables/{slot}/accept",
-            _model(OperationOut),
-            _write_params(wait, timeout),
-            write=True,
-            idempotency_key=key,
+        """Accept a pending receivable (its creditor)."""
+        return self._write(
+            f"/v1/receivables/{slot}/accept", key=idempotency_key, wait=wait, timeout=timeout
         )
 
-    @staticmethod
+    @endpoint
+    def reject_receivable(
+        self,
+        slot: int,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Refuse a pending receivable (its creditor); `reason`: 0x + 64 hex or text."""
+        return self._write(
+            f"/v1/receivables/{slot}/reject",
+            RejectIn(reason=reason),
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def cancel_receivable(
+        self,
+        slot: int,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Withdraw a receivable not yet accepted (its debtor)."""
+        return self._write(
+            f"/v1/receivables/{slot}/cancel", key=idempotency_key, wait=wait, timeout=timeout
+        )
+
+    @endpoint
     def transfer(
-        token_id: int, body: TransferIn, *, key: str | None, wait: Wait, timeout: float | None
+        self,
+        token_id: int,
+        body: TransferIn,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
     ) -> Call[OperationOut]:
-        return Call(
-            "POST",
+        """Send part of a piece to another member (its holder)."""
+        return self._write(
             f"/v1/receivables/{token_id}/transfers",
-            _model(OperationOut),
-            _write_params(wait, timeout),
             body,
-            write=True,
-            idempotency_key=key,
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
         )
 
-    @staticmethod
-    def request_financing(
-        body: FinancingIn, *, key: str | None, wait: Wait, timeout: float | None
+    @endpoint
+    def attach_evidence(
+        self,
+        token_id: int,
+        evidence_hash: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
     ) -> Call[OperationOut]:
-        return Call(
-            "POST",
-            "/v1/financing-requests",
-            _model(OperationOut),
-            _write_params(wait, timeout),
-            body,
-            write=True,
-            idempotency_key=key,
+        """Anchor a SHA-256 (0x + 64 hex) on a piece you hold, each once."""
+        return self._write(
+            f"/v1/receivables/{token_id}/evidence",
+            EvidenceIn(evidence_hash=evidence_hash),
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
         )
 
-    @staticmethod
-    def financing_request(request_id: int) -> Call[FinancingOut]:
+    @endpoint
+    def evidence(self, token_id: int) -> Call[list[EvidenceOut]]:
+        """The evidence hashes anchored on a piece, oldest first."""
+        return Call("GET", f"/v1/receivables/{token_id}/evidence", _LIST_OF["evidence"])
+
+    # -- financing ------------------------------------------------------------------------
+
+    @endpoint
+    def request_financing(
+        self,
+        body: FinancingIn,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Ask a financier for an advance on a piece you hold."""
+        return self._write(
+            "/v1/financing-requests", body, key=idempotency_key, wait=wait, timeout=timeout
+        )
+
+    @endpoint
+    def financing_request(self, request_id: int) -> Call[FinancingOut]:
         return Call("GET", f"/v1/financing-requests/{request_id}", _model(FinancingOut))
 
-    @staticmethod
+    @endpoint
     def approve_financing(
-        request_id: int, body: ApproveIn, *, key: str | None, wait: Wait, timeout: float | None
+        self,
+        request_id: int,
+        body: ApproveIn | None = None,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
     ) -> Call[OperationOut]:
-        return Call(
-            "POST",
+        """Approve a request (its financier), at the asked terms unless others are given."""
+        return self._write(
             f"/v1/financing-requests/{request_id}/approve",
-            _model(OperationOut),
-            _write_params(wait, timeout),
-            body,
-            write=True,
-            idempotency_key=key,
+            body or ApproveIn(),
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
         )
 
-    @staticmethod
+    @endpoint
     def fund_financing(
-        request_id: int, body: FundIn, *, key: str | None, wait: Wait, timeout: float | None
+        self,
+        request_id: int,
+        body: FundIn,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
     ) -> Call[OperationOut]:
-        return Call(
-            "POST",
+        """Record the advance's payment (its financier)."""
+        return self._write(
             f"/v1/financing-requests/{request_id}/fund",
-            _model(OperationOut),
-            _write_params(wait, timeout),
             body,
-            write=True,
-            idempotency_key=key,
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
         )
 
-    @staticmethod
-    def risk(request_id: int) -> Call[dict[str, Any]]:
+    @endpoint
+    def reject_financing(
+        self,
+        request_id: int,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Refuse an open request (its financier)."""
+        return self._write(
+            f"/v1/financing-requests/{request_id}/reject",
+            RejectIn(reason=reason),
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def withdraw_financing(
+        self,
+        request_id: int,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Withdraw a request not yet funded (its requester)."""
+        return self._write(
+            f"/v1/financing-requests/{request_id}/withdraw",
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def repay_financing(
+        self,
+        request_id: int,
+        payment_ref: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Repay a funded pledge loan (its financier confirms the off-chain payment)."""
+        return self._write(
+            f"/v1/financing-requests/{request_id}/repay",
+            RepayIn(payment_ref=payment_ref),
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def risk(self, request_id: int) -> Call[dict[str, Any]]:
+        """A request's indicators and its financier's policy decision."""
         return Call("GET", f"/v1/financing-requests/{request_id}/risk", _json)
 
-    @staticmethod
-    def policy() -> Call[Policy]:
+    @endpoint
+    def policy(self) -> Call[Policy]:
         return Call("GET", "/v1/policies", _model(Policy))
 
-    @staticmethod
-    def set_policy(policy: Policy) -> Call[Policy]:
+    @endpoint
+    def set_policy(self, policy: Policy) -> Call[Policy]:
         # A PUT replaces the whole policy: repeating it is harmless, so it is retried too.
         return Call("PUT", "/v1/policies", _model(Policy), body=policy.model_dump(mode="json"))
 
-    @staticmethod
-    def operation(operation_id: str) -> Call[OperationOut]:
-        return Call("GET", f"/v1/operations/{operation_id}", _model(OperationOut))
+    # -- settlements, events --------------------------------------------------------------
 
-    @staticmethod
-    def health() -> Call[dict[str, Any]]:
-        return Call("GET", "/healthz", _json)
+    @endpoint
+    def settle(
+        self,
+        slot: int,
+        token_ids: Sequence[int],
+        payment_ref: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Settle 1 to 50 pieces of one receivable from its due date (its debtor)."""
+        return self._write(
+            "/v1/settlements",
+            SettleIn(slot=slot, token_ids=list(token_ids), payment_ref=payment_ref),
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
 
-    @staticmethod
-    def ready() -> Call[dict[str, Any]]:
-        """`/readyz`; a not-ready gateway answers 503, raised as `ApiProblem` after retries."""
-        return Call("GET", "/readyz", _json)
+    @endpoint
+    def settlements(
+        self, *, cursor: str | None = None, limit: int | None = None, slot: int | None = None
+    ) -> Call[SettlementPage]:
+        """Settlements the caller paid or was paid (auditors: all), by token id."""
+        params = _query(cursor=cursor, limit=limit, slot=slot)
+        return Call("GET", "/v1/settlements", _model(SettlementPage), params)
+
+    @endpoint
+    def events(self, *, after: str | None = None, limit: int | None = None) -> Call[EventPage]:
+        """Visible chain events after the cursor `after`, oldest first. A page may be short
+        or empty before the head: the head is reached when `next_cursor` equals `after`."""
+        params = _query(after=after, limit=limit)
+        return Call("GET", "/v1/events", _model(EventPage), params)
+
+    # -- documents, webhooks --------------------------------------------------------------
+
+    @endpoint
+    def upload_document(
+        self, data: bytes, content_type: str = "application/pdf", filename: str = "document"
+    ) -> Call[DocumentOut]:
+        """Stores a document by its SHA-256 (the same bytes again are the same document)."""
+        files = {"file": (filename, data, content_type)}
+        return Call("POST", "/v1/documents", _model(DocumentOut), files=files)
+
+    @endpoint
+    def document(self, sha256: str) -> Call[bytes]:
+        """The bytes of a document the caller may read (by its SHA-256, hex)."""
+        return Call("GET", f"/v1/documents/{_segment(sha256)}", _bytes, raw=True)
+
+    @endpoint
+    def create_webhook(
+        self, url: str, event_names: Sequence[str] | None = None
+    ) -> Call[WebhookCreated]:
+        """Subscribes `url` to the caller's events; the secret is returned only here. Sent
+        once: a retry after a lost answer would create a second webhook."""
+        body = WebhookIn(url=url, event_names=None if event_names is None else list(event_names))
+        return Call("POST", "/v1/webhooks", _model(WebhookCreated), body=body, retry=False)
+
+    @endpoint
+    def webhooks(self) -> Call[list[WebhookOut]]:
+        """The caller's webhooks (without their secrets)."""
+        return Call("GET", "/v1/webhooks", _LIST_OF["webhooks"])
+
+    @endpoint
+    def delete_webhook(self, webhook_id: str) -> Call[None]:
+        """Deletes one of the caller's webhooks. Sent once: a retry of a deletion that
+        happened would answer 404."""
+        path = f"/v1/webhooks/{_segment(webhook_id)}"
+        return Call("DELETE", path, _nothing, raw=True, retry=False)
+
+    @endpoint
+    def webhook_deliveries(self, webhook_id: str) -> Call[list[WebhookDeliveryOut]]:
+        """The latest deliveries of one of the caller's webhooks, with their attempts."""
+        path = f"/v1/webhooks/{_segment(webhook_id)}/deliveries"
+        return Call("GET", path, _LIST_OF["deliveries"])
+
+    # -- governance -----------------------------------------------------------------------
+
+    @endpoint
+    def create_participant(self, name: str, address: str | None = None) -> Call[ParticipantOut]:
+        """A new gateway participant and its API key, shown once (admins). Without
+        `address`, the gateway creates its signing key. Sent once: not idempotent."""
+        body = ParticipantIn(name=name, address=address)
+        return Call("POST", "/v1/participants", _model(ParticipantOut), body=body, retry=False)
+
+    @endpoint
+    def api_keys(self, name: str) -> Call[list[ApiKeyOut]]:
+        """A participant's API keys by prefix (admins, or the participant itself)."""
+        return Call("GET", f"/v1/participants/{_segment(name)}/api-keys", _LIST_OF["api_keys"])
+
+    @endpoint
+    def issue_api_key(self, name: str) -> Call[ParticipantOut]:
+        """Another API key for a participant, shown once (rotation). Sent once."""
+        path = f"/v1/participants/{_segment(name)}/api-keys"
+        return Call("POST", path, _model(ParticipantOut), retry=False)
+
+    @endpoint
+    def revoke_api_key(self, name: str, prefix: str) -> Call[None]:
+        """Revokes one of a participant's keys by its prefix. Sent once."""
+        path = f"/v1/participants/{_segment(name)}/api-keys/{_segment(prefix)}"
+        return Call("DELETE", path, _nothing, raw=True, retry=False)
+
+    @endpoint
+    def relay(
+        self,
+        raw_transaction: bytes | str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Relays a transaction signed with the caller's own key; followed like any write."""
+        raw = raw_transaction if isinstance(raw_transaction, str) else "0x" + raw_transaction.hex()
+        body = RelayIn(raw_transaction=raw)
+        return self._write(
+            "/v1/transactions", body, key=idempotency_key, wait=wait, timeout=timeout
+        )
+
+    @endpoint
+    def admit_member(
+        self,
+        address: str,
+        name: str,
+        legal_id: str,
+        kyc: str,
+        roles: Sequence[RoleName],
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Propose (or approve) admitting a member with its roles (admins)."""
+        body = AdmissionIn(
+            address=address, name=name, legal_id=legal_id, kyc=kyc, roles=list(roles)
+        )
+        return self._write("/v1/members", body, key=idempotency_key, wait=wait, timeout=timeout)
+
+    @endpoint
+    def suspend_member(
+        self,
+        address: str,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Propose suspending a member (admins)."""
+        return self._write(
+            f"/v1/members/{_segment(address)}/suspend",
+            SuspensionIn(reason=reason),
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def reinstate_member(
+        self,
+        address: str,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Propose reinstating a suspended member (admins)."""
+        return self._write(
+            f"/v1/members/{_segment(address)}/reinstate",
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def proposals(self, status: ProposalStatus | None = None) -> Call[list[ProposalOut]]:
+        """Governance proposals, optionally of one status."""
+        return Call("GET", "/v1/proposals", _LIST_OF["proposals"], _query(status=status))
+
+    @endpoint
+    def proposal(self, proposal_id: int) -> Call[ProposalOut]:
+        return Call("GET", f"/v1/proposals/{proposal_id}", _model(ProposalOut))
+
+    @endpoint
+    def approve_proposal(
+        self,
+        proposal_id: int,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Approve a pending proposal (admins); the last approval needed executes it."""
+        return self._write(
+            f"/v1/proposals/{proposal_id}/approve",
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def revoke_approval(
+        self,
+        proposal_id: int,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Withdraw one's approval of a pending proposal (admins)."""
+        return self._write(
+            f"/v1/proposals/{proposal_id}/revoke",
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    @endpoint
+    def cancel_proposal(
+        self,
+        proposal_id: int,
+        *,
+        idempotency_key: str | None = None,
+        wait: Wait | None = None,
+        timeout: float | None = None,
+    ) -> Call[OperationOut]:
+        """Cancel a pending proposal (admins)."""
+        return self._write(
+            f"/v1/proposals/{proposal_id}/cancel",
+            key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+        )
 
 
 def _prepare(call: Call[Any]) -> tuple[dict[str, Any], str | None]:
@@ -319,20 +831,53 @@ def _prepare(call: Call[Any]) -> tuple[dict[str, Any], str | None]:
     body = call.json()
     if body is not None:
         kwargs["json"] = body
+    if call.files is not None:
+        kwargs["files"] = call.files
     return kwargs, key
 
 
 def _result(call: Call[T], response: httpx.Response) -> T:
     if response.is_error:
         raise ApiProblem.from_response(response)
-    return call.parse(response.json())
+    return call.parse(response.content if call.raw else response.json())
 
 
 def _headers(api_key: str | None) -> dict[str, str]:
     return {} if api_key is None else {"Authorization": f"Bearer {api_key}"}
 
 
-class ScfClient:
+def _attempts(call: Call[Any], retry: RetryPolicy) -> int:
+    return retry.attempts if call.retry else 1
+
+
+def _stream_params(after: str | None, duration: float | None) -> dict[str, Any]:
+    return _query(after=after, duration=duration)
+
+
+class _EventStream:
+    """Decodes server-sent event lines (`id:`, `event:`, `data:`, blank line ends a frame,
+    `:` starts a comment) into feed events; `last_id` is the cursor to resume from."""
+
+    def __init__(self) -> None:
+        self.last_id: str | None = None
+        self._data: list[str] = []
+
+    def line(self, line: str) -> FeedEventOut | None:
+        if line == "":
+            data, self._data = self._data, []
+            return FeedEventOut.model_validate_json("\n".join(data)) if data else None
+        if line.startswith(":"):
+            return None
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            self._data.append(value)
+        elif name == "id":
+            self.last_id = value
+        return None  # `event:` repeats the data's name; `retry:` is for browsers
+
+
+class ScfClient(Endpoints):
     """Synchronous client. `with ScfClient(url, api_key=...) as scf: scf.members()`."""
 
     def __init__(
@@ -363,160 +908,39 @@ class ScfClient:
     def send(self, call: Call[T]) -> T:
         """Sends `call`, retrying transient failures with the same idempotency key."""
         kwargs, _key = _prepare(call)
+        attempts = _attempts(call, self.retry)
         attempt = 0
         while True:
             try:
                 response = self.http.request(call.method, call.path, **kwargs)
             except httpx.TransportError:
-                if attempt + 1 >= self.retry.attempts:
+                if attempt + 1 >= attempts:
                     raise
             else:
-                if response.status_code not in self.retry.statuses or (
-                    attempt + 1 >= self.retry.attempts
-                ):
+                if response.status_code not in self.retry.statuses or attempt + 1 >= attempts:
                     return _result(call, response)
             time.sleep(self.retry.delay(attempt))
             attempt += 1
 
-    def _wait(self, wait: Wait | None) -> Wait:
-        return self.wait if wait is None else wait
-
-    # Reads.
-    def members(self) -> list[MemberOut]:
-        return self.send(calls.members())
-
-    def list_receivables(
-        self,
-        *,
-        cursor: str | None = None,
-        limit: int | None = None,
-        holder: str | None = None,
-        state: str | None = None,
-        slot: int | None = None,
-    ) -> PiecePage:
-        return self.send(
-            calls.list_receivables(
-                cursor=cursor, limit=limit, holder=holder, state=state, slot=slot
-            )
-        )
-
-    def receivable(self, token_id: int) -> PieceOut:
-        return self.send(calls.receivable(token_id))
-
-    def lineage(self, token_id: int) -> LineageOut:
-        return self.send(calls.lineage(token_id))
-
-    def financing_request(self, request_id: int) -> FinancingOut:
-        return self.send(calls.financing_request(request_id))
-
-    def risk(self, request_id: int) -> dict[str, Any]:
-        return self.send(calls.risk(request_id))
-
-    def policy(self) -> Policy:
-        return self.send(calls.policy())
-
-    def set_policy(self, policy: Policy) -> Policy:
-        return self.send(calls.set_policy(policy))
-
-    def operation(self, operation_id: str) -> OperationOut:
-        return self.send(calls.operation(operation_id))
-
-    def health(self) -> dict[str, Any]:
-        return self.send(calls.health())
-
-    def ready(self) -> dict[str, Any]:
-        return self.send(calls.ready())
-
-    # Writes: each returns the operation (`wait="indexed"`: once its result is readable).
-    def issue(
-        self,
-        body: IssueIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return self.send(
-            calls.issue(body, key=idempotency_key, wait=self._wait(wait), timeout=timeout)
-        )
-
-    def accept(
-        self,
-        slot: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return self.send(
-            calls.accept(slot, key=idempotency_key, wait=self._wait(wait), timeout=timeout)
-        )
-
-    def transfer(
-        self,
-        token_id: int,
-        body: TransferIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return self.send(
-            calls.transfer(
-                token_id, body, key=idempotency_key, wait=self._wait(wait), timeout=timeout
-            )
-        )
-
-    def request_financing(
-        self,
-        body: FinancingIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return self.send(
-            calls.request_financing(
-                body, key=idempotency_key, wait=self._wait(wait), timeout=timeout
-            )
-        )
-
-    def approve_financing(
-        self,
-        request_id: int,
-        body: ApproveIn | None = None,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return self.send(
-            calls.approve_financing(
-                request_id,
-                body or ApproveIn(),
-                key=idempotency_key,
-                wait=self._wait(wait),
-                timeout=timeout,
-            )
-        )
-
-    def fund_financing(
-        self,
-        request_id: int,
-        body: FundIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return self.send(
-            calls.fund_financing(
-                request_id, body, key=idempotency_key, wait=self._wait(wait), timeout=timeout
-            )
-        )
+    def stream_events(
+        self, after: str | None = None, *, duration: float | None = None
+    ) -> Generator[FeedEventOut, None, None]:
+        """Visible events as they are indexed (`/v1/events/stream`), after the cursor
+        `after`, until the server ends the stream (`duration` seconds) or the caller stops
+        iterating. No reconnection: resume with `after=str(last_event.id)`."""
+        params = _stream_params(after, duration)
+        with self.http.stream("GET", "/v1/events/stream", params=params) as response:
+            if response.is_error:
+                response.read()
+                raise ApiProblem.from_response(response)
+            decoder = _EventStream()
+            for line in response.iter_lines():
+                event = decoder.line(line)
+                if event is not None:
+                    yield event
 
 
-class AsyncScfClient:
+class AsyncScfClient(Endpoints):
     """Asynchronous client with the same methods as `ScfClient`, awaited."""
 
     def __init__(
@@ -547,154 +971,31 @@ class AsyncScfClient:
     async def send(self, call: Call[T]) -> T:
         """Sends `call`, retrying transient failures with the same idempotency key."""
         kwargs, _key = _prepare(call)
+        attempts = _attempts(call, self.retry)
         attempt = 0
         while True:
             try:
                 response = await self.http.request(call.method, call.path, **kwargs)
             except httpx.TransportError:
-                if attempt + 1 >= self.retry.attempts:
+                if attempt + 1 >= attempts:
                     raise
             else:
-                if response.status_code not in self.retry.statuses or (
-                    attempt + 1 >= self.retry.attempts
-                ):
+                if response.status_code not in self.retry.statuses or attempt + 1 >= attempts:
                     return _result(call, response)
             await asyncio.sleep(self.retry.delay(attempt))
             attempt += 1
 
-    def _wait(self, wait: Wait | None) -> Wait:
-        return self.wait if wait is None else wait
-
-    # Reads.
-    async def members(self) -> list[MemberOut]:
-        return await self.send(calls.members())
-
-    async def list_receivables(
-        self,
-        *,
-        cursor: str | None = None,
-        limit: int | None = None,
-        holder: str | None = None,
-        state: str | None = None,
-        slot: int | None = None,
-    ) -> PiecePage:
-        return await self.send(
-            calls.list_receivables(
-                cursor=cursor, limit=limit, holder=holder, state=state, slot=slot
-            )
-        )
-
-    async def receivable(self, token_id: int) -> PieceOut:
-        return await self.send(calls.receivable(token_id))
-
-    async def lineage(self, token_id: int) -> LineageOut:
-        return await self.send(calls.lineage(token_id))
-
-    async def financing_request(self, request_id: int) -> FinancingOut:
-        return await self.send(calls.financing_request(request_id))
-
-    async def risk(self, request_id: int) -> dict[str, Any]:
-        return await self.send(calls.risk(request_id))
-
-    async def policy(self) -> Policy:
-        return await self.send(calls.policy())
-
-    async def set_policy(self, policy: Policy) -> Policy:
-        return await self.send(calls.set_policy(policy))
-
-    async def operation(self, operation_id: str) -> OperationOut:
-        return await self.send(calls.operation(operation_id))
-
-    async def health(self) -> dict[str, Any]:
-        return await self.send(calls.health())
-
-    async def ready(self) -> dict[str, Any]:
-        return await self.send(calls.ready())
-
-    # Writes.
-    async def issue(
-        self,
-        body: IssueIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return await self.send(
-            calls.issue(body, key=idempotency_key, wait=self._wait(wait), timeout=timeout)
-        )
-
-    async def accept(
-        self,
-        slot: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return await self.send(
-            calls.accept(slot, key=idempotency_key, wait=self._wait(wait), timeout=timeout)
-        )
-
-    async def transfer(
-        self,
-        token_id: int,
-        body: TransferIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return await self.send(
-            calls.transfer(
-                token_id, body, key=idempotency_key, wait=self._wait(wait), timeout=timeout
-            )
-        )
-
-    async def request_financing(
-        self,
-        body: FinancingIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return await self.send(
-            calls.request_financing(
-                body, key=idempotency_key, wait=self._wait(wait), timeout=timeout
-            )
-        )
-
-    async def approve_financing(
-        self,
-        request_id: int,
-        body: ApproveIn | None = None,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return await self.send(
-            calls.approve_financing(
-                request_id,
-                body or ApproveIn(),
-                key=idempotency_key,
-                wait=self._wait(wait),
-                timeout=timeout,
-            )
-        )
-
-    async def fund_financing(
-        self,
-        request_id: int,
-        body: FundIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
-    ) -> OperationOut:
-        return await self.send(
-            calls.fund_financing(
-                request_id, body, key=idempotency_key, wait=self._wait(wait), timeout=timeout
-            )
-        )
+    async def stream_events(
+        self, after: str | None = None, *, duration: float | None = None
+    ) -> AsyncGenerator[FeedEventOut, None]:
+        """`ScfClient.stream_events`, asynchronously: `async for event in ...`."""
+        params = _stream_params(after, duration)
+        async with self.http.stream("GET", "/v1/events/stream", params=params) as response:
+            if response.is_error:
+                await response.aread()
+                raise ApiProblem.from_response(response)
+            decoder = _EventStream()
+            async for line in response.aiter_lines():
+                event = decoder.line(line)
+                if event is not None:
+                    yield event

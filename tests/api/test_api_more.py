@@ -202,7 +202,8 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
     path = f"/v1/financing-requests/{first}/reject"
     unknown = "/v1/financing-requests/999999/reject"
     assert_problem(write(bank, unknown, "x", {"reason": "no"}), 404, "not-found")
-    assert_problem(write(supplier3, path, "x", {"reason": "no"}), 403, "forbidden")
+    # Not visible to supplier3: 404; visible to its requester, who may not decide: 403.
+    assert_problem(write(supplier3, path, "x", {"reason": "no"}), 404, "not-found")
     assert_problem(write(supplier1, path, "x", {"reason": "no"}), 403, "forbidden")
     assert status(first) == "requested"
     rejected = write(bank, path, "fin-1-reject", {"reason": "limit reached"})

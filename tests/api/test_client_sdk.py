@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import httpx
 import pytest
 
 from scfledger.api.schemas import (
+    DocumentOut,
+    EvidenceOut,
     FinancingIn,
     FundIn,
     IssueIn,
@@ -29,8 +33,10 @@ DUE = 4_102_444_800  # 2100-01-01
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("sdk")
-    with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as served:
-        yield served
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCF_WEBHOOK_ALLOW_PRIVATE_URLS", "true")  # a loopback webhook URL
+        with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as served:
+            yield served
 
 
 def sdk(api: Served, participant: str, **kwargs: Any) -> ScfClient:
@@ -237,3 +243,275 @@ def test_transient_503_is_retried_then_raised_as_a_problem() -> None:
         "node down",
         {"retry": True},
     )
+
+
+def rpc(api: Served, method: str, *params: Any) -> Any:
+    body = httpx.post(
+        api.chain_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+    ).json()
+    assert "error" not in body, body
+    return body["result"]
+
+
+def sha256_ref(text: str) -> str:
+    return "0x" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api: Served) -> None:
+    core, supplier1, supplier2 = sdk(api, "core"), sdk(api, "supplier1"), sdk(api, "supplier2")
+    bank, auditor = sdk(api, "bank"), sdk(api, "auditor")
+
+    def pending(document: str, due: int = DUE) -> tuple[int, int]:
+        body = IssueIn(
+            creditor=api.address("supplier1"),
+            face_amount=10_000,
+            due_date=due,
+            document_hash=document,
+        )
+        args = event(core.issue(body), "ReceivableIssued")
+        return int(args["slot"]), int(args["tokenId"])
+
+    # The creditor refuses one receivable, the debtor withdraws another.
+    slot, token = pending("0x" + "b1" * 32)
+    refused = supplier1.reject_receivable(slot, "wrong amount")
+    assert (refused.kind, refused.status) == ("receivable.reject", "indexed")
+    assert event(refused, "ReceivableRejected")["reason"] == sha256_ref("wrong amount")
+    assert supplier1.receivable(token).state == "rejected"
+    slot, token = pending("0x" + "b2" * 32)
+    cancelled = core.cancel_receivable(slot)
+    assert (cancelled.kind, cancelled.status) == ("receivable.cancel", "indexed")
+    assert core.receivable(token).receivable.status == "cancelled"
+
+    # Evidence on an accepted piece, listed in order.
+    _slot, root = issued(api, "0x" + "b3" * 32)
+    anchored = supplier1.attach_evidence(root, "0x" + "e1" * 32)
+    assert (anchored.kind, anchored.status) == ("piece.evidence", "indexed")
+    assert anchored.block_number is not None
+    assert auditor.evidence(root) == [
+        EvidenceOut(
+            token_id=root,
+            evidence_hash="0x" + "e1" * 32,
+            attached_by=api.address("supplier1"),
+            block_number=anchored.block_number,
+        )
+    ]
+
+    # Financing refused, withdrawn, then a pledge loan funded and repaid.
+    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=400_000))
+    child = int(event(split, "PieceSplit")["childTokenId"])
+
+    def ask(mode: str = "factoring") -> int:
+        body = FinancingIn(
+            token_id=child,
+            financier=api.address("bank"),
+            amount=100_000,
+            rate_bps=500,
+            mode="pledge" if mode == "pledge" else "factoring",
+        )
+        return int(event(supplier2.request_financing(body), "FinancingRequested")["requestId"])
+
+    first = ask()
+    assert bank.reject_financing(first, "limit reached").kind == "financing.reject"
+    second = ask()
+    assert supplier2.withdraw_financing(second).kind == "financing.withdraw"
+    third = ask("pledge")
+    bank.approve_financing(third)
+    bank.fund_financing(third, FundIn(payment_ref="advance"))
+    repaid = bank.repay_financing(third, "repayment")
+    assert (repaid.kind, event(repaid, "LoanRepaid")["paymentRef"]) == (
+        "financing.repay",
+        sha256_ref("repayment"),
+    )
+    statuses = [supplier2.financing_request(r).status for r in (first, second, third)]
+    assert statuses == ["rejected", "withdrawn", "repaid"]
+    assert supplier2.receivable(child).state == "active"
+
+    # The debtor settles from the due date; holders and the debtor see the settlement.
+    due = int(rpc(api, "eth_getBlockByNumber", "latest", False)["timestamp"], 16) + 3_600
+    slot, token = pending("0x" + "b4" * 32, due=due)
+    supplier1.accept(slot)
+    rpc(api, "evm_setNextBlockTimestamp", due + 1)
+    rpc(api, "evm_mine")
+    settled = core.settle(slot, [token], "wire 9")
+    assert (settled.kind, settled.status) == ("receivable.settle", "indexed")
+    page = supplier1.settlements(slot=slot)
+    assert page.next_cursor is None
+    assert [(s.token_id, s.holder, s.amount, s.payment_ref) for s in page.items] == [
+        (token, api.address("supplier1"), 10_000, sha256_ref("wire 9"))
+    ]
+    assert core.settlements(slot=slot) == page == auditor.settlements(slot=slot, limit=5)
+    assert bank.settlements(slot=slot).items == []
+    with pytest.raises(ApiProblem) as raised:
+        core.settle(slot, [token], "twice")
+    assert (raised.value.status, raised.value.slug) == (409, "invalid-state")
+    for client in (core, supplier1, supplier2, bank, auditor):
+        client.close()
+
+
+def test_events_documents_and_webhooks_through_the_sdk(api: Served) -> None:
+    issued(api, "0x" + "c1" * 32)
+    with sdk(api, "auditor") as auditor, sdk(api, "supplier3") as supplier3:
+        everything = []
+        cursor = "0"
+        while True:
+            page = auditor.events(after=cursor, limit=50)
+            everything += page.items
+            if page.next_cursor == cursor:
+                break
+            cursor = page.next_cursor
+        assert [e.id for e in everything] == sorted({e.id for e in everything})
+        assert "ReceivableAccepted" in {e.name for e in everything}
+        streamed = []
+        for item in auditor.stream_events(duration=10):
+            streamed.append(item)
+            if len(streamed) == 3:
+                break
+        assert streamed == everything[:3]
+        with closing(auditor.stream_events(after=str(everything[2].id), duration=10)) as stream:
+            assert next(stream) == everything[3]
+        own = supplier3.events(limit=500).items
+        assert own[0].name == "MemberAdmitted"
+        assert {e.id for e in own} < {e.id for e in everything}
+
+        data = b"%PDF-1.7 sdk invoice"
+        digest = hashlib.sha256(data).hexdigest()
+        stored = auditor.upload_document(data)
+        assert stored == DocumentOut(sha256=digest, size=len(data), content_type="application/pdf")
+        assert auditor.upload_document(data) == stored  # the same bytes, the same document
+        assert auditor.document(digest) == data
+        assert auditor.document("0x" + digest) == data
+        with pytest.raises(ApiProblem) as hidden:
+            supplier3.document(digest)
+        assert (hidden.value.status, hidden.value.slug) == (404, "not-found")
+        json_doc = supplier3.upload_document(b'{"a": 1}', "application/json", "packing.json")
+        assert supplier3.document(json_doc.sha256) == b'{"a": 1}'
+
+        created = supplier3.create_webhook("http://127.0.0.1:9/never", ["NoSuchEvent"])
+        assert (created.url, created.event_names, len(created.secret) > 20) == (
+            "http://127.0.0.1:9/never",
+            ["NoSuchEvent"],
+            True,
+        )
+        listed = supplier3.webhooks()
+        assert [(w.id, w.url, w.event_names) for w in listed] == [
+            (created.id, created.url, created.event_names)
+        ]
+        assert "secret" not in listed[0].model_dump()
+        assert supplier3.webhook_deliveries(created.id) == []
+        assert auditor.webhooks() == []
+        with pytest.raises(ApiProblem) as foreign:
+            auditor.webhook_deliveries(created.id)
+        assert foreign.value.status == 404
+        assert supplier3.delete_webhook(created.id) is None
+        assert supplier3.webhooks() == []
+
+
+def test_async_client_reads_events_streams_and_documents(api: Served) -> None:
+    async def run() -> tuple[list[int], list[int], bytes, int]:
+        key = api.seeded.api_keys["auditor"]
+        async with AsyncScfClient(api.url, api_key=key) as auditor:
+            page = await auditor.events(limit=2)
+            streamed = []
+            async for item in auditor.stream_events(duration=10):
+                streamed.append(item.id)
+                if len(streamed) == 2:
+                    break
+            stored = await auditor.upload_document(b"async bytes", "text/plain")
+            data = await auditor.document(stored.sha256)
+            hooks = await auditor.webhooks()
+            return [e.id for e in page.items], streamed, data, len(hooks)
+
+    paged, streamed, data, hooks = asyncio.run(run())
+    assert (len(paged), streamed, data, hooks) == (2, paged, b"async bytes", 0)
+
+
+def test_governance_calls_and_unsafe_posts_sent_once() -> None:
+    """The governance endpoints' requests (their routes are tested with the routes), and
+    that a POST without an idempotency key is not retried after a lost answer."""
+    seen: list[tuple[str, str, str | None, Any]] = []
+    answers = iter(
+        [
+            httpx.Response(201, json={"name": "acme", "address": "0x" + "11" * 20, "api_key": "k"}),
+            *[httpx.Response(202, json=OPERATION) for _ in range(6)],
+            httpx.Response(200, json=[PROPOSAL]),
+            httpx.Response(200, json=PROPOSAL),
+            httpx.Response(503, json={}),
+        ]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        seen.append(
+            (
+                request.method,
+                str(request.url).removeprefix("http://gw"),
+                request.headers.get("Idempotency-Key"),
+                body,
+            )
+        )
+        return next(answers)
+
+    address = "0x" + "22" * 20
+    retry = RetryPolicy(attempts=3, backoff=0.001)
+    with ScfClient("http://gw", transport=httpx.MockTransport(handler), retry=retry) as admin:
+        assert admin.create_participant("acme").api_key == "k"
+        op = admin.admit_member(
+            address, "Acme", "legal", "kyc", ["supplier"], idempotency_key="k1", wait="mined"
+        )
+        assert op.status == "submitted"
+        admin.suspend_member(address, "review", idempotency_key="k2")
+        admin.reinstate_member(address, idempotency_key="k3", timeout=5)
+        admin.approve_proposal(7, idempotency_key="k4")
+        admin.revoke_approval(7, idempotency_key="k5")
+        admin.cancel_proposal(7, idempotency_key="k6")
+        assert [p.id for p in admin.proposals(status="pending")] == [7]
+        assert admin.proposal(7).action == "admitMember"
+        with pytest.raises(ApiProblem) as raised:
+            admin.create_webhook("http://example.com/hook")
+    assert raised.value.status == 503
+    assert seen == [
+        ("POST", "/v1/participants", None, {"name": "acme"}),
+        (
+            "POST",
+            "/v1/members?wait=mined",
+            "k1",
+            {
+                "address": address,
+                "name": "Acme",
+                "legal_id": "legal",
+                "kyc": "kyc",
+                "roles": ["supplier"],
+            },
+        ),
+        ("POST", f"/v1/members/{address}/suspend?wait=none", "k2", {"reason": "review"}),
+        ("POST", f"/v1/members/{address}/reinstate?wait=none&timeout=5", "k3", None),
+        ("POST", "/v1/proposals/7/approve?wait=none", "k4", None),
+        ("POST", "/v1/proposals/7/revoke?wait=none", "k5", None),
+        ("POST", "/v1/proposals/7/cancel?wait=none", "k6", None),
+        ("GET", "/v1/proposals?status=pending", None, None),
+        ("GET", "/v1/proposals/7", None, None),
+        ("POST", "/v1/webhooks", None, {"url": "http://example.com/hook"}),  # once, no retry
+    ]
+
+
+OPERATION: dict[str, Any] = {
+    "id": "op-1",
+    "kind": "member.admit",
+    "status": "submitted",
+    "tx_hash": None,
+    "block_number": None,
+    "error": None,
+    "events": [],
+}
+PROPOSAL: dict[str, Any] = {
+    "id": 7,
+    "proposer": "0x" + "33" * 20,
+    "target": "0x" + "44" * 20,
+    "action": "admitMember",
+    "args": {},
+    "status": "pending",
+    "approvals": ["0x" + "33" * 20],
+    "deadline": 1,
+    "created_block": 1,
+    "updated_block": 1,
+}

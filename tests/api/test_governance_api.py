@@ -16,6 +16,7 @@ from web3 import HTTPProvider, Web3
 from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
+from scfledger.client import ApiProblem, ScfClient
 from tests.api.server import Served, served_gateway
 from tests.api.test_api_story import assert_problem, event, write
 
@@ -400,3 +401,60 @@ def test_api_keys_are_rotated_and_revoked(api: Served) -> None:
             assert_problem(missing, 404, "not-found")
             keys = new.get("/v1/participants/rotator/api-keys").json()
             assert [k["revoked_at"] is None for k in keys] == [False, True]
+
+
+def test_governance_through_the_sdk(api: Served) -> None:
+    def sdk(key: str) -> ScfClient:
+        return ScfClient(api.url, api_key=key, wait="indexed")
+
+    admin1, admin2 = sdk(api.seeded.api_keys["admin1"]), sdk(api.seeded.api_keys["admin2"])
+    created = admin1.create_participant("sdk-trader")
+    proposed = admin1.admit_member(
+        created.address, "SDK Trading", "legal sdk", "kyc sdk", ["supplier", "financier"]
+    )
+    proposal_id = int(
+        next(e.args for e in proposed.events if e.name == "ProposalCreated")["proposalId"]
+    )
+    assert [p.id for p in admin2.proposals(status="pending")][:1] == [proposal_id]
+    with pytest.raises(ApiProblem) as refused:
+        admin1.approve_proposal(proposal_id)
+    assert (refused.value.status, refused.value.slug) == (409, "invalid-state")
+    executed = admin2.approve_proposal(proposal_id)
+    assert [e.name for e in executed.events][-1] == "ProposalExecuted"
+    assert admin1.proposal(proposal_id).status == "executed"
+    trader = {m.address: m for m in admin1.members()}[created.address]
+    assert (trader.roles, trader.status) == (["supplier", "financier"], "active")
+
+    suspension = admin2.suspend_member(created.address, "sanctions screening")
+    suspended_id = int(
+        next(e.args for e in suspension.events if e.name == "ProposalCreated")["proposalId"]
+    )
+    admin1.approve_proposal(suspended_id)
+    assert {m.address: m.status for m in admin1.members()}[created.address] == "suspended"
+    reinstatement = admin1.reinstate_member(created.address)
+    reinstated_id = int(
+        next(e.args for e in reinstatement.events if e.name == "ProposalCreated")["proposalId"]
+    )
+    admin1.revoke_approval(reinstated_id)
+    assert admin2.proposal(reinstated_id).approvals == []
+    admin1.cancel_proposal(reinstated_id)
+    assert admin2.proposal(reinstated_id).status == "cancelled"
+    assert {m.address: m.status for m in admin1.members()}[created.address] == "suspended"
+
+    with sdk(created.api_key) as trader_client:
+        second = trader_client.issue_api_key("sdk-trader")
+        prefixes = [k.prefix for k in trader_client.api_keys("sdk-trader")]
+        assert len(prefixes) == 2
+        assert second.api_key.startswith(prefixes[1])
+        trader_client.revoke_api_key("sdk-trader", prefixes[0])
+        with pytest.raises(ApiProblem) as revoked:
+            trader_client.members()
+        assert (revoked.value.status, revoked.value.slug) == (401, "unauthenticated")
+    with sdk(second.api_key) as rotated:
+        assert created.address in {m.address for m in rotated.members()}
+        with pytest.raises(ApiProblem) as relay:  # still suspended: no writes of any kind
+            rotated.relay(b"\x01\x02")
+        assert (relay.value.status, relay.value.slug) == (403, "forbidden")
+        assert "member is suspended" in relay.value.detail
+    admin1.close()
+    admin2.close()

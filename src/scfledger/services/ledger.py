@@ -92,6 +92,7 @@ class Contracts:
     registry: str
     token: str
     financing: str
+    deposit_token: str | None = None  # where delivery versus payment settles on chain
 
     @classmethod
     def of(cls, addresses: dict[str, str]) -> Contracts:
@@ -99,6 +100,7 @@ class Contracts:
             registry=addresses["ConsortiumRegistry"],
             token=addresses["ReceivableToken"],
             financing=addresses["Financing"],
+            deposit_token=addresses.get("DepositToken"),
         )
 
 
@@ -196,9 +198,10 @@ def _pending_receivable(
     session: Session, actor: Actor, slot: int, *, party: str, action: str
 ) -> Receivable:
     """A receivable awaiting its creditor's decision, on which `party` (creditor or debtor)
-    acts; invisible to anyone but its two parties."""
+    acts; invisible to anyone but its two parties and auditors."""
     receivable = session.get(Receivable, slot)
-    if receivable is None or actor.address not in (receivable.creditor, receivable.debtor):
+    parties = () if receivable is None else (receivable.creditor, receivable.debtor)
+    if receivable is None or not (actor.is_auditor or actor.address in parties):
         raise RecordNotFound(kind="receivable", key=slot)
     if getattr(receivable, party) != actor.address:
         raise ActionForbidden(
@@ -346,11 +349,13 @@ def request_financing(
 
 
 def _own_request(session: Session, actor: Actor, request_id: int, action: str) -> FinancingRequest:
+    """A request the actor may see (else 404) and decides as its financier (else 403)."""
     request = visible_request(session, actor, request_id)
     if request.financier != actor.address:
         raise ActionForbidden(
             actor=actor.participant, action=action, reason="only the named financier decides"
         )
+    actor.require(FINANCIER, f"{action} financing")  # e.g. a suspended financier
     return request
 
 
@@ -364,7 +369,6 @@ def approve_financing(
     rate_bps: int | None,
 ) -> OperationView:
     """The financier approves a request, at the asked terms unless others are given."""
-    actor.require(FINANCIER, "approve financing")
     with ledger.sessions() as session:
         request = _own_request(session, actor, request_id, "approve")
         if request.status != "requested":
@@ -383,7 +387,6 @@ def fund_financing(
     *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int, payment_ref: str
 ) -> OperationView:
     """The financier records the advance's payment; the piece is assigned or pledged."""
-    actor.require(FINANCIER, "fund financing")
     with ledger.sessions() as session:
         request = _own_request(session, actor, request_id, "fund")
         if request.status != "approved":
@@ -403,7 +406,6 @@ def reject_financing(
     *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int, reason: str
 ) -> OperationView:
     """The financier refuses an open request; the piece is unlocked."""
-    actor.require(FINANCIER, "reject financing")
     with ledger.sessions() as session:
         request = _own_request(session, actor, request_id, "reject")
         if request.status not in OPEN_REQUEST:
@@ -444,6 +446,19 @@ def repay_financing(
     borrower pays on chain (the contract accepts the borrower only with a deposit token)."""
     with ledger.sessions() as session:
         request = visible_request(session, actor, request_id)
+        if actor.address == request.requester and ledger.contracts.deposit_token is None:
+            raise ActionForbidden(
+                actor=actor.participant,
+                action="repay",
+                reason="without a deposit token the financier confirms the repayment",
+            )
+        if actor.address not in (request.financier, request.requester):
+            raise ActionForbidden(
+                actor=actor.participant,
+                action="repay",
+                reason="only the financier or the borrower repays",
+            )
+        actor.require_active("repay")
         if request.status != "funded":
             raise WrongState(
                 kind="financing request", key=request_id, state=request.status, action="repay"
@@ -462,6 +477,14 @@ def repay_financing(
         (request_id, bytes32(payment_ref, "payment_ref")),
     )
     return _submit(ledger, actor, idempotency_key, call, "financing.repay")
+
+
+def _sees_receivable(session: Session, actor: Actor, receivable: Receivable) -> bool:
+    """Its parties, auditors, and whoever may see one of its pieces."""
+    if actor.is_auditor or actor.address in (receivable.creditor, receivable.debtor):
+        return True
+    visible = select(Piece.token_id).where(Piece.slot == receivable.slot, _visible_clause(actor))
+    return session.scalar(visible.limit(1)) is not None
 
 
 def settle(
@@ -483,7 +506,7 @@ def settle(
     ref = bytes32(payment_ref, "payment_ref")
     with ledger.sessions() as session:
         receivable = session.get(Receivable, slot)
-        if receivable is None or actor.address not in (receivable.creditor, receivable.debtor):
+        if receivable is None or not _sees_receivable(session, actor, receivable):
             raise RecordNotFound(kind="receivable", key=slot)
         if receivable.debtor != actor.address:
             raise ActionForbidden(
