@@ -29,7 +29,17 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field
-from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
+from typing import (
+    Any,
+    Concatenate,
+    Generic,
+    Literal,
+    ParamSpec,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    overload,
+)
 from urllib.parse import quote
 
 import httpx
@@ -282,6 +292,14 @@ def endpoint(build: Callable[Concatenate[Endpoints, P], Call[T]]) -> Endpoint[P,
     return Endpoint(build)
 
 
+class WriteOptions(TypedDict, total=False):
+    """What every write takes besides its own arguments."""
+
+    idempotency_key: str | None  # a uuid4 unless given; the same for every retry
+    wait: Wait | None  # none, mined or indexed; by default the client's
+    timeout: float | None  # seconds the gateway may wait
+
+
 class Endpoints:
     """The gateway's endpoints, one method each, shared by `ScfClient` and `AsyncScfClient`.
 
@@ -295,17 +313,13 @@ class Endpoints:
         raise NotImplementedError
 
     def _write(
-        self,
-        path: str,
-        body: BaseModel | None = None,
-        *,
-        key: str | None,
-        wait: Wait | None,
-        timeout: float | None,
+        self, path: str, body: BaseModel | None = None, **options: Unpack[WriteOptions]
     ) -> Call[OperationOut]:
+        wait = options.get("wait")
         params: dict[str, Any] = {"wait": self.wait if wait is None else wait}
-        if timeout is not None:
-            params["timeout"] = timeout
+        if options.get("timeout") is not None:
+            params["timeout"] = options["timeout"]
+        key = options.get("idempotency_key")
         return Call("POST", path, _OPERATION, params, body, write=True, idempotency_key=key)
 
     # -- members, operations, health ----------------------------------------------------
@@ -335,13 +349,10 @@ class Endpoints:
     def issue(
         self,
         body: IssueIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Confirm a receivable owed to a creditor (core enterprises)."""
-        return self._write("/v1/receivables", body, key=idempotency_key, wait=wait, timeout=timeout)
+        return self._write("/v1/receivables", body, **options)
 
     @endpoint
     def list_receivables(
@@ -369,66 +380,46 @@ class Endpoints:
     def accept(
         self,
         slot: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Accept a pending receivable (its creditor)."""
-        return self._write(
-            f"/v1/receivables/{slot}/accept", key=idempotency_key, wait=wait, timeout=timeout
-        )
+        return self._write(f"/v1/receivables/{slot}/accept", **options)
 
     @endpoint
     def reject_receivable(
         self,
         slot: int,
         reason: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Refuse a pending receivable (its creditor); `reason`: 0x + 64 hex or text."""
         return self._write(
             f"/v1/receivables/{slot}/reject",
             RejectIn(reason=reason),
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
     def cancel_receivable(
         self,
         slot: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Withdraw a receivable not yet accepted (its debtor)."""
-        return self._write(
-            f"/v1/receivables/{slot}/cancel", key=idempotency_key, wait=wait, timeout=timeout
-        )
+        return self._write(f"/v1/receivables/{slot}/cancel", **options)
 
     @endpoint
     def transfer(
         self,
         token_id: int,
         body: TransferIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Send part of a piece to another member (its holder)."""
         return self._write(
             f"/v1/receivables/{token_id}/transfers",
             body,
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -436,18 +427,13 @@ class Endpoints:
         self,
         token_id: int,
         evidence_hash: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Anchor a SHA-256 (0x + 64 hex) on a piece you hold, each once."""
         return self._write(
             f"/v1/receivables/{token_id}/evidence",
             EvidenceIn(evidence_hash=evidence_hash),
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -461,15 +447,10 @@ class Endpoints:
     def request_financing(
         self,
         body: FinancingIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Ask a financier for an advance on a piece you hold."""
-        return self._write(
-            "/v1/financing-requests", body, key=idempotency_key, wait=wait, timeout=timeout
-        )
+        return self._write("/v1/financing-requests", body, **options)
 
     @endpoint
     def financing_request(self, request_id: int) -> Call[FinancingOut]:
@@ -480,18 +461,13 @@ class Endpoints:
         self,
         request_id: int,
         body: ApproveIn | None = None,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Approve a request (its financier), at the asked terms unless others are given."""
         return self._write(
             f"/v1/financing-requests/{request_id}/approve",
             body or ApproveIn(),
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -499,18 +475,13 @@ class Endpoints:
         self,
         request_id: int,
         body: FundIn,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Record the advance's payment (its financier)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/fund",
             body,
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -518,35 +489,25 @@ class Endpoints:
         self,
         request_id: int,
         reason: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Refuse an open request (its financier)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/reject",
             RejectIn(reason=reason),
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
     def withdraw_financing(
         self,
         request_id: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Withdraw a request not yet funded (its requester)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/withdraw",
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -554,18 +515,13 @@ class Endpoints:
         self,
         request_id: int,
         payment_ref: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Repay a funded pledge loan (its financier confirms the off-chain payment)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/repay",
             RepayIn(payment_ref=payment_ref),
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -590,18 +546,13 @@ class Endpoints:
         slot: int,
         token_ids: Sequence[int],
         payment_ref: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Settle 1 to 50 pieces of one receivable from its due date (its debtor)."""
         return self._write(
             "/v1/settlements",
             SettleIn(slot=slot, token_ids=list(token_ids), payment_ref=payment_ref),
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -691,17 +642,12 @@ class Endpoints:
     def relay(
         self,
         raw_transaction: bytes | str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Relays a transaction signed with the caller's own key; followed like any write."""
         raw = raw_transaction if isinstance(raw_transaction, str) else "0x" + raw_transaction.hex()
         body = RelayIn(raw_transaction=raw)
-        return self._write(
-            "/v1/transactions", body, key=idempotency_key, wait=wait, timeout=timeout
-        )
+        return self._write("/v1/transactions", body, **options)
 
     @endpoint
     def admit_member(
@@ -711,51 +657,38 @@ class Endpoints:
         legal_id: str,
         kyc: str,
         roles: Sequence[RoleName],
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Propose (or approve) admitting a member with its roles (admins)."""
         body = AdmissionIn(
             address=address, name=name, legal_id=legal_id, kyc=kyc, roles=list(roles)
         )
-        return self._write("/v1/members", body, key=idempotency_key, wait=wait, timeout=timeout)
+        return self._write("/v1/members", body, **options)
 
     @endpoint
     def suspend_member(
         self,
         address: str,
         reason: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Propose suspending a member (admins)."""
         return self._write(
             f"/v1/members/{_segment(address)}/suspend",
             SuspensionIn(reason=reason),
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
     def reinstate_member(
         self,
         address: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Propose reinstating a suspended member (admins)."""
         return self._write(
             f"/v1/members/{_segment(address)}/reinstate",
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
@@ -771,51 +704,36 @@ class Endpoints:
     def approve_proposal(
         self,
         proposal_id: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Approve a pending proposal (admins); the last approval needed executes it."""
         return self._write(
             f"/v1/proposals/{proposal_id}/approve",
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
     def revoke_approval(
         self,
         proposal_id: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Withdraw one's approval of a pending proposal (admins)."""
         return self._write(
             f"/v1/proposals/{proposal_id}/revoke",
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
     @endpoint
     def cancel_proposal(
         self,
         proposal_id: int,
-        *,
-        idempotency_key: str | None = None,
-        wait: Wait | None = None,
-        timeout: float | None = None,
+        **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
         """Cancel a pending proposal (admins)."""
         return self._write(
             f"/v1/proposals/{proposal_id}/cancel",
-            key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
+            **options,
         )
 
 

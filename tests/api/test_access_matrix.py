@@ -17,6 +17,7 @@ until it gets its entry here.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -534,6 +535,7 @@ def build_world(served: Served, engine: Engine) -> World:
     proposal = int(_event(suspension, "ProposalCreated")["proposalId"])
     for client in (core, supplier1, supplier2, supplier3, bank2, admin1):
         client.close()
+    settle_webhook_cursor(engine)
     return World(
         served=served,
         engine=engine,
@@ -552,6 +554,20 @@ def build_world(served: Served, engine: Engine) -> World:
         proposal=proposal,
         http=httpx.Client(base_url=served.url, timeout=30),
     )
+
+
+def settle_webhook_cursor(engine: Engine) -> None:
+    """Waits until the webhook dispatcher has looked at every event of the world: its
+    cursor moves in the background, and the snapshots must see only the requests' effects."""
+    deadline = time.monotonic() + 30
+    query = text("SELECT (SELECT max(id) FROM chain_events) - (SELECT min(cursor) FROM webhooks)")
+    while True:
+        with engine.connect() as connection:
+            behind = connection.execute(query).scalar_one()
+        if behind == 0:
+            return
+        assert time.monotonic() < deadline, f"the webhook dispatcher is {behind} events behind"
+        time.sleep(0.05)
 
 
 def foreign_transaction(served: Served) -> str:
