@@ -13,16 +13,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from web3 import Web3
 
 from scfledger.chain.deploy import contract_at
 from scfledger.chain.pipeline import Pipeline
 from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
-from scfledger.exceptions import ChainUnavailable, ContractRevert
+from scfledger.exceptions import ChainUnavailable, ContractRevert, IdempotencyConflict
 from scfledger.keys.store import KeyStore
 from tests.fixtures.anvil import AnvilNode
 from tests.fixtures.gateway import (
@@ -360,3 +361,90 @@ def test_stuck_transaction_is_replaced_with_the_same_nonce_and_higher_fees(
     assert (sent[1].max_fee_per_gas or 0) > (sent[0].max_fee_per_gas or 0) > 0
     assert _rpc(ledger.url, "eth_getTransactionReceipt", op.tx_hash) is None
     engine.dispose()
+
+
+def test_postgres_fast_path_takes_expected_nonces_and_falls_back_when_they_moved(
+    ledger: LedgerOnNode, keys: KeyStore, pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nonce signed before it is taken is stored only if it was the account's next one;
+    otherwise (a wrong guess, another gateway took it) the operation takes the next
+    nonce under the row lock. Either way the nonces stay contiguous and mine once."""
+    from scfledger.chain.pg_submit import PgSubmit
+
+    outcomes: list[bool] = []
+    predicted = PgSubmit.insert_predicted
+
+    def spy(self: PgSubmit, *args: Any, **kwargs: Any) -> bool:
+        stored = predicted(self, *args, **kwargs)
+        outcomes.append(stored)
+        return stored
+
+    monkeypatch.setattr(PgSubmit, "insert_predicted", spy)
+    first = make_pipeline(ledger.url, pg_engine, keys)
+    other = make_pipeline(ledger.url, pg_engine, keys)  # another gateway on the database
+    address = ledger.participants["core0"]
+
+    def submit(pipeline: Pipeline, index: int) -> str:
+        op = pipeline.submit(
+            participant="core0",
+            idempotency_key=f"op-core0-{index}",
+            call=ledger.issue("core0", index),
+        )
+        return op.id
+
+    ids = [submit(first, 0), submit(first, 1)]  # the counter's first use, then a guess
+    assert outcomes == [True]
+    first._next_nonces[address] = 7  # a wrong guess
+    ids.append(submit(first, 2))
+    ids.append(submit(other, 3))  # takes nonce 3 behind first's back
+    ids.append(submit(first, 4))  # first expects 3: taken, so it takes 4 under the lock
+    assert outcomes == [True, False, False]
+    assert ids[-1] not in ids[:-1]
+    ops = [first.wait(op_id, timeout=60) for op_id in ids]
+
+    assert [op.nonce for op in ops] == [0, 1, 2, 3, 4]
+    assert {op.status for op in ops} == {"mined"}
+    assert_each_mined_exactly_once(pg_engine, ledger, [("core0", i) for i in range(5)])
+    with pytest.raises(IdempotencyConflict):
+        first.submit(
+            participant="core0", idempotency_key="op-core0-1", call=ledger.issue("core0", 99)
+        )
+    again = first.submit(
+        participant="core0", idempotency_key="op-core0-1", call=ledger.issue("core0", 1)
+    )
+    assert again.id == ids[1]
+    first.stop()
+    other.stop()
+
+
+def test_postgres_fast_path_reconnects_when_the_server_dropped_its_connections(
+    ledger: LedgerOnNode, keys: KeyStore, pg_engine: Engine
+) -> None:
+    """The fast path's pool does not ping at checkout: a connection the server closed
+    while idle fails once, and the submit runs again on a new connection."""
+    pipeline = make_pipeline(ledger.url, pg_engine, keys)
+    ids = [
+        pipeline.submit(
+            participant="core0", idempotency_key="op-core0-0", call=ledger.issue("core0", 0)
+        ).id
+    ]
+    with pg_engine.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    for index in (1, 2):
+        ids.append(
+            pipeline.submit(
+                participant="core0",
+                idempotency_key=f"op-core0-{index}",
+                call=ledger.issue("core0", index),
+            ).id
+        )
+    ops = [pipeline.wait(op_id, timeout=60) for op_id in ids]
+    pipeline.stop()
+
+    assert [(op.nonce, op.status) for op in ops] == [(0, "mined"), (1, "mined"), (2, "mined")]
+    assert_each_mined_exactly_once(pg_engine, ledger, [("core0", i) for i in range(3)])

@@ -24,10 +24,13 @@ log = logging.getLogger(__name__)
 ETH_TESTER_URL = "eth-tester://"
 
 # web3.py validates every transaction's chain id with an eth_chainId call; a node's chain
-# id never changes, so it is asked once.
+# id never changes, so it is asked once. No cache validation threshold: web3.py 7 checks
+# cached answers against the latest block, and threads racing on the first check can turn
+# the cache off for good (then every estimate asks eth_chainId twice more).
 CHAIN_ID_CACHE: dict[str, Any] = {
     "cache_allowed_requests": True,
     "cacheable_requests": {"eth_chainId"},
+    "request_cache_validation_threshold": None,
 }
 
 # Transport failures worth another try: the request may not have reached the node, or

@@ -14,24 +14,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import queue
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
+from eth_typing import ChecksumAddress
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
-from sqlalchemy import Table, select, update
+from sqlalchemy import JSON, Connection, Engine, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -41,8 +42,10 @@ from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.types import TxParams
 
 from scfledger.chain.artifacts import load_artifact
+from scfledger.chain.batch import Batcher, Reply, quantity
 from scfledger.chain.client import is_transient
 from scfledger.chain.fees import FeeFields, FeeMode, FeePolicy, bumped, is_zero
+from scfledger.chain.pg_submit import PgSubmit
 from scfledger.chain.reverts import call_decoding_reverts, decode_revert
 from scfledger.chain.tx import GAS_MARGIN, mined_failure
 from scfledger.db.models import (
@@ -171,6 +174,11 @@ class OperationView:
             error_data=op.error_data,
         )
 
+    @classmethod
+    def of_row(cls, row: Mapping[Any, Any]) -> OperationView:
+        """From an operation's column values (a Core row mapping, or the dict inserted)."""
+        return cls(**{name: row[name] for name in _VIEW_FIELDS})
+
     @property
     def done(self) -> bool:
         return self.status in TERMINAL
@@ -187,6 +195,9 @@ class OperationView:
         error = self.error()
         if error is not None:
             raise error
+
+
+_VIEW_FIELDS = tuple(field.name for field in fields(OperationView))
 
 
 def to_json(value: Any) -> Any:
@@ -232,10 +243,36 @@ class Pipeline:
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._postgres = sessions.kw["bind"].dialect.name == "postgresql"
-        self._created = time.monotonic()
+        # The hot paths (submit, get, confirming) run Core statements on the engine: the
+        # ORM session's unit of work and identity map cost more CPU than the round trips.
+        self._engine: Engine = sessions.kw["bind"]
+        self._postgres = self._engine.dialect.name == "postgresql"
+        self._batch = Batcher(w3)
+        # Next nonce per account as this process last took it: a guess, checked by the
+        # database when used (see _sign_new_pg).
+        self._next_nonces: dict[str, int] = {}
+        self._nonce_lock = threading.Lock()
+        self._pg = (
+            PgSubmit(
+                self._engine,
+                take_nonce=_TAKE_NONCE,
+                insert_counter=_INSERT_COUNTER_PG,
+                insert_operation=_INSERT_OPERATION,
+                insert_transaction=_INSERT_TRANSACTION,
+                operation_columns=list(_EMPTY_OPERATION),
+                transaction_columns=_TRANSACTION_COLUMNS,
+                json_columns=_JSON_COLUMNS,
+            )
+            if PgSubmit.usable(self._engine)
+            else None
+        )
+        self._created_at = utcnow()
         self._outbox: queue.SimpleQueue[tuple[str, str, bytes] | None] = queue.SimpleQueue()
         self._sender: threading.Thread | None = None
+        # The block through which every submitted operation was settled, and when the
+        # last full confirming pass ran: between blocks there is nothing new to confirm.
+        self._confirmed_block: int | None = None
+        self._confirmed_at = -math.inf
 
     # -- public API --------------------------------------------------------------------
 
@@ -260,7 +297,7 @@ class Pipeline:
         signer = self.signer_for(participant)
         data = call.calldata()
         kind = kind or f"{call.contract}.{call.function}"
-        to = to_checksum_address(call.address)
+        to = _checksum(call.address)
         request_hash = _request_hash(participant, kind, to, data)
         # No look-up first: a retry is rare, and the unique key catches it at insert.
 
@@ -277,30 +314,30 @@ class Pipeline:
                 queued = True
 
         now = utcnow()
-        op = Operation(
-            id=new_id(),
-            created_at=now,
-            updated_at=now,
-            attempts=0,
-            participant=participant,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash,
-            kind=kind,
-            arguments={
+        row: dict[str, Any] = {
+            **_EMPTY_OPERATION,
+            "id": new_id(),
+            "created_at": now,
+            "updated_at": now,
+            "participant": participant,
+            "idempotency_key": idempotency_key,
+            "request_hash": request_hash,
+            "kind": kind,
+            "arguments": {
                 "contract": call.contract,
                 "address": to,
                 "function": call.function,
                 "args": to_json(call.args),
             },
-            sender=signer.address,
-            to_address=to,
-            data=data,
-            gas_limit=gas,
-            status=OperationStatus.QUEUED,
-        )
+            "sender": signer.address,
+            "to_address": to,
+            "data": data,
+            "gas_limit": gas,
+        }
         if failure is not None:
-            _set_failure(op, failure)
+            row.update(_failure_columns(failure))
         fees: FeeFields | None = None
+        chain_id = 0
         if failure is None and not queued:
             try:
                 fees, chain_id = self.fees.fields(), self._chain()
@@ -308,15 +345,17 @@ class Pipeline:
                 if not _unreachable(exc):
                     raise
                 queued = True
-        # Core inserts of a transient row: the ORM unit of work costs more CPU than the
-        # whole database round trip here, and this is every operation's path.
+        # Core statements on a connection, compiled once: this is every operation's path.
         try:
-            with transaction(self.sessions) as session:
-                signed: tuple[str, bytes] | None = None
-                if fees is not None:
-                    signed = self._sign_into(session, op, signer, fees, chain_id, insert=True)
-                else:
-                    session.execute(OPERATIONS.insert().values(**_columns(op)))
+            signed: tuple[str, bytes] | None = None
+            if fees is not None and self._pg is not None:
+                signed = self._sign_new_pg(self._pg, row, signer, fees, chain_id)
+            else:
+                with self._engine.begin() as conn:
+                    if fees is not None:
+                        signed = self._sign_row(conn, row, signer, fees, chain_id, insert=True)
+                    else:
+                        conn.execute(_INSERT_OPERATION, row)
         except IntegrityError:
             existing = self._existing(participant, idempotency_key, request_hash)
             if existing is None:
@@ -326,13 +365,14 @@ class Pipeline:
             if not _unreachable(exc):
                 raise
             # The node went away between estimation and fee lookup: accept as queued.
-            return self._insert_queued(op)
+            return self._insert_queued(row)
+        operation_id: str = row["id"]
         if signed is not None:
             if self._sender is not None:
-                self._outbox.put((op.id, *signed))
-            elif self._broadcast(op.id, *signed):
-                return self.get(op.id)
-        return OperationView.of(op)
+                self._outbox.put((operation_id, *signed))
+            elif self._broadcast(operation_id, *signed):
+                return self.get(operation_id)
+        return OperationView.of_row(row)
 
     def relay(
         self,
@@ -410,21 +450,18 @@ class Pipeline:
         return self.get(op.id)
 
     def get(self, operation_id: str) -> OperationView:
-        with self.sessions() as session:
-            op = session.get(Operation, operation_id)
-            if op is None:
-                raise OperationNotFound(operation_id)
-            return OperationView.of(op)
+        with self._engine.connect() as conn:
+            row = conn.execute(_SELECT_VIEW_BY_ID, {"b_id": operation_id}).first()
+        if row is None:
+            raise OperationNotFound(operation_id)
+        return OperationView.of_row(row._mapping)
 
     def find(self, participant: str, idempotency_key: str) -> OperationView | None:
-        with self.sessions() as session:
-            op = session.scalars(
-                select(Operation).where(
-                    Operation.participant == participant,
-                    Operation.idempotency_key == idempotency_key,
-                )
-            ).one_or_none()
-            return None if op is None else OperationView.of(op)
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                _SELECT_VIEW_BY_KEY, {"b_participant": participant, "b_key": idempotency_key}
+            ).first()
+        return None if row is None else OperationView.of_row(row._mapping)
 
     def wait(
         self,
@@ -471,6 +508,8 @@ class Pipeline:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._pg is not None:
+            self._pg.close()
 
     def _send_loop(self) -> None:
         """Broadcasts committed transactions in commit order, off the request threads.
@@ -482,13 +521,28 @@ class Pipeline:
             item = self._outbox.get()
             if item is None:
                 return
+            # Whatever queued up meanwhile goes out in the same request (a JSON-RPC batch).
+            items = [item]
+            stopping = False
+            while len(items) < _SEND_BATCH:
+                try:
+                    more = self._outbox.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                items.append(more)
             try:
-                self._broadcast(*item)
+                changed = self._broadcast_many(items)
             except Exception:  # the loop rebroadcasts whatever did not go out
                 log.exception("broadcast failed")
-                continue
-            with self._changed:
-                self._changed.notify_all()
+                changed = False
+            if changed:
+                with self._changed:
+                    self._changed.notify_all()
+            if stopping:
+                return
 
     def _loop(self) -> None:
         reconciled = False
@@ -520,17 +574,13 @@ class Pipeline:
         the chain has moved past its nonce without mining any of its transactions.
         """
         # Stale = untouched since before this pipeline existed: what a previous run left.
-        return self.confirm(stale_after=time.monotonic() - self._created)
+        now = utcnow()
+        return self._confirm((now - self._created_at) / timedelta(seconds=1), 1000, now)
 
     def process_queued(self, limit: int = 200) -> int:
         """Signs and sends queued operations (oldest first); returns how many were sent."""
-        with self.sessions() as session:
-            ids = session.scalars(
-                select(Operation.id)
-                .where(Operation.status == OperationStatus.QUEUED)
-                .order_by(Operation.created_at)
-                .limit(limit)
-            ).all()
+        with self._engine.connect() as conn:
+            ids = conn.scalars(_SELECT_QUEUED, {"b_limit": limit}).all()
         sent = 0
         for operation_id in ids:
             if self._advance(operation_id):
@@ -538,53 +588,101 @@ class Pipeline:
         return sent
 
     def confirm(self, *, stale_after: float | None = None, limit: int = 1000) -> int:
-        """Settles submitted operations against the chain; returns how many changed."""
+        """Settles submitted operations against the chain; returns how many changed.
+
+        Receipts only appear with blocks: once every operation the chain has passed is
+        settled, passes in the same block skip to the next block (looking at stale
+        operations at least every second). Receipts and account nonces are asked in
+        JSON-RPC batches, and the mined operations marked in one database transaction.
+        """
+        return self._confirm(stale_after, limit, utcnow())
+
+    def _confirm(self, stale_after: float | None, limit: int, now: datetime) -> int:
+        # Ages are taken at `now`, when `stale_after` was decided: for reconcile, "stale"
+        # is then exactly "last touched before this pipeline was created".
+        forced = stale_after is not None
         stale_after = self.stuck_after if stale_after is None else stale_after
-        with self.sessions() as session:
-            ops = session.scalars(
-                select(Operation)
-                .where(Operation.status == OperationStatus.SUBMITTED)
-                .order_by(Operation.sender, Operation.nonce)
-                .limit(limit)
-            ).all()
-        by_sender: dict[str, list[Operation]] = defaultdict(list)
+        block = int(self.w3.eth.block_number)
+        started = time.monotonic()
+        if (
+            not forced
+            and block == self._confirmed_block
+            and started - self._confirmed_at < min(1.0, self.stuck_after)
+        ):
+            return 0
+        with self._engine.connect() as conn:
+            ops = conn.execute(_SELECT_SUBMITTED, {"b_limit": limit}).all()
+            senders = sorted({op.sender for op in ops})
+            counters: dict[str, int] = (
+                {a: int(n) for a, n in conn.execute(_SELECT_COUNTERS, {"b_addresses": senders})}
+                if senders
+                else {}
+            )
+        chain_nonces = self._chain_nonces(senders)
+        for sender in senders:
+            if sender in counters and counters[sender] < chain_nonces[sender]:
+                self._catch_up_nonce(sender, chain_nonces[sender])
+        # Behind the chain's nonce: mined (or replaced). The common case is one
+        # transaction that succeeded; anything else is settled one by one.
+        passed = [op for op in ops if op.nonce < chain_nonces[op.sender]]
+        plain = [op for op in passed if op.attempts == 1 and op.tx_hash is not None]
+        receipts = self._receipts([op.tx_hash for op in plain])
+        mined = [
+            (op.id, op.tx_hash, receipt)
+            for op, receipt in zip(plain, receipts, strict=True)
+            if receipt is not None and receipt["status"] == 1
+        ]
+        settled = {operation_id for operation_id, _, _ in mined}
+        changed = self._mark_mined(mined)
+        unsettled = 0
+        for op in passed:
+            if op.id not in settled:
+                done = self._settle(op.id)
+                changed += done
+                unsettled += done == 0
         for op in ops:
-            by_sender[op.sender].append(op)
-        with self.sessions() as session:
-            rows = session.execute(
-                select(AccountNonce.address, AccountNonce.next_nonce).where(
-                    AccountNonce.address.in_(list(by_sender))
-                )
-            ).all()
-            counters = {address: next_nonce for address, next_nonce in rows}
-        changed = 0
-        for sender, pending in by_sender.items():
-            chain_nonce = self.w3.eth.get_transaction_count(to_checksum_address(sender), "latest")
-            if sender in counters and counters[sender] < chain_nonce:
-                self._catch_up_nonce(sender, chain_nonce)
-            mined: list[tuple[str, str, Any]] = []
-            for op in pending:
-                assert op.nonce is not None  # submitted operations always have one
-                if op.nonce < chain_nonce:
-                    receipt = self._plain_success(op)
-                    if receipt is not None:
-                        mined.append((op.id, op.tx_hash or "", receipt))
-                    else:
-                        changed += self._settle(op.id)
-                elif _age(op.updated_at) >= stale_after:
-                    changed += self._unstick(op.id, chain_nonce)
-            changed += self._mark_mined(mined)
+            if op.nonce >= chain_nonces[op.sender] and _age(op.updated_at, now) >= stale_after:
+                changed += self._unstick(op.id, chain_nonces[op.sender])
+        self._confirmed_at = started
+        # A pass that left something the chain has passed (a receipt not served yet)
+        # or that hit the limit is repeated at the next pass, new block or not.
+        self._confirmed_block = block if unsettled == 0 and len(ops) < limit else None
         if changed:
             with self._changed:
                 self._changed.notify_all()
         return changed
 
+    def _chain_nonces(self, senders: list[str]) -> dict[str, int]:
+        """Each account's nonce in the latest block."""
+        calls = [("eth_getTransactionCount", [_checksum(s), "latest"]) for s in senders]
+        replies = self._batch.call(calls)
+        if replies is not None and all(r.error is None for r in replies):
+            return {s: quantity(r.result) for s, r in zip(senders, replies, strict=True)}
+        return {s: int(self.w3.eth.get_transaction_count(_checksum(s), "latest")) for s in senders}
+
+    def _receipts(self, hashes: list[str]) -> list[dict[str, int] | None]:
+        """Status, block number and gas used of each transaction; None if not mined."""
+        replies: list[Reply] | None = self._batch.call(
+            [("eth_getTransactionReceipt", [tx_hash]) for tx_hash in hashes]
+        )
+        if replies is not None and all(r.error is None for r in replies):
+            return [None if r.result is None else _receipt_fields(r.result) for r in replies]
+        found: list[dict[str, int] | None] = []
+        for tx_hash in hashes:
+            try:
+                receipt = self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+            except TransactionNotFound:
+                found.append(None)
+                continue
+            found.append(_receipt_fields(receipt))
+        return found
+
     # -- sending -----------------------------------------------------------------------
 
     def _estimate(self, sender: str, to: str, data: bytes) -> int:
         params: TxParams = {
-            "from": to_checksum_address(sender),
-            "to": to_checksum_address(to),
+            "from": _checksum(sender),
+            "to": _checksum(to),
             "data": data,
         }
         estimate = call_decoding_reverts(lambda: self.w3.eth.estimate_gas(params))
@@ -595,10 +693,10 @@ class Pipeline:
             self._chain_id = int(self.w3.eth.chain_id)
         return self._chain_id
 
-    def _sign_into(
+    def _sign_row(
         self,
-        session: Session,
-        op: Operation,
+        conn: Connection,
+        row: dict[str, Any],
         signer: Signer,
         fees: FeeFields,
         chain_id: int,
@@ -607,66 +705,78 @@ class Pipeline:
     ) -> tuple[str, bytes]:
         """Allocates the account's next nonce (row lock held until commit) and signs.
 
-        Fees and chain id are looked up before the transaction, so the lock is held for a
-        read, a signature and two writes (plus one node call the first time an account
-        is seen, to start its counter at the chain's pending nonce).
+        Fills `row` (an operation's columns) with the nonce and transaction, inserts it if
+        `insert`, and inserts the transaction. Fees and chain id are looked up before the
+        transaction, so the lock is held for a read, a signature and two writes (plus one
+        node call the first time an account is seen, to start its counter at the chain's
+        pending nonce).
         """
-        nonce = self._allocate_nonce(session, signer.address)
-        assert op.gas_limit is not None
-        tx: dict[str, Any] = {
-            "chainId": chain_id,
-            "nonce": nonce,
-            "to": op.to_address,
-            "data": op.data,
-            "value": 0,
-            "gas": op.gas_limit,
-            **fees,
-        }
-        signed = signer.sign_transaction(tx)
-        tx_hash = "0x" + bytes(signed.hash).hex()
-        raw = bytes(signed.raw_transaction)
         now = utcnow()
-        op.status = OperationStatus.SUBMITTED
-        op.nonce = nonce
-        op.tx_hash = tx_hash
-        op.attempts += 1
-        op.submitted_at = now
-        op.updated_at = now
+        nonce = self._allocate_nonce(conn, signer.address, now)
+        transaction = _sign(row, signer, fees, chain_id, nonce, now)
         if insert:  # a new operation: its row goes in with the nonce already on it
-            session.execute(OPERATIONS.insert().values(**_columns(op)))
-        session.execute(
-            TRANSACTIONS.insert().values(
-                tx_hash=tx_hash,
-                operation_id=op.id,
-                purpose="call",
-                nonce=nonce,
-                raw=raw,
-                created_at=now,
-                **_fee_columns(fees),
-            )
-        )
-        return tx_hash, raw
+            conn.execute(_INSERT_OPERATION, row)
+        conn.execute(_INSERT_TRANSACTION, transaction)
+        return transaction["tx_hash"], transaction["raw"]
 
-    def _allocate_nonce(self, session: Session, address: str) -> int:
+    def _sign_new_pg(
+        self, pg: PgSubmit, row: dict[str, Any], signer: Signer, fees: FeeFields, chain_id: int
+    ) -> tuple[str, bytes]:
+        """`_sign_row(..., insert=True)` for a new operation, on PostgreSQL's fast paths.
+
+        The account's next nonce is expected to be one more than the last this process
+        took (kept in memory, handed to one thread at a time): signed with it and stored
+        in one statement that takes the nonce only if it is that one. Otherwise (first
+        operation of the account here, another process or thread took it, the counter
+        moved) the nonce is taken under the row lock and then signed.
+        """
+        address = signer.address
+        now = utcnow()
+        with self._nonce_lock:
+            expected = self._next_nonces.pop(address, None)
+        if expected is not None:
+            attempt = dict(row)
+            transaction = _sign(attempt, signer, fees, chain_id, expected, now)
+            if pg.insert_predicted(address, expected, now, attempt, transaction):
+                row.update(attempt)
+                self._expect_nonce(address, expected + 1)
+                return transaction["tx_hash"], transaction["raw"]
+        signed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+        def sign(nonce: int) -> tuple[dict[str, Any], dict[str, Any]]:
+            attempt = dict(row)  # a fresh copy each time: `run` may retry
+            signed.append((attempt, _sign(attempt, signer, fees, chain_id, nonce, now)))
+            return signed[-1]
+
+        pg.run(address, now, lambda: self._pending_nonce(address), sign)
+        stored, transaction = signed[-1]
+        row.update(stored)
+        self._expect_nonce(address, int(row["nonce"]) + 1)
+        return transaction["tx_hash"], transaction["raw"]
+
+    def _expect_nonce(self, address: str, nonce: int) -> None:
+        with self._nonce_lock:
+            if len(self._next_nonces) >= 100_000:  # bounded: a guess is only a shortcut
+                self._next_nonces.clear()
+            self._next_nonces[address] = nonce
+
+    def _pending_nonce(self, address: str) -> int:
+        return int(self.w3.eth.get_transaction_count(_checksum(address), "pending"))
+
+    def _allocate_nonce(self, conn: Connection, address: str, now: datetime) -> int:
         """Takes the account's next nonce. The UPDATE locks the row until commit, so
         concurrent allocators (threads, processes) queue on it and never share a nonce."""
-        nonces = NONCES.c
-        take = (
-            NONCES.update()
-            .where(nonces.address == address)
-            .values(next_nonce=nonces.next_nonce + 1, updated_at=utcnow())
-            .returning(nonces.next_nonce)
-        )
-        taken = session.execute(take).scalar_one_or_none()
+        take = {"b_address": address, "b_now": now}
+        taken = conn.execute(_TAKE_NONCE, take).scalar_one_or_none()
         if taken is None:
-            start = self.w3.eth.get_transaction_count(to_checksum_address(address), "pending")
+            start = self._pending_nonce(address)
             dialect_insert = postgresql.insert if self._postgres else sqlite.insert
-            session.execute(
+            conn.execute(
                 dialect_insert(AccountNonce)
-                .values(address=address, next_nonce=start, updated_at=utcnow())
+                .values(address=address, next_nonce=start, updated_at=now)
                 .on_conflict_do_nothing()
             )
-            taken = session.execute(take).scalar_one()
+            taken = conn.execute(_TAKE_NONCE, take).scalar_one()
         return int(taken) - 1
 
     def _catch_up_nonce(self, address: str, chain_nonce: int) -> None:
@@ -706,21 +816,40 @@ class Pipeline:
                 self._fail(operation_id, error=exc)
                 return True
         fees, chain_id = self.fees.fields(), self._chain()
-        with transaction(self.sessions) as session:
-            op = session.scalars(
-                select(Operation).where(Operation.id == operation_id).with_for_update()
-            ).one()
-            if op.status != OperationStatus.QUEUED:
+        with self._engine.begin() as conn:
+            locked = conn.execute(_LOCK_OPERATION, {"b_id": operation_id}).first()
+            if locked is None or locked.status != OperationStatus.QUEUED:
                 return False
-            op.gas_limit = gas
-            signed = self._sign_into(session, op, signer, fees, chain_id)
+            row = dict(locked._mapping)
+            row["gas_limit"] = gas
+            signed = self._sign_row(conn, row, signer, fees, chain_id)
+            conn.execute(
+                OPERATIONS.update()
+                .where(OPERATIONS.c.id == operation_id)
+                .values(
+                    {
+                        key: row[key]
+                        for key in (
+                            "gas_limit",
+                            "status",
+                            "nonce",
+                            "tx_hash",
+                            "attempts",
+                            "submitted_at",
+                            "updated_at",
+                        )
+                    }
+                )
+            )
         self._broadcast(operation_id, *signed)
         return True
 
-    def _insert_queued(self, op: Operation) -> OperationView:
-        fresh = Operation(
+    def _insert_queued(self, row: Mapping[str, Any]) -> OperationView:
+        now = utcnow()
+        fresh = {
+            **_EMPTY_OPERATION,
             **{
-                c: getattr(op, c)
+                c: row[c]
                 for c in (
                     "participant",
                     "idempotency_key",
@@ -733,17 +862,21 @@ class Pipeline:
                     "gas_limit",
                 )
             },
-            status=OperationStatus.QUEUED,
-        )
+            "id": new_id(),
+            "created_at": now,
+            "updated_at": now,
+        }
         try:
-            with transaction(self.sessions) as session:
-                session.add(fresh)
+            with self._engine.begin() as conn:
+                conn.execute(_INSERT_OPERATION, fresh)
         except IntegrityError:
-            existing = self._existing(op.participant, op.idempotency_key, op.request_hash)
+            existing = self._existing(
+                row["participant"], row["idempotency_key"], row["request_hash"]
+            )
             if existing is None:
                 raise
             return existing
-        return self.get(fresh.id)
+        return OperationView.of_row(fresh)
 
     def _broadcast(self, operation_id: str, tx_hash: str, raw: bytes) -> bool:
         """Sends signed bytes; only a definite refusal changes the operation (returns True)."""
@@ -753,18 +886,45 @@ class Pipeline:
             if _unreachable(exc):
                 log.warning("broadcast of %s deferred: node unreachable", tx_hash)
                 return False
-            message = _rpc_message(exc)
-            lowered = message.lower()
-            if any(p in lowered for p in _ALREADY_KNOWN):
-                return False
-            if any(p in lowered for p in _NONCE_TOO_LOW + _UNDERPRICED):
-                # Mined already, or the nonce is taken: settled by receipt and chain nonce.
-                self.confirm_one(operation_id)
-                return True
-            log.warning("node refused %s: %s", tx_hash, message)
-            self._refused(operation_id, tx_hash, message)
-            return True
+            return self._not_sent(operation_id, tx_hash, _rpc_message(exc))
         return False
+
+    def _broadcast_many(self, items: list[tuple[str, str, bytes]]) -> bool:
+        """Sends several signed transactions in one JSON-RPC batch (one by one if the
+        provider cannot batch or the batch did not get through). True if any operation
+        changed."""
+        replies = self._batch.call(
+            [("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, _, raw in items]
+        )
+        changed = False
+        if replies is None:
+            for operation_id, tx_hash, raw in items:
+                try:
+                    self.w3.eth.send_raw_transaction(raw)
+                except Exception as exc:
+                    if _unreachable(exc):
+                        # The rest would wait out the same retries: the loop resends them.
+                        log.warning("broadcast of %s and later deferred: node unreachable", tx_hash)
+                        break
+                    changed |= self._not_sent(operation_id, tx_hash, _rpc_message(exc))
+            return changed
+        for (operation_id, tx_hash, _), reply in zip(items, replies, strict=True):
+            if reply.error is not None:
+                changed |= self._not_sent(operation_id, tx_hash, reply.error)
+        return changed
+
+    def _not_sent(self, operation_id: str, tx_hash: str, message: str) -> bool:
+        """The node answered a broadcast with an error: settles what it means."""
+        lowered = message.lower()
+        if any(p in lowered for p in _ALREADY_KNOWN):
+            return False
+        if any(p in lowered for p in _NONCE_TOO_LOW + _UNDERPRICED):
+            # Mined already, or the nonce is taken: settled by receipt and chain nonce.
+            self.confirm_one(operation_id)
+            return True
+        log.warning("node refused %s: %s", tx_hash, message)
+        self._refused(operation_id, tx_hash, message)
+        return True
 
     def confirm_one(self, operation_id: str) -> None:
         with self.sessions() as session:
@@ -883,44 +1043,26 @@ class Pipeline:
             op.updated_at = utcnow()
         return 1
 
-    def _plain_success(self, op: Operation) -> Any:
-        """The receipt when the operation's only transaction succeeded (the common case)."""
-        if op.attempts != 1 or op.tx_hash is None:
-            return None
-        try:
-            receipt = self.w3.eth.get_transaction_receipt(HexBytes(op.tx_hash))
-        except TransactionNotFound:
-            return None
-        return receipt if receipt["status"] == 1 else None
-
-    def _mark_mined(self, mined: list[tuple[str, str, Any]]) -> int:
-        """Marks a batch of operations mined in one database transaction."""
+    def _mark_mined(self, mined: list[tuple[str, str, dict[str, int]]]) -> int:
+        """Marks a batch of operations mined: one statement, many parameter sets."""
         if not mined:
             return 0
-        changed = 0
         now = utcnow()
-        with transaction(self.sessions) as session:
-            for operation_id, tx_hash, receipt in mined:
-                result = session.execute(
-                    update(Operation)
-                    .where(
-                        Operation.id == operation_id,
-                        Operation.status == OperationStatus.SUBMITTED,
-                        Operation.tx_hash == tx_hash,
-                    )
-                    .values(
-                        status=OperationStatus.MINED,
-                        block_number=int(receipt["blockNumber"]),
-                        gas_used=int(receipt["gasUsed"]),
-                        error_name=None,
-                        error_message=None,
-                        mined_at=now,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                changed += int(getattr(result, "rowcount", 0) or 0)
-        return changed
+        params = [
+            {
+                "b_id": operation_id,
+                "b_hash": tx_hash,
+                "b_block": receipt["blockNumber"],
+                "b_gas": receipt["gasUsed"],
+                "b_now": now,
+            }
+            for operation_id, tx_hash, receipt in mined
+        ]
+        with self._engine.begin() as conn:
+            result = conn.execute(_MARK_MINED, params)
+        changed = int(getattr(result, "rowcount", -1))
+        # Drivers that do not count over executemany report -1: one per operation then.
+        return changed if changed >= 0 else len(mined)
 
     def _finish(self, operation_id: str, tx_hash: str, purpose: str, receipt: Any) -> int:
         failure: ContractRevert | UnknownRevert | None = None
@@ -1091,10 +1233,144 @@ OPERATIONS = cast(Table, Operation.__table__)
 TRANSACTIONS = cast(Table, Transaction.__table__)
 NONCES = cast(Table, AccountNonce.__table__)
 
+_QUEUED = OperationStatus.QUEUED.value
+_SUBMITTED = OperationStatus.SUBMITTED.value
+_MINED = OperationStatus.MINED.value
+# Signed transactions broadcast in one JSON-RPC batch, at most.
+_SEND_BATCH = 100
 
-def _columns(op: Operation) -> dict[str, Any]:
-    """A transient operation's column values, for a Core insert."""
-    return {column.key: getattr(op, column.key) for column in Operation.__table__.columns}
+# Every column of a new operation that the caller does not set. Statements below are built
+# once: executing a prebuilt statement with fresh parameters reuses its compiled form.
+_EMPTY_OPERATION: dict[str, Any] = {column.key: None for column in OPERATIONS.columns} | {
+    "status": _QUEUED,
+    "attempts": 0,
+}
+_INSERT_OPERATION = OPERATIONS.insert()
+_INSERT_TRANSACTION = TRANSACTIONS.insert()
+_TAKE_NONCE = (
+    NONCES.update()
+    .where(NONCES.c.address == bindparam("b_address"))
+    .values(next_nonce=NONCES.c.next_nonce + 1, updated_at=bindparam("b_now"))
+    .returning(NONCES.c.next_nonce)
+)
+_INSERT_COUNTER_PG = (
+    postgresql.insert(NONCES)
+    .values(
+        address=bindparam("b_address"),
+        next_nonce=bindparam("b_start"),
+        updated_at=bindparam("b_now"),
+    )
+    .on_conflict_do_nothing()
+)
+_TRANSACTION_COLUMNS = [
+    "tx_hash",
+    "operation_id",
+    "purpose",
+    "nonce",
+    "raw",
+    "created_at",
+    "gas_price",
+    "max_fee_per_gas",
+    "max_priority_fee_per_gas",
+]
+_JSON_COLUMNS = frozenset(c.key for c in OPERATIONS.columns if isinstance(c.type, JSON))
+_VIEW_COLUMNS = [OPERATIONS.c[name] for name in _VIEW_FIELDS]
+_SELECT_VIEW_BY_ID = select(*_VIEW_COLUMNS).where(OPERATIONS.c.id == bindparam("b_id"))
+_SELECT_VIEW_BY_KEY = select(*_VIEW_COLUMNS).where(
+    OPERATIONS.c.participant == bindparam("b_participant"),
+    OPERATIONS.c.idempotency_key == bindparam("b_key"),
+)
+_LOCK_OPERATION = select(OPERATIONS).where(OPERATIONS.c.id == bindparam("b_id")).with_for_update()
+_SELECT_QUEUED = (
+    select(OPERATIONS.c.id)
+    .where(OPERATIONS.c.status == _QUEUED)
+    .order_by(OPERATIONS.c.created_at)
+    .limit(bindparam("b_limit"))
+)
+_SELECT_SUBMITTED = (
+    select(
+        OPERATIONS.c.id,
+        OPERATIONS.c.sender,
+        OPERATIONS.c.nonce,
+        OPERATIONS.c.tx_hash,
+        OPERATIONS.c.attempts,
+        OPERATIONS.c.updated_at,
+    )
+    .where(OPERATIONS.c.status == _SUBMITTED)
+    .order_by(OPERATIONS.c.sender, OPERATIONS.c.nonce)
+    .limit(bindparam("b_limit"))
+)
+_SELECT_COUNTERS = select(NONCES.c.address, NONCES.c.next_nonce).where(
+    NONCES.c.address.in_(bindparam("b_addresses", expanding=True))
+)
+_MARK_MINED = (
+    OPERATIONS.update()
+    .where(
+        OPERATIONS.c.id == bindparam("b_id"),
+        OPERATIONS.c.status == _SUBMITTED,
+        OPERATIONS.c.tx_hash == bindparam("b_hash"),
+    )
+    .values(
+        status=_MINED,
+        block_number=bindparam("b_block"),
+        gas_used=bindparam("b_gas"),
+        error_name=None,
+        error_message=None,
+        mined_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+)
+
+
+@lru_cache(maxsize=4096)
+def _checksum(address: str) -> ChecksumAddress:
+    """EIP-55 form of an address (a keccak each time; the same few addresses recur)."""
+    return to_checksum_address(address)
+
+
+def _receipt_fields(receipt: Mapping[str, Any]) -> dict[str, int]:
+    """What the pipeline records of a receipt (JSON-RPC hex or web3.py's ints)."""
+    return {
+        "status": quantity(receipt["status"]),
+        "blockNumber": quantity(receipt["blockNumber"]),
+        "gasUsed": quantity(receipt["gasUsed"]),
+    }
+
+
+def _sign(
+    row: dict[str, Any], signer: Signer, fees: FeeFields, chain_id: int, nonce: int, now: datetime
+) -> dict[str, Any]:
+    """Signs an operation's transaction with `nonce`: fills `row` (its columns) and returns
+    the transaction's columns."""
+    gas = row["gas_limit"]
+    assert gas is not None
+    tx: dict[str, Any] = {
+        "chainId": chain_id,
+        "nonce": nonce,
+        "to": row["to_address"],
+        "data": row["data"],
+        "value": 0,
+        "gas": gas,
+        **fees,
+    }
+    signed = signer.sign_transaction(tx)
+    tx_hash = "0x" + bytes(signed.hash).hex()
+    raw = bytes(signed.raw_transaction)
+    row["status"] = _SUBMITTED
+    row["nonce"] = nonce
+    row["tx_hash"] = tx_hash
+    row["attempts"] += 1
+    row["submitted_at"] = now
+    row["updated_at"] = now
+    return {
+        "tx_hash": tx_hash,
+        "operation_id": row["id"],
+        "purpose": "call",
+        "nonce": nonce,
+        "raw": raw,
+        "created_at": now,
+        **_fee_columns(fees),
+    }
 
 
 def _request_hash(participant: str, kind: str, to: str | None, data: bytes) -> str:
@@ -1103,15 +1379,22 @@ def _request_hash(participant: str, kind: str, to: str | None, data: bytes) -> s
 
 
 def _set_failure(op: Operation, error: ContractRevert | UnknownRevert) -> None:
-    op.status = OperationStatus.FAILED
-    op.error_data = error.data
-    op.error_message = str(error)
+    for key, value in _failure_columns(error).items():
+        setattr(op, key, value)
+
+
+def _failure_columns(error: ContractRevert | UnknownRevert) -> dict[str, Any]:
+    columns: dict[str, Any] = {
+        "status": OperationStatus.FAILED.value,
+        "error_data": error.data,
+        "error_message": str(error),
+        "error_name": "UnknownRevert",
+        "error_args": None,
+    }
     if isinstance(error, ContractRevert):
-        op.error_name = error.name
-        op.error_args = to_json(dict(error.args_by_name))
-    else:
-        op.error_name = "UnknownRevert"
-        op.error_args = None
+        columns["error_name"] = error.name
+        columns["error_args"] = to_json(dict(error.args_by_name))
+    return columns
 
 
 def _fee_columns(fees: Mapping[str, Any]) -> dict[str, int | None]:
@@ -1160,7 +1443,8 @@ def _unreachable(exc: BaseException) -> bool:
     return isinstance(exc, ChainUnavailable) or is_transient(exc)
 
 
-def _age(moment: datetime) -> float:
+def _age(moment: datetime, now: datetime | None = None) -> float:
+    now = now or utcnow()
     if moment.tzinfo is None:  # SQLite returns naive datetimes for aware columns
-        moment = moment.replace(tzinfo=utcnow().tzinfo)
-    return (utcnow() - moment) / timedelta(seconds=1)
+        moment = moment.replace(tzinfo=now.tzinfo)
+    return (now - moment) / timedelta(seconds=1)
