@@ -66,8 +66,21 @@ def _table(model: type[Any]) -> SqlTable:
     return cast(SqlTable, model.__table__)
 
 
-def build(engine: Engine, pieces: int, rng: random.Random) -> list[int]:
-    """Inserts the synthetic book; returns the ids of the requests still open."""
+def build(
+    engine: Engine,
+    pieces: int,
+    rng: random.Random,
+    *,
+    hub_share: float = 0.0,
+    feed: bool = False,
+) -> list[int]:
+    """Inserts the synthetic book; returns the ids of the requests still open.
+
+    `hub_share`: the share of receivables and of split receivers going to supplier 0 (a big
+    supplier; 0 draws nothing extra, so the book of a seed stays the same). `feed`: also the
+    feed rows the indexer would have written (ReceivableIssued, PieceSplit,
+    FinancingRequested), besides the overdue marks the risk indicators read.
+    """
     cores = [address(1, i) for i in range(CORES)]
     suppliers = [address(2, i) for i in range(SUPPLIERS)]
     banks = [address(3, i) for i in range(BANKS)]
@@ -90,6 +103,8 @@ def build(engine: Engine, pieces: int, rng: random.Random) -> list[int]:
     block = 1
     for slot in range(1, pieces // PIECES_PER_SLOT + 1):
         debtor, creditor = rng.choice(cores), rng.choice(suppliers)
+        if hub_share and rng.random() < hub_share:
+            creditor = suppliers[0]
         issued = NOW - rng.randint(1, 200) * DAY
         due = issued + rng.choice((60, 90, 120, 180)) * DAY
         settled = due < NOW and rng.random() < 0.8
@@ -103,12 +118,23 @@ def build(engine: Engine, pieces: int, rng: random.Random) -> list[int]:
              "parent_token_id": None, "depth": 0, "state": "active", "created_block": block,
              "updated_block": block}
         )  # fmt: skip
+        if feed:
+            events.append(
+                {"block_number": block, "block_hash": synthetic_hash(7, block),
+                 "tx_hash": synthetic_hash(4, slot), "log_index": 0,
+                 "contract": "ReceivableToken", "name": "ReceivableIssued",
+                 "args": {"slot": slot, "tokenId": root, "debtor": debtor,
+                          "creditor": creditor, "faceAmount": PIECES_PER_SLOT * 100_000,
+                          "dueDate": due, "documentHash": synthetic_hash(5, slot)}}
+            )  # fmt: skip
         for _ in range(PIECES_PER_SLOT - 1):
             parent, holder, depth = rng.choice([t for t in tree if t[2] < 3])
             token += 1
             block += rng.randint(0, 3)
             # One slot in fifty passes value back to a member it came from: a ring.
             receiver = creditor if rng.random() < 0.02 else rng.choice(suppliers)
+            if hub_share and rng.random() < hub_share:
+                receiver = suppliers[0]
             values[parent] -= 100_000
             values[token] = 100_000
             tree.append((token, receiver, depth + 1))
@@ -122,6 +148,14 @@ def build(engine: Engine, pieces: int, rng: random.Random) -> list[int]:
                  "kind": "split", "token_id": token, "from_token_id": parent, "sender": holder,
                  "receiver": receiver, "value": 100_000}
             )  # fmt: skip
+            if feed:
+                events.append(
+                    {"block_number": block, "block_hash": synthetic_hash(7, block),
+                     "tx_hash": synthetic_hash(9, token), "log_index": 0,
+                     "contract": "ReceivableToken", "name": "PieceSplit",
+                     "args": {"slot": slot, "parentTokenId": parent, "childTokenId": token,
+                              "to": receiver, "value": 100_000, "depth": depth + 1}}
+                )  # fmt: skip
         for row in piece_rows[-PIECES_PER_SLOT:]:
             value = values[row["token_id"]]
             if settled:
@@ -167,6 +201,16 @@ def build(engine: Engine, pieces: int, rng: random.Random) -> list[int]:
                     )  # fmt: skip
                     if status == "requested":
                         open_requests.append(request_id)
+                    if feed:
+                        events.append(
+                            {"block_number": block, "block_hash": synthetic_hash(7, block),
+                             "tx_hash": synthetic_hash(3, request_id), "log_index": 0,
+                             "contract": "Financing", "name": "FinancingRequested",
+                             "args": {"requestId": request_id, "tokenId": row["token_id"],
+                                      "requester": row["holder"],
+                                      "financier": requests[-1]["financier"],
+                                      "amount": requests[-1]["amount"]}}
+                        )  # fmt: skip
     factory = session_factory(engine)
     with factory() as session, session.begin():
         for model, rows in (
@@ -179,10 +223,12 @@ def build(engine: Engine, pieces: int, rng: random.Random) -> list[int]:
         session.add(IndexerCheckpoint(id=1, block_number=block, block_hash=synthetic_hash(7, 0)))
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    marks = sum(1 for e in events if e["name"] == "PieceStateChanged")
     print(
         f"synthetic rows: {len(piece_rows)} pieces, {len(receivables)} receivables, "
-        f"{len(transfers)} transfers, {len(settlements)} settlements, {len(events)} overdue "
+        f"{len(transfers)} transfers, {len(settlements)} settlements, {marks} overdue "
         f"marks, {len(requests)} financing requests ({len(open_requests)} open)"
+        + (f", {len(events)} feed events" if feed else "")
     )
     return open_requests
 

@@ -139,7 +139,11 @@ class Receivable(Base):
 
 class Piece(Base):
     __tablename__ = "pieces"
-    __table_args__ = (Index("ix_pieces_holder_state", "holder", "state"),)
+    __table_args__ = (
+        Index("ix_pieces_holder_state", "holder", "state"),
+        # A participant's pieces in token id order: the first page of what it holds.
+        Index("ix_pieces_holder_token_id", "holder", "token_id"),
+    )
 
     token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -156,7 +160,11 @@ class PieceTransfer(Base):
     """A piece changing hands: a split (value to a new child) or a whole transfer."""
 
     __tablename__ = "piece_transfers"
-    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_piece_transfers_tx_log"),)
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_piece_transfers_tx_log"),
+        # What a participant sent, in token id order (also any lookup by sender).
+        Index("ix_piece_transfers_sender_token_id", "sender", "token_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tx_hash: Mapped[str] = mapped_column(String(66))
@@ -165,7 +173,7 @@ class PieceTransfer(Base):
     kind: Mapped[str] = mapped_column(String(8))
     token_id: Mapped[int] = mapped_column(BigInteger, index=True)
     from_token_id: Mapped[int | None] = mapped_column(BigInteger)
-    sender: Mapped[str] = mapped_column(String(42), index=True)
+    sender: Mapped[str] = mapped_column(String(42))
     receiver: Mapped[str] = mapped_column(String(42), index=True)
     value: Mapped[int] = mapped_column(Amount)
 
@@ -221,7 +229,7 @@ class Settlement(Base):
     slot: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(String(42), index=True)
     amount: Mapped[int] = mapped_column(Amount)
-    lien_holder: Mapped[str | None] = mapped_column(String(42))
+    lien_holder: Mapped[str | None] = mapped_column(String(42), index=True)
     lien_amount: Mapped[int] = mapped_column(Amount)
     payment_ref: Mapped[str] = mapped_column(String(66))
     paid_on_chain: Mapped[bool] = mapped_column(Boolean)

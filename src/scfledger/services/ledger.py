@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
-from sqlalchemy import or_, select
+from sqlalchemy import BigInteger, any_, bindparam, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.chain.pipeline import ContractCall, OperationView, Pipeline
@@ -579,6 +580,49 @@ def _visible_clause(actor: Actor) -> Any:
     return or_(Piece.holder == actor.address, held, party, financed)
 
 
+def _visible_token_ids(
+    actor: Actor, where: Sequence[Any], limit: int | None = None, after: int | None = None
+) -> Any:
+    """The token ids of the pieces `actor` may read (the rule of `_visible_clause`) among
+    those matching `where` (conditions on Piece): one select per reason the actor may read a
+    piece, each driven by an index on the actor's address (or on the ids in `where`), so the
+    cost follows what the actor has to do with, not the size of the book. With `limit`, each
+    reason keeps only its `limit` lowest ids: enough for a page of the first `limit` of all.
+    `after` (also in `where` as `Piece.token_id > after`) starts the joined tables' scans."""
+    address = actor.address
+    held_after = [] if after is None else [PieceTransfer.token_id > after]
+    financed_after = [] if after is None else [FinancingRequest.token_id > after]
+    # Each reason's token id column: its order is its index's ((sender, token_id) ...).
+    reasons = [
+        (Piece.token_id, select(Piece.token_id).where(Piece.holder == address, *where)),
+        (
+            PieceTransfer.token_id,
+            select(PieceTransfer.token_id)
+            .join(Piece, Piece.token_id == PieceTransfer.token_id)
+            .where(PieceTransfer.sender == address, *held_after, *where)
+            .distinct(),
+        ),
+        (
+            Piece.token_id,
+            select(Piece.token_id)
+            .join(Receivable, Receivable.slot == Piece.slot)
+            .where(or_(Receivable.debtor == address, Receivable.creditor == address), *where),
+        ),
+        (
+            FinancingRequest.token_id,
+            select(FinancingRequest.token_id)
+            .join(Piece, Piece.token_id == FinancingRequest.token_id)
+            .where(FinancingRequest.financier == address, *financed_after, *where)
+            .distinct(),
+        ),
+    ]
+    if limit is None:
+        return union(*(branch for _, branch in reasons))
+    # A subquery each: SQLite takes no LIMIT on a bare member of a UNION.
+    subqueries = [branch.order_by(key).limit(limit).subquery() for key, branch in reasons]
+    return union(*(select(sub.c.token_id) for sub in subqueries))
+
+
 def visible_piece(session: Session, actor: Actor, token_id: int) -> Piece:
     """The piece if the actor holds, held, owes, is owed or finances it (auditors: any)."""
     query = select(Piece).where(Piece.token_id == token_id)
@@ -601,17 +645,22 @@ def list_pieces(
     slot: int | None = None,
 ) -> Sequence[tuple[Piece, Receivable]]:
     """Visible pieces in token id order, after the cursor `after`."""
-    query = select(Piece, Receivable).join(Receivable, Receivable.slot == Piece.slot)
-    if not actor.is_auditor:
-        query = query.where(_visible_clause(actor))
+    where: list[Any] = []
     if after is not None:
-        query = query.where(Piece.token_id > after)
+        where.append(Piece.token_id > after)
     if holder is not None:
-        query = query.where(Piece.holder == to_checksum_address(holder))
+        where.append(Piece.holder == to_checksum_address(holder))
     if state is not None:
-        query = query.where(Piece.state == state)
+        where.append(Piece.state == state)
     if slot is not None:
-        query = query.where(Piece.slot == slot)
+        where.append(Piece.slot == slot)
+    query = select(Piece, Receivable).join(Receivable, Receivable.slot == Piece.slot).where(*where)
+    own = holder is not None and to_checksum_address(holder) == actor.address
+    if not (actor.is_auditor or own):  # what one holds, one sees
+        # Not a filter on a walk of every piece in id order (a participant who sees a few
+        # pieces would make it walk the whole book): the first `limit` ids of each reason.
+        visible = _visible_token_ids(actor, where, limit, after)
+        query = query.where(Piece.token_id.in_(visible))
     rows = session.execute(query.order_by(Piece.token_id).limit(limit)).all()
     return [(piece, receivable) for piece, receivable in rows]
 
@@ -638,21 +687,26 @@ def list_settlements(
 ) -> list[Settlement]:
     """Settlements by token id after the cursor: the debtor's, those paid to the caller
     (holder or lien holder); auditors see all."""
-    query = select(Settlement)
-    if not actor.is_auditor:
-        owed = (
-            select(Receivable.slot)
-            .where(Receivable.slot == Settlement.slot, Receivable.debtor == actor.address)
-            .correlate(Settlement)
-            .exists()
-        )
-        query = query.where(
-            or_(Settlement.holder == actor.address, Settlement.lien_holder == actor.address, owed)
-        )
+    where: list[Any] = []
     if after is not None:
-        query = query.where(Settlement.token_id > after)
+        where.append(Settlement.token_id > after)
     if slot is not None:
-        query = query.where(Settlement.slot == slot)
+        where.append(Settlement.slot == slot)
+    query = select(Settlement).where(*where)
+    if not actor.is_auditor:
+        # As in list_pieces: the first `limit` of each reason, each by an index.
+        address = actor.address
+        branches = [
+            select(Settlement.token_id).where(Settlement.holder == address, *where),
+            select(Settlement.token_id).where(Settlement.lien_holder == address, *where),
+            select(Settlement.token_id)
+            .join(Receivable, Receivable.slot == Settlement.slot)
+            .where(Receivable.debtor == address, *where),
+        ]
+        subqueries = [b.order_by(Settlement.token_id).limit(limit).subquery() for b in branches]
+        query = query.where(
+            Settlement.token_id.in_(union(*(select(sub.c.token_id) for sub in subqueries)))
+        )
     return list(session.scalars(query.order_by(Settlement.token_id).limit(limit)))
 
 
@@ -661,6 +715,12 @@ PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromToke
 SLOT_ARGS = ("slot", "_oldSlot", "_newSlot")
 REQUEST_ARGS = ("requestId",)
 FEED_SCAN = 1000  # rows scanned per feed page at most, whatever the caller may see
+# Argument name -> what it names: 0 a piece, 1 a receivable (slot), 2 a financing request.
+_ARG_KIND = {
+    **dict.fromkeys(PIECE_ARGS, 0),
+    **dict.fromkeys(SLOT_ARGS, 1),
+    **dict.fromkeys(REQUEST_ARGS, 2),
+}
 
 
 @dataclass(frozen=True)
@@ -674,45 +734,80 @@ class FeedView:
     requests: frozenset[int]
 
 
-def feed_view(session: Session, actor: Actor) -> FeedView:
+def _named(args_of: Sequence[dict[str, Any]]) -> tuple[list[int], list[int], list[int]]:
+    """The piece, slot and request ids (integers a BIGINT column can hold) the events name."""
+    found: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+    for args in args_of:
+        for name, value in args.items():
+            kind = _ARG_KIND.get(name)
+            if kind is not None and isinstance(value, int) and 0 <= value < 2**63:
+                found[kind].add(int(value))
+    return sorted(found[0]), sorted(found[1]), sorted(found[2])
+
+
+def _among(session: Session, column: Any, ids: list[int]) -> Any:
+    """`column IN ids`: on PostgreSQL one array parameter (`= ANY`), not a thousand."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger())))
+    return column.in_(ids)
+
+
+def _feed_view(
+    session: Session, actor: Actor, args_of: Sequence[dict[str, Any]] | None
+) -> FeedView:
+    """What the actor may see of the feed; with `args_of` (events' arguments), only as much
+    as these events name: `visible_event` answers the same for them."""
     if actor.is_auditor:
         return FeedView(actor.address, True, frozenset(), frozenset(), frozenset())
-    pieces = session.scalars(select(Piece.token_id).where(_visible_clause(actor)))
-    slots = session.scalars(
-        select(Receivable.slot).where(
-            or_(Receivable.debtor == actor.address, Receivable.creditor == actor.address)
-        )
+    address = actor.address
+    piece_query: Any = select(Piece.token_id).where(_visible_clause(actor))
+    slot_query = select(Receivable.slot).where(
+        or_(Receivable.debtor == address, Receivable.creditor == address)
     )
-    requests = session.scalars(
-        select(FinancingRequest.id).where(
-            or_(
-                FinancingRequest.requester == actor.address,
-                FinancingRequest.financier == actor.address,
-            )
-        )
+    request_query = select(FinancingRequest.id).where(
+        or_(FinancingRequest.requester == address, FinancingRequest.financier == address)
+    )
+    queries = [piece_query, slot_query, request_query]
+    if args_of is not None:
+        named = _named(args_of)
+        queries = [
+            _visible_token_ids(actor, [_among(session, Piece.token_id, named[0])])
+            if named[0]
+            else None,
+            slot_query.where(_among(session, Receivable.slot, named[1])) if named[1] else None,
+            request_query.where(_among(session, FinancingRequest.id, named[2]))
+            if named[2]
+            else None,
+        ]
+    pieces, slots, requests = (
+        frozenset[int]() if query is None else frozenset(session.scalars(query))
+        for query in queries
     )
     return FeedView(
-        address=actor.address,
-        everything=False,
-        pieces=frozenset(pieces),
-        slots=frozenset(slots),
-        requests=frozenset(requests),
+        address=address, everything=False, pieces=pieces, slots=slots, requests=requests
     )
+
+
+def feed_view(session: Session, actor: Actor) -> FeedView:
+    return _feed_view(session, actor, None)
+
+
+def _visible_args(view: FeedView, args: dict[str, Any]) -> bool:
+    if view.everything:
+        return True
+    named = (view.pieces, view.slots, view.requests)
+    for name, value in args.items():
+        kind = _ARG_KIND.get(name)
+        if kind is not None and value in named[kind]:
+            return True
+    return view.address in args.values()
 
 
 def visible_event(view: FeedView, event: ChainEvent) -> bool:
     """Auditors see every event. Anyone else sees an event that names its own address, or a
     piece it can read (`visible_piece`), a receivable it is a party to (debtor or creditor)
     or a financing request it can read (`visible_request`)."""
-    if view.everything:
-        return True
-    args = event.args
-    return (
-        any(args.get(name) in view.pieces for name in PIECE_ARGS)
-        or any(args.get(name) in view.slots for name in SLOT_ARGS)
-        or any(args.get(name) in view.requests for name in REQUEST_ARGS)
-        or view.address in args.values()
-    )
+    return _visible_args(view, event.args)
 
 
 def list_events(
@@ -721,29 +816,39 @@ def list_events(
     """Visible events after the cursor `after`, in feed order, and the cursor to continue
     from: the last event scanned, which may be past the last one returned (a page scans at
     most FEED_SCAN rows, so a participant who sees little gets short pages, never slow ones)."""
-    view = feed_view(session, actor)
-    found: list[ChainEvent] = []
-    cursor = after
-    scanned = 0
-    while len(found) < limit and scanned < FEED_SCAN:
-        batch = list(
+    if actor.is_auditor:
+        found = list(
             session.scalars(
                 select(ChainEvent)
-                .where(ChainEvent.id > cursor)
+                .where(ChainEvent.id > after)
                 .order_by(ChainEvent.id)
-                .limit(min(limit, FEED_SCAN - scanned) if view.everything else 200)
+                .limit(min(limit, FEED_SCAN))
             )
         )
-        if not batch:
-            break
-        for event in batch:
-            scanned += 1
-            cursor = event.id
-            if visible_event(view, event):
-                found.append(event)
-                if len(found) == limit:
-                    break
-    return found, cursor
+        return found, found[-1].id if found else after
+    # Scan ids and arguments only (at most FEED_SCAN rows), ask the read model about just
+    # the ids they name (not everything the participant can see), then load the events kept.
+    scan = session.execute(
+        select(ChainEvent.id, ChainEvent.args)
+        .where(ChainEvent.id > after)
+        .order_by(ChainEvent.id)
+        .limit(FEED_SCAN)
+    ).all()
+    view = _feed_view(session, actor, [args for _, args in scan])
+    kept: list[int] = []
+    cursor = after
+    for event_id, args in scan:
+        cursor = event_id
+        if _visible_args(view, args):
+            kept.append(event_id)
+            if len(kept) == limit:
+                break
+    if not kept:
+        return [], cursor
+    events = session.scalars(
+        select(ChainEvent).where(_among(session, ChainEvent.id, kept)).order_by(ChainEvent.id)
+    )
+    return list(events), cursor
 
 
 def operation_events(session: Session, tx_hash: str | None) -> list[ChainEvent]:

@@ -1,0 +1,432 @@
+"""REST API reads on a PostgreSQL read model of 100,000 SYNTHETIC pieces, through uvicorn.
+
+    .venv/bin/python bench/api_reads.py [--pieces 100000] [--requests 300] [--clients 1,4]
+                                        [--db URL] [--by-participant]
+
+The book is `bench/risk.py`'s synthetic one (bulk-inserted into the projection tables of a
+fresh PostgreSQL database started here; no indexer), with one big supplier (5% of the
+receivables and of the split receivers) and the feed rows the indexer would have written
+(ReceivableIssued, PieceSplit, FinancingRequested, overdue marks), plus a synthetic auditor
+member; then VACUUM ANALYZE. API keys are created for five participants: the big supplier,
+a small SME, a core enterprise (debtor), a bank and the auditor. The real app
+(`create_app(gateway, run_workers=False)`: no pipeline, no indexer loop) is served by uvicorn
+in a thread over an anvil node that no read touches. Then each endpoint in turn is read by
+every participant in turn from C client threads (httpx, one connection each) in a process
+of their own (not competing for the server's interpreter), for each C of `--clients`;
+every answer must be 200. Latency is from request to complete response at the client. The
+baseline is `GET /healthz` through the same server in the same run, just before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+
+import httpx
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.risk import NOW, address, build, database, percentile, synthetic_hash
+
+from scfledger.api.app import create_app
+from scfledger.api.seed import build_gateway
+from scfledger.db.migrate import upgrade
+from scfledger.db.projections import (
+    ChainEvent,
+    FinancingRequest,
+    Member,
+    Piece,
+    PieceTransfer,
+    Receivable,
+    Settlement,
+)
+from scfledger.db.session import create_db_engine, session_factory
+from scfledger.keys.store import KeyStore
+from scfledger.network.anvil import anvil_node, free_port
+from scfledger.services.apikeys import create_api_key
+from scfledger.services.ledger import AUDITOR, Actor, actor_for, list_pieces, list_settlements
+
+HUB_SHARE = 0.05
+AUDITOR_ADDRESS = address(4, 0)
+# Contract addresses for the gateway's (idle) indexer and pipeline: nothing is deployed.
+CONTRACTS = {
+    "ConsortiumRegistry": "0x" + "0" * 39 + "1",
+    "ReceivableToken": "0x" + "0" * 39 + "2",
+    "Financing": "0x" + "0" * 39 + "3",
+}
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    kind: str
+    address: str
+    key: str
+    pieces: list[int]  # visible token ids, ascending
+    slots: list[int]  # slots of visible pieces
+    requests: list[int]  # financing requests it can read
+    settlements: list[int]  # token ids of visible settlements, ascending
+    events: int  # feed size (the feed is shared; visibility is per event)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    path: Callable[[Participant, random.Random], str]
+    needs: str = ""  # a Participant list that must not be empty (else not read by it)
+
+    def readers(self, people: list[Participant]) -> list[Participant]:
+        return [p for p in people if not self.needs or getattr(p, self.needs)]
+
+
+def _pick(items: list[int], rng: random.Random) -> int:
+    return items[rng.randrange(len(items))]
+
+
+def _deep(items: list[int]) -> str:
+    """A cursor in the middle of what the participant sees: a deep page."""
+    return str(items[len(items) // 2])
+
+
+ENDPOINTS = [
+    Endpoint("GET /v1/receivables (first page)", lambda _p, _r: "/v1/receivables?limit=50"),
+    Endpoint(
+        "GET /v1/receivables (deep cursor)",
+        lambda p, _r: f"/v1/receivables?limit=50&cursor={_deep(p.pieces)}",
+    ),
+    Endpoint(
+        "GET /v1/receivables ?holder=<self>",
+        lambda p, _r: f"/v1/receivables?limit=50&holder={p.address}",
+    ),
+    Endpoint(
+        "GET /v1/receivables ?state=active",
+        lambda _p, _r: "/v1/receivables?limit=50&state=active",
+    ),
+    Endpoint(
+        "GET /v1/receivables ?state=overdue (deep)",
+        lambda p, _r: f"/v1/receivables?limit=50&state=overdue&cursor={_deep(p.pieces)}",
+    ),
+    Endpoint(
+        "GET /v1/receivables ?slot=<slot>",
+        lambda p, r: f"/v1/receivables?limit=50&slot={_pick(p.slots, r)}",
+    ),
+    Endpoint("GET /v1/receivables/{id}", lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}"),
+    Endpoint(
+        "GET /v1/receivables/{id}/lineage",
+        lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/lineage",
+    ),
+    Endpoint(
+        "GET /v1/receivables/{id}/evidence",
+        lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/evidence",
+    ),
+    Endpoint(
+        "GET /v1/financing-requests/{id}",
+        lambda p, r: f"/v1/financing-requests/{_pick(p.requests, r)}",
+        "requests",
+    ),
+    Endpoint("GET /v1/settlements (first page)", lambda _p, _r: "/v1/settlements?limit=50"),
+    Endpoint(
+        "GET /v1/settlements (deep cursor)",
+        lambda p, _r: f"/v1/settlements?limit=50&cursor={_deep(p.settlements)}",
+        "settlements",
+    ),
+    Endpoint("GET /v1/events (first page)", lambda _p, _r: "/v1/events?limit=100"),
+    Endpoint(
+        "GET /v1/events (deep cursor)", lambda p, _r: f"/v1/events?limit=100&after={p.events // 2}"
+    ),
+    Endpoint("GET /v1/members", lambda _p, _r: "/v1/members"),
+]
+BASELINE = Endpoint("GET /healthz (baseline)", lambda _p, _r: "/healthz")
+
+
+def _piece_ids(session: Session, actor: Actor, after: int | None) -> list[int]:
+    return [p.token_id for p, _ in list_pieces(session, actor, after=after, limit=5_000)]
+
+
+def _settlement_ids(session: Session, actor: Actor, after: int | None) -> list[int]:
+    return [s.token_id for s in list_settlements(session, actor, after=after, limit=5_000)]
+
+
+def _everything(session_rows: Callable[[int | None], list[int]]) -> list[int]:
+    """Walks a keyset-paged listing to its end."""
+    found: list[int] = []
+    after: int | None = None
+    while page := session_rows(after):
+        found.extend(page)
+        after = page[-1]
+    return found
+
+
+def participants(engine: Engine) -> list[tuple[str, str, str]]:
+    """(name, kind, address): a big supplier, a small SME, a core enterprise, a bank and the
+    auditor. Synthetic addresses are lower case: only all-digit ones are their own checksum
+    form, as the API's lookups expect."""
+    asked = select(FinancingRequest.id).where(FinancingRequest.requester == Piece.holder)
+    paid = select(Settlement.token_id).where(Settlement.holder == Piece.holder)
+    with engine.connect() as connection:
+        held = connection.execute(
+            select(Piece.holder, func.count())
+            .where(Piece.holder.like("0x02%"), Piece.holder != address(2, 0))
+            .where(asked.exists(), paid.exists())
+            .group_by(Piece.holder)
+            .order_by(func.count(), Piece.holder)
+        ).all()
+    # One that has asked for financing and been paid, so that every endpoint has something.
+    sme = next(a for a, _ in held if a[2:].isdigit())
+    return [
+        ("hub", "big supplier", address(2, 0)),
+        ("sme", "small SME", sme),
+        ("core", "core enterprise", address(1, 0)),
+        ("bank", "bank", address(3, 0)),
+        ("auditor", "auditor", AUDITOR_ADDRESS),
+    ]
+
+
+def enrol(engine: Engine) -> list[Participant]:
+    """Adds the auditor member and an API key per participant; lists what each can see."""
+    sessions = session_factory(engine)
+    with sessions() as session, session.begin():
+        session.execute(
+            insert(Member),
+            [
+                {"address": AUDITOR_ADDRESS, "name": "synthetic-auditor-0",
+                 "legal_id_hash": synthetic_hash(4, 0), "kyc_hash": synthetic_hash(4, 0, 1),
+                 "roles": AUDITOR, "status": "active", "admitted_block": 1, "updated_block": 1}
+            ],
+        )  # fmt: skip
+    enrolled = []
+    with sessions() as session:
+        events = session.scalar(select(func.max(ChainEvent.id))) or 0
+    for name, kind, member in participants(engine):
+        with sessions() as session, session.begin():
+            key = create_api_key(session=session, participant=name, address=member)
+        with sessions() as session:
+            actor: Actor = actor_for(session, participant=name, address=member)
+            assert actor.roles, f"{name} {member} is not a member"
+            pieces = _everything(partial(_piece_ids, session, actor))
+            settled = _everything(partial(_settlement_ids, session, actor))
+            slots = sorted(
+                set(session.scalars(select(Piece.slot).where(Piece.token_id.in_(pieces[:2000]))))
+            )
+            query = select(FinancingRequest.id).order_by(FinancingRequest.id).limit(5_000)
+            if not actor.is_auditor:
+                query = query.where(
+                    (FinancingRequest.requester == member) | (FinancingRequest.financier == member)
+                )
+            requests = list(session.scalars(query))
+        assert pieces, f"{name} sees no piece"
+        enrolled.append(
+            Participant(name, kind, member, key, pieces, slots, requests, settled, events)
+        )
+    return enrolled
+
+
+@contextmanager
+def serve(engine: Engine, directory: Path) -> Iterator[str]:
+    """The real app over the database, its gateway's web3 on an idle anvil node."""
+    with anvil_node() as chain_url:
+        gateway = build_gateway(
+            chain_url=chain_url,
+            engine=engine,
+            keys=KeyStore(directory / "keys", "bench-not-secret", scrypt_n=2**10),
+            contracts=CONTRACTS,
+            start_block=0,
+        )
+        port = free_port()
+        config = uvicorn.Config(
+            create_app(gateway, run_workers=False),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive(), "uvicorn exited"
+            assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
+            time.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(20)
+
+
+@dataclass
+class Result:
+    endpoint: str
+    clients: int
+    latencies: dict[str, list[float]]  # participant name -> ms
+
+    @property
+    def all(self) -> list[float]:
+        return [ms for batch in self.latencies.values() for ms in batch]
+
+
+ALL = [BASELINE, *ENDPOINTS]
+_client: tuple[str, list[Participant]] = ("", [])  # set in the client process
+
+
+def _start_client(url: str, people: list[Participant]) -> None:
+    global _client  # the client process's state
+    _client = (url, people)
+
+
+def measure(endpoint_index: int, requests: int, clients: int) -> Result:
+    """In the client process: `requests` reads of ALL[endpoint_index] from `clients`
+    threads, participants taken in turn (those who can see something the endpoint names)."""
+    url, everyone = _client
+    endpoint = ALL[endpoint_index]
+    people = endpoint.readers(everyone)
+
+    def work(worker: int) -> list[tuple[str, float]]:
+        rng = random.Random(worker)
+        samples = []
+        with httpx.Client(base_url=url, timeout=60) as http:
+            for n in range(worker, requests, clients):
+                person = people[n % len(people)]
+                path = endpoint.path(person, rng)
+                headers = {"Authorization": f"Bearer {person.key}"}
+                started = time.perf_counter()
+                response = http.get(path, headers=headers)
+                elapsed = (time.perf_counter() - started) * 1000
+                assert response.status_code == 200, (path, person.name, response.text[:300])
+                samples.append((person.name, elapsed))
+        return samples
+
+    with ThreadPoolExecutor(clients) as pool:
+        batches = list(pool.map(work, range(clients)))
+    latencies: dict[str, list[float]] = {p.name: [] for p in people}
+    for batch in batches:
+        for name, ms in batch:
+            latencies[name].append(ms)
+    return Result(endpoint.name, clients, latencies)
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            model.__tablename__: int(
+                connection.execute(select(func.count()).select_from(model)).scalar_one()
+            )
+            for model in (
+                Piece, Receivable, PieceTransfer, Settlement, FinancingRequest, ChainEvent, Member
+            )
+        }  # fmt: skip
+
+
+def report(console: Console, results: list[Result], baseline: Result, by_participant: bool) -> None:
+    base_p50, base_p99 = statistics.median(baseline.all), percentile(baseline.all, 0.99)
+    clients = baseline.clients
+    table = Table(title=f"REST API reads, {clients} concurrent client(s), PostgreSQL")
+    for column in ("endpoint", "count", "p50 ms", "p99 ms", "mean ms", "max ms", "p50 / base",
+                   "p99 / base", "slowest p99"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "endpoint" else "right")
+    for result in [baseline, *results]:
+        samples = result.all
+        p99 = percentile(samples, 0.99)
+        worst = max(result.latencies, key=lambda n: percentile(result.latencies[n], 0.99))
+        table.add_row(
+            result.endpoint,
+            f"{len(samples):,}",
+            f"{statistics.median(samples):.1f}",
+            f"{p99:.1f}",
+            f"{statistics.fmean(samples):.1f}",
+            f"{max(samples):.1f}",
+            f"{statistics.median(samples) / base_p50:.1f}x",
+            f"{p99 / base_p99:.1f}x",
+            f"{worst} {percentile(result.latencies[worst], 0.99):.1f}",
+        )
+    console.print(table)
+    if not by_participant:
+        return
+    detail = Table(title=f"p99 ms by participant, {clients} client(s)")
+    names = list(baseline.latencies)
+    detail.add_column("endpoint")
+    for name in names:
+        detail.add_column(name, justify="right")
+    for result in results:
+        detail.add_row(
+            result.endpoint,
+            *(
+                f"{percentile(result.latencies[n], 0.99):.1f}" if n in result.latencies else "-"
+                for n in names
+            ),
+        )
+    console.print(detail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pieces", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300, help="per endpoint and level")
+    parser.add_argument("--clients", default="1,4", help="concurrency levels, comma-separated")
+    parser.add_argument("--db", help="an empty PostgreSQL database (default: start one here)")
+    parser.add_argument("--by-participant", action="store_true", help="p99 per participant")
+    args = parser.parse_args()
+    levels = [int(c) for c in args.clients.split(",")]
+    console = Console(width=140)
+    with database(args.db) as url, tempfile.TemporaryDirectory(prefix="scf-reads-") as tmp:
+        upgrade(url)
+        engine = create_db_engine(url)
+        started = time.perf_counter()
+        build(engine, args.pieces, random.Random(20261125), hub_share=HUB_SHARE, feed=True)
+        people = enrol(engine)
+        with engine.connect() as connection:  # a settled table: no autovacuum mid-run
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            autocommit.execute(text("VACUUM ANALYZE"))
+        print(f"built in {time.perf_counter() - started:.1f} s (now = {NOW})")
+        counts = row_counts(engine)
+        with (
+            serve(engine, Path(tmp)) as api,
+            # The clients run in a process of their own: not in the server's interpreter.
+            ProcessPoolExecutor(
+                1, get_context("spawn"), initializer=_start_client, initargs=(api, people)
+            ) as client,
+        ):
+
+            def run(index: int, requests: int, clients: int) -> Result:
+                return client.submit(measure, index, requests, clients).result()
+
+            for index in range(len(ALL)):  # warm the pool, the plans and the caches
+                run(index, 2 * len(people), 1)
+            runs = []
+            for clients in levels:
+                baseline = run(0, args.requests, clients)
+                results = [run(i, args.requests, clients) for i in range(1, len(ALL))]
+                runs.append((baseline, results))
+        engine.dispose()
+    console.print("rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))
+    console.print(
+        "participants: "
+        + "; ".join(
+            f"{p.name} ({p.kind}) sees {len(p.pieces):,} pieces, {len(p.settlements):,} "
+            f"settlements, {len(p.requests):,} requests"
+            for p in people
+        )
+    )
+    for baseline, results in runs:
+        report(console, results, baseline, args.by_participant)
+
+
+if __name__ == "__main__":
+    main()
