@@ -56,6 +56,7 @@ from scfledger.api.schemas import (
     FeedEventOut,
     FinancingIn,
     FinancingOut,
+    FinancingPage,
     FundIn,
     IssueIn,
     LineageOut,
@@ -74,6 +75,7 @@ from scfledger.api.schemas import (
     SettlementPage,
     SuspensionIn,
     TransferIn,
+    TransferOut,
     WebhookCreated,
     WebhookDeliveryOut,
     WebhookIn,
@@ -241,6 +243,7 @@ _LIST_OF = {
     "deliveries": _adapter(list[WebhookDeliveryOut]),
     "proposals": _adapter(list[ProposalOut]),
     "api_keys": _adapter(list[ApiKeyOut]),
+    "transfers": _adapter(list[TransferOut]),
 }
 
 
@@ -363,10 +366,28 @@ class Endpoints:
         holder: str | None = None,
         state: str | None = None,
         slot: int | None = None,
+        debtor: str | None = None,
+        due_from: int | None = None,
+        due_to: int | None = None,
     ) -> Call[PiecePage]:
-        """Visible pieces by token id; continue with `cursor=page.next_cursor`."""
-        params = _query(cursor=cursor, limit=limit, holder=holder, state=state, slot=slot)
+        """Visible pieces by token id; continue with `cursor=page.next_cursor`. The due
+        range is in Unix seconds, both ends included."""
+        params = _query(
+            cursor=cursor,
+            limit=limit,
+            holder=holder,
+            state=state,
+            slot=slot,
+            debtor=debtor,
+            due_from=due_from,
+            due_to=due_to,
+        )
         return Call("GET", "/v1/receivables", _model(PiecePage), params)
+
+    @endpoint
+    def transfers(self, token_id: int) -> Call[list[TransferOut]]:
+        """A piece's moves, oldest first: whole transfers of it and splits out of it."""
+        return Call("GET", f"/v1/receivables/{token_id}/transfers", _LIST_OF["transfers"])
 
     @endpoint
     def receivable(self, token_id: int) -> Call[PieceOut]:
@@ -451,6 +472,19 @@ class Endpoints:
     ) -> Call[OperationOut]:
         """Ask a financier for an advance on a piece you hold."""
         return self._write("/v1/financing-requests", body, **options)
+
+    @endpoint
+    def financing_requests(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        status: str | None = None,
+        token_id: int | None = None,
+    ) -> Call[FinancingPage]:
+        """Requests the caller made or was asked to finance (auditors: all), by id."""
+        params = _query(cursor=cursor, limit=limit, status=status, token_id=token_id)
+        return Call("GET", "/v1/financing-requests", _model(FinancingPage), params)
 
     @endpoint
     def financing_request(self, request_id: int) -> Call[FinancingOut]:

@@ -172,6 +172,12 @@ def _events_visible(w: World, participant: str, response: httpx.Response) -> Non
         ), f"{participant} sees {e}"
 
 
+def _listed_requests(w: World, participant: str, response: httpx.Response) -> None:
+    listed = {r["id"] for r in response.json()["items"]}
+    sees = {w.request: SEES_F, w.pledge: SEES_FP}
+    assert listed == {r for r, who in sees.items() if participant in who}, listed
+
+
 def _own_webhooks(w: World, participant: str, response: httpx.Response) -> None:
     ids = [h["id"] for h in response.json()]
     assert ids == ([w.webhook] if participant == "supplier1" else []), ids
@@ -297,6 +303,7 @@ MATRIX: list[Rule] = [
     Rule("GET", "/v1/receivables/{token_id}", _piece(_root), SEES_T, SEES_T),
     Rule("GET", "/v1/receivables/{token_id}/lineage", _piece(_root), SEES_T, SEES_T),
     Rule("GET", "/v1/receivables/{token_id}/evidence", _piece(_root), SEES_T, SEES_T),
+    Rule("GET", "/v1/receivables/{token_id}/transfers", _piece(_root), SEES_T, SEES_T),
     Rule("POST", "/v1/receivables/{slot}/accept", _pending(), OWN_SUPPLIER1, SEES_Q),
     Rule(
         "POST",
@@ -335,6 +342,7 @@ MATRIX: list[Rule] = [
         OWN_SUPPLIER1,
         SEES_T,
     ),
+    Rule("GET", "/v1/financing-requests", _no_request, EVERYONE, check=_listed_requests),
     Rule("GET", "/v1/financing-requests/{request_id}", _request_f(), SEES_F, SEES_F),
     Rule(
         "GET",

@@ -203,6 +203,24 @@ class FinancingOut(BaseModel):
     payment_ref: str | None
 
 
+class FinancingPage(BaseModel):
+    items: list[FinancingOut]
+    next_cursor: str | None
+
+
+class TransferOut(BaseModel):
+    kind: Literal["split", "whole"] = Field(
+        description="split: `value` moved to a new child piece; whole: the piece changed hands"
+    )
+    token_id: int = Field(description="The piece that moved (the child of a split)")
+    from_token_id: int | None = Field(description="The piece a split took value from")
+    sender: str
+    receiver: str
+    value: int
+    block_number: int
+    tx_hash: str
+
+
 class EvidenceOut(BaseModel):
     token_id: int
     evidence_hash: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
-from sqlalchemy import BigInteger, any_, bindparam, or_, select, union
+from sqlalchemy import BigInteger, and_, any_, bindparam, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -643,9 +643,22 @@ def list_pieces(
     holder: str | None = None,
     state: str | None = None,
     slot: int | None = None,
+    debtor: str | None = None,
+    due_from: int | None = None,
+    due_to: int | None = None,
 ) -> Sequence[tuple[Piece, Receivable]]:
-    """Visible pieces in token id order, after the cursor `after`."""
+    """Visible pieces in token id order, after the cursor `after`; `debtor` and the due
+    range (Unix seconds, inclusive) filter by the piece's receivable."""
     where: list[Any] = []
+    of_receivable: list[Any] = []
+    if debtor is not None:
+        of_receivable.append(Receivable.debtor == to_checksum_address(debtor))
+    if due_from is not None:
+        of_receivable.append(Receivable.due_date >= due_from)
+    if due_to is not None:
+        of_receivable.append(Receivable.due_date <= due_to)
+    if of_receivable:  # a condition on Piece, as every reason's select takes
+        where.append(Piece.slot.in_(select(Receivable.slot).where(*of_receivable)))
     if after is not None:
         where.append(Piece.token_id > after)
     if holder is not None:
@@ -663,6 +676,52 @@ def list_pieces(
         query = query.where(Piece.token_id.in_(visible))
     rows = session.execute(query.order_by(Piece.token_id).limit(limit)).all()
     return [(piece, receivable) for piece, receivable in rows]
+
+
+def piece_transfers(session: Session, actor: Actor, token_id: int) -> list[PieceTransfer]:
+    """A visible piece's moves: whole transfers of it and splits out of it, in chain order."""
+    visible_piece(session, actor, token_id)
+    return list(
+        session.scalars(
+            select(PieceTransfer)
+            .where(
+                or_(
+                    and_(PieceTransfer.token_id == token_id, PieceTransfer.kind != "split"),
+                    PieceTransfer.from_token_id == token_id,
+                )
+            )
+            .order_by(PieceTransfer.block_number, PieceTransfer.log_index)
+        )
+    )
+
+
+def list_requests(
+    session: Session,
+    actor: Actor,
+    *,
+    after: int | None,
+    limit: int,
+    status: str | None = None,
+    token_id: int | None = None,
+) -> list[FinancingRequest]:
+    """Financing requests by id after the cursor: those the caller asked for or was asked
+    to finance (auditors: all)."""
+    where: list[Any] = []
+    if after is not None:
+        where.append(FinancingRequest.id > after)
+    if status is not None:
+        where.append(FinancingRequest.status == status)
+    if token_id is not None:
+        where.append(FinancingRequest.token_id == token_id)
+    if not actor.is_auditor:
+        where.append(
+            or_(
+                FinancingRequest.requester == actor.address,
+                FinancingRequest.financier == actor.address,
+            )
+        )
+    query = select(FinancingRequest).where(*where).order_by(FinancingRequest.id).limit(limit)
+    return list(session.scalars(query))
 
 
 def visible_request(session: Session, actor: Actor, request_id: int) -> FinancingRequest:

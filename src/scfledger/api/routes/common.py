@@ -18,7 +18,7 @@ from scfledger.api.schemas import EventOut, OperationError, OperationOut
 from scfledger.chain.pipeline import OperationView
 from scfledger.db.models import Operation, OperationStatus
 from scfledger.db.session import transaction
-from scfledger.exceptions import IdempotencyConflict, ScfError
+from scfledger.exceptions import IdempotencyConflict, InvalidInput, ScfError
 from scfledger.services.ledger import Actor, operation_events, replay
 
 Wait = Literal["none", "mined", "indexed"]
@@ -27,6 +27,16 @@ POLL = 0.05
 WaitQuery = Annotated[Wait, Query(description="Return once the operation is mined or indexed.")]
 TimeoutQuery = Annotated[float, Query(gt=0, le=60)]
 WRITE: dict[int | str, dict[str, Any]] = {202: {"model": OperationOut}}
+ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    """A page cursor: the last id of the previous page."""
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or len(cursor) > 19:
+        raise InvalidInput(f"invalid cursor {cursor!r}")
+    return int(cursor)
 
 
 def operation_out(gateway: Gateway, view: OperationView) -> OperationOut:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import WRITE, WriteDep
-from scfledger.api.schemas import ApproveIn, FinancingIn, FinancingOut, FundIn, RejectIn, RepayIn
+from scfledger.api.routes.common import WRITE, WriteDep, parse_cursor
+from scfledger.api.schemas import (
+    ApproveIn,
+    FinancingIn,
+    FinancingOut,
+    FinancingPage,
+    FundIn,
+    RejectIn,
+    RepayIn,
+)
+from scfledger.db.projections import FinancingRequest
 from scfledger.services import ledger as services
 
 router = APIRouter(prefix="/v1/financing-requests", tags=["financing"])
@@ -30,23 +41,50 @@ def request_financing(
     )
 
 
+def financing_out(r: FinancingRequest) -> FinancingOut:
+    return FinancingOut(
+        id=r.id,
+        token_id=r.token_id,
+        requester=r.requester,
+        financier=r.financier,
+        amount=r.amount,
+        rate_bps=r.rate_bps,
+        mode=r.mode,
+        recourse=r.recourse,
+        status=r.status,
+        expires_at=r.expires_at,
+        payment_ref=r.payment_ref,
+    )
+
+
+@router.get("")
+def list_requests(
+    gateway: GatewayDep,
+    actor: CurrentActor,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    status: str | None = None,
+    token_id: Annotated[int | None, Query(ge=1, lt=2**63)] = None,
+) -> FinancingPage:
+    """Requests the caller made or was asked to finance (auditors: all), by id."""
+    with gateway.sessions() as session:
+        rows = services.list_requests(
+            session,
+            actor,
+            after=parse_cursor(cursor),
+            limit=limit,
+            status=status,
+            token_id=token_id,
+        )
+    items = [financing_out(r) for r in rows]
+    next_cursor = str(items[-1].id) if len(items) == limit else None
+    return FinancingPage(items=items, next_cursor=next_cursor)
+
+
 @router.get("/{request_id}")
 def get_request(request_id: int, gateway: GatewayDep, actor: CurrentActor) -> FinancingOut:
     with gateway.sessions() as session:
-        r = services.visible_request(session, actor, request_id)
-        return FinancingOut(
-            id=r.id,
-            token_id=r.token_id,
-            requester=r.requester,
-            financier=r.financier,
-            amount=r.amount,
-            rate_bps=r.rate_bps,
-            mode=r.mode,
-            recourse=r.recourse,
-            status=r.status,
-            expires_at=r.expires_at,
-            payment_ref=r.payment_ref,
-        )
+        return financing_out(services.visible_request(session, actor, request_id))
 
 
 @router.post("/{request_id}/approve", status_code=202, responses=WRITE)

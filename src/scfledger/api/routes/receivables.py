@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import WRITE, WriteDep
+from scfledger.api.routes.common import ADDRESS, WRITE, WriteDep, parse_cursor
 from scfledger.api.schemas import (
     EvidenceIn,
     EvidenceOut,
@@ -20,6 +20,7 @@ from scfledger.api.schemas import (
     ReceivableOut,
     RejectIn,
     TransferIn,
+    TransferOut,
 )
 from scfledger.db.projections import Piece, Receivable
 from scfledger.exceptions import InvalidInput
@@ -88,19 +89,30 @@ def list_receivables(
     actor: CurrentActor,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    holder: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
+    holder: Annotated[str | None, Query(pattern=ADDRESS)] = None,
     state: str | None = None,
-    slot: Annotated[int | None, Query(ge=0)] = None,
+    slot: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+    debtor: Annotated[str | None, Query(pattern=ADDRESS)] = None,
+    due_from: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
+    due_to: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
 ) -> PiecePage:
-    """Pieces the caller holds, held, owes, is owed or finances (auditors: all), by token id."""
-    after: int | None = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise InvalidInput(f"invalid cursor {cursor!r}")
-        after = int(cursor)
+    """Pieces the caller holds, held, owes, is owed or finances (auditors: all), by token id;
+    filters by holder, state, receivable (slot), debtor and due date (inclusive range)."""
+    after = parse_cursor(cursor)
+    if due_from is not None and due_to is not None and due_from > due_to:
+        raise InvalidInput(f"due_from {due_from} is after due_to {due_to}")
     with gateway.sessions() as session:
         rows = services.list_pieces(
-            session, actor, after=after, limit=limit, holder=holder, state=state, slot=slot
+            session,
+            actor,
+            after=after,
+            limit=limit,
+            holder=holder,
+            state=state,
+            slot=slot,
+            debtor=debtor,
+            due_from=due_from,
+            due_to=due_to,
         )
         items = [piece_out(piece, receivable) for piece, receivable in rows]
     next_cursor = str(items[-1].token_id) if len(items) == limit else None
@@ -185,6 +197,25 @@ def attach_evidence(
         token_id=token_id,
         evidence_hash=body.evidence_hash,
     )
+
+
+@router.get("/{token_id}/transfers")
+def transfers(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[TransferOut]:
+    """A piece's moves, oldest first: whole transfers of it and splits out of it."""
+    with gateway.sessions() as session:
+        return [
+            TransferOut(
+                kind="split" if t.kind == "split" else "whole",
+                token_id=t.token_id,
+                from_token_id=t.from_token_id,
+                sender=t.sender,
+                receiver=t.receiver,
+                value=t.value,
+                block_number=t.block_number,
+                tx_hash=t.tx_hash,
+            )
+            for t in services.piece_transfers(session, actor, token_id)
+        ]
 
 
 @router.get("/{token_id}/evidence")

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import WRITE, WriteDep
+from scfledger.api.routes.common import WRITE, WriteDep, parse_cursor
 from scfledger.api.schemas import SettleIn, SettlementOut, SettlementPage
-from scfledger.exceptions import InvalidInput
 from scfledger.services import ledger as services
 
 router = APIRouter(prefix="/v1/settlements", tags=["settlements"])
@@ -41,11 +40,7 @@ def list_settlements(
 ) -> SettlementPage:
     """Settlements the caller paid (debtor) or was paid (holder, lien holder); auditors: all.
     By token id; `cursor` is the last token id of the previous page."""
-    after: int | None = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise InvalidInput(f"invalid cursor {cursor!r}")
-        after = int(cursor)
+    after = parse_cursor(cursor)
     with gateway.sessions() as session:
         items = [
             SettlementOut(

@@ -1,0 +1,115 @@
+"""Lists through the SDK: receivables by debtor and due date, a piece's transfers, and
+financing requests, each with the caller's visibility and cursor pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TransferIn
+from scfledger.client import ApiProblem, ScfClient
+from tests.api.server import Served, served_gateway
+
+pytestmark = pytest.mark.integration
+
+DAY = 86_400
+EARLY = 4_000_000_000  # 2096-10-02
+LATE = EARLY + 90 * DAY
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    directory = tmp_path_factory.mktemp("api-lists")
+    with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as served:
+        yield served
+
+
+def sdk(api: Served, participant: str) -> ScfClient:
+    return ScfClient(api.url, api_key=api.seeded.api_keys[participant], wait="indexed")
+
+
+def arg(op: OperationOut, event: str, name: str) -> int:
+    assert op.error is None, op
+    return int(next(e.args[name] for e in op.events if e.name == event))
+
+
+def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
+    core, supplier1, supplier2 = sdk(api, "core"), sdk(api, "supplier1"), sdk(api, "supplier2")
+    bank, auditor = sdk(api, "bank"), sdk(api, "auditor")
+    roots = {}
+    for due, document in ((EARLY, "0x" + "a1" * 32), (LATE, "0x" + "a2" * 32)):
+        issued = core.issue(
+            IssueIn(
+                creditor=api.address("supplier1"),
+                face_amount=1_000,
+                due_date=due,
+                document_hash=document,
+            )
+        )
+        supplier1.accept(arg(issued, "ReceivableIssued", "slot"))
+        roots[due] = arg(issued, "ReceivableIssued", "tokenId")
+    split = supplier1.transfer(roots[EARLY], TransferIn(to=api.address("supplier2"), value=300))
+    child = arg(split, "PieceSplit", "childTokenId")
+
+    def tokens(client: ScfClient, **filters: Any) -> list[int]:
+        return [p.token_id for p in client.list_receivables(**filters).items]
+
+    # Debtor and due-date filters, within what each caller may see.
+    everything = [roots[EARLY], roots[LATE], child]
+    assert tokens(auditor, debtor=api.address("core")) == everything
+    assert tokens(supplier1, debtor=api.address("core")) == everything
+    assert tokens(supplier2, debtor=api.address("core")) == [child]
+    assert tokens(auditor, debtor=api.address("bank")) == []
+    assert tokens(auditor, due_from=EARLY, due_to=EARLY) == [roots[EARLY], child]
+    assert tokens(auditor, due_from=EARLY + 1) == [roots[LATE]]
+    assert tokens(supplier2, due_to=EARLY) == [child]
+    assert tokens(auditor, debtor=api.address("core"), due_from=LATE, state="active") == [
+        roots[LATE]
+    ]
+    with pytest.raises(ApiProblem) as reversed_range:
+        auditor.list_receivables(due_from=LATE, due_to=EARLY)
+    assert (reversed_range.value.status, reversed_range.value.slug) == (422, "invalid-input")
+    with pytest.raises(ApiProblem) as bad_debtor:
+        auditor.list_receivables(debtor="core")
+    assert (bad_debtor.value.status, bad_debtor.value.slug) == (422, "validation-error")
+
+    # A piece's transfers: the split out of the root, seen from the root and the child.
+    moves = supplier1.transfers(roots[EARLY])
+    assert [(m.kind, m.token_id, m.from_token_id, m.receiver, m.value) for m in moves] == [
+        ("split", child, roots[EARLY], api.address("supplier2"), 300)
+    ]
+    assert moves[0].tx_hash == split.tx_hash
+    assert supplier2.transfers(child) == []  # the child itself has not moved
+    with pytest.raises(ApiProblem) as hidden:
+        supplier2.transfers(roots[LATE])
+    assert (hidden.value.status, hidden.value.slug) == (404, "not-found")
+
+    # Financing requests: the requester's and the financier's, pages by id.
+    asked = [
+        arg(
+            client.request_financing(
+                FinancingIn(token_id=token, financier=api.address("bank"), amount=100, rate_bps=100)
+            ),
+            "FinancingRequested",
+            "requestId",
+        )
+        for client, token in ((supplier1, roots[LATE]), (supplier2, child))
+    ]
+    assert [r.id for r in supplier1.financing_requests().items] == asked[:1]
+    assert [r.id for r in supplier2.financing_requests().items] == asked[1:]
+    assert [r.id for r in bank.financing_requests().items] == asked
+    assert [r.id for r in auditor.financing_requests(token_id=child).items] == asked[1:]
+    assert core.financing_requests().items == []
+    first = bank.financing_requests(limit=1)
+    assert ([r.id for r in first.items], first.next_cursor) == (asked[:1], str(asked[0]))
+    rest = bank.financing_requests(limit=1, cursor=first.next_cursor)
+    assert [r.id for r in rest.items] == asked[1:]
+    bank.reject_financing(asked[0], "limit")
+    assert [r.id for r in bank.financing_requests(status="requested").items] == asked[1:]
+    with pytest.raises(ApiProblem) as bad_cursor:
+        bank.financing_requests(cursor="x1")
+    assert (bad_cursor.value.status, bad_cursor.value.slug) == (422, "invalid-input")
+    for client in (core, supplier1, supplier2, bank, auditor):
+        client.close()
