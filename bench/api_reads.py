@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.risk import NOW, address, build, database, percentile, synthetic_hash
 
-from scfledger.api.app import create_app
+from scfledger.api.app import create_app, freeze_startup_heap
 from scfledger.api.seed import build_gateway
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import (
@@ -127,7 +127,15 @@ ENDPOINTS = [
         "GET /v1/receivables ?slot=<slot>",
         lambda p, r: f"/v1/receivables?limit=50&slot={_pick(p.slots, r)}",
     ),
+    Endpoint(
+        "GET /v1/receivables ?due_from&due_to",
+        lambda _p, _r: f"/v1/receivables?limit=50&due_from={NOW}&due_to={NOW + 90 * 86_400}",
+    ),
     Endpoint("GET /v1/receivables/{id}", lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}"),
+    Endpoint(
+        "GET /v1/receivables/{id}/transfers",
+        lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/transfers",
+    ),
     Endpoint(
         "GET /v1/receivables/{id}/lineage",
         lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/lineage",
@@ -135,6 +143,11 @@ ENDPOINTS = [
     Endpoint(
         "GET /v1/receivables/{id}/evidence",
         lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/evidence",
+    ),
+    Endpoint(
+        "GET /v1/financing-requests (first page)",
+        lambda _p, _r: "/v1/financing-requests?limit=50",
+        "requests",
     ),
     Endpoint(
         "GET /v1/financing-requests/{id}",
@@ -409,6 +422,7 @@ def main() -> None:
 
             for index in range(len(ALL)):  # warm the pool, the plans and the caches
                 run(index, 2 * len(people), 1)
+            freeze_startup_heap()  # as `scf serve` does before serving
             runs = []
             for clients in levels:
                 baseline = run(0, args.requests, clients)

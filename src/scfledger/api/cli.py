@@ -14,7 +14,7 @@ import uvicorn
 from rich.console import Console
 from web3 import HTTPProvider, Web3
 
-from scfledger.api.app import create_app
+from scfledger.api.app import create_app, freeze_startup_heap
 from scfledger.api.seed import DEMO_MEMBERS, build_gateway, dev_chain_provision, seed_demo
 from scfledger.chain.deployment import load_manifest
 from scfledger.config import Settings
@@ -80,7 +80,9 @@ def up(
         # A dev set-up: webhooks may go to receivers on this machine.
         gateway.settings = gateway.settings.model_copy(update={"webhook_allow_private_urls": True})
         _print_next_steps(directory, port, credentials)
-        uvicorn.run(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")
+        app = create_app(gateway)
+        freeze_startup_heap()
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[str, str]]) -> None:
@@ -127,7 +129,9 @@ def serve(
         start_block=int(deployment["deploymentBlock"]),
         confirmations=confirmations,
     )
-    uvicorn.run(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(gateway)
+    freeze_startup_heap()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 @apikeys_app.command("create")

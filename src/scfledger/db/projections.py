@@ -172,7 +172,7 @@ class PieceTransfer(Base):
     block_number: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(8))
     token_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    from_token_id: Mapped[int | None] = mapped_column(BigInteger)
+    from_token_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     sender: Mapped[str] = mapped_column(String(42))
     receiver: Mapped[str] = mapped_column(String(42), index=True)
     value: Mapped[int] = mapped_column(Amount)

@@ -18,15 +18,19 @@ router = APIRouter(tags=["ledger"])
 health = APIRouter(tags=["health"])
 
 
-@router.get("/v1/members")
-def members(gateway: GatewayDep, _actor: CurrentActor) -> list[MemberOut]:
+@router.get("/v1/members", response_model=list[MemberOut])
+def members(gateway: GatewayDep, _actor: CurrentActor) -> JSONResponse:
     """Every consortium member (membership is public to members)."""
+    columns = (Member.address, Member.name, Member.roles, Member.status)
     with gateway.sessions() as session:
-        rows = session.scalars(select(Member).order_by(Member.name, Member.address))
-        return [
-            MemberOut(address=m.address, name=m.name, roles=role_names(m.roles), status=m.status)
-            for m in rows
+        rows = session.execute(select(*columns).order_by(Member.name, Member.address)).all()
+    # Plain rows to JSON: thousands of members are served without building a model each.
+    return JSONResponse(
+        [
+            {"address": address, "name": name, "roles": role_names(roles), "status": status}
+            for address, name, roles, status in rows
         ]
+    )
 
 
 @router.get("/v1/operations/{operation_id}")
