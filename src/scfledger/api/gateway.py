@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
@@ -43,6 +44,10 @@ class Gateway:
     # or funded another way (genesis allocation, a treasury).
     provision: Provision | None = None
 
+    _progress: threading.Condition = field(default_factory=threading.Condition)
+    # The indexer's checkpoint as this process's indexer loop last moved it (-1: unknown).
+    indexed_block: int = -1
+
     @property
     def ledger(self) -> Ledger:
         return Ledger(sessions=self.sessions, pipeline=self.pipeline, contracts=self.contracts)
@@ -50,10 +55,11 @@ class Gateway:
     def start(self) -> None:
         """Runs the pipeline loop and the indexer loop in daemon threads."""
         self._stop.clear()
+        self.pipeline.listeners.append(self._wake)
         self.pipeline.start()
         self._indexer_thread = threading.Thread(
             target=self.indexer.run,
-            args=(self._stop.is_set, self.indexer_poll),
+            args=(self._stop.is_set, self.indexer_poll, self._indexed),
             name="scf-indexer",
             daemon=True,
         )
@@ -62,7 +68,25 @@ class Gateway:
             self.webhooks = WebhookDispatcher.from_settings(self.sessions, self.settings)
         self.webhooks.start()
 
+    def _wake(self) -> None:
+        with self._progress:
+            self._progress.notify_all()
+
+    def _indexed(self) -> None:
+        checkpoint = self.indexer.checkpoint()
+        if checkpoint is not None:
+            self.indexed_block = checkpoint[0]
+        self._wake()
+
+    def await_progress(self, ready: Callable[[], bool], timeout: float) -> bool:
+        """Waits until `ready()` (checked when this process's pipeline moves an operation
+        on or its indexer moves the checkpoint), at most `timeout` seconds."""
+        with self._progress:
+            return self._progress.wait_for(ready, timeout)
+
     def stop(self) -> None:
+        if self._wake in self.pipeline.listeners:
+            self.pipeline.listeners.remove(self._wake)
         self._stop.set()
         if self._indexer_thread is not None:
             self._indexer_thread.join(10)

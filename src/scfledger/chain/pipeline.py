@@ -18,6 +18,7 @@ import math
 import queue
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, fields
@@ -241,6 +242,10 @@ class Pipeline:
         self.poll_interval = poll_interval
         self._chain_id: int | None = None
         self._changed = threading.Condition()
+        # Operations this process saw leave `submitted` (mined or failed), newest last, for
+        # waiters that want to know without reading the database; and who to tell.
+        self._settled: OrderedDict[str, None] = OrderedDict()
+        self.listeners: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # The hot paths (submit, get, confirming) run Core statements on the engine: the
@@ -485,6 +490,29 @@ class Pipeline:
             with self._changed:
                 self._changed.wait(min(remaining, self.poll_interval))
 
+    def settled_here(self, operation_id: str) -> bool:
+        """This process's pipeline saw the operation mined or failed (recently: the memory
+        keeps the last _SETTLED_MEMORY). False says nothing: ask the database."""
+        return operation_id in self._settled
+
+    def _record_settled(self, operation_ids: Iterable[str]) -> None:
+        with self._changed:
+            for operation_id in operation_ids:
+                self._settled[operation_id] = None
+            while len(self._settled) > _SETTLED_MEMORY:
+                self._settled.popitem(last=False)
+        self._notify()
+
+    def _notify(self, settled: Iterable[str] = ()) -> None:
+        """Wakes this pipeline's waiters and tells the listeners that operations moved."""
+        if settled:
+            self._record_settled(settled)
+            return
+        with self._changed:
+            self._changed.notify_all()
+        for listener in self.listeners:
+            listener()
+
     # -- background loop ---------------------------------------------------------------
 
     def start(self) -> None:
@@ -539,8 +567,7 @@ class Pipeline:
                 log.exception("broadcast failed")
                 changed = False
             if changed:
-                with self._changed:
-                    self._changed.notify_all()
+                self._notify()
             if stopping:
                 return
 
@@ -648,8 +675,7 @@ class Pipeline:
         # or that hit the limit is repeated at the next pass, new block or not.
         self._confirmed_block = block if unsettled == 0 and len(ops) < limit else None
         if changed:
-            with self._changed:
-                self._changed.notify_all()
+            self._notify()
         return changed
 
     def _chain_nonces(self, senders: list[str]) -> dict[str, int]:
@@ -1060,6 +1086,7 @@ class Pipeline:
         ]
         with self._engine.begin() as conn:
             result = conn.execute(_MARK_MINED, params)
+        self._record_settled(operation_id for operation_id, _hash, _receipt in mined)
         changed = int(getattr(result, "rowcount", -1))
         # Drivers that do not count over executemany report -1: one per operation then.
         return changed if changed >= 0 else len(mined)
@@ -1100,6 +1127,7 @@ class Pipeline:
                 else:
                     op.error_name = "TransactionFailed"
                     op.error_message = f"transaction {tx_hash} failed in block {op.block_number}"
+        self._record_settled([operation_id])
         return 1
 
     def _unstick(self, operation_id: str, chain_nonce: int) -> int:
@@ -1209,8 +1237,7 @@ class Pipeline:
                 op.error_message = message
             op.status = OperationStatus.FAILED
             op.updated_at = utcnow()
-        with self._changed:
-            self._changed.notify_all()
+        self._notify([operation_id])
 
     def _existing(self, participant: str, key: str, request_hash: str) -> OperationView | None:
         with self.sessions() as session:
@@ -1238,6 +1265,7 @@ _SUBMITTED = OperationStatus.SUBMITTED.value
 _MINED = OperationStatus.MINED.value
 # Signed transactions broadcast in one JSON-RPC batch, at most.
 _SEND_BATCH = 100
+_SETTLED_MEMORY = 100_000  # operation ids remembered as settled by this process
 
 # Every column of a new operation that the caller does not set. Statements below are built
 # once: executing a prebuilt statement with fresh parameters reuses its compiled form.

@@ -103,13 +103,21 @@ class Indexer:
         while self.step():
             pass
 
-    def run(self, should_stop: Callable[[], bool], poll_interval: float = 0.5) -> None:
-        """Follows the chain until `should_stop()`; node errors are retried with backoff."""
+    def run(
+        self,
+        should_stop: Callable[[], bool],
+        poll_interval: float = 0.5,
+        on_progress: Callable[[], None] | None = None,
+    ) -> None:
+        """Follows the chain until `should_stop()`; node errors are retried with backoff.
+        `on_progress` is called after each batch that moved the checkpoint."""
         backoff = poll_interval
         while not should_stop():
             try:
                 covered = self.step()
                 backoff = poll_interval
+                if covered and on_progress is not None:
+                    on_progress()
             except Exception as exc:  # an unreachable node must not end the loop
                 log.warning("indexer step failed, retrying in %.1fs: %s", backoff, exc)
                 time.sleep(backoff)

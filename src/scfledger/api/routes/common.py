@@ -23,7 +23,7 @@ from scfledger.services.ledger import Actor, operation_events, replay
 
 Wait = Literal["none", "mined", "indexed"]
 MAX_WAIT = 60.0
-POLL = 0.05
+FALLBACK = 0.25  # seconds between reads of an operation no local loop reports on
 WaitQuery = Annotated[Wait, Query(description="Return once the operation is mined or indexed.")]
 TimeoutQuery = Annotated[float, Query(gt=0, le=60)]
 WRITE: dict[int | str, dict[str, Any]] = {202: {"model": OperationOut}}
@@ -71,18 +71,34 @@ def _indexed_through(gateway: Gateway, view: OperationView) -> bool:
     )
 
 
+def _moved_on(gateway: Gateway, view: OperationView) -> Callable[[], bool]:
+    """Whether this process knows, in memory, that the operation went past `view`: mined
+    and its block indexed, or (submitted) mined or failed."""
+    if view.status == OperationStatus.MINED:
+        block = view.block_number
+        return lambda: block is not None and gateway.indexed_block >= block
+    return lambda: gateway.pipeline.settled_here(view.id)
+
+
 def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) -> OperationView:
-    """Polls until the operation is mined or indexed (or failed), at most `timeout` seconds."""
+    """Waits until the operation is mined or indexed (or failed), at most `timeout` seconds.
+
+    The operation is read again when this process's pipeline has settled it or its indexer
+    has passed its block (known in memory, without a query), else every FALLBACK seconds
+    (work done by another gateway process)."""
     if wait == "none":
         return view
     deadline = time.monotonic() + min(timeout, MAX_WAIT)
+    pipeline = gateway.pipeline
     while True:
         if view.status in (OperationStatus.FAILED, OperationStatus.INDEXED):
             return view
         if view.status == OperationStatus.MINED:
             if wait == "mined":
                 return view
-            if _indexed_through(gateway, view):
+            block = view.block_number
+            known = block is not None and gateway.indexed_block >= block
+            if known or _indexed_through(gateway, view):
                 # The indexer saw the block before the pipeline saw the receipt: the
                 # indexer's own mark found the operation still submitted.
                 with transaction(gateway.sessions) as session:
@@ -95,10 +111,11 @@ def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) 
                         .values(status=OperationStatus.INDEXED)
                     )
                 return gateway.pipeline.get(view.id)
-        if time.monotonic() >= deadline:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             return view
-        time.sleep(POLL)
-        view = gateway.pipeline.get(view.id)
+        gateway.await_progress(_moved_on(gateway, view), min(remaining, FALLBACK))
+        view = pipeline.get(view.id)
 
 
 def accepted(
