@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -37,6 +38,19 @@ class Served:
 
     def address(self, participant: str) -> str:
         return self.seeded.addresses[participant]
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        """A JSON-RPC call to the dev chain (anvil's time travel, blocks)."""
+        body = httpx.post(
+            self.chain_url,
+            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)},
+        ).json()
+        assert "error" not in body, body
+        return body["result"]
+
+    def chain_time(self) -> int:
+        """The latest block's timestamp."""
+        return int(self.rpc("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
 
 
 @contextmanager

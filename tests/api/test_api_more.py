@@ -33,19 +33,6 @@ def doc(name: str) -> str:
     return sha256(f"document {name}")
 
 
-def rpc(api: Served, method: str, *params: Any) -> Any:
-    response = httpx.post(
-        api.chain_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    )
-    body = response.json()
-    assert "error" not in body, body
-    return body["result"]
-
-
-def chain_time(api: Served) -> int:
-    return int(rpc(api, "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
-
-
 def issue(
     api: Served, key: str, document: str, *, amount: int = 1_000_000, due: int = DUE
 ) -> tuple[int, int]:
@@ -260,7 +247,7 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
 
 
 def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
-    due = chain_time(api) + 3_600
+    due = api.chain_time() + 3_600
     slot, root = issue_accepted(api, "settle", doc("settled"), due=due)
     _other_slot, other = issue_accepted(api, "settle-other", doc("settled other"))
     supplier1, supplier2 = api.client("supplier1"), api.client("supplier2")
@@ -291,8 +278,8 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     assert not_due["error"] == {"name": "NotYetDue", "args": {"slot": slot, "dueDate": due}}
     assert piece(api, "auditor", root)["value"] == 600_000
 
-    rpc(api, "evm_setNextBlockTimestamp", due + 1)
-    rpc(api, "evm_mine")
+    api.rpc("evm_setNextBlockTimestamp", due + 1)
+    api.rpc("evm_mine")
     settled = write(core, "/v1/settlements", "settle-1", body)
     assert settled.status_code == 202, settled.text
     op = settled.json()

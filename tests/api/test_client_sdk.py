@@ -245,14 +245,6 @@ def test_transient_503_is_retried_then_raised_as_a_problem() -> None:
     )
 
 
-def rpc(api: Served, method: str, *params: Any) -> Any:
-    body = httpx.post(
-        api.chain_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    ).json()
-    assert "error" not in body, body
-    return body["result"]
-
-
 def sha256_ref(text: str) -> str:
     return "0x" + hashlib.sha256(text.encode()).hexdigest()
 
@@ -327,11 +319,11 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     assert supplier2.receivable(child).state == "active"
 
     # The debtor settles from the due date; holders and the debtor see the settlement.
-    due = int(rpc(api, "eth_getBlockByNumber", "latest", False)["timestamp"], 16) + 3_600
+    due = api.chain_time() + 3_600
     slot, token = pending("0x" + "b4" * 32, due=due)
     supplier1.accept(slot)
-    rpc(api, "evm_setNextBlockTimestamp", due + 1)
-    rpc(api, "evm_mine")
+    api.rpc("evm_setNextBlockTimestamp", due + 1)
+    api.rpc("evm_mine")
     settled = core.settle(slot, [token], "wire 9")
     assert (settled.kind, settled.status) == ("receivable.settle", "indexed")
     page = supplier1.settlements(slot=slot)

@@ -40,18 +40,6 @@ def client_with(api: Served, key: str) -> httpx.Client:
     return httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=70)
 
 
-def rpc(api: Served, method: str, *params: Any) -> Any:
-    body = httpx.post(
-        api.chain_url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    ).json()
-    assert "error" not in body, body
-    return body["result"]
-
-
-def chain_time(api: Served) -> int:
-    return int(rpc(api, "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
-
-
 def ok(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
@@ -145,7 +133,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert_problem(write(admin1, "/v1/members", "re-admit", body), 409, "invalid-state")
 
     # The story: issue -> accept -> split across three tiers -> finance -> settle.
-    due = chain_time(api) + 30 * DAY
+    due = api.chain_time() + 30 * DAY
     issued = ok(write(core, "/v1/receivables?wait=indexed", "issue", {
         "creditor": api.address("supplier1"), "face_amount": 1_000_000, "currency": "CNY",
         "due_date": due, "document_hash": sha256("invoice 2026-118"),
@@ -191,8 +179,8 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert tier3.get(f"/v1/financing-requests/{request_id}").json()["status"] == "funded"
     assert holding(tier3) == [(tier3_piece, api.address("bank"), 150_000, "financed")]
 
-    rpc(api, "evm_setNextBlockTimestamp", due + 1)
-    rpc(api, "evm_mine")
+    api.rpc("evm_setNextBlockTimestamp", due + 1)
+    api.rpc("evm_mine")
     settle = {"slot": slot, "token_ids": [root, tier2_piece, tier3_piece], "payment_ref": "run-1"}
     ok(write(core, "/v1/settlements", "settle", settle))
     paid = {
@@ -272,8 +260,8 @@ def test_proposals_are_revoked_cancelled_and_expire(api: Served) -> None:
     # with its own error.
     late = proposal_of(ok(write(admin1, "/v1/members", "newcomer-2", body)))
     deadline = admin1.get(f"/v1/proposals/{late}").json()["deadline"]
-    rpc(api, "evm_setNextBlockTimestamp", deadline + 1)
-    rpc(api, "evm_mine")
+    api.rpc("evm_setNextBlockTimestamp", deadline + 1)
+    api.rpc("evm_mine")
     assert admin2.get(f"/v1/proposals/{late}").json()["status"] == "expired"
     assert late in [p["id"] for p in admin2.get("/v1/proposals?status=expired").json()]
     expired = assert_problem(
@@ -316,7 +304,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
             api.address("supplier1"),
             5_000,
             b"CNY",
-            chain_time(api) + DAY,
+            api.chain_time() + DAY,
             bytes.fromhex(document[2:]),
         )
         params: TxParams = {
@@ -334,7 +322,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
         issue = {
             "creditor": api.address("supplier1"),
             "face_amount": 5,
-            "due_date": chain_time(api) + DAY,
+            "due_date": api.chain_time() + DAY,
             "document_hash": sha256("self-signed invoice"),
         }
         assert_problem(write(member, "/v1/receivables", "self-issue", issue), 403, "no-signing-key")
