@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
@@ -93,7 +93,8 @@ class Indexer:
         last_hash = self._hash_of(last)
         events = [e for e in (self.decoder.decode(entry) for entry in logs) if e is not None]
         self.stats.skipped_logs += len(logs) - len(events)
-        self._commit(first, last, last_hash, events)
+        if not self._commit(first, last, last_hash, events):
+            return 1  # another indexer got there first: read the checkpoint again
         self.stats.batches += 1
         self.stats.events += len(events)
         return last - first + 1
@@ -162,8 +163,15 @@ class Indexer:
 
     # ---- database -------------------------------------------------------------------------
 
-    def _commit(self, first: int, last: int, last_hash: str, events: list[DecodedEvent]) -> None:
+    def _commit(self, first: int, last: int, last_hash: str, events: list[DecodedEvent]) -> bool:
+        """Writes one batch onto the checkpoint it was read from; False (nothing written)
+        when another indexer of the same database moved the checkpoint meanwhile."""
         with self.sessions() as session, session.begin():
+            _one_writer(session)
+            current = session.get(IndexerCheckpoint, CHECKPOINT_ID)
+            read_from = self.config.start_block - 1 if current is None else current.block_number
+            if read_from != first - 1:
+                return False
             seen = {
                 (tx, index)
                 for tx, index in session.execute(
@@ -217,6 +225,7 @@ class Indexer:
                 )
             else:
                 checkpoint.block_number, checkpoint.block_hash = last, last_hash
+        return True
 
     def _roll_back_reorg(self, checkpoint_block: int) -> None:
         """Finds the newest indexed block still on the chain and rebuilds from there."""
@@ -236,6 +245,7 @@ class Indexer:
         log.warning("reorg below block %d: rolling back to block %d", checkpoint_block, fork)
         self.stats.reorgs += 1
         with self.sessions() as session, session.begin():
+            _one_writer(session)
             session.execute(delete(ChainEvent).where(ChainEvent.block_number > fork))
             session.execute(delete(IndexedBlock).where(IndexedBlock.number > fork))
             rebuild_projections(session)
@@ -268,6 +278,18 @@ def rebuild_projections(session: Session) -> None:
         )
     flush_appended(session)
     session.info.pop("scf_projection_rows", None)
+
+
+# Key of the PostgreSQL advisory lock that serializes the indexers of one database.
+WRITER_LOCK = 0x5CF1_0DE8
+
+
+def _one_writer(session: Session) -> None:
+    """One indexer writes the read model at a time, however many gateway processes run one:
+    on PostgreSQL a transaction-scoped advisory lock (SQLite's BEGIN IMMEDIATE already
+    serializes writers). Taken first in the transaction, so what it reads is current."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
 
 
 def _get_checkpoint(session: Session) -> IndexerCheckpoint:
