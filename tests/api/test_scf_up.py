@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -11,8 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from web3 import HTTPProvider, Web3
 
-from scfledger.network.anvil import free_port
+from scfledger.api.seed import seed_demo
+from scfledger.db.migrate import upgrade
+from scfledger.db.session import create_db_engine
+from scfledger.keys.store import KeyStore
+from scfledger.network.anvil import anvil_node, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -75,3 +81,154 @@ def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
     assert proc.returncode == 0, output
     for entry in credentials.values():
         assert entry["apiKey"] not in output  # keys go to the 0600 file, never the terminal
+
+
+def worker_processes(parent: int) -> list[int]:
+    """The uvicorn worker processes (multiprocessing spawn) whose parent is `parent`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if ppid == parent and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path: Path) -> None:
+    """`--workers 2`: two uvicorn processes, each with its own gateway (pipeline, indexer,
+    webhook dispatcher) on one database. Writes are answered by either and act once."""
+    port = free_port()
+    directory = tmp_path / "up"
+    scf = str(Path(sys.executable).parent / "scf")
+    proc = subprocess.Popen(
+        [scf, "up", "--dir", str(directory), "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+        assert len(worker_processes(proc.pid)) == 2
+        credentials = json.loads((directory / "credentials.json").read_text())
+
+        def client(name: str) -> httpx.Client:
+            key = credentials[name]["apiKey"]
+            return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"})
+
+        body = {
+            "creditor": credentials["supplier1"]["address"],
+            "face_amount": 700,
+            "due_date": 4_102_444_800,
+            "document_hash": "0x" + "77" * 32,
+        }
+        with client("core") as core, client("supplier1") as supplier1:
+            answers = [
+                core.post(
+                    "/v1/receivables",
+                    json=body,
+                    headers={"Idempotency-Key": "up-issue"},
+                    params={"wait": "indexed"},
+                    timeout=60,
+                )
+                for _ in range(6)  # a new connection each: either worker may answer
+            ]
+            assert {a.status_code for a in answers} == {202}, [a.text for a in answers]
+            assert len({a.json()["id"] for a in answers}) == 1
+            issued = next(e for e in answers[0].json()["events"] if e["name"] == "ReceivableIssued")
+            slot, token = issued["args"]["slot"], issued["args"]["tokenId"]
+            accepted = supplier1.post(
+                f"/v1/receivables/{slot}/accept",
+                headers={"Idempotency-Key": "up-accept"},
+                params={"wait": "indexed"},
+                timeout=60,
+            )
+            assert accepted.json()["status"] == "indexed", accepted.text
+            pieces = [p["token_id"] for p in supplier1.get("/v1/receivables").json()["items"]]
+            assert pieces == [token]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+
+
+def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
+    """`scf serve` as an operator runs it: SCF_* settings, a manifest, a node; two workers."""
+    database = f"sqlite:///{tmp_path / 'gateway.sqlite3'}"
+    passphrase = "serve-test-passphrase-not-secret"
+    upgrade(database)
+    engine = create_db_engine(database)
+    keys = KeyStore(tmp_path / "keys", passphrase, scrypt_n=2**10)
+    with anvil_node() as chain_url:
+        seeded = seed_demo(Web3(HTTPProvider(chain_url)), keys, engine)
+        engine.dispose()
+        manifest = tmp_path / "deployment.json"
+        contracts = {name: {"address": address} for name, address in seeded.contracts.items()}
+        manifest.write_text(
+            json.dumps({"deploymentBlock": seeded.deployment_block, "contracts": contracts})
+        )
+        port = free_port()
+        env = {
+            **os.environ,
+            "SCF_DATABASE_URL": database,
+            "SCF_KEY_DIR": str(tmp_path / "keys"),
+            "SCF_KEYSTORE_PASSPHRASE": passphrase,
+        }
+        scf = str(Path(sys.executable).parent / "scf")
+        command = [scf, "serve", "--rpc", chain_url, "--manifest", str(manifest),
+                   "--port", str(port), "--workers", "2"]  # fmt: skip
+        wrong = subprocess.run(
+            command,
+            env={**env, "SCF_KEYSTORE_PASSPHRASE": "not-the-right-passphrase"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert wrong.returncode == 2, wrong.stdout + wrong.stderr
+        proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.25)
+            assert len(worker_processes(proc.pid)) == 2
+            headers = {"Authorization": f"Bearer {seeded.api_keys['core']}"}
+            body = {
+                "creditor": seeded.addresses["supplier1"],
+                "face_amount": 900,
+                "due_date": 4_102_444_800,
+                "document_hash": "0x" + "78" * 32,
+            }
+            issued = httpx.post(
+                f"{base}/v1/receivables",
+                json=body,
+                headers={**headers, "Idempotency-Key": "serve-issue"},
+                params={"wait": "indexed"},
+                timeout=60,
+            )
+            assert issued.json()["status"] == "indexed", issued.text
+        finally:
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, output
+        assert passphrase not in output

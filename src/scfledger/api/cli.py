@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
+from pydantic import BaseModel
 from rich.console import Console
 from web3 import HTTPProvider, Web3
 
@@ -29,6 +31,9 @@ console = Console()
 apikeys_app = typer.Typer(help="API keys of participants (shown once, stored hashed).")
 
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port of the API on 127.0.0.1.")]
+Workers = Annotated[
+    int, typer.Option(min=1, max=64, help="Server processes, each with its own gateway.")
+]
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -41,6 +46,7 @@ def up(
         "var/up"
     ),
     port: Port = 8000,
+    workers: Workers = 1,
 ) -> None:
     """Start a dev chain, deploy, seed a demo consortium and serve the API on 127.0.0.1.
 
@@ -53,11 +59,17 @@ def up(
     database = f"sqlite:///{directory / 'gateway.sqlite3'}"
     upgrade(database)
     engine = create_db_engine(database)
-    keys = KeyStore(directory / "keys", passphrase, scrypt_n=2**14)  # a throwaway dev chain
+    # The workers read these like any gateway (SCF_* settings): a throwaway dev set-up.
+    os.environ["SCF_DATABASE_URL"] = database
+    os.environ["SCF_KEY_DIR"] = str(directory / "keys")
+    os.environ["SCF_KEYSTORE_SCRYPT_N"] = str(2**14)
+    if "SCF_KEYSTORE_PASSPHRASE" not in os.environ:
+        os.environ["SCF_KEYSTORE_PASSPHRASE_FILE"] = str(directory / "keystore-passphrase")
+    keys = KeyStore(directory / "keys", passphrase, scrypt_n=2**14)
     with anvil_node("--accounts", "10") as chain_url:
         console.print(f"dev chain (anvil, paris) at {chain_url}")
-        w3 = Web3(HTTPProvider(chain_url))
-        seeded = seed_demo(w3, keys, engine, DEMO_MEMBERS)
+        seeded = seed_demo(Web3(HTTPProvider(chain_url)), keys, engine, DEMO_MEMBERS)
+        engine.dispose()
         manifest = {
             "name": "up",
             "deploymentBlock": seeded.deployment_block,
@@ -69,20 +81,9 @@ def up(
             for name in seeded.addresses
         }
         _write_private(directory / "credentials.json", json.dumps(credentials, indent=2) + "\n")
-        gateway = build_gateway(
-            chain_url=chain_url,
-            engine=engine,
-            keys=keys,
-            contracts=seeded.contracts,
-            start_block=seeded.deployment_block,
-            provision=dev_chain_provision(w3),
-        )
-        # A dev set-up: webhooks may go to receivers on this machine.
-        gateway.settings = gateway.settings.model_copy(update={"webhook_allow_private_urls": True})
         _print_next_steps(directory, port, credentials)
-        app = create_app(gateway)
-        freeze_startup_heap()
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        spec = ServeSpec(rpc=chain_url, manifest=str(directory / "deployment.json"), dev_chain=True)
+        _serve(spec, port, workers)
 
 
 def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[str, str]]) -> None:
@@ -108,30 +109,74 @@ def serve(
     manifest: Annotated[Path, typer.Option("--manifest", help="Deployment manifest.")],
     port: Port = 8000,
     confirmations: Annotated[int, typer.Option(min=0, help="Indexer confirmations.")] = 0,
+    workers: Workers = 1,
 ) -> None:
     """Serve the API over an existing network and deployment.
 
     Database, key directory and keystore passphrase come from SCF_* settings."""
-    settings = Settings()
-    engine = create_db_engine(settings.database_url)
     try:
-        require_current(engine)
-        keys = KeyStore.from_settings(settings)
+        require_current(create_db_engine(Settings().database_url))
+        KeyStore.from_settings(Settings())  # the passphrase opens the keys, before serving
     except ScfError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    deployment = load_manifest(manifest)
+    spec = ServeSpec(rpc=rpc, manifest=str(manifest), confirmations=confirmations)
+    _serve(spec, port, workers)
+
+
+class ServeSpec(BaseModel):
+    """What a serving process needs besides its SCF_* settings (passed to workers in the
+    environment, as SERVE_SPEC_ENV)."""
+
+    rpc: str
+    manifest: str
+    confirmations: int = 0
+    dev_chain: bool = False  # gas money for new participants; webhooks to this machine
+
+
+SERVE_SPEC_ENV = "SCF_SERVE_SPEC"
+
+
+def serving_app(spec: ServeSpec, settings: Settings) -> FastAPI:
+    """The API with its gateway (pipeline, indexer, webhooks) over the deployment."""
+    deployment = load_manifest(Path(spec.manifest))
     gateway = build_gateway(
-        chain_url=rpc,
-        engine=engine,
-        keys=keys,
+        chain_url=spec.rpc,
+        engine=create_db_engine(settings.database_url),
+        keys=KeyStore.from_settings(settings),
         contracts={name: entry["address"] for name, entry in deployment["contracts"].items()},
         start_block=int(deployment["deploymentBlock"]),
-        confirmations=confirmations,
+        confirmations=spec.confirmations,
+        provision=dev_chain_provision(Web3(HTTPProvider(spec.rpc))) if spec.dev_chain else None,
     )
-    app = create_app(gateway)
+    if spec.dev_chain:
+        gateway.settings = gateway.settings.model_copy(update={"webhook_allow_private_urls": True})
+    return create_app(gateway)
+
+
+def worker_app() -> FastAPI:
+    """The app of one uvicorn worker process (`--workers N`): its own gateway, sharing the
+    database with the others (nonces, webhooks and indexing are safe across processes)."""
+    app = serving_app(ServeSpec.model_validate_json(os.environ[SERVE_SPEC_ENV]), Settings())
     freeze_startup_heap()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return app
+
+
+def _serve(spec: ServeSpec, port: int, workers: int) -> None:
+    if workers == 1:
+        app = serving_app(spec, Settings())
+        freeze_startup_heap()
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        return
+    os.environ[SERVE_SPEC_ENV] = spec.model_dump_json()
+    uvicorn.run(
+        "scfledger.api.cli:worker_app",
+        factory=True,
+        workers=workers,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
 
 
 @apikeys_app.command("create")
