@@ -41,7 +41,7 @@ from scfledger.chain.tx import GAS_MARGIN
 from scfledger.client import ScfClient
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
-from tests.api.server import PASSPHRASE, Served, served_gateway
+from tests.api.server import PASSPHRASE, Served, served_gateway, served_process
 from tests.fixtures.postgres import postgres_server
 
 DUE = 4_102_444_800  # 2100-01-01
@@ -193,6 +193,9 @@ def main() -> None:
     parser.add_argument("--transfers", type=int, default=4, help="transfers per SME")
     parser.add_argument("--reads", type=int, default=20, help="reads per SME")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="serve with `scf serve --workers N` (N > 1)"
+    )
     args = parser.parse_args()
     smes = [f"sme{i:02d}" for i in range(args.smes)]
     members = {"core": CORE_ENTERPRISE, "bank": FINANCIER, "auditor": AUDITOR}
@@ -202,12 +205,18 @@ def main() -> None:
         directory = Path(tmp)
         with (
             database(directory, args.postgres) as url,
-            served_gateway(directory, url, members) as api,
+            (
+                served_process(directory, url, members, workers=args.workers)
+                if args.workers > 1
+                else served_gateway(directory, url, members)
+            ) as api,
         ):
             keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
             phases = run(api, keys, smes, args.transfers, args.reads)
     db = "postgresql" if args.postgres else "sqlite"
-    table = Table(title=f"{args.smes} concurrent SME clients, anvil (automine), {db}")
+    served = f", {args.workers} worker processes" if args.workers > 1 else ""
+    title = f"{args.smes} concurrent SME clients, anvil (automine), {db}{served}"
+    table = Table(title=title)
     for column in ("phase", "ops", "seconds", "ops/s", "p50 ms", "p99 ms", "mean ms"):
         table.add_column(column, justify="left" if column == "phase" else "right")
     for phase in phases:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -103,3 +108,49 @@ def served_gateway(
             server.should_exit = True
             thread.join(20)
             engine.dispose()
+
+
+@contextmanager
+def served_process(
+    directory: Path, database_url: str, members: dict[str, int] | None = None, *, workers: int = 2
+) -> Iterator[Served]:
+    """The same consortium served by `scf serve --workers N` in its own processes, as an
+    operator runs it (SCF_* settings, a deployment manifest)."""
+    with anvil_node(directory) as node:
+        upgrade(database_url)
+        engine = create_db_engine(database_url)
+        keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
+        seeded = seed_demo(node.web3(), keys, engine, members)
+        engine.dispose()
+        manifest = directory / "deployment.json"
+        contracts = {name: {"address": address} for name, address in seeded.contracts.items()}
+        manifest.write_text(
+            json.dumps({"deploymentBlock": seeded.deployment_block, "contracts": contracts})
+        )
+        port = free_port()
+        env = {
+            **os.environ,
+            "SCF_DATABASE_URL": database_url,
+            "SCF_KEY_DIR": str(directory / "keys"),
+            "SCF_KEYSTORE_PASSPHRASE": PASSPHRASE,
+        }
+        scf = str(Path(sys.executable).parent / "scf")
+        command = [scf, "serve", "--rpc", node.url, "--manifest", str(manifest),
+                   "--port", str(port), "--workers", str(workers)]  # fmt: skip
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else "exited"
+                assert time.monotonic() < deadline, "scf serve did not get ready within 60 s"
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            yield Served(url=url, seeded=seeded, chain_url=node.url, database_url=database_url)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=30)
