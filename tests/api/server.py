@@ -34,6 +34,7 @@ class Served:
     seeded: Seeded
     chain_url: str
     database_url: str
+    pid: int | None = None  # of `scf serve`, when served by its own processes
 
     def client(self, participant: str | None = None) -> httpx.Client:
         headers = {}
@@ -110,6 +111,20 @@ def served_gateway(
             engine.dispose()
 
 
+def wait_ready(url: str, proc: subprocess.Popen[Any], timeout: float) -> None:
+    """Waits until the server process answers /readyz with 200 (fails if it exits)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, f"the server exited with {proc.returncode}"
+        assert time.monotonic() < deadline, f"not ready within {timeout} s"
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+
+
 @contextmanager
 def served_process(
     directory: Path, database_url: str, members: dict[str, int] | None = None, *, workers: int = 2
@@ -140,17 +155,14 @@ def served_process(
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else "exited"
-                assert time.monotonic() < deadline, "scf serve did not get ready within 60 s"
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            yield Served(url=url, seeded=seeded, chain_url=node.url, database_url=database_url)
+            wait_ready(url, proc, 60)
+            yield Served(
+                url=url,
+                seeded=seeded,
+                chain_url=node.url,
+                database_url=database_url,
+                pid=proc.pid,
+            )
         finally:
             proc.send_signal(signal.SIGINT)
             proc.communicate(timeout=30)

@@ -7,18 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from web3 import HTTPProvider, Web3
 
-from scfledger.api.seed import seed_demo
-from scfledger.db.migrate import upgrade
-from scfledger.db.session import create_db_engine
-from scfledger.keys.store import KeyStore
-from scfledger.network.anvil import anvil_node, free_port
+from scfledger.network.anvil import free_port
+from tests.api.server import served_process, wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -35,18 +30,8 @@ def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        ready = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                ready = httpx.get(f"{base}/readyz", timeout=2)
-                if ready.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.25)
-        assert ready is not None, "scf up never answered"
-        assert ready.json()["status"] == "ready"
+        wait_ready(base, proc, 120)
+        assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
         credentials_file = directory / "credentials.json"
         assert credentials_file.stat().st_mode & 0o777 == 0o600
         credentials = json.loads(credentials_file.read_text())
@@ -113,14 +98,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.25)
+        wait_ready(base, proc, 120)
         assert len(worker_processes(proc.pid)) == 2
         credentials = json.loads((directory / "credentials.json").read_text())
 
@@ -167,68 +145,29 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
 def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
     """`scf serve` as an operator runs it: SCF_* settings, a manifest, a node; two workers."""
     database = f"sqlite:///{tmp_path / 'gateway.sqlite3'}"
-    passphrase = "serve-test-passphrase-not-secret"
-    upgrade(database)
-    engine = create_db_engine(database)
-    keys = KeyStore(tmp_path / "keys", passphrase, scrypt_n=2**10)
-    with anvil_node() as chain_url:
-        seeded = seed_demo(Web3(HTTPProvider(chain_url)), keys, engine)
-        engine.dispose()
-        manifest = tmp_path / "deployment.json"
-        contracts = {name: {"address": address} for name, address in seeded.contracts.items()}
-        manifest.write_text(
-            json.dumps({"deploymentBlock": seeded.deployment_block, "contracts": contracts})
-        )
-        port = free_port()
-        env = {
-            **os.environ,
-            "SCF_DATABASE_URL": database,
-            "SCF_KEY_DIR": str(tmp_path / "keys"),
-            "SCF_KEYSTORE_PASSPHRASE": passphrase,
-        }
+    with served_process(tmp_path, database, workers=2) as api:
+        assert api.pid is not None
+        assert len(worker_processes(api.pid)) == 2
         scf = str(Path(sys.executable).parent / "scf")
-        command = [scf, "serve", "--rpc", chain_url, "--manifest", str(manifest),
-                   "--port", str(port), "--workers", "2"]  # fmt: skip
         wrong = subprocess.run(
-            command,
-            env={**env, "SCF_KEYSTORE_PASSPHRASE": "not-the-right-passphrase"},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+            [scf, "serve", "--rpc", api.chain_url, "--manifest", str(tmp_path / "deployment.json"),
+             "--port", str(free_port())],
+            env={**os.environ, "SCF_DATABASE_URL": database, "SCF_KEY_DIR": str(tmp_path / "keys"),
+                 "SCF_KEYSTORE_PASSPHRASE": "not-the-right-passphrase"},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
         assert wrong.returncode == 2, wrong.stdout + wrong.stderr
-        proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and proc.poll() is None:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.25)
-            assert len(worker_processes(proc.pid)) == 2
-            headers = {"Authorization": f"Bearer {seeded.api_keys['core']}"}
-            body = {
-                "creditor": seeded.addresses["supplier1"],
-                "face_amount": 900,
-                "due_date": 4_102_444_800,
-                "document_hash": "0x" + "78" * 32,
-            }
-            issued = httpx.post(
-                f"{base}/v1/receivables",
+        body = {
+            "creditor": api.address("supplier1"),
+            "face_amount": 900,
+            "due_date": 4_102_444_800,
+            "document_hash": "0x" + "78" * 32,
+        }
+        with api.client("core") as core:
+            issued = core.post(
+                "/v1/receivables",
                 json=body,
-                headers={**headers, "Idempotency-Key": "serve-issue"},
+                headers={"Idempotency-Key": "serve-issue"},
                 params={"wait": "indexed"},
-                timeout=60,
             )
-            assert issued.json()["status"] == "indexed", issued.text
-        finally:
-            proc.send_signal(signal.SIGINT)
-            output, _ = proc.communicate(timeout=30)
-        assert proc.returncode == 0, output
-        assert passphrase not in output
+        assert issued.json()["status"] == "indexed", issued.text
