@@ -67,6 +67,7 @@ from scfledger.api.schemas import (
     PieceOut,
     PiecePage,
     ProposalOut,
+    ProposalStatus,
     RejectIn,
     RelayIn,
     RepayIn,
@@ -99,7 +100,6 @@ __all__ = [
 T = TypeVar("T")
 P = ParamSpec("P")
 Wait = Literal["none", "mined", "indexed"]
-ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
 PROBLEM_JSON = "application/problem+json"
 RETRY_STATUSES = frozenset({502, 503, 504})
 

@@ -114,14 +114,7 @@ def serve(
     """Serve the API over an existing network and deployment.
 
     Database, key directory and keystore passphrase come from SCF_* settings."""
-    try:
-        require_current(create_db_engine(Settings().database_url))
-        KeyStore.from_settings(Settings())  # the passphrase opens the keys, before serving
-    except ScfError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    spec = ServeSpec(rpc=rpc, manifest=str(manifest), confirmations=confirmations)
-    _serve(spec, port, workers)
+    _serve(ServeSpec(rpc=rpc, manifest=str(manifest), confirmations=confirmations), port, workers)
 
 
 class ServeSpec(BaseModel):
@@ -138,11 +131,14 @@ SERVE_SPEC_ENV = "SCF_SERVE_SPEC"
 
 
 def serving_app(spec: ServeSpec, settings: Settings) -> FastAPI:
-    """The API with its gateway (pipeline, indexer, webhooks) over the deployment."""
+    """The API with its gateway (pipeline, indexer, webhooks) over the deployment; refuses
+    (ScfError) a database not migrated to the current schema or a wrong passphrase."""
     deployment = load_manifest(Path(spec.manifest))
+    engine = create_db_engine(settings.database_url)
+    require_current(engine)
     gateway = build_gateway(
         chain_url=spec.rpc,
-        engine=create_db_engine(settings.database_url),
+        engine=engine,
         keys=KeyStore.from_settings(settings),
         contracts={name: entry["address"] for name, entry in deployment["contracts"].items()},
         start_block=int(deployment["deploymentBlock"]),
@@ -163,11 +159,18 @@ def worker_app() -> FastAPI:
 
 
 def _serve(spec: ServeSpec, port: int, workers: int) -> None:
-    if workers == 1:
+    """Serves in this process, or in `workers` processes that each build their own app
+    (this one is then built only to refuse bad settings before any worker starts)."""
+    try:
         app = serving_app(spec, Settings())
+    except ScfError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if workers == 1:
         freeze_startup_heap()
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
         return
+    app.state.gateway.engine.dispose()  # the workers open their own connections
     os.environ[SERVE_SPEC_ENV] = spec.model_dump_json()
     uvicorn.run(
         "scfledger.api.cli:worker_app",

@@ -76,6 +76,7 @@ class SettleIn(Strict):
     payment_ref: Reference
 
 
+ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
 RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
 ParticipantName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
@@ -118,7 +119,7 @@ class ProposalOut(BaseModel):
     target: str
     action: str = Field(description="The governed function, e.g. admitMember")
     args: dict[str, Any]
-    status: Literal["pending", "executed", "cancelled", "expired"]
+    status: ProposalStatus
     approvals: list[str]
     deadline: int = Field(description="Unix seconds")
     created_block: int

@@ -503,11 +503,8 @@ class Pipeline:
                 self._settled.popitem(last=False)
         self._notify()
 
-    def _notify(self, settled: Iterable[str] = ()) -> None:
+    def _notify(self) -> None:
         """Wakes this pipeline's waiters and tells the listeners that operations moved."""
-        if settled:
-            self._record_settled(settled)
-            return
         with self._changed:
             self._changed.notify_all()
         for listener in self.listeners:
@@ -1237,7 +1234,7 @@ class Pipeline:
                 op.error_message = message
             op.status = OperationStatus.FAILED
             op.updated_at = utcnow()
-        self._notify([operation_id])
+        self._record_settled([operation_id])
 
     def _existing(self, participant: str, key: str, request_hash: str) -> OperationView | None:
         with self.sessions() as session:

@@ -31,7 +31,7 @@ ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 
 
 def parse_cursor(cursor: str | None) -> int | None:
-    """A page cursor: the last id of the previous page."""
+    """A page cursor: the last id of the previous page (None: from the start)."""
     if cursor is None:
         return None
     if not cursor.isdigit() or len(cursor) > 19:

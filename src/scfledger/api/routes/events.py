@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.gateway import Gateway
+from scfledger.api.routes.common import parse_cursor
 from scfledger.api.schemas import EventPage, FeedEventOut
-from scfledger.exceptions import InvalidInput
 from scfledger.services import ledger as services
 from scfledger.services.ledger import Actor
 
@@ -32,12 +32,9 @@ RETRY_MS = 1000  # reconnection delay advised to clients
 STREAM_PAGE = 100
 
 
-def _cursor(value: str | None, what: str) -> int:
-    if value is None or value == "":
-        return 0
-    if not value.isdigit() or len(value) > 19:
-        raise InvalidInput(f"invalid {what} {value!r}")
-    return int(value)
+def _feed_cursor(value: str | None) -> int:
+    """A feed position: an event id, 0 (or empty) for the start."""
+    return parse_cursor(value or None) or 0
 
 
 def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
@@ -69,7 +66,7 @@ def feed(
     creditor of, or a financing request it can read. A page may be short or even empty
     before the head (it scans a bounded number of rows): continue from `next_cursor`; the
     head is reached when `next_cursor` comes back equal to `after`."""
-    items, cursor = _page(gateway, actor, _cursor(after, "cursor"), limit)
+    items, cursor = _page(gateway, actor, _feed_cursor(after), limit)
     return EventPage(items=items, next_cursor=str(cursor))
 
 
@@ -91,7 +88,7 @@ async def stream(
     """Visible events as server-sent events (`id:` is the feed cursor, `event:` the event's
     name, `data:` the event as JSON). A reconnecting client's `Last-Event-ID` takes precedence
     over `after`. The stream ends after `duration` seconds; reconnect to go on."""
-    start = _cursor(last_event_id if last_event_id else after, "cursor")
+    start = _feed_cursor(last_event_id or after)
 
     async def frames() -> AsyncIterator[str]:
         cursor = start
