@@ -41,6 +41,7 @@ from web3 import Web3
 from scfledger.chain.artifacts import load_artifact
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.network.clique import AUTHRPC_OFFSET, P2P_OFFSET, WS_OFFSET, CliqueNetwork
+from scfledger.network.deadlock import StallGuard
 
 CHAIN_ID = 2026
 GAS_LIMIT_BLOCK = 100_000_000  # as chain-config/clique/genesis.template.json
@@ -305,7 +306,9 @@ def clique_chain(work: Workload, nodes: int, period: int) -> Iterator[list[str]]
         )  # fmt: skip
         try:
             network.start()
-            yield [network.rpc_url(i) for i in range(nodes)]
+            # A sealing deadlock would end the run; a broken one is printed (it costs time).
+            with StallGuard(network, on_recovery=lambda r: console.print(f"[yellow]{r}[/]")):
+                yield [network.rpc_url(i) for i in range(nodes)]
         finally:
             network.stop()
 

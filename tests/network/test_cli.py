@@ -1,4 +1,4 @@
-"""`scf chain start | status | stop` against a real 2-node Clique network."""
+"""`scf chain start | status | watch | stop` against a real 2-node Clique network."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ def test_start_status_stop_manage_the_network_across_invocations(tmp_path: Path)
         assert status.exit_code == 0, status.output
         assert "stopped" not in status.output
 
+        watched = runner.invoke(chain_app, ["watch", "--data-dir", str(data_dir), "--for", "2"])
+        assert watched.exit_code == 0, watched.output
+        assert "watching 2 nodes" in watched.output
+        assert "deadlocks broken: 0" in watched.output
+
         stopped = runner.invoke(chain_app, ["stop", "--data-dir", str(data_dir)])
         assert stopped.exit_code == 0, stopped.output
         assert not any(node.running for node in CliqueNetwork.open(data_dir).status())
@@ -46,6 +51,13 @@ def test_start_status_stop_manage_the_network_across_invocations(tmp_path: Path)
 
 def test_status_of_a_missing_network_fails_clearly(tmp_path: Path) -> None:
     result = CliRunner().invoke(chain_app, ["status", "--data-dir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert "no Clique network" in result.output
+
+
+def test_watch_of_a_missing_network_fails_clearly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(chain_app, ["watch", "--data-dir", str(tmp_path)])
 
     assert result.exit_code == 1
     assert "no Clique network" in result.output

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,7 @@ from rich.table import Table
 
 from scfledger.network.besu import permissions_config, qbft_genesis
 from scfledger.network.clique import CliqueNetwork, CliqueNetworkError
+from scfledger.network.deadlock import Recovery, StallGuard
 from scfledger.network.validators import VoteResult, vote_validator
 
 chain_app = typer.Typer(help="Local go-ethereum Clique proof-of-authority network.")
@@ -92,6 +95,45 @@ def stop(data_dir: DataDir = Path("var/clique")) -> None:
         raise typer.Exit(1) from exc
     network.stop()
     console.print(f"stopped {network.nodes} nodes in {data_dir}")
+
+
+@chain_app.command()
+def watch(
+    data_dir: DataDir = Path("var/clique"),
+    stall_after: Annotated[
+        float | None,
+        typer.Option(help="Seconds without a new block before rival heads count as a deadlock."),
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option("--for", help="Stop after this many seconds (default: never).")
+    ] = None,
+) -> None:
+    """Watch the running network and break Clique sealing deadlocks (go-ethereum#18402):
+    when no block comes and the nodes sit on rival heads, rewind them to the block they
+    agree on and send the discarded blocks' transactions again. Runs until Ctrl-C."""
+    try:
+        network = CliqueNetwork.open(data_dir)
+    except CliqueNetworkError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+
+    def report(recovery: Recovery) -> None:
+        rivals = ", ".join(f"node {h.node} at {h.number}" for h in recovery.heads)
+        console.print(
+            f"[yellow]deadlock broken: {rivals} rewound to block {recovery.fork_block}, "
+            f"{recovery.resent} transactions sent again[/]"
+        )
+
+    guard = StallGuard(network, stall_after=stall_after, on_recovery=report)
+    console.print(
+        f"watching {network.nodes} nodes in {data_dir}: rival heads with no new block for "
+        f"{guard.stall_after:.0f} s are rewound (Ctrl-C stops)"
+    )
+    with guard, contextlib.suppress(KeyboardInterrupt):
+        deadline = None if duration is None else time.monotonic() + duration
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+    console.print(f"stopped watching; deadlocks broken: {len(guard.recoveries)}")
 
 
 @chain_app.command("add-node")

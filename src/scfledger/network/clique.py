@@ -50,7 +50,8 @@ HTTP_OFFSET, WS_OFFSET, AUTHRPC_OFFSET, P2P_OFFSET = 0, 100, 200, 300
 MAX_NODES = 100
 
 # miner: sealing is started over RPC once the nodes are peered (see _start_nodes).
-HTTP_APIS = "eth,net,web3,clique,admin,txpool,miner"
+# debug: debug_setHead breaks a sealing deadlock (see scfledger.network.deadlock).
+HTTP_APIS = "eth,net,web3,clique,admin,txpool,miner,debug"
 WS_APIS = "eth,net,web3,clique,txpool"
 # 1 wei: the lowest tip geth accepts (it replaces 0 by its 1 gwei default). Gas on a
 # permissioned chain only meters work; fees are not how members are kept honest.
