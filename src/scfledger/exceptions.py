@@ -48,6 +48,10 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
+class GasFaucetFailed(ChainError):
+    """The gateway's gas faucet could not give a new account its gas money."""
+
+
 class ChainUnavailable(ChainError):
     """The node did not answer (connection refused, timeout) after bounded retries."""
 

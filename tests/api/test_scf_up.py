@@ -8,10 +8,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
 
+from scfledger.api.seed import GAS_MONEY
+from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.network.anvil import free_port
 from tests.api.server import served_process, wait_ready
 
@@ -171,3 +174,91 @@ def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
                 params={"wait": "indexed"},
             )
         assert issued.json()["status"] == "indexed", issued.text
+
+
+@pytest.mark.xdist_group("clique")
+def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path) -> None:
+    """`--chain consortium`: four go-ethereum sealers started by `scf up` itself. A
+    participant created over the API gets gas money from the genesis-funded faucet,
+    is admitted by two admins, receives a piece and passes part of it on with that gas;
+    Ctrl-C stops the API and every node."""
+    port = free_port()
+    directory = tmp_path / "up"
+    scf = str(Path(sys.executable).parent / "scf")
+    proc = subprocess.Popen(
+        [scf, "up", "--dir", str(directory), "--port", str(port), "--chain", "consortium"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    network = None
+    try:
+        wait_ready(base, proc, 300)
+        network = CliqueNetwork.open(directory / "chain")
+        assert [(s.running, s.peers) for s in network.status()] == [(True, 3)] * 4
+        credentials = json.loads((directory / "credentials.json").read_text())
+        assert "gas-faucet" not in credentials  # a keystore account, not a participant
+
+        def client(key: str) -> httpx.Client:
+            return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                                timeout=120)  # fmt: skip
+
+        def act(who: httpx.Client, path: str, key: str, body: Any = None) -> dict[str, Any]:
+            answer = who.post(path, json=body, headers={"Idempotency-Key": key},
+                              params={"wait": "indexed"})  # fmt: skip
+            assert answer.status_code == 202, answer.text
+            assert answer.json()["status"] == "indexed", answer.text
+            return cast(dict[str, Any], answer.json())
+
+        def args(op: dict[str, Any], name: str) -> dict[str, Any]:
+            return cast(dict[str, Any], next(e["args"] for e in op["events"] if e["name"] == name))
+
+        admin1, admin2, core, supplier1, supplier2 = (
+            client(credentials[name]["apiKey"])
+            for name in ("admin1", "admin2", "core", "supplier1", "supplier2")
+        )
+        created = admin1.post("/v1/participants", json={"name": "supplier4"})
+        assert created.status_code == 201, created.text
+        supplier4_address = created.json()["address"]
+        balance = rpc_call(network.rpc_url(2), "eth_getBalance", [supplier4_address, "latest"])
+        assert int(balance, 16) == GAS_MONEY
+        proposed = act(admin1, "/v1/members", "admit-4", {
+            "address": supplier4_address, "name": "Supplier Four", "legal_id": "legal 4",
+            "kyc": "kyc 4", "roles": ["supplier"],
+        })  # fmt: skip
+        proposal = args(proposed, "ProposalCreated")["proposalId"]
+        act(admin2, f"/v1/proposals/{proposal}/approve", "ok-4")
+        supplier4 = client(created.json()["api_key"])
+
+        issued = act(core, "/v1/receivables", "issue", {
+            "creditor": credentials["supplier1"]["address"], "face_amount": 1_000,
+            "due_date": 4_102_444_800, "document_hash": "0x" + "79" * 32,
+        })  # fmt: skip
+        slot, root = (
+            args(issued, "ReceivableIssued")["slot"],
+            args(issued, "ReceivableIssued")["tokenId"],
+        )
+        act(supplier1, f"/v1/receivables/{slot}/accept", "accept")
+        to4 = act(supplier1, f"/v1/receivables/{root}/transfers", "to-4",
+                  {"to": supplier4_address, "value": 400})  # fmt: skip
+        piece4 = args(to4, "PieceSplit")["childTokenId"]
+        on = act(supplier4, f"/v1/receivables/{piece4}/transfers", "4-to-2",
+                 {"to": credentials["supplier2"]["address"], "value": 150})  # fmt: skip
+        piece2 = args(on, "PieceSplit")["childTokenId"]
+        held = {p["token_id"]: p["value"] for p in supplier2.get("/v1/receivables").json()["items"]}
+        assert held == {piece2: 150}
+        lineage = supplier2.get(f"/v1/receivables/{piece2}/lineage").json()
+        assert [n["token_id"] for n in lineage["ancestors"]] == [piece4, root]
+        node3 = rpc_call(network.rpc_url(3), "eth_getTransactionReceipt", [on["tx_hash"]])
+        assert node3 is not None  # on every sealer's chain
+        assert node3["status"] == "0x1"
+        for c in (admin1, admin2, core, supplier1, supplier2, supplier4):
+            c.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+        if network is not None:
+            network.stop()  # only if the test failed before scf up stopped them
+    assert proc.returncode == 0, output
+    assert not any(s.running for s in CliqueNetwork.open(directory / "chain").status()), output

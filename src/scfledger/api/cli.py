@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import shutil
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,15 +18,25 @@ from rich.console import Console
 from web3 import HTTPProvider, Web3
 
 from scfledger.api.app import create_app, freeze_startup_heap
-from scfledger.api.seed import DEMO_MEMBERS, build_gateway, dev_chain_provision, seed_demo
+from scfledger.api.local_chain import consortium_chain, dev_chain
+from scfledger.api.seed import (
+    DEMO_MEMBERS,
+    GAS_MONEY,
+    build_gateway,
+    dev_chain_provision,
+    seed_demo,
+)
+from scfledger.chain.client import connect
 from scfledger.chain.deployment import load_manifest
+from scfledger.chain.faucet import GasFaucet
 from scfledger.config import Settings
 from scfledger.db.migrate import require_current, upgrade
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.exceptions import ScfError
 from scfledger.keys.store import KeyStore
-from scfledger.network.anvil import anvil_node
+from scfledger.network.clique import CliqueNetwork
 from scfledger.services.apikeys import create_api_key
+from scfledger.services.participants import Provision
 
 console = Console()
 apikeys_app = typer.Typer(help="API keys of participants (shown once, stored hashed).")
@@ -41,17 +52,32 @@ def _write_private(path: Path, text: str) -> None:
     path.chmod(0o600)
 
 
+class LocalChainKind(StrEnum):
+    dev = "dev"
+    consortium = "consortium"
+
+
 def up(
     directory: Annotated[Path, typer.Option("--dir", help="Working directory (recreated).")] = Path(
         "var/up"
     ),
     port: Port = 8000,
     workers: Workers = 1,
+    chain: Annotated[
+        LocalChainKind,
+        typer.Option(
+            help="dev: one anvil node. consortium: four go-ethereum Clique sealers "
+            "(needs scripts/build-geth.sh), watched for sealing deadlocks."
+        ),
+    ] = LocalChainKind.dev,
 ) -> None:
-    """Start a dev chain, deploy, seed a demo consortium and serve the API on 127.0.0.1.
+    """Start a local chain, deploy, seed a demo consortium and serve the API on 127.0.0.1.
 
     The consortium: a core enterprise, suppliers on three tiers, a bank and an auditor, each
     with an encrypted keystore and an API key written to <dir>/credentials.json."""
+    if (directory / "chain" / "network.json").is_file():
+        # Nodes of an earlier consortium run that was killed: stopped before their data goes.
+        CliqueNetwork.open(directory / "chain").stop()
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     passphrase = os.environ.get("SCF_KEYSTORE_PASSPHRASE") or secrets.token_urlsafe(24)
@@ -66,9 +92,12 @@ def up(
     if "SCF_KEYSTORE_PASSPHRASE" not in os.environ:
         os.environ["SCF_KEYSTORE_PASSPHRASE_FILE"] = str(directory / "keystore-passphrase")
     keys = KeyStore(directory / "keys", passphrase, scrypt_n=2**14)
-    with anvil_node("--accounts", "10") as chain_url:
-        console.print(f"dev chain (anvil, paris) at {chain_url}")
-        seeded = seed_demo(Web3(HTTPProvider(chain_url)), keys, engine, DEMO_MEMBERS)
+    local_chain = dev_chain() if chain is LocalChainKind.dev else consortium_chain(directory, keys)
+    with local_chain as local:
+        console.print(local.description)
+        seeded = seed_demo(
+            local.w3, keys, engine, DEMO_MEMBERS, provision=local.provision, deployer=local.deployer
+        )
         engine.dispose()
         manifest = {
             "name": "up",
@@ -82,8 +111,8 @@ def up(
         }
         _write_private(directory / "credentials.json", json.dumps(credentials, indent=2) + "\n")
         _print_next_steps(directory, port, credentials)
-        spec = ServeSpec(rpc=chain_url, manifest=str(directory / "deployment.json"), dev_chain=True)
-        _serve(spec, port, workers)
+        manifest_path = str(directory / "deployment.json")
+        _serve(ServeSpec(rpc=local.rpc, manifest=manifest_path, **local.serving), port, workers)
 
 
 def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[str, str]]) -> None:
@@ -110,11 +139,26 @@ def serve(
     port: Port = 8000,
     confirmations: Annotated[int, typer.Option(min=0, help="Indexer confirmations.")] = 0,
     workers: Workers = 1,
+    gas_faucet: Annotated[
+        str | None,
+        typer.Option(
+            help="Keystore account that sends each participant created over the API "
+            "--gas-grant wei (on chains where sending costs something)."
+        ),
+    ] = None,
+    gas_grant: Annotated[int, typer.Option(min=1, help="Wei per new participant.")] = GAS_MONEY,
 ) -> None:
     """Serve the API over an existing network and deployment.
 
     Database, key directory and keystore passphrase come from SCF_* settings."""
-    _serve(ServeSpec(rpc=rpc, manifest=str(manifest), confirmations=confirmations), port, workers)
+    spec = ServeSpec(
+        rpc=rpc,
+        manifest=str(manifest),
+        confirmations=confirmations,
+        gas_faucet=gas_faucet,
+        gas_grant=gas_grant,
+    )
+    _serve(spec, port, workers)
 
 
 class ServeSpec(BaseModel):
@@ -124,7 +168,10 @@ class ServeSpec(BaseModel):
     rpc: str
     manifest: str
     confirmations: int = 0
-    dev_chain: bool = False  # gas money for new participants; webhooks to this machine
+    dev_chain: bool = False  # anvil: new participants get gas money by anvil_setBalance
+    gas_faucet: str | None = None  # keystore account that sends new participants gas money
+    gas_grant: int = GAS_MONEY  # wei per new participant from the faucet
+    local_webhooks: bool = False  # webhooks may go to this machine and private networks
 
 
 SERVE_SPEC_ENV = "SCF_SERVE_SPEC"
@@ -136,18 +183,27 @@ def serving_app(spec: ServeSpec, settings: Settings) -> FastAPI:
     deployment = load_manifest(Path(spec.manifest))
     engine = create_db_engine(settings.database_url)
     require_current(engine)
+    keys = KeyStore.from_settings(settings)
     gateway = build_gateway(
         chain_url=spec.rpc,
         engine=engine,
-        keys=KeyStore.from_settings(settings),
+        keys=keys,
         contracts={name: entry["address"] for name, entry in deployment["contracts"].items()},
         start_block=int(deployment["deploymentBlock"]),
         confirmations=spec.confirmations,
-        provision=dev_chain_provision(Web3(HTTPProvider(spec.rpc))) if spec.dev_chain else None,
+        provision=_provision(spec, keys),
     )
-    if spec.dev_chain:
+    if spec.local_webhooks:
         gateway.settings = gateway.settings.model_copy(update={"webhook_allow_private_urls": True})
     return create_app(gateway)
+
+
+def _provision(spec: ServeSpec, keys: KeyStore) -> Provision | None:
+    if spec.dev_chain:
+        return dev_chain_provision(Web3(HTTPProvider(spec.rpc)))
+    if spec.gas_faucet is not None:
+        return GasFaucet(connect(spec.rpc), keys.signer(spec.gas_faucet), spec.gas_grant)
+    return None
 
 
 def worker_app() -> FastAPI:

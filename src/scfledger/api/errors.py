@@ -18,6 +18,7 @@ from scfledger.exceptions import (
     ContractRevert,
     DatabaseError,
     DocumentTooLarge,
+    GasFaucetFailed,
     IdempotencyConflict,
     InvalidInput,
     InvalidState,
@@ -57,6 +58,7 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (UnsupportedDocumentType, "unsupported-media-type", 415, "Unsupported media type"),
     (InvalidInput, "invalid-input", 422, "Invalid input"),
     (ChainUnavailable, "chain-unavailable", 503, "Chain unavailable"),
+    (GasFaucetFailed, "gas-faucet-unavailable", 503, "Gas money could not be sent"),
     (DatabaseError, "database-unavailable", 503, "Database unavailable"),
     (UnknownRevert, "transaction-reverted", 422, "Transaction reverted"),
 ]

@@ -1,4 +1,4 @@
-"""A demo consortium on a dev chain whose accounts are unlocked (anvil): `scf up` and tests."""
+"""A demo consortium on a local chain: `scf up` and tests."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.governance import govern
 from scfledger.chain.pipeline import Pipeline
+from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore
@@ -58,14 +59,21 @@ def dev_chain_provision(w3: Web3) -> Provision:
 
 
 def seed_demo(
-    w3: Web3, keys: KeyStore, engine: Engine, members: dict[str, int] | None = None
+    w3: Web3,
+    keys: KeyStore,
+    engine: Engine,
+    members: dict[str, int] | None = None,
+    *,
+    provision: Provision | None = None,
+    deployer: Sender | None = None,
 ) -> Seeded:
-    """Deploys with the node's first unlocked account; the three founding admins (two of
-    which pass each proposal) and every member are gateway participants with a keystore
-    key, an API key and gas money (anvil_setBalance). Members are admitted with their roles
-    by admin1's proposals that admin2 approves."""
+    """Deploys from `deployer` (default: the node's first unlocked account, as on anvil);
+    the three founding admins (two of which pass each proposal) and every member are
+    gateway participants with a keystore key, an API key and gas money from `provision`
+    (default: anvil_setBalance). Members are admitted with their roles by admin1's
+    proposals that admin2 approves."""
     members = DEMO_MEMBERS if members is None else members
-    provision = dev_chain_provision(w3)
+    provision = dev_chain_provision(w3) if provision is None else provision
     sessions = session_factory(engine)
     addresses: dict[str, str] = {}
     api_keys: dict[str, str] = {}
@@ -85,7 +93,8 @@ def seed_demo(
         InitialAdmin(participant(name), name, _h(f"legal-{name}"), _h(f"kyc-{name}"))
         for name in ADMINS
     ]
-    ledger = deploy_ledger(w3, deployer=w3.eth.accounts[0], admins=admins)
+    deployer = w3.eth.accounts[0] if deployer is None else deployer
+    ledger = deploy_ledger(w3, deployer=deployer, admins=admins)
     proposer, approver = (signers[name] for name in ADMINS[:2])
     for name, roles in members.items():
         govern(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from web3 import EthereumTesterProvider, HTTPProvider, LegacyWebSocketProvider, Web3
+from web3.exceptions import Web3RPCError
 from web3.middleware import ExtraDataToPOAMiddleware
 from web3.middleware.base import Web3Middleware
 
@@ -160,3 +161,12 @@ def connect_from_settings(settings: Any) -> Web3:
         retries=settings.chain_retries,
         backoff=settings.chain_backoff,
     )
+
+
+def rpc_message(exc: BaseException) -> str:
+    """The node's own words for a JSON-RPC error (`error.message`), else the exception's."""
+    if isinstance(exc, Web3RPCError) and isinstance(exc.rpc_response, dict):
+        error = exc.rpc_response.get("error")
+        if isinstance(error, dict) and "message" in error:
+            return str(error["message"])
+    return str(exc)

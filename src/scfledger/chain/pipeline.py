@@ -39,12 +39,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import TransactionNotFound, Web3RPCError
+from web3.exceptions import TransactionNotFound
 from web3.types import TxParams
 
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.batch import Batcher, Reply, quantity
-from scfledger.chain.client import is_transient
+from scfledger.chain.client import is_transient, rpc_message
 from scfledger.chain.fees import FeeFields, FeeMode, FeePolicy, bumped, is_zero
 from scfledger.chain.pg_submit import PgSubmit
 from scfledger.chain.reverts import call_decoding_reverts, decode_revert
@@ -909,7 +909,7 @@ class Pipeline:
             if _unreachable(exc):
                 log.warning("broadcast of %s deferred: node unreachable", tx_hash)
                 return False
-            return self._not_sent(operation_id, tx_hash, _rpc_message(exc))
+            return self._not_sent(operation_id, tx_hash, rpc_message(exc))
         return False
 
     def _broadcast_many(self, items: list[tuple[str, str, bytes]]) -> bool:
@@ -929,7 +929,7 @@ class Pipeline:
                         # The rest would wait out the same retries: the loop resends them.
                         log.warning("broadcast of %s and later deferred: node unreachable", tx_hash)
                         break
-                    changed |= self._not_sent(operation_id, tx_hash, _rpc_message(exc))
+                    changed |= self._not_sent(operation_id, tx_hash, rpc_message(exc))
             return changed
         for (operation_id, tx_hash, _), reply in zip(items, replies, strict=True):
             if reply.error is not None:
@@ -1151,12 +1151,12 @@ class Pipeline:
             try:
                 self.w3.eth.send_raw_transaction(raw)
             except Exception as exc:
-                message = _rpc_message(exc).lower()
+                message = rpc_message(exc).lower()
                 if any(p in message for p in _NONCE_TOO_LOW):
                     return self._settle(operation_id)
                 refused = not any(p in message for p in _ALREADY_KNOWN) and not _unreachable(exc)
                 if refused and purpose == "call":
-                    self._refused(operation_id, tx_hash, _rpc_message(exc))
+                    self._refused(operation_id, tx_hash, rpc_message(exc))
             return 1
         current = self.fees.fields()
         if nonce != chain_nonce or kind == RELAY_KIND or (is_zero(previous) and is_zero(current)):
@@ -1205,7 +1205,7 @@ class Pipeline:
         try:
             self.w3.eth.send_raw_transaction(raw)
         except Exception as exc:
-            log.warning("replacement %s not accepted yet: %s", tx_hash, _rpc_message(exc))
+            log.warning("replacement %s not accepted yet: %s", tx_hash, rpc_message(exc))
         return 1
 
     def _touch(self, operation_id: str) -> None:
@@ -1454,14 +1454,6 @@ def _decode_raw(raw: bytes) -> dict[str, Any]:
     to = fields.get("to")
     fields["to"] = to_checksum_address(to) if to else None
     return dict(fields)
-
-
-def _rpc_message(exc: BaseException) -> str:
-    if isinstance(exc, Web3RPCError) and isinstance(exc.rpc_response, dict):
-        error = exc.rpc_response.get("error")
-        if isinstance(error, dict) and "message" in error:
-            return str(error["message"])
-    return str(exc)
 
 
 def _unreachable(exc: BaseException) -> bool:

@@ -64,6 +64,7 @@ def create_participant(
         raise ParticipantExists(taken)
     if keys is not None and keys.path(name).is_file():
         raise ParticipantExists(name)
+    new_key = address is None
     if address is None:
         if keys is None:
             raise InvalidInput("this gateway has no keystore: give the participant's address")
@@ -72,7 +73,12 @@ def create_participant(
         except KeyAlreadyExists:
             raise ParticipantExists(name) from None
     if provision is not None:
-        provision(address)
+        try:
+            provision(address)
+        except BaseException:
+            if new_key and keys is not None:  # no half-made participant: the name stays free
+                keys.path(name).unlink(missing_ok=True)
+            raise
     with transaction(sessions) as session:
         api_key = create_api_key(session=session, participant=name, address=address)
     return IssuedKey(name=name, address=address, api_key=api_key)

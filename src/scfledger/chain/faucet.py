@@ -1,0 +1,76 @@
+"""Gas money for new participants from one funded account: a consortium's gas faucet.
+
+A permissioned chain's fees only meter work, but a member's account still needs a balance
+to send anything on a chain with a fee floor (our Clique network charges 1 wei tips over
+a base fee that never falls below 7 wei). `GasFaucet` is the gateway's `Provision` there:
+a plain transfer from a keystore account, mined before the participant is handed its key.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from web3 import Web3
+from web3.exceptions import TimeExhausted, Web3RPCError
+
+from scfledger.chain.client import rpc_message
+from scfledger.chain.fees import FeePolicy
+from scfledger.exceptions import GasFaucetFailed
+from scfledger.keys.store import Signer
+
+TRANSFER_GAS = 21_000
+# Refusals meaning another sender took the nonce first (several gateway processes share
+# the faucet): the transfer is signed again with the next pending nonce.
+NONCE_CLASHES = ("nonce too low", "already known", "replacement transaction underpriced")
+ATTEMPTS = 20  # each clash is another sender's transfer going through
+
+
+class GasFaucet:
+    """Sends `amount` wei from `signer`'s account to each new participant and waits until
+    the transfer is mined."""
+
+    def __init__(self, w3: Web3, signer: Signer, amount: int, *, timeout: float = 60.0) -> None:
+        if amount <= 0:
+            raise ValueError(f"a faucet grant must be positive, not {amount}")
+        self.w3 = w3
+        self.signer = signer
+        self.amount = amount
+        self.timeout = timeout
+        self.fees = FeePolicy(w3)
+        self._lock = threading.Lock()  # one transfer at a time from this process
+
+    def __call__(self, address: str) -> None:
+        with self._lock:
+            for _ in range(ATTEMPTS):
+                try:
+                    tx_hash = self.w3.eth.send_raw_transaction(self._signed(address))
+                except Web3RPCError as exc:
+                    message = rpc_message(exc)
+                    if any(clash in message.lower() for clash in NONCE_CLASHES):
+                        continue
+                    raise GasFaucetFailed(f"gas faucet transfer refused: {message}") from None
+                try:
+                    receipt = self.w3.eth.wait_for_transaction_receipt(
+                        tx_hash, timeout=self.timeout, poll_latency=0.1
+                    )
+                except TimeExhausted:
+                    raise GasFaucetFailed(
+                        f"gas faucet transfer to {address} not mined in {self.timeout:.0f} s"
+                    ) from None
+                if receipt["status"] != 1:
+                    raise GasFaucetFailed(f"gas faucet transfer to {address} failed on chain")
+                return
+            raise GasFaucetFailed(f"gas faucet: {ATTEMPTS} nonces taken by other senders in a row")
+
+    def _signed(self, address: str) -> bytes:
+        tx: dict[str, Any] = {
+            "to": to_checksum_address(address),
+            "value": self.amount,
+            "gas": TRANSFER_GAS,
+            "nonce": self.w3.eth.get_transaction_count(self.signer.address, "pending"),
+            "chainId": self.w3.eth.chain_id,
+            **self.fees.fields(),
+        }
+        return bytes(self.signer.sign_transaction(tx).raw_transaction)
