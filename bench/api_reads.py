@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/api_reads.py [--pieces 100000] [--requests 300] [--clients 1,4]
                                         [--db URL] [--by-participant]
+                                        [--workers N [--listener nodelay|uvicorn]]
 
 The book is `bench/risk.py`'s synthetic one (bulk-inserted into the projection tables of a
 fresh PostgreSQL database started here; no indexer), with one big supplier (5% of the
@@ -15,13 +16,22 @@ every participant in turn from C client threads (httpx, one connection each) in 
 of their own (not competing for the server's interpreter), for each C of `--clients`;
 every answer must be 200. Latency is from request to complete response at the client. The
 baseline is `GET /healthz` through the same server in the same run, just before.
+
+With `--workers N` the app is served as `scf serve --workers N` serves it: N uvicorn worker
+processes under its supervisor, each with its own gateway (its loops off, as above), on
+`scf serve`'s listening socket; `--listener uvicorn` uses uvicorn's own instead, whose
+connections keep Nagle's algorithm on (uvicorn#3149).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -36,16 +46,19 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
+from uvicorn.supervisors import Multiprocess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.risk import NOW, address, build, database, percentile, synthetic_hash
 
 from scfledger.api.app import create_app, freeze_startup_heap
+from scfledger.api.cli import tcp_listener
 from scfledger.api.seed import build_gateway
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import (
@@ -284,6 +297,67 @@ def serve(engine: Engine, directory: Path) -> Iterator[str]:
             thread.join(20)
 
 
+WORKER_ENV = "BENCH_API_READS_SERVER"  # JSON: what each worker process serves
+
+
+def worker_app() -> FastAPI:
+    """One worker process's app (`--workers N`): the same gateway as `serve` builds."""
+    spec = json.loads(os.environ[WORKER_ENV])
+    gateway = build_gateway(
+        chain_url=spec["chain"],
+        engine=create_db_engine(spec["database"]),
+        keys=KeyStore(Path(spec["keys"]), "bench-not-secret", scrypt_n=2**10),
+        contracts=CONTRACTS,
+        start_block=0,
+    )
+    app = create_app(gateway, run_workers=False)
+    freeze_startup_heap()
+    return app
+
+
+def run_workers(port: int, workers: int, listener: str) -> None:
+    """The server process of `--workers N`: uvicorn's supervisor over `listener`'s socket."""
+    config = uvicorn.Config(
+        "bench.api_reads:worker_app", factory=True, workers=workers, host="127.0.0.1",
+        port=port, log_level="warning",
+    )  # fmt: skip
+    sock = tcp_listener(config.host, port) if listener == "nodelay" else config.bind_socket()
+    Multiprocess(config, sockets=[sock]).run()
+
+
+@contextmanager
+def serve_workers(database_url: str, directory: Path, workers: int, listener: str) -> Iterator[str]:
+    """The real app in `workers` processes (as `scf serve --workers N`), on the listener
+    `scf serve` uses (`nodelay`) or on uvicorn's own (`uvicorn`, Nagle left on)."""
+    with anvil_node() as chain_url:
+        port = free_port()
+        spec = {"chain": chain_url, "database": database_url, "keys": str(directory / "keys")}
+        root = Path(__file__).resolve().parents[1]
+        server = subprocess.Popen(
+            [sys.executable, "-c",
+             f"from bench.api_reads import run_workers; run_workers({port}, {workers}, "
+             f"{listener!r})"],
+            env={**os.environ, WORKER_ENV: json.dumps(spec), "PYTHONPATH": str(root)},
+            cwd=root,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None, "the server process exited"
+                assert time.monotonic() < deadline, "the workers did not start within 60 s"
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            yield url
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(30)
+
+
 @dataclass
 class Result:
     endpoint: str
@@ -395,6 +469,11 @@ def main() -> None:
     parser.add_argument("--clients", default="1,4", help="concurrency levels, comma-separated")
     parser.add_argument("--db", help="an empty PostgreSQL database (default: start one here)")
     parser.add_argument("--by-participant", action="store_true", help="p99 per participant")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--listener", choices=("nodelay", "uvicorn"), default="nodelay",
+        help="with --workers: scf serve's listening socket, or uvicorn's own",
+    )  # fmt: skip
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     console = Console(width=140)
@@ -409,8 +488,13 @@ def main() -> None:
             autocommit.execute(text("VACUUM ANALYZE"))
         print(f"built in {time.perf_counter() - started:.1f} s (now = {NOW})")
         counts = row_counts(engine)
+        serving = (
+            serve(engine, Path(tmp))
+            if args.workers == 1
+            else serve_workers(url, Path(tmp), args.workers, args.listener)
+        )
         with (
-            serve(engine, Path(tmp)) as api,
+            serving as api,
             # The clients run in a process of their own: not in the server's interpreter.
             ProcessPoolExecutor(
                 1, get_context("spawn"), initializer=_start_client, initargs=(api, people)
@@ -438,6 +522,8 @@ def main() -> None:
             for p in people
         )
     )
+    if args.workers > 1:
+        console.print(f"served by {args.workers} worker processes, {args.listener} listener")
     for baseline, results in runs:
         report(console, results, baseline, args.by_participant)
 

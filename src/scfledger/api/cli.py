@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import socket
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 from rich.console import Console
+from uvicorn.supervisors import Multiprocess
 from web3 import HTTPProvider, Web3
 
 from scfledger.api.app import create_app, freeze_startup_heap
@@ -228,7 +231,7 @@ def _serve(spec: ServeSpec, port: int, workers: int) -> None:
         return
     app.state.gateway.engine.dispose()  # the workers open their own connections
     os.environ[SERVE_SPEC_ENV] = spec.model_dump_json()
-    uvicorn.run(
+    config = uvicorn.Config(
         "scfledger.api.cli:worker_app",
         factory=True,
         workers=workers,
@@ -236,6 +239,31 @@ def _serve(spec: ServeSpec, port: int, workers: int) -> None:
         port=port,
         log_level="warning",
     )
+    # What uvicorn.run does with workers, but on a listener whose connections get TCP_NODELAY.
+    try:
+        listener = tcp_listener(config.host, config.port)
+    except OSError as exc:
+        console.print(f"[red]cannot listen on {config.host}:{config.port}: {exc.strerror}[/red]")
+        raise typer.Exit(2) from exc
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[listener]).run()
+
+
+def tcp_listener(host: str, port: int) -> socket.socket:
+    """The listening socket handed to worker processes, bound as uvicorn binds its own but
+    created with proto IPPROTO_TCP. Accepted sockets inherit the listener's proto, and
+    asyncio turns Nagle's algorithm off (TCP_NODELAY) only on IPPROTO_TCP sockets: on
+    uvicorn's listener (proto 0) every keep-alive response waits ~40 ms for the client's
+    delayed ACK (uvicorn#3149)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 @apikeys_app.command("create")
