@@ -30,6 +30,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 SENDER: LocalAccount = Account.from_key(keccak(text="scfledger deadlock test sender"))
 RECIPIENT = to_checksum_address("0x000000000000000000000000000000000000dead")
 GETH_FORCED_SYNC_SECONDS = 10
+# A restarted node can wait for geth's 35 s dial history before it peers again.
+PEERING_SECONDS = 120
 
 
 def test_deadlock_on_rival_branches_is_broken_and_its_transaction_mined(tmp_path: Path) -> None:
@@ -57,12 +59,12 @@ def test_deadlock_on_rival_branches_is_broken_and_its_transaction_mined(tmp_path
         network.stop_node(a)
 
         # Branch Y: y seals H+1 in turn, then y and b are barred.
-        network.start_node(y)
-        network.start_node(b)
+        network.start_node(y, timeout=PEERING_SECONDS)
+        network.start_node(b, timeout=PEERING_SECONDS)
         network.wait_for_block(b, head + 1)
 
-        network.start_node(x)
-        network.start_node(a)
+        network.start_node(x, timeout=PEERING_SECONDS)
+        network.start_node(a, timeout=PEERING_SECONDS)
         stuck = {h.node: h for h in running_heads(network)}
         assert {h.number for h in stuck.values()} == {head + 1, head + 2}
         assert len({h.hash for h in stuck.values()}) == 2
