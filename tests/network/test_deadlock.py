@@ -22,7 +22,12 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from scfledger.network import CliqueNetwork, rpc_call
-from scfledger.network.deadlock import StallGuard, break_deadlock, running_heads
+from scfledger.network.deadlock import (
+    StallGuard,
+    break_deadlock,
+    longest_seal_delay,
+    running_heads,
+)
 from tests.fixtures.clique import clique_network, web3_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
@@ -38,10 +43,18 @@ def test_deadlock_on_rival_branches_is_broken_and_its_transaction_mined(tmp_path
     alloc = {str(SENDER.address): 10**21}
     with clique_network(tmp_path / "chain", nodes=4, alloc=alloc, guard=False) as network:
         network.wait_for_block(0, 3)
-        for i in range(4):
-            rpc_call(network.rpc_url(i), "miner_stop")
-        head = _settled_head(network)
+        head = _stop_sealing(network)
         assert break_deadlock(network) is None  # one branch: nothing to break
+
+        # A node that is merely behind (cut off, here) is no rival branch: nothing rewound.
+        enodes = _cut_off(network, 3)
+        _seal_one_block_on(network, [0, 1, 2], head)
+        behind = running_heads(network)
+        assert {h.number for h in behind} == {head, head + 1}
+        assert break_deadlock(network) is None
+        assert running_heads(network) == behind
+        _reconnect(network, 3, enodes)
+        head = _settled_head(network, timeout=PEERING_SECONDS)
 
         head, roles = _seal_until_deadlock_can_be_built(network, head)
         x, a, y, b = roles["x"], roles["a"], roles["y"], roles["b"]
@@ -121,14 +134,69 @@ def _seal_one_block(network: CliqueNetwork, node: int, head: int) -> int:
     return _settled_head(network)
 
 
-def _settled_head(network: CliqueNetwork) -> int:
-    """Wait until every node reports the same head hash (miners stopped); returns it."""
+def _stop_sealing(network: CliqueNetwork) -> int:
+    """Stop every miner with all nodes on one head; returns it. Miners stopped at a moment
+    when the newest block has rivals leave them so: then they seal a little longer."""
+    for _ in range(5):
+        for i in range(4):
+            rpc_call(network.rpc_url(i), "miner_stop")
+        try:
+            return _settled_head(network, timeout=10)
+        except AssertionError:
+            for i in range(4):
+                rpc_call(network.rpc_url(i), "miner_start")
+            network.wait_for_block(0, network.head(0) + 2)
+    raise AssertionError("the nodes never stopped on one head")
+
+
+def _seal_one_block_on(network: CliqueNetwork, nodes: list[int], head: int) -> None:
+    """One block on top of `head`, sealed by a node among `nodes` that may seal it."""
+    snapshot = rpc_call(network.rpc_url(nodes[0]), "clique_getSnapshot", [hex(head)])
+    barred = {a.lower() for n, a in snapshot["recents"].items() if int(n) > head - 2}
+    node = next(i for i in nodes if network.sealers[i].lower() not in barred)
+    rpc_call(network.rpc_url(node), "miner_start")
+    network.wait_for_block(node, head + 1)
+    rpc_call(network.rpc_url(node), "miner_stop")  # it may not seal H+2: it just signed
+    for i in nodes:
+        network.wait_for_block(i, head + 1)
+
+
+def _cut_off(network: CliqueNetwork, node: int) -> dict[int, str]:
+    """Disconnect `node` from every other node, both ways; returns every node's enode."""
+    enodes = {i: rpc_call(network.rpc_url(i), "admin_nodeInfo")["enode"] for i in range(4)}
+    for i in range(4):
+        if i != node:
+            for a, b in ((i, node), (node, i)):
+                rpc_call(network.rpc_url(a), "admin_removeTrustedPeer", [enodes[b]])
+                rpc_call(network.rpc_url(a), "admin_removePeer", [enodes[b]])
     deadline = time.monotonic() + 30
+    while int(rpc_call(network.rpc_url(node), "net_peerCount"), 16):
+        assert time.monotonic() < deadline, f"node {node} is still peered"
+        time.sleep(0.2)
+    return enodes
+
+
+def _reconnect(network: CliqueNetwork, node: int, enodes: dict[int, str]) -> None:
+    for i in range(4):
+        if i != node:
+            for a, b in ((node, i), (i, node)):
+                rpc_call(network.rpc_url(a), "admin_addTrustedPeer", [enodes[b]])
+                rpc_call(network.rpc_url(a), "admin_addPeer", [enodes[b]])
+
+
+def _settled_head(network: CliqueNetwork, timeout: float = 30) -> int:
+    """Wait until every node reports the same head hash, unchanged for one block slot (a
+    seal under way when its miner stopped still lands); returns it."""
+    deadline = time.monotonic() + timeout
+    seen, since = None, time.monotonic()
     while True:
         heads = running_heads(network)
-        if len(heads) == network.nodes and len({h.hash for h in heads}) == 1:
+        if heads != seen:
+            seen, since = heads, time.monotonic()
+        agreed = len(heads) == network.nodes and len({h.hash for h in heads}) == 1
+        if agreed and time.monotonic() - since >= longest_seal_delay(network):
             return heads[0].number
-        assert time.monotonic() < deadline, f"nodes did not agree on a head: {heads}"
+        assert time.monotonic() < deadline, f"nodes did not settle on a head: {heads}"
         time.sleep(0.2)
 
 

@@ -42,8 +42,8 @@ class Head:
 class Recovery:
     """What `break_deadlock` did."""
 
-    heads: tuple[Head, ...]  # the rival heads it found
-    fork_block: int  # the newest block every node agreed on: each node now stands on it
+    heads: tuple[Head, ...]  # every running node's head, rival branches among them
+    fork_block: int  # the newest block of every rival branch: nodes above it now stand on it
     resent: int  # transactions of the discarded blocks sent again
 
 
@@ -62,30 +62,31 @@ def running_heads(network: CliqueNetwork) -> list[Head]:
 
 
 def break_deadlock(network: CliqueNetwork) -> Recovery | None:
-    """Rewind every running node to the newest block they all agree on, send the discarded
-    blocks' transactions again and let the nodes seal from there; None (and nothing done)
-    when the nodes are on one branch.
+    """Rewind the running nodes above the block where rival branches part, send the
+    discarded blocks' transactions again and let the nodes seal from there; None (and
+    nothing done) when the nodes are on one branch, however far behind some are.
 
-    Every node restarts from the same block with the same view, as at a network's first
-    start, so no node has to sync a rival branch first. The miners are stopped meanwhile,
-    so no block is sealed on a head that is about to be rewound.
+    Every rewound node restarts from the same block with the same view, as at a network's
+    first start, so no node has to sync a rival branch first. The miners are stopped
+    meanwhile, so no block is sealed on a head that is about to be rewound.
     """
-    heads = running_heads(network)
-    nodes = [h.node for h in heads]
-    if len({h.hash for h in heads}) <= 1:
+    if len(rival_tips(network, running_heads(network))) < 2:
         return None
-    urls = [network.rpc_url(i) for i in nodes]
+    urls = [network.rpc_url(h.node) for h in running_heads(network)]
     for url in urls:
         rpc_call(url, "miner_stop")
     try:
-        heads = running_heads(network)  # blocks may have landed before the miners stopped
-        if len({h.hash for h in heads}) <= 1:
+        # miner_stop does not recall a seal already under way: it lands within one slot.
+        time.sleep(longest_seal_delay(network))
+        heads = running_heads(network)
+        tips = rival_tips(network, heads)
+        if len(tips) < 2:
             return None
-        fork = _fork_block(network, heads)
-        raw_transactions = _transactions_above(network, heads, fork)
-        for head in heads:
-            if head.number > fork:
-                rpc_call(network.rpc_url(head.node), "debug_setHead", [hex(fork)])
+        fork = _fork_block(network, tips)
+        rewound = [h for h in heads if h.number > fork]
+        raw_transactions = _transactions_above(network, rewound, fork)
+        for head in rewound:
+            rpc_call(network.rpc_url(head.node), "debug_setHead", [hex(fork)])
         resent = _send_again(urls, raw_transactions)
     finally:
         for url in urls:
@@ -94,12 +95,28 @@ def break_deadlock(network: CliqueNetwork) -> Recovery | None:
             except (OSError, CliqueNetworkError) as exc:
                 log.warning("could not restart sealing on %s: %s", url, exc)
     log.warning(
-        "Clique deadlock: nodes on rival heads %s; rewound to block %d, %d transactions resent",
-        ", ".join(f"{h.node}@{h.number}:{h.hash[:10]}" for h in heads),
+        "Clique deadlock: rival heads %s; nodes %s rewound to block %d, %d transactions resent",
+        ", ".join(f"{h.number}:{h.hash[:10]}" for h in tips),
+        ", ".join(str(h.node) for h in rewound),
         fork,
         resent,
     )
     return Recovery(tuple(heads), fork, resent)
+
+
+def rival_tips(network: CliqueNetwork, heads: list[Head]) -> list[Head]:
+    """The heads no other node's chain contains, one per branch: two or more mean rival
+    branches. A node that is merely behind (its head is on another node's chain) adds none."""
+    tips: list[Head] = []
+    for head in heads:
+        behind = any(
+            other.number > head.number
+            and _block(network, other.node, head.number)["hash"] == head.hash
+            for other in heads
+        )
+        if not behind and all(tip.hash != head.hash for tip in tips):
+            tips.append(head)
+    return tips
 
 
 def _fork_block(network: CliqueNetwork, heads: list[Head]) -> int:
@@ -155,8 +172,9 @@ class StallGuard:
     """Watch a network from a background thread; when no node's head has moved for
     `stall_after` seconds and the nodes are on rival heads, break the deadlock.
 
-    A stall on one head is left alone: it means too few signers are running, which a
-    rewind cannot fix. Use as a context manager or call `start`/`stop`.
+    A stall on one branch (one head, or nodes merely behind on it) is left alone: too few
+    signers are running or peered, which a rewind cannot fix. Use as a context manager or
+    call `start`/`stop`.
     """
 
     def __init__(
@@ -203,7 +221,7 @@ class StallGuard:
             if heads != seen:
                 seen, since = heads, time.monotonic()
             if time.monotonic() - since < self.stall_after or len({h.hash for h in heads}) <= 1:
-                continue
+                continue  # moving, or all on one head (too few signers: not for a rewind)
             try:
                 recovery = break_deadlock(self.network)
             except (OSError, ValueError, KeyError, CliqueNetworkError) as exc:
@@ -217,7 +235,11 @@ class StallGuard:
                     self.on_recovery(recovery)
 
 
+def longest_seal_delay(network: CliqueNetwork) -> float:
+    """One block slot: the period plus Clique's longest out-of-turn delay."""
+    return network.period + (network.nodes // 2 + 1) * WIGGLE_SECONDS
+
+
 def default_stall_after(network: CliqueNetwork) -> float:
-    """Four block slots, each the period plus Clique's longest out-of-turn delay."""
-    wiggle = (network.nodes // 2 + 1) * WIGGLE_SECONDS
-    return 4 * (network.period + wiggle)
+    """Four block slots."""
+    return 4 * longest_seal_delay(network)
