@@ -392,6 +392,10 @@ class CliqueNetwork:
             # difficulty in which every signer has "signed recently" stall Clique for good
             # (go-ethereum#18402). geth is therefore launched without --mine.
             for i in indices:
+                # A seal tried before geth has unlocked the key fails ("authentication
+                # needed") and is not tried again until a new head or transaction comes:
+                # a node alone would never seal.
+                self._wait_unlocked(i, deadline)
                 rpc_call(self.rpc_url(i), "miner_start")
         except BaseException:
             # No half-started network left behind (the error carries the log tail).
@@ -512,6 +516,19 @@ class CliqueNetwork:
                         f"want {others}):\n{self.log_tail(i)}"
                     )
                 time.sleep(0.2)
+
+    def _wait_unlocked(self, i: int, deadline: float) -> None:
+        """Wait until node i's geth can sign with its sealer key (eth_sign of one byte)."""
+        while True:
+            try:
+                rpc_call(self.rpc_url(i), "eth_sign", [self.spec.sealers[i], "0x00"])
+                return
+            except (OSError, CliqueNetworkError) as exc:
+                if time.monotonic() > deadline:
+                    raise CliqueNetworkError(
+                        f"node {i} did not unlock its sealer key: {exc}\n{self.log_tail(i)}"
+                    ) from None
+                time.sleep(0.05)
 
     def wait_for_block(self, i: int, number: int, timeout: float = 30.0) -> int:
         """Wait until node i's head is at least `number`; returns the head."""
