@@ -75,6 +75,7 @@ from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.services.apikeys import create_api_key
 from scfledger.services.ledger import AUDITOR, Actor, actor_for, list_pieces, list_settlements
+from tests.api.server import wait_ready
 
 HUB_SHARE = 0.05
 AUDITOR_ADDRESS = address(4, 0)
@@ -342,16 +343,8 @@ def serve_workers(database_url: str, directory: Path, workers: int, listener: st
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, "the server process exited"
-                assert time.monotonic() < deadline, "the workers did not start within 60 s"
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
+            # /healthz: /readyz would wait for the indexer these workers do not run.
+            wait_ready(url, server, 60, path="/healthz")
             yield url
         finally:
             server.send_signal(signal.SIGINT)

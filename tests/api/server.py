@@ -111,14 +111,16 @@ def served_gateway(
             engine.dispose()
 
 
-def wait_ready(url: str, proc: subprocess.Popen[Any], timeout: float) -> None:
-    """Waits until the server process answers /readyz with 200 (fails if it exits)."""
+def wait_ready(
+    url: str, proc: subprocess.Popen[Any], timeout: float, path: str = "/readyz"
+) -> None:
+    """Waits until the server process answers `path` with 200 (fails if it exits)."""
     deadline = time.monotonic() + timeout
     while True:
         assert proc.poll() is None, f"the server exited with {proc.returncode}"
         assert time.monotonic() < deadline, f"not ready within {timeout} s"
         try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass

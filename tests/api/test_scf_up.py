@@ -21,16 +21,21 @@ from tests.api.server import served_process, wait_ready
 pytestmark = pytest.mark.integration
 
 
-def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
-    port = free_port()
-    directory = tmp_path / "up"
+def scf_up(directory: Path, port: int, *options: str) -> subprocess.Popen[str]:
+    """`scf up` in its own process, as a user runs it; its output read at the end."""
     scf = str(Path(sys.executable).parent / "scf")
-    proc = subprocess.Popen(
-        [scf, "up", "--dir", str(directory), "--port", str(port)],
+    return subprocess.Popen(
+        [scf, "up", "--dir", str(directory), "--port", str(port), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
+    port = free_port()
+    directory = tmp_path / "up"
+    proc = scf_up(directory, port)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, proc, 120)
@@ -92,13 +97,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
     webhook dispatcher) on one database. Writes are answered by either and act once."""
     port = free_port()
     directory = tmp_path / "up"
-    scf = str(Path(sys.executable).parent / "scf")
-    proc = subprocess.Popen(
-        [scf, "up", "--dir", str(directory), "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = scf_up(directory, port, "--workers", "2")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc, 120)
@@ -184,13 +183,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
     Ctrl-C stops the API and every node."""
     port = free_port()
     directory = tmp_path / "up"
-    scf = str(Path(sys.executable).parent / "scf")
-    proc = subprocess.Popen(
-        [scf, "up", "--dir", str(directory), "--port", str(port), "--chain", "consortium"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = scf_up(directory, port, "--chain", "consortium")
     base = f"http://127.0.0.1:{port}"
     network = None
     try:

@@ -48,7 +48,7 @@ def test_deadlock_on_rival_branches_is_broken_and_its_transaction_mined(tmp_path
 
         # A node that is merely behind (cut off, here) is no rival branch: nothing rewound.
         enodes = _cut_off(network, 3)
-        _seal_one_block_on(network, [0, 1, 2], head)
+        _seal_one_block(network, _eligible(network, [0, 1, 2], head), head, [0, 1, 2])
         behind = running_heads(network)
         assert {h.number for h in behind} == {head, head + 1}
         assert break_deadlock(network) is None
@@ -122,16 +122,19 @@ def _seal_until_deadlock_can_be_built(
             roles = {"x": x, "a": a, "y": in_turn, "b": b}
             return head, {role: node_of[address] for role, address in roles.items()}
         sealer = in_turn if in_turn not in barred else sorted(set(signers) - barred)[0]
-        head = _seal_one_block(network, node_of[sealer], head)
+        _seal_one_block(network, node_of[sealer], head, list(range(4)))
+        head = _settled_head(network)
     raise AssertionError("six blocks sealed in turn did not reach the wanted head")
 
 
-def _seal_one_block(network: CliqueNetwork, node: int, head: int) -> int:
+def _seal_one_block(network: CliqueNetwork, node: int, head: int, nodes: list[int]) -> None:
+    """Block head+1, sealed by `node` alone; returns once every node of `nodes` has it."""
     url = network.rpc_url(node)
     rpc_call(url, "miner_start")
     network.wait_for_block(node, head + 1)
     rpc_call(url, "miner_stop")  # it may not seal H+2 anyway: it has just signed
-    return _settled_head(network)
+    for i in nodes:
+        network.wait_for_block(i, head + 1)
 
 
 def _stop_sealing(network: CliqueNetwork) -> int:
@@ -149,16 +152,11 @@ def _stop_sealing(network: CliqueNetwork) -> int:
     raise AssertionError("the nodes never stopped on one head")
 
 
-def _seal_one_block_on(network: CliqueNetwork, nodes: list[int], head: int) -> None:
-    """One block on top of `head`, sealed by a node among `nodes` that may seal it."""
+def _eligible(network: CliqueNetwork, nodes: list[int], head: int) -> int:
+    """A node among `nodes` whose signer may seal block head+1."""
     snapshot = rpc_call(network.rpc_url(nodes[0]), "clique_getSnapshot", [hex(head)])
     barred = {a.lower() for n, a in snapshot["recents"].items() if int(n) > head - 2}
-    node = next(i for i in nodes if network.sealers[i].lower() not in barred)
-    rpc_call(network.rpc_url(node), "miner_start")
-    network.wait_for_block(node, head + 1)
-    rpc_call(network.rpc_url(node), "miner_stop")  # it may not seal H+2: it just signed
-    for i in nodes:
-        network.wait_for_block(i, head + 1)
+    return next(i for i in nodes if network.sealers[i].lower() not in barred)
 
 
 def _cut_off(network: CliqueNetwork, node: int) -> dict[int, str]:

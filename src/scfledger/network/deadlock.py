@@ -70,9 +70,10 @@ def break_deadlock(network: CliqueNetwork) -> Recovery | None:
     first start, so no node has to sync a rival branch first. The miners are stopped
     meanwhile, so no block is sealed on a head that is about to be rewound.
     """
-    if len(rival_tips(network, running_heads(network))) < 2:
+    heads = running_heads(network)
+    if len(rival_tips(network, heads)) < 2:
         return None
-    urls = [network.rpc_url(h.node) for h in running_heads(network)]
+    urls = [network.rpc_url(h.node) for h in heads]
     for url in urls:
         rpc_call(url, "miner_stop")
     try:
