@@ -1,8 +1,13 @@
 # The README's two commands are `make run` and `make test`; both set up first.
-.PHONY: setup run test lint build gas
+.PHONY: setup setup-tests run test lint build gas
 
+# The dev chain needs Python and npm packages only; geth is built when first needed.
 setup:
 	scripts/setup.sh
+
+# The tests also start go-ethereum Clique networks and PostgreSQL servers.
+setup-tests:
+	scripts/setup.sh --tests
 
 run: setup
 	.venv/bin/scf up
@@ -12,7 +17,7 @@ lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-test: lint
+test: setup-tests lint
 	.venv/bin/pytest -n 2 --dist loadgroup
 
 build: setup

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Sets up everything the project needs from the package registries, idempotently:
-# the Python virtual environment at .venv (pinned by requirements.lock), the npm toolchain
-# (pinned by package-lock.json: solcjs, OpenZeppelin, anvil) and go-ethereum built from the
-# Go module proxy into .tools/bin, and Debian's postgresql when its server binaries are missing.
+# Sets up what the project needs from the package registries, idempotently: the Python
+# virtual environment at .venv (pinned by requirements.lock) and the npm toolchain (pinned by
+# package-lock.json: solcjs, OpenZeppelin, anvil). That is all the dev chain (`make run`)
+# needs. With --tests it also builds go-ethereum from the Go module proxy into .tools/bin and
+# installs Debian's postgresql when its server binaries are missing (the tests start both);
+# otherwise geth is built the first time a Clique network is started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for_tests=0
+case "${1:-}" in
+  "") ;;
+  --tests) for_tests=1 ;;
+  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null || python=python3
@@ -24,6 +33,8 @@ fi
 if [ ! -d node_modules/solc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+[ "$for_tests" -eq 1 ] || exit 0
 
 scripts/build-geth.sh
 

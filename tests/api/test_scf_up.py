@@ -32,13 +32,18 @@ def scf_up(directory: Path, port: int, *options: str) -> subprocess.Popen[str]:
     )
 
 
-def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
+def test_scf_up_serves_a_seeded_consortium_and_sigterm_stops_its_chain(tmp_path: Path) -> None:
+    """The demo as a user starts it; SIGTERM (what systemd sends) stops the API and the anvil
+    it started, with exit status 0."""
     port = free_port()
     directory = tmp_path / "up"
     proc = scf_up(directory, port)
+    anvils: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, proc, 120)
+        anvils = child_processes(proc.pid, b"anvil")
+        assert len(anvils) == 1
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
         credentials_file = directory / "credentials.json"
         assert credentials_file.stat().st_mode & 0o777 == 0o600
@@ -69,15 +74,16 @@ def test_scf_up_serves_a_seeded_consortium(tmp_path: Path) -> None:
         assert [(p["action"], p["status"]) for p in proposals] == [("admitMember", "executed")] * 6
         assert httpx.get(f"{base}/v1/members").status_code == 401
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
+    assert not [pid for pid in anvils if running(pid)], output
     for entry in credentials.values():
         assert entry["apiKey"] not in output  # keys go to the 0600 file, never the terminal
 
 
-def worker_processes(parent: int) -> list[int]:
-    """The uvicorn worker processes (multiprocessing spawn) whose parent is `parent`."""
+def child_processes(parent: int, marker: bytes) -> list[int]:
+    """The processes whose parent is `parent` and whose command line contains `marker`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -87,9 +93,22 @@ def worker_processes(parent: int) -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
-        if ppid == parent and b"spawn_main" in command:
+        if ppid == parent and marker in command:
             found.append(int(entry.name))
     return found
+
+
+def worker_processes(parent: int) -> list[int]:
+    """The uvicorn worker processes (multiprocessing spawn) whose parent is `parent`."""
+    return child_processes(parent, b"spawn_main")
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie counts as gone)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
 
 
 def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path: Path) -> None:
@@ -180,7 +199,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
     """`--chain consortium`: four go-ethereum sealers started by `scf up` itself. A
     participant created over the API gets gas money from the genesis-funded faucet,
     is admitted by two admins, receives a piece and passes part of it on with that gas;
-    Ctrl-C stops the API and every node."""
+    SIGTERM stops the API and every node."""
     port = free_port()
     directory = tmp_path / "up"
     proc = scf_up(directory, port, "--chain", "consortium")
@@ -249,7 +268,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
         for c in (admin1, admin2, core, supplier1, supplier2, supplier4):
             c.close()
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
         if network is not None:
             network.stop()  # only if the test failed before scf up stopped them

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 from enum import StrEnum
 from pathlib import Path
@@ -78,6 +79,11 @@ def up(
 
     The consortium: a core enterprise, suppliers on three tiers, a bank and an auditor, each
     with an encrypted keystore and an API key written to <dir>/credentials.json."""
+    # SIGTERM (what systemd and container runtimes send) unwinds like Ctrl-C, so the chain
+    # this command started (anvil, or the Clique sealers) is stopped on the way out instead
+    # of being left running as an orphan. uvicorn restores this handler and re-raises the
+    # signal after its own graceful shutdown.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if (directory / "chain" / "network.json").is_file():
         # Nodes of an earlier consortium run that was killed: stopped before their data goes.
         CliqueNetwork.open(directory / "chain").stop()

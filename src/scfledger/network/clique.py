@@ -106,8 +106,14 @@ class NodeStatus:
 
 
 def geth_binary() -> Path:
-    """The geth to run: $SCF_GETH, else the one scripts/build-geth.sh builds."""
+    """The geth to run: $SCF_GETH, else the one scripts/build-geth.sh builds, built on first
+    use in a source checkout (about 90 s), so that setting up for the dev chain alone
+    (`make run`) does not build it."""
     path = Path(os.environ.get("SCF_GETH") or REPO_ROOT / ".tools" / "bin" / "geth")
+    build = REPO_ROOT / "scripts" / "build-geth.sh"
+    if not os.access(path, os.X_OK) and "SCF_GETH" not in os.environ and build.is_file():
+        # Its progress goes to stderr; a failure leaves no binary and is reported below.
+        subprocess.run([str(build)], stdout=2, check=False)  # noqa: S603 - fixed path
     if not os.access(path, os.X_OK):
         raise CliqueNetworkError(
             f"geth not found at {path}: run scripts/build-geth.sh to build geth "
