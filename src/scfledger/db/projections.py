@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -26,35 +26,32 @@ from scfledger.db.models import Base, utcnow
 
 
 class ChainUint(TypeDecorator[int]):
-    """An unsigned integer as the chain emits it (`uint<BITS>`), exact on both databases,
+    """An unsigned integer as the chain emits it (`uint<bits>`), exact on both databases,
     read back as a Python int.
 
-    PostgreSQL: NUMERIC with as many digits as 2^BITS - 1 has. SQLite has no integer
+    PostgreSQL: NUMERIC with as many digits as 2^bits - 1 has. SQLite has no integer
     beyond signed 64 bits (a larger one is refused, or rounded to a float by numeric
     affinity), so there: decimal text zero-padded to that width, whose text order is the
     number order. Comparisons with Python ints (`due_date <= x`), ORDER BY, MIN/MAX and
     GROUP BY therefore work alike on both; sums go through `uint_sum` (scfledger.db.session)."""
 
-    BITS = 256
+    LIMIT: ClassVar[int]  # 2^bits: values are below it
+    DIGITS: ClassVar[int]  # decimal digits of LIMIT - 1
     impl = Numeric
     cache_ok = True
 
-    @classmethod
-    def digits(cls) -> int:
-        return len(str(2**cls.BITS - 1))
-
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(self.digits()))
-        return dialect.type_descriptor(Numeric(self.digits(), 0))
+            return dialect.type_descriptor(String(self.DIGITS))
+        return dialect.type_descriptor(Numeric(self.DIGITS, 0))
 
     def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         number = int(value)
-        if not 0 <= number < 2**self.BITS:
-            raise ValueError(f"{number} is not a uint{self.BITS}")
-        return str(number).zfill(self.digits()) if dialect.name == "sqlite" else Decimal(number)
+        if not 0 <= number < self.LIMIT:
+            raise ValueError(f"{number} is out of range of {type(self).__name__}")
+        return str(number).zfill(self.DIGITS) if dialect.name == "sqlite" else Decimal(number)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ARG002
         return None if value is None else int(value)
@@ -63,7 +60,8 @@ class ChainUint(TypeDecorator[int]):
 class Uint256(ChainUint):
     """Amounts and values (`uint256`): NUMERIC(78, 0) on PostgreSQL."""
 
-    BITS = 256
+    LIMIT = 2**256
+    DIGITS = len(str(LIMIT - 1))
     cache_ok = True
 
 
@@ -71,7 +69,8 @@ class Uint64(ChainUint):
     """Unix times the chain emits as `uint64` (due dates, deadlines): NUMERIC(20, 0) on
     PostgreSQL. A due date is whatever the debtor chose, up to 2^64 - 1."""
 
-    BITS = 64
+    LIMIT = 2**64
+    DIGITS = len(str(LIMIT - 1))
     cache_ok = True
 
 
