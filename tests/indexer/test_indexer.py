@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from sqlalchemy import Engine, Table, delete, select, text, update
@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 from web3 import HTTPProvider, Web3
 
 from scfledger.chain.deploy import deploy_contract
-from scfledger.chain.deployment import deployed_contracts
 from scfledger.cli import app
 from scfledger.db.migrate import upgrade
 from scfledger.db.models import Operation
@@ -39,6 +38,7 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.indexer.projector import HANDLERS
 from scfledger.indexer.reconcile import reconcile
 from scfledger.network.anvil import anvil_node
+from tests.fixtures.indexer import indexer_for, write_manifest
 from tests.fixtures.ledger import Consortium, deploy_consortium, h
 from tests.fixtures.story import run_story
 
@@ -54,36 +54,6 @@ def story() -> Iterator[Consortium]:
         c = deploy_consortium(w3=Web3(HTTPProvider(url)), dvp=True)
         run_story(c)
         yield c
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    upgrade(url)
-    return url
-
-
-def indexer_for(c: Consortium, engine: Engine, **overrides: Any) -> Indexer:
-    config = IndexerConfig(
-        contracts=deployed_contracts(c.ledger),
-        start_block=c.ledger.deployment_block,
-        batch_size=overrides.pop("batch_size", 5),
-        **overrides,
-    )
-    return Indexer(c.w3, session_factory(engine), config)
-
-
-def write_manifest(c: Consortium, directory: Path) -> tuple[Path, str]:
-    """A deployment manifest as `scf deploy` writes it, and the node's URL."""
-    manifest = directory / "deployment.json"
-    contracts = {n: {"address": a} for n, a in deployed_contracts(c.ledger).items()}
-    manifest.write_text(
-        json.dumps({"deploymentBlock": c.ledger.deployment_block, "contracts": contracts})
-    )
-    return manifest, str(c.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
 
 
 def read_model_checksum(engine: Engine) -> str:

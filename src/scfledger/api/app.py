@@ -25,6 +25,7 @@ from scfledger.api.routes import (
 )
 from scfledger.api.routes.documents import router as documents_router
 from scfledger.api.routes.webhooks import router as webhooks_router
+from scfledger.indexer.metrics import IndexerCollector
 
 
 def freeze_startup_heap() -> None:
@@ -66,6 +67,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     latency = Histogram(
         "scf_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry
     )
+    registry.register(IndexerCollector(gateway.indexer))
 
     @app.middleware("http")
     async def measure(

@@ -13,7 +13,7 @@ from web3 import Web3
 
 from scfledger.chain.pipeline import Pipeline
 from scfledger.config import Settings, load_settings
-from scfledger.indexer.indexer import Indexer
+from scfledger.indexer.indexer import DEFAULT_MAX_LAG, Indexer
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import Contracts, Ledger
 from scfledger.services.participants import Provision
@@ -32,7 +32,7 @@ class Gateway:
     pipeline: Pipeline
     indexer: Indexer
     contracts: Contracts
-    max_indexer_lag: int = 5
+    max_indexer_lag: int = DEFAULT_MAX_LAG
     indexer_poll: float = 0.1
     _stop: threading.Event = field(default_factory=threading.Event)
     _indexer_thread: threading.Thread | None = None
@@ -112,7 +112,13 @@ class Gateway:
         if result["chain"]["ok"] and result["database"]["ok"]:
             try:
                 lag = self.indexer.lag()
-                result["indexer"] = {"ok": lag <= self.max_indexer_lag, "lag": lag}
+                result["indexer"] = {
+                    "ok": lag <= self.max_indexer_lag,
+                    "lag": lag,
+                    # Events it could not project: it still follows the chain (ready), but
+                    # the read model lacks them (degraded); `scf reconcile` lists them.
+                    "faults": self.indexer.fault_count(),
+                }
             except Exception as exc:
                 result["indexer"] = {"ok": False, "error": type(exc).__name__}
         else:

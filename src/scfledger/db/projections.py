@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -25,25 +25,53 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from scfledger.db.models import Base, utcnow
 
 
-class Amount(TypeDecorator[int]):
-    """An on-chain amount (up to 2^128): NUMERIC(39) on PostgreSQL, exact decimal text on
-    SQLite, whose numeric affinity would round anything beyond 2^63 to a float."""
+class ChainUint(TypeDecorator[int]):
+    """An unsigned integer as the chain emits it (`uint<bits>`), exact on both databases,
+    read back as a Python int.
 
-    impl = Numeric(39, 0)
+    PostgreSQL: NUMERIC with as many digits as 2^bits - 1 has. SQLite has no integer
+    beyond signed 64 bits (a larger one is refused, or rounded to a float by numeric
+    affinity), so there: decimal text zero-padded to that width, whose text order is the
+    number order. Comparisons with Python ints (`due_date <= x`), ORDER BY, MIN/MAX and
+    GROUP BY therefore work alike on both; sums go through `uint_sum` (scfledger.db.session)."""
+
+    LIMIT: ClassVar[int]  # 2^bits: values are below it
+    DIGITS: ClassVar[int]  # decimal digits of LIMIT - 1
+    impl = Numeric
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(39, 0))
+            return dialect.type_descriptor(String(self.DIGITS))
+        return dialect.type_descriptor(Numeric(self.DIGITS, 0))
 
     def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return str(value) if dialect.name == "sqlite" else Decimal(value)
+        number = int(value)
+        if not 0 <= number < self.LIMIT:
+            raise ValueError(f"{number} is out of range of {type(self).__name__}")
+        return str(number).zfill(self.DIGITS) if dialect.name == "sqlite" else Decimal(number)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ARG002
         return None if value is None else int(value)
+
+
+class Uint256(ChainUint):
+    """Amounts and values (`uint256`): NUMERIC(78, 0) on PostgreSQL."""
+
+    LIMIT = 2**256
+    DIGITS = len(str(LIMIT - 1))
+    cache_ok = True
+
+
+class Uint64(ChainUint):
+    """Unix times the chain emits as `uint64` (due dates, deadlines): NUMERIC(20, 0) on
+    PostgreSQL. A due date is whatever the debtor chose, up to 2^64 - 1."""
+
+    LIMIT = 2**64
+    DIGITS = len(str(LIMIT - 1))
+    cache_ok = True
 
 
 class IndexerCheckpoint(Base):
@@ -55,6 +83,25 @@ class IndexerCheckpoint(Base):
     block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[str] = mapped_column(String(66))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IndexerFault(Base):
+    """A chain event the read model could not project. The feed keeps the event and the
+    indexer goes on; the rows the event would have written or changed are left as they
+    were (see `scfledger.indexer.faults`)."""
+
+    __tablename__ = "indexer_faults"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_indexer_faults_tx_log"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    block_hash: Mapped[str] = mapped_column(String(66))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    contract: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    error: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IndexedBlock(Base):
@@ -91,7 +138,7 @@ class Member(Base):
     __tablename__ = "members"
 
     address: Mapped[str] = mapped_column(String(42), primary_key=True)
-    name: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(Text)  # any length the registry took
     legal_id_hash: Mapped[str] = mapped_column(String(66), unique=True)
     kyc_hash: Mapped[str] = mapped_column(String(66))
     roles: Mapped[int] = mapped_column(Integer)
@@ -113,7 +160,7 @@ class Proposal(Base):
     args: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)
     approvals: Mapped[list[str]] = mapped_column(JSON)
-    deadline: Mapped[int] = mapped_column(BigInteger)
+    deadline: Mapped[int] = mapped_column(Uint64)
     created_block: Mapped[int] = mapped_column(BigInteger)
     updated_block: Mapped[int] = mapped_column(BigInteger)
 
@@ -126,13 +173,13 @@ class Receivable(Base):
     slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     debtor: Mapped[str] = mapped_column(String(42), index=True)
     creditor: Mapped[str] = mapped_column(String(42), index=True)
-    face_amount: Mapped[int] = mapped_column(Amount)
+    face_amount: Mapped[int] = mapped_column(Uint256)
     currency: Mapped[str] = mapped_column(String(3))
-    issue_date: Mapped[int] = mapped_column(BigInteger)
-    due_date: Mapped[int] = mapped_column(BigInteger, index=True)
+    issue_date: Mapped[int] = mapped_column(Uint64)
+    due_date: Mapped[int] = mapped_column(Uint64, index=True)
     document_hash: Mapped[str] = mapped_column(String(66), index=True)
     root_token_id: Mapped[int] = mapped_column(BigInteger)
-    settled_value: Mapped[int] = mapped_column(Amount)
+    settled_value: Mapped[int] = mapped_column(Uint256)
     status: Mapped[str] = mapped_column(String(16))
     issued_block: Mapped[int] = mapped_column(BigInteger)
 
@@ -148,7 +195,7 @@ class Piece(Base):
     token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(String(42))
-    value: Mapped[int] = mapped_column(Amount)
+    value: Mapped[int] = mapped_column(Uint256)
     parent_token_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     depth: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))
@@ -175,7 +222,7 @@ class PieceTransfer(Base):
     from_token_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     sender: Mapped[str] = mapped_column(String(42))
     receiver: Mapped[str] = mapped_column(String(42), index=True)
-    value: Mapped[int] = mapped_column(Amount)
+    value: Mapped[int] = mapped_column(Uint256)
 
 
 class Evidence(Base):
@@ -196,12 +243,12 @@ class FinancingRequest(Base):
     token_id: Mapped[int] = mapped_column(BigInteger, index=True)
     requester: Mapped[str] = mapped_column(String(42), index=True)
     financier: Mapped[str] = mapped_column(String(42), index=True)
-    amount: Mapped[int] = mapped_column(Amount)
+    amount: Mapped[int] = mapped_column(Uint256)
     rate_bps: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(16))
     recourse: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(24))
-    expires_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(Uint64)
     payment_ref: Mapped[str | None] = mapped_column(String(66))
     created_block: Mapped[int] = mapped_column(BigInteger)
     updated_block: Mapped[int] = mapped_column(BigInteger)
@@ -216,7 +263,7 @@ class FinancingHistory(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     request_id: Mapped[int] = mapped_column(BigInteger, index=True)
     status: Mapped[str] = mapped_column(String(24))
-    amount: Mapped[int | None] = mapped_column(Amount)
+    amount: Mapped[int | None] = mapped_column(Uint256)
     tx_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
     block_number: Mapped[int] = mapped_column(BigInteger)
@@ -228,9 +275,9 @@ class Settlement(Base):
     token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(String(42), index=True)
-    amount: Mapped[int] = mapped_column(Amount)
+    amount: Mapped[int] = mapped_column(Uint256)
     lien_holder: Mapped[str | None] = mapped_column(String(42), index=True)
-    lien_amount: Mapped[int] = mapped_column(Amount)
+    lien_amount: Mapped[int] = mapped_column(Uint256)
     payment_ref: Mapped[str] = mapped_column(String(66))
     paid_on_chain: Mapped[bool] = mapped_column(Boolean)
     block_number: Mapped[int] = mapped_column(BigInteger)

@@ -52,6 +52,23 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+    dbapi_connection.create_aggregate("uint_sum", 1, UintSum)
+
+
+class UintSum:
+    """`uint_sum(x)`: SUM over SQLite's text-stored chain integers (`ChainUint`), exact at
+    any size: SQLite's own SUM turns text into floats or overflows past 2^63. Answers
+    decimal text, or NULL over no values, as SUM does."""
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+
+    def step(self, value: object) -> None:
+        if value is not None:
+            self.total = (self.total or 0) + int(str(value))
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else str(self.total)
 
 
 def _sqlite_begin(connection: Any) -> None:

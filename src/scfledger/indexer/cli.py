@@ -16,13 +16,15 @@ from web3.middleware import ExtraDataToPOAMiddleware
 from scfledger.chain.deploy import contract_at
 from scfledger.chain.deployment import load_manifest
 from scfledger.db.migrate import require_current
-from scfledger.db.projections import IndexerCheckpoint
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.exceptions import DatabaseNotMigrated
-from scfledger.indexer.indexer import Indexer, config_from_manifest
+from scfledger.indexer import faults
+from scfledger.indexer.indexer import DEFAULT_MAX_LAG, Indexer, config_from_manifest
 from scfledger.indexer.reconcile import reconcile
 
 console = Console()
+
+MAX_LISTED = 100  # faults listed one by one
 
 Rpc = Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of a node.")]
 Manifest = Annotated[Path, typer.Option("--manifest", help="Deployment manifest (scf deploy).")]
@@ -86,17 +88,49 @@ def index_command(
 
 
 def reconcile_command(
-    rpc: Rpc, manifest: Manifest, db: Database = "sqlite:///var/gateway.sqlite3"
+    rpc: Rpc,
+    manifest: Manifest,
+    db: Database = "sqlite:///var/gateway.sqlite3",
+    confirmations: Annotated[
+        int, typer.Option(min=0, help="Blocks the indexer waits (as given to `scf index`).")
+    ] = 0,
+    max_lag: Annotated[
+        int, typer.Option(min=0, help="Blocks the index may be behind the confirmed head.")
+    ] = DEFAULT_MAX_LAG,
 ) -> None:
-    """Compare every projected member, receivable, piece and request with the contracts.
+    """Check the read model: where the index is, what it could not project, and every
+    projected member, proposal, receivable, piece and request against the contracts.
 
-    Exits 1 when anything differs."""
+    Exits 1 when the index is more than --max-lag blocks behind the confirmed head (head -
+    confirmations), when an event could not be projected (a fault), or when anything
+    differs from the chain at the indexed block."""
     engine = _migrated_engine(db)
     w3 = _web3(rpc)
-    contracts = load_manifest(manifest)["contracts"]
+    deployment = load_manifest(manifest)
+    contracts = deployment["contracts"]
     sessions = session_factory(engine)
+    indexer = Indexer(w3, sessions, config_from_manifest(deployment, confirmations=confirmations))
+    checkpoint, lag, confirmed = indexer.checkpoint(), indexer.lag(), indexer.target_block()
+    failed = lag > max_lag
+    console.print(
+        f"index at block {checkpoint[0] if checkpoint else '-'}, confirmed head {confirmed} "
+        f"({confirmations} confirmations): {lag} blocks behind"
+    )
+    if failed:
+        console.print(
+            f"[red]behind[/red] the index is {lag} blocks behind the confirmed head, more than "
+            f"--max-lag {max_lag}: is the indexer running?"
+        )
     with sessions() as session:
-        checkpoint = session.get(IndexerCheckpoint, 1)
+        fault_rows, fault_count = faults.listing(session, MAX_LISTED), faults.count(session)
+        for f in fault_rows:
+            console.print(
+                f"[red]fault[/red] {f.contract}.{f.name} at block {f.block_number}, "
+                f"tx {f.tx_hash}, log {f.log_index} not projected: {f.error}"
+            )
+        if fault_count > len(fault_rows):
+            console.print(f"[red]fault[/red] ... and {fault_count - len(fault_rows)} more")
+        failed = failed or fault_count > 0
         if checkpoint is None:
             console.print("[red]nothing indexed yet[/red]")
             raise typer.Exit(1)
@@ -107,10 +141,13 @@ def reconcile_command(
             ),
             token=contract_at(w3, "ReceivableToken", contracts["ReceivableToken"]["address"]),
             financing=contract_at(w3, "Financing", contracts["Financing"]["address"]),
-            at_block=checkpoint.block_number,
+            at_block=checkpoint[0],
         )
     for diff in diffs:
         console.print(f"[red]differs[/red] {diff}")
     if diffs:
+        failed = True
+    else:
+        console.print(f"read model matches the chain at block {checkpoint[0]}")
+    if failed:
         raise typer.Exit(1)
-    console.print(f"read model matches the chain at block {checkpoint.block_number}")

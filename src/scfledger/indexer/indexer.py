@@ -2,8 +2,9 @@
 
 Each batch is one database transaction holding the batch's feed rows, its projections and
 the new checkpoint, so a crash at any point leaves either all of a batch or none of it.
-A reorg is found by comparing the checkpoint's block hash with the chain; the feed is cut
-back to the fork point and the projections are rebuilt from the feed.
+An event the projections cannot take is recorded as a fault and the batch goes on
+(`projector.project`). A reorg is found by comparing the checkpoint's block hash with the
+chain; the feed is cut back to the fork point and the projections are rebuilt from the feed.
 """
 
 from __future__ import annotations
@@ -14,19 +15,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from scfledger.db.models import Operation, OperationStatus
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
+from scfledger.indexer import faults
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
-from scfledger.indexer.projector import apply_event, flush_appended, preload
+from scfledger.indexer.projector import CACHE, project
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_ID = 1
+# Blocks the index may trail the confirmed head and still count as following it (a running
+# indexer is a batch behind): `scf reconcile --max-lag` and the gateway's readiness.
+DEFAULT_MAX_LAG = 5
 # Substrings of node errors that mean "ask for a smaller range".
 RANGE_ERRORS = ("more than", "too many", "limit", "range", "timeout", "timed out", "exceed")
 
@@ -38,6 +43,7 @@ class IndexerStats:
     skipped_logs: int = 0
     reorgs: int = 0
     batch_size: int = 0
+    faults: int = 0  # events this process could not project
 
 
 @dataclass(frozen=True)
@@ -71,10 +77,16 @@ class Indexer:
         return int(self.w3.eth.block_number) - self.config.confirmations
 
     def lag(self) -> int:
-        """Blocks between the chain head and the last indexed block."""
+        """Blocks between the confirmed head (head - confirmations) and the last indexed
+        block: how far the index is behind where it should be."""
         checkpoint = self.checkpoint()
         indexed = checkpoint[0] if checkpoint else self.config.start_block - 1
-        return max(int(self.w3.eth.block_number) - indexed, 0)
+        return max(self.target_block() - indexed, 0)
+
+    def fault_count(self) -> int:
+        """Events the read model could not project (`indexer_faults`)."""
+        with self.sessions() as session:
+            return faults.count(session)
 
     # ---- one step -------------------------------------------------------------------------
 
@@ -197,11 +209,14 @@ class Indexer:
                         for e in fresh
                     ],
                 )
-            preload(session, fresh)
-            with session.no_autoflush:  # every row it needs is preloaded or created here
-                for event in fresh:
-                    apply_event(session, event)
-            flush_appended(session)
+            found = project(session, fresh)
+            for fault in found:
+                e = fault.event
+                log.error(
+                    "not projected: %s.%s at block %d, tx %s, log %d: %s",
+                    e.contract, e.name, e.block_number, e.tx_hash, e.log_index, fault.error,
+                )  # fmt: skip
+            faults.record(session, found)
             blocks = {e.block_number: e.block_hash for e in fresh}
             blocks[last] = last_hash
             tx_hashes = {e.tx_hash for e in fresh}
@@ -225,6 +240,7 @@ class Indexer:
                 )
             else:
                 checkpoint.block_number, checkpoint.block_hash = last, last_hash
+        self.stats.faults += len(found)
         return True
 
     def _roll_back_reorg(self, checkpoint_block: int) -> None:
@@ -256,28 +272,37 @@ class Indexer:
                 checkpoint.block_number, checkpoint.block_hash = fork, fork_hash
 
 
+REPLAY_CHUNK = 5_000
+
+
 def rebuild_projections(session: Session) -> None:
-    """Empties every projection and replays the feed into it, in chain order."""
+    """Empties every projection and replays the feed into it, in chain order; the faults
+    become those of the replay."""
     for table in reversed(PROJECTION_TABLES):
         session.execute(table.delete())
-    rows = session.execute(
-        select(ChainEvent).order_by(ChainEvent.block_number, ChainEvent.log_index)
+    columns = (
+        ChainEvent.contract,
+        ChainEvent.name,
+        ChainEvent.args,
+        ChainEvent.block_number,
+        ChainEvent.block_hash,
+        ChainEvent.tx_hash,
+        ChainEvent.log_index,
     )
-    for (row,) in rows:
-        apply_event(
-            session,
-            DecodedEvent(
-                contract=row.contract,
-                name=row.name,
-                args=row.args,
-                block_number=row.block_number,
-                block_hash=row.block_hash,
-                tx_hash=row.tx_hash,
-                log_index=row.log_index,
-            ),
-        )
-    flush_appended(session)
-    session.info.pop("scf_projection_rows", None)
+    order = (ChainEvent.block_number, ChainEvent.log_index)
+    found: list[faults.Fault] = []
+    after = (-1, -1)
+    while True:
+        rows = session.execute(
+            select(*columns).where(tuple_(*order) > after).order_by(*order).limit(REPLAY_CHUNK)
+        ).all()
+        if not rows:
+            break
+        events = [DecodedEvent(*row) for row in rows]
+        found += project(session, events)
+        session.info.pop(CACHE, None)  # rows of this chunk: let the session drop them
+        after = (events[-1].block_number, events[-1].log_index)
+    faults.replace_all(session, found)
 
 
 # Key of the PostgreSQL advisory lock that serializes the indexers of one database.

@@ -20,6 +20,7 @@ from scfledger.db.projections import (
     Settlement,
 )
 from scfledger.indexer.decode import DecodedEvent, decode_call
+from scfledger.indexer.faults import Fault, describe, is_fault
 
 PIECE_STATES = (
     "none",
@@ -161,9 +162,16 @@ def _proposal_status(status: str) -> Handler:
 # ---- receivable token ----------------------------------------------------------------------
 
 
+def currency_text(code: bytes) -> str:
+    """A `bytes3` currency code as text: the contract takes any non-zero bytes, so NULs (a
+    shorter code, or garbage; PostgreSQL text cannot hold them) are dropped and what is
+    not ASCII becomes U+FFFD."""
+    return code.replace(b"\0", b"").decode("ascii", errors="replace")
+
+
 def _receivable_issued(session: Session, e: DecodedEvent) -> None:
     a = e.args
-    currency = bytes.fromhex(a["currency"][2:]).decode("ascii", errors="replace")
+    currency = currency_text(bytes.fromhex(a["currency"][2:]))
     _add(
         session,
         Receivable(
@@ -297,6 +305,7 @@ def _piece_settled(session: Session, e: DecodedEvent) -> None:
 
 
 def _evidence_attached(session: Session, e: DecodedEvent) -> None:
+    _get(session, Piece, e.args["tokenId"])  # a piece the projection lacks: a fault too
     _append(
         session,
         Evidence,
@@ -325,6 +334,7 @@ def _history(session: Session, e: DecodedEvent, status: str, amount: int | None 
 
 def _financing_requested(session: Session, e: DecodedEvent) -> None:
     a = e.args
+    _get(session, Piece, a["tokenId"])  # a piece the projection lacks: a fault too
     _add(
         session,
         FinancingRequest(
@@ -431,3 +441,49 @@ def apply_event(session: Session, event: DecodedEvent) -> None:
     handler = HANDLERS.get((event.contract, event.name))
     if handler is not None:
         handler(session, event)
+
+
+def project(session: Session, events: list[DecodedEvent]) -> list[Fault]:
+    """Projects `events` in chain order and flushes them; returns those that could not be.
+
+    All at once first, in one savepoint (the fast path). If that fails on an event's fault
+    (`faults.is_fault`), the savepoint is rolled back and the events are applied one by
+    one, each in its own savepoint and flushed at once: a failing event leaves no row
+    written or changed, and the others are projected. Database trouble is raised."""
+    try:
+        with session.begin_nested():
+            loaded = preload(session, events)
+            with session.no_autoflush:  # every row it needs is preloaded or created here
+                for event in events:
+                    apply_event(session, event)
+            flush_appended(session)
+            session.flush()
+            del loaded
+        return []
+    except Exception as exc:
+        if not is_fault(exc):
+            raise
+        _forget(session)
+    found: list[Fault] = []
+    for event in events:
+        try:
+            with session.begin_nested():
+                apply_event(session, event)
+                flush_appended(session)
+                session.flush()
+        except Exception as exc:
+            if not is_fault(exc):
+                raise
+            _forget(session)
+            found.append(Fault(event, describe(exc)))
+    return found
+
+
+def _forget(session: Session) -> None:
+    """Drops what a rolled-back savepoint left in memory: cached and queued rows, rows
+    added, changes not written. What was flushed before it is read again when needed."""
+    session.info.pop(CACHE, None)
+    session.info.pop(APPEND, None)
+    for row in list(session.new):
+        session.expunge(row)
+    session.expire_all()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from web3.contract import Contract
 
 from scfledger.db.projections import FinancingRequest, Member, Piece, Proposal, Receivable
-from scfledger.indexer.projector import MODES, PIECE_STATES
+from scfledger.indexer.projector import MODES, PIECE_STATES, currency_text
 
 MEMBER_STATUS = ("none", "active", "suspended")
 PROPOSAL_STATUS = ("none", "pending", "executed", "cancelled")
@@ -106,10 +106,7 @@ def reconcile(
                 "debtor": (receivable_row.debtor, r[1]),
                 "creditor": (receivable_row.creditor, r[2]),
                 "face_amount": (receivable_row.face_amount, r[3]),
-                "currency": (
-                    receivable_row.currency,
-                    bytes(r[4]).decode("ascii", errors="replace"),
-                ),
+                "currency": (receivable_row.currency, currency_text(bytes(r[4]))),
                 "issue_date": (receivable_row.issue_date, r[5]),
                 "due_date": (receivable_row.due_date, r[6]),
                 "document_hash": (receivable_row.document_hash, _hex(r[7])),

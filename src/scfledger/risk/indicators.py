@@ -13,10 +13,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     and_,
     case,
-    cast,
     column,
     func,
     inspect,
@@ -29,7 +27,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql._typing import _ColumnExpressionArgument
 
 from scfledger.db.projections import (
-    Amount,
     ChainEvent,
     FinancingRequest,
     IndexerCheckpoint,
@@ -37,6 +34,7 @@ from scfledger.db.projections import (
     PieceTransfer,
     Receivable,
     Settlement,
+    Uint256,
 )
 from scfledger.exceptions import NotFoundError
 
@@ -151,10 +149,11 @@ class RiskIndicators:
 
 
 def amount_sum(session: Session, value: _ColumnExpressionArgument[Any]) -> ColumnElement[int]:
-    """SUM of an Amount column, exact on both databases (SQLite stores amounts as text, and
-    its SUM over text is a float)."""
-    summed = cast(value, Integer) if session.get_bind().dialect.name == "sqlite" else value
-    return type_coerce(func.coalesce(func.sum(summed), 0), Amount)
+    """SUM of an amount column, exact on both databases (SQLite stores amounts as text, and
+    its SUM over text is a float or overflows: `uint_sum` there)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    summed = func.uint_sum(value) if sqlite else func.sum(value)
+    return type_coerce(func.coalesce(summed, 0), Uint256)
 
 
 def compute_indicators(

@@ -49,12 +49,14 @@ def healthz() -> dict[str, str]:
 
 @health.get("/readyz")
 def readyz(gateway: GatewayDep) -> JSONResponse:
+    """`ready` (200); `degraded` (200: serving, but the indexer recorded events it could
+    not project, so some reads lack them); `not-ready` (503: database or chain down, or
+    the index too far behind)."""
     checks = gateway.checks()
     ready = all(bool(check["ok"]) for check in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not-ready", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+    faults = checks["indexer"].get("faults", 0)
+    status = "not-ready" if not ready else "degraded" if faults else "ready"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
 @health.get("/metrics")

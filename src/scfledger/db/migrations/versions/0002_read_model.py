@@ -12,12 +12,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import scfledger.db.projections
-
 revision: str = "0002_read_model"
 down_revision: str | None = "0001_gateway_operations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Amounts as this revision stored them (0009 widens them): fixed here rather than taken
+# from the live model, whose type may change after this revision.
+AMOUNT = sa.Numeric(39, 0).with_variant(sa.String(40), "sqlite")
 
 
 def upgrade() -> None:
@@ -60,7 +62,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("request_id", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(length=24), nullable=False),
-        sa.Column("amount", scfledger.db.projections.Amount(precision=39, scale=0), nullable=True),
+        sa.Column("amount", AMOUNT, nullable=True),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
         sa.Column("block_number", sa.BigInteger(), nullable=False),
@@ -78,7 +80,7 @@ def upgrade() -> None:
         sa.Column("token_id", sa.BigInteger(), nullable=False),
         sa.Column("requester", sa.String(length=42), nullable=False),
         sa.Column("financier", sa.String(length=42), nullable=False),
-        sa.Column("amount", scfledger.db.projections.Amount(precision=39, scale=0), nullable=False),
+        sa.Column("amount", AMOUNT, nullable=False),
         sa.Column("rate_bps", sa.Integer(), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),
         sa.Column("recourse", sa.Boolean(), nullable=False),
@@ -138,7 +140,7 @@ def upgrade() -> None:
         sa.Column("from_token_id", sa.BigInteger(), nullable=True),
         sa.Column("sender", sa.String(length=42), nullable=False),
         sa.Column("receiver", sa.String(length=42), nullable=False),
-        sa.Column("value", scfledger.db.projections.Amount(precision=39, scale=0), nullable=False),
+        sa.Column("value", AMOUNT, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_piece_transfers")),
         sa.UniqueConstraint("tx_hash", "log_index", name="uq_piece_transfers_tx_log"),
     )
@@ -152,7 +154,7 @@ def upgrade() -> None:
         sa.Column("token_id", sa.BigInteger(), nullable=False),
         sa.Column("slot", sa.BigInteger(), nullable=False),
         sa.Column("holder", sa.String(length=42), nullable=False),
-        sa.Column("value", scfledger.db.projections.Amount(precision=39, scale=0), nullable=False),
+        sa.Column("value", AMOUNT, nullable=False),
         sa.Column("parent_token_id", sa.BigInteger(), nullable=True),
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
@@ -172,17 +174,13 @@ def upgrade() -> None:
         sa.Column("slot", sa.BigInteger(), nullable=False),
         sa.Column("debtor", sa.String(length=42), nullable=False),
         sa.Column("creditor", sa.String(length=42), nullable=False),
-        sa.Column(
-            "face_amount", scfledger.db.projections.Amount(precision=39, scale=0), nullable=False
-        ),
+        sa.Column("face_amount", AMOUNT, nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("issue_date", sa.BigInteger(), nullable=False),
         sa.Column("due_date", sa.BigInteger(), nullable=False),
         sa.Column("document_hash", sa.String(length=66), nullable=False),
         sa.Column("root_token_id", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "settled_value", scfledger.db.projections.Amount(precision=39, scale=0), nullable=False
-        ),
+        sa.Column("settled_value", AMOUNT, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("issued_block", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("slot", name=op.f("pk_receivables")),
@@ -200,11 +198,9 @@ def upgrade() -> None:
         sa.Column("token_id", sa.BigInteger(), nullable=False),
         sa.Column("slot", sa.BigInteger(), nullable=False),
         sa.Column("holder", sa.String(length=42), nullable=False),
-        sa.Column("amount", scfledger.db.projections.Amount(precision=39, scale=0), nullable=False),
+        sa.Column("amount", AMOUNT, nullable=False),
         sa.Column("lien_holder", sa.String(length=42), nullable=True),
-        sa.Column(
-            "lien_amount", scfledger.db.projections.Amount(precision=39, scale=0), nullable=False
-        ),
+        sa.Column("lien_amount", AMOUNT, nullable=False),
         sa.Column("payment_ref", sa.String(length=66), nullable=False),
         sa.Column("paid_on_chain", sa.Boolean(), nullable=False),
         sa.Column("block_number", sa.BigInteger(), nullable=False),
