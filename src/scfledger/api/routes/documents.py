@@ -16,8 +16,11 @@ from scfledger.exceptions import RecordNotFound
 from scfledger.services.documents import (
     ALLOWED_TYPES,
     FILE_FIELD,
+    Allowance,
     DocumentStore,
     StoredDocument,
+    allowance,
+    check_quota,
     readable_document,
     record_upload,
 )
@@ -52,8 +55,16 @@ def document_store(gateway: Gateway) -> DocumentStore:
     )
 
 
+def _allowance(gateway: Gateway, actor: Actor) -> Allowance:
+    with gateway.sessions() as session:
+        quota = gateway.settings.document_quota_bytes
+        return allowance(session=session, participant=actor.participant, quota=quota)
+
+
 def _record(gateway: Gateway, actor: Actor, document: StoredDocument) -> None:
     with transaction(gateway.sessions) as session:
+        quota = gateway.settings.document_quota_bytes
+        check_quota(session=session, actor=actor, document=document, quota=quota)
         record_upload(session=session, actor=actor, document=document)
 
 
@@ -61,21 +72,30 @@ def _record(gateway: Gateway, actor: Actor, document: StoredDocument) -> None:
     "/v1/documents",
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
-    responses={413: {"description": "Too large"}, 415: {"description": "Type not accepted"}},
+    responses={
+        413: {"description": "Too large, or past the uploader's storage quota"},
+        415: {"description": "Type not accepted"},
+    },
 )
 async def upload(request: Request, gateway: GatewayDep, actor: CurrentActor) -> DocumentOut:
     """Stores a document (field `file`) by its SHA-256; the same bytes again are the same
-    document. Over the size limit (413) or of another type (415), nothing is stored."""
+    document. Active members only (403). Over the size limit (413 `document-too-large`),
+    past the uploader's storage quota (413 `storage-quota-exceeded`) or of another type
+    (415), nothing is stored."""
+    actor.require_active("upload documents")
     receiver = document_store(gateway).receiver(
-        request.headers.get("content-type"), request.headers.get("content-length")
+        request.headers.get("content-type"),
+        request.headers.get("content-length"),
+        await run_in_threadpool(_allowance, gateway, actor),
     )
     try:
         async for chunk in request.stream():
             receiver.feed(chunk)
         stored = receiver.finish()
+        await run_in_threadpool(_record, gateway, actor, stored)
+        receiver.place(stored)
     finally:
         receiver.discard()
-    await run_in_threadpool(_record, gateway, actor, stored)
     return DocumentOut(sha256=stored.sha256, size=stored.size, content_type=stored.content_type)
 
 
