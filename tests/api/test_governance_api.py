@@ -464,14 +464,6 @@ def test_a_participant_awaiting_admission_reads_only_its_own_status(api: Served)
     address, key = created.json()["address"], created.json()["api_key"]
     rows = key_rows(api)
     with client_with(api, key) as applicant:
-        status = applicant.get("/v1/participants/applicant")
-        assert status.status_code == 200, status.text
-        assert status.json() == {
-            "name": "applicant",
-            "address": address,
-            "status": "not-admitted",
-            "roles": [],
-        }
         minted = applicant.post("/v1/participants/applicant/api-keys")
         assert "member is not-admitted" in assert_problem(minted, 403, "forbidden")["detail"]
         listed = assert_problem(applicant.get("/v1/members"), 403, "forbidden")
@@ -480,6 +472,14 @@ def test_a_participant_awaiting_admission_reads_only_its_own_status(api: Served)
             "/v1/documents", files={"file": ("x.pdf", b"%PDF-1.7 spam", "application/pdf")}
         )
         assert "member is not-admitted" in assert_problem(uploaded, 403, "forbidden")["detail"]
+        status = applicant.get("/v1/participants/applicant")
+        assert status.status_code == 200, status.text
+        assert status.json() == {
+            "name": "applicant",
+            "address": address,
+            "status": "not-admitted",
+            "roles": [],
+        }
         assert_problem(applicant.get("/v1/participants/core"), 403, "foreign-participant")
         # Its own keys it may list (and revoke: that only narrows access).
         assert len(applicant.get("/v1/participants/applicant/api-keys").json()) == 1

@@ -6,9 +6,11 @@ is counted, and only a complete document within the limit, recorded within its u
 storage quota, is moved to its address.
 
 Storage quota: the documents a participant uploaded count once each against
-`SCF_DOCUMENT_QUOTA_BYTES`; an upload is refused (413 `storage-quota-exceeded`) as soon as
-its bytes pass what is left, and checked again when it is recorded, under a lock on the
-uploader's rows so that concurrent uploads cannot both take the last room.
+`SCF_DOCUMENT_QUOTA_BYTES`. A finished upload is checked when it is recorded, under a lock
+on the uploader's rows so that concurrent uploads cannot both take the last room, and
+before it is moved to its address: one that does not fit (413 `storage-quota-exceeded`)
+leaves nothing behind. The same bytes uploaded again cost nothing. A refused upload has
+cost at most `SCF_DOCUMENT_MAX_BYTES` of a temporary file, as any upload.
 """
 
 from __future__ import annotations
@@ -60,28 +62,6 @@ class StoredDocument:
 
 
 @dataclass(frozen=True)
-class Allowance:
-    """A participant's storage quota and what its documents use of it, in bytes."""
-
-    quota: int
-    used: int
-
-    @property
-    def left(self) -> int:
-        return max(self.quota - self.used, 0)
-
-    def exceeded(self) -> StorageQuotaExceeded:
-        return StorageQuotaExceeded(quota=self.quota, used=self.used)
-
-
-def allowance(*, session: Session, participant: str, quota: int) -> Allowance:
-    used = session.scalar(
-        select(func.coalesce(func.sum(Document.size), 0)).where(Document.uploader == participant)
-    )
-    return Allowance(quota=quota, used=int(used or 0))
-
-
-@dataclass(frozen=True)
 class DocumentStore:
     """Documents under `root/ab/cd/<sha256>`; uploads are staged in `root/.tmp`."""
 
@@ -91,14 +71,9 @@ class DocumentStore:
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def receiver(
-        self,
-        content_type: str | None,
-        content_length: str | None,
-        allowance: Allowance | None = None,
-    ) -> Upload:
-        """A parser for one multipart upload; refuses what is plainly too large (for the
-        size limit or the uploader's `allowance`) or no form before reading the body."""
+    def receiver(self, content_type: str | None, content_length: str | None) -> Upload:
+        """A parser for one multipart upload; refuses what is plainly too large or no form
+        before reading the body."""
         kind, params = parse_options_header(content_type)
         boundary = params.get(b"boundary")
         if kind != b"multipart/form-data" or not boundary:
@@ -108,19 +83,14 @@ class DocumentStore:
         length = int(content_length) if content_length and content_length.isdigit() else 0
         if length > self.max_bytes + FORM_OVERHEAD:
             raise DocumentTooLarge(limit=self.max_bytes)
-        if allowance is not None and length > allowance.left + FORM_OVERHEAD:
-            raise allowance.exceeded()
-        return Upload(self, boundary, allowance)
+        return Upload(self, boundary)
 
 
 class Upload:
     """Feeds request body chunks through the multipart parser into a hashed temp file."""
 
-    def __init__(
-        self, store: DocumentStore, boundary: bytes, allowance: Allowance | None = None
-    ) -> None:
+    def __init__(self, store: DocumentStore, boundary: bytes) -> None:
         self._store = store
-        self._allowance = allowance
         self._received = 0
         self._headers: dict[str, str] = {}
         self._field = b""
@@ -225,8 +195,6 @@ class Upload:
         self._size += end - start
         if self._size > self._store.max_bytes:
             raise DocumentTooLarge(limit=self._store.max_bytes)
-        if self._allowance is not None and self._size > self._allowance.left:
-            raise self._allowance.exceeded()
         chunk = data[start:end]
         self._hash.update(chunk)
         self._tmp.write(chunk)
@@ -259,9 +227,13 @@ def check_quota(*, session: Session, actor: Actor, document: StoredDocument, quo
     )
     if again is not None:
         return
-    current = allowance(session=session, participant=actor.participant, quota=quota)
-    if document.size > current.left:
-        raise current.exceeded()
+    used = session.scalar(
+        select(func.coalesce(func.sum(Document.size), 0)).where(
+            Document.uploader == actor.participant
+        )
+    )
+    if int(used or 0) + document.size > quota:
+        raise StorageQuotaExceeded(quota=quota, used=int(used or 0))
 
 
 def record_upload(*, session: Session, actor: Actor, document: StoredDocument) -> None:

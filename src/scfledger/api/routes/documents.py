@@ -16,10 +16,8 @@ from scfledger.exceptions import RecordNotFound
 from scfledger.services.documents import (
     ALLOWED_TYPES,
     FILE_FIELD,
-    Allowance,
     DocumentStore,
     StoredDocument,
-    allowance,
     check_quota,
     readable_document,
     record_upload,
@@ -55,12 +53,6 @@ def document_store(gateway: Gateway) -> DocumentStore:
     )
 
 
-def _allowance(gateway: Gateway, actor: Actor) -> Allowance:
-    with gateway.sessions() as session:
-        quota = gateway.settings.document_quota_bytes
-        return allowance(session=session, participant=actor.participant, quota=quota)
-
-
 def _record(gateway: Gateway, actor: Actor, document: StoredDocument) -> None:
     with transaction(gateway.sessions) as session:
         quota = gateway.settings.document_quota_bytes
@@ -84,9 +76,7 @@ async def upload(request: Request, gateway: GatewayDep, actor: CurrentActor) -> 
     (415), nothing is stored."""
     actor.require_active("upload documents")
     receiver = document_store(gateway).receiver(
-        request.headers.get("content-type"),
-        request.headers.get("content-length"),
-        await run_in_threadpool(_allowance, gateway, actor),
+        request.headers.get("content-type"), request.headers.get("content-length")
     )
     try:
         async for chunk in request.stream():
