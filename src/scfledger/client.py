@@ -64,6 +64,7 @@ from scfledger.api.schemas import (
     OperationOut,
     ParticipantIn,
     ParticipantOut,
+    ParticipantStatusOut,
     PieceOut,
     PiecePage,
     ProposalOut,
@@ -656,19 +657,26 @@ class Endpoints:
         return Call("POST", "/v1/participants", _model(ParticipantOut), body=body, retry=False)
 
     @endpoint
+    def participant_status(self, name: str) -> Call[ParticipantStatusOut]:
+        """The caller's own address, on-chain status and roles (`name` is the caller's
+        participant name; anyone else's is 403 `foreign-participant`)."""
+        return Call("GET", f"/v1/participants/{_segment(name)}", _model(ParticipantStatusOut))
+
+    @endpoint
     def api_keys(self, name: str) -> Call[list[ApiKeyOut]]:
-        """A participant's API keys by prefix (admins, or the participant itself)."""
+        """The caller's own API keys by prefix (`name` is the caller's participant name)."""
         return Call("GET", f"/v1/participants/{_segment(name)}/api-keys", _LIST_OF["api_keys"])
 
     @endpoint
     def issue_api_key(self, name: str) -> Call[ParticipantOut]:
-        """Another API key for a participant, shown once (rotation). Sent once."""
+        """Another API key of the caller's own, shown once (rotation; active members).
+        Sent once."""
         path = f"/v1/participants/{_segment(name)}/api-keys"
         return Call("POST", path, _model(ParticipantOut), retry=False)
 
     @endpoint
     def revoke_api_key(self, name: str, prefix: str) -> Call[None]:
-        """Revokes one of a participant's keys by its prefix. Sent once."""
+        """Revokes one of the caller's own keys by its prefix. Sent once."""
         path = f"/v1/participants/{_segment(name)}/api-keys/{_segment(prefix)}"
         return Call("DELETE", path, _nothing, raw=True, retry=False)
 

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Uploaded documents: a content-addressed store on disk, size limit in bytes.
     document_dir: Path = Path("var/documents")
     document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # What one participant's uploads may occupy in all (documents it uploaded, counted once).
+    document_quota_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     # Webhook deliveries: per-attempt timeout, attempts before giving up, first retry delay
     # (doubling each time) and how often the dispatcher looks for work.
     webhook_timeout: float = Field(default=5.0, gt=0)
@@ -57,8 +59,14 @@ class Settings(BaseSettings):
     webhook_backoff: float = Field(default=2.0, ge=0)
     webhook_poll_interval: float = Field(default=0.5, gt=0)
     # Webhook URLs must resolve to public addresses (no loopback, private, link-local or
-    # cloud-metadata targets: server-side request forgery); a dev gateway may allow them.
-    webhook_allow_private_urls: bool = False
+    # cloud-metadata targets: server-side request forgery); a dev gateway may allow
+    # loopback (this machine), never private networks, link-local or metadata addresses.
+    webhook_allow_loopback: bool = False
+
+    # Server-sent event streams one API key may hold open at once (per gateway process).
+    sse_streams_per_key: int = Field(default=4, ge=1, le=1000)
+    # `/metrics` answers only `Authorization: Bearer <this token>`; unset, it answers 401.
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
 
     @model_validator(mode="after")
     def _one_passphrase_source(self) -> Settings:

@@ -109,6 +109,27 @@ class RelayRejected(PermissionDenied):
         super().__init__(f"relay refused for {participant!r}: {reason}")
 
 
+class ForeignParticipant(PermissionDenied):
+    """A participant's own business (its API keys, its status) asked for by another one,
+    consortium admins included: no one acts as another participant."""
+
+    def __init__(self, *, actor: str, participant: str, action: str) -> None:
+        self.actor = actor
+        self.participant = participant
+        self.action = action
+        super().__init__(f"{actor} may not {action} of {participant!r}: only {participant!r} may")
+
+
+class TooManyStreams(ScfError):
+    """An API key already holds as many open event streams as the gateway allows."""
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"at most {limit} event streams may be open per API key; close one and retry"
+        )
+
+
 class NotFoundError(ScfError):
     """A requested record does not exist."""
 
@@ -225,4 +246,16 @@ class UnsupportedDocumentType(InvalidInput):
         super().__init__(
             f"content type {content_type or '(none)'!r} is not accepted; send one of "
             + ", ".join(allowed)
+        )
+
+
+class StorageQuotaExceeded(InvalidInput):
+    """An upload would take a participant's stored documents past its storage quota."""
+
+    def __init__(self, *, quota: int, used: int) -> None:
+        self.quota = quota
+        self.used = used
+        super().__init__(
+            f"document storage quota of {quota} bytes reached ({used} bytes used): "
+            "this upload does not fit"
         )

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from pydantic import SecretStr
 
 from scfledger.api.app import create_app
 from scfledger.api.seed import Seeded, build_gateway, dev_chain_provision, seed_demo
@@ -26,6 +27,7 @@ from scfledger.keys.store import KeyStore
 from tests.fixtures.anvil import anvil_node, free_port
 
 PASSPHRASE = "test-passphrase-not-secret"  # a throwaway test keystore
+METRICS_TOKEN = "test-metrics-token-not-secret"  # the scraper's bearer token for /metrics
 
 
 @dataclass
@@ -65,10 +67,12 @@ def served_gateway(
     database_url: str,
     members: dict[str, int] | None = None,
     *,
-    allow_private_webhooks: bool = True,
+    allow_loopback_webhooks: bool = True,
+    metrics_token: str | None = METRICS_TOKEN,
 ) -> Iterator[Served]:
     """`members` (name: roles) replaces the demo consortium (bench/api.py seeds 50 SMEs).
-    Webhooks may target loopback receivers unless `allow_private_webhooks` is False."""
+    Webhooks may target loopback receivers unless `allow_loopback_webhooks` is False;
+    `/metrics` answers `metrics_token` (None: nobody)."""
     with anvil_node(directory) as node:
         upgrade(database_url)
         engine = create_db_engine(database_url)
@@ -84,7 +88,10 @@ def served_gateway(
             provision=dev_chain_provision(w3),
         )
         gateway.settings = gateway.settings.model_copy(
-            update={"webhook_allow_private_urls": allow_private_webhooks}
+            update={
+                "webhook_allow_loopback": allow_loopback_webhooks,
+                "metrics_token": None if metrics_token is None else SecretStr(metrics_token),
+            }
         )
         port = free_port()
         config = uvicorn.Config(

@@ -6,7 +6,10 @@ may see the record it names (`sees`). Anyone else is refused, with the gateway's
 
 - a record you may not see is 404 `not-found` (as if it did not exist);
 - an action on a record you may see, or one your role does not allow, is 403 `forbidden`;
-- without an API key, every endpoint but health, readiness and metrics is 401.
+- without an API key, every endpoint but health, readiness and metrics is 401;
+- a participant's API keys and status are its own: anyone else, admins included, gets 403
+  `foreign-participant`; `/metrics` answers only the operator's metrics token (401 for
+  every participant, `test_api_story`).
 
 A refused request must change nothing: no read-model or gateway row (operations included),
 no transaction (block number, every participant's nonce). Allowed reads must answer 200 and
@@ -65,7 +68,7 @@ EVIDENCE = "0x" + "e5" * 32
 
 ADMINS = frozenset({"admin1"})  # the other two founding admins are not callers here
 GOVERNANCE_READERS = frozenset({"admin1", "auditor"})
-KEY_MANAGERS = frozenset({"admin1", "supplier1"})  # of supplier1's API keys
+FOREIGN = (403, "foreign-participant")  # a participant's keys and status, to anyone else
 
 # Who may see each record of the world (visible_piece / visible_request and their kin).
 # Receivable R (slot S, debtor core, creditor supplier1): root T held by supplier1, C split
@@ -243,10 +246,10 @@ def _lists_proposal(w: World, _participant: str, response: httpx.Response) -> No
 
 
 MATRIX: list[Rule] = [
-    # Health, readiness and metrics are public.
+    # Health and readiness are public; metrics are the operator's (its own token).
     Rule("GET", "/healthz", _no_request, PUBLIC),
     Rule("GET", "/readyz", _no_request, PUBLIC),
-    Rule("GET", "/metrics", _no_request, PUBLIC),
+    Rule("GET", "/metrics", _no_request, frozenset(), refused=(401, "unauthenticated")),
     Rule("GET", "/v1/members", _no_request, EVERYONE),
     Rule(
         "POST",
@@ -269,15 +272,21 @@ MATRIX: list[Rule] = [
         lambda _w: Request(json={"name": f"p-{uuid.uuid4().hex[:12]}"}),
         ADMINS,
     ),
-    Rule("GET", "/v1/participants/{name}/api-keys", _supplier1_keys, KEY_MANAGERS),
-    Rule("POST", "/v1/participants/{name}/api-keys", _supplier1_keys, KEY_MANAGERS),
+    Rule("GET", "/v1/participants/{name}", _supplier1_keys, OWN_SUPPLIER1, refused=FOREIGN),
+    Rule(
+        "GET", "/v1/participants/{name}/api-keys", _supplier1_keys, OWN_SUPPLIER1, refused=FOREIGN
+    ),
+    Rule(
+        "POST", "/v1/participants/{name}/api-keys", _supplier1_keys, OWN_SUPPLIER1, refused=FOREIGN
+    ),
     Rule(
         "DELETE",
         "/v1/participants/{name}/api-keys/{prefix}",
         lambda w: Request(
             {"name": "supplier1", "prefix": w.served.seeded.api_keys["supplier1"][:12]}
         ),
-        KEY_MANAGERS,
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
     ),
     Rule("POST", "/v1/members", _admission, ADMINS),
     Rule(
@@ -468,7 +477,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     directory = tmp_path_factory.mktemp("access")
     url = f"sqlite:///{directory / 'gateway.sqlite3'}"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCF_WEBHOOK_ALLOW_PRIVATE_URLS", "true")  # a loopback webhook URL
+        patch.setenv("SCF_WEBHOOK_ALLOW_LOOPBACK", "true")  # a loopback webhook URL
         with served_gateway(directory, url, MEMBERS) as served:
             engine = create_db_engine(url)
             try:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.server import Served, served_gateway
+from tests.api.server import METRICS_TOKEN, Served, served_gateway
 from tests.fixtures.postgres import PostgresServer
 
 pytestmark = pytest.mark.integration
@@ -233,7 +233,14 @@ def test_members_health_and_metrics(api: Served) -> None:
         ready = auditor.get("/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["status"] == "ready"
-        metrics = auditor.get("/metrics")
+        # Metrics are the operator's: a participant's API key is no metrics token.
+        assert_problem(auditor.get("/metrics"), 401, "unauthenticated")
+    with api.client() as scraper:
+        assert_problem(scraper.get("/metrics"), 401, "unauthenticated")
+        wrong = scraper.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}x"})
+        assert_problem(wrong, 401, "unauthenticated")
+        metrics = scraper.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert metrics.status_code == 200, metrics.text
         assert 'scf_http_requests_total{method="GET",route="/v1/members",status="200"}' in (
             metrics.text
         )

@@ -34,7 +34,7 @@ DUE = 4_102_444_800  # 2100-01-01
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("sdk")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCF_WEBHOOK_ALLOW_PRIVATE_URLS", "true")  # a loopback webhook URL
+        patch.setenv("SCF_WEBHOOK_ALLOW_LOOPBACK", "true")  # a loopback webhook URL
         with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as served:
             yield served
 

@@ -12,11 +12,13 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
+from sqlalchemy import text
 from web3 import HTTPProvider, Web3
 from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
 from scfledger.client import ApiProblem, ScfClient
+from scfledger.db.session import create_db_engine
 from tests.api.server import Served, served_gateway
 from tests.api.test_api_story import assert_problem, event, write
 
@@ -92,6 +94,8 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     })  # fmt: skip
     assert "not-admitted" in assert_problem(refused, 403, "forbidden")["detail"]
     assert tier3_address not in members(auditor)
+    assert_problem(tier3.get("/v1/members"), 403, "forbidden")
+    assert tier3.get("/v1/participants/tier3").json()["status"] == "not-admitted"
 
     # admin1 proposes the admission (its own approval counts); admin2's approval executes it.
     body = admission(tier3_address, "Tier Three Components Ltd", ["supplier"])
@@ -121,6 +125,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     names = [e["name"] for e in executed["events"]]
     assert names == ["ProposalApproved", "MemberAdmitted", "ProposalExecuted"]
     assert admin1.get(f"/v1/proposals/{proposal_id}").json()["status"] == "executed"
+    assert tier3.get("/v1/participants/tier3").json()["status"] == "active"
     assert members(tier3)[tier3_address] == {
         "address": tier3_address,
         "name": "Tier Three Components Ltd",
@@ -350,32 +355,84 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
         assert_problem(mine, 403, "relay-rejected")
 
 
-def test_api_keys_are_rotated_and_revoked(api: Served) -> None:
-    with api.client("admin1") as admin1:
-        created = admin1.post("/v1/participants", json={"name": "rotator"})
-        assert created.status_code == 201, created.text
-        first = created.json()["api_key"]
-        assert_problem(admin1.get("/v1/participants/nobody/api-keys"), 404, "not-found")
-        assert len(admin1.get("/v1/participants/rotator/api-keys").json()) == 1
+def key_rows(api: Served) -> list[tuple[Any, ...]]:
+    """Every API key row of the gateway (hashes, prefixes, dates), in a stable order."""
+    engine = create_db_engine(api.database_url)
+    try:
+        with engine.connect() as connection:
+            return [
+                tuple(r) for r in connection.execute(text("SELECT * FROM api_keys ORDER BY id"))
+            ]
+    finally:
+        engine.dispose()
 
+
+def admitted(api: Served, name: str, roles: list[str]) -> tuple[str, str]:
+    """A participant created by admin1 and admitted by admin1 and admin2: (address, key)."""
+    with api.client("admin1") as admin1, api.client("admin2") as admin2:
+        created = admin1.post("/v1/participants", json={"name": name})
+        assert created.status_code == 201, created.text
+        address, key = created.json()["address"], created.json()["api_key"]
+        proposed = ok(
+            write(admin1, "/v1/members", f"admit-{name}", admission(address, name, roles))
+        )
+        ok(write(admin2, f"/v1/proposals/{proposal_of(proposed)}/approve", f"approve-{name}"))
+    return address, key
+
+
+def test_no_admin_lists_issues_or_revokes_another_participant_s_api_keys(api: Served) -> None:
+    """Finding 3: admin1 minted a working key for core and revoked others' keys."""
+    core_key = api.seeded.api_keys["core"]
+    before = key_rows(api)
+    with api.client("admin1") as admin1:
+        refused = [
+            admin1.get("/v1/participants/core/api-keys"),
+            admin1.post("/v1/participants/core/api-keys"),
+            admin1.delete(f"/v1/participants/core/api-keys/{core_key[:12]}"),
+            admin1.get("/v1/participants/core"),
+            # The same answer for a name that does not exist: no oracle of participants.
+            admin1.get("/v1/participants/nobody/api-keys"),
+        ]
+        for response in refused:
+            problem = assert_problem(response, 403, "foreign-participant")
+            assert problem["detail"].startswith("admin1 may not "), problem
+            assert "api_key" not in response.text
+        # admin1's own keys are its own business, as anyone's.
+        assert len(admin1.get("/v1/participants/admin1/api-keys").json()) == 1
+    assert key_rows(api) == before
+    with api.client("core") as core:
+        # core's key works, and core alone manages its keys.
+        listed = core.get("/v1/participants/core/api-keys").json()
+        assert [(k["prefix"], k["revoked_at"]) for k in listed] == [(core_key[:12], None)]
+        issued = core.post("/v1/participants/core/api-keys")
+        assert issued.status_code == 201, issued.text
+        second = issued.json()["api_key"]
+        revoked = core.delete(f"/v1/participants/core/api-keys/{second[:12]}")
+        assert revoked.status_code == 204, revoked.text
+        assert_problem(client_with(api, second).get("/v1/receivables"), 401, "unauthenticated")
+        assert core.get("/v1/receivables").status_code == 200
+
+
+def test_api_keys_are_rotated_and_revoked(api: Served) -> None:
+    address, first = admitted(api, "rotator", ["supplier"])
     with client_with(api, first) as old:
         # A participant rotates its own key: a second key, then the first revoked.
         issued = old.post("/v1/participants/rotator/api-keys")
         assert issued.status_code == 201, issued.text
         second = issued.json()["api_key"]
-        assert (issued.json()["name"], issued.json()["address"]) == (
-            "rotator",
-            created.json()["address"],
-        )
+        assert (issued.json()["name"], issued.json()["address"]) == ("rotator", address)
         assert second != first
         listed = old.get("/v1/participants/rotator/api-keys").json()
         assert [(k["prefix"], k["revoked_at"]) for k in listed] == [
             (first[: len(listed[0]["prefix"])], None),
             (second[: len(listed[1]["prefix"])], None),
         ]
-        # Nobody manages another's keys but admins.
-        assert_problem(old.get("/v1/participants/supplier1/api-keys"), 403, "forbidden")
-        assert_problem(old.post("/v1/participants/supplier1/api-keys"), 403, "forbidden")
+        # Nobody manages another's keys.
+        for refused in (
+            old.get("/v1/participants/supplier1/api-keys"),
+            old.post("/v1/participants/supplier1/api-keys"),
+        ):
+            assert_problem(refused, 403, "foreign-participant")
         with client_with(api, second) as new:
             assert (
                 new.delete(f"/v1/participants/rotator/api-keys/{listed[0]['prefix']}").status_code
@@ -389,6 +446,53 @@ def test_api_keys_are_rotated_and_revoked(api: Served) -> None:
             assert_problem(missing, 404, "not-found")
             keys = new.get("/v1/participants/rotator/api-keys").json()
             assert [k["revoked_at"] is None for k in keys] == [False, True]
+            # At most ten live keys: an eleventh is refused until one is revoked.
+            for _ in range(9):
+                assert new.post("/v1/participants/rotator/api-keys").status_code == 201
+            rows = key_rows(api)
+            crowded = new.post("/v1/participants/rotator/api-keys")
+            assert "at most 10 live API keys" in assert_problem(crowded, 403, "forbidden")["detail"]
+            assert key_rows(api) == rows
+
+
+def test_a_participant_awaiting_admission_reads_only_its_own_status(api: Served) -> None:
+    """Finding 8: a participant not admitted uploaded documents without limit, minted API
+    keys and listed every member."""
+    with api.client("admin1") as admin1:
+        created = admin1.post("/v1/participants", json={"name": "applicant"})
+        assert created.status_code == 201, created.text
+    address, key = created.json()["address"], created.json()["api_key"]
+    rows = key_rows(api)
+    with client_with(api, key) as applicant:
+        minted = applicant.post("/v1/participants/applicant/api-keys")
+        assert "member is not-admitted" in assert_problem(minted, 403, "forbidden")["detail"]
+        listed = assert_problem(applicant.get("/v1/members"), 403, "forbidden")
+        assert "not a consortium member" in listed["detail"]
+        uploaded = applicant.post(
+            "/v1/documents", files={"file": ("x.pdf", b"%PDF-1.7 spam", "application/pdf")}
+        )
+        assert "member is not-admitted" in assert_problem(uploaded, 403, "forbidden")["detail"]
+        status = applicant.get("/v1/participants/applicant")
+        assert status.status_code == 200, status.text
+        assert status.json() == {
+            "name": "applicant",
+            "address": address,
+            "status": "not-admitted",
+            "roles": [],
+        }
+        assert_problem(applicant.get("/v1/participants/core"), 403, "foreign-participant")
+        # Its own keys it may list (and revoke: that only narrows access).
+        assert len(applicant.get("/v1/participants/applicant/api-keys").json()) == 1
+    assert key_rows(api) == rows
+    engine = create_db_engine(api.database_url)
+    try:
+        with engine.connect() as connection:
+            uploads = connection.execute(
+                text("SELECT count(*) FROM documents WHERE uploader = 'applicant'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert uploads == 0
 
 
 def test_governance_through_the_sdk(api: Served) -> None:
@@ -413,6 +517,21 @@ def test_governance_through_the_sdk(api: Served) -> None:
     trader = {m.address: m for m in admin1.members()}[created.address]
     assert (trader.roles, trader.status) == (["supplier", "financier"], "active")
 
+    # The trader alone manages its keys: it rotates (issue, switch, revoke).
+    with pytest.raises(ApiProblem) as foreign:
+        admin1.issue_api_key("sdk-trader")
+    assert (foreign.value.status, foreign.value.slug) == (403, "foreign-participant")
+    with sdk(created.api_key) as trader_client:
+        assert trader_client.participant_status("sdk-trader").status == "active"
+        second = trader_client.issue_api_key("sdk-trader")
+        prefixes = [k.prefix for k in trader_client.api_keys("sdk-trader")]
+        assert len(prefixes) == 2
+        assert second.api_key.startswith(prefixes[1])
+        trader_client.revoke_api_key("sdk-trader", prefixes[0])
+        with pytest.raises(ApiProblem) as revoked:
+            trader_client.members()
+        assert (revoked.value.status, revoked.value.slug) == (401, "unauthenticated")
+
     suspension = admin2.suspend_member(created.address, "sanctions screening")
     suspended_id = int(
         next(e.args for e in suspension.events if e.name == "ProposalCreated")["proposalId"]
@@ -429,20 +548,22 @@ def test_governance_through_the_sdk(api: Served) -> None:
     assert admin2.proposal(reinstated_id).status == "cancelled"
     assert {m.address: m.status for m in admin1.members()}[created.address] == "suspended"
 
-    with sdk(created.api_key) as trader_client:
-        second = trader_client.issue_api_key("sdk-trader")
-        prefixes = [k.prefix for k in trader_client.api_keys("sdk-trader")]
-        assert len(prefixes) == 2
-        assert second.api_key.startswith(prefixes[1])
-        trader_client.revoke_api_key("sdk-trader", prefixes[0])
-        with pytest.raises(ApiProblem) as revoked:
-            trader_client.members()
-        assert (revoked.value.status, revoked.value.slug) == (401, "unauthenticated")
     with sdk(second.api_key) as rotated:
-        assert created.address in {m.address for m in rotated.members()}
+        assert created.address in {m.address for m in rotated.members()}  # a member still
+        assert rotated.participant_status("sdk-trader").status == "suspended"
         with pytest.raises(ApiProblem) as relay:  # still suspended: no writes of any kind
             rotated.relay(b"\x01\x02")
         assert (relay.value.status, relay.value.slug) == (403, "forbidden")
         assert "member is suspended" in relay.value.detail
+        # Nor new keys or documents (finding 8); its keys it may still list.
+        for refused_call in (
+            lambda: rotated.issue_api_key("sdk-trader"),
+            lambda: rotated.upload_document(b"%PDF-1.7 while suspended"),
+        ):
+            with pytest.raises(ApiProblem) as refused:
+                refused_call()
+            assert (refused.value.status, refused.value.slug) == (403, "forbidden")
+            assert "member is suspended" in refused.value.detail
+        assert len(rotated.api_keys("sdk-trader")) == 2
     admin1.close()
     admin2.close()

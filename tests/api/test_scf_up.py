@@ -21,7 +21,9 @@ from tests.api.server import served_process, wait_ready
 pytestmark = pytest.mark.integration
 
 
-def scf_up(directory: Path, port: int, *options: str) -> subprocess.Popen[str]:
+def scf_up(
+    directory: Path, port: int, *options: str, cwd: Path | None = None
+) -> subprocess.Popen[str]:
     """`scf up` in its own process, as a user runs it; its output read at the end."""
     scf = str(Path(sys.executable).parent / "scf")
     return subprocess.Popen(
@@ -29,6 +31,7 @@ def scf_up(directory: Path, port: int, *options: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=cwd,
     )
 
 
@@ -37,7 +40,9 @@ def test_scf_up_serves_a_seeded_consortium_and_sigterm_stops_its_chain(tmp_path:
     it started, with exit status 0."""
     port = free_port()
     directory = tmp_path / "up"
-    proc = scf_up(directory, port)
+    workdir = tmp_path / "workdir"  # where the user runs it: nothing of scf up goes there
+    workdir.mkdir()
+    proc = scf_up(directory, port, cwd=workdir)
     anvils: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -73,6 +78,26 @@ def test_scf_up_serves_a_seeded_consortium_and_sigterm_stops_its_chain(tmp_path:
         ).json()
         assert [(p["action"], p["status"]) for p in proposals] == [("admitMember", "executed")] * 6
         assert httpx.get(f"{base}/v1/members").status_code == 401
+
+        # Finding 11: documents under --dir (not ./var/documents), files for its user only.
+        uploaded = httpx.post(
+            f"{base}/v1/documents",
+            headers={"Authorization": f"Bearer {credentials['core']['apiKey']}"},
+            files={"file": ("invoice.pdf", b"%PDF-1.7 scf up invoice", "application/pdf")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        sha = uploaded.json()["sha256"]
+        assert (directory / "documents" / sha[:2] / sha[2:4] / sha).is_file()
+        assert list(workdir.iterdir()) == []
+        assert (directory / "documents").stat().st_mode & 0o777 == 0o700
+        for private in ("gateway.sqlite3", "gateway.sqlite3-wal", "metrics-token"):
+            assert (directory / private).stat().st_mode & 0o777 == 0o600, private
+        # Metrics answer the token scf up wrote, and nothing else.
+        token = (directory / "metrics-token").read_text().strip()
+        assert httpx.get(f"{base}/metrics").status_code == 401
+        scraped = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert scraped.status_code == 200
+        assert "scf_http_requests_total" in scraped.text
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)

@@ -15,6 +15,7 @@ from scfledger.db.gateway_tables import WebhookDelivery
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import ChainEvent, Member
 from scfledger.db.session import create_db_engine, session_factory, transaction
+from scfledger.keys.sealing import Sealer
 from scfledger.services.ledger import SUPPLIER, actor_for
 from scfledger.services.webhooks import WebhookDispatcher, create_webhook
 from tests.api.test_documents_webhooks import Receiver, receiver
@@ -26,6 +27,7 @@ __all__ = ["receiver"]  # the fixture, imported for this module's tests
 
 HOLDER = to_checksum_address("0x" + "ab" * 20)
 EVENTS = 120
+SEALER = Sealer(bytes(range(32)))  # the gateway replicas' one key
 
 
 def test_two_dispatchers_on_one_postgresql_deliver_each_event_once(
@@ -45,7 +47,12 @@ def test_two_dispatchers_on_one_postgresql_deliver_each_event_once(
     with transaction(setup) as session:
         actor = actor_for(session, participant="holder", address=HOLDER)
         create_webhook(
-            session=session, actor=actor, url=receiver.url, event_names=None, allow_private=True
+            session=session,
+            actor=actor,
+            url=receiver.url,
+            event_names=None,
+            sealer=SEALER,
+            allow_loopback=True,
         )
     with transaction(setup) as session:  # the indexer's rows, after the subscription
         session.execute(
@@ -67,7 +74,10 @@ def test_two_dispatchers_on_one_postgresql_deliver_each_event_once(
     # Two replicas, each with its own engine and pool, start each phase together.
     replicas = [
         WebhookDispatcher(
-            session_factory(create_db_engine(postgres_url)), batch=EVENTS, allow_private=True
+            session_factory(create_db_engine(postgres_url)),
+            sealer=SEALER,
+            batch=EVENTS,
+            allow_loopback=True,
         )
         for _ in range(2)
     ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from pydantic import SecretStr
 from sqlalchemy import Engine, delete, insert, select
 from typer.testing import CliRunner
 from web3 import HTTPProvider, Web3
@@ -75,8 +76,12 @@ def served_health(c: Consortium, engine: Engine, tmp_path: Path) -> tuple[Respon
         contracts=dict(deployed_contracts(c.ledger)),
         start_block=c.ledger.deployment_block,
     )
+    token = "metrics-token-for-tests"
+    gateway.settings = gateway.settings.model_copy(update={"metrics_token": SecretStr(token)})
     with TestClient(create_app(gateway, run_workers=False)) as client:
-        return client.get("/readyz"), client.get("/metrics").text
+        metrics = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert metrics.status_code == 200, metrics.text
+        return client.get("/readyz"), metrics.text
 
 
 def test_due_dates_and_amounts_beyond_64_bits_are_projected_exactly_and_later_writes_too(

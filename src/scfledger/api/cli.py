@@ -88,7 +88,7 @@ def up(
         # Nodes of an earlier consortium run that was killed: stopped before their data goes.
         CliqueNetwork.open(directory / "chain").stop()
     shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    directory.mkdir(mode=0o700, parents=True)
     passphrase = os.environ.get("SCF_KEYSTORE_PASSPHRASE") or secrets.token_urlsafe(24)
     _write_private(directory / "keystore-passphrase", passphrase + "\n")
     database = f"sqlite:///{directory / 'gateway.sqlite3'}"
@@ -97,6 +97,10 @@ def up(
     # The workers read these like any gateway (SCF_* settings): a throwaway dev set-up.
     os.environ["SCF_DATABASE_URL"] = database
     os.environ["SCF_KEY_DIR"] = str(directory / "keys")
+    os.environ["SCF_DOCUMENT_DIR"] = str(directory / "documents")
+    if "SCF_METRICS_TOKEN" not in os.environ:
+        os.environ["SCF_METRICS_TOKEN"] = secrets.token_urlsafe(24)
+    _write_private(directory / "metrics-token", os.environ["SCF_METRICS_TOKEN"] + "\n")
     os.environ["SCF_KEYSTORE_SCRYPT_N"] = str(2**14)
     if "SCF_KEYSTORE_PASSPHRASE" not in os.environ:
         os.environ["SCF_KEYSTORE_PASSPHRASE_FILE"] = str(directory / "keystore-passphrase")
@@ -126,6 +130,7 @@ def up(
 
 def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[str, str]]) -> None:
     console.print(f"deployed and seeded; API keys in {directory / 'credentials.json'} (mode 600)")
+    console.print(f"/metrics answers the bearer token in {directory / 'metrics-token'}")
     for name, entry in credentials.items():
         console.print(f"  {name:10} {entry['address']}")
     base = f"http://127.0.0.1:{port}"
@@ -180,7 +185,7 @@ class ServeSpec(BaseModel):
     dev_chain: bool = False  # anvil: new participants get gas money by anvil_setBalance
     gas_faucet: str | None = None  # keystore account that sends new participants gas money
     gas_grant: int = GAS_MONEY  # wei per new participant from the faucet
-    local_webhooks: bool = False  # webhooks may go to this machine and private networks
+    local_webhooks: bool = False  # webhooks may go to this machine (loopback), nowhere private
 
 
 SERVE_SPEC_ENV = "SCF_SERVE_SPEC"
@@ -203,7 +208,7 @@ def serving_app(spec: ServeSpec, settings: Settings) -> FastAPI:
         provision=_provision(spec, keys),
     )
     if spec.local_webhooks:
-        gateway.settings = gateway.settings.model_copy(update={"webhook_allow_private_urls": True})
+        gateway.settings = gateway.settings.model_copy(update={"webhook_allow_loopback": True})
     return create_app(gateway)
 
 

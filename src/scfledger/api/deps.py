@@ -21,10 +21,12 @@ GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
 def current_actor(
+    request: Request,
     gateway: GatewayDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Actor:
-    """The participant of the bearer API key, with its on-chain roles from the index."""
+    """The participant of the bearer API key, with its on-chain roles from the index. The
+    key's id is kept in `request.state.api_key_id` for limits per key (event streams)."""
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key:
         raise AuthenticationRequired("send Authorization: Bearer <API key>")
@@ -32,6 +34,7 @@ def current_actor(
         row = authenticate(session=session, key=key.strip())
         if row is None:
             raise AuthenticationRequired("unknown or revoked API key")
+        request.state.api_key_id = row.id
         return actor_for(session, participant=row.participant, address=row.address)
 
 

@@ -11,15 +11,20 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
+from scfledger.api.streams import StreamSlots
 from scfledger.chain.pipeline import Pipeline
 from scfledger.config import Settings, load_settings
+from scfledger.exceptions import ConfigurationError
 from scfledger.indexer.indexer import DEFAULT_MAX_LAG, Indexer
+from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import Contracts, Ledger
 from scfledger.services.participants import Provision
 from scfledger.services.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)
+
+WEBHOOK_SECRETS = "webhook-secrets"  # the purpose of the key that seals them
 
 
 @dataclass
@@ -43,14 +48,26 @@ class Gateway:
     # dev chain (anvil_setBalance); None where gas is free (a zero-fee consortium chain)
     # or funded another way (genesis allocation, a treasury).
     provision: Provision | None = None
+    # Event streams each API key holds open in this process (SCF_SSE_STREAMS_PER_KEY).
+    streams: StreamSlots = field(default_factory=StreamSlots)
 
     _progress: threading.Condition = field(default_factory=threading.Condition)
     # The indexer's checkpoint as this process's indexer loop last moved it (-1: unknown).
     indexed_block: int = -1
+    _sealer: Sealer | None = None
 
     @property
     def ledger(self) -> Ledger:
         return Ledger(sessions=self.sessions, pipeline=self.pipeline, contracts=self.contracts)
+
+    def sealer(self) -> Sealer:
+        """Seals the webhook secrets this gateway stores (a key derived from the keystore
+        passphrase once, then kept)."""
+        if self._sealer is None:
+            if self.keys is None:
+                raise ConfigurationError("webhook secrets are sealed with the keystore's key")
+            self._sealer = self.keys.sealer(WEBHOOK_SECRETS)
+        return self._sealer
 
     def start(self) -> None:
         """Runs the pipeline loop and the indexer loop in daemon threads."""
@@ -65,7 +82,9 @@ class Gateway:
         )
         self._indexer_thread.start()
         if self.webhooks is None:
-            self.webhooks = WebhookDispatcher.from_settings(self.sessions, self.settings)
+            self.webhooks = WebhookDispatcher.from_settings(
+                self.sessions, self.settings, self.sealer()
+            )
         self.webhooks.start()
 
     def _wake(self) -> None:

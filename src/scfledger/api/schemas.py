@@ -328,3 +328,12 @@ class WebhookDeliveryOut(BaseModel):
     attempts: list[WebhookAttemptOut]
     next_attempt_at: datetime | None
     delivered_at: datetime | None
+
+
+class ParticipantStatusOut(BaseModel):
+    name: str
+    address: str
+    status: str = Field(
+        description="The member's on-chain status: active, suspended, or not-admitted"
+    )
+    roles: list[str]

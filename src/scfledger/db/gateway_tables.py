@@ -32,8 +32,10 @@ class Document(Base):
 class Webhook(Base):
     """A participant's subscription to the chain events it may see, delivered to `url`.
 
-    The secret signs deliveries, so it is kept as is (a hash could not sign); it is shown
-    once, on creation, and never returned or logged afterwards.
+    The secret signs deliveries, so it must be readable again (a hash could not sign): it is
+    stored sealed (`keys.sealing`, `v1.<nonce | ciphertext | tag>`, at most 107 characters)
+    under a key derived from the keystore passphrase; it is shown once, on creation, and
+    never returned or logged afterwards.
     """
 
     __tablename__ = "webhooks"

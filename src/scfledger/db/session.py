@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ def create_db_engine(url: str, *, pool_size: int = 20) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _private_files(Path(database))
         engine = create_engine(
             parsed,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -41,6 +44,17 @@ def create_db_engine(url: str, *, pool_size: int = 20) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _private_files(database: Path) -> None:
+    """Creates the SQLite file mode 0600 (or tightens an existing one), before SQLite
+    opens it: SQLite gives its -wal and -shm files the database file's mode. The database
+    holds participants' business and sealed secrets, for the gateway's user alone."""
+    os.close(os.open(database, os.O_RDONLY | os.O_CREAT, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        # Another user's file (a read-only copy) is left as its owner set it.
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            path.chmod(0o600)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

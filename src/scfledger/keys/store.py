@@ -19,6 +19,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
 from scfledger.exceptions import InvalidPassphrase, KeyAlreadyExists, KeyNotFound, SigningError
+from scfledger.keys.sealing import Sealer, derive_key
 
 PARTICIPANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 RETIRED_DIR = "retired"
@@ -94,6 +95,11 @@ class KeyStore:
         )
         store.validate()
         return store
+
+    def sealer(self, purpose: str) -> Sealer:
+        """Seals secrets for `purpose` (e.g. "webhook-secrets") that the gateway stores,
+        under a key derived from this store's passphrase (scrypt: call once, keep it)."""
+        return Sealer(derive_key(self._passphrase, purpose))
 
     # -- reading ----------------------------------------------------------------------
 

@@ -2,7 +2,15 @@
 
 An upload is parsed as it streams in: the content type is checked before the first byte
 is written, the bytes are hashed into a temporary file beside the store while their size
-is counted, and only a complete document within the limit is moved to its address.
+is counted, and only a complete document within the limit, recorded within its uploader's
+storage quota, is moved to its address.
+
+Storage quota: the documents a participant uploaded count once each against
+`SCF_DOCUMENT_QUOTA_BYTES`. A finished upload is checked when it is recorded, under a lock
+on the uploader's rows so that concurrent uploads cannot both take the last room, and
+before it is moved to its address: one that does not fit (413 `storage-quota-exceeded`)
+leaves nothing behind. The same bytes uploaded again cost nothing. A refused upload has
+cost at most `SCF_DOCUMENT_MAX_BYTES` of a temporary file, as any upload.
 """
 
 from __future__ import annotations
@@ -16,16 +24,18 @@ from typing import IO
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scfledger.db.apikeys import ApiKey
 from scfledger.db.gateway_tables import Document
 from scfledger.db.projections import Evidence, Receivable
 from scfledger.exceptions import (
     DocumentTooLarge,
     InvalidInput,
     RecordNotFound,
+    StorageQuotaExceeded,
     UnsupportedDocumentType,
 )
 from scfledger.services.ledger import Actor, list_pieces, visible_piece
@@ -115,7 +125,7 @@ class Upload:
             raise InvalidInput(f"malformed multipart body: {exc}") from None
 
     def finish(self) -> StoredDocument:
-        """Moves the complete document to its address (once: the same bytes are one file)."""
+        """The complete document, still staged: `place` stores it once it is recorded."""
         try:
             self._parser.finalize()
         except FormParserError as exc:
@@ -123,15 +133,21 @@ class Upload:
         if not self._done or self._tmp is None or self._tmp_path is None:
             raise InvalidInput(f"send the document as the multipart field {FILE_FIELD!r}")
         self._tmp.close()
-        sha256 = self._hash.hexdigest()
-        target = self._store.path(sha256)
+        return StoredDocument(
+            sha256=self._hash.hexdigest(), size=self._size, content_type=self._content_type
+        )
+
+    def place(self, document: StoredDocument) -> None:
+        """Moves the finished document to its address (once: the same bytes are one file)."""
+        if self._tmp_path is None:
+            return
+        target = self._store.path(document.sha256)
         if target.exists():
             self._tmp_path.unlink()
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _private_dirs(self._store.root, target.parent)
             os.replace(self._tmp_path, target)
         self._tmp_path = None
-        return StoredDocument(sha256=sha256, size=self._size, content_type=self._content_type)
 
     def discard(self) -> None:
         """Removes the staged file of an upload that was refused or failed."""
@@ -166,7 +182,7 @@ class Upload:
         if content_type not in ALLOWED_TYPES:
             raise UnsupportedDocumentType(content_type=content_type, allowed=list(ALLOWED_TYPES))
         staging = self._store.root / ".tmp"
-        staging.mkdir(parents=True, exist_ok=True)
+        _private_dirs(self._store.root, staging)
         fd, name = tempfile.mkstemp(dir=staging, prefix="upload-")
         self._tmp_path = Path(name)
         self._tmp = os.fdopen(fd, "wb")
@@ -187,6 +203,37 @@ class Upload:
         if self._in_file:
             self._in_file = False
             self._done = True
+
+
+def _private_dirs(root: Path, directory: Path) -> None:
+    """`directory` under `root`, with `root` made 0700 where it is created: documents are
+    the participants' business, not every local user's."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def check_quota(*, session: Session, actor: Actor, document: StoredDocument, quota: int) -> None:
+    """Refuses recording `document` for the actor if it would pass its storage quota (the
+    same bytes uploaded again cost nothing). Locks the uploader's API key rows first
+    (PostgreSQL; SQLite serializes writers anyway), so concurrent uploads of one
+    participant are checked one after the other."""
+    session.execute(
+        select(ApiKey.id).where(ApiKey.participant == actor.participant).with_for_update()
+    ).all()
+    again = session.scalar(
+        select(Document.id).where(
+            Document.sha256 == document.sha256, Document.uploader == actor.participant
+        )
+    )
+    if again is not None:
+        return
+    used = session.scalar(
+        select(func.coalesce(func.sum(Document.size), 0)).where(
+            Document.uploader == actor.participant
+        )
+    )
+    if int(used or 0) + document.size > quota:
+        raise StorageQuotaExceeded(quota=quota, used=int(used or 0))
 
 
 def record_upload(*, session: Session, actor: Actor, document: StoredDocument) -> None:

@@ -2,8 +2,13 @@
 
 A participant is a name at this gateway with an address: either a signing key the gateway
 keeps in its keystore, or (non-custodial) only an address whose owner signs elsewhere and
-relays. Admins create participants and manage API keys; a participant may rotate and
-revoke its own keys. API keys are shown once and stored as SHA-256.
+relays. API keys are shown once and stored as SHA-256.
+
+Credentials: an admin creates a participant and receives its first API key once, in the
+creation's answer, to hand over out of band; from then on only the participant itself
+lists, issues and revokes its keys (no admin acts as another participant: that would
+bypass M-of-N governance and custody). Issuing keys needs an active member; listing and
+revoking one's own keys (which only ever narrows access) is open to every participant.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from scfledger.db.apikeys import ApiKey
 from scfledger.db.models import utcnow
 from scfledger.db.session import transaction
 from scfledger.exceptions import (
+    ActionForbidden,
+    ForeignParticipant,
     InvalidInput,
     KeyAlreadyExists,
     ParticipantExists,
@@ -31,6 +38,9 @@ from scfledger.services.ledger import ADMIN, Actor, checked_address
 # Gives a new participant's account what it needs to send transactions (gas money on a
 # dev chain); None where gas is free or funded another way.
 Provision = Callable[[str], None]
+
+# Live keys one participant may hold: enough to rotate several systems without downtime.
+MAX_LIVE_KEYS = 10
 
 
 @dataclass(frozen=True)
@@ -84,10 +94,27 @@ def create_participant(
     return IssuedKey(name=name, address=address, api_key=api_key)
 
 
-def _manage(actor: Actor, name: str, action: str) -> None:
-    """Admins manage every participant's keys; a participant its own."""
+def _own(actor: Actor, name: str, action: str) -> None:
+    """A participant's credentials and status are its own business alone: anyone else,
+    consortium admins included, is refused (ForeignParticipant, whether `name` exists or not)."""
     if actor.participant != name:
-        actor.require(ADMIN, f"{action} of other participants")
+        raise ForeignParticipant(actor=actor.participant, participant=name, action=action)
+
+
+def require_member(actor: Actor, action: str) -> None:
+    """Consortium members (active or suspended) only: not a participant still awaiting
+    admission, which may read only its own status."""
+    if actor.status == "not-admitted":
+        raise ActionForbidden(
+            actor=actor.participant, action=action, reason="not a consortium member"
+        )
+
+
+def own_status(*, actor: Actor, name: str) -> Actor:
+    """The caller's own address, on-chain status and roles (`not-admitted` until the
+    consortium admits it)."""
+    _own(actor, name, "read the status")
+    return actor
 
 
 def _keys_of(session: Session, name: str) -> Sequence[ApiKey]:
@@ -100,17 +127,26 @@ def _keys_of(session: Session, name: str) -> Sequence[ApiKey]:
 
 
 def issue_api_key(*, sessions: sessionmaker[Session], actor: Actor, name: str) -> IssuedKey:
-    """Another API key for an existing participant (rotation: issue, switch, revoke)."""
-    _manage(actor, name, "issue API keys")
+    """Another API key of the caller's own (rotation: issue, switch, revoke); active
+    members only, at most MAX_LIVE_KEYS live at once."""
+    _own(actor, name, "issue API keys")
+    actor.require_active("issue API keys")
     with transaction(sessions) as session:
-        address = _keys_of(session, name)[0].address
+        keys = _keys_of(session, name)
+        if sum(k.revoked_at is None for k in keys) >= MAX_LIVE_KEYS:
+            raise ActionForbidden(
+                actor=actor.participant,
+                action="issue API keys",
+                reason=f"at most {MAX_LIVE_KEYS} live API keys; revoke one first",
+            )
+        address = keys[0].address
         api_key = create_api_key(session=session, participant=name, address=address)
     return IssuedKey(name=name, address=address, api_key=api_key)
 
 
 def api_keys(*, sessions: sessionmaker[Session], actor: Actor, name: str) -> Sequence[ApiKey]:
-    """A participant's keys (their prefixes and dates; never the keys)."""
-    _manage(actor, name, "list API keys")
+    """The caller's own keys (their prefixes and dates; never the keys)."""
+    _own(actor, name, "list API keys")
     with sessions() as session:
         return _keys_of(session, name)
 
@@ -118,8 +154,8 @@ def api_keys(*, sessions: sessionmaker[Session], actor: Actor, name: str) -> Seq
 def revoke_api_key(
     *, sessions: sessionmaker[Session], actor: Actor, name: str, prefix: str
 ) -> None:
-    """Revokes a participant's key by its prefix; requests with it fail from now on."""
-    _manage(actor, name, "revoke API keys")
+    """Revokes one of the caller's own keys by its prefix; requests with it fail from now on."""
+    _own(actor, name, "revoke API keys")
     with transaction(sessions) as session:
         keys = [k for k in _keys_of(session, name) if k.prefix == prefix]
         if not keys:

@@ -7,9 +7,15 @@ or a timeout is retried after ``backoff * 2**(attempt - 1)`` seconds, up to
 ``max_attempts``; every attempt is logged.
 
 Destinations must resolve to public addresses only (checked when subscribing and again
-before every attempt, so a name later pointed at an internal address is refused), unless
-the gateway allows private URLs (`SCF_WEBHOOK_ALLOW_PRIVATE_URLS`, for dev set-ups).
-Redirects are never followed.
+before every attempt, so a name later pointed at an internal address is refused); a dev
+gateway (`SCF_WEBHOOK_ALLOW_LOOPBACK`, set by `scf up`) also allows loopback, never private
+networks, link-local or cloud-metadata addresses. Redirects are never followed. What the
+participant sees of a failed attempt is "unreachable" or "HTTP <status>", never the
+connection's error (refused, timed out, reset, ...), so the delivery log is no port
+scanner; the gateway's own log keeps the detail for its operator.
+
+Secrets are stored sealed (`keys.sealing`, a key derived from the keystore passphrase) and
+opened only to sign a delivery.
 """
 
 from __future__ import annotations
@@ -34,9 +40,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.config import Settings
 from scfledger.db.gateway_tables import Webhook, WebhookAttempt, WebhookDelivery
+from scfledger.db.models import new_id
 from scfledger.db.projections import ChainEvent, Member
 from scfledger.db.session import transaction
-from scfledger.exceptions import ActionForbidden, InvalidInput, RecordNotFound
+from scfledger.exceptions import ActionForbidden, InvalidInput, RecordNotFound, SigningError
+from scfledger.keys.sealing import Sealer, is_sealed
 from scfledger.services.ledger import AUDITOR, Actor
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,9 @@ DELIVERY_HEADER = "X-Scf-Delivery"
 EVENT_HEADER = "X-Scf-Event"
 MAX_BACKOFF = 3600.0
 MAX_WEBHOOKS = 20
+UNREACHABLE = "unreachable"  # the delivery log's only word for a failed connection
+# IPv6 prefixes whose addresses carry an IPv4 address a gateway or relay may forward to.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def new_secret() -> str:
@@ -66,32 +77,49 @@ def encode(body: dict[str, Any]) -> bytes:
 # -- subscriptions ---------------------------------------------------------------------
 
 
-def _public(address: str) -> bool:
+def _addresses(address: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The address, then the IPv4 address it carries if any (IPv4-mapped, 6to4, Teredo,
+    NAT64): a connection to it may end there, so each must be allowed."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        found += [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour) if v4 is not None]
+        if ip.teredo is not None:
+            found.append(ip.teredo[1])
+        if ip in _NAT64:
+            found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
 
 
-def destination_problem(url: str, *, allow_private: bool) -> str | None:
+def _allowed(address: str, allow_loopback: bool) -> bool:
+    ips = _addresses(address)
+    if allow_loopback:
+        # 127.0.0.0/8 or ::1, or 127.x as IPv4-mapped IPv6: this machine, and only it.
+        mapped = ips[0].ipv4_mapped if isinstance(ips[0], ipaddress.IPv6Address) else None
+        if (mapped or ips[0]).is_loopback:
+            return True
+    return all(ip.is_global and not ip.is_multicast for ip in ips)
+
+
+def destination_problem(url: str, *, allow_loopback: bool) -> str | None:
     """Why webhooks may not be sent to `url`, or None: not an http(s) URL with a host, or
-    (unless `allow_private`) a host that does not resolve or resolves to any non-public
-    address (loopback, private, link-local incl. 169.254.169.254, shared, reserved)."""
+    a host that does not resolve or resolves to any address that is not public (loopback,
+    private, link-local incl. 169.254.169.254, shared, reserved, multicast), loopback
+    excepted when `allow_loopback`. The answer never says what a name resolves to."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError):
         parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         return f"webhook url {url!r} is not an http(s) URL with a host"
-    if allow_private:
-        return None
+    allowed = "public or loopback addresses" if allow_loopback else "public addresses"
+    refused = f"webhook host {parsed.host!r} does not resolve to {allowed} only"
     try:
         infos = socket.getaddrinfo(parsed.host, parsed.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return f"webhook host {parsed.host!r} does not resolve"
-    blocked = sorted({str(info[4][0]) for info in infos if not _public(str(info[4][0]))})
-    if blocked:
-        return f"webhook host {parsed.host!r} resolves to non-public addresses {blocked}"
+        return refused
+    if not all(_allowed(str(info[4][0]), allow_loopback) for info in infos):
+        return refused
     return None
 
 
@@ -101,10 +129,12 @@ def create_webhook(
     actor: Actor,
     url: str,
     event_names: list[str] | None,
-    allow_private: bool = False,
+    sealer: Sealer,
+    allow_loopback: bool = False,
 ) -> tuple[Webhook, str]:
     """A new subscription of an active member, starting after the feed's current head;
-    returns it with its secret (the only time the secret leaves the gateway)."""
+    returns it with its secret (the only time the secret leaves the gateway), which is
+    stored sealed by `sealer`."""
     if actor.status != "active":
         raise ActionForbidden(
             actor=actor.participant,
@@ -120,17 +150,19 @@ def create_webhook(
             action="subscribe to events",
             reason=f"at most {MAX_WEBHOOKS} webhooks per participant",
         )
-    problem = destination_problem(url, allow_private=allow_private)
+    problem = destination_problem(url, allow_loopback=allow_loopback)
     if problem is not None:
         raise InvalidInput(problem)
     secret = new_secret()
     head = session.scalar(select(func.max(ChainEvent.id))) or 0
+    webhook_id = new_id()
     webhook = Webhook(
+        id=webhook_id,
         participant=actor.participant,
         address=actor.address,
         url=url,
         event_names=sorted(set(event_names)) if event_names else None,
-        secret=secret,
+        secret=sealer.seal(secret, webhook_id),
         cursor=head,
     )
     session.add(webhook)
@@ -202,12 +234,23 @@ def visible_to(event: ChainEvent, address: str, auditor: bool) -> bool:
     return auditor or _mentions(event.args, address.lower())
 
 
+def seal_plain_secrets(sessions: sessionmaker[Session], sealer: Sealer) -> int:
+    """Seals the secrets of webhooks stored in the clear by earlier versions; returns how
+    many (0 once done)."""
+    with transaction(sessions) as session:
+        plain = [w for w in session.scalars(select(Webhook)) if not is_sealed(w.secret)]
+        for webhook in plain:
+            webhook.secret = sealer.seal(webhook.secret, webhook.id)
+        return len(plain)
+
+
 @dataclass(frozen=True)
 class _Due:
     delivery_id: str
     attempts: int
     url: str
-    secret: str
+    webhook_id: str
+    sealed_secret: str
     event_name: str
     body: bytes
 
@@ -219,34 +262,37 @@ class WebhookDispatcher:
         self,
         sessions: sessionmaker[Session],
         *,
+        sealer: Sealer,
         timeout: float = 5.0,
         max_attempts: int = 6,
         backoff: float = 2.0,
         poll_interval: float = 0.5,
         batch: int = 100,
-        allow_private: bool = False,
+        allow_loopback: bool = False,
     ) -> None:
         self.sessions = sessions
+        self.sealer = sealer
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.poll_interval = poll_interval
         self.batch = batch
-        self.allow_private = allow_private
+        self.allow_loopback = allow_loopback
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @classmethod
     def from_settings(
-        cls, sessions: sessionmaker[Session], settings: Settings
+        cls, sessions: sessionmaker[Session], settings: Settings, sealer: Sealer
     ) -> WebhookDispatcher:
         return cls(
             sessions,
+            sealer=sealer,
             timeout=settings.webhook_timeout,
             max_attempts=settings.webhook_max_attempts,
             backoff=settings.webhook_backoff,
             poll_interval=settings.webhook_poll_interval,
-            allow_private=settings.webhook_allow_private_urls,
+            allow_loopback=settings.webhook_allow_loopback,
         )
 
     def run_once(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
@@ -333,7 +379,8 @@ class WebhookDispatcher:
                     delivery_id=d.id,
                     attempts=d.attempts,
                     url=w.url,
-                    secret=w.secret,
+                    webhook_id=w.id,
+                    sealed_secret=w.secret,
                     event_name=d.event_name,
                     body=encode(d.body),
                 )
@@ -344,9 +391,15 @@ class WebhookDispatcher:
         timestamp = str(int(time.time()))
         status_code: int | None = None
         # Checked before every attempt: a name may have been re-pointed since subscribing.
-        error = destination_problem(item.url, allow_private=self.allow_private)
+        error = destination_problem(item.url, allow_loopback=self.allow_loopback)
         if error is None:
-            status_code, error = self._post(client, item, timestamp)
+            try:
+                secret = self.sealer.open(item.sealed_secret, item.webhook_id)
+            except SigningError:
+                log.error("webhook %s: its secret does not open with this key", item.webhook_id)
+                error = "the gateway cannot read this webhook's secret: subscribe again"
+            else:
+                status_code, error = self._post(client, item, secret, timestamp)
         attempt = item.attempts + 1
         moment = now()
         delivered = error is None
@@ -378,8 +431,11 @@ class WebhookDispatcher:
             log.info("webhook delivery %s attempt %d failed: %s", item.delivery_id, attempt, error)
 
     @staticmethod
-    def _post(client: httpx.Client, item: _Due, timestamp: str) -> tuple[int | None, str | None]:
-        """One signed POST: (HTTP status, error or None when it answered 2xx)."""
+    def _post(
+        client: httpx.Client, item: _Due, secret: str, timestamp: str
+    ) -> tuple[int | None, str | None]:
+        """One signed POST: (HTTP status, error or None when it answered 2xx); a failed
+        connection is only UNREACHABLE (its detail goes to the gateway's log)."""
         try:
             response = client.post(
                 item.url,
@@ -387,14 +443,15 @@ class WebhookDispatcher:
                 headers={
                     "Content-Type": "application/json",
                     "User-Agent": "scfledger-webhooks/1",
-                    SIGNATURE_HEADER: sign(item.secret, timestamp, item.body),
+                    SIGNATURE_HEADER: sign(secret, timestamp, item.body),
                     TIMESTAMP_HEADER: timestamp,
                     DELIVERY_HEADER: item.delivery_id,
                     EVENT_HEADER: item.event_name,
                 },
             )
         except Exception as exc:  # any failure to deliver is an attempt to log and retry
-            return None, f"{type(exc).__name__}: {exc}"[:500]
+            log.info("webhook delivery %s: %s: %s", item.delivery_id, type(exc).__name__, exc)
+            return None, UNREACHABLE
         if not 200 <= response.status_code < 300:
             return response.status_code, f"HTTP {response.status_code}"
         return response.status_code, None
@@ -411,6 +468,9 @@ class WebhookDispatcher:
                 self._stop.wait(self.poll_interval)
 
     def start(self) -> None:
+        sealed = seal_plain_secrets(self.sessions, self.sealer)
+        if sealed:
+            log.info("sealed the secrets of %d webhooks stored in the clear", sealed)
         self._stop.clear()
         self._thread = threading.Thread(
             target=self.run, args=(self._stop.is_set,), name="scf-webhooks", daemon=True

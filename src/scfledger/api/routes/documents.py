@@ -18,6 +18,7 @@ from scfledger.services.documents import (
     FILE_FIELD,
     DocumentStore,
     StoredDocument,
+    check_quota,
     readable_document,
     record_upload,
 )
@@ -54,6 +55,8 @@ def document_store(gateway: Gateway) -> DocumentStore:
 
 def _record(gateway: Gateway, actor: Actor, document: StoredDocument) -> None:
     with transaction(gateway.sessions) as session:
+        quota = gateway.settings.document_quota_bytes
+        check_quota(session=session, actor=actor, document=document, quota=quota)
         record_upload(session=session, actor=actor, document=document)
 
 
@@ -61,11 +64,17 @@ def _record(gateway: Gateway, actor: Actor, document: StoredDocument) -> None:
     "/v1/documents",
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
-    responses={413: {"description": "Too large"}, 415: {"description": "Type not accepted"}},
+    responses={
+        413: {"description": "Too large, or past the uploader's storage quota"},
+        415: {"description": "Type not accepted"},
+    },
 )
 async def upload(request: Request, gateway: GatewayDep, actor: CurrentActor) -> DocumentOut:
     """Stores a document (field `file`) by its SHA-256; the same bytes again are the same
-    document. Over the size limit (413) or of another type (415), nothing is stored."""
+    document. Active members only (403). Over the size limit (413 `document-too-large`),
+    past the uploader's storage quota (413 `storage-quota-exceeded`) or of another type
+    (415), nothing is stored."""
+    actor.require_active("upload documents")
     receiver = document_store(gateway).receiver(
         request.headers.get("content-type"), request.headers.get("content-length")
     )
@@ -73,9 +82,10 @@ async def upload(request: Request, gateway: GatewayDep, actor: CurrentActor) -> 
         async for chunk in request.stream():
             receiver.feed(chunk)
         stored = receiver.finish()
+        await run_in_threadpool(_record, gateway, actor, stored)
+        receiver.place(stored)
     finally:
         receiver.discard()
-    await run_in_threadpool(_record, gateway, actor, stored)
     return DocumentOut(sha256=stored.sha256, size=stored.size, content_type=stored.content_type)
 
 

@@ -21,6 +21,7 @@ from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes.common import parse_cursor
 from scfledger.api.schemas import EventPage, FeedEventOut
+from scfledger.api.streams import StreamSlot
 from scfledger.services import ledger as services
 from scfledger.services.ledger import Actor
 
@@ -52,6 +53,15 @@ def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[
             )
             for e in rows
         ], cursor
+
+
+async def _releasing(frames: AsyncIterator[str], slot: StreamSlot) -> AsyncIterator[str]:
+    """`frames`, giving back the stream's slot however the stream ends."""
+    try:
+        async for frame in frames:
+            yield frame
+    finally:
+        slot.release()
 
 
 @router.get("")
@@ -87,8 +97,10 @@ async def stream(
 ) -> StreamingResponse:
     """Visible events as server-sent events (`id:` is the feed cursor, `event:` the event's
     name, `data:` the event as JSON). A reconnecting client's `Last-Event-ID` takes precedence
-    over `after`. The stream ends after `duration` seconds; reconnect to go on."""
+    over `after`. The stream ends after `duration` seconds; reconnect to go on. One API key
+    holds at most `SCF_SSE_STREAMS_PER_KEY` (default 4) streams open: 429 beyond."""
     start = _feed_cursor(last_event_id or after)
+    slot = gateway.streams.acquire(request.state.api_key_id, gateway.settings.sse_streams_per_key)
 
     async def frames() -> AsyncIterator[str]:
         cursor = start
@@ -109,7 +121,7 @@ async def stream(
             await asyncio.sleep(STREAM_POLL)
 
     return StreamingResponse(
-        frames(),
+        _releasing(frames(), slot),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

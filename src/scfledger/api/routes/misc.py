@@ -1,8 +1,16 @@
-"""`/v1/members`, `/v1/operations/{id}`, health, readiness and metrics."""
+"""`/v1/members`, `/v1/operations/{id}`, health, readiness and metrics.
+
+`/metrics` is for the operator's scraper, not for participants (request counts and
+latencies of every route are everyone's traffic): it answers only the bearer token set as
+`SCF_METRICS_TOKEN`, and 401 to anything else, or to everyone while no token is set.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
@@ -11,16 +19,19 @@ from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.routes.common import operation_out
 from scfledger.api.schemas import MemberOut, OperationOut
 from scfledger.db.projections import Member
-from scfledger.exceptions import OperationNotFound
+from scfledger.exceptions import AuthenticationRequired, OperationNotFound
 from scfledger.services.ledger import role_names
+from scfledger.services.participants import require_member
 
 router = APIRouter(tags=["ledger"])
 health = APIRouter(tags=["health"])
 
 
 @router.get("/v1/members", response_model=list[MemberOut])
-def members(gateway: GatewayDep, _actor: CurrentActor) -> JSONResponse:
-    """Every consortium member (membership is public to members)."""
+def members(gateway: GatewayDep, actor: CurrentActor) -> JSONResponse:
+    """Every consortium member (membership is public to members, suspended ones included;
+    a participant not admitted gets 403)."""
+    require_member(actor, "list the members")
     columns = (Member.address, Member.name, Member.roles, Member.status)
     with gateway.sessions() as session:
         rows = session.execute(select(*columns).order_by(Member.name, Member.address)).all()
@@ -60,5 +71,17 @@ def readyz(gateway: GatewayDep) -> JSONResponse:
 
 
 @health.get("/metrics")
-def metrics(request: Request) -> Response:
+def metrics(
+    request: Request,
+    gateway: GatewayDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """Prometheus metrics, for `Authorization: Bearer <SCF_METRICS_TOKEN>` only."""
+    token = gateway.settings.metrics_token
+    if token is None:
+        raise AuthenticationRequired("metrics are off: the operator sets SCF_METRICS_TOKEN")
+    scheme, _, given = (authorization or "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        raise AuthenticationRequired("send Authorization: Bearer <metrics token>")
     return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)

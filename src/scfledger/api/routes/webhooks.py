@@ -43,7 +43,8 @@ def subscribe(body: WebhookIn, gateway: GatewayDep, actor: CurrentActor) -> Webh
             actor=actor,
             url=body.url,
             event_names=body.event_names,
-            allow_private=gateway.settings.webhook_allow_private_urls,
+            sealer=gateway.sealer(),
+            allow_loopback=gateway.settings.webhook_allow_loopback,
         )
         out = _out(webhook)
     return WebhookCreated(**out.model_dump(), secret=secret)
