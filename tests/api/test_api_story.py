@@ -249,6 +249,5 @@ def test_gateway_on_postgres(tmp_path: Path, postgres: PostgresServer) -> None:
         token = int(event(response.json(), "ReceivableIssued")["tokenId"])
         assert piece(api, "supplier1", token)["value"] == 5_000
         assert (
-            issue(api, "pg-1", "invoice e1", amount=5_000).json()["id"]
-            == (response.json()["id"])
+            issue(api, "pg-1", "invoice e1", amount=5_000).json()["id"] == (response.json()["id"])
         )

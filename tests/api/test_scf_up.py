@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 
 def uploaded(client: httpx.Client, text: str) -> str:
     """Uploads `text` as the client's document: its SHA-256 as 0x-hex, to anchor."""
-    response = client.post("/v1/documents", files={"file": ("doc.txt", text.encode(), "text/plain")})
+    document = ("doc.txt", text.encode(), "text/plain")
+    response = client.post("/v1/documents", files={"file": document})
     assert response.status_code == 201, response.text
     return "0x" + str(response.json()["sha256"])
 
