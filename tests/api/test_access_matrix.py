@@ -948,7 +948,7 @@ def test_lineage_of_a_visible_piece_redacts_the_pieces_around_it(world: World) -
         (world.root, 0, 700_000),
     ]
     for node in body["ancestors"]:
-        assert (node["holder"], node["state"], node["redacted"]) == (None, None, True), node
+        assert (node["holder"], node["state"], node.get("redacted")) == (None, None, True), node
     assert (body["tree"]["holder"], body["tree"]["state"]) == (
         world.served.address("supplier3"),
         "financed",
@@ -983,8 +983,13 @@ def test_a_document_is_read_through_what_its_uploader_anchored_it_on(world: Worl
 
 
 def test_issuing_against_a_document_needs_its_upload(world: World) -> None:
-    """core may not back a receivable with core2's invoice (whose hash it can read in the
-    feed's ReceivableIssued of a released receivable, say): 422, nothing changes."""
+    """core may not back a receivable with a document core2 uploaded (its hash may be
+    known: from a released receivable's ReceivableIssued, say): 422, nothing changes, and
+    core still cannot read it."""
+    quote = b"%PDF-1.7 quotation 12, core2's prices\n"
+    headers = {"Authorization": f"Bearer {world.served.seeded.api_keys['core2']}"}
+    files = {"file": ("quote", quote, "application/pdf")}
+    sha = world.http.post("/v1/documents", files=files, headers=headers).json()["sha256"]
     before = snapshot(world)
     headers = {
         "Authorization": f"Bearer {world.served.seeded.api_keys['core']}",
@@ -994,11 +999,12 @@ def test_issuing_against_a_document_needs_its_upload(world: World) -> None:
         creditor=world.served.address("supplier1"),
         face_amount=5,
         due_date=DUE,
-        document_hash="0x" + world.invoice2,
+        document_hash="0x" + sha,
     )
     refused = world.http.post("/v1/receivables", json=body.model_dump(mode="json"), headers=headers)
     assert problem_of(refused) == (422, "document-not-uploaded")
     assert snapshot(world) == before
+    assert get(world, "core", f"/v1/documents/{sha}").status_code == 404
 
 
 def test_every_event_of_a_feed_is_about_what_its_reader_can_get(world: World) -> None:
