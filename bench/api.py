@@ -89,10 +89,14 @@ def run(api: Served, keys: KeyStore, smes: list[str], transfers: int, reads: int
     clients = [client(name) for name in smes]
     roots: list[int] = []
     with client("core") as core, ThreadPoolExecutor(8) as pool:
+        documents = [  # what backs a receivable is uploaded first
+            "0x" + core.upload_document(f"invoice {i}".encode(), "text/plain").sha256
+            for i in range(len(smes))
+        ]
         issued = pool.map(
             lambda i: core.issue(
                 IssueIn(creditor=api.address(smes[i]), face_amount=1_000_000, due_date=DUE,
-                        document_hash="0x" + f"{i + 1:064x}")
+                        document_hash=documents[i])
             ),
             range(len(smes)),
         )  # fmt: skip

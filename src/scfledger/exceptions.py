@@ -237,6 +237,17 @@ class DocumentTooLarge(InvalidInput):
         super().__init__(f"documents may be at most {limit} bytes")
 
 
+class DocumentNotUploaded(InvalidInput):
+    """A receivable or evidence names a document its participant did not upload here."""
+
+    def __init__(self, *, sha256: str) -> None:
+        self.sha256 = sha256
+        super().__init__(
+            f"upload the document first (POST /v1/documents): you have uploaded none with "
+            f"SHA-256 {sha256}"
+        )
+
+
 class UnsupportedDocumentType(InvalidInput):
     """An uploaded document's content type is not on the allowlist (or the body is no form)."""
 

@@ -47,6 +47,15 @@ class Served:
     def address(self, participant: str) -> str:
         return self.seeded.addresses[participant]
 
+    def document(self, participant: str, text: str) -> str:
+        """Uploads `text` as `participant`'s document; its SHA-256 as 0x-hex, to anchor."""
+        with self.client(participant) as client:
+            response = client.post(
+                "/v1/documents", files={"file": ("doc.txt", text.encode(), "text/plain")}
+            )
+        assert response.status_code == 201, response.text
+        return "0x" + str(response.json()["sha256"])
+
     def rpc(self, method: str, *params: Any) -> Any:
         """A JSON-RPC call to the dev chain (anvil's time travel, blocks)."""
         body = httpx.post(

@@ -20,10 +20,14 @@ until it gets its entry here.
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -36,14 +40,10 @@ from scfledger.api.seed import DEMO_MEMBERS
 from scfledger.client import ScfClient
 from scfledger.db.session import create_db_engine
 from scfledger.risk.policy import Policy
-from scfledger.services.ledger import (
-    CORE_ENTERPRISE,
-    FINANCIER,
-    PIECE_ARGS,
-    REQUEST_ARGS,
-    SLOT_ARGS,
-)
+from scfledger.services.ledger import CORE_ENTERPRISE, FINANCIER
+from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
 from tests.api.server import Served, served_gateway
+from tests.fixtures.anvil import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -64,24 +64,29 @@ PARTICIPANTS = (
 EVERYONE = frozenset(PARTICIPANTS)
 PUBLIC = "public"  # `may` of an endpoint that needs no API key
 DOCUMENT = b"%PDF-1.7 purchase order 4711, core to supplier1\n"
-EVIDENCE = "0x" + "e5" * 32
+EVIDENCE = b"delivery note 4711, signed by core's warehouse"
+INVOICE2 = b"%PDF-1.7 invoice 9, core2 to supplier3: prices nobody else may read\n"
 
 ADMINS = frozenset({"admin1"})  # the other two founding admins are not callers here
 GOVERNANCE_READERS = frozenset({"admin1", "auditor"})
 FOREIGN = (403, "foreign-participant")  # a participant's keys and status, to anyone else
 
-# Who may see each record of the world (visible_piece / visible_request and their kin).
+# Who may see each record of the world (services.visibility, the one rule).
 # Receivable R (slot S, debtor core, creditor supplier1): root T held by supplier1, C split
 # to supplier2 (financing F asked of bank, open), C3 split from C to supplier3 (pledge FP
 # funded by bank2). Q: a receivable core issued to supplier1, still pending (token TQ).
+# R2: core2's receivable to supplier3 (root T2), against INVOICE2. A piece is its holder's,
+# its debtor's and its financier's: not the business of whoever paid its holder with it (the
+# first creditor supplier1 sees nothing of C, C3, F, FP; supplier2 nothing of C3, FP).
 SEES_T = frozenset({"core", "supplier1", "auditor"})
-SEES_C = frozenset({"core", "supplier1", "supplier2", "bank", "auditor"})
-SEES_C3 = frozenset({"core", "supplier1", "supplier2", "supplier3", "bank2", "auditor"})
+SEES_C = frozenset({"core", "supplier2", "bank", "auditor"})
+SEES_C3 = frozenset({"core", "supplier3", "bank2", "auditor"})
 SEES_R = SEES_T | SEES_C | SEES_C3  # through any of its pieces
 SEES_Q = frozenset({"core", "supplier1", "auditor"})
+SEES_T2 = frozenset({"core2", "supplier3", "auditor"})
 SEES_F = frozenset({"supplier2", "bank", "auditor"})
 SEES_FP = frozenset({"supplier3", "bank2", "auditor"})
-SEES_DOCUMENT = SEES_R  # its uploader (core) and whoever sees a piece of R
+SEES_DOCUMENT = SEES_T  # R's invoice backs its root: core (uploader) and supplier1
 OWN_SUPPLIER1 = frozenset({"supplier1"})  # its webhook, its operation
 
 
@@ -98,7 +103,12 @@ class World:
     pending_slot: int  # Q
     pending_token: int  # TQ
     document: str  # SHA-256 of DOCUMENT, hex
-    webhook: str  # supplier1's
+    evidence: str  # SHA-256 of EVIDENCE, hex (supplier1's upload, anchored on T)
+    invoice2: str  # SHA-256 of INVOICE2, hex (core2's)
+    root2: int  # T2
+    webhook: str  # supplier1's, for an event name that never comes
+    hooks: dict[str, str]  # every participant's webhook for all it may see
+    hooks_after: int  # the feed's head when they were created: they start after it
     operation: str  # supplier1's acceptance of R
     foreign_transaction: str  # signed by a key no participant has, 0x-hex
     proposal: int  # admin1's pending proposal to suspend bank2
@@ -110,7 +120,11 @@ class World:
             self.child: SEES_C,
             self.grandchild: SEES_C3,
             self.pending_token: SEES_Q,
+            self.root2: SEES_T2,
         }
+
+    def requests(self) -> dict[int, frozenset[str]]:
+        return {self.request: SEES_F, self.pledge: SEES_FP}
 
 
 @dataclass(frozen=True)
@@ -154,36 +168,77 @@ def _listed_tokens(w: World, participant: str, response: httpx.Response) -> None
     assert listed == {t for t, sees in w.tokens().items() if participant in sees}, listed
 
 
-def _events_visible(w: World, participant: str, response: httpx.Response) -> None:
-    """Each event of the feed names a piece, receivable or request its caller may see, or
-    the caller itself (auditors: anything); the records of the world are all there are."""
-    items = response.json()["items"]
-    assert items, "no events at all"
+def _about(w: World, participant: str, args: dict[str, Any]) -> bool:
+    """The rule, told by the world's tables: an event about a financing request is its
+    parties'; else one naming pieces is for whoever sees one of them; else it is for whom it
+    names (auditors: every event)."""
     if participant == "auditor":
-        return
-    tokens = w.tokens()
-    slots = {w.slot: SEES_R, w.pending_slot: SEES_Q}
-    requests = {w.request: SEES_F, w.pledge: SEES_FP}
-    address = w.served.address(participant)
-    for e in items:
-        args = e["args"]
-        assert (
-            address in args.values()
-            or any(participant in tokens.get(args.get(k), ()) for k in PIECE_ARGS)
-            or any(participant in slots.get(args.get(k), ()) for k in SLOT_ARGS)
-            or any(participant in requests.get(args.get(k), ()) for k in REQUEST_ARGS)
-        ), f"{participant} sees {e}"
+        return True
+    requests = [args[k] for k in REQUEST_ARGS if k in args]
+    if requests:
+        return any(participant in w.requests().get(r, ()) for r in requests)
+    pieces = [args[k] for k in PIECE_ARGS if k in args]
+    if pieces:
+        return any(participant in w.tokens().get(t, ()) for t in pieces)
+    return w.served.address(participant) in args.values()
+
+
+def everything(w: World) -> list[dict[str, Any]]:
+    """Every event of the world, as the auditor's feed gives it."""
+    headers = {"Authorization": f"Bearer {w.served.seeded.api_keys['auditor']}"}
+    page = w.http.get("/v1/events", params={"limit": 500}, headers=headers).json()
+    assert page["items"], "no events at all"
+    assert len(page["items"]) < 500, "the world outgrew one page"
+    return list(page["items"])
+
+
+def expected_events(w: World, participant: str) -> list[int]:
+    return [e["id"] for e in everything(w) if _about(w, participant, e["args"])]
+
+
+def _events_visible(w: World, participant: str, response: httpx.Response) -> None:
+    """The feed holds exactly the events about what its caller may see."""
+    got = [e["id"] for e in response.json()["items"]]
+    assert got == expected_events(w, participant), f"{participant} sees {got}"
+
+
+def sse_events(text: str) -> list[dict[str, Any]]:
+    """The `data:` of every event of a server-sent event stream."""
+    return [
+        json.loads(line.removeprefix("data:").strip())
+        for line in text.splitlines()
+        if line.startswith("data:")
+    ]
+
+
+def _streamed_visible(w: World, participant: str, response: httpx.Response) -> None:
+    """The stream sends exactly what the feed holds."""
+    got = [e["id"] for e in sse_events(response.text)]
+    assert got == expected_events(w, participant), f"{participant} streams {got}"
 
 
 def _listed_requests(w: World, participant: str, response: httpx.Response) -> None:
     listed = {r["id"] for r in response.json()["items"]}
-    sees = {w.request: SEES_F, w.pledge: SEES_FP}
-    assert listed == {r for r, who in sees.items() if participant in who}, listed
+    assert listed == {r for r, who in w.requests().items() if participant in who}, listed
 
 
 def _own_webhooks(w: World, participant: str, response: httpx.Response) -> None:
-    ids = [h["id"] for h in response.json()]
-    assert ids == ([w.webhook] if participant == "supplier1" else []), ids
+    ids = {h["id"] for h in response.json()}
+    own = {w.hooks[participant]} | ({w.webhook} if participant == "supplier1" else set())
+    assert ids == own, ids
+
+
+def _redacted_lineage(w: World, participant: str, response: httpx.Response) -> None:
+    """Every piece of the lineage the caller does not see is redacted, and only those."""
+    body = response.json()
+
+    def nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+        return [node, *(n for child in node["children"] for n in nodes(child))]
+
+    for node in [*body["ancestors"], *nodes(body["tree"])]:
+        sees = participant in w.tokens()[node["token_id"]]
+        shown = (node["redacted"], node["holder"] is None, node["state"] is None)
+        assert shown == (not sees,) * 3, f"{participant}: {node}"
 
 
 def _document_bytes(_w: World, _participant: str, response: httpx.Response) -> None:
@@ -310,7 +365,14 @@ MATRIX: list[Rule] = [
     Rule("POST", "/v1/receivables", _issue_body, frozenset({"core", "core2"})),
     Rule("GET", "/v1/receivables", _no_request, EVERYONE, check=_listed_tokens),
     Rule("GET", "/v1/receivables/{token_id}", _piece(_root), SEES_T, SEES_T),
-    Rule("GET", "/v1/receivables/{token_id}/lineage", _piece(_root), SEES_T, SEES_T),
+    Rule(
+        "GET",
+        "/v1/receivables/{token_id}/lineage",
+        _piece(_root),
+        SEES_T,
+        SEES_T,
+        check=_redacted_lineage,
+    ),
     Rule("GET", "/v1/receivables/{token_id}/evidence", _piece(_root), SEES_T, SEES_T),
     Rule("GET", "/v1/receivables/{token_id}/transfers", _piece(_root), SEES_T, SEES_T),
     Rule("POST", "/v1/receivables/{slot}/accept", _pending(), OWN_SUPPLIER1, SEES_Q),
@@ -423,6 +485,7 @@ MATRIX: list[Rule] = [
         "/v1/events/stream",
         lambda _w: Request(params={"duration": 1}),
         EVERYONE,
+        check=_streamed_visible,
         stream=True,
     ),
     # Documents and webhooks.
@@ -478,23 +541,68 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = f"sqlite:///{directory / 'gateway.sqlite3'}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SCF_WEBHOOK_ALLOW_LOOPBACK", "true")  # a loopback webhook URL
-        with served_gateway(directory, url, MEMBERS) as served:
+        with served_gateway(directory, url, MEMBERS) as served, webhook_receiver() as hooks:
             engine = create_db_engine(url)
             try:
-                world = build_world(served, engine)
+                world = build_world(served, engine, hooks)
                 with world.http:
                     yield world
             finally:
                 engine.dispose()
 
 
-def build_world(served: Served, engine: Engine) -> World:
+@contextmanager
+def webhook_receiver() -> Iterator[str]:
+    """A loopback URL answering every delivery 204 (so none is retried under the snapshots)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     def sdk(name: str) -> ScfClient:
         return ScfClient(served.url, api_key=served.seeded.api_keys[name], wait="indexed")
 
+    hooks = {}
+    for name in PARTICIPANTS:  # before the world's events: a webhook starts at the head
+        with sdk(name) as client:
+            hooks[name] = client.create_webhook(f"{hook_url}/{name}").id
+    with engine.connect() as connection:
+        hooks_after = connection.execute(text("SELECT max(id) FROM chain_events")).scalar_one()
     core, supplier1, supplier2 = sdk("core"), sdk("supplier1"), sdk("supplier2")
-    supplier3, bank2 = sdk("supplier3"), sdk("bank2")
+    supplier3, bank2, core2 = sdk("supplier3"), sdk("bank2"), sdk("core2")
     document = core.upload_document(DOCUMENT).sha256
+    invoice2 = core2.upload_document(INVOICE2).sha256
+    root2 = int(
+        _event(
+            core2.issue(
+                IssueIn(
+                    creditor=served.address("supplier3"),
+                    face_amount=40_000,
+                    due_date=DUE,
+                    document_hash="0x" + invoice2,
+                )
+            ),
+            "ReceivableIssued",
+        )["tokenId"]
+    )
     issued = _event(
         core.issue(
             IssueIn(
@@ -508,7 +616,8 @@ def build_world(served: Served, engine: Engine) -> World:
     )
     slot, root = int(issued["slot"]), int(issued["tokenId"])
     accepted = supplier1.accept(slot)
-    supplier1.attach_evidence(root, EVIDENCE)
+    evidence = supplier1.upload_document(EVIDENCE, "text/plain").sha256
+    supplier1.attach_evidence(root, "0x" + evidence)
     child = int(
         _event(
             supplier1.transfer(root, TransferIn(to=served.address("supplier2"), value=300_000)),
@@ -541,7 +650,7 @@ def build_world(served: Served, engine: Engine) -> World:
                 creditor=served.address("supplier1"),
                 face_amount=50_000,
                 due_date=DUE,
-                document_hash="0x" + "9a" * 32,
+                document_hash="0x" + core.upload_document(b"order 9a", "text/plain").sha256,
             )
         ),
         "ReceivableIssued",
@@ -550,7 +659,7 @@ def build_world(served: Served, engine: Engine) -> World:
     admin1 = sdk("admin1")
     suspension = admin1.suspend_member(served.address("bank2"), "review")
     proposal = int(_event(suspension, "ProposalCreated")["proposalId"])
-    for client in (core, supplier1, supplier2, supplier3, bank2, admin1):
+    for client in (core, supplier1, supplier2, supplier3, bank2, core2, admin1):
         client.close()
     settle_webhook_cursor(engine)
     return World(
@@ -565,7 +674,12 @@ def build_world(served: Served, engine: Engine) -> World:
         pending_slot=int(pending["slot"]),
         pending_token=int(pending["tokenId"]),
         document=document,
+        evidence=evidence,
+        invoice2=invoice2,
+        root2=root2,
         webhook=webhook,
+        hooks=hooks,
+        hooks_after=hooks_after,
         operation=accepted.id,
         foreign_transaction=foreign_transaction(served),
         proposal=proposal,
@@ -575,9 +689,13 @@ def build_world(served: Served, engine: Engine) -> World:
 
 def settle_webhook_cursor(engine: Engine) -> None:
     """Waits until the webhook dispatcher has looked at every event of the world: its
-    cursor moves in the background, and the snapshots must see only the requests' effects."""
+    cursor moves in the background, and the snapshots must see only the requests' effects.
+    And until every queued delivery is delivered (the receiver answers 204 at once)."""
     deadline = time.monotonic() + 30
-    query = text("SELECT (SELECT max(id) FROM chain_events) - (SELECT min(cursor) FROM webhooks)")
+    query = text(
+        "SELECT (SELECT max(id) FROM chain_events) - (SELECT min(cursor) FROM webhooks)"
+        " + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')"
+    )
     while True:
         with engine.connect() as connection:
             behind = connection.execute(query).scalar_one()
@@ -649,9 +767,8 @@ def send(w: World, rule: Rule, participant: str | None) -> httpx.Response:
     client = w.http
     if rule.stream:
         with client.stream(rule.method, url, params=request.params, headers=headers) as response:
-            if response.is_error:
-                response.read()
-            return response  # an open stream is only looked at, not read
+            response.read()  # until the server closes it (`duration` seconds)
+            return response
     return client.request(
         rule.method,
         url,
@@ -748,3 +865,179 @@ def test_allowed_reads_answer_what_their_caller_may_see(world: World) -> None:
                 except AssertionError as exc:
                     failures.append(f"{cell(rule, participant)}: {exc}")
     assert failures == [], "\n".join(failures)
+
+
+# -- who sees what: the one rule, across reads, feed, stream, webhooks, lineage, documents --
+
+
+def get(w: World, participant: str, path: str, **params: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {w.served.seeded.api_keys[participant]}"}
+    return w.http.get(path, params=params, headers=headers)
+
+
+def delivered(w: World, participant: str) -> list[int]:
+    """The event ids queued for the participant's webhook, oldest first."""
+    log = get(w, participant, f"/v1/webhooks/{w.hooks[participant]}/deliveries").json()
+    assert all(d["status"] == "delivered" for d in log), log
+    return sorted(d["event_id"] for d in log)
+
+
+def test_webhooks_deliver_exactly_what_the_feed_shows(world: World) -> None:
+    """Each participant's webhook got the events of its feed: no fewer (a holder gets the
+    state changes of its own piece, though they do not name it) and no more. A webhook
+    applies the rule when it queues an event, the feed when it is read: a financier asked
+    about a piece finds the piece's earlier events in its feed, and in its webhook only if
+    the dispatcher came to them after the request (so those may or may not be there)."""
+    events = everything(world)
+    asked = {"bank": world.request, "bank2": world.pledge}
+    for participant in PARTICIPANTS:
+        expected = {i for i in expected_events(world, participant) if i > world.hooks_after}
+        assert expected, participant
+        if participant in asked:
+            since = next(
+                e["id"]
+                for e in events
+                if e["name"] == "FinancingRequested"
+                and e["args"]["requestId"] == asked[participant]
+            )
+            must = {i for i in expected if i >= since}
+        else:
+            must = expected
+        got = set(delivered(world, participant))
+        assert must <= got <= expected, (participant, sorted(got), sorted(expected))
+    state_changes = {
+        e["id"]
+        for e in everything(world)
+        if e["name"] == "PieceStateChanged" and e["args"]["tokenId"] == world.child
+    }
+    assert state_changes  # financing F locked supplier2's piece
+    assert state_changes <= set(delivered(world, "supplier2"))
+
+
+def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> None:
+    """F is supplier2's financing at the bank: its amount, rate, the piece's state and who
+    holds it further down reach no one else (the first creditor supplier1 included) through
+    any read, the feed, the stream or webhooks; FP likewise between supplier3 and bank2."""
+    for request, parties in ((world.request, SEES_F), (world.pledge, SEES_FP)):
+        for participant in EVERYONE - parties:
+            assert get(world, participant, f"/v1/financing-requests/{request}").status_code == 404
+            listed = get(world, participant, "/v1/financing-requests").json()["items"]
+            assert request not in {r["id"] for r in listed}, participant
+            feed = get(world, participant, "/v1/events", limit=500).json()["items"]
+            about = {e["id"] for e in everything(world) if e["args"].get("requestId") == request}
+            assert about.isdisjoint(e["id"] for e in feed), participant
+            assert about.isdisjoint(delivered(world, participant)), participant
+    # The first creditor sees its own piece, not what it paid supplier2 with, nor further down.
+    for token in (world.child, world.grandchild):
+        assert get(world, "supplier1", f"/v1/receivables/{token}").status_code == 404
+        assert get(world, "supplier1", f"/v1/receivables/{token}/lineage").status_code == 404
+    tree = get(world, "supplier1", f"/v1/receivables/{world.root}/lineage").json()["tree"]
+    (child,) = tree["children"]
+    (grandchild,) = child["children"]
+    for node, value in ((child, 200_000), (grandchild, 100_000)):
+        assert (node["value"], node["holder"], node["state"], node["redacted"]) == (
+            value,
+            None,
+            None,
+            True,
+        )
+    # What it did itself stays its own: the split out of its piece, to supplier2.
+    moves = get(world, "supplier1", f"/v1/receivables/{world.root}/transfers").json()
+    assert [(m["token_id"], m["receiver"]) for m in moves] == [
+        (world.child, world.served.address("supplier2"))
+    ]
+
+
+def test_lineage_of_a_visible_piece_redacts_the_pieces_around_it(world: World) -> None:
+    """bank2 finances C3 and reads its lineage: its ancestors C (held by supplier2, locked
+    for the bank's financing) and T are someone else's business (value and depth only)."""
+    body = get(world, "bank2", f"/v1/receivables/{world.grandchild}/lineage").json()
+    assert [(n["token_id"], n["depth"], n["value"]) for n in body["ancestors"]] == [
+        (world.child, 1, 200_000),
+        (world.root, 0, 700_000),
+    ]
+    for node in body["ancestors"]:
+        assert (node["holder"], node["state"], node.get("redacted")) == (None, None, True), node
+    assert (body["tree"]["holder"], body["tree"]["state"]) == (
+        world.served.address("supplier3"),
+        "financed",
+    )
+    assert get(world, "bank2", f"/v1/receivables/{world.child}").status_code == 404
+
+
+def test_a_document_is_read_through_what_its_uploader_anchored_it_on(world: World) -> None:
+    """supplier1 may not read core2's invoice, nor make it readable by anchoring its public
+    hash on its own piece: anchoring needs one's own upload (422, nothing changes)."""
+    sha = world.invoice2
+    for participant in PARTICIPANTS:
+        got = get(world, participant, f"/v1/documents/{sha}").status_code
+        assert got == (200 if participant in SEES_T2 else 404), participant
+    before = snapshot(world)
+    headers = {
+        "Authorization": f"Bearer {world.served.seeded.api_keys['supplier1']}",
+        "Idempotency-Key": f"steal-{uuid.uuid4()}",
+    }
+    stolen = world.http.post(
+        f"/v1/receivables/{world.root}/evidence",
+        json={"evidence_hash": "0x" + sha},
+        headers=headers,
+    )
+    assert problem_of(stolen) == (422, "document-not-uploaded")
+    assert snapshot(world) == before
+    assert get(world, "supplier1", f"/v1/documents/{sha}").status_code == 404
+    # supplier1's own evidence is read by whoever sees the piece it backs.
+    for participant in PARTICIPANTS:
+        got = get(world, participant, f"/v1/documents/{world.evidence}").status_code
+        assert got == (200 if participant in SEES_T else 404), participant
+
+
+def test_issuing_against_a_document_needs_its_upload(world: World) -> None:
+    """core may not back a receivable with a document core2 uploaded (its hash may be
+    known: from a released receivable's ReceivableIssued, say): 422, nothing changes, and
+    core still cannot read it."""
+    quote = b"%PDF-1.7 quotation 12, core2's prices\n"
+    headers = {"Authorization": f"Bearer {world.served.seeded.api_keys['core2']}"}
+    files = {"file": ("quote", quote, "application/pdf")}
+    sha = world.http.post("/v1/documents", files=files, headers=headers).json()["sha256"]
+    before = snapshot(world)
+    headers = {
+        "Authorization": f"Bearer {world.served.seeded.api_keys['core']}",
+        "Idempotency-Key": f"steal-{uuid.uuid4()}",
+    }
+    body = IssueIn(
+        creditor=world.served.address("supplier1"),
+        face_amount=5,
+        due_date=DUE,
+        document_hash="0x" + sha,
+    )
+    refused = world.http.post("/v1/receivables", json=body.model_dump(mode="json"), headers=headers)
+    assert problem_of(refused) == (422, "document-not-uploaded")
+    assert snapshot(world) == before
+    assert get(world, "core", f"/v1/documents/{sha}").status_code == 404
+
+
+def test_every_event_of_a_feed_is_about_what_its_reader_can_get(world: World) -> None:
+    """The feed rule and the resource rule agree, asked through the API only: an event is in
+    a participant's feed if and only if its subject (the request it names, else one of the
+    pieces, else the participant itself) answers 200 to that participant's GET."""
+    readable: dict[tuple[str, str], bool] = {}
+
+    def can_get(participant: str, path: str) -> bool:
+        if (participant, path) not in readable:
+            readable[(participant, path)] = get(world, participant, path).status_code == 200
+        return readable[(participant, path)]
+
+    def subject_readable(participant: str, args: dict[str, Any]) -> bool:
+        requests = [args[k] for k in REQUEST_ARGS if k in args]
+        if requests:
+            return any(can_get(participant, f"/v1/financing-requests/{r}") for r in requests)
+        pieces = [args[k] for k in PIECE_ARGS if args.get(k)]
+        if pieces:
+            return any(can_get(participant, f"/v1/receivables/{t}") for t in pieces)
+        return participant == "auditor" or world.served.address(participant) in args.values()
+
+    events = everything(world)
+    for participant in PARTICIPANTS:
+        feed = {e["id"] for e in get(world, participant, "/v1/events", limit=500).json()["items"]}
+        readable_ids = {e["id"] for e in events if subject_readable(participant, e["args"])}
+        assert feed == readable_ids, participant

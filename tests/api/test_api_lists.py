@@ -39,7 +39,8 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     core, supplier1, supplier2 = sdk(api, "core"), sdk(api, "supplier1"), sdk(api, "supplier2")
     bank, auditor = sdk(api, "bank"), sdk(api, "auditor")
     roots = {}
-    for due, document in ((EARLY, "0x" + "a1" * 32), (LATE, "0x" + "a2" * 32)):
+    for due, text in ((EARLY, b"invoice a1"), (LATE, b"invoice a2")):
+        document = "0x" + core.upload_document(text, content_type="text/plain").sha256
         issued = core.issue(
             IssueIn(
                 creditor=api.address("supplier1"),
@@ -59,7 +60,9 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     # Debtor and due-date filters, within what each caller may see.
     everything = [roots[EARLY], roots[LATE], child]
     assert tokens(auditor, debtor=api.address("core")) == everything
-    assert tokens(supplier1, debtor=api.address("core")) == everything
+    assert tokens(core, debtor=api.address("core")) == everything  # it pays every holder
+    # supplier1's own pieces, not the child it paid supplier2 with (supplier2's business).
+    assert tokens(supplier1, debtor=api.address("core")) == [roots[EARLY], roots[LATE]]
     assert tokens(supplier2, debtor=api.address("core")) == [child]
     assert tokens(auditor, debtor=api.address("bank")) == []
     assert tokens(auditor, due_from=EARLY, due_to=EARLY) == [roots[EARLY], child]
@@ -106,8 +109,14 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     assert ([r.id for r in first.items], first.next_cursor) == (asked[:1], str(asked[0]))
     rest = bank.financing_requests(limit=1, cursor=first.next_cursor)
     assert [r.id for r in rest.items] == asked[1:]
+    assert bank.receivable(roots[LATE]).state == "financing"  # asked: it sees the piece
     bank.reject_financing(asked[0], "limit")
     assert [r.id for r in bank.financing_requests(status="requested").items] == asked[1:]
+    # Refused, the piece is none of the bank's business any more; its request stays its own.
+    with pytest.raises(ApiProblem) as refused:
+        bank.receivable(roots[LATE])
+    assert (refused.value.status, refused.value.slug) == (404, "not-found")
+    assert bank.financing_request(asked[0]).status == "rejected"
     with pytest.raises(ApiProblem) as bad_cursor:
         bank.financing_requests(cursor="x1")
     assert (bad_cursor.value.status, bad_cursor.value.slug) == (422, "invalid-input")

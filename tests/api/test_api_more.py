@@ -36,12 +36,13 @@ def doc(name: str) -> str:
 def issue(
     api: Served, key: str, document: str, *, amount: int = 1_000_000, due: int = DUE
 ) -> tuple[int, int]:
-    """Core confirms a receivable to supplier1: (slot, root token id)."""
+    """Core uploads the document named `document` (its hash is `doc(document)`) and confirms
+    a receivable to supplier1 against it: (slot, root token id)."""
     body = {
         "creditor": api.address("supplier1"),
         "face_amount": amount,
         "due_date": due,
-        "document_hash": document,
+        "document_hash": api.document("core", f"document {document}"),
     }
     with api.client("core") as core:
         response = write(core, "/v1/receivables", key, body)
@@ -64,7 +65,7 @@ def receivable_status(api: Served, token: int) -> tuple[str, str]:
 
 
 def test_rejected_receivable_releases_its_document(api: Served) -> None:
-    slot, token = issue(api, "rej-issue", doc("rejected"))
+    slot, token = issue(api, "rej-issue", "rejected")
     with api.client("supplier1") as supplier1, api.client("supplier2") as supplier2:
         assert_problem(
             write(supplier2, f"/v1/receivables/{slot}/reject", "r", {"reason": "x"}),
@@ -102,7 +103,7 @@ def test_rejected_receivable_releases_its_document(api: Served) -> None:
         )
 
     # The same invoice, confirmed again with corrected data.
-    again_slot, again_token = issue(api, "rej-reissue", doc("rejected"), amount=900_000)
+    again_slot, again_token = issue(api, "rej-reissue", "rejected", amount=900_000)
     assert again_slot == slot + 1
     record = piece(api, "supplier1", again_token)
     assert (record["value"], record["state"], record["receivable"]["document_hash"]) == (
@@ -113,7 +114,7 @@ def test_rejected_receivable_releases_its_document(api: Served) -> None:
 
 
 def test_debtor_cancels_a_pending_receivable(api: Served) -> None:
-    slot, token = issue(api, "cancel-issue", doc("cancelled"))
+    slot, token = issue(api, "cancel-issue", "cancelled")
     with api.client("supplier1") as supplier1, api.client("supplier2") as supplier2:
         assert_problem(write(supplier1, f"/v1/receivables/{slot}/cancel", "c"), 403, "forbidden")
         assert_problem(write(supplier2, f"/v1/receivables/{slot}/cancel", "c"), 404, "not-found")
@@ -136,8 +137,8 @@ def test_debtor_cancels_a_pending_receivable(api: Served) -> None:
 
 
 def test_holder_anchors_evidence_once(api: Served) -> None:
-    _slot, token = issue_accepted(api, "evidence", doc("evidence"))
-    photo = sha256("photo of the delivery")
+    _slot, token = issue_accepted(api, "evidence", "evidence")
+    photo = api.document("supplier1", "photo of the delivery")
     path = f"/v1/receivables/{token}/evidence"
     with api.client("supplier1") as supplier1, api.client("supplier3") as supplier3:
         assert_problem(write(supplier3, path, "e", {"evidence_hash": photo}), 404, "not-found")
@@ -171,7 +172,7 @@ def test_holder_anchors_evidence_once(api: Served) -> None:
 
 
 def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
-    _slot, token = issue_accepted(api, "fin", doc("financing"))
+    _slot, token = issue_accepted(api, "fin", "financing")
     ask = {"token_id": token, "financier": api.address("bank"), "amount": 100_000, "rate_bps": 500}
     supplier1, supplier3 = api.client("supplier1"), api.client("supplier3")
     bank = api.client("bank")
@@ -248,8 +249,8 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
 
 def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     due = api.chain_time() + 3_600
-    slot, root = issue_accepted(api, "settle", doc("settled"), due=due)
-    _other_slot, other = issue_accepted(api, "settle-other", doc("settled other"))
+    slot, root = issue_accepted(api, "settle", "settled", due=due)
+    _other_slot, other = issue_accepted(api, "settle-other", "settled other")
     supplier1, supplier2 = api.client("supplier1"), api.client("supplier2")
     core, auditor = api.client("core"), api.client("auditor")
     split = write(
@@ -353,7 +354,7 @@ def feed(client: httpx.Client, limit: int = 500) -> list[dict[str, Any]]:
 
 
 def test_event_feed_pages_and_visibility(api: Served) -> None:
-    slot, token = issue(api, "feed-issue", doc("feed"))
+    slot, token = issue(api, "feed-issue", "feed")
     with api.client("auditor") as auditor:
         everything = feed(auditor)
         assert feed(auditor, limit=7) == everything

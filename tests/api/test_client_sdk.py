@@ -47,6 +47,11 @@ def event(op: OperationOut, name: str) -> dict[str, Any]:
     return next(e.args for e in op.events if e.name == name)
 
 
+def doc(api: Served, label: str, participant: str = "core") -> str:
+    """The SHA-256 of a document `participant` uploaded (what it may anchor)."""
+    return api.document(participant, f"document {label}")
+
+
 def issued(api: Served, document: str, amount: int = 1_000_000) -> tuple[int, int]:
     """Issues to supplier1 and has it accept: (slot, root token id)."""
     body = IssueIn(
@@ -65,7 +70,7 @@ def issued(api: Served, document: str, amount: int = 1_000_000) -> tuple[int, in
 
 
 def test_story_through_the_sync_sdk(api: Served) -> None:
-    _slot, root = issued(api, "0x" + "a1" * 32)
+    _slot, root = issued(api, doc(api, "a1"))
     supplier1, supplier2 = sdk(api, "supplier1"), sdk(api, "supplier2")
     bank, auditor = sdk(api, "bank"), sdk(api, "auditor")
     assert supplier1.receivable(root).state == "active"
@@ -125,7 +130,7 @@ def test_async_client_issues_and_reads(api: Served) -> None:
                 creditor=api.address("supplier1"),
                 face_amount=42_000,
                 due_date=DUE,
-                document_hash="0x" + "a2" * 32,
+                document_hash=doc(api, "a2"),
             )
             op = await core.issue(body, wait="indexed")
             token = int(event(op, "ReceivableIssued")["tokenId"])
@@ -140,7 +145,7 @@ def test_async_client_issues_and_reads(api: Served) -> None:
 
 
 def test_duplicate_document_raises_its_problem(api: Served) -> None:
-    document = "0x" + "a3" * 32
+    document = doc(api, "a3")
     issued(api, document)
     body = IssueIn(
         creditor=api.address("supplier1"), face_amount=5, due_date=DUE, document_hash=document
@@ -161,7 +166,7 @@ def test_duplicate_document_raises_its_problem(api: Served) -> None:
 
 
 def test_forbidden_action_raises_its_problem_and_changes_nothing(api: Served) -> None:
-    slot, root = issued(api, "0x" + "a4" * 32)
+    slot, root = issued(api, doc(api, "a4"))
     with sdk(api, "auditor") as auditor, pytest.raises(ApiProblem) as raised:
         auditor.transfer(root, TransferIn(to=api.address("supplier3"), value=1))
     assert (raised.value.type, raised.value.status) == (PROBLEM + "forbidden", 403)
@@ -197,7 +202,7 @@ class LoseFirstAnswer(httpx.BaseTransport):
 
 
 def test_retry_after_a_lost_answer_reuses_the_key_and_acts_once(api: Served) -> None:
-    _slot, root = issued(api, "0x" + "a5" * 32)
+    _slot, root = issued(api, doc(api, "a5"))
     transport = LoseFirstAnswer()
     with sdk(
         api, "supplier1", transport=transport, retry=RetryPolicy(attempts=3, backoff=0.01)
@@ -210,7 +215,10 @@ def test_retry_after_a_lost_answer_reuses_the_key_and_acts_once(api: Served) -> 
         assert op.id == transport.lost[0].json()["id"]
         assert supplier1.receivable(root).value == 999_000
         children = supplier1.lineage(root).tree.children
-    assert [(c.holder, c.value) for c in children] == [(api.address("supplier3"), 1_000)]
+        moves = supplier1.transfers(root)
+    # The child is supplier3's: redacted in supplier1's lineage, listed in its transfers.
+    assert [(c.holder, c.value, c.redacted) for c in children] == [(None, 1_000, True)]
+    assert [(m.receiver, m.value) for m in moves] == [(api.address("supplier3"), 1_000)]
 
 
 def test_transient_503_is_retried_then_raised_as_a_problem() -> None:
@@ -264,25 +272,26 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
         return int(args["slot"]), int(args["tokenId"])
 
     # The creditor refuses one receivable, the debtor withdraws another.
-    slot, token = pending("0x" + "b1" * 32)
+    slot, token = pending(doc(api, "b1"))
     refused = supplier1.reject_receivable(slot, "wrong amount")
     assert (refused.kind, refused.status) == ("receivable.reject", "indexed")
     assert event(refused, "ReceivableRejected")["reason"] == sha256_ref("wrong amount")
     assert supplier1.receivable(token).state == "rejected"
-    slot, token = pending("0x" + "b2" * 32)
+    slot, token = pending(doc(api, "b2"))
     cancelled = core.cancel_receivable(slot)
     assert (cancelled.kind, cancelled.status) == ("receivable.cancel", "indexed")
     assert core.receivable(token).receivable.status == "cancelled"
 
     # Evidence on an accepted piece, listed in order.
-    _slot, root = issued(api, "0x" + "b3" * 32)
-    anchored = supplier1.attach_evidence(root, "0x" + "e1" * 32)
+    _slot, root = issued(api, doc(api, "b3"))
+    photo = doc(api, "e1", "supplier1")
+    anchored = supplier1.attach_evidence(root, photo)
     assert (anchored.kind, anchored.status) == ("piece.evidence", "indexed")
     assert anchored.block_number is not None
     assert auditor.evidence(root) == [
         EvidenceOut(
             token_id=root,
-            evidence_hash="0x" + "e1" * 32,
+            evidence_hash=photo,
             attached_by=api.address("supplier1"),
             block_number=anchored.block_number,
         )
@@ -320,7 +329,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
 
     # The debtor settles from the due date; holders and the debtor see the settlement.
     due = api.chain_time() + 3_600
-    slot, token = pending("0x" + "b4" * 32, due=due)
+    slot, token = pending(doc(api, "b4"), due=due)
     supplier1.accept(slot)
     api.rpc("evm_setNextBlockTimestamp", due + 1)
     api.rpc("evm_mine")
@@ -341,7 +350,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
 
 
 def test_events_documents_and_webhooks_through_the_sdk(api: Served) -> None:
-    issued(api, "0x" + "c1" * 32)
+    issued(api, doc(api, "c1"))
     with sdk(api, "auditor") as auditor, sdk(api, "supplier3") as supplier3:
         everything = []
         cursor = "0"

@@ -303,7 +303,7 @@ def test_webhook_delivers_a_party_s_event_signed_with_its_secret(
     with env.served.client("supplier1") as supplier1, env.served.client("supplier2") as other:
         hook = subscribe(supplier1, receiver.url, ["ReceivableIssued"])
         other_hook = subscribe(other, receiver.url + "/other", ["ReceivableIssued"])
-        op = issue(env, "hook-issue-1", "0x" + "e1" * 32)
+        op = issue(env, "hook-issue-1", env.served.document("core", "invoice e1"))
 
         headers, body = eventually(
             lambda: next(
@@ -346,7 +346,7 @@ def test_webhook_answered_500_is_retried_and_logged(
     receiver.statuses = [500]
     with env.served.client("supplier1") as supplier1:
         hook = subscribe(supplier1, receiver.url, ["ReceivableIssued"])
-        issue(env, "hook-issue-2", "0x" + "e2" * 32)
+        issue(env, "hook-issue-2", env.served.document("core", "invoice e2"))
 
         def settled() -> list[dict[str, Any]] | None:
             log: list[dict[str, Any]] = supplier1.get(
@@ -413,7 +413,7 @@ def test_webhook_failing_every_attempt_gives_up_after_the_last(
     receiver.statuses = [503, 500, 502]  # SCF_WEBHOOK_MAX_ATTEMPTS=3
     with env.served.client("supplier1") as supplier1:
         hook = subscribe(supplier1, receiver.url, ["ReceivableIssued"])
-        issue(env, "hook-issue-3", "0x" + "e3" * 32)
+        issue(env, "hook-issue-3", env.served.document("core", "invoice e3"))
 
         def finished() -> list[dict[str, Any]] | None:
             log: list[dict[str, Any]] = supplier1.get(

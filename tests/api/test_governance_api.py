@@ -139,6 +139,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
 
     # The story: issue -> accept -> split across three tiers -> finance -> settle.
     due = api.chain_time() + 30 * DAY
+    assert api.document("core", "invoice 2026-118") == sha256("invoice 2026-118")
     issued = ok(write(core, "/v1/receivables?wait=indexed", "issue", {
         "creditor": api.address("supplier1"), "face_amount": 1_000_000, "currency": "CNY",
         "due_date": due, "document_hash": sha256("invoice 2026-118"),
@@ -323,6 +324,8 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
 
     with client_with(api, created.json()["api_key"]) as member:
         assert member.get("/v1/receivables").status_code == 200
+        invoice = ("doc.txt", b"self-signed invoice", "text/plain")
+        assert member.post("/v1/documents", files={"file": invoice}).status_code == 201
         # The gateway holds no key for it: it cannot sign on the member's behalf ...
         issue = {
             "creditor": api.address("supplier1"),

@@ -24,7 +24,7 @@ def financed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served,
             "face_amount": 1_000_000,
             "currency": "CNY",
             "due_date": DUE,
-            "document_hash": "0x" + "ee" * 32,
+            "document_hash": api.document("core", "invoice ee"),
         }
         with api.client("core") as core:
             issued = write(core, "/v1/receivables", "i", body).json()

@@ -21,6 +21,14 @@ from tests.api.server import served_process, wait_ready
 pytestmark = pytest.mark.integration
 
 
+def uploaded(client: httpx.Client, text: str) -> str:
+    """Uploads `text` as the client's document: its SHA-256 as 0x-hex, to anchor."""
+    document = ("doc.txt", text.encode(), "text/plain")
+    response = client.post("/v1/documents", files={"file": document})
+    assert response.status_code == 201, response.text
+    return "0x" + str(response.json()["sha256"])
+
+
 def scf_up(
     directory: Path, port: int, *options: str, cwd: Path | None = None
 ) -> subprocess.Popen[str]:
@@ -156,9 +164,9 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
             "creditor": credentials["supplier1"]["address"],
             "face_amount": 700,
             "due_date": 4_102_444_800,
-            "document_hash": "0x" + "77" * 32,
         }
         with client("core") as core, client("supplier1") as supplier1:
+            body["document_hash"] = uploaded(core, "invoice 77")
             answers = [
                 core.post(
                     "/v1/receivables",
@@ -207,7 +215,7 @@ def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
             "creditor": api.address("supplier1"),
             "face_amount": 900,
             "due_date": 4_102_444_800,
-            "document_hash": "0x" + "78" * 32,
+            "document_hash": api.document("core", "invoice 78"),
         }
         with api.client("core") as core:
             issued = core.post(
@@ -270,7 +278,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
 
         issued = act(core, "/v1/receivables", "issue", {
             "creditor": credentials["supplier1"]["address"], "face_amount": 1_000,
-            "due_date": 4_102_444_800, "document_hash": "0x" + "79" * 32,
+            "due_date": 4_102_444_800, "document_hash": uploaded(core, "invoice 79"),
         })  # fmt: skip
         slot, root = (
             args(issued, "ReceivableIssued")["slot"],

@@ -63,9 +63,10 @@ def test_two_dispatchers_on_one_postgresql_deliver_each_event_once(
                     "block_hash": f"0x{n:064x}",
                     "tx_hash": f"0x{n + 1:064x}",
                     "log_index": 0,
-                    "contract": "ReceivableToken",
+                    # Deposit token payments to the holder: events it sees by its address.
+                    "contract": "DepositToken",
                     "name": "Transfer",
-                    "args": {"from": "0x" + "00" * 20, "to": HOLDER, "tokenId": n},
+                    "args": {"from": "0x" + "00" * 20, "to": HOLDER, "value": n + 1},
                 }
                 for n in range(EVENTS)
             ],

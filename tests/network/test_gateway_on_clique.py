@@ -153,6 +153,8 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
 ) -> None:
     c = consortium
     core, supplier1, bank = c.client("core"), c.client("supplier1"), c.client("bank")
+    invoice = ("invoice.txt", b"clique invoice", "text/plain")
+    assert core.post("/v1/documents", files={"file": invoice}).status_code == 201
     issued = write(core, "/v1/receivables", "issue", {
         "creditor": c.addresses["supplier1"], "face_amount": 10**9, "currency": "CNY",
         "due_date": DUE, "document_hash": h("clique invoice"),

@@ -139,11 +139,13 @@ def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[st
         f"  KEY=$(python -c \"import json;print(json.load(open('{directory}/credentials.json'))"
         "['core']['apiKey'])\")\n"
         f'  curl -s -H "Authorization: Bearer $KEY" {base}/v1/members\n'
+        f'  curl -s -H "Authorization: Bearer $KEY" -F "file=@invoice.pdf;type=application/pdf"'
+        f" {base}/v1/documents   # its sha256 backs the receivable\n"
         f"  curl -s -X POST -H \"Authorization: Bearer $KEY\" -H 'Idempotency-Key: demo-1'"
         f" -H 'Content-Type: application/json' '{base}/v1/receivables?wait=indexed' -d "
         '\'{"creditor": "<supplier1 address>", "face_amount": 100000000,'
         ' "currency": "CNY", "due_date": <unix seconds>,'
-        ' "document_hash": "0x<sha-256 of the invoice>"}\''
+        ' "document_hash": "0x<sha256 of the uploaded invoice>"}\''
     )
 
 

@@ -175,12 +175,15 @@ class PiecePage(BaseModel):
 
 
 class LineageNodeOut(BaseModel):
+    """A piece in a lineage; one the caller does not see is `redacted` (no holder, no state)."""
+
     token_id: int
     parent_token_id: int | None
     depth: int
-    holder: str
+    holder: str | None
     value: int
-    state: str
+    state: str | None
+    redacted: bool = False
     children: list[LineageNodeOut] = []
 
 

@@ -1,4 +1,4 @@
-"""Uploaded documents: a content-addressed store on disk, and who may read what.
+"""Uploaded documents: a content-addressed store on disk, who may read and who may anchor them.
 
 An upload is parsed as it streams in: the content type is checked before the first byte
 is written, the bytes are hashed into a temporary file beside the store while their size
@@ -20,8 +20,9 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
+from eth_utils.address import to_checksum_address
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import func, select
@@ -30,15 +31,18 @@ from sqlalchemy.orm import Session
 
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.gateway_tables import Document
-from scfledger.db.projections import Evidence, Receivable
 from scfledger.exceptions import (
+    DocumentNotUploaded,
     DocumentTooLarge,
     InvalidInput,
     RecordNotFound,
     StorageQuotaExceeded,
     UnsupportedDocumentType,
 )
-from scfledger.services.ledger import Actor, list_pieces, visible_piece
+from scfledger.services.visibility import sees_document
+
+if TYPE_CHECKING:
+    from scfledger.services.ledger import Actor
 
 ALLOWED_TYPES = (
     "application/pdf",
@@ -259,14 +263,24 @@ def record_upload(*, session: Session, actor: Actor, document: StoredDocument) -
         pass  # the same upload, concurrently
 
 
-def readable_document(*, session: Session, actor: Actor, sha256: str) -> Document:
-    """The upload record of a document the actor may download.
+def require_uploaded(*, session: Session, actor: Actor, sha256: str) -> None:
+    """Refuses (DocumentNotUploaded) to anchor a document the actor's participant did not
+    upload here: an anchor lets whoever sees what it backs read the document, and a hash is
+    public (it is in the ReceivableIssued and EvidenceAttached events). The answer is the
+    same whether or not someone else uploaded it."""
+    uploaded = session.scalar(
+        select(Document.id).where(
+            Document.sha256 == sha256.lower(), Document.uploader == actor.participant
+        )
+    )
+    if uploaded is None:
+        raise DocumentNotUploaded(sha256=sha256.lower())
 
-    Readers: auditors, its uploaders, and whoever may see a piece of a receivable whose
-    document hash, or a piece whose evidence hash, is the document's SHA-256 (debtor,
-    creditor, holders past and present, financiers asked about its pieces). Anyone else
-    gets RecordNotFound, as for an unknown document.
-    """
+
+def readable_document(*, session: Session, actor: Actor, sha256: str) -> Document:
+    """The upload record of a document the actor may download: its uploaders', auditors',
+    and whoever sees what an uploader anchored it on (`visibility.sees_document`). Anyone
+    else gets RecordNotFound, as for an unknown document."""
     rows = list(
         session.scalars(select(Document).where(Document.sha256 == sha256).order_by(Document.id))
     )
@@ -275,18 +289,15 @@ def readable_document(*, session: Session, actor: Actor, sha256: str) -> Documen
     own = [row for row in rows if row.uploader == actor.participant]
     if own:
         return own[0]
-    if actor.is_auditor:
-        return rows[0]
-    on_chain = "0x" + sha256
-    slots = session.scalars(select(Receivable.slot).where(Receivable.document_hash == on_chain))
-    for slot in slots:
-        if list_pieces(session, actor, after=None, limit=1, slot=slot):
-            return rows[0]
-    tokens = session.scalars(select(Evidence.token_id).where(Evidence.evidence_hash == on_chain))
-    for token_id in tokens:
-        try:
-            visible_piece(session, actor, token_id)
-        except RecordNotFound:
-            continue
+    names = {row.uploader for row in rows}
+    uploaders = sorted(
+        {
+            to_checksum_address(address)
+            for address in session.scalars(
+                select(ApiKey.address).where(ApiKey.participant.in_(names))
+            )
+        }
+    )
+    if sees_document(session, actor, sha256=sha256, uploaders=uploaders):
         return rows[0]
     raise RecordNotFound(kind="document", key=sha256)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
-from sqlalchemy import BigInteger, and_, any_, bindparam, or_, select, union
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.chain.pipeline import ContractCall, OperationView, Pipeline
@@ -35,6 +34,18 @@ from scfledger.exceptions import (
     RecordNotFound,
     WrongState,
 )
+from scfledger.services.documents import require_uploaded
+from scfledger.services.visibility import (
+    list_events,
+    request_clause,
+    sees_receivable,
+    settlement_reasons,
+    visible_piece,
+    visible_request,
+    visible_token_ids,
+)
+
+__all__ = ["list_events", "visible_piece", "visible_request"]  # reads the routes use from here
 
 ADMIN = 1 << 0
 CORE_ENTERPRISE = 1 << 1
@@ -176,21 +187,18 @@ def issue(
     due_date: int,
     document_hash: str,
 ) -> OperationView:
-    """The debtor (a core enterprise) confirms a receivable to its creditor."""
+    """The debtor (a core enterprise) confirms a receivable to its creditor, against a
+    document it uploaded (what backs a receivable is its issuer's to show)."""
     actor.require(CORE_ENTERPRISE, "issue receivables")
+    document = bytes32(document_hash, "document_hash")
     with ledger.sessions() as session:
         member = _member(session, creditor, "creditor")
+        require_uploaded(session=session, actor=actor, sha256=document.hex())
     call = ContractCall(
         "ReceivableToken",
         ledger.contracts.token,
         "issue",
-        (
-            member.address,
-            face_amount,
-            currency.encode(),
-            due_date,
-            bytes32(document_hash, "document_hash"),
-        ),
+        (member.address, face_amount, currency.encode(), due_date, document),
     )
     return _submit(ledger, actor, idempotency_key, call, "receivable.issue")
 
@@ -199,10 +207,9 @@ def _pending_receivable(
     session: Session, actor: Actor, slot: int, *, party: str, action: str
 ) -> Receivable:
     """A receivable awaiting its creditor's decision, on which `party` (creditor or debtor)
-    acts; invisible to anyone but its two parties and auditors."""
+    acts; only its two parties and auditors see it (its root is its only piece)."""
     receivable = session.get(Receivable, slot)
-    parties = () if receivable is None else (receivable.creditor, receivable.debtor)
-    if receivable is None or not (actor.is_auditor or actor.address in parties):
+    if receivable is None or not sees_receivable(session, actor, receivable):
         raise RecordNotFound(kind="receivable", key=slot)
     if getattr(receivable, party) != actor.address:
         raise ActionForbidden(
@@ -277,7 +284,8 @@ def transfer(
 def attach_evidence(
     *, ledger: Ledger, actor: Actor, idempotency_key: str, token_id: int, evidence_hash: str
 ) -> OperationView:
-    """The holder anchors a further SHA-256 (delivery note, photo) on its piece, each once."""
+    """The holder anchors a document it uploaded (delivery note, photo) on its piece, each
+    once, by its SHA-256."""
     digest = bytes32(evidence_hash, "evidence_hash")
     if digest == bytes(32):
         raise InvalidInput("evidence_hash must not be zero")
@@ -314,6 +322,8 @@ def attach_evidence(
                 state=f"at its {MAX_EVIDENCE_PER_PIECE} evidence hashes",
                 action="attach evidence",
             )
+        # Only what one uploaded: an anchor lets whoever sees the piece read the document.
+        require_uploaded(session=session, actor=actor, sha256=digest.hex())
     call = ContractCall(
         "ReceivableToken", ledger.contracts.token, "attachEvidence", (token_id, digest)
     )
@@ -480,14 +490,6 @@ def repay_financing(
     return _submit(ledger, actor, idempotency_key, call, "financing.repay")
 
 
-def _sees_receivable(session: Session, actor: Actor, receivable: Receivable) -> bool:
-    """Its parties, auditors, and whoever may see one of its pieces."""
-    if actor.is_auditor or actor.address in (receivable.creditor, receivable.debtor):
-        return True
-    visible = select(Piece.token_id).where(Piece.slot == receivable.slot, _visible_clause(actor))
-    return session.scalar(visible.limit(1)) is not None
-
-
 def settle(
     *,
     ledger: Ledger,
@@ -507,7 +509,7 @@ def settle(
     ref = bytes32(payment_ref, "payment_ref")
     with ledger.sessions() as session:
         receivable = session.get(Receivable, slot)
-        if receivable is None or not _sees_receivable(session, actor, receivable):
+        if receivable is None or not sees_receivable(session, actor, receivable):
             raise RecordNotFound(kind="receivable", key=slot)
         if receivable.debtor != actor.address:
             raise ActionForbidden(
@@ -548,90 +550,7 @@ def settle(
     return _submit(ledger, actor, idempotency_key, call, "receivable.settle")
 
 
-# -- reads -----------------------------------------------------------------------------
-
-
-def _visible_clause(actor: Actor) -> Any:
-    # Correlated to Piece only: the listing query joins Receivable too.
-    held = (
-        select(PieceTransfer.id)
-        .where(PieceTransfer.token_id == Piece.token_id, PieceTransfer.sender == actor.address)
-        .correlate(Piece)
-        .exists()
-    )
-    party = (
-        select(Receivable.slot)
-        .where(
-            Receivable.slot == Piece.slot,
-            or_(Receivable.debtor == actor.address, Receivable.creditor == actor.address),
-        )
-        .correlate(Piece)
-        .exists()
-    )
-    financed = (
-        select(FinancingRequest.id)
-        .where(
-            FinancingRequest.token_id == Piece.token_id,
-            FinancingRequest.financier == actor.address,
-        )
-        .correlate(Piece)
-        .exists()
-    )
-    return or_(Piece.holder == actor.address, held, party, financed)
-
-
-def _visible_token_ids(
-    actor: Actor, where: Sequence[Any], limit: int | None = None, after: int | None = None
-) -> Any:
-    """The token ids of the pieces `actor` may read (the rule of `_visible_clause`) among
-    those matching `where` (conditions on Piece): one select per reason the actor may read a
-    piece, each driven by an index on the actor's address (or on the ids in `where`), so the
-    cost follows what the actor has to do with, not the size of the book. With `limit`, each
-    reason keeps only its `limit` lowest ids: enough for a page of the first `limit` of all.
-    `after` (also in `where` as `Piece.token_id > after`) starts the joined tables' scans."""
-    address = actor.address
-    held_after = [] if after is None else [PieceTransfer.token_id > after]
-    financed_after = [] if after is None else [FinancingRequest.token_id > after]
-    # Each reason's token id column: its order is its index's ((sender, token_id) ...).
-    reasons = [
-        (Piece.token_id, select(Piece.token_id).where(Piece.holder == address, *where)),
-        (
-            PieceTransfer.token_id,
-            select(PieceTransfer.token_id)
-            .join(Piece, Piece.token_id == PieceTransfer.token_id)
-            .where(PieceTransfer.sender == address, *held_after, *where)
-            .distinct(),
-        ),
-        (
-            Piece.token_id,
-            select(Piece.token_id)
-            .join(Receivable, Receivable.slot == Piece.slot)
-            .where(or_(Receivable.debtor == address, Receivable.creditor == address), *where),
-        ),
-        (
-            FinancingRequest.token_id,
-            select(FinancingRequest.token_id)
-            .join(Piece, Piece.token_id == FinancingRequest.token_id)
-            .where(FinancingRequest.financier == address, *financed_after, *where)
-            .distinct(),
-        ),
-    ]
-    if limit is None:
-        return union(*(branch for _, branch in reasons))
-    # A subquery each: SQLite takes no LIMIT on a bare member of a UNION.
-    subqueries = [branch.order_by(key).limit(limit).subquery() for key, branch in reasons]
-    return union(*(select(sub.c.token_id) for sub in subqueries))
-
-
-def visible_piece(session: Session, actor: Actor, token_id: int) -> Piece:
-    """The piece if the actor holds, held, owes, is owed or finances it (auditors: any)."""
-    query = select(Piece).where(Piece.token_id == token_id)
-    if not actor.is_auditor:
-        query = query.where(_visible_clause(actor))
-    piece = session.scalars(query).one_or_none()
-    if piece is None:
-        raise RecordNotFound(kind="piece", key=token_id)
-    return piece
+# -- reads (who sees what: services.visibility) ------------------------------------------
 
 
 def list_pieces(
@@ -672,7 +591,7 @@ def list_pieces(
     if not (actor.is_auditor or own):  # what one holds, one sees
         # Not a filter on a walk of every piece in id order (a participant who sees a few
         # pieces would make it walk the whole book): the first `limit` ids of each reason.
-        visible = _visible_token_ids(actor, where, limit, after)
+        visible = visible_token_ids(actor, where, limit, after)
         query = query.where(Piece.token_id.in_(visible))
     rows = session.execute(query.order_by(Piece.token_id).limit(limit)).all()
     return [(piece, receivable) for piece, receivable in rows]
@@ -714,23 +633,9 @@ def list_requests(
     if token_id is not None:
         where.append(FinancingRequest.token_id == token_id)
     if not actor.is_auditor:
-        where.append(
-            or_(
-                FinancingRequest.requester == actor.address,
-                FinancingRequest.financier == actor.address,
-            )
-        )
+        where.append(request_clause(actor))
     query = select(FinancingRequest).where(*where).order_by(FinancingRequest.id).limit(limit)
     return list(session.scalars(query))
-
-
-def visible_request(session: Session, actor: Actor, request_id: int) -> FinancingRequest:
-    request = session.get(FinancingRequest, request_id)
-    if request is None or not (
-        actor.is_auditor or actor.address in (request.requester, request.financier)
-    ):
-        raise RecordNotFound(kind="financing request", key=request_id)
-    return request
 
 
 def evidence_of(session: Session, actor: Actor, token_id: int) -> list[Evidence]:
@@ -754,160 +659,12 @@ def list_settlements(
     query = select(Settlement).where(*where)
     if not actor.is_auditor:
         # As in list_pieces: the first `limit` of each reason, each by an index.
-        address = actor.address
-        branches = [
-            select(Settlement.token_id).where(Settlement.holder == address, *where),
-            select(Settlement.token_id).where(Settlement.lien_holder == address, *where),
-            select(Settlement.token_id)
-            .join(Receivable, Receivable.slot == Settlement.slot)
-            .where(Receivable.debtor == address, *where),
-        ]
+        branches = settlement_reasons(actor, where)
         subqueries = [b.order_by(Settlement.token_id).limit(limit).subquery() for b in branches]
         query = query.where(
             Settlement.token_id.in_(union(*(select(sub.c.token_id) for sub in subqueries)))
         )
     return list(session.scalars(query.order_by(Settlement.token_id).limit(limit)))
-
-
-# Event arguments naming a piece, a receivable or a financing request.
-PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromTokenId", "_toTokenId")
-SLOT_ARGS = ("slot", "_oldSlot", "_newSlot")
-REQUEST_ARGS = ("requestId",)
-FEED_SCAN = 1000  # rows scanned per feed page at most, whatever the caller may see
-# Argument name -> what it names: 0 a piece, 1 a receivable (slot), 2 a financing request.
-_ARG_KIND = {
-    **dict.fromkeys(PIECE_ARGS, 0),
-    **dict.fromkeys(SLOT_ARGS, 1),
-    **dict.fromkeys(REQUEST_ARGS, 2),
-}
-
-
-@dataclass(frozen=True)
-class FeedView:
-    """What a participant may see of the event feed (see `visible_event`)."""
-
-    address: str
-    everything: bool
-    pieces: frozenset[int]
-    slots: frozenset[int]
-    requests: frozenset[int]
-
-
-def _named(args_of: Sequence[dict[str, Any]]) -> tuple[list[int], list[int], list[int]]:
-    """The piece, slot and request ids (integers a BIGINT column can hold) the events name."""
-    found: tuple[set[int], set[int], set[int]] = (set(), set(), set())
-    for args in args_of:
-        for name, value in args.items():
-            kind = _ARG_KIND.get(name)
-            if kind is not None and isinstance(value, int) and 0 <= value < 2**63:
-                found[kind].add(int(value))
-    return sorted(found[0]), sorted(found[1]), sorted(found[2])
-
-
-def _among(session: Session, column: Any, ids: list[int]) -> Any:
-    """`column IN ids`: on PostgreSQL one array parameter (`= ANY`), not a thousand."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger())))
-    return column.in_(ids)
-
-
-def _feed_view(
-    session: Session, actor: Actor, args_of: Sequence[dict[str, Any]] | None
-) -> FeedView:
-    """What the actor may see of the feed; with `args_of` (events' arguments), only as much
-    as these events name: `visible_event` answers the same for them."""
-    if actor.is_auditor:
-        return FeedView(actor.address, True, frozenset(), frozenset(), frozenset())
-    address = actor.address
-    piece_query: Any = select(Piece.token_id).where(_visible_clause(actor))
-    slot_query = select(Receivable.slot).where(
-        or_(Receivable.debtor == address, Receivable.creditor == address)
-    )
-    request_query = select(FinancingRequest.id).where(
-        or_(FinancingRequest.requester == address, FinancingRequest.financier == address)
-    )
-    queries = [piece_query, slot_query, request_query]
-    if args_of is not None:
-        named = _named(args_of)
-        queries = [
-            _visible_token_ids(actor, [_among(session, Piece.token_id, named[0])])
-            if named[0]
-            else None,
-            slot_query.where(_among(session, Receivable.slot, named[1])) if named[1] else None,
-            request_query.where(_among(session, FinancingRequest.id, named[2]))
-            if named[2]
-            else None,
-        ]
-    pieces, slots, requests = (
-        frozenset[int]() if query is None else frozenset(session.scalars(query))
-        for query in queries
-    )
-    return FeedView(
-        address=address, everything=False, pieces=pieces, slots=slots, requests=requests
-    )
-
-
-def feed_view(session: Session, actor: Actor) -> FeedView:
-    return _feed_view(session, actor, None)
-
-
-def _visible_args(view: FeedView, args: dict[str, Any]) -> bool:
-    if view.everything:
-        return True
-    named = (view.pieces, view.slots, view.requests)
-    for name, value in args.items():
-        kind = _ARG_KIND.get(name)
-        if kind is not None and value in named[kind]:
-            return True
-    return view.address in args.values()
-
-
-def visible_event(view: FeedView, event: ChainEvent) -> bool:
-    """Auditors see every event. Anyone else sees an event that names its own address, or a
-    piece it can read (`visible_piece`), a receivable it is a party to (debtor or creditor)
-    or a financing request it can read (`visible_request`)."""
-    return _visible_args(view, event.args)
-
-
-def list_events(
-    session: Session, actor: Actor, *, after: int, limit: int
-) -> tuple[list[ChainEvent], int]:
-    """Visible events after the cursor `after`, in feed order, and the cursor to continue
-    from: the last event scanned, which may be past the last one returned (a page scans at
-    most FEED_SCAN rows, so a participant who sees little gets short pages, never slow ones)."""
-    if actor.is_auditor:
-        found = list(
-            session.scalars(
-                select(ChainEvent)
-                .where(ChainEvent.id > after)
-                .order_by(ChainEvent.id)
-                .limit(min(limit, FEED_SCAN))
-            )
-        )
-        return found, found[-1].id if found else after
-    # Scan ids and arguments only (at most FEED_SCAN rows), ask the read model about just
-    # the ids they name (not everything the participant can see), then load the events kept.
-    scan = session.execute(
-        select(ChainEvent.id, ChainEvent.args)
-        .where(ChainEvent.id > after)
-        .order_by(ChainEvent.id)
-        .limit(FEED_SCAN)
-    ).all()
-    view = _feed_view(session, actor, [args for _, args in scan])
-    kept: list[int] = []
-    cursor = after
-    for event_id, args in scan:
-        cursor = event_id
-        if _visible_args(view, args):
-            kept.append(event_id)
-            if len(kept) == limit:
-                break
-    if not kept:
-        return [], cursor
-    events = session.scalars(
-        select(ChainEvent).where(_among(session, ChainEvent.id, kept)).order_by(ChainEvent.id)
-    )
-    return list(events), cursor
 
 
 def operation_events(session: Session, tx_hash: str | None) -> list[ChainEvent]:

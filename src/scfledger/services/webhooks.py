@@ -45,7 +45,8 @@ from scfledger.db.projections import ChainEvent, Member
 from scfledger.db.session import transaction
 from scfledger.exceptions import ActionForbidden, InvalidInput, RecordNotFound, SigningError
 from scfledger.keys.sealing import Sealer, is_sealed
-from scfledger.services.ledger import AUDITOR, Actor
+from scfledger.services.ledger import Actor
+from scfledger.services.visibility import visible_events
 
 log = logging.getLogger(__name__)
 
@@ -219,21 +220,6 @@ def delivery_log(
 # -- dispatch ------------------------------------------------------------------------
 
 
-def _mentions(value: Any, address: str) -> bool:
-    if isinstance(value, str):
-        return value.lower() == address
-    if isinstance(value, list | tuple):
-        return any(_mentions(v, address) for v in value)
-    if isinstance(value, dict):
-        return any(_mentions(v, address) for v in value.values())
-    return False
-
-
-def visible_to(event: ChainEvent, address: str, auditor: bool) -> bool:
-    """Auditors see every event; others those whose arguments name their address."""
-    return auditor or _mentions(event.args, address.lower())
-
-
 def seal_plain_secrets(sessions: sessionmaker[Session], sealer: Sealer) -> int:
     """Seals the secrets of webhooks stored in the clear by earlier versions; returns how
     many (0 once done)."""
@@ -253,6 +239,25 @@ class _Due:
     sealed_secret: str
     event_name: str
     body: bytes
+
+
+def _deliverable(
+    session: Session, webhook: Webhook, events: Sequence[ChainEvent]
+) -> list[ChainEvent]:
+    """The events a webhook gets: those its participant sees in the feed (one rule,
+    `visibility.visible_events`), of the names it chose; none while it is not an active
+    member."""
+    member = session.get(Member, webhook.address)
+    if member is None or member.status != "active":
+        return []
+    actor = Actor(
+        participant=webhook.participant,
+        address=member.address,
+        roles=member.roles,
+        status=member.status,
+    )
+    names = webhook.event_names
+    return [e for e in visible_events(session, actor, events) if names is None or e.name in names]
 
 
 class WebhookDispatcher:
@@ -319,21 +324,16 @@ class WebhookDispatcher:
                 select(Webhook).order_by(Webhook.id).with_for_update(skip_locked=True)
             )
             for webhook in webhooks:
-                member = session.get(Member, webhook.address)
-                active = member is not None and member.status == "active"
-                auditor = active and member is not None and bool(member.roles & AUDITOR)
                 events = session.scalars(
                     select(ChainEvent)
                     .where(ChainEvent.id > webhook.cursor)
                     .order_by(ChainEvent.id)
                     .limit(self.batch)
                 ).all()
-                for event in events:
-                    webhook.cursor = event.id
-                    if not active or not visible_to(event, webhook.address, auditor):
-                        continue
-                    if webhook.event_names is not None and event.name not in webhook.event_names:
-                        continue
+                if not events:
+                    continue
+                webhook.cursor = events[-1].id
+                for event in _deliverable(session, webhook, events):
                     delivery = WebhookDelivery(
                         webhook_id=webhook.id, event_id=event.id, event_name=event.name, body={}
                     )

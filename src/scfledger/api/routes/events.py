@@ -1,8 +1,8 @@
 """`/v1/events`: the feed of indexed chain events, paged by cursor or as server-sent events.
 
-Who sees what (`services.ledger.visible_event`): auditors every event; anyone else an event
-that names its own address, a piece it can read, a receivable it is a party to or a
-financing request it can read. The cursor is the feed row id.
+Who sees what is `services.visibility` (the rule of every read): auditors every event; anyone
+else an event about a financing request it can read, else about a piece it can read, else
+(neither named) one that names its own address. The cursor is the feed row id.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def feed(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> EventPage:
     """Visible events after the cursor, oldest first. Auditors see every event; anyone else
-    an event naming its own address, a piece it can read, a receivable it is debtor or
-    creditor of, or a financing request it can read. A page may be short or even empty
+    an event about a financing request it can read, else about a piece it can read (pieces
+    of a receivable it does not deal with directly stay hidden), else one naming its own
+    address (membership, governance, deposit token). A page may be short or even empty
     before the head (it scans a bounded number of rows): continue from `next_cursor`; the
     head is reached when `next_cursor` comes back equal to `after`."""
     items, cursor = _page(gateway, actor, _feed_cursor(after), limit)

@@ -25,7 +25,8 @@ from scfledger.api.schemas import (
 from scfledger.db.projections import Piece, Receivable
 from scfledger.exceptions import InvalidInput
 from scfledger.services import ledger as services
-from scfledger.services.lineage import LineageNode, ancestors, descendants
+from scfledger.services import lineage as lineages
+from scfledger.services.lineage import LineageNode
 
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
 
@@ -63,6 +64,7 @@ def _node(node: LineageNode) -> LineageNodeOut:
         holder=node.holder,
         value=node.value,
         state=node.state,
+        redacted=node.redacted,
         children=[_node(child) for child in node.children],
     )
 
@@ -72,7 +74,8 @@ def issue(
     body: IssueIn,
     write: WriteDep,
 ) -> JSONResponse:
-    """Confirm a receivable owed to a creditor (core enterprises)."""
+    """Confirm a receivable owed to a creditor (core enterprises), against a document you
+    uploaded (`422 document-not-uploaded` otherwise)."""
     return write.submit(
         services.issue,
         creditor=body.creditor,
@@ -96,7 +99,7 @@ def list_receivables(
     due_from: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
     due_to: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
 ) -> PiecePage:
-    """Pieces the caller holds, held, owes, is owed or finances (auditors: all), by token id;
+    """Pieces the caller holds or held, owes, or finances (auditors: all), by token id;
     filters by holder, state, receivable (slot), debtor and due date (inclusive range)."""
     after = parse_cursor(cursor)
     if due_from is not None and due_to is not None and due_from > due_to:
@@ -130,16 +133,15 @@ def get_piece(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> PieceO
 
 @router.get("/{token_id}/lineage")
 def lineage(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> LineageOut:
-    """Ancestors up to the root (nearest first) and the tree of pieces split from this one."""
+    """Ancestors up to the root (nearest first) and the tree of pieces split from this one.
+    Pieces the caller does not see are `redacted`: token id, parent, depth and value only."""
     with gateway.sessions() as session:
-        services.visible_piece(session, actor, token_id)
-        tree = descendants(session, token_id)
-        assert tree is not None  # visible_piece found it
-        return LineageOut(
-            token_id=token_id,
-            ancestors=[_node(n) for n in ancestors(session, token_id)],
-            tree=_node(tree),
-        )
+        found = lineages.lineage(session, actor, token_id)
+    return LineageOut(
+        token_id=found.token_id,
+        ancestors=[_node(n) for n in found.ancestors],
+        tree=_node(found.tree),
+    )
 
 
 @router.post("/{slot}/accept", status_code=202, responses=WRITE)
@@ -191,7 +193,8 @@ def attach_evidence(
     body: EvidenceIn,
     write: WriteDep,
 ) -> JSONResponse:
-    """Anchor a further SHA-256 (delivery note, photo) on a piece you hold, each once."""
+    """Anchor a document you uploaded (delivery note, photo) on a piece you hold, by its
+    SHA-256, each once (`422 document-not-uploaded` for one you did not upload)."""
     return write.submit(
         services.attach_evidence,
         token_id=token_id,

@@ -8,11 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.db.projections import FinancingRequest
 from scfledger.db.session import transaction
-from scfledger.exceptions import RecordNotFound
 from scfledger.risk.policy import Policy, assess, get_policy, set_policy
 from scfledger.services.ledger import FINANCIER
+from scfledger.services.visibility import risk_request
 
 router = APIRouter(tags=["risk"])
 
@@ -24,9 +23,7 @@ def request_risk(request_id: int, gateway: GatewayDep, actor: CurrentActor) -> d
     Visible to the request's financier and to auditors only."""
     now = int(gateway.w3.eth.get_block("latest")["timestamp"])
     with gateway.sessions() as session:
-        request = session.get(FinancingRequest, request_id)
-        if request is None or not (actor.is_auditor or actor.address == request.financier):
-            raise RecordNotFound(kind="financing request", key=request_id)
+        risk_request(session, actor, request_id)
         indicators, assessment = assess(session, request_id, now=now)
     return {
         "request_id": request_id,

@@ -1,0 +1,360 @@
+"""Who sees what: the one rule behind every read, the feed, SSE, webhooks, lineage and documents.
+
+A participant sees its own business and nothing of the business of others:
+
+- a **piece** it holds, or held before a whole move (a factored piece assigned to the
+  financier, one returned on recourse); every piece of a receivable it owes (the debtor
+  pays whoever holds them); a piece a financier is asked to finance or has financed, until
+  its request ends without a claim on the piece (rejected, withdrawn, expired, repaid);
+- a **financing request** it made or was asked to finance;
+- a **settlement** it paid (debtor) or was paid (holder, lien holder);
+- a **receivable**: its debtor and first creditor, and whoever sees one of its pieces;
+- a **document**: its uploaders, and whoever sees what an uploader anchored it on (the root
+  piece of a receivable issued against it, a piece it was attached to as evidence);
+- an **event**: the financing request it names, else one of the pieces it names, else (an
+  event naming neither: membership, governance, deposit token) its own address.
+
+Auditors see everything. Not seen: what a participant's supplier did with a piece it was
+paid with (splits further down, their holders, their financing), other participants'
+financing terms, other branches of a receivable (lineage shows them redacted). Events are
+delivered whole or not at all: an event is about one request or a few pieces, and whoever
+sees those is a party to everything the event names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from scfledger.db.projections import (
+    ChainEvent,
+    Evidence,
+    FinancingRequest,
+    Piece,
+    PieceTransfer,
+    Receivable,
+    Settlement,
+)
+from scfledger.exceptions import RecordNotFound
+
+if TYPE_CHECKING:
+    from scfledger.services.ledger import Actor
+
+# A financier's request in one of these states has ended without a claim on the piece: from
+# then on the piece (its holder's later splits and financing) is none of its business.
+FINANCIER_DONE = ("rejected", "withdrawn", "expired", "repaid")
+
+
+def among(session: Session, column: Any, ids: Sequence[int]) -> Any:
+    """`column IN ids`: on PostgreSQL one array parameter (`= ANY`), not a thousand."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger())))
+    return column.in_(ids)
+
+
+# -- pieces ------------------------------------------------------------------------------
+
+
+def _financier_of_piece(address: str) -> list[ColumnElement[bool]]:
+    return [
+        FinancingRequest.financier == address,
+        FinancingRequest.status.not_in(FINANCIER_DONE),
+    ]
+
+
+def piece_clause(actor: Actor) -> ColumnElement[bool]:
+    """The rule as a condition on `Piece` (correlated; the query may join Receivable)."""
+    address = actor.address
+    held = (
+        select(PieceTransfer.id)
+        .where(
+            PieceTransfer.token_id == Piece.token_id,
+            PieceTransfer.sender == address,
+            PieceTransfer.kind == "whole",
+        )
+        .correlate(Piece)
+        .exists()
+    )
+    owed = (
+        select(Receivable.slot)
+        .where(Receivable.slot == Piece.slot, Receivable.debtor == address)
+        .correlate(Piece)
+        .exists()
+    )
+    financed = (
+        select(FinancingRequest.id)
+        .where(FinancingRequest.token_id == Piece.token_id, *_financier_of_piece(address))
+        .correlate(Piece)
+        .exists()
+    )
+    return or_(Piece.holder == address, held, owed, financed)
+
+
+def visible_token_ids(
+    actor: Actor, where: Sequence[Any], limit: int | None = None, after: int | None = None
+) -> Any:
+    """The token ids of the pieces `actor` may see (the rule of `piece_clause`) among those
+    matching `where` (conditions on Piece): one select per reason, each driven by an index on
+    the actor's address (or on the ids in `where`), so the cost follows what the actor has to
+    do with, not the size of the book. With `limit`, each reason keeps only its `limit`
+    lowest ids: enough for a page of the first `limit` of all. `after` (also in `where` as
+    `Piece.token_id > after`) starts the joined tables' scans."""
+    address = actor.address
+    held_after = [] if after is None else [PieceTransfer.token_id > after]
+    financed_after = [] if after is None else [FinancingRequest.token_id > after]
+    # Each reason's token id column: its order is its index's ((sender, token_id) ...).
+    reasons = [
+        (Piece.token_id, select(Piece.token_id).where(Piece.holder == address, *where)),
+        (
+            PieceTransfer.token_id,
+            select(PieceTransfer.token_id)
+            .join(Piece, Piece.token_id == PieceTransfer.token_id)
+            .where(
+                PieceTransfer.sender == address,
+                PieceTransfer.kind == "whole",
+                *held_after,
+                *where,
+            )
+            .distinct(),
+        ),
+        (
+            Piece.token_id,
+            select(Piece.token_id)
+            .join(Receivable, Receivable.slot == Piece.slot)
+            .where(Receivable.debtor == address, *where),
+        ),
+        (
+            FinancingRequest.token_id,
+            select(FinancingRequest.token_id)
+            .join(Piece, Piece.token_id == FinancingRequest.token_id)
+            .where(*_financier_of_piece(address), *financed_after, *where)
+            .distinct(),
+        ),
+    ]
+    if limit is None:
+        return union(*(branch for _, branch in reasons))
+    # A subquery each: SQLite takes no LIMIT on a bare member of a UNION.
+    subqueries = [branch.order_by(key).limit(limit).subquery() for key, branch in reasons]
+    return union(*(select(sub.c.token_id) for sub in subqueries))
+
+
+def visible_piece(session: Session, actor: Actor, token_id: int) -> Piece:
+    """The piece if the actor may see it; RecordNotFound otherwise, as for an unknown one."""
+    query = select(Piece).where(Piece.token_id == token_id)
+    if not actor.is_auditor:
+        query = query.where(piece_clause(actor))
+    piece = session.scalars(query).one_or_none()
+    if piece is None:
+        raise RecordNotFound(kind="piece", key=token_id)
+    return piece
+
+
+def visible_among(session: Session, actor: Actor, token_ids: Iterable[int]) -> set[int]:
+    """Those of `token_ids` the actor may see (one query)."""
+    ids = sorted({t for t in token_ids if 0 <= t < 2**63})
+    if not ids:
+        return set()
+    if actor.is_auditor:
+        return set(
+            session.scalars(select(Piece.token_id).where(among(session, Piece.token_id, ids)))
+        )
+    return set(session.scalars(visible_token_ids(actor, [among(session, Piece.token_id, ids)])))
+
+
+def sees_receivable(session: Session, actor: Actor, receivable: Receivable) -> bool:
+    """Its debtor and first creditor, auditors, and whoever may see one of its pieces."""
+    if actor.is_auditor or actor.address in (receivable.creditor, receivable.debtor):
+        return True
+    visible = select(Piece.token_id).where(Piece.slot == receivable.slot, piece_clause(actor))
+    return session.scalar(visible.limit(1)) is not None
+
+
+# -- financing requests and settlements ----------------------------------------------------
+
+
+def request_clause(actor: Actor) -> ColumnElement[bool]:
+    """The requests the actor made or was asked to finance (a condition on FinancingRequest)."""
+    return or_(
+        FinancingRequest.requester == actor.address, FinancingRequest.financier == actor.address
+    )
+
+
+def visible_request(session: Session, actor: Actor, request_id: int) -> FinancingRequest:
+    request = session.get(FinancingRequest, request_id)
+    if request is None or not (
+        actor.is_auditor or actor.address in (request.requester, request.financier)
+    ):
+        raise RecordNotFound(kind="financing request", key=request_id)
+    return request
+
+
+def risk_request(session: Session, actor: Actor, request_id: int) -> FinancingRequest:
+    """A request whose risk view the actor may read: its financier's assessment, for the
+    financier and auditors (the requester sees the request, not how it is judged)."""
+    request = visible_request(session, actor, request_id)
+    if not (actor.is_auditor or actor.address == request.financier):
+        raise RecordNotFound(kind="financing request", key=request_id)
+    return request
+
+
+def settlement_reasons(actor: Actor, where: Sequence[Any]) -> list[Any]:
+    """One select of token ids per reason the actor sees a settlement (holder, lien holder,
+    debtor), each driven by an index on the actor's address."""
+    address = actor.address
+    return [
+        select(Settlement.token_id).where(Settlement.holder == address, *where),
+        select(Settlement.token_id).where(Settlement.lien_holder == address, *where),
+        select(Settlement.token_id)
+        .join(Receivable, Receivable.slot == Settlement.slot)
+        .where(Receivable.debtor == address, *where),
+    ]
+
+
+# -- documents ---------------------------------------------------------------------------
+
+
+def sees_document(session: Session, actor: Actor, *, sha256: str, uploaders: Sequence[str]) -> bool:
+    """Whether the actor may see what the document backs: the root piece of a receivable an
+    uploader (`uploaders`: their addresses) issued against it, or a piece an uploader
+    attached it to. An anchor made by anyone else (a hash is public) grants nothing."""
+    if actor.is_auditor:
+        return True
+    if not uploaders:
+        return False
+    on_chain = "0x" + sha256.lower()
+    roots = select(Receivable.root_token_id).where(
+        Receivable.document_hash == on_chain, Receivable.debtor.in_(uploaders)
+    )
+    attached = select(Evidence.token_id).where(
+        Evidence.evidence_hash == on_chain, Evidence.attached_by.in_(uploaders)
+    )
+    backed = list(session.scalars(union(roots, attached)))
+    return bool(visible_among(session, actor, backed))
+
+
+# -- events ------------------------------------------------------------------------------
+
+# Event arguments naming a piece or a financing request.
+PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromTokenId", "_toTokenId")
+REQUEST_ARGS = ("requestId",)
+FEED_SCAN = 1000  # rows scanned per feed page at most, whatever the caller may see
+
+
+def _ids(args: dict[str, Any], names: Sequence[str]) -> list[int]:
+    """The ids (integers a BIGINT column can hold) the arguments `names` carry."""
+    return [int(v) for n in names if isinstance(v := args.get(n), int) and 0 <= v < 2**63]
+
+
+@dataclass(frozen=True)
+class EventView:
+    """What a participant may see of some events (see `visible_event`)."""
+
+    address: str
+    everything: bool
+    pieces: frozenset[int]
+    requests: frozenset[int]
+
+
+def event_view(session: Session, actor: Actor, args_of: Sequence[dict[str, Any]]) -> EventView:
+    """What the actor may see of the events with these arguments: the read model is asked
+    about just the pieces and requests they name (two queries at most)."""
+    if actor.is_auditor:
+        return EventView(actor.address, True, frozenset(), frozenset())
+    pieces: set[int] = set()
+    requests: set[int] = set()
+    for args in args_of:
+        pieces.update(_ids(args, PIECE_ARGS))
+        requests.update(_ids(args, REQUEST_ARGS))
+    seen_requests: frozenset[int] = frozenset()
+    if requests:
+        seen_requests = frozenset(
+            session.scalars(
+                select(FinancingRequest.id).where(
+                    among(session, FinancingRequest.id, sorted(requests)), request_clause(actor)
+                )
+            )
+        )
+    return EventView(
+        address=actor.address,
+        everything=False,
+        pieces=frozenset(visible_among(session, actor, pieces)),
+        requests=seen_requests,
+    )
+
+
+def _names(value: Any, address: str) -> bool:
+    if isinstance(value, str):
+        return value.lower() == address
+    if isinstance(value, list | tuple):
+        return any(_names(v, address) for v in value)
+    return False
+
+
+def visible_event(view: EventView, args: dict[str, Any]) -> bool:
+    """An event about a financing request is seen by whoever sees the request (its terms are
+    its parties' business, even where the event also names the piece); else an event naming
+    pieces by whoever sees one of them; else (no piece, no request) by whom it names."""
+    if view.everything:
+        return True
+    requests = _ids(args, REQUEST_ARGS)
+    if requests:
+        return any(r in view.requests for r in requests)
+    pieces = _ids(args, PIECE_ARGS)
+    if pieces:
+        return any(p in view.pieces for p in pieces)
+    address = view.address.lower()
+    return any(_names(value, address) for value in args.values())
+
+
+def visible_events(
+    session: Session, actor: Actor, events: Sequence[ChainEvent]
+) -> list[ChainEvent]:
+    """Those of `events` the actor may see, in their order."""
+    view = event_view(session, actor, [e.args for e in events])
+    return [e for e in events if visible_event(view, e.args)]
+
+
+def list_events(
+    session: Session, actor: Actor, *, after: int, limit: int
+) -> tuple[list[ChainEvent], int]:
+    """Visible events after the cursor `after`, in feed order, and the cursor to continue
+    from: the last event scanned, which may be past the last one returned (a page scans at
+    most FEED_SCAN rows, so a participant who sees little gets short pages, never slow ones)."""
+    if actor.is_auditor:
+        found = list(
+            session.scalars(
+                select(ChainEvent)
+                .where(ChainEvent.id > after)
+                .order_by(ChainEvent.id)
+                .limit(min(limit, FEED_SCAN))
+            )
+        )
+        return found, found[-1].id if found else after
+    # Scan ids and arguments only (at most FEED_SCAN rows), ask the read model about just
+    # the ids they name (not everything the participant can see), then load the events kept.
+    scan = session.execute(
+        select(ChainEvent.id, ChainEvent.args)
+        .where(ChainEvent.id > after)
+        .order_by(ChainEvent.id)
+        .limit(FEED_SCAN)
+    ).all()
+    view = event_view(session, actor, [args for _, args in scan])
+    kept: list[int] = []
+    cursor = after
+    for event_id, args in scan:
+        cursor = event_id
+        if visible_event(view, args):
+            kept.append(event_id)
+            if len(kept) == limit:
+                break
+    if not kept:
+        return [], cursor
+    events = session.scalars(
+        select(ChainEvent).where(among(session, ChainEvent.id, kept)).order_by(ChainEvent.id)
+    )
+    return list(events), cursor
