@@ -110,6 +110,6 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     assert [r.id for r in bank.financing_requests(status="requested").items] == asked[1:]
     with pytest.raises(ApiProblem) as bad_cursor:
         bank.financing_requests(cursor="x1")
-    assert (bad_cursor.value.status, bad_cursor.value.slug) == (422, "invalid-input")
+    assert (bad_cursor.value.status, bad_cursor.value.slug) == (400, "invalid-cursor")
     for client in (core, supplier1, supplier2, bank, auditor):
         client.close()

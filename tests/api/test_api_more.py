@@ -417,5 +417,5 @@ def test_event_stream_resumes_after_last_event_id(api: Served) -> None:
             ((_id, name, data),) = read_sse(stream, 1)
         assert (name, data["args"]["account"]) == ("MemberAdmitted", api.address("supplier3"))
         assert_problem(
-            supplier3.get("/v1/events/stream", headers={"Last-Event-ID": "x"}), 422, "invalid-input"
+            supplier3.get("/v1/events/stream", headers={"Last-Event-ID": "x"}), 400, "invalid-cursor"
         )

@@ -14,12 +14,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from scfledger.exceptions import (
     ActionForbidden,
     AuthenticationRequired,
+    BodyTooDeep,
+    BodyTooLarge,
     ChainUnavailable,
     ContractRevert,
     DatabaseError,
     DocumentTooLarge,
     GasFaucetFailed,
     IdempotencyConflict,
+    InvalidCursor,
     InvalidInput,
     InvalidState,
     KeyNotFound,
@@ -54,6 +57,9 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (WrongState, "invalid-state", 409, "Invalid state"),
     (InvalidState, "invalid-state", 409, "Invalid state"),
     (MissingIdempotencyKey, "missing-idempotency-key", 400, "Idempotency-Key header missing"),
+    (BodyTooLarge, "body-too-large", 413, "Body too large"),
+    (BodyTooDeep, "body-too-deep", 400, "Body nested too deeply"),
+    (InvalidCursor, "invalid-cursor", 400, "Invalid cursor"),
     (DocumentTooLarge, "document-too-large", 413, "Document too large"),
     (UnsupportedDocumentType, "unsupported-media-type", 415, "Unsupported media type"),
     (InvalidInput, "invalid-input", 422, "Invalid input"),
@@ -170,8 +176,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    # 400: FastAPI could not decode the body (not UTF-8, a number of over 4,300 digits).
+    slug = {400: "malformed-body", 404: "not-found", 405: "method-not-allowed"}.get(
+        exc.status_code, "http-error"
+    )
+    title = {400: "Malformed body", 404: "Not found", 405: "Method not allowed"}.get(
+        exc.status_code, "HTTP error"
+    )
     return problem(exc.status_code, slug, title, str(exc.detail))
 
 

@@ -8,14 +8,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import operation_out
 from scfledger.api.schemas import MemberOut, OperationOut
 from scfledger.db.projections import Member
 from scfledger.exceptions import OperationNotFound
 from scfledger.services.ledger import role_names
 
-router = APIRouter(tags=["ledger"])
-health = APIRouter(tags=["health"])
+router = APIRouter(tags=["ledger"], route_class=GuardedRoute)
+health = APIRouter(tags=["health"], route_class=GuardedRoute)
 
 
 @router.get("/v1/members", response_model=list[MemberOut])

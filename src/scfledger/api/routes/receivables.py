@@ -8,8 +8,18 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import ADDRESS, WRITE, WriteDep, parse_cursor
+from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import (
+    ADDRESS,
+    WRITE,
+    AsciiDigits,
+    IdPath,
+    TokenIdPath,
+    WriteDep,
+    parse_cursor,
+)
 from scfledger.api.schemas import (
+    MAX_INT64,
     EvidenceIn,
     EvidenceOut,
     IssueIn,
@@ -27,7 +37,7 @@ from scfledger.exceptions import InvalidInput
 from scfledger.services import ledger as services
 from scfledger.services.lineage import LineageNode, ancestors, descendants
 
-router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
+router = APIRouter(prefix="/v1/receivables", tags=["receivables"], route_class=GuardedRoute)
 
 
 def piece_out(piece: Piece, receivable: Receivable) -> PieceOut:
@@ -88,13 +98,17 @@ def list_receivables(
     gateway: GatewayDep,
     actor: CurrentActor,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 50,
     holder: Annotated[str | None, Query(pattern=ADDRESS)] = None,
     state: str | None = None,
-    slot: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+    slot: Annotated[int | None, Query(ge=0, le=MAX_INT64), AsciiDigits] = None,
     debtor: Annotated[str | None, Query(pattern=ADDRESS)] = None,
-    due_from: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
-    due_to: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
+    due_from: Annotated[
+        int | None, Query(ge=0, le=MAX_INT64, description="Unix seconds"), AsciiDigits
+    ] = None,
+    due_to: Annotated[
+        int | None, Query(ge=0, le=MAX_INT64, description="Unix seconds"), AsciiDigits
+    ] = None,
 ) -> PiecePage:
     """Pieces the caller holds, held, owes, is owed or finances (auditors: all), by token id;
     filters by holder, state, receivable (slot), debtor and due date (inclusive range)."""
@@ -120,7 +134,7 @@ def list_receivables(
 
 
 @router.get("/{token_id}")
-def get_piece(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> PieceOut:
+def get_piece(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> PieceOut:
     with gateway.sessions() as session:
         piece = services.visible_piece(session, actor, token_id)
         receivable = session.get(Receivable, piece.slot)
@@ -129,7 +143,7 @@ def get_piece(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> PieceO
 
 
 @router.get("/{token_id}/lineage")
-def lineage(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> LineageOut:
+def lineage(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> LineageOut:
     """Ancestors up to the root (nearest first) and the tree of pieces split from this one."""
     with gateway.sessions() as session:
         services.visible_piece(session, actor, token_id)
@@ -144,7 +158,7 @@ def lineage(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> LineageO
 
 @router.post("/{slot}/accept", status_code=202, responses=WRITE)
 def accept(
-    slot: int,
+    slot: IdPath,
     write: WriteDep,
 ) -> JSONResponse:
     """Accept a pending receivable (its creditor)."""
@@ -153,7 +167,7 @@ def accept(
 
 @router.post("/{token_id}/transfers", status_code=202, responses=WRITE)
 def transfer(
-    token_id: int,
+    token_id: TokenIdPath,
     body: TransferIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -168,7 +182,7 @@ def transfer(
 
 @router.post("/{slot}/reject", status_code=202, responses=WRITE)
 def reject(
-    slot: int,
+    slot: IdPath,
     body: RejectIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -178,7 +192,7 @@ def reject(
 
 @router.post("/{slot}/cancel", status_code=202, responses=WRITE)
 def cancel(
-    slot: int,
+    slot: IdPath,
     write: WriteDep,
 ) -> JSONResponse:
     """Withdraw a receivable not yet accepted (its debtor); its document is released."""
@@ -187,7 +201,7 @@ def cancel(
 
 @router.post("/{token_id}/evidence", status_code=202, responses=WRITE)
 def attach_evidence(
-    token_id: int,
+    token_id: TokenIdPath,
     body: EvidenceIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -200,7 +214,7 @@ def attach_evidence(
 
 
 @router.get("/{token_id}/transfers")
-def transfers(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[TransferOut]:
+def transfers(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> list[TransferOut]:
     """A piece's moves, oldest first: whole transfers of it and splits out of it."""
     with gateway.sessions() as session:
         return [
@@ -219,7 +233,7 @@ def transfers(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[T
 
 
 @router.get("/{token_id}/evidence")
-def evidence(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[EvidenceOut]:
+def evidence(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> list[EvidenceOut]:
     """The evidence hashes anchored on a piece, oldest first."""
     with gateway.sessions() as session:
         return [
