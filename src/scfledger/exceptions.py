@@ -225,6 +225,16 @@ class BodyTooDeep(InvalidInput):
         super().__init__(f"request bodies may nest arrays and objects at most {limit} deep")
 
 
+class UnsupportedMediaType(InvalidInput):
+    """A request body in another media type than the route reads (JSON bodies are
+    `application/json`)."""
+
+    def __init__(self, *, content_type: str | None, expected: str) -> None:
+        self.content_type = content_type
+        shown = content_type or "(none)"
+        super().__init__(f"content type {shown!r} is not accepted; send {expected}")
+
+
 class InvalidCursor(InvalidInput):
     """A page cursor or feed position that is not a non-negative 64-bit integer."""
 

@@ -15,7 +15,7 @@ from tests.api.server import Served, served_gateway
 pytestmark = pytest.mark.integration
 
 DAY = 86_400
-EARLY = 4_000_000_000  # 2096-10-02
+EARLY = 2_700_000_000  # 2055-07-24: within the 50-year term
 LATE = EARLY + 90 * DAY
 
 

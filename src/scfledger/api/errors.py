@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scfledger.api.schemas import Problem
 from scfledger.exceptions import (
     ActionForbidden,
     AuthenticationRequired,
@@ -35,6 +37,7 @@ from scfledger.exceptions import (
     ScfError,
     UnknownRevert,
     UnsupportedDocumentType,
+    UnsupportedMediaType,
     WrongState,
 )
 
@@ -62,6 +65,7 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (InvalidCursor, "invalid-cursor", 400, "Invalid cursor"),
     (DocumentTooLarge, "document-too-large", 413, "Document too large"),
     (UnsupportedDocumentType, "unsupported-media-type", 415, "Unsupported media type"),
+    (UnsupportedMediaType, "unsupported-media-type", 415, "Unsupported media type"),
     (InvalidInput, "invalid-input", 422, "Invalid input"),
     (ChainUnavailable, "chain-unavailable", 503, "Chain unavailable"),
     (GasFaucetFailed, "gas-faucet-unavailable", 503, "Gas money could not be sent"),
@@ -199,7 +203,39 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal-error", "Internal error", "the gateway failed; see its logs")
 
 
+# Every operation documents its error answers as problems (FastAPI would document a 422
+# with its own validation-error schema, which this gateway never sends).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, description in (
+        ("4XX", "The request is refused: a problem with a stable `type`"),
+        ("5XX", "The gateway or what it depends on failed: a problem"),
+    )
+}
+
+
+def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """`app.openapi` with the Problem schema that PROBLEM_RESPONSES refer to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
+    """The exception handlers, and the Problem schema in the OpenAPI document (the app is
+    created with `responses=PROBLEM_RESPONSES`)."""
+    app.openapi = _documented(app)  # type: ignore[method-assign]
     app.add_exception_handler(ScfError, _scf_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

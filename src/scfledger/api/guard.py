@@ -3,10 +3,11 @@
 FastAPI reads and parses a route's JSON body before it resolves the route's dependencies,
 so an anonymous caller could make the gateway parse anything. A `GuardedRoute` that takes a
 JSON body first authenticates the caller (if the route needs one: 401 without reading the
-body), then reads the body up to MAX_BODY_BYTES (413 `body-too-large`) and scans its bytes,
+body), then reads the body up to MAX_BODY_BYTES (413 `body-too-large`), scans its bytes,
 without parsing or recursion, for arrays and objects nested deeper than MAX_JSON_DEPTH
-(400 `body-too-deep`); only then does FastAPI parse it. Routes that stream their own body
-(document uploads) have no body field and keep their own limit.
+(400 `body-too-deep`) and refuses a body in another media type than JSON (415
+`unsupported-media-type`); only then does FastAPI parse it. Routes that stream their own
+body (document uploads) have no body field and keep their own limit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive
 
 from scfledger.api.deps import current_actor, get_gateway
-from scfledger.exceptions import BodyTooDeep, BodyTooLarge
+from scfledger.exceptions import BodyTooDeep, BodyTooLarge, UnsupportedMediaType
 
 # The largest valid JSON body is a relayed transaction: 128 KiB (geth's limit) as hex.
 MAX_BODY_BYTES = 512 * 1024
@@ -78,6 +79,14 @@ async def bounded_body(request: Request) -> bytes:
     return body
 
 
+def _is_json(content_type: str | None) -> bool:
+    """What FastAPI parses as JSON: application/json and application/*+json."""
+    media = (content_type or "").partition(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 def _replaying(body: bytes, receive: Receive) -> Receive:
     """A `receive` that gives `body` once, then what the client sends (a disconnect)."""
     pending = True
@@ -115,6 +124,9 @@ class GuardedRoute(APIRoute):
                     request.headers.get("authorization"),
                 )
             body = await bounded_body(request)
+            content_type = request.headers.get("content-type")
+            if body and not _is_json(content_type):
+                raise UnsupportedMediaType(content_type=content_type, expected="application/json")
             return await handler(Request(request.scope, _replaying(body, request.receive)))
 
         return guarded

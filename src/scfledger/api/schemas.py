@@ -118,6 +118,19 @@ class ParticipantIn(Strict):
     address: Address | None = None
 
 
+class Problem(BaseModel):
+    """An RFC 9457 problem document (`application/problem+json`): every error answer.
+    Some carry more members: `errors` (invalid fields), `error` (a contract's error, by
+    name and arguments) and `operation` (the operation that failed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="https://scfledger.dev/problems/<slug>: stable, for programs")
+    title: str
+    status: int
+    detail: str
+
+
 class ParticipantOut(BaseModel):
     name: str
     address: str
