@@ -58,6 +58,10 @@ def readyz(gateway: GatewayDep) -> JSONResponse:
     )
 
 
-@health.get("/metrics")
+@health.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+)
 def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
