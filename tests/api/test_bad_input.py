@@ -211,7 +211,7 @@ def test_bad_cursors_are_400_on_every_page_the_feed_and_the_stream(api: Served) 
             stream = auditor.get("/v1/events/stream", params={"after": cursor, "duration": 1})
             assert_problem(stream, 400, "invalid-cursor")
             if cursor == cursor.strip():  # a header value cannot start with a space
-                header = {"Last-Event-ID": cursor.encode()}
+                header = {b"Last-Event-ID": cursor.encode()}
                 resumed = auditor.get("/v1/events/stream", params={"duration": 1}, headers=header)
                 assert_problem(resumed, 400, "invalid-cursor")
         # The largest cursor the database holds is a cursor: past every row.
