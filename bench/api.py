@@ -44,7 +44,7 @@ from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPL
 from tests.api.server import PASSPHRASE, Served, served_gateway, served_process
 from tests.fixtures.postgres import postgres_server
 
-DUE = 4_102_444_800  # 2100-01-01
+DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 
 
 @dataclass(frozen=True)

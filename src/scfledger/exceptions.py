@@ -229,6 +229,43 @@ class MissingIdempotencyKey(InvalidInput):
         super().__init__("writes need an Idempotency-Key header (1-128 printable characters)")
 
 
+class BodyTooLarge(InvalidInput):
+    """A request body exceeds the API's size limit (refused before it is parsed)."""
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"request bodies may be at most {limit} bytes")
+
+
+class BodyTooDeep(InvalidInput):
+    """A request body nests arrays and objects deeper than the API accepts (refused
+    before it is parsed)."""
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"request bodies may nest arrays and objects at most {limit} deep")
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A request body in another media type than the route reads (JSON bodies are
+    `application/json`)."""
+
+    def __init__(self, *, content_type: str | None, expected: str) -> None:
+        self.content_type = content_type
+        shown = content_type or "(none)"
+        super().__init__(f"content type {shown!r} is not accepted; send {expected}")
+
+
+class InvalidCursor(InvalidInput):
+    """A page cursor or feed position that is not a non-negative 64-bit integer."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        super().__init__(
+            f"invalid cursor {value[:40]!r}: pass a `next_cursor` (ASCII digits, at most 2**63 - 1)"
+        )
+
+
 class DocumentTooLarge(InvalidInput):
     """An uploaded document exceeds the gateway's size limit (refused before it is stored)."""
 

@@ -48,7 +48,7 @@ from tests.fixtures.anvil import free_port
 pytestmark = pytest.mark.integration
 
 PROBLEM = "https://scfledger.dev/problems/"
-DUE = 4_102_444_800  # 2100-01-01
+DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 MEMBERS = {**DEMO_MEMBERS, "core2": CORE_ENTERPRISE, "bank2": FINANCIER}
 PARTICIPANTS = (
     "admin1",

@@ -15,7 +15,7 @@ from tests.api.test_api_story import assert_problem, event, piece, write
 
 pytestmark = pytest.mark.integration
 
-DUE = 4_102_444_800  # 2100-01-01
+DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +366,7 @@ def test_event_feed_pages_and_visibility(api: Served) -> None:
         assert (issued["contract"], issued["args"]["tokenId"]) == ("ReceivableToken", token)
         first = auditor.get("/v1/events", params={"limit": 2}).json()
         assert first == {"items": everything[:2], "next_cursor": str(ids[1])}
-        assert_problem(auditor.get("/v1/events", params={"after": "x"}), 422, "invalid-input")
+        assert_problem(auditor.get("/v1/events", params={"after": "x"}), 400, "invalid-cursor")
 
     def mentions(e: dict[str, Any], participant: str) -> bool:
         return api.address(participant) in e["args"].values()
@@ -418,5 +418,7 @@ def test_event_stream_resumes_after_last_event_id(api: Served) -> None:
             ((_id, name, data),) = read_sse(stream, 1)
         assert (name, data["args"]["account"]) == ("MemberAdmitted", api.address("supplier3"))
         assert_problem(
-            supplier3.get("/v1/events/stream", headers={"Last-Event-ID": "x"}), 422, "invalid-input"
+            supplier3.get("/v1/events/stream", headers={"Last-Event-ID": "x"}),
+            400,
+            "invalid-cursor",
         )

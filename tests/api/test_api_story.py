@@ -16,7 +16,7 @@ from tests.fixtures.postgres import PostgresServer
 pytestmark = pytest.mark.integration
 
 PROBLEM = "https://scfledger.dev/problems/"
-DUE = 4_102_444_800  # 2100-01-01
+DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 DOC = "invoice d1"  # the text of core's invoice
 
 

@@ -163,7 +163,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
         body = {
             "creditor": credentials["supplier1"]["address"],
             "face_amount": 700,
-            "due_date": 4_102_444_800,
+            "due_date": 2_840_140_800,
         }
         with client("core") as core, client("supplier1") as supplier1:
             body["document_hash"] = uploaded(core, "invoice 77")
@@ -214,7 +214,7 @@ def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
         body = {
             "creditor": api.address("supplier1"),
             "face_amount": 900,
-            "due_date": 4_102_444_800,
+            "due_date": 2_840_140_800,
             "document_hash": api.document("core", "invoice 78"),
         }
         with api.client("core") as core:
@@ -278,7 +278,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
 
         issued = act(core, "/v1/receivables", "issue", {
             "creditor": credentials["supplier1"]["address"], "face_amount": 1_000,
-            "due_date": 4_102_444_800, "document_hash": uploaded(core, "invoice 79"),
+            "due_date": 2_840_140_800, "document_hash": uploaded(core, "invoice 79"),
         })  # fmt: skip
         slot, root = (
             args(issued, "ReceivableIssued")["slot"],

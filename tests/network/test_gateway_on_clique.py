@@ -41,7 +41,7 @@ MEMBERS = {"core": CORE, "supplier1": SUPPLIER, "supplier2": SUPPLIER, "bank": F
 ADMINS: list[LocalAccount] = [
     Account.from_key(keccak(text=f"gw clique admin {i}")) for i in range(3)
 ]
-DUE = 4_102_444_800  # 2100-01-01
+DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 
 
 def h(text: str) -> str:

@@ -57,6 +57,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
         version="1",
         lifespan=lifespan,
         description="Receivables, multi-tier transfers and financing on a consortium chain.",
+        responses=errors.PROBLEM_RESPONSES,
     )
     app.state.gateway = gateway
     registry = CollectorRegistry()

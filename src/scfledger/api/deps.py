@@ -26,7 +26,13 @@ def current_actor(
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Actor:
     """The participant of the bearer API key, with its on-chain roles from the index. The
-    key's id is kept in `request.state.api_key_id` for limits per key (event streams)."""
+    key's id is kept in `request.state.api_key_id` for limits per key (event streams).
+
+    Once per request: a route that takes a body authenticates before reading it
+    (`api.guard.GuardedRoute`) and keeps the actor in the request's state."""
+    known = getattr(request.state, "actor", None)
+    if isinstance(known, Actor):
+        return known
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key:
         raise AuthenticationRequired("send Authorization: Bearer <API key>")

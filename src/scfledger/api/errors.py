@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,9 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scfledger.api.schemas import Problem
 from scfledger.exceptions import (
     ActionForbidden,
     AuthenticationRequired,
+    BodyTooDeep,
+    BodyTooLarge,
     ChainUnavailable,
     ContractRevert,
     DatabaseError,
@@ -22,6 +26,7 @@ from scfledger.exceptions import (
     ForeignParticipant,
     GasFaucetFailed,
     IdempotencyConflict,
+    InvalidCursor,
     InvalidInput,
     InvalidState,
     KeyNotFound,
@@ -36,6 +41,7 @@ from scfledger.exceptions import (
     TooManyStreams,
     UnknownRevert,
     UnsupportedDocumentType,
+    UnsupportedMediaType,
     WrongState,
 )
 
@@ -59,11 +65,15 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (WrongState, "invalid-state", 409, "Invalid state"),
     (InvalidState, "invalid-state", 409, "Invalid state"),
     (MissingIdempotencyKey, "missing-idempotency-key", 400, "Idempotency-Key header missing"),
+    (BodyTooLarge, "body-too-large", 413, "Body too large"),
+    (BodyTooDeep, "body-too-deep", 400, "Body nested too deeply"),
+    (InvalidCursor, "invalid-cursor", 400, "Invalid cursor"),
     (DocumentTooLarge, "document-too-large", 413, "Document too large"),
     (StorageQuotaExceeded, "storage-quota-exceeded", 413, "Document storage quota exceeded"),
     (TooManyStreams, "too-many-streams", 429, "Too many open event streams"),
     (DocumentNotUploaded, "document-not-uploaded", 422, "Document not uploaded"),
     (UnsupportedDocumentType, "unsupported-media-type", 415, "Unsupported media type"),
+    (UnsupportedMediaType, "unsupported-media-type", 415, "Unsupported media type"),
     (InvalidInput, "invalid-input", 422, "Invalid input"),
     (ChainUnavailable, "chain-unavailable", 503, "Chain unavailable"),
     (GasFaucetFailed, "gas-faucet-unavailable", 503, "Gas money could not be sent"),
@@ -178,8 +188,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    # 400: FastAPI could not decode the body (not UTF-8, a number of over 4,300 digits).
+    slug = {400: "malformed-body", 404: "not-found", 405: "method-not-allowed"}.get(
+        exc.status_code, "http-error"
+    )
+    title = {400: "Malformed body", 404: "Not found", 405: "Method not allowed"}.get(
+        exc.status_code, "HTTP error"
+    )
     return problem(exc.status_code, slug, title, str(exc.detail))
 
 
@@ -196,7 +211,39 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal-error", "Internal error", "the gateway failed; see its logs")
 
 
+# Every operation documents its error answers as problems (FastAPI would document a 422
+# with its own validation-error schema, which this gateway never sends).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, description in (
+        ("4XX", "The request is refused: a problem with a stable `type`"),
+        ("5XX", "The gateway or what it depends on failed: a problem"),
+    )
+}
+
+
+def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """`app.openapi` with the Problem schema that PROBLEM_RESPONSES refer to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
+    """The exception handlers, and the Problem schema in the OpenAPI document (the app is
+    created with `responses=PROBLEM_RESPONSES`)."""
+    app.openapi = _documented(app)  # type: ignore[method-assign]
     app.add_exception_handler(ScfError, _scf_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

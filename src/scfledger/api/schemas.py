@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# The longest term of a receivable: its due date at most 50 years after it is issued. The
+# contract enforces the same bound on chain (ReceivableToken.MAX_TERM, 50 * 365 days
+# after the issue block); the gateway checks it against its clock before submitting.
+MAX_TERM_SECONDS = 50 * 365 * 86_400
+MAX_INT64 = 2**63 - 1  # ids, cursors and dates are 64-bit signed integers in the database
 
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
 Hash32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
-Amount = Annotated[int, Field(gt=0, lt=2**128)]
-TokenId = Annotated[int, Field(ge=1, lt=2**63)]
+# Minor units of the currency: uint256 on chain, NUMERIC(39) in the database.
+Amount = Annotated[int, Field(gt=0, lt=2**128, description="Minor units of the currency")]
+TokenId = Annotated[int, Field(ge=1, le=MAX_INT64)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: no unknown fields, and no coercion ("100", true or 100.0 is no
+    integer; 1 is no boolean)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class IssueIn(Strict):
     creditor: Address
     face_amount: Amount
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
-    due_date: Annotated[int, Field(gt=0, lt=2**64, description="Unix seconds")]
+    due_date: Annotated[
+        int,
+        Field(
+            gt=0,
+            le=MAX_INT64,
+            description=f"Unix seconds, at most {MAX_TERM_SECONDS} s (50 years) from now",
+        ),
+    ]
     document_hash: Hash32
+
+    @field_validator("due_date")
+    @classmethod
+    def _within_term(cls, due_date: int) -> int:
+        horizon = int(time.time()) + MAX_TERM_SECONDS
+        if due_date > horizon:
+            raise ValueError(
+                f"due_date must be at most {MAX_TERM_SECONDS} s (50 years) from now,"
+                f" i.e. <= {horizon}"
+            )
+        return due_date
 
 
 class TransferIn(Strict):
@@ -71,7 +100,7 @@ class EvidenceIn(Strict):
 
 
 class SettleIn(Strict):
-    slot: Annotated[int, Field(ge=0, lt=2**63)]
+    slot: Annotated[int, Field(ge=0, le=MAX_INT64)]
     token_ids: Annotated[list[TokenId], Field(min_length=1, max_length=50)]
     payment_ref: Reference
 
@@ -87,6 +116,19 @@ class ParticipantIn(Strict):
 
     name: ParticipantName
     address: Address | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (`application/problem+json`): every error answer.
+    Some carry more members: `errors` (invalid fields), `error` (a contract's error, by
+    name and arguments) and `operation` (the operation that failed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="https://scfledger.dev/problems/<slug>: stable, for programs")
+    title: str
+    status: int
+    detail: str
 
 
 class ParticipantOut(BaseModel):

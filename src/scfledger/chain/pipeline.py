@@ -289,6 +289,7 @@ class Pipeline:
         call: ContractCall,
         kind: str | None = None,
         gas: int | None = None,
+        request_hash: str | None = None,
     ) -> OperationView:
         """Accepts an operation and sends it now if the chain answers.
 
@@ -297,13 +298,14 @@ class Pipeline:
         at estimation: the decoded error is on the operation, no nonce spent) or
         ``queued`` (the node is unreachable; the background loop sends it later). The
         same (participant, idempotency key) returns the same operation; the same key for
-        a different request raises IdempotencyConflict.
+        a different request raises IdempotencyConflict. `request_hash` identifies the
+        request (the API's fingerprint of what the client sent); by default the call.
         """
         signer = self.signer_for(participant)
         data = call.calldata()
         kind = kind or f"{call.contract}.{call.function}"
         to = _checksum(call.address)
-        request_hash = _request_hash(participant, kind, to, data)
+        request_hash = request_hash or _request_hash(participant, kind, to, data)
         # No look-up first: a retry is rare, and the unique key catches it at insert.
 
         failure: ContractRevert | UnknownRevert | None = None
@@ -362,7 +364,7 @@ class Pipeline:
                     else:
                         conn.execute(_INSERT_OPERATION, row)
         except IntegrityError:
-            existing = self._existing(participant, idempotency_key, request_hash)
+            existing = self.find(participant, idempotency_key, request_hash)
             if existing is None:
                 raise
             return existing
@@ -386,6 +388,7 @@ class Pipeline:
         participant_address: str,
         idempotency_key: str,
         raw_transaction: bytes,
+        request_hash: str | None = None,
     ) -> OperationView:
         """Relays a transaction the participant signed itself (non-custodial).
 
@@ -412,8 +415,8 @@ class Pipeline:
                 )
         tx_hash = "0x" + Web3.keccak(raw).hex().removeprefix("0x")
         to = fields.get("to")
-        request_hash = _request_hash(participant, RELAY_KIND, to, raw)
-        existing = self._existing(participant, idempotency_key, request_hash)
+        request_hash = request_hash or _request_hash(participant, RELAY_KIND, to, raw)
+        existing = self.find(participant, idempotency_key, request_hash)
         if existing is not None:
             return existing
         now = utcnow()
@@ -447,7 +450,7 @@ class Pipeline:
                     )
                 )
         except IntegrityError:
-            existing = self._existing(participant, idempotency_key, request_hash)
+            existing = self.find(participant, idempotency_key, request_hash)
             if existing is None:
                 raise
             return existing
@@ -461,12 +464,23 @@ class Pipeline:
             raise OperationNotFound(operation_id)
         return OperationView.of_row(row._mapping)
 
-    def find(self, participant: str, idempotency_key: str) -> OperationView | None:
+    def find(
+        self, participant: str, idempotency_key: str, request_hash: str
+    ) -> OperationView | None:
+        """The operation accepted under the participant's key, if any; IdempotencyConflict
+        if the key was used for another request (another `request_hash`)."""
         with self._engine.connect() as conn:
             row = conn.execute(
                 _SELECT_VIEW_BY_KEY, {"b_participant": participant, "b_key": idempotency_key}
             ).first()
-        return None if row is None else OperationView.of_row(row._mapping)
+        if row is None:
+            return None
+        view = OperationView.of_row(row._mapping)
+        if row.request_hash != request_hash:
+            raise IdempotencyConflict(
+                participant=participant, key=idempotency_key, operation_id=view.id
+            )
+        return view
 
     def wait(
         self,
@@ -893,9 +907,7 @@ class Pipeline:
             with self._engine.begin() as conn:
                 conn.execute(_INSERT_OPERATION, fresh)
         except IntegrityError:
-            existing = self._existing(
-                row["participant"], row["idempotency_key"], row["request_hash"]
-            )
+            existing = self.find(row["participant"], row["idempotency_key"], row["request_hash"])
             if existing is None:
                 raise
             return existing
@@ -1236,19 +1248,6 @@ class Pipeline:
             op.updated_at = utcnow()
         self._record_settled([operation_id])
 
-    def _existing(self, participant: str, key: str, request_hash: str) -> OperationView | None:
-        with self.sessions() as session:
-            op = session.scalars(
-                select(Operation).where(
-                    Operation.participant == participant, Operation.idempotency_key == key
-                )
-            ).one_or_none()
-            if op is None:
-                return None
-            if op.request_hash != request_hash:
-                raise IdempotencyConflict(participant=participant, key=key, operation_id=op.id)
-            return OperationView.of(op)
-
 
 # -- helpers ---------------------------------------------------------------------------
 
@@ -1301,7 +1300,7 @@ _TRANSACTION_COLUMNS = [
 _JSON_COLUMNS = frozenset(c.key for c in OPERATIONS.columns if isinstance(c.type, JSON))
 _VIEW_COLUMNS = [OPERATIONS.c[name] for name in _VIEW_FIELDS]
 _SELECT_VIEW_BY_ID = select(*_VIEW_COLUMNS).where(OPERATIONS.c.id == bindparam("b_id"))
-_SELECT_VIEW_BY_KEY = select(*_VIEW_COLUMNS).where(
+_SELECT_VIEW_BY_KEY = select(*_VIEW_COLUMNS, OPERATIONS.c.request_hash).where(
     OPERATIONS.c.participant == bindparam("b_participant"),
     OPERATIONS.c.idempotency_key == bindparam("b_key"),
 )

@@ -50,11 +50,15 @@ OUTCOME: dict[ReasonCode, Decision] = {
 }
 
 
+_MAX_AMOUNT = 2**128  # amounts are compared with on-chain values stored as NUMERIC(39)
+_MAX_COUNT = 2**63  # counts, days and blocks meet 64-bit integers in queries
+
+
 class AdvanceBand(BaseModel):
     """Debtors settling at least `min_on_time_bps` of their pieces on time may be advanced
     up to `max_advance_bps` of a piece's value."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     min_on_time_bps: int = Field(ge=0, le=10_000)
     max_advance_bps: int = Field(ge=0, le=10_000)
@@ -63,7 +67,8 @@ class AdvanceBand(BaseModel):
 class Policy(BaseModel):
     """A financier's rules; `None` turns a limit off."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a request body (PUT /v1/policies) takes no "5", true or 5.0 for a number.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     advance_bands: list[AdvanceBand] = Field(
         default_factory=lambda: [
@@ -75,15 +80,15 @@ class Policy(BaseModel):
     )
     no_history_max_advance_bps: int = Field(default=8_000, ge=0, le=10_000)
     min_on_time_bps: int | None = Field(default=8_000, ge=0, le=10_000)
-    max_open_overdue_value: int | None = Field(default=0, ge=0)
-    max_exposure_per_debtor: int | None = Field(default=None, ge=0)
+    max_open_overdue_value: int | None = Field(default=0, ge=0, lt=_MAX_AMOUNT)
+    max_exposure_per_debtor: int | None = Field(default=None, ge=0, lt=_MAX_AMOUNT)
     max_concentration_bps: int | None = Field(default=None, ge=0, le=10_000)
-    max_depth: int | None = Field(default=4, ge=0)
-    min_days_to_maturity: int | None = Field(default=15)
-    max_circular_transfers: int | None = Field(default=0, ge=0)
-    max_transfers_in_window: int | None = Field(default=10, ge=0)
-    velocity_window_blocks: int = Field(default=7_200, gt=0)
-    max_duplicate_document_attempts: int | None = Field(default=0, ge=0)
+    max_depth: int | None = Field(default=4, ge=0, lt=_MAX_COUNT)
+    min_days_to_maturity: int | None = Field(default=15, gt=-_MAX_COUNT, lt=_MAX_COUNT)
+    max_circular_transfers: int | None = Field(default=0, ge=0, lt=_MAX_COUNT)
+    max_transfers_in_window: int | None = Field(default=10, ge=0, lt=_MAX_COUNT)
+    velocity_window_blocks: int = Field(default=7_200, gt=0, lt=_MAX_COUNT)
+    max_duplicate_document_attempts: int | None = Field(default=0, ge=0, lt=_MAX_COUNT)
     auto_decide: bool = False
 
     @field_validator("advance_bands")

@@ -28,6 +28,7 @@ from scfledger.services.ledger import (
     AUDITOR,
     ROLE_NAMES,
     Actor,
+    Idempotency,
     Ledger,
     bytes32,
     checked_address,
@@ -44,9 +45,15 @@ def _governed(ledger: Ledger, function: str, args: Sequence[object]) -> Contract
     return ContractCall("ConsortiumRegistry", registry, "propose", (registry, inner.calldata()))
 
 
-def _submit(ledger: Ledger, actor: Actor, key: str, call: ContractCall, kind: str) -> OperationView:
+def _submit(
+    ledger: Ledger, actor: Actor, idempotency: Idempotency, call: ContractCall, kind: str
+) -> OperationView:
     return ledger.pipeline.submit(
-        participant=actor.participant, idempotency_key=key, call=call, kind=kind
+        participant=actor.participant,
+        idempotency_key=idempotency.key,
+        request_hash=idempotency.request_hash,
+        call=call,
+        kind=kind,
     )
 
 
@@ -79,7 +86,7 @@ def propose_admission(
     *,
     ledger: Ledger,
     actor: Actor,
-    idempotency_key: str,
+    idempotency: Idempotency,
     address: str,
     name: str,
     legal_id: str,
@@ -113,7 +120,7 @@ def propose_admission(
         "admitMember",
         (account, name, legal_id_hash, bytes32(kyc, "kyc"), roles_bits),
     )
-    return _submit(ledger, actor, idempotency_key, call, "member.admit")
+    return _submit(ledger, actor, idempotency, call, "member.admit")
 
 
 def _existing_member(session: Session, address: str) -> Member:
@@ -125,7 +132,7 @@ def _existing_member(session: Session, address: str) -> Member:
 
 
 def propose_suspension(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, address: str, reason: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, address: str, reason: str
 ) -> OperationView:
     """Proposes suspending an active member: its pieces freeze and it can no longer act."""
     actor.require(ADMIN, "propose suspensions")
@@ -137,11 +144,11 @@ def propose_suspension(
             )
         _refuse_duplicate(ledger, session, "suspendMember", member.address, "suspend")
     call = _governed(ledger, "suspendMember", (member.address, bytes32(reason, "reason")))
-    return _submit(ledger, actor, idempotency_key, call, "member.suspend")
+    return _submit(ledger, actor, idempotency, call, "member.suspend")
 
 
 def propose_reinstatement(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, address: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, address: str
 ) -> OperationView:
     """Proposes reinstating a suspended member."""
     actor.require(ADMIN, "propose reinstatements")
@@ -153,7 +160,7 @@ def propose_reinstatement(
             )
         _refuse_duplicate(ledger, session, "reinstateMember", member.address, "reinstate")
     call = _governed(ledger, "reinstateMember", (member.address,))
-    return _submit(ledger, actor, idempotency_key, call, "member.reinstate")
+    return _submit(ledger, actor, idempotency, call, "member.reinstate")
 
 
 # -- proposals -------------------------------------------------------------------------
@@ -205,7 +212,7 @@ def _registry_call(ledger: Ledger, function: str, proposal_id: int) -> ContractC
 
 
 def approve_proposal(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, proposal_id: int
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, proposal_id: int
 ) -> OperationView:
     """Approves a pending proposal; the approval that reaches the threshold executes it
     (and fails with the governed call's own error if that call cannot run)."""
@@ -216,11 +223,11 @@ def approve_proposal(
                 kind="proposal", key=proposal_id, state="already approved by you", action="approve"
             )
     call = _registry_call(ledger, "approve", proposal_id)
-    return _submit(ledger, actor, idempotency_key, call, "proposal.approve")
+    return _submit(ledger, actor, idempotency, call, "proposal.approve")
 
 
 def revoke_approval(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, proposal_id: int
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, proposal_id: int
 ) -> OperationView:
     """Withdraws the caller's approval of a pending proposal."""
     with ledger.sessions() as session:
@@ -230,11 +237,11 @@ def revoke_approval(
                 kind="proposal", key=proposal_id, state="not approved by you", action="revoke"
             )
     call = _registry_call(ledger, "revokeApproval", proposal_id)
-    return _submit(ledger, actor, idempotency_key, call, "proposal.revoke")
+    return _submit(ledger, actor, idempotency, call, "proposal.revoke")
 
 
 def cancel_proposal(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, proposal_id: int
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, proposal_id: int
 ) -> OperationView:
     """Cancels a pending proposal (its proposer only)."""
     with ledger.sessions() as session:
@@ -246,4 +253,4 @@ def cancel_proposal(
                 reason="only the proposer may cancel a proposal",
             )
     call = _registry_call(ledger, "cancel", proposal_id)
-    return _submit(ledger, actor, idempotency_key, call, "proposal.cancel")
+    return _submit(ledger, actor, idempotency, call, "proposal.cancel")

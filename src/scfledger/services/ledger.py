@@ -100,6 +100,15 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Idempotency:
+    """A write's idempotency key and the fingerprint of the request it came with: a key
+    names one request, so the same key with another fingerprint is a conflict."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
 class Contracts:
     registry: str
     token: str
@@ -162,15 +171,16 @@ def _member(session: Session, address: str, what: str) -> Member:
     return member
 
 
-def _submit(ledger: Ledger, actor: Actor, key: str, call: ContractCall, kind: str) -> OperationView:
+def _submit(
+    ledger: Ledger, actor: Actor, idempotency: Idempotency, call: ContractCall, kind: str
+) -> OperationView:
     return ledger.pipeline.submit(
-        participant=actor.participant, idempotency_key=key, call=call, kind=kind
+        participant=actor.participant,
+        idempotency_key=idempotency.key,
+        request_hash=idempotency.request_hash,
+        call=call,
+        kind=kind,
     )
-
-
-def replay(ledger: Ledger, actor: Actor, key: str) -> OperationView | None:
-    """The operation already accepted under this idempotency key, if any."""
-    return ledger.pipeline.find(actor.participant, key)
 
 
 # -- writes ----------------------------------------------------------------------------
@@ -180,7 +190,7 @@ def issue(
     *,
     ledger: Ledger,
     actor: Actor,
-    idempotency_key: str,
+    idempotency: Idempotency,
     creditor: str,
     face_amount: int,
     currency: str,
@@ -200,7 +210,7 @@ def issue(
         "issue",
         (member.address, face_amount, currency.encode(), due_date, document),
     )
-    return _submit(ledger, actor, idempotency_key, call, "receivable.issue")
+    return _submit(ledger, actor, idempotency, call, "receivable.issue")
 
 
 def _pending_receivable(
@@ -220,16 +230,16 @@ def _pending_receivable(
     return receivable
 
 
-def accept(*, ledger: Ledger, actor: Actor, idempotency_key: str, slot: int) -> OperationView:
+def accept(*, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int) -> OperationView:
     """The first creditor accepts a pending receivable (two-party confirmation)."""
     with ledger.sessions() as session:
         _pending_receivable(session, actor, slot, party="creditor", action="accept")
     call = ContractCall("ReceivableToken", ledger.contracts.token, "accept", (slot,))
-    return _submit(ledger, actor, idempotency_key, call, "receivable.accept")
+    return _submit(ledger, actor, idempotency, call, "receivable.accept")
 
 
 def reject_receivable(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, slot: int, reason: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int, reason: str
 ) -> OperationView:
     """The creditor refuses a pending receivable; its document may be confirmed again."""
     with ledger.sessions() as session:
@@ -237,18 +247,18 @@ def reject_receivable(
     call = ContractCall(
         "ReceivableToken", ledger.contracts.token, "reject", (slot, bytes32(reason, "reason"))
     )
-    return _submit(ledger, actor, idempotency_key, call, "receivable.reject")
+    return _submit(ledger, actor, idempotency, call, "receivable.reject")
 
 
 def cancel_receivable(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, slot: int
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int
 ) -> OperationView:
     """The debtor withdraws a receivable its creditor has not accepted yet."""
     with ledger.sessions() as session:
         _pending_receivable(session, actor, slot, party="debtor", action="cancel")
     actor.require(CORE_ENTERPRISE, "cancel receivables")  # e.g. a suspended debtor
     call = ContractCall("ReceivableToken", ledger.contracts.token, "cancel", (slot,))
-    return _submit(ledger, actor, idempotency_key, call, "receivable.cancel")
+    return _submit(ledger, actor, idempotency, call, "receivable.cancel")
 
 
 def _held_piece(session: Session, actor: Actor, token_id: int, action: str) -> Piece:
@@ -264,7 +274,7 @@ def _held_piece(session: Session, actor: Actor, token_id: int, action: str) -> P
 
 
 def transfer(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, token_id: int, to: str, value: int
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int, to: str, value: int
 ) -> OperationView:
     """The holder sends `value` of a piece to another member (a new child piece)."""
     with ledger.sessions() as session:
@@ -278,11 +288,11 @@ def transfer(
         "transferFrom",
         (token_id, receiver.address, value),
     )
-    return _submit(ledger, actor, idempotency_key, call, "piece.transfer")
+    return _submit(ledger, actor, idempotency, call, "piece.transfer")
 
 
 def attach_evidence(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, token_id: int, evidence_hash: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int, evidence_hash: str
 ) -> OperationView:
     """The holder anchors a document it uploaded (delivery note, photo) on its piece, each
     once, by its SHA-256."""
@@ -327,14 +337,14 @@ def attach_evidence(
     call = ContractCall(
         "ReceivableToken", ledger.contracts.token, "attachEvidence", (token_id, digest)
     )
-    return _submit(ledger, actor, idempotency_key, call, "piece.evidence")
+    return _submit(ledger, actor, idempotency, call, "piece.evidence")
 
 
 def request_financing(
     *,
     ledger: Ledger,
     actor: Actor,
-    idempotency_key: str,
+    idempotency: Idempotency,
     token_id: int,
     financier: str,
     amount: int,
@@ -356,7 +366,7 @@ def request_financing(
         "request",
         (token_id, bank.address, amount, rate_bps, MODES[mode], recourse),
     )
-    return _submit(ledger, actor, idempotency_key, call, "financing.request")
+    return _submit(ledger, actor, idempotency, call, "financing.request")
 
 
 def _own_request(session: Session, actor: Actor, request_id: int, action: str) -> FinancingRequest:
@@ -374,7 +384,7 @@ def approve_financing(
     *,
     ledger: Ledger,
     actor: Actor,
-    idempotency_key: str,
+    idempotency: Idempotency,
     request_id: int,
     amount: int | None,
     rate_bps: int | None,
@@ -391,11 +401,11 @@ def approve_financing(
             rate_bps if rate_bps is not None else request.rate_bps,
         )
     call = ContractCall("Financing", ledger.contracts.financing, "approve", (request_id, *terms))
-    return _submit(ledger, actor, idempotency_key, call, "financing.approve")
+    return _submit(ledger, actor, idempotency, call, "financing.approve")
 
 
 def fund_financing(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int, payment_ref: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int, payment_ref: str
 ) -> OperationView:
     """The financier records the advance's payment; the piece is assigned or pledged."""
     with ledger.sessions() as session:
@@ -410,11 +420,11 @@ def fund_financing(
         "fund",
         (request_id, bytes32(payment_ref, "payment_ref")),
     )
-    return _submit(ledger, actor, idempotency_key, call, "financing.fund")
+    return _submit(ledger, actor, idempotency, call, "financing.fund")
 
 
 def reject_financing(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int, reason: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int, reason: str
 ) -> OperationView:
     """The financier refuses an open request; the piece is unlocked."""
     with ledger.sessions() as session:
@@ -429,11 +439,11 @@ def reject_financing(
         "reject",
         (request_id, bytes32(reason, "reason")),
     )
-    return _submit(ledger, actor, idempotency_key, call, "financing.reject")
+    return _submit(ledger, actor, idempotency, call, "financing.reject")
 
 
 def withdraw_financing(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int
 ) -> OperationView:
     """The requester withdraws a request not yet funded; the piece is unlocked."""
     with ledger.sessions() as session:
@@ -447,11 +457,11 @@ def withdraw_financing(
                 kind="financing request", key=request_id, state=request.status, action="withdraw"
             )
     call = ContractCall("Financing", ledger.contracts.financing, "withdraw", (request_id,))
-    return _submit(ledger, actor, idempotency_key, call, "financing.withdraw")
+    return _submit(ledger, actor, idempotency, call, "financing.withdraw")
 
 
 def repay_financing(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, request_id: int, payment_ref: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int, payment_ref: str
 ) -> OperationView:
     """Repayment of a funded pledge loan: the financier confirms an off-chain payment, or the
     borrower pays on chain (the contract accepts the borrower only with a deposit token)."""
@@ -487,14 +497,14 @@ def repay_financing(
         "repay",
         (request_id, bytes32(payment_ref, "payment_ref")),
     )
-    return _submit(ledger, actor, idempotency_key, call, "financing.repay")
+    return _submit(ledger, actor, idempotency, call, "financing.repay")
 
 
 def settle(
     *,
     ledger: Ledger,
     actor: Actor,
-    idempotency_key: str,
+    idempotency: Idempotency,
     slot: int,
     token_ids: Sequence[int],
     payment_ref: str,
@@ -547,7 +557,7 @@ def settle(
             "settleBatch",
             (slot, list(token_ids), ref),
         )
-    return _submit(ledger, actor, idempotency_key, call, "receivable.settle")
+    return _submit(ledger, actor, idempotency, call, "receivable.settle")
 
 
 # -- reads (who sees what: services.visibility) ------------------------------------------

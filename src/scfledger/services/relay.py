@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from scfledger.chain.pipeline import OperationView
-from scfledger.services.ledger import Actor, Ledger
+from scfledger.services.ledger import Actor, Idempotency, Ledger
 
 
 def relay_transaction(
-    *, ledger: Ledger, actor: Actor, idempotency_key: str, raw_transaction: str
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, raw_transaction: str
 ) -> OperationView:
     """Relays a transaction signed by the caller's own key (its registered address).
 
@@ -20,6 +20,7 @@ def relay_transaction(
     return ledger.pipeline.relay(
         participant=actor.participant,
         participant_address=actor.address,
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency.key,
         raw_transaction=bytes.fromhex(raw_transaction.removeprefix("0x")),
+        request_hash=idempotency.request_hash,
     )

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 from sqlalchemy import update
 
 from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
 from scfledger.api.errors import error_response
 from scfledger.api.gateway import Gateway
-from scfledger.api.schemas import EventOut, OperationError, OperationOut
+from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, OperationOut
 from scfledger.chain.pipeline import OperationView
 from scfledger.db.models import Operation, OperationStatus
 from scfledger.db.session import transaction
-from scfledger.exceptions import IdempotencyConflict, InvalidInput, ScfError
-from scfledger.services.ledger import Actor, operation_events, replay
+from scfledger.exceptions import InvalidCursor
+from scfledger.services.ledger import Actor, Idempotency, operation_events
 
 Wait = Literal["none", "mined", "indexed"]
 MAX_WAIT = 60.0
@@ -30,12 +34,31 @@ WRITE: dict[int | str, dict[str, Any]] = {202: {"model": OperationOut}}
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 
 
+def _ascii_integer(value: object) -> object:
+    """A path or query integer as sent: ASCII digits only. Pydantic would also read "1.0",
+    " 1", "+1" and "1_000" (and strict mode refuses every string, which all of these are)."""
+    if isinstance(value, str) and _DIGITS.fullmatch(value) is None:
+        raise ValueError("must be a whole number in ASCII digits")
+    return value
+
+
+_DIGITS = re.compile(r"[0-9]+")
+# After Query()/Path() in Annotated[...], so the OpenAPI schema keeps its minimum/maximum.
+AsciiDigits = BeforeValidator(_ascii_integer)
+TokenIdPath = Annotated[int, Path(ge=1, le=MAX_INT64), AsciiDigits]
+IdPath = Annotated[int, Path(ge=0, le=MAX_INT64), AsciiDigits]  # slots, requests, proposals
+
+
+_CURSOR = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also takes "²" and "٣"
+
+
 def parse_cursor(cursor: str | None) -> int | None:
-    """A page cursor: the last id of the previous page (None: from the start)."""
+    """A page cursor or feed position: the last id of the previous page (None: from the
+    start). ASCII digits up to MAX_INT64 (ids in the database), else InvalidCursor (400)."""
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 19:
-        raise InvalidInput(f"invalid cursor {cursor!r}")
+    if _CURSOR.fullmatch(cursor) is None or int(cursor) > MAX_INT64:
+        raise InvalidCursor(cursor)
     return int(cursor)
 
 
@@ -118,30 +141,19 @@ def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) 
         view = pipeline.get(view.id)
 
 
-def accepted(
-    gateway: Gateway,
-    actor: Actor,
-    key: str,
-    action: Callable[[], OperationView],
-    *,
-    wait: Wait,
-    timeout: float,
-) -> JSONResponse:
-    """Runs a write once per idempotency key and answers 202 with the operation.
+def request_fingerprint(
+    participant: str, service: Callable[..., OperationView], arguments: dict[str, Any]
+) -> str:
+    """What a write asks for, as the idempotency key's request: the caller, the use case and
+    its arguments (path and body, as validated), whatever the index says about them."""
+    request = [participant, f"{service.__module__}.{service.__qualname__}", arguments]
+    encoded = json.dumps(request, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
-    A retry whose checks no longer pass (the first attempt changed the state) returns the
-    operation of the first attempt; one that fails at estimation answers with the
-    contract's problem, naming the operation.
-    """
-    existing = replay(gateway.ledger, actor, key)
-    try:
-        view = action()
-    except IdempotencyConflict:
-        raise
-    except ScfError:
-        if existing is None:
-            raise
-        view = existing
+
+def accepted(gateway: Gateway, view: OperationView, *, wait: Wait, timeout: float) -> JSONResponse:
+    """202 with the operation once it is as far as `wait` asks (or `timeout` passed); an
+    operation that failed at estimation answers with the contract's problem, naming it."""
     view = wait_for(gateway, view, wait, timeout)
     body: dict[str, Any] = operation_out(gateway, view).model_dump(mode="json")
     failure = view.error()
@@ -162,20 +174,25 @@ class Write:
     timeout: float
 
     def submit(self, service: Callable[..., OperationView], **arguments: Any) -> JSONResponse:
-        """Calls `service(ledger=, actor=, idempotency_key=, **arguments)` through `accepted`."""
-        return accepted(
-            self.gateway,
-            self.actor,
-            self.key,
-            lambda: service(
-                ledger=self.gateway.ledger,
-                actor=self.actor,
-                idempotency_key=self.key,
-                **arguments,
-            ),
-            wait=self.wait,
-            timeout=self.timeout,
+        """Runs `service(ledger=, actor=, idempotency=, **arguments)` once per idempotency key.
+
+        The key is looked up before anything else, before the service checks roles, state or
+        what the caller may see: a key already used for another request is 409
+        `idempotency-conflict` (even when this request would be refused), and a retry of
+        the same request gets the first attempt's operation without being checked again
+        (the first attempt may have changed the state those checks read)."""
+        idempotency = Idempotency(
+            key=self.key,
+            request_hash=request_fingerprint(self.actor.participant, service, arguments),
         )
+        view = self.gateway.pipeline.find(
+            self.actor.participant, idempotency.key, idempotency.request_hash
+        )
+        if view is None:
+            view = service(
+                ledger=self.gateway.ledger, actor=self.actor, idempotency=idempotency, **arguments
+            )
+        return accepted(self.gateway, view, wait=self.wait, timeout=self.timeout)
 
 
 def write_context(

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.gateway import Gateway
+from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas import DocumentOut
 from scfledger.db.session import transaction
 from scfledger.exceptions import RecordNotFound
@@ -24,7 +25,7 @@ from scfledger.services.documents import (
 )
 from scfledger.services.ledger import Actor
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=GuardedRoute)
 
 Sha256 = Annotated[str, Path(pattern=r"^(0x)?[0-9a-fA-F]{64}$")]
 

@@ -19,13 +19,14 @@ from starlette.concurrency import run_in_threadpool
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.gateway import Gateway
-from scfledger.api.routes.common import parse_cursor
+from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import AsciiDigits, parse_cursor
 from scfledger.api.schemas import EventPage, FeedEventOut
 from scfledger.api.streams import StreamSlot
 from scfledger.services import ledger as services
 from scfledger.services.ledger import Actor
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], route_class=GuardedRoute)
 
 STREAM_POLL = 0.5  # seconds between feed polls of an idle stream
 KEEP_ALIVE = 15.0  # seconds of silence before a comment line keeps proxies from timing out
@@ -69,7 +70,7 @@ def feed(
     gateway: GatewayDep,
     actor: CurrentActor,
     after: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 100,
 ) -> EventPage:
     """Visible events after the cursor, oldest first. Auditors see every event; anyone else
     an event about a financing request it can read, else about a piece it can read (pieces

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import WRITE, WriteDep, parse_cursor
+from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import WRITE, AsciiDigits, IdPath, WriteDep, parse_cursor
 from scfledger.api.schemas import (
+    MAX_INT64,
     ApproveIn,
     FinancingIn,
     FinancingOut,
@@ -21,7 +23,7 @@ from scfledger.api.schemas import (
 from scfledger.db.projections import FinancingRequest
 from scfledger.services import ledger as services
 
-router = APIRouter(prefix="/v1/financing-requests", tags=["financing"])
+router = APIRouter(prefix="/v1/financing-requests", tags=["financing"], route_class=GuardedRoute)
 
 
 @router.post("", status_code=202, responses=WRITE)
@@ -62,9 +64,9 @@ def list_requests(
     gateway: GatewayDep,
     actor: CurrentActor,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 50,
     status: str | None = None,
-    token_id: Annotated[int | None, Query(ge=1, lt=2**63)] = None,
+    token_id: Annotated[int | None, Query(ge=1, le=MAX_INT64), AsciiDigits] = None,
 ) -> FinancingPage:
     """Requests the caller made or was asked to finance (auditors: all), by id."""
     with gateway.sessions() as session:
@@ -82,14 +84,14 @@ def list_requests(
 
 
 @router.get("/{request_id}")
-def get_request(request_id: int, gateway: GatewayDep, actor: CurrentActor) -> FinancingOut:
+def get_request(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> FinancingOut:
     with gateway.sessions() as session:
         return financing_out(services.visible_request(session, actor, request_id))
 
 
 @router.post("/{request_id}/approve", status_code=202, responses=WRITE)
 def approve(
-    request_id: int,
+    request_id: IdPath,
     write: WriteDep,
     body: ApproveIn | None = Body(default=None),  # noqa: B008 (FastAPI's idiom)
 ) -> JSONResponse:
@@ -105,7 +107,7 @@ def approve(
 
 @router.post("/{request_id}/fund", status_code=202, responses=WRITE)
 def fund(
-    request_id: int,
+    request_id: IdPath,
     body: FundIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -119,7 +121,7 @@ def fund(
 
 @router.post("/{request_id}/reject", status_code=202, responses=WRITE)
 def reject(
-    request_id: int,
+    request_id: IdPath,
     body: RejectIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -133,7 +135,7 @@ def reject(
 
 @router.post("/{request_id}/withdraw", status_code=202, responses=WRITE)
 def withdraw(
-    request_id: int,
+    request_id: IdPath,
     write: WriteDep,
 ) -> JSONResponse:
     """Withdraw a request not yet funded (its requester); the piece is unlocked."""
@@ -142,7 +144,7 @@ def withdraw(
 
 @router.post("/{request_id}/repay", status_code=202, responses=WRITE)
 def repay(
-    request_id: int,
+    request_id: IdPath,
     body: RepayIn,
     write: WriteDep,
 ) -> JSONResponse:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import WRITE, WriteDep
+from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import WRITE, IdPath, WriteDep
 from scfledger.api.schemas import (
     AdmissionIn,
     ProposalOut,
@@ -17,7 +18,7 @@ from scfledger.api.schemas import (
 from scfledger.db.projections import Proposal
 from scfledger.services import governance as services
 
-router = APIRouter(tags=["governance"])
+router = APIRouter(tags=["governance"], route_class=GuardedRoute)
 
 
 def proposal_out(p: Proposal, now: int) -> ProposalOut:
@@ -73,25 +74,25 @@ def list_proposals(
 
 
 @router.get("/v1/proposals/{proposal_id}")
-def get_proposal(proposal_id: int, gateway: GatewayDep, actor: CurrentActor) -> ProposalOut:
+def get_proposal(proposal_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> ProposalOut:
     with gateway.sessions() as session:
         proposal = services.get_proposal(session, actor, proposal_id)
     return proposal_out(proposal, services.chain_now(gateway.w3))
 
 
 @router.post("/v1/proposals/{proposal_id}/approve", status_code=202, responses=WRITE)
-def approve_proposal(proposal_id: int, write: WriteDep) -> JSONResponse:
+def approve_proposal(proposal_id: IdPath, write: WriteDep) -> JSONResponse:
     """Approve a pending proposal (admins); the approval reaching the threshold executes it."""
     return write.submit(services.approve_proposal, proposal_id=proposal_id)
 
 
 @router.post("/v1/proposals/{proposal_id}/revoke", status_code=202, responses=WRITE)
-def revoke_approval(proposal_id: int, write: WriteDep) -> JSONResponse:
+def revoke_approval(proposal_id: IdPath, write: WriteDep) -> JSONResponse:
     """Withdraw your approval of a pending proposal."""
     return write.submit(services.revoke_approval, proposal_id=proposal_id)
 
 
 @router.post("/v1/proposals/{proposal_id}/cancel", status_code=202, responses=WRITE)
-def cancel_proposal(proposal_id: int, write: WriteDep) -> JSONResponse:
+def cancel_proposal(proposal_id: IdPath, write: WriteDep) -> JSONResponse:
     """Cancel a pending proposal (its proposer)."""
     return write.submit(services.cancel_proposal, proposal_id=proposal_id)

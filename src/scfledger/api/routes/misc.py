@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import operation_out
 from scfledger.api.schemas import MemberOut, OperationOut
 from scfledger.db.projections import Member
@@ -23,8 +24,8 @@ from scfledger.exceptions import AuthenticationRequired, OperationNotFound
 from scfledger.services.ledger import role_names
 from scfledger.services.participants import require_member
 
-router = APIRouter(tags=["ledger"])
-health = APIRouter(tags=["health"])
+router = APIRouter(tags=["ledger"], route_class=GuardedRoute)
+health = APIRouter(tags=["health"], route_class=GuardedRoute)
 
 
 @router.get("/v1/members", response_model=list[MemberOut])
@@ -70,7 +71,11 @@ def readyz(gateway: GatewayDep) -> JSONResponse:
     return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
-@health.get("/metrics")
+@health.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+)
 def metrics(
     request: Request,
     gateway: GatewayDep,

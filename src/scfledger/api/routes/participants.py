@@ -8,11 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas import ApiKeyOut, ParticipantIn, ParticipantOut, ParticipantStatusOut
 from scfledger.services import participants as services
 from scfledger.services.ledger import role_names
 
-router = APIRouter(prefix="/v1/participants", tags=["governance"])
+router = APIRouter(prefix="/v1/participants", tags=["governance"], route_class=GuardedRoute)
 
 
 @router.post("", status_code=201)

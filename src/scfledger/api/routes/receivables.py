@@ -8,8 +8,18 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import ADDRESS, WRITE, WriteDep, parse_cursor
+from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import (
+    ADDRESS,
+    WRITE,
+    AsciiDigits,
+    IdPath,
+    TokenIdPath,
+    WriteDep,
+    parse_cursor,
+)
 from scfledger.api.schemas import (
+    MAX_INT64,
     EvidenceIn,
     EvidenceOut,
     IssueIn,
@@ -28,7 +38,7 @@ from scfledger.services import ledger as services
 from scfledger.services import lineage as lineages
 from scfledger.services.lineage import LineageNode
 
-router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
+router = APIRouter(prefix="/v1/receivables", tags=["receivables"], route_class=GuardedRoute)
 
 
 def piece_out(piece: Piece, receivable: Receivable) -> PieceOut:
@@ -91,13 +101,17 @@ def list_receivables(
     gateway: GatewayDep,
     actor: CurrentActor,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 50,
     holder: Annotated[str | None, Query(pattern=ADDRESS)] = None,
     state: str | None = None,
-    slot: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+    slot: Annotated[int | None, Query(ge=0, le=MAX_INT64), AsciiDigits] = None,
     debtor: Annotated[str | None, Query(pattern=ADDRESS)] = None,
-    due_from: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
-    due_to: Annotated[int | None, Query(ge=0, lt=2**63, description="Unix seconds")] = None,
+    due_from: Annotated[
+        int | None, Query(ge=0, le=MAX_INT64, description="Unix seconds"), AsciiDigits
+    ] = None,
+    due_to: Annotated[
+        int | None, Query(ge=0, le=MAX_INT64, description="Unix seconds"), AsciiDigits
+    ] = None,
 ) -> PiecePage:
     """Pieces the caller holds or held, owes, or finances (auditors: all), by token id;
     filters by holder, state, receivable (slot), debtor and due date (inclusive range)."""
@@ -123,7 +137,7 @@ def list_receivables(
 
 
 @router.get("/{token_id}")
-def get_piece(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> PieceOut:
+def get_piece(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> PieceOut:
     with gateway.sessions() as session:
         piece = services.visible_piece(session, actor, token_id)
         receivable = session.get(Receivable, piece.slot)
@@ -132,7 +146,7 @@ def get_piece(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> PieceO
 
 
 @router.get("/{token_id}/lineage")
-def lineage(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> LineageOut:
+def lineage(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> LineageOut:
     """Ancestors up to the root (nearest first) and the tree of pieces split from this one.
     Pieces the caller does not see are `redacted`: token id, parent, depth and value only."""
     with gateway.sessions() as session:
@@ -146,7 +160,7 @@ def lineage(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> LineageO
 
 @router.post("/{slot}/accept", status_code=202, responses=WRITE)
 def accept(
-    slot: int,
+    slot: IdPath,
     write: WriteDep,
 ) -> JSONResponse:
     """Accept a pending receivable (its creditor)."""
@@ -155,7 +169,7 @@ def accept(
 
 @router.post("/{token_id}/transfers", status_code=202, responses=WRITE)
 def transfer(
-    token_id: int,
+    token_id: TokenIdPath,
     body: TransferIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -170,7 +184,7 @@ def transfer(
 
 @router.post("/{slot}/reject", status_code=202, responses=WRITE)
 def reject(
-    slot: int,
+    slot: IdPath,
     body: RejectIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -180,7 +194,7 @@ def reject(
 
 @router.post("/{slot}/cancel", status_code=202, responses=WRITE)
 def cancel(
-    slot: int,
+    slot: IdPath,
     write: WriteDep,
 ) -> JSONResponse:
     """Withdraw a receivable not yet accepted (its debtor); its document is released."""
@@ -189,7 +203,7 @@ def cancel(
 
 @router.post("/{token_id}/evidence", status_code=202, responses=WRITE)
 def attach_evidence(
-    token_id: int,
+    token_id: TokenIdPath,
     body: EvidenceIn,
     write: WriteDep,
 ) -> JSONResponse:
@@ -203,7 +217,7 @@ def attach_evidence(
 
 
 @router.get("/{token_id}/transfers")
-def transfers(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[TransferOut]:
+def transfers(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> list[TransferOut]:
     """A piece's moves, oldest first: whole transfers of it and splits out of it."""
     with gateway.sessions() as session:
         return [
@@ -222,7 +236,7 @@ def transfers(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[T
 
 
 @router.get("/{token_id}/evidence")
-def evidence(token_id: int, gateway: GatewayDep, actor: CurrentActor) -> list[EvidenceOut]:
+def evidence(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> list[EvidenceOut]:
     """The evidence hashes anchored on a piece, oldest first."""
     with gateway.sessions() as session:
         return [

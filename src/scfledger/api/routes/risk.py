@@ -8,16 +8,18 @@ from typing import Any
 from fastapi import APIRouter
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import IdPath
 from scfledger.db.session import transaction
 from scfledger.risk.policy import Policy, assess, get_policy, set_policy
 from scfledger.services.ledger import FINANCIER
 from scfledger.services.visibility import risk_request
 
-router = APIRouter(tags=["risk"])
+router = APIRouter(tags=["risk"], route_class=GuardedRoute)
 
 
 @router.get("/v1/financing-requests/{request_id}/risk")
-def request_risk(request_id: int, gateway: GatewayDep, actor: CurrentActor) -> dict[str, Any]:
+def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> dict[str, Any]:
     """Indicators of a request and the decision of its financier's policy, with every reason.
 
     Visible to the request's financier and to auditors only."""

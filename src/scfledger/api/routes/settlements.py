@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
-from scfledger.api.routes.common import WRITE, WriteDep, parse_cursor
-from scfledger.api.schemas import SettleIn, SettlementOut, SettlementPage
+from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import WRITE, AsciiDigits, WriteDep, parse_cursor
+from scfledger.api.schemas import MAX_INT64, SettleIn, SettlementOut, SettlementPage
 from scfledger.services import ledger as services
 
-router = APIRouter(prefix="/v1/settlements", tags=["settlements"])
+router = APIRouter(prefix="/v1/settlements", tags=["settlements"], route_class=GuardedRoute)
 
 
 @router.post("", status_code=202, responses=WRITE)
@@ -35,8 +36,8 @@ def list_settlements(
     gateway: GatewayDep,
     actor: CurrentActor,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    slot: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 50,
+    slot: Annotated[int | None, Query(ge=0, le=MAX_INT64), AsciiDigits] = None,
 ) -> SettlementPage:
     """Settlements the caller paid (debtor) or was paid (holder, lien holder); auditors: all.
     By token id; `cursor` is the last token id of the previous page."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import WRITE, WriteDep
 from scfledger.api.schemas import RelayIn
 from scfledger.services.relay import relay_transaction
 
-router = APIRouter(prefix="/v1/transactions", tags=["ledger"])
+router = APIRouter(prefix="/v1/transactions", tags=["ledger"], route_class=GuardedRoute)
 
 
 @router.post("", status_code=202, responses=WRITE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas import (
     WebhookAttemptOut,
     WebhookCreated,
@@ -21,7 +22,7 @@ from scfledger.services.webhooks import (
     list_webhooks,
 )
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], route_class=GuardedRoute)
 
 
 def _out(webhook: Webhook) -> WebhookOut:
