@@ -240,8 +240,10 @@ def write(
 
 
 def test_a_key_reused_for_another_request_is_a_conflict_before_any_check(api: Served) -> None:
+    invoice = api.document("core", "invoice f7")
+    quote = api.document("supplier1", "invoice f8")
     with api.client("core") as core, api.client("supplier1") as supplier1:
-        issued = write(core, "/v1/receivables", "f7-issue", issue_body(api, "0x" + "f7" * 32))
+        issued = write(core, "/v1/receivables", "f7-issue", issue_body(api, invoice))
         assert issued.status_code == 202, issued.text
         operation = issued.json()
         token = next(e for e in operation["events"] if e["name"] == "ReceivableIssued")
@@ -257,18 +259,16 @@ def test_a_key_reused_for_another_request_is_a_conflict_before_any_check(api: Se
             body = assert_problem(conflict, 409, "idempotency-conflict")
             assert operation["id"] in body["detail"]
         # supplier1 may not issue at all (403 without the key): the key decides first.
-        refused = write(
-            supplier1, "/v1/receivables", "f7-accept", issue_body(api, "0x" + "f8" * 32)
-        )
+        refused = write(supplier1, "/v1/receivables", "f7-accept", issue_body(api, quote))
         assert_problem(refused, 409, "idempotency-conflict")
         assert_problem(
-            write(supplier1, "/v1/receivables", "f7-fresh", issue_body(api, "0x" + "f8" * 32)),
+            write(supplier1, "/v1/receivables", "f7-fresh", issue_body(api, quote)),
             403,
             "forbidden",
         )
         # The same request again is the first attempt's operation, though its document is
         # taken now and the receivable no longer pending: a retry is not checked again.
-        again = write(core, "/v1/receivables", "f7-issue", issue_body(api, "0x" + "f7" * 32))
+        again = write(core, "/v1/receivables", "f7-issue", issue_body(api, invoice))
         assert (again.status_code, again.json()["id"]) == (202, operation["id"])
         retried = write(supplier1, f"/v1/receivables/{slot}/accept", "f7-accept")
         assert (retried.status_code, retried.json()["id"]) == (202, accepted.json()["id"])
@@ -346,7 +346,7 @@ def test_numbers_are_integers_in_range_without_coercion(api: Served) -> None:
             core,
             "/v1/receivables",
             "f9-ok",
-            issue_body(api, "0x" + "f9" * 32, due_date=due),
+            issue_body(api, api.document("core", "invoice f9"), due_date=due),
             wait="none",
         )
         assert accepted.status_code == 202, accepted.text
