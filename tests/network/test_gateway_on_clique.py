@@ -204,7 +204,8 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     assert len({r.tx_hash for r in rows}) == 24
     nonces = sorted(r.nonce for r in rows)
     assert nonces == list(range(nonces[0], nonces[0] + 24))
-    listed = supplier1.get("/v1/receivables", params={"limit": 100}).json()["items"]
+    with c.client("supplier2") as supplier2:  # the payee sees the pieces it received
+        listed = supplier2.get("/v1/receivables", params={"limit": 100}).json()["items"]
     values = sorted(
         p["value"]
         for p in listed

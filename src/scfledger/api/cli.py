@@ -46,6 +46,7 @@ console = Console()
 apikeys_app = typer.Typer(help="API keys of participants (shown once, stored hashed).")
 
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port of the API on 127.0.0.1.")]
+WORKER_HEALTHCHECK_SECONDS = 60
 Workers = Annotated[
     int, typer.Option(min=1, max=64, help="Server processes, each with its own gateway.")
 ]
@@ -251,6 +252,10 @@ def _serve(spec: ServeSpec, port: int, workers: int) -> None:
         host="127.0.0.1",
         port=port,
         log_level="warning",
+        # uvicorn kills a worker that does not answer its supervisor's ping within this
+        # time, and a spawned worker answers only once it has imported the gateway: with its
+        # 5 s default a loaded machine restarts workers for ever and never serves.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     # What uvicorn.run does with workers, but on a listener whose connections get TCP_NODELAY.
     try:
