@@ -26,29 +26,31 @@ def test_setup_for_the_dev_chain_does_not_build_geth_and_setup_for_tests_does() 
     assert "scripts/build-geth.sh" in trace("--tests")
 
 
+def fake_checkout(root: Path, monkeypatch: pytest.MonkeyPatch, build_script: str) -> None:
+    """A source checkout at `root` without geth, whose scripts/build-geth.sh runs `build_script`
+    from the checkout's root (as the real one does)."""
+    monkeypatch.delenv("SCF_GETH", raising=False)
+    monkeypatch.setattr(clique, "REPO_ROOT", root)
+    script = root / "scripts" / "build-geth.sh"
+    script.parent.mkdir()
+    script.write_text('#!/bin/sh\ncd "$(dirname "$0")/.."\n' + build_script)
+    script.chmod(0o755)
+
+
 def test_geth_is_built_on_first_use_in_a_source_checkout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SCF_GETH", raising=False)
-    monkeypatch.setattr(clique, "REPO_ROOT", tmp_path)
-    script = tmp_path / "scripts" / "build-geth.sh"
-    script.parent.mkdir()
-    script.write_text(
-        '#!/bin/sh\ncd "$(dirname "$0")/.."\nmkdir -p .tools/bin\n'
-        "printf '#!/bin/sh\\n' > .tools/bin/geth\nchmod +x .tools/bin/geth\n"
+    fake_checkout(
+        tmp_path,
+        monkeypatch,
+        "mkdir -p .tools/bin\nprintf '#!/bin/sh\\n' > .tools/bin/geth\nchmod +x .tools/bin/geth\n",
     )
-    script.chmod(0o755)
     assert geth_binary() == tmp_path / ".tools" / "bin" / "geth"
 
 
 def test_a_failed_build_is_reported_with_what_to_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SCF_GETH", raising=False)
-    monkeypatch.setattr(clique, "REPO_ROOT", tmp_path)
-    script = tmp_path / "scripts" / "build-geth.sh"
-    script.parent.mkdir()
-    script.write_text("#!/bin/sh\nexit 1\n")
-    script.chmod(0o755)
+    fake_checkout(tmp_path, monkeypatch, "exit 1\n")
     with pytest.raises(CliqueNetworkError, match=r"run scripts/build-geth\.sh"):
         geth_binary()
