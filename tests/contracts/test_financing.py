@@ -167,7 +167,8 @@ def test_request_fails_with_its_own_error_for_each_bad_input(consortium: Consort
     late = fn.request(token_id, [c.bank], (10, 0, 0, due), 0, False)
     exc = c.expect_revert_named(partial(c.tx, late, c.supplier1), "InvalidFundingDeadline")
     fund_by, earliest, latest = exc.values
-    assert (fund_by, latest) == (due, due - 1) and earliest > now  # earliest: the block's time + 1
+    assert (fund_by, latest) == (due, due - 1)
+    assert earliest > now  # the block's time + 1
     assert c.financing.functions.requestCount().call() == 0
     assert c.piece(token_id)[6] == ACTIVE
 
@@ -324,7 +325,8 @@ def test_offers_are_checked_like_requests_and_lapse_with_their_deadline(
     exc = c.expect_revert_named(
         lambda: c.tx(fn.offer(request_id, (5, 0, 0, now)), c.bank), "InvalidFundingDeadline"
     )
-    assert (exc.values[0], exc.values[2]) == (now, due - 1) and exc.values[1] > now
+    assert (exc.values[0], exc.values[2]) == (now, due - 1)
+    assert exc.values[1] > now
     short = (900_000, 920_000, 0, c.now() + 3600)
     c.tx(fn.offer(request_id, short), c.bank)
     c.travel_to(short[3] + 1)

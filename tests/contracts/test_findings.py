@@ -364,7 +364,7 @@ def test_f5_deposit_token_spender_must_be_an_active_member(dvp_consortium: Conso
 
 def test_f6_payment_to_a_suspended_lien_holder_waits_in_escrow(dvp_consortium: Consortium) -> None:
     c = dvp_consortium
-    slot, root = c.issue_active(amount=1_000_000)
+    _, root = c.issue_active(amount=1_000_000)
     terms = c.terms(root, advance=500_000, repayment=515_000)
     c.request_funded(root, financier="bank2", terms=terms, pledge=True)
     c.govern(c.registry.functions.suspendMember(c.bank2, h("inquiry")))

@@ -6,8 +6,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-
-from eth_abi import encode
+from eth_abi.abi import encode
 from web3 import Web3
 
 from scfledger.chain.tx import event_args
