@@ -135,6 +135,14 @@ abstract contract ERC3525 is ERC721, IERC3525 {
         emit TransferValue(fromTokenId, toTokenId, value);
     }
 
+    /// @dev Moves value between two tokens of one slot without the transfer hook: for the
+    /// implementation's own bookkeeping (value going back where it came from). Emits {TransferValue}.
+    function _returnValue(uint256 fromTokenId, uint256 toTokenId, uint256 value) internal virtual {
+        _values[fromTokenId] -= value;
+        _values[toTokenId] += value;
+        emit TransferValue(fromTokenId, toTokenId, value);
+    }
+
     /// @dev Owner, ERC-721 approved and operators-for-all move any value; others spend
     /// their value allowance.
     function _spendValueAllowance(address operator, uint256 tokenId, uint256 value) internal virtual {
