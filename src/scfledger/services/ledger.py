@@ -462,22 +462,22 @@ def settle(
     return submit(ledger, actor, idempotency, call, "receivable.settle")
 
 
-def _awaiting(session: Session, actor: Actor, token_id: int, action: str) -> Piece:
-    """A visible piece whose off-chain payment awaits its payee's confirmation."""
-    actor.require_active(action)
-    piece = visible_piece(session, actor, token_id)
+def _awaiting(piece: Piece, action: str) -> None:
+    """The piece's off-chain payment awaits its payee's confirmation."""
     if piece.state != "awaiting_confirmation":
-        raise WrongState(kind="piece", key=token_id, state=piece.state, action=action)
-    return piece
+        raise WrongState(kind="piece", key=piece.token_id, state=piece.state, action=action)
 
 
 def _payee_of(session: Session, actor: Actor, token_id: int, action: str) -> None:
-    _awaiting(session, actor, token_id, action)
+    """The actor is the payee due to confirm the visible piece's off-chain payment."""
+    actor.require_active(action)
+    piece = visible_piece(session, actor, token_id)
     settlement = session.get(Settlement, token_id)
     if settlement is None or settlement.payee != actor.address:
         raise ActionForbidden(
             actor=actor.participant, action=action, reason="only the payee due to confirm may"
         )
+    _awaiting(piece, action)
 
 
 def confirm_payment(
@@ -512,16 +512,16 @@ def finalize_settlement(
 ) -> OperationView:
     """The debtor finalises a settlement whose confirmation window closed in silence
     (deemed consent; the contract checks the clock)."""
+    action = "finalize the settlement"
     with ledger.sessions() as session:
-        piece = _awaiting(session, actor, token_id, "finalize the settlement")
+        piece = visible_piece(session, actor, token_id)
         receivable = session.get(Receivable, piece.slot)
         if receivable is None or receivable.debtor != actor.address:
             raise ActionForbidden(
-                actor=actor.participant,
-                action="finalize the settlement",
-                reason="only the debtor finalizes",
+                actor=actor.participant, action=action, reason="only the debtor finalizes"
             )
-    actor.require(CORE_ENTERPRISE, "finalize settlements")
+        actor.require(CORE_ENTERPRISE, action)
+        _awaiting(piece, action)
     call = ContractCall(
         "ReceivableToken", ledger.contracts.token, "finalizeSettlement", (token_id,)
     )
