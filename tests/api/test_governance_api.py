@@ -156,13 +156,19 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
         )
         return int(event(op, "PieceSplit")["childTokenId"])
 
+    def sign(client: httpx.Client, token: int) -> None:
+        """The receiver signs for the piece (签收)."""
+        ok(write(client, f"/v1/receivables/{token}/sign", f"sign-{token}"))
+
     def holding(client: httpx.Client) -> list[tuple[int, str, int, str]]:
         items = client.get("/v1/receivables").json()["items"]
         return [(p["token_id"], p["holder"], p["value"], p["state"]) for p in items]
 
     tier2_piece = split(supplier1, root, api.address("supplier2"), 400_000, "to-tier2")
+    sign(supplier2, tier2_piece)
     assert [(t, v) for t, _h, v, _s in holding(supplier2)] == [(tier2_piece, 400_000)]
     tier3_piece = split(supplier2, tier2_piece, tier3_address, 150_000, "to-tier3")
+    sign(tier3, tier3_piece)
     assert holding(tier3) == [(tier3_piece, tier3_address, 150_000, "active")]
     values = {t: v for t, _h, v, _s in holding(auditor)}
     assert values == {root: 600_000, tier2_piece: 250_000, tier3_piece: 150_000}
@@ -173,14 +179,14 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert [c["token_id"] for c in tree["children"][0]["children"]] == [tier3_piece]
     assert tree["children"][0]["children"][0]["depth"] == 2
 
-    ask = {"token_id": tier3_piece, "financier": api.address("bank"), "amount": 140_000,
-           "rate_bps": 250}  # fmt: skip
+    terms = {"advance": 140_000, "repayment": 0, "fees": 500, "fund_by": due - DAY}
+    ask = {"token_id": tier3_piece, "financiers": [api.address("bank")], "terms": terms}
     request_id = int(
         event(ok(write(tier3, "/v1/financing-requests", "ask", ask)), "FinancingRequested")[
             "requestId"
         ]
     )
-    ok(write(bank, f"/v1/financing-requests/{request_id}/approve", "approve", {}))
+    ok(write(bank, f"/v1/financing-requests/{request_id}/offers", "offer", terms))
     ok(write(bank, f"/v1/financing-requests/{request_id}/fund", "fund", {"payment_ref": "w-1"}))
     assert tier3.get(f"/v1/financing-requests/{request_id}").json()["status"] == "funded"
     assert holding(tier3) == [(tier3_piece, api.address("bank"), 150_000, "financed")]
@@ -189,6 +195,8 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     api.rpc("evm_mine")
     settle = {"slot": slot, "token_ids": [root, tier2_piece, tier3_piece], "payment_ref": "run-1"}
     ok(write(core, "/v1/settlements", "settle", settle))
+    for token, payee in ((root, supplier1), (tier2_piece, supplier2), (tier3_piece, bank)):
+        ok(write(payee, f"/v1/settlements/{token}/confirm", f"confirm-{token}"))
     paid = {
         s["token_id"]: (s["holder"], s["amount"])
         for s in auditor.get("/v1/settlements", params={"slot": slot}).json()["items"]
