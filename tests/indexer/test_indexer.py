@@ -103,7 +103,8 @@ def test_story_is_projected_event_by_event_and_reconciles(story: Consortium, db_
         )
         assert diffs == []
         lapsed, slot = session.get(Receivable, 1), session.get(Receivable, 2)
-        assert lapsed is not None and slot is not None
+        assert lapsed is not None
+        assert slot is not None
         assert lapsed.status == "expired"
         assert (slot.status, slot.settled_value, slot.face_amount) == (
             "settled",
@@ -179,7 +180,8 @@ def test_escrow_and_on_chain_settlement_are_projected(db_url: str) -> None:
         indexer.catch_up()
         with session_factory(engine)() as session:
             escrow = session.get(EscrowBalance, c.bank2)
-            assert escrow is not None and escrow.amount == 515_000
+            assert escrow is not None
+            assert escrow.amount == 515_000
             settled = session.get(Settlement, root)
             assert settled is not None
             assert (settled.status, settled.paid_on_chain, settled.amount) == (
@@ -204,7 +206,8 @@ def test_escrow_and_on_chain_settlement_are_projected(db_url: str) -> None:
         indexer.catch_up()
         with session_factory(engine)() as session:
             escrow = session.get(EscrowBalance, c.bank2)
-            assert escrow is not None and escrow.amount == 0
+            assert escrow is not None
+            assert escrow.amount == 0
             fed = {
                 (r[0], r[1]) for r in session.execute(select(ChainEvent.contract, ChainEvent.name))
             }
