@@ -319,8 +319,8 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
         return (token, slot, api.address(holder), "settled", amount, None, 0, ref, False)
 
     def rows(client: httpx.Client, **params: Any) -> list[tuple[Any, ...]]:
-        fields = ("token_id", "slot", "holder", "status", "amount", "lien_holder")
-        fields += ("lien_amount", "payment_ref", "paid_on_chain")
+        fields: tuple[str, ...] = ("token_id", "slot", "holder", "status", "amount")
+        fields += ("lien_holder", "lien_amount", "payment_ref", "paid_on_chain")
         items = client.get("/v1/settlements", params=params).json()["items"]
         return [tuple(item[f] for f in fields) for item in items]
 
