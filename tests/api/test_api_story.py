@@ -372,6 +372,10 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
         assert_problem(c["supplier1"].get(path), 404, "not-found")
         take = {"financier": addr("bank2"), "terms": by_bank2}
         assert write(c["supplier3"], f"{path}/accept", "take", take).status_code == 202
+        # The bank lost: it learns neither who won nor at what terms.
+        lost = c["bank"].get(path).json()
+        assert (lost["status"], lost["financier"], lost["agreed"]) == ("accepted", None, None)
+        assert [o["financier"] for o in lost["offers"]] == [addr("bank")]
         assert_problem(
             write(c["bank"], f"{path}/fund", "f1", {"payment_ref": "w"}), 403, "forbidden"
         )

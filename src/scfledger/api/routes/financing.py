@@ -57,13 +57,16 @@ def _offer_out(o: FinancingOffer) -> OfferOut:
 def financing_out(session: Session, actor: Actor, r: FinancingRequest) -> FinancingOut:
     asked = _terms_out(r.asked_advance, r.asked_repayment, r.asked_fees, r.asked_fund_by)
     assert asked is not None  # every request asks terms
+    # Who won and at what terms is the requester's and the winner's business (and auditors'):
+    # a financier whose offer was not taken learns neither.
+    party = actor.is_auditor or actor.address in (r.requester, r.financier)
     return FinancingOut(
         id=r.id,
         token_id=r.token_id,
         requester=r.requester,
-        financier=r.financier,
+        financier=r.financier if party else None,
         asked=asked,
-        agreed=_terms_out(r.advance, r.repayment, r.fees, r.fund_by),
+        agreed=_terms_out(r.advance, r.repayment, r.fees, r.fund_by) if party else None,
         offers=[_offer_out(o) for o in services.offers_of(session, actor, r)],
         mode=r.mode,
         recourse=r.recourse,
