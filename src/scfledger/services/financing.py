@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scfledger.chain.pipeline import ContractCall, OperationView
@@ -304,15 +303,3 @@ def repay_recourse(
         _status(request, ("recourse_claimed",), "repay recourse")
     call = _call(ledger, "repayRecourse", request_id, bytes32(payment_ref, "payment_ref"))
     return submit(ledger, actor, idempotency, call, "financing.repay_recourse")
-
-
-# -- reads -------------------------------------------------------------------------------
-
-
-def offers_of(session: Session, actor: Actor, request: FinancingRequest) -> list[FinancingOffer]:
-    """The named financiers' answers the actor may see: the requester and auditors see
-    every offer on the request; a financier sees only its own (not its competitors')."""
-    query = select(FinancingOffer).where(FinancingOffer.request_id == request.id)
-    if not (actor.is_auditor or actor.address == request.requester):
-        query = query.where(FinancingOffer.financier == actor.address)
-    return list(session.scalars(query.order_by(FinancingOffer.financier)))

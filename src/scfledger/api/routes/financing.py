@@ -29,6 +29,7 @@ from scfledger.db.projections import FinancingOffer, FinancingRequest
 from scfledger.services import financing as services
 from scfledger.services import ledger
 from scfledger.services.ledger import Actor
+from scfledger.services.visibility import sees_agreed_terms, visible_offers
 
 router = APIRouter(prefix="/v1/financing-requests", tags=["financing"], route_class=GuardedRoute)
 
@@ -57,9 +58,8 @@ def _offer_out(o: FinancingOffer) -> OfferOut:
 def financing_out(session: Session, actor: Actor, r: FinancingRequest) -> FinancingOut:
     asked = _terms_out(r.asked_advance, r.asked_repayment, r.asked_fees, r.asked_fund_by)
     assert asked is not None  # every request asks terms
-    # Who won and at what terms is the requester's and the winner's business (and auditors'):
-    # a financier whose offer was not taken learns neither.
-    party = actor.is_auditor or actor.address in (r.requester, r.financier)
+    # Who won and at what terms: a financier whose offer was not taken learns neither.
+    party = sees_agreed_terms(actor, r)
     return FinancingOut(
         id=r.id,
         token_id=r.token_id,
@@ -67,7 +67,7 @@ def financing_out(session: Session, actor: Actor, r: FinancingRequest) -> Financ
         financier=r.financier if party else None,
         asked=asked,
         agreed=_terms_out(r.advance, r.repayment, r.fees, r.fund_by) if party else None,
-        offers=[_offer_out(o) for o in services.offers_of(session, actor, r)],
+        offers=[_offer_out(o) for o in visible_offers(session, actor, r)],
         mode=r.mode,
         recourse=r.recourse,
         status=r.status,
