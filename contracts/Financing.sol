@@ -161,6 +161,9 @@ contract Financing is IFinancing {
         IReceivableToken.PieceView memory piece = _token.getPiece(tokenId);
         uint64 dueDate = _token.getReceivable(piece.slot).dueDate;
         PackedTerms memory packed = _checkTerms(tokenId, piece.value, dueDate, terms);
+        if (_offers[requestId][msg.sender].status == OfferStatus.Declined) {
+            revert AlreadyDeclined(requestId, msg.sender); // a decline is final
+        }
         _offers[requestId][msg.sender] =
             StoredOffer({terms: packed, status: OfferStatus.Made, madeAt: uint64(block.timestamp)});
         emit FinancingOffered(requestId, tokenId, msg.sender, terms);

@@ -609,7 +609,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         delete _senders[tokenId];
         uint256 parent = _pieces[tokenId].parentTokenId;
         if (parent != 0 && _ownerOf(parent) == sender && _pieces[parent].state == PieceState.Active) {
-            _returnValue(tokenId, parent, balanceOf(tokenId));
+            _moveValue(tokenId, parent, balanceOf(tokenId));
             _changeState(tokenId, PieceState.Pending, tomb);
             return parent;
         }

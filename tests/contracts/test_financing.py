@@ -390,6 +390,12 @@ def test_request_closes_when_every_named_financier_declines(consortium: Consorti
     c.expect_revert(
         lambda: c.tx(fn.reject(request_id, h("x")), c.bank), "AlreadyDeclined", request_id, c.bank
     )
+    c.expect_revert(  # a decline is final: no offer after it
+        lambda: c.tx(fn.offer(request_id, c.asked_terms(request_id)), c.bank),
+        "AlreadyDeclined",
+        request_id,
+        c.bank,
+    )
     c.expect_revert(
         lambda: c.tx(fn.acceptOffer(request_id, c.bank, c.asked_terms(request_id)), c.supplier1),
         "NoOffer",
