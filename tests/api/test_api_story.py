@@ -293,12 +293,12 @@ def test_members_health_and_metrics(api: Served) -> None:
 
 def test_gateway_on_postgres(tmp_path: Path, postgres: PostgresServer) -> None:
     with served_gateway(tmp_path, postgres.create_database()) as api:
-        response = issue(api, "pg-1", "invoice e1", amount=5_000)
+        response = issue(api, "pg-1", "invoice e1", amount=50_000)
         assert response.status_code == 202, response.text
         token = int(event(response.json(), "ReceivableIssued")["tokenId"])
-        assert piece(api, "supplier1", token)["value"] == 5_000
+        assert piece(api, "supplier1", token)["value"] == 50_000
         assert (
-            issue(api, "pg-1", "invoice e1", amount=5_000).json()["id"] == (response.json()["id"])
+            issue(api, "pg-1", "invoice e1", amount=50_000).json()["id"] == (response.json()["id"])
         )
 
 
@@ -428,7 +428,7 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
 
         final = {s["token_id"]: s for s in c["auditor"].get("/v1/settlements").json()["items"]}
         assert {t: (s["status"], s["deemed"], s["amount"]) for t, s in final.items()} == {
-            root: ("settled", False, 450_000),
+            root: ("settled", False, 600_000),
             tier2: ("settled", False, 250_000),
             tier3: ("settled", True, 150_000),
         }

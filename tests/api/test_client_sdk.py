@@ -159,7 +159,7 @@ def test_duplicate_document_raises_its_problem(api: Served) -> None:
     document = doc(api, "a3")
     issued(api, document)
     body = IssueIn(
-        creditor=api.address("supplier1"), face_amount=5, due_date=DUE, document_hash=document
+        creditor=api.address("supplier1"), face_amount=10_000, due_date=DUE, document_hash=document
     )
     with sdk(api, "core") as core, pytest.raises(ApiProblem) as raised:
         core.issue(body)

@@ -162,7 +162,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
 
         body = {
             "creditor": credentials["supplier1"]["address"],
-            "face_amount": 700,
+            "face_amount": 70_000,
             "due_date": 2_840_140_800,
         }
         with client("core") as core, client("supplier1") as supplier1:
@@ -213,7 +213,7 @@ def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
         assert wrong.returncode == 2, wrong.stdout + wrong.stderr
         body = {
             "creditor": api.address("supplier1"),
-            "face_amount": 900,
+            "face_amount": 90_000,
             "due_date": 2_840_140_800,
             "document_hash": api.document("core", "invoice 78"),
         }
