@@ -64,7 +64,7 @@ def _address(value: str) -> str | None:
     return None if value == ZERO_ADDRESS else value
 
 
-def _named(outputs: list[dict[str, Any]], values: Any) -> dict[str, Any]:
+def _named(outputs: Any, values: Any) -> dict[str, Any]:
     return {
         o["name"]: _named(o["components"], v) if o["type"] == "tuple" else v
         for o, v in zip(outputs, values, strict=True)
@@ -226,9 +226,8 @@ def _pieces(session: Session, token: Contract, at_block: int) -> list[Difference
             },
         )
         settlement = session.get(Settlement, token_id)
-        indexed_open = settlement is not None and settlement.status == "awaiting_confirmation"
         if state != "awaiting_confirmation":
-            if indexed_open:
+            if settlement is not None and settlement.status == "awaiting_confirmation":
                 diffs.append(
                     Difference("settlement", str(token_id), "status", settlement.status, None)
                 )
@@ -299,7 +298,7 @@ def _offers(
         if row is None:
             continue  # counted above
         o = _struct(financing.functions.getOffer(request_id, financier), at_block)
-        pairs = {"status": (row.status, OFFER_STATUS[o["status"]])}
+        pairs: dict[str, tuple[Any, Any]] = {"status": (row.status, OFFER_STATUS[o["status"]])}
         terms = _terms(o["terms"])
         for name in TERMS:
             pairs[name] = (getattr(row, name) or 0, terms[name])
