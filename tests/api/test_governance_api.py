@@ -4,6 +4,7 @@ and the three-tier story of a member admitted through the API."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from web3 import HTTPProvider, Web3
 from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
+from scfledger.chain.identity import identity_anchor
 from scfledger.client import ApiProblem, ScfClient
 from scfledger.db.session import create_db_engine
 from tests.api.server import Served, served_gateway
@@ -111,7 +113,19 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     )
     assert shown["args"]["account"] == tier3_address
     assert shown["args"]["roles"] == 4  # SUPPLIER
-    assert shown["args"]["legalIdHash"] == sha256("legal id of Tier Three Components Ltd")
+    # P1: the legal id goes on chain salted with the member's own salt, which the gateway
+    # keeps and never shows; never as the unsalted hash of a public identifier.
+    legal_id = "legal id of Tier Three Components Ltd"
+    assert shown["args"]["legalIdHash"] != sha256(legal_id)
+    engine = create_db_engine(api.database_url)
+    with engine.connect() as connection:
+        salt = connection.execute(
+            text("SELECT salt FROM identity_salts WHERE address = :a"), {"a": tier3_address}
+        ).scalar_one()
+    engine.dispose()
+    anchor = identity_anchor(bytes.fromhex(salt), legal_id)
+    assert shown["args"]["legalIdHash"] == "0x" + anchor.hex()
+    assert salt not in json.dumps(proposed) + json.dumps(shown)
     assert auditor.get(f"/v1/proposals/{proposal_id}").json() == shown
     assert_problem(core.get(f"/v1/proposals/{proposal_id}"), 403, "forbidden")
     assert_problem(write(admin2, "/v1/members", "dup", body), 409, "invalid-state")
@@ -234,8 +248,9 @@ def test_suspension_freezes_a_member_until_reinstated(api: Served) -> None:
     )
 
     # Suspended: every write is refused before a transaction is spent; reads still work.
+    terms = {"advance": 1, "repayment": 1, "fees": 0, "fund_by": api.chain_time() + DAY}
     refused = write(supplier3, "/v1/financing-requests", "f", {
-        "token_id": 1, "financier": api.address("bank"), "amount": 1, "rate_bps": 1,
+        "token_id": 1, "financiers": [api.address("bank")], "terms": terms,
     })  # fmt: skip
     assert "member is suspended" in assert_problem(refused, 403, "forbidden")["detail"]
     assert supplier3.get("/v1/receivables").status_code == 200
@@ -316,7 +331,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
     def signed_issue(signer: LocalAccount, document: str, nonce: int) -> str:
         call = token.functions.issue(
             api.address("supplier1"),
-            5_000,
+            50_000,
             b"CNY",
             api.chain_time() + DAY,
             bytes.fromhex(document[2:]),
