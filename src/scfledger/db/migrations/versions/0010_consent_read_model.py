@@ -41,9 +41,14 @@ ADDRESS, HASH = sa.String(42), sa.String(66)
 TERMS_FIXED = ("approved", "funded", "repaid", "settled", "recourse_claimed", "recourse_repaid")
 
 
-def _zero() -> str:
+def _zero() -> str | int:
     """A zero amount as the column holds it (SQLite: zero-padded text)."""
-    return "'" + "0" * AMOUNT_DIGITS + "'" if op.get_bind().dialect.name == "sqlite" else "0"
+    return "0" * AMOUNT_DIGITS if op.get_bind().dialect.name == "sqlite" else 0
+
+
+def _table(name: str, *columns: str) -> sa.TableClause:
+    """A lightweight table of the columns a data step reads or writes, as they are now."""
+    return sa.table(name, *(sa.column(c) for c in columns))
 
 
 def upgrade() -> None:
@@ -91,16 +96,26 @@ def _financing_requests() -> None:
         batch.add_column(sa.Column("asked_fund_by", DATE, nullable=True))
         batch.add_column(sa.Column("fund_by", DATE, nullable=True))
         batch.alter_column("financier", existing_type=ADDRESS, nullable=True)
-    fixed = ", ".join(f"'{s}'" for s in TERMS_FIXED)
+    t = _table(
+        "financing_requests", "amount", "expires_at", "status", "asked_advance",
+        "asked_repayment", "asked_fees", "asked_fund_by", "advance", "repayment", "fees",
+        "fund_by",
+    )  # fmt: skip
+    c = t.c
     op.execute(
-        "UPDATE financing_requests SET asked_advance = amount, asked_repayment = amount, "
-        f"asked_fees = {_zero()}, asked_fund_by = expires_at"
+        t.update().values(
+            asked_advance=c.amount,
+            asked_repayment=c.amount,
+            asked_fees=_zero(),
+            asked_fund_by=c.expires_at,
+        )
     )
     op.execute(
-        "UPDATE financing_requests SET advance = amount, repayment = amount, "
-        f"fees = {_zero()}, fund_by = expires_at WHERE status IN ({fixed})"
+        t.update()
+        .where(c.status.in_(TERMS_FIXED))
+        .values(advance=c.amount, repayment=c.amount, fees=_zero(), fund_by=c.expires_at)
     )
-    op.execute("UPDATE financing_requests SET status = 'accepted' WHERE status = 'approved'")
+    op.execute(t.update().where(c.status == "approved").values(status="accepted"))
     with op.batch_alter_table("financing_requests") as batch:
         for name in ("asked_advance", "asked_repayment", "asked_fees"):
             batch.alter_column(name, existing_type=AMOUNT, nullable=False)
@@ -127,15 +142,25 @@ def _financing_offers() -> None:
     op.create_index(
         "ix_financing_offers_financier_token_id", "financing_offers", ["financier", "token_id"]
     )
-    fixed = ", ".join(f"'{s}'" for s in TERMS_FIXED if s != "approved") + ", 'accepted'"
-    op.execute(
-        "INSERT INTO financing_offers (request_id, financier, token_id, status, advance, "
-        "repayment, fees, fund_by, reason, updated_block) "
-        "SELECT id, financier, token_id, "
-        f"CASE WHEN status IN ({fixed}) THEN 'made' "
-        "WHEN status = 'rejected' THEN 'declined' ELSE 'invited' END, "
-        "advance, repayment, fees, fund_by, NULL, updated_block FROM financing_requests"
+    requests = _table(
+        "financing_requests", "id", "financier", "token_id", "status", "advance", "repayment",
+        "fees", "fund_by", "updated_block",
+    )  # fmt: skip
+    offers = _table(
+        "financing_offers", "request_id", "financier", "token_id", "status", "advance",
+        "repayment", "fees", "fund_by", "updated_block",
+    )  # fmt: skip
+    r = requests.c
+    made = (*(s for s in TERMS_FIXED if s != "approved"), "accepted")
+    status = sa.case(
+        (r.status.in_(made), "made"), (r.status == "rejected", "declined"), else_="invited"
     )
+    rows = sa.select(
+        r.id, r.financier, r.token_id, status, r.advance, r.repayment, r.fees, r.fund_by,
+        r.updated_block,
+    )  # fmt: skip
+    names = ["request_id", "financier", "token_id", "status", "advance", "repayment", "fees"]
+    op.execute(offers.insert().from_select([*names, "fund_by", "updated_block"], rows))
 
 
 def _settlements() -> None:
@@ -146,10 +171,8 @@ def _settlements() -> None:
         batch.add_column(sa.Column("confirm_by", DATE, nullable=True))
         batch.add_column(sa.Column("deemed", sa.Boolean(), nullable=True))
         batch.add_column(sa.Column("dispute_reason", HASH, nullable=True))
-    op.execute(
-        "UPDATE settlements SET status = 'settled', submitted_amount = amount, deemed = "
-        + ("0" if op.get_bind().dialect.name == "sqlite" else "false")
-    )
+    t = _table("settlements", "status", "submitted_amount", "amount", "deemed")
+    op.execute(t.update().values(status="settled", submitted_amount=t.c.amount, deemed=False))
     with op.batch_alter_table("settlements") as batch:
         batch.alter_column("status", existing_type=sa.String(24), nullable=False)
         batch.alter_column("submitted_amount", existing_type=AMOUNT, nullable=False)
@@ -175,11 +198,19 @@ def downgrade() -> None:
     with op.batch_alter_table("financing_requests") as batch:
         batch.add_column(sa.Column("amount", AMOUNT, nullable=True))
         batch.add_column(sa.Column("rate_bps", sa.Integer(), nullable=True))
+    t = _table(
+        "financing_requests", "amount", "rate_bps", "advance", "asked_advance", "financier",
+        "requester", "status",
+    )  # fmt: skip
+    c = t.c
     op.execute(
-        "UPDATE financing_requests SET amount = COALESCE(advance, asked_advance), rate_bps = 0, "
-        "financier = COALESCE(financier, requester)"
+        t.update().values(
+            amount=sa.func.coalesce(c.advance, c.asked_advance),
+            rate_bps=0,
+            financier=sa.func.coalesce(c.financier, c.requester),
+        )
     )
-    op.execute("UPDATE financing_requests SET status = 'approved' WHERE status = 'accepted'")
+    op.execute(t.update().where(c.status == "accepted").values(status="approved"))
     with op.batch_alter_table("financing_requests") as batch:
         batch.alter_column("amount", existing_type=AMOUNT, nullable=False)
         batch.alter_column("rate_bps", existing_type=sa.Integer(), nullable=False)
