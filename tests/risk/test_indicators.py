@@ -186,3 +186,24 @@ def offer(request_id: int, token_id: int, financier: str, advance: int | None) -
         repayment=None if advance is None else advance + 30, fees=None if advance is None else 0,
         fund_by=None if advance is None else NOW, reason=None, updated_block=31,
     )  # fmt: skip
+
+
+def test_a_refused_piece_going_back_to_its_sender_is_neither_circular_nor_received(
+    engine: Engine,
+) -> None:
+    """A sends B a piece, B refuses it: the value returns to A's piece (a `return` row).
+    Nothing changed hands, so it is no circular transfer and A received nothing from B."""
+    with session_factory(engine)() as session, session.begin():
+        session.add_all([
+            receivable(1, due_date=NOW + 30 * DAY),
+            piece(100, 1, A, 1_000, None, 0),
+            piece(101, 1, B, 0, 100, 1),
+            transfer(1, "split", 101, 100, A, B, 300),
+            transfer(2, "return", 100, 101, B, A, 300),
+            request(1, 100, 500),
+        ])  # fmt: skip
+    with session_factory(engine)() as session:
+        indicators = compute_indicators(session, 1, now=NOW)
+    assert indicators.circular == CircularTransfers(count=0, value=0, members=())
+    assert indicators.velocity.transfers_total == 1
+    assert indicators.requester.pieces_received_total == 0

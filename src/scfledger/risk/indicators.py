@@ -340,7 +340,11 @@ def _requester_history(
         )
         .join(Piece, Piece.token_id == PieceTransfer.token_id)
         .join(Receivable, Receivable.slot == Piece.slot)
-        .where(PieceTransfer.receiver == requester, PieceTransfer.sender != requester)
+        .where(
+            PieceTransfer.receiver == requester,
+            PieceTransfer.sender != requester,
+            PieceTransfer.kind != "return",  # a refused or recalled piece coming back
+        )
     ).one()
     statuses = session.execute(
         select(FinancingRequest.status, func.count(FinancingRequest.id))
@@ -375,7 +379,8 @@ def _slot_transfers(
             PieceTransfer.block_number,
         )
         .join(Piece, Piece.token_id == PieceTransfer.token_id)
-        .where(Piece.slot == receivable.slot)
+        # A piece refused or recalled goes back to its sender: nothing changed hands.
+        .where(Piece.slot == receivable.slot, PieceTransfer.kind != "return")
         .order_by(PieceTransfer.block_number, PieceTransfer.log_index)
     ).all()
     # The members each piece's value has passed through: a child starts from its parent's.
