@@ -62,7 +62,13 @@ def measure() -> list[GasRow]:
     # Depth-1 split and depth-20 split into holders that already hold pieces.
     c.split(root, "supplier2", 1000)
     depth1 = c.tx(fn.transferFrom(root, c.supplier2, 1000), c.supplier1)
-    rows.append(GasRow("split at depth 1", _gas(depth1)))
+    rows.append(GasRow("split at depth 1", _gas(depth1), "child pending the receiver's signature"))
+    child = event_args(c.token, "PieceSplit", depth1)[0]["childTokenId"]
+    signed = _gas(c.tx(fn.acceptPiece(child), c.supplier2))
+    rows.append(GasRow("sign for a piece (签收)", signed))
+    refused_child = c.split(root, "supplier3", 1000, sign=False)
+    refused = _gas(c.tx(fn.refusePiece(refused_child, h("no")), c.supplier3))
+    rows.append(GasRow("refuse a piece", refused, "value back into the sender's piece"))
     token, holders = root, ("supplier2", "supplier3")
     c.split(root, "supplier3", 1000)
     for depth in range(1, 20):
@@ -70,12 +76,15 @@ def measure() -> list[GasRow]:
     depth20 = c.tx(fn.transferFrom(token, c.accounts[holders[0]], 1000), c.accounts[holders[1]])
     assert event_args(c.token, "PieceSplit", depth20)[0]["depth"] == 20
     rows.append(GasRow("split at depth 20", _gas(depth20)))
+    deep_child = event_args(c.token, "PieceSplit", depth20)[0]["childTokenId"]
+    deep_signed = _gas(c.tx(fn.acceptPiece(deep_child), c.accounts[holders[0]]))
+    rows.append(GasRow("sign for a piece at depth 20", deep_signed))
     whole = _gas(
         c.tx(
             fn.transferFrom(c.accounts[holders[0]], c.supplier4, token - 1), c.accounts[holders[0]]
         )
     )
-    rows.append(GasRow("whole-piece transfer", whole, "ERC-721 transferFrom"))
+    rows.append(GasRow("whole-piece transfer", whole, "ERC-721 transferFrom, pending"))
     evidence = _gas(c.tx(fn.attachEvidence(root, h("delivery-note")), c.supplier1))
     rows.append(GasRow("attach evidence", evidence))
     rows.extend(_financing_rows(c, dvp=False))
@@ -84,35 +93,44 @@ def measure() -> list[GasRow]:
 
 
 def _financing_rows(c: Consortium, *, dvp: bool) -> list[GasRow]:
-    """Request, approve, fund, settle one and settle a batch of 50, off-chain or DvP payment."""
+    """Request, offer, accept, fund, settle one and settle a batch of 50 (off-chain: reported,
+    then confirmed by the payee), off-chain or DvP payment."""
     fn, finance = c.token.functions, c.financing.functions
     label = " (DvP)" if dvp else ""
     rows: list[GasRow] = []
     slot, root = c.issue_active(amount=10**8)
     pieces = [c.split(root, "supplier2", 1000) for _ in range(49)]
     piece = c.split(root, "supplier3", 10**6)
+    terms = c.terms(piece, advance=900_000, repayment=927_000, fees=1_000)
     if not dvp:
-        receipt = c.tx(finance.request(piece, c.bank, 900_000, 300, 0, False), c.supplier3)
+        receipt = c.tx(finance.request(piece, [c.bank], terms, 0, False), c.supplier3)
         request_id = event_args(c.financing, "FinancingRequested", receipt)[0]["requestId"]
-        rows.append(GasRow("financing request", _gas(receipt), "locks the piece"))
-        rows.append(
-            GasRow(
-                "financing approve", _gas(c.tx(finance.approve(request_id, 900_000, 300), c.bank))
-            )
-        )
+        rows.append(GasRow("financing request", _gas(receipt), "one financier, locks the piece"))
+        offered = _gas(c.tx(finance.offer(request_id, terms), c.bank))
+        rows.append(GasRow("offer = asked terms", offered, "sole financier: accepted at once"))
+        other = c.split(root, "supplier4", 10**6)
+        two = finance.request(other, [c.bank, c.bank2], terms, 0, False)
+        receipt = c.tx(two, c.supplier4)
+        several = event_args(c.financing, "FinancingRequested", receipt)[0]["requestId"]
+        rows.append(GasRow("financing request to 2", _gas(receipt), "two financiers"))
+        rows.append(GasRow("offer", _gas(c.tx(finance.offer(several, terms), c.bank2))))
+        accepted = _gas(c.tx(finance.acceptOffer(several, c.bank2, terms), c.supplier4))
+        rows.append(GasRow("accept an offer", accepted, "the other offers lapse"))
     else:
-        request_id = c.request(piece, amount=900_000)
-        c.tx(finance.approve(request_id, 900_000, 300), c.bank)
+        request_id = c.request_accepted(piece, terms=terms)
     funded = _gas(c.tx(finance.fund(request_id, h("wire")), c.bank))
     note = (
-        "assigns piece + pays advance in deposit token"
+        "assigns piece + pays advance - fees in deposit token"
         if dvp
         else "assigns piece, payment by reference"
     )
     rows.append(GasRow(f"fund, factoring{label}", funded, note))
     c.travel_to(c.due_date(root))
     one = _gas(c.tx(fn.settle(pieces[0], h("pay")), c.core))
-    rows.append(GasRow(f"settle one piece{label}", one))
+    rows.append(GasRow(f"settle one piece{label}", one, "" if dvp else "awaits the payee"))
+    if not dvp:
+        confirmed = _gas(c.tx(fn.confirmPayment(pieces[0]), c.supplier2))
+        rows.append(GasRow("confirm a payment", confirmed, "value leaves circulation"))
     batch = c.tx(fn.settleBatch(slot, [root, *pieces[1:], piece], h("pay-all")), c.core)
     rows.append(
         GasRow(f"settle batch of 50{label}", _gas(batch), f"{_gas(batch) // 50:,} per piece")

@@ -84,12 +84,13 @@ def make_events(c: Consortium, splits: int) -> tuple[int, int]:
         roots[holder] = c.issue_active(creditor=holder, amount=10**15, due_in=30 * DAY)
     for bank in HOLDERS[4:]:  # banks get their roots by a whole transfer of a supplier's piece
         slot, root = c.issue_active(creditor="supplier1", amount=10**15, due_in=30 * DAY)
-        c.tx(c.token.functions.transferFrom(c.supplier1, c.accounts[bank], root), c.supplier1)
+        c.transfer(root, bank)  # the bank signs for it
         roots[bank] = (slot, root)
     rpc(w3, "evm_setAutomine", False)
     nonces = {h_: int(w3.eth.get_transaction_count(c.accounts[h_])) for h_ in HOLDERS}
     txs: list[Any] = []
     children: dict[str, list[int]] = {h_: [] for h_ in HOLDERS}
+    received: list[tuple[str, int]] = []
     next_token = c.token.functions.lastTokenId().call() + 1
     for i in range(splits):
         holder = HOLDERS[i % len(HOLDERS)]
@@ -103,13 +104,20 @@ def make_events(c: Consortium, splits: int) -> tuple[int, int]:
         txs.append(call.build_transaction(params))
         nonces[holder] += 1
         children[holder].append(next_token + i)  # sent in order: ids follow
+        received.append((receiver, next_token + i))
     send_wave(w3, txs)
+    signatures: list[Any] = []  # each receiver signs for its pieces (签收)
+    for receiver, token_id in received:
+        params = {"from": c.accounts[receiver], "nonce": Nonce(nonces[receiver]), "gas": SPLIT_GAS}
+        signatures.append(c.token.functions.acceptPiece(token_id).build_transaction(params))
+        nonces[receiver] += 1
+    send_wave(w3, signatures)
     rpc(w3, "evm_setAutomine", True)
     c.travel_to(c.due_date(roots[HOLDERS[0]][1]))
     rpc(w3, "evm_setAutomine", False)
     nonce = int(w3.eth.get_transaction_count(c.core))
     settle: list[Any] = []
-    for holder, pieces in children.items():
+    for holder, pieces in children.items():  # off-chain: each awaits its payee's confirmation
         for start in range(0, len(pieces), 50):
             call = c.token.functions.settleBatch(
                 roots[holder][0], pieces[start : start + 50], h("run")

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import (
     ChainEvent,
+    FinancingOffer,
     FinancingRequest,
     IndexerCheckpoint,
     Member,
@@ -99,6 +100,7 @@ def build(
     events: list[dict[str, Any]] = []
     requests: list[dict[str, Any]] = []
     open_requests: list[int] = []
+    offers: list[dict[str, Any]] = []
     token = 0
     block = 1
     for slot in range(1, pieces // PIECES_PER_SLOT + 1):
@@ -170,7 +172,10 @@ def build(
                 if value:
                     settlements.append(
                         {"token_id": row["token_id"], "slot": slot, "holder": row["holder"],
-                         "amount": value, "lien_holder": None, "lien_amount": 0,
+                         "status": "settled", "amount": value, "submitted_amount": value,
+                         "lien_holder": None, "lien_amount": 0, "payee": None,
+                         "confirm_by": issued + 40 * DAY, "deemed": False,
+                         "dispute_reason": None,
                          "payment_ref": synthetic_hash(6, slot), "paid_on_chain": False,
                          "block_number": block + 100, "tx_hash": synthetic_hash(6, slot)}
                     )  # fmt: skip
@@ -192,12 +197,27 @@ def build(
                 if row["value"] and rng.random() < 0.25:
                     request_id = len(requests) + 1
                     status = rng.choice(("requested", "funded", "funded", "repaid"))
+                    advance = row["value"] // 2
+                    asked = {"asked_advance": advance, "asked_repayment": advance * 103 // 100,
+                             "asked_fees": 0, "asked_fund_by": NOW + DAY}  # fmt: skip
+                    agreed = status != "requested"
                     requests.append(
                         {"id": request_id, "token_id": row["token_id"], "requester": row["holder"],
-                         "financier": rng.choice(banks), "amount": row["value"] // 2,
-                         "rate_bps": 300, "mode": "pledge", "recourse": False, "status": status,
-                         "expires_at": NOW + DAY, "payment_ref": None, "created_block": block,
-                         "updated_block": block}
+                         "financier": rng.choice(banks) if agreed else None, "mode": "pledge",
+                         "recourse": False, "status": status, "expires_at": NOW + DAY, **asked,
+                         "advance": advance if agreed else None,
+                         "repayment": asked["asked_repayment"] if agreed else None,
+                         "fees": 0 if agreed else None, "fund_by": NOW + DAY if agreed else None,
+                         "payment_ref": None, "created_block": block, "updated_block": block}
+                    )  # fmt: skip
+                    offers.append(
+                        {"request_id": request_id, "financier": requests[-1]["financier"]
+                         or rng.choice(banks), "token_id": row["token_id"],
+                         "status": "made" if agreed else "invited",
+                         "advance": advance if agreed else None,
+                         "repayment": asked["asked_repayment"] if agreed else None,
+                         "fees": 0 if agreed else None, "fund_by": NOW + DAY if agreed else None,
+                         "reason": None, "updated_block": block}
                     )  # fmt: skip
                     if status == "requested":
                         open_requests.append(request_id)
@@ -208,15 +228,15 @@ def build(
                              "contract": "Financing", "name": "FinancingRequested",
                              "args": {"requestId": request_id, "tokenId": row["token_id"],
                                       "requester": row["holder"],
-                                      "financier": requests[-1]["financier"],
-                                      "amount": requests[-1]["amount"]}}
+                                      "financiers": [offers[-1]["financier"]],
+                                      "asked": {"advance": advance}}}
                         )  # fmt: skip
     factory = session_factory(engine)
     with factory() as session, session.begin():
         for model, rows in (
             (Member, members), (Receivable, receivables), (Piece, piece_rows),
             (PieceTransfer, transfers), (Settlement, settlements), (ChainEvent, events),
-            (FinancingRequest, requests),
+            (FinancingRequest, requests), (FinancingOffer, offers),
         ):  # fmt: skip
             for start in range(0, len(rows), 5_000):
                 session.execute(insert(_table(model)), rows[start : start + 5_000])

@@ -98,7 +98,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /// @inheritdoc IConsortiumRegistry
-    function cancel(uint256 proposalId) external {
+    function cancel(uint256 proposalId) external onlyAdmin {
         Proposal storage p = _openProposal(proposalId);
         if (p.proposer != msg.sender) revert NotProposer(proposalId, msg.sender);
         p.status = ProposalStatus.Cancelled;

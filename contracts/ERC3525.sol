@@ -128,9 +128,14 @@ abstract contract ERC3525 is ERC721, IERC3525 {
         uint256 balance = _values[fromTokenId];
         if (value > balance) revert ERC3525InsufficientBalance(fromTokenId, balance, value);
         _beforeValueTransfer(fromTokenId, toTokenId, value);
-        unchecked {
-            _values[fromTokenId] = balance - value;
-        }
+        _moveValue(fromTokenId, toTokenId, value);
+    }
+
+    /// @dev Moves value between two tokens of one slot without the transfer hook: after
+    /// {_transferValue}'s checks, or for the implementation's own bookkeeping (value going
+    /// back where it came from). Emits {TransferValue}.
+    function _moveValue(uint256 fromTokenId, uint256 toTokenId, uint256 value) internal virtual {
+        _values[fromTokenId] -= value;
         _values[toTokenId] += value;
         emit TransferValue(fromTokenId, toTokenId, value);
     }

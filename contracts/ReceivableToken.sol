@@ -1,32 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {IDepositToken} from "./interfaces/IDepositToken.sol";
 import {IFinancing} from "./interfaces/IFinancing.sol";
 import {IReceivableToken} from "./interfaces/IReceivableToken.sol";
 import {ERC3525} from "./ERC3525.sol";
 import {Roles} from "./libraries/Roles.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title ReceivableToken
 /// @notice Confirmed receivables of core enterprises as ERC-3525 pieces. A slot is one root
 /// receivable; its pieces are fungible within it and nothing else. Value sent to another
-/// member leaves the sender's piece and becomes a child piece (parent, depth + 1), so the
-/// lineage is a tree rooted at the slot's root piece and every write is O(1) in its depth.
+/// member leaves the sender's piece and becomes a child piece (parent, depth + 1) that the
+/// receiver signs for, so the lineage is a tree rooted at the slot's root piece and every
+/// write is O(1) in its depth. Settlement pays atomically in the deposit token, or is
+/// recorded by reference and confirmed by the payee.
 contract ReceivableToken is ERC3525, IReceivableToken {
-    using SafeERC20 for IERC20;
-
     /// @notice Evidence hashes one piece can carry; bounds the evidence view.
     uint256 public constant MAX_EVIDENCE_PER_PIECE = 32;
     /// @notice Upper bound for the governed maximum depth.
     uint32 public constant DEPTH_CEILING = 64;
     /// @notice Most pieces one settlement transaction may settle.
     uint256 public constant MAX_SETTLE_BATCH = 50;
-    /// @notice Upper bound for the governed grace and default periods.
+    /// @notice Upper bound for the governed periods and windows.
     uint64 public constant PERIOD_CEILING = 365 days;
+    /// @notice Lower bound for the governed acceptance and confirmation windows.
+    uint64 public constant WINDOW_FLOOR = 1 hours;
+    /// @notice Latest due date, counted from the issue block's timestamp.
+    uint64 public constant MAX_TERM = 50 * 365 days;
 
     /// @dev One storage word per piece: writes stay O(1) and cheap at any depth.
     struct Piece {
@@ -36,7 +39,8 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         uint64 createdAt;
     }
 
-    /// @dev Root data packed into five words; {getReceivable} widens it to the ABI struct.
+    /// @dev Root data in six words; {getReceivable} widens it to the ABI struct. Periods are
+    /// snapshotted at issue, so governance never changes the terms of a live receivable.
     struct Root {
         address debtor;
         uint64 issueDate;
@@ -47,7 +51,21 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         uint128 faceAmount;
         uint128 settledValue;
         bytes32 documentHash;
-        uint256 rootTokenId;
+        uint64 rootTokenId;
+        uint64 acceptBy;
+        uint32 gracePeriod;
+        uint32 defaultPeriod;
+        uint32 confirmationWindow;
+        uint128 nettedValue; // value cleared by set-off; zero until set-off exists
+    }
+
+    /// @dev An off-chain payment awaiting confirmation: the lien holder's share first (while
+    /// `lienPart`), then the holder's.
+    struct Payment {
+        bytes32 paymentRef;
+        uint64 confirmBy;
+        PieceState priorState;
+        bool lienPart;
     }
 
     IConsortiumRegistry private immutable _registry;
@@ -58,14 +76,20 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     bool private _modulesBound;
     address private _financing;
     address private _depositToken;
+    uint64 private _acceptanceWindow;
+    uint64 private _confirmationWindow;
     uint256 private _minPieceValue;
 
     mapping(uint256 slot => Root) private _receivables;
     uint256 private _receivableCount;
-    mapping(bytes32 documentHash => uint256 slot) private _slotByDocument;
+    mapping(bytes32 anchor => uint256 slot) private _slotByAnchor;
+    mapping(bytes32 documentHash => uint256 liveRoots) private _documentUse;
     mapping(uint256 tokenId => Piece) private _pieces;
+    mapping(uint256 tokenId => address sender) private _senders;
     mapping(uint256 tokenId => bytes32[]) private _evidence;
-    mapping(uint256 tokenId => mapping(bytes32 evidenceHash => bool)) private _hasEvidence;
+    mapping(bytes32 evidenceHash => uint256 tokenId) private _evidenceOwner;
+    mapping(uint256 tokenId => Payment) private _payments;
+    mapping(uint256 tokenId => bytes32 paymentRef) private _disputedRef;
 
     modifier onlyGovernance() {
         if (msg.sender != address(_registry)) revert IConsortiumRegistry.OnlyGovernance(msg.sender);
@@ -92,6 +116,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         _setMaxDepth(maxDepth_);
         _setMinPieceValue(minPieceValue_);
         _setPeriods(gracePeriod_, defaultPeriod_);
+        _setConsentWindows(30 days, 7 days);
     }
 
     // ---- root receivables -----------------------------------------------------------------
@@ -106,14 +131,18 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         if (faceAmount < _minPieceValue) revert ValueBelowMinimum(faceAmount, _minPieceValue);
         if (currency == bytes3(0)) revert InvalidCurrency(currency);
         if (dueDate <= block.timestamp) revert DueDateInPast(dueDate, block.timestamp);
+        uint64 latest = uint64(block.timestamp) + MAX_TERM;
+        if (dueDate > latest) revert DueDateTooFar(dueDate, latest);
         if (documentHash == bytes32(0)) revert EmptyHash();
-        uint256 existing = _slotByDocument[documentHash];
+        bytes32 anchor = anchorOf(documentHash, msg.sender, creditor);
+        uint256 existing = _slotByAnchor[anchor];
         if (existing != 0) revert DuplicateDocument(documentHash, existing);
         if (creditor == msg.sender) revert SelfDealing(creditor);
         _registry.requireRole(creditor, Roles.SUPPLIER);
 
         slot = ++_receivableCount;
-        _slotByDocument[documentHash] = slot;
+        _slotByAnchor[anchor] = slot;
+        ++_documentUse[documentHash];
         tokenId = _mintToken(creditor, slot);
         _pieces[tokenId] = Piece({
             parentTokenId: 0,
@@ -121,18 +150,21 @@ contract ReceivableToken is ERC3525, IReceivableToken {
             state: PieceState.Pending,
             createdAt: uint64(block.timestamp)
         });
-        _receivables[slot] = Root({
-            debtor: msg.sender,
-            issueDate: uint64(block.timestamp),
-            status: ReceivableStatus.Pending,
-            currency: currency,
-            creditor: creditor,
-            dueDate: dueDate,
-            faceAmount: SafeCast.toUint128(faceAmount),
-            settledValue: 0,
-            documentHash: documentHash,
-            rootTokenId: tokenId
-        });
+        Root storage r = _receivables[slot];
+        r.debtor = msg.sender;
+        r.issueDate = uint64(block.timestamp);
+        r.status = ReceivableStatus.Pending;
+        r.currency = currency;
+        r.creditor = creditor;
+        r.dueDate = dueDate;
+        r.faceAmount = SafeCast.toUint128(faceAmount);
+        r.documentHash = documentHash;
+        r.rootTokenId = uint64(tokenId); // ids are sequential: 2^64 is out of reach
+        r.acceptBy = uint64(block.timestamp) + _acceptanceWindow;
+        // Governed periods are at most PERIOD_CEILING, which fits 32 bits.
+        r.gracePeriod = uint32(_gracePeriod);
+        r.defaultPeriod = uint32(_defaultPeriod);
+        r.confirmationWindow = uint32(_confirmationWindow);
         _mintValue(tokenId, faceAmount);
         emit ReceivableIssued(
             slot, tokenId, msg.sender, creditor, faceAmount, currency, uint64(block.timestamp), dueDate, documentHash
@@ -142,6 +174,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     /// @inheritdoc IReceivableToken
     function accept(uint256 slot) external {
         Root storage r = _pendingAsCreditor(slot);
+        if (block.timestamp > r.acceptBy) revert ReceivableLapsed(slot, r.acceptBy);
         r.status = ReceivableStatus.Active;
         _pieces[r.rootTokenId].state = PieceState.Active;
         emit ReceivableAccepted(slot, r.rootTokenId, msg.sender);
@@ -150,10 +183,8 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     /// @inheritdoc IReceivableToken
     function reject(uint256 slot, bytes32 reason) external {
         Root storage r = _pendingAsCreditor(slot);
-        r.status = ReceivableStatus.Rejected;
-        _pieces[r.rootTokenId].state = PieceState.Rejected;
         // A refused confirmation backs nothing: the invoice may be confirmed again, correctly.
-        delete _slotByDocument[r.documentHash];
+        _closePending(r, ReceivableStatus.Rejected, PieceState.Rejected);
         emit ReceivableRejected(slot, r.rootTokenId, msg.sender, reason);
     }
 
@@ -163,10 +194,18 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         Root storage r = _existingReceivable(slot);
         if (r.debtor != msg.sender) revert NotDebtor(slot, msg.sender);
         _requirePending(r);
-        r.status = ReceivableStatus.Cancelled;
-        _pieces[r.rootTokenId].state = PieceState.Cancelled;
-        delete _slotByDocument[r.documentHash];
+        _closePending(r, ReceivableStatus.Cancelled, PieceState.Cancelled);
         emit ReceivableCancelled(slot, r.rootTokenId, msg.sender);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function expire(uint256 slot) external {
+        _registry.requireRole(msg.sender, Roles.ALL);
+        Root storage r = _existingReceivable(slot);
+        _requirePending(r);
+        if (block.timestamp <= r.acceptBy) revert AcceptanceWindowOpen(slot, r.acceptBy);
+        _closePending(r, ReceivableStatus.Expired, PieceState.Expired);
+        emit ReceivableExpired(slot, r.rootTokenId, msg.sender);
     }
 
     // ---- pieces ---------------------------------------------------------------------------
@@ -178,17 +217,46 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
+    function acceptPiece(uint256 tokenId) external {
+        address sender = _sentPieceAsHolder(tokenId);
+        _pieces[tokenId].state = PieceState.Active;
+        delete _senders[tokenId];
+        emit PieceAccepted(tokenId, msg.sender, sender);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function refusePiece(uint256 tokenId, bytes32 reason) external {
+        address sender = _sentPieceAsHolder(tokenId);
+        uint256 returnedTo = _returnPiece(tokenId, sender, PieceState.Rejected);
+        emit PieceRefused(tokenId, msg.sender, sender, returnedTo, reason);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function recallPiece(uint256 tokenId) external {
+        address receiver = _requireOwned(tokenId);
+        address sender = _senders[tokenId];
+        if (sender != msg.sender) revert NotSender(tokenId, msg.sender); // only a pending piece has one
+        _registry.requireRole(msg.sender, Roles.HOLDERS);
+        uint256 returnedTo = _returnPiece(tokenId, sender, PieceState.Cancelled);
+        emit PieceRecalled(tokenId, sender, receiver, returnedTo);
+    }
+
+    /// @inheritdoc IReceivableToken
     function attachEvidence(uint256 tokenId, bytes32 evidenceHash) external {
         address holder = _requireOwned(tokenId);
         if (holder != msg.sender) revert NotHolder(tokenId, msg.sender);
         _registry.requireRole(msg.sender, Roles.HOLDERS);
         PieceState state = _pieces[tokenId].state;
-        if (state == PieceState.Rejected || state == PieceState.Cancelled) revert InvalidPieceState(tokenId, state);
+        if (state == PieceState.Rejected || state == PieceState.Cancelled || state == PieceState.Expired) {
+            revert InvalidPieceState(tokenId, state);
+        }
         if (evidenceHash == bytes32(0)) revert EmptyHash();
-        if (_hasEvidence[tokenId][evidenceHash]) revert EvidenceAlreadyAttached(tokenId, evidenceHash);
+        uint256 owner = _evidenceOwner[evidenceHash];
+        if (owner != 0) revert EvidenceAlreadyAttached(owner, evidenceHash);
+        if (_documentUse[evidenceHash] != 0) revert EvidenceIsDocument(evidenceHash);
         bytes32[] storage list = _evidence[tokenId];
         if (list.length >= MAX_EVIDENCE_PER_PIECE) revert EvidenceLimitReached(tokenId, MAX_EVIDENCE_PER_PIECE);
-        _hasEvidence[tokenId][evidenceHash] = true;
+        _evidenceOwner[evidenceHash] = tokenId;
         list.push(evidenceHash);
         emit EvidenceAttached(tokenId, evidenceHash, msg.sender);
     }
@@ -215,21 +283,55 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
+    function confirmPayment(uint256 tokenId) external {
+        Payment storage p = _awaiting(tokenId);
+        (address payee,) = _due(tokenId, p);
+        if (msg.sender != payee) revert NotPayee(tokenId, msg.sender, payee);
+        _registry.requireRole(msg.sender, Roles.HOLDERS);
+        _confirmShare(tokenId, p, false);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function disputePayment(uint256 tokenId, bytes32 reason) external {
+        Payment storage p = _awaiting(tokenId);
+        (address payee,) = _due(tokenId, p);
+        if (msg.sender != payee) revert NotPayee(tokenId, msg.sender, payee);
+        _registry.requireRole(msg.sender, Roles.HOLDERS);
+        bytes32 paymentRef = p.paymentRef;
+        PieceState prior = p.priorState;
+        _disputedRef[tokenId] = paymentRef;
+        delete _payments[tokenId];
+        _changeState(tokenId, PieceState.AwaitingConfirmation, prior);
+        emit PaymentDisputed(tokenId, msg.sender, paymentRef, reason);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function finalizeSettlement(uint256 tokenId) external {
+        Payment storage p = _awaiting(tokenId);
+        _asDebtor(slotOf(tokenId));
+        if (block.timestamp <= p.confirmBy) revert ConfirmationWindowOpen(tokenId, p.confirmBy);
+        if (p.lienPart) _confirmShare(tokenId, p, true);
+        if (_pieces[tokenId].state == PieceState.AwaitingConfirmation) _confirmShare(tokenId, p, true);
+    }
+
+    /// @inheritdoc IReceivableToken
     function markOverdue(uint256 tokenId) external {
+        _registry.requireRole(msg.sender, Roles.ALL);
         PieceState state = _pieces[tokenId].state;
         Root storage r = _receivables[slotOf(tokenId)];
         if (state != PieceState.Active && state != PieceState.Financed) revert InvalidPieceState(tokenId, state);
-        uint64 overdueFrom = r.dueDate + _gracePeriod;
+        uint64 overdueFrom = r.dueDate + r.gracePeriod;
         if (block.timestamp < overdueFrom) revert GracePeriodRunning(tokenId, overdueFrom);
         _changeState(tokenId, state, PieceState.Overdue);
     }
 
     /// @inheritdoc IReceivableToken
     function markDefaulted(uint256 tokenId) external {
+        _registry.requireRole(msg.sender, Roles.ALL);
         PieceState state = _pieces[tokenId].state;
         Root storage r = _receivables[slotOf(tokenId)];
         if (state != PieceState.Overdue) revert InvalidPieceState(tokenId, state);
-        uint64 defaultFrom = r.dueDate + _gracePeriod + _defaultPeriod;
+        uint64 defaultFrom = r.dueDate + r.gracePeriod + r.defaultPeriod;
         if (block.timestamp < defaultFrom) revert DefaultPeriodRunning(tokenId, defaultFrom);
         _changeState(tokenId, state, PieceState.Defaulted);
     }
@@ -244,7 +346,10 @@ contract ReceivableToken is ERC3525, IReceivableToken {
 
     /// @inheritdoc IReceivableToken
     function assign(uint256 tokenId, address to) external onlyFinancing {
-        // The financing contract checked the parties; skip the holder rules of `_update`.
+        uint256 slot = slotOf(tokenId);
+        address debtor = _receivables[slot].debtor;
+        if (to == debtor) revert DebtorCannotHold(slot, debtor);
+        // The financing contract checked the parties and their consent; skip the holder rules of `_update`.
         ERC3525._update(to, tokenId, address(0));
     }
 
@@ -257,6 +362,11 @@ contract ReceivableToken is ERC3525, IReceivableToken {
 
     /// @inheritdoc IReceivableToken
     function setModules(address financing_, address depositToken_) external onlyGovernance {
+        address old = _financing;
+        if (old != address(0) && old != financing_) {
+            uint256 open = IFinancing(old).openCount();
+            if (open != 0) revert ModuleInUse(old, open);
+        }
         _modulesBound = true;
         _setModules(financing_, depositToken_);
     }
@@ -264,6 +374,11 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     /// @inheritdoc IReceivableToken
     function setPeriods(uint64 gracePeriod_, uint64 defaultPeriod_) external onlyGovernance {
         _setPeriods(gracePeriod_, defaultPeriod_);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function setConsentWindows(uint64 acceptanceWindow_, uint64 confirmationWindow_) external onlyGovernance {
+        _setConsentWindows(acceptanceWindow_, confirmationWindow_);
     }
 
     /// @inheritdoc IReceivableToken
@@ -284,6 +399,16 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     /// @inheritdoc IReceivableToken
     function defaultPeriod() external view returns (uint64) {
         return _defaultPeriod;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function acceptanceWindow() external view returns (uint64) {
+        return _acceptanceWindow;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function confirmationWindow() external view returns (uint64) {
+        return _confirmationWindow;
     }
 
     // ---- governed parameters --------------------------------------------------------------
@@ -334,7 +459,13 @@ contract ReceivableToken is ERC3525, IReceivableToken {
             documentHash: r.documentHash,
             rootTokenId: r.rootTokenId,
             settledValue: r.settledValue,
-            status: r.status
+            status: r.status,
+            gracePeriod: r.gracePeriod,
+            defaultPeriod: r.defaultPeriod,
+            confirmationWindow: r.confirmationWindow,
+            acceptBy: r.acceptBy,
+            nettedValue: r.nettedValue,
+            anchor: anchorOf(r.documentHash, r.debtor, r.creditor)
         });
     }
 
@@ -351,7 +482,8 @@ contract ReceivableToken is ERC3525, IReceivableToken {
             depth: p.depth,
             state: p.state,
             createdAt: p.createdAt,
-            evidenceCount: _evidence[tokenId].length
+            evidenceCount: _evidence[tokenId].length,
+            sender: _senders[tokenId]
         });
     }
 
@@ -370,21 +502,49 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
-    function slotOfDocument(bytes32 documentHash) external view returns (uint256) {
-        return _slotByDocument[documentHash];
+    function settlementOf(uint256 tokenId) external view returns (PendingSettlement memory s) {
+        _requireOwned(tokenId);
+        Payment storage p = _payments[tokenId];
+        if (_pieces[tokenId].state != PieceState.AwaitingConfirmation) return s;
+        (address payee, uint256 amount) = _due(tokenId, p);
+        return PendingSettlement({
+            paymentRef: p.paymentRef,
+            confirmBy: p.confirmBy,
+            priorState: p.priorState,
+            payee: payee,
+            amount: amount
+        });
+    }
+
+    /// @inheritdoc IReceivableToken
+    function anchorOf(bytes32 documentHash, address debtor, address creditor) public pure returns (bytes32) {
+        return keccak256(abi.encode(documentHash, debtor, creditor));
+    }
+
+    /// @inheritdoc IReceivableToken
+    function slotOfAnchor(bytes32 anchor) external view returns (uint256) {
+        return _slotByAnchor[anchor];
+    }
+
+    /// @inheritdoc IReceivableToken
+    function pieceOfEvidence(bytes32 evidenceHash) external view returns (uint256) {
+        return _evidenceOwner[evidenceHash];
     }
 
     // ---- transfer rules -------------------------------------------------------------------
 
     /// @dev Rules for value sent to a new piece (split): the sending piece is `Active`, its
     /// holder and the operator are active holders, the receiver may hold this slot, both
-    /// parts respect the minimum, and the child stays within the maximum depth.
+    /// parts respect the minimum, and the child stays within the maximum depth. A child sent
+    /// to another member is `Pending` until it signs for it.
     function _beforeValueTransfer(uint256 fromTokenId, uint256 toTokenId, uint256 value) internal override {
         if (fromTokenId == 0 || toTokenId == 0) return; // issuance mints; settlement burns
         Piece storage parent = _pieces[fromTokenId];
-        _requireTransferable(fromTokenId, parent.state, ownerOf(fromTokenId));
+        address holder = ownerOf(fromTokenId);
+        _requireTransferable(fromTokenId, parent.state, holder);
         uint256 slot = slotOf(fromTokenId);
-        _requireCanReceive(slot, ownerOf(toTokenId));
+        address receiver = ownerOf(toTokenId);
+        _requireCanReceive(slot, receiver);
         if (value == 0) revert ZeroValue();
         if (value < _minPieceValue) revert ValueBelowMinimum(value, _minPieceValue);
         uint256 remainder = balanceOf(fromTokenId) - value;
@@ -392,24 +552,32 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         uint32 depth = parent.depth + 1;
         if (depth > _maxDepth) revert DepthLimitExceeded(fromTokenId, depth, _maxDepth);
 
+        bool toSelf = receiver == holder;
         _pieces[toTokenId] = Piece({
             parentTokenId: uint64(fromTokenId), // ids are sequential: 2^64 is out of reach
             depth: depth,
-            state: PieceState.Active,
+            state: toSelf ? PieceState.Active : PieceState.Pending,
             createdAt: uint64(block.timestamp)
         });
-        emit PieceSplit(fromTokenId, toTokenId, ownerOf(toTokenId), slot, value, depth);
+        if (!toSelf) _senders[toTokenId] = holder;
+        emit PieceSplit(fromTokenId, toTokenId, receiver, slot, value, depth);
     }
 
-    /// @dev Rules for a whole piece changing hands (ERC-721 transfers); mints and burns are
-    /// governed by the functions that make them.
+    /// @dev Rules for a whole piece changing hands (ERC-721 transfers): as for a split, and the
+    /// piece is `Pending` at the receiver until it signs for it. Mints and burns are governed
+    /// by the functions that make them.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
         from = _ownerOf(tokenId);
-        if (from != address(0) && to != address(0)) {
+        bool moves = from != address(0) && to != address(0);
+        if (moves) {
             _requireTransferable(tokenId, _pieces[tokenId].state, from);
             _requireCanReceive(slotOf(tokenId), to);
         }
-        return super._update(to, tokenId, auth);
+        from = super._update(to, tokenId, auth);
+        if (moves && to != from) {
+            _senders[tokenId] = from;
+            _changeState(tokenId, PieceState.Active, PieceState.Pending);
+        }
     }
 
     function _requireTransferable(uint256 tokenId, PieceState state, address holder) private view {
@@ -423,6 +591,125 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         address debtor = _receivables[slot].debtor;
         if (to == debtor) revert DebtorCannotHold(slot, debtor);
         _registry.requireRole(to, Roles.HOLDERS);
+    }
+
+    /// @dev The caller holds a piece sent to it and not yet signed for; returns its sender.
+    function _sentPieceAsHolder(uint256 tokenId) private view returns (address sender) {
+        address holder = _requireOwned(tokenId);
+        if (holder != msg.sender) revert NotHolder(tokenId, msg.sender);
+        _registry.requireRole(msg.sender, Roles.HOLDERS);
+        PieceState state = _pieces[tokenId].state;
+        sender = _senders[tokenId];
+        if (state != PieceState.Pending || sender == address(0)) revert InvalidPieceState(tokenId, state);
+    }
+
+    /// @dev A sent piece goes back: into its parent if that is still the sender's and
+    /// `Active` (the piece stays as an empty `tomb`), else whole to the sender, `Active`.
+    function _returnPiece(uint256 tokenId, address sender, PieceState tomb) private returns (uint256 returnedTo) {
+        delete _senders[tokenId];
+        uint256 parent = _pieces[tokenId].parentTokenId;
+        if (parent != 0 && _ownerOf(parent) == sender && _pieces[parent].state == PieceState.Active) {
+            _moveValue(tokenId, parent, balanceOf(tokenId));
+            _changeState(tokenId, PieceState.Pending, tomb);
+            return parent;
+        }
+        ERC3525._update(sender, tokenId, address(0));
+        _changeState(tokenId, PieceState.Pending, PieceState.Active);
+        return tokenId;
+    }
+
+    // ---- settlement internals -------------------------------------------------------------
+
+    function _settle(uint256 tokenId, uint256 slot, Root storage r, bytes32 paymentRef) private {
+        PieceState state = _pieces[tokenId].state;
+        if (
+            state != PieceState.Active && state != PieceState.Financed && state != PieceState.Overdue
+                && state != PieceState.Defaulted
+        ) revert InvalidPieceState(tokenId, state);
+        if (_depositToken != address(0)) return _settleOnChain(tokenId, slot, r, state, paymentRef);
+
+        if (paymentRef == bytes32(0)) revert MissingPaymentRef();
+        if (paymentRef == _disputedRef[tokenId]) revert PaymentRefDisputed(tokenId, paymentRef);
+        (uint256 lienId,, uint256 owed) = _lien(tokenId);
+        uint64 confirmBy = uint64(block.timestamp) + r.confirmationWindow;
+        Payment storage p = _payments[tokenId];
+        p.paymentRef = paymentRef;
+        p.confirmBy = confirmBy;
+        p.priorState = state;
+        p.lienPart = lienId != 0 && owed != 0;
+        _changeState(tokenId, state, PieceState.AwaitingConfirmation);
+        (address payee,) = _due(tokenId, p);
+        emit SettlementSubmitted(tokenId, slot, payee, balanceOf(tokenId), paymentRef, confirmBy);
+    }
+
+    /// @dev Delivery versus payment: value leaves circulation and the debtor's cash reaches
+    /// the payees (or their escrow) in the same transaction.
+    function _settleOnChain(uint256 tokenId, uint256 slot, Root storage r, PieceState state, bytes32 paymentRef)
+        private
+    {
+        address holder = ownerOf(tokenId);
+        uint256 amount = balanceOf(tokenId);
+        (uint256 lienId, address lienHolder, uint256 owed) = _lien(tokenId);
+        uint256 lienAmount = lienId == 0 ? 0 : Math.min(amount, owed);
+        _burnSettled(tokenId, r, amount);
+        _changeState(tokenId, state, PieceState.Settled);
+        emit PieceSettled(tokenId, slot, holder, amount, lienHolder, lienAmount, paymentRef, true);
+        _onSettled(tokenId, lienId == 0 ? amount : lienAmount);
+        IDepositToken cash = IDepositToken(_depositToken);
+        if (lienAmount != 0) cash.pay(msg.sender, lienHolder, lienAmount);
+        if (amount > lienAmount) cash.pay(msg.sender, holder, amount - lienAmount);
+    }
+
+    /// @dev The payee due to confirm accepted (or is deemed to): its share leaves circulation.
+    function _confirmShare(uint256 tokenId, Payment storage p, bool deemed) private {
+        uint256 slot = slotOf(tokenId);
+        Root storage r = _receivables[slot];
+        address holder = ownerOf(tokenId);
+        bytes32 paymentRef = p.paymentRef;
+        (address payee, uint256 amount) = _due(tokenId, p);
+        emit PaymentConfirmed(tokenId, payee, amount, paymentRef, deemed);
+        _burnSettled(tokenId, r, amount);
+        if (p.lienPart) {
+            p.lienPart = false;
+            if (p.priorState == PieceState.Financed) p.priorState = PieceState.Active; // the lien is gone
+            emit PieceSettled(tokenId, slot, holder, amount, payee, amount, paymentRef, false);
+            _onSettled(tokenId, amount);
+            if (balanceOf(tokenId) != 0) return; // the holder's share awaits the holder
+        } else {
+            emit PieceSettled(tokenId, slot, holder, amount, address(0), 0, paymentRef, false);
+            _onSettled(tokenId, amount);
+        }
+        delete _payments[tokenId];
+        _changeState(tokenId, PieceState.AwaitingConfirmation, PieceState.Settled);
+    }
+
+    /// @dev Who must confirm next and for how much: the lien holder its share, then the holder the rest.
+    function _due(uint256 tokenId, Payment storage p) private view returns (address payee, uint256 amount) {
+        amount = balanceOf(tokenId);
+        if (!p.lienPart) return (ownerOf(tokenId), amount);
+        (, address lienHolder, uint256 owed) = _lien(tokenId);
+        return (lienHolder, Math.min(amount, owed));
+    }
+
+    function _lien(uint256 tokenId) private view returns (uint256 requestId, address lienHolder, uint256 owed) {
+        if (_financing != address(0)) return IFinancing(_financing).lienOf(tokenId);
+    }
+
+    function _onSettled(uint256 tokenId, uint256 paidToFinancier) private {
+        if (_financing != address(0)) IFinancing(_financing).onSettled(tokenId, paidToFinancier);
+    }
+
+    function _burnSettled(uint256 tokenId, Root storage r, uint256 amount) private {
+        _burnValue(tokenId, amount);
+        r.settledValue += uint128(amount); // amount <= face amount, which fits 128 bits
+        if (r.settledValue + r.nettedValue == r.faceAmount) r.status = ReceivableStatus.Settled;
+    }
+
+    function _awaiting(uint256 tokenId) private view returns (Payment storage p) {
+        _requireOwned(tokenId);
+        PieceState state = _pieces[tokenId].state;
+        if (state != PieceState.AwaitingConfirmation) revert InvalidPieceState(tokenId, state);
+        return _payments[tokenId];
     }
 
     // ---- internals ------------------------------------------------------------------------
@@ -439,44 +726,27 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         if (state != PieceState.Pending) revert InvalidPieceState(r.rootTokenId, state);
     }
 
+    function _closePending(Root storage r, ReceivableStatus status, PieceState state) private {
+        r.status = status;
+        _pieces[r.rootTokenId].state = state;
+        delete _slotByAnchor[anchorOf(r.documentHash, r.debtor, r.creditor)];
+        --_documentUse[r.documentHash];
+    }
+
     function _existingReceivable(uint256 slot) private view returns (Root storage r) {
         r = _receivables[slot];
         if (r.status == ReceivableStatus.None) revert UnknownReceivable(slot);
     }
 
-    function _asDebtorFromDueDate(uint256 slot) private view returns (Root storage r) {
+    function _asDebtor(uint256 slot) private view returns (Root storage r) {
         _registry.requireRole(msg.sender, Roles.CORE_ENTERPRISE);
         r = _existingReceivable(slot);
         if (r.debtor != msg.sender) revert NotDebtor(slot, msg.sender);
-        if (block.timestamp < r.dueDate) revert NotYetDue(slot, r.dueDate);
     }
 
-    function _settle(uint256 tokenId, uint256 slot, Root storage r, bytes32 paymentRef) private {
-        PieceState state = _pieces[tokenId].state;
-        if (
-            state != PieceState.Active && state != PieceState.Financed && state != PieceState.Overdue
-                && state != PieceState.Defaulted
-        ) revert InvalidPieceState(tokenId, state);
-        address holder = ownerOf(tokenId);
-        _registry.requireRole(holder, Roles.HOLDERS); // a suspended holder's pieces stay frozen
-        uint256 amount = balanceOf(tokenId);
-        (uint256 lienId, address lienHolder, uint256 owed) =
-            _financing == address(0) ? (0, address(0), 0) : IFinancing(_financing).lienOf(tokenId);
-        uint256 lienAmount = lienId == 0 ? 0 : Math.min(amount, owed);
-
-        _burnValue(tokenId, amount);
-        r.settledValue += uint128(amount); // amount <= face amount, which fits 128 bits
-        if (r.settledValue == r.faceAmount) r.status = ReceivableStatus.Settled;
-        _changeState(tokenId, state, PieceState.Settled);
-        bool onChain = _depositToken != address(0);
-        emit PieceSettled(tokenId, slot, holder, amount, lienHolder, lienAmount, paymentRef, onChain);
-
-        if (lienId != 0) IFinancing(_financing).onSettled(tokenId, lienAmount);
-        if (onChain) {
-            IERC20 cash = IERC20(_depositToken);
-            if (lienAmount != 0) cash.safeTransferFrom(msg.sender, lienHolder, lienAmount);
-            if (amount > lienAmount) cash.safeTransferFrom(msg.sender, holder, amount - lienAmount);
-        }
+    function _asDebtorFromDueDate(uint256 slot) private view returns (Root storage r) {
+        r = _asDebtor(slot);
+        if (block.timestamp < r.dueDate) revert NotYetDue(slot, r.dueDate);
     }
 
     function _changeState(uint256 tokenId, PieceState oldState, PieceState newState) private {
@@ -498,6 +768,18 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         _gracePeriod = gracePeriod_;
         _defaultPeriod = defaultPeriod_;
         emit PeriodsChanged(gracePeriod_, defaultPeriod_);
+    }
+
+    function _setConsentWindows(uint64 acceptanceWindow_, uint64 confirmationWindow_) private {
+        if (acceptanceWindow_ < WINDOW_FLOOR || acceptanceWindow_ > PERIOD_CEILING) {
+            revert InvalidParameter("acceptanceWindow", acceptanceWindow_);
+        }
+        if (confirmationWindow_ < WINDOW_FLOOR || confirmationWindow_ > PERIOD_CEILING) {
+            revert InvalidParameter("confirmationWindow", confirmationWindow_);
+        }
+        _acceptanceWindow = acceptanceWindow_;
+        _confirmationWindow = confirmationWindow_;
+        emit ConsentWindowsChanged(acceptanceWindow_, confirmationWindow_);
     }
 
     function _setMaxDepth(uint32 maxDepth_) private {

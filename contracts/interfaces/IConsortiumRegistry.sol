@@ -129,7 +129,7 @@ interface IConsortiumRegistry {
     function approve(uint256 proposalId) external;
 
     /// @notice Withdraws the caller's approval of a pending proposal.
-    /// @dev Emits {ProposalApprovalRevoked}.
+    /// @dev Requires an active ADMIN. Emits {ProposalApprovalRevoked}.
     function revokeApproval(uint256 proposalId) external;
 
     /// @notice Runs a pending proposal whose approvals already meet the threshold, e.g. after
@@ -137,7 +137,7 @@ interface IConsortiumRegistry {
     /// @dev Requires an active ADMIN. Emits {ProposalExecuted}.
     function execute(uint256 proposalId) external;
 
-    /// @notice Cancels a pending proposal. Only its proposer may.
+    /// @notice Cancels a pending proposal. Only its proposer may, while an active ADMIN.
     /// @dev Emits {ProposalCancelled}.
     function cancel(uint256 proposalId) external;
 

@@ -5,9 +5,14 @@ pragma solidity ^0.8.24;
 /// @notice Receivables confirmed by core enterprises, as ERC-3525 tokens: one slot per root
 /// receivable, one token per piece. Pieces split and pass down the supply chain; every
 /// piece records its parent and depth, so its lineage to the root is always on-chain.
+/// Nothing moves without the consent of the party that gives something up: the creditor
+/// accepts a receivable, a receiver signs for a piece (签收), a payee confirms a payment
+/// made off-chain.
 interface IReceivableToken {
-    /// @notice Lifecycle of a piece. Financing, Financed, Settled, Overdue and Defaulted are
-    /// entered through the financing and settlement rules; this contract guards them.
+    /// @notice Lifecycle of a piece. `Pending`: issued or sent, awaiting the receiver's
+    /// consent. `AwaitingConfirmation`: settled off-chain, awaiting the payee's confirmation.
+    /// `Rejected` / `Cancelled` also mark a sent piece that was refused / recalled (its value
+    /// went back to the sender). `Expired`: a root receivable not accepted in time.
     enum PieceState {
         None,
         Pending,
@@ -18,7 +23,9 @@ interface IReceivableToken {
         Overdue,
         Defaulted,
         Rejected,
-        Cancelled
+        Cancelled,
+        AwaitingConfirmation,
+        Expired
     }
 
     /// @notice Lifecycle of a root receivable (a slot).
@@ -28,7 +35,8 @@ interface IReceivableToken {
         Active,
         Rejected,
         Cancelled,
-        Settled
+        Settled,
+        Expired
     }
 
     /// @notice Root data of a slot.
@@ -44,6 +52,21 @@ interface IReceivableToken {
         uint256 rootTokenId;
         uint256 settledValue;
         ReceivableStatus status;
+        uint64 gracePeriod;
+        uint64 defaultPeriod;
+        uint64 confirmationWindow;
+        uint64 acceptBy;
+        uint256 nettedValue;
+        bytes32 anchor;
+    }
+
+    /// @notice An off-chain payment awaiting its payee's confirmation.
+    struct PendingSettlement {
+        bytes32 paymentRef;
+        uint64 confirmBy;
+        PieceState priorState;
+        address payee;
+        uint256 amount;
     }
 
     /// @notice The full record of a piece.
@@ -57,18 +80,40 @@ interface IReceivableToken {
         PieceState state;
         uint64 createdAt;
         uint256 evidenceCount;
+        address sender;
     }
 
     /// @notice Thrown when an amount or value is zero.
     error ZeroValue();
     /// @notice Thrown when a due date is not in the future.
     error DueDateInPast(uint64 dueDate, uint256 currentTime);
+    /// @notice Thrown when a due date is more than {MAX_TERM} after the issue block.
+    error DueDateTooFar(uint64 dueDate, uint64 latest);
     /// @notice Thrown when a document or evidence hash is zero.
     error EmptyHash();
     /// @notice Thrown when a currency code is empty.
     error InvalidCurrency(bytes3 currency);
-    /// @notice Thrown when a document hash already backs a live root receivable.
+    /// @notice Thrown when a document already backs a live root receivable between the same parties.
     error DuplicateDocument(bytes32 documentHash, uint256 slot);
+    /// @notice Thrown when a pending receivable is accepted after its acceptance deadline.
+    error ReceivableLapsed(uint256 slot, uint64 acceptBy);
+    /// @notice Thrown when a pending receivable is expired before its acceptance deadline.
+    error AcceptanceWindowOpen(uint256 slot, uint64 acceptBy);
+    /// @notice Thrown when someone other than the sender recalls a piece.
+    error NotSender(uint256 tokenId, address caller);
+    /// @notice Thrown when someone other than the payee due to confirm acts on a payment.
+    error NotPayee(uint256 tokenId, address caller, address payee);
+    /// @notice Thrown when an off-chain settlement carries no payment reference.
+    error MissingPaymentRef();
+    /// @notice Thrown when a settlement repeats the reference its payee disputed.
+    error PaymentRefDisputed(uint256 tokenId, bytes32 paymentRef);
+    /// @notice Thrown when a payment is deemed confirmed before its confirmation window closed.
+    error ConfirmationWindowOpen(uint256 tokenId, uint64 confirmBy);
+    /// @notice Thrown when evidence repeats the document hash of a live receivable.
+    error EvidenceIsDocument(bytes32 evidenceHash);
+    /// @notice Thrown when the financing module is replaced while it still has open requests,
+    /// liens or recourse it must be able to act on.
+    error ModuleInUse(address financing, uint256 openCount);
     /// @notice Thrown for a slot that does not exist.
     error UnknownReceivable(uint256 slot);
     /// @notice Thrown when a debtor names itself as creditor.
@@ -89,7 +134,8 @@ interface IReceivableToken {
     error DebtorCannotHold(uint256 slot, address debtor);
     /// @notice Thrown on token-to-token value transfer: merging pieces would break lineage.
     error ValueMergeUnsupported(uint256 fromTokenId, uint256 toTokenId);
-    /// @notice Thrown when a piece already carries the evidence hash.
+    /// @notice Thrown when an evidence hash is already anchored, on `tokenId`: evidence hashes
+    /// are unique ledger-wide.
     error EvidenceAlreadyAttached(uint256 tokenId, bytes32 evidenceHash);
     /// @notice Thrown when a piece carries the maximum number of evidence hashes.
     error EvidenceLimitReached(uint256 tokenId, uint256 limit);
@@ -132,6 +178,29 @@ interface IReceivableToken {
     event ReceivableRejected(uint256 indexed slot, uint256 indexed tokenId, address indexed creditor, bytes32 reason);
     /// @notice Emitted when the debtor cancels a receivable before acceptance.
     event ReceivableCancelled(uint256 indexed slot, uint256 indexed tokenId, address indexed debtor);
+    /// @notice Emitted when a pending receivable lapsed unaccepted; its anchor is released.
+    event ReceivableExpired(uint256 indexed slot, uint256 indexed tokenId, address indexed by);
+    /// @notice Emitted when the receiver signs for a piece sent to it (签收); it becomes `Active`.
+    event PieceAccepted(uint256 indexed tokenId, address indexed receiver, address indexed sender);
+    /// @notice Emitted when the receiver refuses a piece sent to it. Its value went back into
+    /// `returnedTo`: the sender's parent piece, or the piece itself, now the sender's again.
+    event PieceRefused(
+        uint256 indexed tokenId, address indexed receiver, address indexed sender, uint256 returnedTo, bytes32 reason
+    );
+    /// @notice Emitted when the sender takes back a piece not yet signed for; `returnedTo` as
+    /// in {PieceRefused}.
+    event PieceRecalled(uint256 indexed tokenId, address indexed sender, address indexed receiver, uint256 returnedTo);
+    /// @notice Emitted when the debtor reports an off-chain payment of a piece's value
+    /// `amount`; the piece awaits confirmation until `confirmBy`, first by `payee` (the lien
+    /// holder for its share if there is a lien, else the holder).
+    event SettlementSubmitted(
+        uint256 indexed tokenId, uint256 indexed slot, address indexed payee, uint256 amount, bytes32 paymentRef, uint64 confirmBy
+    );
+    /// @notice Emitted when the payee confirms an off-chain payment, or (`deemed`) when its
+    /// confirmation window closed in silence.
+    event PaymentConfirmed(uint256 indexed tokenId, address indexed payee, uint256 amount, bytes32 paymentRef, bool deemed);
+    /// @notice Emitted when the payee disputes an off-chain payment; the piece is unpaid again.
+    event PaymentDisputed(uint256 indexed tokenId, address indexed payee, bytes32 paymentRef, bytes32 reason);
     /// @notice Emitted when value of a piece moves into a new child piece.
     event PieceSplit(
         uint256 indexed parentTokenId,
@@ -161,67 +230,121 @@ interface IReceivableToken {
     event ModulesChanged(address financing, address depositToken);
     /// @notice Emitted when the grace or default period changes.
     event PeriodsChanged(uint64 gracePeriod, uint64 defaultPeriod);
+    /// @notice Emitted when the acceptance or confirmation window changes.
+    event ConsentWindowsChanged(uint64 acceptanceWindow, uint64 confirmationWindow);
     /// @notice Emitted when the maximum depth changes.
     event MaxDepthChanged(uint32 oldMaxDepth, uint32 newMaxDepth);
     /// @notice Emitted when the minimum piece value changes.
     event MinPieceValueChanged(uint256 oldMinPieceValue, uint256 newMinPieceValue);
 
     /// @notice Confirms a debt to `creditor`: creates a slot and its root piece, `Pending`
-    /// until the creditor accepts.
+    /// until the creditor accepts (by the acceptance deadline). The document anchor is
+    /// `anchorOf(documentHash, debtor, creditor)`, so another member's issue can neither block
+    /// nor use it. Grace, default and confirmation periods are snapshotted into the slot.
     /// @dev Caller: active CORE_ENTERPRISE (the debtor). `creditor`: active SUPPLIER.
-    /// Emits {ReceivableIssued} (and ERC-721/3525 mint events).
+    /// `dueDate` in the future and at most {MAX_TERM} away. Emits {ReceivableIssued} (and
+    /// ERC-721/3525 mint events).
     function issue(address creditor, uint256 faceAmount, bytes3 currency, uint64 dueDate, bytes32 documentHash)
         external
         returns (uint256 slot, uint256 tokenId);
 
     /// @notice The creditor confirms the receivable; its root piece becomes `Active`.
-    /// @dev Caller: the slot's creditor, active. Emits {ReceivableAccepted}.
+    /// @dev Caller: the slot's creditor, active SUPPLIER, by the slot's `acceptBy`.
+    /// Emits {ReceivableAccepted}.
     function accept(uint256 slot) external;
 
-    /// @notice The creditor refuses the receivable; its document hash is released.
-    /// @dev Caller: the slot's creditor, active. Emits {ReceivableRejected}.
+    /// @notice The creditor refuses the receivable; its document anchor is released.
+    /// @dev Caller: the slot's creditor, active SUPPLIER. Emits {ReceivableRejected}.
     function reject(uint256 slot, bytes32 reason) external;
 
-    /// @notice The debtor withdraws a receivable not yet accepted; its document hash is released.
+    /// @notice The debtor withdraws a receivable not yet accepted; its document anchor is released.
     /// @dev Caller: the slot's debtor, active CORE_ENTERPRISE. Emits {ReceivableCancelled}.
     function cancel(uint256 slot) external;
 
-    /// @notice Anchors a further evidence hash on a piece.
+    /// @notice Lapses a receivable not accepted by its `acceptBy`; its anchor is released.
+    /// @dev Caller: any active member. Emits {ReceivableExpired}.
+    function expire(uint256 slot) external;
+
+    /// @notice The receiver signs for a piece sent to it (签收): it becomes `Active`.
+    /// @dev Caller: the piece's holder, active SUPPLIER or FINANCIER; the piece `Pending` and
+    /// sent (not a root awaiting {accept}). Emits {PieceAccepted}.
+    function acceptPiece(uint256 tokenId) external;
+
+    /// @notice The receiver refuses a piece sent to it: its value goes back into the sender's
+    /// parent piece if that is still `Active` and the sender's, else the piece itself returns
+    /// to the sender, `Active`. Parent chain and value per slot are unchanged.
+    /// @dev Caller: the piece's holder, active SUPPLIER or FINANCIER. Emits {PieceRefused}.
+    function refusePiece(uint256 tokenId, bytes32 reason) external;
+
+    /// @notice The sender takes back a piece the receiver has not signed for; as {refusePiece}.
+    /// @dev Caller: the sender, active SUPPLIER or FINANCIER. Emits {PieceRecalled}.
+    function recallPiece(uint256 tokenId) external;
+
+    /// @notice Anchors a further evidence hash on a piece; evidence hashes are unique
+    /// ledger-wide and never the document of a live receivable.
     /// @dev Caller: the piece's holder, active. Emits {EvidenceAttached}.
     function attachEvidence(uint256 tokenId, bytes32 evidenceHash) external;
 
-    /// @notice The debtor settles a piece from its due date: its value leaves circulation and is
-    /// paid to its holder, or for a pledged piece first to the lien holder up to what is owed.
-    /// With a deposit token the payment moves from the debtor in this transaction.
+    /// @notice The debtor settles a piece from its due date. With the deposit token the
+    /// payment moves in this transaction (to escrow for a suspended payee) and the piece is
+    /// `Settled`: for a pledged piece first to the lien holder up to what is owed, the rest to
+    /// the holder. Off-chain, `paymentRef` is required and the piece awaits the payee's
+    /// confirmation (the lien holder's first, then the holder's for the rest): see
+    /// {confirmPayment}, {disputePayment}, {finalizeSettlement}.
     /// @dev Caller: the slot's debtor, active CORE_ENTERPRISE; the piece Active, Financed,
-    /// Overdue or Defaulted and its holder active. Emits {PieceSettled}, {PieceStateChanged}.
+    /// Overdue or Defaulted. Emits {PieceSettled} or {SettlementSubmitted}, {PieceStateChanged}.
     function settle(uint256 tokenId, bytes32 paymentRef) external;
 
     /// @notice Settles up to {MAX_SETTLE_BATCH} pieces of one slot, all or none.
     function settleBatch(uint256 slot, uint256[] calldata tokenIds, bytes32 paymentRef) external;
 
-    /// @notice Anyone marks an unsettled Active or Financed piece `Overdue` after due date + grace.
-    /// Emits {PieceStateChanged}.
+    /// @notice The payee confirms an off-chain payment. The lien holder's confirmation settles
+    /// its share (the lien closes); the holder's settles the rest and the piece is `Settled`.
+    /// @dev Caller: the payee due to confirm ({settlementOf}), active. Emits {PaymentConfirmed},
+    /// {PieceSettled}.
+    function confirmPayment(uint256 tokenId) external;
+
+    /// @notice The payee disputes an off-chain payment: the piece returns to its unpaid state
+    /// with every remedy (overdue, default, recourse); the debtor may settle again with
+    /// another reference. Parties resolve the dispute itself off-chain.
+    /// @dev Caller: the payee due to confirm, active. Emits {PaymentDisputed}, {PieceStateChanged}.
+    function disputePayment(uint256 tokenId, bytes32 reason) external;
+
+    /// @notice After the slot's confirmation window closed in silence, the debtor finalises
+    /// the settlement: deemed consent, under the terms the holder accepted when it signed for
+    /// the piece. Emits {PaymentConfirmed} (deemed) and {PieceSettled}.
+    /// @dev Caller: the slot's debtor, active CORE_ENTERPRISE.
+    function finalizeSettlement(uint256 tokenId) external;
+
+    /// @notice An active member marks an unsettled Active or Financed piece `Overdue` after
+    /// due date + the slot's grace period. Emits {PieceStateChanged}.
     function markOverdue(uint256 tokenId) external;
 
-    /// @notice Anyone marks an `Overdue` piece `Defaulted` after the default period.
-    /// Emits {PieceStateChanged}.
+    /// @notice An active member marks an `Overdue` piece `Defaulted` after the slot's default
+    /// period. Emits {PieceStateChanged}.
     function markDefaulted(uint256 tokenId) external;
 
     /// @notice Financing module: moves a piece to a state. Emits {PieceStateChanged}.
     function setPieceState(uint256 tokenId, PieceState state) external;
 
-    /// @notice Financing module: assigns a whole piece to `to` (factoring, recourse).
+    /// @notice Financing module: assigns a whole piece to `to` (factoring, recourse); never to
+    /// the slot's debtor.
     function assign(uint256 tokenId, address to) external;
 
     /// @notice Binds the financing contract and the optional deposit token, once, by the deployer.
     function bindModules(address financing_, address depositToken_) external;
 
-    /// @notice Replaces the financing contract and deposit token. Governance only.
+    /// @notice Replaces the financing contract and deposit token. Governance only; refused
+    /// with {ModuleInUse} while the old financing contract has open requests or liens.
     function setModules(address financing_, address depositToken_) external;
 
-    /// @notice Sets the grace period after the due date and the default period after it. Governance only.
+    /// @notice Sets the grace period after the due date and the default period after it, for
+    /// receivables issued from now on. Governance only.
     function setPeriods(uint64 gracePeriod_, uint64 defaultPeriod_) external;
+
+    /// @notice Sets how long a creditor has to accept a receivable and a payee to confirm an
+    /// off-chain payment, for receivables issued from now on. Governance only.
+    function setConsentWindows(uint64 acceptanceWindow_, uint64 confirmationWindow_) external;
 
     /// @notice The financing contract allowed to lock, assign and release pieces.
     function financing() external view returns (address);
@@ -229,11 +352,17 @@ interface IReceivableToken {
     /// @notice The ERC-20 deposit token used for delivery versus payment, or zero.
     function depositToken() external view returns (address);
 
-    /// @notice Seconds after the due date before a piece can be marked overdue.
+    /// @notice Seconds after the due date before a piece can be marked overdue (new slots).
     function gracePeriod() external view returns (uint64);
 
-    /// @notice Seconds after due date + grace before an overdue piece can be marked defaulted.
+    /// @notice Seconds after due date + grace before an overdue piece can be marked defaulted (new slots).
     function defaultPeriod() external view returns (uint64);
+
+    /// @notice Seconds a creditor has to accept a new receivable.
+    function acceptanceWindow() external view returns (uint64);
+
+    /// @notice Seconds a payee has to confirm or dispute an off-chain payment (new slots).
+    function confirmationWindow() external view returns (uint64);
 
     /// @notice Sets the maximum depth of a piece. Governance only.
     function setMaxDepth(uint32 maxDepth) external;
@@ -265,6 +394,16 @@ interface IReceivableToken {
     /// @notice The evidence hashes anchored on a piece.
     function evidenceOf(uint256 tokenId) external view returns (bytes32[] memory);
 
-    /// @notice The slot a document hash backs, or 0.
-    function slotOfDocument(bytes32 documentHash) external view returns (uint256);
+    /// @notice The off-chain payment of a piece awaiting confirmation (zeros if none).
+    function settlementOf(uint256 tokenId) external view returns (PendingSettlement memory);
+
+    /// @notice The anchor of a document between a debtor and a creditor:
+    /// keccak256(abi.encode(documentHash, debtor, creditor)).
+    function anchorOf(bytes32 documentHash, address debtor, address creditor) external pure returns (bytes32);
+
+    /// @notice The live slot an anchor backs, or 0.
+    function slotOfAnchor(bytes32 anchor) external view returns (uint256);
+
+    /// @notice The piece an evidence hash is anchored on, or 0.
+    function pieceOfEvidence(bytes32 evidenceHash) external view returns (uint256);
 }

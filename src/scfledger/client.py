@@ -46,10 +46,11 @@ import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from scfledger.api.schemas import (
+    AcceptOfferIn,
     AdmissionIn,
     ApiKeyOut,
-    ApproveIn,
     DocumentOut,
+    EscrowOut,
     EventPage,
     EvidenceIn,
     EvidenceOut,
@@ -76,6 +77,7 @@ from scfledger.api.schemas import (
     SettleIn,
     SettlementPage,
     SuspensionIn,
+    TermsIn,
     TransferIn,
     TransferOut,
     WebhookCreated,
@@ -445,6 +447,43 @@ class Endpoints:
         )
 
     @endpoint
+    def sign_piece(
+        self,
+        token_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Sign for a piece sent to you (签收, its receiver)."""
+        return self._write(f"/v1/receivables/{token_id}/sign", **options)
+
+    @endpoint
+    def refuse_piece(
+        self,
+        token_id: int,
+        reason: str,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Refuse a piece sent to you (its receiver); its value goes back to the sender."""
+        return self._write(f"/v1/receivables/{token_id}/refuse", RejectIn(reason=reason), **options)
+
+    @endpoint
+    def recall_piece(
+        self,
+        token_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Take back a piece you sent that its receiver has not signed for (its sender)."""
+        return self._write(f"/v1/receivables/{token_id}/recall", **options)
+
+    @endpoint
+    def expire_receivable(
+        self,
+        slot: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Lapse a receivable its creditor did not accept in time."""
+        return self._write(f"/v1/receivables/{slot}/expire", **options)
+
+    @endpoint
     def attach_evidence(
         self,
         token_id: int,
@@ -471,7 +510,7 @@ class Endpoints:
         body: FinancingIn,
         **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
-        """Ask a financier for an advance on a piece you hold."""
+        """Ask one to five financiers to finance a piece you hold at the terms you name."""
         return self._write("/v1/financing-requests", body, **options)
 
     @endpoint
@@ -492,16 +531,59 @@ class Endpoints:
         return Call("GET", f"/v1/financing-requests/{request_id}", _model(FinancingOut))
 
     @endpoint
-    def approve_financing(
+    def offer_financing(
         self,
         request_id: int,
-        body: ApproveIn | None = None,
+        terms: TermsIn,
         **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
-        """Approve a request (its financier), at the asked terms unless others are given."""
+        """Offer terms on a request you are named in (a financier), replacing your offer."""
+        return self._write(f"/v1/financing-requests/{request_id}/offers", terms, **options)
+
+    @endpoint
+    def accept_offer(
+        self,
+        request_id: int,
+        financier: str,
+        terms: TermsIn,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Accept a financier's standing offer (the requester), repeating its terms."""
         return self._write(
-            f"/v1/financing-requests/{request_id}/approve",
-            body or ApproveIn(),
+            f"/v1/financing-requests/{request_id}/accept",
+            AcceptOfferIn(financier=financier, terms=terms),
+            **options,
+        )
+
+    @endpoint
+    def expire_financing(
+        self,
+        request_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Lapse a request past its deadline (unanswered, or accepted and not funded in time)."""
+        return self._write(f"/v1/financing-requests/{request_id}/expire", **options)
+
+    @endpoint
+    def claim_recourse(
+        self,
+        request_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Claim recourse against the seller of a defaulted piece (its financier)."""
+        return self._write(f"/v1/financing-requests/{request_id}/recourse", **options)
+
+    @endpoint
+    def repay_recourse(
+        self,
+        request_id: int,
+        payment_ref: str,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Repay a recourse claim (its financier confirms an off-chain payment)."""
+        return self._write(
+            f"/v1/financing-requests/{request_id}/recourse/repay",
+            RepayIn(payment_ref=payment_ref),
             **options,
         )
 
@@ -512,7 +594,7 @@ class Endpoints:
         body: FundIn,
         **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
-        """Record the advance's payment (its financier)."""
+        """Record the advance's payment (the accepted financier)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/fund",
             body,
@@ -526,7 +608,7 @@ class Endpoints:
         reason: str,
         **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
-        """Refuse an open request (its financier)."""
+        """Decline a request you are named in (a financier)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/reject",
             RejectIn(reason=reason),
@@ -539,7 +621,7 @@ class Endpoints:
         request_id: int,
         **options: Unpack[WriteOptions],
     ) -> Call[OperationOut]:
-        """Withdraw a request not yet funded (its requester)."""
+        """Withdraw a request before accepting an offer (its requester)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/withdraw",
             **options,
@@ -589,6 +671,46 @@ class Endpoints:
             SettleIn(slot=slot, token_ids=list(token_ids), payment_ref=payment_ref),
             **options,
         )
+
+    @endpoint
+    def confirm_payment(
+        self,
+        token_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Confirm the debtor's off-chain payment of a piece (its payee)."""
+        return self._write(f"/v1/settlements/{token_id}/confirm", **options)
+
+    @endpoint
+    def dispute_payment(
+        self,
+        token_id: int,
+        reason: str,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Dispute an off-chain payment (its payee): the piece is unpaid again."""
+        return self._write(
+            f"/v1/settlements/{token_id}/dispute", RejectIn(reason=reason), **options
+        )
+
+    @endpoint
+    def finalize_settlement(
+        self,
+        token_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Finalize a settlement its payee left unconfirmed past the window (the debtor)."""
+        return self._write(f"/v1/settlements/{token_id}/finalize", **options)
+
+    @endpoint
+    def escrow(self) -> Call[EscrowOut]:
+        """Deposit-token payments waiting in escrow for the caller."""
+        return Call("GET", "/v1/escrow", _model(EscrowOut))
+
+    @endpoint
+    def claim_escrow(self, **options: Unpack[WriteOptions]) -> Call[OperationOut]:
+        """Take the payments escrowed for you while you were suspended."""
+        return self._write("/v1/escrow/claim", **options)
 
     @endpoint
     def settlements(

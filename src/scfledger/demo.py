@@ -1,8 +1,10 @@
-"""The demo story on an embedded chain: a consortium confirms and splits a receivable."""
+"""The demo story on an embedded chain: a consortium confirms, splits, finances and settles a
+receivable, every step with the consent of the party that gives something up."""
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +14,12 @@ from web3 import EthereumTesterProvider, Web3
 
 from scfledger.chain.deploy import DAY, InitialAdmin, Ledger, deploy_ledger
 from scfledger.chain.governance import govern
+from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
 
 CORE_ENTERPRISE, SUPPLIER, FINANCIER, AUDITOR = 1 << 1, 1 << 2, 1 << 3, 1 << 4
 STATES = ["None", "Pending", "Active", "Financing", "Financed", "Settled", "Overdue", "Defaulted"]
-STATES += ["Rejected", "Cancelled"]
+STATES += ["Rejected", "Cancelled", "AwaitingConfirmation", "Expired"]
 
 FOUNDERS = ("Consortium Admin A", "Consortium Admin B", "Consortium Admin C")
 MEMBERS: dict[str, int] = {
@@ -31,6 +34,11 @@ MEMBERS: dict[str, int] = {
 
 def _hash(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
+
+
+def _credit_code(name: str) -> str:
+    """A made-up unified social credit code: public, so only its salted anchor goes on-chain."""
+    return f"91310000MA{zlib.crc32(name.encode()):08d}"
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,11 @@ class DemoResult:
 
 
 def run_demo(log: Any = print) -> DemoResult:
-    """Deploys on an in-process chain, admits members by 2-of-3 admin approval, then the
-    core enterprise confirms a receivable that flows down three supplier tiers, a tier-3
-    supplier factors its piece at the bank, and at maturity the debtor pays every holder."""
+    """Deploys on an in-process chain, admits members by 2-of-3 admin approval (legal ids
+    anchored salted), then the core enterprise confirms a receivable that flows down three
+    supplier tiers, each receiver signing for its piece; a tier-3 supplier factors its piece
+    at the bank on terms it asked and the bank offered; at maturity the debtor pays every
+    holder off-chain by reference and each payee confirms the payment."""
     tester = EthereumTester(PyEVMBackend())
     w3 = Web3(EthereumTesterProvider(tester))
     accounts = list(w3.eth.accounts)
@@ -70,19 +80,21 @@ def run_demo(log: Any = print) -> DemoResult:
         steps.append(text)
         log(text)
 
+    salts = {name: new_salt() for name in [*FOUNDERS, *MEMBERS]}  # kept by each member
+
+    def anchors(name: str) -> tuple[bytes, bytes]:
+        salt = salts[name]
+        return identity_anchor(salt, _credit_code(name)), identity_anchor(salt, f"kyc:{name}")
+
     ledger = deploy_ledger(
         w3,
         deployer=accounts[-1],
-        admins=[
-            InitialAdmin(a, n, _hash(f"legal:{n}"), _hash(f"kyc:{n}")) for n, a in admins.items()
-        ],
+        admins=[InitialAdmin(a, n, *anchors(n)) for n, a in admins.items()],
     )
     step(f"deployed registry {ledger.registry.address} and token {ledger.token.address}")
     proposer, approver = accounts[0], accounts[1]
     for name, roles in MEMBERS.items():
-        admit = ledger.registry.functions.admitMember(
-            members[name], name, _hash(f"legal:{name}"), _hash(f"kyc:{name}"), roles
-        )
+        admit = ledger.registry.functions.admitMember(members[name], name, *anchors(name), roles)
         govern(w3, ledger.registry, admit, proposer=proposer, approvers=[approver])
         step(f"admitted {name} (proposed by {names[proposer]}, approved by {names[approver]})")
 
@@ -104,6 +116,8 @@ def run_demo(log: Any = print) -> DemoResult:
         receipt = send(w3, token.transferFrom(token_id, members[to], value), members[sender])
         child = int(event_args(ledger.token, "PieceSplit", receipt)[0]["childTokenId"])
         step(f"{sender} paid {to} {value / 100:,.2f} CNY with piece #{child} of #{token_id}")
+        send(w3, token.acceptPiece(child), members[to])
+        step(f"{to} signed for piece #{child} (签收)")
         return child
 
     steel = split(root, "Tier-1 Chassis", "Tier-2 Steel", 400_000_00)
@@ -111,23 +125,31 @@ def run_demo(log: Any = print) -> DemoResult:
 
     finance = ledger.financing.functions
     bank, ore_supplier = members["Harbour Bank"], members["Tier-3 Ore"]
-    receipt = send(w3, finance.request(ore, bank, 145_000_00, 300, 0, False), ore_supplier)
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    # Amounts, not rates: 145,000.00 advanced less 500.00 fees for a 150,000.00 piece
+    # (the discount is the difference), no recourse, funded within two days.
+    terms = (145_000_00, 0, 500_00, now + 2 * DAY)
+    receipt = send(w3, finance.request(ore, [bank], terms, 0, False), ore_supplier)
     request_id = int(event_args(ledger.financing, "FinancingRequested", receipt)[0]["requestId"])
-    step(f"Tier-3 Ore asked Harbour Bank to factor piece #{ore}: 145,000.00 CNY at 3%")
-    send(w3, finance.approve(request_id, 145_000_00, 300), bank)
+    step(f"Tier-3 Ore asked Harbour Bank to factor piece #{ore}: 145,000.00 CNY, fees 500.00")
+    send(w3, finance.offer(request_id, terms), bank)
+    step("Harbour Bank offered exactly the asked terms: accepted")
     send(w3, finance.fund(request_id, _hash("wire HB-77")), bank)
-    step(f"Harbour Bank approved and funded it; piece #{ore} now belongs to the bank")
+    step(f"Harbour Bank funded it; piece #{ore} now belongs to the bank")
 
     tester.time_travel(due)
     all_pieces = list(range(root, int(token.lastTokenId().call()) + 1))
-    receipt = send(
-        w3, token.settleBatch(slot, all_pieces, _hash("CM payment run")), members["Core Motors"]
+    send(w3, token.settleBatch(slot, all_pieces, _hash("CM payment run")), members["Core Motors"])
+    step(
+        f"at maturity Core Motors reported paying all {len(all_pieces)} pieces (ref CM payment run)"
     )
-    paid = {
-        int(e["tokenId"]): int(e["amount"])
-        for e in event_args(ledger.token, "PieceSettled", receipt)
-    }
-    step(f"at maturity Core Motors paid the holders of all {len(all_pieces)} pieces at once")
+    paid: dict[int, int] = {}
+    for token_id in all_pieces:
+        payee = Web3.to_checksum_address(token.settlementOf(token_id).call()[3])
+        receipt = send(w3, token.confirmPayment(token_id), payee)
+        for confirmed in event_args(ledger.token, "PieceSettled", receipt):
+            paid[int(confirmed["tokenId"])] = int(confirmed["amount"])
+        step(f"{names[payee]} confirmed receiving payment for piece #{token_id}")
 
     pieces = []
     for token_id in all_pieces:

@@ -35,7 +35,14 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine, inspect, text
 
-from scfledger.api.schemas import FinancingIn, FundIn, IssueIn, OperationOut, TransferIn
+from scfledger.api.schemas import (
+    FinancingIn,
+    FundIn,
+    IssueIn,
+    OperationOut,
+    TermsIn,
+    TransferIn,
+)
 from scfledger.api.seed import DEMO_MEMBERS
 from scfledger.client import ScfClient
 from scfledger.db.session import create_db_engine
@@ -75,6 +82,7 @@ FOREIGN = (403, "foreign-participant")  # a participant's keys and status, to an
 # Receivable R (slot S, debtor core, creditor supplier1): root T held by supplier1, C split
 # to supplier2 (financing F asked of bank, open), C3 split from C to supplier3 (pledge FP
 # funded by bank2). Q: a receivable core issued to supplier1, still pending (token TQ).
+# P: split from T to supplier3, not signed for yet (its sender supplier1 sees it too).
 # R2: core2's receivable to supplier3 (root T2), against INVOICE2. A piece is its holder's,
 # its debtor's and its financier's: not the business of whoever paid its holder with it (the
 # first creditor supplier1 sees nothing of C, C3, F, FP; supplier2 nothing of C3, FP).
@@ -83,6 +91,7 @@ SEES_C = frozenset({"core", "supplier2", "bank", "auditor"})
 SEES_C3 = frozenset({"core", "supplier3", "bank2", "auditor"})
 SEES_R = SEES_T | SEES_C | SEES_C3  # through any of its pieces
 SEES_Q = frozenset({"core", "supplier1", "auditor"})
+SEES_P = frozenset({"core", "supplier1", "supplier3", "auditor"})
 SEES_T2 = frozenset({"core2", "supplier3", "auditor"})
 SEES_F = frozenset({"supplier2", "bank", "auditor"})
 SEES_FP = frozenset({"supplier3", "bank2", "auditor"})
@@ -102,6 +111,7 @@ class World:
     pledge: int  # FP
     pending_slot: int  # Q
     pending_token: int  # TQ
+    sent: int  # P
     document: str  # SHA-256 of DOCUMENT, hex
     evidence: str  # SHA-256 of EVIDENCE, hex (supplier1's upload, anchored on T)
     invoice2: str  # SHA-256 of INVOICE2, hex (core2's)
@@ -120,6 +130,7 @@ class World:
             self.child: SEES_C,
             self.grandchild: SEES_C3,
             self.pending_token: SEES_Q,
+            self.sent: SEES_P,
             self.root2: SEES_T2,
         }
 
@@ -271,6 +282,17 @@ def _request_f(json: Any = None) -> Callable[[World], Request]:
     return lambda w: Request({"request_id": w.request}, json)
 
 
+def _sent(json: Any = None) -> Callable[[World], Request]:
+    return lambda w: Request({"token_id": w.sent}, json)
+
+
+def _request_fp(json: Any = None) -> Callable[[World], Request]:
+    return lambda w: Request({"request_id": w.pledge}, json)
+
+
+TERMS = TermsIn(advance=1_000, repayment=0, fees=0, fund_by=DUE - 86_400)
+
+
 def _settle(w: World) -> Request:
     return Request(json={"slot": w.slot, "token_ids": [w.root], "payment_ref": "wire"})
 
@@ -384,6 +406,17 @@ MATRIX: list[Rule] = [
         SEES_Q,
     ),
     Rule("POST", "/v1/receivables/{slot}/cancel", _pending(), frozenset({"core"}), SEES_Q),
+    # Any active member who sees a pending receivable may lapse it (the contract checks when).
+    Rule("POST", "/v1/receivables/{slot}/expire", _pending(), SEES_Q, SEES_Q),
+    Rule("POST", "/v1/receivables/{token_id}/sign", _sent(), frozenset({"supplier3"}), SEES_P),
+    Rule(
+        "POST",
+        "/v1/receivables/{token_id}/refuse",
+        _sent({"reason": "no order"}),
+        frozenset({"supplier3"}),
+        SEES_P,
+    ),
+    Rule("POST", "/v1/receivables/{token_id}/recall", _sent(), OWN_SUPPLIER1, SEES_P),
     Rule(
         "POST",
         "/v1/receivables/{token_id}/transfers",
@@ -405,9 +438,8 @@ MATRIX: list[Rule] = [
         lambda w: Request(
             json={
                 "token_id": w.root,
-                "financier": w.served.address("bank"),
-                "amount": 1_000,
-                "rate_bps": 100,
+                "financiers": [w.served.address("bank")],
+                "terms": TERMS.model_dump(),
             }
         ),
         OWN_SUPPLIER1,
@@ -424,17 +456,43 @@ MATRIX: list[Rule] = [
     ),
     Rule(
         "POST",
-        "/v1/financing-requests/{request_id}/approve",
-        _request_f({}),
+        "/v1/financing-requests/{request_id}/offers",
+        _request_f(TERMS.model_dump()),
         frozenset({"bank"}),
         SEES_F,
     ),
     Rule(
         "POST",
-        "/v1/financing-requests/{request_id}/fund",
-        _request_f({"payment_ref": "wire"}),
-        frozenset({"bank"}),
+        "/v1/financing-requests/{request_id}/accept",
+        lambda w: Request(
+            {"request_id": w.request},
+            {"financier": w.served.address("bank"), "terms": TERMS.model_dump()},
+        ),
+        frozenset({"supplier2"}),
         SEES_F,
+    ),
+    # Any active member who sees a request may lapse it (the contract checks when).
+    Rule("POST", "/v1/financing-requests/{request_id}/expire", _request_f(), SEES_F, SEES_F),
+    Rule(
+        "POST",
+        "/v1/financing-requests/{request_id}/fund",
+        _request_fp({"payment_ref": "wire"}),
+        frozenset({"bank2"}),  # the accepted financier
+        SEES_FP,
+    ),
+    Rule(
+        "POST",
+        "/v1/financing-requests/{request_id}/recourse",
+        _request_fp(),
+        frozenset({"bank2"}),
+        SEES_FP,
+    ),
+    Rule(
+        "POST",
+        "/v1/financing-requests/{request_id}/recourse/repay",
+        _request_fp({"payment_ref": "bought back"}),
+        frozenset({"bank2"}),  # without a deposit token only the financier confirms
+        SEES_FP,
     ),
     Rule(
         "POST",
@@ -473,6 +531,25 @@ MATRIX: list[Rule] = [
         EVERYONE,
         check=lambda _w, _p, r: None if r.json()["items"] == [] else pytest.fail(r.text),
     ),
+    # Nothing awaits confirmation in this world: nobody is the payee due to confirm.
+    Rule("POST", "/v1/settlements/{token_id}/confirm", _piece(_root), frozenset(), SEES_T),
+    Rule(
+        "POST",
+        "/v1/settlements/{token_id}/dispute",
+        lambda w: Request({"token_id": w.root}, {"reason": "not paid"}),
+        frozenset(),
+        SEES_T,
+    ),
+    Rule("POST", "/v1/settlements/{token_id}/finalize", _piece(_root), frozenset({"core"}), SEES_T),
+    Rule(
+        "GET",
+        "/v1/escrow",
+        _no_request,
+        EVERYONE,
+        check=lambda _w, _p, r: None if r.json()["amount"] == 0 else pytest.fail(r.text),
+    ),
+    # No deposit token in this world: nothing can be escrowed, for anyone.
+    Rule("POST", "/v1/escrow/claim", _no_request, frozenset(), refused=(409, "invalid-state")),
     Rule(
         "GET",
         "/v1/events",
@@ -624,25 +701,33 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
             "PieceSplit",
         )["childTokenId"]
     )
+    supplier2.sign_piece(child)
     grandchild = int(
         _event(
             supplier2.transfer(child, TransferIn(to=served.address("supplier3"), value=100_000)),
             "PieceSplit",
         )["childTokenId"]
     )
+    supplier3.sign_piece(grandchild)
+    sent = int(
+        _event(
+            supplier1.transfer(root, TransferIn(to=served.address("supplier3"), value=20_000)),
+            "PieceSplit",
+        )["childTokenId"]
+    )
+    fund_by = DUE - 86_400
     asked = FinancingIn(
-        token_id=child, financier=served.address("bank"), amount=150_000, rate_bps=300
+        token_id=child,
+        financiers=[served.address("bank")],
+        terms=TermsIn(advance=150_000, repayment=0, fees=1_500, fund_by=fund_by),
     )
     request = int(_event(supplier2.request_financing(asked), "FinancingRequested")["requestId"])
+    terms = TermsIn(advance=80_000, repayment=82_400, fees=0, fund_by=fund_by)
     pledged = FinancingIn(
-        token_id=grandchild,
-        financier=served.address("bank2"),
-        amount=80_000,
-        rate_bps=300,
-        mode="pledge",
+        token_id=grandchild, financiers=[served.address("bank2")], terms=terms, mode="pledge"
     )
     pledge = int(_event(supplier3.request_financing(pledged), "FinancingRequested")["requestId"])
-    bank2.approve_financing(pledge)
+    bank2.offer_financing(pledge, terms)  # the asked terms, from the only financier: agreed
     bank2.fund_financing(pledge, FundIn(payment_ref="advance"))
     pending = _event(
         core.issue(
@@ -673,6 +758,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
         pledge=pledge,
         pending_slot=int(pending["slot"]),
         pending_token=int(pending["tokenId"]),
+        sent=sent,
         document=document,
         evidence=evidence,
         invoice2=invoice2,
@@ -932,7 +1018,8 @@ def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> Non
         assert get(world, "supplier1", f"/v1/receivables/{token}").status_code == 404
         assert get(world, "supplier1", f"/v1/receivables/{token}/lineage").status_code == 404
     tree = get(world, "supplier1", f"/v1/receivables/{world.root}/lineage").json()["tree"]
-    (child,) = tree["children"]
+    child, sent = tree["children"]
+    assert (sent["token_id"], sent["state"], sent["redacted"]) == (world.sent, "pending", False)
     (grandchild,) = child["children"]
     for node, value in ((child, 200_000), (grandchild, 100_000)):
         assert (node["value"], node["holder"], node["state"], node["redacted"]) == (
@@ -944,7 +1031,8 @@ def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> Non
     # What it did itself stays its own: the split out of its piece, to supplier2.
     moves = get(world, "supplier1", f"/v1/receivables/{world.root}/transfers").json()
     assert [(m["token_id"], m["receiver"]) for m in moves] == [
-        (world.child, world.served.address("supplier2"))
+        (world.child, world.served.address("supplier2")),
+        (world.sent, world.served.address("supplier3")),
     ]
 
 
@@ -954,7 +1042,7 @@ def test_lineage_of_a_visible_piece_redacts_the_pieces_around_it(world: World) -
     body = get(world, "bank2", f"/v1/receivables/{world.grandchild}/lineage").json()
     assert [(n["token_id"], n["depth"], n["value"]) for n in body["ancestors"]] == [
         (world.child, 1, 200_000),
-        (world.root, 0, 700_000),
+        (world.root, 0, 680_000),
     ]
     for node in body["ancestors"]:
         assert (node["holder"], node["state"], node.get("redacted")) == (None, None, True), node

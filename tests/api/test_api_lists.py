@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TransferIn
+from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from scfledger.client import ApiProblem, ScfClient
 from tests.api.server import Served, served_gateway
 
@@ -44,15 +44,16 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
         issued = core.issue(
             IssueIn(
                 creditor=api.address("supplier1"),
-                face_amount=1_000,
+                face_amount=100_000,
                 due_date=due,
                 document_hash=document,
             )
         )
         supplier1.accept(arg(issued, "ReceivableIssued", "slot"))
         roots[due] = arg(issued, "ReceivableIssued", "tokenId")
-    split = supplier1.transfer(roots[EARLY], TransferIn(to=api.address("supplier2"), value=300))
+    split = supplier1.transfer(roots[EARLY], TransferIn(to=api.address("supplier2"), value=30_000))
     child = arg(split, "PieceSplit", "childTokenId")
+    supplier2.sign_piece(child)  # 签收: until then its sender sees it too
 
     def tokens(client: ScfClient, **filters: Any) -> list[int]:
         return [p.token_id for p in client.list_receivables(**filters).items]
@@ -81,7 +82,7 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     # A piece's transfers: the split out of the root, seen from the root and the child.
     moves = supplier1.transfers(roots[EARLY])
     assert [(m.kind, m.token_id, m.from_token_id, m.receiver, m.value) for m in moves] == [
-        ("split", child, roots[EARLY], api.address("supplier2"), 300)
+        ("split", child, roots[EARLY], api.address("supplier2"), 30_000)
     ]
     assert moves[0].tx_hash == split.tx_hash
     assert supplier2.transfers(child) == []  # the child itself has not moved
@@ -93,7 +94,11 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     asked = [
         arg(
             client.request_financing(
-                FinancingIn(token_id=token, financier=api.address("bank"), amount=100, rate_bps=100)
+                FinancingIn(
+                    token_id=token,
+                    financiers=[api.address("bank")],
+                    terms=TermsIn(advance=10_000, repayment=0, fees=0, fund_by=EARLY - 86_400),
+                )
             ),
             "FinancingRequested",
             "requestId",

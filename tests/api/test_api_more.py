@@ -173,7 +173,8 @@ def test_holder_anchors_evidence_once(api: Served) -> None:
 
 def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
     _slot, token = issue_accepted(api, "fin", "financing")
-    ask = {"token_id": token, "financier": api.address("bank"), "amount": 100_000, "rate_bps": 500}
+    terms = {"advance": 100_000, "repayment": 105_000, "fees": 0, "fund_by": DUE - 86_400}
+    ask = {"token_id": token, "financiers": [api.address("bank")], "terms": terms}
     supplier1, supplier3 = api.client("supplier1"), api.client("supplier3")
     bank = api.client("bank")
 
@@ -201,6 +202,7 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
         "tokenId": token,
         "financier": api.address("bank"),
         "reason": sha256("limit reached"),
+        "closed": True,  # its only financier declined
     }
     assert (status(first), piece(api, "supplier1", token)["state"]) == ("rejected", "active")
     assert_problem(write(bank, path, "fin-1-reject-2", {"reason": "no"}), 409, "invalid-state")
@@ -220,8 +222,11 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
     # A pledge loan, funded then repaid as confirmed by the financier.
     third = ask_for("fin-3", mode="pledge")
     path = f"/v1/financing-requests/{third}/repay"
-    assert_problem(write(bank, path, "early", {"payment_ref": "r"}), 409, "invalid-state")
-    assert write(bank, f"/v1/financing-requests/{third}/approve", "fin-3-ok", {}).status_code == 202
+    # Not the financier until its offer is accepted.
+    assert_problem(write(bank, path, "early", {"payment_ref": "r"}), 403, "forbidden")
+    offered = write(bank, f"/v1/financing-requests/{third}/offers", "fin-3-ok", terms)
+    assert offered.status_code == 202, offered.text
+    assert status(third) == "accepted"  # the asked terms, from the only financier
     funded = write(bank, f"/v1/financing-requests/{third}/fund", "fin-3-f", {"payment_ref": "f"})
     assert funded.status_code == 202, funded.text
     pledged = piece(api, "supplier1", token)
@@ -261,6 +266,7 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     )
     assert split.status_code == 202, split.text
     child = int(event(split.json(), "PieceSplit")["childTokenId"])
+    assert write(supplier2, f"/v1/receivables/{child}/sign", "settle-sign").status_code == 202
     body = {"slot": slot, "token_ids": [root, child], "payment_ref": "wire 77"}
 
     with api.client("supplier3") as supplier3:
@@ -286,19 +292,19 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     op = settled.json()
     assert op["kind"] == "receivable.settle"
     ref = sha256("wire 77")
-    assert [e["args"] for e in op["events"] if e["name"] == "PieceSettled"] == [
-        {
-            "tokenId": token,
-            "slot": slot,
-            "holder": api.address(holder),
-            "amount": amount,
-            "lienHolder": "0x" + "00" * 20,
-            "lienAmount": 0,
-            "paymentRef": ref,
-            "paidOnChain": False,
-        }
-        for token, holder, amount in ((root, "supplier1", 600_000), (child, "supplier2", 400_000))
+    submitted = [e["args"] for e in op["events"] if e["name"] == "SettlementSubmitted"]
+    assert [(e["tokenId"], e["payee"], e["amount"], e["paymentRef"]) for e in submitted] == [
+        (root, api.address("supplier1"), 600_000, ref),
+        (child, api.address("supplier2"), 400_000, ref),
     ]
+    # Paid off-chain: each piece awaits its payee's confirmation; only the payee confirms.
+    assert piece(api, "auditor", root)["state"] == "awaiting_confirmation"
+    assert_problem(write(core, f"/v1/settlements/{root}/confirm", "c"), 403, "forbidden")
+    assert_problem(write(supplier2, f"/v1/settlements/{root}/confirm", "c"), 404, "not-found")
+    for token, payee in ((root, supplier1), (child, supplier2)):
+        confirmed = write(payee, f"/v1/settlements/{token}/confirm", f"confirm-{token}")
+        assert confirmed.status_code == 202, confirmed.text
+        assert event(confirmed.json(), "PaymentConfirmed")["deemed"] is False
     record = piece(api, "auditor", root)
     assert (record["value"], record["state"], record["receivable"]["status"]) == (
         0,
@@ -307,32 +313,27 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     )
     assert record["receivable"]["settled_value"] == 1_000_000
     assert_problem(write(core, "/v1/settlements", "settle-2", body), 409, "invalid-state")
+    assert_problem(write(supplier1, f"/v1/settlements/{root}/confirm", "c2"), 403, "forbidden")
 
-    def settlement(token: int, holder: str, amount: int) -> dict[str, Any]:
-        return {
-            "token_id": token,
-            "slot": slot,
-            "holder": api.address(holder),
-            "amount": amount,
-            "lien_holder": None,
-            "lien_amount": 0,
-            "payment_ref": ref,
-            "paid_on_chain": False,
-            "block_number": op["block_number"],
-            "tx_hash": op["tx_hash"],
-        }
+    def settlement(token: int, holder: str, amount: int) -> tuple[Any, ...]:
+        return (token, slot, api.address(holder), "settled", amount, None, 0, ref, False)
+
+    def rows(client: httpx.Client, **params: Any) -> list[tuple[Any, ...]]:
+        fields: tuple[str, ...] = ("token_id", "slot", "holder", "status", "amount")
+        fields += ("lien_holder", "lien_amount", "payment_ref", "paid_on_chain")
+        items = client.get("/v1/settlements", params=params).json()["items"]
+        return [tuple(item[f] for f in fields) for item in items]
 
     both = [settlement(root, "supplier1", 600_000), settlement(child, "supplier2", 400_000)]
-    assert core.get("/v1/settlements").json() == {"items": both, "next_cursor": None}
-    assert auditor.get("/v1/settlements").json()["items"] == both
-    assert supplier1.get("/v1/settlements").json()["items"] == both[:1]
-    assert supplier2.get("/v1/settlements").json()["items"] == both[1:]
+    assert rows(core) == both
+    assert rows(auditor) == both
+    assert rows(supplier1) == both[:1]
+    assert rows(supplier2) == both[1:]
     with api.client("bank") as bank:
         assert bank.get("/v1/settlements").json() == {"items": [], "next_cursor": None}
     page = core.get("/v1/settlements", params={"limit": 1}).json()
-    assert page == {"items": both[:1], "next_cursor": str(root)}
-    rest = core.get("/v1/settlements", params={"limit": 1, "cursor": page["next_cursor"]})
-    assert rest.json() == {"items": both[1:], "next_cursor": str(child)}
+    assert (len(page["items"]), page["next_cursor"]) == (1, str(root))
+    assert rows(core, limit=1, cursor=page["next_cursor"]) == both[1:]
     last = core.get("/v1/settlements", params={"limit": 1, "cursor": str(child)})
     assert last.json() == {"items": [], "next_cursor": None}
     for client in (supplier1, supplier2, core, auditor):

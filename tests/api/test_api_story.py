@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from scfledger.api.seed import DEMO_MEMBERS
 from tests.api.server import METRICS_TOKEN, Served, served_gateway
 from tests.fixtures.postgres import PostgresServer
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.integration
 PROBLEM = "https://scfledger.dev/problems/"
 DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 DOC = "invoice d1"  # the text of core's invoice
+DAY = 86_400
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +125,22 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert split.status_code == 202, split.text
     child = int(event(split.json(), "PieceSplit")["childTokenId"])
     assert piece(api, "supplier1", root)["value"] == 700_000
+    # The piece arrives pending (签收): sender and receiver see it, nobody may use it yet.
+    sent = piece(api, "supplier1", child)
+    assert (sent["state"], sent["sender"], sent["holder"]) == (
+        "pending",
+        api.address("supplier1"),
+        api.address("supplier2"),
+    )
+    assert_problem(write(supplier1, f"/v1/receivables/{child}/sign", "g"), 403, "forbidden")
+    assert_problem(write(supplier2, f"/v1/receivables/{child}/recall", "r"), 403, "forbidden")
+    early = {"to": api.address("supplier3"), "value": 1_000}
+    assert_problem(
+        write(supplier2, f"/v1/receivables/{child}/transfers", "e", early), 409, "invalid-state"
+    )
+    signed = write(supplier2, f"/v1/receivables/{child}/sign", "sign-1")
+    assert signed.status_code == 202, signed.text
+    assert event(signed.json(), "PieceAccepted")["receiver"] == api.address("supplier2")
     tier2 = piece(api, "supplier2", child)
     assert (tier2["holder"], tier2["value"], tier2["parent_token_id"], tier2["depth"]) == (
         api.address("supplier2"),
@@ -130,6 +148,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
         root,
         1,
     )
+    assert (tier2["state"], tier2["sender"]) == ("active", None)
     lineage = supplier2.get(f"/v1/receivables/{child}/lineage").json()
     assert [n["token_id"] for n in lineage["ancestors"]] == [root]
     assert (lineage["tree"]["token_id"], lineage["tree"]["children"]) == (child, [])
@@ -152,12 +171,12 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     rest = auditor.get("/v1/receivables", params={"limit": 1, "cursor": page["next_cursor"]})
     assert [p["token_id"] for p in rest.json()["items"]] == [child]
 
-    # Financing: tier 2 asks the bank; only the bank decides.
+    # Financing: tier 2 asks the bank at terms it names (amounts); only the bank offers.
+    terms = {"advance": 290_000, "repayment": 0, "fees": 1_000, "fund_by": DUE - 86_400}
     ask = {
         "token_id": child,
-        "financier": api.address("bank"),
-        "amount": 290_000,
-        "rate_bps": 300,
+        "financiers": [api.address("bank")],
+        "terms": terms,
         "mode": "factoring",
     }
     assert_problem(write(supplier1, "/v1/financing-requests", "f", ask), 404, "not-found")
@@ -165,18 +184,41 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert requested.status_code == 202, requested.text
     request_id = int(event(requested.json(), "FinancingRequested")["requestId"])
     assert piece(api, "supplier2", child)["state"] == "financing"
-    assert_problem(
-        write(supplier2, f"/v1/financing-requests/{request_id}/approve", "x", {}), 403, "forbidden"
+    path = f"/v1/financing-requests/{request_id}"
+    assert_problem(write(supplier2, f"{path}/offers", "x", terms), 403, "forbidden")
+    # The bank offers less than asked: nothing is agreed until the requester accepts.
+    lower = {**terms, "advance": 280_000}
+    offered = write(bank, f"{path}/offers", "offer-1", lower)
+    assert offered.status_code == 202, offered.text
+    record = supplier2.get(path).json()
+    assert (record["status"], record["agreed"], record["asked"]) == ("requested", None, terms)
+    assert [(o["financier"], o["status"], o["terms"]) for o in record["offers"]] == [
+        (api.address("bank"), "made", lower)
+    ]
+    assert_problem(write(bank, f"{path}/fund", "fund-0", {"payment_ref": "w"}), 403, "forbidden")
+    # Accepting other terms than the standing offer is refused; the offer itself is taken.
+    mismatch = {"financier": api.address("bank"), "terms": terms}
+    assert_problem(write(supplier2, f"{path}/accept", "acc-x", mismatch), 409, "invalid-state")
+    accept = {"financier": api.address("bank"), "terms": lower}
+    assert_problem(write(bank, f"{path}/accept", "acc-b", accept), 403, "forbidden")
+    took = write(supplier2, f"{path}/accept", "accept-offer-1", accept)
+    assert took.status_code == 202, took.text
+    record = bank.get(path).json()
+    assert (record["status"], record["financier"], record["agreed"]) == (
+        "accepted",
+        api.address("bank"),
+        lower,
     )
-    approved = write(bank, f"/v1/financing-requests/{request_id}/approve", "approve-1", {})
-    assert approved.status_code == 202, approved.text
-    assert bank.get(f"/v1/financing-requests/{request_id}").json()["status"] == "approved"
-    funded = write(
-        bank, f"/v1/financing-requests/{request_id}/fund", "fund-1", {"payment_ref": "wire-1"}
-    )
+    assert_problem(write(supplier2, f"{path}/withdraw", "w-1"), 409, "invalid-state")
+    funded = write(bank, f"{path}/fund", "fund-1", {"payment_ref": "wire-1"})
     assert funded.status_code == 202, funded.text
-    record = supplier2.get(f"/v1/financing-requests/{request_id}").json()
-    assert (record["status"], record["amount"], record["rate_bps"]) == ("funded", 290_000, 300)
+    assert event(funded.json(), "FinancingFunded")["advance"] == 280_000
+    record = supplier2.get(path).json()
+    assert (record["status"], record["agreed"]["advance"], record["agreed"]["fees"]) == (
+        "funded",
+        280_000,
+        1_000,
+    )
     financed = piece(api, "auditor", child)
     assert (financed["holder"], financed["value"], financed["state"]) == (
         api.address("bank"),
@@ -251,10 +293,146 @@ def test_members_health_and_metrics(api: Served) -> None:
 
 def test_gateway_on_postgres(tmp_path: Path, postgres: PostgresServer) -> None:
     with served_gateway(tmp_path, postgres.create_database()) as api:
-        response = issue(api, "pg-1", "invoice e1", amount=5_000)
+        response = issue(api, "pg-1", "invoice e1", amount=50_000)
         assert response.status_code == 202, response.text
         token = int(event(response.json(), "ReceivableIssued")["tokenId"])
-        assert piece(api, "supplier1", token)["value"] == 5_000
+        assert piece(api, "supplier1", token)["value"] == 50_000
         assert (
-            issue(api, "pg-1", "invoice e1", amount=5_000).json()["id"] == (response.json()["id"])
+            issue(api, "pg-1", "invoice e1", amount=50_000).json()["id"] == (response.json()["id"])
         )
+
+
+def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
+    """The whole story on anvil, every step with the consent of the party that gives
+    something up: 签收 (a refusal and a recall on the way), offers from two financiers and
+    the requester's acceptance, funding, settlement off-chain by reference, confirmed by one
+    payee, disputed by another and paid again, and deemed confirmed after one stays silent."""
+    members = {**DEMO_MEMBERS, "bank2": DEMO_MEMBERS["bank"]}
+    with served_gateway(tmp_path, f"sqlite:///{tmp_path / 'gw.sqlite3'}", members) as api:
+        c = {name: api.client(name) for name in members}
+        addr = api.address
+        due = api.chain_time() + 30 * DAY
+        body = {
+            "creditor": addr("supplier1"),
+            "face_amount": 1_000_000,
+            "due_date": due,
+            "document_hash": api.document("core", "invoice story"),
+        }
+        op = write(c["core"], "/v1/receivables", "issue", body).json()
+        slot, root = (int(event(op, "ReceivableIssued")[k]) for k in ("slot", "tokenId"))
+        assert write(c["supplier1"], f"/v1/receivables/{slot}/accept", "acc").status_code == 202
+
+        def send(sender: str, token_id: int, to: str, value: int, key: str) -> int:
+            sent = write(
+                c[sender],
+                f"/v1/receivables/{token_id}/transfers",
+                key,
+                {"to": addr(to), "value": value},
+            )
+            assert sent.status_code == 202, sent.text
+            return int(event(sent.json(), "PieceSplit")["childTokenId"])
+
+        # supplier2 refuses one piece; supplier1 recalls another: value goes back to the root.
+        refused = send("supplier1", root, "supplier2", 50_000, "t-refused")
+        r = write(c["supplier2"], f"/v1/receivables/{refused}/refuse", "ref", {"reason": "no PO"})
+        assert r.status_code == 202, r.text
+        recalled = send("supplier1", root, "supplier2", 60_000, "t-recalled")
+        assert_problem(
+            write(c["supplier2"], f"/v1/receivables/{recalled}/recall", "x"), 403, "forbidden"
+        )
+        r = write(c["supplier1"], f"/v1/receivables/{recalled}/recall", "rec")
+        assert r.status_code == 202, r.text
+        assert piece(api, "supplier1", root)["value"] == 1_000_000
+        assert piece(api, "auditor", refused)["state"] == "rejected"
+        assert piece(api, "auditor", recalled)["state"] == "cancelled"
+
+        tier2 = send("supplier1", root, "supplier2", 400_000, "t-2")
+        assert write(c["supplier2"], f"/v1/receivables/{tier2}/sign", "s2").status_code == 202
+        tier3 = send("supplier2", tier2, "supplier3", 150_000, "t-3")
+        assert write(c["supplier3"], f"/v1/receivables/{tier3}/sign", "s3").status_code == 202
+
+        # supplier3 asks two financiers; each sees only its own offer; it takes bank2's.
+        fund_by = api.chain_time() + 5 * DAY
+        asked = {"advance": 145_000, "repayment": 0, "fees": 500, "fund_by": fund_by}
+        ask = {"token_id": tier3, "financiers": [addr("bank"), addr("bank2")], "terms": asked}
+        op = write(c["supplier3"], "/v1/financing-requests", "req", ask).json()
+        rid = int(event(op, "FinancingRequested")["requestId"])
+        path = f"/v1/financing-requests/{rid}"
+        by_bank = {**asked, "advance": 140_000}
+        by_bank2 = {**asked, "advance": 143_000, "fees": 800}
+        assert write(c["bank"], f"{path}/offers", "o1", by_bank).status_code == 202
+        assert write(c["bank2"], f"{path}/offers", "o2", by_bank2).status_code == 202
+        seen = {
+            n: {o["financier"]: o["terms"] for o in c[n].get(path).json()["offers"]}
+            for n in ("bank", "bank2", "supplier3")
+        }
+        assert seen["bank"] == {addr("bank"): by_bank}
+        assert seen["bank2"] == {addr("bank2"): by_bank2}
+        assert seen["supplier3"] == {addr("bank"): by_bank, addr("bank2"): by_bank2}
+        assert_problem(c["supplier1"].get(path), 404, "not-found")
+        take = {"financier": addr("bank2"), "terms": by_bank2}
+        assert write(c["supplier3"], f"{path}/accept", "take", take).status_code == 202
+        # The bank lost: it learns neither who won nor at what terms.
+        lost = c["bank"].get(path).json()
+        assert (lost["status"], lost["financier"], lost["agreed"]) == ("accepted", None, None)
+        assert [o["financier"] for o in lost["offers"]] == [addr("bank")]
+        assert_problem(
+            write(c["bank"], f"{path}/fund", "f1", {"payment_ref": "w"}), 403, "forbidden"
+        )
+        funded = write(c["bank2"], f"{path}/fund", "f2", {"payment_ref": "wire b2"})
+        assert funded.status_code == 202, funded.text
+        assert piece(api, "auditor", tier3)["holder"] == addr("bank2")
+
+        # Maturity: the debtor pays off-chain by reference; each payee answers.
+        api.rpc("evm_setNextBlockTimestamp", due + 1)
+        api.rpc("evm_mine")
+        pay = {"slot": slot, "token_ids": [root, tier2, tier3], "payment_ref": "run 1"}
+        zero_ref = {**pay, "payment_ref": "0x" + "0" * 64}
+        assert_problem(write(c["core"], "/v1/settlements", "p0", zero_ref), 422, "invalid-input")
+        settled = write(c["core"], "/v1/settlements", "p1", pay)
+        assert settled.status_code == 202, settled.text
+        for token_id in (root, tier2, tier3):
+            assert piece(api, "auditor", token_id)["state"] == "awaiting_confirmation"
+        awaiting = {s["token_id"]: s for s in c["core"].get("/v1/settlements").json()["items"]}
+        assert {t: (s["status"], s["payee"]) for t, s in awaiting.items()} == {
+            root: ("awaiting_confirmation", addr("supplier1")),
+            tier2: ("awaiting_confirmation", addr("supplier2")),
+            tier3: ("awaiting_confirmation", addr("bank2")),
+        }
+        assert_problem(
+            write(c["supplier2"], f"/v1/settlements/{root}/confirm", "x"), 404, "not-found"
+        )
+        assert write(c["supplier1"], f"/v1/settlements/{root}/confirm", "c1").status_code == 202
+        disputed = write(
+            c["supplier2"], f"/v1/settlements/{tier2}/dispute", "d2", {"reason": "not received"}
+        )
+        assert disputed.status_code == 202, disputed.text
+        assert piece(api, "supplier2", tier2)["state"] == "active"
+        again = {"slot": slot, "token_ids": [tier2], "payment_ref": "run 1"}
+        assert_problem(
+            write(c["core"], "/v1/settlements", "p2", again), 409, "payment-ref-disputed"
+        )
+        again["payment_ref"] = "run 2"
+        assert write(c["core"], "/v1/settlements", "p3", again).status_code == 202
+        assert write(c["supplier2"], f"/v1/settlements/{tier2}/confirm", "c2").status_code == 202
+        # bank2 stays silent: the debtor may finalize only after the window.
+        assert_problem(
+            write(c["core"], f"/v1/settlements/{tier3}/finalize", "z0"),
+            409,
+            "confirmation-window-open",
+        )
+        confirm_by = awaiting[tier3]["confirm_by"]
+        api.rpc("evm_setNextBlockTimestamp", confirm_by + 1)
+        api.rpc("evm_mine")
+        assert write(c["core"], f"/v1/settlements/{tier3}/finalize", "z1").status_code == 202
+
+        final = {s["token_id"]: s for s in c["auditor"].get("/v1/settlements").json()["items"]}
+        assert {t: (s["status"], s["deemed"], s["amount"]) for t, s in final.items()} == {
+            root: ("settled", False, 600_000),
+            tier2: ("settled", False, 250_000),
+            tier3: ("settled", True, 150_000),
+        }
+        receivable = piece(api, "auditor", root)["receivable"]
+        assert (receivable["status"], receivable["settled_value"]) == ("settled", 1_000_000)
+        for client in c.values():
+            client.close()

@@ -285,7 +285,8 @@ def test_a_key_reused_for_another_request_is_a_conflict_before_any_check(api: Se
 def test_numbers_are_integers_in_range_without_coercion(api: Served) -> None:
     now = int(time.time())
     send = {"to": api.address("supplier2"), "value": 5}
-    ask = {"token_id": 1, "financier": api.address("bank"), "amount": 1, "rate_bps": 1}
+    terms = {"advance": 1, "repayment": 1, "fees": 0, "fund_by": now + 86_400}
+    ask = {"token_id": 1, "financiers": [api.address("bank")], "terms": terms}
     loose: list[tuple[str, str, dict[str, Any]]] = [
         ("bank", "PUT /v1/policies", {"max_depth": "4"}),
         ("bank", "PUT /v1/policies", {"auto_decide": 1}),
@@ -294,9 +295,11 @@ def test_numbers_are_integers_in_range_without_coercion(api: Served) -> None:
         ("supplier1", "POST /v1/receivables/1/transfers", {**send, "value": 5.0}),
         ("supplier1", "POST /v1/financing-requests", {**ask, "token_id": "1"}),
         ("supplier1", "POST /v1/financing-requests", {**ask, "recourse": 1}),
-        ("supplier1", "POST /v1/financing-requests", {**ask, "rate_bps": True}),
+        ("supplier1", "POST /v1/financing-requests", {**ask, "terms": {**terms, "fees": True}}),
+        ("supplier1", "POST /v1/financing-requests", {**ask, "terms": {**terms, "advance": "1"}}),
         ("core", "POST /v1/settlements", {"slot": 1, "token_ids": ["1"], "payment_ref": "x"}),
-        ("bank", "POST /v1/financing-requests/1/approve", {"amount": True}),
+        ("bank", "POST /v1/financing-requests/1/offers", {**terms, "fund_by": 1.0}),
+        ("supplier1", "POST /v1/financing-requests/1/accept", {"financier": 1, "terms": terms}),
     ]
     for field, value in (
         ("face_amount", "100"),

@@ -19,6 +19,7 @@ from scfledger.api.schemas import (
     FundIn,
     IssueIn,
     OperationOut,
+    TermsIn,
     TransferIn,
 )
 from scfledger.client import ApiProblem, AsyncScfClient, RetryPolicy, ScfClient
@@ -77,6 +78,11 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
 
     split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=300_000))
     child = int(event(split, "PieceSplit")["childTokenId"])
+    assert (supplier2.receivable(child).state, supplier2.receivable(child).sender) == (
+        "pending",
+        api.address("supplier1"),
+    )
+    assert supplier2.sign_piece(child).kind == "piece.accept"
     assert (supplier1.receivable(root).value, supplier2.receivable(child).value) == (
         700_000,
         300_000,
@@ -87,7 +93,8 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     page = auditor.list_receivables(limit=1, slot=supplier1.receivable(root).slot)
     assert ([p.token_id for p in page.items], page.next_cursor) == ([root], str(root))
 
-    ask = FinancingIn(token_id=child, financier=api.address("bank"), amount=290_000, rate_bps=300)
+    terms = TermsIn(advance=290_000, repayment=0, fees=0, fund_by=DUE - 86_400)
+    ask = FinancingIn(token_id=child, financiers=[api.address("bank")], terms=terms)
     requested = supplier2.request_financing(ask)
     request_id = int(event(requested, "FinancingRequested")["requestId"])
     assert supplier2.receivable(child).state == "financing"
@@ -96,15 +103,19 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
         "refer",
         ["advance_rate_above_limit"],  # 96.66% of the piece against 80% allowed
     )
-    assert bank.approve_financing(request_id).status == "indexed"
-    assert bank.financing_request(request_id).status == "approved"
+    offer = terms.model_copy(update={"fees": 2_000})
+    assert bank.offer_financing(request_id, offer).status == "indexed"
+    assert bank.financing_request(request_id).status == "requested"
+    assert supplier2.accept_offer(request_id, api.address("bank"), offer).status == "indexed"
+    assert bank.financing_request(request_id).status == "accepted"
     funded = bank.fund_financing(request_id, FundIn(payment_ref="wire-sdk"))
     assert bank.operation(funded.id).status == "indexed"
     record = supplier2.financing_request(request_id)
-    assert (record.status, record.amount, record.rate_bps, record.payment_ref) == (
+    assert record.agreed is not None
+    assert (record.status, record.agreed.advance, record.agreed.fees, record.payment_ref) == (
         "funded",
         290_000,
-        300,
+        2_000,
         "0x" + hashlib.sha256(b"wire-sdk").hexdigest(),  # a text reference is stored hashed
     )
     financed = auditor.receivable(child)
@@ -148,7 +159,7 @@ def test_duplicate_document_raises_its_problem(api: Served) -> None:
     document = doc(api, "a3")
     issued(api, document)
     body = IssueIn(
-        creditor=api.address("supplier1"), face_amount=5, due_date=DUE, document_hash=document
+        creditor=api.address("supplier1"), face_amount=10_000, due_date=DUE, document_hash=document
     )
     with sdk(api, "core") as core, pytest.raises(ApiProblem) as raised:
         core.issue(body)
@@ -207,18 +218,20 @@ def test_retry_after_a_lost_answer_reuses_the_key_and_acts_once(api: Served) -> 
     with sdk(
         api, "supplier1", transport=transport, retry=RetryPolicy(attempts=3, backoff=0.01)
     ) as supplier1:
-        op = supplier1.transfer(root, TransferIn(to=api.address("supplier3"), value=1_000))
+        op = supplier1.transfer(root, TransferIn(to=api.address("supplier3"), value=10_000))
         keys = [r.headers["Idempotency-Key"] for r in transport.posts]
         assert len(keys) == 2
         assert keys[0] == keys[1]
         assert transport.lost[0].status_code == 202
         assert op.id == transport.lost[0].json()["id"]
-        assert supplier1.receivable(root).value == 999_000
+        assert supplier1.receivable(root).value == 990_000
         children = supplier1.lineage(root).tree.children
         moves = supplier1.transfers(root)
-    # The child is supplier3's: redacted in supplier1's lineage, listed in its transfers.
-    assert [(c.holder, c.value, c.redacted) for c in children] == [(None, 1_000, True)]
-    assert [(m.receiver, m.value) for m in moves] == [(api.address("supplier3"), 1_000)]
+    # The child awaits supplier3's signature: its sender still sees it, and its transfers.
+    assert [(c.holder, c.value, c.redacted) for c in children] == [
+        (api.address("supplier3"), 10_000, False)
+    ]
+    assert [(m.receiver, m.value) for m in moves] == [(api.address("supplier3"), 10_000)]
 
 
 def test_transient_503_is_retried_then_raised_as_a_problem() -> None:
@@ -300,13 +313,16 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     # Financing refused, withdrawn, then a pledge loan funded and repaid.
     split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=400_000))
     child = int(event(split, "PieceSplit")["childTokenId"])
+    supplier2.sign_piece(child)
+
+    fund_by = api.chain_time() + 2 * 86_400
+    pledge_terms = TermsIn(advance=100_000, repayment=105_000, fees=0, fund_by=fund_by)
 
     def ask(mode: str = "factoring") -> int:
         body = FinancingIn(
             token_id=child,
-            financier=api.address("bank"),
-            amount=100_000,
-            rate_bps=500,
+            financiers=[api.address("bank")],
+            terms=pledge_terms,
             mode="pledge" if mode == "pledge" else "factoring",
         )
         return int(event(supplier2.request_financing(body), "FinancingRequested")["requestId"])
@@ -316,7 +332,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     second = ask()
     assert supplier2.withdraw_financing(second).kind == "financing.withdraw"
     third = ask("pledge")
-    bank.approve_financing(third)
+    bank.offer_financing(third, pledge_terms)  # the asked terms from the only financier
     bank.fund_financing(third, FundIn(payment_ref="advance"))
     repaid = bank.repay_financing(third, "repayment")
     assert (repaid.kind, event(repaid, "LoanRepaid")["paymentRef"]) == (
@@ -335,10 +351,15 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     api.rpc("evm_mine")
     settled = core.settle(slot, [token], "wire 9")
     assert (settled.kind, settled.status) == ("receivable.settle", "indexed")
+    assert supplier1.settlements(slot=slot).items[0].status == "awaiting_confirmation"
+    with pytest.raises(ApiProblem) as raised:
+        core.confirm_payment(token)  # only the payee confirms
+    assert (raised.value.status, raised.value.slug) == (403, "forbidden")
+    assert supplier1.confirm_payment(token).kind == "settlement.confirm"
     page = supplier1.settlements(slot=slot)
     assert page.next_cursor is None
-    assert [(s.token_id, s.holder, s.amount, s.payment_ref) for s in page.items] == [
-        (token, api.address("supplier1"), 10_000, sha256_ref("wire 9"))
+    assert [(s.token_id, s.holder, s.amount, s.status, s.payment_ref) for s in page.items] == [
+        (token, api.address("supplier1"), 10_000, "settled", sha256_ref("wire 9"))
     ]
     assert core.settlements(slot=slot) == page == auditor.settlements(slot=slot, limit=5)
     assert bank.settlements(slot=slot).items == []

@@ -4,6 +4,7 @@ and the three-tier story of a member admitted through the API."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from web3 import HTTPProvider, Web3
 from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
+from scfledger.chain.identity import identity_anchor
 from scfledger.client import ApiProblem, ScfClient
 from scfledger.db.session import create_db_engine
 from tests.api.server import Served, served_gateway
@@ -111,7 +113,19 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     )
     assert shown["args"]["account"] == tier3_address
     assert shown["args"]["roles"] == 4  # SUPPLIER
-    assert shown["args"]["legalIdHash"] == sha256("legal id of Tier Three Components Ltd")
+    # P1: the legal id goes on chain salted with the member's own salt, which the gateway
+    # keeps and never shows; never as the unsalted hash of a public identifier.
+    legal_id = "legal id of Tier Three Components Ltd"
+    assert shown["args"]["legalIdHash"] != sha256(legal_id)
+    engine = create_db_engine(api.database_url)
+    with engine.connect() as connection:
+        salt = connection.execute(
+            text("SELECT salt FROM identity_salts WHERE address = :a"), {"a": tier3_address}
+        ).scalar_one()
+    engine.dispose()
+    anchor = identity_anchor(bytes.fromhex(salt), legal_id)
+    assert shown["args"]["legalIdHash"] == "0x" + anchor.hex()
+    assert salt not in json.dumps(proposed) + json.dumps(shown)
     assert auditor.get(f"/v1/proposals/{proposal_id}").json() == shown
     assert_problem(core.get(f"/v1/proposals/{proposal_id}"), 403, "forbidden")
     assert_problem(write(admin2, "/v1/members", "dup", body), 409, "invalid-state")
@@ -156,13 +170,19 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
         )
         return int(event(op, "PieceSplit")["childTokenId"])
 
+    def sign(client: httpx.Client, token: int) -> None:
+        """The receiver signs for the piece (签收)."""
+        ok(write(client, f"/v1/receivables/{token}/sign", f"sign-{token}"))
+
     def holding(client: httpx.Client) -> list[tuple[int, str, int, str]]:
         items = client.get("/v1/receivables").json()["items"]
         return [(p["token_id"], p["holder"], p["value"], p["state"]) for p in items]
 
     tier2_piece = split(supplier1, root, api.address("supplier2"), 400_000, "to-tier2")
+    sign(supplier2, tier2_piece)
     assert [(t, v) for t, _h, v, _s in holding(supplier2)] == [(tier2_piece, 400_000)]
     tier3_piece = split(supplier2, tier2_piece, tier3_address, 150_000, "to-tier3")
+    sign(tier3, tier3_piece)
     assert holding(tier3) == [(tier3_piece, tier3_address, 150_000, "active")]
     values = {t: v for t, _h, v, _s in holding(auditor)}
     assert values == {root: 600_000, tier2_piece: 250_000, tier3_piece: 150_000}
@@ -173,14 +193,14 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert [c["token_id"] for c in tree["children"][0]["children"]] == [tier3_piece]
     assert tree["children"][0]["children"][0]["depth"] == 2
 
-    ask = {"token_id": tier3_piece, "financier": api.address("bank"), "amount": 140_000,
-           "rate_bps": 250}  # fmt: skip
+    terms = {"advance": 140_000, "repayment": 0, "fees": 500, "fund_by": due - DAY}
+    ask = {"token_id": tier3_piece, "financiers": [api.address("bank")], "terms": terms}
     request_id = int(
         event(ok(write(tier3, "/v1/financing-requests", "ask", ask)), "FinancingRequested")[
             "requestId"
         ]
     )
-    ok(write(bank, f"/v1/financing-requests/{request_id}/approve", "approve", {}))
+    ok(write(bank, f"/v1/financing-requests/{request_id}/offers", "offer", terms))
     ok(write(bank, f"/v1/financing-requests/{request_id}/fund", "fund", {"payment_ref": "w-1"}))
     assert tier3.get(f"/v1/financing-requests/{request_id}").json()["status"] == "funded"
     assert holding(tier3) == [(tier3_piece, api.address("bank"), 150_000, "financed")]
@@ -189,6 +209,8 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     api.rpc("evm_mine")
     settle = {"slot": slot, "token_ids": [root, tier2_piece, tier3_piece], "payment_ref": "run-1"}
     ok(write(core, "/v1/settlements", "settle", settle))
+    for token, payee in ((root, supplier1), (tier2_piece, supplier2), (tier3_piece, bank)):
+        ok(write(payee, f"/v1/settlements/{token}/confirm", f"confirm-{token}"))
     paid = {
         s["token_id"]: (s["holder"], s["amount"])
         for s in auditor.get("/v1/settlements", params={"slot": slot}).json()["items"]
@@ -226,8 +248,9 @@ def test_suspension_freezes_a_member_until_reinstated(api: Served) -> None:
     )
 
     # Suspended: every write is refused before a transaction is spent; reads still work.
+    terms = {"advance": 1, "repayment": 1, "fees": 0, "fund_by": api.chain_time() + DAY}
     refused = write(supplier3, "/v1/financing-requests", "f", {
-        "token_id": 1, "financier": api.address("bank"), "amount": 1, "rate_bps": 1,
+        "token_id": 1, "financiers": [api.address("bank")], "terms": terms,
     })  # fmt: skip
     assert "member is suspended" in assert_problem(refused, 403, "forbidden")["detail"]
     assert supplier3.get("/v1/receivables").status_code == 200
@@ -308,7 +331,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
     def signed_issue(signer: LocalAccount, document: str, nonce: int) -> str:
         call = token.functions.issue(
             api.address("supplier1"),
-            5_000,
+            50_000,
             b"CNY",
             api.chain_time() + DAY,
             bytes.fromhex(document[2:]),

@@ -32,8 +32,9 @@ def financed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served,
         token = int(event(issued, "ReceivableIssued")["tokenId"])
         with api.client("supplier1") as supplier1:
             write(supplier1, f"/v1/receivables/{slot}/accept", "a")
-            asked = {"token_id": token, "financier": api.address("bank"), "amount": 700_000,
-                     "rate_bps": 300, "mode": "factoring", "recourse": False}  # fmt: skip
+            terms = {"advance": 700_000, "repayment": 0, "fees": 0, "fund_by": DUE - 86_400}
+            asked = {"token_id": token, "financiers": [api.address("bank")], "terms": terms,
+                     "mode": "factoring", "recourse": False}  # fmt: skip
             requested = write(supplier1, "/v1/financing-requests", "r", asked).json()
         yield api, int(event(requested, "FinancingRequested")["requestId"])
 

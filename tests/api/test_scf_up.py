@@ -162,7 +162,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
 
         body = {
             "creditor": credentials["supplier1"]["address"],
-            "face_amount": 700,
+            "face_amount": 70_000,
             "due_date": 2_840_140_800,
         }
         with client("core") as core, client("supplier1") as supplier1:
@@ -213,7 +213,7 @@ def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
         assert wrong.returncode == 2, wrong.stdout + wrong.stderr
         body = {
             "creditor": api.address("supplier1"),
-            "face_amount": 900,
+            "face_amount": 90_000,
             "due_date": 2_840_140_800,
             "document_hash": api.document("core", "invoice 78"),
         }
@@ -277,7 +277,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
         supplier4 = client(created.json()["api_key"])
 
         issued = act(core, "/v1/receivables", "issue", {
-            "creditor": credentials["supplier1"]["address"], "face_amount": 1_000,
+            "creditor": credentials["supplier1"]["address"], "face_amount": 1_000_000,
             "due_date": 2_840_140_800, "document_hash": uploaded(core, "invoice 79"),
         })  # fmt: skip
         slot, root = (
@@ -286,16 +286,18 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
         )
         act(supplier1, f"/v1/receivables/{slot}/accept", "accept")
         to4 = act(supplier1, f"/v1/receivables/{root}/transfers", "to-4",
-                  {"to": supplier4_address, "value": 400})  # fmt: skip
+                  {"to": supplier4_address, "value": 400_000})  # fmt: skip
         piece4 = args(to4, "PieceSplit")["childTokenId"]
+        act(supplier4, f"/v1/receivables/{piece4}/sign", "sign-4")  # 签收
         on = act(supplier4, f"/v1/receivables/{piece4}/transfers", "4-to-2",
-                 {"to": credentials["supplier2"]["address"], "value": 150})  # fmt: skip
+                 {"to": credentials["supplier2"]["address"], "value": 150_000})  # fmt: skip
         piece2 = args(on, "PieceSplit")["childTokenId"]
+        signed = act(supplier2, f"/v1/receivables/{piece2}/sign", "sign-2")
         held = {p["token_id"]: p["value"] for p in supplier2.get("/v1/receivables").json()["items"]}
-        assert held == {piece2: 150}
+        assert held == {piece2: 150_000}
         lineage = supplier2.get(f"/v1/receivables/{piece2}/lineage").json()
         assert [n["token_id"] for n in lineage["ancestors"]] == [piece4, root]
-        node3 = rpc_call(network.rpc_url(3), "eth_getTransactionReceipt", [on["tx_hash"]])
+        node3 = rpc_call(network.rpc_url(3), "eth_getTransactionReceipt", [signed["tx_hash"]])
         assert node3 is not None  # on every sealer's chain
         assert node3["status"] == "0x1"
         for c in (admin1, admin2, core, supplier1, supplier2, supplier4):

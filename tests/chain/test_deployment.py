@@ -3,6 +3,7 @@ manifest, verifies on re-runs, and fails clearly when the chain no longer matche
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ def write_params(directory: Path, name: str, threshold: int = 2) -> Path:
     params = {
         "admins": [
             {"address": a, "name": f"Admin {i}", "legalId": f"9131000{i}MA1FL0000X",
+             "identitySalt": "0x" + keccak(text=f"salt {i}").hex(),
              "kycHash": "0x" + keccak(text=f"kyc {i}").hex()}
             for i, a in enumerate(ADMINS[:2])
         ],
@@ -212,3 +214,20 @@ def test_verifying_against_another_chain_fails_clearly(anvil_url: str, tmp_path:
 
     assert result.exit_code == 1
     assert "chain id is 31337, the manifest records 2026" in flat(result)
+
+
+def test_p1_params_anchor_a_legal_id_only_salted(tmp_path: Path) -> None:
+    """P1: a plain `legalId` goes on chain as sha256(identitySalt || legalId), never as an
+    unsalted hash of the public identifier; without a salt the params are refused."""
+    path = write_params(tmp_path, "salted")
+    params = load_params(path)
+    raw = json.loads(path.read_text())["admins"][0]
+    unsalted = hashlib.sha256(raw["legalId"].encode()).digest()
+    salted = hashlib.sha256(bytes.fromhex(raw["identitySalt"][2:]) + raw["legalId"].encode())
+    assert params.admins[0].legal_id_hash == salted.digest() != unsalted
+
+    without_salt = json.loads(path.read_text())
+    del without_salt["admins"][0]["identitySalt"]
+    path.write_text(json.dumps(without_salt))
+    with pytest.raises(DeploymentError, match="identitySalt"):
+        load_params(path)

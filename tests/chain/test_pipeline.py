@@ -212,7 +212,9 @@ def test_relay_sends_a_transaction_the_participant_signed(
     assert again.id == op.id
     done: OperationView = pipeline.wait(op.id, timeout=30)
     assert (done.status, done.kind) == ("mined", "relay")
-    assert consortium.token.functions.slotOfDocument(b"\x0b" * 32).call() != 0
+    token = consortium.token.functions
+    anchor = token.anchorOf(b"\x0b" * 32, consortium.core2, consortium.supplier1).call()
+    assert token.slotOfAnchor(anchor).call() != 0
 
 
 def test_relay_refuses_a_transaction_signed_by_someone_else(

@@ -52,9 +52,16 @@ def test_deployment_admits_founding_admins_with_threshold_and_lifetime(
     assert c.registry.functions.activeAdminCount().call() == 3
     assert c.registry.functions.proposalLifetime().call() == 7 * DAY
     record = member(c, c.admin1)
-    assert record[:6] == (c.admin1, "admin1", h("legal-admin1"), h("kyc-admin1"), ADMIN, ACTIVE)
+    assert record[:6] == (
+        c.admin1,
+        "admin1",
+        c.legal_id_hash("admin1"),
+        c.kyc_hash("admin1"),
+        ADMIN,
+        ACTIVE,
+    )
     assert c.registry.functions.memberAt(0).call() == c.admin1
-    assert c.registry.functions.memberByLegalId(h("legal-admin2")).call() == c.admin2
+    assert c.registry.functions.memberByLegalId(c.legal_id_hash("admin2")).call() == c.admin2
 
 
 @pytest.mark.parametrize(("threshold", "admins"), [(1, 3), (4, 3), (0, 3)])
@@ -264,13 +271,13 @@ def test_failing_proposal_call_reverts_the_approval_with_the_call_error(
     c = consortium
     # supplier1's legal id belongs to supplier1: the admission must fail with that reason.
     call = c.registry.functions.admitMember(
-        c.outsider, "Clone", h("legal-supplier1"), h("k"), SUPPLIER
+        c.outsider, "Clone", c.legal_id_hash("supplier1"), h("k"), SUPPLIER
     )
     proposal_id = propose(c.w3, c.registry, call, c.admin1)
     c.expect_revert(
         lambda: c.tx(c.registry.functions.approve(proposal_id), c.admin2),
         "LegalIdAlreadyRegistered",
-        h("legal-supplier1"),
+        c.legal_id_hash("supplier1"),
         c.supplier1,
     )
     assert c.registry.functions.getProposal(proposal_id).call()[4] == PENDING

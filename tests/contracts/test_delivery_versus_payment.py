@@ -29,6 +29,11 @@ def test_deposit_token_is_issued_by_its_financier_and_held_only_by_members(
     c.expect_revert(
         lambda: c.tx(fn.transfer(c.supplier2, 1), c.supplier1), "NotActiveMember", c.supplier1
     )
+    c.expect_revert(
+        lambda: c.tx(fn.transfer(c.cash.address, 1), c.supplier2), "NotActiveMember", c.cash.address
+    )
+    c.expect_revert(lambda: c.tx(fn.claimEscrow(), c.supplier2), "NothingEscrowed", c.supplier2)
+    assert fn.ledger().call() == c.token.address
     supply = fn.totalSupply().call()
     c.tx(fn.burn(1000), c.bank)
     assert fn.totalSupply().call() == supply - 1000
@@ -47,11 +52,12 @@ def test_funding_pays_the_advance_and_assigns_the_piece_in_one_transaction(
 ) -> None:
     c = dvp_consortium
     _, token_id = c.issue_active(amount=1_000_000)
-    request_id = c.request(token_id, amount=970_000)
-    c.tx(c.financing.functions.approve(request_id, 970_000, 300), c.bank)
+    terms = c.terms(token_id, advance=970_000, fees=5_000)
+    request_id = c.request_accepted(token_id, terms=terms)
     before = balances(c, "bank", "supplier1")
     receipt = c.tx(c.financing.functions.fund(request_id, h("dvp-1")), c.bank)
-    assert balances(c, "bank", "supplier1") == [before[0] - 970_000, before[1] + 970_000]
+    # The requester receives the advance net of the agreed fees.
+    assert balances(c, "bank", "supplier1") == [before[0] - 965_000, before[1] + 965_000]
     assert event_args(c.financing, "FinancingFunded", receipt)[0]["paidOnChain"] is True
     assert event_args(c.token, "Transfer", receipt) == [
         {"from": c.supplier1, "to": c.bank, "tokenId": token_id}
@@ -64,8 +70,7 @@ def test_funding_without_cash_allowance_fails_and_changes_nothing(
 ) -> None:
     c = dvp_consortium
     _, token_id = c.issue_active(amount=1_000_000)
-    request_id = c.request(token_id, financier="bank2", amount=500_000)
-    c.tx(c.financing.functions.approve(request_id, 500_000, 0), c.bank2)
+    request_id = c.request_accepted(token_id, financier="bank2", amount=500_000)
     c.tx(c.cash.functions.approve(c.financing.address, 0), c.bank2)
     before = balances(c, "bank2", "supplier1")
     c.expect_revert(
@@ -77,7 +82,7 @@ def test_funding_without_cash_allowance_fails_and_changes_nothing(
     )
     assert balances(c, "bank2", "supplier1") == before
     assert c.piece(token_id)[2] == c.supplier1
-    assert c.financing.functions.getRequest(request_id).call()[8] == 2  # still approved
+    assert c.request_record(request_id)["status"] == 2  # still accepted
 
 
 def test_settlement_pays_holders_and_the_lien_holder_in_the_settling_transaction(
@@ -86,7 +91,8 @@ def test_settlement_pays_holders_and_the_lien_holder_in_the_settling_transaction
     c = dvp_consortium
     slot, root = c.issue_active(amount=1_000_000)
     pledged = c.split(root, "supplier2", 400_000)
-    c.request_funded(pledged, amount=300_000, rate_bps=1000, pledge=True, sender="supplier2")
+    terms = c.terms(pledged, advance=300_000, repayment=330_000)
+    c.request_funded(pledged, terms=terms, pledge=True, sender="supplier2")
     c.travel_to(c.due_date(root))
     before = balances(c, "core", "supplier1", "supplier2", "bank")
     c.tx(c.token.functions.settleBatch(slot, [root, pledged], h("maturity")), c.core)
@@ -102,7 +108,8 @@ def test_settlement_pays_holders_and_the_lien_holder_in_the_settling_transaction
 def test_borrower_repays_a_pledge_on_chain(dvp_consortium: Consortium) -> None:
     c = dvp_consortium
     _, token_id = c.issue_active(amount=1_000_000)
-    request_id = c.request_funded(token_id, amount=500_000, rate_bps=200, pledge=True)
+    terms = c.terms(token_id, advance=500_000, repayment=510_000)
+    request_id = c.request_funded(token_id, terms=terms, pledge=True)
     before = balances(c, "supplier1", "bank")
     receipt = c.tx(c.financing.functions.repay(request_id, h("repay")), c.supplier1)
     assert event_args(c.financing, "LoanRepaid", receipt)[0]["paidOnChain"] is True
@@ -115,7 +122,8 @@ def test_seller_repays_recourse_on_chain_and_gets_the_piece_back(
 ) -> None:
     c = dvp_consortium
     _, token_id = c.issue_active(amount=1_000_000)
-    request_id = c.request_funded(token_id, amount=800_000, rate_bps=0, recourse=True)
+    terms = c.terms(token_id, advance=800_000, repayment=800_000)
+    request_id = c.request_funded(token_id, terms=terms, recourse=True)
     due = c.due_date(token_id)
     c.travel_to(due + 3 * 86_400)
     c.tx(c.token.functions.markOverdue(token_id), c.auditor)

@@ -19,7 +19,6 @@ UNREACHABLE = {
     "InsufficientBalance": "OpenZeppelin Address: governance calls send no ether",
     "ERC3525SlotMismatch": "token-to-token transfers are refused; children share the slot",
     "ERC721InvalidSender": "only raised when minting an existing id; ids come from a counter",
-    "SafeERC20FailedOperation": "the deposit token reverts on failure, never returns false",
     "ERC20InvalidSender": "raised only for transfers from the zero address",
     "ERC20InvalidApprover": "raised only for approvals by the zero address",
 }

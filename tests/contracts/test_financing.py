@@ -1,5 +1,6 @@
-"""Financing: request, withdraw, reject, approve, fund (factoring and pledge), repay, expiry
-and recourse; and the double-financing attempts that must all fail."""
+"""Financing as offer and acceptance: request to named financiers, offers, acceptance, withdraw,
+decline, fund (factoring and pledge), repay, expiry and recourse; and the double-financing
+attempts that must all fail."""
 
 from __future__ import annotations
 
@@ -9,33 +10,39 @@ from typing import Any
 import pytest
 
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import DAY, FINANCIER, SUPPLIER, Consortium, h
+from tests.fixtures.ledger import DAY, FINANCIER, Consortium, h
 
 # PieceState
 ACTIVE, FINANCING, FINANCED, OVERDUE, DEFAULTED = 2, 3, 4, 6, 7
 # RequestStatus
-REQUESTED, APPROVED, REJECTED, WITHDRAWN, EXPIRED, FUNDED, REPAID = 1, 2, 3, 4, 5, 6, 7
-RECOURSE_CLAIMED, RECOURSE_REPAID = 9, 10
+REQUESTED, ACCEPTED, REJECTED, WITHDRAWN, EXPIRED, FUNDED, REPAID = 1, 2, 3, 4, 5, 6, 7
+SETTLED, RECOURSE_CLAIMED, RECOURSE_REPAID = 8, 9, 10
+# OfferStatus
+MADE, DECLINED = 1, 2
 FACTORING, PLEDGE = 0, 1
-HOLDERS = SUPPLIER | FINANCIER
-
-
-def request_record(c: Consortium, request_id: int) -> Any:
-    return c.financing.functions.getRequest(request_id).call()
+ZERO = "0x" + "00" * 20
 
 
 def active_piece(c: Consortium, amount: int = 1_000_000) -> int:
     return c.issue_active(amount=amount)[1]
 
 
+def terms_dict(terms: tuple[int, int, int, int]) -> dict[str, int]:
+    return dict(zip(("advance", "repayment", "fees", "fundBy"), terms, strict=True))
+
+
 # ---- request -------------------------------------------------------------------------------
 
 
-def test_request_locks_the_piece_and_records_the_terms(consortium: Consortium) -> None:
+def test_request_to_several_financiers_locks_the_piece_and_records_the_asked_terms(
+    consortium: Consortium,
+) -> None:
     c = consortium
     token_id = active_piece(c)
+    asked = c.terms(token_id, advance=800_000, repayment=824_000, fees=2_000)
     receipt = c.tx(
-        c.financing.functions.request(token_id, c.bank, 800_000, 250, PLEDGE, False), c.supplier1
+        c.financing.functions.request(token_id, [c.bank, c.bank2], asked, PLEDGE, False),
+        c.supplier1,
     )
     block_time = c.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     expires = block_time + 7 * DAY
@@ -44,9 +51,8 @@ def test_request_locks_the_piece_and_records_the_terms(consortium: Consortium) -
             "requestId": 1,
             "tokenId": token_id,
             "requester": c.supplier1,
-            "financier": c.bank,
-            "amount": 800_000,
-            "rateBps": 250,
+            "financiers": [c.bank, c.bank2],
+            "asked": terms_dict(asked),
             "mode": PLEDGE,
             "recourse": False,
             "expiresAt": expires,
@@ -55,31 +61,32 @@ def test_request_locks_the_piece_and_records_the_terms(consortium: Consortium) -
     assert event_args(c.token, "PieceStateChanged", receipt) == [
         {"tokenId": token_id, "oldState": ACTIVE, "newState": FINANCING}
     ]
-    assert request_record(c, 1) == (
-        1,
-        token_id,
-        c.supplier1,
-        c.bank,
-        800_000,
-        250,
-        PLEDGE,
-        False,
-        REQUESTED,
-        block_time,
-        expires,
-        0,
-        b"\0" * 32,
-    )
+    assert c.request_record(1) == {
+        "id": 1,
+        "tokenId": token_id,
+        "requester": c.supplier1,
+        "financiers": [c.bank, c.bank2],
+        "financier": ZERO,
+        "mode": PLEDGE,
+        "recourse": False,
+        "status": REQUESTED,
+        "createdAt": block_time,
+        "expiresAt": expires,
+        "fundedAt": 0,
+        "asked": terms_dict(asked),
+        "agreed": terms_dict((0, 0, 0, 0)),
+        "paymentRef": b"\0" * 32,
+    }
     assert c.piece(token_id)[6] == FINANCING
     assert c.financing.functions.openRequestOf(token_id).call() == 1
-    assert c.financing.functions.requestCount().call() == 1
+    assert c.financing.functions.openCount().call() == 1
 
 
 def test_request_expiry_is_capped_at_the_due_date(consortium: Consortium) -> None:
     c = consortium
     _, token_id = c.issue_active(due_in=2 * DAY)
     request_id = c.request(token_id)
-    assert request_record(c, request_id)[10] == c.due_date(token_id)
+    assert c.request_record(request_id)["expiresAt"] == c.due_date(token_id)
 
 
 def test_request_fails_with_its_own_error_for_each_bad_input(consortium: Consortium) -> None:
@@ -88,44 +95,80 @@ def test_request_fails_with_its_own_error_for_each_bad_input(consortium: Consort
     token_id = active_piece(c, 1000)
     _, pending = c.issue()
     bank_piece = c.split(token_id, "bank", 100)
+    now, due = c.now(), c.due_date(token_id)
+    ok = (10, 11, 0, now + DAY)
     cases: list[tuple[Any, str, str, tuple[object, ...]]] = [
         (
-            fn.request(token_id, c.bank, 10, 0, 0, False),
+            fn.request(token_id, [c.bank], ok, 0, False),
             "supplier2",
             "NotHolder",
             (token_id, c.supplier2),
         ),
         (
-            fn.request(pending, c.bank, 10, 0, 0, False),
+            fn.request(pending, [c.bank], ok, 0, False),
             "supplier1",
             "InvalidPieceState",
             (pending, 1),
         ),
-        (fn.request(bank_piece, c.bank, 10, 0, 0, False), "bank", "SelfFinancing", (c.bank,)),
+        (fn.request(bank_piece, [c.bank], ok, 0, False), "bank", "SelfFinancing", (c.bank,)),
         (
-            fn.request(token_id, c.supplier2, 10, 0, 0, False),
+            fn.request(token_id, [c.core], ok, 0, False),
+            "supplier1",
+            "DebtorCannotHold",
+            (1, c.core),
+        ),
+        (
+            fn.request(token_id, [c.supplier2], ok, 0, False),
             "supplier1",
             "MissingRole",
             (c.supplier2, FINANCIER),
         ),
         (
-            fn.request(token_id, c.outsider, 10, 0, 0, False),
+            fn.request(token_id, [c.outsider], ok, 0, False),
             "supplier1",
             "NotActiveMember",
             (c.outsider,),
         ),
-        (fn.request(token_id, c.bank, 0, 0, 0, False), "supplier1", "ZeroAdvance", ()),
+        (fn.request(token_id, [], ok, 0, False), "supplier1", "InvalidFinancierCount", (0, 5)),
         (
-            fn.request(token_id, c.bank, 901, 0, 0, False),
+            fn.request(token_id, [c.bank] * 6, ok, 0, False),
+            "supplier1",
+            "InvalidFinancierCount",
+            (6, 5),
+        ),
+        (
+            fn.request(token_id, [c.bank, c.bank2, c.bank], ok, 0, False),
+            "supplier1",
+            "DuplicateFinancier",
+            (c.bank,),
+        ),
+        (
+            fn.request(token_id, [c.bank], (0, 0, 0, now + DAY), 0, False),
+            "supplier1",
+            "ZeroAdvance",
+            (),
+        ),
+        (
+            fn.request(token_id, [c.bank], (901, 0, 0, now + DAY), 0, False),
             "supplier1",
             "AdvanceAboveValue",
             (token_id, 900, 901),
         ),
-        (fn.request(token_id, c.bank, 10, 10_001, 0, False), "supplier1", "InvalidRate", (10_001,)),
-        (fn.request(99, c.bank, 10, 0, 0, False), "supplier1", "ERC721NonexistentToken", (99,)),
+        (
+            fn.request(token_id, [c.bank], (10, 0, 11, now + DAY), 0, False),
+            "supplier1",
+            "FeesAboveAdvance",
+            (10, 11),
+        ),
+        (fn.request(99, [c.bank], ok, 0, False), "supplier1", "ERC721NonexistentToken", (99,)),
     ]
     for call, sender, name, values in cases:
         c.expect_revert(partial(c.tx, call, c.accounts[sender]), name, *values)
+    late = fn.request(token_id, [c.bank], (10, 0, 0, due), 0, False)
+    exc = c.expect_revert_named(partial(c.tx, late, c.supplier1), "InvalidFundingDeadline")
+    fund_by, earliest, latest = exc.values
+    assert (fund_by, latest) == (due, due - 1)
+    assert earliest > now  # the block's time + 1
     assert c.financing.functions.requestCount().call() == 0
     assert c.piece(token_id)[6] == ACTIVE
 
@@ -134,11 +177,15 @@ def test_request_fails_for_a_suspended_holder_and_at_the_due_date(consortium: Co
     c = consortium
     token_id = active_piece(c)
     c.govern(c.registry.functions.suspendMember(c.supplier1, h("inquiry")))
-    c.expect_revert(lambda: c.request(token_id), "NotActiveMember", c.supplier1)
+    c.expect_revert(
+        lambda: c.request(token_id, terms=(1, 1, 0, c.now() + DAY)), "NotActiveMember", c.supplier1
+    )
     c.govern(c.registry.functions.reinstateMember(c.supplier1))
     due = c.due_date(token_id)
     c.travel_to(due)
-    c.expect_revert(lambda: c.request(token_id), "PieceDue", token_id, due)
+    c.expect_revert(
+        lambda: c.request(token_id, terms=(1, 1, 0, due + DAY)), "PieceDue", token_id, due
+    )
 
 
 def test_locked_piece_can_be_neither_moved_nor_financed_again(consortium: Consortium) -> None:
@@ -161,10 +208,137 @@ def test_locked_piece_can_be_neither_moved_nor_financed_again(consortium: Consor
     )
 
 
-# ---- withdraw, reject, approve, expire ------------------------------------------------------
+# ---- offers and acceptance -----------------------------------------------------------------
 
 
-def test_requester_withdraws_an_open_request(consortium: Consortium) -> None:
+def test_each_named_financier_offers_and_the_requester_accepts_one(consortium: Consortium) -> None:
+    c = consortium
+    fn = c.financing.functions
+    token_id = active_piece(c)
+    request_id = c.request(token_id, financier=["bank", "bank2"], amount=900_000)
+    low = c.terms(token_id, advance=850_000, repayment=900_000, fees=1_000)
+    high = c.terms(token_id, advance=880_000, repayment=910_000, fees=500)
+    c.expect_revert(
+        lambda: c.tx(fn.offer(request_id, low), c.supplier2),
+        "NotFinancier",
+        request_id,
+        c.supplier2,
+    )
+    receipt = c.tx(fn.offer(request_id, low), c.bank)
+    assert event_args(c.financing, "FinancingOffered", receipt) == [
+        {
+            "requestId": request_id,
+            "tokenId": token_id,
+            "financier": c.bank,
+            "terms": terms_dict(low),
+        }
+    ]
+    assert event_args(c.financing, "FinancingAccepted", receipt) == []  # two named: no shortcut
+    c.tx(fn.offer(request_id, high), c.bank2)
+    offer = c.struct(fn.getOffer(request_id, c.bank2))
+    assert (offer["terms"], offer["status"]) == (terms_dict(high), MADE)
+    # The requester accepts exactly the terms it saw; a replaced or absent offer is refused.
+    c.expect_revert(
+        lambda: c.tx(fn.acceptOffer(request_id, c.bank2, low), c.supplier1),
+        "OfferMismatch",
+        request_id,
+        c.bank2,
+    )
+    c.expect_revert(
+        lambda: c.tx(fn.acceptOffer(request_id, c.admin1, low), c.supplier1),
+        "NoOffer",
+        request_id,
+        c.admin1,
+    )
+    c.expect_revert(
+        lambda: c.tx(fn.acceptOffer(request_id, c.bank2, high), c.bank2),
+        "NotRequester",
+        request_id,
+        c.bank2,
+    )
+    receipt = c.tx(fn.acceptOffer(request_id, c.bank2, high), c.supplier1)
+    assert event_args(c.financing, "FinancingAccepted", receipt) == [
+        {
+            "requestId": request_id,
+            "tokenId": token_id,
+            "financier": c.bank2,
+            "terms": terms_dict(high),
+        }
+    ]
+    record = c.request_record(request_id)
+    assert (record["status"], record["financier"], record["agreed"]) == (
+        ACCEPTED,
+        c.bank2,
+        terms_dict(high),
+    )
+    # The other offer lapsed: its financier can neither fund nor offer again.
+    c.expect_revert(
+        lambda: c.tx(fn.fund(request_id, h("w")), c.bank), "NotFinancier", request_id, c.bank
+    )
+    c.expect_revert(
+        lambda: c.tx(fn.offer(request_id, low), c.bank),
+        "InvalidRequestStatus",
+        request_id,
+        ACCEPTED,
+    )
+
+
+def test_a_sole_financier_offering_the_asked_terms_is_accepted_at_once(
+    consortium: Consortium,
+) -> None:
+    c = consortium
+    fn = c.financing.functions
+    token_id = active_piece(c)
+    request_id = c.request(token_id)
+    asked = c.asked_terms(request_id)
+    receipt = c.tx(fn.offer(request_id, asked), c.bank)
+    assert event_args(c.financing, "FinancingAccepted", receipt) == [
+        {
+            "requestId": request_id,
+            "tokenId": token_id,
+            "financier": c.bank,
+            "terms": terms_dict(asked),
+        }
+    ]
+    assert c.request_record(request_id)["status"] == ACCEPTED
+
+
+def test_offers_are_checked_like_requests_and_lapse_with_their_deadline(
+    consortium: Consortium,
+) -> None:
+    c = consortium
+    fn = c.financing.functions
+    token_id = active_piece(c)
+    request_id = c.request(token_id, financier=["bank", "bank2"])
+    now, due = c.now(), c.due_date(token_id)
+    c.expect_revert(lambda: c.tx(fn.offer(request_id, (0, 0, 0, now + DAY)), c.bank), "ZeroAdvance")
+    c.expect_revert(
+        lambda: c.tx(fn.offer(request_id, (1_000_001, 0, 0, now + DAY)), c.bank),
+        "AdvanceAboveValue",
+        token_id,
+        1_000_000,
+        1_000_001,
+    )
+    c.expect_revert(
+        lambda: c.tx(fn.offer(request_id, (5, 0, 6, now + DAY)), c.bank), "FeesAboveAdvance", 5, 6
+    )
+    exc = c.expect_revert_named(
+        lambda: c.tx(fn.offer(request_id, (5, 0, 0, now)), c.bank), "InvalidFundingDeadline"
+    )
+    assert (exc.values[0], exc.values[2]) == (now, due - 1)
+    assert exc.values[1] > now
+    short = (900_000, 920_000, 0, c.now() + 3600)
+    c.tx(fn.offer(request_id, short), c.bank)
+    c.travel_to(short[3] + 1)
+    c.expect_revert(
+        lambda: c.tx(fn.acceptOffer(request_id, c.bank, short), c.supplier1),
+        "FundingDeadlinePassed",
+        request_id,
+        short[3],
+    )
+
+
+def test_requester_withdraws_until_it_accepts(consortium: Consortium) -> None:
     c = consortium
     fn = c.financing.functions
     token_id = active_piece(c)
@@ -176,9 +350,10 @@ def test_requester_withdraws_an_open_request(consortium: Consortium) -> None:
     assert event_args(c.financing, "FinancingWithdrawn", receipt) == [
         {"requestId": request_id, "tokenId": token_id}
     ]
-    assert request_record(c, request_id)[8] == WITHDRAWN
+    assert c.request_record(request_id)["status"] == WITHDRAWN
     assert c.piece(token_id)[6] == ACTIVE
     assert fn.openRequestOf(token_id).call() == 0
+    assert fn.openCount().call() == 0
     c.expect_revert(
         lambda: c.tx(fn.withdraw(request_id), c.supplier1),
         "InvalidRequestStatus",
@@ -189,16 +364,18 @@ def test_requester_withdraws_an_open_request(consortium: Consortium) -> None:
     c.split(token_id, "supplier2", 10)  # unlocked: it moves again
 
 
-def test_financier_rejects_with_a_reason_and_only_the_named_financier_may(
-    consortium: Consortium,
-) -> None:
+def test_request_closes_when_every_named_financier_declines(consortium: Consortium) -> None:
     c = consortium
     fn = c.financing.functions
     token_id = active_piece(c)
-    request_id = c.request(token_id)
+    request_id = c.request(token_id, financier=["bank", "bank2"])
     c.expect_revert(
-        lambda: c.tx(fn.reject(request_id, h("x")), c.bank2), "NotFinancier", request_id, c.bank2
+        lambda: c.tx(fn.reject(request_id, h("x")), c.supplier2),
+        "NotFinancier",
+        request_id,
+        c.supplier2,
     )
+    c.tx(fn.offer(request_id, c.asked_terms(request_id)), c.bank)
     receipt = c.tx(fn.reject(request_id, h("concentration")), c.bank)
     assert event_args(c.financing, "FinancingRejected", receipt) == [
         {
@@ -206,51 +383,30 @@ def test_financier_rejects_with_a_reason_and_only_the_named_financier_may(
             "tokenId": token_id,
             "financier": c.bank,
             "reason": h("concentration"),
+            "closed": False,
         }
     ]
-    assert request_record(c, request_id)[8] == REJECTED
+    assert c.struct(fn.getOffer(request_id, c.bank))["status"] == DECLINED
+    c.expect_revert(
+        lambda: c.tx(fn.reject(request_id, h("x")), c.bank), "AlreadyDeclined", request_id, c.bank
+    )
+    c.expect_revert(  # a decline is final: no offer after it
+        lambda: c.tx(fn.offer(request_id, c.asked_terms(request_id)), c.bank),
+        "AlreadyDeclined",
+        request_id,
+        c.bank,
+    )
+    c.expect_revert(
+        lambda: c.tx(fn.acceptOffer(request_id, c.bank, c.asked_terms(request_id)), c.supplier1),
+        "NoOffer",
+        request_id,
+        c.bank,
+    )
+    assert c.piece(token_id)[6] == FINANCING
+    receipt = c.tx(fn.reject(request_id, h("limits")), c.bank2)
+    assert event_args(c.financing, "FinancingRejected", receipt)[0]["closed"] is True
+    assert c.request_record(request_id)["status"] == REJECTED
     assert c.piece(token_id)[6] == ACTIVE
-
-
-def test_financier_approves_with_its_own_terms(consortium: Consortium) -> None:
-    c = consortium
-    fn = c.financing.functions
-    token_id = active_piece(c)
-    request_id = c.request(token_id, amount=900_000, rate_bps=300)
-    c.expect_revert(
-        lambda: c.tx(fn.approve(request_id, 900_001, 300), c.bank),
-        "AdvanceAboveRequest",
-        request_id,
-        900_000,
-        900_001,
-    )
-    c.expect_revert(lambda: c.tx(fn.approve(request_id, 0, 300), c.bank), "ZeroAdvance")
-    c.expect_revert(lambda: c.tx(fn.approve(request_id, 10, 10_001), c.bank), "InvalidRate", 10_001)
-    c.expect_revert(
-        lambda: c.tx(fn.approve(request_id, 10, 1), c.supplier1),
-        "NotFinancier",
-        request_id,
-        c.supplier1,
-    )
-    receipt = c.tx(fn.approve(request_id, 850_000, 450), c.bank)
-    assert event_args(c.financing, "FinancingApproved", receipt) == [
-        {
-            "requestId": request_id,
-            "tokenId": token_id,
-            "financier": c.bank,
-            "amount": 850_000,
-            "rateBps": 450,
-        }
-    ]
-    record = request_record(c, request_id)
-    assert (record[4], record[5], record[8]) == (850_000, 450, APPROVED)
-    assert fn.amountOwed(request_id).call() == 850_000 + 850_000 * 450 // 10_000
-    c.expect_revert(
-        lambda: c.tx(fn.approve(request_id, 1, 1), c.bank),
-        "InvalidRequestStatus",
-        request_id,
-        APPROVED,
-    )
 
 
 def test_unanswered_and_unfunded_requests_expire(consortium: Consortium) -> None:
@@ -258,29 +414,38 @@ def test_unanswered_and_unfunded_requests_expire(consortium: Consortium) -> None
     fn = c.financing.functions
     first, second = active_piece(c), active_piece(c)
     unanswered = c.request(first)
-    unfunded = c.request(second)
-    c.tx(fn.approve(unfunded, request_record(c, unfunded)[4], 100), c.bank)
-    expires = request_record(c, unanswered)[10]
+    unfunded = c.request_accepted(second)
+    expires = c.request_record(unanswered)["expiresAt"]
+    fund_by = c.request_record(unfunded)["agreed"]["fundBy"]
     c.expect_revert(
-        lambda: c.tx(fn.expire(unanswered), c.outsider), "RequestNotExpired", unanswered, expires
-    )
-    c.travel_to(expires + 1)
-    c.expect_revert(
-        lambda: c.tx(fn.approve(unanswered, 1, 1), c.bank), "RequestExpired", unanswered, expires
+        lambda: c.tx(fn.expire(unanswered), c.auditor), "RequestNotExpired", unanswered, expires
     )
     c.expect_revert(
-        lambda: c.tx(fn.fund(unfunded, h("w")), c.bank),
+        lambda: c.tx(fn.expire(unfunded), c.supplier1), "RequestNotExpired", unfunded, fund_by
+    )
+    c.travel_to(max(expires, fund_by) + 1)
+    c.expect_revert(
+        lambda: c.tx(fn.offer(unanswered, (1, 1, 0, c.now() + 10)), c.bank),
         "RequestExpired",
-        unfunded,
-        request_record(c, unfunded)[10],
+        unanswered,
+        expires,
     )
-    receipt = c.tx(fn.expire(unanswered), c.outsider)  # anyone may lapse it
+    c.expect_revert(
+        lambda: c.tx(fn.fund(unfunded, h("w")), c.bank), "FundingDeadlinePassed", unfunded, fund_by
+    )
+    receipt = c.tx(fn.expire(unanswered), c.auditor)  # any active member may lapse it
     assert event_args(c.financing, "FinancingExpired", receipt) == [
         {"requestId": unanswered, "tokenId": first}
     ]
-    c.tx(fn.expire(unfunded), c.auditor)
-    assert (request_record(c, unanswered)[8], request_record(c, unfunded)[8]) == (EXPIRED, EXPIRED)
+    c.tx(fn.expire(unfunded), c.supplier1)  # the requester cancels an unfunded acceptance
+    assert (c.request_record(unanswered)["status"], c.request_record(unfunded)["status"]) == (
+        EXPIRED,
+        EXPIRED,
+    )
     assert (c.piece(first)[6], c.piece(second)[6]) == (ACTIVE, ACTIVE)
+    c.expect_revert(
+        lambda: c.tx(fn.expire(unfunded), c.auditor), "InvalidRequestStatus", unfunded, EXPIRED
+    )
 
 
 # ---- fund ----------------------------------------------------------------------------------
@@ -292,12 +457,9 @@ def test_factoring_assigns_the_piece_to_the_financier(consortium: Consortium) ->
     token_id = active_piece(c)
     request_id = c.request(token_id, amount=950_000)
     c.expect_revert(
-        lambda: c.tx(fn.fund(request_id, h("w")), c.bank),
-        "InvalidRequestStatus",
-        request_id,
-        REQUESTED,
+        lambda: c.tx(fn.fund(request_id, h("w")), c.bank), "NotFinancier", request_id, c.bank
     )
-    c.tx(fn.approve(request_id, 950_000, 200), c.bank)
+    c.tx(fn.offer(request_id, c.asked_terms(request_id)), c.bank)
     c.expect_revert(lambda: c.tx(fn.fund(request_id, b"\0" * 32), c.bank), "MissingPaymentRef")
     receipt = c.tx(fn.fund(request_id, h("SWIFT-123")), c.bank)
     assert event_args(c.financing, "FinancingFunded", receipt) == [
@@ -305,7 +467,8 @@ def test_factoring_assigns_the_piece_to_the_financier(consortium: Consortium) ->
             "requestId": request_id,
             "tokenId": token_id,
             "financier": c.bank,
-            "amount": 950_000,
+            "advance": 950_000,
+            "fees": 0,
             "mode": FACTORING,
             "paymentRef": h("SWIFT-123"),
             "paidOnChain": False,
@@ -316,28 +479,33 @@ def test_factoring_assigns_the_piece_to_the_financier(consortium: Consortium) ->
     ]
     assert c.piece(token_id)[2] == c.bank
     assert c.piece(token_id)[6] == FINANCED
-    record = request_record(c, request_id)
-    assert (record[8], record[12]) == (FUNDED, h("SWIFT-123"))
+    record = c.request_record(request_id)
+    assert (record["status"], record["paymentRef"]) == (FUNDED, h("SWIFT-123"))
     assert fn.openRequestOf(token_id).call() == 0
-    assert fn.lienOf(token_id).call() == [0, "0x" + "00" * 20, 0]
+    assert fn.fundedRequestOf(token_id).call() == request_id
+    assert fn.lienOf(token_id).call() == [0, ZERO, 0]
+    assert fn.openCount().call() == 0  # a factoring without recourse needs nothing more here
 
 
 def test_pledge_keeps_the_piece_with_its_holder_under_a_lien(consortium: Consortium) -> None:
     c = consortium
     fn = c.financing.functions
     token_id = active_piece(c)
-    request_id = c.request_funded(token_id, amount=500_000, rate_bps=400, pledge=True)
+    request_id = c.request_funded(
+        token_id, terms=c.terms(token_id, advance=500_000, repayment=520_000), pledge=True
+    )
     assert c.piece(token_id)[2] == c.supplier1
     assert c.piece(token_id)[6] == FINANCED
     assert fn.lienOf(token_id).call() == [request_id, c.bank, 520_000]
+    assert fn.amountOwed(request_id).call() == 520_000
+    assert fn.openCount().call() == 1
 
 
 def test_funding_fails_for_another_financier_or_a_suspended_seller(consortium: Consortium) -> None:
     c = consortium
     fn = c.financing.functions
     token_id = active_piece(c)
-    request_id = c.request(token_id)
-    c.tx(fn.approve(request_id, 1000, 0), c.bank)
+    request_id = c.request_accepted(token_id)
     c.expect_revert(
         lambda: c.tx(fn.fund(request_id, h("w")), c.bank2), "NotFinancier", request_id, c.bank2
     )
@@ -345,7 +513,7 @@ def test_funding_fails_for_another_financier_or_a_suspended_seller(consortium: C
     c.expect_revert(
         lambda: c.tx(fn.fund(request_id, h("w")), c.bank), "NotActiveMember", c.supplier1
     )
-    assert request_record(c, request_id)[8] == APPROVED
+    assert c.request_record(request_id)["status"] == ACCEPTED
 
 
 def test_financed_piece_can_be_neither_moved_nor_financed_again(consortium: Consortium) -> None:
@@ -384,7 +552,7 @@ def test_double_financing_by_the_holder_fails(consortium: Consortium) -> None:
 def test_double_financing_by_a_former_holder_fails(consortium: Consortium) -> None:
     c = consortium
     token_id = active_piece(c)
-    c.tx(c.token.functions.transferFrom(c.supplier1, c.supplier2, token_id), c.supplier1)
+    c.transfer(token_id, "supplier2")
     c.expect_revert(
         lambda: c.request(token_id, sender="supplier1"), "NotHolder", token_id, c.supplier1
     )
@@ -399,7 +567,8 @@ def test_double_financing_by_a_colluding_financier_fails(consortium: Consortium)
     fn = c.financing.functions
     token_id = active_piece(c)
     request_id = c.request_funded(token_id, financier="bank", pledge=True)
-    # The funding bank cannot fund again, approve again, or have the piece requested anew.
+    asked = c.asked_terms(request_id)
+    # The funding bank cannot fund again, offer again, or have the piece requested anew.
     c.expect_revert(
         lambda: c.tx(fn.fund(request_id, h("again")), c.bank),
         "InvalidRequestStatus",
@@ -407,7 +576,7 @@ def test_double_financing_by_a_colluding_financier_fails(consortium: Consortium)
         FUNDED,
     )
     c.expect_revert(
-        lambda: c.tx(fn.approve(request_id, 1, 1), c.bank),
+        lambda: c.tx(fn.offer(request_id, asked), c.bank),
         "InvalidRequestStatus",
         request_id,
         FUNDED,
@@ -423,7 +592,7 @@ def test_double_financing_by_a_colluding_financier_fails(consortium: Consortium)
     other = active_piece(c)
     c.request_funded(other, financier="bank")
     c.expect_revert(
-        lambda: c.request(other, financier="bank2", sender="bank"),
+        lambda: c.request(other, financier="bank2", sender="bank", terms=asked),
         "InvalidPieceState",
         other,
         FINANCED,
@@ -437,7 +606,8 @@ def test_financier_confirms_pledge_repayment_and_the_piece_is_freed(consortium: 
     c = consortium
     fn = c.financing.functions
     token_id = active_piece(c)
-    request_id = c.request_funded(token_id, amount=400_000, rate_bps=500, pledge=True)
+    terms = c.terms(token_id, advance=400_000, repayment=420_000)
+    request_id = c.request_funded(token_id, terms=terms, pledge=True)
     c.expect_revert(
         lambda: c.tx(fn.repay(request_id, h("r")), c.supplier1),
         "NotFinancier",
@@ -456,9 +626,10 @@ def test_financier_confirms_pledge_repayment_and_the_piece_is_freed(consortium: 
             "paidOnChain": False,
         }
     ]
-    assert request_record(c, request_id)[8] == REPAID
+    assert c.request_record(request_id)["status"] == REPAID
     assert c.piece(token_id)[6] == ACTIVE
-    assert fn.lienOf(token_id).call() == [0, "0x" + "00" * 20, 0]
+    assert fn.lienOf(token_id).call() == [0, ZERO, 0]
+    assert fn.openCount().call() == 0
     c.expect_revert(
         lambda: c.tx(fn.repay(request_id, h("r")), c.bank),
         "InvalidRequestStatus",
@@ -481,21 +652,21 @@ def test_repay_of_a_factoring_is_refused(consortium: Consortium) -> None:
 
 def default_piece(c: Consortium, token_id: int) -> None:
     due = c.due_date(token_id)
-    grace, default = (
-        c.token.functions.gracePeriod().call(),
-        c.token.functions.defaultPeriod().call(),
-    )
+    receivable = c.receivable(c.piece(token_id)[1])
+    grace, default = receivable["gracePeriod"], receivable["defaultPeriod"]
     c.travel_to(due + grace)
-    c.tx(c.token.functions.markOverdue(token_id), c.outsider)
+    c.tx(c.token.functions.markOverdue(token_id), c.auditor)
     c.travel_to(due + grace + default)
-    c.tx(c.token.functions.markDefaulted(token_id), c.outsider)
+    c.tx(c.token.functions.markDefaulted(token_id), c.auditor)
 
 
 def test_recourse_financier_claims_against_the_seller_after_default(consortium: Consortium) -> None:
     c = consortium
     fn = c.financing.functions
     slot, token_id = c.issue_active(amount=1_000_000)
-    request_id = c.request_funded(token_id, amount=900_000, rate_bps=100, recourse=True)
+    terms = c.terms(token_id, advance=900_000, repayment=909_000)
+    request_id = c.request_funded(token_id, terms=terms, recourse=True)
+    assert fn.openCount().call() == 1  # recourse: the module may still have to act
     c.expect_revert(
         lambda: c.tx(fn.claimRecourse(request_id), c.bank), "InvalidPieceState", token_id, FINANCED
     )
@@ -511,7 +682,7 @@ def test_recourse_financier_claims_against_the_seller_after_default(consortium: 
             "amount": 909_000,
         }
     ]
-    assert request_record(c, request_id)[8] == RECOURSE_CLAIMED
+    assert c.request_record(request_id)["status"] == RECOURSE_CLAIMED
     c.expect_revert(
         lambda: c.tx(fn.repayRecourse(request_id, h("r")), c.supplier1),
         "NotFinancier",
@@ -519,12 +690,14 @@ def test_recourse_financier_claims_against_the_seller_after_default(consortium: 
         c.supplier1,
     )
     c.tx(fn.repayRecourse(request_id, h("recourse-paid")), c.bank)
-    assert request_record(c, request_id)[8] == RECOURSE_REPAID
+    assert c.request_record(request_id)["status"] == RECOURSE_REPAID
+    assert fn.openCount().call() == 0
     assert c.piece(token_id)[2] == c.supplier1  # the seller holds the claim on the debtor again
     assert c.piece(token_id)[6] == DEFAULTED
     receipt = c.tx(c.token.functions.settle(token_id, h("late-payment")), c.core)
-    assert event_args(c.token, "PieceSettled", receipt)[0]["holder"] == c.supplier1
-    assert c.token.functions.getReceivable(slot).call()[9] == 1_000_000
+    assert event_args(c.token, "SettlementSubmitted", receipt)[0]["payee"] == c.supplier1
+    c.confirm(token_id)
+    assert c.receivable(slot)["settledValue"] == 1_000_000
 
 
 def test_recourse_is_refused_without_recourse_or_for_a_pledge(consortium: Consortium) -> None:
@@ -556,14 +729,13 @@ def test_module_functions_refuse_everyone_but_their_module(consortium: Consortiu
     c.expect_revert(
         lambda: c.tx(c.financing.functions.onSettled(token_id, 1), c.core), "OnlyToken", c.core
     )
-    zero = "0x" + "00" * 20
     c.expect_revert(
-        lambda: c.tx(fn.bindModules(zero, zero), c.deployer), "ModuleBindingClosed", c.deployer
+        lambda: c.tx(fn.bindModules(ZERO, ZERO), c.deployer), "ModuleBindingClosed", c.deployer
     )
     c.expect_revert(
-        lambda: c.tx(fn.bindModules(zero, zero), c.admin1), "ModuleBindingClosed", c.admin1
+        lambda: c.tx(fn.bindModules(ZERO, ZERO), c.admin1), "ModuleBindingClosed", c.admin1
     )
-    c.expect_revert(lambda: c.tx(fn.setModules(zero, zero), c.admin1), "OnlyGovernance", c.admin1)
+    c.expect_revert(lambda: c.tx(fn.setModules(ZERO, ZERO), c.admin1), "OnlyGovernance", c.admin1)
     assert fn.financing().call() == c.financing.address
 
 
@@ -585,6 +757,8 @@ def test_views_report_unknown_requests(consortium: Consortium, state: int) -> No
         c.request(token_id)
     else:
         c.request_funded(token_id)
-    c.expect_revert(lambda: c.call(c.financing.functions.getRequest(42)), "UnknownRequest", 42)
-    c.expect_revert(lambda: c.call(c.financing.functions.amountOwed(42)), "UnknownRequest", 42)
+    fn = c.financing.functions
+    c.expect_revert(lambda: c.call(fn.getRequest(42)), "UnknownRequest", 42)
+    c.expect_revert(lambda: c.call(fn.amountOwed(42)), "UnknownRequest", 42)
+    c.expect_revert(lambda: c.call(fn.getOffer(42, c.bank)), "UnknownRequest", 42)
     assert c.piece(token_id)[6] == state

@@ -1,4 +1,5 @@
-"""Ledger invariants 1, 3, 4 and 5 of DESIGN.md under random sequences of operations.
+"""Ledger invariants 1, 3, 4, 5 and 6 of DESIGN.md under random sequences of operations:
+issue, accept, reject, split, whole transfer, 签收 (sign for, refuse, recall), suspend.
 
 A model of members, slots and pieces predicts the outcome of every step, including the exact
 custom error of each refused one; after every step the chain must equal the model and the
@@ -12,9 +13,11 @@ from functools import cache
 from typing import Any
 
 import pytest
+from eth_abi.abi import encode
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from web3 import Web3
 from web3.types import TxParams
 
 from scfledger.exceptions import ContractRevert
@@ -30,6 +33,7 @@ from tests.fixtures.ledger import (
 )
 
 PENDING, ACTIVE, REJECTED, CANCELLED = 1, 2, 8, 9
+ZERO = "0x" + "00" * 20
 HOLDERS = SUPPLIER | FINANCIER
 MAX_DEPTH = 4
 ACTORS = [*MEMBERS, "outsider"]  # 8 members of every role but admin, and a stranger
@@ -65,6 +69,7 @@ class Piece:
     parent: int
     depth: int
     state: int
+    sender: str | None = None  # while sent and not yet signed for
 
 
 @dataclass
@@ -86,9 +91,12 @@ class Model:
             return "MissingRole", (c.accounts[name], required)
         return None
 
-    def live_document_slot(self, document: bytes) -> int | None:
+    def live_anchor_slot(self, document: bytes, debtor: str, creditor: str) -> int | None:
+        """The live slot of a document between two parties (its anchor), if any."""
         for number, slot in self.slots.items():
-            if slot.document == document and slot.status in ("pending", "active"):
+            if (slot.document, slot.debtor, slot.creditor) == (document, debtor, creditor) and (
+                slot.status in ("pending", "active")
+            ):
                 return number
         return None
 
@@ -148,7 +156,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def issue(self, debtor: str, creditor: str, amount: int, document: bytes) -> None:
         c, m = self.c, self.model
         expected = m.role_error(c, debtor, CORE_ENTERPRISE)
-        duplicate = m.live_document_slot(document)
+        duplicate = m.live_anchor_slot(document, debtor, creditor)
         if expected is None:
             if amount == 0:
                 expected = ("ZeroValue", ())
@@ -236,7 +244,16 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.run(lambda: self.send(call, by), expected) is not None:
             child = self.base_tokens + len(m.pieces) + 1
             piece.value -= value
-            m.pieces[child] = Piece(piece.slot, to, value, token_id, piece.depth + 1, ACTIVE)
+            sent = to != piece.holder  # a piece sent to another member awaits its signature
+            m.pieces[child] = Piece(
+                piece.slot,
+                to,
+                value,
+                token_id,
+                piece.depth + 1,
+                PENDING if sent else ACTIVE,
+                piece.holder if sent else None,
+            )
 
     @precondition(lambda self: self.model.pieces)
     @rule(data=st.data(), to=st.sampled_from(ACTORS))
@@ -257,7 +274,72 @@ class LedgerMachine(RuleBasedStateMachine):
         holder = c.accounts[piece.holder]
         call = c.token.functions.transferFrom(holder, c.accounts[to], token_id)
         if self.run(lambda: self.send(call, piece.holder), expected) is not None:
+            if to != piece.holder:
+                piece.sender, piece.state = piece.holder, PENDING
             piece.holder = to
+
+    def _sent_pieces(self) -> list[int]:
+        return sorted(t for t, p in self.model.pieces.items() if p.sender is not None)
+
+    @precondition(lambda self: self.model.pieces)
+    @rule(data=st.data(), refuse=st.booleans())
+    def sign_for_or_refuse(self, data: st.DataObject, refuse: bool) -> None:
+        """The receiver signs for a piece (签收) or refuses it; mostly pieces sent to it."""
+        c, m = self.c, self.model
+        sent = self._sent_pieces()
+        pool = sent * 4 + sorted(m.pieces) if sent else sorted(m.pieces)
+        token_id = data.draw(st.sampled_from(pool))
+        piece = m.pieces[token_id]
+        by = data.draw(st.sampled_from([piece.holder] * 8 + ACTORS))
+        expected: tuple[str, tuple[object, ...]] | None = None
+        if by != piece.holder:
+            expected = ("NotHolder", (token_id, c.accounts[by]))
+        else:
+            expected = m.role_error(c, by, HOLDERS)
+        if expected is None and (piece.state != PENDING or piece.sender is None):
+            expected = ("InvalidPieceState", (token_id, piece.state))
+        fn = c.token.functions
+        call = fn.refusePiece(token_id, h("no")) if refuse else fn.acceptPiece(token_id)
+        if self.run(lambda: self.send(call, by), expected) is not None:
+            if refuse:
+                self._return(token_id, REJECTED)
+            else:
+                piece.state, piece.sender = ACTIVE, None
+
+    @precondition(lambda self: self.model.pieces)
+    @rule(data=st.data())
+    def recall(self, data: st.DataObject) -> None:
+        """The sender takes back a piece not yet signed for."""
+        c, m = self.c, self.model
+        sent = self._sent_pieces()
+        token_id = data.draw(
+            st.sampled_from(sent * 4 + sorted(m.pieces) if sent else sorted(m.pieces))
+        )
+        piece = m.pieces[token_id]
+        by = data.draw(st.sampled_from([piece.sender or piece.holder] * 8 + ACTORS))
+        expected: tuple[str, tuple[object, ...]] | None = None
+        if by != piece.sender:
+            expected = ("NotSender", (token_id, c.accounts[by]))
+        else:
+            expected = m.role_error(c, by, HOLDERS)
+        call = c.token.functions.recallPiece(token_id)
+        if self.run(lambda: self.send(call, by), expected) is not None:
+            self._return(token_id, CANCELLED)
+
+    def _return(self, token_id: int, tomb: int) -> None:
+        """Value goes back into the sender's parent piece if it is still the sender's and
+        Active; otherwise the piece itself goes back to the sender."""
+        m = self.model
+        piece = m.pieces[token_id]
+        sender = piece.sender
+        assert sender is not None
+        parent = m.pieces.get(piece.parent)
+        if parent is not None and parent.holder == sender and parent.state == ACTIVE:
+            parent.value += piece.value
+            piece.value, piece.state = 0, tomb
+        else:
+            piece.holder, piece.state = sender, ACTIVE
+        piece.sender = None
 
     @rule(member=st.sampled_from(SUSPENDABLE))
     def suspend_or_reinstate(self, member: str) -> None:
@@ -294,34 +376,47 @@ class LedgerMachine(RuleBasedStateMachine):
         accounts = self.c.accounts
         assert sorted(chain) == sorted(self.model.pieces)
         for token_id, piece in self.model.pieces.items():
-            _, slot, holder, value, parent, depth, state, _, _ = chain[token_id]
-            assert (slot, holder, value, parent, depth, state) == (
+            _, slot, holder, value, parent, depth, state, _, _, sender = chain[token_id]
+            assert (slot, holder, value, parent, depth, state, sender) == (
                 self.base_slots + piece.slot,
                 accounts[piece.holder],
                 piece.value,
                 piece.parent,
                 piece.depth,
                 piece.state,
+                accounts[piece.sender] if piece.sender else ZERO,
             )
+            # Invariant 6: a piece is held by a member other than its sender only once that
+            # member signed for it; until then the sender can take it back.
+            if piece.state == PENDING and piece.parent != 0:
+                assert piece.sender is not None
+                assert piece.sender != piece.holder
 
     @staticmethod
     def check_value_is_conserved(chain: dict[int, Any], slots: dict[int, Any]) -> None:
-        """Invariant 1: live value + settled value == face amount, in every slot."""
+        """Invariant 1: live value + settled value + netted value == face amount, per slot."""
         for slot_id, receivable in slots.items():
             live = sum(p[3] for p in chain.values() if p[1] == slot_id)
-            assert live + receivable[9] == receivable[3]
+            assert live + receivable[9] + receivable[15] == receivable[3]
 
     def check_documents_back_one_live_root(self, slots: dict[int, Any]) -> None:
-        """Invariant 4: a document hash backs at most one live root receivable."""
+        """Invariant 4: a document anchor (document, debtor, creditor) backs at most one live
+        root receivable, and the anchor index says which."""
         fn = self.c.token.functions
         caller: TxParams = {"from": self.c.deployer}
         live: dict[bytes, int] = {}
         for slot_id, receivable in slots.items():
+            anchor = Web3.keccak(
+                encode(
+                    ["bytes32", "address", "address"], [receivable[7], receivable[1], receivable[2]]
+                )
+            )
+            assert receivable[16] == anchor
             if receivable[10] in (1, 2):  # pending or active
-                assert receivable[7] not in live
-                live[receivable[7]] = slot_id
-        for document in [*DOCUMENTS, h("seed-invoice")]:
-            assert fn.slotOfDocument(document).call(caller) == live.get(document, 0)
+                assert anchor not in live
+                live[anchor] = slot_id
+        for receivable in slots.values():
+            assert fn.slotOfAnchor(receivable[16]).call(caller) == live.get(receivable[16], 0)
 
     @staticmethod
     def check_lineage_ends_at_the_root(chain: dict[int, Any], slots: dict[int, Any]) -> None:

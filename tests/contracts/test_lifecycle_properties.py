@@ -1,10 +1,15 @@
-"""The whole lifecycle under random sequences, with delivery versus payment.
+"""The whole lifecycle under random sequences, with delivery versus payment and off-chain.
 
-Rules issue, accept, split, transfer, request, approve, reject, withdraw, fund, repay,
-settle and mark overdue among nine members, in any order and with any arguments; many
-attempts are refused, and that is the point. After every step: invariant 1 (value per
-slot is conserved), invariant 2 (a locked or financed piece did not move, split or get
-financed again), financing bookkeeping agrees with piece states, and cash is conserved.
+Rules issue, accept, split, transfer, sign for / refuse / recall, request (to one or several
+financiers), offer, accept an offer, fund, withdraw, decline, repay, expire, claim and repay
+recourse, settle, confirm / dispute / finalise a payment, mark overdue and defaulted, suspend
+and reinstate, claim escrow; among nine members, in any order and with any arguments. Many
+attempts are refused, and that is the point. After every step:
+invariant 1 (value per slot is conserved, settled + netted included), invariant 2 (a locked
+or financed piece did not move, split or get financed again), invariant 5 (lineage),
+invariant 6 (every change of holder, lien and settlement was consented to by the party that
+gave something up), invariant 7 (every obligation ends once), bookkeeping of requests, liens
+and payments agrees with piece states, and cash (escrow included) is conserved.
 """
 
 from __future__ import annotations
@@ -16,34 +21,43 @@ from typing import Any
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from web3.types import TxParams
+from web3.types import TxParams, TxReceipt
 
+from scfledger.chain.tx import event_args
 from scfledger.exceptions import ContractRevert
 from tests.fixtures.ledger import DAY, MEMBERS, Consortium, deploy_consortium, h
 
-ACTIVE, FINANCING, FINANCED, SETTLED, OVERDUE = 2, 3, 4, 5, 6
+PENDING, ACTIVE, FINANCING, FINANCED, SETTLED, OVERDUE, DEFAULTED = 1, 2, 3, 4, 5, 6, 7
+AWAITING = 10
 LOCKED = (FINANCING, FINANCED)
-REQUESTED, APPROVED, FUNDED = 1, 2, 6
+REQUESTED, ACCEPTED, FUNDED, RECOURSE_CLAIMED = 1, 2, 6, 9
 ACTORS = list(MEMBERS)  # two core enterprises, four suppliers, two banks, an auditor
-HOLDERS = ["supplier1", "supplier2", "supplier3", "supplier4", "bank", "bank2"]
 BANKS = ["bank", "bank2"]
+SUSPENDABLE = ["supplier1", "supplier2", "bank", "bank2"]
+ZERO = "0x" + "00" * 20
 
 
 @cache
-def _consortium() -> Consortium:
-    return deploy_consortium(dvp=True)
+def _consortium(dvp: bool) -> Consortium:
+    return deploy_consortium(dvp=dvp)
 
 
 class LifecycleMachine(RuleBasedStateMachine):
+    dvp = True
+
     def __init__(self) -> None:
         super().__init__()
-        self.c = _consortium()
+        self.c = _consortium(self.dvp)
         self.snapshot = self.c.eth_tester.take_snapshot()
         self.first_token = self.c.token.functions.lastTokenId().call() + 1
         self.first_slot = self.c.token.functions.receivableCount().call() + 1
         self.first_request = self.c.financing.functions.requestCount().call() + 1
-        self.cash_supply = self.c.cash.functions.totalSupply().call()
         self.caller: TxParams = {"from": self.c.deployer}
+        self.cash_supply = self.c.cash.functions.totalSupply().call() if self.dvp else 0
+        self.accepted: dict[int, dict[str, Any]] = {}  # request -> terms the requester accepted
+        self.settled_by_slot: dict[int, int] = {}  # value extinguished per slot, from events
+        self.closed_by: dict[int, str] = {}  # request -> how its obligation ended
+        self.suspended: set[str] = set()
 
     def teardown(self) -> None:
         self.c.eth_tester.revert_to_snapshot(self.snapshot)
@@ -51,61 +65,59 @@ class LifecycleMachine(RuleBasedStateMachine):
     # ---- reading the chain ----------------------------------------------------------------
 
     def tokens(self) -> list[int]:
-        return list(
-            range(self.first_token, self.c.token.functions.lastTokenId().call(self.caller) + 1)
-        )
+        last = self.c.token.functions.lastTokenId().call(self.caller)
+        return list(range(self.first_token, last + 1))
 
     def slots(self) -> list[int]:
-        return list(
-            range(self.first_slot, self.c.token.functions.receivableCount().call(self.caller) + 1)
-        )
+        count = self.c.token.functions.receivableCount().call(self.caller)
+        return list(range(self.first_slot, count + 1))
 
     def requests(self) -> list[int]:
-        return list(
-            range(
-                self.first_request, self.c.financing.functions.requestCount().call(self.caller) + 1
-            )
-        )
+        count = self.c.financing.functions.requestCount().call(self.caller)
+        return list(range(self.first_request, count + 1))
 
-    def pick_token(self, data: st.DataObject) -> int:
-        """Mostly a piece that can act (Active), sometimes any piece, locked ones included."""
+    def piece(self, token_id: int) -> Any:
+        return self.c.token.functions.getPiece(token_id).call(self.caller)
+
+    def record(self, request_id: int) -> Any:
+        return self.c.financing.functions.getRequest(request_id).call(self.caller)
+
+    def pick_token(self, data: st.DataObject, wanted: tuple[int, ...] = (ACTIVE,)) -> int:
+        """Mostly a piece in one of the `wanted` states, sometimes any piece."""
         tokens = self.tokens()
-        active = [t for t in tokens if self.piece(t)[6] == ACTIVE]
-        if active and data.draw(st.integers(min_value=0, max_value=3)) > 0:
-            return data.draw(st.sampled_from(active))
+        fitting = [t for t in tokens if self.piece(t)[6] in wanted]
+        if fitting and data.draw(st.integers(min_value=0, max_value=3)) > 0:
+            return data.draw(st.sampled_from(fitting))
         return data.draw(st.sampled_from(tokens))
 
     def pick_request(self, data: st.DataObject) -> int:
         """Mostly a request that is still open or funded, sometimes any."""
-        fn = self.c.financing.functions
         requests = self.requests()
         live = [
             r
             for r in requests
-            if fn.getRequest(r).call(self.caller)[8] in (REQUESTED, APPROVED, FUNDED)
+            if self.record(r)[7] in (REQUESTED, ACCEPTED, FUNDED, RECOURSE_CLAIMED)
         ]
         if live and data.draw(st.integers(min_value=0, max_value=3)) > 0:
             return data.draw(st.sampled_from(live))
         return data.draw(st.sampled_from(requests))
 
-    def piece(self, token_id: int) -> Any:
-        return self.c.token.functions.getPiece(token_id).call(self.caller)
-
     def name_of(self, address: str) -> str:
         return next(n for n, a in self.c.accounts.items() if a == address)
 
-    def attempt(self, action: Callable[[], object]) -> bool:
-        """Runs a transaction; a refusal is a legitimate outcome of a random step."""
-        try:
-            action()
-        except ContractRevert:
-            return False
-        return True
+    # ---- acting ---------------------------------------------------------------------------
 
     def send(self, call: Any, sender: str) -> bool:
-        succeeded = self.attempt(lambda: self.c.tx(call, self.c.accounts[sender]))
-        event(f"{call.fn_name}: {'done' if succeeded else 'refused'}")
-        return succeeded
+        """Runs a transaction; a refusal is a legitimate outcome of a random step. A success
+        is checked for consent (invariant 6) and for obligations ending once (invariant 7)."""
+        try:
+            receipt = self.c.tx(call, self.c.accounts[sender])
+        except ContractRevert:
+            event(f"{call.fn_name}: refused")
+            return False
+        event(f"{call.fn_name}: done")
+        self.check_consent(call.fn_name, sender, receipt)
+        return True
 
     def guarded(self, token_id: int, action: Callable[[], bool]) -> None:
         """Invariant 2: a move or a new request on a locked or financed piece must fail and
@@ -118,7 +130,56 @@ class LifecycleMachine(RuleBasedStateMachine):
             )
             assert self.piece(token_id) == before
 
-    # ---- rules ----------------------------------------------------------------------------
+    def check_consent(self, fn_name: str, sender: str, receipt: TxReceipt) -> None:
+        c, by = self.c, self.c.accounts[sender]
+        # Invariant 6: a piece changes hands only on its holder's word, the terms its holder
+        # accepted (funding, recourse), or back to the sender of a piece not signed for.
+        for moved in event_args(c.token, "Transfer", receipt):
+            if moved["from"] == ZERO or moved["to"] == ZERO:
+                continue
+            assert (
+                moved["from"] == by
+                or fn_name in ("fund", "repayRecourse")
+                or (fn_name == "recallPiece" and moved["to"] == by)
+            ), f"{fn_name} by {sender} moved piece {moved['tokenId']} without its holder"
+        for accepted in event_args(c.financing, "FinancingAccepted", receipt):
+            request = self.record(accepted["requestId"])
+            if fn_name == "acceptOffer":
+                assert by == request[2]
+            else:  # a sole financier's offer equal to the asked terms
+                assert fn_name == "offer"
+                assert len(request[3]) == 1
+                assert tuple(accepted["terms"].values()) == tuple(request[11])
+            self.accepted[accepted["requestId"]] = dict(accepted["terms"])
+        for funded in event_args(c.financing, "FinancingFunded", receipt):
+            terms = self.accepted[funded["requestId"]]
+            assert (funded["advance"], funded["fees"]) == (terms["advance"], terms["fees"])
+        # A value extinguished off-chain was confirmed by its payee or deemed so after the
+        # window; on-chain it was paid in the same transaction.
+        for settled in event_args(c.token, "PieceSettled", receipt):
+            if settled["paidOnChain"]:
+                assert self.dvp
+                assert fn_name in ("settle", "settleBatch")
+            elif fn_name == "confirmPayment":
+                payee = (
+                    settled["lienHolder"] if settled["lienHolder"] != ZERO else settled["holder"]
+                )
+                assert by == payee
+            else:
+                assert fn_name == "finalizeSettlement"
+            self.settled_by_slot[settled["slot"]] = (
+                self.settled_by_slot.get(settled["slot"], 0) + settled["amount"]
+            )
+        # Invariant 7: each financing obligation ends in exactly one way.
+        for name in ("FinancingSettled", "RecourseRepaid", "LoanRepaid"):
+            for ended in event_args(c.financing, name, receipt):
+                request_id = ended["requestId"]
+                assert request_id not in self.closed_by, (
+                    f"request {request_id} ended twice: {self.closed_by[request_id]}, {name}"
+                )
+                self.closed_by[ended["requestId"]] = name
+
+    # ---- rules: receivables and pieces ------------------------------------------------------
 
     @initialize()
     def seed(self) -> None:
@@ -138,14 +199,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         call = c.token.functions.issue(
             c.accounts[creditor], amount, b"CNY", c.now() + days * DAY, c.next_document()
         )
-        self.send(call, debtor)
-
-    @precondition(lambda self: self.slots())
-    @rule(data=st.data())
-    def accept(self, data: st.DataObject) -> None:
-        slot = data.draw(st.sampled_from(self.slots()))
-        creditor = self.name_of(self.c.token.functions.getReceivable(slot).call(self.caller)[2])
-        self.send(self.c.token.functions.accept(slot), creditor)
+        if self.send(call, debtor):
+            self.send(c.token.functions.accept(self.slots()[-1]), creditor)
 
     @precondition(lambda self: self.tokens())
     @rule(data=st.data(), to=st.sampled_from(ACTORS), whole=st.booleans())
@@ -163,48 +218,98 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.guarded(token_id, lambda: self.send(call, self.name_of(holder)))
 
     @precondition(lambda self: self.tokens())
+    @rule(data=st.data(), action=st.sampled_from(["sign", "sign", "refuse", "recall"]))
+    def receipt_of_a_piece(self, data: st.DataObject, action: str) -> None:
+        """签收: the receiver signs for or refuses a sent piece, or the sender recalls it."""
+        fn = self.c.token.functions
+        token_id = self.pick_token(data, (PENDING,))
+        piece = self.piece(token_id)
+        receiver = self.name_of(piece[2])
+        sender = self.name_of(piece[9]) if piece[9] != ZERO else receiver
+        calls = {
+            "sign": (fn.acceptPiece(token_id), receiver),
+            "refuse": (fn.refusePiece(token_id, h("no")), receiver),
+            "recall": (fn.recallPiece(token_id), sender),
+        }
+        call, by = calls[action]
+        succeeded = self.send(call, by)
+        assert succeeded == (piece[6] == PENDING and piece[9] != ZERO and by not in self.suspended)
+
+    # ---- rules: financing -------------------------------------------------------------------
+
+    def _terms(self, data: st.DataObject, token_id: int) -> tuple[int, int, int, int]:
+        value = self.piece(token_id)[3]
+        advance = data.draw(st.integers(min_value=1, max_value=max(value, 1)))
+        fees = data.draw(st.integers(min_value=0, max_value=advance // 50))
+        due = self.c.due_date(token_id)
+        fund_by = max(min(self.c.now() + 2 * DAY, due - 1), self.c.now() + 1)
+        return (advance, advance + advance * 3 // 100, fees, fund_by)
+
+    @precondition(lambda self: self.tokens())
     @rule(
         data=st.data(),
-        financier=st.sampled_from([*BANKS, *BANKS, "supplier2"]),
-        rate=st.integers(min_value=0, max_value=2000),
+        financiers=st.sampled_from([["bank"], ["bank2"], ["bank", "bank2"], ["supplier2"]]),
         pledge=st.booleans(),
         recourse=st.booleans(),
     )
     def request(
-        self, data: st.DataObject, financier: str, rate: int, pledge: bool, recourse: bool
+        self, data: st.DataObject, financiers: list[str], pledge: bool, recourse: bool
     ) -> None:
         c = self.c
         token_id = self.pick_token(data)
-        holder, value = self.piece(token_id)[2], self.piece(token_id)[3]
-        amount = data.draw(st.integers(min_value=1, max_value=max(value, 1)))
+        holder = self.piece(token_id)[2]
         call = c.financing.functions.request(
-            token_id, c.accounts[financier], amount, rate, int(pledge), recourse
+            token_id,
+            [c.accounts[f] for f in financiers],
+            self._terms(data, token_id),
+            int(pledge),
+            recourse,
         )
         self.guarded(token_id, lambda: self.send(call, self.name_of(holder)))
+
+    @precondition(lambda self: self.requests())
+    @rule(data=st.data(), asked=st.booleans(), bank=st.sampled_from(BANKS))
+    def offer(self, data: st.DataObject, asked: bool, bank: str) -> None:
+        request_id = self.pick_request(data)
+        record = self.record(request_id)
+        terms = tuple(record[11]) if asked else self._terms(data, record[1])
+        self.send(self.c.financing.functions.offer(request_id, terms), bank)
+
+    @precondition(lambda self: self.requests())
+    @rule(data=st.data(), bank=st.sampled_from(BANKS))
+    def accept_offer(self, data: st.DataObject, bank: str) -> None:
+        fn = self.c.financing.functions
+        request_id = self.pick_request(data)
+        record = self.record(request_id)
+        offered = tuple(fn.getOffer(request_id, self.c.accounts[bank]).call(self.caller)[0])
+        self.send(
+            fn.acceptOffer(request_id, self.c.accounts[bank], offered), self.name_of(record[2])
+        )
 
     @precondition(lambda self: self.requests())
     @rule(
         data=st.data(),
         action=st.sampled_from(
-            ["approve", "approve", "fund", "fund", "reject", "withdraw", "repay", "expire"]
+            ["fund", "fund", "reject", "withdraw", "repay", "expire", "claim", "repay_recourse"]
         ),
     )
     def answer(self, data: st.DataObject, action: str) -> None:
-        c = self.c
-        fn = c.financing.functions
+        fn = self.c.financing.functions
         request_id = self.pick_request(data)
-        record = fn.getRequest(request_id).call(self.caller)
-        financier, requester = self.name_of(record[3]), self.name_of(record[2])
+        record = self.record(request_id)
+        requester = self.name_of(record[2])
+        financier = (
+            self.name_of(record[4]) if record[4] != ZERO else data.draw(st.sampled_from(BANKS))
+        )
+        payer = data.draw(st.sampled_from([financier, requester]))
         calls = {
-            "approve": (fn.approve(request_id, record[4], record[5]), financier),
-            "reject": (fn.reject(request_id, h("no")), financier),
-            "withdraw": (fn.withdraw(request_id), requester),
             "fund": (fn.fund(request_id, h(f"wire-{request_id}")), financier),
-            "repay": (
-                fn.repay(request_id, h(f"repay-{request_id}")),
-                data.draw(st.sampled_from([financier, requester])),
-            ),
+            "reject": (fn.reject(request_id, h("no")), data.draw(st.sampled_from(BANKS))),
+            "withdraw": (fn.withdraw(request_id), requester),
+            "repay": (fn.repay(request_id, h(f"repay-{request_id}")), payer),
             "expire": (fn.expire(request_id), "auditor"),
+            "claim": (fn.claimRecourse(request_id), financier),
+            "repay_recourse": (fn.repayRecourse(request_id, h(f"back-{request_id}")), payer),
         }
         call, sender = calls[action]
         self.send(call, sender)
@@ -214,40 +319,75 @@ class LifecycleMachine(RuleBasedStateMachine):
     def finance_in_one_go(
         self, data: st.DataObject, bank: str, pledge: bool, recourse: bool
     ) -> None:
-        """Request, approve and fund a piece in one step, so financed pieces are common."""
+        """Request, offer the asked terms and fund in one step, so financed pieces are common."""
         c = self.c
         fn = c.financing.functions
         token_id = self.pick_token(data)
-        holder, value = self.piece(token_id)[2], self.piece(token_id)[3]
-        amount = max(value * 9 // 10, 1)
-        requested = c.financing.functions.request(
-            token_id, c.accounts[bank], amount, 300, int(pledge), recourse
-        )
+        holder = self.piece(token_id)[2]
+        terms = self._terms(data, token_id)
+        requested = fn.request(token_id, [c.accounts[bank]], terms, int(pledge), recourse)
         self.guarded(token_id, lambda: self.send(requested, self.name_of(holder)))
         if self.piece(token_id)[6] == FINANCING:
             request_id = fn.openRequestOf(token_id).call(self.caller)
-            self.send(fn.approve(request_id, amount, 300), bank)
+            self.send(fn.offer(request_id, terms), bank)
             self.send(fn.fund(request_id, h(f"wire-{request_id}")), bank)
 
-    @precondition(lambda self: self.tokens())
-    @rule(data=st.data(), days_late=st.integers(min_value=0, max_value=10))
-    def settle_at_maturity(self, data: st.DataObject, days_late: int) -> None:
-        c = self.c
-        token_id = data.draw(st.sampled_from(self.tokens()))
-        receivable = c.token.functions.getReceivable(self.piece(token_id)[1]).call(self.caller)
-        c.travel_to(max(receivable[6] + days_late * DAY, c.now() + 1))
-        self.send(
-            c.token.functions.settle(token_id, h(f"pay-{token_id}")), self.name_of(receivable[1])
-        )
+    # ---- rules: maturity --------------------------------------------------------------------
 
     @precondition(lambda self: self.tokens())
-    @rule(data=st.data())
-    def mark_overdue(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), days_late=st.integers(min_value=0, max_value=40))
+    def settle_at_maturity(self, data: st.DataObject, days_late: int) -> None:
         c = self.c
-        token_id = data.draw(st.sampled_from(self.tokens()))
+        token_id = self.pick_token(data, (ACTIVE, FINANCED, OVERDUE, DEFAULTED))
         receivable = c.token.functions.getReceivable(self.piece(token_id)[1]).call(self.caller)
-        c.travel_to(max(receivable[6] + 3 * DAY, c.now() + 1))
-        self.send(c.token.functions.markOverdue(token_id), "auditor")
+        c.travel_to(max(receivable[6] + days_late * DAY, c.now() + 1))
+        ref = h(f"pay-{token_id}-{data.draw(st.integers(min_value=0, max_value=2))}")
+        self.send(c.token.functions.settle(token_id, ref), self.name_of(receivable[1]))
+
+    @precondition(lambda self: not self.dvp and self.tokens())
+    @rule(data=st.data(), action=st.sampled_from(["confirm", "confirm", "dispute", "finalize"]))
+    def answer_a_payment(self, data: st.DataObject, action: str) -> None:
+        """The payee confirms or disputes an off-chain payment, or the debtor finalises it
+        after the confirmation window."""
+        c = self.c
+        fn = c.token.functions
+        token_id = self.pick_token(data, (AWAITING,))
+        payment = fn.settlementOf(token_id).call(self.caller)
+        payee = (
+            self.name_of(payment[3]) if payment[3] != ZERO else data.draw(st.sampled_from(ACTORS))
+        )
+        if action == "finalize":
+            c.travel_to(max(payment[1] + 1, c.now() + 1))
+            debtor = c.token.functions.getReceivable(self.piece(token_id)[1]).call(self.caller)[1]
+            self.send(fn.finalizeSettlement(token_id), self.name_of(debtor))
+        elif action == "confirm":
+            self.send(fn.confirmPayment(token_id), payee)
+        else:
+            self.send(fn.disputePayment(token_id, h("not-received")), payee)
+
+    @precondition(lambda self: self.tokens())
+    @rule(data=st.data(), default=st.booleans())
+    def mark_overdue_or_defaulted(self, data: st.DataObject, default: bool) -> None:
+        c = self.c
+        token_id = self.pick_token(data, (OVERDUE,) if default else (ACTIVE, FINANCED))
+        receivable = c.token.functions.getReceivable(self.piece(token_id)[1]).call(self.caller)
+        late = receivable[11] + (receivable[12] if default else 0)
+        c.travel_to(max(receivable[6] + late, c.now() + 1))
+        fn = c.token.functions
+        self.send(fn.markDefaulted(token_id) if default else fn.markOverdue(token_id), "auditor")
+
+    @rule(member=st.sampled_from(SUSPENDABLE))
+    def suspend_or_reinstate(self, member: str) -> None:
+        c = self.c
+        registry = c.registry.functions
+        if member in self.suspended:
+            c.govern(registry.reinstateMember(c.accounts[member]))
+            self.suspended.remove(member)
+            if self.dvp and c.cash.functions.escrowOf(c.accounts[member]).call(self.caller):
+                assert self.send(c.cash.functions.claimEscrow(), member)
+        else:
+            c.govern(registry.suspendMember(c.accounts[member], h("inquiry")))
+            self.suspended.add(member)
 
     # ---- invariants -----------------------------------------------------------------------
 
@@ -255,40 +395,57 @@ class LifecycleMachine(RuleBasedStateMachine):
     def ledger_is_consistent(self) -> None:
         c = self.c
         pieces = {t: self.piece(t) for t in self.tokens()}
-        # Invariant 1: live value + settled value == face amount in every slot.
         for slot in self.slots():
             receivable = c.token.functions.getReceivable(slot).call(self.caller)
+            # Invariant 1: live value + settled value + netted value == face amount.
             live = sum(p[3] for p in pieces.values() if p[1] == slot)
-            assert live + receivable[9] == receivable[3]
-        # Financing bookkeeping agrees with piece states.
+            assert live + receivable[9] + receivable[15] == receivable[3]
+            # Invariant 7: what left circulation is exactly what payees confirmed or were paid.
+            assert receivable[9] == self.settled_by_slot.get(slot, 0)
         fn = c.financing.functions
         for token_id, piece in pieces.items():
+            # Invariant 5: the parent is in the same slot, one level up; the root has none.
+            if piece[4] != 0:
+                parent = pieces.get(piece[4]) or self.piece(piece[4])
+                assert (parent[1], parent[5] + 1) == (piece[1], piece[5])
+            # Bookkeeping of requests, liens and payments agrees with piece states.
             open_id = fn.openRequestOf(token_id).call(self.caller)
             lien_id = fn.lienOf(token_id).call(self.caller)[0]
             if piece[6] == FINANCING:
                 assert open_id != 0
-                assert fn.getRequest(open_id).call(self.caller)[8] in (REQUESTED, APPROVED)
+                assert self.record(open_id)[7] in (REQUESTED, ACCEPTED)
             else:
                 assert open_id == 0
             if lien_id != 0:
-                request = fn.getRequest(lien_id).call(self.caller)
-                assert (request[6], request[8], request[3] != piece[2]) == (1, FUNDED, True)
-                assert piece[6] in (FINANCED, OVERDUE)
+                request = self.record(lien_id)
+                assert (request[5], request[7], request[4] != piece[2]) == (1, FUNDED, True)
+                assert piece[6] in (FINANCED, OVERDUE, DEFAULTED, AWAITING)
+            awaiting = c.token.functions.settlementOf(token_id).call(self.caller)[1] != 0
+            assert awaiting == (piece[6] == AWAITING)
             if piece[6] == SETTLED:
                 assert piece[3] == 0
-        # Cash is conserved: nothing minted or burned, all of it held by members.
-        cash = c.cash.functions
-        assert cash.totalSupply().call(self.caller) == self.cash_supply
-        assert (
-            sum(cash.balanceOf(c.accounts[n]).call(self.caller) for n in MEMBERS)
-            == self.cash_supply
-        )
+            if piece[6] == PENDING and piece[4] != 0:
+                assert piece[9] not in (ZERO, piece[2])  # sent by someone else, not signed yet
+        if self.dvp:
+            # Cash is conserved: nothing minted or burned, all of it held by members or escrow.
+            cash = c.cash.functions
+            escrow = sum(cash.escrowOf(c.accounts[n]).call(self.caller) for n in MEMBERS)
+            assert cash.balanceOf(c.cash.address).call(self.caller) == escrow
+            held = sum(cash.balanceOf(c.accounts[n]).call(self.caller) for n in MEMBERS)
+            assert cash.totalSupply().call(self.caller) == self.cash_supply == held + escrow
 
 
-LifecycleMachine.TestCase.settings = settings(
-    max_examples=15,
+class OffChainLifecycleMachine(LifecycleMachine):
+    dvp = False
+
+
+SETTINGS = settings(
+    max_examples=5,
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-test_lifecycle_invariants = LifecycleMachine.TestCase
+LifecycleMachine.TestCase.settings = SETTINGS
+OffChainLifecycleMachine.TestCase.settings = SETTINGS
+test_lifecycle_invariants_with_delivery_versus_payment = LifecycleMachine.TestCase
+test_lifecycle_invariants_off_chain = OffChainLifecycleMachine.TestCase

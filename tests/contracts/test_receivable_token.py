@@ -6,6 +6,8 @@ from functools import partial
 from typing import Any
 
 import pytest
+from eth_abi.abi import encode
+from web3 import Web3
 
 from scfledger.chain.tx import event_args
 from tests.fixtures.ledger import CORE_ENTERPRISE, DAY, FINANCIER, SUPPLIER, Consortium, h
@@ -19,6 +21,14 @@ HOLDERS = SUPPLIER | FINANCIER
 
 def receivable(c: Consortium, slot: int) -> Any:
     return c.token.functions.getReceivable(slot).call()
+
+
+def slot_of(
+    c: Consortium, document: bytes, debtor: str = "core", creditor: str = "supplier1"
+) -> int:
+    """The live slot a document backs between two parties (its anchor), or 0."""
+    anchor = c.token.functions.anchorOf(document, c.accounts[debtor], c.accounts[creditor]).call()
+    return int(c.token.functions.slotOfAnchor(anchor).call())
 
 
 def field(name: str) -> bytes:
@@ -55,21 +65,32 @@ def test_issue_creates_a_slot_and_a_pending_root_piece(consortium: Consortium) -
         {"_fromTokenId": 0, "_toTokenId": 1, "_value": 5_000_000}
     ]
     block_time = c.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
-    assert receivable(c, 1) == (
-        1,
-        c.core,
-        c.supplier1,
-        5_000_000,
-        b"CNY",
-        block_time,
-        due,
-        document,
-        1,
-        0,
-        R_PENDING,
+    anchor = c.token.functions.anchorOf(document, c.core, c.supplier1).call()
+    assert anchor == Web3.keccak(
+        encode(["bytes32", "address", "address"], [document, c.core, c.supplier1])
     )
-    assert c.piece(1) == (1, 1, c.supplier1, 5_000_000, 0, 0, PENDING, block_time, 0)
-    assert c.token.functions.slotOfDocument(document).call() == 1
+    assert c.receivable(1) == {
+        "slot": 1,
+        "debtor": c.core,
+        "creditor": c.supplier1,
+        "faceAmount": 5_000_000,
+        "currency": b"CNY",
+        "issueDate": block_time,
+        "dueDate": due,
+        "documentHash": document,
+        "rootTokenId": 1,
+        "settledValue": 0,
+        "status": R_PENDING,
+        "gracePeriod": 3 * DAY,
+        "defaultPeriod": 30 * DAY,
+        "confirmationWindow": 7 * DAY,
+        "acceptBy": block_time + 30 * DAY,
+        "nettedValue": 0,
+        "anchor": anchor,
+    }
+    zero = "0x" + "00" * 20
+    assert c.piece(1) == (1, 1, c.supplier1, 5_000_000, 0, 0, PENDING, block_time, 0, zero)
+    assert slot_of(c, document) == 1
     assert c.token.functions.receivableCount().call() == 1
     assert c.token.functions.ownerOf(1).call() == c.supplier1
 
@@ -188,7 +209,7 @@ def test_reject_freezes_the_piece_and_releases_the_document(consortium: Consorti
     ]
     assert c.piece(token_id)[6] == REJECTED
     assert receivable(c, slot)[10] == R_REJECTED
-    assert c.token.functions.slotOfDocument(document).call() == 0
+    assert slot_of(c, document) == 0
     c.expect_revert(
         lambda: c.tx(c.token.functions.accept(slot), c.supplier1),
         "InvalidPieceState",
@@ -199,7 +220,7 @@ def test_reject_freezes_the_piece_and_releases_the_document(consortium: Consorti
         lambda: c.split(token_id, "supplier2", 10), "PieceNotTransferable", token_id, REJECTED
     )
     new_slot, _ = c.issue(document=document)  # the corrected confirmation may use the invoice
-    assert c.token.functions.slotOfDocument(document).call() == new_slot
+    assert slot_of(c, document) == new_slot
 
 
 def test_only_the_debtor_cancels_and_only_before_acceptance(consortium: Consortium) -> None:
@@ -217,7 +238,7 @@ def test_only_the_debtor_cancels_and_only_before_acceptance(consortium: Consorti
     ]
     assert c.piece(token_id)[6] == CANCELLED
     assert receivable(c, slot)[10] == R_CANCELLED
-    assert fn.slotOfDocument(document).call() == 0
+    assert slot_of(c, document) == 0
     accepted_slot, accepted_token = c.issue_active()
     c.expect_revert(
         lambda: c.tx(fn.cancel(accepted_slot), c.core), "InvalidPieceState", accepted_token, ACTIVE
@@ -249,6 +270,8 @@ def test_split_mints_a_child_with_parent_and_depth_in_the_same_slot(consortium: 
     slot, root = c.issue_active(amount=1_000_000)
     receipt = c.tx(c.token.functions.transferFrom(root, c.supplier2, 300_000), c.supplier1)
     child = c.token.functions.lastTokenId().call()
+    pending = c.piece(child)
+    c.tx(c.token.functions.acceptPiece(child), c.supplier2)
     assert event_args(c.token, "PieceSplit", receipt) == [
         {
             "parentTokenId": root,
@@ -266,7 +289,31 @@ def test_split_mints_a_child_with_parent_and_depth_in_the_same_slot(consortium: 
         {"from": "0x" + "00" * 20, "to": c.supplier2, "tokenId": child}
     ]
     block_time = c.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
-    assert c.piece(child) == (child, slot, c.supplier2, 300_000, root, 1, ACTIVE, block_time, 0)
+    assert pending == (
+        child,
+        slot,
+        c.supplier2,
+        300_000,
+        root,
+        1,
+        PENDING,
+        block_time,
+        0,
+        c.supplier1,
+    )
+    zero = "0x" + "00" * 20
+    assert c.piece(child) == (
+        child,
+        slot,
+        c.supplier2,
+        300_000,
+        root,
+        1,
+        ACTIVE,
+        block_time,
+        0,
+        zero,
+    )
     assert c.piece(root)[3] == 700_000
     assert c.token.functions.getParent(child).call() == c.token.functions.getPiece(root).call()
     grandchild = c.split(child, "supplier3", 100_000)
@@ -367,7 +414,7 @@ def test_whole_transfer_keeps_lineage_and_clears_value_approvals(consortium: Con
     _, root = c.issue_active(amount=1000)
     child = c.split(root, "supplier2", 400)
     c.tx(fn.approve(child, c.supplier3, 100), c.supplier2)
-    c.tx(fn.transferFrom(c.supplier2, c.bank, child), c.supplier2)
+    c.transfer(child, "bank")
     assert c.piece(child)[2:7] == (c.bank, 400, root, 1, ACTIVE)
     assert fn.allowance(child, c.supplier3).call() == 0
     c.expect_revert(

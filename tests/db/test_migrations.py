@@ -5,12 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text, update
 from typer.testing import CliRunner
 
+import scfledger.db.apikeys
+import scfledger.db.gateway_tables
+import scfledger.risk.models  # noqa: F401  (every model on Base.metadata)
 from scfledger.cli import app
-from scfledger.db.migrate import head_revision, require_current, upgrade
-from scfledger.db.projections import Member, Receivable
+from scfledger.db.migrate import alembic_config, head_revision, require_current, upgrade
+from scfledger.db.models import Base
+from scfledger.db.projections import (
+    FinancingOffer,
+    FinancingRequest,
+    Member,
+    Receivable,
+    Settlement,
+)
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.exceptions import DatabaseNotMigrated
 
@@ -109,4 +122,94 @@ def test_0009_keeps_the_read_model_and_widens_it_to_what_the_chain_emits(
     with session_factory(engine)() as session:
         assert session.scalar(select(Receivable.due_date).where(Receivable.slot == 2)) == 2**63
         assert session.scalar(select(Member.name)) == "n" * 1_000
+    engine.dispose()
+
+
+def test_0010_turns_rates_into_terms_and_named_financiers_into_offers(database_url: str) -> None:
+    """A database at 0009 with financing and settlements of the old contracts: after the
+    upgrade the amount is the asked (and, once approved, the agreed) advance, `approved`
+    is `accepted`, each request's financier has its offer row, settlements are settled;
+    the downgrade brings the amount and status back."""
+    upgrade(database_url, "0009_chain_uints_and_faults")
+    engine = create_db_engine(database_url)
+    sqlite = engine.dialect.name == "sqlite"
+
+    def amount(v: int) -> object:  # as 0009 stores amounts and dates
+        return str(v).zfill(78) if sqlite else v
+
+    def date(v: int) -> object:
+        return str(v).zfill(20) if sqlite else v
+
+    request = {"token_id": 7, "requester": "0xs", "financier": "0xb", "rate_bps": 300,
+               "mode": "factoring", "recourse": False, "expires_at": date(1_800_000_000),
+               "payment_ref": None, "created_block": 1, "updated_block": 2}  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO financing_requests (id, token_id, requester, financier, amount, "
+                "rate_bps, mode, recourse, status, expires_at, payment_ref, created_block, "
+                "updated_block) VALUES (:id, :token_id, :requester, :financier, :amount, "
+                ":rate_bps, :mode, :recourse, :status, :expires_at, :payment_ref, "
+                ":created_block, :updated_block)"
+            ),
+            [
+                {**request, "id": 1, "amount": amount(900), "status": "requested"},
+                {**request, "id": 2, "amount": amount(800), "status": "approved"},
+                {**request, "id": 3, "amount": amount(700), "status": "rejected"},
+            ],
+        )
+        connection.execute(
+            text(
+                "INSERT INTO settlements (token_id, slot, holder, amount, lien_holder, "
+                "lien_amount, payment_ref, paid_on_chain, block_number, tx_hash) VALUES "
+                "(7, 1, '0xs', :amount, NULL, :zero, '0xref', :on_chain, 3, '0xtx')"
+            ),
+            {"amount": amount(1_000), "zero": amount(0), "on_chain": False},
+        )
+
+    upgrade(database_url)
+
+    with session_factory(engine)() as session:
+        rows = session.scalars(select(FinancingRequest).order_by(FinancingRequest.id)).all()
+        assert [(r.status, r.asked_advance, r.advance, r.asked_fund_by) for r in rows] == [
+            ("requested", 900, None, 1_800_000_000),
+            ("accepted", 800, 800, 1_800_000_000),
+            ("rejected", 700, None, 1_800_000_000),
+        ]
+        offers = session.scalars(select(FinancingOffer).order_by(FinancingOffer.request_id)).all()
+        assert [(o.request_id, o.financier, o.status, o.advance) for o in offers] == [
+            (1, "0xb", "invited", None),
+            (2, "0xb", "made", 800),
+            (3, "0xb", "declined", None),
+        ]
+        settled = session.get(Settlement, 7)
+        assert settled is not None
+        assert (settled.status, settled.amount, settled.submitted_amount, settled.deemed) == (
+            "settled",
+            1_000,
+            1_000,
+            False,
+        )
+
+    command.downgrade(alembic_config(database_url), "0009_chain_uints_and_faults")
+    with engine.connect() as connection:
+        back = connection.execute(
+            text("SELECT id, status, amount, financier FROM financing_requests ORDER BY id")
+        ).all()
+    assert [(i, s, int(a), f) for i, s, a, f in back] == [
+        (1, "requested", 900, "0xb"),
+        (2, "approved", 800, "0xb"),
+        (3, "rejected", 700, "0xb"),
+    ]
+    engine.dispose()
+
+
+def test_the_migrations_build_the_schema_the_models_declare(database_url: str) -> None:
+    """Alembic owns the schema: at head, nothing differs from the ORM models (tables,
+    columns, nullability, indexes, constraints)."""
+    upgrade(database_url)
+    engine = create_db_engine(database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        assert compare_metadata(context, Base.metadata) == []
     engine.dispose()

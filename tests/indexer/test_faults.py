@@ -84,22 +84,23 @@ def served_health(c: Consortium, engine: Engine, tmp_path: Path) -> tuple[Respon
         return client.get("/readyz"), metrics.text
 
 
-def test_due_dates_and_amounts_beyond_64_bits_are_projected_exactly_and_later_writes_too(
+def test_far_due_dates_and_amounts_beyond_64_bits_are_projected_exactly_and_later_writes_too(
     chain: Consortium, db_url: str, tmp_path: Path
 ) -> None:
-    """The attack of issue 12: a due date of 2^63 is mined, and the indexer failed on that
-    block on every pass (SQLite: "Python int too large to convert to SQLite INTEGER"), so
-    nothing later was ever indexed."""
+    """The attack of issue 12 wedged the indexer on a due date of 2^63 ("Python int too
+    large to convert to SQLite INTEGER"), so nothing later was ever indexed. The contracts
+    now bound due dates (MAX_TERM); amounts still go to 2^128 - 1, and the furthest due
+    date must still be projected and compared exactly."""
     c = chain
     engine = create_db_engine(db_url)
     indexer = indexer_for(c, engine, batch_size=500)
-    wedge, _ = issue_directly(c, due_date=2**63)
-    furthest, _ = issue_directly(c, due_date=UINT64_MAX)
-    huge, huge_root = issue_directly(c, due_date=2**63 - 1, amount=UINT128_MAX)
+    latest = c.now() + c.token.functions.MAX_TERM().call()
+    far, _ = issue_directly(c, due_date=latest)
+    huge, huge_root = issue_directly(c, due_date=latest - 1, amount=UINT128_MAX)
     c.tx(c.token.functions.accept(huge), c.supplier1)
     huge_child = c.split(huge_root, "supplier2", 2**127)
     normal, normal_root = c.issue_active(amount=5_000)
-    normal_child = c.split(normal_root, "supplier3", 1_500)
+    normal_child = c.split(normal_root, "supplier3", 1_500, sign=False)
     split_tx = "0x" + bytes(c.w3.eth.get_block("latest")["transactions"][0]).hex()  # type: ignore[arg-type]
     with session_factory(engine)() as session, session.begin():
         session.add(  # the gateway's operation of that split, mined, waiting to be indexed
@@ -107,6 +108,7 @@ def test_due_dates_and_amounts_beyond_64_bits_are_projected_exactly_and_later_wr
                       kind="transfer", arguments={}, sender=c.supplier1, data=b"",
                       status="mined", tx_hash=split_tx)
         )  # fmt: skip
+    c.tx(c.token.functions.acceptPiece(normal_child), c.supplier3)
 
     indexer.catch_up()
 
@@ -120,7 +122,7 @@ def test_due_dates_and_amounts_beyond_64_bits_are_projected_exactly_and_later_wr
     assert "scf_indexer_faults 0.0" in metrics
     with session_factory(engine)() as session:
         due = dict(session.execute(select(Receivable.slot, Receivable.due_date)).all())
-        assert (due[wedge], due[furthest], due[huge]) == (2**63, UINT64_MAX, 2**63 - 1)
+        assert (due[far], due[huge]) == (latest, latest - 1)
         face = session.get(Receivable, huge)
         assert face is not None
         assert face.face_amount == UINT128_MAX
@@ -135,10 +137,10 @@ def test_due_dates_and_amounts_beyond_64_bits_are_projected_exactly_and_later_wr
             normal_child: 1_500,
         }
         # Ranges and order over the due dates are numeric on both databases.
-        beyond = select(Receivable.slot).where(Receivable.due_date >= 2**63 - 1)
-        assert set(session.scalars(beyond)) == {wedge, furthest, huge}
+        beyond = select(Receivable.slot).where(Receivable.due_date >= latest - 1)
+        assert set(session.scalars(beyond)) == {far, huge}
         by_due = session.scalars(select(Receivable.slot).order_by(Receivable.due_date.desc()))
-        assert list(by_due)[:3] == [furthest, wedge, huge]
+        assert list(by_due)[:3] == [far, huge, normal]
         # Sums of amounts beyond 2^64 are exact (risk reports): every live piece is not due.
         rows = {row.bucket: row for row in aging(session, now=c.now())}
         assert (rows["not_due"].pieces, rows["not_due"].value) == (4, UINT128_MAX + 5_000)
@@ -184,9 +186,10 @@ def test_an_event_that_cannot_be_projected_is_a_fault_and_the_rest_goes_on(
     chain: Consortium, db_url: str, tmp_path: Path
 ) -> None:
     """Two events the read model cannot take, in one batch with events it can: the index
-    lacks root2's row (so root2's split and everything on its child are faults), and holds
-    a stray row where root1's split puts its child (the split fails when its child is
-    written, after it took value from root1: that must not stay)."""
+    lacks root2's row (so root2's split and everything on its child are faults: signing
+    for it, evidence, its own split), and holds a stray row where root1's split puts its
+    child (the split fails when its child is written, after it took value from root1: that
+    must not stay)."""
     c = chain
     engine = create_db_engine(db_url)
     indexer = indexer_for(c, engine, batch_size=500)
@@ -216,19 +219,24 @@ def test_an_event_that_cannot_be_projected_is_a_fault_and_the_rest_goes_on(
         assert [(f.contract, f.name) for f in faults] == [
             ("ReceivableToken", "PieceSplit"),  # root1 -> stray: the child's row exists
             ("ReceivableToken", "PieceSplit"),  # root2 -> orphan: no row of root2
+            ("ReceivableToken", "PieceAccepted"),  # supplier2 signs for orphan: no row
             ("ReceivableToken", "EvidenceAttached"),  # on orphan, which has no row
             ("ReceivableToken", "PieceSplit"),  # orphan -> supplier4
+            ("ReceivableToken", "PieceAccepted"),  # supplier4 signs for it: no row
         ]
         duplicate = ("UNIQUE constraint failed: pieces.token_id", 'unique constraint "pk_pieces"')
         assert any(text in faults[0].error for text in duplicate), faults[0].error
         assert f"pieces has no row {root2}" in faults[1].error
         assert f"pieces has no row {orphan}" in faults[2].error
+        assert f"pieces has no row {orphan}" in faults[3].error
         for fault in faults:
             block = c.w3.eth.get_block(fault.block_number)
             assert "0x" + bytes(block["hash"]).hex() == fault.block_hash
             receipt = c.w3.eth.get_transaction_receipt(fault.tx_hash)  # type: ignore[arg-type]
             assert fault.log_index in [log["logIndex"] for log in receipt["logs"]]
         # The failed split left root1 as it was; the next split of root1 is projected.
+        # (The stray row took the signature for the split that failed: no fault, the row
+        # exists; reconcile reports it.)
         pieces = {p.token_id: p for p in session.scalars(select(Piece))}
         assert pieces[root1].value == 1_000 - 100
         assert (pieces[kept].holder, pieces[kept].value) == (c.supplier3, 100)
@@ -240,7 +248,7 @@ def test_an_event_that_cannot_be_projected_is_a_fault_and_the_rest_goes_on(
     # Later blocks go on (fast path again), and the faults stay recorded once.
     _, next_root = c.issue_active(amount=8_000)
     indexer.catch_up()
-    assert indexer.fault_count() == 4
+    assert indexer.fault_count() == 6
     with session_factory(engine)() as session:
         assert session.get(Piece, next_root) is not None
 
@@ -252,7 +260,7 @@ def test_an_event_that_cannot_be_projected_is_a_fault_and_the_rest_goes_on(
     )  # fmt: skip
     assert result.exit_code == 1, result.output
     output = " ".join(result.output.split())
-    assert output.count("fault ReceivableToken.") == 4
+    assert output.count("fault ReceivableToken.") == 6
     assert f"ReceivableToken.PieceSplit at block {faults[1].block_number}" in output
     assert f"piece {root1}: value indexed=900 chain=600" in output
 
@@ -260,8 +268,8 @@ def test_an_event_that_cannot_be_projected_is_a_fault_and_the_rest_goes_on(
     ready, metrics = served_health(c, engine, tmp_path)
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "degraded"
-    assert ready.json()["checks"]["indexer"] == {"ok": True, "lag": 0, "faults": 4}
-    assert "scf_indexer_faults 4.0" in metrics
+    assert ready.json()["checks"]["indexer"] == {"ok": True, "lag": 0, "faults": 6}
+    assert "scf_indexer_faults 6.0" in metrics
     assert "scf_indexer_lag_blocks 0.0" in metrics
 
 

@@ -17,6 +17,7 @@ from typing import cast
 
 import pytest
 from sqlalchemy import Engine, Table, delete, select, text, update
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 from web3 import HTTPProvider, Web3
 
@@ -27,11 +28,16 @@ from scfledger.db.models import Operation
 from scfledger.db.projections import (
     PROJECTION_TABLES,
     ChainEvent,
+    EscrowBalance,
     FinancingHistory,
+    FinancingOffer,
+    FinancingRequest,
     IndexerCheckpoint,
     Piece,
+    PieceTransfer,
     Receivable,
     Settlement,
+    SettlementHistory,
 )
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.indexer import Indexer, IndexerConfig
@@ -49,9 +55,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def story() -> Iterator[Consortium]:
-    """Anvil with the ledger deployed (with a deposit token) and the whole story run."""
+    """Anvil with the ledger deployed (settlement off-chain, confirmed by the payees) and
+    the whole story run."""
     with anvil_node("--accounts", "20") as url:
-        c = deploy_consortium(w3=Web3(HTTPProvider(url)), dvp=True)
+        c = deploy_consortium(w3=Web3(HTTPProvider(url)))
         run_story(c)
         yield c
 
@@ -85,7 +92,8 @@ def test_story_is_projected_event_by_event_and_reconciles(story: Consortium, db_
             (row[0], row[1])
             for row in session.execute(select(ChainEvent.contract, ChainEvent.name))
         }
-        assert set(HANDLERS) <= fed, f"never projected: {set(HANDLERS) - fed}"
+        # The deposit token's escrow is projected in test_escrow_and_on_chain_settlement...
+        assert {k for k in HANDLERS if k[0] != "DepositToken"} <= fed
         diffs = reconcile(
             session,
             registry=c.registry,
@@ -94,22 +102,38 @@ def test_story_is_projected_event_by_event_and_reconciles(story: Consortium, db_
             at_block=c.w3.eth.block_number,
         )
         assert diffs == []
-        slot = session.get(Receivable, 1)
+        lapsed, slot = session.get(Receivable, 1), session.get(Receivable, 2)
+        assert lapsed is not None
         assert slot is not None
+        assert lapsed.status == "expired"
         assert (slot.status, slot.settled_value, slot.face_amount) == (
             "settled",
             1_000_000,
             1_000_000,
         )
+        # root 2, tier2 5, tier3 6, refused 7, recalled 8, spare 9
+        returned = {p.token_id: (p.state, p.value, p.sender) for p in _pieces(session, 7, 8)}
+        assert returned == {7: ("rejected", 0, None), 8: ("cancelled", 0, None)}
+        kinds = session.scalars(
+            select(PieceTransfer.kind).where(PieceTransfer.from_token_id.in_([7, 8]))
+        ).all()
+        assert kinds == ["return", "return"]
         settlements = session.scalars(select(Settlement).order_by(Settlement.token_id)).all()
-        assert [(s.holder, s.amount) for s in settlements] == [
-            (c.supplier1, 500_000),
-            (c.supplier2, 250_000),
-            (c.supplier3, 150_000),
-            (c.supplier4, 100_000),
+        assert [(s.token_id, s.holder, s.amount, s.status, s.deemed) for s in settlements] == [
+            (2, c.supplier1, 500_000, "settled", False),
+            (5, c.supplier2, 250_000, "settled", False),
+            (6, c.supplier3, 150_000, "settled", False),
+            (9, c.supplier4, 100_000, "settled", True),
         ]
         pledged = settlements[1]
         assert (pledged.lien_holder, pledged.lien_amount) == (c.bank, 206_000)
+        disputed = session.scalars(
+            select(SettlementHistory.status)
+            .where(SettlementHistory.token_id == 6)
+            .order_by(SettlementHistory.id)
+        ).all()
+        assert disputed == ["submitted", "disputed", "submitted", "confirmed"]
+        assert settlements[2].dispute_reason is None  # the second payment was confirmed
         statuses = session.scalars(
             select(FinancingHistory.status).order_by(FinancingHistory.id)
         ).all()
@@ -117,6 +141,89 @@ def test_story_is_projected_event_by_event_and_reconciles(story: Consortium, db_
         assert {"withdrawn", "rejected", "expired", "repaid", "settled", "recourse_claimed"} <= set(
             statuses
         )
+        factoring = session.scalars(
+            select(FinancingRequest).where(FinancingRequest.recourse.is_(True))
+        ).one()
+        offers = session.scalars(
+            select(FinancingOffer)
+            .where(FinancingOffer.request_id == factoring.id)
+            .order_by(FinancingOffer.financier)
+        ).all()
+        by_financier = {o.financier: (o.status, o.advance, o.fees) for o in offers}
+        asked = factoring.asked_advance
+        assert by_financier == {
+            c.bank: ("made", asked - 5_000, 1_000),
+            c.bank2: ("made", asked, factoring.asked_fees),
+        }
+        assert (factoring.financier, factoring.advance, factoring.fees) == (
+            c.bank,
+            asked - 5_000,
+            1_000,
+        )
+
+
+def _pieces(session: Session, *token_ids: int) -> list[Piece]:
+    return list(session.scalars(select(Piece).where(Piece.token_id.in_(token_ids))))
+
+
+def test_escrow_and_on_chain_settlement_are_projected(db_url: str) -> None:
+    """With the deposit token: a payment owed to a suspended lien holder waits in escrow
+    until it claims it, reinstated; settlement is paid at once, no confirmation."""
+    with anvil_node("--accounts", "20") as url:
+        c = deploy_consortium(w3=Web3(HTTPProvider(url)), dvp=True)
+        _, root = c.issue_active(amount=1_000_000)
+        c.request_funded(root, financier="bank2", amount=500_000, pledge=True)
+        c.govern(c.registry.functions.suspendMember(c.bank2, h("review")))
+        c.settle([root])
+        engine = create_db_engine(db_url)
+        indexer = indexer_for(c, engine, batch_size=500)
+        indexer.catch_up()
+        with session_factory(engine)() as session:
+            escrow = session.get(EscrowBalance, c.bank2)
+            assert escrow is not None
+            assert escrow.amount == 515_000
+            settled = session.get(Settlement, root)
+            assert settled is not None
+            assert (settled.status, settled.paid_on_chain, settled.amount) == (
+                "settled",
+                True,
+                1_000_000,
+            )
+            assert (settled.lien_holder, settled.lien_amount) == (c.bank2, 515_000)
+            assert (
+                reconcile(
+                    session,
+                    registry=c.registry,
+                    token=c.token,
+                    financing=c.financing,
+                    deposit_token=c.cash,
+                    at_block=c.w3.eth.block_number,
+                )
+                == []
+            )
+        c.govern(c.registry.functions.reinstateMember(c.bank2))
+        c.tx(c.cash.functions.claimEscrow(), c.bank2)
+        indexer.catch_up()
+        with session_factory(engine)() as session:
+            escrow = session.get(EscrowBalance, c.bank2)
+            assert escrow is not None
+            assert escrow.amount == 0
+            fed = {
+                (r[0], r[1]) for r in session.execute(select(ChainEvent.contract, ChainEvent.name))
+            }
+            assert {k for k in HANDLERS if k[0] == "DepositToken"} <= fed
+            session.execute(update(EscrowBalance).values(amount=7))
+            diffs = reconcile(
+                session,
+                registry=c.registry,
+                token=c.token,
+                financing=c.financing,
+                deposit_token=c.cash,
+                at_block=c.w3.eth.block_number,
+            )
+            assert [(d.kind, d.key, d.field, d.indexed, d.on_chain) for d in diffs] == [
+                ("escrow", c.bank2, "amount", 7, 0)
+            ]
 
 
 def test_reconcile_reports_a_row_that_differs_from_the_chain(
@@ -313,10 +420,10 @@ def test_scf_index_and_reconcile_commands(story: Consortium, tmp_path: Path) -> 
     assert "read model matches the chain" in matched.output
     engine = create_db_engine(url)
     with session_factory(engine)() as session, session.begin():
-        session.execute(update(Receivable).where(Receivable.slot == 1).values(settled_value=1))
+        session.execute(update(Receivable).where(Receivable.slot == 2).values(settled_value=1))
     differs = runner.invoke(app, ["reconcile", *args], env={"COLUMNS": "200"})
     assert differs.exit_code == 1
-    assert "receivable 1: settled_value indexed=1 chain=1000000" in " ".join(differs.output.split())
+    assert "receivable 2: settled_value indexed=1 chain=1000000" in " ".join(differs.output.split())
 
 
 def test_mined_operations_become_indexed_with_their_batch(

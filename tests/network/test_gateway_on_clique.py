@@ -24,6 +24,7 @@ from scfledger.api.seed import build_gateway
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.governance import govern
+from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.db.migrate import upgrade
 from scfledger.db.models import Operation
 from scfledger.db.session import create_db_engine, session_factory, transaction
@@ -61,6 +62,12 @@ class Consortium:
         return httpx.Client(base_url=self.url, headers=headers, timeout=120)
 
 
+def anchors(name: str) -> tuple[bytes, bytes]:
+    """A member's legal-id and KYC anchors, salted with its own salt (never unsalted)."""
+    salt = new_salt()
+    return identity_anchor(salt, f"91310000{name}"), identity_anchor(salt, f"kyc {name}")
+
+
 @pytest.fixture(scope="module")
 def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]:
     base = tmp_path_factory.mktemp("gw-clique")
@@ -73,17 +80,13 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
             w3,
             deployer=ADMINS[0],
             admins=[
-                InitialAdmin(a.address, f"admin{i}", keccak(text=f"l{i}"), keccak(text=f"k{i}"))
+                InitialAdmin(a.address, f"admin{i}", *anchors(f"admin{i}"))
                 for i, a in enumerate(ADMINS)
             ],
         )
         for name, roles in MEMBERS.items():
             admit = ledger.registry.functions.admitMember(
-                addresses[name],
-                name,
-                keccak(text=f"legal {name}"),
-                keccak(text=f"kyc {name}"),
-                roles,
+                addresses[name], name, *anchors(name), roles
             )
             govern(w3, ledger.registry, admit, proposer=ADMINS[0], approvers=[ADMINS[1]])
         database = f"sqlite:///{base / 'gateway.sqlite3'}"
@@ -171,15 +174,48 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
         {"to": c.addresses["supplier2"], "value": 10**6},
     )
     child = int(event(split, "PieceSplit")["childTokenId"])
-    with c.client("supplier2") as supplier2:
-        asked = write(supplier2, "/v1/financing-requests", "request", {
-            "token_id": child, "financier": c.addresses["bank"], "amount": 900_000, "rate_bps": 200,
-        })  # fmt: skip
+    supplier2 = c.client("supplier2")
+    write(supplier2, f"/v1/receivables/{child}/sign", "sign")  # 签收
+    terms = {"advance": 900_000, "repayment": 0, "fees": 2_000, "fund_by": DUE - 86_400}
+    asked = write(supplier2, "/v1/financing-requests", "request", {
+        "token_id": child, "financiers": [c.addresses["bank"]], "terms": terms,
+    })  # fmt: skip
     request_id = int(event(asked, "FinancingRequested")["requestId"])
-    write(bank, f"/v1/financing-requests/{request_id}/approve", "approve", {})
+    offer = {**terms, "fees": 3_000}  # the bank's own terms: the requester must accept them
+    write(bank, f"/v1/financing-requests/{request_id}/offers", "offer", offer)
+    accept = {"financier": c.addresses["bank"], "terms": offer}
+    write(supplier2, f"/v1/financing-requests/{request_id}/accept", "accept-offer", accept)
     write(bank, f"/v1/financing-requests/{request_id}/fund", "fund", {"payment_ref": h("wire")})
     funded = bank.get(f"/v1/receivables/{child}").json()
     assert (funded["holder"], funded["state"]) == (c.addresses["bank"], "financed")
+
+    # Maturity on a short receivable: the debtor pays off-chain, each payee confirms.
+    chain_now = int(web3_for(c.network, 0).eth.get_block("latest")["timestamp"])
+    short_due = chain_now + 30
+    assert core.post("/v1/documents", files={"file": ("s.txt", b"short", "text/plain")}).is_success
+    short = write(core, "/v1/receivables", "issue-short", {
+        "creditor": c.addresses["supplier1"], "face_amount": 100_000, "currency": "CNY",
+        "due_date": short_due, "document_hash": h("short"),
+    })  # fmt: skip
+    short_slot = int(event(short, "ReceivableIssued")["slot"])
+    short_root = int(event(short, "ReceivableIssued")["tokenId"])
+    write(supplier1, f"/v1/receivables/{short_slot}/accept", "accept-short")
+    part = write(supplier1, f"/v1/receivables/{short_root}/transfers", "split-short",
+                 {"to": c.addresses["supplier2"], "value": 40_000})  # fmt: skip
+    short_child = int(event(part, "PieceSplit")["childTokenId"])
+    write(supplier2, f"/v1/receivables/{short_child}/sign", "sign-short")
+    while int(web3_for(c.network, 0).eth.get_block("latest")["timestamp"]) <= short_due:
+        time.sleep(1)
+    pay = {"slot": short_slot, "token_ids": [short_root, short_child], "payment_ref": "run"}
+    write(core, "/v1/settlements", "settle-short", pay)
+    write(supplier1, f"/v1/settlements/{short_root}/confirm", "confirm-1")
+    write(supplier2, f"/v1/settlements/{short_child}/confirm", "confirm-2")
+    settled = core.get("/v1/settlements", params={"slot": short_slot}).json()["items"]
+    assert [(s["token_id"], s["status"], s["amount"]) for s in settled] == [
+        (short_root, "settled", 60_000),
+        (short_child, "settled", 40_000),
+    ]
+    supplier2.close()
 
     # Steady load of splits; sealer 3 is killed in the middle and comes back afterwards.
     operation_ids: list[str] = []
@@ -187,7 +223,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
         if i == 8:
             c.network.stop_node(3)
         op = write(supplier1, f"/v1/receivables/{root}/transfers", f"load-{i}",
-                   {"to": c.addresses["supplier2"], "value": 1000 + i}, wait=False)  # fmt: skip
+                   {"to": c.addresses["supplier2"], "value": 10_000 + i}, wait=False)  # fmt: skip
         operation_ids.append(op["id"])
         time.sleep(0.2)
     wait_indexed(supplier1, operation_ids)
@@ -211,7 +247,8 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
         for p in listed
         if p.get("parent_token_id") == root and p["holder"] == c.addresses["supplier2"]
     )
-    assert values == [1000 + i for i in range(24)]  # each split once; the first one was factored
+    # Each split once (awaiting supplier2's signature, seen by its sender); the first was factored.
+    assert values == [10_000 + i for i in range(24)]
     w3 = web3_for(c.network, 0)
     deadline = time.monotonic() + 60
     while c.network.head(3) < w3.eth.block_number - 1 and time.monotonic() < deadline:

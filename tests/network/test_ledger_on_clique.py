@@ -20,6 +20,7 @@ from web3 import Web3
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.deploy import DAY, InitialAdmin, Ledger, deploy_ledger
 from scfledger.chain.governance import govern
+from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
 from scfledger.exceptions import ContractRevert
 from tests.fixtures.clique import clique_network, web3_for
@@ -37,16 +38,19 @@ def h(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
+def anchors(name: str) -> tuple[bytes, bytes]:
+    """A member's legal-id and KYC anchors, salted with its own salt."""
+    salt = new_salt()
+    return identity_anchor(salt, f"91310000{name}"), identity_anchor(salt, f"kyc {name}")
+
+
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Ledger]]:
     alloc: dict[str, int] = {str(key.address): 10**24 for key in KEYS.values()}
     data_dir: Path = tmp_path_factory.mktemp("clique-ledger")
     with clique_network(data_dir, nodes=4, period=1, alloc=alloc) as network:
         w3 = web3_for(network, 1)
-        admins = [
-            InitialAdmin(KEYS[n].address, n, h(f"legal-{n}"), h(f"kyc-{n}"))
-            for n in ("admin1", "admin2")
-        ]
+        admins = [InitialAdmin(KEYS[n].address, n, *anchors(n)) for n in ("admin1", "admin2")]
         ledger = deploy_ledger(w3, deployer=KEYS["deployer"], admins=admins)
         for name, roles in (
             ("core", CORE_ENTERPRISE),
@@ -54,7 +58,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Ledg
             ("supplier2", SUPPLIER),
         ):
             admit = ledger.registry.functions.admitMember(
-                KEYS[name].address, name, h(f"legal-{name}"), h(f"kyc-{name}"), roles
+                KEYS[name].address, name, *anchors(name), roles
             )
             govern(w3, ledger.registry, admit, proposer=KEYS["admin1"], approvers=[KEYS["admin2"]])
         yield w3, ledger
@@ -101,7 +105,8 @@ def test_reverts_decode_from_geth(chain: tuple[Web3, Ledger]) -> None:
     token = ledger.token.functions
     due = int(w3.eth.get_block("latest")["timestamp"]) + 30 * DAY
     send(w3, token.issue(KEYS["supplier1"].address, 10**6, b"CNY", due, h("inv-dup")), KEYS["core"])
-    slot = token.slotOfDocument(h("inv-dup")).call()
+    anchor = token.anchorOf(h("inv-dup"), KEYS["core"].address, KEYS["supplier1"].address).call()
+    slot = token.slotOfAnchor(anchor).call()
     nonce = w3.eth.get_transaction_count(KEYS["core"].address)
     with pytest.raises(ContractRevert) as raised:
         send(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import (
+    FinancingOffer,
     FinancingRequest,
     IndexerCheckpoint,
     Piece,
@@ -67,10 +68,13 @@ def transfer(
 
 
 def request(request_id: int, token_id: int, amount: int) -> FinancingRequest:
+    """A request already accepted on BANK's offer of `amount` (not yet funded)."""
     return FinancingRequest(
-        id=request_id, token_id=token_id, requester=A, financier=BANK, amount=amount,
-        rate_bps=300, mode="factoring", recourse=False, status="requested", expires_at=NOW,
-        payment_ref=None, created_block=30, updated_block=30,
+        id=request_id, token_id=token_id, requester=A, financier=BANK, mode="factoring",
+        recourse=False, status="accepted", expires_at=NOW, asked_advance=amount,
+        asked_repayment=amount, asked_fees=0, asked_fund_by=NOW, advance=amount,
+        repayment=amount, fees=0, fund_by=NOW, payment_ref=None, created_block=30,
+        updated_block=30,
     )  # fmt: skip
 
 
@@ -134,3 +138,72 @@ def test_unknown_request_is_not_found_and_an_unset_policy_is_the_default(engine:
         with pytest.raises(FinancingRequestNotFound, match="financing request 9 "):
             compute_indicators(session, 9, now=NOW)
         assert get_policy(session, BANK).auto_decide is False
+
+
+def test_each_named_financier_judges_its_own_offer_or_else_the_asked_terms(
+    engine: Engine,
+) -> None:
+    """A request to two financiers, not yet accepted: BANK2 is judged on its own offer,
+    BANK (no offer yet) on what was asked; by default the first named financier."""
+    asked = replace_request(request(1, 100, 500), status="requested", financier=None)
+    with session_factory(engine)() as session, session.begin():
+        session.add_all([
+            receivable(1, due_date=NOW + 30 * DAY),
+            piece(100, 1, A, 1_000, None, 0),
+            asked,
+            offer(1, 100, BANK, None),
+            offer(1, 100, BANK2, 800),
+        ])  # fmt: skip
+    with session_factory(engine)() as session:
+        mine = compute_indicators(session, 1, now=NOW, financier=BANK2).request
+        theirs = compute_indicators(session, 1, now=NOW, financier=BANK).request
+        default = compute_indicators(session, 1, now=NOW).request
+    assert (mine.financier, mine.terms, mine.amount, mine.advance_bps) == (
+        BANK2,
+        "offered",
+        800,
+        8_000,
+    )
+    assert (theirs.financier, theirs.terms, theirs.amount) == (BANK, "asked", 500)
+    assert default.financier == min(BANK, BANK2)
+
+
+BANK2 = "0xBANK2"
+
+
+def replace_request(row: FinancingRequest, **changes: object) -> FinancingRequest:
+    for name, value in changes.items():
+        setattr(row, name, value)
+    if changes.get("financier", BANK) is None:
+        row.advance = row.repayment = row.fees = row.fund_by = None
+    return row
+
+
+def offer(request_id: int, token_id: int, financier: str, advance: int | None) -> FinancingOffer:
+    return FinancingOffer(
+        request_id=request_id, token_id=token_id, financier=financier,
+        status="invited" if advance is None else "made", advance=advance,
+        repayment=None if advance is None else advance + 30, fees=None if advance is None else 0,
+        fund_by=None if advance is None else NOW, reason=None, updated_block=31,
+    )  # fmt: skip
+
+
+def test_a_refused_piece_going_back_to_its_sender_is_neither_circular_nor_received(
+    engine: Engine,
+) -> None:
+    """A sends B a piece, B refuses it: the value returns to A's piece (a `return` row).
+    Nothing changed hands, so it is no circular transfer and A received nothing from B."""
+    with session_factory(engine)() as session, session.begin():
+        session.add_all([
+            receivable(1, due_date=NOW + 30 * DAY),
+            piece(100, 1, A, 1_000, None, 0),
+            piece(101, 1, B, 0, 100, 1),
+            transfer(1, "split", 101, 100, A, B, 300),
+            transfer(2, "return", 100, 101, B, A, 300),
+            request(1, 100, 500),
+        ])  # fmt: skip
+    with session_factory(engine)() as session:
+        indicators = compute_indicators(session, 1, now=NOW)
+    assert indicators.circular == CircularTransfers(count=0, value=0, members=())
+    assert indicators.velocity.transfers_total == 1
+    assert indicators.requester.pieces_received_total == 0

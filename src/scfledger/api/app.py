@@ -90,6 +90,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     app.include_router(financing.router)
     app.include_router(risk.router)
     app.include_router(settlements.router)
+    app.include_router(settlements.escrow)
     app.include_router(transactions.router)
     app.include_router(events.router)
     app.include_router(documents_router)

@@ -109,6 +109,23 @@ _REVERT_STATUS: dict[str, int] = {
     "NotProposer": 403,
     "UnknownProposal": 404,
     "UnknownMember": 404,
+    # The consent flow: a step asked at the wrong time or of the wrong party.
+    "ReceivableLapsed": 409,
+    "AcceptanceWindowOpen": 409,
+    "ConfirmationWindowOpen": 409,
+    "RequestNotExpired": 409,
+    "FundingDeadlinePassed": 409,
+    "PaymentRefDisputed": 409,
+    "EvidenceIsDocument": 409,
+    "ModuleInUse": 409,
+    "AlreadyDeclined": 409,
+    "NoOffer": 409,
+    "OfferMismatch": 409,
+    "WrongMode": 409,
+    "NoRecourse": 409,
+    "NothingEscrowed": 409,
+    "NotSender": 403,
+    "NotPayee": 403,
 }
 
 

@@ -59,18 +59,42 @@ class TransferIn(Strict):
     value: Amount
 
 
+# Minor units that may be zero (fees, a repayment of nothing more than the advance).
+AmountOrZero = Annotated[int, Field(ge=0, lt=2**128, description="Minor units of the currency")]
+Deadline = Annotated[int, Field(gt=0, lt=2**64, description="Unix seconds")]
+
+
+class TermsIn(Strict):
+    """Financing terms as amounts in minor units of the piece's currency (any pricing
+    convention: the discount is what the advance leaves out of the value)."""
+
+    advance: Amount = Field(description="Paid by the financier at funding, before fees")
+    repayment: AmountOrZero = Field(
+        description="What repays a pledge loan (and caps its lien at settlement), or what the"
+        " seller owes on recourse; 0 for factoring without recourse"
+    )
+    fees: AmountOrZero = Field(default=0, description="Deducted from the advance")
+    fund_by: Deadline = Field(description="Funding deadline, before the piece's due date")
+
+
+class TermsOut(BaseModel):
+    advance: int
+    repayment: int
+    fees: int
+    fund_by: int = Field(description="Unix seconds")
+
+
 class FinancingIn(Strict):
     token_id: TokenId
-    financier: Address
-    amount: Amount
-    rate_bps: Annotated[int, Field(ge=0, le=10_000)]
+    financiers: Annotated[list[Address], Field(min_length=1, max_length=5)]
+    terms: TermsIn = Field(description="The terms asked")
     mode: Literal["factoring", "pledge"] = "factoring"
     recourse: bool = False
 
 
-class ApproveIn(Strict):
-    amount: Amount | None = None
-    rate_bps: Annotated[int, Field(ge=0, le=10_000)] | None = None
+class AcceptOfferIn(Strict):
+    financier: Address
+    terms: TermsIn = Field(description="The offer accepted, as the financier made it")
 
 
 class FundIn(Strict):
@@ -208,6 +232,7 @@ class PieceOut(BaseModel):
     parent_token_id: int | None
     depth: int
     state: str
+    sender: str | None = Field(description="Who sent a piece still awaiting its receiver (签收)")
     receivable: ReceivableOut
 
 
@@ -235,13 +260,25 @@ class LineageOut(BaseModel):
     tree: LineageNodeOut
 
 
+class OfferOut(BaseModel):
+    financier: str
+    status: Literal["invited", "made", "declined"] = Field(
+        description="invited: no answer yet; made: its standing offer; declined"
+    )
+    terms: TermsOut | None
+    reason: str | None = Field(description="Why it declined")
+
+
 class FinancingOut(BaseModel):
+    """A financing request. A financier sees only its own offer; the requester sees all."""
+
     id: int
     token_id: int
     requester: str
-    financier: str
-    amount: int
-    rate_bps: int
+    financier: str | None = Field(description="The financier whose offer was accepted")
+    asked: TermsOut
+    agreed: TermsOut | None
+    offers: list[OfferOut]
     mode: str
     recourse: bool
     status: str
@@ -278,13 +315,24 @@ class SettlementOut(BaseModel):
     token_id: int
     slot: int
     holder: str
-    amount: int
+    status: str = Field(description="settled, awaiting_confirmation or disputed")
+    amount: int = Field(description="Value settled so far")
+    submitted_amount: int = Field(description="Value the latest submission reported paid")
     lien_holder: str | None
     lien_amount: int
+    payee: str | None = Field(description="Who must confirm now (lien holder first, then holder)")
+    confirm_by: int | None = Field(description="Unix seconds; after it the debtor may finalize")
+    deemed: bool = Field(description="Confirmed by silence past the confirmation window")
     payment_ref: str
+    dispute_reason: str | None
     paid_on_chain: bool
     block_number: int
     tx_hash: str
+
+
+class EscrowOut(BaseModel):
+    payee: str
+    amount: int = Field(description="Deposit-token payments waiting for the payee")
 
 
 class SettlementPage(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from dataclasses import dataclass
 
 from eth_account import Account
@@ -21,6 +21,7 @@ from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore
+from scfledger.services import identity
 from scfledger.services.apikeys import create_api_key
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER, Contracts
 from scfledger.services.participants import Provision
@@ -37,8 +38,9 @@ ADMINS = ("admin1", "admin2", "admin3")
 GAS_MONEY = 10**21
 
 
-def _h(text: str) -> bytes:
-    return hashlib.sha256(text.encode()).digest()
+def demo_legal_id(name: str) -> str:
+    """A made-up unified social credit code of a demo member (public: anchored salted)."""
+    return f"91310000DEMO{zlib.crc32(name.encode()):010d}"
 
 
 @dataclass(frozen=True)
@@ -89,10 +91,17 @@ def seed_demo(
             api_keys[name] = create_api_key(session=session, participant=name, address=address)
         return address
 
-    admins = [
-        InitialAdmin(participant(name), name, _h(f"legal-{name}"), _h(f"kyc-{name}"))
-        for name in ADMINS
-    ]
+    def anchors(name: str) -> tuple[bytes, bytes]:
+        """The member's salted identity anchors; the gateway keeps its salt."""
+        with transaction(sessions) as session:
+            return identity.anchors(
+                session, addresses[name], legal_id=demo_legal_id(name), kyc=f"kyc file of {name}"
+            )
+
+    admins = []
+    for name in ADMINS:
+        address = participant(name)
+        admins.append(InitialAdmin(address, name, *anchors(name)))
     deployer = w3.eth.accounts[0] if deployer is None else deployer
     ledger = deploy_ledger(w3, deployer=deployer, admins=admins)
     proposer, approver = (signers[name] for name in ADMINS[:2])
@@ -100,9 +109,7 @@ def seed_demo(
         govern(
             w3,
             ledger.registry,
-            ledger.registry.functions.admitMember(
-                participant(name), name, _h(f"legal-{name}"), _h(f"kyc-{name}"), roles
-            ),
+            ledger.registry.functions.admitMember(participant(name), name, *anchors(name), roles),
             proposer=proposer,
             approvers=[approver],
         )

@@ -32,7 +32,9 @@ class LedgerParams:
     token_symbol: str = "SCFR"  # noqa: S105
     value_decimals: int = 2
     max_depth: int = 32
-    min_piece_value: int = 1
+    # 100.00 in a currency of two decimals: one face amount cannot become millions of
+    # pieces for the debtor to settle. Governed (setMinPieceValue).
+    min_piece_value: int = 10_000
     grace_period: int = 3 * DAY
     default_period: int = 30 * DAY
     request_ttl: int = 7 * DAY
@@ -105,6 +107,7 @@ def deploy_ledger(
             deployer,
             registry.address,
             params.deposit_issuer,
+            token.address,
             params.deposit_name,
             params.deposit_symbol,
             params.value_decimals,

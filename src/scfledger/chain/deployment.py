@@ -13,7 +13,6 @@ passphrase is in ``SCF_DEPLOYER_PASSPHRASE``; it is never printed, logged or rec
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -32,6 +31,7 @@ from web3.contract import Contract
 
 from scfledger.chain.artifacts import build_info
 from scfledger.chain.deploy import InitialAdmin, Ledger, LedgerParams, deploy_ledger
+from scfledger.chain.identity import identity_anchor
 from scfledger.exceptions import ChainError
 
 PASSPHRASE_ENV = "SCF_DEPLOYER_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
@@ -94,7 +94,8 @@ def params_path(directory: Path, name: str) -> Path:
 
 def load_params(path: Path) -> DeploymentParams:
     """Reads a params file; ``legalId`` (the plain identifier, e.g. a unified social credit
-    code) is hashed with SHA-256, or ``legalIdHash`` is taken as given."""
+    code) is anchored salted with the admin's ``identitySalt`` (32 bytes of hex, kept by the
+    admin: chain/identity.py), or ``legalIdHash`` is taken as given."""
     try:
         raw = json.loads(path.read_text())
     except FileNotFoundError as exc:
@@ -135,8 +136,9 @@ def _admin(entry: dict[str, Any]) -> InitialAdmin:
         raise ValueError(f"not an address: {address!r}")
     if "legalIdHash" in entry:
         legal_id_hash = _bytes32(entry["legalIdHash"], "legalIdHash")
-    else:
-        legal_id_hash = hashlib.sha256(str(entry["legalId"]).encode()).digest()
+    else:  # never an unsalted hash: a public identifier would be guessed back from it
+        salt = _bytes32(entry["identitySalt"], "identitySalt")
+        legal_id_hash = identity_anchor(salt, str(entry["legalId"]))
     return InitialAdmin(
         account=to_checksum_address(address),
         name=str(entry["name"]),

@@ -1,4 +1,4 @@
-"""ORM models of the gateway's off-chain features: uploaded documents and webhooks."""
+"""ORM models of the gateway's off-chain features: documents, webhooks, identity salts."""
 
 from __future__ import annotations
 
@@ -91,3 +91,16 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class IdentitySalt(Base):
+    """A member's salt for its identity anchors on-chain (legal id, KYC file): the registry
+    stores sha256(salt || identifier), so a public identifier cannot be guessed back from
+    it (chain/identity.py). The gateway keeps the salt of each member it admitted or serves,
+    to compute and later prove those anchors; it is never returned by the API or logged."""
+
+    __tablename__ = "identity_salts"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))  # 32 bytes, hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -166,7 +166,9 @@ class Proposal(Base):
 
 
 class Receivable(Base):
-    """A root receivable: one slot of the token."""
+    """A root receivable: one slot of the token. `status`: pending (awaiting the creditor),
+    active, rejected, cancelled, expired (not accepted in time; its anchor released),
+    settled."""
 
     __tablename__ = "receivables"
 
@@ -185,11 +187,18 @@ class Receivable(Base):
 
 
 class Piece(Base):
+    """A piece of a receivable. `state` as the contract has it (`pending`, `active`,
+    `financing`, `financed`, `awaiting_confirmation`, `settled`, `overdue`, `defaulted`,
+    `rejected`, `cancelled`, `expired`); `sender` is who sent a piece still awaiting the
+    receiver's signature (签收), cleared when the receiver accepts or the piece goes back."""
+
     __tablename__ = "pieces"
     __table_args__ = (
         Index("ix_pieces_holder_state", "holder", "state"),
         # A participant's pieces in token id order: the first page of what it holds.
         Index("ix_pieces_holder_token_id", "holder", "token_id"),
+        # What a participant sent that awaits the receiver: seen by the sender too.
+        Index("ix_pieces_sender_token_id", "sender", "token_id"),
     )
 
     token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -198,13 +207,15 @@ class Piece(Base):
     value: Mapped[int] = mapped_column(Uint256)
     parent_token_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     depth: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24))
+    sender: Mapped[str | None] = mapped_column(String(42))
     created_block: Mapped[int] = mapped_column(BigInteger)
     updated_block: Mapped[int] = mapped_column(BigInteger)
 
 
 class PieceTransfer(Base):
-    """A piece changing hands: a split (value to a new child) or a whole transfer."""
+    """A piece changing hands: a split (value to a new child), a whole transfer, or a sent
+    piece going back whole to its sender when refused or recalled (`return`)."""
 
     __tablename__ = "piece_transfers"
     __table_args__ = (
@@ -237,25 +248,63 @@ class Evidence(Base):
 
 
 class FinancingRequest(Base):
+    """A holder's request for financing of a piece, to one or several financiers (their
+    offers: `FinancingOffer`). `asked_*`: the terms the requester asked; the agreed terms
+    (`advance`, `repayment`, `fees`, `fund_by`) and `financier` are set when the requester
+    accepts an offer. Amounts in the slot's currency. `status`: requested, accepted,
+    rejected (every named financier declined), withdrawn, expired, funded, repaid, settled,
+    recourse_claimed, recourse_repaid."""
+
     __tablename__ = "financing_requests"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     token_id: Mapped[int] = mapped_column(BigInteger, index=True)
     requester: Mapped[str] = mapped_column(String(42), index=True)
-    financier: Mapped[str] = mapped_column(String(42), index=True)
-    amount: Mapped[int] = mapped_column(Uint256)
-    rate_bps: Mapped[int] = mapped_column(Integer)
+    financier: Mapped[str | None] = mapped_column(String(42), index=True)  # the accepted one
     mode: Mapped[str] = mapped_column(String(16))
     recourse: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(24))
     expires_at: Mapped[int] = mapped_column(Uint64)
+    asked_advance: Mapped[int] = mapped_column(Uint256)
+    asked_repayment: Mapped[int] = mapped_column(Uint256)
+    asked_fees: Mapped[int] = mapped_column(Uint256)
+    asked_fund_by: Mapped[int] = mapped_column(Uint64)
+    advance: Mapped[int | None] = mapped_column(Uint256)
+    repayment: Mapped[int | None] = mapped_column(Uint256)
+    fees: Mapped[int | None] = mapped_column(Uint256)
+    fund_by: Mapped[int | None] = mapped_column(Uint64)
     payment_ref: Mapped[str | None] = mapped_column(String(66))
     created_block: Mapped[int] = mapped_column(BigInteger)
     updated_block: Mapped[int] = mapped_column(BigInteger)
 
 
+class FinancingOffer(Base):
+    """A financier named in a request, and its answer: `invited` (no answer yet), `made`
+    (its standing offer, terms set; a new offer replaces it) or `declined`. Which offer was
+    accepted is on the request (`FinancingRequest.financier`)."""
+
+    __tablename__ = "financing_offers"
+    __table_args__ = (
+        # The requests a financier is named in, by piece: what it is asked to finance.
+        Index("ix_financing_offers_financier_token_id", "financier", "token_id"),
+    )
+
+    request_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    financier: Mapped[str] = mapped_column(String(42), primary_key=True)
+    token_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    advance: Mapped[int | None] = mapped_column(Uint256)
+    repayment: Mapped[int | None] = mapped_column(Uint256)
+    fees: Mapped[int | None] = mapped_column(Uint256)
+    fund_by: Mapped[int | None] = mapped_column(Uint64)
+    reason: Mapped[str | None] = mapped_column(String(66))  # why it declined
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
 class FinancingHistory(Base):
-    """Every status change of a financing request, in chain order."""
+    """Every step of a financing request, in chain order. `financier` is set on the steps
+    of one financier (its offer, its decline, acceptance, funding...): those are the
+    requester's and that financier's business only."""
 
     __tablename__ = "financing_history"
     __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_financing_history_tx_log"),)
@@ -263,6 +312,7 @@ class FinancingHistory(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     request_id: Mapped[int] = mapped_column(BigInteger, index=True)
     status: Mapped[str] = mapped_column(String(24))
+    financier: Mapped[str | None] = mapped_column(String(42))
     amount: Mapped[int | None] = mapped_column(Uint256)
     tx_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
@@ -270,18 +320,65 @@ class FinancingHistory(Base):
 
 
 class Settlement(Base):
+    """The settlement of a piece by its debtor. With the deposit token it is paid at once
+    (`status` settled, `paid_on_chain`). Off-chain it carries a payment reference and awaits
+    the payee's confirmation (`awaiting_confirmation`; `payee` is who must confirm now: the
+    lien holder for its share first, then the holder), until confirmed (`settled`), deemed
+    confirmed after `confirm_by` (`settled`, `deemed`), or disputed (`disputed`: the piece is
+    unpaid again; a new submission with another reference reopens the row). `amount`: value
+    settled so far, of which `lien_amount` went to `lien_holder`; `submitted_amount`: the
+    value the latest submission reported paid. Every step: `SettlementHistory`."""
+
     __tablename__ = "settlements"
 
     token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(String(42), index=True)
+    status: Mapped[str] = mapped_column(String(24))
     amount: Mapped[int] = mapped_column(Uint256)
+    submitted_amount: Mapped[int] = mapped_column(Uint256)
     lien_holder: Mapped[str | None] = mapped_column(String(42), index=True)
     lien_amount: Mapped[int] = mapped_column(Uint256)
+    payee: Mapped[str | None] = mapped_column(String(42), index=True)
+    confirm_by: Mapped[int | None] = mapped_column(Uint64)
+    deemed: Mapped[bool] = mapped_column(Boolean)
     payment_ref: Mapped[str] = mapped_column(String(66))
+    dispute_reason: Mapped[str | None] = mapped_column(String(66))
     paid_on_chain: Mapped[bool] = mapped_column(Boolean)
     block_number: Mapped[int] = mapped_column(BigInteger)
     tx_hash: Mapped[str] = mapped_column(String(66))
+
+
+class SettlementHistory(Base):
+    """Every step of settling a piece, in chain order: `paid` (on-chain), `submitted`,
+    `confirmed`, `deemed`, `disputed`; `payee` who confirmed or disputed (or must)."""
+
+    __tablename__ = "settlement_history"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index", name="uq_settlement_history_tx_log"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    token_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    payee: Mapped[str | None] = mapped_column(String(42))
+    amount: Mapped[int | None] = mapped_column(Uint256)
+    payment_ref: Mapped[str] = mapped_column(String(66))
+    reason: Mapped[str | None] = mapped_column(String(66))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class EscrowBalance(Base):
+    """Deposit-token payments waiting in escrow for a suspended member, until it claims
+    them once reinstated. `amount`: what waits now."""
+
+    __tablename__ = "escrow_balances"
+
+    payee: Mapped[str] = mapped_column(String(42), primary_key=True)
+    amount: Mapped[int] = mapped_column(Uint256)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
 
 
 PROJECTION_TABLES: list[Table] = [
@@ -294,7 +391,10 @@ PROJECTION_TABLES: list[Table] = [
         PieceTransfer,
         Evidence,
         FinancingRequest,
+        FinancingOffer,
         FinancingHistory,
         Settlement,
+        SettlementHistory,
+        EscrowBalance,
     )
 ]

@@ -142,6 +142,11 @@ def reconcile_command(
             token=contract_at(w3, "ReceivableToken", contracts["ReceivableToken"]["address"]),
             financing=contract_at(w3, "Financing", contracts["Financing"]["address"]),
             at_block=checkpoint[0],
+            deposit_token=(
+                contract_at(w3, "DepositToken", contracts["DepositToken"]["address"])
+                if "DepositToken" in contracts
+                else None
+            ),
         )
     for diff in diffs:
         console.print(f"[red]differs[/red] {diff}")

@@ -34,6 +34,7 @@ class _EventSpec:
     name: str
     indexed: list[tuple[str, str]]
     data: list[tuple[str, str]]
+    params: list[dict[str, Any]]  # the ABI entries of `data`: struct fields by name
     static: bool  # every data field is one 32-byte word: decoded without eth_abi
 
 
@@ -43,13 +44,22 @@ def _is_word(kind: str) -> bool:
     )
 
 
+def _abi_type(param: dict[str, Any]) -> str:
+    """The canonical type of an ABI parameter: a struct as `(t1,t2,...)`, arrays kept."""
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
+    return kind
+
+
 def _spec(item: dict[str, Any]) -> _EventSpec:
-    inputs = [(p["name"], p["type"], bool(p["indexed"])) for p in item["inputs"]]
+    inputs = [(p["name"], _abi_type(p), bool(p["indexed"])) for p in item["inputs"]]
     data = [(n, t) for n, t, i in inputs if not i]
     return _EventSpec(
         name=item["name"],
         indexed=[(n, t) for n, t, i in inputs if i],
         data=data,
+        params=[p for p in item["inputs"] if not p["indexed"]],
         static=all(_is_word(t) for _, t in data),
     )
 
@@ -72,6 +82,20 @@ def _word(kind: str, word: bytes) -> Any:
         return int.from_bytes(word, "big", signed=True)
     size = int(kind[5:])  # bytesN: left-aligned
     return "0x" + word[:size].hex()
+
+
+def _json_param(param: dict[str, Any], value: Any) -> Any:
+    """A decoded value of an ABI parameter, JSON-ready; a struct as an object of its fields
+    by name (`{"advance": ..., "fundBy": ...}`), never by position."""
+    kind = str(param["type"])
+    if kind.endswith("]"):
+        inner = {**param, "type": kind[: kind.rindex("[")]}
+        return [_json_param(inner, v) for v in value]
+    if kind == "tuple":
+        return {
+            c["name"]: _json_param(c, v) for c, v in zip(param["components"], value, strict=True)
+        }
+    return _json_value(kind, value)
 
 
 def _json_value(kind: str, value: Any) -> Any:
@@ -139,8 +163,8 @@ class LogDecoder:
                     args[name] = _word(kind, raw[32 * position : 32 * position + 32])
             else:
                 values = abi_decode([k for _, k in spec.data], raw)
-                for (name, kind), value in zip(spec.data, values, strict=True):
-                    args[name] = _json_value(kind, value)
+                for param, value in zip(spec.params, values, strict=True):
+                    args[param["name"]] = _json_param(param, value)
         except Exception:  # a log that claims our topic but does not decode: skip it
             return None
         return DecodedEvent(
@@ -158,14 +182,14 @@ GOVERNED = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken"
 
 
 @lru_cache(maxsize=1)
-def _functions() -> dict[bytes, tuple[str, list[tuple[str, str]]]]:
+def _functions() -> dict[bytes, tuple[str, list[dict[str, Any]]]]:
     """Every function of the contracts governance may call, by selector."""
-    table: dict[bytes, tuple[str, list[tuple[str, str]]]] = {}
+    table: dict[bytes, tuple[str, list[dict[str, Any]]]] = {}
     for name in GOVERNED:
         for item in load_artifact(name).abi:
             if item["type"] == "function":
-                inputs = [(p["name"], p["type"]) for p in item["inputs"]]
-                signature = f"{item['name']}({','.join(t for _, t in inputs)})"
+                inputs = [dict(p) for p in item["inputs"]]
+                signature = f"{item['name']}({','.join(_abi_type(p) for p in inputs)})"
                 table[function_signature_to_4byte_selector(signature)] = (item["name"], inputs)
     return table
 
@@ -178,9 +202,8 @@ def decode_call(data: str | bytes) -> tuple[str, dict[str, Any]]:
     if known is not None:
         name, inputs = known
         with suppress(Exception):  # calldata that does not decode as the function's inputs
-            values = abi_decode([kind for _, kind in inputs], raw[4:])
+            values = abi_decode([_abi_type(p) for p in inputs], raw[4:])
             return name, {
-                arg: _json_value(kind, value)
-                for (arg, kind), value in zip(inputs, values, strict=True)
+                p["name"]: _json_param(p, value) for p, value in zip(inputs, values, strict=True)
             }
     return "unknown", {"data": "0x" + raw.hex()}

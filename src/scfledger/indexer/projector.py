@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scfledger.db.projections import (
+    EscrowBalance,
     Evidence,
     FinancingHistory,
+    FinancingOffer,
     FinancingRequest,
     Member,
     Piece,
@@ -18,6 +20,7 @@ from scfledger.db.projections import (
     Proposal,
     Receivable,
     Settlement,
+    SettlementHistory,
 )
 from scfledger.indexer.decode import DecodedEvent, decode_call
 from scfledger.indexer.faults import Fault, describe, is_fault
@@ -33,9 +36,12 @@ PIECE_STATES = (
     "defaulted",
     "rejected",
     "cancelled",
+    "awaiting_confirmation",
+    "expired",
 )
 MODES = ("factoring", "pledge")
 ZERO_ADDRESS = "0x" + "00" * 20
+ZERO_HASH = "0x" + "00" * 32
 
 Handler = Callable[[Session, DecodedEvent], None]
 
@@ -63,6 +69,14 @@ def _get(session: Session, model: type[Any], key: Any) -> Any:
             raise ProjectionError(f"{model.__tablename__} has no row {key!r}")
         rows[(model, key)] = row
     return row
+
+
+def _find(session: Session, model: type[Any], key: Any) -> Any:
+    """The row, or None: for rows an event creates on first use (escrow, settlement)."""
+    try:
+        return _get(session, model, key)
+    except ProjectionError:
+        return None
 
 
 APPEND = "scf_projection_appends"
@@ -200,6 +214,7 @@ def _receivable_issued(session: Session, e: DecodedEvent) -> None:
             parent_token_id=None,
             depth=0,
             state="pending",
+            sender=None,
             created_block=e.block_number,
             updated_block=e.block_number,
         ),
@@ -208,6 +223,8 @@ def _receivable_issued(session: Session, e: DecodedEvent) -> None:
 
 
 def _receivable_decided(status: str) -> Handler:
+    """The creditor accepted or rejected, the debtor cancelled, or the receivable lapsed."""
+
     def apply(session: Session, e: DecodedEvent) -> None:
         _get(session, Receivable, e.args["slot"]).status = status
         piece = _get(session, Piece, e.args["tokenId"])
@@ -217,11 +234,36 @@ def _receivable_decided(status: str) -> Handler:
     return apply
 
 
+def _transfer_row(
+    e: DecodedEvent,
+    kind: str,
+    token_id: int,
+    from_token_id: int | None,
+    sender: str,
+    receiver: str,
+    value: int,
+) -> dict[str, Any]:
+    return {
+        "tx_hash": e.tx_hash,
+        "log_index": e.log_index,
+        "block_number": e.block_number,
+        "kind": kind,
+        "token_id": token_id,
+        "from_token_id": from_token_id,
+        "sender": sender,
+        "receiver": receiver,
+        "value": value,
+    }
+
+
 def _piece_split(session: Session, e: DecodedEvent) -> None:
+    """Value moved into a new child: `Pending` at another member until it signs for it,
+    `Active` when the holder split for itself."""
     a = e.args
     parent = _get(session, Piece, a["parentTokenId"])
     parent.value -= a["value"]
     parent.updated_block = e.block_number
+    sent = a["to"] != parent.holder
     _add(
         session,
         Piece(
@@ -231,77 +273,69 @@ def _piece_split(session: Session, e: DecodedEvent) -> None:
             value=a["value"],
             parent_token_id=a["parentTokenId"],
             depth=a["depth"],
-            state="active",
+            state="pending" if sent else "active",
+            sender=parent.holder if sent else None,
             created_block=e.block_number,
             updated_block=e.block_number,
         ),
         a["childTokenId"],
     )
-    _append(
-        session,
-        PieceTransfer,
-        tx_hash=e.tx_hash,
-        log_index=e.log_index,
-        block_number=e.block_number,
-        kind="split",
-        token_id=a["childTokenId"],
-        from_token_id=a["parentTokenId"],
-        sender=parent.holder,
-        receiver=a["to"],
-        value=a["value"],
+    row = _transfer_row(
+        e, "split", a["childTokenId"], a["parentTokenId"], parent.holder, a["to"], a["value"]
     )
+    _append(session, PieceTransfer, **row)
 
 
 def _token_transfer(session: Session, e: DecodedEvent) -> None:
+    """A whole piece changing hands: sent (it turns `Pending`, PieceStateChanged follows),
+    assigned by the financing module (factoring, recourse), or a sent piece going back to
+    its sender on refusal or recall (`return`)."""
     a = e.args
     if ZERO_ADDRESS in (a["from"], a["to"]):
         return  # mints are projected from ReceivableIssued and PieceSplit
     piece = _get(session, Piece, a["tokenId"])
+    kind = "whole"
+    if piece.state == "pending" and piece.sender == a["to"]:
+        kind, piece.sender = "return", None
+    elif piece.state == "active" and a["from"] != a["to"]:
+        piece.sender = a["from"]  # a send: the receiver signs for it or refuses it
     piece.holder = a["to"]
     piece.updated_block = e.block_number
-    _append(
-        session,
-        PieceTransfer,
-        tx_hash=e.tx_hash,
-        log_index=e.log_index,
-        block_number=e.block_number,
-        kind="whole",
-        token_id=a["tokenId"],
-        from_token_id=None,
-        sender=a["from"],
-        receiver=a["to"],
-        value=piece.value,
+    row = _transfer_row(e, kind, a["tokenId"], None, a["from"], a["to"], piece.value)
+    _append(session, PieceTransfer, **row)
+
+
+def _piece_accepted(session: Session, e: DecodedEvent) -> None:
+    piece = _get(session, Piece, e.args["tokenId"])
+    piece.state = "active"
+    piece.sender = None
+    piece.updated_block = e.block_number
+
+
+def _piece_returned(session: Session, e: DecodedEvent) -> None:
+    """A sent piece refused by its receiver or recalled by its sender. Its value went back
+    into the sender's piece `returnedTo` (the piece itself, already moved back by its
+    Transfer, or its parent: the child stays as an empty tomb, rejected or cancelled)."""
+    a = e.args
+    piece = _get(session, Piece, a["tokenId"])
+    piece.sender = None
+    piece.updated_block = e.block_number
+    if a["returnedTo"] == a["tokenId"]:
+        return
+    parent = _get(session, Piece, a["returnedTo"])
+    parent.value += piece.value
+    parent.updated_block = e.block_number
+    row = _transfer_row(
+        e, "return", a["returnedTo"], a["tokenId"], a["receiver"], a["sender"], piece.value
     )
+    _append(session, PieceTransfer, **row)
+    piece.value = 0
 
 
 def _piece_state_changed(session: Session, e: DecodedEvent) -> None:
     piece = _get(session, Piece, e.args["tokenId"])
     piece.state = PIECE_STATES[e.args["newState"]]
     piece.updated_block = e.block_number
-
-
-def _piece_settled(session: Session, e: DecodedEvent) -> None:
-    a = e.args
-    piece = _get(session, Piece, a["tokenId"])
-    piece.value -= a["amount"]
-    receivable = _get(session, Receivable, a["slot"])
-    receivable.settled_value += a["amount"]
-    if receivable.settled_value == receivable.face_amount:
-        receivable.status = "settled"
-    _append(
-        session,
-        Settlement,
-        token_id=a["tokenId"],
-        slot=a["slot"],
-        holder=a["holder"],
-        amount=a["amount"],
-        lien_holder=None if a["lienHolder"] == ZERO_ADDRESS else a["lienHolder"],
-        lien_amount=a["lienAmount"],
-        payment_ref=a["paymentRef"],
-        paid_on_chain=a["paidOnChain"],
-        block_number=e.block_number,
-        tx_hash=e.tx_hash,
-    )
 
 
 def _evidence_attached(session: Session, e: DecodedEvent) -> None:
@@ -316,15 +350,170 @@ def _evidence_attached(session: Session, e: DecodedEvent) -> None:
     )
 
 
+# ---- settlement ----------------------------------------------------------------------------
+
+
+def _settlement_step(
+    session: Session,
+    e: DecodedEvent,
+    status: str,
+    *,
+    amount: int | None,
+    payment_ref: str,
+    payee: str | None = None,
+    reason: str | None = None,
+) -> None:
+    _append(
+        session,
+        SettlementHistory,
+        token_id=e.args["tokenId"],
+        status=status,
+        payee=payee,
+        amount=amount,
+        payment_ref=payment_ref,
+        reason=reason,
+        tx_hash=e.tx_hash,
+        log_index=e.log_index,
+        block_number=e.block_number,
+    )
+
+
+def _settlement_of(session: Session, e: DecodedEvent, piece: Any) -> Settlement:
+    """The piece's settlement row, opened on its first settlement (each later submission,
+    after a dispute, reopens it)."""
+    row = _find(session, Settlement, piece.token_id)
+    if row is None:
+        row = Settlement(
+            token_id=piece.token_id,
+            slot=piece.slot,
+            holder=piece.holder,
+            status="awaiting_confirmation",
+            amount=0,
+            submitted_amount=0,
+            lien_holder=None,
+            lien_amount=0,
+            payee=None,
+            confirm_by=None,
+            deemed=False,
+            payment_ref=ZERO_HASH,
+            dispute_reason=None,
+            paid_on_chain=False,
+            block_number=e.block_number,
+            tx_hash=e.tx_hash,
+        )
+        _add(session, row, piece.token_id)
+    row.block_number, row.tx_hash = e.block_number, e.tx_hash
+    return cast(Settlement, row)
+
+
+def _settlement_submitted(session: Session, e: DecodedEvent) -> None:
+    """The debtor reported an off-chain payment: the payee (the lien holder first, for its
+    share) confirms or disputes it by `confirmBy`."""
+    a = e.args
+    piece = _get(session, Piece, a["tokenId"])
+    row = _settlement_of(session, e, piece)
+    row.holder = piece.holder
+    row.status = "awaiting_confirmation"
+    row.payee = a["payee"]
+    row.submitted_amount = a["amount"]
+    row.confirm_by = a["confirmBy"]
+    row.payment_ref = a["paymentRef"]
+    row.paid_on_chain = False
+    row.dispute_reason = None
+    if a["payee"] != piece.holder:
+        row.lien_holder = a["payee"]
+    _settlement_step(
+        session, e, "submitted", amount=a["amount"], payment_ref=a["paymentRef"], payee=a["payee"]
+    )
+
+
+def _payment_confirmed(session: Session, e: DecodedEvent) -> None:
+    """The payee confirmed (or, `deemed`, stayed silent past the window); PieceSettled
+    follows with the share that left circulation."""
+    a = e.args
+    row = _settlement_of(session, e, _get(session, Piece, a["tokenId"]))
+    row.deemed = row.deemed or a["deemed"]
+    status = "deemed" if a["deemed"] else "confirmed"
+    _settlement_step(
+        session, e, status, amount=a["amount"], payment_ref=a["paymentRef"], payee=a["payee"]
+    )
+
+
+def _payment_disputed(session: Session, e: DecodedEvent) -> None:
+    """The payee disputed: the piece is unpaid again (its state comes back with
+    PieceStateChanged) and the debtor may settle again with another reference."""
+    a = e.args
+    row = _settlement_of(session, e, _get(session, Piece, a["tokenId"]))
+    row.status = "disputed"
+    row.payee = None
+    row.confirm_by = None
+    row.dispute_reason = a["reason"]
+    _settlement_step(
+        session, e, "disputed", amount=None, payment_ref=a["paymentRef"], payee=a["payee"],
+        reason=a["reason"],
+    )  # fmt: skip
+
+
+def _piece_settled(session: Session, e: DecodedEvent) -> None:
+    """Value left circulation: all of it at once on-chain, or a confirmed share off-chain
+    (the lien holder's, then the holder's rest)."""
+    a = e.args
+    piece = _get(session, Piece, a["tokenId"])
+    piece.value -= a["amount"]
+    piece.updated_block = e.block_number
+    receivable = _get(session, Receivable, a["slot"])
+    receivable.settled_value += a["amount"]
+    if receivable.settled_value == receivable.face_amount:
+        receivable.status = "settled"
+    row = _settlement_of(session, e, piece)
+    row.holder = a["holder"]
+    row.amount += a["amount"]
+    row.payment_ref = a["paymentRef"]
+    row.paid_on_chain = a["paidOnChain"]
+    if a["lienHolder"] != ZERO_ADDRESS:
+        row.lien_holder = a["lienHolder"]
+        row.lien_amount += a["lienAmount"]
+    if a["paidOnChain"]:
+        row.submitted_amount = a["amount"]
+        _settlement_step(session, e, "paid", amount=a["amount"], payment_ref=a["paymentRef"])
+    if piece.value == 0:
+        row.status, row.payee = "settled", None
+    else:  # the lien holder's share is settled; the holder confirms the rest
+        row.status, row.payee = "awaiting_confirmation", a["holder"]
+
+
+# ---- deposit token -------------------------------------------------------------------------
+
+
+def _escrow(sign: int) -> Handler:
+    def apply(session: Session, e: DecodedEvent) -> None:
+        payee = e.args["payee"]
+        row = _find(session, EscrowBalance, payee)
+        if row is None:
+            row = EscrowBalance(payee=payee, amount=0, updated_block=e.block_number)
+            _add(session, row, payee)
+        row.amount += sign * e.args["amount"]
+        row.updated_block = e.block_number
+
+    return apply
+
+
 # ---- financing -----------------------------------------------------------------------------
 
 
-def _history(session: Session, e: DecodedEvent, status: str, amount: int | None = None) -> None:
+def _history(
+    session: Session,
+    e: DecodedEvent,
+    status: str,
+    amount: int | None = None,
+    financier: str | None = None,
+) -> None:
     _append(
         session,
         FinancingHistory,
         request_id=e.args["requestId"],
         status=status,
+        financier=financier,
         amount=amount,
         tx_hash=e.tx_hash,
         log_index=e.log_index,
@@ -334,6 +523,7 @@ def _history(session: Session, e: DecodedEvent, status: str, amount: int | None 
 
 def _financing_requested(session: Session, e: DecodedEvent) -> None:
     a = e.args
+    asked = a["asked"]
     _get(session, Piece, a["tokenId"])  # a piece the projection lacks: a fault too
     _add(
         session,
@@ -341,33 +531,98 @@ def _financing_requested(session: Session, e: DecodedEvent) -> None:
             id=a["requestId"],
             token_id=a["tokenId"],
             requester=a["requester"],
-            financier=a["financier"],
-            amount=a["amount"],
-            rate_bps=a["rateBps"],
+            financier=None,
             mode=MODES[a["mode"]],
             recourse=a["recourse"],
             status="requested",
             expires_at=a["expiresAt"],
+            asked_advance=asked["advance"],
+            asked_repayment=asked["repayment"],
+            asked_fees=asked["fees"],
+            asked_fund_by=asked["fundBy"],
+            advance=None,
+            repayment=None,
+            fees=None,
+            fund_by=None,
             payment_ref=None,
             created_block=e.block_number,
             updated_block=e.block_number,
         ),
         a["requestId"],
     )
-    _history(session, e, "requested", a["amount"])
+    for financier in a["financiers"]:
+        _add(
+            session,
+            FinancingOffer(
+                request_id=a["requestId"],
+                financier=financier,
+                token_id=a["tokenId"],
+                status="invited",
+                advance=None,
+                repayment=None,
+                fees=None,
+                fund_by=None,
+                reason=None,
+                updated_block=e.block_number,
+            ),
+            (a["requestId"], financier),
+        )
+    _history(session, e, "requested", asked["advance"])
 
 
-def _financing_status(status: str) -> Handler:
+def _set_terms(row: Any, terms: dict[str, int]) -> None:
+    row.advance = terms["advance"]
+    row.repayment = terms["repayment"]
+    row.fees = terms["fees"]
+    row.fund_by = terms["fundBy"]
+
+
+def _financing_offered(session: Session, e: DecodedEvent) -> None:
+    a = e.args
+    offer = _get(session, FinancingOffer, (a["requestId"], a["financier"]))
+    offer.status = "made"
+    _set_terms(offer, a["terms"])
+    offer.updated_block = e.block_number
+    _get(session, FinancingRequest, a["requestId"]).updated_block = e.block_number
+    _history(session, e, "offered", a["terms"]["advance"], a["financier"])
+
+
+def _financing_accepted(session: Session, e: DecodedEvent) -> None:
+    a = e.args
+    request = _get(session, FinancingRequest, a["requestId"])
+    request.status = "accepted"
+    request.financier = a["financier"]
+    _set_terms(request, a["terms"])
+    request.updated_block = e.block_number
+    _history(session, e, "accepted", a["terms"]["advance"], a["financier"])
+
+
+def _financing_rejected(session: Session, e: DecodedEvent) -> None:
+    """A named financier declined; the request closes when every one has."""
+    a = e.args
+    offer = _get(session, FinancingOffer, (a["requestId"], a["financier"]))
+    offer.status = "declined"
+    offer.reason = a["reason"]
+    offer.updated_block = e.block_number
+    request = _get(session, FinancingRequest, a["requestId"])
+    request.updated_block = e.block_number
+    if a["closed"]:
+        request.status = "rejected"
+    _history(session, e, "rejected" if a["closed"] else "declined", None, a["financier"])
+
+
+def _financing_status(status: str, amount: str | None = None) -> Handler:
+    """A step of the request as a whole (`amount`: the argument carrying its amount); the
+    steps after acceptance belong to the accepted financier."""
+
     def apply(session: Session, e: DecodedEvent) -> None:
         request = _get(session, FinancingRequest, e.args["requestId"])
         request.status = status
         request.updated_block = e.block_number
-        if "rateBps" in e.args:  # approval fixes the terms
-            request.amount = e.args["amount"]
-            request.rate_bps = e.args["rateBps"]
         if status == "funded":  # the funding reference; repayments keep theirs in the feed
             request.payment_ref = e.args["paymentRef"]
-        _history(session, e, status, e.args.get("amount"))
+        value = e.args[amount] if amount is not None else None
+        _history(session, e, status, value, request.financier)
 
     return apply
 
@@ -387,21 +642,31 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("ReceivableToken", "ReceivableAccepted"): _receivable_decided("active"),
     ("ReceivableToken", "ReceivableRejected"): _receivable_decided("rejected"),
     ("ReceivableToken", "ReceivableCancelled"): _receivable_decided("cancelled"),
+    ("ReceivableToken", "ReceivableExpired"): _receivable_decided("expired"),
     ("ReceivableToken", "PieceSplit"): _piece_split,
     ("ReceivableToken", "Transfer"): _token_transfer,
+    ("ReceivableToken", "PieceAccepted"): _piece_accepted,
+    ("ReceivableToken", "PieceRefused"): _piece_returned,
+    ("ReceivableToken", "PieceRecalled"): _piece_returned,
     ("ReceivableToken", "PieceStateChanged"): _piece_state_changed,
+    ("ReceivableToken", "SettlementSubmitted"): _settlement_submitted,
+    ("ReceivableToken", "PaymentConfirmed"): _payment_confirmed,
+    ("ReceivableToken", "PaymentDisputed"): _payment_disputed,
     ("ReceivableToken", "PieceSettled"): _piece_settled,
     ("ReceivableToken", "EvidenceAttached"): _evidence_attached,
+    ("DepositToken", "PaymentEscrowed"): _escrow(+1),
+    ("DepositToken", "EscrowClaimed"): _escrow(-1),
     ("Financing", "FinancingRequested"): _financing_requested,
+    ("Financing", "FinancingOffered"): _financing_offered,
+    ("Financing", "FinancingAccepted"): _financing_accepted,
+    ("Financing", "FinancingRejected"): _financing_rejected,
     ("Financing", "FinancingWithdrawn"): _financing_status("withdrawn"),
-    ("Financing", "FinancingRejected"): _financing_status("rejected"),
-    ("Financing", "FinancingApproved"): _financing_status("approved"),
     ("Financing", "FinancingExpired"): _financing_status("expired"),
-    ("Financing", "FinancingFunded"): _financing_status("funded"),
-    ("Financing", "LoanRepaid"): _financing_status("repaid"),
-    ("Financing", "LienSettled"): _financing_status("settled"),
-    ("Financing", "RecourseClaimed"): _financing_status("recourse_claimed"),
-    ("Financing", "RecourseRepaid"): _financing_status("recourse_repaid"),
+    ("Financing", "FinancingFunded"): _financing_status("funded", "advance"),
+    ("Financing", "LoanRepaid"): _financing_status("repaid", "amount"),
+    ("Financing", "FinancingSettled"): _financing_status("settled", "amount"),
+    ("Financing", "RecourseClaimed"): _financing_status("recourse_claimed", "amount"),
+    ("Financing", "RecourseRepaid"): _financing_status("recourse_repaid", "amount"),
 }
 
 
@@ -410,29 +675,44 @@ def preload(session: Session, events: list[DecodedEvent]) -> list[Any]:
     applying them finds the rows in the session instead of a query per event. Keep the
     returned list while applying: the session holds unmodified rows only weakly."""
     loaded: list[Any] = []
-    keys: dict[type[Any], set[Any]] = {Piece: set(), Receivable: set(), FinancingRequest: set()}
+    keys: dict[type[Any], set[Any]] = {
+        Piece: set(),
+        Receivable: set(),
+        FinancingRequest: set(),
+        Settlement: set(),
+        EscrowBalance: set(),
+    }
     members: set[str] = set()
     for event in events:
         a = event.args
-        for name in ("tokenId", "parentTokenId"):
+        for name in ("tokenId", "parentTokenId", "returnedTo"):
             if name in a:
                 keys[Piece].add(a[name])
         if "slot" in a:
             keys[Receivable].add(a["slot"])
         if "requestId" in a:
             keys[FinancingRequest].add(a["requestId"])
+        if event.contract == "ReceivableToken" and "tokenId" in a:
+            keys[Settlement].add(a["tokenId"])
+        if event.contract == "DepositToken" and "payee" in a:
+            keys[EscrowBalance].add(a["payee"])
         if event.contract == "ConsortiumRegistry" and "account" in a:
             members.add(a["account"])
+    keys[Member] = members
     for model, ids in keys.items():
         column = next(iter(model.__table__.primary_key.columns))
         for start in range(0, len(ids), 1000):
             chunk = list(ids)[start : start + 1000]
             loaded += session.scalars(select(model).where(column.in_(chunk))).all()
-    if members:
-        loaded += session.scalars(select(Member).where(Member.address.in_(members))).all()
+    requests = list(keys[FinancingRequest])
+    for start in range(0, len(requests), 1000):
+        chunk = requests[start : start + 1000]
+        offers = select(FinancingOffer).where(FinancingOffer.request_id.in_(chunk))
+        loaded += session.scalars(offers).all()
     rows = _rows(session)
     for row in loaded:
-        rows[(type(row), row.__mapper__.primary_key_from_instance(row)[0])] = row
+        key = row.__mapper__.primary_key_from_instance(row)
+        rows[(type(row), key[0] if len(key) == 1 else tuple(key))] = row
     return loaded
 
 

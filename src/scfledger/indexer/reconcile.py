@@ -1,4 +1,4 @@
-"""Compares the read model with the contracts' own view functions, member_row by member_row."""
+"""Compares the read model with the contracts' own view functions, row by row."""
 
 from __future__ import annotations
 
@@ -8,17 +8,27 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web3.contract import Contract
+from web3.contract.contract import ContractFunction
 
-from scfledger.db.projections import FinancingRequest, Member, Piece, Proposal, Receivable
-from scfledger.indexer.projector import MODES, PIECE_STATES, currency_text
+from scfledger.db.projections import (
+    EscrowBalance,
+    FinancingOffer,
+    FinancingRequest,
+    Member,
+    Piece,
+    Proposal,
+    Receivable,
+    Settlement,
+)
+from scfledger.indexer.projector import MODES, PIECE_STATES, ZERO_ADDRESS, currency_text
 
 MEMBER_STATUS = ("none", "active", "suspended")
 PROPOSAL_STATUS = ("none", "pending", "executed", "cancelled")
-RECEIVABLE_STATUS = ("none", "pending", "active", "rejected", "cancelled", "settled")
+RECEIVABLE_STATUS = ("none", "pending", "active", "rejected", "cancelled", "settled", "expired")
 REQUEST_STATUS = (
     "none",
     "requested",
-    "approved",
+    "accepted",
     "rejected",
     "withdrawn",
     "expired",
@@ -28,6 +38,8 @@ REQUEST_STATUS = (
     "recourse_claimed",
     "recourse_repaid",
 )
+OFFER_STATUS = ("invited", "made", "declined")  # the contract's None is a named, silent financier
+TERMS = ("advance", "repayment", "fees", "fund_by")
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,34 @@ def _hex(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
 
+def _address(value: str) -> str | None:
+    return None if value == ZERO_ADDRESS else value
+
+
+def _named(outputs: Any, values: Any) -> dict[str, Any]:
+    return {
+        o["name"]: _named(o["components"], v) if o["type"] == "tuple" else v
+        for o, v in zip(outputs, values, strict=True)
+    }
+
+
+def _struct(call: ContractFunction, at_block: int) -> dict[str, Any]:
+    """A view's struct result by field name (never by position: fields get added)."""
+    value = call.call(block_identifier=at_block)
+    output = call.abi["outputs"][0]
+    return _named(output["components"], value)
+
+
+def _terms(t: dict[str, Any]) -> dict[str, int]:
+    """Chain terms as the read model names them."""
+    return {
+        "advance": t["advance"],
+        "repayment": t["repayment"],
+        "fees": t["fees"],
+        "fund_by": t["fundBy"],
+    }
+
+
 def _compare(kind: str, key: Any, pairs: dict[str, tuple[Any, Any]]) -> list[Difference]:
     return [
         Difference(kind, str(key), name, indexed, chain)
@@ -56,130 +96,65 @@ def _compare(kind: str, key: Any, pairs: dict[str, tuple[Any, Any]]) -> list[Dif
     ]
 
 
+def _count(session: Session, model: type[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
 def reconcile(
-    session: Session, *, registry: Contract, token: Contract, financing: Contract, at_block: int
+    session: Session,
+    *,
+    registry: Contract,
+    token: Contract,
+    financing: Contract,
+    at_block: int,
+    deposit_token: Contract | None = None,
 ) -> list[Difference]:
     """Every difference between the projections and the chain at `at_block` (the block the
-    index has reached); an empty list means the index is exactly what the chain says."""
-    diffs: list[Difference] = []
+    index has reached); an empty list means the index is exactly what the chain says.
+    With `deposit_token`, escrow balances are compared too."""
+    diffs = _members(session, registry, at_block, deposit_token)
+    diffs += _proposals(session, registry, at_block)
+    diffs += _receivables(session, token, at_block)
+    diffs += _pieces(session, token, at_block)
+    diffs += _requests(session, financing, at_block)
+    return diffs
 
+
+def _members(
+    session: Session, registry: Contract, at_block: int, deposit_token: Contract | None
+) -> list[Difference]:
     chain_members = registry.functions.memberCount().call(block_identifier=at_block)
-    indexed_members = session.scalar(select(func.count()).select_from(Member)) or 0
-    diffs += _compare("members", "count", {"count": (indexed_members, chain_members)})
+    diffs = _compare("members", "count", {"count": (_count(session, Member), chain_members)})
     for index in range(chain_members):
         address = registry.functions.memberAt(index).call(block_identifier=at_block)
-        m = registry.functions.getMember(address).call(block_identifier=at_block)
-        member_row = session.get(Member, address)
-        if member_row is None:
+        m = _struct(registry.functions.getMember(address), at_block)
+        row = session.get(Member, address)
+        if row is None:
             diffs.append(Difference("member", address, "member_row", None, "present"))
             continue
         diffs += _compare(
             "member",
             address,
             {
-                "name": (member_row.name, m[1]),
-                "legal_id_hash": (member_row.legal_id_hash, _hex(m[2])),
-                "kyc_hash": (member_row.kyc_hash, _hex(m[3])),
-                "roles": (member_row.roles, m[4]),
-                "status": (member_row.status, MEMBER_STATUS[m[5]]),
+                "name": (row.name, m["name"]),
+                "legal_id_hash": (row.legal_id_hash, _hex(m["legalIdHash"])),
+                "kyc_hash": (row.kyc_hash, _hex(m["kycHash"])),
+                "roles": (row.roles, m["roles"]),
+                "status": (row.status, MEMBER_STATUS[m["status"]]),
             },
         )
-
-    diffs += _proposals(session, registry, at_block)
-
-    slots = token.functions.receivableCount().call(block_identifier=at_block)
-    diffs += _compare(
-        "receivables",
-        "count",
-        {"count": (session.scalar(select(func.count()).select_from(Receivable)), slots)},
-    )
-    for slot in range(1, slots + 1):
-        r = token.functions.getReceivable(slot).call(block_identifier=at_block)
-        receivable_row = session.get(Receivable, slot)
-        if receivable_row is None:
-            diffs.append(Difference("receivable", str(slot), "receivable_row", None, "present"))
-            continue
-        diffs += _compare(
-            "receivable",
-            slot,
-            {
-                "debtor": (receivable_row.debtor, r[1]),
-                "creditor": (receivable_row.creditor, r[2]),
-                "face_amount": (receivable_row.face_amount, r[3]),
-                "currency": (receivable_row.currency, currency_text(bytes(r[4]))),
-                "issue_date": (receivable_row.issue_date, r[5]),
-                "due_date": (receivable_row.due_date, r[6]),
-                "document_hash": (receivable_row.document_hash, _hex(r[7])),
-                "root_token_id": (receivable_row.root_token_id, r[8]),
-                "settled_value": (receivable_row.settled_value, r[9]),
-                "status": (receivable_row.status, RECEIVABLE_STATUS[r[10]]),
-            },
-        )
-
-    tokens = token.functions.lastTokenId().call(block_identifier=at_block)
-    diffs += _compare(
-        "pieces",
-        "count",
-        {"count": (session.scalar(select(func.count()).select_from(Piece)), tokens)},
-    )
-    for token_id in range(1, tokens + 1):
-        p = token.functions.getPiece(token_id).call(block_identifier=at_block)
-        piece_row = session.get(Piece, token_id)
-        if piece_row is None:
-            diffs.append(Difference("piece", str(token_id), "piece_row", None, "present"))
-            continue
-        diffs += _compare(
-            "piece",
-            token_id,
-            {
-                "slot": (piece_row.slot, p[1]),
-                "holder": (piece_row.holder, p[2]),
-                "value": (piece_row.value, p[3]),
-                "parent_token_id": (piece_row.parent_token_id or 0, p[4]),
-                "depth": (piece_row.depth, p[5]),
-                "state": (piece_row.state, PIECE_STATES[p[6]]),
-            },
-        )
-
-    requests = financing.functions.requestCount().call(block_identifier=at_block)
-    diffs += _compare(
-        "financing_requests",
-        "count",
-        {"count": (session.scalar(select(func.count()).select_from(FinancingRequest)), requests)},
-    )
-    for request_id in range(1, requests + 1):
-        f = financing.functions.getRequest(request_id).call(block_identifier=at_block)
-        request_row = session.get(FinancingRequest, request_id)
-        if request_row is None:
-            diffs.append(
-                Difference("financing_request", str(request_id), "request_row", None, "present")
-            )
-            continue
-        diffs += _compare(
-            "financing_request",
-            request_id,
-            {
-                "token_id": (request_row.token_id, f[1]),
-                "requester": (request_row.requester, f[2]),
-                "financier": (request_row.financier, f[3]),
-                "amount": (request_row.amount, f[4]),
-                "rate_bps": (request_row.rate_bps, f[5]),
-                "mode": (request_row.mode, MODES[f[6]]),
-                "recourse": (request_row.recourse, f[7]),
-                "status": (request_row.status, REQUEST_STATUS[f[8]]),
-                "expires_at": (request_row.expires_at, f[10]),
-                "payment_ref": (request_row.payment_ref or _hex(b"\0" * 32), _hex(f[12])),
-            },
-        )
+        if deposit_token is not None:
+            escrow = session.get(EscrowBalance, address)
+            held = deposit_token.functions.escrowOf(address).call(block_identifier=at_block)
+            diffs += _compare("escrow", address, {"amount": (escrow.amount if escrow else 0, held)})
     return diffs
 
 
 def _proposals(session: Session, registry: Contract, at_block: int) -> list[Difference]:
     count = registry.functions.proposalCount().call(block_identifier=at_block)
-    indexed = session.scalar(select(func.count()).select_from(Proposal)) or 0
-    diffs = _compare("proposals", "count", {"count": (indexed, count)})
+    diffs = _compare("proposals", "count", {"count": (_count(session, Proposal), count)})
     for proposal_id in range(1, count + 1):
-        p = registry.functions.getProposal(proposal_id).call(block_identifier=at_block)
+        p = _struct(registry.functions.getProposal(proposal_id), at_block)
         row = session.get(Proposal, proposal_id)
         if row is None:
             diffs.append(Difference("proposal", str(proposal_id), "proposal_row", None, "present"))
@@ -188,12 +163,144 @@ def _proposals(session: Session, registry: Contract, at_block: int) -> list[Diff
             "proposal",
             proposal_id,
             {
-                "proposer": (row.proposer, p[1]),
-                "target": (row.target, p[2]),
-                "data": (row.data, _hex(p[3])),
-                "status": (row.status, PROPOSAL_STATUS[p[4]]),
-                "deadline": (row.deadline, p[6]),
-                "approvals": (sorted(row.approvals), sorted(p[7])),
+                "proposer": (row.proposer, p["proposer"]),
+                "target": (row.target, p["target"]),
+                "data": (row.data, _hex(p["data"])),
+                "status": (row.status, PROPOSAL_STATUS[p["status"]]),
+                "deadline": (row.deadline, p["deadline"]),
+                "approvals": (sorted(row.approvals), sorted(p["approvers"])),
             },
         )
+    return diffs
+
+
+def _receivables(session: Session, token: Contract, at_block: int) -> list[Difference]:
+    slots = token.functions.receivableCount().call(block_identifier=at_block)
+    diffs = _compare("receivables", "count", {"count": (_count(session, Receivable), slots)})
+    for slot in range(1, slots + 1):
+        r = _struct(token.functions.getReceivable(slot), at_block)
+        row = session.get(Receivable, slot)
+        if row is None:
+            diffs.append(Difference("receivable", str(slot), "receivable_row", None, "present"))
+            continue
+        diffs += _compare(
+            "receivable",
+            slot,
+            {
+                "debtor": (row.debtor, r["debtor"]),
+                "creditor": (row.creditor, r["creditor"]),
+                "face_amount": (row.face_amount, r["faceAmount"]),
+                "currency": (row.currency, currency_text(bytes(r["currency"]))),
+                "issue_date": (row.issue_date, r["issueDate"]),
+                "due_date": (row.due_date, r["dueDate"]),
+                "document_hash": (row.document_hash, _hex(r["documentHash"])),
+                "root_token_id": (row.root_token_id, r["rootTokenId"]),
+                "settled_value": (row.settled_value, r["settledValue"]),
+                "status": (row.status, RECEIVABLE_STATUS[r["status"]]),
+            },
+        )
+    return diffs
+
+
+def _pieces(session: Session, token: Contract, at_block: int) -> list[Difference]:
+    tokens = token.functions.lastTokenId().call(block_identifier=at_block)
+    diffs = _compare("pieces", "count", {"count": (_count(session, Piece), tokens)})
+    for token_id in range(1, tokens + 1):
+        p = _struct(token.functions.getPiece(token_id), at_block)
+        row = session.get(Piece, token_id)
+        if row is None:
+            diffs.append(Difference("piece", str(token_id), "piece_row", None, "present"))
+            continue
+        state = PIECE_STATES[p["state"]]
+        diffs += _compare(
+            "piece",
+            token_id,
+            {
+                "slot": (row.slot, p["slot"]),
+                "holder": (row.holder, p["holder"]),
+                "value": (row.value, p["value"]),
+                "parent_token_id": (row.parent_token_id or 0, p["parentTokenId"]),
+                "depth": (row.depth, p["depth"]),
+                "state": (row.state, state),
+                "sender": (row.sender, _address(p["sender"])),
+            },
+        )
+        settlement = session.get(Settlement, token_id)
+        if state != "awaiting_confirmation":
+            if settlement is not None and settlement.status == "awaiting_confirmation":
+                diffs.append(
+                    Difference("settlement", str(token_id), "status", settlement.status, None)
+                )
+            continue
+        s = _struct(token.functions.settlementOf(token_id), at_block)
+        if settlement is None:
+            diffs.append(Difference("settlement", str(token_id), "row", None, "present"))
+            continue
+        diffs += _compare(
+            "settlement",
+            token_id,
+            {
+                "status": (settlement.status, "awaiting_confirmation"),
+                "payee": (settlement.payee, s["payee"]),
+                "payment_ref": (settlement.payment_ref, _hex(s["paymentRef"])),
+                "confirm_by": (settlement.confirm_by, s["confirmBy"]),
+            },
+        )
+    return diffs
+
+
+def _requests(session: Session, financing: Contract, at_block: int) -> list[Difference]:
+    count = financing.functions.requestCount().call(block_identifier=at_block)
+    diffs = _compare(
+        "financing_requests", "count", {"count": (_count(session, FinancingRequest), count)}
+    )
+    for request_id in range(1, count + 1):
+        f = _struct(financing.functions.getRequest(request_id), at_block)
+        row = session.get(FinancingRequest, request_id)
+        if row is None:
+            diffs.append(
+                Difference("financing_request", str(request_id), "request_row", None, "present")
+            )
+            continue
+        asked, agreed = _terms(f["asked"]), _terms(f["agreed"])
+        pairs = {
+            "token_id": (row.token_id, f["tokenId"]),
+            "requester": (row.requester, f["requester"]),
+            "financier": (row.financier, _address(f["financier"])),
+            "mode": (row.mode, MODES[f["mode"]]),
+            "recourse": (row.recourse, f["recourse"]),
+            "status": (row.status, REQUEST_STATUS[f["status"]]),
+            "expires_at": (row.expires_at, f["expiresAt"]),
+            "payment_ref": (row.payment_ref or _hex(b"\0" * 32), _hex(f["paymentRef"])),
+        }
+        for name in TERMS:
+            pairs[f"asked_{name}"] = (getattr(row, f"asked_{name}"), asked[name])
+            pairs[name] = (getattr(row, name) or 0, agreed[name])
+        diffs += _compare("financing_request", request_id, pairs)
+        diffs += _offers(session, financing, request_id, f["financiers"], at_block)
+    return diffs
+
+
+def _offers(
+    session: Session, financing: Contract, request_id: int, financiers: list[str], at_block: int
+) -> list[Difference]:
+    rows = {
+        o.financier: o
+        for o in session.scalars(
+            select(FinancingOffer).where(FinancingOffer.request_id == request_id)
+        )
+    }
+    diffs = _compare(
+        "financing_offers", request_id, {"financiers": (sorted(rows), sorted(financiers))}
+    )
+    for financier in financiers:
+        row = rows.get(financier)
+        if row is None:
+            continue  # counted above
+        o = _struct(financing.functions.getOffer(request_id, financier), at_block)
+        pairs: dict[str, tuple[Any, Any]] = {"status": (row.status, OFFER_STATUS[o["status"]])}
+        terms = _terms(o["terms"])
+        for name in TERMS:
+            pairs[name] = (getattr(row, name) or 0, terms[name])
+        diffs += _compare("financing_offer", f"{request_id}/{financier}", pairs)
     return diffs

@@ -2,8 +2,9 @@
 
 The projections carry block numbers, not block times: ages and maturities come from the
 receivable's issue and due dates against `now` (the chain's latest block timestamp, given
-by the caller), and a settlement counts as late when the piece had been marked overdue or
-defaulted on chain before it was settled (the contract only allows that after the due date).
+by the caller), and a settlement counts once it is final (paid on-chain, or confirmed by
+its payees) and as late when the piece had been marked overdue or defaulted on chain
+before it was settled (the contract only allows that after the due date).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.sql._typing import _ColumnExpressionArgument
 
 from scfledger.db.projections import (
     ChainEvent,
+    FinancingOffer,
     FinancingRequest,
     IndexerCheckpoint,
     Piece,
@@ -68,10 +70,13 @@ class RequestFacts:
     token_id: int
     slot: int
     requester: str
-    financier: str
+    financier: str  # whose view: the accepted financier, or a named one judging the request
     debtor: str
     creditor: str
-    amount: int
+    terms: str  # which terms `amount`, `repayment`, `fees` are: agreed, offered or asked
+    amount: int  # the advance
+    repayment: int
+    fees: int
     piece_value: int
     face_amount: int
     advance_bps: int  # amount / piece value, floored
@@ -156,15 +161,43 @@ def amount_sum(session: Session, value: _ColumnExpressionArgument[Any]) -> Colum
     return type_coerce(func.coalesce(summed, 0), Uint256)
 
 
+def financier_of(session: Session, request: FinancingRequest, financier: str | None) -> str:
+    """Whose view of a request: `financier` if given, else the accepted financier, else the
+    first named one (by address)."""
+    if financier is not None:
+        return financier
+    if request.financier is not None:
+        return request.financier
+    named = session.scalar(
+        select(func.min(FinancingOffer.financier)).where(FinancingOffer.request_id == request.id)
+    )
+    return named or request.requester  # a request names at least one financier
+
+
+def _terms(
+    session: Session, request: FinancingRequest, financier: str
+) -> tuple[str, int, int, int]:
+    """The terms a financier judges: the agreed ones once accepted, else its standing offer,
+    else what was asked."""
+    if request.advance is not None and request.financier == financier:
+        return "agreed", request.advance, request.repayment or 0, request.fees or 0
+    offer = session.get(FinancingOffer, (request.id, financier))
+    if offer is not None and offer.advance is not None:
+        return "offered", offer.advance, offer.repayment or 0, offer.fees or 0
+    return "asked", request.asked_advance, request.asked_repayment, request.asked_fees
+
+
 def compute_indicators(
     session: Session,
     request_id: int,
     *,
     now: int,
     window_blocks: int = DEFAULT_WINDOW_BLOCKS,
+    financier: str | None = None,
 ) -> RiskIndicators:
-    """Every indicator of financing request `request_id`; `now` is the chain's latest block
-    timestamp (unix seconds), `window_blocks` the span of the velocity count."""
+    """Every indicator of financing request `request_id` as `financier` sees it (by default
+    `financier_of`); `now` is the chain's latest block timestamp (unix seconds),
+    `window_blocks` the span of the velocity count."""
     row = session.execute(
         select(FinancingRequest, Piece, Receivable)
         .join(Piece, Piece.token_id == FinancingRequest.token_id)
@@ -174,6 +207,8 @@ def compute_indicators(
     if row is None:
         raise FinancingRequestNotFound(request_id)
     request, piece, receivable = row
+    viewer = financier_of(session, request, financier)
+    terms, advance, repayment, fees = _terms(session, request, viewer)
     head_block = session.scalar(select(func.max(IndexerCheckpoint.block_number))) or 0
     facts = RequestFacts(
         request_id=request.id,
@@ -181,19 +216,22 @@ def compute_indicators(
         token_id=piece.token_id,
         slot=piece.slot,
         requester=request.requester,
-        financier=request.financier,
+        financier=viewer,
         debtor=receivable.debtor,
         creditor=receivable.creditor,
-        amount=request.amount,
+        terms=terms,
+        amount=advance,
+        repayment=repayment,
+        fees=fees,
         piece_value=piece.value,
         face_amount=receivable.face_amount,
-        advance_bps=request.amount * BPS // piece.value if piece.value else BPS,
+        advance_bps=advance * BPS // piece.value if piece.value else BPS,
     )
     velocity, circular = _slot_transfers(session, receivable, head_block, window_blocks, now)
     return RiskIndicators(
         request=facts,
         debtor=_debtor_record(session, receivable.debtor, now),
-        exposure=_exposure(session, request, receivable.debtor),
+        exposure=_exposure(session, request, facts),
         requester=_requester_history(session, request, receivable.debtor),
         piece=PieceProfile(
             depth=piece.depth,
@@ -222,7 +260,7 @@ def _debtor_record(session: Session, debtor: str, now: int) -> DebtorRecord:
             func.coalesce(func.sum(case((Settlement.token_id.in_(marked), 1), else_=0)), 0),
         )
         .join(Receivable, Receivable.slot == Settlement.slot)
-        .where(Receivable.debtor == debtor)
+        .where(Receivable.debtor == debtor, Settlement.status == "settled")
     ).one()
     overdue_value, overdue_pieces, defaulted_value = session.execute(
         select(
@@ -249,26 +287,31 @@ def _debtor_record(session: Session, debtor: str, now: int) -> DebtorRecord:
     )
 
 
-def _exposure(session: Session, request: FinancingRequest, debtor: str) -> FinancierExposure:
+def _exposure(
+    session: Session, request: FinancingRequest, facts: RequestFacts
+) -> FinancierExposure:
+    """The financier's funded advances outstanding, to the debtor and in all, and with this
+    request's advance added (unless it is already among them)."""
     to_debtor, total = session.execute(
         select(
             amount_sum(
                 session,
-                case((Receivable.debtor == debtor, FinancingRequest.amount), else_=None),
+                case((Receivable.debtor == facts.debtor, FinancingRequest.advance), else_=None),
             ),
-            amount_sum(session, FinancingRequest.amount),
+            amount_sum(session, FinancingRequest.advance),
         )
         .join(Piece, Piece.token_id == FinancingRequest.token_id)
         .join(Receivable, Receivable.slot == Piece.slot)
         .where(
-            FinancingRequest.financier == request.financier,
+            FinancingRequest.financier == facts.financier,
             FinancingRequest.status.in_(EXPOSURE_STATUSES),
         )
     ).one()
-    extra = 0 if request.status in EXPOSURE_STATUSES else request.amount
+    counted = request.status in EXPOSURE_STATUSES and request.financier == facts.financier
+    extra = 0 if counted else facts.amount
     to_debtor_after, total_after = to_debtor + extra, total + extra
     return FinancierExposure(
-        financier=request.financier,
+        financier=facts.financier,
         to_debtor=to_debtor,
         total=total,
         to_debtor_after=to_debtor_after,
@@ -297,7 +340,11 @@ def _requester_history(
         )
         .join(Piece, Piece.token_id == PieceTransfer.token_id)
         .join(Receivable, Receivable.slot == Piece.slot)
-        .where(PieceTransfer.receiver == requester, PieceTransfer.sender != requester)
+        .where(
+            PieceTransfer.receiver == requester,
+            PieceTransfer.sender != requester,
+            PieceTransfer.kind != "return",  # a refused or recalled piece coming back
+        )
     ).one()
     statuses = session.execute(
         select(FinancingRequest.status, func.count(FinancingRequest.id))
@@ -332,7 +379,8 @@ def _slot_transfers(
             PieceTransfer.block_number,
         )
         .join(Piece, Piece.token_id == PieceTransfer.token_id)
-        .where(Piece.slot == receivable.slot)
+        # A piece refused or recalled goes back to its sender: nothing changed hands.
+        .where(Piece.slot == receivable.slot, PieceTransfer.kind != "return")
         .order_by(PieceTransfer.block_number, PieceTransfer.log_index)
     ).all()
     # The members each piece's value has passed through: a child starts from its parent's.

@@ -9,7 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from scfledger.db.projections import FinancingRequest
-from scfledger.risk.indicators import FinancingRequestNotFound, RiskIndicators, compute_indicators
+from scfledger.risk.indicators import (
+    FinancingRequestNotFound,
+    RiskIndicators,
+    compute_indicators,
+    financier_of,
+)
 from scfledger.risk.models import RiskPolicyRow
 
 
@@ -236,18 +241,21 @@ def set_policy(session: Session, financier: str, policy: Policy) -> None:
         row.rules = rules
 
 
-def assess(session: Session, request_id: int, *, now: int) -> tuple[RiskIndicators, Assessment]:
-    """Indicators of the request and the decision under its financier's policy."""
-    financier = _financier_of(session, request_id)
-    policy = get_policy(session, financier)
-    indicators = compute_indicators(
-        session, request_id, now=now, window_blocks=policy.velocity_window_blocks
-    )
-    return indicators, evaluate(indicators, policy)
-
-
-def _financier_of(session: Session, request_id: int) -> str:
+def assess(
+    session: Session, request_id: int, *, now: int, financier: str | None = None
+) -> tuple[RiskIndicators, Assessment]:
+    """Indicators of the request and the decision under a financier's policy: `financier`
+    (one named in the request, judging it), by default the accepted or first named one."""
     request = session.get(FinancingRequest, request_id)
     if request is None:
         raise FinancingRequestNotFound(request_id)
-    return request.financier
+    viewer = financier_of(session, request, financier)
+    policy = get_policy(session, viewer)
+    indicators = compute_indicators(
+        session,
+        request_id,
+        now=now,
+        window_blocks=policy.velocity_window_blocks,
+        financier=viewer,
+    )
+    return indicators, evaluate(indicators, policy)

@@ -90,7 +90,7 @@ def exposure(session: Session) -> list[ExposureRow]:
             Receivable.debtor,
             FinancingRequest.financier,
             func.count(FinancingRequest.id),
-            amount_sum(session, FinancingRequest.amount),
+            amount_sum(session, FinancingRequest.advance),
         )
         .join(Piece, Piece.token_id == FinancingRequest.token_id)
         .join(Receivable, Receivable.slot == Piece.slot)
@@ -101,6 +101,7 @@ def exposure(session: Session) -> list[ExposureRow]:
     result = [
         ExposureRow(debtor, names.get(debtor, ""), financier, names.get(financier, ""), n, value)
         for debtor, financier, n, value in rows
+        if financier is not None  # funded requests always have their accepted financier
     ]
     return sorted(result, key=lambda r: (-r.value, r.debtor, r.financier))
 

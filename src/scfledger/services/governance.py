@@ -23,6 +23,7 @@ from scfledger.exceptions import (
     RecordNotFound,
     WrongState,
 )
+from scfledger.services import identity
 from scfledger.services.ledger import (
     ADMIN,
     AUDITOR,
@@ -93,33 +94,29 @@ def propose_admission(
     kyc: str,
     roles: Sequence[str],
 ) -> OperationView:
-    """Proposes admitting `address` with `roles` (the proposer's approval counts as one)."""
+    """Proposes admitting `address` with `roles` (the proposer's approval counts as one).
+    Its legal id and KYC reference go on chain only as anchors salted with the member's own
+    salt, which this gateway keeps (services.identity)."""
     actor.require(ADMIN, "propose admissions")
     account = checked_address(address)
     unknown = [r for r in roles if r not in ROLE_BITS]
     if unknown:
         raise InvalidInput(f"unknown roles {unknown}; known: {sorted(ROLE_BITS)}")
-    legal_id_hash = bytes32(legal_id, "legal_id")
-    with ledger.sessions() as session:
+    with ledger.sessions.begin() as session:  # commits the member's salt, made here
         member = session.get(Member, account)
         if member is not None:
             raise WrongState(kind="member", key=account, state=member.status, action="admit")
-        holder = session.scalar(
-            select(Member.address).where(Member.legal_id_hash == "0x" + legal_id_hash.hex())
-        )
+        holder = identity.holder_of_legal_id(session, legal_id)
         if holder is not None:
             raise WrongState(
-                kind="legal id", key=legal_id, state=f"registered to {holder}", action="admit"
+                kind="legal id", key="(given)", state=f"registered to {holder}", action="admit"
             )
         _refuse_duplicate(ledger, session, "admitMember", account, "admit")
+        legal_id_hash, kyc_hash = identity.anchors(session, account, legal_id=legal_id, kyc=kyc)
     roles_bits = 0
     for role in roles:
         roles_bits |= ROLE_BITS[role]
-    call = _governed(
-        ledger,
-        "admitMember",
-        (account, name, legal_id_hash, bytes32(kyc, "kyc"), roles_bits),
-    )
+    call = _governed(ledger, "admitMember", (account, name, legal_id_hash, kyc_hash, roles_bits))
     return _submit(ledger, actor, idempotency, call, "member.admit")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scfledger.chain.pipeline import ContractCall, OperationView, Pipeline
 from scfledger.db.projections import (
     ChainEvent,
+    EscrowBalance,
     Evidence,
     FinancingRequest,
     Member,
@@ -62,7 +63,6 @@ ROLE_NAMES = {
 MODES = {"factoring": 0, "pledge": 1}
 MAX_EVIDENCE_PER_PIECE = 32  # ReceivableToken.MAX_EVIDENCE_PER_PIECE
 MAX_SETTLE_BATCH = 50  # ReceivableToken.MAX_SETTLE_BATCH
-OPEN_REQUEST = ("requested", "approved")
 SETTLEABLE = ("active", "financed", "overdue", "defaulted")
 BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
@@ -160,18 +160,19 @@ def checked_address(value: str, what: str = "address") -> str:
     return to_checksum_address(value)
 
 
-def _member(session: Session, address: str, what: str) -> Member:
+def member_of(session: Session, address: str, what: str, *, active: bool = True) -> Member:
+    """The member at `address` (active, unless `active` is False)."""
     if not is_address(address):
         raise InvalidInput(f"{what} {address!r} is not an address")
     member = session.get(Member, to_checksum_address(address))
     if member is None:
         raise RecordNotFound(kind="member", key=address)
-    if member.status != "active":
+    if active and member.status != "active":
         raise WrongState(kind="member", key=address, state=member.status, action=f"use as {what}")
     return member
 
 
-def _submit(
+def submit(
     ledger: Ledger, actor: Actor, idempotency: Idempotency, call: ContractCall, kind: str
 ) -> OperationView:
     return ledger.pipeline.submit(
@@ -202,7 +203,7 @@ def issue(
     actor.require(CORE_ENTERPRISE, "issue receivables")
     document = bytes32(document_hash, "document_hash")
     with ledger.sessions() as session:
-        member = _member(session, creditor, "creditor")
+        member = member_of(session, creditor, "creditor")
         require_uploaded(session=session, actor=actor, sha256=document.hex())
     call = ContractCall(
         "ReceivableToken",
@@ -210,7 +211,7 @@ def issue(
         "issue",
         (member.address, face_amount, currency.encode(), due_date, document),
     )
-    return _submit(ledger, actor, idempotency, call, "receivable.issue")
+    return submit(ledger, actor, idempotency, call, "receivable.issue")
 
 
 def _pending_receivable(
@@ -235,7 +236,7 @@ def accept(*, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int)
     with ledger.sessions() as session:
         _pending_receivable(session, actor, slot, party="creditor", action="accept")
     call = ContractCall("ReceivableToken", ledger.contracts.token, "accept", (slot,))
-    return _submit(ledger, actor, idempotency, call, "receivable.accept")
+    return submit(ledger, actor, idempotency, call, "receivable.accept")
 
 
 def reject_receivable(
@@ -247,7 +248,7 @@ def reject_receivable(
     call = ContractCall(
         "ReceivableToken", ledger.contracts.token, "reject", (slot, bytes32(reason, "reason"))
     )
-    return _submit(ledger, actor, idempotency, call, "receivable.reject")
+    return submit(ledger, actor, idempotency, call, "receivable.reject")
 
 
 def cancel_receivable(
@@ -258,10 +259,26 @@ def cancel_receivable(
         _pending_receivable(session, actor, slot, party="debtor", action="cancel")
     actor.require(CORE_ENTERPRISE, "cancel receivables")  # e.g. a suspended debtor
     call = ContractCall("ReceivableToken", ledger.contracts.token, "cancel", (slot,))
-    return _submit(ledger, actor, idempotency, call, "receivable.cancel")
+    return submit(ledger, actor, idempotency, call, "receivable.cancel")
 
 
-def _held_piece(session: Session, actor: Actor, token_id: int, action: str) -> Piece:
+def expire_receivable(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int
+) -> OperationView:
+    """Lapses a receivable its creditor did not accept by its deadline (any active member
+    who sees it; the contract checks the clock): its document anchor is released."""
+    actor.require_active("expire receivables")
+    with ledger.sessions() as session:
+        receivable = session.get(Receivable, slot)
+        if receivable is None or not sees_receivable(session, actor, receivable):
+            raise RecordNotFound(kind="receivable", key=slot)
+        if receivable.status != "pending":
+            raise WrongState(kind="receivable", key=slot, state=receivable.status, action="expire")
+    call = ContractCall("ReceivableToken", ledger.contracts.token, "expire", (slot,))
+    return submit(ledger, actor, idempotency, call, "receivable.expire")
+
+
+def held_piece(session: Session, actor: Actor, token_id: int, action: str) -> Piece:
     actor.require_active(action)
     piece = visible_piece(session, actor, token_id)
     if piece.holder != actor.address:
@@ -278,17 +295,68 @@ def transfer(
 ) -> OperationView:
     """The holder sends `value` of a piece to another member (a new child piece)."""
     with ledger.sessions() as session:
-        piece = _held_piece(session, actor, token_id, "transfer")
+        piece = held_piece(session, actor, token_id, "transfer")
         if value > piece.value:
             raise InvalidInput(f"value {value} exceeds the piece's value {piece.value}")
-        receiver = _member(session, to, "receiver")
+        receiver = member_of(session, to, "receiver")
     call = ContractCall(
         "ReceivableToken",
         ledger.contracts.token,
         "transferFrom",
         (token_id, receiver.address, value),
     )
-    return _submit(ledger, actor, idempotency, call, "piece.transfer")
+    return submit(ledger, actor, idempotency, call, "piece.transfer")
+
+
+def _sent_piece(session: Session, actor: Actor, token_id: int, *, party: str, action: str) -> Piece:
+    """A piece sent and awaiting its receiver's signature (签收), on which `party` (the
+    receiver, who holds it, or its sender) acts."""
+    actor.require_active(action)
+    piece = visible_piece(session, actor, token_id)
+    if piece.state != "pending" or piece.sender is None:
+        state = "a receivable awaiting its creditor" if piece.state == "pending" else piece.state
+        raise WrongState(kind="piece", key=token_id, state=state, action=action)
+    who = piece.holder if party == "receiver" else piece.sender
+    if who != actor.address:
+        raise ActionForbidden(
+            actor=actor.participant, action=action, reason=f"only the {party} may {action}"
+        )
+    return piece
+
+
+def accept_piece(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
+) -> OperationView:
+    """The receiver signs for a piece sent to it (签收): it becomes active."""
+    with ledger.sessions() as session:
+        _sent_piece(session, actor, token_id, party="receiver", action="sign for it")
+    call = ContractCall("ReceivableToken", ledger.contracts.token, "acceptPiece", (token_id,))
+    return submit(ledger, actor, idempotency, call, "piece.accept")
+
+
+def refuse_piece(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int, reason: str
+) -> OperationView:
+    """The receiver refuses a piece sent to it; its value goes back to the sender."""
+    with ledger.sessions() as session:
+        _sent_piece(session, actor, token_id, party="receiver", action="refuse it")
+    call = ContractCall(
+        "ReceivableToken",
+        ledger.contracts.token,
+        "refusePiece",
+        (token_id, bytes32(reason, "reason")),
+    )
+    return submit(ledger, actor, idempotency, call, "piece.refuse")
+
+
+def recall_piece(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
+) -> OperationView:
+    """The sender takes back a piece its receiver has not signed for yet."""
+    with ledger.sessions() as session:
+        _sent_piece(session, actor, token_id, party="sender", action="recall it")
+    call = ContractCall("ReceivableToken", ledger.contracts.token, "recallPiece", (token_id,))
+    return submit(ledger, actor, idempotency, call, "piece.recall")
 
 
 def attach_evidence(
@@ -337,167 +405,7 @@ def attach_evidence(
     call = ContractCall(
         "ReceivableToken", ledger.contracts.token, "attachEvidence", (token_id, digest)
     )
-    return _submit(ledger, actor, idempotency, call, "piece.evidence")
-
-
-def request_financing(
-    *,
-    ledger: Ledger,
-    actor: Actor,
-    idempotency: Idempotency,
-    token_id: int,
-    financier: str,
-    amount: int,
-    rate_bps: int,
-    mode: str,
-    recourse: bool,
-) -> OperationView:
-    """The holder asks a financier for an advance on its piece (the piece gets locked)."""
-    with ledger.sessions() as session:
-        piece = _held_piece(session, actor, token_id, "request financing")
-        if amount > piece.value:
-            raise InvalidInput(f"amount {amount} exceeds the piece's value {piece.value}")
-        bank = _member(session, financier, "financier")
-        if not bank.roles & FINANCIER:
-            raise InvalidInput(f"{financier} is not a financier")
-    call = ContractCall(
-        "Financing",
-        ledger.contracts.financing,
-        "request",
-        (token_id, bank.address, amount, rate_bps, MODES[mode], recourse),
-    )
-    return _submit(ledger, actor, idempotency, call, "financing.request")
-
-
-def _own_request(session: Session, actor: Actor, request_id: int, action: str) -> FinancingRequest:
-    """A request the actor may see (else 404) and decides as its financier (else 403)."""
-    request = visible_request(session, actor, request_id)
-    if request.financier != actor.address:
-        raise ActionForbidden(
-            actor=actor.participant, action=action, reason="only the named financier decides"
-        )
-    actor.require(FINANCIER, f"{action} financing")  # e.g. a suspended financier
-    return request
-
-
-def approve_financing(
-    *,
-    ledger: Ledger,
-    actor: Actor,
-    idempotency: Idempotency,
-    request_id: int,
-    amount: int | None,
-    rate_bps: int | None,
-) -> OperationView:
-    """The financier approves a request, at the asked terms unless others are given."""
-    with ledger.sessions() as session:
-        request = _own_request(session, actor, request_id, "approve")
-        if request.status != "requested":
-            raise WrongState(
-                kind="financing request", key=request_id, state=request.status, action="approve"
-            )
-        terms = (
-            amount if amount is not None else request.amount,
-            rate_bps if rate_bps is not None else request.rate_bps,
-        )
-    call = ContractCall("Financing", ledger.contracts.financing, "approve", (request_id, *terms))
-    return _submit(ledger, actor, idempotency, call, "financing.approve")
-
-
-def fund_financing(
-    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int, payment_ref: str
-) -> OperationView:
-    """The financier records the advance's payment; the piece is assigned or pledged."""
-    with ledger.sessions() as session:
-        request = _own_request(session, actor, request_id, "fund")
-        if request.status != "approved":
-            raise WrongState(
-                kind="financing request", key=request_id, state=request.status, action="fund"
-            )
-    call = ContractCall(
-        "Financing",
-        ledger.contracts.financing,
-        "fund",
-        (request_id, bytes32(payment_ref, "payment_ref")),
-    )
-    return _submit(ledger, actor, idempotency, call, "financing.fund")
-
-
-def reject_financing(
-    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int, reason: str
-) -> OperationView:
-    """The financier refuses an open request; the piece is unlocked."""
-    with ledger.sessions() as session:
-        request = _own_request(session, actor, request_id, "reject")
-        if request.status not in OPEN_REQUEST:
-            raise WrongState(
-                kind="financing request", key=request_id, state=request.status, action="reject"
-            )
-    call = ContractCall(
-        "Financing",
-        ledger.contracts.financing,
-        "reject",
-        (request_id, bytes32(reason, "reason")),
-    )
-    return _submit(ledger, actor, idempotency, call, "financing.reject")
-
-
-def withdraw_financing(
-    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int
-) -> OperationView:
-    """The requester withdraws a request not yet funded; the piece is unlocked."""
-    with ledger.sessions() as session:
-        request = visible_request(session, actor, request_id)
-        if request.requester != actor.address:
-            raise ActionForbidden(
-                actor=actor.participant, action="withdraw", reason="only the requester withdraws"
-            )
-        if request.status not in OPEN_REQUEST:
-            raise WrongState(
-                kind="financing request", key=request_id, state=request.status, action="withdraw"
-            )
-    call = ContractCall("Financing", ledger.contracts.financing, "withdraw", (request_id,))
-    return _submit(ledger, actor, idempotency, call, "financing.withdraw")
-
-
-def repay_financing(
-    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, request_id: int, payment_ref: str
-) -> OperationView:
-    """Repayment of a funded pledge loan: the financier confirms an off-chain payment, or the
-    borrower pays on chain (the contract accepts the borrower only with a deposit token)."""
-    with ledger.sessions() as session:
-        request = visible_request(session, actor, request_id)
-        if actor.address == request.requester and ledger.contracts.deposit_token is None:
-            raise ActionForbidden(
-                actor=actor.participant,
-                action="repay",
-                reason="without a deposit token the financier confirms the repayment",
-            )
-        if actor.address not in (request.financier, request.requester):
-            raise ActionForbidden(
-                actor=actor.participant,
-                action="repay",
-                reason="only the financier or the borrower repays",
-            )
-        actor.require_active("repay")
-        if request.status != "funded":
-            raise WrongState(
-                kind="financing request", key=request_id, state=request.status, action="repay"
-            )
-        if request.mode != "pledge":
-            raise WrongState(
-                kind="financing request",
-                key=request_id,
-                state=f"{request.mode}, not a pledge",
-                action="repay",
-            )
-    call = ContractCall(
-        "Financing",
-        ledger.contracts.financing,
-        "repay",
-        (request_id, bytes32(payment_ref, "payment_ref")),
-    )
-    return _submit(ledger, actor, idempotency, call, "financing.repay")
+    return submit(ledger, actor, idempotency, call, "piece.evidence")
 
 
 def settle(
@@ -510,13 +418,17 @@ def settle(
     payment_ref: str,
 ) -> OperationView:
     """The debtor settles pieces of one receivable from its due date (`settle` for one piece,
-    `settleBatch` for several, all or none). The due date is checked by the contract at
-    estimation: the read model does not know the chain's clock."""
+    `settleBatch` for several, all or none). With the deposit token the payment moves at
+    once (to escrow for a suspended payee); off-chain `payment_ref` identifies the payment
+    and each piece awaits its payee's confirmation. The due date is checked by the contract
+    at estimation: the read model does not know the chain's clock."""
     if not 1 <= len(token_ids) <= MAX_SETTLE_BATCH:
         raise InvalidInput(f"settle 1 to {MAX_SETTLE_BATCH} pieces at once")
     if len(set(token_ids)) != len(token_ids):
         raise InvalidInput("token_ids repeat a piece")
     ref = bytes32(payment_ref, "payment_ref")
+    if ref == bytes(32):
+        raise InvalidInput("payment_ref must not be zero: it is the payee's evidence")
     with ledger.sessions() as session:
         receivable = session.get(Receivable, slot)
         if receivable is None or not sees_receivable(session, actor, receivable):
@@ -530,22 +442,12 @@ def settle(
             p.token_id: p
             for p in session.scalars(select(Piece).where(Piece.token_id.in_(token_ids)))
         }
-        holders = {
-            m.address: m
-            for m in session.scalars(
-                select(Member).where(Member.address.in_({p.holder for p in pieces.values()}))
-            )
-        }
         for token_id in token_ids:
             piece = pieces.get(token_id)
             if piece is None or piece.slot != slot:
                 raise InvalidInput(f"piece {token_id} is not a piece of receivable {slot}")
             if piece.state not in SETTLEABLE:
                 raise WrongState(kind="piece", key=token_id, state=piece.state, action="settle")
-            holder = holders.get(piece.holder)
-            if holder is None or holder.status != "active":
-                state = "held by a suspended member" if holder else "held by a non-member"
-                raise WrongState(kind="piece", key=token_id, state=state, action="settle")
     if len(token_ids) == 1:
         call = ContractCall(
             "ReceivableToken", ledger.contracts.token, "settle", (token_ids[0], ref)
@@ -557,7 +459,89 @@ def settle(
             "settleBatch",
             (slot, list(token_ids), ref),
         )
-    return _submit(ledger, actor, idempotency, call, "receivable.settle")
+    return submit(ledger, actor, idempotency, call, "receivable.settle")
+
+
+def _awaiting(piece: Piece, action: str) -> None:
+    """The piece's off-chain payment awaits its payee's confirmation."""
+    if piece.state != "awaiting_confirmation":
+        raise WrongState(kind="piece", key=piece.token_id, state=piece.state, action=action)
+
+
+def _payee_of(session: Session, actor: Actor, token_id: int, action: str) -> None:
+    """The actor is the payee due to confirm the visible piece's off-chain payment."""
+    actor.require_active(action)
+    piece = visible_piece(session, actor, token_id)
+    settlement = session.get(Settlement, token_id)
+    if settlement is None or settlement.payee != actor.address:
+        raise ActionForbidden(
+            actor=actor.participant, action=action, reason="only the payee due to confirm may"
+        )
+    _awaiting(piece, action)
+
+
+def confirm_payment(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
+) -> OperationView:
+    """The payee confirms the debtor's off-chain payment: the lien holder its share first
+    (the lien closes), then the holder the rest (the piece is settled)."""
+    with ledger.sessions() as session:
+        _payee_of(session, actor, token_id, "confirm the payment")
+    call = ContractCall("ReceivableToken", ledger.contracts.token, "confirmPayment", (token_id,))
+    return submit(ledger, actor, idempotency, call, "settlement.confirm")
+
+
+def dispute_payment(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int, reason: str
+) -> OperationView:
+    """The payee disputes an off-chain payment: the piece is unpaid again, with every remedy;
+    the debtor may settle again with another reference."""
+    with ledger.sessions() as session:
+        _payee_of(session, actor, token_id, "dispute the payment")
+    call = ContractCall(
+        "ReceivableToken",
+        ledger.contracts.token,
+        "disputePayment",
+        (token_id, bytes32(reason, "reason")),
+    )
+    return submit(ledger, actor, idempotency, call, "settlement.dispute")
+
+
+def finalize_settlement(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
+) -> OperationView:
+    """The debtor finalises a settlement whose confirmation window closed in silence
+    (deemed consent; the contract checks the clock)."""
+    action = "finalize the settlement"
+    with ledger.sessions() as session:
+        piece = visible_piece(session, actor, token_id)
+        receivable = session.get(Receivable, piece.slot)
+        if receivable is None or receivable.debtor != actor.address:
+            raise ActionForbidden(
+                actor=actor.participant, action=action, reason="only the debtor finalizes"
+            )
+        actor.require(CORE_ENTERPRISE, action)
+        _awaiting(piece, action)
+    call = ContractCall(
+        "ReceivableToken", ledger.contracts.token, "finalizeSettlement", (token_id,)
+    )
+    return submit(ledger, actor, idempotency, call, "settlement.finalize")
+
+
+def claim_escrow(*, ledger: Ledger, actor: Actor, idempotency: Idempotency) -> OperationView:
+    """A reinstated member takes the deposit-token payments escrowed for it while it was
+    suspended."""
+    actor.require_active("claim escrow")
+    if ledger.contracts.deposit_token is None:
+        raise WrongState(
+            kind="deployment", key="DepositToken", state="not deployed", action="claim escrow"
+        )
+    with ledger.sessions() as session:
+        balance = session.get(EscrowBalance, actor.address)
+        if balance is None or balance.amount == 0:
+            raise WrongState(kind="escrow", key=actor.address, state="empty", action="claim escrow")
+    call = ContractCall("DepositToken", ledger.contracts.deposit_token, "claimEscrow", ())
+    return submit(ledger, actor, idempotency, call, "escrow.claim")
 
 
 # -- reads (who sees what: services.visibility) ------------------------------------------
@@ -675,6 +659,12 @@ def list_settlements(
             Settlement.token_id.in_(union(*(select(sub.c.token_id) for sub in subqueries)))
         )
     return list(session.scalars(query.order_by(Settlement.token_id).limit(limit)))
+
+
+def escrow_of(session: Session, actor: Actor) -> int:
+    """What waits in escrow for the actor (its own business only)."""
+    balance = session.get(EscrowBalance, actor.address)
+    return 0 if balance is None else balance.amount
 
 
 def operation_events(session: Session, tx_hash: str | None) -> list[ChainEvent]:

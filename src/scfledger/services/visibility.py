@@ -3,16 +3,24 @@
 A participant sees its own business and nothing of the business of others:
 
 - a **piece** it holds, or held before a whole move (a factored piece assigned to the
-  financier, one returned on recourse); every piece of a receivable it owes (the debtor
-  pays whoever holds them); a piece a financier is asked to finance or has financed, until
-  its request ends without a claim on the piece (rejected, withdrawn, expired, repaid);
-- a **financing request** it made or was asked to finance;
-- a **settlement** it paid (debtor) or was paid (holder, lien holder);
+  financier, one returned on recourse); one it sent that awaits the receiver's signature
+  (签收); every piece of a receivable it owes (the debtor pays whoever holds them); a piece
+  a financier is named in an open request for (until it declines), or whose offer the
+  requester accepted, until that request ends without a claim on the piece (withdrawn,
+  expired, repaid);
+- a **financing request** it made or is named in as a financier; of its **offers**, the
+  requester sees all, a financier its own only; the agreed terms, and every step after
+  acceptance, only the requester and the accepted financier (a competitor sees that the
+  request moved on, not at what price; it does see who else was asked);
+- a **settlement** it paid (debtor) or was paid (holder, lien holder, who confirm it);
+- an **escrow balance**: its payee;
 - a **receivable**: its debtor and first creditor, and whoever sees one of its pieces;
 - a **document**: its uploaders, and whoever sees what an uploader anchored it on (the root
   piece of a receivable issued against it, a piece it was attached to as evidence);
-- an **event**: the financing request it names, else one of the pieces it names, else (an
-  event naming neither: membership, governance, deposit token) its own address.
+- an **event**: the financing request it names (an offer, a decline or a step after
+  acceptance only to the requester and the financier it belongs to), else one of the
+  pieces it names, else (an event naming neither: membership, governance, deposit token)
+  its own address.
 
 Auditors see everything. Not seen: what a participant's supplier did with a piece it was
 paid with (splits further down, their holders, their financing), other participants'
@@ -34,6 +42,8 @@ from sqlalchemy.orm import Session
 from scfledger.db.projections import (
     ChainEvent,
     Evidence,
+    FinancingHistory,
+    FinancingOffer,
     FinancingRequest,
     Piece,
     PieceTransfer,
@@ -48,6 +58,9 @@ if TYPE_CHECKING:
 # A financier's request in one of these states has ended without a claim on the piece: from
 # then on the piece (its holder's later splits and financing) is none of its business.
 FINANCIER_DONE = ("rejected", "withdrawn", "expired", "repaid")
+# Arguments of the request events every named financier sees: the request itself
+# (FinancingRequested names `financiers`), its withdrawal or expiry (request and piece only).
+REQUEST_WIDE_ARGS = frozenset({"requestId", "tokenId"})
 
 
 def among(session: Session, column: Any, ids: Sequence[int]) -> Any:
@@ -60,10 +73,22 @@ def among(session: Session, column: Any, ids: Sequence[int]) -> Any:
 # -- pieces ------------------------------------------------------------------------------
 
 
-def _financier_of_piece(address: str) -> list[ColumnElement[bool]]:
+def _accepted_financier(address: str) -> list[ColumnElement[bool]]:
+    """Conditions on FinancingRequest: the actor's offer was accepted and the request has
+    not ended without a claim on the piece."""
     return [
         FinancingRequest.financier == address,
         FinancingRequest.status.not_in(FINANCIER_DONE),
+    ]
+
+
+def _named_financier(address: str) -> list[ColumnElement[bool]]:
+    """Conditions on FinancingOffer joined to its request: the actor is asked to finance and
+    has not declined, while the request is open to offers."""
+    return [
+        FinancingOffer.financier == address,
+        FinancingOffer.status != "declined",
+        FinancingRequest.status == "requested",
     ]
 
 
@@ -88,11 +113,18 @@ def piece_clause(actor: Actor) -> ColumnElement[bool]:
     )
     financed = (
         select(FinancingRequest.id)
-        .where(FinancingRequest.token_id == Piece.token_id, *_financier_of_piece(address))
+        .where(FinancingRequest.token_id == Piece.token_id, *_accepted_financier(address))
         .correlate(Piece)
         .exists()
     )
-    return or_(Piece.holder == address, held, owed, financed)
+    asked = (
+        select(FinancingOffer.request_id)
+        .join(FinancingRequest, FinancingRequest.id == FinancingOffer.request_id)
+        .where(FinancingOffer.token_id == Piece.token_id, *_named_financier(address))
+        .correlate(Piece)
+        .exists()
+    )
+    return or_(Piece.holder == address, Piece.sender == address, held, owed, financed, asked)
 
 
 def visible_token_ids(
@@ -107,9 +139,11 @@ def visible_token_ids(
     address = actor.address
     held_after = [] if after is None else [PieceTransfer.token_id > after]
     financed_after = [] if after is None else [FinancingRequest.token_id > after]
+    asked_after = [] if after is None else [FinancingOffer.token_id > after]
     # Each reason's token id column: its order is its index's ((sender, token_id) ...).
     reasons = [
         (Piece.token_id, select(Piece.token_id).where(Piece.holder == address, *where)),
+        (Piece.token_id, select(Piece.token_id).where(Piece.sender == address, *where)),
         (
             PieceTransfer.token_id,
             select(PieceTransfer.token_id)
@@ -132,7 +166,15 @@ def visible_token_ids(
             FinancingRequest.token_id,
             select(FinancingRequest.token_id)
             .join(Piece, Piece.token_id == FinancingRequest.token_id)
-            .where(*_financier_of_piece(address), *financed_after, *where)
+            .where(*_accepted_financier(address), *financed_after, *where)
+            .distinct(),
+        ),
+        (
+            FinancingOffer.token_id,
+            select(FinancingOffer.token_id)
+            .join(FinancingRequest, FinancingRequest.id == FinancingOffer.request_id)
+            .join(Piece, Piece.token_id == FinancingOffer.token_id)
+            .where(*_named_financier(address), *asked_after, *where)
             .distinct(),
         ),
     ]
@@ -177,38 +219,93 @@ def sees_receivable(session: Session, actor: Actor, receivable: Receivable) -> b
 # -- financing requests and settlements ----------------------------------------------------
 
 
-def request_clause(actor: Actor) -> ColumnElement[bool]:
-    """The requests the actor made or was asked to finance (a condition on FinancingRequest)."""
-    return or_(
-        FinancingRequest.requester == actor.address, FinancingRequest.financier == actor.address
+def _named(request_id: Any, address: str) -> ColumnElement[bool]:
+    """Whether `address` is a financier named in the request `request_id` (a column)."""
+    return (
+        select(FinancingOffer.request_id)
+        .where(FinancingOffer.request_id == request_id, FinancingOffer.financier == address)
+        .exists()
     )
 
 
+def request_clause(actor: Actor) -> ColumnElement[bool]:
+    """The requests the actor made or is named in as a financier (a condition on
+    FinancingRequest)."""
+    return or_(
+        FinancingRequest.requester == actor.address,
+        _named(FinancingRequest.id, actor.address).correlate(FinancingRequest),
+    )
+
+
+def _is_named(session: Session, request_id: int, address: str) -> bool:
+    return session.get(FinancingOffer, (request_id, address)) is not None
+
+
 def visible_request(session: Session, actor: Actor, request_id: int) -> FinancingRequest:
+    """The request if the actor made it, is named in it or audits; RecordNotFound otherwise,
+    as for an unknown one."""
     request = session.get(FinancingRequest, request_id)
     if request is None or not (
-        actor.is_auditor or actor.address in (request.requester, request.financier)
+        actor.is_auditor
+        or actor.address == request.requester
+        or _is_named(session, request_id, actor.address)
     ):
         raise RecordNotFound(kind="financing request", key=request_id)
     return request
 
 
 def risk_request(session: Session, actor: Actor, request_id: int) -> FinancingRequest:
-    """A request whose risk view the actor may read: its financier's assessment, for the
-    financier and auditors (the requester sees the request, not how it is judged)."""
+    """A request whose risk view the actor may read: the assessment of a financier asked to
+    finance it, for the financiers named in it and auditors (the requester sees the
+    request, not how it is judged)."""
     request = visible_request(session, actor, request_id)
-    if not (actor.is_auditor or actor.address == request.financier):
+    if not (actor.is_auditor or _is_named(session, request_id, actor.address)):
         raise RecordNotFound(kind="financing request", key=request_id)
     return request
 
 
+def sees_agreed_terms(actor: Actor, request: FinancingRequest) -> bool:
+    """Whether the actor may see the terms agreed on a request (and its steps after
+    acceptance): the requester, the financier whose offer it accepted, auditors. Another
+    financier named in the request sees that it was accepted, not the price."""
+    return actor.is_auditor or actor.address in (request.requester, request.financier)
+
+
+def offer_clause(actor: Actor, request: FinancingRequest) -> ColumnElement[bool] | None:
+    """The offers of `request` the actor may see, as a condition on FinancingOffer (None:
+    all of them): the requester and auditors see every offer, a financier its own."""
+    if actor.is_auditor or actor.address == request.requester:
+        return None
+    return FinancingOffer.financier == actor.address
+
+
+def visible_offers(
+    session: Session, actor: Actor, request: FinancingRequest
+) -> list[FinancingOffer]:
+    """The offers of a request the actor sees (`visible_request` first), by financier."""
+    query = select(FinancingOffer).where(FinancingOffer.request_id == request.id)
+    clause = offer_clause(actor, request)
+    if clause is not None:
+        query = query.where(clause)
+    return list(session.scalars(query.order_by(FinancingOffer.financier)))
+
+
+def history_clause(actor: Actor, request: FinancingRequest) -> ColumnElement[bool] | None:
+    """The steps of `request` (FinancingHistory) the actor sees (None: all): the steps of
+    the request as a whole, and those of one financier only to the requester and it."""
+    if actor.is_auditor or actor.address == request.requester:
+        return None
+    return or_(FinancingHistory.financier.is_(None), FinancingHistory.financier == actor.address)
+
+
 def settlement_reasons(actor: Actor, where: Sequence[Any]) -> list[Any]:
     """One select of token ids per reason the actor sees a settlement (holder, lien holder,
-    debtor), each driven by an index on the actor's address."""
+    payee due to confirm it, debtor), each driven by an index on the actor's address."""
     address = actor.address
     return [
         select(Settlement.token_id).where(Settlement.holder == address, *where),
         select(Settlement.token_id).where(Settlement.lien_holder == address, *where),
+        select(Settlement.token_id).where(Settlement.payee == address, *where),
         select(Settlement.token_id)
         .join(Receivable, Receivable.slot == Settlement.slot)
         .where(Receivable.debtor == address, *where),
@@ -252,39 +349,53 @@ def _ids(args: dict[str, Any], names: Sequence[str]) -> list[int]:
 
 @dataclass(frozen=True)
 class EventView:
-    """What a participant may see of some events (see `visible_event`)."""
+    """What a participant may see of some events (see `visible_event`). `requests`: the
+    requests it sees, each with its requester and accepted financier (or None)."""
 
     address: str
     everything: bool
     pieces: frozenset[int]
-    requests: frozenset[int]
+    requests: dict[int, tuple[str, str | None]]
 
 
 def event_view(session: Session, actor: Actor, args_of: Sequence[dict[str, Any]]) -> EventView:
     """What the actor may see of the events with these arguments: the read model is asked
     about just the pieces and requests they name (two queries at most)."""
     if actor.is_auditor:
-        return EventView(actor.address, True, frozenset(), frozenset())
+        return EventView(actor.address, True, frozenset(), {})
     pieces: set[int] = set()
     requests: set[int] = set()
     for args in args_of:
         pieces.update(_ids(args, PIECE_ARGS))
         requests.update(_ids(args, REQUEST_ARGS))
-    seen_requests: frozenset[int] = frozenset()
+    seen_requests: dict[int, tuple[str, str | None]] = {}
     if requests:
-        seen_requests = frozenset(
-            session.scalars(
-                select(FinancingRequest.id).where(
-                    among(session, FinancingRequest.id, sorted(requests)), request_clause(actor)
-                )
-            )
-        )
+        rows = session.execute(
+            select(FinancingRequest.id, FinancingRequest.requester, FinancingRequest.financier)
+            .where(among(session, FinancingRequest.id, sorted(requests)), request_clause(actor))
+        )  # fmt: skip
+        seen_requests = {id_: (requester, financier) for id_, requester, financier in rows}
     return EventView(
         address=actor.address,
         everything=False,
         pieces=frozenset(visible_among(session, actor, pieces)),
         requests=seen_requests,
     )
+
+
+def _sees_request_event(view: EventView, request_id: int, args: dict[str, Any]) -> bool:
+    """The request as a whole (asked, withdrawn, lapsed) is every named financier's
+    business; an offer, a decline or a step after acceptance is the requester's and that
+    financier's only (it carries a price: an offer's, or the agreed terms)."""
+    parties = view.requests.get(request_id)
+    if parties is None:
+        return False
+    if "financiers" in args or set(args) <= REQUEST_WIDE_ARGS:
+        return True
+    requester, accepted = parties
+    financier = args.get("financier", accepted)
+    address = view.address.lower()
+    return address in (requester.lower(), str(financier).lower())
 
 
 def _names(value: Any, address: str) -> bool:
@@ -296,14 +407,14 @@ def _names(value: Any, address: str) -> bool:
 
 
 def visible_event(view: EventView, args: dict[str, Any]) -> bool:
-    """An event about a financing request is seen by whoever sees the request (its terms are
-    its parties' business, even where the event also names the piece); else an event naming
-    pieces by whoever sees one of them; else (no piece, no request) by whom it names."""
+    """An event about a financing request is seen by the parties to it (`_sees_request_event`:
+    its terms are their business, even where the event also names the piece); else an event
+    naming pieces by whoever sees one of them; else (no piece, no request) by whom it names."""
     if view.everything:
         return True
     requests = _ids(args, REQUEST_ARGS)
     if requests:
-        return any(r in view.requests for r in requests)
+        return any(_sees_request_event(view, r, args) for r in requests)
     pieces = _ids(args, PIECE_ARGS)
     if pieces:
         return any(p in view.pieces for p in pieces)

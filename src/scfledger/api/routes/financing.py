@@ -1,61 +1,92 @@
-"""`/v1/financing-requests`: request, read, approve, reject, withdraw, fund and repay advances."""
+"""`/v1/financing-requests`: ask financiers, offer, accept, decline, withdraw, expire, fund,
+repay and recourse; requests and their offers are read here."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import WRITE, AsciiDigits, IdPath, WriteDep, parse_cursor
 from scfledger.api.schemas import (
     MAX_INT64,
-    ApproveIn,
+    AcceptOfferIn,
     FinancingIn,
     FinancingOut,
     FinancingPage,
     FundIn,
+    OfferOut,
     RejectIn,
     RepayIn,
+    TermsIn,
+    TermsOut,
 )
-from scfledger.db.projections import FinancingRequest
-from scfledger.services import ledger as services
+from scfledger.db.projections import FinancingOffer, FinancingRequest
+from scfledger.services import financing as services
+from scfledger.services import ledger
+from scfledger.services.ledger import Actor
+from scfledger.services.visibility import sees_agreed_terms, visible_offers
 
 router = APIRouter(prefix="/v1/financing-requests", tags=["financing"], route_class=GuardedRoute)
 
 
-@router.post("", status_code=202, responses=WRITE)
-def request_financing(
-    body: FinancingIn,
-    write: WriteDep,
-) -> JSONResponse:
-    """Ask a financier for an advance on a piece you hold (locks the piece)."""
-    return write.submit(
-        services.request_financing,
-        token_id=body.token_id,
-        financier=body.financier,
-        amount=body.amount,
-        rate_bps=body.rate_bps,
-        mode=body.mode,
-        recourse=body.recourse,
+def _terms(body: TermsIn) -> services.Terms:
+    return services.Terms(body.advance, body.repayment, body.fees, body.fund_by)
+
+
+def _terms_out(
+    advance: int | None, repayment: int | None, fees: int | None, fund_by: int | None
+) -> TermsOut | None:
+    if advance is None or repayment is None or fees is None or fund_by is None:
+        return None
+    return TermsOut(advance=advance, repayment=repayment, fees=fees, fund_by=fund_by)
+
+
+def _offer_out(o: FinancingOffer) -> OfferOut:
+    return OfferOut(
+        financier=o.financier,
+        status=o.status,  # type: ignore[arg-type]  # the projection writes these three
+        terms=_terms_out(o.advance, o.repayment, o.fees, o.fund_by),
+        reason=o.reason,
     )
 
 
-def financing_out(r: FinancingRequest) -> FinancingOut:
+def financing_out(session: Session, actor: Actor, r: FinancingRequest) -> FinancingOut:
+    asked = _terms_out(r.asked_advance, r.asked_repayment, r.asked_fees, r.asked_fund_by)
+    assert asked is not None  # every request asks terms
+    # Who won and at what terms: a financier whose offer was not taken learns neither.
+    party = sees_agreed_terms(actor, r)
     return FinancingOut(
         id=r.id,
         token_id=r.token_id,
         requester=r.requester,
-        financier=r.financier,
-        amount=r.amount,
-        rate_bps=r.rate_bps,
+        financier=r.financier if party else None,
+        asked=asked,
+        agreed=_terms_out(r.advance, r.repayment, r.fees, r.fund_by) if party else None,
+        offers=[_offer_out(o) for o in visible_offers(session, actor, r)],
         mode=r.mode,
         recourse=r.recourse,
         status=r.status,
         expires_at=r.expires_at,
         payment_ref=r.payment_ref,
+    )
+
+
+@router.post("", status_code=202, responses=WRITE)
+def request_financing(body: FinancingIn, write: WriteDep) -> JSONResponse:
+    """Ask one to five financiers to finance a piece you hold at the terms you name (locks
+    the piece until the request closes)."""
+    return write.submit(
+        services.request_financing,
+        token_id=body.token_id,
+        financiers=body.financiers,
+        terms=_terms(body.terms),
+        mode=body.mode,
+        recourse=body.recourse,
     )
 
 
@@ -68,9 +99,9 @@ def list_requests(
     status: str | None = None,
     token_id: Annotated[int | None, Query(ge=1, le=MAX_INT64), AsciiDigits] = None,
 ) -> FinancingPage:
-    """Requests the caller made or was asked to finance (auditors: all), by id."""
+    """Requests the caller made or is named in as a financier (auditors: all), by id."""
     with gateway.sessions() as session:
-        rows = services.list_requests(
+        rows = ledger.list_requests(
             session,
             actor,
             after=parse_cursor(cursor),
@@ -78,7 +109,7 @@ def list_requests(
             status=status,
             token_id=token_id,
         )
-    items = [financing_out(r) for r in rows]
+        items = [financing_out(session, actor, r) for r in rows]
     next_cursor = str(items[-1].id) if len(items) == limit else None
     return FinancingPage(items=items, next_cursor=next_cursor)
 
@@ -86,72 +117,77 @@ def list_requests(
 @router.get("/{request_id}")
 def get_request(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> FinancingOut:
     with gateway.sessions() as session:
-        return financing_out(services.visible_request(session, actor, request_id))
+        return financing_out(session, actor, ledger.visible_request(session, actor, request_id))
 
 
-@router.post("/{request_id}/approve", status_code=202, responses=WRITE)
-def approve(
-    request_id: IdPath,
-    write: WriteDep,
-    body: ApproveIn | None = Body(default=None),  # noqa: B008 (FastAPI's idiom)
-) -> JSONResponse:
-    """Approve a request (its financier), at the asked terms unless others are given."""
-    terms = body or ApproveIn()
+@router.post("/{request_id}/offers", status_code=202, responses=WRITE)
+def offer(request_id: IdPath, body: TermsIn, write: WriteDep) -> JSONResponse:
+    """Offer terms (a named financier), replacing your earlier offer. A sole named financier
+    offering exactly the asked terms is accepted at once."""
+    return write.submit(services.offer_financing, request_id=request_id, terms=_terms(body))
+
+
+@router.post("/{request_id}/accept", status_code=202, responses=WRITE)
+def accept(request_id: IdPath, body: AcceptOfferIn, write: WriteDep) -> JSONResponse:
+    """Accept a financier's standing offer (the requester), repeating its terms; the other
+    offers lapse and the request can no longer be withdrawn."""
     return write.submit(
-        services.approve_financing,
+        services.accept_offer,
         request_id=request_id,
-        amount=terms.amount,
-        rate_bps=terms.rate_bps,
-    )
-
-
-@router.post("/{request_id}/fund", status_code=202, responses=WRITE)
-def fund(
-    request_id: IdPath,
-    body: FundIn,
-    write: WriteDep,
-) -> JSONResponse:
-    """Record the advance's payment (its financier); the piece is assigned or pledged."""
-    return write.submit(
-        services.fund_financing,
-        request_id=request_id,
-        payment_ref=body.payment_ref,
+        financier=body.financier,
+        terms=_terms(body.terms),
     )
 
 
 @router.post("/{request_id}/reject", status_code=202, responses=WRITE)
-def reject(
-    request_id: IdPath,
-    body: RejectIn,
-    write: WriteDep,
-) -> JSONResponse:
-    """Refuse an open request (its financier); the piece is unlocked."""
-    return write.submit(
-        services.reject_financing,
-        request_id=request_id,
-        reason=body.reason,
-    )
+def reject(request_id: IdPath, body: RejectIn, write: WriteDep) -> JSONResponse:
+    """Decline a request (a named financier); it closes when every named financier has."""
+    return write.submit(services.reject_financing, request_id=request_id, reason=body.reason)
 
 
 @router.post("/{request_id}/withdraw", status_code=202, responses=WRITE)
-def withdraw(
-    request_id: IdPath,
-    write: WriteDep,
-) -> JSONResponse:
-    """Withdraw a request not yet funded (its requester); the piece is unlocked."""
+def withdraw(request_id: IdPath, write: WriteDep) -> JSONResponse:
+    """Withdraw a request before accepting an offer (its requester); the piece is unlocked."""
     return write.submit(services.withdraw_financing, request_id=request_id)
 
 
+@router.post("/{request_id}/expire", status_code=202, responses=WRITE)
+def expire(request_id: IdPath, write: WriteDep) -> JSONResponse:
+    """Lapse a request past its deadline: unanswered past `expires_at`, or accepted and not
+    funded by the agreed `fund_by` (how the requester cancels); the piece is unlocked."""
+    return write.submit(services.expire_financing, request_id=request_id)
+
+
+@router.post("/{request_id}/fund", status_code=202, responses=WRITE)
+def fund(request_id: IdPath, body: FundIn, write: WriteDep) -> JSONResponse:
+    """Record the advance's payment (the accepted financier, by the agreed `fund_by`); the
+    piece is assigned or pledged."""
+    return write.submit(
+        services.fund_financing, request_id=request_id, payment_ref=body.payment_ref
+    )
+
+
 @router.post("/{request_id}/repay", status_code=202, responses=WRITE)
-def repay(
-    request_id: IdPath,
-    body: RepayIn,
-    write: WriteDep,
-) -> JSONResponse:
+def repay(request_id: IdPath, body: RepayIn, write: WriteDep) -> JSONResponse:
     """Repay a funded pledge loan: its financier confirms an off-chain payment, or (with a
     deposit token) the borrower pays on chain. The lien is released."""
     return write.submit(
-        services.repay_financing,
-        request_id=request_id,
-        payment_ref=body.payment_ref,
+        services.repay_financing, request_id=request_id, payment_ref=body.payment_ref
+    )
+
+
+@router.post("/{request_id}/recourse", status_code=202, responses=WRITE)
+def claim_recourse(request_id: IdPath, write: WriteDep) -> JSONResponse:
+    """Claim recourse against the seller of a defaulted piece (the financier of a recourse
+    factoring)."""
+    return write.submit(services.claim_recourse, request_id=request_id)
+
+
+@router.post("/{request_id}/recourse/repay", status_code=202, responses=WRITE)
+def repay_recourse(request_id: IdPath, body: RepayIn, write: WriteDep) -> JSONResponse:
+    """Repay a recourse claim: its financier confirms an off-chain payment, or (with a
+    deposit token) the seller pays on chain; the piece goes back to the seller. Refused
+    once the debtor has paid."""
+    return write.submit(
+        services.repay_recourse, request_id=request_id, payment_ref=body.payment_ref
     )

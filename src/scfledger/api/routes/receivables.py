@@ -1,4 +1,5 @@
-"""`/v1/receivables`: issue, list, read, accept or refuse, transfer, evidence and lineage."""
+"""`/v1/receivables`: issue, list, read, accept or refuse, transfer and sign for pieces (签收),
+evidence and lineage."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def piece_out(piece: Piece, receivable: Receivable) -> PieceOut:
         parent_token_id=piece.parent_token_id,
         depth=piece.depth,
         state=piece.state,
+        sender=piece.sender,
         receivable=ReceivableOut(
             slot=receivable.slot,
             debtor=receivable.debtor,
@@ -173,13 +175,39 @@ def transfer(
     body: TransferIn,
     write: WriteDep,
 ) -> JSONResponse:
-    """Send part of a piece to another member (the holder); mints a child piece."""
+    """Send part of a piece to another member (the holder); mints a child piece, pending
+    until the receiver signs for it (`/sign`), refuses it (`/refuse`) or you recall it."""
     return write.submit(
         services.transfer,
         token_id=token_id,
         to=body.to,
         value=body.value,
     )
+
+
+@router.post("/{token_id}/sign", status_code=202, responses=WRITE)
+def sign_piece(token_id: TokenIdPath, write: WriteDep) -> JSONResponse:
+    """Sign for a piece sent to you (签收, its receiver): it becomes active and yours."""
+    return write.submit(services.accept_piece, token_id=token_id)
+
+
+@router.post("/{token_id}/refuse", status_code=202, responses=WRITE)
+def refuse_piece(token_id: TokenIdPath, body: RejectIn, write: WriteDep) -> JSONResponse:
+    """Refuse a piece sent to you (its receiver): its value goes back to the sender."""
+    return write.submit(services.refuse_piece, token_id=token_id, reason=body.reason)
+
+
+@router.post("/{token_id}/recall", status_code=202, responses=WRITE)
+def recall_piece(token_id: TokenIdPath, write: WriteDep) -> JSONResponse:
+    """Take back a piece you sent that its receiver has not signed for (its sender)."""
+    return write.submit(services.recall_piece, token_id=token_id)
+
+
+@router.post("/{slot}/expire", status_code=202, responses=WRITE)
+def expire(slot: IdPath, write: WriteDep) -> JSONResponse:
+    """Lapse a receivable its creditor did not accept in time (any active member who sees
+    it); its document is released."""
+    return write.submit(services.expire_receivable, slot=slot)
 
 
 @router.post("/{slot}/reject", status_code=202, responses=WRITE)

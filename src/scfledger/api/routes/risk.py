@@ -26,7 +26,9 @@ def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -
     now = int(gateway.w3.eth.get_block("latest")["timestamp"])
     with gateway.sessions() as session:
         risk_request(session, actor, request_id)
-        indicators, assessment = assess(session, request_id, now=now)
+        # A financier judges on its own offer and policy, never on a competitor's.
+        financier = None if actor.is_auditor else actor.address
+        indicators, assessment = assess(session, request_id, now=now, financier=financier)
     return {
         "request_id": request_id,
         "decision": assessment.decision.value,
