@@ -9,11 +9,13 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine, select
 
-from scfledger.chain.pipeline import ContractCall, OperationView, Pipeline
+from scfledger.chain.calls import ContractCall
 from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
 from scfledger.exceptions import ContractRevert, IdempotencyConflict, RelayRejected
 from scfledger.keys.store import Signer
+from scfledger.outbox.operation import OperationView
+from scfledger.outbox.pipeline import Pipeline
 from tests.fixtures.gateway import migrated_engine
 from tests.fixtures.ledger import DAY, Consortium
 

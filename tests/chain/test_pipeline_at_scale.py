@@ -20,11 +20,11 @@ from sqlalchemy import Engine, func, select, text
 from web3 import Web3
 
 from scfledger.chain.deploy import contract_at
-from scfledger.chain.pipeline import Pipeline
 from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
 from scfledger.exceptions import ChainUnavailable, ContractRevert, IdempotencyConflict
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.pipeline import Pipeline
 from tests.fixtures.anvil import AnvilNode
 from tests.fixtures.gateway import (
     LedgerOnNode,
@@ -337,7 +337,7 @@ def test_dropped_transaction_is_rebroadcast_with_the_same_bytes(
     pipeline.confirm()  # not stale yet: left alone
     assert _rpc(ledger.url, "eth_getTransactionByHash", op.tx_hash) is None
     restarted = make_pipeline(ledger.url, engine, keys, stuck_after=3600)
-    restarted.reconcile()  # the node lost it: the stored bytes are sent again
+    restarted.recover()  # the node lost it: the stored bytes are sent again
     _rpc(ledger.url, "evm_mine")
     done = restarted.wait(op.id, timeout=30)
     engine.dispose()
@@ -354,7 +354,7 @@ def test_stuck_transaction_is_replaced_with_the_same_nonce_and_higher_fees(
     op = pipeline.submit(participant="core0", idempotency_key="a", call=ledger.issue("core0", 1))
 
     restarted = make_pipeline(ledger.url, engine, keys, stuck_after=3600)
-    restarted.reconcile()  # pending since before the restart: same nonce, fees raised
+    restarted.recover()  # pending since before the restart: same nonce, fees raised
     replaced = restarted.get(op.id)
     _rpc(ledger.url, "evm_mine")
     done = restarted.wait(op.id, timeout=30)
@@ -378,7 +378,8 @@ def test_postgres_fast_path_takes_expected_nonces_and_falls_back_when_they_moved
     """A nonce signed before it is taken is stored only if it was the account's next one;
     otherwise (a wrong guess, another gateway took it) the operation takes the next
     nonce under the row lock. Either way the nonces stay contiguous and mine once."""
-    from scfledger.chain.pg_submit import PgSubmit
+    from scfledger.outbox.nonces import PgNonces
+    from scfledger.outbox.pg_submit import PgSubmit
 
     outcomes: list[bool] = []
     predicted = PgSubmit.insert_predicted
@@ -403,7 +404,8 @@ def test_postgres_fast_path_takes_expected_nonces_and_falls_back_when_they_moved
 
     ids = [submit(first, 0), submit(first, 1)]  # the counter's first use, then a guess
     assert outcomes == [True]
-    first._next_nonces[address] = 7  # a wrong guess
+    assert isinstance(first.nonces, PgNonces)
+    first.nonces.next_nonces[address] = 7  # a wrong guess
     ids.append(submit(first, 2))
     ids.append(submit(other, 3))  # takes nonce 3 behind first's back
     ids.append(submit(first, 4))  # first expects 3: taken, so it takes 4 under the lock

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from scfledger.chain.pipeline import ContractCall, Pipeline
+from scfledger.chain.calls import ContractCall
 from scfledger.cli import app
 from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
 from scfledger.exceptions import ScfError
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.pipeline import Pipeline
 from tests.fixtures.gateway import TEST_PASSPHRASE, migrated_engine
 from tests.fixtures.ledger import DAY, Consortium
 

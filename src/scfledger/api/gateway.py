@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from scfledger.api.streams import StreamSlots
-from scfledger.chain.pipeline import Pipeline
 from scfledger.config import Settings, load_settings
 from scfledger.exceptions import ConfigurationError
 from scfledger.indexer.indexer import DEFAULT_MAX_LAG, Indexer
 from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.pipeline import Pipeline
 from scfledger.services.ledger import Contracts, Ledger
 from scfledger.services.participants import Provision
 from scfledger.services.webhooks import WebhookDispatcher

@@ -16,11 +16,11 @@ from scfledger.chain.client import connect
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.governance import govern
-from scfledger.chain.pipeline import Pipeline
 from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.pipeline import Pipeline
 from scfledger.services import identity
 from scfledger.services.apikeys import create_api_key
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER, Contracts

@@ -15,16 +15,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
-from scfledger.db.models import Operation, OperationStatus
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
 from scfledger.indexer import faults
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
 from scfledger.indexer.projector import CACHE, project
+from scfledger.outbox.store import mark_indexed
 
 log = logging.getLogger(__name__)
 
@@ -219,16 +219,8 @@ class Indexer:
             faults.record(session, found)
             blocks = {e.block_number: e.block_hash for e in fresh}
             blocks[last] = last_hash
-            tx_hashes = {e.tx_hash for e in fresh}
-            if tx_hashes:
-                # The gateway's operations whose transactions are now readable: `wait=indexed`.
-                session.execute(
-                    update(Operation)
-                    .where(
-                        Operation.tx_hash.in_(tx_hashes), Operation.status == OperationStatus.MINED
-                    )
-                    .values(status=OperationStatus.INDEXED)
-                )
+            # The gateway's operations whose transactions are now readable: `wait=indexed`.
+            mark_indexed(session, {e.tx_hash for e in fresh})
             session.execute(
                 _upsert_blocks(session),
                 [{"number": number, "hash": block_hash} for number, block_hash in blocks.items()],

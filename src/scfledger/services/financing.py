@@ -14,9 +14,10 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from scfledger.chain.pipeline import ContractCall, OperationView
+from scfledger.chain.calls import ContractCall
 from scfledger.db.projections import FinancingOffer, FinancingRequest
 from scfledger.exceptions import ActionForbidden, InvalidInput, WrongState
+from scfledger.outbox.operation import OperationView
 from scfledger.services.ledger import (
     FINANCIER,
     MODES,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
-from scfledger.chain.pipeline import ContractCall, OperationView
+from scfledger.chain.calls import ContractCall
 from scfledger.db.projections import Member, Proposal
 from scfledger.exceptions import (
     ActionForbidden,
@@ -23,6 +23,7 @@ from scfledger.exceptions import (
     RecordNotFound,
     WrongState,
 )
+from scfledger.outbox.operation import OperationView
 from scfledger.services import identity
 from scfledger.services.ledger import (
     ADMIN,

@@ -17,7 +17,7 @@ from eth_utils.address import is_address, to_checksum_address
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session, sessionmaker
 
-from scfledger.chain.pipeline import ContractCall, OperationView, Pipeline
+from scfledger.chain.calls import ContractCall
 from scfledger.db.projections import (
     ChainEvent,
     EscrowBalance,
@@ -35,6 +35,8 @@ from scfledger.exceptions import (
     RecordNotFound,
     WrongState,
 )
+from scfledger.outbox.operation import OperationView
+from scfledger.outbox.pipeline import Pipeline
 from scfledger.services.documents import require_uploaded
 from scfledger.services.visibility import (
     list_events,

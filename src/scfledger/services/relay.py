@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scfledger.chain.pipeline import OperationView
+from scfledger.outbox.operation import OperationView
 from scfledger.services.ledger import Actor, Idempotency, Ledger
 
 

@@ -13,16 +13,16 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
-from sqlalchemy import update
 
 from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
 from scfledger.api.errors import error_response
 from scfledger.api.gateway import Gateway
 from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, OperationOut
-from scfledger.chain.pipeline import OperationView
-from scfledger.db.models import Operation, OperationStatus
+from scfledger.db.models import OperationStatus
 from scfledger.db.session import transaction
 from scfledger.exceptions import InvalidCursor
+from scfledger.outbox.operation import OperationView
+from scfledger.outbox.store import mark_operation_indexed
 from scfledger.services.ledger import Actor, Idempotency, operation_events
 
 Wait = Literal["none", "mined", "indexed"]
@@ -100,13 +100,13 @@ def _moved_on(gateway: Gateway, view: OperationView) -> Callable[[], bool]:
     if view.status == OperationStatus.MINED:
         block = view.block_number
         return lambda: block is not None and gateway.indexed_block >= block
-    return lambda: gateway.pipeline.settled_here(view.id)
+    return lambda: gateway.pipeline.finished_here(view.id)
 
 
 def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) -> OperationView:
     """Waits until the operation is mined or indexed (or failed), at most `timeout` seconds.
 
-    The operation is read again when this process's pipeline has settled it or its indexer
+    The operation is read again when this process's pipeline has finished it or its indexer
     has passed its block (known in memory, without a query), else every FALLBACK seconds
     (work done by another gateway process)."""
     if wait == "none":
@@ -125,14 +125,7 @@ def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) 
                 # The indexer saw the block before the pipeline saw the receipt: the
                 # indexer's own mark found the operation still submitted.
                 with transaction(gateway.sessions) as session:
-                    session.execute(
-                        update(Operation)
-                        .where(
-                            Operation.id == view.id,
-                            Operation.status == OperationStatus.MINED,
-                        )
-                        .values(status=OperationStatus.INDEXED)
-                    )
+                    mark_operation_indexed(session, view.id)
                 return gateway.pipeline.get(view.id)
         remaining = deadline - time.monotonic()
         if remaining <= 0:

@@ -1,0 +1,304 @@
+"""Intake: accepting an operation (idempotently), signing it, or queueing it for later."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from eth_account import Account
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+from sqlalchemy.exc import IntegrityError
+from web3 import Web3
+from web3.types import TxParams
+
+from scfledger.chain.calls import ContractCall
+from scfledger.chain.fees import FeeFields, FeePolicy
+from scfledger.chain.reverts import call_decoding_reverts
+from scfledger.db.models import OperationStatus, new_id, utcnow
+from scfledger.exceptions import ContractRevert, RelayRejected, UnknownRevert
+from scfledger.keys.store import Signer
+from scfledger.outbox.broadcaster import Broadcaster
+from scfledger.outbox.nonces import NonceAllocator
+from scfledger.outbox.operation import (
+    RELAY_KIND,
+    OperationView,
+    checksum,
+    to_json,
+    unreachable,
+)
+from scfledger.outbox.operation import request_hash as default_request_hash
+from scfledger.outbox.progress import Progress
+from scfledger.outbox.signing import Signed, fee_columns, sign_transaction
+from scfledger.outbox.store import OperationStore, failure_columns, new_operation
+
+log = logging.getLogger(__name__)
+
+# The columns a queued operation keeps of what was asked (a retry after the node came back).
+_ASKED = (
+    "participant",
+    "idempotency_key",
+    "request_hash",
+    "kind",
+    "arguments",
+    "sender",
+    "to_address",
+    "data",
+    "gas_limit",
+)
+
+
+class Intake:
+    """Turns requests into stored operations: signed with a nonce when the chain answers."""
+
+    def __init__(
+        self,
+        *,
+        w3: Web3,
+        store: OperationStore,
+        nonces: NonceAllocator,
+        broadcaster: Broadcaster,
+        fees: FeePolicy,
+        signer_for: Callable[[str], Signer],
+        chain_id: Callable[[], int],
+        progress: Progress,
+        gas_margin: float,
+    ) -> None:
+        self.w3 = w3
+        self.store = store
+        self.nonces = nonces
+        self.broadcaster = broadcaster
+        self.fees = fees
+        self.signer_for = signer_for
+        self.chain_id = chain_id
+        self.progress = progress
+        self.gas_margin = gas_margin
+
+    def submit(
+        self,
+        *,
+        participant: str,
+        idempotency_key: str,
+        call: ContractCall,
+        kind: str | None = None,
+        gas: int | None = None,
+        request_hash: str | None = None,
+    ) -> OperationView:
+        """See `Pipeline.submit`."""
+        signer = self.signer_for(participant)
+        data = call.calldata()
+        kind = kind or f"{call.contract}.{call.function}"
+        to = checksum(call.address)
+        request_hash = request_hash or default_request_hash(participant, kind, to, data)
+        # No look-up first: a retry is rare, and the unique key catches it at insert.
+
+        failure: ContractRevert | UnknownRevert | None = None
+        queued = False
+        if gas is None:
+            try:
+                gas = self.estimate(signer.address, to, data)
+            except (ContractRevert, UnknownRevert) as exc:
+                failure = exc
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                queued = True
+
+        row = new_operation(
+            id=new_id(),
+            participant=participant,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            kind=kind,
+            arguments={
+                "contract": call.contract,
+                "address": to,
+                "function": call.function,
+                "args": to_json(call.args),
+            },
+            sender=signer.address,
+            to_address=to,
+            data=data,
+            gas_limit=gas,
+        )
+        if failure is not None:
+            row.update(failure_columns(failure))
+        fees: FeeFields | None = None
+        chain_id = 0
+        if failure is None and not queued:
+            try:
+                fees, chain_id = self.fees.fields(), self.chain_id()
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                queued = True
+        try:
+            signed: Signed | None = None
+            if fees is not None:
+                sign = _signing(signer, row, chain_id, fees)
+                row, signed = self.nonces.store_new(row, signer.address, sign)
+            else:
+                self.store.accept(row)
+        except IntegrityError:
+            existing = self.store.find(participant, idempotency_key, request_hash)
+            if existing is None:
+                raise
+            return existing
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            # The node went away between estimation and fee lookup: accept as queued.
+            return self._accept_queued(row)
+        if signed is not None and self.broadcaster.dispatch(row["id"], signed.tx_hash, signed.raw):
+            return self.store.get(row["id"])
+        return OperationView.of_row(row)
+
+    def relay(
+        self,
+        *,
+        participant: str,
+        participant_address: str,
+        idempotency_key: str,
+        raw_transaction: bytes,
+        request_hash: str | None = None,
+    ) -> OperationView:
+        """See `Pipeline.relay`."""
+        raw = bytes(raw_transaction)
+        try:
+            sender = Account.recover_transaction(raw)
+            fields = _decode_raw(raw)
+        except Exception:
+            raise RelayRejected(
+                participant=participant, reason="not a signed transaction"
+            ) from None
+        if sender != to_checksum_address(participant_address):
+            raise RelayRejected(
+                participant=participant, reason=f"signed by {sender}, not {participant_address}"
+            )
+        if self.nonces.allocates(sender):
+            raise RelayRejected(
+                participant=participant,
+                reason=f"{sender} is signed for by this gateway; submit operations instead",
+            )
+        tx_hash = "0x" + Web3.keccak(raw).hex().removeprefix("0x")
+        to = fields.get("to")
+        request_hash = request_hash or default_request_hash(participant, RELAY_KIND, to, raw)
+        existing = self.store.find(participant, idempotency_key, request_hash)
+        if existing is not None:
+            return existing
+        operation_id = new_id()
+        try:
+            self.store.accept_relayed(
+                {
+                    "id": operation_id,
+                    "participant": participant,
+                    "idempotency_key": idempotency_key,
+                    "request_hash": request_hash,
+                    "kind": RELAY_KIND,
+                    "arguments": {"tx_hash": tx_hash},
+                    "sender": sender,
+                    "to_address": to,
+                    "data": bytes(fields.get("data", b"")),
+                    "gas_limit": int(fields["gas"]),
+                    "status": OperationStatus.SUBMITTED,
+                    "nonce": int(fields["nonce"]),
+                    "tx_hash": tx_hash,
+                    "attempts": 1,
+                    "submitted_at": utcnow(),
+                },
+                {"tx_hash": tx_hash, "nonce": int(fields["nonce"]), "raw": raw}
+                | fee_columns(fields),
+            )
+        except IntegrityError:
+            existing = self.store.find(participant, idempotency_key, request_hash)
+            if existing is None:
+                raise
+            return existing
+        self.broadcaster.send(operation_id, tx_hash, raw)
+        return self.store.get(operation_id)
+
+    def advance(self, operation_id: str) -> bool:
+        """Queued -> submitted for one operation; False if another worker took it."""
+        op = self.store.queued(operation_id)
+        if op is None:
+            return False
+        signer = self.signer_for(op.participant)
+        if signer.address != op.sender:
+            message = f"{op.participant}'s key changed from {op.sender} to {signer.address}"
+            if self.store.fail_queued(operation_id, message=message):
+                self.progress.finished([operation_id])
+            return False
+        gas = op.gas_limit
+        if gas is None:
+            assert op.to_address is not None
+            try:
+                gas = self.estimate(op.sender, op.to_address, op.data)
+            except (ContractRevert, UnknownRevert) as exc:
+                if self.store.fail_queued(operation_id, error=exc):
+                    self.progress.finished([operation_id])
+                return True
+        fees, chain_id = self.fees.fields(), self.chain_id()
+        row = {"id": operation_id, "to_address": op.to_address, "data": op.data, "gas_limit": gas}
+        stored = self.nonces.store_queued(
+            operation_id, gas, signer.address, _signing(signer, row, chain_id, fees)
+        )
+        if stored is None:
+            return False
+        _, signed = stored
+        self.broadcaster.send(operation_id, signed.tx_hash, signed.raw)
+        return True
+
+    def estimate(self, sender: str, to: str, data: bytes) -> int:
+        params: TxParams = {"from": checksum(sender), "to": checksum(to), "data": data}
+        estimate = call_decoding_reverts(lambda: self.w3.eth.estimate_gas(params))
+        return int(estimate * self.gas_margin)
+
+    def _accept_queued(self, row: Mapping[str, Any]) -> OperationView:
+        fresh = new_operation(id=new_id(), **{c: row[c] for c in _ASKED})
+        try:
+            self.store.accept(fresh)
+        except IntegrityError:
+            existing = self.store.find(
+                row["participant"], row["idempotency_key"], row["request_hash"]
+            )
+            if existing is None:
+                raise
+            return existing
+        return OperationView.of_row(fresh)
+
+
+def _signing(
+    signer: Signer, row: Mapping[str, Any], chain_id: int, fees: FeeFields
+) -> Callable[[int], Signed]:
+    """Signs the operation `row`'s call with a nonce (the one signing path of a call)."""
+
+    def sign(nonce: int) -> Signed:
+        gas = row["gas_limit"]
+        assert gas is not None
+        return sign_transaction(
+            signer,
+            operation_id=row["id"],
+            chain_id=chain_id,
+            nonce=nonce,
+            fees=fees,
+            to=row["to_address"],
+            data=row["data"],
+            gas=gas,
+        )
+
+    return sign
+
+
+def _decode_raw(raw: bytes) -> dict[str, Any]:
+    """Nonce, gas, fees, to and data of a signed raw transaction (legacy or typed)."""
+    if raw and raw[0] <= 0x7F:
+        fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+    else:
+        from eth_account._utils.legacy_transactions import Transaction as LegacyTransaction
+
+        fields = LegacyTransaction.from_bytes(raw).as_dict()
+    to = fields.get("to")
+    fields["to"] = to_checksum_address(to) if to else None
+    return dict(fields)

@@ -1,0 +1,277 @@
+"""The transaction pipeline: every accepted operation ends on chain exactly once.
+
+An operation is a row before anything is signed. Its nonce is allocated, its transaction
+signed and both written in one database transaction under a lock on the account's nonce
+row (`nonces`), and only then broadcast (`broadcaster`). So a crash at any point leaves
+either a queued operation with no nonce, or a submitted one whose exact signed bytes are
+stored: recovery rebroadcasts those bytes (same hash, same nonce: it can never execute
+twice) or finds the receipt (`confirmer`), and never signs a second transaction for an
+operation whose first might still be mined. `store` alone writes operation state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+
+from scfledger.chain.calls import ContractCall
+from scfledger.chain.fees import FeeMode, FeePolicy
+from scfledger.chain.tx import GAS_MARGIN
+from scfledger.db.models import OperationStatus, utcnow
+from scfledger.keys.store import Signer
+from scfledger.outbox.broadcaster import Broadcaster
+from scfledger.outbox.confirmer import Confirmer
+from scfledger.outbox.intake import Intake
+from scfledger.outbox.nonces import NonceAllocator, nonce_allocator
+from scfledger.outbox.operation import TERMINAL, OperationView, checksum, unreachable
+from scfledger.outbox.progress import Progress
+from scfledger.outbox.store import OperationStore
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """Submits operations for the participants whose keys `signer_for` returns.
+
+    Thread-safe; run one per gateway process, as many processes as wanted on one
+    PostgreSQL. ``start()`` runs the background loop that sends queued operations,
+    confirms submitted ones and rebroadcasts or replaces stuck ones, after ``recover()``
+    (what a previous run left).
+    """
+
+    def __init__(
+        self,
+        *,
+        w3: Web3,
+        sessions: sessionmaker[Session],
+        signer_for: Callable[[str], Signer],
+        fee_mode: FeeMode = "auto",
+        priority_fee: int | None = None,
+        gas_margin: float = GAS_MARGIN,
+        stuck_after: float = 30.0,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.w3 = w3
+        self.sessions = sessions
+        self.signer_for = signer_for
+        self.fees = FeePolicy(w3, mode=fee_mode, priority_fee=priority_fee)
+        self.poll_interval = poll_interval
+        self._chain_id: int | None = None
+        self._progress = Progress()
+        self.store = OperationStore(sessions)
+        self.nonces: NonceAllocator = nonce_allocator(self.store.engine, self._pending_nonce)
+        self.confirmer = Confirmer(
+            w3=w3,
+            store=self.store,
+            nonces=self.nonces,
+            fees=self.fees,
+            signer_for=signer_for,
+            chain_id=self._chain,
+            progress=self._progress,
+            stuck_after=stuck_after,
+        )
+        self.broadcaster = Broadcaster(
+            w3=w3,
+            progress=self._progress,
+            on_taken=self.confirmer.confirm_one,
+            on_refused=self.confirmer.refuse,
+        )
+        self.intake = Intake(
+            w3=w3,
+            store=self.store,
+            nonces=self.nonces,
+            broadcaster=self.broadcaster,
+            fees=self.fees,
+            signer_for=signer_for,
+            chain_id=self._chain,
+            progress=self._progress,
+            gas_margin=gas_margin,
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._created_at = utcnow()
+
+    @property
+    def listeners(self) -> list[Callable[[], None]]:
+        """Called (without arguments) whenever this process moved operations."""
+        return self._progress.listeners
+
+    @property
+    def stuck_after(self) -> float:
+        return self.confirmer.stuck_after
+
+    # -- public API --------------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        participant: str,
+        idempotency_key: str,
+        call: ContractCall,
+        kind: str | None = None,
+        gas: int | None = None,
+        request_hash: str | None = None,
+    ) -> OperationView:
+        """Accepts an operation and sends it now if the chain answers.
+
+        Returns the operation: ``submitted`` (signed and stored; broadcast now, or by the
+        sender thread in commit order once ``start()`` has run), ``failed`` (reverted
+        at estimation: the decoded error is on the operation, no nonce spent) or
+        ``queued`` (the node is unreachable; the background loop sends it later). The
+        same (participant, idempotency key) returns the same operation; the same key for
+        a different request raises IdempotencyConflict. `request_hash` identifies the
+        request (the API's fingerprint of what the client sent); by default the call.
+        """
+        return self.intake.submit(
+            participant=participant,
+            idempotency_key=idempotency_key,
+            call=call,
+            kind=kind,
+            gas=gas,
+            request_hash=request_hash,
+        )
+
+    def relay(
+        self,
+        *,
+        participant: str,
+        participant_address: str,
+        idempotency_key: str,
+        raw_transaction: bytes,
+        request_hash: str | None = None,
+    ) -> OperationView:
+        """Relays a transaction the participant signed itself (non-custodial).
+
+        Refused unless its sender is `participant_address`, and for accounts whose nonces
+        this gateway allocates (two nonce authorities for one account would collide).
+        """
+        return self.intake.relay(
+            participant=participant,
+            participant_address=participant_address,
+            idempotency_key=idempotency_key,
+            raw_transaction=raw_transaction,
+            request_hash=request_hash,
+        )
+
+    def get(self, operation_id: str) -> OperationView:
+        return self.store.get(operation_id)
+
+    def find(
+        self, participant: str, idempotency_key: str, request_hash: str
+    ) -> OperationView | None:
+        """The operation accepted under the participant's key, if any; IdempotencyConflict
+        if the key was used for another request (another `request_hash`)."""
+        return self.store.find(participant, idempotency_key, request_hash)
+
+    def wait(
+        self,
+        operation_id: str,
+        *,
+        until: Iterable[str] = TERMINAL,
+        timeout: float = 60.0,
+    ) -> OperationView:
+        """Blocks until the operation reaches one of `until` (by default: done)."""
+        wanted = set(until) | {OperationStatus.FAILED}
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.get(operation_id)
+            if view.status in wanted:
+                return view
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"operation {operation_id} still {view.status}")
+            if self._thread is None:
+                self.run_once()
+            self._progress.wait(min(remaining, self.poll_interval))
+
+    def finished_here(self, operation_id: str) -> bool:
+        """This process's pipeline saw the operation mined or failed (recently). False
+        says nothing: ask the database."""
+        return self._progress.finished_here(operation_id)
+
+    # -- background loop ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Runs the loop (which first recovers what a previous run left) and the sender
+        in daemon threads."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="scf-pipeline", daemon=True)
+        self._thread.start()
+        self.broadcaster.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._progress.wake()
+        self.broadcaster.stop(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.nonces.close()
+
+    def _loop(self) -> None:
+        recovered = False
+        delay = self.poll_interval
+        while not self._stop.is_set():
+            try:
+                if not recovered:
+                    self.recover()
+                    recovered = True
+                busy = self.run_once()
+                delay = 0.0 if busy else self.poll_interval
+            except Exception as exc:
+                if not unreachable(exc):
+                    log.exception("pipeline loop error")
+                delay = min(max(delay * 2, self.poll_interval), 5.0)
+            self._stop.wait(delay)
+
+    def run_once(self) -> bool:
+        """One pass: send queued operations, confirm submitted ones. True if work remains."""
+        sent = self.process_queued()
+        confirmed = self.confirm()
+        return sent > 0 or confirmed > 0
+
+    def recover(self) -> int:
+        """After a restart: brings every submitted operation up to date with the chain now.
+
+        Receipts are looked up by hash; an operation whose transaction the node no longer
+        knows is rebroadcast with its stored bytes (same nonce), or re-signed only when
+        the chain has moved past its nonce without mining any of its transactions.
+        """
+        # Stale = untouched since before this pipeline existed: what a previous run left.
+        now = utcnow()
+        return self.confirmer.confirm((now - self._created_at) / timedelta(seconds=1), 1000, now)
+
+    def process_queued(self, limit: int = 200) -> int:
+        """Signs and sends queued operations (oldest first); returns how many were sent."""
+        return sum(
+            1 for operation_id in self.store.queued_ids(limit) if self.intake.advance(operation_id)
+        )
+
+    def confirm(self, *, stale_after: float | None = None, limit: int = 1000) -> int:
+        """Moves submitted operations on by what the chain says; returns how many changed.
+
+        See `confirmer` for how passes are batched and skipped between blocks.
+        """
+        return self.confirmer.confirm(stale_after, limit, utcnow())
+
+    def confirm_one(self, operation_id: str) -> None:
+        """Resolves one submitted operation if the chain is past its nonce."""
+        self.confirmer.confirm_one(operation_id)
+
+    # -- chain facts -------------------------------------------------------------------
+
+    def _chain(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def _pending_nonce(self, address: str) -> int:
+        return int(self.w3.eth.get_transaction_count(checksum(address), "pending"))
