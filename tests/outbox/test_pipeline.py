@@ -2,56 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from eth_account import Account
 from sqlalchemy import Engine, select
 
-from scfledger.chain.calls import ContractCall
 from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
 from scfledger.exceptions import ContractRevert, IdempotencyConflict, RelayRejected
-from scfledger.keys.store import Signer
 from scfledger.outbox.operation import OperationView
 from scfledger.outbox.pipeline import Pipeline
-from tests.fixtures.gateway import migrated_engine
-from tests.fixtures.ledger import DAY, Consortium
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = migrated_engine(f"sqlite:///{tmp_path / 'gateway.sqlite3'}")
-    yield engine
-    engine.dispose()
-
-
-def signer_of(consortium: Consortium, name: str) -> Signer:
-    address = consortium.accounts[name]
-    key = next(
-        k for k in consortium.eth_tester.backend.account_keys
-        if k.public_key.to_checksum_address() == address
-    )  # fmt: skip
-    return Signer(name, Account.from_key(key.to_bytes()))
-
-
-@pytest.fixture
-def pipeline(consortium: Consortium, engine: Engine) -> Pipeline:
-    return Pipeline(
-        w3=consortium.w3,
-        sessions=session_factory(engine),
-        signer_for=lambda name: signer_of(consortium, name),
-    )
-
-
-def issue(consortium: Consortium, document: bytes, amount: int = 1_000) -> ContractCall:
-    return ContractCall(
-        "ReceivableToken",
-        consortium.token.address,
-        "issue",
-        (consortium.supplier1, amount, b"CNY", consortium.now() + 90 * DAY, document),
-    )
+from tests.fixtures.ledger import Consortium
+from tests.outbox.conftest import issue, signer_of
 
 
 def test_submit_mines_the_operation_and_records_its_transaction(

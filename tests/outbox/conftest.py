@@ -1,0 +1,54 @@
+"""Fixtures of the write-path tests: a real anvil node, a real PostgreSQL server, and a
+pipeline on the in-process consortium with a SQLite gateway database."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from sqlalchemy import Engine
+
+from scfledger.chain.calls import ContractCall
+from scfledger.db.session import session_factory
+from scfledger.keys.store import Signer
+from scfledger.outbox.pipeline import Pipeline
+from tests.fixtures.anvil import anvil
+from tests.fixtures.gateway import migrated_engine
+from tests.fixtures.ledger import DAY, Consortium
+from tests.fixtures.postgres import postgres, postgres_url
+
+__all__ = ["anvil", "engine", "issue", "pipeline", "postgres", "postgres_url", "signer_of"]
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = migrated_engine(f"sqlite:///{tmp_path / 'gateway.sqlite3'}")
+    yield engine
+    engine.dispose()
+
+
+def signer_of(consortium: Consortium, name: str) -> Signer:
+    address = consortium.accounts[name]
+    key = next(
+        k for k in consortium.eth_tester.backend.account_keys
+        if k.public_key.to_checksum_address() == address
+    )  # fmt: skip
+    return Signer(name, Account.from_key(key.to_bytes()))
+
+
+@pytest.fixture
+def pipeline(consortium: Consortium, engine: Engine) -> Pipeline:
+    return Pipeline(
+        w3=consortium.w3,
+        sessions=session_factory(engine),
+        signer_for=lambda name: signer_of(consortium, name),
+    )
+
+
+def issue(consortium: Consortium, document: bytes, amount: int = 1_000) -> ContractCall:
+    return ContractCall(
+        "ReceivableToken",
+        consortium.token.address,
+        "issue",
+        (consortium.supplier1, amount, b"CNY", consortium.now() + 90 * DAY, document),
+    )
