@@ -25,7 +25,7 @@ Item = tuple[str, str, bytes]  # operation id, transaction hash, signed bytes
 class Broadcaster:
     """Sends signed transactions; only a definite refusal changes an operation.
 
-    A node's answer that the nonce is used or the fee too low goes to `on_taken` (settled
+    A node's answer that the nonce is used or the fee too low goes to `on_taken` (resolved
     by receipt and chain nonce), any other refusal to `on_refused`.
     """
 
@@ -105,7 +105,7 @@ class Broadcaster:
         if any(p in lowered for p in ALREADY_KNOWN):
             return False
         if any(p in lowered for p in NONCE_TOO_LOW + UNDERPRICED):
-            # Mined already, or the nonce is taken: settled by receipt and chain nonce.
+            # Mined already, or the nonce is taken: resolved by receipt and chain nonce.
             self.on_taken(operation_id)
             return True
         log.warning("node refused %s: %s", tx_hash, message)

@@ -27,10 +27,10 @@ from scfledger.chain.fees import FeeFields, FeePolicy, bumped, is_zero
 from scfledger.chain.tx import mined_failure
 from scfledger.keys.store import Signer
 from scfledger.outbox.nonces import NonceAllocator
-from scfledger.outbox.operation import RELAY_KIND, age, checksum, unreachable
+from scfledger.outbox.operation import RELAY_KIND, Pending, age, checksum, unreachable
 from scfledger.outbox.progress import Progress
 from scfledger.outbox.signing import Signed, cancel_fields, sign_transaction
-from scfledger.outbox.store import OperationStore, Pending
+from scfledger.outbox.store import OperationStore
 
 log = logging.getLogger(__name__)
 

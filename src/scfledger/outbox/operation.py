@@ -1,4 +1,4 @@
-"""What an operation is to its readers: a snapshot view, its statuses, its arguments as JSON."""
+"""What an operation is to its readers: snapshots (API, intake, confirmer), statuses, JSON."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
 from scfledger.chain.client import is_transient
+from scfledger.chain.fees import FeeFields
 from scfledger.chain.reverts import decode_revert
 from scfledger.db.models import Operation, OperationStatus, utcnow
 from scfledger.exceptions import ChainError, ChainUnavailable
@@ -76,6 +77,48 @@ class OperationView:
 
 
 VIEW_FIELDS = tuple(field.name for field in fields(OperationView))
+
+
+@dataclass(frozen=True)
+class SentTransaction:
+    """One transaction stored for an operation."""
+
+    tx_hash: str
+    purpose: str
+    nonce: int
+    raw: bytes
+    fees: FeeFields
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A submitted operation as its confirmer needs it: what it sends, and what was sent."""
+
+    id: str
+    participant: str
+    kind: str
+    sender: str
+    to_address: str | None
+    data: bytes
+    gas_limit: int | None
+    nonce: int | None
+    updated_at: datetime
+    transactions: tuple[SentTransaction, ...]  # oldest first
+
+    @property
+    def quiet_for(self) -> float:
+        return age(self.updated_at)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A queued operation as the intake needs it to sign it."""
+
+    participant: str
+    sender: str
+    to_address: str | None
+    data: bytes
+    gas_limit: int | None
 
 
 def to_json(value: Any) -> Any:

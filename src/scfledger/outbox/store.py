@@ -10,14 +10,11 @@ wait. Nothing else in the code base issues INSERT or UPDATE on `operations`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import JSON, Connection, Engine, Table, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from scfledger.chain.fees import FeeFields
 from scfledger.db.models import Operation, OperationStatus, Transaction, utcnow
 from scfledger.db.session import transaction
 from scfledger.exceptions import (
@@ -26,7 +23,15 @@ from scfledger.exceptions import (
     OperationNotFound,
     UnknownRevert,
 )
-from scfledger.outbox.operation import RELAY_KIND, VIEW_FIELDS, OperationView, age, to_json
+from scfledger.outbox.operation import (
+    RELAY_KIND,
+    VIEW_FIELDS,
+    OperationView,
+    Pending,
+    Queued,
+    SentTransaction,
+    to_json,
+)
 from scfledger.outbox.signing import Signed, fee_fields
 
 OPERATIONS = cast(Table, Operation.__table__)
@@ -109,48 +114,6 @@ _MARK_MINED = (
         updated_at=bindparam("b_now"),
     )
 )
-
-
-@dataclass(frozen=True)
-class SentTransaction:
-    """One transaction stored for an operation."""
-
-    tx_hash: str
-    purpose: str
-    nonce: int
-    raw: bytes
-    fees: FeeFields
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A submitted operation as its confirmer needs it: what it sends, and what was sent."""
-
-    id: str
-    participant: str
-    kind: str
-    sender: str
-    to_address: str | None
-    data: bytes
-    gas_limit: int | None
-    nonce: int | None
-    updated_at: datetime
-    transactions: tuple[SentTransaction, ...]  # oldest first
-
-    @property
-    def quiet_for(self) -> float:
-        return age(self.updated_at)
-
-
-@dataclass(frozen=True)
-class Queued:
-    """A queued operation as the intake needs it to sign it."""
-
-    participant: str
-    sender: str
-    to_address: str | None
-    data: bytes
-    gas_limit: int | None
 
 
 def new_operation(**columns: Any) -> dict[str, Any]:
