@@ -17,7 +17,8 @@ psycopg connection of a small pool of the pipeline's own (same URL, no pre-ping:
   row stays locked from the UPDATE to the COMMIT.
 
 Either way nothing is returned as stored (so nothing is broadcast) unless the commit
-succeeded.
+succeeded. The statements and the operation's columns are the store's and the nonce
+allocator's (`nonces.PgNonces` builds this): this module only runs them.
 """
 
 from __future__ import annotations
