@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from scfledger.api import openapi, schemas, swagger_ui
+from scfledger.api import fields, openapi, schemas, swagger_ui
 from scfledger.api.errors import PROBLEM_BASE
 from scfledger.risk import policy
 from tests.api.server import Served, served_gateway
@@ -72,14 +72,24 @@ def filled(api: Served, path: str, operation: dict[str, Any]) -> str:
     return path
 
 
-def documented(operation: dict[str, Any], status: int, slug: str) -> bool:
-    """Whether the operation lists the problem `slug` under `status`."""
+def response_of(document: dict[str, Any], operation: dict[str, Any], status: int) -> Any:
+    """The operation's response for `status` (a reference resolved), or None."""
     response = operation["responses"].get(str(status))
-    if response is None:
-        return False
+    if response is not None and "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return response
+
+
+def problem_types(response: dict[str, Any]) -> list[str]:
     schema = response["content"]["application/problem+json"]["schema"]
-    types = schema["allOf"][1]["properties"]["type"]["enum"]
-    return PROBLEM_BASE + slug in types
+    types: list[str] = schema["allOf"][1]["properties"]["type"]["enum"]
+    return types
+
+
+def documented(document: dict[str, Any], operation: dict[str, Any], status: int, slug: str) -> bool:
+    """Whether the operation lists the problem `slug` under `status`."""
+    response = response_of(document, operation, status)
+    return response is not None and PROBLEM_BASE + slug in problem_types(response)
 
 
 def problem(response: httpx.Response) -> tuple[int, str]:
@@ -106,7 +116,7 @@ def test_every_authenticated_operation_declares_the_api_key_and_answers_401_with
             assert operation["security"] == [{expected: []}], key
             answer = problem(anonymous.request(method, filled(api, path, operation), json={}))
             assert answer == (401, "unauthenticated"), key
-            assert documented(operation, *answer), key
+            assert documented(document, operation, *answer), key
 
 
 def test_every_operation_lists_its_problems_by_status_with_known_types(
@@ -117,22 +127,21 @@ def test_every_operation_lists_its_problems_by_status_with_known_types(
         statuses = {int(s) for s in operation["responses"] if s.isdigit() and int(s) >= 400}
         assert 500 in statuses, key
         if key not in PUBLIC:
-            assert documented(operation, 401, "unauthenticated"), key
+            assert documented(document, operation, 401, "unauthenticated"), key
         for status in statuses:
-            response = operation["responses"][str(status)]
+            response = response_of(document, operation, status)
             if key == "GET /readyz" and status == 503:
                 continue  # readiness answers its own body
-            types = response["content"]["application/problem+json"]["schema"]["allOf"][1]
-            slugs = [t.removeprefix(PROBLEM_BASE) for t in types["properties"]["type"]["enum"]]
+            slugs = [t.removeprefix(PROBLEM_BASE) for t in problem_types(response)]
             assert slugs, (key, status)
             for slug in slugs:
                 assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug), (key, slug)
                 assert f"`{slug}`" in response["description"], (key, slug)
         if "requestBody" in operation and path != "/v1/documents":
-            assert documented(operation, 400, "malformed-body"), key
-            assert documented(operation, 413, "body-too-large"), key
-            assert documented(operation, 415, "unsupported-media-type"), key
-            assert documented(operation, 422, "validation-error"), key
+            assert documented(document, operation, 400, "malformed-body"), key
+            assert documented(document, operation, 413, "body-too-large"), key
+            assert documented(document, operation, 415, "unsupported-media-type"), key
+            assert documented(document, operation, 422, "validation-error"), key
     # Every entry of the table names an operation the gateway serves.
     served = {f"{method} {path}" for method, path, _ in operations(document)}
     assert set(openapi.ROUTE_PROBLEMS) <= served
@@ -160,16 +169,16 @@ def test_refusals_the_gateway_answers_are_the_documented_ones(
                         headers={"Content-Type": "application/json", "Idempotency-Key": key},
                     )
                 )
-                assert documented(operation, *answer), (key, answer)
+                assert documented(document, operation, *answer), (key, answer)
             if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
                 answer = problem(client.request(method, url, json={}))
                 assert answer == (400, "missing-idempotency-key"), key
-                assert documented(operation, *answer), key
+                assert documented(document, operation, *answer), key
             if "{" in path and method == "GET":
                 response = client.get(url)
                 if response.status_code >= 400:
                     answer = problem(response)
-                    assert documented(operation, *answer), (key, answer)
+                    assert documented(document, operation, *answer), (key, answer)
 
 
 def test_idempotency_key_is_required_on_every_write(document: dict[str, Any]) -> None:
@@ -179,7 +188,8 @@ def test_idempotency_key_is_required_on_every_write(document: dict[str, Any]) ->
             continue
         writes += 1
         (header,) = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
-        assert header["in"] == "header" and header["required"] is True, f"{method} {path}"
+        assert header["in"] == "header", f"{method} {path}"
+        assert header["required"] is True, f"{method} {path}"
         assert header["schema"] == {"type": "string", "minLength": 1, "maxLength": 128}
     assert writes >= 30
 
@@ -238,12 +248,12 @@ def test_the_documented_values_are_those_their_owners_write() -> None:
     from scfledger.indexer.projector import MODES, PIECE_STATES
     from scfledger.indexer.reconcile import MEMBER_STATUS, RECEIVABLE_STATUS, REQUEST_STATUS
 
-    assert schemas.PIECE_STATES == PIECE_STATES
-    assert schemas.RECEIVABLE_STATUSES == RECEIVABLE_STATUS
-    assert schemas.REQUEST_STATUSES == REQUEST_STATUS
-    assert schemas.MEMBER_STATUSES == MEMBER_STATUS
-    assert schemas.MODES == MODES
-    assert schemas.OPERATION_STATUSES == tuple(OperationStatus)
+    assert fields.PIECE_STATES == PIECE_STATES
+    assert fields.RECEIVABLE_STATUSES == RECEIVABLE_STATUS
+    assert fields.REQUEST_STATUSES == REQUEST_STATUS
+    assert fields.MEMBER_STATUSES == MEMBER_STATUS
+    assert fields.MODES == MODES
+    assert tuple(OperationStatus) == fields.OPERATION_STATUSES
 
 
 class _Assets(HTMLParser):

@@ -10,6 +10,7 @@ generated from it: scripts/gen-clients.sh).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from scfledger.api import errors, schemas, swagger_ui
+from scfledger.api import errors, fields, swagger_ui
 from scfledger.api.deps import current_actor, get_gateway, idempotency_key
 from scfledger.api.routes.common import write_context
 from scfledger.chain.artifacts import load_artifact
@@ -152,8 +153,8 @@ PROBES: dict[str, dict[str, Any]] = {
 
 # Query filters on a status field: the values they match (any other matches nothing).
 FILTER_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("GET /v1/receivables", "state"): schemas.PIECE_STATES,
-    ("GET /v1/financing-requests", "status"): schemas.REQUEST_STATUSES,
+    ("GET /v1/receivables", "state"): fields.PIECE_STATES,
+    ("GET /v1/financing-requests", "status"): fields.REQUEST_STATUSES,
 }
 
 _AUTHENTICATED = (AuthenticationRequired, ActionForbidden)
@@ -249,8 +250,10 @@ def problems_of(route: APIRoute, method: str, path: str) -> set[ProblemType]:
     return found | {ProblemType(status, slug, titles[(status, slug)]) for status, slug in fixed}
 
 
-def _responses(problems: set[ProblemType]) -> dict[str, Any]:
-    """The operation's problem responses, one per status, each naming its `type` values."""
+def _responses(problems: set[ProblemType], shared: dict[str, Any]) -> dict[str, Any]:
+    """The operation's problem responses, one per status, each naming its `type` values: as
+    references to `shared` (the document's components.responses, where operations answering
+    the same types share one entry)."""
     by_status: dict[int, list[ProblemType]] = {}
     for problem in sorted(problems, key=lambda p: (p.status, p.slug)):
         by_status.setdefault(problem.status, []).append(problem)
@@ -264,16 +267,22 @@ def _responses(problems: set[ProblemType]) -> dict[str, Any]:
                 {"type": "object", "properties": {"type": {"type": "string", "enum": types}}},
             ]
         }
-        responses[str(status)] = {
+        slugs = sorted({p.slug for p in listed})
+        digest = hashlib.sha256(" ".join(slugs).encode()).hexdigest()[:10]
+        name = f"Problem{status}-{slugs[0] if len(slugs) == 1 else digest}"
+        shared[name] = {
             "description": "A problem, of one of these types:\n" + "\n".join(lines),
             "content": {errors.PROBLEM_JSON: {"schema": schema}},
         }
+        responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
     return responses
 
 
 def complete(app: FastAPI, schema: dict[str, Any]) -> None:
     """Adds to FastAPI's document what it cannot know (see the module's docstring)."""
-    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    components = schema.setdefault("components", {})
+    components["securitySchemes"] = SECURITY_SCHEMES
+    shared: dict[str, Any] = {}
     for route, path in api_routes(app):
         for method in route.methods or ():
             operation = schema["paths"][path][method.lower()]
@@ -292,12 +301,13 @@ def complete(app: FastAPI, schema: dict[str, Any]) -> None:
                         " same key and body gets the first attempt's operation"
                     )
                     parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 128}
-            documented = _responses(problems_of(route, method, path))
+            documented = _responses(problems_of(route, method, path), shared)
             operation["responses"] = {
                 **operation["responses"],
                 **documented,
                 **PROBES.get(key_of(method, path), {}),
             }
+    components["responses"] = dict(sorted(shared.items()))
 
 
 def install(app: FastAPI) -> None:
