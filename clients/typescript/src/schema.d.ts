@@ -2424,22 +2424,6 @@ export interface components {
          * @description A problem, of one of these types:
          *     - `unknown-member`: Refused by the contract: UnknownMember
          *     - `unknown-proposal`: Refused by the contract: UnknownProposal
-         */
-        "Problem404-2d12165a1b": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `unknown-member`: Refused by the contract: UnknownMember
-         *     - `unknown-proposal`: Refused by the contract: UnknownProposal
          *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
          */
         "Problem404-7945ccef8a": {
@@ -2468,24 +2452,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `unknown-member`: Refused by the contract: UnknownMember
-         *     - `unknown-proposal`: Refused by the contract: UnknownProposal
-         *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
-         *     - `unknown-request`: Refused by the contract: UnknownRequest
-         */
-        "Problem404-b092f6accb": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable" | "https://scfledger.dev/problems/unknown-request";
                 };
             };
         };
@@ -2910,73 +2876,6 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
-         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
-         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
-         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
-         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
-         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
-         *     - `empty-field`: Refused by the contract: EmptyField
-         *     - `empty-hash`: Refused by the contract: EmptyHash
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
-         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
-         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
-         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
-         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
-         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
-         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
-         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
-         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
-         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
-         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
-         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
-         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
-         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
-         *     - `failed-call`: Refused by the contract: FailedCall
-         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
-         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
-         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
-         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
-         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
-         *     - `invalid-input`: Invalid input
-         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
-         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
-         *     - `invalid-roles`: Refused by the contract: InvalidRoles
-         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
-         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
-         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
-         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
-         *     - `self-dealing`: Refused by the contract: SelfDealing
-         *     - `target-not-contract`: Refused by the contract: TargetNotContract
-         *     - `transaction-reverted`: Transaction reverted
-         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
-         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
-         *     - `zero-value`: Refused by the contract: ZeroValue
-         */
-        "Problem422-8f0204c1ec": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `advance-above-value`: Refused by the contract: AdvanceAboveValue
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
          *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
@@ -3062,6 +2961,72 @@ export interface components {
          *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
          *     - `empty-field`: Refused by the contract: EmptyField
          *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
+         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
+         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
+         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
+         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
+         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
+         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
+         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-af708b3580": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
          *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
@@ -3125,21 +3090,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/invalid-input";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `validation-error`: Invalid request
-         */
-        "Problem422-validation-error": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/validation-error";
                 };
             };
         };
@@ -3427,7 +3377,7 @@ export interface operations {
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-70274a65da"];
-            404: components["responses"]["Problem404-2d12165a1b"];
+            404: components["responses"]["Problem404-eac9426d0e"];
             409: components["responses"]["Problem409-56870e53df"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -3477,7 +3427,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3638,7 +3588,7 @@ export interface operations {
             };
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3684,7 +3634,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3897,6 +3847,7 @@ export interface operations {
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-b326d50b3f"];
+            404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-participant-exists"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -3946,7 +3897,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-0a5089ef74"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3992,7 +3943,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-0a5089ef74"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4039,7 +3990,7 @@ export interface operations {
             403: components["responses"]["Problem403-0a5089ef74"];
             404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-invalid-state"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4084,7 +4035,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-0a5089ef74"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4139,7 +4090,7 @@ export interface operations {
             400: components["responses"]["Problem400-invalid-cursor"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4194,7 +4145,7 @@ export interface operations {
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-7945ccef8a"];
+            404: components["responses"]["Problem404-ab69ec3435"];
             409: components["responses"]["Problem409-75058b527e"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -4244,7 +4195,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4290,7 +4241,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4391,7 +4342,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4840,7 +4791,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4950,7 +4901,7 @@ export interface operations {
             400: components["responses"]["Problem400-invalid-cursor"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5005,7 +4956,7 @@ export interface operations {
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-b092f6accb"];
+            404: components["responses"]["Problem404-0ba48f4b08"];
             409: components["responses"]["Problem409-471502c60c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -5055,7 +5006,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5634,7 +5585,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5724,6 +5675,7 @@ export interface operations {
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
             422: components["responses"]["Problem422-1fa957743e"];
@@ -5774,7 +5726,7 @@ export interface operations {
             400: components["responses"]["Problem400-invalid-cursor"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5829,7 +5781,7 @@ export interface operations {
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-7945ccef8a"];
+            404: components["responses"]["Problem404-ab69ec3435"];
             409: components["responses"]["Problem409-529c0d6fc6"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -6099,7 +6051,7 @@ export interface operations {
             403: components["responses"]["Problem403-b883274f61"];
             404: components["responses"]["Problem404-7945ccef8a"];
             409: components["responses"]["Problem409-529c0d6fc6"];
-            422: components["responses"]["Problem422-8f0204c1ec"];
+            422: components["responses"]["Problem422-af708b3580"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6154,7 +6106,7 @@ export interface operations {
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-941e5ba553"];
-            404: components["responses"]["Problem404-b092f6accb"];
+            404: components["responses"]["Problem404-0ba48f4b08"];
             409: components["responses"]["Problem409-471502c60c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -6206,7 +6158,7 @@ export interface operations {
             400: components["responses"]["Problem400-invalid-cursor"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6257,7 +6209,7 @@ export interface operations {
             400: components["responses"]["Problem400-invalid-cursor"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             429: components["responses"]["Problem429-too-many-streams"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -6362,7 +6314,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6452,6 +6404,7 @@ export interface operations {
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-invalid-state"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -6499,7 +6452,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6545,7 +6498,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-validation-error"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */

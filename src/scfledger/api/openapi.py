@@ -158,9 +158,9 @@ FILTER_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 _AUTHENTICATED = (AuthenticationRequired, ActionForbidden)
-_JSON_BODY = (BodyTooLarge, BodyTooDeep, UnsupportedMediaType, InvalidInput)
+_JSON_BODY = (BodyTooLarge, BodyTooDeep, UnsupportedMediaType)
 _IDEMPOTENT = (MissingIdempotencyKey, IdempotencyConflict)
-_WRITE = (KeyNotFound, WrongState, InvalidInput, ChainUnavailable, GasFaucetFailed, UnknownRevert)
+_WRITE = (KeyNotFound, WrongState, ChainUnavailable, GasFaucetFailed, UnknownRevert)
 _CURSORS = {"cursor", "after"}
 
 
@@ -223,12 +223,13 @@ def problems_of(route: APIRoute, method: str, path: str) -> set[ProblemType]:
         domain.append(DatabaseError)
     if _depends_on(dependant, current_actor):
         domain += _AUTHENTICATED
-    if dependant.path_params:
-        domain.append(NotFoundError)
+    if dependant.path_params or route.body_field is not None:
+        domain.append(NotFoundError)  # an id in the path or the body that names nothing seen
     if route.body_field is not None:
         domain += _JSON_BODY
         fixed.add(MALFORMED_BODY)
     if route.body_field is not None or dependant.query_params or dependant.path_params:
+        domain.append(InvalidInput)  # well-formed values that do not go together
         fixed.add(VALIDATION_ERROR)
     if any(param.alias in _CURSORS for param in dependant.query_params):
         domain.append(InvalidCursor)
