@@ -47,7 +47,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def document(api: Served) -> dict[str, Any]:
-    response = httpx.get(f"{api.url}/openapi.json")
+    response = httpx.get(f"{api.url}/openapi.json", timeout=60)
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
     return body
@@ -268,7 +268,7 @@ class _Assets(HTMLParser):
 
 
 def test_docs_loads_every_asset_from_the_gateway(api: Served) -> None:
-    page = httpx.get(f"{api.url}/docs")
+    page = httpx.get(f"{api.url}/docs", timeout=60)
     assert page.status_code == 200
     parser = _Assets()
     parser.feed(page.text)
@@ -280,7 +280,7 @@ def test_docs_loads_every_asset_from_the_gateway(api: Served) -> None:
     for url in urls:
         absolute = urljoin(f"{api.url}/docs", url)
         assert urlsplit(absolute).netloc == host, f"/docs loads {url} from another host"
-        response = httpx.get(absolute)
+        response = httpx.get(absolute, timeout=60)
         assert response.status_code == 200, url
         assert response.content, url
     assert "cdn" not in page.text.lower()
@@ -290,7 +290,8 @@ def test_docs_serves_swagger_ui_5_and_nothing_else_of_its_package(api: Served) -
     # Swagger UI 4 shows an OpenAPI 3.1 document (FastAPI's) as an error: 5 reads it.
     package = json.loads((swagger_ui.ASSETS_DIR / "package.json").read_text())
     assert package["version"].split(".")[0] == "5"
-    bundle = httpx.get(f"{api.url}{swagger_ui.ASSETS_PATH}/swagger-ui-bundle.js")
+    bundle = httpx.get(f"{api.url}{swagger_ui.ASSETS_PATH}/swagger-ui-bundle.js", timeout=60)
     assert bundle.headers["content-type"].startswith(("application/javascript", "text/javascript"))
     for name in ("index.html", "package.json", "swagger-ui-bundle.js.map", "../package.json"):
-        assert httpx.get(f"{api.url}{swagger_ui.ASSETS_PATH}/{name}").status_code == 404, name
+        response = httpx.get(f"{api.url}{swagger_ui.ASSETS_PATH}/{name}", timeout=60)
+        assert response.status_code == 404, name
