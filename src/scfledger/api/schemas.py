@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from scfledger.api.fields import (
+from scfledger.api.fields import (  # re-exported: the SDK and the routes import them from here
     MAX_INT64 as MAX_INT64,
 )
 from scfledger.api.fields import (
@@ -27,15 +27,19 @@ from scfledger.api.fields import (
     ParticipantName,
     ParticipantStatus,
     PieceState,
-    ProposalStatus,
     ReceivableStatus,
     Reference,
     RequestStatus,
     Role,
-    RoleName,
     SettlementStatus,
     TokenId,
     UnixSeconds,
+)
+from scfledger.api.fields import (
+    ProposalStatus as ProposalStatus,
+)
+from scfledger.api.fields import (
+    RoleName as RoleName,
 )
 
 # The longest term of a receivable: its due date at most 50 years after it is issued. The
