@@ -88,10 +88,18 @@ SECURITY_SCHEMES = {
 }
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
-# Problems the exception handlers of api/errors.py answer for no domain error: (status, slug).
-MALFORMED_BODY = (400, "malformed-body")
-VALIDATION_ERROR = (422, "validation-error")
-INTERNAL_ERROR = (500, "internal-error")
+
+@dataclass(frozen=True)
+class ProblemType:
+    status: int
+    slug: str
+    title: str
+
+
+# Problems the exception handlers of api/errors.py answer for no domain error.
+MALFORMED_BODY = ProblemType(400, "malformed-body", "Malformed body")
+VALIDATION_ERROR = ProblemType(422, "validation-error", "Invalid request")
+INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal error")
 
 # The contracts a write can reach, by the start of its path; their custom errors are
 # problems it can answer. A relayed transaction may call any of them.
@@ -164,13 +172,6 @@ _WRITE = (KeyNotFound, WrongState, ChainUnavailable, GasFaucetFailed, UnknownRev
 _CURSORS = {"cursor", "after"}
 
 
-@dataclass(frozen=True)
-class ProblemType:
-    status: int
-    slug: str
-    title: str
-
-
 def _example(cls: type[ScfError]) -> ScfError:
     """An instance of `cls` without its constructor's fields: enough for the error mapping,
     which maps by class."""
@@ -235,20 +236,15 @@ def problems_of(route: APIRoute, method: str, path: str) -> set[ProblemType]:
         domain.append(InvalidCursor)
     if _depends_on(dependant, idempotency_key):
         domain += _IDEMPOTENT
-    found = {problem_type_of(_example(cls)) for cls in domain}
-    found |= {
-        problem_type_of(_example(cls)) for cls in ROUTE_PROBLEMS.get(key_of(method, path), ())
-    }
-    if _depends_on(dependant, write_context):
-        found |= {problem_type_of(_example(cls)) for cls in _WRITE}
+    domain += ROUTE_PROBLEMS.get(key_of(method, path), ())
+    writes = _depends_on(dependant, write_context)
+    if writes:
+        domain += _WRITE
+    found = fixed | {problem_type_of(_example(cls)) for cls in domain}
+    if writes:
         prefix = next((p for p in WRITE_CONTRACTS if path.startswith(p)), None)
         found |= contract_problems(WRITE_CONTRACTS[prefix] if prefix else LEDGER)
-    titles = {
-        MALFORMED_BODY: "Malformed body",
-        VALIDATION_ERROR: "Invalid request",
-        INTERNAL_ERROR: "Internal error",
-    }
-    return found | {ProblemType(status, slug, titles[(status, slug)]) for status, slug in fixed}
+    return found
 
 
 def _responses(problems: set[ProblemType], shared: dict[str, Any]) -> dict[str, Any]:
