@@ -1,5 +1,5 @@
 # The README's two commands are `make run` and `make test`; both set up first.
-.PHONY: setup setup-tests run test lint build gas
+.PHONY: setup setup-tests run test lint build gas clients
 
 # The dev chain needs Python and npm packages only; geth is built when first needed.
 setup:
@@ -25,3 +25,7 @@ build: setup
 
 gas: setup
 	.venv/bin/python bench/gas.py
+
+# The OpenAPI document and the TypeScript client generated from it (clients/).
+clients: setup
+	scripts/gen-clients.sh

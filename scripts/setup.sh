@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the project needs from the package registries, idempotently: the Python
-# virtual environment at .venv (pinned by requirements.lock) and the npm toolchain (pinned by
-# package-lock.json: solcjs, OpenZeppelin, anvil). That is all the dev chain (`make run`)
+# virtual environment at .venv (pinned by requirements.lock) and the npm packages (pinned by
+# package-lock.json: solcjs, OpenZeppelin, anvil, Swagger UI's assets, openapi-typescript,
+# openapi-fetch and typescript for clients/typescript). That is all the dev chain (`make run`)
 # needs. With --tests it also builds go-ethereum from the Go module proxy into .tools/bin and
 # installs Debian's postgresql when its server binaries are missing (the tests start both);
 # otherwise geth is built the first time a Clique network is started.
@@ -30,7 +31,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-if [ ! -d node_modules/solc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules/solc ] || [ ! -d node_modules/swagger-ui-dist ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

@@ -902,6 +902,28 @@ def test_matrix_lists_every_endpoint(world: World) -> None:
     assert stale == [], f"entries of MATRIX the gateway does not serve: {stale}"
 
 
+def test_every_refusal_of_the_matrix_is_documented_for_its_endpoint(world: World) -> None:
+    """The problem each participant must get is one the OpenAPI document lists for the
+    endpoint, under its status (the document a partner codes against)."""
+    document = httpx.get(f"{world.served.url}/openapi.json", timeout=60).json()
+    missing = []
+    for rule in MATRIX:
+        operation = document["paths"][rule.path][rule.method.lower()]
+        for participant in (None, *PARTICIPANTS):
+            refusal = expected_refusal(rule, participant)
+            if refusal is None:
+                continue
+            status, slug = refusal
+            response = operation["responses"].get(str(status), {})
+            if "$ref" in response:
+                response = document["components"]["responses"][response["$ref"].rsplit("/")[-1]]
+            schema = response.get("content", {}).get("application/problem+json", {}).get("schema")
+            types = schema["allOf"][1]["properties"]["type"]["enum"] if schema else []
+            if f"https://scfledger.dev/problems/{slug}" not in types:
+                missing.append(f"{rule.method} {rule.path}: {status} {slug}")
+    assert sorted(set(missing)) == []
+
+
 def test_refused_requests_get_their_problem_and_change_nothing(world: World) -> None:
     """Reads first (one snapshot around them all), then each write between two snapshots."""
     failures: list[str] = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from scfledger.api import errors
+from scfledger.api import errors, openapi
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
     events,
@@ -27,6 +27,8 @@ from scfledger.api.routes.documents import router as documents_router
 from scfledger.api.routes.webhooks import router as webhooks_router
 from scfledger.indexer.metrics import IndexerCollector
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
 
 def freeze_startup_heap() -> None:
     """Moves what start-up allocated (modules, ABIs, pydantic and SQLAlchemy structures, the
@@ -36,6 +38,37 @@ def freeze_startup_heap() -> None:
     (the process's owner: `scf serve`, `scf up`, a benchmark)."""
     gc.collect()
     gc.freeze()
+
+
+def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
+    """The routes, the error handlers and the documentation (OpenAPI, Swagger UI), with no
+    gateway behind them: `create_app` adds one; `python -m scfledger.api.openapi` prints the
+    document of this app."""
+    app = FastAPI(
+        title="scfledger gateway",
+        version="1",
+        lifespan=lifespan,
+        description=openapi.DESCRIPTION,
+        responses=errors.PROBLEM_RESPONSES,
+        docs_url=None,
+        redoc_url=None,
+    )
+    errors.install(app)
+    openapi.install(app)
+    app.include_router(misc.health)
+    app.include_router(misc.router)
+    app.include_router(governance.router)
+    app.include_router(participants.router)
+    app.include_router(receivables.router)
+    app.include_router(financing.router)
+    app.include_router(risk.router)
+    app.include_router(settlements.router)
+    app.include_router(settlements.escrow)
+    app.include_router(transactions.router)
+    app.include_router(events.router)
+    app.include_router(documents_router)
+    app.include_router(webhooks_router)
+    return app
 
 
 def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
@@ -52,13 +85,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
             if run_workers:
                 gateway.stop()
 
-    app = FastAPI(
-        title="scfledger gateway",
-        version="1",
-        lifespan=lifespan,
-        description="Receivables, multi-tier transfers and financing on a consortium chain.",
-        responses=errors.PROBLEM_RESPONSES,
-    )
+    app = build_app(lifespan=lifespan)
     app.state.gateway = gateway
     registry = CollectorRegistry()
     app.state.metrics = registry
@@ -81,18 +108,4 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
         latency.labels(request.method, route).observe(time.perf_counter() - started)
         return response
 
-    errors.install(app)
-    app.include_router(misc.health)
-    app.include_router(misc.router)
-    app.include_router(governance.router)
-    app.include_router(participants.router)
-    app.include_router(receivables.router)
-    app.include_router(financing.router)
-    app.include_router(risk.router)
-    app.include_router(settlements.router)
-    app.include_router(settlements.escrow)
-    app.include_router(transactions.router)
-    app.include_router(events.router)
-    app.include_router(documents_router)
-    app.include_router(webhooks_router)
     return app

@@ -1,4 +1,6 @@
-"""Pydantic request and response bodies of the REST API (ORM models live in scfledger.db)."""
+"""Pydantic request and response bodies of the REST API (ORM models live in scfledger.db).
+
+Over 500 lines: every body of the API, each with its documented example, read in one place."""
 
 from __future__ import annotations
 
@@ -6,19 +8,44 @@ import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+
+from scfledger.api.fields import (  # re-exported: the SDK and the routes import them from here
+    MAX_INT64 as MAX_INT64,
+)
+from scfledger.api.fields import (
+    Address,
+    Amount,
+    AmountOrZero,
+    Deadline,
+    DeliveryStatus,
+    Hash32,
+    MemberStatus,
+    MinorUnits,
+    Mode,
+    OperationStatus,
+    ParticipantName,
+    ParticipantStatus,
+    PieceState,
+    ReceivableStatus,
+    Reference,
+    RequestStatus,
+    Role,
+    SettlementStatus,
+    TokenId,
+    UnixSeconds,
+)
+from scfledger.api.fields import (
+    ProposalStatus as ProposalStatus,
+)
+from scfledger.api.fields import (
+    RoleName as RoleName,
+)
 
 # The longest term of a receivable: its due date at most 50 years after it is issued. The
 # contract enforces the same bound on chain (ReceivableToken.MAX_TERM, 50 * 365 days
 # after the issue block); the gateway checks it against its clock before submitting.
 MAX_TERM_SECONDS = 50 * 365 * 86_400
-MAX_INT64 = 2**63 - 1  # ids, cursors and dates are 64-bit signed integers in the database
-
-Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
-Hash32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
-# Minor units of the currency: uint256 on chain, NUMERIC(39) in the database.
-Amount = Annotated[int, Field(gt=0, lt=2**128, description="Minor units of the currency")]
-TokenId = Annotated[int, Field(ge=1, le=MAX_INT64)]
 
 
 class Strict(BaseModel):
@@ -29,9 +56,26 @@ class Strict(BaseModel):
 
 
 class IssueIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "creditor": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+                    "face_amount": 100_000_000,
+                    "currency": "CNY",
+                    "due_date": 1_798_761_600,
+                    "document_hash": "0x9f86d081884c7d659a2feaa0c55ad015"
+                    "a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                }
+            ]
+        }
+    )
+
     creditor: Address
     face_amount: Amount
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    currency: Annotated[
+        str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code: the unit of the amounts")
+    ] = "CNY"
     due_date: Annotated[
         int,
         Field(
@@ -40,7 +84,9 @@ class IssueIn(Strict):
             description=f"Unix seconds, at most {MAX_TERM_SECONDS} s (50 years) from now",
         ),
     ]
-    document_hash: Hash32
+    document_hash: Hash32 = Field(
+        description="SHA-256 of a document uploaded first (POST /v1/documents)"
+    )
 
     @field_validator("due_date")
     @classmethod
@@ -55,36 +101,69 @@ class IssueIn(Strict):
 
 
 class TransferIn(Strict):
+    """Send `value` of the piece to `to`: all of it (the piece changes hands) or part of it
+    (a split); the receiver signs for it (签收)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"to": "0x2546BcD3c84621e976D8185a91A922aE77ECEc30", "value": 250_000}]
+        }
+    )
+
     to: Address
     value: Amount
 
 
-# Minor units that may be zero (fees, a repayment of nothing more than the advance).
-AmountOrZero = Annotated[int, Field(ge=0, lt=2**128, description="Minor units of the currency")]
-Deadline = Annotated[int, Field(gt=0, lt=2**64, description="Unix seconds")]
+_TERMS_EXAMPLE: dict[str, JsonValue] = {
+    "advance": 950_000,
+    "repayment": 0,
+    "fees": 5_000,
+    "fund_by": 1_767_225_600,
+}
+_FINANCIER = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"
 
 
 class TermsIn(Strict):
     """Financing terms as amounts in minor units of the piece's currency (any pricing
     convention: the discount is what the advance leaves out of the value)."""
 
-    advance: Amount = Field(description="Paid by the financier at funding, before fees")
+    advance: Amount = Field(
+        description="Paid by the financier at funding, before fees, in minor units"
+    )
     repayment: AmountOrZero = Field(
         description="What repays a pledge loan (and caps its lien at settlement), or what the"
-        " seller owes on recourse; 0 for factoring without recourse"
+        " seller owes on recourse; 0 for factoring without recourse; in minor units"
     )
-    fees: AmountOrZero = Field(default=0, description="Deducted from the advance")
+    fees: AmountOrZero = Field(default=0, description="Deducted from the advance, in minor units")
     fund_by: Deadline = Field(description="Funding deadline, before the piece's due date")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_TERMS_EXAMPLE]})
 
 
 class TermsOut(BaseModel):
-    advance: int
-    repayment: int
-    fees: int
-    fund_by: int = Field(description="Unix seconds")
+    """Financing terms, amounts in minor units of the piece's currency."""
+
+    advance: MinorUnits
+    repayment: MinorUnits
+    fees: MinorUnits
+    fund_by: UnixSeconds
 
 
 class FinancingIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token_id": 7,
+                    "financiers": [_FINANCIER],
+                    "terms": _TERMS_EXAMPLE,
+                    "mode": "factoring",
+                    "recourse": False,
+                }
+            ]
+        }
+    )
+
     token_id: TokenId
     financiers: Annotated[list[Address], Field(min_length=1, max_length=5)]
     terms: TermsIn = Field(description="The terms asked")
@@ -93,50 +172,66 @@ class FinancingIn(Strict):
 
 
 class AcceptOfferIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"financier": _FINANCIER, "terms": _TERMS_EXAMPLE}]}
+    )
+
     financier: Address
     terms: TermsIn = Field(description="The offer accepted, as the financier made it")
 
 
 class FundIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"payment_ref": "WIRE-2026-0001"}]})
+
     payment_ref: Annotated[str, Field(min_length=1, max_length=128)]
 
 
-Reference = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=128,
-        description="0x + 64 hex digits, or text (recorded on chain as its SHA-256)",
-    ),
-]
-
-
 class RejectIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "invoice does not match the delivery"}]}
+    )
+
     reason: Reference
 
 
 class RepayIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"payment_ref": "WIRE-2026-0002"}]})
+
     payment_ref: Reference
 
 
 class EvidenceIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "evidence_hash": "0x2c26b46b68ffc68ff99b453c1d304134"
+                    "13422d706483bfa0f98a5e886266e7ae"
+                }
+            ]
+        }
+    )
+
     evidence_hash: Hash32
 
 
 class SettleIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"slot": 3, "token_ids": [7, 9], "payment_ref": "WIRE-2026-0003"}]
+        }
+    )
+
     slot: Annotated[int, Field(ge=0, le=MAX_INT64)]
     token_ids: Annotated[list[TokenId], Field(min_length=1, max_length=50)]
     payment_ref: Reference
 
 
-ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
-RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
-ParticipantName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-
-
 class ParticipantIn(Strict):
     """A gateway participant: a new signing key in the gateway's keystore, or (`address`)
     an account that signs its own transactions and relays them."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "acme-steel"}]})
 
     name: ParticipantName
     address: Address | None = None
@@ -168,6 +263,20 @@ class ApiKeyOut(BaseModel):
 
 
 class AdmissionIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+                    "name": "Acme Steel Co., Ltd.",
+                    "legal_id": "91310000MA1FL0001X",
+                    "kyc": "kyc-file-2026-0042",
+                    "roles": ["supplier"],
+                }
+            ]
+        }
+    )
+
     address: Address
     name: Annotated[str, Field(min_length=1, max_length=128)]
     legal_id: Reference
@@ -176,6 +285,8 @@ class AdmissionIn(Strict):
 
 
 class SuspensionIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "licence revoked"}]})
+
     reason: Reference
 
 
@@ -187,12 +298,23 @@ class ProposalOut(BaseModel):
     args: dict[str, Any]
     status: ProposalStatus
     approvals: list[str]
-    deadline: int = Field(description="Unix seconds")
+    deadline: UnixSeconds
     created_block: int
     updated_block: int
 
 
 class RelayIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "raw_transaction": "0x02f8b1827a6980843b9aca00847735940083030d4094"
+                    "5fbdb2315678afecb367f032d93f642f64180aa380b844a9059cbb"
+                }
+            ]
+        }
+    )
+
     raw_transaction: Annotated[
         str,
         Field(
@@ -206,32 +328,32 @@ class RelayIn(Strict):
 class MemberOut(BaseModel):
     address: str
     name: str
-    roles: list[str]
-    status: str
+    roles: list[Role]
+    status: MemberStatus
 
 
 class ReceivableOut(BaseModel):
     slot: int
     debtor: str
     creditor: str
-    face_amount: int
-    currency: str
-    issue_date: int
-    due_date: int
+    face_amount: MinorUnits
+    currency: str = Field(description="ISO 4217 code: the unit of every amount of the receivable")
+    issue_date: UnixSeconds
+    due_date: UnixSeconds
     document_hash: str
     root_token_id: int
-    settled_value: int
-    status: str
+    settled_value: MinorUnits
+    status: ReceivableStatus
 
 
 class PieceOut(BaseModel):
     token_id: int
     slot: int
     holder: str
-    value: int
+    value: MinorUnits
     parent_token_id: int | None
     depth: int
-    state: str
+    state: PieceState
     sender: str | None = Field(description="Who sent a piece still awaiting its receiver (签收)")
     receivable: ReceivableOut
 
@@ -248,8 +370,8 @@ class LineageNodeOut(BaseModel):
     parent_token_id: int | None
     depth: int
     holder: str | None
-    value: int
-    state: str | None
+    value: MinorUnits
+    state: PieceState | None
     redacted: bool = False
     children: list[LineageNodeOut] = []
 
@@ -279,10 +401,10 @@ class FinancingOut(BaseModel):
     asked: TermsOut
     agreed: TermsOut | None
     offers: list[OfferOut]
-    mode: str
+    mode: Mode
     recourse: bool
-    status: str
-    expires_at: int
+    status: RequestStatus
+    expires_at: UnixSeconds
     payment_ref: str | None
 
 
@@ -299,7 +421,7 @@ class TransferOut(BaseModel):
     from_token_id: int | None = Field(description="The piece a split took value from")
     sender: str
     receiver: str
-    value: int
+    value: MinorUnits
     block_number: int
     tx_hash: str
 
@@ -315,13 +437,17 @@ class SettlementOut(BaseModel):
     token_id: int
     slot: int
     holder: str
-    status: str = Field(description="settled, awaiting_confirmation or disputed")
-    amount: int = Field(description="Value settled so far")
-    submitted_amount: int = Field(description="Value the latest submission reported paid")
+    status: SettlementStatus
+    amount: MinorUnits = Field(description="Value settled so far, in minor units")
+    submitted_amount: MinorUnits = Field(
+        description="Value the latest submission reported paid, in minor units"
+    )
     lien_holder: str | None
-    lien_amount: int
+    lien_amount: MinorUnits
     payee: str | None = Field(description="Who must confirm now (lien holder first, then holder)")
-    confirm_by: int | None = Field(description="Unix seconds; after it the debtor may finalize")
+    confirm_by: int | None = Field(
+        description="Unix seconds (UTC); after it the debtor may finalize"
+    )
     deemed: bool = Field(description="Confirmed by silence past the confirmation window")
     payment_ref: str
     dispute_reason: str | None
@@ -332,7 +458,9 @@ class SettlementOut(BaseModel):
 
 class EscrowOut(BaseModel):
     payee: str
-    amount: int = Field(description="Deposit-token payments waiting for the payee")
+    amount: MinorUnits = Field(
+        description="Deposit-token payments waiting for the payee, in minor units"
+    )
 
 
 class SettlementPage(BaseModel):
@@ -368,9 +496,11 @@ class OperationError(BaseModel):
 
 
 class OperationOut(BaseModel):
+    """A write accepted by the gateway, from intake to its transaction's events."""
+
     id: str
-    kind: str
-    status: str
+    kind: str = Field(description="What was asked, e.g. receivable.issue or piece.transfer")
+    status: OperationStatus
     tx_hash: str | None
     block_number: int | None
     error: OperationError | None
@@ -384,6 +514,17 @@ class DocumentOut(BaseModel):
 
 
 class WebhookIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://erp.example.com/scf/hooks",
+                    "event_names": ["PieceSent", "FinancingFunded"],
+                }
+            ]
+        }
+    )
+
     url: Annotated[str, Field(min_length=8, max_length=2048, pattern=r"^https?://")]
     event_names: (
         Annotated[
@@ -417,7 +558,7 @@ class WebhookDeliveryOut(BaseModel):
     id: str
     event_id: int
     event_name: str
-    status: str
+    status: DeliveryStatus
     attempts: list[WebhookAttemptOut]
     next_attempt_at: datetime | None
     delivered_at: datetime | None
@@ -426,7 +567,5 @@ class WebhookDeliveryOut(BaseModel):
 class ParticipantStatusOut(BaseModel):
     name: str
     address: str
-    status: str = Field(
-        description="The member's on-chain status: active, suspended, or not-admitted"
-    )
-    roles: list[str]
+    status: ParticipantStatus
+    roles: list[Role]

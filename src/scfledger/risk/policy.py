@@ -73,7 +73,24 @@ class Policy(BaseModel):
     """A financier's rules; `None` turns a limit off."""
 
     # Strict: a request body (PUT /v1/policies) takes no "5", true or 5.0 for a number.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "advance_bands": [
+                        {"min_on_time_bps": 9_500, "max_advance_bps": 9_000},
+                        {"min_on_time_bps": 0, "max_advance_bps": 6_000},
+                    ],
+                    "min_on_time_bps": 8_000,
+                    "max_exposure_per_debtor": 500_000_000,
+                    "max_depth": 4,
+                    "auto_decide": False,
+                }
+            ]
+        },
+    )
 
     advance_bands: list[AdvanceBand] = Field(
         default_factory=lambda: [
@@ -85,8 +102,12 @@ class Policy(BaseModel):
     )
     no_history_max_advance_bps: int = Field(default=8_000, ge=0, le=10_000)
     min_on_time_bps: int | None = Field(default=8_000, ge=0, le=10_000)
-    max_open_overdue_value: int | None = Field(default=0, ge=0, lt=_MAX_AMOUNT)
-    max_exposure_per_debtor: int | None = Field(default=None, ge=0, lt=_MAX_AMOUNT)
+    max_open_overdue_value: int | None = Field(
+        default=0, ge=0, lt=_MAX_AMOUNT, description="In the currency's minor units"
+    )
+    max_exposure_per_debtor: int | None = Field(
+        default=None, ge=0, lt=_MAX_AMOUNT, description="In the currency's minor units"
+    )
     max_concentration_bps: int | None = Field(default=None, ge=0, le=10_000)
     max_depth: int | None = Field(default=4, ge=0, lt=_MAX_COUNT)
     min_days_to_maturity: int | None = Field(default=15, gt=-_MAX_COUNT, lt=_MAX_COUNT)

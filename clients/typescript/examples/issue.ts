@@ -1,0 +1,29 @@
+// Compiled with the client (tsc --noEmit): a use of the generated types that breaks when
+// the API it relies on changes.
+import { createScfClient, idempotencyKey, problemSlug, type Piece } from "../src/index";
+
+export async function issueAndList(baseUrl: string, apiKey: string): Promise<Piece[]> {
+  const client = createScfClient({ baseUrl, apiKey });
+  const issued = await client.POST("/v1/receivables", {
+    params: { header: { "Idempotency-Key": idempotencyKey() }, query: { wait: "indexed" } },
+    body: {
+      creditor: "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+      face_amount: 100_000_000,
+      currency: "CNY",
+      due_date: 1_798_761_600,
+      document_hash: `0x${"ab".repeat(32)}`,
+    },
+  });
+  if (issued.error !== undefined) {
+    throw new Error(`refused: ${problemSlug(issued.error)}: ${issued.error.detail}`);
+  }
+  const status: "queued" | "submitted" | "mined" | "indexed" | "failed" = issued.data.status;
+  if (status === "failed") {
+    throw new Error(`failed: ${issued.data.error?.name ?? "unknown"}`);
+  }
+  const page = await client.GET("/v1/receivables", { params: { query: { state: "active" } } });
+  if (page.error !== undefined) {
+    throw new Error(problemSlug(page.error));
+  }
+  return page.data.items;
+}

@@ -1,0 +1,129 @@
+"""Field types of the REST API's bodies: addresses, hashes, amounts in minor units, dates,
+and the values each status field takes (documented as an `enum`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+MAX_INT64 = 2**63 - 1  # ids, cursors and dates are 64-bit signed integers in the database
+
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
+Hash32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
+# Minor units of the currency: uint256 on chain, NUMERIC(39) in the database.
+MINOR_UNITS = "In the currency's minor units (e.g. fen for CNY, cents for USD), an integer"
+Amount = Annotated[int, Field(gt=0, lt=2**128, description=MINOR_UNITS, examples=[1_000_000])]
+MinorUnits = Annotated[int, Field(description=MINOR_UNITS)]
+TokenId = Annotated[int, Field(ge=1, le=MAX_INT64)]
+UnixSeconds = Annotated[int, Field(description="Unix seconds (UTC)")]
+
+
+def values_of(values: tuple[str, ...], description: str) -> Any:
+    """The Field of a string documented with the values it takes (`enum` in the OpenAPI
+    document) and typed `str` in Python: the indexer and the pipeline write these values and
+    own them (tests/api/test_openapi_doc.py checks each tuple below against its owner)."""
+    return Field(description=description, json_schema_extra={"enum": list(values)})
+
+
+# The values of the status fields, as their owners write them (see `enumerated`).
+PIECE_STATES = (
+    "none",
+    "pending",
+    "active",
+    "financing",
+    "financed",
+    "settled",
+    "overdue",
+    "defaulted",
+    "rejected",
+    "cancelled",
+    "awaiting_confirmation",
+    "expired",
+)
+RECEIVABLE_STATUSES = ("none", "pending", "active", "rejected", "cancelled", "settled", "expired")
+REQUEST_STATUSES = (
+    "none",
+    "requested",
+    "accepted",
+    "rejected",
+    "withdrawn",
+    "expired",
+    "funded",
+    "repaid",
+    "settled",
+    "recourse_claimed",
+    "recourse_repaid",
+)
+MODES = ("factoring", "pledge")
+SETTLEMENT_STATUSES = ("awaiting_confirmation", "disputed", "settled")
+MEMBER_STATUSES = ("none", "active", "suspended")
+PARTICIPANT_STATUSES = ("active", "suspended", "not-admitted")
+OPERATION_STATUSES = ("queued", "submitted", "mined", "indexed", "failed")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+ROLE_NAMES = ("admin", "core_enterprise", "supplier", "financier", "auditor")
+
+PieceState = Annotated[
+    str,
+    values_of(
+        PIECE_STATES,
+        "pending: awaiting its receiver's signature (签收); active; financing: locked by an"
+        " open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee;"
+        " settled; overdue; defaulted; rejected; cancelled; expired",
+    ),
+]
+ReceivableStatus = Annotated[
+    str,
+    values_of(
+        RECEIVABLE_STATUSES,
+        "pending: awaiting the creditor's acceptance (确权); active; settled: paid in full;"
+        " rejected, cancelled or expired: never accepted",
+    ),
+]
+RequestStatus = Annotated[str, values_of(REQUEST_STATUSES, "Where the financing request stands")]
+Mode = Annotated[
+    str, values_of(MODES, "factoring: the piece is assigned; pledge: a lien is recorded")
+]
+SettlementStatus = Annotated[
+    str, values_of(SETTLEMENT_STATUSES, "Where the piece's settlement stands")
+]
+MemberStatus = Annotated[
+    str, values_of(MEMBER_STATUSES, "The member's status in the consortium registry")
+]
+ParticipantStatus = Annotated[
+    str,
+    values_of(
+        PARTICIPANT_STATUSES,
+        "The member's on-chain status: active, suspended, or not-admitted",
+    ),
+]
+OperationStatus = Annotated[
+    str,
+    values_of(
+        OPERATION_STATUSES,
+        "queued: accepted, not yet sent; submitted: sent to the chain; mined: in a block;"
+        " indexed: its events are readable; failed: see `error`",
+    ),
+]
+DeliveryStatus = Annotated[
+    str, values_of(DELIVERY_STATUSES, "pending: to be (re)tried; delivered; failed")
+]
+Role = Annotated[str, values_of(ROLE_NAMES, "A consortium role")]
+
+
+# Minor units that may be zero (fees, a repayment of nothing more than the advance).
+AmountOrZero = Annotated[int, Field(ge=0, lt=2**128, description=MINOR_UNITS)]
+Deadline = Annotated[int, Field(gt=0, lt=2**64, description="Unix seconds (UTC)")]
+Reference = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        description="0x + 64 hex digits, or text (recorded on chain as its SHA-256)",
+    ),
+]
+
+
+ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
+RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
+ParticipantName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
