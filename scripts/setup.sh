@@ -33,7 +33,9 @@ fi
 
 if [ ! -d node_modules/solc ] || [ ! -d node_modules/swagger-ui-dist ] \
   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # No install script reports usage home (swagger-ui-dist pulls in @scarf/scarf): a bank
+  # network has no internet, and nothing should try.
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
 fi
 
 [ "$for_tests" -eq 1 ] || exit 0
