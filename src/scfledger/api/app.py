@@ -18,6 +18,7 @@ from scfledger.api.routes import (
     governance,
     misc,
     participants,
+    pieces,
     receivables,
     risk,
     settlements,
@@ -87,6 +88,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     app.include_router(governance.router)
     app.include_router(participants.router)
     app.include_router(receivables.router)
+    app.include_router(pieces.router)
     app.include_router(financing.router)
     app.include_router(risk.router)
     app.include_router(settlements.router)
