@@ -11,7 +11,7 @@ one thread per SME and its own `ScfClient`:
 - financing: each SME asks the bank to factor its remaining piece (`wait=indexed`);
 - raw chain: each SME sends the same contract call (`ReceivableToken.transferFrom` of 10,000
   out of each piece it received) with web3.py: estimate, sign, send, then every receipt;
-- reads: each SME alternates `GET /v1/receivables` and `GET /v1/receivables/{id}/lineage`.
+- reads: each SME alternates `GET /v1/pieces` and `GET /v1/pieces/{id}/lineage`.
 Latency of a write is from the request until the API answers with the operation `indexed`.
 """
 
@@ -34,14 +34,14 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from scfledger.chain.calls import ContractCall
 from scfledger.chain.client import connect
 from scfledger.chain.fees import FeePolicy
 from scfledger.chain.tx import GAS_MARGIN
-from scfledger.client import ScfClient
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
+from scfledger_client import ScfClient
+from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from tests.api.server import PASSPHRASE, Served, served_gateway, served_process
 from tests.fixtures.postgres import postgres_server
 
@@ -104,7 +104,7 @@ def run(api: Served, keys: KeyStore, smes: list[str], transfers: int, reads: int
         for op in issued:
             roots.append(int(event(op, "ReceivableIssued")["tokenId"]))
     for i, sme in enumerate(clients):
-        sme.accept(sme.receivable(roots[i]).slot)
+        sme.accept_receivable(sme.piece(roots[i]).slot)
 
     received: list[list[int]] = [[] for _ in smes]
 
@@ -160,7 +160,7 @@ def run(api: Served, keys: KeyStore, smes: list[str], transfers: int, reads: int
                 latency, tree = clocked(lambda: sme.lineage(roots[i]))
                 assert len(tree.tree.children) == transfers
             else:
-                latency, page = clocked(lambda: sme.list_receivables(limit=50))
+                latency, page = clocked(lambda: sme.list_pieces(limit=50))
                 assert page.items
             latencies.append(latency)
         return latencies

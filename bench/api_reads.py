@@ -120,43 +120,43 @@ def _deep(items: list[int]) -> str:
 
 
 ENDPOINTS = [
-    Endpoint("GET /v1/receivables (first page)", lambda _p, _r: "/v1/receivables?limit=50"),
+    Endpoint("GET /v1/pieces (first page)", lambda _p, _r: "/v1/pieces?limit=50"),
     Endpoint(
-        "GET /v1/receivables (deep cursor)",
-        lambda p, _r: f"/v1/receivables?limit=50&cursor={_deep(p.pieces)}",
+        "GET /v1/pieces (deep cursor)",
+        lambda p, _r: f"/v1/pieces?limit=50&cursor={_deep(p.pieces)}",
     ),
     Endpoint(
-        "GET /v1/receivables ?holder=<self>",
-        lambda p, _r: f"/v1/receivables?limit=50&holder={p.address}",
+        "GET /v1/pieces ?holder=<self>",
+        lambda p, _r: f"/v1/pieces?limit=50&holder={p.address}",
     ),
     Endpoint(
-        "GET /v1/receivables ?state=active",
-        lambda _p, _r: "/v1/receivables?limit=50&state=active",
+        "GET /v1/pieces ?state=active",
+        lambda _p, _r: "/v1/pieces?limit=50&state=active",
     ),
     Endpoint(
-        "GET /v1/receivables ?state=overdue (deep)",
-        lambda p, _r: f"/v1/receivables?limit=50&state=overdue&cursor={_deep(p.pieces)}",
+        "GET /v1/pieces ?state=overdue (deep)",
+        lambda p, _r: f"/v1/pieces?limit=50&state=overdue&cursor={_deep(p.pieces)}",
     ),
     Endpoint(
-        "GET /v1/receivables ?slot=<slot>",
-        lambda p, r: f"/v1/receivables?limit=50&slot={_pick(p.slots, r)}",
+        "GET /v1/pieces ?slot=<slot>",
+        lambda p, r: f"/v1/pieces?limit=50&slot={_pick(p.slots, r)}",
     ),
     Endpoint(
-        "GET /v1/receivables ?due_from&due_to",
-        lambda _p, _r: f"/v1/receivables?limit=50&due_from={NOW}&due_to={NOW + 90 * 86_400}",
+        "GET /v1/pieces ?due_from&due_to",
+        lambda _p, _r: f"/v1/pieces?limit=50&due_from={NOW}&due_to={NOW + 90 * 86_400}",
     ),
-    Endpoint("GET /v1/receivables/{id}", lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}"),
+    Endpoint("GET /v1/pieces/{id}", lambda p, r: f"/v1/pieces/{_pick(p.pieces, r)}"),
     Endpoint(
-        "GET /v1/receivables/{id}/transfers",
-        lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/transfers",
-    ),
-    Endpoint(
-        "GET /v1/receivables/{id}/lineage",
-        lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/lineage",
+        "GET /v1/pieces/{id}/transfers",
+        lambda p, r: f"/v1/pieces/{_pick(p.pieces, r)}/transfers",
     ),
     Endpoint(
-        "GET /v1/receivables/{id}/evidence",
-        lambda p, r: f"/v1/receivables/{_pick(p.pieces, r)}/evidence",
+        "GET /v1/pieces/{id}/lineage",
+        lambda p, r: f"/v1/pieces/{_pick(p.pieces, r)}/lineage",
+    ),
+    Endpoint(
+        "GET /v1/pieces/{id}/evidence",
+        lambda p, r: f"/v1/pieces/{_pick(p.pieces, r)}/evidence",
     ),
     Endpoint(
         "GET /v1/financing-requests (first page)",

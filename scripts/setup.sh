@@ -23,11 +23,13 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.lock pyproject.toml clients/python/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
   .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+  # The SDK, its own distribution (httpx and pydantic only, both in the lock already).
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e clients/python
   echo "$want" > "$stamp"
 fi
 

@@ -35,7 +35,13 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine, inspect, text
 
-from scfledger.api.schemas import (
+from scfledger.api.seed import DEMO_MEMBERS
+from scfledger.db.session import create_db_engine
+from scfledger.risk.policy import Policy
+from scfledger.services.ledger import CORE_ENTERPRISE, FINANCIER
+from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
+from scfledger_client import ScfClient
+from scfledger_client.models import (
     FinancingIn,
     FundIn,
     IssueIn,
@@ -43,12 +49,6 @@ from scfledger.api.schemas import (
     TermsIn,
     TransferIn,
 )
-from scfledger.api.seed import DEMO_MEMBERS
-from scfledger.client import ScfClient
-from scfledger.db.session import create_db_engine
-from scfledger.risk.policy import Policy
-from scfledger.services.ledger import CORE_ENTERPRISE, FINANCIER
-from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
 from tests.api.server import Served, served_gateway
 from tests.fixtures.anvil import free_port
 
@@ -385,18 +385,19 @@ MATRIX: list[Rule] = [
     Rule("POST", "/v1/proposals/{proposal_id}/cancel", _proposal, ADMINS),
     # Receivables.
     Rule("POST", "/v1/receivables", _issue_body, frozenset({"core", "core2"})),
-    Rule("GET", "/v1/receivables", _no_request, EVERYONE, check=_listed_tokens),
-    Rule("GET", "/v1/receivables/{token_id}", _piece(_root), SEES_T, SEES_T),
+    Rule("GET", "/v1/receivables/{slot}", lambda w: Request({"slot": w.slot}), SEES_R, SEES_R),
+    Rule("GET", "/v1/pieces", _no_request, EVERYONE, check=_listed_tokens),
+    Rule("GET", "/v1/pieces/{token_id}", _piece(_root), SEES_T, SEES_T),
     Rule(
         "GET",
-        "/v1/receivables/{token_id}/lineage",
+        "/v1/pieces/{token_id}/lineage",
         _piece(_root),
         SEES_T,
         SEES_T,
         check=_redacted_lineage,
     ),
-    Rule("GET", "/v1/receivables/{token_id}/evidence", _piece(_root), SEES_T, SEES_T),
-    Rule("GET", "/v1/receivables/{token_id}/transfers", _piece(_root), SEES_T, SEES_T),
+    Rule("GET", "/v1/pieces/{token_id}/evidence", _piece(_root), SEES_T, SEES_T),
+    Rule("GET", "/v1/pieces/{token_id}/transfers", _piece(_root), SEES_T, SEES_T),
     Rule("POST", "/v1/receivables/{slot}/accept", _pending(), OWN_SUPPLIER1, SEES_Q),
     Rule(
         "POST",
@@ -408,25 +409,25 @@ MATRIX: list[Rule] = [
     Rule("POST", "/v1/receivables/{slot}/cancel", _pending(), frozenset({"core"}), SEES_Q),
     # Any active member who sees a pending receivable may lapse it (the contract checks when).
     Rule("POST", "/v1/receivables/{slot}/expire", _pending(), SEES_Q, SEES_Q),
-    Rule("POST", "/v1/receivables/{token_id}/sign", _sent(), frozenset({"supplier3"}), SEES_P),
+    Rule("POST", "/v1/pieces/{token_id}/sign", _sent(), frozenset({"supplier3"}), SEES_P),
     Rule(
         "POST",
-        "/v1/receivables/{token_id}/refuse",
+        "/v1/pieces/{token_id}/refuse",
         _sent({"reason": "no order"}),
         frozenset({"supplier3"}),
         SEES_P,
     ),
-    Rule("POST", "/v1/receivables/{token_id}/recall", _sent(), OWN_SUPPLIER1, SEES_P),
+    Rule("POST", "/v1/pieces/{token_id}/recall", _sent(), OWN_SUPPLIER1, SEES_P),
     Rule(
         "POST",
-        "/v1/receivables/{token_id}/transfers",
+        "/v1/pieces/{token_id}/transfers",
         lambda w: Request({"token_id": w.root}, {"to": w.served.address("supplier3"), "value": 1}),
         OWN_SUPPLIER1,
         SEES_T,
     ),
     Rule(
         "POST",
-        "/v1/receivables/{token_id}/evidence",
+        "/v1/pieces/{token_id}/evidence",
         lambda w: Request({"token_id": w.root}, {"evidence_hash": "0x" + "f1" * 32}),
         OWN_SUPPLIER1,
         SEES_T,
@@ -692,7 +693,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
         "ReceivableIssued",
     )
     slot, root = int(issued["slot"]), int(issued["tokenId"])
-    accepted = supplier1.accept(slot)
+    accepted = supplier1.accept_receivable(slot)
     evidence = supplier1.upload_document(EVIDENCE, "text/plain").sha256
     supplier1.attach_evidence(root, "0x" + evidence)
     child = int(
@@ -1050,9 +1051,9 @@ def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> Non
             assert about.isdisjoint(delivered(world, participant)), participant
     # The first creditor sees its own piece, not what it paid supplier2 with, nor further down.
     for token in (world.child, world.grandchild):
-        assert get(world, "supplier1", f"/v1/receivables/{token}").status_code == 404
-        assert get(world, "supplier1", f"/v1/receivables/{token}/lineage").status_code == 404
-    tree = get(world, "supplier1", f"/v1/receivables/{world.root}/lineage").json()["tree"]
+        assert get(world, "supplier1", f"/v1/pieces/{token}").status_code == 404
+        assert get(world, "supplier1", f"/v1/pieces/{token}/lineage").status_code == 404
+    tree = get(world, "supplier1", f"/v1/pieces/{world.root}/lineage").json()["tree"]
     child, sent = tree["children"]
     assert (sent["token_id"], sent["state"], sent["redacted"]) == (world.sent, "pending", False)
     (grandchild,) = child["children"]
@@ -1064,7 +1065,7 @@ def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> Non
             True,
         )
     # What it did itself stays its own: the split out of its piece, to supplier2.
-    moves = get(world, "supplier1", f"/v1/receivables/{world.root}/transfers").json()
+    moves = get(world, "supplier1", f"/v1/pieces/{world.root}/transfers").json()
     assert [(m["token_id"], m["receiver"]) for m in moves] == [
         (world.child, world.served.address("supplier2")),
         (world.sent, world.served.address("supplier3")),
@@ -1074,7 +1075,7 @@ def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> Non
 def test_lineage_of_a_visible_piece_redacts_the_pieces_around_it(world: World) -> None:
     """bank2 finances C3 and reads its lineage: its ancestors C (held by supplier2, locked
     for the bank's financing) and T are someone else's business (value and depth only)."""
-    body = get(world, "bank2", f"/v1/receivables/{world.grandchild}/lineage").json()
+    body = get(world, "bank2", f"/v1/pieces/{world.grandchild}/lineage").json()
     assert [(n["token_id"], n["depth"], n["value"]) for n in body["ancestors"]] == [
         (world.child, 1, 200_000),
         (world.root, 0, 680_000),
@@ -1085,7 +1086,7 @@ def test_lineage_of_a_visible_piece_redacts_the_pieces_around_it(world: World) -
         world.served.address("supplier3"),
         "financed",
     )
-    assert get(world, "bank2", f"/v1/receivables/{world.child}").status_code == 404
+    assert get(world, "bank2", f"/v1/pieces/{world.child}").status_code == 404
 
 
 def test_a_document_is_read_through_what_its_uploader_anchored_it_on(world: World) -> None:
@@ -1101,7 +1102,7 @@ def test_a_document_is_read_through_what_its_uploader_anchored_it_on(world: Worl
         "Idempotency-Key": f"steal-{uuid.uuid4()}",
     }
     stolen = world.http.post(
-        f"/v1/receivables/{world.root}/evidence",
+        f"/v1/pieces/{world.root}/evidence",
         json={"evidence_hash": "0x" + sha},
         headers=headers,
     )
@@ -1156,7 +1157,7 @@ def test_every_event_of_a_feed_is_about_what_its_reader_can_get(world: World) ->
             return any(can_get(participant, f"/v1/financing-requests/{r}") for r in requests)
         pieces = [args[k] for k in PIECE_ARGS if args.get(k)]
         if pieces:
-            return any(can_get(participant, f"/v1/receivables/{t}") for t in pieces)
+            return any(can_get(participant, f"/v1/pieces/{t}") for t in pieces)
         return participant == "auditor" or world.served.address(participant) in args.values()
 
     events = everything(world)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
-from scfledger.client import ApiProblem, ScfClient
+from scfledger_client import ApiProblem, ScfClient
+from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from tests.api.server import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -49,14 +49,14 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
                 document_hash=document,
             )
         )
-        supplier1.accept(arg(issued, "ReceivableIssued", "slot"))
+        supplier1.accept_receivable(arg(issued, "ReceivableIssued", "slot"))
         roots[due] = arg(issued, "ReceivableIssued", "tokenId")
     split = supplier1.transfer(roots[EARLY], TransferIn(to=api.address("supplier2"), value=30_000))
     child = arg(split, "PieceSplit", "childTokenId")
     supplier2.sign_piece(child)  # 签收: until then its sender sees it too
 
     def tokens(client: ScfClient, **filters: Any) -> list[int]:
-        return [p.token_id for p in client.list_receivables(**filters).items]
+        return [p.token_id for p in client.list_pieces(**filters).items]
 
     # Debtor and due-date filters, within what each caller may see.
     everything = [roots[EARLY], roots[LATE], child]
@@ -73,10 +73,10 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
         roots[LATE]
     ]
     with pytest.raises(ApiProblem) as reversed_range:
-        auditor.list_receivables(due_from=LATE, due_to=EARLY)
+        auditor.list_pieces(due_from=LATE, due_to=EARLY)
     assert (reversed_range.value.status, reversed_range.value.slug) == (422, "invalid-input")
     with pytest.raises(ApiProblem) as bad_debtor:
-        auditor.list_receivables(debtor="core")
+        auditor.list_pieces(debtor="core")
     assert (bad_debtor.value.status, bad_debtor.value.slug) == (422, "validation-error")
 
     # A piece's transfers: the split out of the root, seen from the root and the child.
@@ -114,12 +114,12 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     assert ([r.id for r in first.items], first.next_cursor) == (asked[:1], str(asked[0]))
     rest = bank.financing_requests(limit=1, cursor=first.next_cursor)
     assert [r.id for r in rest.items] == asked[1:]
-    assert bank.receivable(roots[LATE]).state == "financing"  # asked: it sees the piece
+    assert bank.piece(roots[LATE]).state == "financing"  # asked: it sees the piece
     bank.reject_financing(asked[0], "limit")
     assert [r.id for r in bank.financing_requests(status="requested").items] == asked[1:]
     # Refused, the piece is none of the bank's business any more; its request stays its own.
     with pytest.raises(ApiProblem) as refused:
-        bank.receivable(roots[LATE])
+        bank.piece(roots[LATE])
     assert (refused.value.status, refused.value.slug) == (404, "not-found")
     assert bank.financing_request(asked[0]).status == "rejected"
     with pytest.raises(ApiProblem) as bad_cursor:

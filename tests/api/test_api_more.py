@@ -139,7 +139,7 @@ def test_debtor_cancels_a_pending_receivable(api: Served) -> None:
 def test_holder_anchors_evidence_once(api: Served) -> None:
     _slot, token = issue_accepted(api, "evidence", "evidence")
     photo = api.document("supplier1", "photo of the delivery")
-    path = f"/v1/receivables/{token}/evidence"
+    path = f"/v1/pieces/{token}/evidence"
     with api.client("supplier1") as supplier1, api.client("supplier3") as supplier3:
         assert_problem(write(supplier3, path, "e", {"evidence_hash": photo}), 404, "not-found")
         with api.client("core") as core:
@@ -260,13 +260,13 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     core, auditor = api.client("core"), api.client("auditor")
     split = write(
         supplier1,
-        f"/v1/receivables/{root}/transfers",
+        f"/v1/pieces/{root}/transfers",
         "settle-split",
         {"to": api.address("supplier2"), "value": 400_000},
     )
     assert split.status_code == 202, split.text
     child = int(event(split.json(), "PieceSplit")["childTokenId"])
-    assert write(supplier2, f"/v1/receivables/{child}/sign", "settle-sign").status_code == 202
+    assert write(supplier2, f"/v1/pieces/{child}/sign", "settle-sign").status_code == 202
     body = {"slot": slot, "token_ids": [root, child], "payment_ref": "wire 77"}
 
     with api.client("supplier3") as supplier3:

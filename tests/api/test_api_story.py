@@ -66,7 +66,7 @@ def issue(api: Served, key: str, document: str, amount: int = 1_000_000) -> http
 
 def piece(api: Served, participant: str, token_id: int) -> dict[str, Any]:
     with api.client(participant) as client:
-        response = client.get(f"/v1/receivables/{token_id}")
+        response = client.get(f"/v1/pieces/{token_id}")
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -115,13 +115,13 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     # Split to tier 2: only the holder may.
     split_body = {"to": api.address("supplier2"), "value": 300_000}
     assert_problem(
-        write(supplier2, f"/v1/receivables/{root}/transfers", "s", split_body), 404, "not-found"
+        write(supplier2, f"/v1/pieces/{root}/transfers", "s", split_body), 404, "not-found"
     )
     assert_problem(
-        write(auditor, f"/v1/receivables/{root}/transfers", "s", split_body), 403, "forbidden"
+        write(auditor, f"/v1/pieces/{root}/transfers", "s", split_body), 403, "forbidden"
     )
     assert piece(api, "supplier1", root)["value"] == 1_000_000
-    split = write(supplier1, f"/v1/receivables/{root}/transfers", "split-1", split_body)
+    split = write(supplier1, f"/v1/pieces/{root}/transfers", "split-1", split_body)
     assert split.status_code == 202, split.text
     child = int(event(split.json(), "PieceSplit")["childTokenId"])
     assert piece(api, "supplier1", root)["value"] == 700_000
@@ -132,13 +132,13 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
         api.address("supplier1"),
         api.address("supplier2"),
     )
-    assert_problem(write(supplier1, f"/v1/receivables/{child}/sign", "g"), 403, "forbidden")
-    assert_problem(write(supplier2, f"/v1/receivables/{child}/recall", "r"), 403, "forbidden")
+    assert_problem(write(supplier1, f"/v1/pieces/{child}/sign", "g"), 403, "forbidden")
+    assert_problem(write(supplier2, f"/v1/pieces/{child}/recall", "r"), 403, "forbidden")
     early = {"to": api.address("supplier3"), "value": 1_000}
     assert_problem(
-        write(supplier2, f"/v1/receivables/{child}/transfers", "e", early), 409, "invalid-state"
+        write(supplier2, f"/v1/pieces/{child}/transfers", "e", early), 409, "invalid-state"
     )
-    signed = write(supplier2, f"/v1/receivables/{child}/sign", "sign-1")
+    signed = write(supplier2, f"/v1/pieces/{child}/sign", "sign-1")
     assert signed.status_code == 202, signed.text
     assert event(signed.json(), "PieceAccepted")["receiver"] == api.address("supplier2")
     tier2 = piece(api, "supplier2", child)
@@ -149,26 +149,26 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
         1,
     )
     assert (tier2["state"], tier2["sender"]) == ("active", None)
-    lineage = supplier2.get(f"/v1/receivables/{child}/lineage").json()
+    lineage = supplier2.get(f"/v1/pieces/{child}/lineage").json()
     assert [n["token_id"] for n in lineage["ancestors"]] == [root]
     assert (lineage["tree"]["token_id"], lineage["tree"]["children"]) == (child, [])
-    root_tree = auditor.get(f"/v1/receivables/{root}/lineage").json()["tree"]
+    root_tree = auditor.get(f"/v1/pieces/{root}/lineage").json()["tree"]
     assert [(c["token_id"], c["value"]) for c in root_tree["children"]] == [(child, 300_000)]
 
     # Visibility: supplier2 sees only its piece; supplier1 only its own (what it paid
     # supplier2 with is supplier2's business); the auditor sees everything; supplier3 nothing.
     def listed(client: httpx.Client) -> list[int]:
-        return [p["token_id"] for p in client.get("/v1/receivables").json()["items"]]
+        return [p["token_id"] for p in client.get("/v1/pieces").json()["items"]]
 
     assert listed(supplier2) == [child]
     assert listed(supplier1) == [root]
     assert listed(auditor) == [root, child]
     with api.client("supplier3") as supplier3:
         assert listed(supplier3) == []
-        assert_problem(supplier3.get(f"/v1/receivables/{child}"), 404, "not-found")
-    page = auditor.get("/v1/receivables", params={"limit": 1}).json()
+        assert_problem(supplier3.get(f"/v1/pieces/{child}"), 404, "not-found")
+    page = auditor.get("/v1/pieces", params={"limit": 1}).json()
     assert ([p["token_id"] for p in page["items"]], page["next_cursor"]) == ([root], str(root))
-    rest = auditor.get("/v1/receivables", params={"limit": 1, "cursor": page["next_cursor"]})
+    rest = auditor.get("/v1/pieces", params={"limit": 1, "cursor": page["next_cursor"]})
     assert [p["token_id"] for p in rest.json()["items"]] == [child]
 
     # Financing: tier 2 asks the bank at terms it names (amounts); only the bank offers.
@@ -256,7 +256,7 @@ def test_bad_requests_are_problems(api: Served) -> None:
         }
         no_key = core.post("/v1/receivables", json={})
         assert_problem(no_key, 400, "missing-idempotency-key")
-        assert_problem(core.get("/v1/receivables/999999"), 404, "not-found")
+        assert_problem(core.get("/v1/pieces/999999"), 404, "not-found")
         assert_problem(core.get("/v1/nothing-here"), 404, "not-found")
     with api.client() as anonymous:
         assert_problem(anonymous.get("/v1/members"), 401, "unauthenticated")
@@ -325,7 +325,7 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
         def send(sender: str, token_id: int, to: str, value: int, key: str) -> int:
             sent = write(
                 c[sender],
-                f"/v1/receivables/{token_id}/transfers",
+                f"/v1/pieces/{token_id}/transfers",
                 key,
                 {"to": addr(to), "value": value},
             )
@@ -334,22 +334,22 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
 
         # supplier2 refuses one piece; supplier1 recalls another: value goes back to the root.
         refused = send("supplier1", root, "supplier2", 50_000, "t-refused")
-        r = write(c["supplier2"], f"/v1/receivables/{refused}/refuse", "ref", {"reason": "no PO"})
+        r = write(c["supplier2"], f"/v1/pieces/{refused}/refuse", "ref", {"reason": "no PO"})
         assert r.status_code == 202, r.text
         recalled = send("supplier1", root, "supplier2", 60_000, "t-recalled")
         assert_problem(
-            write(c["supplier2"], f"/v1/receivables/{recalled}/recall", "x"), 403, "forbidden"
+            write(c["supplier2"], f"/v1/pieces/{recalled}/recall", "x"), 403, "forbidden"
         )
-        r = write(c["supplier1"], f"/v1/receivables/{recalled}/recall", "rec")
+        r = write(c["supplier1"], f"/v1/pieces/{recalled}/recall", "rec")
         assert r.status_code == 202, r.text
         assert piece(api, "supplier1", root)["value"] == 1_000_000
         assert piece(api, "auditor", refused)["state"] == "rejected"
         assert piece(api, "auditor", recalled)["state"] == "cancelled"
 
         tier2 = send("supplier1", root, "supplier2", 400_000, "t-2")
-        assert write(c["supplier2"], f"/v1/receivables/{tier2}/sign", "s2").status_code == 202
+        assert write(c["supplier2"], f"/v1/pieces/{tier2}/sign", "s2").status_code == 202
         tier3 = send("supplier2", tier2, "supplier3", 150_000, "t-3")
-        assert write(c["supplier3"], f"/v1/receivables/{tier3}/sign", "s3").status_code == 202
+        assert write(c["supplier3"], f"/v1/pieces/{tier3}/sign", "s3").status_code == 202
 
         # supplier3 asks two financiers; each sees only its own offer; it takes bank2's.
         fund_by = api.chain_time() + 5 * DAY

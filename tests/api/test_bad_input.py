@@ -195,7 +195,7 @@ def test_an_unauthenticated_body_is_not_parsed(api: Served) -> None:
 
 BAD_CURSORS = ["²", "١٢", "9223372036854775808", "9999999999999999999", "-1", "1.0", " 1", "+1",
                "0x10", "1" * 5000]  # fmt: skip
-PAGED = ("/v1/receivables", "/v1/financing-requests", "/v1/settlements")
+PAGED = ("/v1/pieces", "/v1/financing-requests", "/v1/settlements")
 
 
 def test_bad_cursors_are_400_on_every_page_the_feed_and_the_stream(api: Served) -> None:
@@ -255,7 +255,7 @@ def test_a_key_reused_for_another_request_is_a_conflict_before_any_check(api: Se
         # core holds no piece: the transfer would be refused, but the key names the issue.
         to = {"to": api.address("supplier2"), "value": 1}
         for token_id in (1, 999_999):
-            conflict = write(core, f"/v1/receivables/{token_id}/transfers", "f7-issue", to)
+            conflict = write(core, f"/v1/pieces/{token_id}/transfers", "f7-issue", to)
             body = assert_problem(conflict, 409, "idempotency-conflict")
             assert operation["id"] in body["detail"]
         # supplier1 may not issue at all (403 without the key): the key decides first.
@@ -273,7 +273,7 @@ def test_a_key_reused_for_another_request_is_a_conflict_before_any_check(api: Se
         retried = write(supplier1, f"/v1/receivables/{slot}/accept", "f7-accept")
         assert (retried.status_code, retried.json()["id"]) == (202, accepted.json()["id"])
         # Keys are per participant: supplier1's "f7-issue" is unused, so its checks decide.
-        unknown = write(supplier1, "/v1/receivables/999999/transfers", "f7-issue", to)
+        unknown = write(supplier1, "/v1/pieces/999999/transfers", "f7-issue", to)
         assert_problem(unknown, 404, "not-found")
     assert operations(api) == before
     assert_up(api)
@@ -291,8 +291,8 @@ def test_numbers_are_integers_in_range_without_coercion(api: Served) -> None:
         ("bank", "PUT /v1/policies", {"max_depth": "4"}),
         ("bank", "PUT /v1/policies", {"auto_decide": 1}),
         ("bank", "PUT /v1/policies", {"velocity_window_blocks": 2**63}),
-        ("supplier1", "POST /v1/receivables/1/transfers", {**send, "value": "5"}),
-        ("supplier1", "POST /v1/receivables/1/transfers", {**send, "value": 5.0}),
+        ("supplier1", "POST /v1/pieces/1/transfers", {**send, "value": "5"}),
+        ("supplier1", "POST /v1/pieces/1/transfers", {**send, "value": 5.0}),
         ("supplier1", "POST /v1/financing-requests", {**ask, "token_id": "1"}),
         ("supplier1", "POST /v1/financing-requests", {**ask, "recourse": 1}),
         ("supplier1", "POST /v1/financing-requests", {**ask, "terms": {**terms, "fees": True}}),
@@ -327,15 +327,15 @@ def test_numbers_are_integers_in_range_without_coercion(api: Served) -> None:
         assert errors[0]["loc"][0] == "body", (route, body, errors)
     with api.client("auditor") as auditor:
         for path, params in (
-            ("/v1/receivables", {"limit": "1.0"}),
-            ("/v1/receivables", {"slot": "+1"}),
-            ("/v1/receivables", {"due_from": "1_000"}),
-            ("/v1/receivables", {"due_to": str(2**63)}),
+            ("/v1/pieces", {"limit": "1.0"}),
+            ("/v1/pieces", {"slot": "+1"}),
+            ("/v1/pieces", {"due_from": "1_000"}),
+            ("/v1/pieces", {"due_to": str(2**63)}),
             ("/v1/events", {"limit": " 5"}),
             ("/v1/financing-requests", {"token_id": "1e3"}),
             ("/v1/settlements", {"slot": "true"}),
-            ("/v1/receivables/1.0", {}),
-            ("/v1/receivables/+1/lineage", {}),
+            ("/v1/pieces/1.0", {}),
+            ("/v1/pieces/+1/lineage", {}),
             (f"/v1/financing-requests/{2**63}", {}),
             ("/v1/proposals/٣", {}),
         ):
@@ -411,7 +411,7 @@ def test_every_body_route_answers_abuse_with_a_problem(api: Served) -> None:
     routes = body_routes(api)
     assert {(m, p) for m, p, _ in routes} >= {
         ("POST", "/v1/receivables"),
-        ("POST", "/v1/receivables/1/transfers"),
+        ("POST", "/v1/pieces/1/transfers"),
         ("POST", "/v1/documents"),
         ("PUT", "/v1/policies"),
         ("POST", "/v1/transactions"),

@@ -12,17 +12,18 @@ from typing import Any
 import httpx
 import pytest
 
-from scfledger.api.schemas import (
+from scfledger_client import ApiProblem, AsyncScfClient, RetryPolicy, ScfClient
+from scfledger_client.models import (
     DocumentOut,
     EvidenceOut,
     FinancingIn,
     FundIn,
     IssueIn,
     OperationOut,
+    Policy,
     TermsIn,
     TransferIn,
 )
-from scfledger.client import ApiProblem, AsyncScfClient, RetryPolicy, ScfClient
 from tests.api.server import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -66,7 +67,7 @@ def issued(api: Served, document: str, amount: int = 1_000_000) -> tuple[int, in
     assert (op.status, op.kind, op.error) == ("indexed", "receivable.issue", None)
     slot, root = (int(event(op, "ReceivableIssued")[k]) for k in ("slot", "tokenId"))
     with sdk(api, "supplier1") as supplier1:
-        assert supplier1.accept(slot).status == "indexed"
+        assert supplier1.accept_receivable(slot).status == "indexed"
     return slot, root
 
 
@@ -74,32 +75,32 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     _slot, root = issued(api, doc(api, "a1"))
     supplier1, supplier2 = sdk(api, "supplier1"), sdk(api, "supplier2")
     bank, auditor = sdk(api, "bank"), sdk(api, "auditor")
-    assert supplier1.receivable(root).state == "active"
+    assert supplier1.piece(root).state == "active"
 
     split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=300_000))
     child = int(event(split, "PieceSplit")["childTokenId"])
-    assert (supplier2.receivable(child).state, supplier2.receivable(child).sender) == (
+    assert (supplier2.piece(child).state, supplier2.piece(child).sender) == (
         "pending",
         api.address("supplier1"),
     )
     assert supplier2.sign_piece(child).kind == "piece.accept"
-    assert (supplier1.receivable(root).value, supplier2.receivable(child).value) == (
+    assert (supplier1.piece(root).value, supplier2.piece(child).value) == (
         700_000,
         300_000,
     )
     lineage = supplier2.lineage(child)
     assert ([n.token_id for n in lineage.ancestors], lineage.tree.children) == ([root], [])
-    assert [p.token_id for p in supplier2.list_receivables().items] == [child]
-    page = auditor.list_receivables(limit=1, slot=supplier1.receivable(root).slot)
+    assert [p.token_id for p in supplier2.list_pieces().items] == [child]
+    page = auditor.list_pieces(limit=1, slot=supplier1.piece(root).slot)
     assert ([p.token_id for p in page.items], page.next_cursor) == ([root], str(root))
 
     terms = TermsIn(advance=290_000, repayment=0, fees=0, fund_by=DUE - 86_400)
     ask = FinancingIn(token_id=child, financiers=[api.address("bank")], terms=terms)
     requested = supplier2.request_financing(ask)
     request_id = int(event(requested, "FinancingRequested")["requestId"])
-    assert supplier2.receivable(child).state == "financing"
+    assert supplier2.piece(child).state == "financing"
     risk = bank.risk(request_id)
-    assert (risk["decision"], [r["code"] for r in risk["reasons"]]) == (
+    assert (risk.decision, [r.code for r in risk.reasons]) == (
         "refer",
         ["advance_rate_above_limit"],  # 96.66% of the piece against 80% allowed
     )
@@ -118,14 +119,14 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
         2_000,
         "0x" + hashlib.sha256(b"wire-sdk").hexdigest(),  # a text reference is stored hashed
     )
-    financed = auditor.receivable(child)
+    financed = auditor.piece(child)
     assert (financed.holder, financed.value, financed.state) == (
         api.address("bank"),
         300_000,
         "financed",
     )
     assert {m.name: m.roles for m in auditor.members()}["bank"] == ["financier"]
-    assert auditor.health() == {"status": "ok"}
+    assert auditor.health().status == "ok"
     assert bank.policy().no_history_max_advance_bps == 8_000
     for client in (supplier1, supplier2, bank, auditor):
         client.close()
@@ -145,7 +146,7 @@ def test_async_client_issues_and_reads(api: Served) -> None:
             )
             op = await core.issue(body, wait="indexed")
             token = int(event(op, "ReceivableIssued")["tokenId"])
-            piece = await supplier1.receivable(token)
+            piece = await supplier1.piece(token)
             members = await supplier1.members()
             return op.status, piece.value, piece.state, sorted(m.name for m in members)
 
@@ -182,10 +183,10 @@ def test_forbidden_action_raises_its_problem_and_changes_nothing(api: Served) ->
         auditor.transfer(root, TransferIn(to=api.address("supplier3"), value=1))
     assert (raised.value.type, raised.value.status) == (PROBLEM + "forbidden", 403)
     with sdk(api, "supplier3") as supplier3, pytest.raises(ApiProblem) as hidden:
-        supplier3.accept(slot)
+        supplier3.accept_receivable(slot)
     assert (hidden.value.type, hidden.value.status) == (PROBLEM + "not-found", 404)
     with sdk(api, "supplier1") as supplier1:
-        assert supplier1.receivable(root).value == 1_000_000
+        assert supplier1.piece(root).value == 1_000_000
         assert supplier1.lineage(root).tree.children == []
 
 
@@ -224,7 +225,7 @@ def test_retry_after_a_lost_answer_reuses_the_key_and_acts_once(api: Served) -> 
         assert keys[0] == keys[1]
         assert transport.lost[0].status_code == 202
         assert op.id == transport.lost[0].json()["id"]
-        assert supplier1.receivable(root).value == 990_000
+        assert supplier1.piece(root).value == 990_000
         children = supplier1.lineage(root).tree.children
         moves = supplier1.transfers(root)
     # The child awaits supplier3's signature: its sender still sees it, and its transfers.
@@ -257,7 +258,7 @@ def test_transient_503_is_retried_then_raised_as_a_problem() -> None:
         retry=RetryPolicy(attempts=3, backoff=0.001),
     )
     with client, pytest.raises(ApiProblem) as raised:
-        client.accept(7, idempotency_key="accept-7")
+        client.accept_receivable(7, idempotency_key="accept-7")
     assert seen == ["accept-7", "accept-7", "accept-7"]
     assert (raised.value.slug, raised.value.detail, raised.value.extensions) == (
         "chain-unavailable",
@@ -289,11 +290,11 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     refused = supplier1.reject_receivable(slot, "wrong amount")
     assert (refused.kind, refused.status) == ("receivable.reject", "indexed")
     assert event(refused, "ReceivableRejected")["reason"] == sha256_ref("wrong amount")
-    assert supplier1.receivable(token).state == "rejected"
+    assert supplier1.piece(token).state == "rejected"
     slot, token = pending(doc(api, "b2"))
     cancelled = core.cancel_receivable(slot)
     assert (cancelled.kind, cancelled.status) == ("receivable.cancel", "indexed")
-    assert core.receivable(token).receivable.status == "cancelled"
+    assert core.piece(token).receivable.status == "cancelled"
 
     # Evidence on an accepted piece, listed in order.
     _slot, root = issued(api, doc(api, "b3"))
@@ -341,12 +342,12 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     )
     statuses = [supplier2.financing_request(r).status for r in (first, second, third)]
     assert statuses == ["rejected", "withdrawn", "repaid"]
-    assert supplier2.receivable(child).state == "active"
+    assert supplier2.piece(child).state == "active"
 
     # The debtor settles from the due date; holders and the debtor see the settlement.
     due = api.chain_time() + 3_600
     slot, token = pending(doc(api, "b4"), due=due)
-    supplier1.accept(slot)
+    supplier1.accept_receivable(slot)
     api.rpc("evm_setNextBlockTimestamp", due + 1)
     api.rpc("evm_mine")
     settled = core.settle(slot, [token], "wire 9")
@@ -445,6 +446,56 @@ def test_async_client_reads_events_streams_and_documents(api: Served) -> None:
 
     paged, streamed, data, hooks = asyncio.run(run())
     assert (len(paged), streamed, data, hooks) == (2, paged, b"async bytes", 0)
+
+
+def test_receivables_are_read_by_slot_and_pieces_by_token_id(api: Served) -> None:
+    """`/v1/receivables/{slot}` and `/v1/pieces/{token_id}` name what they take: after a
+    split the child's token id is no slot, and a receivable route given it answers 404
+    rather than reading or acting on another receivable."""
+    slot, root = issued(api, doc(api, "n1"))
+    supplier1, auditor = sdk(api, "supplier1"), sdk(api, "auditor")
+    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=10_000))
+    child = int(event(split, "PieceSplit")["childTokenId"])
+    receivable = supplier1.receivable(slot)
+    assert (receivable.slot, receivable.root_token_id, receivable.face_amount) == (
+        slot,
+        root,
+        1_000_000,
+    )
+    assert (supplier1.piece(child).slot, supplier1.piece(root).slot) == (slot, slot)
+    assert [p.token_id for p in auditor.list_pieces(slot=slot).items] == [root, child]
+    latest_slot = max(p.slot for p in auditor.list_pieces(limit=500).items)
+    assert child > latest_slot  # every slot minted a root before this split: no such slot
+    for wrong_kind in (
+        lambda: supplier1.receivable(child),
+        lambda: supplier1.accept_receivable(child),
+    ):
+        with pytest.raises(ApiProblem) as wrong:
+            wrong_kind()
+        assert (wrong.value.status, wrong.value.type) == (404, PROBLEM + "not-found")
+    # Nobody but its parties and those who see one of its pieces reads a receivable.
+    with pytest.raises(ApiProblem) as hidden:
+        sdk(api, "bank").receivable(slot)
+    assert (hidden.value.status, hidden.value.type) == (404, PROBLEM + "not-found")
+
+
+def test_policy_round_trips_with_limits_turned_off(api: Served) -> None:
+    """A policy is replaced with the fields set (a None limit is off, so it is sent) and
+    read back typed; fields not set keep the server's defaults."""
+    bank = sdk(api, "bank")
+    policy = Policy(max_depth=None, min_days_to_maturity=30, auto_decide=True)
+    try:
+        assert bank.set_policy(policy).max_depth is None
+        stored = bank.policy()
+        assert (stored.max_depth, stored.min_days_to_maturity, stored.auto_decide) == (
+            None,
+            30,
+            True,
+        )
+    finally:
+        default = bank.set_policy(Policy())  # as the other tests of the module expect it
+    assert stored.advance_bands == default.advance_bands is not None
+    assert (bank.policy().max_depth, default.min_days_to_maturity) == (4, 15)
 
 
 def test_governance_calls_and_unsafe_posts_sent_once() -> None:

@@ -19,8 +19,8 @@ from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.identity import identity_anchor
-from scfledger.client import ApiProblem, ScfClient
 from scfledger.db.session import create_db_engine
+from scfledger_client import ApiProblem, ScfClient
 from tests.api.server import Served, served_gateway
 from tests.api.test_api_story import assert_problem, event, write
 
@@ -89,7 +89,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     tier3 = client_with(api, tier3_key)
 
     # Not admitted yet: it can authenticate and read (nothing), but not act.
-    assert tier3.get("/v1/receivables").json()["items"] == []
+    assert tier3.get("/v1/pieces").json()["items"] == []
     refused = write(tier3, "/v1/receivables", "too-early", {
         "creditor": api.address("supplier1"), "face_amount": 1, "due_date": 2**31,
         "document_hash": sha256("x"),
@@ -165,17 +165,15 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     ok(write(supplier1, f"/v1/receivables/{slot}/accept", "accept"))
 
     def split(client: httpx.Client, token: int, to: str, value: int, key: str) -> int:
-        op = ok(
-            write(client, f"/v1/receivables/{token}/transfers", key, {"to": to, "value": value})
-        )
+        op = ok(write(client, f"/v1/pieces/{token}/transfers", key, {"to": to, "value": value}))
         return int(event(op, "PieceSplit")["childTokenId"])
 
     def sign(client: httpx.Client, token: int) -> None:
         """The receiver signs for the piece (签收)."""
-        ok(write(client, f"/v1/receivables/{token}/sign", f"sign-{token}"))
+        ok(write(client, f"/v1/pieces/{token}/sign", f"sign-{token}"))
 
     def holding(client: httpx.Client) -> list[tuple[int, str, int, str]]:
-        items = client.get("/v1/receivables").json()["items"]
+        items = client.get("/v1/pieces").json()["items"]
         return [(p["token_id"], p["holder"], p["value"], p["state"]) for p in items]
 
     tier2_piece = split(supplier1, root, api.address("supplier2"), 400_000, "to-tier2")
@@ -186,9 +184,9 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert holding(tier3) == [(tier3_piece, tier3_address, 150_000, "active")]
     values = {t: v for t, _h, v, _s in holding(auditor)}
     assert values == {root: 600_000, tier2_piece: 250_000, tier3_piece: 150_000}
-    lineage = tier3.get(f"/v1/receivables/{tier3_piece}/lineage").json()
+    lineage = tier3.get(f"/v1/pieces/{tier3_piece}/lineage").json()
     assert [n["token_id"] for n in lineage["ancestors"]] == [tier2_piece, root]  # nearest first
-    tree = auditor.get(f"/v1/receivables/{root}/lineage").json()["tree"]
+    tree = auditor.get(f"/v1/pieces/{root}/lineage").json()["tree"]
     assert [c["token_id"] for c in tree["children"]] == [tier2_piece]
     assert [c["token_id"] for c in tree["children"][0]["children"]] == [tier3_piece]
     assert tree["children"][0]["children"][0]["depth"] == 2
@@ -253,7 +251,7 @@ def test_suspension_freezes_a_member_until_reinstated(api: Served) -> None:
         "token_id": 1, "financiers": [api.address("bank")], "terms": terms,
     })  # fmt: skip
     assert "member is suspended" in assert_problem(refused, 403, "forbidden")["detail"]
-    assert supplier3.get("/v1/receivables").status_code == 200
+    assert supplier3.get("/v1/pieces").status_code == 200
     assert_problem(
         write(admin2, f"/v1/members/{target}/suspend", "s2", suspend), 409, "invalid-state"
     )
@@ -346,7 +344,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
         return "0x" + signer.sign_transaction(tx).raw_transaction.hex()
 
     with client_with(api, created.json()["api_key"]) as member:
-        assert member.get("/v1/receivables").status_code == 200
+        assert member.get("/v1/pieces").status_code == 200
         invoice = ("doc.txt", b"self-signed invoice", "text/plain")
         assert member.post("/v1/documents", files={"file": invoice}).status_code == 201
         # The gateway holds no key for it: it cannot sign on the member's behalf ...
@@ -435,8 +433,8 @@ def test_no_admin_lists_issues_or_revokes_another_participant_s_api_keys(api: Se
         second = issued.json()["api_key"]
         revoked = core.delete(f"/v1/participants/core/api-keys/{second[:12]}")
         assert revoked.status_code == 204, revoked.text
-        assert_problem(client_with(api, second).get("/v1/receivables"), 401, "unauthenticated")
-        assert core.get("/v1/receivables").status_code == 200
+        assert_problem(client_with(api, second).get("/v1/pieces"), 401, "unauthenticated")
+        assert core.get("/v1/pieces").status_code == 200
 
 
 def test_api_keys_are_rotated_and_revoked(api: Served) -> None:
@@ -464,8 +462,8 @@ def test_api_keys_are_rotated_and_revoked(api: Served) -> None:
                 new.delete(f"/v1/participants/rotator/api-keys/{listed[0]['prefix']}").status_code
                 == 204
             )
-            assert_problem(old.get("/v1/receivables"), 401, "unauthenticated")
-            assert new.get("/v1/receivables").status_code == 200
+            assert_problem(old.get("/v1/pieces"), 401, "unauthenticated")
+            assert new.get("/v1/pieces").status_code == 200
             again = new.delete(f"/v1/participants/rotator/api-keys/{listed[0]['prefix']}")
             assert_problem(again, 409, "invalid-state")
             missing = new.delete("/v1/participants/rotator/api-keys/scf_00000000")

@@ -97,8 +97,8 @@ def test_generated_requests_get_documented_answers_and_no_server_error(api: Serv
     assert labels >= {
         "GET /v1/members",
         "POST /v1/receivables",
-        "GET /v1/receivables",
-        "POST /v1/receivables/{token_id}/transfers",
+        "GET /v1/pieces",
+        "POST /v1/pieces/{token_id}/transfers",
         "POST /v1/financing-requests",
         "PUT /v1/policies",
         "POST /v1/documents",

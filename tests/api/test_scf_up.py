@@ -188,7 +188,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
                 timeout=60,
             )
             assert accepted.json()["status"] == "indexed", accepted.text
-            pieces = [p["token_id"] for p in supplier1.get("/v1/receivables").json()["items"]]
+            pieces = [p["token_id"] for p in supplier1.get("/v1/pieces").json()["items"]]
             assert pieces == [token]
     finally:
         proc.send_signal(signal.SIGINT)
@@ -285,17 +285,17 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
             args(issued, "ReceivableIssued")["tokenId"],
         )
         act(supplier1, f"/v1/receivables/{slot}/accept", "accept")
-        to4 = act(supplier1, f"/v1/receivables/{root}/transfers", "to-4",
+        to4 = act(supplier1, f"/v1/pieces/{root}/transfers", "to-4",
                   {"to": supplier4_address, "value": 400_000})  # fmt: skip
         piece4 = args(to4, "PieceSplit")["childTokenId"]
-        act(supplier4, f"/v1/receivables/{piece4}/sign", "sign-4")  # 签收
-        on = act(supplier4, f"/v1/receivables/{piece4}/transfers", "4-to-2",
+        act(supplier4, f"/v1/pieces/{piece4}/sign", "sign-4")  # 签收
+        on = act(supplier4, f"/v1/pieces/{piece4}/transfers", "4-to-2",
                  {"to": credentials["supplier2"]["address"], "value": 150_000})  # fmt: skip
         piece2 = args(on, "PieceSplit")["childTokenId"]
-        signed = act(supplier2, f"/v1/receivables/{piece2}/sign", "sign-2")
-        held = {p["token_id"]: p["value"] for p in supplier2.get("/v1/receivables").json()["items"]}
+        signed = act(supplier2, f"/v1/pieces/{piece2}/sign", "sign-2")
+        held = {p["token_id"]: p["value"] for p in supplier2.get("/v1/pieces").json()["items"]}
         assert held == {piece2: 150_000}
-        lineage = supplier2.get(f"/v1/receivables/{piece2}/lineage").json()
+        lineage = supplier2.get(f"/v1/pieces/{piece2}/lineage").json()
         assert [n["token_id"] for n in lineage["ancestors"]] == [piece4, root]
         node3 = rpc_call(network.rpc_url(3), "eth_getTransactionReceipt", [signed["tx_hash"]])
         assert node3 is not None  # on every sealer's chain

@@ -169,13 +169,13 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     write(supplier1, f"/v1/receivables/{slot}/accept", "accept")
     split = write(
         supplier1,
-        f"/v1/receivables/{root}/transfers",
+        f"/v1/pieces/{root}/transfers",
         "split",
         {"to": c.addresses["supplier2"], "value": 10**6},
     )
     child = int(event(split, "PieceSplit")["childTokenId"])
     supplier2 = c.client("supplier2")
-    write(supplier2, f"/v1/receivables/{child}/sign", "sign")  # 签收
+    write(supplier2, f"/v1/pieces/{child}/sign", "sign")  # 签收
     terms = {"advance": 900_000, "repayment": 0, "fees": 2_000, "fund_by": DUE - 86_400}
     asked = write(supplier2, "/v1/financing-requests", "request", {
         "token_id": child, "financiers": [c.addresses["bank"]], "terms": terms,
@@ -186,7 +186,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     accept = {"financier": c.addresses["bank"], "terms": offer}
     write(supplier2, f"/v1/financing-requests/{request_id}/accept", "accept-offer", accept)
     write(bank, f"/v1/financing-requests/{request_id}/fund", "fund", {"payment_ref": h("wire")})
-    funded = bank.get(f"/v1/receivables/{child}").json()
+    funded = bank.get(f"/v1/pieces/{child}").json()
     assert (funded["holder"], funded["state"]) == (c.addresses["bank"], "financed")
 
     # Maturity on a short receivable: the debtor pays off-chain, each payee confirms.
@@ -200,10 +200,10 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     short_slot = int(event(short, "ReceivableIssued")["slot"])
     short_root = int(event(short, "ReceivableIssued")["tokenId"])
     write(supplier1, f"/v1/receivables/{short_slot}/accept", "accept-short")
-    part = write(supplier1, f"/v1/receivables/{short_root}/transfers", "split-short",
+    part = write(supplier1, f"/v1/pieces/{short_root}/transfers", "split-short",
                  {"to": c.addresses["supplier2"], "value": 40_000})  # fmt: skip
     short_child = int(event(part, "PieceSplit")["childTokenId"])
-    write(supplier2, f"/v1/receivables/{short_child}/sign", "sign-short")
+    write(supplier2, f"/v1/pieces/{short_child}/sign", "sign-short")
     while int(web3_for(c.network, 0).eth.get_block("latest")["timestamp"]) <= short_due:
         time.sleep(1)
     pay = {"slot": short_slot, "token_ids": [short_root, short_child], "payment_ref": "run"}
@@ -222,7 +222,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     for i in range(24):
         if i == 8:
             c.network.stop_node(3)
-        op = write(supplier1, f"/v1/receivables/{root}/transfers", f"load-{i}",
+        op = write(supplier1, f"/v1/pieces/{root}/transfers", f"load-{i}",
                    {"to": c.addresses["supplier2"], "value": 10_000 + i}, wait=False)  # fmt: skip
         operation_ids.append(op["id"])
         time.sleep(0.2)
@@ -241,7 +241,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     nonces = sorted(r.nonce for r in rows)
     assert nonces == list(range(nonces[0], nonces[0] + 24))
     with c.client("supplier2") as supplier2:  # the payee sees the pieces it received
-        listed = supplier2.get("/v1/receivables", params={"limit": 100}).json()["items"]
+        listed = supplier2.get("/v1/pieces", params={"limit": 100}).json()["items"]
     values = sorted(
         p["value"]
         for p in listed

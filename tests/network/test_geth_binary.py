@@ -22,13 +22,16 @@ def set_up_checkout(root: Path) -> Path:
     real setup is never run here, since it may reinstall the packages other tests use."""
     (root / "scripts").mkdir(parents=True)
     shutil.copy(REPO / "scripts" / "setup.sh", root / "scripts" / "setup.sh")
-    for name in ("requirements.lock", "pyproject.toml", "package-lock.json"):
+    (root / "clients" / "python").mkdir(parents=True)
+    for name in ("requirements.lock", "pyproject.toml", "clients/python/pyproject.toml"):
         (root / name).write_text(name)
+    (root / "package-lock.json").write_text("package-lock.json")
     venv = root / ".venv" / "bin"
     venv.mkdir(parents=True)
     (venv / "python").write_text("#!/bin/sh\n")
     (venv / "python").chmod(0o755)
-    stamp = hashlib.sha256(b"requirements.lockpyproject.toml").hexdigest()
+    installed = b"requirements.lockpyproject.tomlclients/python/pyproject.toml"
+    stamp = hashlib.sha256(installed).hexdigest()
     (root / ".venv" / ".requirements.sha256").write_text(stamp + "\n")
     (root / "node_modules" / "solc").mkdir(parents=True)
     (root / "node_modules" / ".package-lock.json").write_text("{}")

@@ -21,7 +21,7 @@ export async function issueAndList(baseUrl: string, apiKey: string): Promise<Pie
   if (status === "failed") {
     throw new Error(`failed: ${issued.data.error?.name ?? "unknown"}`);
   }
-  const page = await client.GET("/v1/receivables", { params: { query: { state: "active" } } });
+  const page = await client.GET("/v1/pieces", { params: { query: { state: "active" } } });
   if (page.error !== undefined) {
     throw new Error(problemSlug(page.error));
   }

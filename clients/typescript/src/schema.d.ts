@@ -340,12 +340,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * List Receivables
-         * @description Pieces the caller holds or held, owes, or finances (auditors: all), by token id;
-         *     filters by holder, state, receivable (slot), debtor and due date (inclusive range).
-         */
-        get: operations["list_receivables_v1_receivables_get"];
+        get?: never;
         put?: never;
         /**
          * Issue
@@ -359,24 +354,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/receivables/{token_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get Piece */
-        get: operations["get_piece_v1_receivables__token_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/receivables/{token_id}/lineage": {
+    "/v1/receivables/{slot}": {
         parameters: {
             query?: never;
             header?: never;
@@ -384,11 +362,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Lineage
-         * @description Ancestors up to the root (nearest first) and the tree of pieces split from this one.
-         *     Pieces the caller does not see are `redacted`: token id, parent, depth and value only.
+         * Get Receivable
+         * @description A receivable the caller may see: its debtor, first creditor, auditors and whoever sees
+         *     one of its pieces (`404 not-found` otherwise, and for a token id: pieces are under
+         *     `/v1/pieces/{token_id}`).
          */
-        get: operations["lineage_v1_receivables__token_id__lineage_get"];
+        get: operations["get_receivable_v1_receivables__slot__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -411,91 +390,6 @@ export interface paths {
          * @description Accept a pending receivable (its creditor).
          */
         post: operations["accept_v1_receivables__slot__accept_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/receivables/{token_id}/transfers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Transfers
-         * @description A piece's moves, oldest first: whole transfers of it and splits out of it.
-         */
-        get: operations["transfers_v1_receivables__token_id__transfers_get"];
-        put?: never;
-        /**
-         * Transfer
-         * @description Send part of a piece to another member (the holder); mints a child piece, pending
-         *     until the receiver signs for it (`/sign`), refuses it (`/refuse`) or you recall it.
-         */
-        post: operations["transfer_v1_receivables__token_id__transfers_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/receivables/{token_id}/sign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Sign Piece
-         * @description Sign for a piece sent to you (签收, its receiver): it becomes active and yours.
-         */
-        post: operations["sign_piece_v1_receivables__token_id__sign_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/receivables/{token_id}/refuse": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Refuse Piece
-         * @description Refuse a piece sent to you (its receiver): its value goes back to the sender.
-         */
-        post: operations["refuse_piece_v1_receivables__token_id__refuse_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/receivables/{token_id}/recall": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Recall Piece
-         * @description Take back a piece you sent that its receiver has not signed for (its sender).
-         */
-        post: operations["recall_piece_v1_receivables__token_id__recall_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -563,7 +457,155 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/receivables/{token_id}/evidence": {
+    "/v1/pieces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pieces
+         * @description Pieces the caller holds or held, owes, or finances (auditors: all), by token id;
+         *     filters by holder, state, receivable (slot), debtor and due date (inclusive range).
+         */
+        get: operations["list_pieces_v1_pieces_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Piece
+         * @description A piece the caller may see, with its receivable (`404 not-found` otherwise, and for
+         *     a slot: receivables are under `/v1/receivables/{slot}`).
+         */
+        get: operations["get_piece_v1_pieces__token_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lineage
+         * @description Ancestors up to the root (nearest first) and the tree of pieces split from this one.
+         *     Pieces the caller does not see are `redacted`: token id, parent, depth and value only.
+         */
+        get: operations["lineage_v1_pieces__token_id__lineage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transfers
+         * @description A piece's moves, oldest first: whole transfers of it and splits out of it.
+         */
+        get: operations["transfers_v1_pieces__token_id__transfers_get"];
+        put?: never;
+        /**
+         * Transfer
+         * @description Send part of a piece to another member (the holder); mints a child piece, pending
+         *     until the receiver signs for it (`/sign`), refuses it (`/refuse`) or you recall it.
+         */
+        post: operations["transfer_v1_pieces__token_id__transfers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign Piece
+         * @description Sign for a piece sent to you (签收, its receiver): it becomes active and yours.
+         */
+        post: operations["sign_piece_v1_pieces__token_id__sign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refuse Piece
+         * @description Refuse a piece sent to you (its receiver): its value goes back to the sender.
+         */
+        post: operations["refuse_piece_v1_pieces__token_id__refuse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}/recall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recall Piece
+         * @description Take back a piece you sent that its receiver has not signed for (its sender).
+         */
+        post: operations["recall_piece_v1_pieces__token_id__recall_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}/evidence": {
         parameters: {
             query?: never;
             header?: never;
@@ -574,14 +616,14 @@ export interface paths {
          * Evidence
          * @description The evidence hashes anchored on a piece, oldest first.
          */
-        get: operations["evidence_v1_receivables__token_id__evidence_get"];
+        get: operations["evidence_v1_pieces__token_id__evidence_get"];
         put?: never;
         /**
          * Attach Evidence
          * @description Anchor a document you uploaded (delivery note, photo) on a piece you hold, by its
          *     SHA-256, each once (`422 document-not-uploaded` for one you did not upload).
          */
-        post: operations["attach_evidence_v1_receivables__token_id__evidence_post"];
+        post: operations["attach_evidence_v1_pieces__token_id__evidence_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1258,6 +1300,62 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /**
+         * CheckOut
+         * @description One readiness check; `error` names what failed.
+         */
+        CheckOut: {
+            /** Ok */
+            ok: boolean;
+            /** Error */
+            error?: string | null;
+            /**
+             * Head
+             * @description chain: the node's latest block
+             */
+            head?: number | null;
+            /**
+             * Lag
+             * @description indexer: blocks behind the head
+             */
+            lag?: number | null;
+            /**
+             * Faults
+             * @description indexer: events it could not project
+             */
+            faults?: number | null;
+        };
+        /** CircularTransfers */
+        CircularTransfers: {
+            /** Count */
+            count: number;
+            /** Value */
+            value: number;
+            /** Members */
+            members: string[];
+        };
+        /** DebtorRecord */
+        DebtorRecord: {
+            /** Debtor */
+            debtor: string;
+            /** Settled Pieces */
+            settled_pieces: number;
+            /** Settled Late */
+            settled_late: number;
+            /** On Time Bps */
+            on_time_bps: number | null;
+            /** Open Overdue Value */
+            open_overdue_value: number;
+            /** Open Overdue Pieces */
+            open_overdue_pieces: number;
+            /** Defaulted Value */
+            defaulted_value: number;
+        };
+        /**
+         * Decision
+         * @enum {string}
+         */
+        Decision: "approve" | "refer" | "decline";
         /** DocumentOut */
         DocumentOut: {
             /** Sha256 */
@@ -1337,6 +1435,21 @@ export interface components {
             args: {
                 [key: string]: unknown;
             };
+        };
+        /** FinancierExposure */
+        FinancierExposure: {
+            /** Financier */
+            financier: string;
+            /** To Debtor */
+            to_debtor: number;
+            /** Total */
+            total: number;
+            /** To Debtor After */
+            to_debtor_after: number;
+            /** Total After */
+            total_after: number;
+            /** Concentration Bps */
+            concentration_bps: number;
         };
         /**
          * FinancingIn
@@ -1432,6 +1545,14 @@ export interface components {
         FundIn: {
             /** Payment Ref */
             payment_ref: string;
+        };
+        /** HealthOut */
+        HealthOut: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
         };
         /**
          * IssueIn
@@ -1658,6 +1779,19 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** PieceProfile */
+        PieceProfile: {
+            /** Depth */
+            depth: number;
+            /** State */
+            state: string;
+            /** Age Blocks */
+            age_blocks: number;
+            /** Receivable Age Days */
+            receivable_age_days: number;
+            /** Days To Maturity */
+            days_to_maturity: number;
+        };
         /**
          * Policy
          * @description A financier's rules; `None` turns a limit off.
@@ -1774,6 +1908,27 @@ export interface components {
             /** Updated Block */
             updated_block: number;
         };
+        /** ReadinessOut */
+        ReadinessOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ready" | "degraded" | "not-ready";
+            /**
+             * Checks
+             * @description database, chain and indexer
+             */
+            checks: {
+                [key: string]: components["schemas"]["CheckOut"];
+            };
+        };
+        /**
+         * ReasonCode
+         * @description Stable codes: clients match on these, never on the text.
+         * @enum {string}
+         */
+        ReasonCode: "debtor_open_overdue" | "debtor_on_time_rate_low" | "advance_rate_above_limit" | "debtor_exposure_above_limit" | "debtor_concentration_above_limit" | "depth_above_limit" | "maturity_too_short" | "circular_transfers" | "transfer_velocity_high" | "duplicate_document_attempts";
         /** ReceivableOut */
         ReceivableOut: {
             /** Slot */
@@ -1856,6 +2011,98 @@ export interface components {
              * @description 0x + 64 hex digits, or text (recorded on chain as its SHA-256)
              */
             payment_ref: string;
+        };
+        /** RequestFacts */
+        RequestFacts: {
+            /** Request Id */
+            request_id: number;
+            /** Status */
+            status: string;
+            /** Token Id */
+            token_id: number;
+            /** Slot */
+            slot: number;
+            /** Requester */
+            requester: string;
+            /** Financier */
+            financier: string;
+            /** Debtor */
+            debtor: string;
+            /** Creditor */
+            creditor: string;
+            /** Terms */
+            terms: string;
+            /** Amount */
+            amount: number;
+            /** Repayment */
+            repayment: number;
+            /** Fees */
+            fees: number;
+            /** Piece Value */
+            piece_value: number;
+            /** Face Amount */
+            face_amount: number;
+            /** Advance Bps */
+            advance_bps: number;
+        };
+        /** RequesterHistory */
+        RequesterHistory: {
+            /** Requester */
+            requester: string;
+            /** Receivables From Debtor */
+            receivables_from_debtor: number;
+            /** Pieces Received From Debtor */
+            pieces_received_from_debtor: number;
+            /** Value Received From Debtor */
+            value_received_from_debtor: number;
+            /** Pieces Received Total */
+            pieces_received_total: number;
+            /** Prior Requests */
+            prior_requests: number;
+            /** Prior Funded */
+            prior_funded: number;
+            /** Prior Recourse Claims */
+            prior_recourse_claims: number;
+        };
+        /** RiskIndicators */
+        RiskIndicators: {
+            request: components["schemas"]["RequestFacts"];
+            debtor: components["schemas"]["DebtorRecord"];
+            exposure: components["schemas"]["FinancierExposure"];
+            requester: components["schemas"]["RequesterHistory"];
+            piece: components["schemas"]["PieceProfile"];
+            velocity: components["schemas"]["SlotVelocity"];
+            circular: components["schemas"]["CircularTransfers"];
+            /** Duplicate Document Attempts */
+            duplicate_document_attempts: number;
+            /** Head Block */
+            head_block: number;
+            /** Now */
+            now: number;
+        };
+        /**
+         * RiskOut
+         * @description A request's indicators and its financier's policy decision, with every reason.
+         */
+        RiskOut: {
+            /** Request Id */
+            request_id: number;
+            decision: components["schemas"]["Decision"];
+            /**
+             * Auto Decide
+             * @description The policy lets the gateway act on the decision
+             */
+            auto_decide: boolean;
+            /** Reasons */
+            reasons: components["schemas"]["RiskReasonOut"][];
+            indicators: components["schemas"]["RiskIndicators"];
+        };
+        /** RiskReasonOut */
+        RiskReasonOut: {
+            code: components["schemas"]["ReasonCode"];
+            outcome: components["schemas"]["Decision"];
+            /** Message */
+            message: string;
         };
         /**
          * SettleIn
@@ -1942,6 +2189,17 @@ export interface components {
             items: components["schemas"]["SettlementOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** SlotVelocity */
+        SlotVelocity: {
+            /** Transfers Total */
+            transfers_total: number;
+            /** Transfers In Window */
+            transfers_in_window: number;
+            /** Window Blocks */
+            window_blocks: number;
+            /** Transfers Per Day */
+            transfers_per_day: number;
         };
         /**
          * SuspensionIn
@@ -3178,9 +3436,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["HealthOut"];
                 };
             };
             500: components["responses"]["Problem500-internal-error"];
@@ -4058,61 +4314,6 @@ export interface operations {
             };
         };
     };
-    list_receivables_v1_receivables_get: {
-        parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number;
-                holder?: string | null;
-                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
-                slot?: number | null;
-                debtor?: string | null;
-                /** @description Unix seconds */
-                due_from?: number | null;
-                /** @description Unix seconds */
-                due_to?: number | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PiecePage"];
-                };
-            };
-            400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
-            422: components["responses"]["Problem422-1fa957743e"];
-            500: components["responses"]["Problem500-internal-error"];
-            503: components["responses"]["Problem503-database-unavailable"];
-            /** @description The request is refused: a problem with a stable `type` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The gateway or what it depends on failed: a problem */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     issue_v1_receivables_post: {
         parameters: {
             query?: {
@@ -4172,12 +4373,12 @@ export interface operations {
             };
         };
     };
-    get_piece_v1_receivables__token_id__get: {
+    get_receivable_v1_receivables__slot__get: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                token_id: number;
+                slot: number;
             };
             cookie?: never;
         };
@@ -4189,53 +4390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PieceOut"];
-                };
-            };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
-            404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-1fa957743e"];
-            500: components["responses"]["Problem500-internal-error"];
-            503: components["responses"]["Problem503-database-unavailable"];
-            /** @description The request is refused: a problem with a stable `type` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The gateway or what it depends on failed: a problem */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    lineage_v1_receivables__token_id__lineage_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LineageOut"];
+                    "application/json": components["schemas"]["ReceivableOut"];
                 };
             };
             401: components["responses"]["Problem401-unauthenticated"];
@@ -4277,284 +4432,6 @@ export interface operations {
             };
             path: {
                 slot: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OperationOut"];
-                };
-            };
-            400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            422: components["responses"]["Problem422-fd21f6c617"];
-            500: components["responses"]["Problem500-internal-error"];
-            503: components["responses"]["Problem503-d21eeec0c7"];
-            /** @description The request is refused: a problem with a stable `type` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The gateway or what it depends on failed: a problem */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    transfers_v1_receivables__token_id__transfers_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TransferOut"][];
-                };
-            };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
-            404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-1fa957743e"];
-            500: components["responses"]["Problem500-internal-error"];
-            503: components["responses"]["Problem503-database-unavailable"];
-            /** @description The request is refused: a problem with a stable `type` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The gateway or what it depends on failed: a problem */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    transfer_v1_receivables__token_id__transfers_post: {
-        parameters: {
-            query?: {
-                /** @description Return once the operation is mined or indexed. */
-                wait?: "none" | "mined" | "indexed";
-                timeout?: number;
-            };
-            header: {
-                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
-                "Idempotency-Key": string;
-            };
-            path: {
-                token_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TransferIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OperationOut"];
-                };
-            };
-            400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            413: components["responses"]["Problem413-body-too-large"];
-            415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-fd21f6c617"];
-            500: components["responses"]["Problem500-internal-error"];
-            503: components["responses"]["Problem503-d21eeec0c7"];
-            /** @description The request is refused: a problem with a stable `type` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The gateway or what it depends on failed: a problem */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    sign_piece_v1_receivables__token_id__sign_post: {
-        parameters: {
-            query?: {
-                /** @description Return once the operation is mined or indexed. */
-                wait?: "none" | "mined" | "indexed";
-                timeout?: number;
-            };
-            header: {
-                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
-                "Idempotency-Key": string;
-            };
-            path: {
-                token_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OperationOut"];
-                };
-            };
-            400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            422: components["responses"]["Problem422-fd21f6c617"];
-            500: components["responses"]["Problem500-internal-error"];
-            503: components["responses"]["Problem503-d21eeec0c7"];
-            /** @description The request is refused: a problem with a stable `type` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The gateway or what it depends on failed: a problem */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    refuse_piece_v1_receivables__token_id__refuse_post: {
-        parameters: {
-            query?: {
-                /** @description Return once the operation is mined or indexed. */
-                wait?: "none" | "mined" | "indexed";
-                timeout?: number;
-            };
-            header: {
-                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
-                "Idempotency-Key": string;
-            };
-            path: {
-                token_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RejectIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OperationOut"];
-                };
-            };
-            400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            413: components["responses"]["Problem413-body-too-large"];
-            415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-fd21f6c617"];
-            500: components["responses"]["Problem500-internal-error"];
-            503: components["responses"]["Problem503-d21eeec0c7"];
-            /** @description The request is refused: a problem with a stable `type` */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The gateway or what it depends on failed: a problem */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    recall_piece_v1_receivables__token_id__recall_post: {
-        parameters: {
-            query?: {
-                /** @description Return once the operation is mined or indexed. */
-                wait?: "none" | "mined" | "indexed";
-                timeout?: number;
-            };
-            header: {
-                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
-                "Idempotency-Key": string;
-            };
-            path: {
-                token_id: number;
             };
             cookie?: never;
         };
@@ -4768,7 +4645,432 @@ export interface operations {
             };
         };
     };
-    evidence_v1_receivables__token_id__evidence_get: {
+    list_pieces_v1_pieces_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                holder?: string | null;
+                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+                slot?: number | null;
+                debtor?: string | null;
+                /** @description Unix seconds */
+                due_from?: number | null;
+                /** @description Unix seconds */
+                due_to?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PiecePage"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_piece_v1_pieces__token_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PieceOut"];
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lineage_v1_pieces__token_id__lineage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageOut"];
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transfers_v1_pieces__token_id__transfers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOut"][];
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transfer_v1_pieces__token_id__transfers_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"];
+                };
+            };
+            400: components["responses"]["Problem400-2f0168a144"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-b883274f61"];
+            404: components["responses"]["Problem404-ab69ec3435"];
+            409: components["responses"]["Problem409-75058b527e"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-fd21f6c617"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sign_piece_v1_pieces__token_id__sign_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-b883274f61"];
+            404: components["responses"]["Problem404-ab69ec3435"];
+            409: components["responses"]["Problem409-75058b527e"];
+            422: components["responses"]["Problem422-fd21f6c617"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse_piece_v1_pieces__token_id__refuse_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"];
+                };
+            };
+            400: components["responses"]["Problem400-2f0168a144"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-b883274f61"];
+            404: components["responses"]["Problem404-ab69ec3435"];
+            409: components["responses"]["Problem409-75058b527e"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-fd21f6c617"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recall_piece_v1_pieces__token_id__recall_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-b883274f61"];
+            404: components["responses"]["Problem404-ab69ec3435"];
+            409: components["responses"]["Problem409-75058b527e"];
+            422: components["responses"]["Problem422-fd21f6c617"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    evidence_v1_pieces__token_id__evidence_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4814,7 +5116,7 @@ export interface operations {
             };
         };
     };
-    attach_evidence_v1_receivables__token_id__evidence_post: {
+    attach_evidence_v1_pieces__token_id__evidence_post: {
         parameters: {
             query?: {
                 /** @description Return once the operation is mined or indexed. */
@@ -5577,9 +5879,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RiskOut"];
                 };
             };
             401: components["responses"]["Problem401-unauthenticated"];

@@ -18,6 +18,7 @@ from scfledger.api.routes import (
     governance,
     misc,
     participants,
+    pieces,
     receivables,
     risk,
     settlements,
@@ -60,6 +61,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(governance.router)
     app.include_router(participants.router)
     app.include_router(receivables.router)
+    app.include_router(pieces.router)
     app.include_router(financing.router)
     app.include_router(risk.router)
     app.include_router(settlements.router)

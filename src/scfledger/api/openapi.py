@@ -161,7 +161,7 @@ PROBES: dict[str, dict[str, Any]] = {
 
 # Query filters on a status field: the values they match (any other matches nothing).
 FILTER_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("GET /v1/receivables", "state"): fields.PIECE_STATES,
+    ("GET /v1/pieces", "state"): fields.PIECE_STATES,
     ("GET /v1/financing-requests", "status"): fields.REQUEST_STATUSES,
 }
 

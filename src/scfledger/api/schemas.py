@@ -41,6 +41,8 @@ from scfledger.api.fields import (
 from scfledger.api.fields import (
     RoleName as RoleName,
 )
+from scfledger.risk.indicators import RiskIndicators
+from scfledger.risk.policy import Decision, ReasonCode
 
 # The longest term of a receivable: its due date at most 50 years after it is issued. The
 # contract enforces the same bound on chain (ReceivableToken.MAX_TERM, 50 * 365 days
@@ -569,3 +571,38 @@ class ParticipantStatusOut(BaseModel):
     address: str
     status: ParticipantStatus
     roles: list[Role]
+
+
+class RiskReasonOut(BaseModel):
+    code: ReasonCode
+    outcome: Decision
+    message: str
+
+
+class RiskOut(BaseModel):
+    """A request's indicators and its financier's policy decision, with every reason."""
+
+    request_id: int
+    decision: Decision
+    auto_decide: bool = Field(description="The policy lets the gateway act on the decision")
+    reasons: list[RiskReasonOut]
+    indicators: RiskIndicators
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class CheckOut(BaseModel):
+    """One readiness check; `error` names what failed."""
+
+    ok: bool
+    error: str | None = None
+    head: int | None = Field(default=None, description="chain: the node's latest block")
+    lag: int | None = Field(default=None, description="indexer: blocks behind the head")
+    faults: int | None = Field(default=None, description="indexer: events it could not project")
+
+
+class ReadinessOut(BaseModel):
+    status: Literal["ready", "degraded", "not-ready"]
+    checks: dict[str, CheckOut] = Field(description="database, chain and indexer")

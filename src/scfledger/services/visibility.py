@@ -208,6 +208,15 @@ def visible_among(session: Session, actor: Actor, token_ids: Iterable[int]) -> s
     return set(session.scalars(visible_token_ids(actor, [among(session, Piece.token_id, ids)])))
 
 
+def visible_receivable(session: Session, actor: Actor, slot: int) -> Receivable:
+    """The receivable of `slot` if the actor may see it; RecordNotFound otherwise, as for an
+    unknown one."""
+    receivable = session.get(Receivable, slot)
+    if receivable is None or not sees_receivable(session, actor, receivable):
+        raise RecordNotFound(kind="receivable", key=slot)
+    return receivable
+
+
 def sees_receivable(session: Session, actor: Actor, receivable: Receivable) -> bool:
     """Its debtor and first creditor, auditors, and whoever may see one of its pieces."""
     if actor.is_auditor or actor.address in (receivable.creditor, receivable.debtor):

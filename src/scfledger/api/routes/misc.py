@@ -18,7 +18,7 @@ from sqlalchemy import select
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import operation_out
-from scfledger.api.schemas import MemberOut, OperationOut
+from scfledger.api.schemas import HealthOut, MemberOut, OperationOut, ReadinessOut
 from scfledger.db.projections import Member
 from scfledger.exceptions import AuthenticationRequired, OperationNotFound
 from scfledger.services.ledger import role_names
@@ -54,12 +54,12 @@ def operation(operation_id: str, gateway: GatewayDep, actor: CurrentActor) -> Op
     return operation_out(gateway, view)
 
 
-@health.get("/healthz")
+@health.get("/healthz", response_model=HealthOut)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@health.get("/readyz")
+@health.get("/readyz", response_model=ReadinessOut, responses={503: {"model": ReadinessOut}})
 def readyz(gateway: GatewayDep) -> JSONResponse:
     """`ready` (200); `degraded` (200: serving, but the indexer recorded events it could
     not project, so some reads lack them); `not-ready` (503: database or chain down, or

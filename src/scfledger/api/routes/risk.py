@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 from fastapi import APIRouter
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import IdPath
+from scfledger.api.schemas import RiskOut, RiskReasonOut
 from scfledger.db.session import transaction
 from scfledger.risk.policy import Policy, assess, get_policy, set_policy
 from scfledger.services.ledger import FINANCIER
@@ -19,7 +17,7 @@ router = APIRouter(tags=["risk"], route_class=GuardedRoute)
 
 
 @router.get("/v1/financing-requests/{request_id}/risk")
-def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> dict[str, Any]:
+def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> RiskOut:
     """Indicators of a request and the decision of its financier's policy, with every reason.
 
     Visible to the request's financier and to auditors only."""
@@ -29,16 +27,16 @@ def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -
         # A financier judges on its own offer and policy, never on a competitor's.
         financier = None if actor.is_auditor else actor.address
         indicators, assessment = assess(session, request_id, now=now, financier=financier)
-    return {
-        "request_id": request_id,
-        "decision": assessment.decision.value,
-        "auto_decide": assessment.auto_decide,
-        "reasons": [
-            {"code": r.code.value, "outcome": r.outcome.value, "message": r.message}
+    return RiskOut(
+        request_id=request_id,
+        decision=assessment.decision,
+        auto_decide=assessment.auto_decide,
+        reasons=[
+            RiskReasonOut(code=r.code, outcome=r.outcome, message=r.message)
             for r in assessment.reasons
         ],
-        "indicators": asdict(indicators),
-    }
+        indicators=indicators,
+    )
 
 
 @router.get("/v1/policies")

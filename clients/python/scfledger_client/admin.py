@@ -1,0 +1,200 @@
+"""Endpoints of documents, webhooks, participants and API keys, relay and governance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Unpack
+
+from scfledger_client.calls import (
+    Call,
+    EndpointsBase,
+    WriteOptions,
+    endpoint,
+    model,
+    nothing,
+    query,
+    raw_bytes,
+    segment,
+)
+from scfledger_client.models import (
+    AdmissionIn,
+    ApiKeyOut,
+    DocumentOut,
+    OperationOut,
+    ParticipantIn,
+    ParticipantOut,
+    ParticipantStatusOut,
+    ProposalOut,
+    ProposalStatus,
+    RelayIn,
+    RoleName,
+    SuspensionIn,
+    WebhookCreated,
+    WebhookDeliveryOut,
+    WebhookIn,
+    WebhookOut,
+)
+
+
+class AdminEndpoints(EndpointsBase):
+    # -- documents, webhooks --------------------------------------------------------------
+
+    @endpoint
+    def upload_document(
+        self, data: bytes, content_type: str = "application/pdf", filename: str = "document"
+    ) -> Call[DocumentOut]:
+        """Stores a document by its SHA-256 (the same bytes again are the same document)."""
+        files = {"file": (filename, data, content_type)}
+        return Call("POST", "/v1/documents", model(DocumentOut), files=files)
+
+    @endpoint
+    def document(self, sha256: str) -> Call[bytes]:
+        """The bytes of a document the caller may read (by its SHA-256, hex)."""
+        return Call("GET", f"/v1/documents/{segment(sha256)}", raw_bytes, raw=True)
+
+    @endpoint
+    def create_webhook(
+        self, url: str, event_names: Sequence[str] | None = None
+    ) -> Call[WebhookCreated]:
+        """Subscribes `url` to the caller's events; the secret is returned only here. Sent
+        once: a retry after a lost answer would create a second webhook."""
+        body = WebhookIn(url=url, event_names=None if event_names is None else list(event_names))
+        return Call("POST", "/v1/webhooks", model(WebhookCreated), body=body, retry=False)
+
+    @endpoint
+    def webhooks(self) -> Call[list[WebhookOut]]:
+        """The caller's webhooks (without their secrets)."""
+        return Call("GET", "/v1/webhooks", model(list[WebhookOut]))
+
+    @endpoint
+    def delete_webhook(self, webhook_id: str) -> Call[None]:
+        """Deletes one of the caller's webhooks. Sent once: a retry of a deletion that
+        happened would answer 404."""
+        path = f"/v1/webhooks/{segment(webhook_id)}"
+        return Call("DELETE", path, nothing, raw=True, retry=False)
+
+    @endpoint
+    def webhook_deliveries(self, webhook_id: str) -> Call[list[WebhookDeliveryOut]]:
+        """The latest deliveries of one of the caller's webhooks, with their attempts."""
+        path = f"/v1/webhooks/{segment(webhook_id)}/deliveries"
+        return Call("GET", path, model(list[WebhookDeliveryOut]))
+
+    # -- participants, API keys, relay ----------------------------------------------------
+
+    @endpoint
+    def create_participant(self, name: str, address: str | None = None) -> Call[ParticipantOut]:
+        """A new gateway participant and its API key, shown once (admins). Without
+        `address`, the gateway creates its signing key. Sent once: not idempotent."""
+        body = ParticipantIn(name=name, address=address)
+        return Call("POST", "/v1/participants", model(ParticipantOut), body=body, retry=False)
+
+    @endpoint
+    def participant_status(self, name: str) -> Call[ParticipantStatusOut]:
+        """The caller's own address, on-chain status and roles (`name` is the caller's
+        participant name; anyone else's is 403 `foreign-participant`)."""
+        return Call("GET", f"/v1/participants/{segment(name)}", model(ParticipantStatusOut))
+
+    @endpoint
+    def api_keys(self, name: str) -> Call[list[ApiKeyOut]]:
+        """The caller's own API keys by prefix (`name` is the caller's participant name)."""
+        return Call("GET", f"/v1/participants/{segment(name)}/api-keys", model(list[ApiKeyOut]))
+
+    @endpoint
+    def issue_api_key(self, name: str) -> Call[ParticipantOut]:
+        """Another API key of the caller's own, shown once (rotation; active members).
+        Sent once."""
+        path = f"/v1/participants/{segment(name)}/api-keys"
+        return Call("POST", path, model(ParticipantOut), retry=False)
+
+    @endpoint
+    def revoke_api_key(self, name: str, prefix: str) -> Call[None]:
+        """Revokes one of the caller's own keys by its prefix. Sent once."""
+        path = f"/v1/participants/{segment(name)}/api-keys/{segment(prefix)}"
+        return Call("DELETE", path, nothing, raw=True, retry=False)
+
+    @endpoint
+    def relay(
+        self,
+        raw_transaction: bytes | str,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Relays a transaction signed with the caller's own key; followed like any write."""
+        raw = raw_transaction if isinstance(raw_transaction, str) else "0x" + raw_transaction.hex()
+        return self._write("/v1/transactions", RelayIn(raw_transaction=raw), **options)
+
+    # -- governance -----------------------------------------------------------------------
+
+    @endpoint
+    def admit_member(
+        self,
+        address: str,
+        name: str,
+        legal_id: str,
+        kyc: str,
+        roles: Sequence[RoleName],
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Propose (or approve) admitting a member with its roles (admins)."""
+        body = AdmissionIn(
+            address=address, name=name, legal_id=legal_id, kyc=kyc, roles=list(roles)
+        )
+        return self._write("/v1/members", body, **options)
+
+    @endpoint
+    def suspend_member(
+        self,
+        address: str,
+        reason: str,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Propose suspending a member (admins)."""
+        return self._write(
+            f"/v1/members/{segment(address)}/suspend",
+            SuspensionIn(reason=reason),
+            **options,
+        )
+
+    @endpoint
+    def reinstate_member(
+        self,
+        address: str,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Propose reinstating a suspended member (admins)."""
+        return self._write(f"/v1/members/{segment(address)}/reinstate", **options)
+
+    @endpoint
+    def proposals(self, status: ProposalStatus | None = None) -> Call[list[ProposalOut]]:
+        """Governance proposals, optionally of one status."""
+        return Call("GET", "/v1/proposals", model(list[ProposalOut]), query(status=status))
+
+    @endpoint
+    def proposal(self, proposal_id: int) -> Call[ProposalOut]:
+        return Call("GET", f"/v1/proposals/{proposal_id}", model(ProposalOut))
+
+    @endpoint
+    def approve_proposal(
+        self,
+        proposal_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Approve a pending proposal (admins); the last approval needed executes it."""
+        return self._write(f"/v1/proposals/{proposal_id}/approve", **options)
+
+    @endpoint
+    def revoke_approval(
+        self,
+        proposal_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Withdraw one's approval of a pending proposal (admins)."""
+        return self._write(f"/v1/proposals/{proposal_id}/revoke", **options)
+
+    @endpoint
+    def cancel_proposal(
+        self,
+        proposal_id: int,
+        **options: Unpack[WriteOptions],
+    ) -> Call[OperationOut]:
+        """Cancel a pending proposal (admins)."""
+        return self._write(f"/v1/proposals/{proposal_id}/cancel", **options)

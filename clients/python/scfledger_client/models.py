@@ -1,0 +1,1016 @@
+"""Request and response bodies of the gateway's REST API, generated from its OpenAPI
+document by scripts/gen_python_client.py: do not edit (rerun it). Its length
+is the API's: one class per body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
+
+
+class AdmissionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    address: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Address",
+        ),
+    ]
+    name: Annotated[str, Field(max_length=128, min_length=1, title="Name")]
+    legal_id: Annotated[str, Field(max_length=128, min_length=1, title="Legal Id")]
+    """
+    0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+    """
+    kyc: Annotated[str, Field(max_length=128, min_length=1, title="Kyc")]
+    """
+    0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+    """
+    roles: Annotated[
+        list[Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]],
+        Field(max_length=5, min_length=1, title="Roles"),
+    ]
+
+
+class AdvanceBand(BaseModel):
+    """
+    Debtors settling at least `min_on_time_bps` of their pieces on time may be advanced
+    up to `max_advance_bps` of a piece's value.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    min_on_time_bps: Annotated[int, Field(ge=0, le=10000, title="Min On Time Bps")]
+    max_advance_bps: Annotated[int, Field(ge=0, le=10000, title="Max Advance Bps")]
+
+
+class ApiKeyOut(BaseModel):
+    prefix: Annotated[str, Field(title="Prefix")]
+    """
+    The key's first characters, to tell keys apart
+    """
+    created_at: Annotated[datetime, Field(title="Created At")]
+    revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
+
+
+class CheckOut(BaseModel):
+    """
+    One readiness check; `error` names what failed.
+    """
+
+    ok: Annotated[bool, Field(title="Ok")]
+    error: Annotated[str | None, Field(title="Error")] = None
+    head: Annotated[int | None, Field(title="Head")] = None
+    """
+    chain: the node's latest block
+    """
+    lag: Annotated[int | None, Field(title="Lag")] = None
+    """
+    indexer: blocks behind the head
+    """
+    faults: Annotated[int | None, Field(title="Faults")] = None
+    """
+    indexer: events it could not project
+    """
+
+
+class CircularTransfers(BaseModel):
+    count: Annotated[int, Field(title="Count")]
+    value: Annotated[int, Field(title="Value")]
+    members: Annotated[list[str], Field(title="Members")]
+
+
+class DebtorRecord(BaseModel):
+    debtor: Annotated[str, Field(title="Debtor")]
+    settled_pieces: Annotated[int, Field(title="Settled Pieces")]
+    settled_late: Annotated[int, Field(title="Settled Late")]
+    on_time_bps: Annotated[int | None, Field(title="On Time Bps")]
+    open_overdue_value: Annotated[int, Field(title="Open Overdue Value")]
+    open_overdue_pieces: Annotated[int, Field(title="Open Overdue Pieces")]
+    defaulted_value: Annotated[int, Field(title="Defaulted Value")]
+
+
+class DocumentOut(BaseModel):
+    sha256: Annotated[str, Field(title="Sha256")]
+    size: Annotated[int, Field(title="Size")]
+    content_type: Annotated[str, Field(title="Content Type")]
+
+
+class EscrowOut(BaseModel):
+    payee: Annotated[str, Field(title="Payee")]
+    amount: Annotated[int, Field(title="Amount")]
+    """
+    Deposit-token payments waiting for the payee, in minor units
+    """
+
+
+class EventOut(BaseModel):
+    contract: Annotated[str, Field(title="Contract")]
+    name: Annotated[str, Field(title="Name")]
+    args: Annotated[dict[str, Any], Field(title="Args")]
+
+
+class EvidenceIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    evidence_hash: Annotated[str, Field(pattern="^0x[0-9a-fA-F]{64}$", title="Evidence Hash")]
+
+
+class EvidenceOut(BaseModel):
+    token_id: Annotated[int, Field(title="Token Id")]
+    evidence_hash: Annotated[str, Field(title="Evidence Hash")]
+    attached_by: Annotated[str, Field(title="Attached By")]
+    block_number: Annotated[int, Field(title="Block Number")]
+
+
+class FeedEventOut(BaseModel):
+    id: Annotated[int, Field(title="Id")]
+    block_number: Annotated[int, Field(title="Block Number")]
+    tx_hash: Annotated[str, Field(title="Tx Hash")]
+    log_index: Annotated[int, Field(title="Log Index")]
+    contract: Annotated[str, Field(title="Contract")]
+    name: Annotated[str, Field(title="Name")]
+    args: Annotated[dict[str, Any], Field(title="Args")]
+
+
+class FinancierExposure(BaseModel):
+    financier: Annotated[str, Field(title="Financier")]
+    to_debtor: Annotated[int, Field(title="To Debtor")]
+    total: Annotated[int, Field(title="Total")]
+    to_debtor_after: Annotated[int, Field(title="To Debtor After")]
+    total_after: Annotated[int, Field(title="Total After")]
+    concentration_bps: Annotated[int, Field(title="Concentration Bps")]
+
+
+Financier = TypeAliasType(
+    "Financier",
+    Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+        ),
+    ],
+)
+
+
+class FundIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    payment_ref: Annotated[str, Field(max_length=128, min_length=1, title="Payment Ref")]
+
+
+class HealthOut(BaseModel):
+    status: Annotated[Literal["ok"], Field(title="Status")]
+
+
+class IssueIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    creditor: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Creditor",
+        ),
+    ]
+    face_amount: Annotated[int, Field(examples=[1000000], gt=0, title="Face Amount")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$", title="Currency")] = "CNY"
+    """
+    ISO 4217 code: the unit of the amounts
+    """
+    due_date: Annotated[int, Field(gt=0, title="Due Date")]
+    """
+    Unix seconds, at most 1576800000 s (50 years) from now
+    """
+    document_hash: Annotated[str, Field(pattern="^0x[0-9a-fA-F]{64}$", title="Document Hash")]
+    """
+    SHA-256 of a document uploaded first (POST /v1/documents)
+    """
+
+
+class LineageNodeOut(BaseModel):
+    """
+    A piece in a lineage; one the caller does not see is `redacted` (no holder, no state).
+    """
+
+    token_id: Annotated[int, Field(title="Token Id")]
+    parent_token_id: Annotated[int | None, Field(title="Parent Token Id")]
+    depth: Annotated[int, Field(title="Depth")]
+    holder: Annotated[str | None, Field(title="Holder")]
+    value: Annotated[int, Field(title="Value")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    state: Annotated[
+        Literal[
+            "none",
+            "pending",
+            "active",
+            "financing",
+            "financed",
+            "settled",
+            "overdue",
+            "defaulted",
+            "rejected",
+            "cancelled",
+            "awaiting_confirmation",
+            "expired",
+        ]
+        | None,
+        Field(title="State"),
+    ]
+    redacted: Annotated[bool, Field(title="Redacted")] = False
+    children: Annotated[list[LineageNodeOut], Field(title="Children", validate_default=True)] = []
+
+
+class LineageOut(BaseModel):
+    token_id: Annotated[int, Field(title="Token Id")]
+    ancestors: Annotated[list[LineageNodeOut], Field(title="Ancestors")]
+    tree: LineageNodeOut
+
+
+class MemberOut(BaseModel):
+    address: Annotated[str, Field(title="Address")]
+    name: Annotated[str, Field(title="Name")]
+    roles: Annotated[
+        list[Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]],
+        Field(title="Roles"),
+    ]
+    status: Annotated[Literal["none", "active", "suspended"], Field(title="Status")]
+    """
+    The member's status in the consortium registry
+    """
+
+
+class OperationError(BaseModel):
+    name: Annotated[str | None, Field(title="Name")]
+    args: Annotated[dict[str, Any] | None, Field(title="Args")]
+    message: Annotated[str | None, Field(title="Message")]
+
+
+class OperationOut(BaseModel):
+    """
+    A write accepted by the gateway, from intake to its transaction's events.
+    """
+
+    id: Annotated[str, Field(title="Id")]
+    kind: Annotated[str, Field(title="Kind")]
+    """
+    What was asked, e.g. receivable.issue or piece.transfer
+    """
+    status: Annotated[
+        Literal["queued", "submitted", "mined", "indexed", "failed"],
+        Field(title="Status"),
+    ]
+    """
+    queued: accepted, not yet sent; submitted: sent to the chain; mined: in a block; indexed: its events are readable; failed: see `error`
+    """
+    tx_hash: Annotated[str | None, Field(title="Tx Hash")]
+    block_number: Annotated[int | None, Field(title="Block Number")]
+    error: OperationError | None
+    events: Annotated[list[EventOut], Field(title="Events")]
+
+
+Address = TypeAliasType(
+    "Address",
+    Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Address",
+        ),
+    ],
+)
+
+
+class ParticipantIn(BaseModel):
+    """
+    A gateway participant: a new signing key in the gateway's keystore, or (`address`)
+    an account that signs its own transactions and relays them.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9_-]{0,63}$", title="Name")]
+    address: Annotated[Address | None, Field(title="Address")] = None
+
+
+class ParticipantOut(BaseModel):
+    name: Annotated[str, Field(title="Name")]
+    address: Annotated[str, Field(title="Address")]
+    api_key: Annotated[str, Field(title="Api Key")]
+    """
+    Shown once; the gateway stores only its hash.
+    """
+
+
+class ParticipantStatusOut(BaseModel):
+    name: Annotated[str, Field(title="Name")]
+    address: Annotated[str, Field(title="Address")]
+    status: Annotated[Literal["active", "suspended", "not-admitted"], Field(title="Status")]
+    """
+    The member's on-chain status: active, suspended, or not-admitted
+    """
+    roles: Annotated[
+        list[Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]],
+        Field(title="Roles"),
+    ]
+
+
+class PieceProfile(BaseModel):
+    depth: Annotated[int, Field(title="Depth")]
+    state: Annotated[str, Field(title="State")]
+    age_blocks: Annotated[int, Field(title="Age Blocks")]
+    receivable_age_days: Annotated[int, Field(title="Receivable Age Days")]
+    days_to_maturity: Annotated[int, Field(title="Days To Maturity")]
+
+
+MinOnTimeBps = TypeAliasType(
+    "MinOnTimeBps", Annotated[int, Field(ge=0, le=10000, title="Min On Time Bps")]
+)
+
+
+MaxOpenOverdueValue = TypeAliasType(
+    "MaxOpenOverdueValue", Annotated[int, Field(ge=0, title="Max Open Overdue Value")]
+)
+"""
+In the currency's minor units
+"""
+
+
+MaxExposurePerDebtor = TypeAliasType(
+    "MaxExposurePerDebtor", Annotated[int, Field(ge=0, title="Max Exposure Per Debtor")]
+)
+"""
+In the currency's minor units
+"""
+
+
+MaxConcentrationBps = TypeAliasType(
+    "MaxConcentrationBps",
+    Annotated[int, Field(ge=0, le=10000, title="Max Concentration Bps")],
+)
+
+
+MaxDepth = TypeAliasType("MaxDepth", Annotated[int, Field(ge=0, title="Max Depth")])
+
+
+MaxCircularTransfers = TypeAliasType(
+    "MaxCircularTransfers", Annotated[int, Field(ge=0, title="Max Circular Transfers")]
+)
+
+
+MaxTransfersInWindow = TypeAliasType(
+    "MaxTransfersInWindow", Annotated[int, Field(ge=0, title="Max Transfers In Window")]
+)
+
+
+MaxDuplicateDocumentAttempts = TypeAliasType(
+    "MaxDuplicateDocumentAttempts",
+    Annotated[int, Field(ge=0, title="Max Duplicate Document Attempts")],
+)
+
+
+class Policy(BaseModel):
+    """
+    A financier's rules; `None` turns a limit off.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    advance_bands: Annotated[
+        list[AdvanceBand] | None, Field(min_length=1, title="Advance Bands")
+    ] = None
+    no_history_max_advance_bps: Annotated[
+        int, Field(ge=0, le=10000, title="No History Max Advance Bps")
+    ] = 8000
+    min_on_time_bps: Annotated[MinOnTimeBps | None, Field(title="Min On Time Bps")] = 8000
+    max_open_overdue_value: Annotated[
+        MaxOpenOverdueValue | None, Field(title="Max Open Overdue Value")
+    ] = 0
+    """
+    In the currency's minor units
+    """
+    max_exposure_per_debtor: Annotated[
+        MaxExposurePerDebtor | None, Field(title="Max Exposure Per Debtor")
+    ] = None
+    """
+    In the currency's minor units
+    """
+    max_concentration_bps: Annotated[
+        MaxConcentrationBps | None, Field(title="Max Concentration Bps")
+    ] = None
+    max_depth: Annotated[MaxDepth | None, Field(title="Max Depth")] = 4
+    min_days_to_maturity: Annotated[int | None, Field(title="Min Days To Maturity")] = 15
+    max_circular_transfers: Annotated[
+        MaxCircularTransfers | None, Field(title="Max Circular Transfers")
+    ] = 0
+    max_transfers_in_window: Annotated[
+        MaxTransfersInWindow | None, Field(title="Max Transfers In Window")
+    ] = 10
+    velocity_window_blocks: Annotated[int, Field(gt=0, title="Velocity Window Blocks")] = 7200
+    max_duplicate_document_attempts: Annotated[
+        MaxDuplicateDocumentAttempts | None,
+        Field(title="Max Duplicate Document Attempts"),
+    ] = 0
+    auto_decide: Annotated[bool, Field(title="Auto Decide")] = False
+
+
+class ProposalOut(BaseModel):
+    id: Annotated[int, Field(title="Id")]
+    proposer: Annotated[str, Field(title="Proposer")]
+    target: Annotated[str, Field(title="Target")]
+    action: Annotated[str, Field(title="Action")]
+    """
+    The governed function, e.g. admitMember
+    """
+    args: Annotated[dict[str, Any], Field(title="Args")]
+    status: Annotated[Literal["pending", "executed", "cancelled", "expired"], Field(title="Status")]
+    approvals: Annotated[list[str], Field(title="Approvals")]
+    deadline: Annotated[int, Field(title="Deadline")]
+    """
+    Unix seconds (UTC)
+    """
+    created_block: Annotated[int, Field(title="Created Block")]
+    updated_block: Annotated[int, Field(title="Updated Block")]
+
+
+class ReadinessOut(BaseModel):
+    status: Annotated[Literal["ready", "degraded", "not-ready"], Field(title="Status")]
+    checks: Annotated[dict[str, CheckOut], Field(title="Checks")]
+    """
+    database, chain and indexer
+    """
+
+
+class ReceivableOut(BaseModel):
+    slot: Annotated[int, Field(title="Slot")]
+    debtor: Annotated[str, Field(title="Debtor")]
+    creditor: Annotated[str, Field(title="Creditor")]
+    face_amount: Annotated[int, Field(title="Face Amount")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    currency: Annotated[str, Field(title="Currency")]
+    """
+    ISO 4217 code: the unit of every amount of the receivable
+    """
+    issue_date: Annotated[int, Field(title="Issue Date")]
+    """
+    Unix seconds (UTC)
+    """
+    due_date: Annotated[int, Field(title="Due Date")]
+    """
+    Unix seconds (UTC)
+    """
+    document_hash: Annotated[str, Field(title="Document Hash")]
+    root_token_id: Annotated[int, Field(title="Root Token Id")]
+    settled_value: Annotated[int, Field(title="Settled Value")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    status: Annotated[
+        Literal["none", "pending", "active", "rejected", "cancelled", "settled", "expired"],
+        Field(title="Status"),
+    ]
+    """
+    pending: awaiting the creditor's acceptance (确权); active; settled: paid in full; rejected, cancelled or expired: never accepted
+    """
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    reason: Annotated[str, Field(max_length=128, min_length=1, title="Reason")]
+    """
+    0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+    """
+
+
+class RelayIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    raw_transaction: Annotated[
+        str,
+        Field(
+            max_length=262146,
+            pattern="^0x(?:[0-9a-fA-F]{2})+$",
+            title="Raw Transaction",
+        ),
+    ]
+    """
+    A transaction signed by the caller's own key, 0x-hex
+    """
+
+
+class RepayIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    payment_ref: Annotated[str, Field(max_length=128, min_length=1, title="Payment Ref")]
+    """
+    0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+    """
+
+
+class RequestFacts(BaseModel):
+    request_id: Annotated[int, Field(title="Request Id")]
+    status: Annotated[str, Field(title="Status")]
+    token_id: Annotated[int, Field(title="Token Id")]
+    slot: Annotated[int, Field(title="Slot")]
+    requester: Annotated[str, Field(title="Requester")]
+    financier: Annotated[str, Field(title="Financier")]
+    debtor: Annotated[str, Field(title="Debtor")]
+    creditor: Annotated[str, Field(title="Creditor")]
+    terms: Annotated[str, Field(title="Terms")]
+    amount: Annotated[int, Field(title="Amount")]
+    repayment: Annotated[int, Field(title="Repayment")]
+    fees: Annotated[int, Field(title="Fees")]
+    piece_value: Annotated[int, Field(title="Piece Value")]
+    face_amount: Annotated[int, Field(title="Face Amount")]
+    advance_bps: Annotated[int, Field(title="Advance Bps")]
+
+
+class RequesterHistory(BaseModel):
+    requester: Annotated[str, Field(title="Requester")]
+    receivables_from_debtor: Annotated[int, Field(title="Receivables From Debtor")]
+    pieces_received_from_debtor: Annotated[int, Field(title="Pieces Received From Debtor")]
+    value_received_from_debtor: Annotated[int, Field(title="Value Received From Debtor")]
+    pieces_received_total: Annotated[int, Field(title="Pieces Received Total")]
+    prior_requests: Annotated[int, Field(title="Prior Requests")]
+    prior_funded: Annotated[int, Field(title="Prior Funded")]
+    prior_recourse_claims: Annotated[int, Field(title="Prior Recourse Claims")]
+
+
+class RiskReasonOut(BaseModel):
+    code: Annotated[
+        Literal[
+            "debtor_open_overdue",
+            "debtor_on_time_rate_low",
+            "advance_rate_above_limit",
+            "debtor_exposure_above_limit",
+            "debtor_concentration_above_limit",
+            "depth_above_limit",
+            "maturity_too_short",
+            "circular_transfers",
+            "transfer_velocity_high",
+            "duplicate_document_attempts",
+        ],
+        Field(title="ReasonCode"),
+    ]
+    """
+    Stable codes: clients match on these, never on the text.
+    """
+    outcome: Annotated[Literal["approve", "refer", "decline"], Field(title="Decision")]
+    message: Annotated[str, Field(title="Message")]
+
+
+TokenId = TypeAliasType("TokenId", Annotated[int, Field(ge=1)])
+
+
+class SettleIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    slot: Annotated[int, Field(ge=0, title="Slot")]
+    token_ids: Annotated[list[TokenId], Field(max_length=50, min_length=1, title="Token Ids")]
+    payment_ref: Annotated[str, Field(max_length=128, min_length=1, title="Payment Ref")]
+    """
+    0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+    """
+
+
+class SettlementOut(BaseModel):
+    token_id: Annotated[int, Field(title="Token Id")]
+    slot: Annotated[int, Field(title="Slot")]
+    holder: Annotated[str, Field(title="Holder")]
+    status: Annotated[
+        Literal["awaiting_confirmation", "disputed", "settled"], Field(title="Status")
+    ]
+    """
+    Where the piece's settlement stands
+    """
+    amount: Annotated[int, Field(title="Amount")]
+    """
+    Value settled so far, in minor units
+    """
+    submitted_amount: Annotated[int, Field(title="Submitted Amount")]
+    """
+    Value the latest submission reported paid, in minor units
+    """
+    lien_holder: Annotated[str | None, Field(title="Lien Holder")]
+    lien_amount: Annotated[int, Field(title="Lien Amount")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    payee: Annotated[str | None, Field(title="Payee")]
+    """
+    Who must confirm now (lien holder first, then holder)
+    """
+    confirm_by: Annotated[int | None, Field(title="Confirm By")]
+    """
+    Unix seconds (UTC); after it the debtor may finalize
+    """
+    deemed: Annotated[bool, Field(title="Deemed")]
+    """
+    Confirmed by silence past the confirmation window
+    """
+    payment_ref: Annotated[str, Field(title="Payment Ref")]
+    dispute_reason: Annotated[str | None, Field(title="Dispute Reason")]
+    paid_on_chain: Annotated[bool, Field(title="Paid On Chain")]
+    block_number: Annotated[int, Field(title="Block Number")]
+    tx_hash: Annotated[str, Field(title="Tx Hash")]
+
+
+class SettlementPage(BaseModel):
+    items: Annotated[list[SettlementOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class SlotVelocity(BaseModel):
+    transfers_total: Annotated[int, Field(title="Transfers Total")]
+    transfers_in_window: Annotated[int, Field(title="Transfers In Window")]
+    window_blocks: Annotated[int, Field(title="Window Blocks")]
+    transfers_per_day: Annotated[float, Field(title="Transfers Per Day")]
+
+
+class SuspensionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    reason: Annotated[str, Field(max_length=128, min_length=1, title="Reason")]
+    """
+    0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+    """
+
+
+class TermsIn(BaseModel):
+    """
+    Financing terms as amounts in minor units of the piece's currency (any pricing
+    convention: the discount is what the advance leaves out of the value).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    advance: Annotated[int, Field(examples=[1000000], gt=0, title="Advance")]
+    """
+    Paid by the financier at funding, before fees, in minor units
+    """
+    repayment: Annotated[int, Field(ge=0, title="Repayment")]
+    """
+    What repays a pledge loan (and caps its lien at settlement), or what the seller owes on recourse; 0 for factoring without recourse; in minor units
+    """
+    fees: Annotated[int, Field(ge=0, title="Fees")] = 0
+    """
+    Deducted from the advance, in minor units
+    """
+    fund_by: Annotated[int, Field(gt=0, title="Fund By")]
+    """
+    Funding deadline, before the piece's due date
+    """
+
+
+class TermsOut(BaseModel):
+    """
+    Financing terms, amounts in minor units of the piece's currency.
+    """
+
+    advance: Annotated[int, Field(title="Advance")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    repayment: Annotated[int, Field(title="Repayment")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    fees: Annotated[int, Field(title="Fees")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    fund_by: Annotated[int, Field(title="Fund By")]
+    """
+    Unix seconds (UTC)
+    """
+
+
+class TransferIn(BaseModel):
+    """
+    Send `value` of the piece to `to`: all of it (the piece changes hands) or part of it
+    (a split); the receiver signs for it (签收).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    to: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="To",
+        ),
+    ]
+    value: Annotated[int, Field(examples=[1000000], gt=0, title="Value")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+
+
+class TransferOut(BaseModel):
+    kind: Annotated[Literal["split", "whole"], Field(title="Kind")]
+    """
+    split: `value` moved to a new child piece; whole: the piece changed hands
+    """
+    token_id: Annotated[int, Field(title="Token Id")]
+    """
+    The piece that moved (the child of a split)
+    """
+    from_token_id: Annotated[int | None, Field(title="From Token Id")]
+    """
+    The piece a split took value from
+    """
+    sender: Annotated[str, Field(title="Sender")]
+    receiver: Annotated[str, Field(title="Receiver")]
+    value: Annotated[int, Field(title="Value")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    block_number: Annotated[int, Field(title="Block Number")]
+    tx_hash: Annotated[str, Field(title="Tx Hash")]
+
+
+class WebhookAttemptOut(BaseModel):
+    attempt: Annotated[int, Field(title="Attempt")]
+    status_code: Annotated[int | None, Field(title="Status Code")]
+    error: Annotated[str | None, Field(title="Error")]
+    attempted_at: Annotated[datetime, Field(title="Attempted At")]
+    next_attempt_at: Annotated[datetime | None, Field(title="Next Attempt At")]
+
+
+class WebhookCreated(BaseModel):
+    id: Annotated[str, Field(title="Id")]
+    url: Annotated[str, Field(title="Url")]
+    event_names: Annotated[list[str] | None, Field(title="Event Names")]
+    created_at: Annotated[datetime, Field(title="Created At")]
+    secret: Annotated[str, Field(title="Secret")]
+    """
+    Signs deliveries; shown only in this response.
+    """
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: Annotated[str, Field(title="Id")]
+    event_id: Annotated[int, Field(title="Event Id")]
+    event_name: Annotated[str, Field(title="Event Name")]
+    status: Annotated[Literal["pending", "delivered", "failed"], Field(title="Status")]
+    """
+    pending: to be (re)tried; delivered; failed
+    """
+    attempts: Annotated[list[WebhookAttemptOut], Field(title="Attempts")]
+    next_attempt_at: Annotated[datetime | None, Field(title="Next Attempt At")]
+    delivered_at: Annotated[datetime | None, Field(title="Delivered At")]
+
+
+EventName = TypeAliasType("EventName", Annotated[str, Field(pattern="^[A-Za-z][A-Za-z0-9]{0,63}$")])
+
+
+EventNames = TypeAliasType(
+    "EventNames",
+    Annotated[list[EventName], Field(max_length=64, min_length=1, title="Event Names")],
+)
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    url: Annotated[str, Field(max_length=2048, min_length=8, pattern="^https?://", title="Url")]
+    event_names: Annotated[EventNames | None, Field(title="Event Names")] = None
+
+
+class WebhookOut(BaseModel):
+    id: Annotated[str, Field(title="Id")]
+    url: Annotated[str, Field(title="Url")]
+    event_names: Annotated[list[str] | None, Field(title="Event Names")]
+    created_at: Annotated[datetime, Field(title="Created At")]
+
+
+class Problem(BaseModel):
+    """
+    An RFC 9457 problem document (`application/problem+json`): every error answer.
+    Some carry more members: `errors` (invalid fields), `error` (a contract's error, by
+    name and arguments) and `operation` (the operation that failed).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Annotated[str, Field(title="Type")]
+    """
+    https://scfledger.dev/problems/<slug>: stable, for programs
+    """
+    title: Annotated[str, Field(title="Title")]
+    status: Annotated[int, Field(title="Status")]
+    detail: Annotated[str, Field(title="Detail")]
+
+
+class AcceptOfferIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    financier: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Financier",
+        ),
+    ]
+    terms: TermsIn
+    """
+    The offer accepted, as the financier made it
+    """
+
+
+class EventPage(BaseModel):
+    items: Annotated[list[FeedEventOut], Field(title="Items")]
+    next_cursor: Annotated[str, Field(title="Next Cursor")]
+    """
+    Pass as `after` to continue; may be past the last item
+    """
+
+
+class FinancingIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    token_id: Annotated[int, Field(ge=1, title="Token Id")]
+    financiers: Annotated[list[Financier], Field(max_length=5, min_length=1, title="Financiers")]
+    terms: TermsIn
+    """
+    The terms asked
+    """
+    mode: Annotated[Literal["factoring", "pledge"], Field(title="Mode")] = "factoring"
+    recourse: Annotated[bool, Field(title="Recourse")] = False
+
+
+class OfferOut(BaseModel):
+    financier: Annotated[str, Field(title="Financier")]
+    status: Annotated[Literal["invited", "made", "declined"], Field(title="Status")]
+    """
+    invited: no answer yet; made: its standing offer; declined
+    """
+    terms: TermsOut | None
+    reason: Annotated[str | None, Field(title="Reason")]
+    """
+    Why it declined
+    """
+
+
+class PieceOut(BaseModel):
+    token_id: Annotated[int, Field(title="Token Id")]
+    slot: Annotated[int, Field(title="Slot")]
+    holder: Annotated[str, Field(title="Holder")]
+    value: Annotated[int, Field(title="Value")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
+    parent_token_id: Annotated[int | None, Field(title="Parent Token Id")]
+    depth: Annotated[int, Field(title="Depth")]
+    state: Annotated[
+        Literal[
+            "none",
+            "pending",
+            "active",
+            "financing",
+            "financed",
+            "settled",
+            "overdue",
+            "defaulted",
+            "rejected",
+            "cancelled",
+            "awaiting_confirmation",
+            "expired",
+        ],
+        Field(title="State"),
+    ]
+    """
+    pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired
+    """
+    sender: Annotated[str | None, Field(title="Sender")]
+    """
+    Who sent a piece still awaiting its receiver (签收)
+    """
+    receivable: ReceivableOut
+
+
+class PiecePage(BaseModel):
+    items: Annotated[list[PieceOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class RiskIndicators(BaseModel):
+    request: RequestFacts
+    debtor: DebtorRecord
+    exposure: FinancierExposure
+    requester: RequesterHistory
+    piece: PieceProfile
+    velocity: SlotVelocity
+    circular: CircularTransfers
+    duplicate_document_attempts: Annotated[int, Field(title="Duplicate Document Attempts")]
+    head_block: Annotated[int, Field(title="Head Block")]
+    now: Annotated[int, Field(title="Now")]
+
+
+class RiskOut(BaseModel):
+    """
+    A request's indicators and its financier's policy decision, with every reason.
+    """
+
+    request_id: Annotated[int, Field(title="Request Id")]
+    decision: Annotated[Literal["approve", "refer", "decline"], Field(title="Decision")]
+    auto_decide: Annotated[bool, Field(title="Auto Decide")]
+    """
+    The policy lets the gateway act on the decision
+    """
+    reasons: Annotated[list[RiskReasonOut], Field(title="Reasons")]
+    indicators: RiskIndicators
+
+
+class FinancingOut(BaseModel):
+    """
+    A financing request. A financier sees only its own offer; the requester sees all.
+    """
+
+    id: Annotated[int, Field(title="Id")]
+    token_id: Annotated[int, Field(title="Token Id")]
+    requester: Annotated[str, Field(title="Requester")]
+    financier: Annotated[str | None, Field(title="Financier")]
+    """
+    The financier whose offer was accepted
+    """
+    asked: TermsOut
+    agreed: TermsOut | None
+    offers: Annotated[list[OfferOut], Field(title="Offers")]
+    mode: Annotated[Literal["factoring", "pledge"], Field(title="Mode")]
+    """
+    factoring: the piece is assigned; pledge: a lien is recorded
+    """
+    recourse: Annotated[bool, Field(title="Recourse")]
+    status: Annotated[
+        Literal[
+            "none",
+            "requested",
+            "accepted",
+            "rejected",
+            "withdrawn",
+            "expired",
+            "funded",
+            "repaid",
+            "settled",
+            "recourse_claimed",
+            "recourse_repaid",
+        ],
+        Field(title="Status"),
+    ]
+    """
+    Where the financing request stands
+    """
+    expires_at: Annotated[int, Field(title="Expires At")]
+    """
+    Unix seconds (UTC)
+    """
+    payment_ref: Annotated[str | None, Field(title="Payment Ref")]
+
+
+class FinancingPage(BaseModel):
+    items: Annotated[list[FinancingOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+LineageNodeOut.model_rebuild()
+
+
+ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
+RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
