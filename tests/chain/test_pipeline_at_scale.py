@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +33,7 @@ from tests.fixtures.gateway import (
     make_pipeline,
     migrated_engine,
 )
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -215,14 +215,16 @@ def test_gateway_killed_mid_batch_and_restarted_mines_every_operation_once(
 ) -> None:
     engine = migrated_engine(postgres_url)
     doomed = _gateway_process(tmp_path, "doomed", ledger, postgres_url, OPERATIONS, keys.directory)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def sixty_accepted() -> bool:
         with session_factory(engine)() as session:
             accepted = session.scalar(select(func.count()).select_from(Operation))
         if accepted is not None and accepted >= 60:
-            break
+            return True
         assert doomed.poll() is None, "the gateway finished before it could be killed"
-        time.sleep(0.01)
+        return False
+
+    eventually(sixty_accepted, what="60 accepted operations", timeout=60, interval=0.01)
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
     with session_factory(engine)() as session:
