@@ -74,7 +74,7 @@ from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.services.apikeys import create_api_key
 from scfledger.services.ledger import AUDITOR, Actor, actor_for, list_pieces, list_settlements
-from tests.api.server import wait_ready
+from tests.support.served import wait_ready
 from tests.support.server import serving
 
 HUB_SHARE = 0.05

@@ -48,8 +48,8 @@ from scfledger.db.session import create_db_engine
 from scfledger.risk.policy import Policy
 from scfledger.services.ledger import CORE_ENTERPRISE, FINANCIER
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
-from tests.api.server import Served, served_gateway
-from tests.fixtures.anvil import free_port
+from tests.support.anvil import free_port
+from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration

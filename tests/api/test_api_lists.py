@@ -10,7 +10,7 @@ import pytest
 
 from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from scfledger.client import ApiProblem, ScfClient
-from tests.api.server import Served, served_gateway
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from scfledger.api.seed import DEMO_MEMBERS
-from tests.api.server import METRICS_TOKEN, Served, served_gateway
-from tests.fixtures.postgres import PostgresServer
+from tests.support.postgres import PostgresServer
+from tests.support.served import METRICS_TOKEN, Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

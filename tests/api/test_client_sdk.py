@@ -23,7 +23,7 @@ from scfledger.api.schemas import (
     TransferIn,
 )
 from scfledger.client import ApiProblem, AsyncScfClient, RetryPolicy, ScfClient
-from tests.api.server import Served, served_gateway
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

@@ -20,8 +20,8 @@ from sqlalchemy import Engine, select
 
 from scfledger.db.gateway_tables import Document
 from scfledger.db.session import create_db_engine
-from tests.api.server import Served, served_gateway
-from tests.fixtures.anvil import free_port
+from tests.support.anvil import free_port
+from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import uvicorn
 
 from scfledger.api.cli import tcp_listener
 from scfledger.network.anvil import free_port
-from tests.fixtures.nodelay import accept_once, report_nodelay
+from tests.support.nodelay import accept_once, report_nodelay
 from tests.support.waiting import eventually
 
 HOST = "127.0.0.1"

@@ -14,8 +14,8 @@ from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
 from scfledger.exceptions import ContractRevert, IdempotencyConflict, RelayRejected
 from scfledger.keys.store import Signer
-from tests.fixtures.gateway import migrated_engine
-from tests.fixtures.ledger import DAY, Consortium
+from tests.support.gateway import migrated_engine
+from tests.support.ledger import DAY, Consortium
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
 from scfledger.exceptions import ChainUnavailable, ContractRevert, IdempotencyConflict
 from scfledger.keys.store import KeyStore
-from tests.fixtures.anvil import AnvilNode
-from tests.fixtures.gateway import (
+from tests.support.anvil import AnvilNode
+from tests.support.gateway import (
     LedgerOnNode,
     deploy_for_participants,
     h,
@@ -172,7 +172,7 @@ def _gateway_process(
     )
     with (tmp_path / f"{name}.log").open("w") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "tests.fixtures.gateway_proc", str(config)],
+            [sys.executable, "-m", "tests.support.gateway_proc", str(config)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=log,

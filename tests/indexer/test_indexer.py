@@ -43,9 +43,9 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.indexer.projector import HANDLERS
 from scfledger.indexer.reconcile import reconcile
 from scfledger.network.anvil import anvil_node
-from tests.fixtures.indexer import indexer_for, write_manifest
-from tests.fixtures.ledger import Consortium, deploy_consortium, h
-from tests.fixtures.story import run_story
+from tests.support.indexer import indexer_for, write_manifest
+from tests.support.ledger import Consortium, deploy_consortium, h
+from tests.support.story import run_story
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration

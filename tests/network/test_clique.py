@@ -15,7 +15,7 @@ from web3 import Web3
 from web3.types import TxParams, TxReceipt, Wei
 
 from scfledger.network import CliqueNetwork, rpc_call
-from tests.fixtures.clique import clique_network, web3_for
+from tests.support.clique import clique_network, web3_for
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).

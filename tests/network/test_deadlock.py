@@ -28,7 +28,7 @@ from scfledger.network.deadlock import (
     longest_seal_delay,
     running_heads,
 )
-from tests.fixtures.clique import clique_network, web3_for
+from tests.support.clique import clique_network, web3_for
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]

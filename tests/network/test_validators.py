@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from scfledger.network import CliqueNetwork, CliqueNetworkError, rpc_call
 from scfledger.network.cli import chain_app
 from scfledger.network.validators import signers, vote_validator
-from tests.fixtures.clique import free_base_port
+from tests.support.clique import free_base_port
 from tests.support.waiting import eventually
 
 # One worker runs every Clique network in turn: four geth nodes per network already load

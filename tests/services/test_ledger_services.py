@@ -10,7 +10,7 @@ from scfledger.exceptions import RecordNotFound
 from scfledger.services import financing, ledger
 from scfledger.services.financing import Terms
 from scfledger.services.visibility import visible_piece, visible_request
-from tests.fixtures.ledger import DAY
+from tests.support.ledger import DAY
 from tests.support.services import Services
 
 

@@ -31,8 +31,8 @@ from scfledger.services import ledger as use_cases
 from scfledger.services.documents import StoredDocument, record_upload
 from scfledger.services.ledger import Actor, Contracts, Idempotency, Ledger, actor_for
 from scfledger.services.ledger import operation_events as indexed_events
-from tests.fixtures.gateway import migrated_engine
-from tests.fixtures.ledger import DAY, Consortium
+from tests.support.gateway import migrated_engine
+from tests.support.ledger import DAY, Consortium
 
 
 class RawLogsTesterProvider(EthereumTesterProvider):

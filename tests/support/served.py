@@ -21,7 +21,7 @@ from scfledger.api.seed import Seeded, build_gateway, dev_chain_provision, seed_
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine
 from scfledger.keys.store import KeyStore
-from tests.fixtures.anvil import anvil_node, free_port
+from tests.support.anvil import anvil_node, free_port
 from tests.support.server import serving
 from tests.support.waiting import eventually
 
