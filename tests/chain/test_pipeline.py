@@ -6,16 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from eth_account import Account
 from sqlalchemy import Engine, select
 
 from scfledger.chain.pipeline import ContractCall, OperationView, Pipeline
 from scfledger.db.models import Operation, Transaction
 from scfledger.db.session import session_factory
 from scfledger.exceptions import ContractRevert, IdempotencyConflict, RelayRejected
-from scfledger.keys.store import Signer
 from tests.support.gateway import migrated_engine
 from tests.support.ledger import DAY, Consortium
+from tests.support.services import signer_of
 
 
 @pytest.fixture
@@ -23,15 +22,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = migrated_engine(f"sqlite:///{tmp_path / 'gateway.sqlite3'}")
     yield engine
     engine.dispose()
-
-
-def signer_of(consortium: Consortium, name: str) -> Signer:
-    address = consortium.accounts[name]
-    key = next(
-        k for k in consortium.eth_tester.backend.account_keys
-        if k.public_key.to_checksum_address() == address
-    )  # fmt: skip
-    return Signer(name, Account.from_key(key.to_bytes()))
 
 
 @pytest.fixture
