@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from scfledger.api.guard import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from scfledger.api.schemas import MAX_TERM_SECONDS
-from tests.api.test_api_story import assert_problem
+from tests.support.api import assert_problem
 from tests.support.served import Served, served_process
 
 pytestmark = pytest.mark.integration

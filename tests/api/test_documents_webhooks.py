@@ -21,12 +21,12 @@ from sqlalchemy import Engine, select
 from scfledger.db.gateway_tables import Document
 from scfledger.db.session import create_db_engine
 from tests.support.anvil import free_port
+from tests.support.api import assert_problem
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-PROBLEM = "https://scfledger.dev/problems/"
 DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 MAX_BYTES = 4096
 
@@ -65,15 +65,6 @@ def upload(
     client: httpx.Client, data: bytes, content_type: str = "application/pdf"
 ) -> httpx.Response:
     return client.post("/v1/documents", files={"file": ("invoice", data, content_type)})
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["type"], body["status"]) == (PROBLEM + slug, status)
-    assert body["detail"]
-    return body
 
 
 def issue(env: Env, key: str, document_hash: str) -> dict[str, Any]:

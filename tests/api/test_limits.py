@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 
 from scfledger.config import Settings
 from scfledger.db.session import create_db_engine
-from tests.api.test_api_story import assert_problem
+from tests.support.api import assert_problem
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 

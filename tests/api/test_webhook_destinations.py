@@ -18,9 +18,10 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import actor_for
 from scfledger.services.webhooks import create_webhook, destination_problem
-from tests.api.test_api_story import assert_problem, issue
+from tests.api.test_api_story import issue
 from tests.api.test_documents_webhooks import Receiver, receiver
 from tests.support.anvil import free_port
+from tests.support.api import assert_problem
 from tests.support.served import PASSPHRASE, Served, served_gateway
 from tests.support.waiting import eventually
 

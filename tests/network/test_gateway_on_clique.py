@@ -29,6 +29,7 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.services.apikeys import create_api_key
+from tests.support.api import event
 from tests.support.clique import clique_network, web3_for
 from tests.support.server import serving
 from tests.support.waiting import eventually
@@ -119,10 +120,6 @@ def write(
     assert response.status_code == 202, response.text
     result: dict[str, Any] = response.json()
     return result
-
-
-def event(op: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(e["args"] for e in op["events"] if e["name"] == name)
 
 
 def wait_indexed(client: httpx.Client, operation_ids: list[str], timeout: float = 120) -> None:

@@ -4,7 +4,9 @@ indexed into SQLite, then read back through the services as each party."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from scfledger.db.models import Operation
 from scfledger.db.projections import FinancingRequest, Piece, Receivable
 from scfledger.exceptions import RecordNotFound
 from scfledger.services import financing, ledger
@@ -194,3 +196,17 @@ def test_each_party_sees_its_own_business_only(services: Services) -> None:
             visible_request(session, bank2, request_id)
         with pytest.raises(RecordNotFound):
             visible_request(session, supplier1, request_id)
+
+
+def test_a_member_cannot_act_on_a_piece_it_does_not_see(services: Services) -> None:
+    s = services
+    _, root = s.issue(amount=1_000_000)
+    with s.session() as session:
+        before = session.scalar(select(func.count()).select_from(Operation))
+
+    with pytest.raises(RecordNotFound):
+        s.act(ledger.transfer, "supplier4", token_id=root, to=s.address("supplier4"), value=1)
+
+    with s.session() as session:
+        assert session.scalar(select(func.count()).select_from(Operation)) == before
+    assert (piece(s, root).holder, piece(s, root).value) == (s.address("supplier1"), 1_000_000)

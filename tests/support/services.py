@@ -104,9 +104,9 @@ class Services:
             idempotency=Idempotency(key=key, request_hash=key),
             **arguments,
         )
-        return self.settle(op)
+        return self.complete(op)
 
-    def settle(self, op: OperationView) -> OperationView:
+    def complete(self, op: OperationView) -> OperationView:
         """Drives the pipeline until `op` is mined (or failed), then indexes the chain."""
         done = self.pipeline.wait(op.id, timeout=30)
         done.raise_for_error()
