@@ -42,8 +42,8 @@ from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
 from scfledger_client import ScfClient
 from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
-from tests.api.server import PASSPHRASE, Served, served_gateway, served_process
-from tests.fixtures.postgres import postgres_server
+from tests.support.postgres import postgres_server
+from tests.support.served import PASSPHRASE, Served, served_gateway, served_process
 
 DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 

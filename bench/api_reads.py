@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -75,7 +74,8 @@ from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.services.apikeys import create_api_key
 from scfledger.services.ledger import AUDITOR, Actor, actor_for, list_pieces, list_settlements
-from tests.api.server import wait_ready
+from tests.support.served import wait_ready
+from tests.support.server import serving
 
 HUB_SHARE = 0.05
 AUDITOR_ADDRESS = address(4, 0)
@@ -276,26 +276,8 @@ def serve(engine: Engine, directory: Path) -> Iterator[str]:
             contracts=CONTRACTS,
             start_block=0,
         )
-        port = free_port()
-        config = uvicorn.Config(
-            create_app(gateway, run_workers=False),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive(), "uvicorn exited"
-            assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
-            time.sleep(0.02)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(20)
+        with serving(create_app(gateway, run_workers=False)) as url:
+            yield url
 
 
 WORKER_ENV = "BENCH_API_READS_SERVER"  # JSON: what each worker process serves

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scfledger.chain.deploy import deploy_contract
 from scfledger.chain.governance import encode_call
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import SUPPLIER, Consortium, deploy_consortium, h
+from tests.support.ledger import SUPPLIER, Consortium, deploy_consortium, h
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.decode import LogDecoder
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.network.anvil import anvil_node
-from tests.fixtures.ledger import DAY, Consortium, deploy_consortium, h
-from tests.fixtures.postgres import postgres_server
+from tests.support.ledger import DAY, Consortium, deploy_consortium, h
+from tests.support.postgres import postgres_server
 
 HOLDERS = ["supplier1", "supplier2", "supplier3", "supplier4", "bank", "bank2"]
 SPLIT_GAS = 250_000

@@ -45,7 +45,7 @@ from scfledger.db.projections import (
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.risk import reports
 from scfledger.risk.policy import assess
-from tests.fixtures.postgres import postgres_server
+from tests.support.postgres import postgres_server
 
 DAY = 86_400
 NOW = 1_800_000_000

@@ -36,8 +36,8 @@ from scfledger.chain.client import connect
 from scfledger.chain.fees import FeePolicy
 from scfledger.chain.tx import GAS_MARGIN
 from scfledger.keys.store import KeyStore
-from tests.fixtures.anvil import AnvilNode
-from tests.fixtures.gateway import (
+from tests.support.anvil import AnvilNode
+from tests.support.gateway import (
     LedgerOnNode,
     deploy_for_participants,
     make_keystore,
@@ -164,7 +164,7 @@ def main() -> None:
             "sqlite": lambda: f"sqlite:///{tmp / f'bench-{time.monotonic_ns()}.sqlite3'}"
         }
         if args.postgres:
-            from tests.fixtures.postgres import postgres_server
+            from tests.support.postgres import postgres_server
 
             server = stack.enter_context(postgres_server())
             databases["postgresql"] = server.create_database

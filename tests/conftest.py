@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fixtures.ledger import Consortium, deploy_consortium
+from tests.support.ledger import Consortium, deploy_consortium
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """Fixtures of the API tests."""
 
-from tests.fixtures.postgres import postgres
+from tests.support.postgres import postgres
 
 __all__ = ["postgres"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,8 +48,9 @@ from scfledger_client.models import (
     TermsIn,
     TransferIn,
 )
-from tests.api.server import Served, served_gateway
-from tests.fixtures.anvil import free_port
+from tests.support.anvil import free_port
+from tests.support.served import Served, served_gateway
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -778,18 +778,19 @@ def settle_webhook_cursor(engine: Engine) -> None:
     """Waits until the webhook dispatcher has looked at every event of the world: its
     cursor moves in the background, and the snapshots must see only the requests' effects.
     And until every queued delivery is delivered (the receiver answers 204 at once)."""
-    deadline = time.monotonic() + 30
     query = text(
         "SELECT (SELECT max(id) FROM chain_events) - (SELECT min(cursor) FROM webhooks)"
         " + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')"
     )
-    while True:
+
+    def behind() -> int:
         with engine.connect() as connection:
-            behind = connection.execute(query).scalar_one()
-        if behind == 0:
-            return
-        assert time.monotonic() < deadline, f"the webhook dispatcher is {behind} events behind"
-        time.sleep(0.05)
+            return int(connection.execute(query).scalar_one())
+
+    eventually(
+        lambda: behind() == 0,
+        what=lambda: f"the webhook dispatcher to catch up ({behind()} events behind)",
+    )
 
 
 def foreign_transaction(served: Served) -> str:

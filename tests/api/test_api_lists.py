@@ -10,7 +10,7 @@ import pytest
 
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
-from tests.api.server import Served, served_gateway
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

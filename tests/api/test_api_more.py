@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.server import Served, served_gateway
-from tests.api.test_api_story import assert_problem, event, piece, write
+from tests.api.test_api_story import piece
+from tests.support.api import assert_problem, event, write
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from scfledger.api.seed import DEMO_MEMBERS
-from tests.api.server import METRICS_TOKEN, Served, served_gateway
-from tests.fixtures.postgres import PostgresServer
+from tests.support.api import assert_problem, event, write
+from tests.support.postgres import PostgresServer
+from tests.support.served import METRICS_TOKEN, Served, served_gateway
 
 pytestmark = pytest.mark.integration
 
-PROBLEM = "https://scfledger.dev/problems/"
 DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 DOC = "invoice d1"  # the text of core's invoice
 DAY = 86_400
@@ -27,28 +27,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("api")
     with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as served:
         yield served
-
-
-def write(
-    client: httpx.Client, path: str, key: str, body: Any = None, *, wait: bool = True
-) -> httpx.Response:
-    params = {"wait": "indexed"} if wait else {}
-    return client.post(path, json=body, headers={"Idempotency-Key": key}, params=params)
-
-
-def event(op: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(e["args"] for e in op["events"] if e["name"] == name)
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["type"] == PROBLEM + slug
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return body
 
 
 def issue(api: Served, key: str, document: str, amount: int = 1_000_000) -> httpx.Response:

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text
 
 from scfledger.api.guard import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from scfledger.api.schemas import MAX_TERM_SECONDS
-from tests.api.server import Served, served_process
-from tests.api.test_api_story import assert_problem
+from tests.support.api import assert_problem
+from tests.support.served import Served, served_process
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ from scfledger_client.models import (
     TermsIn,
     TransferIn,
 )
-from tests.api.server import Served, served_gateway
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

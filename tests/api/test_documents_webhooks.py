@@ -8,12 +8,11 @@ import hmac
 import json
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -21,15 +20,15 @@ from sqlalchemy import Engine, select
 
 from scfledger.db.gateway_tables import Document
 from scfledger.db.session import create_db_engine
-from tests.api.server import Served, served_gateway
-from tests.fixtures.anvil import free_port
+from tests.support.anvil import free_port
+from tests.support.api import assert_problem
+from tests.support.served import Served, served_gateway
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-PROBLEM = "https://scfledger.dev/problems/"
 DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 MAX_BYTES = 4096
-T = TypeVar("T")
 
 
 @dataclass
@@ -62,31 +61,10 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 # -- helpers ----------------------------------------------------------------------------
 
 
-def eventually(probe: Callable[[], T | None], what: str, timeout: float = 30.0) -> T:
-    """Polls `probe` until it returns something (a bound on waiting, not an assertion on
-    how long things take)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value is not None:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def upload(
     client: httpx.Client, data: bytes, content_type: str = "application/pdf"
 ) -> httpx.Response:
     return client.post("/v1/documents", files={"file": ("invoice", data, content_type)})
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["type"], body["status"]) == (PROBLEM + slug, status)
-    assert body["detail"]
-    return body
 
 
 def issue(env: Env, key: str, document_hash: str) -> dict[str, Any]:
@@ -315,7 +293,7 @@ def test_webhook_delivers_a_party_s_event_signed_with_its_secret(
                 ),
                 None,
             ),
-            "the delivery of ReceivableIssued",
+            what="the delivery of ReceivableIssued",
         )
         assert verify(hook["secret"], headers, body)
         assert not verify(other_hook["secret"], headers, body)
@@ -354,7 +332,7 @@ def test_webhook_answered_500_is_retried_and_logged(
             ).json()
             return log if log and log[0]["status"] == "delivered" else None
 
-        log = eventually(settled, "the retried delivery")
+        log = eventually(settled, what="the retried delivery")
         assert len(log) == 1
         assert [(a["attempt"], a["status_code"], a["error"]) for a in log[0]["attempts"]] == [
             (1, 500, "HTTP 500"),
@@ -421,7 +399,7 @@ def test_webhook_failing_every_attempt_gives_up_after_the_last(
             ).json()
             return log if log and log[0]["status"] != "pending" else None
 
-        log = eventually(finished, "the last attempt")
+        log = eventually(finished, what="the last attempt")
         assert [(d["status"], d["next_attempt_at"]) for d in log] == [("failed", None)]
         assert [(a["attempt"], a["status_code"], a["error"]) for a in log[0]["attempts"]] == [
             (1, 503, "HTTP 503"),

@@ -21,8 +21,8 @@ from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.identity import identity_anchor
 from scfledger.db.session import create_db_engine
 from scfledger_client import ApiProblem, ScfClient
-from tests.api.server import Served, served_gateway
-from tests.api.test_api_story import assert_problem, event, write
+from tests.support.api import assert_problem, event, write
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

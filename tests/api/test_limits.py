@@ -5,7 +5,6 @@ webhook secrets, private database files)."""
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,8 +16,9 @@ from sqlalchemy import Engine, text
 
 from scfledger.config import Settings
 from scfledger.db.session import create_db_engine
-from tests.api.server import Served, served_gateway
-from tests.api.test_api_story import assert_problem
+from tests.support.api import assert_problem
+from tests.support.served import Served, served_gateway
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -79,16 +79,19 @@ def test_an_api_key_holds_a_bounded_number_of_event_streams(env: Env) -> None:
             # The limit is per key: another participant's streams are its own.
             with supplier2.stream("GET", "/v1/events/stream", params={"duration": 1}) as other:
                 assert other.status_code == 200
+
         # Closed streams give their slots back (once the server notices the client left).
-        deadline = time.monotonic() + 15
-        while True:
+        def slot_back() -> bool:
             with supplier1.stream("GET", "/v1/events/stream", params={"duration": 1}) as again:
                 if again.status_code == 200:
-                    break
+                    return True
                 again.read()
                 assert_problem(again, 429, "too-many-streams")
-            assert time.monotonic() < deadline, "the closed streams' slots never came back"
-            time.sleep(0.2)
+                return False
+
+        eventually(
+            slot_back, what="the closed streams' slots to come back", timeout=15, interval=0.2
+        )
 
 
 def uploaded(env: Env, participant: str, data: bytes) -> httpx.Response:

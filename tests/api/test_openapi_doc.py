@@ -18,7 +18,7 @@ import pytest
 from scfledger.api import fields, openapi, schemas, swagger_ui
 from scfledger.api.errors import PROBLEM_BASE
 from scfledger.risk import policy
-from tests.api.server import Served, served_gateway
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

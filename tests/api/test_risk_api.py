@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.server import Served, served_gateway
-from tests.api.test_api_story import DUE, assert_problem, event, write
+from tests.api.test_api_story import DUE
+from tests.support.api import assert_problem, event, write
+from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 

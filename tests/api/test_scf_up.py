@@ -16,7 +16,7 @@ import pytest
 from scfledger.api.seed import GAS_MONEY
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.network.anvil import free_port
-from tests.api.server import served_process, wait_ready
+from tests.support.served import served_process, wait_ready
 
 pytestmark = pytest.mark.integration
 

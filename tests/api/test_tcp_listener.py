@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import socket
-import time
 from multiprocessing.queues import Queue
 
 import uvicorn
 
 from scfledger.api.cli import tcp_listener
 from scfledger.network.anvil import free_port
-from tests.fixtures.nodelay import accept_once, report_nodelay
+from tests.support.nodelay import accept_once, report_nodelay
+from tests.support.waiting import eventually
 
 HOST = "127.0.0.1"
 
@@ -48,10 +48,11 @@ def test_uvicorns_own_worker_listener_leaves_nagle_on() -> None:
 
 def _connect_when_listening(port: int) -> socket.socket:
     """A connection to the worker, once it listens (it starts a Python interpreter first)."""
-    deadline = time.monotonic() + 30
-    while True:
+
+    def connected() -> socket.socket | None:
         try:
             return socket.create_connection((HOST, port), timeout=5)
         except ConnectionRefusedError:
-            assert time.monotonic() < deadline, "the worker never listened"
-            time.sleep(0.05)
+            return None
+
+    return eventually(connected, what="the worker to listen")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +18,12 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import actor_for
 from scfledger.services.webhooks import create_webhook, destination_problem
-from tests.api.server import PASSPHRASE, Served, served_gateway
-from tests.api.test_api_story import assert_problem, issue
+from tests.api.test_api_story import issue
 from tests.api.test_documents_webhooks import Receiver, receiver
-from tests.fixtures.anvil import free_port
+from tests.support.anvil import free_port
+from tests.support.api import assert_problem
+from tests.support.served import PASSPHRASE, Served, served_gateway
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -153,19 +154,19 @@ def test_a_destination_that_turned_internal_gets_no_delivery(
         webhook_id = webhook.id
     assert issue(strict, "rebound", "0x" + "a7" * 32).status_code == 202
 
-    deadline = time.monotonic() + 30
-    errors: list[str | None] = []
-    while not errors and time.monotonic() < deadline:
-        time.sleep(0.1)
+    def attempt_errors() -> list[str | None]:
         with sessions() as session:
-            errors = list(
+            return list(
                 session.scalars(
                     select(WebhookAttempt.error)
                     .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
                     .where(WebhookDelivery.webhook_id == webhook_id)
                 )
             )
-    assert errors, "no delivery attempt was logged"
+
+    errors = eventually(
+        lambda: attempt_errors() or None, what="a delivery attempt to be logged", interval=0.1
+    )
     assert errors[0] == "webhook host '127.0.0.1' does not resolve to public addresses only"
     assert receiver.requests() == []
     engine.dispose()
@@ -250,12 +251,7 @@ def test_the_delivery_log_tells_only_unreachable_from_an_http_status(
                 seen[name] = (first["status_code"], first["error"])
             return seen
 
-        deadline = time.monotonic() + 30
-        attempts = first_attempts()
-        while attempts is None:
-            assert time.monotonic() < deadline, "no delivery attempt was logged"
-            time.sleep(0.1)
-            attempts = first_attempts()
+        attempts = eventually(first_attempts, what="a delivery attempt to be logged", interval=0.1)
         assert attempts == {
             "closed": (None, "unreachable"),
             "reset": (None, "unreachable"),

@@ -19,7 +19,7 @@ from scfledger.keys.sealing import Sealer
 from scfledger.services.ledger import SUPPLIER, actor_for
 from scfledger.services.webhooks import WebhookDispatcher, create_webhook
 from tests.api.test_documents_webhooks import Receiver, receiver
-from tests.fixtures.postgres import PostgresServer
+from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import requests
 
 from scfledger.chain.client import ETH_TESTER_URL, RetryPolicy, connect
 from scfledger.exceptions import ChainUnavailable, ContractRevert
-from tests.fixtures.anvil import free_port
+from tests.support.anvil import free_port
 
 
 def test_transient_failures_are_retried_then_succeed() -> None:

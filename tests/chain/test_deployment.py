@@ -29,7 +29,7 @@ from scfledger.chain.deployment import (
 from scfledger.cli import app
 from scfledger.exceptions import ContractRevert
 from scfledger.network.anvil import anvil_node
-from tests.fixtures.clique import clique_network
+from tests.support.clique import clique_network
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ from scfledger.exceptions import GasFaucetFailed
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import ADMIN, Actor
 from scfledger.services.participants import create_participant
-from tests.fixtures.anvil import AnvilNode
+from tests.support.anvil import AnvilNode
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scfledger.chain.fees import FeePolicy, bumped, is_zero
-from tests.fixtures.ledger import Consortium
+from tests.support.ledger import Consortium
 
 
 def test_zero_mode_sends_a_zero_gas_price(consortium: Consortium) -> None:

@@ -10,7 +10,7 @@ from web3.contract.contract import ContractFunction
 from scfledger.chain.deploy import DAY, InitialAdmin, LedgerParams, deploy_ledger
 from scfledger.chain.governance import encode_call, propose
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import (
+from tests.support.ledger import (
     ADMIN,
     AUDITOR,
     CORE_ENTERPRISE,

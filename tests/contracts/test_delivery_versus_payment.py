@@ -4,7 +4,7 @@ the same transaction as the ledger change, and only members hold it."""
 from __future__ import annotations
 
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import FINANCIER, STARTING_CASH, Consortium, h
+from tests.support.ledger import FINANCIER, STARTING_CASH, Consortium, h
 
 FINANCED, SETTLED = 4, 5
 

@@ -10,7 +10,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.deploy import deploy_contract
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import SUPPLIER, Consortium, h
+from tests.support.ledger import SUPPLIER, Consortium, h
 
 ERC3525_FUNCTIONS = [
     "valueDecimals()",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scfledger.chain.artifacts import load_artifact
-from tests.fixtures.ledger import Consortium, h
+from tests.support.ledger import Consortium, h
 
 CONTRACTS = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken")
 ZERO = "0x" + "00" * 20

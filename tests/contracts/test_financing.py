@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import DAY, FINANCIER, Consortium, h
+from tests.support.ledger import DAY, FINANCIER, Consortium, h
 
 # PieceState
 ACTIVE, FINANCING, FINANCED, OVERDUE, DEFAULTED = 2, 3, 4, 6, 7

@@ -9,7 +9,7 @@ from dataclasses import fields
 
 from scfledger.chain.deploy import LedgerParams, deploy_contract
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import (
+from tests.support.ledger import (
     ADMINS,
     CORE_ENTERPRISE,
     DAY,

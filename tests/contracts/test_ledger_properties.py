@@ -21,7 +21,7 @@ from web3 import Web3
 from web3.types import TxParams
 
 from scfledger.exceptions import ContractRevert
-from tests.fixtures.ledger import (
+from tests.support.ledger import (
     CORE_ENTERPRISE,
     DAY,
     FINANCIER,

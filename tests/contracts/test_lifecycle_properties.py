@@ -25,7 +25,7 @@ from web3.types import TxParams, TxReceipt
 
 from scfledger.chain.tx import event_args
 from scfledger.exceptions import ContractRevert
-from tests.fixtures.ledger import DAY, MEMBERS, Consortium, deploy_consortium, h
+from tests.support.ledger import DAY, MEMBERS, Consortium, deploy_consortium, h
 
 PENDING, ACTIVE, FINANCING, FINANCED, SETTLED, OVERDUE, DEFAULTED = 1, 2, 3, 4, 5, 6, 7
 AWAITING = 10

@@ -10,7 +10,7 @@ from eth_abi.abi import encode
 from web3 import Web3
 
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import CORE_ENTERPRISE, DAY, FINANCIER, SUPPLIER, Consortium, h
+from tests.support.ledger import CORE_ENTERPRISE, DAY, FINANCIER, SUPPLIER, Consortium, h
 
 # PieceState
 NONE, PENDING, ACTIVE, REJECTED, CANCELLED = 0, 1, 2, 8, 9

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from scfledger.chain.tx import event_args
-from tests.fixtures.ledger import CORE_ENTERPRISE, DAY, Consortium, h
+from tests.support.ledger import CORE_ENTERPRISE, DAY, Consortium, h
 
 ACTIVE, FINANCING, FINANCED, SETTLED, OVERDUE, DEFAULTED = 2, 3, 4, 5, 6, 7
 AWAITING = 10

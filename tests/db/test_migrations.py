@@ -206,10 +206,10 @@ def test_0010_turns_rates_into_terms_and_named_financiers_into_offers(database_u
 
 def test_the_migrations_build_the_schema_the_models_declare(database_url: str) -> None:
     """Alembic owns the schema: at head, nothing differs from the ORM models (tables,
-    columns, nullability, indexes, constraints)."""
+    columns and their types, nullability, indexes, constraints)."""
     upgrade(database_url)
     engine = create_db_engine(database_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()

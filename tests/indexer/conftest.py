@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from scfledger.db.migrate import upgrade
-from tests.fixtures.postgres import postgres, postgres_url
+from tests.support.postgres import postgres, postgres_url
 
 __all__ = ["db_url", "postgres", "postgres_url"]
 

@@ -27,8 +27,8 @@ from scfledger.indexer.reconcile import reconcile
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node
 from scfledger.risk.reports import aging
-from tests.fixtures.indexer import indexer_for, write_manifest
-from tests.fixtures.ledger import SUPPLIER, Consortium, deploy_consortium, h
+from tests.support.indexer import indexer_for, write_manifest
+from tests.support.ledger import SUPPLIER, Consortium, deploy_consortium, h
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
@@ -44,9 +43,10 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.indexer.projector import HANDLERS
 from scfledger.indexer.reconcile import reconcile
 from scfledger.network.anvil import anvil_node
-from tests.fixtures.indexer import indexer_for, write_manifest
-from tests.fixtures.ledger import Consortium, deploy_consortium, h
-from tests.fixtures.story import run_story
+from tests.support.indexer import indexer_for, write_manifest
+from tests.support.ledger import Consortium, deploy_consortium, h
+from tests.support.story import run_story
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -264,13 +264,19 @@ def test_sigkilled_indexer_resumes_to_the_same_read_model_as_a_clean_run(
     killed = create_db_engine(url)
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}:{REPO}"}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
+
+    def indexed_twenty_blocks() -> bool:
+        assert proc.poll() is None, "the indexer finished before it could be killed"
         with killed.connect() as connection:
             done = connection.scalar(select(IndexerCheckpoint.block_number))
-        if done is not None and done >= c.ledger.deployment_block + 20:
-            break
-        time.sleep(0.02)
+        return done is not None and done >= c.ledger.deployment_block + 20
+
+    eventually(
+        indexed_twenty_blocks,
+        what="the indexer to pass 20 blocks after the deployment",
+        timeout=60,
+        interval=0.02,
+    )
     assert proc.poll() is None, "the indexer finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()

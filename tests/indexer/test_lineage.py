@@ -16,7 +16,7 @@ from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.network.anvil import anvil_node
 from scfledger.services.lineage import LineageNode, ancestors, descendants
-from tests.fixtures.ledger import Consortium, deploy_consortium
+from tests.support.ledger import Consortium, deploy_consortium
 
 pytestmark = pytest.mark.integration
 

@@ -26,8 +26,8 @@ from scfledger.services.visibility import (
     visible_piece,
     visible_request,
 )
-from tests.fixtures.indexer import indexer_for
-from tests.fixtures.ledger import FINANCIER, SUPPLIER, Consortium, deploy_consortium
+from tests.support.indexer import indexer_for
+from tests.support.ledger import FINANCIER, SUPPLIER, Consortium, deploy_consortium
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ from scfledger.db.session import session_factory
 from scfledger.exceptions import ScfError
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.pipeline import Pipeline
-from tests.fixtures.gateway import TEST_PASSPHRASE, migrated_engine
-from tests.fixtures.ledger import DAY, Consortium
+from tests.support.gateway import TEST_PASSPHRASE, migrated_engine
+from tests.support.ledger import DAY, Consortium
 
 
 def _forms(key_hex: str) -> list[str]:

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from scfledger.config import Settings
 from scfledger.exceptions import InvalidPassphrase, KeyAlreadyExists, KeyNotFound, SigningError
 from scfledger.keys.store import KeyStore
-from tests.fixtures.gateway import TEST_PASSPHRASE, TEST_SCRYPT_N
+from tests.support.gateway import TEST_PASSPHRASE, TEST_SCRYPT_N
 
 KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 

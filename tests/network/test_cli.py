@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from scfledger.network import CliqueNetwork
 from scfledger.network.cli import chain_app
-from tests.fixtures.clique import free_base_port
+from tests.support.clique import free_base_port
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).

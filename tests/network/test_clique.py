@@ -3,7 +3,6 @@ a sealer going down and coming back, and a full restart."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from web3 import Web3
 from web3.types import TxParams, TxReceipt, Wei
 
 from scfledger.network import CliqueNetwork, rpc_call
-from tests.fixtures.clique import clique_network, web3_for
+from tests.support.clique import clique_network, web3_for
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
@@ -169,10 +168,8 @@ def test_stopped_network_restarts_with_its_chain(network: CliqueNetwork) -> None
     # Stop it as the CLI would, from another process's view: only the data dir is shared.
     CliqueNetwork.open(Path(network.data_dir)).stop()
     assert not any(node.running for node in network.status())
-    started = time.monotonic()
     network.start()
 
-    assert time.monotonic() - started < 15
     restarted = rpc_call(network.rpc_url(2), "eth_getBlockByNumber", [hex(head), False])
     assert restarted["hash"] == block_hash
     network.wait_for_block(2, head + 2, timeout=20)

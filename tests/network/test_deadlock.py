@@ -28,7 +28,8 @@ from scfledger.network.deadlock import (
     longest_seal_delay,
     running_heads,
 )
-from tests.fixtures.clique import clique_network, web3_for
+from tests.support.clique import clique_network, web3_for
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
@@ -88,10 +89,12 @@ def test_deadlock_on_rival_branches_is_broken_and_its_transaction_mined(tmp_path
         assert _receipt(network, y, tx_hash) is None
 
         with StallGuard(network, stall_after=2, poll=0.5) as guard:
-            deadline = time.monotonic() + 60
-            while min(network.head(i) for i in range(4)) < head + 4:
-                assert time.monotonic() < deadline, f"still stuck: {running_heads(network)}"
-                time.sleep(0.5)
+            eventually(
+                lambda: min(network.head(i) for i in range(4)) >= head + 4,
+                what=lambda: f"the guard to unstick the nodes (still: {running_heads(network)})",
+                timeout=60,
+                interval=0.5,
+            )
         [recovery] = guard.recoveries
         assert recovery.fork_block == head
         assert recovery.resent == 1
@@ -167,10 +170,11 @@ def _cut_off(network: CliqueNetwork, node: int) -> dict[int, str]:
             for a, b in ((i, node), (node, i)):
                 rpc_call(network.rpc_url(a), "admin_removeTrustedPeer", [enodes[b]])
                 rpc_call(network.rpc_url(a), "admin_removePeer", [enodes[b]])
-    deadline = time.monotonic() + 30
-    while int(rpc_call(network.rpc_url(node), "net_peerCount"), 16):
-        assert time.monotonic() < deadline, f"node {node} is still peered"
-        time.sleep(0.2)
+    eventually(
+        lambda: int(rpc_call(network.rpc_url(node), "net_peerCount"), 16) == 0,
+        what=f"node {node} to lose its peers",
+        interval=0.2,
+    )
     return enodes
 
 
@@ -185,17 +189,23 @@ def _reconnect(network: CliqueNetwork, node: int, enodes: dict[int, str]) -> Non
 def _settled_head(network: CliqueNetwork, timeout: float = 30) -> int:
     """Wait until every node reports the same head hash, unchanged for one block slot (a
     seal under way when its miner stopped still lands); returns it."""
-    deadline = time.monotonic() + timeout
     seen, since = None, time.monotonic()
-    while True:
+
+    def settled() -> int | None:
+        nonlocal seen, since
         heads = running_heads(network)
         if heads != seen:
             seen, since = heads, time.monotonic()
         agreed = len(heads) == network.nodes and len({h.hash for h in heads}) == 1
-        if agreed and time.monotonic() - since >= longest_seal_delay(network):
-            return heads[0].number
-        assert time.monotonic() < deadline, f"nodes did not settle on a head: {heads}"
-        time.sleep(0.2)
+        quiet = time.monotonic() - since >= longest_seal_delay(network)
+        return heads[0].number if agreed and quiet else None
+
+    return eventually(
+        settled,
+        what=lambda: f"the nodes to settle on one head (last: {seen})",
+        timeout=timeout,
+        interval=0.2,
+    )
 
 
 def _send_transfer(network: CliqueNetwork, node: int) -> str:

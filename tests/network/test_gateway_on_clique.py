@@ -5,7 +5,6 @@ node cut off from its peers that rejoins."""
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
@@ -30,9 +28,11 @@ from scfledger.db.models import Operation
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.network import CliqueNetwork, rpc_call
-from scfledger.network.anvil import free_port
 from scfledger.services.apikeys import create_api_key
-from tests.fixtures.clique import clique_network, web3_for
+from tests.support.api import event
+from tests.support.clique import clique_network, web3_for
+from tests.support.server import serving
+from tests.support.waiting import eventually
 
 # One worker runs every Clique network in turn (see test_clique.py).
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
@@ -105,22 +105,10 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
             start_block=ledger.deployment_block,
             confirmations=2,  # Clique can reorg: read only what two more blocks confirmed
         )
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive(), "uvicorn exited"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
         try:
-            yield Consortium(network, f"http://127.0.0.1:{port}", api_keys, addresses, database)
+            with serving(create_app(gateway)) as url:
+                yield Consortium(network, url, api_keys, addresses, database)
         finally:
-            server.should_exit = True
-            thread.join(20)
             engine.dispose()
 
 
@@ -134,21 +122,23 @@ def write(
     return result
 
 
-def event(op: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(e["args"] for e in op["events"] if e["name"] == name)
-
-
 def wait_indexed(client: httpx.Client, operation_ids: list[str], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
     pending = set(operation_ids)
-    while pending and time.monotonic() < deadline:
+
+    def all_indexed() -> bool:
         for op_id in list(pending):
             status = client.get(f"/v1/operations/{op_id}").json()["status"]
             assert status != "failed", op_id
             if status == "indexed":
                 pending.discard(op_id)
-        time.sleep(0.5)
-    assert not pending, f"{len(pending)} operations never indexed"
+        return not pending
+
+    eventually(
+        all_indexed,
+        what=lambda: f"{len(pending)} operations to be indexed",
+        timeout=timeout,
+        interval=0.5,
+    )
 
 
 def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
@@ -204,8 +194,12 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
                  {"to": c.addresses["supplier2"], "value": 40_000})  # fmt: skip
     short_child = int(event(part, "PieceSplit")["childTokenId"])
     write(supplier2, f"/v1/pieces/{short_child}/sign", "sign-short")
-    while int(web3_for(c.network, 0).eth.get_block("latest")["timestamp"]) <= short_due:
-        time.sleep(1)
+    eventually(
+        lambda: int(web3_for(c.network, 0).eth.get_block("latest")["timestamp"]) > short_due,
+        what="a block past the short receivable's due date",
+        timeout=120,
+        interval=1,
+    )
     pay = {"slot": short_slot, "token_ids": [short_root, short_child], "payment_ref": "run"}
     write(core, "/v1/settlements", "settle-short", pay)
     write(supplier1, f"/v1/settlements/{short_root}/confirm", "confirm-1")
@@ -250,10 +244,12 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     # Each split once (awaiting supplier2's signature, seen by its sender); the first was factored.
     assert values == [10_000 + i for i in range(24)]
     w3 = web3_for(c.network, 0)
-    deadline = time.monotonic() + 60
-    while c.network.head(3) < w3.eth.block_number - 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert c.network.head(3) >= w3.eth.block_number - 1  # the restarted sealer resynced
+    eventually(
+        lambda: c.network.head(3) >= w3.eth.block_number - 1,
+        what="the restarted sealer to resync",
+        timeout=60,
+        interval=0.5,
+    )
     assert str(web3_for(c.network, 3).eth.get_block(5)["hash"]) == str(w3.eth.get_block(5)["hash"])
 
 
@@ -266,23 +262,27 @@ def test_isolated_node_falls_behind_and_rejoins(consortium: Consortium) -> None:
         rpc_call(network.rpc_url(i), "admin_removePeer", [enode_of[3]])
         rpc_call(network.rpc_url(3), "admin_removeTrustedPeer", [enode_of[i]])
         rpc_call(network.rpc_url(3), "admin_removePeer", [enode_of[i]])
-    deadline = time.monotonic() + 30
-    while (
-        int(rpc_call(network.rpc_url(3), "net_peerCount", []), 16) and time.monotonic() < deadline
-    ):
-        time.sleep(0.2)
-    assert int(rpc_call(network.rpc_url(3), "net_peerCount", []), 16) == 0
+    eventually(
+        lambda: int(rpc_call(network.rpc_url(3), "net_peerCount", []), 16) == 0,
+        what="node 3 to lose its peers",
+        interval=0.2,
+    )
     isolated_at = network.head(3)
     start = network.head(0)
-    while network.head(0) < start + 4 and time.monotonic() < deadline + 30:
-        time.sleep(0.5)
-    assert network.head(0) >= start + 4  # the three connected sealers keep sealing
+    eventually(
+        lambda: network.head(0) >= start + 4,
+        what="the three connected sealers to keep sealing",
+        timeout=60,
+        interval=0.5,
+    )
     assert network.head(3) <= isolated_at + 2  # while the isolated one cannot follow
     for i in others:
         rpc_call(network.rpc_url(3), "admin_addTrustedPeer", [enode_of[i]])
         rpc_call(network.rpc_url(3), "admin_addPeer", [enode_of[i]])
         rpc_call(network.rpc_url(i), "admin_addTrustedPeer", [enode_of[3]])
-    deadline = time.monotonic() + 60
-    while network.head(3) < network.head(0) - 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert network.head(3) >= network.head(0) - 1
+    eventually(
+        lambda: network.head(3) >= network.head(0) - 1,
+        what="node 3 to rejoin and catch up",
+        timeout=60,
+        interval=0.5,
+    )

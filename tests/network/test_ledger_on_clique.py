@@ -23,7 +23,7 @@ from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
 from scfledger.exceptions import ContractRevert
-from tests.fixtures.clique import clique_network, web3_for
+from tests.support.clique import clique_network, web3_for
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).

@@ -3,7 +3,6 @@ a founding signer is voted out through `scf chain validators remove` and leaves.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,8 @@ from typer.testing import CliRunner
 from scfledger.network import CliqueNetwork, CliqueNetworkError, rpc_call
 from scfledger.network.cli import chain_app
 from scfledger.network.validators import signers, vote_validator
-from tests.fixtures.clique import free_base_port
+from tests.support.clique import free_base_port
+from tests.support.waiting import eventually
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
@@ -21,17 +21,23 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
 def _wait_sealed_by(network: CliqueNetwork, signer: str, after: int, timeout: float) -> int:
     """The first block after `after` sealed by `signer`."""
-    deadline = time.monotonic() + timeout
     number = after + 1
-    while time.monotonic() < deadline:
-        if network.head(0) >= number:
+
+    def sealed_by_signer() -> int | None:
+        nonlocal number
+        while network.head(0) >= number:
             by = rpc_call(network.rpc_url(0), "clique_getSigner", [hex(number)])
             if by.lower() == signer.lower():
                 return number
             number += 1
-        else:
-            time.sleep(0.2)
-    raise AssertionError(f"{signer} sealed no block after {after}")
+        return None
+
+    return eventually(
+        sealed_by_signer,
+        what=f"{signer} to seal a block after {after}",
+        timeout=timeout,
+        interval=0.2,
+    )
 
 
 def test_fifth_node_is_voted_in_and_seals_then_a_founder_is_voted_out(tmp_path: Path) -> None:

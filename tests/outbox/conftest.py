@@ -5,17 +5,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from eth_account import Account
 from sqlalchemy import Engine
 
 from scfledger.chain.calls import ContractCall
 from scfledger.db.session import session_factory
-from scfledger.keys.store import Signer
 from scfledger.outbox.pipeline import Pipeline
-from tests.fixtures.anvil import anvil
-from tests.fixtures.gateway import migrated_engine
-from tests.fixtures.ledger import DAY, Consortium
-from tests.fixtures.postgres import postgres, postgres_url
+from tests.support.anvil import anvil
+from tests.support.gateway import migrated_engine
+from tests.support.ledger import DAY, Consortium
+from tests.support.postgres import postgres, postgres_url
+from tests.support.services import signer_of
 
 __all__ = ["anvil", "engine", "issue", "pipeline", "postgres", "postgres_url", "signer_of"]
 
@@ -25,15 +24,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = migrated_engine(f"sqlite:///{tmp_path / 'gateway.sqlite3'}")
     yield engine
     engine.dispose()
-
-
-def signer_of(consortium: Consortium, name: str) -> Signer:
-    address = consortium.accounts[name]
-    key = next(
-        k for k in consortium.eth_tester.backend.account_keys
-        if k.public_key.to_checksum_address() == address
-    )  # fmt: skip
-    return Signer(name, Account.from_key(key.to_bytes()))
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from scfledger.db.session import session_factory
 from scfledger.exceptions import ContractRevert, IdempotencyConflict, RelayRejected
 from scfledger.outbox.operation import OperationView
 from scfledger.outbox.pipeline import Pipeline
-from tests.fixtures.ledger import Consortium
 from tests.outbox.conftest import issue, signer_of
+from tests.support.ledger import Consortium
 
 
 def test_submit_mines_the_operation_and_records_its_transaction(

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +24,8 @@ from scfledger.db.session import session_factory
 from scfledger.exceptions import ChainUnavailable, ContractRevert, IdempotencyConflict
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.pipeline import Pipeline
-from tests.fixtures.anvil import AnvilNode
-from tests.fixtures.gateway import (
+from tests.support.anvil import AnvilNode
+from tests.support.gateway import (
     LedgerOnNode,
     deploy_for_participants,
     h,
@@ -34,6 +33,7 @@ from tests.fixtures.gateway import (
     make_pipeline,
     migrated_engine,
 )
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -172,7 +172,7 @@ def _gateway_process(
     )
     with (tmp_path / f"{name}.log").open("w") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "tests.fixtures.gateway_proc", str(config)],
+            [sys.executable, "-m", "tests.support.gateway_proc", str(config)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -215,14 +215,16 @@ def test_gateway_killed_mid_batch_and_restarted_mines_every_operation_once(
 ) -> None:
     engine = migrated_engine(postgres_url)
     doomed = _gateway_process(tmp_path, "doomed", ledger, postgres_url, OPERATIONS, keys.directory)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def sixty_accepted() -> bool:
         with session_factory(engine)() as session:
             accepted = session.scalar(select(func.count()).select_from(Operation))
         if accepted is not None and accepted >= 60:
-            break
+            return True
         assert doomed.poll() is None, "the gateway finished before it could be killed"
-        time.sleep(0.01)
+        return False
+
+    eventually(sixty_accepted, what="60 accepted operations", timeout=60, interval=0.01)
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
     with session_factory(engine)() as session:

@@ -13,8 +13,8 @@ from scfledger.outbox.store import (
     mark_operation_indexed,
     reopen_above,
 )
-from tests.fixtures.ledger import Consortium
 from tests.outbox.conftest import issue
+from tests.support.ledger import Consortium
 
 SENDER = "0x" + "11" * 20
 

@@ -15,8 +15,8 @@ from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.network.anvil import anvil_node
-from tests.fixtures.ledger import DAY, Consortium, deploy_consortium, h
-from tests.fixtures.postgres import PostgresServer, postgres
+from tests.support.ledger import DAY, Consortium, deploy_consortium, h
+from tests.support.postgres import PostgresServer, postgres
 
 __all__ = ["postgres"]
 

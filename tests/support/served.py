@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from pydantic import SecretStr
 
 from scfledger.api.app import create_app
@@ -24,7 +21,9 @@ from scfledger.api.seed import Seeded, build_gateway, dev_chain_provision, seed_
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine
 from scfledger.keys.store import KeyStore
-from tests.fixtures.anvil import anvil_node, free_port
+from tests.support.anvil import anvil_node, free_port
+from tests.support.server import serving
+from tests.support.waiting import eventually
 
 PASSPHRASE = "test-passphrase-not-secret"  # a throwaway test keystore
 METRICS_TOKEN = "test-metrics-token-not-secret"  # the scraper's bearer token for /metrics
@@ -102,28 +101,10 @@ def served_gateway(
                 "metrics_token": None if metrics_token is None else SecretStr(metrics_token),
             }
         )
-        port = free_port()
-        config = uvicorn.Config(
-            create_app(gateway), host="127.0.0.1", port=port, log_level="warning"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive(), "uvicorn exited"
-            assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
-            time.sleep(0.02)
         try:
-            yield Served(
-                url=f"http://127.0.0.1:{port}",
-                seeded=seeded,
-                chain_url=node.url,
-                database_url=database_url,
-            )
+            with serving(create_app(gateway)) as url:
+                yield Served(url=url, seeded=seeded, chain_url=node.url, database_url=database_url)
         finally:
-            server.should_exit = True
-            thread.join(20)
             engine.dispose()
 
 
@@ -131,16 +112,15 @@ def wait_ready(
     url: str, proc: subprocess.Popen[Any], timeout: float, path: str = "/readyz"
 ) -> None:
     """Waits until the server process answers `path` with 200 (fails if it exits)."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def ready() -> bool:
         assert proc.poll() is None, f"the server exited with {proc.returncode}"
-        assert time.monotonic() < deadline, f"not ready within {timeout} s"
         try:
-            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
-                return
+            return httpx.get(f"{url}{path}", timeout=2).status_code == 200
         except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+            return False
+
+    eventually(ready, what=f"{url}{path} to answer 200", timeout=timeout, interval=0.1)
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""What tests share: waiting for a condition, serving an app, building the gateway's parts."""
