@@ -30,9 +30,9 @@ from scfledger.api.seed import (
     dev_chain_provision,
     seed_demo,
 )
-from scfledger.chain.client import connect
 from scfledger.chain.deployment import load_manifest
 from scfledger.chain.faucet import GasFaucet
+from scfledger.chain.node import connect
 from scfledger.config import Settings
 from scfledger.db.migrate import require_current, upgrade
 from scfledger.db.session import create_db_engine, session_factory, transaction

@@ -13,8 +13,8 @@ from eth_account import Account
 from web3 import HTTPProvider, Web3
 
 from scfledger.api.seed import GAS_MONEY, dev_chain_provision
-from scfledger.chain.client import connect
 from scfledger.chain.faucet import GasFaucet
+from scfledger.chain.node import connect
 from scfledger.chain.tx import Sender
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from web3 import Web3
 
 from scfledger.api.gateway import Gateway
-from scfledger.chain.client import connect
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.governance import govern
+from scfledger.chain.node import connect
 from scfledger.chain.pipeline import Pipeline
 from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction

@@ -15,8 +15,8 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.exceptions import TimeExhausted, Web3RPCError
 
-from scfledger.chain.client import rpc_message
 from scfledger.chain.fees import FeePolicy
+from scfledger.chain.node import rpc_message
 from scfledger.exceptions import GasFaucetFailed
 from scfledger.keys.store import Signer
 

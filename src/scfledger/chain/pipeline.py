@@ -44,8 +44,8 @@ from web3.types import TxParams
 
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.batch import Batcher, Reply, quantity
-from scfledger.chain.client import is_transient, rpc_message
 from scfledger.chain.fees import FeeFields, FeeMode, FeePolicy, bumped, is_zero
+from scfledger.chain.node import is_transient, rpc_message
 from scfledger.chain.pg_submit import PgSubmit
 from scfledger.chain.reverts import call_decoding_reverts, decode_revert
 from scfledger.chain.tx import GAS_MARGIN, mined_failure
