@@ -43,9 +43,9 @@ from scfledger.api.schemas import (
     TermsIn,
     TransferIn,
 )
-from scfledger.api.seed import DEMO_MEMBERS
 from scfledger.client import ScfClient
 from scfledger.db.session import create_db_engine
+from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger.risk.policy import Policy
 from scfledger.services.ledger import CORE_ENTERPRISE, FINANCIER
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scfledger.api.seed import DEMO_MEMBERS
+from scfledger.devchain.seed import DEMO_MEMBERS
 from tests.api.server import METRICS_TOKEN, Served, served_gateway
 from tests.fixtures.postgres import PostgresServer
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
 
-from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.deps import CurrentActor, GatewayDep, get_gateway
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import operation_out
 from scfledger.api.schemas import MemberOut, OperationOut
@@ -54,17 +56,24 @@ def operation(operation_id: str, gateway: GatewayDep, actor: CurrentActor) -> Op
     return operation_out(gateway, view)
 
 
+# Readiness checks run in threads of their own: they answer while every worker thread of
+# the request pool is busy (a load balancer must not take a busy gateway for a dead one).
+_READINESS_THREADS = anyio.CapacityLimiter(2)
+
+
 @health.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    """The process serves (on the event loop: no worker thread needed)."""
     return {"status": "ok"}
 
 
 @health.get("/readyz")
-def readyz(gateway: GatewayDep) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """`ready` (200); `degraded` (200: serving, but the indexer recorded events it could
     not project, so some reads lack them); `not-ready` (503: database or chain down, or
     the index too far behind)."""
-    checks = gateway.checks()
+    gateway = get_gateway(request)
+    checks = await anyio.to_thread.run_sync(gateway.checks, limiter=_READINESS_THREADS)
     ready = all(bool(check["ok"]) for check in checks.values())
     faults = checks["indexer"].get("faults", 0)
     status = "not-ready" if not ready else "degraded" if faults else "ready"
