@@ -19,6 +19,7 @@ from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import Contracts, Ledger
 from scfledger.services.participants import Provision
+from scfledger.services.risk import IndexClock
 from scfledger.services.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Gateway:
     # passphrase once, then kept).
     sealer: Sealer
     webhooks: WebhookDispatcher
+    clock: IndexClock  # the chain's time as the index stands (risk views)
     # Gives a new participant's account what it needs to send transactions: gas money on a
     # dev chain (anvil_setBalance); None where gas is free (a zero-fee consortium chain)
     # or funded another way (genesis allocation, a treasury).

@@ -29,6 +29,7 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore, Signer
 from scfledger.services.ledger import Contracts
 from scfledger.services.participants import Provision
+from scfledger.services.risk import IndexClock
 from scfledger.services.webhooks import WebhookDispatcher
 
 
@@ -135,6 +136,7 @@ def build_gateway(
         keys=keys,
         sealer=sealer,
         webhooks=WebhookDispatcher.from_settings(sessions, settings, sealer),
+        clock=IndexClock(w3),
         provision=build_provision(settings, w3=w3, keys=keys),
     )
 

@@ -15,16 +15,13 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import select
 
 from scfledger.api.deps import CurrentActor, GatewayDep, get_gateway
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import operation_out
 from scfledger.api.schemas import MemberOut, OperationOut
-from scfledger.db.projections import Member
 from scfledger.exceptions import AuthenticationRequired, OperationNotFound
-from scfledger.services.ledger import role_names
-from scfledger.services.participants import require_member
+from scfledger.services import participants
 
 router = APIRouter(tags=["ledger"], route_class=GuardedRoute)
 health = APIRouter(tags=["health"], route_class=GuardedRoute)
@@ -34,17 +31,8 @@ health = APIRouter(tags=["health"], route_class=GuardedRoute)
 def members(gateway: GatewayDep, actor: CurrentActor) -> JSONResponse:
     """Every consortium member (membership is public to members, suspended ones included;
     a participant not admitted gets 403)."""
-    require_member(actor, "list the members")
-    columns = (Member.address, Member.name, Member.roles, Member.status)
     with gateway.sessions() as session:
-        rows = session.execute(select(*columns).order_by(Member.name, Member.address)).all()
-    # Plain rows to JSON: thousands of members are served without building a model each.
-    return JSONResponse(
-        [
-            {"address": address, "name": name, "roles": role_names(roles), "status": status}
-            for address, name, roles, status in rows
-        ]
-    )
+        return JSONResponse(participants.members(session=session, actor=actor))
 
 
 @router.get("/v1/operations/{operation_id}")
