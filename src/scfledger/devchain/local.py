@@ -17,7 +17,8 @@ from scfledger.chain.node import connect
 from scfledger.chain.tx import Sender
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
-from scfledger.network.clique import P2P_OFFSET, CliqueNetwork
+from scfledger.network.clique import CliqueNetwork
+from scfledger.network.clique_spec import P2P_OFFSET
 from scfledger.network.deadlock import StallGuard
 from scfledger.services.participants import Provision
 
