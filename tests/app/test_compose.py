@@ -176,4 +176,5 @@ def test_scf_serve_options_become_settings(tmp_path: Path) -> None:
         env={"SCF_KEYSTORE_PASSPHRASE": PASSPHRASE, "COLUMNS": "300"},
     )
     assert outcome.exit_code == 2, outcome.output
-    assert f"cannot read deployment manifest {missing}" in outcome.output
+    printed = "".join(outcome.output.split())  # rich wraps long lines at any character
+    assert "".join(f"cannot read deployment manifest {missing}".split()) in printed
