@@ -9,11 +9,11 @@ import functools
 import socket
 
 import uvicorn
-from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from scfledger.api.app import freeze_startup_heap
 from scfledger.app.compose import build_app
+from scfledger.app.worker import worker_app
 from scfledger.config import Settings
 
 HOST = "127.0.0.1"
@@ -21,14 +21,6 @@ HOST = "127.0.0.1"
 # a spawned worker answers only once it has imported the gateway: with its 5 s default a
 # loaded machine restarts workers for ever and never serves.
 WORKER_HEALTHCHECK_SECONDS = 60
-
-
-def worker_app(settings: Settings) -> FastAPI:
-    """The app of one uvicorn worker process: its own gateway, sharing the database with
-    the others (nonces, webhooks and indexing are safe across processes)."""
-    app = build_app(settings)
-    freeze_startup_heap()
-    return app
 
 
 def serve(settings: Settings, *, port: int, workers: int = 1) -> None:
