@@ -16,6 +16,7 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	PYTHONPATH=src .venv/bin/lint-imports
 
 test: setup-tests lint
 	.venv/bin/pytest -n 2 --dist loadgroup

@@ -35,8 +35,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scfledger.chain.calls import ContractCall
-from scfledger.chain.client import connect
 from scfledger.chain.fees import FeePolicy
+from scfledger.chain.node import connect
 from scfledger.chain.tx import GAS_MARGIN
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER

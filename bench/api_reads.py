@@ -57,8 +57,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.risk import NOW, address, build, database, percentile, synthetic_hash
 
 from scfledger.api.app import create_app, freeze_startup_heap
-from scfledger.api.cli import tcp_listener
-from scfledger.api.seed import build_gateway
+from scfledger.app.compose import Deployment, build_gateway
+from scfledger.app.serve import tcp_listener
+from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import (
     ChainEvent,
@@ -270,11 +271,10 @@ def serve(engine: Engine, directory: Path) -> Iterator[str]:
     """The real app over the database, its gateway's web3 on an idle anvil node."""
     with anvil_node() as chain_url:
         gateway = build_gateway(
-            chain_url=chain_url,
+            Settings(chain_url=chain_url),
+            Deployment(CONTRACTS, start_block=0),
             engine=engine,
             keys=KeyStore(directory / "keys", "bench-not-secret", scrypt_n=2**10),
-            contracts=CONTRACTS,
-            start_block=0,
         )
         with serving(create_app(gateway, run_workers=False)) as url:
             yield url
@@ -287,11 +287,9 @@ def worker_app() -> FastAPI:
     """One worker process's app (`--workers N`): the same gateway as `serve` builds."""
     spec = json.loads(os.environ[WORKER_ENV])
     gateway = build_gateway(
-        chain_url=spec["chain"],
-        engine=create_db_engine(spec["database"]),
+        Settings(chain_url=spec["chain"], database_url=spec["database"]),
+        Deployment(CONTRACTS, start_block=0),
         keys=KeyStore(Path(spec["keys"]), "bench-not-secret", scrypt_n=2**10),
-        contracts=CONTRACTS,
-        start_block=0,
     )
     app = create_app(gateway, run_workers=False)
     freeze_startup_heap()

@@ -40,7 +40,8 @@ from web3 import Web3
 
 from scfledger.chain.artifacts import load_artifact
 from scfledger.network.anvil import anvil_node, free_port
-from scfledger.network.clique import AUTHRPC_OFFSET, P2P_OFFSET, WS_OFFSET, CliqueNetwork
+from scfledger.network.clique import CliqueNetwork
+from scfledger.network.clique_spec import AUTHRPC_OFFSET, P2P_OFFSET, WS_OFFSET
 from scfledger.network.deadlock import StallGuard
 
 CHAIN_ID = 2026

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eth_keys.main import KeyAPI
 from hexbytes import HexBytes
 
-from scfledger.chain.client import connect
 from scfledger.chain.fees import FeePolicy
+from scfledger.chain.node import connect
 from scfledger.chain.tx import GAS_MARGIN
 from scfledger.keys.store import KeyStore
 from tests.support.anvil import AnvilNode

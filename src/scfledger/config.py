@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,7 +45,20 @@ class Settings(BaseSettings):
     priority_fee_wei: int | None = Field(default=None, ge=0)
     gas_margin: float = Field(default=1.25, ge=1.0, le=5.0)
     tx_stuck_after: float = Field(default=30.0, gt=0)
-    pipeline_poll_interval: float = Field(default=0.2, gt=0)
+    pipeline_poll_interval: float = Field(default=0.05, gt=0)
+
+    # The deployment the gateway serves (a manifest written by `scf deploy` or `scf up`),
+    # how many blocks deep its indexer reads (engines that can reorg: Clique > 0) and how
+    # often it looks for new blocks.
+    deployment_manifest: Path = Path("var/deployment.json")
+    indexer_confirmations: int = Field(default=0, ge=0, le=1000)
+    indexer_poll_interval: float = Field(default=0.05, gt=0)
+    # Gas money for participants created over the API, on chains where sending costs
+    # something: on a dev chain (anvil) their balance is set; else the keystore account
+    # `gas_faucet` (funded by the operator) sends them `gas_grant_wei`; neither: nothing.
+    dev_chain: bool = False
+    gas_faucet: str | None = None
+    gas_grant_wei: int = Field(default=10**21, ge=1)
 
     # Uploaded documents: a content-addressed store on disk, size limit in bytes.
     document_dir: Path = Path("var/documents")
@@ -104,9 +117,10 @@ class Settings(BaseSettings):
         return passphrase
 
 
-def load_settings() -> Settings:
-    """Settings from the environment; invalid values raise ConfigurationError."""
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, `overrides` (command-line options) taking precedence;
+    invalid values raise ConfigurationError."""
     try:
-        return Settings()
+        return Settings(**overrides)
     except ValueError as exc:
         raise ConfigurationError(f"invalid settings: {exc}") from None

@@ -12,7 +12,7 @@ from eth_tester import EthereumTester, PyEVMBackend
 from eth_typing import ChecksumAddress
 from web3 import EthereumTesterProvider, Web3
 
-from scfledger.chain.deploy import DAY, InitialAdmin, Ledger, deploy_ledger
+from scfledger.chain.deploy import DAY, DeployedLedger, InitialAdmin, deploy_ledger
 from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
@@ -53,7 +53,7 @@ class PieceRow:
 
 @dataclass(frozen=True)
 class DemoResult:
-    ledger: Ledger
+    ledger: DeployedLedger
     members: dict[str, ChecksumAddress]
     slot: int
     face_amount: int

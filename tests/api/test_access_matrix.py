@@ -34,8 +34,8 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine, inspect, text
 
-from scfledger.api.seed import DEMO_MEMBERS
 from scfledger.db.session import create_db_engine
+from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger.risk.policy import Policy
 from scfledger.services.ledger import CORE_ENTERPRISE, FINANCIER
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scfledger.api.seed import DEMO_MEMBERS
+from scfledger.devchain.seed import DEMO_MEMBERS
 from tests.support.api import assert_problem, event, write
 from tests.support.postgres import PostgresServer
 from tests.support.served import METRICS_TOKEN, Served, served_gateway

@@ -13,7 +13,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from scfledger.api.seed import GAS_MONEY
+from scfledger.chain.faucet import GAS_MONEY
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.network.anvil import free_port
 from tests.support.served import served_process, wait_ready

@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 from web3 import HTTPProvider, Web3
 
 from scfledger.api.app import create_app
-from scfledger.api.seed import build_gateway
+from scfledger.app.compose import Deployment, build_gateway
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.cli import app
+from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
 from scfledger.db.models import Operation
 from scfledger.db.projections import IndexerFault, Member, Piece, Receivable
@@ -69,15 +70,17 @@ def no_differences(c: Consortium, url: str) -> None:
 def served_health(c: Consortium, engine: Engine, tmp_path: Path) -> tuple[Response, str]:
     """`/readyz` and `/metrics` of a gateway over this chain and read model (its loops not
     started: the test drives the indexer)."""
-    gateway = build_gateway(
+    token = "metrics-token-for-tests"
+    settings = Settings(
         chain_url=str(c.w3.provider.endpoint_uri),  # type: ignore[attr-defined]
+        metrics_token=SecretStr(token),
+    )
+    gateway = build_gateway(
+        settings,
+        Deployment(dict(deployed_contracts(c.ledger)), c.ledger.deployment_block),
         engine=engine,
         keys=KeyStore(tmp_path / "keys", "test-passphrase-not-secret", scrypt_n=2**10),
-        contracts=dict(deployed_contracts(c.ledger)),
-        start_block=c.ledger.deployment_block,
     )
-    token = "metrics-token-for-tests"
-    gateway.settings = gateway.settings.model_copy(update={"metrics_token": SecretStr(token)})
     with TestClient(create_app(gateway, run_workers=False)) as client:
         metrics = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
         assert metrics.status_code == 200, metrics.text

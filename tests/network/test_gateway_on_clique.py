@@ -18,11 +18,12 @@ from eth_utils.crypto import keccak
 from sqlalchemy import select
 
 from scfledger.api.app import create_app
-from scfledger.api.seed import build_gateway
+from scfledger.app.compose import Deployment, build_gateway
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
+from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
 from scfledger.db.models import Operation
 from scfledger.db.session import create_db_engine, session_factory, transaction
@@ -97,14 +98,15 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
                 n: create_api_key(session=session, participant=n, address=a)
                 for n, a in addresses.items()
             }
-        gateway = build_gateway(
+        settings = Settings(
             chain_url=network.rpc_url(0),
-            engine=engine,
-            keys=keys,
-            contracts={k: str(v) for k, v in deployed_contracts(ledger).items()},
-            start_block=ledger.deployment_block,
-            confirmations=2,  # Clique can reorg: read only what two more blocks confirmed
+            database_url=database,
+            indexer_confirmations=2,  # Clique can reorg: read only what two more blocks confirmed
         )
+        deployment = Deployment(
+            {k: str(v) for k, v in deployed_contracts(ledger).items()}, ledger.deployment_block
+        )
+        gateway = build_gateway(settings, deployment, engine=engine, keys=keys)
         try:
             with serving(create_app(gateway)) as url:
                 yield Consortium(network, url, api_keys, addresses, database)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scfledger.network import clique
-from scfledger.network.clique import CliqueNetworkError, geth_binary
+from scfledger.network import geth
+from scfledger.network.geth import CliqueNetworkError, geth_binary
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,7 +58,7 @@ def fake_checkout(root: Path, monkeypatch: pytest.MonkeyPatch, build_script: str
     """A source checkout at `root` without geth, whose scripts/build-geth.sh runs `build_script`
     from the checkout's root (as the real one does)."""
     monkeypatch.delenv("SCF_GETH", raising=False)
-    monkeypatch.setattr(clique, "REPO_ROOT", root)
+    monkeypatch.setattr(geth, "REPO_ROOT", root)
     script = root / "scripts" / "build-geth.sh"
     script.parent.mkdir()
     script.write_text('#!/bin/sh\ncd "$(dirname "$0")/.."\n' + build_script)

@@ -18,7 +18,7 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 
 from scfledger.chain.artifacts import load_artifact
-from scfledger.chain.deploy import DAY, InitialAdmin, Ledger, deploy_ledger
+from scfledger.chain.deploy import DAY, DeployedLedger, InitialAdmin, deploy_ledger
 from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
@@ -45,7 +45,7 @@ def anchors(name: str) -> tuple[bytes, bytes]:
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Ledger]]:
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, DeployedLedger]]:
     alloc: dict[str, int] = {str(key.address): 10**24 for key in KEYS.values()}
     data_dir: Path = tmp_path_factory.mktemp("clique-ledger")
     with clique_network(data_dir, nodes=4, period=1, alloc=alloc) as network:
@@ -64,7 +64,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Ledg
         yield w3, ledger
 
 
-def test_deployed_runtime_code_is_the_shipped_artifact(chain: tuple[Web3, Ledger]) -> None:
+def test_deployed_runtime_code_is_the_shipped_artifact(chain: tuple[Web3, DeployedLedger]) -> None:
     w3, ledger = chain
     # The registry has no immutables, so its runtime code is byte-for-byte the artifact.
     assert (
@@ -78,7 +78,9 @@ def test_deployed_runtime_code_is_the_shipped_artifact(chain: tuple[Web3, Ledger
     assert ledger.registry.functions.memberCount().call() == 5
 
 
-def test_receivable_is_issued_accepted_and_split_on_clique(chain: tuple[Web3, Ledger]) -> None:
+def test_receivable_is_issued_accepted_and_split_on_clique(
+    chain: tuple[Web3, DeployedLedger],
+) -> None:
     w3, ledger = chain
     token = ledger.token.functions
     due = int(w3.eth.get_block("latest")["timestamp"]) + 30 * DAY
@@ -100,7 +102,7 @@ def test_receivable_is_issued_accepted_and_split_on_clique(chain: tuple[Web3, Le
     assert token.getPiece(child).call(block_identifier=receipt["blockNumber"]) == piece
 
 
-def test_reverts_decode_from_geth(chain: tuple[Web3, Ledger]) -> None:
+def test_reverts_decode_from_geth(chain: tuple[Web3, DeployedLedger]) -> None:
     w3, ledger = chain
     token = ledger.token.functions
     due = int(w3.eth.get_block("latest")["timestamp"]) + 30 * DAY

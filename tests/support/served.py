@@ -17,9 +17,11 @@ import httpx
 from pydantic import SecretStr
 
 from scfledger.api.app import create_app
-from scfledger.api.seed import Seeded, build_gateway, dev_chain_provision, seed_demo
+from scfledger.app.compose import Deployment, build_gateway
+from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine
+from scfledger.devchain.seed import Seeded, seed_demo
 from scfledger.keys.store import KeyStore
 from tests.support.anvil import anvil_node, free_port
 from tests.support.server import serving
@@ -87,20 +89,15 @@ def served_gateway(
         keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
         w3 = node.web3()
         seeded = seed_demo(w3, keys, engine, members)
-        gateway = build_gateway(
+        settings = Settings(
             chain_url=node.url,
-            engine=engine,
-            keys=keys,
-            contracts=seeded.contracts,
-            start_block=seeded.deployment_block,
-            provision=dev_chain_provision(w3),
+            database_url=database_url,
+            dev_chain=True,
+            webhook_allow_loopback=allow_loopback_webhooks,
+            metrics_token=None if metrics_token is None else SecretStr(metrics_token),
         )
-        gateway.settings = gateway.settings.model_copy(
-            update={
-                "webhook_allow_loopback": allow_loopback_webhooks,
-                "metrics_token": None if metrics_token is None else SecretStr(metrics_token),
-            }
-        )
+        deployment = Deployment(seeded.contracts, seeded.deployment_block)
+        gateway = build_gateway(settings, deployment, engine=engine, keys=keys)
         try:
             with serving(create_app(gateway)) as url:
                 yield Served(url=url, seeded=seeded, chain_url=node.url, database_url=database_url)

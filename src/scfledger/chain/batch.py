@@ -18,7 +18,7 @@ from typing import Any, cast
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from scfledger.chain.client import is_transient
+from scfledger.chain.node import is_transient
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ class LedgerParams:
 
 
 @dataclass(frozen=True)
-class Ledger:
+class DeployedLedger:
     registry: Contract
     token: Contract
     financing: Contract
@@ -70,7 +70,7 @@ def deploy_contract(w3: Web3, name: str, deployer: Sender, *args: object) -> Con
 
 def deploy_ledger(
     w3: Web3, *, deployer: Sender, admins: list[InitialAdmin], params: LedgerParams | None = None
-) -> Ledger:
+) -> DeployedLedger:
     """Deploys the registry with its founding admins, the token and financing contracts it
     governs and, for delivery versus payment, the deposit token; then binds them."""
     params = params or LedgerParams()
@@ -120,7 +120,7 @@ def deploy_ledger(
         ),
         deployer,
     )
-    return Ledger(
+    return DeployedLedger(
         registry=registry,
         token=token,
         financing=financing,

@@ -30,13 +30,13 @@ from web3 import Web3
 from web3.contract import Contract
 
 from scfledger.chain.artifacts import build_info
-from scfledger.chain.deploy import InitialAdmin, Ledger, LedgerParams, deploy_ledger
+from scfledger.chain.deploy import DeployedLedger, InitialAdmin, LedgerParams, deploy_ledger
 from scfledger.chain.identity import identity_anchor
 from scfledger.exceptions import ChainError
 
 PASSPHRASE_ENV = "SCF_DEPLOYER_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 MANIFEST_VERSION = 1
-# Ledger field -> artifact name, for the manifest; a field not listed keeps its own name.
+# DeployedLedger field -> artifact name, for the manifest; a field not listed keeps its own name.
 ARTIFACT_OF = {
     "registry": "ConsortiumRegistry",
     "token": "ReceivableToken",
@@ -238,7 +238,7 @@ def deploy(
     return manifest
 
 
-def deployed_contracts(ledger: Ledger) -> dict[str, ChecksumAddress]:
+def deployed_contracts(ledger: DeployedLedger) -> dict[str, ChecksumAddress]:
     """Artifact name -> address of every contract the ledger deployment made."""
     found: dict[str, ChecksumAddress] = {}
     for field in fields(ledger):

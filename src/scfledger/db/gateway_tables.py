@@ -1,4 +1,5 @@
-"""ORM models of the gateway's off-chain features: documents, webhooks, identity salts."""
+"""ORM models of the gateway's off-chain features: documents, webhooks, identity salts,
+financiers' risk policies."""
 
 from __future__ import annotations
 
@@ -104,3 +105,14 @@ class IdentitySalt(Base):
     address: Mapped[str] = mapped_column(String(42), primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))  # 32 bytes, hex
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskPolicyRow(Base):
+    """One financier's rules, stored as the JSON of a `scfledger.risk.policy.Policy` (which
+    validates them)."""
+
+    __tablename__ = "risk_policies"
+
+    financier: Mapped[str] = mapped_column(String(42), primary_key=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

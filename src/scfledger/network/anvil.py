@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scfledger.network.clique import REPO_ROOT, CliqueNetworkError
+from scfledger.network.geth import REPO_ROOT, CliqueNetworkError
 
 ANVIL = REPO_ROOT / "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 # Below Linux's ephemeral range (32768+), so outgoing connections cannot take the port.

@@ -17,7 +17,7 @@ import rlp
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
 
-from scfledger.network.clique import REPO_ROOT, CliqueNetworkError
+from scfledger.network.geth import REPO_ROOT, CliqueNetworkError
 
 QBFT_TEMPLATE = REPO_ROOT / "chain-config" / "besu-qbft" / "genesis.template.json"
 VANITY = bytes(32)

@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from scfledger.network.besu import permissions_config, qbft_genesis
-from scfledger.network.clique import CliqueNetwork, CliqueNetworkError
+from scfledger.network.clique import CliqueNetwork
 from scfledger.network.deadlock import Recovery, StallGuard
+from scfledger.network.geth import CliqueNetworkError
 from scfledger.network.validators import VoteResult, vote_validator
 
 chain_app = typer.Typer(help="Local go-ethereum Clique proof-of-authority network.")

@@ -23,119 +23,39 @@ import contextlib
 import copy
 import json
 import os
-import secrets
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
-from eth_keys.datatypes import PrivateKey
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
-from scfledger.exceptions import ChainError
-
-GETH_VERSION = "1.13.15"
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_TEMPLATE = REPO_ROOT / "chain-config" / "clique" / "genesis.template.json"
-
-# Node i listens on base_port + offset + i, so node 0 serves JSON-RPC on the familiar 8545.
-HTTP_OFFSET, WS_OFFSET, AUTHRPC_OFFSET, P2P_OFFSET = 0, 100, 200, 300
-MAX_NODES = 100
-
-# miner: sealing is started over RPC once the nodes are peered (see _start_nodes).
-# debug: debug_setHead breaks a sealing deadlock (see scfledger.network.deadlock).
-HTTP_APIS = "eth,net,web3,clique,admin,txpool,miner,debug"
-WS_APIS = "eth,net,web3,clique,txpool"
-# 1 wei: the lowest tip geth accepts (it replaces 0 by its 1 gwei default). Gas on a
-# permissioned chain only meters work; fees are not how members are kept honest.
-MIN_GAS_PRICE_WEI = 1
-# Forks the geth 1.13 Clique engine refuses ("clique does not support shanghai fork").
-POST_MERGE_FORKS = ("shanghaiTime", "cancunTime", "pragueTime", "terminalTotalDifficulty")
-
-
-class CliqueNetworkError(ChainError):
-    """A Clique network could not be created, started, stopped or queried."""
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """What network.json records: enough for another process to find and stop the nodes."""
-
-    nodes: int
-    chain_id: int
-    period: int
-    base_port: int
-    gas_limit: int
-    # Each node's signing key, by node index. Whether a key may seal now is the chain's
-    # business (clique_getSigners): nodes added later start outside the signer set.
-    sealers: list[ChecksumAddress]
-    node_ids: list[str]  # hex public keys (the enode ids), not secrets
-
-    @classmethod
-    def read(cls, path: Path) -> NetworkSpec:
-        raw = json.loads(path.read_text())
-        raw["sealers"] = [to_checksum_address(a) for a in raw["sealers"]]
-        return cls(**raw)
-
-    def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
-
-
-@dataclass(frozen=True)
-class NodeStatus:
-    """One node as seen from outside: its process and what its JSON-RPC reports."""
-
-    index: int
-    sealer: ChecksumAddress
-    rpc_url: str
-    pid: int | None  # None when the node is not running
-    head: int | None  # None when JSON-RPC does not answer
-    peers: int | None
-    signers: tuple[ChecksumAddress, ...]
-
-    @property
-    def running(self) -> bool:
-        return self.pid is not None
-
-
-def geth_binary() -> Path:
-    """The geth to run: $SCF_GETH, else the one scripts/build-geth.sh builds, built on first
-    use in a source checkout (about 90 s), so that setting up for the dev chain alone
-    (`make run`) does not build it."""
-    path = Path(os.environ.get("SCF_GETH") or REPO_ROOT / ".tools" / "bin" / "geth")
-    build = REPO_ROOT / "scripts" / "build-geth.sh"
-    if not os.access(path, os.X_OK) and "SCF_GETH" not in os.environ and build.is_file():
-        # Its progress goes to stderr; a failure leaves no binary and is reported below.
-        subprocess.run([str(build)], stdout=2, check=False)  # noqa: S603 - fixed path
-    if not os.access(path, os.X_OK):
-        raise CliqueNetworkError(
-            f"geth not found at {path}: run scripts/build-geth.sh to build geth "
-            f"{GETH_VERSION} (or set SCF_GETH)"
-        )
-    return path
-
-
-def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: float = 2.0) -> Any:
-    """One JSON-RPC call; raises OSError when the node does not answer."""
-    if not url.startswith(("http://", "https://")):
-        raise CliqueNetworkError(f"not an HTTP JSON-RPC URL: {url}")
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
-    # S310 guards against file:/custom schemes, which the check above excludes.
-    request = urllib.request.Request(  # noqa: S310
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        reply = json.load(response)
-    if "error" in reply:
-        raise CliqueNetworkError(f"{method} failed: {reply['error'].get('message')}")
-    return reply["result"]
+from scfledger.network.clique_spec import (
+    AUTHRPC_OFFSET,
+    HTTP_APIS,
+    HTTP_OFFSET,
+    MAX_NODES,
+    MIN_GAS_PRICE_WEI,
+    P2P_OFFSET,
+    POST_MERGE_FORKS,
+    WS_APIS,
+    WS_OFFSET,
+    NetworkSpec,
+    NodeStatus,
+)
+from scfledger.network.geth import (
+    DEFAULT_TEMPLATE,
+    CliqueNetworkError,
+    create_node_key,
+    create_sealer_key,
+    geth_binary,
+    is_geth_of,
+    rpc_call,
+)
 
 
 class CliqueNetwork:
@@ -232,8 +152,8 @@ class CliqueNetwork:
                 f"{self.data_dir} holds an incomplete network (no network.json): remove it"
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        sealers = [self._create_sealer(i) for i in range(self.nodes)]
-        node_ids = [self._create_node_key(i) for i in range(self.nodes)]
+        sealers = [create_sealer_key(self.node_dir(i)) for i in range(self.nodes)]
+        node_ids = [create_node_key(self.node_dir(i)) for i in range(self.nodes)]
         genesis = self._genesis(sealers)
         genesis_path = self.data_dir / "genesis.json"
         genesis_path.write_text(json.dumps(genesis, indent=2) + "\n")
@@ -262,29 +182,6 @@ class CliqueNetwork:
                 f"{self.data_dir} already holds a network with (nodes, chain_id, period, "
                 f"base_port) = {found}, not {wanted}; use another data dir or open() it"
             )
-
-    def _create_sealer(self, i: int) -> ChecksumAddress:
-        """A fresh sealer key, saved only as an encrypted keystore plus its passphrase."""
-        node_dir = self.node_dir(i)
-        (node_dir / "keystore").mkdir(parents=True, exist_ok=True)
-        account = Account.create()
-        password = secrets.token_urlsafe(32)
-        _write_secret(node_dir / "password.txt", password + "\n")
-        # Light scrypt (geth's --lightkdf strength): the passphrase lies next to the
-        # keystore anyway, and the standard cost would make every node start seconds slower.
-        keystore = Account.encrypt(account.key, password, kdf="scrypt", iterations=1 << 12)
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
-        name = f"UTC--{stamp}--{account.address[2:].lower()}"
-        _write_secret(node_dir / "keystore" / name, json.dumps(keystore))
-        return to_checksum_address(account.address)
-
-    def _create_node_key(self, i: int) -> str:
-        """A fresh p2p identity for node i; returns its public node id (hex)."""
-        private = PrivateKey(secrets.token_bytes(32))
-        key_dir = self.node_dir(i) / "geth"
-        key_dir.mkdir(parents=True, exist_ok=True)
-        _write_secret(key_dir / "nodekey", private.to_hex()[2:])
-        return str(private.public_key.to_hex()[2:])
 
     def _genesis(self, sealers: list[ChecksumAddress]) -> dict[str, Any]:
         genesis: dict[str, Any] = copy.deepcopy(json.loads(self.template.read_text()))
@@ -345,8 +242,8 @@ class CliqueNetwork:
         i = spec.nodes
         if self.node_dir(i).exists():
             raise CliqueNetworkError(f"{self.node_dir(i)} exists already: remove it first")
-        sealer = self._create_sealer(i)
-        node_ids = [*spec.node_ids, self._create_node_key(i)]
+        sealer = create_sealer_key(self.node_dir(i))
+        node_ids = [*spec.node_ids, create_node_key(self.node_dir(i))]
         self._run_geth_init(i, self.data_dir / "genesis.json")
         # Every node's peer list names the newcomer, so later restarts keep it peered.
         for j in range(i + 1):
@@ -424,7 +321,7 @@ class CliqueNetwork:
             pid = int((self.node_dir(i) / "geth.pid").read_text())
         except (OSError, ValueError):
             return None
-        return pid if _is_geth_of(pid, self.node_dir(i)) else None
+        return pid if is_geth_of(pid, self.node_dir(i)) else None
 
     def _launch(self, i: int) -> None:
         if self.pid(i) is not None:
@@ -588,29 +485,3 @@ class CliqueNetwork:
         # Refused, reset, timed out, half-written reply, or an API not served yet.
         except (OSError, ValueError, CliqueNetworkError):
             return None
-
-
-def _write_secret(path: Path, text: str) -> None:
-    """Create a file readable by its owner only, without a window where it is wider."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-
-
-def _is_geth_of(pid: int, node_dir: Path) -> bool:
-    """Whether pid is alive and is the geth of node_dir (pid files can outlive processes
-    and pids get reused)."""
-    if not Path("/proc").is_dir():  # not Linux: trust the pid file
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        return True
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # A zombie has exited already; only its parent has not reaped it yet.
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state != "Z" and str(node_dir).encode() in cmdline

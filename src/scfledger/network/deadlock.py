@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from scfledger.network.clique import CliqueNetwork, CliqueNetworkError, rpc_call
+from scfledger.network.clique import CliqueNetwork
+from scfledger.network.geth import CliqueNetworkError, rpc_call
 
 log = logging.getLogger(__name__)
 

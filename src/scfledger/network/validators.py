@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
-from scfledger.network.clique import CliqueNetwork, CliqueNetworkError, rpc_call
+from scfledger.network.clique import CliqueNetwork
+from scfledger.network.geth import CliqueNetworkError, rpc_call
 
 
 @dataclass(frozen=True)

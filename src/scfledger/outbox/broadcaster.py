@@ -10,7 +10,7 @@ from collections.abc import Callable
 from web3 import Web3
 
 from scfledger.chain.batch import Batcher
-from scfledger.chain.client import rpc_message
+from scfledger.chain.node import rpc_message
 from scfledger.outbox.confirmer import ALREADY_KNOWN, NONCE_TOO_LOW, UNDERPRICED
 from scfledger.outbox.operation import unreachable
 from scfledger.outbox.progress import Progress

@@ -22,8 +22,8 @@ from web3.exceptions import TransactionNotFound
 from web3.types import TxParams
 
 from scfledger.chain.batch import Batcher, Reply, quantity
-from scfledger.chain.client import rpc_message
 from scfledger.chain.fees import FeeFields, FeePolicy, bumped, is_zero
+from scfledger.chain.node import rpc_message
 from scfledger.chain.tx import mined_failure
 from scfledger.keys.store import Signer
 from scfledger.outbox.nonces import NonceAllocator

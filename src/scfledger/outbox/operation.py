@@ -13,8 +13,8 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
-from scfledger.chain.client import is_transient
 from scfledger.chain.fees import FeeFields
+from scfledger.chain.node import is_transient
 from scfledger.chain.reverts import decode_revert
 from scfledger.db.models import Operation, OperationStatus, utcnow
 from scfledger.exceptions import ChainError, ChainUnavailable

@@ -162,6 +162,12 @@ class Pipeline:
     def get(self, operation_id: str) -> OperationView:
         return self.store.get(operation_id)
 
+    def mark_indexed(self, operation_id: str) -> OperationView:
+        """Mined -> indexed for an operation whose block the indexer has passed (it saw the
+        block before the confirmer saw the receipt, so its own mark found it submitted)."""
+        self.store.mark_indexed_one(operation_id)
+        return self.get(operation_id)
+
     def find(
         self, participant: str, idempotency_key: str, request_hash: str
     ) -> OperationView | None:

@@ -234,6 +234,11 @@ class OperationStore:
 
     # -- reads -------------------------------------------------------------------------
 
+    def mark_indexed_one(self, operation_id: str) -> None:
+        """Mined -> indexed for one operation, in a transaction of its own."""
+        with transaction(self.sessions) as session:
+            mark_operation_indexed(session, operation_id)
+
     def get(self, operation_id: str) -> OperationView:
         with self.engine.connect() as conn:
             row = conn.execute(_SELECT_VIEW_BY_ID, {"b_id": operation_id}).first()

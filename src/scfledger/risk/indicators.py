@@ -1,7 +1,7 @@
 """Risk indicators of one financing request, computed from the read model in a few queries.
 
 The projections carry block numbers, not block times: ages and maturities come from the
-receivable's issue and due dates against `now` (the chain's latest block timestamp, given
+receivable's issue and due dates against `now` (a block timestamp, given
 by the caller), and a settlement counts once it is final (paid on-chain, or confirmed by
 its payees) and as late when the piece had been marked overdue or defaulted on chain
 before it was settled (the contract only allows that after the due date).
@@ -196,8 +196,8 @@ def compute_indicators(
     financier: str | None = None,
 ) -> RiskIndicators:
     """Every indicator of financing request `request_id` as `financier` sees it (by default
-    `financier_of`); `now` is the chain's latest block timestamp (unix seconds),
-    `window_blocks` the span of the velocity count."""
+    `financier_of`); `now` is a block timestamp (unix seconds; the API's is the last
+    indexed block's), `window_blocks` the span of the velocity count."""
     row = session.execute(
         select(FinancingRequest, Piece, Receivable)
         .join(Piece, Piece.token_id == FinancingRequest.token_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
+from scfledger.db.gateway_tables import RiskPolicyRow
 from scfledger.db.projections import FinancingRequest
 from scfledger.risk.indicators import (
     FinancingRequestNotFound,
@@ -15,7 +16,6 @@ from scfledger.risk.indicators import (
     compute_indicators,
     financier_of,
 )
-from scfledger.risk.models import RiskPolicyRow
 
 
 class Decision(enum.StrEnum):

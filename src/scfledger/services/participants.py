@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.models import utcnow
+from scfledger.db.projections import Member
 from scfledger.db.session import transaction
 from scfledger.exceptions import (
     ActionForbidden,
@@ -33,7 +34,7 @@ from scfledger.exceptions import (
 )
 from scfledger.keys.store import KeyStore
 from scfledger.services.apikeys import create_api_key
-from scfledger.services.ledger import ADMIN, Actor, checked_address
+from scfledger.services.ledger import ADMIN, Actor, checked_address, role_names
 
 # Gives a new participant's account what it needs to send transactions (gas money on a
 # dev chain); None where gas is free or funded another way.
@@ -99,6 +100,19 @@ def _own(actor: Actor, name: str, action: str) -> None:
     consortium admins included, is refused (ForeignParticipant, whether `name` exists or not)."""
     if actor.participant != name:
         raise ForeignParticipant(actor=actor.participant, participant=name, action=action)
+
+
+def members(*, session: Session, actor: Actor) -> list[dict[str, object]]:
+    """Every consortium member, by name (membership is public to members, suspended ones
+    included; PermissionDenied for a participant not admitted). Plain dicts: thousands of
+    members are served without building a model each."""
+    require_member(actor, "list the members")
+    columns = (Member.address, Member.name, Member.roles, Member.status)
+    rows = session.execute(select(*columns).order_by(Member.name, Member.address)).all()
+    return [
+        {"address": address, "name": name, "roles": role_names(roles), "status": status}
+        for address, name, roles, status in rows
+    ]
 
 
 def require_member(actor: Actor, action: str) -> None:

@@ -1,4 +1,5 @@
-"""Shared by the write routes: idempotent submission, bounded waiting, operation bodies."""
+"""Shared by the write routes: idempotent submission, bounded waiting that holds no thread,
+operation bodies."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
 from scfledger.api.errors import error_response
 from scfledger.api.gateway import Gateway
 from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, OperationOut
 from scfledger.db.models import OperationStatus
-from scfledger.db.session import transaction
 from scfledger.exceptions import InvalidCursor
 from scfledger.outbox.operation import OperationView
-from scfledger.outbox.store import mark_operation_indexed
 from scfledger.services.ledger import Actor, Idempotency, operation_events
 
 Wait = Literal["none", "mined", "indexed"]
@@ -103,12 +104,15 @@ def _moved_on(gateway: Gateway, view: OperationView) -> Callable[[], bool]:
     return lambda: gateway.pipeline.finished_here(view.id)
 
 
-def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) -> OperationView:
+async def wait_for(
+    gateway: Gateway, view: OperationView, wait: Wait, timeout: float
+) -> OperationView:
     """Waits until the operation is mined or indexed (or failed), at most `timeout` seconds.
 
     The operation is read again when this process's pipeline has finished it or its indexer
     has passed its block (known in memory, without a query), else every FALLBACK seconds
-    (work done by another gateway process)."""
+    (work done by another gateway process). The wait is awaited on the event loop; only
+    the reads take a worker thread, each for one query."""
     if wait == "none":
         return view
     deadline = time.monotonic() + min(timeout, MAX_WAIT)
@@ -121,17 +125,13 @@ def wait_for(gateway: Gateway, view: OperationView, wait: Wait, timeout: float) 
                 return view
             block = view.block_number
             known = block is not None and gateway.indexed_block >= block
-            if known or _indexed_through(gateway, view):
-                # The indexer saw the block before the pipeline saw the receipt: the
-                # indexer's own mark found the operation still submitted.
-                with transaction(gateway.sessions) as session:
-                    mark_operation_indexed(session, view.id)
-                return gateway.pipeline.get(view.id)
+            if known or await run_in_threadpool(_indexed_through, gateway, view):
+                return await run_in_threadpool(pipeline.mark_indexed, view.id)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return view
-        gateway.await_progress(_moved_on(gateway, view), min(remaining, FALLBACK))
-        view = pipeline.get(view.id)
+        await gateway.progress.wait(_moved_on(gateway, view), min(remaining, FALLBACK))
+        view = await run_in_threadpool(pipeline.get, view.id)
 
 
 def request_fingerprint(
@@ -144,15 +144,39 @@ def request_fingerprint(
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def accepted(gateway: Gateway, view: OperationView, *, wait: Wait, timeout: float) -> JSONResponse:
-    """202 with the operation once it is as far as `wait` asks (or `timeout` passed); an
-    operation that failed at estimation answers with the contract's problem, naming it."""
-    view = wait_for(gateway, view, wait, timeout)
+def _answer(gateway: Gateway, view: OperationView) -> JSONResponse:
+    """202 with the operation; an operation that failed at estimation answers with the
+    contract's problem, naming it."""
     body: dict[str, Any] = operation_out(gateway, view).model_dump(mode="json")
     failure = view.error()
     if failure is not None:
         return error_response(failure, operation=body)
     return JSONResponse(body, status_code=202)
+
+
+class OperationResponse(JSONResponse):
+    """The answer to a write, sent once the operation is as far as `wait` asks (or
+    `timeout` passed). The route returns it as soon as the operation is accepted; the
+    wait is awaited while the response is sent, on the event loop, so a waiting request
+    holds no worker thread (the pool that runs routes and health checks). JSON either
+    way: the operation, or the contract's problem."""
+
+    def __init__(self, gateway: Gateway, view: OperationView, *, wait: Wait, timeout: float):
+        super().__init__(None, status_code=202)  # what is sent is decided in __call__
+        self._gateway, self._view, self._wait, self._timeout = gateway, view, wait, timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        view = await wait_for(self._gateway, self._view, self._wait, self._timeout)
+        answer = await run_in_threadpool(_answer, self._gateway, view)
+        await answer(scope, receive, send)
+
+
+def accepted(
+    gateway: Gateway, view: OperationView, *, wait: Wait, timeout: float
+) -> OperationResponse:
+    """202 with the operation once it is as far as `wait` asks (or `timeout` passed); an
+    operation that failed at estimation answers with the contract's problem, naming it."""
+    return OperationResponse(gateway, view, wait=wait, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -166,7 +190,7 @@ class Write:
     wait: Wait
     timeout: float
 
-    def submit(self, service: Callable[..., OperationView], **arguments: Any) -> JSONResponse:
+    def submit(self, service: Callable[..., OperationView], **arguments: Any) -> OperationResponse:
         """Runs `service(ledger=, actor=, idempotency=, **arguments)` once per idempotency key.
 
         The key is looked up before anything else, before the service checks roles, state or

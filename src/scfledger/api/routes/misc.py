@@ -10,19 +10,18 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import select
 
-from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.deps import CurrentActor, GatewayDep, get_gateway
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import operation_out
 from scfledger.api.schemas import HealthOut, MemberOut, OperationOut, ReadinessOut
-from scfledger.db.projections import Member
 from scfledger.exceptions import AuthenticationRequired, OperationNotFound
-from scfledger.services.ledger import role_names
-from scfledger.services.participants import require_member
+from scfledger.services import participants
 
 router = APIRouter(tags=["ledger"], route_class=GuardedRoute)
 health = APIRouter(tags=["health"], route_class=GuardedRoute)
@@ -32,17 +31,8 @@ health = APIRouter(tags=["health"], route_class=GuardedRoute)
 def members(gateway: GatewayDep, actor: CurrentActor) -> JSONResponse:
     """Every consortium member (membership is public to members, suspended ones included;
     a participant not admitted gets 403)."""
-    require_member(actor, "list the members")
-    columns = (Member.address, Member.name, Member.roles, Member.status)
     with gateway.sessions() as session:
-        rows = session.execute(select(*columns).order_by(Member.name, Member.address)).all()
-    # Plain rows to JSON: thousands of members are served without building a model each.
-    return JSONResponse(
-        [
-            {"address": address, "name": name, "roles": role_names(roles), "status": status}
-            for address, name, roles, status in rows
-        ]
-    )
+        return JSONResponse(participants.members(session=session, actor=actor))
 
 
 @router.get("/v1/operations/{operation_id}")
@@ -54,17 +44,24 @@ def operation(operation_id: str, gateway: GatewayDep, actor: CurrentActor) -> Op
     return operation_out(gateway, view)
 
 
+# Readiness checks run in threads of their own: they answer while every worker thread of
+# the request pool is busy (a load balancer must not take a busy gateway for a dead one).
+_READINESS_THREADS = anyio.CapacityLimiter(2)
+
+
 @health.get("/healthz", response_model=HealthOut)
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    """The process serves (on the event loop: no worker thread needed)."""
     return {"status": "ok"}
 
 
 @health.get("/readyz", response_model=ReadinessOut, responses={503: {"model": ReadinessOut}})
-def readyz(gateway: GatewayDep) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """`ready` (200); `degraded` (200: serving, but the indexer recorded events it could
     not project, so some reads lack them); `not-ready` (503: database or chain down, or
     the index too far behind)."""
-    checks = gateway.checks()
+    gateway = get_gateway(request)
+    checks = await anyio.to_thread.run_sync(gateway.checks, limiter=_READINESS_THREADS)
     ready = all(bool(check["ok"]) for check in checks.values())
     faults = checks["indexer"].get("faults", 0)
     status = "not-ready" if not ready else "degraded" if faults else "ready"

@@ -8,25 +8,20 @@ from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import IdPath
 from scfledger.api.schemas import RiskOut, RiskReasonOut
-from scfledger.db.session import transaction
-from scfledger.risk.policy import Policy, assess, get_policy, set_policy
-from scfledger.services.ledger import FINANCIER
-from scfledger.services.visibility import risk_request
+from scfledger.risk.policy import Policy
+from scfledger.services import risk as services
 
 router = APIRouter(tags=["risk"], route_class=GuardedRoute)
 
 
 @router.get("/v1/financing-requests/{request_id}/risk")
 def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> RiskOut:
-    """Indicators of a request and the decision of its financier's policy, with every reason.
+    """Indicators of a request and the decision of its financier's policy, with every reason,
+    as of the last indexed block.
 
     Visible to the request's financier and to auditors only."""
-    now = int(gateway.w3.eth.get_block("latest")["timestamp"])
     with gateway.sessions() as session:
-        risk_request(session, actor, request_id)
-        # A financier judges on its own offer and policy, never on a competitor's.
-        financier = None if actor.is_auditor else actor.address
-        indicators, assessment = assess(session, request_id, now=now, financier=financier)
+        indicators, assessment = services.request_risk(session, gateway.clock, actor, request_id)
     return RiskOut(
         request_id=request_id,
         decision=assessment.decision,
@@ -42,15 +37,11 @@ def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -
 @router.get("/v1/policies")
 def read_policy(gateway: GatewayDep, actor: CurrentActor) -> Policy:
     """The calling financier's risk policy (the default one until it sets its own)."""
-    actor.require(FINANCIER, "read a risk policy")
     with gateway.sessions() as session:
-        return get_policy(session, actor.address)
+        return services.own_policy(session, actor)
 
 
 @router.put("/v1/policies")
 def write_policy(policy: Policy, gateway: GatewayDep, actor: CurrentActor) -> Policy:
     """Replace the calling financier's risk policy."""
-    actor.require(FINANCIER, "set a risk policy")
-    with transaction(gateway.sessions) as session:
-        set_policy(session, actor.address, policy)
-    return policy
+    return services.replace_policy(gateway.sessions, actor, policy)

@@ -44,7 +44,7 @@ def subscribe(body: WebhookIn, gateway: GatewayDep, actor: CurrentActor) -> Webh
             actor=actor,
             url=body.url,
             event_names=body.event_names,
-            sealer=gateway.sealer(),
+            sealer=gateway.sealer,
             allow_loopback=gateway.settings.webhook_allow_loopback,
         )
         out = _out(webhook)

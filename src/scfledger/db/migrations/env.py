@@ -8,7 +8,6 @@ from scfledger.config import Settings
 from scfledger.db import apikeys, gateway_tables, projections  # noqa: F401 - registers tables
 from scfledger.db.models import Base
 from scfledger.db.session import create_db_engine
-from scfledger.risk import models  # noqa: F401 - registers the risk policies table
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Settings().database_url

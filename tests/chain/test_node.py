@@ -1,11 +1,11 @@
-"""The chain client: URL schemes, bounded retries on transport failures, none on reverts."""
+"""The chain node connection: URL schemes, retries on transport failures, none on reverts."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from scfledger.chain.client import ETH_TESTER_URL, RetryPolicy, connect
+from scfledger.chain.node import ETH_TESTER_URL, RetryPolicy, connect
 from scfledger.exceptions import ChainUnavailable, ContractRevert
 from tests.support.anvil import free_port
 

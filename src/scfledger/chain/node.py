@@ -99,6 +99,8 @@ def retry_middleware(policy: RetryPolicy, endpoint: str) -> type[Web3Middleware]
     """A middleware class that retries transport failures of every request under `policy`."""
 
     class _Retry(Web3Middleware):
+        retry_policy = policy  # what this connection does on a transport failure
+
         def wrap_make_request(
             self, make_request: Callable[[RPCEndpoint, Any], RPCResponse]
         ) -> Callable[[RPCEndpoint, Any], RPCResponse]:

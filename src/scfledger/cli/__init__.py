@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scfledger.api.cli import apikeys_app, serve, up
 from scfledger.chain.deploy_cli import deploy_command
+from scfledger.cli.gateway import apikeys_app, serve, up
 from scfledger.db.cli import db_app
 from scfledger.indexer.cli import index_command, reconcile_command
 from scfledger.keys.cli import keys_app

@@ -12,13 +12,13 @@ from typing import Any
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
-from scfledger.api.seed import GAS_MONEY, dev_chain_provision
-from scfledger.chain.client import connect
-from scfledger.chain.faucet import GasFaucet
+from scfledger.chain.faucet import GAS_MONEY, GasFaucet, set_balance
+from scfledger.chain.node import connect
 from scfledger.chain.tx import Sender
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
-from scfledger.network.clique import P2P_OFFSET, CliqueNetwork
+from scfledger.network.clique import CliqueNetwork
+from scfledger.network.clique_spec import P2P_OFFSET
 from scfledger.network.deadlock import StallGuard
 from scfledger.services.participants import Provision
 
@@ -38,7 +38,8 @@ class LocalChain:
     w3: Web3
     provision: Provision  # gas money for the participants seed_demo creates
     deployer: Sender
-    serving: dict[str, Any] = field(default_factory=dict)  # ServeSpec fields for this chain
+    # What a gateway over this chain sets (Settings fields, besides the chain's URL).
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @contextmanager
@@ -50,9 +51,9 @@ def dev_chain() -> Iterator[LocalChain]:
             description=f"dev chain (anvil, paris) at {url}",
             rpc=url,
             w3=w3,
-            provision=dev_chain_provision(w3),
+            provision=set_balance(w3),
             deployer=w3.eth.accounts[0],
-            serving={"dev_chain": True, "local_webhooks": True},
+            settings={"dev_chain": True, "webhook_allow_loopback": True},
         )
 
 
@@ -80,10 +81,10 @@ def consortium_chain(directory: Path, keys: KeyStore) -> Iterator[LocalChain]:
                 w3=w3,
                 provision=GasFaucet(w3, keys.signer(FAUCET), GAS_MONEY),
                 deployer=faucet,
-                serving={
-                    "confirmations": CONSORTIUM_CONFIRMATIONS,
+                settings={
+                    "indexer_confirmations": CONSORTIUM_CONFIRMATIONS,
                     "gas_faucet": FAUCET,
-                    "local_webhooks": True,
+                    "webhook_allow_loopback": True,
                 },
             )
     finally:

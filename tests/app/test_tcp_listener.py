@@ -11,7 +11,7 @@ from multiprocessing.queues import Queue
 
 import uvicorn
 
-from scfledger.api.cli import tcp_listener
+from scfledger.app.serve import tcp_listener
 from scfledger.network.anvil import free_port
 from tests.support.nodelay import accept_once, report_nodelay
 from tests.support.waiting import eventually

@@ -11,19 +11,16 @@ from eth_typing import ChecksumAddress
 from sqlalchemy import Engine
 from web3 import Web3
 
-from scfledger.api.gateway import Gateway
-from scfledger.chain.client import connect
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
+from scfledger.chain.faucet import set_balance
 from scfledger.chain.governance import govern
 from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
-from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore
-from scfledger.outbox.pipeline import Pipeline
 from scfledger.services import identity
 from scfledger.services.apikeys import create_api_key
-from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER, Contracts
+from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
 from scfledger.services.participants import Provision
 
 DEMO_MEMBERS: dict[str, int] = {
@@ -35,7 +32,6 @@ DEMO_MEMBERS: dict[str, int] = {
     "auditor": AUDITOR,
 }
 ADMINS = ("admin1", "admin2", "admin3")
-GAS_MONEY = 10**21
 
 
 def demo_legal_id(name: str) -> str:
@@ -49,15 +45,6 @@ class Seeded:
     deployment_block: int
     addresses: dict[str, str]
     api_keys: dict[str, str]
-
-
-def dev_chain_provision(w3: Web3) -> Provision:
-    """Gas money for new accounts on a dev chain whose balances can be set (anvil)."""
-
-    def provision(address: str) -> None:
-        w3.provider.make_request("anvil_setBalance", [address, hex(GAS_MONEY)])  # type: ignore[arg-type]
-
-    return provision
 
 
 def seed_demo(
@@ -75,7 +62,7 @@ def seed_demo(
     (default: anvil_setBalance). Members are admitted with their roles by admin1's
     proposals that admin2 approves."""
     members = DEMO_MEMBERS if members is None else members
-    provision = dev_chain_provision(w3) if provision is None else provision
+    provision = set_balance(w3) if provision is None else provision
     sessions = session_factory(engine)
     addresses: dict[str, str] = {}
     api_keys: dict[str, str] = {}
@@ -118,39 +105,4 @@ def seed_demo(
         deployment_block=ledger.deployment_block,
         addresses=addresses,
         api_keys=api_keys,
-    )
-
-
-def build_gateway(
-    *,
-    chain_url: str,
-    engine: Engine,
-    keys: KeyStore,
-    contracts: dict[str, str],
-    start_block: int,
-    confirmations: int = 0,
-    poll_interval: float = 0.05,
-    provision: Provision | None = None,
-) -> Gateway:
-    """A gateway over a deployment: one web3 connection, pipeline and indexer."""
-    w3 = connect(chain_url, timeout=10, retries=2, backoff=0.05)
-    sessions = session_factory(engine)
-    pipeline = Pipeline(
-        w3=w3, sessions=sessions, signer_for=keys.signer, poll_interval=poll_interval
-    )
-    indexer = Indexer(
-        w3,
-        sessions,
-        IndexerConfig(contracts=contracts, start_block=start_block, confirmations=confirmations),
-    )
-    return Gateway(
-        w3=w3,
-        engine=engine,
-        sessions=sessions,
-        pipeline=pipeline,
-        indexer=indexer,
-        contracts=Contracts.of(contracts),
-        indexer_poll=poll_interval,
-        keys=keys,
-        provision=provision,
     )

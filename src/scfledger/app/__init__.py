@@ -1,0 +1,1 @@
+"""The running gateway: composed from one Settings (compose.py), served by uvicorn (serve.py)."""
