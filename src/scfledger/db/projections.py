@@ -74,6 +74,11 @@ class Uint64(ChainUint):
     cache_ok = True
 
 
+def _nothing_journaled(context: Any) -> int:
+    """A new checkpoint's journal floor: itself (nothing below it can be undone)."""
+    return int(context.get_current_parameters()["block_number"])
+
+
 class IndexerCheckpoint(Base):
     """The last block whose events are all projected, saved with the rows themselves."""
 
@@ -82,7 +87,25 @@ class IndexerCheckpoint(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[str] = mapped_column(String(66))
+    # The journal can undo every indexed block above this one; a reorg below it replays
+    # the whole feed instead (`scfledger.indexer.indexer.roll_back`).
+    journal_floor: Mapped[int] = mapped_column(BigInteger, default=_nothing_journaled)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProjectionJournal(Base):
+    """How to undo the projector's writes of one block, for a reorg: per keyed row and
+    block, the row's values before the block (`previous`), or None when the block created
+    it. Rows of the append-only tables carry their block and need no entry. Kept for the
+    blocks a reorg may still replace, pruned below (`scfledger.indexer.projector.journal`)."""
+
+    __tablename__ = "projection_journal"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[list[Any]] = mapped_column(JSON)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class IndexerFault(Base):
