@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -45,12 +46,17 @@ class ChainUint(TypeDecorator[int]):
             return dialect.type_descriptor(String(self.DIGITS))
         return dialect.type_descriptor(Numeric(self.DIGITS, 0))
 
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
+    def check(self, value: int) -> int:
+        """The value as an int; ValueError when the column cannot hold it."""
         number = int(value)
         if not 0 <= number < self.LIMIT:
             raise ValueError(f"{number} is out of range of {type(self).__name__}")
+        return number
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        number = self.check(value)
         return str(number).zfill(self.DIGITS) if dialect.name == "sqlite" else Decimal(number)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ARG002
@@ -421,3 +427,21 @@ PROJECTION_TABLES: list[Table] = [
         EscrowBalance,
     )
 ]
+
+
+def _check_on_set(kind: ChainUint) -> Any:
+    def check(_target: Any, value: Any, _old: Any, _initiator: Any) -> None:
+        if value is not None:
+            kind.check(value)
+
+    return check
+
+
+# A value a chain integer column cannot hold is refused when it is set, not at the flush:
+# a projection of events one by one and one of a whole batch then agree (a piece's value
+# that went below zero and came back within the batch would pass at the flush).
+for _table in PROJECTION_TABLES:
+    for _column in _table.columns:
+        if isinstance(_column.type, ChainUint):
+            _model = next(m for m in Base.registry.mappers if m.local_table is _table).class_
+            event.listen(getattr(_model, _column.key), "set", _check_on_set(_column.type))
