@@ -154,7 +154,9 @@ def serve(
     rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the member's node.")],
     manifest: Annotated[Path, typer.Option("--manifest", help="Deployment manifest.")],
     port: Port = 8000,
-    confirmations: Annotated[int, typer.Option(min=0, help="Indexer confirmations.")] = 0,
+    confirmations: Annotated[
+        int | None, typer.Option(min=0, help="Indexer confirmations (default: by chain engine).")
+    ] = None,
     workers: Workers = 1,
     gas_faucet: Annotated[
         str | None,
@@ -184,7 +186,7 @@ class ServeSpec(BaseModel):
 
     rpc: str
     manifest: str
-    confirmations: int = 0
+    confirmations: int | None = None  # None: as the chain's engine needs
     dev_chain: bool = False  # anvil: new participants get gas money by anvil_setBalance
     gas_faucet: str | None = None  # keystore account that sends new participants gas money
     gas_grant: int = GAS_MONEY  # wei per new participant from the faucet

@@ -128,7 +128,7 @@ def build_gateway(
     keys: KeyStore,
     contracts: dict[str, str],
     start_block: int,
-    confirmations: int = 0,
+    confirmations: int | None = None,  # None: as the chain's engine needs
     poll_interval: float = 0.05,
     provision: Provision | None = None,
 ) -> Gateway:
