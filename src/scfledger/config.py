@@ -48,10 +48,11 @@ class Settings(BaseSettings):
     pipeline_poll_interval: float = Field(default=0.05, gt=0)
 
     # The deployment the gateway serves (a manifest written by `scf deploy` or `scf up`),
-    # how many blocks deep its indexer reads (engines that can reorg: Clique > 0) and how
-    # often it looks for new blocks.
+    # how many blocks deep its indexer reads (unset: as the chain's engine needs, asked of the
+    # node: 0 on dev chains and BFT engines, N // 2 of N Clique sealers; see indexer/engine.py)
+    # and how often it looks for new blocks.
     deployment_manifest: Path = Path("var/deployment.json")
-    indexer_confirmations: int = Field(default=0, ge=0, le=1000)
+    indexer_confirmations: int | None = Field(default=None, ge=0, le=1000)
     indexer_poll_interval: float = Field(default=0.05, gt=0)
     # Gas money for participants created over the API, on chains where sending costs
     # something: on a dev chain (anvil) their balance is set; else the keystore account

@@ -19,6 +19,7 @@ from scfledger.db.models import Base
 from scfledger.db.projections import (
     FinancingOffer,
     FinancingRequest,
+    IndexerCheckpoint,
     Member,
     Receivable,
     Settlement,
@@ -211,4 +212,30 @@ def test_the_migrations_build_the_schema_the_models_declare(database_url: str) -
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_0012_starts_an_existing_checkpoint_with_nothing_journaled(database_url: str) -> None:
+    """A database indexed before the journal: the journal can undo nothing below its
+    checkpoint (a reorg there replays the feed); the downgrade drops the journal."""
+    upgrade(database_url, "0011_identity_salts")
+    engine = create_db_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO indexer_checkpoint (id, block_number, block_hash, updated_at) "
+                "VALUES (1, 42, '0xab', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    upgrade(database_url)
+
+    with session_factory(engine)() as session:
+        checkpoint = session.get(IndexerCheckpoint, 1)
+        assert checkpoint is not None
+        assert (checkpoint.block_number, checkpoint.journal_floor) == (42, 42)
+    command.downgrade(alembic_config(database_url), "0011_identity_salts")
+    assert "projection_journal" not in inspect(engine).get_table_names()
+    columns = {c["name"] for c in inspect(engine).get_columns("indexer_checkpoint")}
+    assert columns == {"id", "block_number", "block_hash", "updated_at"}
     engine.dispose()

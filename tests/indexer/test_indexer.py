@@ -340,9 +340,18 @@ def test_reorg_is_rolled_back_and_the_new_branch_indexed(db_url: str) -> None:
         snapshot = c.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
         orphan = c.split(root, "supplier2", 300)
         c.issue(document=h("orphaned-invoice"))
+        orphaned_block = c.w3.eth.get_block("latest")
+        with session_factory(engine)() as session, session.begin():
+            session.add(  # the gateway's operation of that issue, mined on the old branch
+                Operation(participant="core", idempotency_key="orphaned", request_hash="0" * 64,
+                          kind="issue", arguments={}, sender=c.core, data=b"", status="mined",
+                          tx_hash="0x" + bytes(orphaned_block["transactions"][0]).hex(),  # type: ignore[arg-type]
+                          block_number=orphaned_block["number"])
+            )  # fmt: skip
         indexer.catch_up()
         with session_factory(engine)() as session:
             assert session.get(Piece, orphan) is not None
+            assert session.scalar(select(Operation.status)) == "indexed"
         c.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
         replacement = c.split(root, "supplier3", 100)
         c.split(root, "supplier4", 50)
@@ -375,6 +384,10 @@ def test_reorg_is_rolled_back_and_the_new_branch_indexed(db_url: str) -> None:
                 at_block=c.w3.eth.block_number,
             )
             assert diffs == []
+            # Its block is gone: the confirmer looks for its receipt again.
+            operation = session.scalar(select(Operation))
+            assert operation is not None
+            assert (operation.status, operation.block_number) == ("submitted", None)
 
 
 def test_unknown_logs_at_watched_addresses_are_skipped_and_counted(tmp_path: Path) -> None:

@@ -152,7 +152,11 @@ def serve(
     port: Port = 8000,
     confirmations: Annotated[
         int | None,
-        typer.Option(min=0, help="Indexer confirmations [SCF_INDEXER_CONFIRMATIONS]."),
+        typer.Option(
+            min=0,
+            help="Indexer confirmations (default: as the chain's engine needs) "
+            "[SCF_INDEXER_CONFIRMATIONS].",
+        ),
     ] = None,
     workers: Workers = 1,
     gas_faucet: Annotated[

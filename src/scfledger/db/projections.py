@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -45,12 +46,17 @@ class ChainUint(TypeDecorator[int]):
             return dialect.type_descriptor(String(self.DIGITS))
         return dialect.type_descriptor(Numeric(self.DIGITS, 0))
 
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
+    def check(self, value: int) -> int:
+        """The value as an int; ValueError when the column cannot hold it."""
         number = int(value)
         if not 0 <= number < self.LIMIT:
             raise ValueError(f"{number} is out of range of {type(self).__name__}")
+        return number
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        number = self.check(value)
         return str(number).zfill(self.DIGITS) if dialect.name == "sqlite" else Decimal(number)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ARG002
@@ -74,6 +80,11 @@ class Uint64(ChainUint):
     cache_ok = True
 
 
+def _nothing_journaled(context: Any) -> int:
+    """A new checkpoint's journal floor: itself (nothing below it can be undone)."""
+    return int(context.get_current_parameters()["block_number"])
+
+
 class IndexerCheckpoint(Base):
     """The last block whose events are all projected, saved with the rows themselves."""
 
@@ -82,7 +93,25 @@ class IndexerCheckpoint(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[str] = mapped_column(String(66))
+    # The journal can undo every indexed block above this one; a reorg below it replays
+    # the whole feed instead (`scfledger.indexer.indexer.roll_back`).
+    journal_floor: Mapped[int] = mapped_column(BigInteger, default=_nothing_journaled)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProjectionJournal(Base):
+    """How to undo the projector's writes of one block, for a reorg: per keyed row and
+    block, the row's values before the block (`previous`), or None when the block created
+    it. Rows of the append-only tables carry their block and need no entry. Kept for the
+    blocks a reorg may still replace, pruned below (`scfledger.indexer.projector.journal`)."""
+
+    __tablename__ = "projection_journal"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[list[Any]] = mapped_column(JSON)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class IndexerFault(Base):
@@ -398,3 +427,21 @@ PROJECTION_TABLES: list[Table] = [
         EscrowBalance,
     )
 ]
+
+
+def _check_on_set(kind: ChainUint) -> Any:
+    def check(_target: Any, value: Any, _old: Any, _initiator: Any) -> None:
+        if value is not None:
+            kind.check(value)
+
+    return check
+
+
+# A value a chain integer column cannot hold is refused when it is set, not at the flush:
+# a projection of events one by one and one of a whole batch then agree (a piece's value
+# that went below zero and came back within the batch would pass at the flush).
+for _table in PROJECTION_TABLES:
+    for _column in _table.columns:
+        if isinstance(_column.type, ChainUint):
+            _model = next(m for m in Base.registry.mappers if m.local_table is _table).class_
+            event.listen(getattr(_model, _column.key), "set", _check_on_set(_column.type))

@@ -54,7 +54,10 @@ def index_command(
     rpc: Rpc,
     manifest: Manifest,
     db: Database = "sqlite:///var/gateway.sqlite3",
-    confirmations: Annotated[int, typer.Option(min=0, help="Blocks to wait (Clique: 2+).")] = 0,
+    confirmations: Annotated[
+        int | None,
+        typer.Option(min=0, help="Blocks to wait (default: as the chain's engine needs)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Blocks per first batch.")] = 2_000,
     max_batch_size: Annotated[int, typer.Option(min=1, help="Most blocks per batch.")] = 20_000,
     once: Annotated[bool, typer.Option(help="Catch up to the head, then exit.")] = False,
@@ -92,8 +95,9 @@ def reconcile_command(
     manifest: Manifest,
     db: Database = "sqlite:///var/gateway.sqlite3",
     confirmations: Annotated[
-        int, typer.Option(min=0, help="Blocks the indexer waits (as given to `scf index`).")
-    ] = 0,
+        int | None,
+        typer.Option(min=0, help="Blocks the indexer waits (as given to `scf index`)."),
+    ] = None,
     max_lag: Annotated[
         int, typer.Option(min=0, help="Blocks the index may be behind the confirmed head.")
     ] = DEFAULT_MAX_LAG,
@@ -114,7 +118,7 @@ def reconcile_command(
     failed = lag > max_lag
     console.print(
         f"index at block {checkpoint[0] if checkpoint else '-'}, confirmed head {confirmed} "
-        f"({confirmations} confirmations): {lag} blocks behind"
+        f"({indexer.confirmations} confirmations): {lag} blocks behind"
     )
     if failed:
         console.print(

@@ -91,3 +91,8 @@ def listing(session: Session, limit: int = 1_000) -> list[IndexerFault]:
             .limit(limit)
         )
     )
+
+
+def drop_above(session: Session, block: int) -> None:
+    """Forgets the faults of blocks above `block`: a reorg took their events away."""
+    session.execute(delete(IndexerFault).where(IndexerFault.block_number > block))

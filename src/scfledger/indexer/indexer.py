@@ -4,7 +4,8 @@ Each batch is one database transaction holding the batch's feed rows, its projec
 the new checkpoint, so a crash at any point leaves either all of a batch or none of it.
 An event the projections cannot take is recorded as a fault and the batch goes on
 (`projector.project`). A reorg is found by comparing the checkpoint's block hash with the
-chain; the feed is cut back to the fork point and the projections are rebuilt from the feed.
+chain; the blocks above the fork are undone from the projection journal
+(`projector.journal`), in the transaction that moves the checkpoint back.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from web3 import Web3
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
 from scfledger.indexer import faults
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
-from scfledger.indexer.projector import CACHE, project
-from scfledger.outbox.store import mark_indexed
+from scfledger.indexer.engine import default_confirmations
+from scfledger.indexer.projector import journal, project
+from scfledger.outbox.store import mark_indexed, reopen_above
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +48,20 @@ class IndexerStats:
     faults: int = 0  # events this process could not project
 
 
+# Blocks below the confirmed head whose writes the journal keeps undoable: a reorg that
+# deep is already beyond what the confirmations allow for; a deeper one replays the feed.
+JOURNAL_DEPTH = 64
+
+
 @dataclass(frozen=True)
 class IndexerConfig:
     contracts: Mapping[str, str]  # artifact name -> address
     start_block: int
-    confirmations: int = 0
+    confirmations: int | None = None  # None: as the chain's engine needs (`engine`)
     batch_size: int = 2_000
     min_batch_size: int = 1
     max_batch_size: int = 20_000
+    journal_depth: int = JOURNAL_DEPTH
 
 
 class Indexer:
@@ -65,6 +73,15 @@ class Indexer:
         self.config = config
         self.decoder = LogDecoder(config.contracts)
         self.stats = IndexerStats(batch_size=config.batch_size)
+        self._confirmations = config.confirmations
+
+    @property
+    def confirmations(self) -> int:
+        """Blocks the index stays behind the head: as configured, else as the chain's
+        engine needs (asked of the node once)."""
+        if self._confirmations is None:
+            self._confirmations = default_confirmations(self.w3)
+        return self._confirmations
 
     # ---- state ----------------------------------------------------------------------------
 
@@ -74,7 +91,7 @@ class Indexer:
             return None if row is None else (row.block_number, row.block_hash)
 
     def target_block(self) -> int:
-        return int(self.w3.eth.block_number) - self.config.confirmations
+        return int(self.w3.eth.block_number) - self.confirmations
 
     def lag(self) -> int:
         """Blocks between the confirmed head (head - confirmations) and the last indexed
@@ -105,7 +122,7 @@ class Indexer:
         last_hash = self._hash_of(last)
         events = [e for e in (self.decoder.decode(entry) for entry in logs) if e is not None]
         self.stats.skipped_logs += len(logs) - len(events)
-        if not self._commit(first, last, last_hash, events):
+        if not self._commit(first, last, last_hash, events, target - self.config.journal_depth):
             return 1  # another indexer got there first: read the checkpoint again
         self.stats.batches += 1
         self.stats.events += len(events)
@@ -175,9 +192,17 @@ class Indexer:
 
     # ---- database -------------------------------------------------------------------------
 
-    def _commit(self, first: int, last: int, last_hash: str, events: list[DecodedEvent]) -> bool:
+    def _commit(
+        self,
+        first: int,
+        last: int,
+        last_hash: str,
+        events: list[DecodedEvent],
+        journal_above: int,
+    ) -> bool:
         """Writes one batch onto the checkpoint it was read from; False (nothing written)
-        when another indexer of the same database moved the checkpoint meanwhile."""
+        when another indexer of the same database moved the checkpoint meanwhile. The
+        writes of blocks above `journal_above` are journaled, older journal is pruned."""
         with self.sessions() as session, session.begin():
             _one_writer(session)
             current = session.get(IndexerCheckpoint, CHECKPOINT_ID)
@@ -209,7 +234,7 @@ class Indexer:
                         for e in fresh
                     ],
                 )
-            found = project(session, fresh)
+            found = project(session, fresh, journal_above=journal_above)
             for fault in found:
                 e = fault.event
                 log.error(
@@ -226,50 +251,84 @@ class Indexer:
                 [{"number": number, "hash": block_hash} for number, block_hash in blocks.items()],
             )
             checkpoint = session.get(IndexerCheckpoint, CHECKPOINT_ID)
+            # Every indexed block above the floor is journaled: the floor rises past the
+            # blocks this batch did not journal, and the journal below it goes.
+            floor = min(journal_above, last)
             if checkpoint is None:
+                floor = max(floor, self.config.start_block - 1)
                 session.add(
-                    IndexerCheckpoint(id=CHECKPOINT_ID, block_number=last, block_hash=last_hash)
+                    IndexerCheckpoint(
+                        id=CHECKPOINT_ID,
+                        block_number=last,
+                        block_hash=last_hash,
+                        journal_floor=floor,
+                    )
                 )
             else:
                 checkpoint.block_number, checkpoint.block_hash = last, last_hash
+                floor = max(floor, checkpoint.journal_floor)
+                if floor > checkpoint.journal_floor:
+                    checkpoint.journal_floor = floor
+                    journal.prune(session, floor)
         self.stats.faults += len(found)
         return True
 
     def _roll_back_reorg(self, checkpoint_block: int) -> None:
-        """Finds the newest indexed block still on the chain and rebuilds from there."""
+        """Finds the newest indexed block still on the chain and rolls back to it."""
         with self.sessions() as session:
             known = session.execute(
                 select(IndexedBlock.number, IndexedBlock.hash).order_by(IndexedBlock.number.desc())
             ).all()
+        head = int(self.w3.eth.block_number)
         fork = self.config.start_block - 1
         fork_hash = ""
         for number, block_hash in known:
-            if (
-                number <= self.target_block() + self.config.confirmations
-                and self._hash_of(number) == block_hash
-            ):
+            if number <= head and self._hash_of(number) == block_hash:
                 fork, fork_hash = number, block_hash
                 break
         log.warning("reorg below block %d: rolling back to block %d", checkpoint_block, fork)
         self.stats.reorgs += 1
         with self.sessions() as session, session.begin():
             _one_writer(session)
-            session.execute(delete(ChainEvent).where(ChainEvent.block_number > fork))
-            session.execute(delete(IndexedBlock).where(IndexedBlock.number > fork))
-            rebuild_projections(session)
-            checkpoint = _get_checkpoint(session)
-            if fork < self.config.start_block:
-                session.delete(checkpoint)
-            else:
-                checkpoint.block_number, checkpoint.block_hash = fork, fork_hash
+            roll_back(session, fork, fork_hash, start_block=self.config.start_block)
+
+
+def roll_back(session: Session, fork: int, fork_hash: str, *, start_block: int) -> None:
+    """Makes the index what it was after block `fork` (whose hash is `fork_hash`), in the
+    caller's transaction: the feed, block hashes and faults above the fork go, the
+    projections are undone from the journal (replayed from the feed when the reorg is
+    deeper than the journal), the operations mined above the fork are reopened, and the
+    checkpoint moves back (or goes, when the fork is below `start_block`)."""
+    checkpoint = _get_checkpoint(session)
+    session.execute(delete(ChainEvent).where(ChainEvent.block_number > fork))
+    session.execute(delete(IndexedBlock).where(IndexedBlock.number > fork))
+    if checkpoint.journal_floor <= fork:
+        undone = journal.undo_above(session, fork)
+        faults.drop_above(session, fork)
+        log.info("undid %d projection rows above block %d from the journal", undone, fork)
+    else:
+        log.warning(
+            "reorg below the journal (block %d): replaying the whole feed",
+            checkpoint.journal_floor,
+        )
+        rebuild_projections(session)
+        journal.clear(session)
+    reopened = reopen_above(session, fork)
+    if reopened:
+        log.warning("%d operations mined above block %d are submitted again", reopened, fork)
+    if fork < start_block:
+        session.delete(checkpoint)
+    else:
+        checkpoint.block_number, checkpoint.block_hash = fork, fork_hash
+        checkpoint.journal_floor = min(checkpoint.journal_floor, fork)
 
 
 REPLAY_CHUNK = 5_000
 
 
 def rebuild_projections(session: Session) -> None:
-    """Empties every projection and replays the feed into it, in chain order; the faults
-    become those of the replay."""
+    """Empties every projection and replays the feed into it, in chain order (journaling
+    nothing); the faults become those of the replay."""
     for table in reversed(PROJECTION_TABLES):
         session.execute(table.delete())
     columns = (
@@ -292,7 +351,6 @@ def rebuild_projections(session: Session) -> None:
             break
         events = [DecodedEvent(*row) for row in rows]
         found += project(session, events)
-        session.info.pop(CACHE, None)  # rows of this chunk: let the session drop them
         after = (events[-1].block_number, events[-1].log_index)
     faults.replace_all(session, found)
 
@@ -333,7 +391,7 @@ def _insert_ignoring_duplicates(session: Session, model: type[ChainEvent]) -> An
 def config_from_manifest(
     manifest: Mapping[str, Any],
     *,
-    confirmations: int = 0,
+    confirmations: int | None = None,
     batch_size: int = 2_000,
     max_batch_size: int = 20_000,
 ) -> IndexerConfig:
