@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scfledger.api.schemas import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from scfledger.chain.client import connect
 from scfledger.chain.fees import FeePolicy
+from scfledger.chain.generated import Role
 from scfledger.chain.pipeline import ContractCall
 from scfledger.chain.tx import GAS_MARGIN
 from scfledger.client import ScfClient
 from scfledger.keys.store import KeyStore
-from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
 from tests.api.server import PASSPHRASE, Served, served_gateway, served_process
 from tests.fixtures.postgres import postgres_server
 
@@ -206,8 +206,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     smes = [f"sme{i:02d}" for i in range(args.smes)]
-    members = {"core": CORE_ENTERPRISE, "bank": FINANCIER, "auditor": AUDITOR}
-    members |= {name: SUPPLIER for name in smes}
+    members: dict[str, int] = {
+        "core": Role.CORE_ENTERPRISE,
+        "bank": Role.FINANCIER,
+        "auditor": Role.AUDITOR,
+    }
+    members |= {name: Role.SUPPLIER for name in smes}
     console = Console(width=110)
     with tempfile.TemporaryDirectory(prefix="scf-bench-api-") as tmp:
         directory = Path(tmp)

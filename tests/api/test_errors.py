@@ -27,7 +27,7 @@ def test_a_decoded_revert_becomes_the_problem_of_its_error() -> None:
     decoded = decode_revert(data, "ReceivableToken")
     assert isinstance(decoded, ContractRevert)
     response = error_response(decoded)
-    body = json.loads(response.body)
+    body = json.loads(bytes(response.body))
     assert response.status_code == 403
     assert body["type"] == "https://scfledger.dev/problems/not-holder"
     assert body["error"] == {"name": "NotHolder", "args": {"tokenId": 9, "caller": ADDRESS}}

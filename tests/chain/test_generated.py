@@ -87,7 +87,7 @@ def test_role_bits_are_the_registry_roles_of_members(consortium: Consortium) -> 
     assert member("bank").roles == Role.FINANCIER
     assert member("admin1").roles & Role.ADMIN
     assert member("auditor").status is MemberStatus.ACTIVE
-    assert sum(Role) == Role.ALL
+    assert sum(role for role in Role if role.bit_count() == 1) == Role.ALL
     assert Role.SUPPLIER | Role.FINANCIER == Role.HOLDERS
 
 

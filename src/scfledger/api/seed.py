@@ -15,6 +15,7 @@ from scfledger.api.gateway import Gateway
 from scfledger.chain.client import connect
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
+from scfledger.chain.generated import Role
 from scfledger.chain.governance import govern
 from scfledger.chain.pipeline import Pipeline
 from scfledger.chain.tx import Sender
@@ -23,16 +24,16 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore
 from scfledger.services import identity
 from scfledger.services.apikeys import create_api_key
-from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER, Contracts
+from scfledger.services.ledger import Contracts
 from scfledger.services.participants import Provision
 
 DEMO_MEMBERS: dict[str, int] = {
-    "core": CORE_ENTERPRISE,
-    "supplier1": SUPPLIER,
-    "supplier2": SUPPLIER,
-    "supplier3": SUPPLIER,
-    "bank": FINANCIER,
-    "auditor": AUDITOR,
+    "core": Role.CORE_ENTERPRISE,
+    "supplier1": Role.SUPPLIER,
+    "supplier2": Role.SUPPLIER,
+    "supplier3": Role.SUPPLIER,
+    "bank": Role.FINANCIER,
+    "auditor": Role.AUDITOR,
 }
 ADMINS = ("admin1", "admin2", "admin3")
 GAS_MONEY = 10**21

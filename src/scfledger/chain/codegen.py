@@ -35,7 +35,7 @@ tests/chain/test_build.py fails when this file differs from what the sources gen
 
 from __future__ import annotations
 
-from enum import IntFlag
+from enum import IntEnum
 from typing import Final, NamedTuple
 
 from scfledger.chain.contract_types import ContractEnum, ContractError
@@ -107,7 +107,7 @@ def _read_ast(model: _Model, asts: dict[str, dict[str, Any]]) -> None:
                         continue
                     known[node["id"]] = value
                     if contract["contractKind"] == "library":
-                        # A library of constants (Roles) is a set of flags (Role).
+                        # A library of constants (Roles) is an enum (Role).
                         flags = model.flags.setdefault(contract["name"].removesuffix("s"), {})
                         flags[node["name"]] = value
                     elif node["visibility"] == "public":
@@ -166,8 +166,8 @@ def _read_abis(model: _Model, abis: dict[str, list[dict[str, Any]]]) -> None:
 def _render(model: _Model) -> str:
     out = [HEADER]
     for name, flags in sorted(model.flags.items()):
-        out.append(f"\n\nclass {name}(IntFlag):\n")
-        out.append(f'    """The role bits of contracts/libraries/{name}s.sol."""\n\n')
+        out.append(f"\n\nclass {name}(IntEnum):\n")
+        out.append(f'    """Bits of contracts/libraries/{name}s.sol (`|` combines them)."""\n\n')
         out.extend(f"    {flag} = {value}\n" for flag, value in flags.items())
     for name, members in sorted(model.enums.items()):
         out.append(f"\n\nclass {name}(ContractEnum):\n")

@@ -6,14 +6,14 @@ tests/chain/test_build.py fails when this file differs from what the sources gen
 
 from __future__ import annotations
 
-from enum import IntFlag
+from enum import IntEnum
 from typing import Final, NamedTuple
 
 from scfledger.chain.contract_types import ContractEnum, ContractError
 
 
-class Role(IntFlag):
-    """The role bits of contracts/libraries/Roles.sol."""
+class Role(IntEnum):
+    """Bits of contracts/libraries/Roles.sol (`|` combines them)."""
 
     ADMIN = 1
     CORE_ENTERPRISE = 2

@@ -10,9 +10,9 @@ from fastapi import APIRouter
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import IdPath
+from scfledger.chain.generated import Role
 from scfledger.db.session import transaction
 from scfledger.risk.policy import Policy, assess, get_policy, set_policy
-from scfledger.services.ledger import FINANCIER
 from scfledger.services.visibility import risk_request
 
 router = APIRouter(tags=["risk"], route_class=GuardedRoute)
@@ -44,7 +44,7 @@ def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -
 @router.get("/v1/policies")
 def read_policy(gateway: GatewayDep, actor: CurrentActor) -> Policy:
     """The calling financier's risk policy (the default one until it sets its own)."""
-    actor.require(FINANCIER, "read a risk policy")
+    actor.require(Role.FINANCIER, "read a risk policy")
     with gateway.sessions() as session:
         return get_policy(session, actor.address)
 
@@ -52,7 +52,7 @@ def read_policy(gateway: GatewayDep, actor: CurrentActor) -> Policy:
 @router.put("/v1/policies")
 def write_policy(policy: Policy, gateway: GatewayDep, actor: CurrentActor) -> Policy:
     """Replace the calling financier's risk policy."""
-    actor.require(FINANCIER, "set a risk policy")
+    actor.require(Role.FINANCIER, "set a risk policy")
     with transaction(gateway.sessions) as session:
         set_policy(session, actor.address, policy)
     return policy
