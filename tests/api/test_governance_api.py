@@ -139,7 +139,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert_problem(
         write(admin1, f"/v1/proposals/{proposal_id}/approve", "self"), 409, "already-approved"
     )
-    assert_problem(write(core, f"/v1/proposals/{proposal_id}/approve", "c"), 403, "forbidden")
+    assert_problem(write(core, f"/v1/proposals/{proposal_id}/approve", "c"), 403, "missing-role")
     assert tier3_address not in members(auditor)
 
     executed = ok(write(admin2, f"/v1/proposals/{proposal_id}/approve", "approve-tier3"))
@@ -301,7 +301,7 @@ def test_proposals_are_revoked_cancelled_and_expire(api: Served) -> None:
     assert admin2.get(f"/v1/proposals/{late}").json()["status"] == "expired"
     assert late in [p["id"] for p in admin2.get("/v1/proposals?status=expired").json()]
     expired = assert_problem(
-        write(admin2, f"/v1/proposals/{late}/approve", "late"), 409, "proposal-expired"
+        write(admin2, f"/v1/proposals/{late}/approve", "late-expired"), 409, "proposal-expired"
     )
     assert expired["error"] == {
         "name": "ProposalExpired",

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from scfledger.chain.generated import Mode, PieceState
 from scfledger.db.projections import (
     EscrowBalance,
     Evidence,
@@ -25,21 +26,8 @@ from scfledger.db.projections import (
 from scfledger.indexer.decode import DecodedEvent, decode_call
 from scfledger.indexer.faults import Fault, describe, is_fault
 
-PIECE_STATES = (
-    "none",
-    "pending",
-    "active",
-    "financing",
-    "financed",
-    "settled",
-    "overdue",
-    "defaulted",
-    "rejected",
-    "cancelled",
-    "awaiting_confirmation",
-    "expired",
-)
-MODES = ("factoring", "pledge")
+PIECE_STATES = PieceState.labels()  # index == the contract's value
+MODES = Mode.labels()
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
 

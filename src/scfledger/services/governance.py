@@ -56,9 +56,10 @@ def _governed(ledger: Ledger, function: str, args: Sequence[object]) -> Contract
     return ContractCall("ConsortiumRegistry", registry, "propose", (registry, inner.calldata()))
 
 
-def _require_proposer(ledger: Ledger, actor: Actor) -> None:
-    """The registry's answer to whether the actor may propose: its `requireRole` view
-    reverts with NotActiveMember or MissingRole, raised here as that ContractRevert."""
+def _require_admin(ledger: Ledger, actor: Actor) -> None:
+    """The registry's answer to whether the actor may govern (propose, approve, revoke,
+    cancel): its `requireRole` view reverts with NotActiveMember or MissingRole, raised
+    here as that ContractRevert."""
     registry = ledger.contracts.registry
     check = ContractCall(
         "ConsortiumRegistry", registry, "requireRole", (actor.address, int(Role.ADMIN))
@@ -116,7 +117,7 @@ def propose_admission(
     unknown = [r for r in roles if r not in ROLE_BITS]
     if unknown:
         raise InvalidInput(f"unknown roles {unknown}; known: {sorted(ROLE_BITS)}")
-    _require_proposer(ledger, actor)
+    _require_admin(ledger, actor)
     with ledger.sessions.begin() as session:  # commits the member's salt, made here
         member = session.get(Member, account)
         if member is not None:
@@ -147,7 +148,7 @@ def propose_suspension(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, address: str, reason: str
 ) -> OperationView:
     """Proposes suspending an active member: its pieces freeze and it can no longer act."""
-    _require_proposer(ledger, actor)
+    _require_admin(ledger, actor)
     with ledger.sessions() as session:
         member = _existing_member(session, address)
         if member.status != "active":
@@ -163,7 +164,7 @@ def propose_reinstatement(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, address: str
 ) -> OperationView:
     """Proposes reinstating a suspended member."""
-    _require_proposer(ledger, actor)
+    _require_admin(ledger, actor)
     with ledger.sessions() as session:
         member = _existing_member(session, address)
         if member.status != "suspended":
@@ -218,8 +219,10 @@ def _on_proposal(
     function: str,
     kind: str,
 ) -> OperationView:
-    """A call about a proposal the actor may read (admins and auditors); the registry
-    decides the rest (an admin, the proposal pending and not expired, ...)."""
+    """A call about a proposal by a caller the registry lets act on proposals (asked first,
+    as for proposing), on a proposal it knows; the registry decides the rest (pending, not
+    expired, approved or not, the proposer)."""
+    _require_admin(ledger, actor)
     with ledger.sessions() as session:
         get_proposal(session, actor, proposal_id)
     call = ContractCall("ConsortiumRegistry", ledger.contracts.registry, function, (proposal_id,))
