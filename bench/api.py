@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scfledger.chain.calls import ContractCall
 from scfledger.chain.fees import FeePolicy
+from scfledger.chain.generated import Role
 from scfledger.chain.node import connect
 from scfledger.chain.tx import GAS_MARGIN
 from scfledger.keys.store import KeyStore
-from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
 from scfledger_client import ScfClient
 from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from tests.support.postgres import postgres_server
@@ -206,8 +206,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     smes = [f"sme{i:02d}" for i in range(args.smes)]
-    members = {"core": CORE_ENTERPRISE, "bank": FINANCIER, "auditor": AUDITOR}
-    members |= {name: SUPPLIER for name in smes}
+    members: dict[str, int] = {
+        "core": Role.CORE_ENTERPRISE,
+        "bank": Role.FINANCIER,
+        "auditor": Role.AUDITOR,
+    }
+    members |= {name: Role.SUPPLIER for name in smes}
     console = Console(width=110)
     with tempfile.TemporaryDirectory(prefix="scf-bench-api-") as tmp:
         directory = Path(tmp)

@@ -59,6 +59,7 @@ from bench.risk import NOW, address, build, database, percentile, synthetic_hash
 from scfledger.api.app import create_app, freeze_startup_heap
 from scfledger.app.compose import Deployment, build_gateway
 from scfledger.app.serve import tcp_listener
+from scfledger.chain.generated import Role
 from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import (
@@ -74,7 +75,9 @@ from scfledger.db.session import create_db_engine, session_factory
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.services.apikeys import create_api_key
-from scfledger.services.ledger import AUDITOR, Actor, actor_for, list_pieces, list_settlements
+from scfledger.services.ledger import Actor, actor_for
+from scfledger.services.receivables import list_pieces
+from scfledger.services.settlements import list_settlements
 from tests.support.served import wait_ready
 from tests.support.server import serving
 
@@ -236,7 +239,7 @@ def enrol(engine: Engine) -> list[Participant]:
             [
                 {"address": AUDITOR_ADDRESS, "name": "synthetic-auditor-0",
                  "legal_id_hash": synthetic_hash(4, 0), "kyc_hash": synthetic_hash(4, 0, 1),
-                 "roles": AUDITOR, "status": "active", "admitted_block": 1, "updated_block": 1}
+                 "roles": Role.AUDITOR, "status": "active", "admitted_block": 1, "updated_block": 1}
             ],
         )  # fmt: skip
     enrolled = []

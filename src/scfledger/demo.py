@@ -12,23 +12,21 @@ from eth_tester import EthereumTester, PyEVMBackend
 from eth_typing import ChecksumAddress
 from web3 import EthereumTesterProvider, Web3
 
+from scfledger.chain.contract_types import record
 from scfledger.chain.deploy import DAY, DeployedLedger, InitialAdmin, deploy_ledger
+from scfledger.chain.generated import PendingSettlement, PieceView, Receivable, Role
 from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
 
-CORE_ENTERPRISE, SUPPLIER, FINANCIER, AUDITOR = 1 << 1, 1 << 2, 1 << 3, 1 << 4
-STATES = ["None", "Pending", "Active", "Financing", "Financed", "Settled", "Overdue", "Defaulted"]
-STATES += ["Rejected", "Cancelled", "AwaitingConfirmation", "Expired"]
-
 FOUNDERS = ("Consortium Admin A", "Consortium Admin B", "Consortium Admin C")
 MEMBERS: dict[str, int] = {
-    "Core Motors": CORE_ENTERPRISE,
-    "Tier-1 Chassis": SUPPLIER,
-    "Tier-2 Steel": SUPPLIER,
-    "Tier-3 Ore": SUPPLIER,
-    "Harbour Bank": FINANCIER,
-    "Regulator": AUDITOR,
+    "Core Motors": Role.CORE_ENTERPRISE,
+    "Tier-1 Chassis": Role.SUPPLIER,
+    "Tier-2 Steel": Role.SUPPLIER,
+    "Tier-3 Ore": Role.SUPPLIER,
+    "Harbour Bank": Role.FINANCIER,
+    "Regulator": Role.AUDITOR,
 }
 
 
@@ -145,7 +143,8 @@ def run_demo(log: Any = print) -> DemoResult:
     )
     paid: dict[int, int] = {}
     for token_id in all_pieces:
-        payee = Web3.to_checksum_address(token.settlementOf(token_id).call()[3])
+        pending = record(PendingSettlement, token.settlementOf(token_id).call())
+        payee = Web3.to_checksum_address(pending.payee)
         receipt = send(w3, token.confirmPayment(token_id), payee)
         for confirmed in event_args(ledger.token, "PieceSettled", receipt):
             paid[int(confirmed["tokenId"])] = int(confirmed["amount"])
@@ -153,11 +152,17 @@ def run_demo(log: Any = print) -> DemoResult:
 
     pieces = []
     for token_id in all_pieces:
-        piece = token.getPiece(token_id).call()
+        piece = record(PieceView, token.getPiece(token_id).call())
+        state = piece.state.name.title().replace("_", "")  # as in Solidity: `Settled`
         pieces.append(
             PieceRow(
-                token_id, piece[4], piece[5], names[piece[2]], paid[token_id], STATES[piece[6]]
+                token_id,
+                piece.parent_token_id,
+                piece.depth,
+                names[Web3.to_checksum_address(piece.holder)],
+                paid[token_id],
+                state,
             )
         )
-    settled = int(token.getReceivable(slot).call()[9])
+    settled = record(Receivable, token.getReceivable(slot).call()).settled_value
     return DemoResult(ledger, members, slot, face, settled, pieces, steps)

@@ -34,10 +34,10 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine, inspect, text
 
+from scfledger.chain.generated import Role
 from scfledger.db.session import create_db_engine
 from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger.risk.policy import Policy
-from scfledger.services.ledger import CORE_ENTERPRISE, FINANCIER
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
 from scfledger_client import ScfClient
 from scfledger_client.models import (
@@ -56,7 +56,7 @@ pytestmark = pytest.mark.integration
 
 PROBLEM = "https://scfledger.dev/problems/"
 DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
-MEMBERS = {**DEMO_MEMBERS, "core2": CORE_ENTERPRISE, "bank2": FINANCIER}
+MEMBERS = {**DEMO_MEMBERS, "core2": Role.CORE_ENTERPRISE, "bank2": Role.FINANCIER}
 PARTICIPANTS = (
     "admin1",
     "core",
@@ -95,6 +95,12 @@ SEES_P = frozenset({"core", "supplier1", "supplier3", "auditor"})
 SEES_T2 = frozenset({"core2", "supplier3", "auditor"})
 SEES_F = frozenset({"supplier2", "bank", "auditor"})
 SEES_FP = frozenset({"supplier3", "bank2", "auditor"})
+# The contract's refusals of those who see a record but may not act on it.
+MISSING_ROLE = (403, "missing-role")
+NOT_FINANCIER = (403, "not-financier")
+NOT_REQUESTER = (403, "not-requester")
+NOT_AWAITING = (409, "invalid-piece-state")
+NOT_UPLOADED = (422, "document-not-uploaded")
 SEES_DOCUMENT = SEES_T  # R's invoice backs its root: core (uploader) and supplier1
 OWN_SUPPLIER1 = frozenset({"supplier1"})  # its webhook, its operation
 
@@ -152,9 +158,11 @@ Check = Callable[[World, str, httpx.Response], None]
 @dataclass(frozen=True)
 class Rule:
     """One endpoint: `may` make the request (a set of participants, or PUBLIC); `sees` the
-    record it names (those not in `may` but in `sees` get 403, the others 404; by default
+    record it names (those not in `may` but in `sees` get `acts`, the others 404; by default
     everyone, as for an action no record hides); `check` looks into an allowed read's answer;
-    `refused` replaces the 403/404 rule when the endpoint has a problem of its own."""
+    `refused` replaces the `acts`/404 rule when the endpoint has a problem of its own.
+    `acts` is the contract's refusal of a write (its custom error's problem) or the
+    gateway's own (403 `forbidden`, or its documents' `document-not-uploaded`)."""
 
     method: str
     path: str
@@ -164,6 +172,7 @@ class Rule:
     check: Check | None = None
     stream: bool = False
     refused: tuple[int, str] | None = None  # what everyone not in `may` gets, if not 403/404
+    acts: tuple[int, str] = (403, "forbidden")  # what those who see but may not act get
 
     @property
     def key(self) -> tuple[str, str]:
@@ -365,26 +374,29 @@ MATRIX: list[Rule] = [
         OWN_SUPPLIER1,
         refused=FOREIGN,
     ),
-    Rule("POST", "/v1/members", _admission, ADMINS),
+    Rule("POST", "/v1/members", _admission, ADMINS, acts=MISSING_ROLE),
     Rule(
         "POST",
         "/v1/members/{address}/suspend",
         lambda w: Request({"address": w.served.address("bank")}, {"reason": "review"}),
         ADMINS,
+        acts=MISSING_ROLE,
     ),
     Rule(
         "POST",
         "/v1/members/{address}/reinstate",
         lambda w: Request({"address": w.served.address("bank")}),
         ADMINS,
+        acts=MISSING_ROLE,
     ),
     Rule("GET", "/v1/proposals", _no_request, GOVERNANCE_READERS, check=_lists_proposal),
     Rule("GET", "/v1/proposals/{proposal_id}", _proposal, GOVERNANCE_READERS),
-    Rule("POST", "/v1/proposals/{proposal_id}/approve", _proposal, ADMINS),
-    Rule("POST", "/v1/proposals/{proposal_id}/revoke", _proposal, ADMINS),
-    Rule("POST", "/v1/proposals/{proposal_id}/cancel", _proposal, ADMINS),
+    Rule("POST", "/v1/proposals/{proposal_id}/approve", _proposal, ADMINS, acts=MISSING_ROLE),
+    Rule("POST", "/v1/proposals/{proposal_id}/revoke", _proposal, ADMINS, acts=MISSING_ROLE),
+    Rule("POST", "/v1/proposals/{proposal_id}/cancel", _proposal, ADMINS, acts=MISSING_ROLE),
     # Receivables.
-    Rule("POST", "/v1/receivables", _issue_body, frozenset({"core", "core2"})),
+    # Only what one uploaded backs a receivable: the gateway refuses before the contract.
+    Rule("POST", "/v1/receivables", _issue_body, frozenset({"core", "core2"}), acts=NOT_UPLOADED),
     Rule("GET", "/v1/receivables/{slot}", lambda w: Request({"slot": w.slot}), SEES_R, SEES_R),
     Rule("GET", "/v1/pieces", _no_request, EVERYONE, check=_listed_tokens),
     Rule("GET", "/v1/pieces/{token_id}", _piece(_root), SEES_T, SEES_T),
@@ -398,32 +410,63 @@ MATRIX: list[Rule] = [
     ),
     Rule("GET", "/v1/pieces/{token_id}/evidence", _piece(_root), SEES_T, SEES_T),
     Rule("GET", "/v1/pieces/{token_id}/transfers", _piece(_root), SEES_T, SEES_T),
-    Rule("POST", "/v1/receivables/{slot}/accept", _pending(), OWN_SUPPLIER1, SEES_Q),
+    Rule(
+        "POST",
+        "/v1/receivables/{slot}/accept",
+        _pending(),
+        OWN_SUPPLIER1,
+        SEES_Q,
+        acts=MISSING_ROLE,
+    ),
     Rule(
         "POST",
         "/v1/receivables/{slot}/reject",
         _pending({"reason": "not ours"}),
         OWN_SUPPLIER1,
         SEES_Q,
+        acts=MISSING_ROLE,
     ),
-    Rule("POST", "/v1/receivables/{slot}/cancel", _pending(), frozenset({"core"}), SEES_Q),
+    Rule(
+        "POST",
+        "/v1/receivables/{slot}/cancel",
+        _pending(),
+        frozenset({"core"}),
+        SEES_Q,
+        acts=MISSING_ROLE,
+    ),
     # Any active member who sees a pending receivable may lapse it (the contract checks when).
     Rule("POST", "/v1/receivables/{slot}/expire", _pending(), SEES_Q, SEES_Q),
-    Rule("POST", "/v1/pieces/{token_id}/sign", _sent(), frozenset({"supplier3"}), SEES_P),
+    Rule(
+        "POST",
+        "/v1/pieces/{token_id}/sign",
+        _sent(),
+        frozenset({"supplier3"}),
+        SEES_P,
+        acts=(403, "not-holder"),
+    ),
     Rule(
         "POST",
         "/v1/pieces/{token_id}/refuse",
         _sent({"reason": "no order"}),
         frozenset({"supplier3"}),
         SEES_P,
+        acts=(403, "not-holder"),
     ),
-    Rule("POST", "/v1/pieces/{token_id}/recall", _sent(), OWN_SUPPLIER1, SEES_P),
+    Rule(
+        "POST",
+        "/v1/pieces/{token_id}/recall",
+        _sent(),
+        OWN_SUPPLIER1,
+        SEES_P,
+        acts=(403, "not-sender"),
+    ),
     Rule(
         "POST",
         "/v1/pieces/{token_id}/transfers",
         lambda w: Request({"token_id": w.root}, {"to": w.served.address("supplier3"), "value": 1}),
         OWN_SUPPLIER1,
         SEES_T,
+        acts=(403, "erc3525-insufficient-allowance"),  # another's piece: no value allowance
     ),
     Rule(
         "POST",
@@ -431,6 +474,7 @@ MATRIX: list[Rule] = [
         lambda w: Request({"token_id": w.root}, {"evidence_hash": "0x" + "f1" * 32}),
         OWN_SUPPLIER1,
         SEES_T,
+        acts=NOT_UPLOADED,
     ),
     # Financing.
     Rule(
@@ -445,6 +489,7 @@ MATRIX: list[Rule] = [
         ),
         OWN_SUPPLIER1,
         SEES_T,
+        acts=(403, "not-holder"),
     ),
     Rule("GET", "/v1/financing-requests", _no_request, EVERYONE, check=_listed_requests),
     Rule("GET", "/v1/financing-requests/{request_id}", _request_f(), SEES_F, SEES_F),
@@ -461,6 +506,7 @@ MATRIX: list[Rule] = [
         _request_f(TERMS.model_dump()),
         frozenset({"bank"}),
         SEES_F,
+        acts=NOT_FINANCIER,
     ),
     Rule(
         "POST",
@@ -471,6 +517,7 @@ MATRIX: list[Rule] = [
         ),
         frozenset({"supplier2"}),
         SEES_F,
+        acts=NOT_REQUESTER,
     ),
     # Any active member who sees a request may lapse it (the contract checks when).
     Rule("POST", "/v1/financing-requests/{request_id}/expire", _request_f(), SEES_F, SEES_F),
@@ -480,6 +527,7 @@ MATRIX: list[Rule] = [
         _request_fp({"payment_ref": "wire"}),
         frozenset({"bank2"}),  # the accepted financier
         SEES_FP,
+        acts=NOT_FINANCIER,
     ),
     Rule(
         "POST",
@@ -487,6 +535,7 @@ MATRIX: list[Rule] = [
         _request_fp(),
         frozenset({"bank2"}),
         SEES_FP,
+        acts=NOT_FINANCIER,
     ),
     Rule(
         "POST",
@@ -494,6 +543,8 @@ MATRIX: list[Rule] = [
         _request_fp({"payment_ref": "bought back"}),
         frozenset({"bank2"}),  # without a deposit token only the financier confirms
         SEES_FP,
+        # No recourse was claimed in this world: the status refuses first, for anyone.
+        acts=(409, "invalid-request-status"),
     ),
     Rule(
         "POST",
@@ -501,6 +552,7 @@ MATRIX: list[Rule] = [
         _request_f({"reason": "no"}),
         frozenset({"bank"}),
         SEES_F,
+        acts=NOT_FINANCIER,
     ),
     Rule(
         "POST",
@@ -508,6 +560,7 @@ MATRIX: list[Rule] = [
         _request_f(),
         frozenset({"supplier2"}),
         SEES_F,
+        acts=NOT_REQUESTER,
     ),
     Rule(
         "POST",
@@ -515,6 +568,7 @@ MATRIX: list[Rule] = [
         lambda w: Request({"request_id": w.pledge}, {"payment_ref": "repaid"}),
         frozenset({"bank2"}),  # without a deposit token only the financier confirms
         SEES_FP,
+        acts=NOT_FINANCIER,
     ),
     Rule("GET", "/v1/policies", _no_request, frozenset({"bank", "bank2"})),
     Rule(
@@ -524,7 +578,7 @@ MATRIX: list[Rule] = [
         frozenset({"bank", "bank2"}),
     ),
     # Settlements and events.
-    Rule("POST", "/v1/settlements", _settle, frozenset({"core"}), SEES_R),
+    Rule("POST", "/v1/settlements", _settle, frozenset({"core"}), SEES_R, acts=MISSING_ROLE),
     Rule(
         "GET",
         "/v1/settlements",
@@ -532,16 +586,31 @@ MATRIX: list[Rule] = [
         EVERYONE,
         check=lambda _w, _p, r: None if r.json()["items"] == [] else pytest.fail(r.text),
     ),
-    # Nothing awaits confirmation in this world: nobody is the payee due to confirm.
-    Rule("POST", "/v1/settlements/{token_id}/confirm", _piece(_root), frozenset(), SEES_T),
+    # Nothing awaits confirmation in this world: the piece's state refuses, for anyone.
+    Rule(
+        "POST",
+        "/v1/settlements/{token_id}/confirm",
+        _piece(_root),
+        frozenset(),
+        SEES_T,
+        acts=NOT_AWAITING,
+    ),
     Rule(
         "POST",
         "/v1/settlements/{token_id}/dispute",
         lambda w: Request({"token_id": w.root}, {"reason": "not paid"}),
         frozenset(),
         SEES_T,
+        acts=NOT_AWAITING,
     ),
-    Rule("POST", "/v1/settlements/{token_id}/finalize", _piece(_root), frozenset({"core"}), SEES_T),
+    Rule(
+        "POST",
+        "/v1/settlements/{token_id}/finalize",
+        _piece(_root),
+        frozenset({"core"}),
+        SEES_T,
+        acts=NOT_AWAITING,
+    ),
     Rule(
         "GET",
         "/v1/escrow",
@@ -818,12 +887,18 @@ def foreign_transaction(served: Served) -> str:
 
 
 def snapshot(w: World) -> dict[str, Any]:
-    """Every table's rows (as a count and a digest), the block number and every nonce."""
+    """Every table's rows (as a count and a digest), the block number and every nonce.
+
+    Operations that failed at estimation are left out: a write the contract refuses is
+    recorded as such an operation (its error, under its idempotency key), spending nothing."""
     state: dict[str, Any] = {}
     with w.engine.connect() as connection:
         for table in sorted(inspect(connection).get_table_names()):
+            where = (
+                " WHERE status <> 'failed' OR nonce IS NOT NULL" if table == "operations" else ""
+            )
             rows = sorted(
-                repr(tuple(r)) for r in connection.execute(text(f'SELECT * FROM "{table}"'))
+                repr(tuple(r)) for r in connection.execute(text(f'SELECT * FROM "{table}"{where}'))
             )
             state[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
     addresses = [w.served.address(p) for p in PARTICIPANTS]
@@ -883,7 +958,7 @@ def expected_refusal(rule: Rule, participant: str | None) -> tuple[int, str] | N
         return None
     if rule.refused is not None:
         return rule.refused
-    return (403, "forbidden") if participant in rule.sees else (404, "not-found")
+    return rule.acts if participant in rule.sees else (404, "not-found")
 
 
 def cell(rule: Rule, participant: str | None) -> str:

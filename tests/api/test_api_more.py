@@ -77,7 +77,7 @@ def test_rejected_receivable_releases_its_document(api: Served) -> None:
             assert_problem(
                 write(core, f"/v1/receivables/{slot}/reject", "r", {"reason": "x"}),
                 403,
-                "forbidden",
+                "missing-role",
             )
         assert_problem(
             write(supplier1, f"/v1/receivables/{slot}/reject", "r", {}), 422, "validation-error"
@@ -100,7 +100,7 @@ def test_rejected_receivable_releases_its_document(api: Served) -> None:
         assert_problem(
             write(supplier1, f"/v1/receivables/{slot}/reject", "reject-2", {"reason": "again"}),
             409,
-            "invalid-state",
+            "invalid-piece-state",
         )
 
     # The same invoice, confirmed again with corrected data.
@@ -117,7 +117,7 @@ def test_rejected_receivable_releases_its_document(api: Served) -> None:
 def test_debtor_cancels_a_pending_receivable(api: Served) -> None:
     slot, token = issue(api, "cancel-issue", "cancelled")
     with api.client("supplier1") as supplier1, api.client("supplier2") as supplier2:
-        assert_problem(write(supplier1, f"/v1/receivables/{slot}/cancel", "c"), 403, "forbidden")
+        assert_problem(write(supplier1, f"/v1/receivables/{slot}/cancel", "c"), 403, "missing-role")
         assert_problem(write(supplier2, f"/v1/receivables/{slot}/cancel", "c"), 404, "not-found")
         assert receivable_status(api, token) == ("pending", "pending")
         with api.client("core") as core:
@@ -130,10 +130,14 @@ def test_debtor_cancels_a_pending_receivable(api: Served) -> None:
             }
             assert receivable_status(api, token) == ("cancelled", "cancelled")
             assert_problem(
-                write(core, f"/v1/receivables/{slot}/cancel", "cancel-2"), 409, "invalid-state"
+                write(core, f"/v1/receivables/{slot}/cancel", "cancel-2"),
+                409,
+                "invalid-piece-state",
             )
         assert_problem(
-            write(supplier1, f"/v1/receivables/{slot}/accept", "late-accept"), 409, "invalid-state"
+            write(supplier1, f"/v1/receivables/{slot}/accept", "late-accept"),
+            409,
+            "invalid-piece-state",
         )
 
 
@@ -144,7 +148,9 @@ def test_holder_anchors_evidence_once(api: Served) -> None:
     with api.client("supplier1") as supplier1, api.client("supplier3") as supplier3:
         assert_problem(write(supplier3, path, "e", {"evidence_hash": photo}), 404, "not-found")
         with api.client("core") as core:
-            assert_problem(write(core, path, "e", {"evidence_hash": photo}), 403, "forbidden")
+            # Uploaded by core too: the contract, not the gateway's document check, refuses.
+            assert api.document("core", "photo of the delivery") == photo
+            assert_problem(write(core, path, "e", {"evidence_hash": photo}), 403, "not-holder")
         assert_problem(
             write(supplier1, path, "e", {"evidence_hash": "photo"}), 422, "validation-error"
         )
@@ -167,7 +173,9 @@ def test_holder_anchors_evidence_once(api: Served) -> None:
             assert auditor.get(path).json() == expected
         assert_problem(supplier3.get(path), 404, "not-found")
         assert_problem(
-            write(supplier1, path, "evidence-2", {"evidence_hash": photo}), 409, "invalid-state"
+            write(supplier1, path, "evidence-2", {"evidence_hash": photo}),
+            409,
+            "evidence-already-attached",
         )
         assert supplier1.get(path).json() == expected
 
@@ -194,7 +202,7 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
     assert_problem(write(bank, unknown, "x", {"reason": "no"}), 404, "not-found")
     # Not visible to supplier3: 404; visible to its requester, who may not decide: 403.
     assert_problem(write(supplier3, path, "x", {"reason": "no"}), 404, "not-found")
-    assert_problem(write(supplier1, path, "x", {"reason": "no"}), 403, "forbidden")
+    assert_problem(write(supplier1, path, "x", {"reason": "no"}), 403, "not-financier")
     assert status(first) == "requested"
     rejected = write(bank, path, "fin-1-reject", {"reason": "limit reached"})
     assert rejected.status_code == 202, rejected.text
@@ -206,25 +214,27 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
         "closed": True,  # its only financier declined
     }
     assert (status(first), piece(api, "supplier1", token)["state"]) == ("rejected", "active")
-    assert_problem(write(bank, path, "fin-1-reject-2", {"reason": "no"}), 409, "invalid-state")
+    assert_problem(
+        write(bank, path, "fin-1-reject-2", {"reason": "no"}), 409, "invalid-request-status"
+    )
 
     # The requester withdraws.
     second = ask_for("fin-2")
     path = f"/v1/financing-requests/{second}/withdraw"
     assert_problem(write(supplier3, path, "x"), 404, "not-found")
-    assert_problem(write(bank, path, "x"), 403, "forbidden")
+    assert_problem(write(bank, path, "x"), 403, "not-requester")
     assert status(second) == "requested"
     withdrawn = write(supplier1, path, "fin-2-withdraw")
     assert withdrawn.status_code == 202, withdrawn.text
     assert event(withdrawn.json(), "FinancingWithdrawn") == {"requestId": second, "tokenId": token}
     assert (status(second), piece(api, "supplier1", token)["state"]) == ("withdrawn", "active")
-    assert_problem(write(supplier1, path, "fin-2-withdraw-2"), 409, "invalid-state")
+    assert_problem(write(supplier1, path, "fin-2-withdraw-2"), 409, "invalid-request-status")
 
     # A pledge loan, funded then repaid as confirmed by the financier.
     third = ask_for("fin-3", mode="pledge")
     path = f"/v1/financing-requests/{third}/repay"
-    # Not the financier until its offer is accepted.
-    assert_problem(write(bank, path, "early", {"payment_ref": "r"}), 403, "forbidden")
+    # Nothing to repay before it is funded.
+    assert_problem(write(bank, path, "early", {"payment_ref": "r"}), 409, "invalid-request-status")
     offered = write(bank, f"/v1/financing-requests/{third}/offers", "fin-3-ok", terms)
     assert offered.status_code == 202, offered.text
     assert status(third) == "accepted"  # the asked terms, from the only financier
@@ -248,7 +258,9 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
         },
     )
     assert (status(third), piece(api, "supplier1", token)["state"]) == ("repaid", "active")
-    assert_problem(write(bank, path, "fin-3-repay-2", {"payment_ref": "r"}), 409, "invalid-state")
+    assert_problem(
+        write(bank, path, "fin-3-repay-2", {"payment_ref": "r"}), 409, "invalid-request-status"
+    )
     for client in (supplier1, supplier3, bank):
         client.close()
 
@@ -272,7 +284,7 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
 
     with api.client("supplier3") as supplier3:
         assert_problem(write(supplier3, "/v1/settlements", "s", body), 404, "not-found")
-    assert_problem(write(supplier1, "/v1/settlements", "s", body), 403, "forbidden")
+    assert_problem(write(supplier1, "/v1/settlements", "s", body), 403, "missing-role")
     assert_problem(write(core, "/v1/settlements", "s", {**body, "slot": 999_999}), 404, "not-found")
     assert_problem(
         write(core, "/v1/settlements", "s", {**body, "token_ids": [root, other]}),
@@ -300,7 +312,7 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     ]
     # Paid off-chain: each piece awaits its payee's confirmation; only the payee confirms.
     assert piece(api, "auditor", root)["state"] == "awaiting_confirmation"
-    assert_problem(write(core, f"/v1/settlements/{root}/confirm", "c"), 403, "forbidden")
+    assert_problem(write(core, f"/v1/settlements/{root}/confirm", "c"), 403, "not-payee")
     assert_problem(write(supplier2, f"/v1/settlements/{root}/confirm", "c"), 404, "not-found")
     for token, payee in ((root, supplier1), (child, supplier2)):
         confirmed = write(payee, f"/v1/settlements/{token}/confirm", f"confirm-{token}")
@@ -313,8 +325,10 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
         "settled",
     )
     assert record["receivable"]["settled_value"] == 1_000_000
-    assert_problem(write(core, "/v1/settlements", "settle-2", body), 409, "invalid-state")
-    assert_problem(write(supplier1, f"/v1/settlements/{root}/confirm", "c2"), 403, "forbidden")
+    assert_problem(write(core, "/v1/settlements", "settle-2", body), 409, "invalid-piece-state")
+    assert_problem(
+        write(supplier1, f"/v1/settlements/{root}/confirm", "c2"), 409, "invalid-piece-state"
+    )
 
     def settlement(token: int, holder: str, amount: int) -> tuple[Any, ...]:
         return (token, slot, api.address(holder), "settled", amount, None, 0, ref, False)

@@ -75,7 +75,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     # Nobody else can accept; nothing changes.
     assert_problem(write(supplier2, f"/v1/receivables/{slot}/accept", "a"), 404, "not-found")
     with api.client("core") as core:
-        assert_problem(write(core, f"/v1/receivables/{slot}/accept", "a"), 403, "forbidden")
+        assert_problem(write(core, f"/v1/receivables/{slot}/accept", "a"), 403, "missing-role")
     assert piece(api, "supplier1", root)["state"] == "pending"
 
     accepted = write(supplier1, f"/v1/receivables/{slot}/accept", "accept-1")
@@ -96,7 +96,9 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
         write(supplier2, f"/v1/pieces/{root}/transfers", "s", split_body), 404, "not-found"
     )
     assert_problem(
-        write(auditor, f"/v1/pieces/{root}/transfers", "s", split_body), 403, "forbidden"
+        write(auditor, f"/v1/pieces/{root}/transfers", "s", split_body),
+        403,
+        "erc3525-insufficient-allowance",
     )
     assert piece(api, "supplier1", root)["value"] == 1_000_000
     split = write(supplier1, f"/v1/pieces/{root}/transfers", "split-1", split_body)
@@ -110,11 +112,13 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
         api.address("supplier1"),
         api.address("supplier2"),
     )
-    assert_problem(write(supplier1, f"/v1/pieces/{child}/sign", "g"), 403, "forbidden")
-    assert_problem(write(supplier2, f"/v1/pieces/{child}/recall", "r"), 403, "forbidden")
+    assert_problem(write(supplier1, f"/v1/pieces/{child}/sign", "g"), 403, "not-holder")
+    assert_problem(write(supplier2, f"/v1/pieces/{child}/recall", "r"), 403, "not-sender")
     early = {"to": api.address("supplier3"), "value": 1_000}
     assert_problem(
-        write(supplier2, f"/v1/pieces/{child}/transfers", "e", early), 409, "invalid-state"
+        write(supplier2, f"/v1/pieces/{child}/transfers", "e", early),
+        409,
+        "piece-not-transferable",
     )
     signed = write(supplier2, f"/v1/pieces/{child}/sign", "sign-1")
     assert signed.status_code == 202, signed.text
@@ -163,7 +167,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     request_id = int(event(requested.json(), "FinancingRequested")["requestId"])
     assert piece(api, "supplier2", child)["state"] == "financing"
     path = f"/v1/financing-requests/{request_id}"
-    assert_problem(write(supplier2, f"{path}/offers", "x", terms), 403, "forbidden")
+    assert_problem(write(supplier2, f"{path}/offers", "x", terms), 403, "not-financier")
     # The bank offers less than asked: nothing is agreed until the requester accepts.
     lower = {**terms, "advance": 280_000}
     offered = write(bank, f"{path}/offers", "offer-1", lower)
@@ -173,12 +177,14 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert [(o["financier"], o["status"], o["terms"]) for o in record["offers"]] == [
         (api.address("bank"), "made", lower)
     ]
-    assert_problem(write(bank, f"{path}/fund", "fund-0", {"payment_ref": "w"}), 403, "forbidden")
+    assert_problem(
+        write(bank, f"{path}/fund", "fund-0", {"payment_ref": "w"}), 403, "not-financier"
+    )
     # Accepting other terms than the standing offer is refused; the offer itself is taken.
     mismatch = {"financier": api.address("bank"), "terms": terms}
-    assert_problem(write(supplier2, f"{path}/accept", "acc-x", mismatch), 409, "invalid-state")
+    assert_problem(write(supplier2, f"{path}/accept", "acc-x", mismatch), 409, "offer-mismatch")
     accept = {"financier": api.address("bank"), "terms": lower}
-    assert_problem(write(bank, f"{path}/accept", "acc-b", accept), 403, "forbidden")
+    assert_problem(write(bank, f"{path}/accept", "acc-b", accept), 403, "not-requester")
     took = write(supplier2, f"{path}/accept", "accept-offer-1", accept)
     assert took.status_code == 202, took.text
     record = bank.get(path).json()
@@ -187,7 +193,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
         api.address("bank"),
         lower,
     )
-    assert_problem(write(supplier2, f"{path}/withdraw", "w-1"), 409, "invalid-state")
+    assert_problem(write(supplier2, f"{path}/withdraw", "w-1"), 409, "invalid-request-status")
     funded = write(bank, f"{path}/fund", "fund-1", {"payment_ref": "wire-1"})
     assert funded.status_code == 202, funded.text
     assert event(funded.json(), "FinancingFunded")["advance"] == 280_000
@@ -316,7 +322,7 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
         assert r.status_code == 202, r.text
         recalled = send("supplier1", root, "supplier2", 60_000, "t-recalled")
         assert_problem(
-            write(c["supplier2"], f"/v1/pieces/{recalled}/recall", "x"), 403, "forbidden"
+            write(c["supplier2"], f"/v1/pieces/{recalled}/recall", "x"), 403, "not-sender"
         )
         r = write(c["supplier1"], f"/v1/pieces/{recalled}/recall", "rec")
         assert r.status_code == 202, r.text
@@ -355,7 +361,7 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
         assert (lost["status"], lost["financier"], lost["agreed"]) == ("accepted", None, None)
         assert [o["financier"] for o in lost["offers"]] == [addr("bank")]
         assert_problem(
-            write(c["bank"], f"{path}/fund", "f1", {"payment_ref": "w"}), 403, "forbidden"
+            write(c["bank"], f"{path}/fund", "f1", {"payment_ref": "w"}), 403, "not-financier"
         )
         funded = write(c["bank2"], f"{path}/fund", "f2", {"payment_ref": "wire b2"})
         assert funded.status_code == 202, funded.text
@@ -378,7 +384,7 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
             tier3: ("awaiting_confirmation", addr("bank2")),
         }
         assert_problem(
-            write(c["supplier2"], f"/v1/settlements/{root}/confirm", "x"), 404, "not-found"
+            write(c["supplier2"], f"/v1/settlements/{root}/confirm", "x2"), 404, "not-found"
         )
         assert write(c["supplier1"], f"/v1/settlements/{root}/confirm", "c1").status_code == 202
         disputed = write(

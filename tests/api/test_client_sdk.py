@@ -181,7 +181,9 @@ def test_forbidden_action_raises_its_problem_and_changes_nothing(api: Served) ->
     slot, root = issued(api, doc(api, "a4"))
     with sdk(api, "auditor") as auditor, pytest.raises(ApiProblem) as raised:
         auditor.transfer(root, TransferIn(to=api.address("supplier3"), value=1))
-    assert (raised.value.type, raised.value.status) == (PROBLEM + "forbidden", 403)
+    # Another's piece: the contract finds no value allowance for the auditor.
+    refusal = (PROBLEM + "erc3525-insufficient-allowance", 403)
+    assert (raised.value.type, raised.value.status) == refusal
     with sdk(api, "supplier3") as supplier3, pytest.raises(ApiProblem) as hidden:
         supplier3.accept_receivable(slot)
     assert (hidden.value.type, hidden.value.status) == (PROBLEM + "not-found", 404)
@@ -355,7 +357,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     assert supplier1.settlements(slot=slot).items[0].status == "awaiting_confirmation"
     with pytest.raises(ApiProblem) as raised:
         core.confirm_payment(token)  # only the payee confirms
-    assert (raised.value.status, raised.value.slug) == (403, "forbidden")
+    assert (raised.value.status, raised.value.slug) == (403, "not-payee")
     assert supplier1.confirm_payment(token).kind == "settlement.confirm"
     page = supplier1.settlements(slot=slot)
     assert page.next_cursor is None
@@ -366,7 +368,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     assert bank.settlements(slot=slot).items == []
     with pytest.raises(ApiProblem) as raised:
         core.settle(slot, [token], "twice")
-    assert (raised.value.status, raised.value.slug) == (409, "invalid-state")
+    assert (raised.value.status, raised.value.slug) == (409, "invalid-piece-state")
     for client in (core, supplier1, supplier2, bank, auditor):
         client.close()
 

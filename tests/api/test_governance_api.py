@@ -94,14 +94,21 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
         "creditor": api.address("supplier1"), "face_amount": 1, "due_date": 2**31,
         "document_hash": sha256("x"),
     })  # fmt: skip
-    assert "not-admitted" in assert_problem(refused, 403, "forbidden")["detail"]
+    # The gateway refuses a document it did not receive (it may upload none yet); the
+    # registry refuses everything else it asks.
+    assert_problem(refused, 422, "document-not-uploaded")
+    proposing = write(
+        tier3, "/v1/members", "too-early-2", admission(tier3_address, "T", ["supplier"])
+    )
+    not_member = assert_problem(proposing, 403, "not-active-member")
+    assert not_member["error"] == {"name": "NotActiveMember", "args": {"account": tier3_address}}
     assert tier3_address not in members(auditor)
     assert_problem(tier3.get("/v1/members"), 403, "forbidden")
     assert tier3.get("/v1/participants/tier3").json()["status"] == "not-admitted"
 
     # admin1 proposes the admission (its own approval counts); admin2's approval executes it.
     body = admission(tier3_address, "Tier Three Components Ltd", ["supplier"])
-    assert_problem(write(core, "/v1/members", "p", body), 403, "forbidden")
+    assert_problem(write(core, "/v1/members", "p", body), 403, "missing-role")
     proposed = ok(write(admin1, "/v1/members", "admit-tier3", body))
     proposal_id = proposal_of(proposed)
     assert event(proposed, "ProposalApproved")["admin"] == api.address("admin1")
@@ -130,9 +137,9 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert_problem(core.get(f"/v1/proposals/{proposal_id}"), 403, "forbidden")
     assert_problem(write(admin2, "/v1/members", "dup", body), 409, "invalid-state")
     assert_problem(
-        write(admin1, f"/v1/proposals/{proposal_id}/approve", "self"), 409, "invalid-state"
+        write(admin1, f"/v1/proposals/{proposal_id}/approve", "self"), 409, "already-approved"
     )
-    assert_problem(write(core, f"/v1/proposals/{proposal_id}/approve", "c"), 403, "forbidden")
+    assert_problem(write(core, f"/v1/proposals/{proposal_id}/approve", "c"), 403, "missing-role")
     assert tier3_address not in members(auditor)
 
     executed = ok(write(admin2, f"/v1/proposals/{proposal_id}/approve", "approve-tier3"))
@@ -147,7 +154,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
         "status": "active",
     }
     assert_problem(
-        write(admin2, f"/v1/proposals/{proposal_id}/approve", "late"), 409, "invalid-state"
+        write(admin2, f"/v1/proposals/{proposal_id}/approve", "late"), 409, "proposal-not-pending"
     )
     assert_problem(write(admin1, "/v1/members", "re-admit", body), 409, "invalid-state")
 
@@ -229,7 +236,7 @@ def test_suspension_freezes_a_member_until_reinstated(api: Served) -> None:
 
     suspend = {"reason": "KYC review"}
     assert_problem(
-        write(supplier3, f"/v1/members/{target}/suspend", "self", suspend), 403, "forbidden"
+        write(supplier3, f"/v1/members/{target}/suspend", "self", suspend), 403, "missing-role"
     )
     assert_problem(
         write(admin1, f"/v1/members/{'0x' + '12' * 20}/suspend", "x", suspend), 404, "not-found"
@@ -246,11 +253,10 @@ def test_suspension_freezes_a_member_until_reinstated(api: Served) -> None:
     )
 
     # Suspended: every write is refused before a transaction is spent; reads still work.
-    terms = {"advance": 1, "repayment": 1, "fees": 0, "fund_by": api.chain_time() + DAY}
-    refused = write(supplier3, "/v1/financing-requests", "f", {
-        "token_id": 1, "financiers": [api.address("bank")], "terms": terms,
-    })  # fmt: skip
-    assert "member is suspended" in assert_problem(refused, 403, "forbidden")["detail"]
+    other = api.address("supplier1")
+    refused = write(supplier3, f"/v1/members/{other}/suspend", "f", suspend)
+    suspended = assert_problem(refused, 403, "not-active-member")
+    assert suspended["error"] == {"name": "NotActiveMember", "args": {"account": target}}
     assert supplier3.get("/v1/pieces").status_code == 200
     assert_problem(
         write(admin2, f"/v1/members/{target}/suspend", "s2", suspend), 409, "invalid-state"
@@ -271,13 +277,14 @@ def test_proposals_are_revoked_cancelled_and_expire(api: Served) -> None:
     body = admission(newcomer, "Newcomer Trading Co", ["supplier", "financier"])
 
     proposal_id = proposal_of(ok(write(admin1, "/v1/members", "newcomer", body)))
-    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/revoke", "r"), 409, "invalid-state")
+    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/revoke", "r"), 409, "not-approved")
     ok(write(admin1, f"/v1/proposals/{proposal_id}/revoke", "revoke"))
     assert admin2.get(f"/v1/proposals/{proposal_id}").json()["approvals"] == []
-    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/cancel", "c"), 403, "forbidden")
+    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/cancel", "c"), 403, "not-proposer")
     cancelled = ok(write(admin1, f"/v1/proposals/{proposal_id}/cancel", "cancel"))
     assert [e["name"] for e in cancelled["events"]] == ["ProposalCancelled"]
-    assert_problem(write(admin2, f"/v1/proposals/{proposal_id}/approve", "a"), 409, "invalid-state")
+    approve_cancelled = write(admin2, f"/v1/proposals/{proposal_id}/approve", "a")
+    assert_problem(approve_cancelled, 409, "proposal-not-pending")
     listed = [p["id"] for p in auditor.get("/v1/proposals", params={"status": "cancelled"}).json()]
     assert proposal_id in listed
     assert_problem(admin1.get("/v1/proposals/999999"), 404, "not-found")
@@ -292,7 +299,7 @@ def test_proposals_are_revoked_cancelled_and_expire(api: Served) -> None:
     assert admin2.get(f"/v1/proposals/{late}").json()["status"] == "expired"
     assert late in [p["id"] for p in admin2.get("/v1/proposals?status=expired").json()]
     expired = assert_problem(
-        write(admin2, f"/v1/proposals/{late}/approve", "late"), 409, "proposal-expired"
+        write(admin2, f"/v1/proposals/{late}/approve", "late-expired"), 409, "proposal-expired"
     )
     assert expired["error"] == {
         "name": "ProposalExpired",
@@ -534,7 +541,7 @@ def test_governance_through_the_sdk(api: Served) -> None:
     assert [p.id for p in admin2.proposals(status="pending")][:1] == [proposal_id]
     with pytest.raises(ApiProblem) as refused:
         admin1.approve_proposal(proposal_id)
-    assert (refused.value.status, refused.value.slug) == (409, "invalid-state")
+    assert (refused.value.status, refused.value.slug) == (409, "already-approved")
     executed = admin2.approve_proposal(proposal_id)
     assert [e.name for e in executed.events][-1] == "ProposalExecuted"
     assert admin1.proposal(proposal_id).status == "executed"

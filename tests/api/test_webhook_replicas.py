@@ -11,12 +11,13 @@ import pytest
 from eth_utils.address import to_checksum_address
 from sqlalchemy import insert, select
 
+from scfledger.chain.generated import Role
 from scfledger.db.gateway_tables import WebhookDelivery
 from scfledger.db.migrate import upgrade
 from scfledger.db.projections import ChainEvent, Member
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.sealing import Sealer
-from scfledger.services.ledger import SUPPLIER, actor_for
+from scfledger.services.ledger import actor_for
 from scfledger.services.webhooks import WebhookDispatcher, create_webhook
 from tests.api.test_documents_webhooks import Receiver, receiver
 from tests.support.postgres import PostgresServer
@@ -40,7 +41,7 @@ def test_two_dispatchers_on_one_postgresql_deliver_each_event_once(
         session.add(
             Member(
                 address=HOLDER, name="holder", legal_id_hash="0x" + "01" * 32,
-                kyc_hash="0x" + "02" * 32, roles=SUPPLIER, status="active",
+                kyc_hash="0x" + "02" * 32, roles=Role.SUPPLIER, status="active",
                 admitted_block=1, updated_block=1,
             )
         )  # fmt: skip

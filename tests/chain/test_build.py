@@ -11,6 +11,7 @@ from scfledger.chain.artifacts import ARTIFACTS_DIR, ArtifactNotFound, build_inf
 from scfledger.chain.build import (
     COMPILER_SETTINGS,
     CONTRACTS_DIR,
+    GENERATED_FILE,
     build,
     compiler_version,
     source_hash,
@@ -53,6 +54,10 @@ def test_rebuild_reproduces_the_shipped_artifacts(tmp_path: Path) -> None:
         rebuilt = json.loads((tmp_path / f"{name}.json").read_text())
         shipped = json.loads((ARTIFACTS_DIR / f"{name}.json").read_text())
         assert rebuilt == shipped, f"{name} differs from the shipped artifact"
+    # The generated constants, enums, structs and errors too, byte for byte.
+    assert (tmp_path / GENERATED_FILE.name).read_bytes() == GENERATED_FILE.read_bytes(), (
+        "chain/generated.py is stale: run `scf build`"
+    )
 
 
 def test_compiler_settings_target_paris_with_a_fixed_optimizer() -> None:

@@ -13,19 +13,22 @@ from sqlalchemy import func, select
 from web3.types import RPCEndpoint
 
 from scfledger.chain.faucet import GasFaucet
+from scfledger.chain.generated import Role
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.exceptions import GasFaucetFailed
 from scfledger.keys.store import KeyStore
-from scfledger.services.ledger import ADMIN, Actor
+from scfledger.services.ledger import Actor
 from scfledger.services.participants import create_participant
 from tests.support.anvil import AnvilNode
 
 pytestmark = pytest.mark.integration
 
 GRANT = 10**15
-ADMIN_ACTOR = Actor(participant="admin1", address="0x" + "11" * 20, roles=ADMIN, status="active")
+ADMIN_ACTOR = Actor(
+    participant="admin1", address="0x" + "11" * 20, roles=Role.ADMIN, status="active"
+)
 
 
 def _keys(tmp_path: Path) -> KeyStore:

@@ -83,3 +83,43 @@ def test_call_decoding_reverts_passes_other_errors_through() -> None:
 
     with pytest.raises(ConnectionError):
         call_decoding_reverts(failing)
+
+
+def test_an_error_several_contracts_declare_is_attributed_to_the_contract_called() -> None:
+    # DebtorCannotHold is declared by Financing and by ReceivableToken.
+    data = error_data("DebtorCannotHold(uint256,address)", ["uint256", "address"], [3, ADDRESS])
+    called_token = decode_revert(data, "ReceivableToken")
+    called_financing = decode_revert(data, "Financing")
+    assert isinstance(called_token, ContractRevert)
+    assert isinstance(called_financing, ContractRevert)
+    assert (called_token.contract, called_financing.contract) == ("ReceivableToken", "Financing")
+    assert str(called_token) == f"ReceivableToken: DebtorCannotHold(slot=3, debtor='{ADDRESS}')"
+    # A call into a contract that does not declare it (the error bubbled up from a callee):
+    # the first declaring contract by name.
+    bubbled = decode_revert(data, "ConsortiumRegistry")
+    assert isinstance(bubbled, ContractRevert)
+    assert bubbled.contract == "Financing"
+
+
+def test_errors_of_test_doubles_are_never_named_for_a_shipped_contract() -> None:
+    # BaselineERC20 (a gas baseline under contracts/mocks/) declares the same ERC-20 errors as
+    # the deposit token, and sorted first: such data named the mock before.
+    data = error_data(
+        "ERC20InsufficientBalance(address,uint256,uint256)",
+        ["address", "uint256", "uint256"],
+        [ADDRESS, 1, 2],
+    )
+    decoded = decode_revert(data)
+    assert isinstance(decoded, ContractRevert)
+    assert decoded.contract == "DepositToken"
+
+
+def test_call_decoding_reverts_names_the_contract_called() -> None:
+    data = error_data("NotHolder(uint256,address)", ["uint256", "address"], [1, ADDRESS])
+
+    def failing() -> None:
+        raise TransactionFailed(f"execution reverted: {data!r}")
+
+    with pytest.raises(ContractRevert) as raised:
+        call_decoding_reverts(failing, "ReceivableToken")
+    assert (raised.value.name, raised.value.contract) == ("NotHolder", "ReceivableToken")

@@ -7,7 +7,9 @@ from functools import partial
 import pytest
 from web3.contract.contract import ContractFunction
 
+from scfledger.chain.contract_types import record
 from scfledger.chain.deploy import DAY, InitialAdmin, LedgerParams, deploy_ledger
+from scfledger.chain.generated import MemberStatus, Proposal, ProposalStatus
 from scfledger.chain.governance import encode_call, propose
 from scfledger.chain.tx import event_args
 from tests.support.ledger import (
@@ -21,8 +23,12 @@ from tests.support.ledger import (
     new_chain,
 )
 
-ACTIVE, SUSPENDED = 1, 2
-PENDING, EXECUTED, CANCELLED = 1, 2, 3
+ACTIVE, SUSPENDED = MemberStatus.ACTIVE, MemberStatus.SUSPENDED
+PENDING, EXECUTED, CANCELLED = (
+    ProposalStatus.PENDING,
+    ProposalStatus.EXECUTED,
+    ProposalStatus.CANCELLED,
+)
 
 
 def field(name: str) -> bytes:
@@ -39,6 +45,10 @@ def admit(
 
 def member(c: Consortium, account: str) -> tuple[object, ...]:
     return tuple(c.registry.functions.getMember(account).call())
+
+
+def proposal(c: Consortium, proposal_id: int) -> Proposal:
+    return record(Proposal, c.registry.functions.getProposal(proposal_id).call())
 
 
 # ---- deployment ----------------------------------------------------------------------------
@@ -134,7 +144,7 @@ def test_second_approval_executes_the_admission(consortium: Consortium) -> None:
         12,
         ACTIVE,
     )
-    assert c.registry.functions.getProposal(proposal_id).call()[4] == EXECUTED
+    assert proposal(c, proposal_id).status == EXECUTED
     assert c.registry.functions.hasRole(c.outsider, FINANCIER).call()
     assert c.registry.functions.memberCount().call() == 3 + 9 + 1
 
@@ -216,7 +226,7 @@ def test_approve_fails_when_repeated_unknown_executed_or_by_non_admin(
 def test_approve_fails_after_the_deadline(consortium: Consortium) -> None:
     c = consortium
     proposal_id = propose(c.w3, c.registry, admit(c, c.outsider), c.admin1)
-    deadline = c.registry.functions.getProposal(proposal_id).call()[6]
+    deadline = proposal(c, proposal_id).deadline
     c.eth_tester.time_travel(deadline + 1)
     c.expect_revert(
         lambda: c.tx(c.registry.functions.approve(proposal_id), c.admin2),
@@ -255,7 +265,7 @@ def test_revoked_approval_no_longer_counts(consortium: Consortium) -> None:
     c.tx(fn.approve(proposal_id), c.admin2)
     receipt = c.tx(fn.revokeApproval(proposal_id), c.admin1)
     assert event_args(c.registry, "ProposalApprovalRevoked", receipt)[0]["approvals"] == 1
-    assert fn.getProposal(proposal_id).call()[7] == [c.admin2]
+    assert proposal(c, proposal_id).approvers == [c.admin2]
     c.expect_revert(
         lambda: c.tx(fn.revokeApproval(proposal_id), c.admin1), "NotApproved", proposal_id, c.admin1
     )
@@ -280,7 +290,7 @@ def test_failing_proposal_call_reverts_the_approval_with_the_call_error(
         c.legal_id_hash("supplier1"),
         c.supplier1,
     )
-    assert c.registry.functions.getProposal(proposal_id).call()[4] == PENDING
+    assert proposal(c, proposal_id).status == PENDING
     assert member(c, c.outsider)[5] == 0
 
 

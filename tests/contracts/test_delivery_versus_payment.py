@@ -62,7 +62,7 @@ def test_funding_pays_the_advance_and_assigns_the_piece_in_one_transaction(
     assert event_args(c.token, "Transfer", receipt) == [
         {"from": c.supplier1, "to": c.bank, "tokenId": token_id}
     ]
-    assert c.piece(token_id)[2] == c.bank
+    assert c.piece(token_id).holder == c.bank
 
 
 def test_funding_without_cash_allowance_fails_and_changes_nothing(
@@ -81,7 +81,7 @@ def test_funding_without_cash_allowance_fails_and_changes_nothing(
         500_000,
     )
     assert balances(c, "bank2", "supplier1") == before
-    assert c.piece(token_id)[2] == c.supplier1
+    assert c.piece(token_id).holder == c.supplier1
     assert c.request_record(request_id)["status"] == 2  # still accepted
 
 
@@ -114,7 +114,7 @@ def test_borrower_repays_a_pledge_on_chain(dvp_consortium: Consortium) -> None:
     receipt = c.tx(c.financing.functions.repay(request_id, h("repay")), c.supplier1)
     assert event_args(c.financing, "LoanRepaid", receipt)[0]["paidOnChain"] is True
     assert balances(c, "supplier1", "bank") == [before[0] - 510_000, before[1] + 510_000]
-    assert c.piece(token_id)[6] == 2
+    assert c.piece(token_id).state == 2
 
 
 def test_seller_repays_recourse_on_chain_and_gets_the_piece_back(
@@ -133,7 +133,7 @@ def test_seller_repays_recourse_on_chain_and_gets_the_piece_back(
     before = balances(c, "supplier1", "bank")
     c.tx(c.financing.functions.repayRecourse(request_id, h("buyback")), c.supplier1)
     assert balances(c, "supplier1", "bank") == [before[0] - 800_000, before[1] + 800_000]
-    assert c.piece(token_id)[2] == c.supplier1
+    assert c.piece(token_id).holder == c.supplier1
 
 
 def test_cash_supply_is_unchanged_by_the_lifecycle(dvp_consortium: Consortium) -> None:
@@ -149,5 +149,5 @@ def test_cash_supply_is_unchanged_by_the_lifecycle(dvp_consortium: Consortium) -
         == supply
     )
     assert supply == STARTING_CASH * 9
-    assert c.piece(root)[6] == SETTLED
-    assert c.token.functions.getReceivable(slot).call()[9] == 1_000_000
+    assert c.piece(root).state == SETTLED
+    assert c.receivable_record(slot).settled_value == 1_000_000

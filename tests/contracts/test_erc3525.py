@@ -135,4 +135,4 @@ def test_contract_member_that_refuses_value_makes_the_transfer_fail(consortium: 
         "ERC3525InvalidReceiver",
         refuser.address,
     )
-    assert c.piece(root)[3] == 1000
+    assert c.piece(root).value == 1000

@@ -77,7 +77,7 @@ def test_request_to_several_financiers_locks_the_piece_and_records_the_asked_ter
         "agreed": terms_dict((0, 0, 0, 0)),
         "paymentRef": b"\0" * 32,
     }
-    assert c.piece(token_id)[6] == FINANCING
+    assert c.piece(token_id).state == FINANCING
     assert c.financing.functions.openRequestOf(token_id).call() == 1
     assert c.financing.functions.openCount().call() == 1
 
@@ -170,7 +170,7 @@ def test_request_fails_with_its_own_error_for_each_bad_input(consortium: Consort
     assert (fund_by, latest) == (due, due - 1)
     assert earliest > now  # the block's time + 1
     assert c.financing.functions.requestCount().call() == 0
-    assert c.piece(token_id)[6] == ACTIVE
+    assert c.piece(token_id).state == ACTIVE
 
 
 def test_request_fails_for_a_suspended_holder_and_at_the_due_date(consortium: Consortium) -> None:
@@ -351,7 +351,7 @@ def test_requester_withdraws_until_it_accepts(consortium: Consortium) -> None:
         {"requestId": request_id, "tokenId": token_id}
     ]
     assert c.request_record(request_id)["status"] == WITHDRAWN
-    assert c.piece(token_id)[6] == ACTIVE
+    assert c.piece(token_id).state == ACTIVE
     assert fn.openRequestOf(token_id).call() == 0
     assert fn.openCount().call() == 0
     c.expect_revert(
@@ -402,11 +402,11 @@ def test_request_closes_when_every_named_financier_declines(consortium: Consorti
         request_id,
         c.bank,
     )
-    assert c.piece(token_id)[6] == FINANCING
+    assert c.piece(token_id).state == FINANCING
     receipt = c.tx(fn.reject(request_id, h("limits")), c.bank2)
     assert event_args(c.financing, "FinancingRejected", receipt)[0]["closed"] is True
     assert c.request_record(request_id)["status"] == REJECTED
-    assert c.piece(token_id)[6] == ACTIVE
+    assert c.piece(token_id).state == ACTIVE
 
 
 def test_unanswered_and_unfunded_requests_expire(consortium: Consortium) -> None:
@@ -442,7 +442,7 @@ def test_unanswered_and_unfunded_requests_expire(consortium: Consortium) -> None
         EXPIRED,
         EXPIRED,
     )
-    assert (c.piece(first)[6], c.piece(second)[6]) == (ACTIVE, ACTIVE)
+    assert (c.piece(first).state, c.piece(second).state) == (ACTIVE, ACTIVE)
     c.expect_revert(
         lambda: c.tx(fn.expire(unfunded), c.auditor), "InvalidRequestStatus", unfunded, EXPIRED
     )
@@ -477,8 +477,8 @@ def test_factoring_assigns_the_piece_to_the_financier(consortium: Consortium) ->
     assert event_args(c.token, "Transfer", receipt) == [
         {"from": c.supplier1, "to": c.bank, "tokenId": token_id}
     ]
-    assert c.piece(token_id)[2] == c.bank
-    assert c.piece(token_id)[6] == FINANCED
+    assert c.piece(token_id).holder == c.bank
+    assert c.piece(token_id).state == FINANCED
     record = c.request_record(request_id)
     assert (record["status"], record["paymentRef"]) == (FUNDED, h("SWIFT-123"))
     assert fn.openRequestOf(token_id).call() == 0
@@ -494,8 +494,8 @@ def test_pledge_keeps_the_piece_with_its_holder_under_a_lien(consortium: Consort
     request_id = c.request_funded(
         token_id, terms=c.terms(token_id, advance=500_000, repayment=520_000), pledge=True
     )
-    assert c.piece(token_id)[2] == c.supplier1
-    assert c.piece(token_id)[6] == FINANCED
+    assert c.piece(token_id).holder == c.supplier1
+    assert c.piece(token_id).state == FINANCED
     assert fn.lienOf(token_id).call() == [request_id, c.bank, 520_000]
     assert fn.amountOwed(request_id).call() == 520_000
     assert fn.openCount().call() == 1
@@ -627,7 +627,7 @@ def test_financier_confirms_pledge_repayment_and_the_piece_is_freed(consortium: 
         }
     ]
     assert c.request_record(request_id)["status"] == REPAID
-    assert c.piece(token_id)[6] == ACTIVE
+    assert c.piece(token_id).state == ACTIVE
     assert fn.lienOf(token_id).call() == [0, ZERO, 0]
     assert fn.openCount().call() == 0
     c.expect_revert(
@@ -652,7 +652,7 @@ def test_repay_of_a_factoring_is_refused(consortium: Consortium) -> None:
 
 def default_piece(c: Consortium, token_id: int) -> None:
     due = c.due_date(token_id)
-    receivable = c.receivable(c.piece(token_id)[1])
+    receivable = c.receivable(c.piece(token_id).slot)
     grace, default = receivable["gracePeriod"], receivable["defaultPeriod"]
     c.travel_to(due + grace)
     c.tx(c.token.functions.markOverdue(token_id), c.auditor)
@@ -671,7 +671,7 @@ def test_recourse_financier_claims_against_the_seller_after_default(consortium: 
         lambda: c.tx(fn.claimRecourse(request_id), c.bank), "InvalidPieceState", token_id, FINANCED
     )
     default_piece(c, token_id)
-    assert c.piece(token_id)[6] == DEFAULTED
+    assert c.piece(token_id).state == DEFAULTED
     receipt = c.tx(fn.claimRecourse(request_id), c.bank)
     assert event_args(c.financing, "RecourseClaimed", receipt) == [
         {
@@ -692,8 +692,8 @@ def test_recourse_financier_claims_against_the_seller_after_default(consortium: 
     c.tx(fn.repayRecourse(request_id, h("recourse-paid")), c.bank)
     assert c.request_record(request_id)["status"] == RECOURSE_REPAID
     assert fn.openCount().call() == 0
-    assert c.piece(token_id)[2] == c.supplier1  # the seller holds the claim on the debtor again
-    assert c.piece(token_id)[6] == DEFAULTED
+    assert c.piece(token_id).holder == c.supplier1  # the seller holds the claim on the debtor again
+    assert c.piece(token_id).state == DEFAULTED
     receipt = c.tx(c.token.functions.settle(token_id, h("late-payment")), c.core)
     assert event_args(c.token, "SettlementSubmitted", receipt)[0]["payee"] == c.supplier1
     c.confirm(token_id)
@@ -761,4 +761,4 @@ def test_views_report_unknown_requests(consortium: Consortium, state: int) -> No
     c.expect_revert(lambda: c.call(fn.getRequest(42)), "UnknownRequest", 42)
     c.expect_revert(lambda: c.call(fn.amountOwed(42)), "UnknownRequest", 42)
     c.expect_revert(lambda: c.call(fn.getOffer(42, c.bank)), "UnknownRequest", 42)
-    assert c.piece(token_id)[6] == state
+    assert c.piece(token_id).state == state

@@ -131,7 +131,7 @@ def test_f8_unfunded_acceptance_lapses_at_its_deadline_and_frees_the_piece(
         fund_by,
     )
     c.tx(fn.expire(request_id), c.supplier1)
-    assert c.piece(token_id)[6] == ACTIVE
+    assert c.piece(token_id).state == ACTIVE
 
 
 # ---- F2: recourse ends when the debtor pays -------------------------------------------------
@@ -201,7 +201,7 @@ def test_f3_off_chain_settlement_needs_a_reference_and_the_payees_confirmation(
         lambda: c.tx(fn.settleBatch(slot, [root, child], b"\0" * 32), c.core), "MissingPaymentRef"
     )
     c.tx(fn.settleBatch(slot, [root, child], h("claimed-paid")), c.core)
-    assert [c.piece(t)[6] for t in (root, child)] == [AWAITING, AWAITING]
+    assert [c.piece(t).state for t in (root, child)] == [AWAITING, AWAITING]
     assert c.receivable(slot)["settledValue"] == 0
     # The bank never got the money: it disputes and keeps overdue, default and recourse.
     c.tx(fn.disputePayment(child, h("not-received")), c.bank)
@@ -251,7 +251,7 @@ def test_f4_pending_receivable_lapses_and_releases_its_anchor(consortium: Consor
     assert event_args(c.token, "ReceivableExpired", receipt) == [
         {"slot": slot, "tokenId": root, "by": c.auditor}
     ]
-    assert (c.receivable(slot)["status"], c.piece(root)[6]) == (R_EXPIRED, EXPIRED)
+    assert (c.receivable(slot)["status"], c.piece(root).state) == (R_EXPIRED, EXPIRED)
     again, _ = c.issue(document=document)
     assert fn.slotOfAnchor(fn.anchorOf(document, c.core, c.supplier1).call()).call() == again
 
@@ -329,7 +329,7 @@ def test_f5_recourse_repayment_never_hands_the_piece_to_a_suspended_seller(
     c.expect_revert(
         lambda: c.tx(fn.repayRecourse(request_id, h("r")), c.bank), "NotActiveMember", c.supplier1
     )
-    assert c.piece(token_id)[2] == c.bank
+    assert c.piece(token_id).holder == c.bank
 
 
 def test_f5_deposit_token_spender_must_be_an_active_member(dvp_consortium: Consortium) -> None:
@@ -379,7 +379,7 @@ def test_f6_payment_to_a_suspended_lien_holder_waits_in_escrow(dvp_consortium: C
         before[1] + 485_000,
         before[2],
     ]
-    assert c.piece(root)[6] == SETTLED  # the debtor is discharged, not driven to default
+    assert c.piece(root).state == SETTLED  # the debtor is discharged, not driven to default
     assert c.cash.functions.escrowOf(c.bank2).call() == 515_000
     c.expect_revert(
         lambda: c.tx(c.cash.functions.claimEscrow(), c.bank2), "NotActiveMember", c.bank2
@@ -414,7 +414,7 @@ def test_f6_borrower_repays_a_suspended_lien_holder_into_escrow(dvp_consortium: 
     c.govern(c.registry.functions.suspendMember(c.bank2, h("inquiry")))
     c.tx(c.financing.functions.repay(request_id, h("repay")), c.supplier1)
     assert c.cash.functions.escrowOf(c.bank2).call() == 515_000
-    assert c.piece(root)[6] == ACTIVE
+    assert c.piece(root).state == ACTIVE
 
 
 def test_f6_off_chain_payee_suspension_does_not_drive_the_debtor_to_default(
@@ -432,7 +432,7 @@ def test_f6_off_chain_payee_suspension_does_not_drive_the_debtor_to_default(
         lambda: c.tx(fn.markOverdue(root), c.auditor), "InvalidPieceState", root, AWAITING
     )
     c.tx(fn.finalizeSettlement(root), c.core)
-    assert c.piece(root)[6] == SETTLED
+    assert c.piece(root).state == SETTLED
 
 
 # ---- F7: the debtor never holds its own receivable ---------------------------------------------
@@ -493,7 +493,7 @@ def test_m2_a_sent_piece_waits_for_the_receivers_signature(consortium: Consortiu
     fn = c.token.functions
     _, root = c.issue_active(amount=1000)
     child = c.split(root, "supplier2", 400, sign=False)
-    assert (c.piece(child)[6], c.piece(child)[9]) == (PENDING, c.supplier1)  # state, sender
+    assert (c.piece(child).state, c.piece(child).sender) == (PENDING, c.supplier1)  # state, sender
     # Pending: it can neither move nor be financed, and only the receiver signs for it.
     c.expect_revert(
         lambda: c.split(child, "supplier3", 100), "PieceNotTransferable", child, PENDING
@@ -514,7 +514,7 @@ def test_m2_a_sent_piece_waits_for_the_receivers_signature(consortium: Consortiu
     assert event_args(c.token, "PieceAccepted", receipt) == [
         {"tokenId": child, "receiver": c.supplier2, "sender": c.supplier1}
     ]
-    assert c.piece(child)[6] == ACTIVE
+    assert c.piece(child).state == ACTIVE
     c.expect_revert(
         lambda: c.tx(fn.acceptPiece(child), c.supplier2), "InvalidPieceState", child, ACTIVE
     )
@@ -542,11 +542,11 @@ def test_m2_refused_value_goes_back_into_the_senders_piece(consortium: Consortiu
             "reason": h("no-order"),
         }
     ]
-    assert (c.piece(root)[3], c.piece(child)[3], c.piece(child)[6]) == (1000, 0, REJECTED)
+    assert (c.piece(root).value, c.piece(child).value, c.piece(child).state) == (1000, 0, REJECTED)
     recalled = c.split(root, "supplier3", 300, sign=False)
     receipt = c.tx(fn.recallPiece(recalled), c.supplier1)
     assert event_args(c.token, "PieceRecalled", receipt)[0]["returnedTo"] == root
-    assert (c.piece(root)[3], c.piece(recalled)[6]) == (1000, CANCELLED)
+    assert (c.piece(root).value, c.piece(recalled).state) == (1000, CANCELLED)
 
 
 def test_m2_a_piece_whose_parent_moved_on_returns_whole_to_the_sender(
@@ -584,7 +584,7 @@ def test_m4_governed_periods_do_not_change_live_receivables(consortium: Consorti
     )
     c.travel_to(c.due_date(later) + 1)
     c.tx(fn.markOverdue(later), c.auditor)  # issued under the new periods
-    assert c.piece(later)[6] == OVERDUE
+    assert c.piece(later).state == OVERDUE
 
 
 # ---- P1: salted identity anchors -----------------------------------------------------------------

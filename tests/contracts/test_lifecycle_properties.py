@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from web3.types import TxParams, TxReceipt
 
+from scfledger.chain.contract_types import record
+from scfledger.chain.generated import Offer, PendingSettlement, PieceView, Request
 from scfledger.chain.tx import event_args
 from scfledger.exceptions import ContractRevert
 from tests.support.ledger import DAY, MEMBERS, Consortium, deploy_consortium, h
@@ -76,16 +78,16 @@ class LifecycleMachine(RuleBasedStateMachine):
         count = self.c.financing.functions.requestCount().call(self.caller)
         return list(range(self.first_request, count + 1))
 
-    def piece(self, token_id: int) -> Any:
-        return self.c.token.functions.getPiece(token_id).call(self.caller)
+    def piece(self, token_id: int) -> PieceView:
+        return record(PieceView, self.c.token.functions.getPiece(token_id).call(self.caller))
 
-    def record(self, request_id: int) -> Any:
-        return self.c.financing.functions.getRequest(request_id).call(self.caller)
+    def record(self, request_id: int) -> Request:
+        return record(Request, self.c.financing.functions.getRequest(request_id).call(self.caller))
 
     def pick_token(self, data: st.DataObject, wanted: tuple[int, ...] = (ACTIVE,)) -> int:
         """Mostly a piece in one of the `wanted` states, sometimes any piece."""
         tokens = self.tokens()
-        fitting = [t for t in tokens if self.piece(t)[6] in wanted]
+        fitting = [t for t in tokens if self.piece(t).state in wanted]
         if fitting and data.draw(st.integers(min_value=0, max_value=3)) > 0:
             return data.draw(st.sampled_from(fitting))
         return data.draw(st.sampled_from(tokens))
@@ -96,7 +98,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         live = [
             r
             for r in requests
-            if self.record(r)[7] in (REQUESTED, ACCEPTED, FUNDED, RECOURSE_CLAIMED)
+            if self.record(r).status in (REQUESTED, ACCEPTED, FUNDED, RECOURSE_CLAIMED)
         ]
         if live and data.draw(st.integers(min_value=0, max_value=3)) > 0:
             return data.draw(st.sampled_from(live))
@@ -207,7 +209,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def split_or_transfer(self, data: st.DataObject, to: str, whole: bool) -> None:
         c = self.c
         token_id = self.pick_token(data)
-        holder, value = self.piece(token_id)[2], self.piece(token_id)[3]
+        holder, value = self.piece(token_id).holder, self.piece(token_id).value
         amount = data.draw(st.integers(min_value=1, max_value=max(value, 1)))
         fn = c.token.functions
         call = (
@@ -238,7 +240,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     # ---- rules: financing -------------------------------------------------------------------
 
     def _terms(self, data: st.DataObject, token_id: int) -> tuple[int, int, int, int]:
-        value = self.piece(token_id)[3]
+        value = self.piece(token_id).value
         advance = data.draw(st.integers(min_value=1, max_value=max(value, 1)))
         fees = data.draw(st.integers(min_value=0, max_value=advance // 50))
         due = self.c.due_date(token_id)
@@ -257,7 +259,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     ) -> None:
         c = self.c
         token_id = self.pick_token(data)
-        holder = self.piece(token_id)[2]
+        holder = self.piece(token_id).holder
         call = c.financing.functions.request(
             token_id,
             [c.accounts[f] for f in financiers],
@@ -280,10 +282,12 @@ class LifecycleMachine(RuleBasedStateMachine):
     def accept_offer(self, data: st.DataObject, bank: str) -> None:
         fn = self.c.financing.functions
         request_id = self.pick_request(data)
-        record = self.record(request_id)
-        offered = tuple(fn.getOffer(request_id, self.c.accounts[bank]).call(self.caller)[0])
+        request = self.record(request_id)
+        offer = fn.getOffer(request_id, self.c.accounts[bank]).call(self.caller)
+        offered = tuple(record(Offer, offer).terms)
         self.send(
-            fn.acceptOffer(request_id, self.c.accounts[bank], offered), self.name_of(record[2])
+            fn.acceptOffer(request_id, self.c.accounts[bank], offered),
+            self.name_of(request.requester),
         )
 
     @precondition(lambda self: self.requests())
@@ -323,11 +327,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         c = self.c
         fn = c.financing.functions
         token_id = self.pick_token(data)
-        holder = self.piece(token_id)[2]
+        holder = self.piece(token_id).holder
         terms = self._terms(data, token_id)
         requested = fn.request(token_id, [c.accounts[bank]], terms, int(pledge), recourse)
         self.guarded(token_id, lambda: self.send(requested, self.name_of(holder)))
-        if self.piece(token_id)[6] == FINANCING:
+        if self.piece(token_id).state == FINANCING:
             request_id = fn.openRequestOf(token_id).call(self.caller)
             self.send(fn.offer(request_id, terms), bank)
             self.send(fn.fund(request_id, h(f"wire-{request_id}")), bank)
@@ -339,7 +343,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def settle_at_maturity(self, data: st.DataObject, days_late: int) -> None:
         c = self.c
         token_id = self.pick_token(data, (ACTIVE, FINANCED, OVERDUE, DEFAULTED))
-        receivable = c.token.functions.getReceivable(self.piece(token_id)[1]).call(self.caller)
+        receivable = c.token.functions.getReceivable(self.piece(token_id).slot).call(self.caller)
         c.travel_to(max(receivable[6] + days_late * DAY, c.now() + 1))
         ref = h(f"pay-{token_id}-{data.draw(st.integers(min_value=0, max_value=2))}")
         self.send(c.token.functions.settle(token_id, ref), self.name_of(receivable[1]))
@@ -358,7 +362,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         )
         if action == "finalize":
             c.travel_to(max(payment[1] + 1, c.now() + 1))
-            debtor = c.token.functions.getReceivable(self.piece(token_id)[1]).call(self.caller)[1]
+            debtor = c.receivable_record(self.piece(token_id).slot).debtor
             self.send(fn.finalizeSettlement(token_id), self.name_of(debtor))
         elif action == "confirm":
             self.send(fn.confirmPayment(token_id), payee)
@@ -370,7 +374,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def mark_overdue_or_defaulted(self, data: st.DataObject, default: bool) -> None:
         c = self.c
         token_id = self.pick_token(data, (OVERDUE,) if default else (ACTIVE, FINANCED))
-        receivable = c.token.functions.getReceivable(self.piece(token_id)[1]).call(self.caller)
+        receivable = c.token.functions.getReceivable(self.piece(token_id).slot).call(self.caller)
         late = receivable[11] + (receivable[12] if default else 0)
         c.travel_to(max(receivable[6] + late, c.now() + 1))
         fn = c.token.functions
@@ -413,14 +417,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             lien_id = fn.lienOf(token_id).call(self.caller)[0]
             if piece[6] == FINANCING:
                 assert open_id != 0
-                assert self.record(open_id)[7] in (REQUESTED, ACCEPTED)
+                assert self.record(open_id).status in (REQUESTED, ACCEPTED)
             else:
                 assert open_id == 0
             if lien_id != 0:
                 request = self.record(lien_id)
                 assert (request[5], request[7], request[4] != piece[2]) == (1, FUNDED, True)
                 assert piece[6] in (FINANCED, OVERDUE, DEFAULTED, AWAITING)
-            awaiting = c.token.functions.settlementOf(token_id).call(self.caller)[1] != 0
+            pending = c.token.functions.settlementOf(token_id).call(self.caller)
+            awaiting = record(PendingSettlement, pending).confirm_by != 0
             assert awaiting == (piece[6] == AWAITING)
             if piece[6] == SETTLED:
                 assert piece[3] == 0

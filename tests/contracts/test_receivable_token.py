@@ -9,6 +9,8 @@ import pytest
 from eth_abi.abi import encode
 from web3 import Web3
 
+from scfledger.chain.contract_types import record
+from scfledger.chain.generated import PieceView, Receivable
 from scfledger.chain.tx import event_args
 from tests.support.ledger import CORE_ENTERPRISE, DAY, FINANCIER, SUPPLIER, Consortium, h
 
@@ -19,8 +21,8 @@ R_PENDING, R_ACTIVE, R_REJECTED, R_CANCELLED = 1, 2, 3, 4
 HOLDERS = SUPPLIER | FINANCIER
 
 
-def receivable(c: Consortium, slot: int) -> Any:
-    return c.token.functions.getReceivable(slot).call()
+def receivable(c: Consortium, slot: int) -> Receivable:
+    return c.receivable_record(slot)
 
 
 def slot_of(
@@ -169,8 +171,8 @@ def test_creditor_accepts_and_the_root_piece_becomes_active(consortium: Consorti
     assert event_args(c.token, "ReceivableAccepted", receipt) == [
         {"slot": slot, "tokenId": token_id, "creditor": c.supplier1}
     ]
-    assert c.piece(token_id)[6] == ACTIVE
-    assert receivable(c, slot)[10] == R_ACTIVE
+    assert c.piece(token_id).state == ACTIVE
+    assert receivable(c, slot).status == R_ACTIVE
 
 
 def test_accept_fails_for_others_twice_and_for_unknown_slots(consortium: Consortium) -> None:
@@ -207,8 +209,8 @@ def test_reject_freezes_the_piece_and_releases_the_document(consortium: Consorti
     assert event_args(c.token, "ReceivableRejected", receipt) == [
         {"slot": slot, "tokenId": token_id, "creditor": c.supplier1, "reason": field("amount")}
     ]
-    assert c.piece(token_id)[6] == REJECTED
-    assert receivable(c, slot)[10] == R_REJECTED
+    assert c.piece(token_id).state == REJECTED
+    assert receivable(c, slot).status == R_REJECTED
     assert slot_of(c, document) == 0
     c.expect_revert(
         lambda: c.tx(c.token.functions.accept(slot), c.supplier1),
@@ -236,8 +238,8 @@ def test_only_the_debtor_cancels_and_only_before_acceptance(consortium: Consorti
     assert event_args(c.token, "ReceivableCancelled", receipt) == [
         {"slot": slot, "tokenId": token_id, "debtor": c.core}
     ]
-    assert c.piece(token_id)[6] == CANCELLED
-    assert receivable(c, slot)[10] == R_CANCELLED
+    assert c.piece(token_id).state == CANCELLED
+    assert receivable(c, slot).status == R_CANCELLED
     assert slot_of(c, document) == 0
     accepted_slot, accepted_token = c.issue_active()
     c.expect_revert(
@@ -314,11 +316,11 @@ def test_split_mints_a_child_with_parent_and_depth_in_the_same_slot(consortium: 
         0,
         zero,
     )
-    assert c.piece(root)[3] == 700_000
+    assert c.piece(root).value == 700_000
     assert c.token.functions.getParent(child).call() == c.token.functions.getPiece(root).call()
     grandchild = c.split(child, "supplier3", 100_000)
     assert c.piece(grandchild)[4:6] == (child, 2)
-    assert c.token.functions.getParent(grandchild).call()[0] == child
+    assert record(PieceView, c.token.functions.getParent(grandchild).call()).token_id == child
 
 
 def test_holder_may_split_a_piece_to_itself(consortium: Consortium) -> None:
@@ -351,7 +353,7 @@ def test_split_fails_with_its_own_error_for_each_bad_input(consortium: Consortiu
         0,
         10,
     )
-    assert c.piece(root)[3] == 1000
+    assert c.piece(root).value == 1000
     assert c.token.functions.lastTokenId().call() == root
 
 
@@ -362,8 +364,8 @@ def test_split_respects_minimum_piece_value_for_child_and_remainder(consortium: 
     c.expect_revert(lambda: c.split(root, "supplier2", 99), "ValueBelowMinimum", 99, 100)
     c.expect_revert(lambda: c.split(root, "supplier2", 950), "ValueBelowMinimum", 50, 100)
     child = c.split(root, "supplier2", 1000)  # all of it: the parent stays as an empty lineage node
-    assert c.piece(root)[3] == 0
-    assert c.piece(child)[3] == 1000
+    assert c.piece(root).value == 0
+    assert c.piece(child).value == 1000
 
 
 def test_split_fails_beyond_the_maximum_depth(consortium: Consortium) -> None:
@@ -372,7 +374,7 @@ def test_split_fails_beyond_the_maximum_depth(consortium: Consortium) -> None:
     _, token_id = c.issue_active(amount=1000)
     for depth, holder in enumerate(("supplier2", "supplier3", "supplier4"), start=1):
         token_id = c.split(token_id, holder, 1000 - 10 * depth)
-        assert c.piece(token_id)[5] == depth
+        assert c.piece(token_id).depth == depth
     c.expect_revert(
         lambda: c.split(token_id, "supplier1", 10), "DepthLimitExceeded", token_id, 4, 3
     )
@@ -465,7 +467,7 @@ def test_suspended_holder_is_frozen_until_reinstated(consortium: Consortium) -> 
     )
     c.govern(c.registry.functions.reinstateMember(c.supplier1))
     child = c.split(root, "supplier3", 10)
-    assert c.piece(child)[2] == c.supplier3
+    assert c.piece(child).holder == c.supplier3
 
 
 def test_suspended_member_cannot_receive(consortium: Consortium) -> None:
@@ -511,7 +513,7 @@ def test_holder_attaches_evidence_once_per_hash(consortium: Consortium) -> None:
     ]
     c.tx(fn.attachEvidence(root, h("photo-1")), c.supplier1)
     assert fn.evidenceOf(root).call() == [h("delivery-note-7"), h("photo-1")]
-    assert c.piece(root)[8] == 2
+    assert c.piece(root).evidence_count == 2
     c.expect_revert(
         lambda: c.tx(fn.attachEvidence(root, h("photo-1")), c.supplier1),
         "EvidenceAlreadyAttached",
@@ -620,4 +622,4 @@ def test_reject_fails_for_anyone_but_the_active_creditor(consortium: Consortium)
     c.expect_revert(lambda: c.tx(fn.reject(slot, h("x")), c.core), "MissingRole", c.core, SUPPLIER)
     c.govern(c.registry.functions.suspendMember(c.supplier1, h("inquiry")))
     c.expect_revert(lambda: c.tx(reject, c.supplier1), "NotActiveMember", c.supplier1)
-    assert c.piece(token_id)[6] == PENDING
+    assert c.piece(token_id).state == PENDING

@@ -3,8 +3,7 @@ confirms or disputes, silence past the slot's window is deemed consent; overdue 
 
 from __future__ import annotations
 
-from typing import Any
-
+from scfledger.chain.generated import Receivable
 from scfledger.chain.tx import event_args
 from tests.support.ledger import CORE_ENTERPRISE, DAY, Consortium, h
 
@@ -15,8 +14,8 @@ SETTLED_REQUEST = 8
 ZERO = "0x" + "00" * 20
 
 
-def receivable(c: Consortium, slot: int) -> Any:
-    return c.token.functions.getReceivable(slot).call()
+def receivable(c: Consortium, slot: int) -> Receivable:
+    return c.receivable_record(slot)
 
 
 def three_tier_slot(c: Consortium) -> tuple[int, list[int]]:
@@ -30,7 +29,7 @@ def three_tier_slot(c: Consortium) -> tuple[int, list[int]]:
 def test_settlement_before_the_due_date_fails(consortium: Consortium) -> None:
     c = consortium
     slot, pieces = three_tier_slot(c)
-    due = receivable(c, slot)[6]
+    due = receivable(c, slot).due_date
     c.expect_revert(
         lambda: c.tx(c.token.functions.settle(pieces[0], h("p")), c.core), "NotYetDue", slot, due
     )
@@ -45,7 +44,7 @@ def test_settlement_before_the_due_date_fails(consortium: Consortium) -> None:
 def test_only_the_debtor_settles(consortium: Consortium) -> None:
     c = consortium
     slot, pieces = three_tier_slot(c)
-    c.travel_to(receivable(c, slot)[6])
+    c.travel_to(receivable(c, slot).due_date)
     fn = c.token.functions
     c.expect_revert(lambda: c.tx(fn.settle(pieces[0], h("p")), c.core2), "NotDebtor", slot, c.core2)
     c.expect_revert(
@@ -62,7 +61,7 @@ def test_payee_confirms_and_only_then_value_leaves_circulation(consortium: Conso
     c = consortium
     fn = c.token.functions
     slot, pieces = three_tier_slot(c)
-    c.travel_to(receivable(c, slot)[6])
+    c.travel_to(receivable(c, slot).due_date)
     receipt = c.tx(fn.settle(pieces[2], h("pay-3")), c.core)
     block_time = c.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     confirm_by = block_time + 7 * DAY
@@ -85,7 +84,7 @@ def test_payee_confirms_and_only_then_value_leaves_circulation(consortium: Conso
         "payee": c.supplier3,
         "amount": 100_000,
     }
-    assert receivable(c, slot)[9] == 0
+    assert receivable(c, slot).settled_value == 0
     c.expect_revert(
         lambda: c.tx(fn.confirmPayment(pieces[2]), c.supplier2),
         "NotPayee",
@@ -119,11 +118,11 @@ def test_payee_confirms_and_only_then_value_leaves_circulation(consortium: Conso
         {"_fromTokenId": pieces[2], "_toTokenId": 0, "_value": 100_000}
     ]
     assert c.piece(pieces[2])[3:7:3] == (0, SETTLED)
-    assert receivable(c, slot)[9:11] == (100_000, R_ACTIVE)
+    assert (lambda r: (r.settled_value, r.status))(receivable(c, slot)) == (100_000, R_ACTIVE)
     c.tx(fn.settleBatch(slot, pieces[:2], h("pay-rest")), c.core)
     c.confirm(pieces[0])
     c.confirm(pieces[1])
-    assert receivable(c, slot)[9:11] == (1_000_000, R_SETTLED)
+    assert (lambda r: (r.settled_value, r.status))(receivable(c, slot)) == (1_000_000, R_SETTLED)
     c.expect_revert(
         lambda: c.tx(fn.settle(pieces[0], h("again")), c.core),
         "InvalidPieceState",
@@ -144,7 +143,7 @@ def test_piece_awaiting_confirmation_can_neither_move_nor_be_marked_overdue(
     c = consortium
     fn = c.token.functions
     slot, pieces = three_tier_slot(c)
-    due = receivable(c, slot)[6]
+    due = receivable(c, slot).due_date
     c.travel_to(due)
     c.tx(fn.settle(pieces[0], h("pay")), c.core)
     c.travel_to(due + 40 * DAY)
@@ -166,7 +165,7 @@ def test_dispute_returns_the_piece_unpaid_with_its_remedies(consortium: Consorti
     c = consortium
     fn = c.token.functions
     slot, pieces = three_tier_slot(c)
-    due = receivable(c, slot)[6]
+    due = receivable(c, slot).due_date
     c.travel_to(due + 3 * DAY)
     c.tx(fn.markOverdue(pieces[1]), c.auditor)
     c.tx(fn.settle(pieces[1], h("wire-1")), c.core)
@@ -189,7 +188,7 @@ def test_dispute_returns_the_piece_unpaid_with_its_remedies(consortium: Consorti
     assert event_args(c.token, "PieceStateChanged", receipt) == [
         {"tokenId": pieces[1], "oldState": AWAITING, "newState": OVERDUE}
     ]
-    assert c.piece(pieces[1])[3] == 300_000
+    assert c.piece(pieces[1]).value == 300_000
     assert c.struct(fn.settlementOf(pieces[1]))["confirmBy"] == 0
     # The same reference cannot be reported again; a new one can, and default still runs.
     c.expect_revert(
@@ -202,7 +201,7 @@ def test_dispute_returns_the_piece_unpaid_with_its_remedies(consortium: Consorti
     c.tx(fn.markDefaulted(pieces[1]), c.auditor)
     c.tx(fn.settle(pieces[1], h("wire-2")), c.core)
     c.confirm(pieces[1])
-    assert c.piece(pieces[1])[6] == SETTLED
+    assert c.piece(pieces[1]).state == SETTLED
 
 
 def test_silence_past_the_window_is_deemed_consent_finalised_by_the_debtor(
@@ -211,7 +210,7 @@ def test_silence_past_the_window_is_deemed_consent_finalised_by_the_debtor(
     c = consortium
     fn = c.token.functions
     slot, pieces = three_tier_slot(c)
-    c.travel_to(receivable(c, slot)[6])
+    c.travel_to(receivable(c, slot).due_date)
     c.tx(fn.settle(pieces[2], h("pay")), c.core)
     confirm_by = c.struct(fn.settlementOf(pieces[2]))["confirmBy"]
     c.expect_revert(
@@ -235,7 +234,7 @@ def test_batch_is_bounded_single_slot_and_all_or_nothing(consortium: Consortium)
     slot, pieces = three_tier_slot(c)
     other_slot, other_root = c.issue_active(amount=1000)
     c.request(pieces[1])  # locked: cannot be settled
-    c.travel_to(receivable(c, slot)[6])
+    c.travel_to(receivable(c, slot).due_date)
     c.expect_revert(
         lambda: c.tx(fn.settleBatch(slot, [], h("p")), c.core), "InvalidBatchSize", 0, 50
     )
@@ -257,22 +256,22 @@ def test_batch_is_bounded_single_slot_and_all_or_nothing(consortium: Consortium)
         pieces[1],
         FINANCING,
     )
-    assert c.piece(pieces[0])[6] == ACTIVE  # the valid first piece was not settled either
-    assert receivable(c, slot)[9] == 0
-    assert receivable(c, other_slot)[9] == 0
+    assert c.piece(pieces[0]).state == ACTIVE  # the valid first piece was not settled either
+    assert receivable(c, slot).settled_value == 0
+    assert receivable(c, other_slot).settled_value == 0
 
 
 def test_batch_of_fifty_pieces_settles_in_one_transaction(consortium: Consortium) -> None:
     c = consortium
     slot, root = c.issue_active(amount=1_000_000)
     pieces = [root] + [c.split(root, "supplier2", 1000) for _ in range(49)]
-    c.travel_to(receivable(c, slot)[6])
+    c.travel_to(receivable(c, slot).due_date)
     receipt = c.tx(c.token.functions.settleBatch(slot, pieces, h("bulk")), c.core)
     assert len(event_args(c.token, "SettlementSubmitted", receipt)) == 50
     c.travel_to(c.now() + 8 * DAY)
     for piece in pieces:
         c.tx(c.token.functions.finalizeSettlement(piece), c.core)
-    assert receivable(c, slot)[9:11] == (1_000_000, R_SETTLED)
+    assert (lambda r: (r.settled_value, r.status))(receivable(c, slot)) == (1_000_000, R_SETTLED)
 
 
 def test_settling_a_pledged_piece_pays_the_lien_holder_first(consortium: Consortium) -> None:
@@ -281,7 +280,7 @@ def test_settling_a_pledged_piece_pays_the_lien_holder_first(consortium: Consort
     slot, pieces = three_tier_slot(c)
     terms = c.terms(pieces[1], advance=200_000, repayment=210_000)
     request_id = c.request_funded(pieces[1], terms=terms, pledge=True, sender="supplier2")
-    c.travel_to(receivable(c, slot)[6])
+    c.travel_to(receivable(c, slot).due_date)
     receipt = c.tx(fn.settle(pieces[1], h("pay-2")), c.core)
     assert event_args(c.token, "SettlementSubmitted", receipt)[0]["payee"] == c.bank
     c.expect_revert(
@@ -311,14 +310,14 @@ def test_settling_a_pledged_piece_pays_the_lien_holder_first(consortium: Consort
     assert c.piece(pieces[1])[3:7:3] == (90_000, ACTIVE)
     c.tx(fn.settle(pieces[1], h("pay-2b")), c.core)
     c.confirm(pieces[1])
-    assert receivable(c, slot)[9] == 300_000
+    assert receivable(c, slot).settled_value == 300_000
 
 
 def test_settling_a_factored_piece_pays_the_financier_that_holds_it(consortium: Consortium) -> None:
     c = consortium
     slot, pieces = three_tier_slot(c)
     request_id = c.request_funded(pieces[2], sender="supplier3", financier="bank2")
-    c.travel_to(receivable(c, slot)[6])
+    c.travel_to(receivable(c, slot).due_date)
     receipt = c.tx(c.token.functions.settle(pieces[2], h("pay")), c.core)
     assert event_args(c.token, "SettlementSubmitted", receipt)[0]["payee"] == c.bank2
     receipt = c.confirm(pieces[2])
@@ -332,7 +331,7 @@ def test_overdue_and_default_follow_the_slot_periods(consortium: Consortium) -> 
     fn = c.token.functions
     slot, pieces = three_tier_slot(c)
     _, pending = c.issue()
-    due = receivable(c, slot)[6]
+    due = receivable(c, slot).due_date
     grace, default = fn.gracePeriod().call(), fn.defaultPeriod().call()
     assert (grace, default) == (3 * DAY, 30 * DAY)
     c.travel_to(due + 1)
@@ -367,10 +366,10 @@ def test_overdue_and_default_follow_the_slot_periods(consortium: Consortium) -> 
     )
     c.travel_to(due + grace + default)
     c.tx(fn.markDefaulted(pieces[0]), c.auditor)
-    assert c.piece(pieces[0])[6] == DEFAULTED
+    assert c.piece(pieces[0]).state == DEFAULTED
     c.tx(fn.settle(pieces[0], h("late")), c.core)  # late payment still settles
     c.confirm(pieces[0])
-    assert c.piece(pieces[0])[6] == SETTLED
+    assert c.piece(pieces[0]).state == SETTLED
 
 
 def test_periods_and_windows_change_only_through_governance(consortium: Consortium) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from scfledger.db.models import Operation
 from scfledger.db.projections import FinancingRequest, Piece, Receivable
 from scfledger.exceptions import RecordNotFound
-from scfledger.services import financing, ledger
+from scfledger.services import financing, receivables, settlements
 from scfledger.services.financing import Terms
 from scfledger.services.visibility import visible_piece, visible_request
 from tests.support.ledger import DAY
@@ -26,7 +26,7 @@ def piece(s: Services, token_id: int) -> Piece:
 def visible_pieces(s: Services, name: str) -> list[int]:
     actor = s.actor(name)
     with s.session() as session:
-        rows = ledger.list_pieces(session, actor, after=None, limit=100)
+        rows = receivables.list_pieces(session, actor, after=None, limit=100)
     return [p.token_id for p, _ in rows]
 
 
@@ -67,7 +67,7 @@ def test_issue_is_pending_until_the_creditor_accepts(services: Services) -> None
         )
     assert (piece(s, root).holder, piece(s, root).state) == (s.address("supplier1"), "pending")
 
-    op = s.act(ledger.accept, "supplier1", slot=slot)
+    op = s.act(receivables.accept, "supplier1", slot=slot)
 
     assert op.status == "indexed"
     assert piece(s, root).state == "active"
@@ -88,7 +88,7 @@ def test_a_split_awaits_the_receiver_s_signature_then_is_its_own(services: Servi
     assert (sent.parent_token_id, sent.depth, sent.value) == (root, 1, 400_000)
     assert piece(s, root).value == 600_000
 
-    s.act(ledger.accept_piece, "supplier2", token_id=child)
+    s.act(receivables.accept_piece, "supplier2", token_id=child)
 
     assert piece(s, child).state == "active"
     grandchild = s.send(child, "supplier3", 150_000)
@@ -145,15 +145,17 @@ def test_settled_off_chain_pieces_are_settled_once_each_payee_confirms(services:
         due = receivable.due_date
     s.consortium.travel_to(due)
 
-    s.act(ledger.settle, "core", slot=slot, token_ids=[root, child], payment_ref="payment run 7")
+    s.act(
+        settlements.settle, "core", slot=slot, token_ids=[root, child], payment_ref="payment run 7"
+    )
 
     assert [piece(s, t).state for t in (root, child)] == ["awaiting_confirmation"] * 2
-    s.act(ledger.confirm_payment, "supplier1", token_id=root)
-    s.act(ledger.confirm_payment, "supplier2", token_id=child)
+    s.act(settlements.confirm_payment, "supplier1", token_id=root)
+    s.act(settlements.confirm_payment, "supplier2", token_id=child)
     assert [piece(s, t).state for t in (root, child)] == ["settled"] * 2
     core = s.actor("core")
     with s.session() as session:
-        paid = ledger.list_settlements(session, core, after=None, limit=10, slot=slot)
+        paid = settlements.list_settlements(session, core, after=None, limit=10, slot=slot)
     assert sorted((p.token_id, p.status) for p in paid) == [(root, "settled"), (child, "settled")]
 
 
@@ -205,7 +207,7 @@ def test_a_member_cannot_act_on_a_piece_it_does_not_see(services: Services) -> N
         before = session.scalar(select(func.count()).select_from(Operation))
 
     with pytest.raises(RecordNotFound):
-        s.act(ledger.transfer, "supplier4", token_id=root, to=s.address("supplier4"), value=1)
+        s.act(receivables.transfer, "supplier4", token_id=root, to=s.address("supplier4"), value=1)
 
     with s.session() as session:
         assert session.scalar(select(func.count()).select_from(Operation)) == before

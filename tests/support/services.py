@@ -28,7 +28,7 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import Signer
 from scfledger.outbox.operation import OperationView
 from scfledger.outbox.pipeline import Pipeline
-from scfledger.services import ledger as use_cases
+from scfledger.services import receivables as use_cases
 from scfledger.services.documents import StoredDocument, record_upload
 from scfledger.services.ledger import Actor, Contracts, Idempotency, Ledger, actor_for
 from scfledger.services.ledger import operation_events as indexed_events

@@ -1,4 +1,5 @@
-"""Compiles contracts/ with the npm solc (solcjs) through py-solc-x into shipped artifacts."""
+"""Compiles contracts/ with the npm solc (solcjs) through py-solc-x into shipped artifacts
+and the generated constants module (chain/generated.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from scfledger.chain.artifacts import ARTIFACTS_DIR, BUILD_INFO_FILE
+from scfledger.chain.codegen import generate
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS_DIR = REPO_ROOT / "contracts"
 NODE_MODULES = REPO_ROOT / "node_modules"
 SHIM = REPO_ROOT / "scripts" / "solcjs-shim.js"
+GENERATED_NAME = "generated.py"
+GENERATED_FILE = Path(__file__).resolve().parent / GENERATED_NAME
+MOCKS = "mocks/"  # test doubles: compiled and shipped, but nothing is generated from them
 
 # Fixed so every build of the same sources yields the same bytecode. `paris` is the newest
 # EVM that go-ethereum 1.13's Clique engine, eth-tester, anvil and Besu all run (no PUSH0).
@@ -84,7 +89,8 @@ def compile_contracts() -> dict[str, Any]:
     standard_input = {
         "language": "Solidity",
         "sources": {unit: {"content": text} for unit, text in own_sources().items()},
-        "settings": COMPILER_SETTINGS,
+        # The AST (what the generated module is read from) changes no bytecode.
+        "settings": {**COMPILER_SETTINGS, "outputSelection": _with_ast()},
     }
     try:
         output: dict[str, Any] = solcx.compile_standard(standard_input, solc_binary=str(SHIM))
@@ -93,8 +99,15 @@ def compile_contracts() -> dict[str, Any]:
     return output
 
 
-def build(out_dir: Path = ARTIFACTS_DIR) -> BuildResult:
-    """Compiles and writes one artifact per deployable contract plus build-info.json."""
+def _with_ast() -> dict[str, Any]:
+    selection: dict[str, Any] = COMPILER_SETTINGS["outputSelection"]
+    return {"*": {**selection["*"], "": ["ast"]}}
+
+
+def build(out_dir: Path = ARTIFACTS_DIR, generated_file: Path | None = None) -> BuildResult:
+    """Compiles and writes one artifact per deployable contract plus build-info.json, and
+    the generated module: to `generated_file`, by default chain/generated.py when building
+    the shipped artifacts, else generated.py in `out_dir`."""
     version = compiler_version()
     output = compile_contracts()
     units = list(output["sources"].keys())
@@ -103,6 +116,7 @@ def build(out_dir: Path = ARTIFACTS_DIR) -> BuildResult:
     for stale in out_dir.glob("*.json"):
         stale.unlink()
     names: list[str] = []
+    abis: dict[str, list[dict[str, Any]]] = {}
     for unit in sorted(own_sources()):
         for name, contract in sorted(output["contracts"].get(unit, {}).items()):
             bytecode = contract["evm"]["bytecode"]["object"]
@@ -117,6 +131,8 @@ def build(out_dir: Path = ARTIFACTS_DIR) -> BuildResult:
             }
             (out_dir / f"{name}.json").write_text(json.dumps(artifact, indent=1) + "\n")
             names.append(name)
+            if not unit.startswith(MOCKS):
+                abis[name] = contract["abi"]
     build_info = {
         "compiler": version,
         "settings": COMPILER_SETTINGS,
@@ -125,4 +141,10 @@ def build(out_dir: Path = ARTIFACTS_DIR) -> BuildResult:
         "contracts": names,
     }
     (out_dir / BUILD_INFO_FILE).write_text(json.dumps(build_info, indent=1) + "\n")
+    asts = {
+        unit: output["sources"][unit]["ast"] for unit in own_sources() if not unit.startswith(MOCKS)
+    }
+    if generated_file is None:
+        generated_file = GENERATED_FILE if out_dir == ARTIFACTS_DIR else out_dir / GENERATED_NAME
+    generated_file.write_text(generate(asts, abis))
     return BuildResult(compiler_version=version, source_hash=digest, contracts=tuple(names))

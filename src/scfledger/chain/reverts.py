@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from eth_abi.abi import decode as abi_decode
-from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
-from scfledger.chain.artifacts import ARTIFACTS_DIR, load_artifact
+from scfledger.chain.contract_types import ContractError
+from scfledger.chain.generated import ERRORS
 from scfledger.exceptions import ContractRevert, UnknownRevert
 
 T = TypeVar("T")
@@ -25,49 +24,23 @@ _BUILTIN: dict[bytes, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
-@dataclass(frozen=True)
-class _ErrorAbi:
-    name: str
-    contract: str
-    params: list[tuple[str, str]]
-
-
-def _abi_type(param: dict[str, Any]) -> str:
-    kind: str = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(component) for component in param["components"])
-        return f"({inner}){kind[5:]}"
-    return kind
-
-
 @cache
-def _error_table() -> dict[bytes, _ErrorAbi]:
-    table: dict[bytes, _ErrorAbi] = {}
-    for path in sorted(ARTIFACTS_DIR.glob("*.json")):
-        if path.stem == "build-info":
-            continue
-        artifact = load_artifact(path.stem)
-        for item in artifact.abi:
-            if item["type"] != "error":
-                continue
-            params = [(p["name"], _abi_type(p)) for p in item["inputs"]]
-            signature = f"{item['name']}({','.join(t for _, t in params)})"
-            table.setdefault(
-                function_signature_to_4byte_selector(signature),
-                _ErrorAbi(name=item["name"], contract=artifact.name, params=params),
-            )
-    return table
+def _by_selector() -> dict[bytes, ContractError]:
+    return {error.selector_bytes: error for error in ERRORS}
 
 
-def decode_revert(data: bytes) -> ContractRevert | UnknownRevert:
-    """Turns raw revert data into the error our contracts declared for it."""
+def decode_revert(data: bytes, called: str | None = None) -> ContractRevert | UnknownRevert:
+    """Turns raw revert data into the error our contracts declared for it. An error several
+    contracts declare is attributed to `called` (the contract the call was made to) when it
+    is one of them, else to the first of them by name."""
     selector, payload = data[:4], data[4:]
     if selector in _BUILTIN:
         name, params = _BUILTIN[selector]
         contract = "solidity"
-    elif selector in _error_table():
-        entry = _error_table()[selector]
-        name, params, contract = entry.name, entry.params, entry.contract
+    elif selector in _by_selector():
+        entry = _by_selector()[selector]
+        name, params = entry.name, list(entry.params)
+        contract = called if called in entry.contracts else entry.contracts[0]
     else:
         return UnknownRevert(data)
     try:
@@ -103,12 +76,13 @@ def revert_data(exc: BaseException) -> bytes | None:
     return None
 
 
-def call_decoding_reverts(action: Callable[[], T]) -> T:
-    """Runs a contract call or transaction, re-raising any revert as its decoded error."""
+def call_decoding_reverts(action: Callable[[], T], called: str | None = None) -> T:
+    """Runs a contract call or transaction, re-raising any revert as its decoded error
+    (attributed to `called`, the contract called, when it declares the error)."""
     try:
         return action()
     except Exception as exc:
         data = revert_data(exc)
         if data is None:
             raise
-        raise decode_revert(data) from exc
+        raise decode_revert(data, called) from exc

@@ -14,22 +14,22 @@ from web3 import Web3
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.faucet import set_balance
+from scfledger.chain.generated import Role
 from scfledger.chain.governance import govern
 from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.services import identity
 from scfledger.services.apikeys import create_api_key
-from scfledger.services.ledger import AUDITOR, CORE_ENTERPRISE, FINANCIER, SUPPLIER
 from scfledger.services.participants import Provision
 
 DEMO_MEMBERS: dict[str, int] = {
-    "core": CORE_ENTERPRISE,
-    "supplier1": SUPPLIER,
-    "supplier2": SUPPLIER,
-    "supplier3": SUPPLIER,
-    "bank": FINANCIER,
-    "auditor": AUDITOR,
+    "core": Role.CORE_ENTERPRISE,
+    "supplier1": Role.SUPPLIER,
+    "supplier2": Role.SUPPLIER,
+    "supplier3": Role.SUPPLIER,
+    "bank": Role.FINANCIER,
+    "auditor": Role.AUDITOR,
 }
 ADMINS = ("admin1", "admin2", "admin3")
 

@@ -10,6 +10,12 @@ from sqlalchemy.orm import Session
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
+from scfledger.chain.generated import (
+    MemberStatus,
+    ProposalStatus,
+    ReceivableStatus,
+    RequestStatus,
+)
 from scfledger.db.projections import (
     EscrowBalance,
     FinancingOffer,
@@ -22,22 +28,10 @@ from scfledger.db.projections import (
 )
 from scfledger.indexer.projector import MODES, PIECE_STATES, ZERO_ADDRESS, currency_text
 
-MEMBER_STATUS = ("none", "active", "suspended")
-PROPOSAL_STATUS = ("none", "pending", "executed", "cancelled")
-RECEIVABLE_STATUS = ("none", "pending", "active", "rejected", "cancelled", "settled", "expired")
-REQUEST_STATUS = (
-    "none",
-    "requested",
-    "accepted",
-    "rejected",
-    "withdrawn",
-    "expired",
-    "funded",
-    "repaid",
-    "settled",
-    "recourse_claimed",
-    "recourse_repaid",
-)
+MEMBER_STATUS = MemberStatus.labels()
+PROPOSAL_STATUS = ProposalStatus.labels()
+RECEIVABLE_STATUS = ReceivableStatus.labels()
+REQUEST_STATUS = RequestStatus.labels()
 OFFER_STATUS = ("invited", "made", "declined")  # the contract's None is a named, silent financier
 TERMS = ("advance", "repayment", "fees", "fund_by")
 

@@ -67,7 +67,7 @@ class OperationView:
         if self.status != OperationStatus.FAILED:
             return None
         if self.error_data is not None:
-            return decode_revert(self.error_data)
+            return decode_revert(self.error_data, self.arguments.get("contract"))
         return ChainError(self.error_message or f"operation {self.id} failed")
 
     def raise_for_error(self) -> None:

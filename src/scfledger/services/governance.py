@@ -2,41 +2,51 @@
 
 An admin proposes admitting an address with roles (see `participants` for its gateway
 identity), and other admins approve; the approval that reaches the registry's threshold
-executes the call. Every check the read model can make happens before a transaction is
-spent; the registry checks everything again.
+executes the call. The registry decides who may propose, approve, revoke or cancel and in
+which status (services.ledger). It checks the governed call only when the approval that
+executes it comes, so a proposal bound to fail then (the member exists, is not active, is
+being changed already) is refused here at once; the registry is asked first whether the
+caller may propose at all (a view call), so that a caller who may not learns that, with
+the registry's own error, and leaves nothing behind (no member salt, no operation).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Literal, cast
 
+from eth_utils.address import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
+from web3.types import TxParams
 
 from scfledger.chain.calls import ContractCall
+from scfledger.chain.generated import Role
+from scfledger.chain.reverts import call_decoding_reverts
 from scfledger.db.projections import Member, Proposal
 from scfledger.exceptions import (
     ActionForbidden,
+    ContractRevert,
     InvalidInput,
     RecordNotFound,
+    UnknownRevert,
     WrongState,
 )
 from scfledger.outbox.operation import OperationView
 from scfledger.services import identity
 from scfledger.services.ledger import (
-    ADMIN,
-    AUDITOR,
-    ROLE_NAMES,
     Actor,
     Idempotency,
     Ledger,
     bytes32,
     checked_address,
+    submit,
 )
 
-ROLE_BITS = {name: bit for bit, name in ROLE_NAMES.items()}
+log = logging.getLogger(__name__)
+ROLE_BITS = {role.name.lower(): role for role in Role if role.bit_count() == 1}
 ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
 
 
@@ -47,16 +57,22 @@ def _governed(ledger: Ledger, function: str, args: Sequence[object]) -> Contract
     return ContractCall("ConsortiumRegistry", registry, "propose", (registry, inner.calldata()))
 
 
-def _submit(
-    ledger: Ledger, actor: Actor, idempotency: Idempotency, call: ContractCall, kind: str
-) -> OperationView:
-    return ledger.pipeline.submit(
-        participant=actor.participant,
-        idempotency_key=idempotency.key,
-        request_hash=idempotency.request_hash,
-        call=call,
-        kind=kind,
+def _require_admin(ledger: Ledger, actor: Actor) -> None:
+    """The registry's answer to whether the actor may govern (propose, approve, revoke,
+    cancel): its `requireRole` view reverts with NotActiveMember or MissingRole, raised
+    here as that ContractRevert."""
+    registry = ledger.contracts.registry
+    check = ContractCall(
+        "ConsortiumRegistry", registry, "requireRole", (actor.address, int(Role.ADMIN))
     )
+    w3 = ledger.pipeline.w3
+    call: TxParams = {"to": to_checksum_address(registry), "data": check.calldata()}
+    try:
+        call_decoding_reverts(lambda: w3.eth.call(call), "ConsortiumRegistry")
+    except (ContractRevert, UnknownRevert):
+        raise
+    except Exception:  # the node is away: the pipeline queues the proposal, the registry decides
+        log.warning("could not ask the registry whether %s may propose", actor.participant)
 
 
 def chain_now(w3: Web3) -> int:
@@ -98,11 +114,11 @@ def propose_admission(
     """Proposes admitting `address` with `roles` (the proposer's approval counts as one).
     Its legal id and KYC reference go on chain only as anchors salted with the member's own
     salt, which this gateway keeps (services.identity)."""
-    actor.require(ADMIN, "propose admissions")
     account = checked_address(address)
     unknown = [r for r in roles if r not in ROLE_BITS]
     if unknown:
         raise InvalidInput(f"unknown roles {unknown}; known: {sorted(ROLE_BITS)}")
+    _require_admin(ledger, actor)
     with ledger.sessions.begin() as session:  # commits the member's salt, made here
         member = session.get(Member, account)
         if member is not None:
@@ -118,7 +134,7 @@ def propose_admission(
     for role in roles:
         roles_bits |= ROLE_BITS[role]
     call = _governed(ledger, "admitMember", (account, name, legal_id_hash, kyc_hash, roles_bits))
-    return _submit(ledger, actor, idempotency, call, "member.admit")
+    return submit(ledger, actor, idempotency, call, "member.admit")
 
 
 def _existing_member(session: Session, address: str) -> Member:
@@ -133,7 +149,7 @@ def propose_suspension(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, address: str, reason: str
 ) -> OperationView:
     """Proposes suspending an active member: its pieces freeze and it can no longer act."""
-    actor.require(ADMIN, "propose suspensions")
+    _require_admin(ledger, actor)
     with ledger.sessions() as session:
         member = _existing_member(session, address)
         if member.status != "active":
@@ -142,14 +158,14 @@ def propose_suspension(
             )
         _refuse_duplicate(ledger, session, "suspendMember", member.address, "suspend")
     call = _governed(ledger, "suspendMember", (member.address, bytes32(reason, "reason")))
-    return _submit(ledger, actor, idempotency, call, "member.suspend")
+    return submit(ledger, actor, idempotency, call, "member.suspend")
 
 
 def propose_reinstatement(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, address: str
 ) -> OperationView:
     """Proposes reinstating a suspended member."""
-    actor.require(ADMIN, "propose reinstatements")
+    _require_admin(ledger, actor)
     with ledger.sessions() as session:
         member = _existing_member(session, address)
         if member.status != "suspended":
@@ -158,7 +174,7 @@ def propose_reinstatement(
             )
         _refuse_duplicate(ledger, session, "reinstateMember", member.address, "reinstate")
     call = _governed(ledger, "reinstateMember", (member.address,))
-    return _submit(ledger, actor, idempotency, call, "member.reinstate")
+    return submit(ledger, actor, idempotency, call, "member.reinstate")
 
 
 # -- proposals -------------------------------------------------------------------------
@@ -173,7 +189,7 @@ def proposal_status(proposal: Proposal, now: int) -> ProposalStatus:
 
 
 def _require_governance_reader(actor: Actor) -> None:
-    if not actor.roles & (ADMIN | AUDITOR):
+    if not actor.roles & (Role.ADMIN | Role.AUDITOR):
         raise ActionForbidden(
             actor=actor.participant, action="read proposals", reason="needs role admin or auditor"
         )
@@ -196,17 +212,22 @@ def get_proposal(session: Session, actor: Actor, proposal_id: int) -> Proposal:
     return proposal
 
 
-def _open_proposal(session: Session, actor: Actor, proposal_id: int, action: str) -> Proposal:
-    """A proposal not yet executed or cancelled (the registry refuses an expired one)."""
-    actor.require(ADMIN, f"{action} proposals")
-    proposal = get_proposal(session, actor, proposal_id)
-    if proposal.status != "pending":
-        raise WrongState(kind="proposal", key=proposal_id, state=proposal.status, action=action)
-    return proposal
-
-
-def _registry_call(ledger: Ledger, function: str, proposal_id: int) -> ContractCall:
-    return ContractCall("ConsortiumRegistry", ledger.contracts.registry, function, (proposal_id,))
+def _on_proposal(
+    ledger: Ledger,
+    actor: Actor,
+    idempotency: Idempotency,
+    proposal_id: int,
+    function: str,
+    kind: str,
+) -> OperationView:
+    """A call about a proposal by a caller the registry lets act on proposals (asked first,
+    as for proposing), on a proposal it knows; the registry decides the rest (pending, not
+    expired, approved or not, the proposer)."""
+    _require_admin(ledger, actor)
+    with ledger.sessions() as session:
+        get_proposal(session, actor, proposal_id)
+    call = ContractCall("ConsortiumRegistry", ledger.contracts.registry, function, (proposal_id,))
+    return submit(ledger, actor, idempotency, call, kind)
 
 
 def approve_proposal(
@@ -214,41 +235,20 @@ def approve_proposal(
 ) -> OperationView:
     """Approves a pending proposal; the approval that reaches the threshold executes it
     (and fails with the governed call's own error if that call cannot run)."""
-    with ledger.sessions() as session:
-        proposal = _open_proposal(session, actor, proposal_id, "approve")
-        if actor.address in proposal.approvals:
-            raise WrongState(
-                kind="proposal", key=proposal_id, state="already approved by you", action="approve"
-            )
-    call = _registry_call(ledger, "approve", proposal_id)
-    return _submit(ledger, actor, idempotency, call, "proposal.approve")
+    return _on_proposal(ledger, actor, idempotency, proposal_id, "approve", "proposal.approve")
 
 
 def revoke_approval(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, proposal_id: int
 ) -> OperationView:
     """Withdraws the caller's approval of a pending proposal."""
-    with ledger.sessions() as session:
-        proposal = _open_proposal(session, actor, proposal_id, "revoke approvals of")
-        if actor.address not in proposal.approvals:
-            raise WrongState(
-                kind="proposal", key=proposal_id, state="not approved by you", action="revoke"
-            )
-    call = _registry_call(ledger, "revokeApproval", proposal_id)
-    return _submit(ledger, actor, idempotency, call, "proposal.revoke")
+    return _on_proposal(
+        ledger, actor, idempotency, proposal_id, "revokeApproval", "proposal.revoke"
+    )
 
 
 def cancel_proposal(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, proposal_id: int
 ) -> OperationView:
     """Cancels a pending proposal (its proposer only)."""
-    with ledger.sessions() as session:
-        proposal = _open_proposal(session, actor, proposal_id, "cancel")
-        if proposal.proposer != actor.address:
-            raise ActionForbidden(
-                actor=actor.participant,
-                action="cancel proposals",
-                reason="only the proposer may cancel a proposal",
-            )
-    call = _registry_call(ledger, "cancel", proposal_id)
-    return _submit(ledger, actor, idempotency, call, "proposal.cancel")
+    return _on_proposal(ledger, actor, idempotency, proposal_id, "cancel", "proposal.cancel")

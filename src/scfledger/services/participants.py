@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from scfledger.chain.generated import Role
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.models import utcnow
 from scfledger.db.projections import Member
@@ -34,7 +35,7 @@ from scfledger.exceptions import (
 )
 from scfledger.keys.store import KeyStore
 from scfledger.services.apikeys import create_api_key
-from scfledger.services.ledger import ADMIN, Actor, checked_address, role_names
+from scfledger.services.ledger import Actor, checked_address, role_names
 
 # Gives a new participant's account what it needs to send transactions (gas money on a
 # dev chain); None where gas is free or funded another way.
@@ -63,7 +64,7 @@ def create_participant(
     """A gateway identity for a prospective or existing member (admins): with no `address`,
     a new key in the gateway's keystore (the gateway signs for it); with one, an API key
     only (the participant signs elsewhere and relays). The API key is returned once."""
-    actor.require(ADMIN, "create participants")
+    actor.require(Role.ADMIN, "create participants")
     if address is not None:
         address = checked_address(address)
     with sessions() as session:

@@ -12,12 +12,13 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
+from scfledger.chain.generated import Role
 from scfledger.db.projections import IndexerCheckpoint
 from scfledger.db.session import transaction
 from scfledger.indexer.indexer import CHECKPOINT_ID
 from scfledger.risk.indicators import RiskIndicators
 from scfledger.risk.policy import Assessment, Policy, assess, get_policy, set_policy
-from scfledger.services.ledger import FINANCIER, Actor
+from scfledger.services.ledger import Actor
 from scfledger.services.visibility import risk_request
 
 
@@ -56,13 +57,13 @@ def request_risk(
 
 def own_policy(session: Session, actor: Actor) -> Policy:
     """The calling financier's risk policy (the default one until it sets its own)."""
-    actor.require(FINANCIER, "read a risk policy")
+    actor.require(Role.FINANCIER, "read a risk policy")
     return get_policy(session, actor.address)
 
 
 def replace_policy(sessions: sessionmaker[Session], actor: Actor, policy: Policy) -> Policy:
     """Replaces the calling financier's risk policy."""
-    actor.require(FINANCIER, "set a risk policy")
+    actor.require(Role.FINANCIER, "set a risk policy")
     with transaction(sessions) as session:
         set_policy(session, actor.address, policy)
     return policy

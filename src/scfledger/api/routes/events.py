@@ -23,7 +23,7 @@ from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import AsciiDigits, parse_cursor
 from scfledger.api.schemas import EventPage, FeedEventOut
 from scfledger.api.streams import StreamSlot
-from scfledger.services import ledger as services
+from scfledger.services import visibility as services
 from scfledger.services.ledger import Actor
 
 router = APIRouter(prefix="/v1/events", tags=["events"], route_class=GuardedRoute)

@@ -27,9 +27,8 @@ from scfledger.api.schemas import (
 )
 from scfledger.db.projections import FinancingOffer, FinancingRequest
 from scfledger.services import financing as services
-from scfledger.services import ledger
 from scfledger.services.ledger import Actor
-from scfledger.services.visibility import sees_agreed_terms, visible_offers
+from scfledger.services.visibility import sees_agreed_terms, visible_offers, visible_request
 
 router = APIRouter(prefix="/v1/financing-requests", tags=["financing"], route_class=GuardedRoute)
 
@@ -101,7 +100,7 @@ def list_requests(
 ) -> FinancingPage:
     """Requests the caller made or is named in as a financier (auditors: all), by id."""
     with gateway.sessions() as session:
-        rows = ledger.list_requests(
+        rows = services.list_requests(
             session,
             actor,
             after=parse_cursor(cursor),
@@ -117,7 +116,7 @@ def list_requests(
 @router.get("/{request_id}")
 def get_request(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> FinancingOut:
     with gateway.sessions() as session:
-        return financing_out(session, actor, ledger.visible_request(session, actor, request_id))
+        return financing_out(session, actor, visible_request(session, actor, request_id))
 
 
 @router.post("/{request_id}/offers", status_code=202, responses=WRITE)

@@ -33,8 +33,8 @@ from scfledger.api.schemas import (
 )
 from scfledger.db.projections import Piece, Receivable
 from scfledger.exceptions import InvalidInput
-from scfledger.services import ledger as services
 from scfledger.services import lineage as lineages
+from scfledger.services import receivables as services
 from scfledger.services.lineage import LineageNode
 
 router = APIRouter(prefix="/v1/pieces", tags=["pieces"], route_class=GuardedRoute)

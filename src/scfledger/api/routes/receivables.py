@@ -11,7 +11,7 @@ from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import WRITE, IdPath, WriteDep
 from scfledger.api.schemas import IssueIn, ReceivableOut, RejectIn
 from scfledger.db.projections import Receivable
-from scfledger.services import ledger as services
+from scfledger.services import receivables as services
 from scfledger.services.visibility import visible_receivable
 
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"], route_class=GuardedRoute)

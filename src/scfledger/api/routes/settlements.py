@@ -26,7 +26,7 @@ from scfledger.api.schemas import (
     SettlementOut,
     SettlementPage,
 )
-from scfledger.services import ledger as services
+from scfledger.services import settlements as services
 
 router = APIRouter(prefix="/v1/settlements", tags=["settlements"], route_class=GuardedRoute)
 escrow = APIRouter(prefix="/v1/escrow", tags=["settlements"], route_class=GuardedRoute)

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-PIECE_STATES = (
-    "none",
-    "pending",
-    "active",
-    "financing",
-    "financed",
-    "settled",
-    "overdue",
-    "defaulted",
-    "rejected",
-    "cancelled",
-    "awaiting_confirmation",
-    "expired",
-)
-MODES = ("factoring", "pledge")
+from scfledger.chain.generated import Mode, PieceState
+
+PIECE_STATES = PieceState.labels()  # index == the contract's value
+MODES = Mode.labels()
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_HASH = "0x" + "00" * 32
 
