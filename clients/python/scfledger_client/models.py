@@ -84,6 +84,9 @@ class CheckOut(BaseModel):
 class CircularTransfers(BaseModel):
     count: Annotated[int, Field(title="Count")]
     value: Annotated[int, Field(title="Value")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
     members: Annotated[list[str], Field(title="Members")]
 
 
@@ -336,7 +339,23 @@ class ParticipantStatusOut(BaseModel):
 
 class PieceProfile(BaseModel):
     depth: Annotated[int, Field(title="Depth")]
-    state: Annotated[str, Field(title="State")]
+    state: Annotated[
+        Literal[
+            "none",
+            "pending",
+            "active",
+            "financing",
+            "financed",
+            "settled",
+            "overdue",
+            "defaulted",
+            "rejected",
+            "cancelled",
+            "awaiting_confirmation",
+            "expired",
+        ],
+        Field(title="State"),
+    ]
     age_blocks: Annotated[int, Field(title="Age Blocks")]
     receivable_age_days: Annotated[int, Field(title="Receivable Age Days")]
     days_to_maturity: Annotated[int, Field(title="Days To Maturity")]
@@ -535,7 +554,22 @@ class RepayIn(BaseModel):
 
 class RequestFacts(BaseModel):
     request_id: Annotated[int, Field(title="Request Id")]
-    status: Annotated[str, Field(title="Status")]
+    status: Annotated[
+        Literal[
+            "none",
+            "requested",
+            "accepted",
+            "rejected",
+            "withdrawn",
+            "expired",
+            "funded",
+            "repaid",
+            "settled",
+            "recourse_claimed",
+            "recourse_repaid",
+        ],
+        Field(title="Status"),
+    ]
     token_id: Annotated[int, Field(title="Token Id")]
     slot: Annotated[int, Field(title="Slot")]
     requester: Annotated[str, Field(title="Requester")]
@@ -544,10 +578,25 @@ class RequestFacts(BaseModel):
     creditor: Annotated[str, Field(title="Creditor")]
     terms: Annotated[str, Field(title="Terms")]
     amount: Annotated[int, Field(title="Amount")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
     repayment: Annotated[int, Field(title="Repayment")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
     fees: Annotated[int, Field(title="Fees")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
     piece_value: Annotated[int, Field(title="Piece Value")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
     face_amount: Annotated[int, Field(title="Face Amount")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    """
     advance_bps: Annotated[int, Field(title="Advance Bps")]
 
 

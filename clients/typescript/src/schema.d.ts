@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Healthz */
+        /**
+         * Healthz
+         * @description The process serves (on the event loop: no worker thread needed).
+         */
         get: operations["healthz_healthz_get"];
         put?: never;
         post?: never;
@@ -869,7 +872,8 @@ export interface paths {
         };
         /**
          * Request Risk
-         * @description Indicators of a request and the decision of its financier's policy, with every reason.
+         * @description Indicators of a request and the decision of its financier's policy, with every reason,
+         *     as of the last indexed block.
          *
          *     Visible to the request's financier and to auditors only.
          */
@@ -1329,7 +1333,10 @@ export interface components {
         CircularTransfers: {
             /** Count */
             count: number;
-            /** Value */
+            /**
+             * Value
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             */
             value: number;
             /** Members */
             members: string[];
@@ -1783,8 +1790,11 @@ export interface components {
         PieceProfile: {
             /** Depth */
             depth: number;
-            /** State */
-            state: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
             /** Age Blocks */
             age_blocks: number;
             /** Receivable Age Days */
@@ -2016,8 +2026,11 @@ export interface components {
         RequestFacts: {
             /** Request Id */
             request_id: number;
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "none" | "requested" | "accepted" | "rejected" | "withdrawn" | "expired" | "funded" | "repaid" | "settled" | "recourse_claimed" | "recourse_repaid";
             /** Token Id */
             token_id: number;
             /** Slot */
@@ -2032,15 +2045,30 @@ export interface components {
             creditor: string;
             /** Terms */
             terms: string;
-            /** Amount */
+            /**
+             * Amount
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             */
             amount: number;
-            /** Repayment */
+            /**
+             * Repayment
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             */
             repayment: number;
-            /** Fees */
+            /**
+             * Fees
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             */
             fees: number;
-            /** Piece Value */
+            /**
+             * Piece Value
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             */
             piece_value: number;
-            /** Face Amount */
+            /**
+             * Face Amount
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             */
             face_amount: number;
             /** Advance Bps */
             advance_bps: number;
@@ -2534,47 +2562,134 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
          *     - `forbidden`: Action not allowed
          *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         */
-        "Problem403-70274a65da": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-proposer";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
          *     - `no-signing-key`: No signing key at the gateway
          *     - `not-active-member`: Refused by the contract: NotActiveMember
          *     - `not-creditor`: Refused by the contract: NotCreditor
          *     - `not-debtor`: Refused by the contract: NotDebtor
          *     - `not-financier`: Refused by the contract: NotFinancier
          *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
          *     - `not-payee`: Refused by the contract: NotPayee
          *     - `not-proposer`: Refused by the contract: NotProposer
          *     - `not-requester`: Refused by the contract: NotRequester
          *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-token`: Refused by the contract: OnlyToken
          *     - `relay-rejected`: Transaction not relayed
          */
-        "Problem403-941e5ba553": {
+        "Problem403-4b48872b5d": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/relay-rejected";
+                    type?: "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/relay-rejected";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         */
+        "Problem403-7489b3e321": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         */
+        "Problem403-8b31a0f9ad": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-financier`: Refused by the contract: NotFinancier
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-requester`: Refused by the contract: NotRequester
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-token`: Refused by the contract: OnlyToken
+         */
+        "Problem403-b061928901": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token";
                 };
             };
         };
@@ -2600,47 +2715,17 @@ export interface components {
          *     - `missing-role`: Refused by the contract: MissingRole
          *     - `no-signing-key`: No signing key at the gateway
          *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-payee`: Refused by the contract: NotPayee
          *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
          */
-        "Problem403-b883274f61": {
+        "Problem403-f4544920ac": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-financier`: Refused by the contract: NotFinancier
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-requester`: Refused by the contract: NotRequester
-         *     - `not-sender`: Refused by the contract: NotSender
-         */
-        "Problem403-dfb0f87fc1": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender";
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/only-governance";
                 };
             };
         };
@@ -2661,55 +2746,58 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
+         *     - `not-found`: Not found
+         *     - `unknown-member`: Refused by the contract: UnknownMember
+         *     - `unknown-proposal`: Refused by the contract: UnknownProposal
+         *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
+         */
+        "Problem404-02a075613b": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
          *     - `not-found`: Not found
          *     - `unknown-member`: Refused by the contract: UnknownMember
          *     - `unknown-proposal`: Refused by the contract: UnknownProposal
          *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
          *     - `unknown-request`: Refused by the contract: UnknownRequest
          */
-        "Problem404-0ba48f4b08": {
+        "Problem404-0e2bce31ed": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable" | "https://scfledger.dev/problems/unknown-request";
+                    type?: "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable" | "https://scfledger.dev/problems/unknown-request";
                 };
             };
         };
         /**
          * @description A problem, of one of these types:
+         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
          *     - `unknown-member`: Refused by the contract: UnknownMember
          *     - `unknown-proposal`: Refused by the contract: UnknownProposal
          *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
          */
-        "Problem404-7945ccef8a": {
+        "Problem404-999924819f": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `not-found`: Not found
-         *     - `unknown-member`: Refused by the contract: UnknownMember
-         *     - `unknown-proposal`: Refused by the contract: UnknownProposal
-         *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
-         */
-        "Problem404-ab69ec3435": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable";
+                    type?: "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable";
                 };
             };
         };
@@ -2751,11 +2839,17 @@ export interface components {
          *     - `already-approved`: Refused by the contract: AlreadyApproved
          *     - `already-declined`: Refused by the contract: AlreadyDeclined
          *     - `confirmation-window-open`: Refused by the contract: ConfirmationWindowOpen
+         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
          *     - `duplicate-document`: Refused by the contract: DuplicateDocument
+         *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
          *     - `evidence-already-attached`: Refused by the contract: EvidenceAlreadyAttached
          *     - `evidence-is-document`: Refused by the contract: EvidenceIsDocument
+         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
          *     - `funding-deadline-passed`: Refused by the contract: FundingDeadlinePassed
+         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
          *     - `idempotency-conflict`: Idempotency key reused
+         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
+         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
          *     - `invalid-member-status`: Refused by the contract: InvalidMemberStatus
          *     - `invalid-piece-state`: Refused by the contract: InvalidPieceState
          *     - `invalid-request-status`: Refused by the contract: InvalidRequestStatus
@@ -2770,6 +2864,7 @@ export interface components {
          *     - `nothing-escrowed`: Refused by the contract: NothingEscrowed
          *     - `offer-mismatch`: Refused by the contract: OfferMismatch
          *     - `payment-ref-disputed`: Refused by the contract: PaymentRefDisputed
+         *     - `piece-due`: Refused by the contract: PieceDue
          *     - `piece-not-transferable`: Refused by the contract: PieceNotTransferable
          *     - `proposal-expired`: Refused by the contract: ProposalExpired
          *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
@@ -2778,14 +2873,39 @@ export interface components {
          *     - `request-not-expired`: Refused by the contract: RequestNotExpired
          *     - `wrong-mode`: Refused by the contract: WrongMode
          */
-        "Problem409-471502c60c": {
+        "Problem409-58712dd245": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/already-declined" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/funding-deadline-passed" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-request-status" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/no-offer" | "https://scfledger.dev/problems/no-recourse" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/offer-mismatch" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed" | "https://scfledger.dev/problems/request-expired" | "https://scfledger.dev/problems/request-not-expired" | "https://scfledger.dev/problems/wrong-mode";
+                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/already-declined" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/funding-deadline-passed" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-request-status" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/no-offer" | "https://scfledger.dev/problems/no-recourse" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/offer-mismatch" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-due" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed" | "https://scfledger.dev/problems/request-expired" | "https://scfledger.dev/problems/request-not-expired" | "https://scfledger.dev/problems/wrong-mode";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `already-approved`: Refused by the contract: AlreadyApproved
+         *     - `idempotency-conflict`: Idempotency key reused
+         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
+         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
+         *     - `invalid-member-status`: Refused by the contract: InvalidMemberStatus
+         *     - `invalid-state`: Invalid state
+         *     - `legal-id-already-registered`: Refused by the contract: LegalIdAlreadyRegistered
+         *     - `member-already-exists`: Refused by the contract: MemberAlreadyExists
+         *     - `not-approved`: Refused by the contract: NotApproved
+         *     - `proposal-expired`: Refused by the contract: ProposalExpired
+         *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
+         */
+        "Problem409-69c1abf3b7": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending";
                 };
             };
         };
@@ -2794,10 +2914,55 @@ export interface components {
          *     - `acceptance-window-open`: Refused by the contract: AcceptanceWindowOpen
          *     - `already-approved`: Refused by the contract: AlreadyApproved
          *     - `confirmation-window-open`: Refused by the contract: ConfirmationWindowOpen
+         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
          *     - `duplicate-document`: Refused by the contract: DuplicateDocument
          *     - `evidence-already-attached`: Refused by the contract: EvidenceAlreadyAttached
          *     - `evidence-is-document`: Refused by the contract: EvidenceIsDocument
+         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
+         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
          *     - `idempotency-conflict`: Idempotency key reused
+         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
+         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
+         *     - `invalid-member-status`: Refused by the contract: InvalidMemberStatus
+         *     - `invalid-piece-state`: Refused by the contract: InvalidPieceState
+         *     - `invalid-state`: Invalid state
+         *     - `legal-id-already-registered`: Refused by the contract: LegalIdAlreadyRegistered
+         *     - `member-already-exists`: Refused by the contract: MemberAlreadyExists
+         *     - `module-in-use`: Refused by the contract: ModuleInUse
+         *     - `not-approved`: Refused by the contract: NotApproved
+         *     - `not-yet-due`: Refused by the contract: NotYetDue
+         *     - `payment-ref-disputed`: Refused by the contract: PaymentRefDisputed
+         *     - `piece-not-transferable`: Refused by the contract: PieceNotTransferable
+         *     - `proposal-expired`: Refused by the contract: ProposalExpired
+         *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
+         *     - `receivable-lapsed`: Refused by the contract: ReceivableLapsed
+         */
+        "Problem409-6dc1398e4c": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `acceptance-window-open`: Refused by the contract: AcceptanceWindowOpen
+         *     - `already-approved`: Refused by the contract: AlreadyApproved
+         *     - `confirmation-window-open`: Refused by the contract: ConfirmationWindowOpen
+         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
+         *     - `duplicate-document`: Refused by the contract: DuplicateDocument
+         *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
+         *     - `evidence-already-attached`: Refused by the contract: EvidenceAlreadyAttached
+         *     - `evidence-is-document`: Refused by the contract: EvidenceIsDocument
+         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
+         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
+         *     - `idempotency-conflict`: Idempotency key reused
+         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
+         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
          *     - `invalid-member-status`: Refused by the contract: InvalidMemberStatus
          *     - `invalid-piece-state`: Refused by the contract: InvalidPieceState
          *     - `invalid-state`: Invalid state
@@ -2813,71 +2978,14 @@ export interface components {
          *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
          *     - `receivable-lapsed`: Refused by the contract: ReceivableLapsed
          */
-        "Problem409-529c0d6fc6": {
+        "Problem409-91ed24fe62": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `already-approved`: Refused by the contract: AlreadyApproved
-         *     - `idempotency-conflict`: Idempotency key reused
-         *     - `invalid-member-status`: Refused by the contract: InvalidMemberStatus
-         *     - `invalid-state`: Invalid state
-         *     - `legal-id-already-registered`: Refused by the contract: LegalIdAlreadyRegistered
-         *     - `member-already-exists`: Refused by the contract: MemberAlreadyExists
-         *     - `not-approved`: Refused by the contract: NotApproved
-         *     - `proposal-expired`: Refused by the contract: ProposalExpired
-         *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
-         */
-        "Problem409-56870e53df": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `acceptance-window-open`: Refused by the contract: AcceptanceWindowOpen
-         *     - `already-approved`: Refused by the contract: AlreadyApproved
-         *     - `confirmation-window-open`: Refused by the contract: ConfirmationWindowOpen
-         *     - `duplicate-document`: Refused by the contract: DuplicateDocument
-         *     - `evidence-already-attached`: Refused by the contract: EvidenceAlreadyAttached
-         *     - `evidence-is-document`: Refused by the contract: EvidenceIsDocument
-         *     - `idempotency-conflict`: Idempotency key reused
-         *     - `invalid-member-status`: Refused by the contract: InvalidMemberStatus
-         *     - `invalid-piece-state`: Refused by the contract: InvalidPieceState
-         *     - `invalid-state`: Invalid state
-         *     - `legal-id-already-registered`: Refused by the contract: LegalIdAlreadyRegistered
-         *     - `member-already-exists`: Refused by the contract: MemberAlreadyExists
-         *     - `module-in-use`: Refused by the contract: ModuleInUse
-         *     - `not-approved`: Refused by the contract: NotApproved
-         *     - `not-yet-due`: Refused by the contract: NotYetDue
-         *     - `payment-ref-disputed`: Refused by the contract: PaymentRefDisputed
-         *     - `piece-not-transferable`: Refused by the contract: PieceNotTransferable
-         *     - `proposal-expired`: Refused by the contract: ProposalExpired
-         *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
-         *     - `receivable-lapsed`: Refused by the contract: ReceivableLapsed
-         */
-        "Problem409-75058b527e": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed";
+                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed";
                 };
             };
         };
@@ -2978,7 +3086,6 @@ export interface components {
          * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
-         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
          *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
          *     - `document-not-uploaded`: Document not uploaded
          *     - `due-date-in-past`: Refused by the contract: DueDateInPast
@@ -2986,23 +3093,15 @@ export interface components {
          *     - `empty-field`: Refused by the contract: EmptyField
          *     - `empty-hash`: Refused by the contract: EmptyHash
          *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
          *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
          *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
          *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
          *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
          *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
          *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
          *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
-         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
-         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
          *     - `failed-call`: Refused by the contract: FailedCall
-         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
-         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
-         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
          *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
          *     - `invalid-currency`: Refused by the contract: InvalidCurrency
          *     - `invalid-input`: Invalid input
@@ -3011,9 +3110,6 @@ export interface components {
          *     - `invalid-roles`: Refused by the contract: InvalidRoles
          *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
          *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
          *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
          *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
          *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
@@ -3025,109 +3121,14 @@ export interface components {
          *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
          *     - `zero-value`: Refused by the contract: ZeroValue
          */
-        "Problem422-65c2586f54": {
+        "Problem422-8a9d619661": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/document-not-uploaded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
-         *     - `empty-field`: Refused by the contract: EmptyField
-         *     - `failed-call`: Refused by the contract: FailedCall
-         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
-         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
-         *     - `invalid-input`: Invalid input
-         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
-         *     - `invalid-roles`: Refused by the contract: InvalidRoles
-         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `target-not-contract`: Refused by the contract: TargetNotContract
-         *     - `transaction-reverted`: Transaction reverted
-         *     - `validation-error`: Invalid request
-         */
-        "Problem422-70386d0487": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
-         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
-         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
-         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
-         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
-         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
-         *     - `empty-field`: Refused by the contract: EmptyField
-         *     - `empty-hash`: Refused by the contract: EmptyHash
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
-         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
-         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
-         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
-         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
-         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
-         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
-         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
-         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
-         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
-         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
-         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
-         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
-         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
-         *     - `failed-call`: Refused by the contract: FailedCall
-         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
-         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
-         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
-         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
-         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
-         *     - `invalid-input`: Invalid input
-         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
-         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
-         *     - `invalid-roles`: Refused by the contract: InvalidRoles
-         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
-         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
-         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
-         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
-         *     - `self-dealing`: Refused by the contract: SelfDealing
-         *     - `target-not-contract`: Refused by the contract: TargetNotContract
-         *     - `transaction-reverted`: Transaction reverted
-         *     - `validation-error`: Invalid request
-         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
-         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
-         *     - `zero-value`: Refused by the contract: ZeroValue
-         */
-        "Problem422-7b2670410a": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/document-not-uploaded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -3136,38 +3137,27 @@ export interface components {
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `advance-above-value`: Refused by the contract: AdvanceAboveValue
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
-         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
          *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
          *     - `due-date-in-past`: Refused by the contract: DueDateInPast
          *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
          *     - `duplicate-financier`: Refused by the contract: DuplicateFinancier
          *     - `empty-field`: Refused by the contract: EmptyField
          *     - `empty-hash`: Refused by the contract: EmptyHash
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
          *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
          *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
          *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
          *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
          *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
          *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
          *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
          *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
          *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
          *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
          *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
          *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
-         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
-         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
          *     - `failed-call`: Refused by the contract: FailedCall
          *     - `fees-above-advance`: Refused by the contract: FeesAboveAdvance
-         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
-         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
-         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
          *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
          *     - `invalid-currency`: Refused by the contract: InvalidCurrency
          *     - `invalid-financier-count`: Refused by the contract: InvalidFinancierCount
@@ -3179,12 +3169,6 @@ export interface components {
          *     - `invalid-roles`: Refused by the contract: InvalidRoles
          *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
          *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `only-token`: Refused by the contract: OnlyToken
-         *     - `piece-due`: Refused by the contract: PieceDue
          *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
          *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
          *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
@@ -3198,14 +3182,14 @@ export interface components {
          *     - `zero-advance`: Refused by the contract: ZeroAdvance
          *     - `zero-value`: Refused by the contract: ZeroValue
          */
-        "Problem422-9a8c9bde2b": {
+        "Problem422-967a553c91": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/piece-due" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -3213,96 +3197,21 @@ export interface components {
          * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
-         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
-         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
-         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
-         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
-         *     - `empty-field`: Refused by the contract: EmptyField
-         *     - `empty-hash`: Refused by the contract: EmptyHash
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
-         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
-         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
-         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
-         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
-         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
-         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
-         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
-         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
-         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
-         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
-         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
-         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
-         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
-         *     - `failed-call`: Refused by the contract: FailedCall
-         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
-         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
-         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
-         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
-         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
-         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
-         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
-         *     - `invalid-roles`: Refused by the contract: InvalidRoles
-         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
-         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
-         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
-         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
-         *     - `self-dealing`: Refused by the contract: SelfDealing
-         *     - `target-not-contract`: Refused by the contract: TargetNotContract
-         *     - `transaction-reverted`: Transaction reverted
-         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
-         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
-         *     - `zero-value`: Refused by the contract: ZeroValue
-         */
-        "Problem422-af708b3580": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
-         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
-         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
          *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
          *     - `due-date-in-past`: Refused by the contract: DueDateInPast
          *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
          *     - `empty-field`: Refused by the contract: EmptyField
          *     - `empty-hash`: Refused by the contract: EmptyHash
          *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
          *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
          *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
          *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
          *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
          *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
          *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
          *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
-         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
-         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
          *     - `failed-call`: Refused by the contract: FailedCall
-         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
-         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
-         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
          *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
          *     - `invalid-currency`: Refused by the contract: InvalidCurrency
          *     - `invalid-input`: Invalid input
@@ -3311,9 +3220,6 @@ export interface components {
          *     - `invalid-roles`: Refused by the contract: InvalidRoles
          *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
          *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
          *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
          *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
          *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
@@ -3325,14 +3231,142 @@ export interface components {
          *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
          *     - `zero-value`: Refused by the contract: ZeroValue
          */
-        "Problem422-fd21f6c617": {
+        "Problem422-a63d2a7cd3": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-d18f1991dd": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
+         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
+         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
+         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-e91f9eed4b": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
+         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
+         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
+         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-f600a1619f": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -3632,12 +3666,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-70274a65da"];
+            403: components["responses"]["Problem403-f4544920ac"];
             404: components["responses"]["Problem404-eac9426d0e"];
-            409: components["responses"]["Problem409-56870e53df"];
+            409: components["responses"]["Problem409-69c1abf3b7"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-70386d0487"];
+            422: components["responses"]["Problem422-d18f1991dd"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3739,12 +3773,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-70274a65da"];
+            403: components["responses"]["Problem403-f4544920ac"];
             404: components["responses"]["Problem404-eac9426d0e"];
-            409: components["responses"]["Problem409-56870e53df"];
+            409: components["responses"]["Problem409-69c1abf3b7"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-70386d0487"];
+            422: components["responses"]["Problem422-d18f1991dd"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3796,10 +3830,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-70274a65da"];
+            403: components["responses"]["Problem403-f4544920ac"];
             404: components["responses"]["Problem404-eac9426d0e"];
-            409: components["responses"]["Problem409-56870e53df"];
-            422: components["responses"]["Problem422-70386d0487"];
+            409: components["responses"]["Problem409-69c1abf3b7"];
+            422: components["responses"]["Problem422-d18f1991dd"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3942,10 +3976,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-70274a65da"];
+            403: components["responses"]["Problem403-f4544920ac"];
             404: components["responses"]["Problem404-eac9426d0e"];
-            409: components["responses"]["Problem409-56870e53df"];
-            422: components["responses"]["Problem422-70386d0487"];
+            409: components["responses"]["Problem409-69c1abf3b7"];
+            422: components["responses"]["Problem422-d18f1991dd"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3997,10 +4031,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-70274a65da"];
+            403: components["responses"]["Problem403-f4544920ac"];
             404: components["responses"]["Problem404-eac9426d0e"];
-            409: components["responses"]["Problem409-56870e53df"];
-            422: components["responses"]["Problem422-70386d0487"];
+            409: components["responses"]["Problem409-69c1abf3b7"];
+            422: components["responses"]["Problem422-d18f1991dd"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4052,10 +4086,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-70274a65da"];
+            403: components["responses"]["Problem403-f4544920ac"];
             404: components["responses"]["Problem404-eac9426d0e"];
-            409: components["responses"]["Problem409-56870e53df"];
-            422: components["responses"]["Problem422-70386d0487"];
+            409: components["responses"]["Problem409-69c1abf3b7"];
+            422: components["responses"]["Problem422-d18f1991dd"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4345,12 +4379,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-65c2586f54"];
+            422: components["responses"]["Problem422-8a9d619661"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4448,10 +4482,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4503,10 +4537,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4562,12 +4596,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4619,10 +4653,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4871,12 +4905,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4928,10 +4962,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -4987,12 +5021,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5044,10 +5078,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5149,12 +5183,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-75058b527e"];
+            403: components["responses"]["Problem403-7489b3e321"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-fd21f6c617"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5257,12 +5291,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5364,12 +5398,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5425,12 +5459,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5486,12 +5520,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5543,10 +5577,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5598,10 +5632,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5657,12 +5691,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5718,12 +5752,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5775,10 +5809,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -5834,12 +5868,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-dfb0f87fc1"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-b061928901"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6080,12 +6114,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-529c0d6fc6"];
+            403: components["responses"]["Problem403-8b31a0f9ad"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-7b2670410a"];
+            422: components["responses"]["Problem422-e91f9eed4b"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6137,10 +6171,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-529c0d6fc6"];
-            422: components["responses"]["Problem422-7b2670410a"];
+            403: components["responses"]["Problem403-8b31a0f9ad"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-91ed24fe62"];
+            422: components["responses"]["Problem422-e91f9eed4b"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6196,12 +6230,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-529c0d6fc6"];
+            403: components["responses"]["Problem403-8b31a0f9ad"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-7b2670410a"];
+            422: components["responses"]["Problem422-e91f9eed4b"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6253,10 +6287,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-ab69ec3435"];
-            409: components["responses"]["Problem409-529c0d6fc6"];
-            422: components["responses"]["Problem422-7b2670410a"];
+            403: components["responses"]["Problem403-8b31a0f9ad"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-91ed24fe62"];
+            422: components["responses"]["Problem422-e91f9eed4b"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6348,10 +6382,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b883274f61"];
-            404: components["responses"]["Problem404-7945ccef8a"];
-            409: components["responses"]["Problem409-529c0d6fc6"];
-            422: components["responses"]["Problem422-af708b3580"];
+            403: components["responses"]["Problem403-8b31a0f9ad"];
+            404: components["responses"]["Problem404-999924819f"];
+            409: components["responses"]["Problem409-91ed24fe62"];
+            422: components["responses"]["Problem422-f600a1619f"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6405,12 +6439,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-941e5ba553"];
-            404: components["responses"]["Problem404-0ba48f4b08"];
-            409: components["responses"]["Problem409-471502c60c"];
+            403: components["responses"]["Problem403-4b48872b5d"];
+            404: components["responses"]["Problem404-0e2bce31ed"];
+            409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-9a8c9bde2b"];
+            422: components["responses"]["Problem422-967a553c91"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */

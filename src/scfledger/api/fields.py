@@ -7,14 +7,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from scfledger.chain import generated
+from scfledger.money import MINOR_UNITS as MINOR_UNITS
+from scfledger.money import MinorUnits as MinorUnits
+
 MAX_INT64 = 2**63 - 1  # ids, cursors and dates are 64-bit signed integers in the database
 
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
 Hash32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
 # Minor units of the currency: uint256 on chain, NUMERIC(39) in the database.
-MINOR_UNITS = "In the currency's minor units (e.g. fen for CNY, cents for USD), an integer"
 Amount = Annotated[int, Field(gt=0, lt=2**128, description=MINOR_UNITS, examples=[1_000_000])]
-MinorUnits = Annotated[int, Field(description=MINOR_UNITS)]
 TokenId = Annotated[int, Field(ge=1, le=MAX_INT64)]
 UnixSeconds = Annotated[int, Field(description="Unix seconds (UTC)")]
 
@@ -27,41 +29,16 @@ def values_of(values: tuple[str, ...], description: str) -> Any:
 
 
 # The values of the status fields, as their owners write them (see `enumerated`).
-PIECE_STATES = (
-    "none",
-    "pending",
-    "active",
-    "financing",
-    "financed",
-    "settled",
-    "overdue",
-    "defaulted",
-    "rejected",
-    "cancelled",
-    "awaiting_confirmation",
-    "expired",
-)
-RECEIVABLE_STATUSES = ("none", "pending", "active", "rejected", "cancelled", "settled", "expired")
-REQUEST_STATUSES = (
-    "none",
-    "requested",
-    "accepted",
-    "rejected",
-    "withdrawn",
-    "expired",
-    "funded",
-    "repaid",
-    "settled",
-    "recourse_claimed",
-    "recourse_repaid",
-)
-MODES = ("factoring", "pledge")
+PIECE_STATES = generated.PieceState.labels()
+RECEIVABLE_STATUSES = generated.ReceivableStatus.labels()
+REQUEST_STATUSES = generated.RequestStatus.labels()
+MODES = generated.Mode.labels()
 SETTLEMENT_STATUSES = ("awaiting_confirmation", "disputed", "settled")
-MEMBER_STATUSES = ("none", "active", "suspended")
+MEMBER_STATUSES = generated.MemberStatus.labels()
 PARTICIPANT_STATUSES = ("active", "suspended", "not-admitted")
 OPERATION_STATUSES = ("queued", "submitted", "mined", "indexed", "failed")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
-ROLE_NAMES = ("admin", "core_enterprise", "supplier", "financier", "auditor")
+ROLE_NAMES = tuple(role.name.lower() for role in generated.Role if role.bit_count() == 1)
 
 PieceState = Annotated[
     str,

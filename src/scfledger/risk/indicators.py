@@ -10,8 +10,9 @@ before it was settled (the contract only allows that after the due date).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql._typing import _ColumnExpressionArgument
 
+from scfledger.chain.generated import PieceState, RequestStatus
 from scfledger.db.projections import (
     ChainEvent,
     FinancingOffer,
@@ -39,6 +41,7 @@ from scfledger.db.projections import (
     Uint256,
 )
 from scfledger.exceptions import NotFoundError
+from scfledger.money import MinorUnits
 
 DAY = 86_400
 BPS = 10_000
@@ -66,7 +69,7 @@ class FinancingRequestNotFound(NotFoundError):
 @dataclass(frozen=True)
 class RequestFacts:
     request_id: int
-    status: str
+    status: Annotated[str, Field(json_schema_extra={"enum": list(RequestStatus.labels())})]
     token_id: int
     slot: int
     requester: str
@@ -74,11 +77,11 @@ class RequestFacts:
     debtor: str
     creditor: str
     terms: str  # which terms `amount`, `repayment`, `fees` are: agreed, offered or asked
-    amount: int  # the advance
-    repayment: int
-    fees: int
-    piece_value: int
-    face_amount: int
+    amount: MinorUnits  # the advance
+    repayment: MinorUnits
+    fees: MinorUnits
+    piece_value: MinorUnits
+    face_amount: MinorUnits
     advance_bps: int  # amount / piece value, floored
 
 
@@ -118,7 +121,7 @@ class RequesterHistory:
 @dataclass(frozen=True)
 class PieceProfile:
     depth: int
-    state: str
+    state: Annotated[str, Field(json_schema_extra={"enum": list(PieceState.labels())})]
     age_blocks: int  # since the piece was created, to the indexed head
     receivable_age_days: int
     days_to_maturity: int  # floored; negative once past due
@@ -135,7 +138,7 @@ class SlotVelocity:
 @dataclass(frozen=True)
 class CircularTransfers:
     count: int  # transfers whose receiver already held this value
-    value: int
+    value: MinorUnits
     members: tuple[str, ...]  # the members the value returned to, sorted
 
 
