@@ -5188,7 +5188,7 @@ export interface operations {
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-a63d2a7cd3"];
+            422: components["responses"]["Problem422-8a9d619661"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */

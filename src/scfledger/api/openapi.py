@@ -120,6 +120,7 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
     "POST /v1/receivables": (DocumentNotUploaded,),
+    "POST /v1/pieces/{token_id}/evidence": (DocumentNotUploaded,),
     "POST /v1/participants": (ParticipantExists, InvalidInput, KeyNotFound),
     "GET /v1/participants/{name}": (ForeignParticipant,),
     "GET /v1/participants/{name}/api-keys": (ForeignParticipant,),
