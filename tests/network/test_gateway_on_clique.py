@@ -21,6 +21,7 @@ from scfledger.api.app import create_app
 from scfledger.app.compose import Deployment, build_gateway
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
+from scfledger.chain.generated import Role
 from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.config import Settings
@@ -38,8 +39,12 @@ from tests.support.waiting import eventually
 # One worker runs every Clique network in turn (see test_clique.py).
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
-CORE, SUPPLIER, FINANCIER = 1 << 1, 1 << 2, 1 << 3
-MEMBERS = {"core": CORE, "supplier1": SUPPLIER, "supplier2": SUPPLIER, "bank": FINANCIER}
+MEMBERS = {
+    "core": Role.CORE_ENTERPRISE,
+    "supplier1": Role.SUPPLIER,
+    "supplier2": Role.SUPPLIER,
+    "bank": Role.FINANCIER,
+}
 ADMINS: list[LocalAccount] = [
     Account.from_key(keccak(text=f"gw clique admin {i}")) for i in range(3)
 ]

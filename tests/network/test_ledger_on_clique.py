@@ -18,7 +18,9 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 
 from scfledger.chain.artifacts import load_artifact
+from scfledger.chain.contract_types import record
 from scfledger.chain.deploy import DAY, DeployedLedger, InitialAdmin, deploy_ledger
+from scfledger.chain.generated import PieceView, Role
 from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
@@ -29,7 +31,6 @@ from tests.support.clique import clique_network, web3_for
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
-CORE_ENTERPRISE, SUPPLIER = 1 << 1, 1 << 2
 NAMES = ("deployer", "admin1", "admin2", "core", "supplier1", "supplier2")
 KEYS: dict[str, LocalAccount] = {n: Account.from_key(keccak(text=f"scf clique {n}")) for n in NAMES}
 
@@ -53,9 +54,9 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Depl
         admins = [InitialAdmin(KEYS[n].address, n, *anchors(n)) for n in ("admin1", "admin2")]
         ledger = deploy_ledger(w3, deployer=KEYS["deployer"], admins=admins)
         for name, roles in (
-            ("core", CORE_ENTERPRISE),
-            ("supplier1", SUPPLIER),
-            ("supplier2", SUPPLIER),
+            ("core", Role.CORE_ENTERPRISE),
+            ("supplier1", Role.SUPPLIER),
+            ("supplier2", Role.SUPPLIER),
         ):
             admit = ledger.registry.functions.admitMember(
                 KEYS[name].address, name, *anchors(name), roles
@@ -95,9 +96,14 @@ def test_receivable_is_issued_accepted_and_split_on_clique(
         KEYS["supplier1"],
     )
     child = event_args(ledger.token, "PieceSplit", receipt)[0]["childTokenId"]
-    piece = token.getPiece(child).call()
-    assert piece[2:6] == (KEYS["supplier2"].address, 250_000, issued["tokenId"], 1)
-    assert token.getPiece(issued["tokenId"]).call()[3] == 750_000
+    piece = record(PieceView, token.getPiece(child).call())
+    assert (piece.holder, piece.value, piece.parent_token_id, piece.depth) == (
+        KEYS["supplier2"].address,
+        250_000,
+        issued["tokenId"],
+        1,
+    )
+    assert record(PieceView, token.getPiece(issued["tokenId"]).call()).value == 750_000
     # Every sealer's node has the same view of the piece.
     assert token.getPiece(child).call(block_identifier=receipt["blockNumber"]) == piece
 
@@ -121,6 +127,6 @@ def test_reverts_decode_from_geth(chain: tuple[Web3, DeployedLedger]) -> None:
         send(w3, token.issue(KEYS["supplier1"].address, 1, b"CNY", due, h("x")), KEYS["supplier2"])
     assert (raised.value.name, raised.value.values) == (
         "MissingRole",
-        (KEYS["supplier2"].address, CORE_ENTERPRISE),
+        (KEYS["supplier2"].address, Role.CORE_ENTERPRISE),
     )
     assert w3.eth.get_transaction_count(KEYS["core"].address) == nonce  # refused before sending
