@@ -13,9 +13,9 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from scfledger.chain.faucet import GAS_MONEY
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.network.anvil import free_port
+from scfledger.outbox.faucet import GAS_MONEY
 from tests.support.served import served_process, wait_ready
 
 pytestmark = pytest.mark.integration

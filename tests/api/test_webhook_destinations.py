@@ -17,7 +17,8 @@ from scfledger.db.gateway_tables import WebhookAttempt, WebhookDelivery
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.services.ledger import actor_for
-from scfledger.services.webhooks import create_webhook, destination_problem
+from scfledger.services.webhook_destinations import destination_problem
+from scfledger.services.webhooks import create_webhook
 from tests.api.test_api_story import issue
 from tests.api.test_documents_webhooks import Receiver, receiver
 from tests.support.anvil import free_port

@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 
 from scfledger.api.gateway import Gateway
 from scfledger.app.compose import Deployment, build_app, build_gateway
-from scfledger.chain.faucet import GasFaucet
 from scfledger.cli import app as scf
 from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine
 from scfledger.exceptions import ChainUnavailable
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.faucet import GasFaucet
 
 PASSPHRASE = "test-passphrase-not-secret"
 # Nothing listens on the discard port: the connection is built, never answered.

@@ -18,7 +18,6 @@ from web3 import Web3
 from scfledger.api.app import create_app
 from scfledger.api.gateway import WEBHOOK_SECRETS, Gateway
 from scfledger.chain.deployment import load_manifest
-from scfledger.chain.faucet import GasFaucet, set_balance
 from scfledger.chain.fees import FeePolicy
 from scfledger.chain.node import connect
 from scfledger.config import Settings
@@ -26,6 +25,7 @@ from scfledger.db.migrate import require_current
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore, Signer
+from scfledger.outbox.faucet import GasFaucet, set_balance
 from scfledger.outbox.pipeline import Pipeline
 from scfledger.services.ledger import Contracts
 from scfledger.services.participants import Provision

@@ -12,7 +12,6 @@ from typing import Any
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
-from scfledger.chain.faucet import GAS_MONEY, GasFaucet, set_balance
 from scfledger.chain.node import connect
 from scfledger.chain.tx import Sender
 from scfledger.keys.store import KeyStore
@@ -20,6 +19,7 @@ from scfledger.network.anvil import anvil_node, free_port
 from scfledger.network.clique import CliqueNetwork
 from scfledger.network.clique_spec import P2P_OFFSET
 from scfledger.network.deadlock import StallGuard
+from scfledger.outbox.faucet import GAS_MONEY, GasFaucet, set_balance
 from scfledger.services.participants import Provision
 
 CONSORTIUM_NODES = 4

@@ -13,12 +13,12 @@ from web3 import Web3
 
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
-from scfledger.chain.faucet import set_balance
 from scfledger.chain.generated import Role
 from scfledger.chain.governance import govern
 from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.faucet import set_balance
 from scfledger.services import identity
 from scfledger.services.apikeys import create_api_key
 from scfledger.services.participants import Provision

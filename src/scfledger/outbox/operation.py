@@ -16,7 +16,8 @@ from eth_utils.address import to_checksum_address
 from scfledger.chain.fees import FeeFields
 from scfledger.chain.node import is_transient
 from scfledger.chain.reverts import decode_revert
-from scfledger.db.models import Operation, OperationStatus, utcnow
+from scfledger.db.models import Operation, utcnow
+from scfledger.db.models import OperationStatus as OperationStatus  # the outbox owns it
 from scfledger.exceptions import ChainError, ChainUnavailable
 
 RELAY_KIND = "relay"

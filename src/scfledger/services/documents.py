@@ -27,10 +27,11 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.gateway_tables import Document
+from scfledger.db.session import transaction
 from scfledger.exceptions import (
     DocumentNotUploaded,
     DocumentTooLarge,
@@ -261,6 +262,16 @@ def record_upload(*, session: Session, actor: Actor, document: StoredDocument) -
             )
     except IntegrityError:
         pass  # the same upload, concurrently
+
+
+def record_upload_within_quota(
+    *, sessions: sessionmaker[Session], actor: Actor, document: StoredDocument, quota: int
+) -> None:
+    """Records the actor's upload in one transaction, refused (StorageQuotaExceeded) when it
+    would take the actor past `quota` bytes."""
+    with transaction(sessions) as session:
+        check_quota(session=session, actor=actor, document=document, quota=quota)
+        record_upload(session=session, actor=actor, document=document)
 
 
 def require_uploaded(*, session: Session, actor: Actor, sha256: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scfledger.chain.calls import ContractCall
 from scfledger.db.projections import Evidence, Piece, PieceTransfer, Receivable
-from scfledger.exceptions import InvalidInput
+from scfledger.exceptions import InvalidInput, RecordNotFound
 from scfledger.outbox.operation import OperationView
 from scfledger.services.documents import require_uploaded
 from scfledger.services.ledger import (
@@ -213,6 +213,17 @@ def list_pieces(
         query = query.where(Piece.token_id.in_(visible))
     rows = session.execute(query.order_by(Piece.token_id).limit(limit)).all()
     return [(piece, receivable) for piece, receivable in rows]
+
+
+def piece_with_receivable(
+    session: Session, actor: Actor, token_id: int
+) -> tuple[Piece, Receivable]:
+    """A piece the actor may see (RecordNotFound otherwise) and its receivable."""
+    piece = visible_piece(session, actor, token_id)
+    receivable = session.get(Receivable, piece.slot)
+    if receivable is None:  # the indexer writes the slot before its pieces
+        raise RecordNotFound(kind="receivable", key=piece.slot)
+    return piece, receivable
 
 
 def piece_transfers(session: Session, actor: Actor, token_id: int) -> list[PieceTransfer]:

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -47,18 +45,9 @@ from scfledger.exceptions import ActionForbidden, InvalidInput, RecordNotFound, 
 from scfledger.keys.sealing import Sealer, is_sealed
 from scfledger.services.ledger import Actor
 from scfledger.services.visibility import visible_events
+from scfledger.services.webhook_destinations import destination_problem
 
 log = logging.getLogger(__name__)
-
-SIGNATURE_HEADER = "X-Scf-Signature"
-TIMESTAMP_HEADER = "X-Scf-Timestamp"
-DELIVERY_HEADER = "X-Scf-Delivery"
-EVENT_HEADER = "X-Scf-Event"
-MAX_BACKOFF = 3600.0
-MAX_WEBHOOKS = 20
-UNREACHABLE = "unreachable"  # the delivery log's only word for a failed connection
-# IPv6 prefixes whose addresses carry an IPv4 address a gateway or relay may forward to.
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def new_secret() -> str:
@@ -75,53 +64,15 @@ def encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
+SIGNATURE_HEADER = "X-Scf-Signature"
+TIMESTAMP_HEADER = "X-Scf-Timestamp"
+DELIVERY_HEADER = "X-Scf-Delivery"
+EVENT_HEADER = "X-Scf-Event"
+MAX_BACKOFF = 3600.0
+MAX_WEBHOOKS = 20
+UNREACHABLE = "unreachable"  # the delivery log's only word for a failed connection
+
 # -- subscriptions ---------------------------------------------------------------------
-
-
-def _addresses(address: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """The address, then the IPv4 address it carries if any (IPv4-mapped, 6to4, Teredo,
-    NAT64): a connection to it may end there, so each must be allowed."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
-    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
-    if isinstance(ip, ipaddress.IPv6Address):
-        found += [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour) if v4 is not None]
-        if ip.teredo is not None:
-            found.append(ip.teredo[1])
-        if ip in _NAT64:
-            found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    return found
-
-
-def _allowed(address: str, allow_loopback: bool) -> bool:
-    ips = _addresses(address)
-    if allow_loopback:
-        # 127.0.0.0/8 or ::1, or 127.x as IPv4-mapped IPv6: this machine, and only it.
-        mapped = ips[0].ipv4_mapped if isinstance(ips[0], ipaddress.IPv6Address) else None
-        if (mapped or ips[0]).is_loopback:
-            return True
-    return all(ip.is_global and not ip.is_multicast for ip in ips)
-
-
-def destination_problem(url: str, *, allow_loopback: bool) -> str | None:
-    """Why webhooks may not be sent to `url`, or None: not an http(s) URL with a host, or
-    a host that does not resolve or resolves to any address that is not public (loopback,
-    private, link-local incl. 169.254.169.254, shared, reserved, multicast), loopback
-    excepted when `allow_loopback`. The answer never says what a name resolves to."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        parsed = None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        return f"webhook url {url!r} is not an http(s) URL with a host"
-    allowed = "public or loopback addresses" if allow_loopback else "public addresses"
-    refused = f"webhook host {parsed.host!r} does not resolve to {allowed} only"
-    try:
-        infos = socket.getaddrinfo(parsed.host, parsed.port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return refused
-    if not all(_allowed(str(info[4][0]), allow_loopback) for info in infos):
-        return refused
-    return None
 
 
 def create_webhook(
@@ -169,6 +120,33 @@ def create_webhook(
     session.add(webhook)
     session.flush()
     return webhook, secret
+
+
+def subscribe_webhook(
+    *,
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    url: str,
+    event_names: list[str] | None,
+    sealer: Sealer,
+    allow_loopback: bool,
+) -> tuple[Webhook, str]:
+    """`create_webhook` in a transaction of its own: the stored webhook and its secret."""
+    with transaction(sessions) as session:
+        return create_webhook(
+            session=session,
+            actor=actor,
+            url=url,
+            event_names=event_names,
+            sealer=sealer,
+            allow_loopback=allow_loopback,
+        )
+
+
+def unsubscribe_webhook(*, sessions: sessionmaker[Session], actor: Actor, webhook_id: str) -> None:
+    """`delete_webhook` in a transaction of its own."""
+    with transaction(sessions) as session:
+        delete_webhook(session=session, actor=actor, webhook_id=webhook_id)
 
 
 def list_webhooks(*, session: Session, actor: Actor) -> Sequence[Webhook]:

@@ -21,9 +21,8 @@ from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
 from scfledger.api.errors import error_response
 from scfledger.api.gateway import Gateway
 from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, OperationOut
-from scfledger.db.models import OperationStatus
 from scfledger.exceptions import InvalidCursor
-from scfledger.outbox.operation import OperationView
+from scfledger.outbox.operation import OperationStatus, OperationView
 from scfledger.services.ledger import Actor, Idempotency, operation_events
 
 Wait = Literal["none", "mined", "indexed"]

@@ -12,18 +12,14 @@ from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.gateway import Gateway
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas import DocumentOut
-from scfledger.db.session import transaction
 from scfledger.exceptions import RecordNotFound
 from scfledger.services.documents import (
     ALLOWED_TYPES,
     FILE_FIELD,
     DocumentStore,
-    StoredDocument,
-    check_quota,
     readable_document,
-    record_upload,
+    record_upload_within_quota,
 )
-from scfledger.services.ledger import Actor
 
 router = APIRouter(tags=["documents"], route_class=GuardedRoute)
 
@@ -54,13 +50,6 @@ def document_store(gateway: Gateway) -> DocumentStore:
     )
 
 
-def _record(gateway: Gateway, actor: Actor, document: StoredDocument) -> None:
-    with transaction(gateway.sessions) as session:
-        quota = gateway.settings.document_quota_bytes
-        check_quota(session=session, actor=actor, document=document, quota=quota)
-        record_upload(session=session, actor=actor, document=document)
-
-
 @router.post(
     "/v1/documents",
     status_code=201,
@@ -83,7 +72,13 @@ async def upload(request: Request, gateway: GatewayDep, actor: CurrentActor) -> 
         async for chunk in request.stream():
             receiver.feed(chunk)
         stored = receiver.finish()
-        await run_in_threadpool(_record, gateway, actor, stored)
+        await run_in_threadpool(
+            record_upload_within_quota,
+            sessions=gateway.sessions,
+            actor=actor,
+            document=stored,
+            quota=gateway.settings.document_quota_bytes,
+        )
         receiver.place(stored)
     finally:
         receiver.discard()

@@ -3,7 +3,7 @@ repay and recourse; requests and their offers are read here."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -25,10 +25,12 @@ from scfledger.api.schemas import (
     TermsIn,
     TermsOut,
 )
-from scfledger.db.projections import FinancingOffer, FinancingRequest
 from scfledger.services import financing as services
 from scfledger.services.ledger import Actor
 from scfledger.services.visibility import sees_agreed_terms, visible_offers, visible_request
+
+if TYPE_CHECKING:  # row types of the response builders only
+    from scfledger.db.projections import FinancingOffer, FinancingRequest
 
 router = APIRouter(prefix="/v1/financing-requests", tags=["financing"], route_class=GuardedRoute)
 

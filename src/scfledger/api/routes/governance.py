@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -15,8 +15,10 @@ from scfledger.api.schemas import (
     ProposalOut,
     SuspensionIn,
 )
-from scfledger.db.projections import Proposal
 from scfledger.services import governance as services
+
+if TYPE_CHECKING:  # the row type of the response builder only
+    from scfledger.db.projections import Proposal
 
 router = APIRouter(tags=["governance"], route_class=GuardedRoute)
 

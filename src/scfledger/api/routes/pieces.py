@@ -3,7 +3,7 @@ sign for (签收), refuse or recall a sent piece, evidence."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -31,11 +31,13 @@ from scfledger.api.schemas import (
     TransferIn,
     TransferOut,
 )
-from scfledger.db.projections import Piece, Receivable
 from scfledger.exceptions import InvalidInput
 from scfledger.services import lineage as lineages
 from scfledger.services import receivables as services
 from scfledger.services.lineage import LineageNode
+
+if TYPE_CHECKING:  # row types of the response builder only
+    from scfledger.db.projections import Piece, Receivable
 
 router = APIRouter(prefix="/v1/pieces", tags=["pieces"], route_class=GuardedRoute)
 
@@ -112,10 +114,7 @@ def get_piece(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -
     """A piece the caller may see, with its receivable (`404 not-found` otherwise, and for
     a slot: receivables are under `/v1/receivables/{slot}`)."""
     with gateway.sessions() as session:
-        piece = services.visible_piece(session, actor, token_id)
-        receivable = session.get(Receivable, piece.slot)
-        assert receivable is not None  # the indexer writes the slot before its pieces
-        return piece_out(piece, receivable)
+        return piece_out(*services.piece_with_receivable(session, actor, token_id))
 
 
 @router.get("/{token_id}/lineage")

@@ -3,6 +3,8 @@ reject, the debtor's cancel, expiry. Pieces (by token id) are under `/v1/pieces`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -10,9 +12,11 @@ from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import WRITE, IdPath, WriteDep
 from scfledger.api.schemas import IssueIn, ReceivableOut, RejectIn
-from scfledger.db.projections import Receivable
 from scfledger.services import receivables as services
 from scfledger.services.visibility import visible_receivable
+
+if TYPE_CHECKING:  # the row type of the response builder only
+    from scfledger.db.projections import Receivable
 
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"], route_class=GuardedRoute)
 

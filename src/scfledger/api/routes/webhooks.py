@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Response
 
 from scfledger.api.deps import CurrentActor, GatewayDep
@@ -13,14 +15,15 @@ from scfledger.api.schemas import (
     WebhookIn,
     WebhookOut,
 )
-from scfledger.db.gateway_tables import Webhook
-from scfledger.db.session import transaction
 from scfledger.services.webhooks import (
-    create_webhook,
-    delete_webhook,
     delivery_log,
     list_webhooks,
+    subscribe_webhook,
+    unsubscribe_webhook,
 )
+
+if TYPE_CHECKING:  # a row type of the response builder only
+    from scfledger.db.gateway_tables import Webhook
 
 router = APIRouter(tags=["webhooks"], route_class=GuardedRoute)
 
@@ -38,17 +41,15 @@ def _out(webhook: Webhook) -> WebhookOut:
 def subscribe(body: WebhookIn, gateway: GatewayDep, actor: CurrentActor) -> WebhookCreated:
     """Delivers the chain events the caller may see (those naming its address; auditors:
     all), from now on, signed with the returned secret, which is shown only here."""
-    with transaction(gateway.sessions) as session:
-        webhook, secret = create_webhook(
-            session=session,
-            actor=actor,
-            url=body.url,
-            event_names=body.event_names,
-            sealer=gateway.sealer,
-            allow_loopback=gateway.settings.webhook_allow_loopback,
-        )
-        out = _out(webhook)
-    return WebhookCreated(**out.model_dump(), secret=secret)
+    webhook, secret = subscribe_webhook(
+        sessions=gateway.sessions,
+        actor=actor,
+        url=body.url,
+        event_names=body.event_names,
+        sealer=gateway.sealer,
+        allow_loopback=gateway.settings.webhook_allow_loopback,
+    )
+    return WebhookCreated(**_out(webhook).model_dump(), secret=secret)
 
 
 @router.get("/v1/webhooks")
@@ -61,8 +62,7 @@ def webhooks(gateway: GatewayDep, actor: CurrentActor) -> list[WebhookOut]:
 @router.delete("/v1/webhooks/{webhook_id}", status_code=204)
 def unsubscribe(webhook_id: str, gateway: GatewayDep, actor: CurrentActor) -> Response:
     """Deletes one of the caller's webhooks with its delivery log."""
-    with transaction(gateway.sessions) as session:
-        delete_webhook(session=session, actor=actor, webhook_id=webhook_id)
+    unsubscribe_webhook(sessions=gateway.sessions, actor=actor, webhook_id=webhook_id)
     return Response(status_code=204)
 
 

@@ -12,13 +12,13 @@ from eth_utils.address import to_checksum_address
 from sqlalchemy import func, select
 from web3.types import RPCEndpoint
 
-from scfledger.chain.faucet import GasFaucet
 from scfledger.chain.generated import Role
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.exceptions import GasFaucetFailed
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.faucet import GasFaucet
 from scfledger.services.ledger import Actor
 from scfledger.services.participants import create_participant
 from tests.support.anvil import AnvilNode
