@@ -33,7 +33,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-if [ ! -d node_modules/solc ] || [ ! -d node_modules/swagger-ui-dist ] \
+# npm writes node_modules/.package-lock.json on every install: missing or older than the
+# lock file, the packages are not the locked ones.
+if [ ! -f node_modules/.package-lock.json ] \
   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # No install script reports usage home (swagger-ui-dist pulls in @scarf/scarf): a bank
   # network has no internet, and nothing should try.

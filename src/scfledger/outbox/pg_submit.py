@@ -179,6 +179,11 @@ class PgSubmit:
                     conn.autocommit = True
                 return action(conn)
             except psycopg.IntegrityError as exc:
+                # A statement that failed inside a psycopg pipeline can leave the
+                # connection's prepared-statement cache naming a statement the server never
+                # prepared (the next pipeline then fails "prepared statement ... does not
+                # exist"): the connection is not reused. Rare: a race on one idempotency key.
+                fairy.invalidate()
                 raise IntegrityError(self._op_sql, None, exc) from exc
             except psycopg.OperationalError:
                 fairy.invalidate()  # a broken connection does not go back to the pool
