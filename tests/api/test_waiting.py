@@ -12,12 +12,15 @@ import pytest
 
 from scfledger.api.app import create_app
 from scfledger.api.gateway import Gateway
+from scfledger.api.routes.common import FALLBACK, wait_for
 from scfledger.app.compose import Deployment, build_gateway
 from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
-from scfledger.db.session import create_db_engine
+from scfledger.db.session import create_db_engine, transaction
 from scfledger.devchain.seed import Seeded, seed_demo
 from scfledger.keys.store import KeyStore
+from scfledger.outbox.operation import OperationView
+from scfledger.outbox.store import reopen_above
 from tests.support.anvil import anvil_node
 
 pytestmark = pytest.mark.integration
@@ -85,6 +88,30 @@ async def waiting_story(gateway: Gateway, seeded: Seeded) -> None:
     assert {answer.status_code for answer in answers} == {202}
     assert {answer.json()["id"] for answer in answers} == {first.json()["id"]}
     assert {answer.json()["status"] for answer in answers} <= {"mined", "indexed"}
+
+    # A reorg reopens the operation (submitted again, its block forgotten) while this
+    # process still remembers finishing it: a wait reads it again every FALLBACK seconds at
+    # most, never in a loop.
+    operation_id = first.json()["id"]
+    block = gateway.pipeline.get(operation_id).block_number
+    assert block is not None
+    with transaction(gateway.sessions) as session:
+        assert reopen_above(session, block - 1) == 1
+    reopened = gateway.pipeline.get(operation_id)
+    assert reopened.status == "submitted"
+    assert gateway.pipeline.finished_here(operation_id)
+    reads = 0
+    read = gateway.pipeline.get
+
+    def counted(operation_id: str) -> OperationView:
+        nonlocal reads
+        reads += 1
+        return read(operation_id)
+
+    setattr(gateway.pipeline, "get", counted)  # noqa: B010 (counts the reads, reads for real)
+    waited = await wait_for(gateway, reopened, "mined", 1.0)
+    assert waited.status == "submitted"
+    assert reads <= 1.0 / FALLBACK + 2
 
 
 def test_health_checks_answer_while_hundreds_of_writes_wait(tmp_path: Path) -> None:

@@ -116,6 +116,10 @@ async def wait_for(
         return view
     deadline = time.monotonic() + min(timeout, MAX_WAIT)
     pipeline = gateway.pipeline
+    # A wake that found the operation where it was (a reorg reopened an operation this
+    # process remembers finishing) is not trusted again: the next wait is the timed one,
+    # not a loop of reads.
+    stale = False
     while True:
         if view.status in (OperationStatus.FAILED, OperationStatus.INDEXED):
             return view
@@ -129,8 +133,11 @@ async def wait_for(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return view
-        await gateway.progress.wait(_moved_on(gateway, view), min(remaining, FALLBACK))
-        view = await run_in_threadpool(pipeline.get, view.id)
+        moved = (lambda: False) if stale else _moved_on(gateway, view)
+        await gateway.progress.wait(moved, min(remaining, FALLBACK))
+        again = await run_in_threadpool(pipeline.get, view.id)
+        stale = (again.status, again.block_number) == (view.status, view.block_number)
+        view = again
 
 
 def request_fingerprint(
