@@ -70,12 +70,13 @@ def free_port(span: int = 1) -> int:
     """A port p such that p .. p+span-1 are free on loopback."""
     for _ in range(50):
         port = random.randrange(PORT_RANGE[0], PORT_RANGE[1] - span)  # noqa: S311
-        if all(_port_free(port + i) for i in range(span)):
+        if all(port_free(port + i) for i in range(span)):
             return port
     raise CliqueNetworkError("no free loopback port found")
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Nothing listens on `port` of the loopback interface (it can be bound now)."""
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))

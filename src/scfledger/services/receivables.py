@@ -36,7 +36,8 @@ from scfledger.services.visibility import (
 __all__ = ["visible_piece"]  # the routes read a piece's visibility from here too
 
 
-def _token(ledger: Ledger, function: str, *args: object) -> ContractCall:
+def token_call(ledger: Ledger, function: str, *args: object) -> ContractCall:
+    """A call of the ReceivableToken contract."""
     return ContractCall("ReceivableToken", ledger.contracts.token, function, args)
 
 
@@ -60,7 +61,7 @@ def issue(
     to = checked_address(creditor, "creditor")
     with ledger.sessions() as session:
         require_uploaded(session=session, actor=actor, sha256=document.hex())
-    call = _token(ledger, "issue", to, face_amount, currency.encode(), due_date, document)
+    call = token_call(ledger, "issue", to, face_amount, currency.encode(), due_date, document)
     return submit(ledger, actor, idempotency, call, "receivable.issue")
 
 
@@ -74,7 +75,7 @@ def _on_receivable(
 
 def accept(*, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int) -> OperationView:
     """The first creditor accepts a pending receivable (two-party confirmation)."""
-    call = _token(ledger, "accept", slot)
+    call = token_call(ledger, "accept", slot)
     return _on_receivable(ledger, actor, idempotency, slot, call, "receivable.accept")
 
 
@@ -82,7 +83,7 @@ def reject_receivable(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int, reason: str
 ) -> OperationView:
     """The creditor refuses a pending receivable; its document may be confirmed again."""
-    call = _token(ledger, "reject", slot, bytes32(reason, "reason"))
+    call = token_call(ledger, "reject", slot, bytes32(reason, "reason"))
     return _on_receivable(ledger, actor, idempotency, slot, call, "receivable.reject")
 
 
@@ -90,7 +91,7 @@ def cancel_receivable(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, slot: int
 ) -> OperationView:
     """The debtor withdraws a receivable its creditor has not accepted yet."""
-    call = _token(ledger, "cancel", slot)
+    call = token_call(ledger, "cancel", slot)
     return _on_receivable(ledger, actor, idempotency, slot, call, "receivable.cancel")
 
 
@@ -99,14 +100,14 @@ def expire_receivable(
 ) -> OperationView:
     """Lapses a receivable its creditor did not accept by its deadline (any active member
     who sees it; the contract checks the clock): its document anchor is released."""
-    call = _token(ledger, "expire", slot)
+    call = token_call(ledger, "expire", slot)
     return _on_receivable(ledger, actor, idempotency, slot, call, "receivable.expire")
 
 
 # -- pieces ----------------------------------------------------------------------------
 
 
-def _on_piece(
+def on_piece(
     ledger: Ledger,
     actor: Actor,
     idempotency: Idempotency,
@@ -114,6 +115,7 @@ def _on_piece(
     call: ContractCall,
     kind: str,
 ) -> OperationView:
+    """Submits `call` on a piece the actor may see (RecordNotFound otherwise)."""
     with ledger.sessions() as session:
         visible_piece(session, actor, token_id)
     return submit(ledger, actor, idempotency, call, kind)
@@ -124,32 +126,32 @@ def transfer(
 ) -> OperationView:
     """The holder sends `value` of a piece to another member (a new child piece)."""
     receiver = checked_address(to, "receiver")
-    call = _token(ledger, "transferFrom", token_id, receiver, value)
-    return _on_piece(ledger, actor, idempotency, token_id, call, "piece.transfer")
+    call = token_call(ledger, "transferFrom", token_id, receiver, value)
+    return on_piece(ledger, actor, idempotency, token_id, call, "piece.transfer")
 
 
 def accept_piece(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
 ) -> OperationView:
     """The receiver signs for a piece sent to it (签收): it becomes active."""
-    call = _token(ledger, "acceptPiece", token_id)
-    return _on_piece(ledger, actor, idempotency, token_id, call, "piece.accept")
+    call = token_call(ledger, "acceptPiece", token_id)
+    return on_piece(ledger, actor, idempotency, token_id, call, "piece.accept")
 
 
 def refuse_piece(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int, reason: str
 ) -> OperationView:
     """The receiver refuses a piece sent to it; its value goes back to the sender."""
-    call = _token(ledger, "refusePiece", token_id, bytes32(reason, "reason"))
-    return _on_piece(ledger, actor, idempotency, token_id, call, "piece.refuse")
+    call = token_call(ledger, "refusePiece", token_id, bytes32(reason, "reason"))
+    return on_piece(ledger, actor, idempotency, token_id, call, "piece.refuse")
 
 
 def recall_piece(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
 ) -> OperationView:
     """The sender takes back a piece its receiver has not signed for yet."""
-    call = _token(ledger, "recallPiece", token_id)
-    return _on_piece(ledger, actor, idempotency, token_id, call, "piece.recall")
+    call = token_call(ledger, "recallPiece", token_id)
+    return on_piece(ledger, actor, idempotency, token_id, call, "piece.recall")
 
 
 def attach_evidence(
@@ -164,7 +166,7 @@ def attach_evidence(
         visible_piece(session, actor, token_id)
         # Only what one uploaded: an anchor lets whoever sees the piece read the document.
         require_uploaded(session=session, actor=actor, sha256=digest.hex())
-    call = _token(ledger, "attachEvidence", token_id, digest)
+    call = token_call(ledger, "attachEvidence", token_id, digest)
     return submit(ledger, actor, idempotency, call, "piece.evidence")
 
 

@@ -20,11 +20,8 @@ from scfledger.db.projections import EscrowBalance, Piece, Settlement
 from scfledger.exceptions import InvalidInput, WrongState
 from scfledger.outbox.operation import OperationView
 from scfledger.services.ledger import Actor, Idempotency, Ledger, bytes32, submit
-from scfledger.services.visibility import settlement_reasons, visible_piece, visible_receivable
-
-
-def _token(ledger: Ledger, function: str, *args: object) -> ContractCall:
-    return ContractCall("ReceivableToken", ledger.contracts.token, function, args)
+from scfledger.services.receivables import on_piece, token_call
+from scfledger.services.visibility import settlement_reasons, visible_receivable
 
 
 def settle(
@@ -57,23 +54,10 @@ def settle(
             if slots.get(token_id) != slot:
                 raise InvalidInput(f"piece {token_id} is not a piece of receivable {slot}")
     if len(token_ids) == 1:
-        call = _token(ledger, "settle", token_ids[0], ref)
+        call = token_call(ledger, "settle", token_ids[0], ref)
     else:
-        call = _token(ledger, "settleBatch", slot, list(token_ids), ref)
+        call = token_call(ledger, "settleBatch", slot, list(token_ids), ref)
     return submit(ledger, actor, idempotency, call, "receivable.settle")
-
-
-def _on_piece(
-    ledger: Ledger,
-    actor: Actor,
-    idempotency: Idempotency,
-    token_id: int,
-    call: ContractCall,
-    kind: str,
-) -> OperationView:
-    with ledger.sessions() as session:
-        visible_piece(session, actor, token_id)
-    return submit(ledger, actor, idempotency, call, kind)
 
 
 def confirm_payment(
@@ -81,8 +65,8 @@ def confirm_payment(
 ) -> OperationView:
     """The payee confirms the debtor's off-chain payment: the lien holder its share first
     (the lien closes), then the holder the rest (the piece is settled)."""
-    call = _token(ledger, "confirmPayment", token_id)
-    return _on_piece(ledger, actor, idempotency, token_id, call, "settlement.confirm")
+    call = token_call(ledger, "confirmPayment", token_id)
+    return on_piece(ledger, actor, idempotency, token_id, call, "settlement.confirm")
 
 
 def dispute_payment(
@@ -90,8 +74,8 @@ def dispute_payment(
 ) -> OperationView:
     """The payee disputes an off-chain payment: the piece is unpaid again, with every remedy;
     the debtor may settle again with another reference."""
-    call = _token(ledger, "disputePayment", token_id, bytes32(reason, "reason"))
-    return _on_piece(ledger, actor, idempotency, token_id, call, "settlement.dispute")
+    call = token_call(ledger, "disputePayment", token_id, bytes32(reason, "reason"))
+    return on_piece(ledger, actor, idempotency, token_id, call, "settlement.dispute")
 
 
 def finalize_settlement(
@@ -99,8 +83,8 @@ def finalize_settlement(
 ) -> OperationView:
     """The debtor finalises a settlement whose confirmation window closed in silence
     (deemed consent; the contract checks the clock)."""
-    call = _token(ledger, "finalizeSettlement", token_id)
-    return _on_piece(ledger, actor, idempotency, token_id, call, "settlement.finalize")
+    call = token_call(ledger, "finalizeSettlement", token_id)
+    return on_piece(ledger, actor, idempotency, token_id, call, "settlement.finalize")
 
 
 def claim_escrow(*, ledger: Ledger, actor: Actor, idempotency: Idempotency) -> OperationView:
