@@ -32,3 +32,17 @@ def test_a_decoded_revert_becomes_the_problem_of_its_error() -> None:
     assert body["type"] == "https://scfledger.dev/problems/not-holder"
     assert body["error"] == {"name": "NotHolder", "args": {"tokenId": 9, "caller": ADDRESS}}
     assert body["detail"] == f"ReceivableToken: NotHolder(tokenId=9, caller='{ADDRESS}')"
+
+
+def test_role_bits_in_a_refusal_are_named() -> None:
+    spec = next(e for e in ERRORS if e.name == "MissingRole")
+    data = spec.selector_bytes + encode([t for _, t in spec.params], [ADDRESS, 4 | 8])
+    decoded = decode_revert(data, "ConsortiumRegistry")
+    assert isinstance(decoded, ContractRevert)
+    body = json.loads(bytes(error_response(decoded).body))
+    assert body["type"] == "https://scfledger.dev/problems/missing-role"
+    assert body["detail"] == (
+        f"ConsortiumRegistry: MissingRole(account='{ADDRESS}', requiredRoles=12)"
+        "; requiredRoles: supplier, financier"
+    )
+    assert body["error"]["args"]["requiredRoles"] == 12  # the exact value stays

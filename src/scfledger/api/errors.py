@@ -44,6 +44,7 @@ from scfledger.exceptions import (
     UnsupportedMediaType,
     WrongState,
 )
+from scfledger.services.ledger import role_names
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +248,17 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+def _explained(exc: ContractRevert) -> str:
+    """The revert as the contract gave it, then role bits by name (`requiredRoles=4` means
+    nothing to a clerk; "supplier" does)."""
+    named = [
+        f"{key}: {', '.join(role_names(value)) or 'none'}"
+        for key, value in exc.args_by_name.items()
+        if key.lower().endswith("roles") and isinstance(value, int)
+    ]
+    return str(exc) + "".join(f"; {text}" for text in named)
+
+
 def error_response(exc: ScfError, **extensions: Any) -> JSONResponse:
     """The problem document of a domain error."""
     if isinstance(exc, ContractRevert):
@@ -256,7 +268,7 @@ def error_response(exc: ScfError, **extensions: Any) -> JSONResponse:
             status,
             kebab(exc.name),
             f"Refused by the contract: {exc.name}",
-            str(exc),
+            _explained(exc),
             error={"name": exc.name, "args": _json_safe(exc.args_by_name)},
             **extensions,
         )
