@@ -307,3 +307,37 @@ class StorageQuotaExceeded(InvalidInput):
             f"document storage quota of {quota} bytes reached ({used} bytes used): "
             "this upload does not fit"
         )
+
+
+# -- people: single sign-on ----------------------------------------------------------------
+
+
+class SsoStateInvalid(InvalidInput):
+    """A single sign-on callback whose state names no pending login of this browser (unknown,
+    already used, expired, begun in another browser or for another participant)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"single sign-on refused: {reason}; start the login again")
+
+
+class SsoFailed(AuthenticationRequired):
+    """The identity provider refused the login, or what it answered does not hold (the code
+    exchange failed, the ID token's signature, issuer, audience, expiry or nonce)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"single sign-on failed: {reason}")
+
+
+class SsoUnknownUser(PermissionDenied):
+    """The identity provider vouched for a person who is no active user of the participant
+    (users are created by the participant's admins, never by signing in)."""
+
+    def __init__(self, *, participant: str, claim: str) -> None:
+        self.participant = participant
+        self.claim = claim
+        super().__init__(
+            f"the identity provider's {claim} names no active user of {participant!r}; "
+            "ask one of its admins to create the user"
+        )

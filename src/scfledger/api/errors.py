@@ -37,6 +37,9 @@ from scfledger.exceptions import (
     RecordNotFound,
     RelayRejected,
     ScfError,
+    SsoFailed,
+    SsoStateInvalid,
+    SsoUnknownUser,
     StorageQuotaExceeded,
     TooManyStreams,
     UnknownRevert,
@@ -53,7 +56,9 @@ PROBLEM_JSON = "application/problem+json"
 
 # Most specific class first: (class, type slug, status, title).
 _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
+    (SsoFailed, "sso-failed", 401, "Single sign-on failed"),
     (AuthenticationRequired, "unauthenticated", 401, "Authentication required"),
+    (SsoUnknownUser, "sso-unknown-user", 403, "No such user"),
     (ActionForbidden, "forbidden", 403, "Action not allowed"),
     (ForeignParticipant, "foreign-participant", 403, "Only the participant itself may do this"),
     (RelayRejected, "relay-rejected", 403, "Transaction not relayed"),
@@ -65,6 +70,7 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (ParticipantExists, "participant-exists", 409, "Participant exists"),
     (WrongState, "invalid-state", 409, "Invalid state"),
     (InvalidState, "invalid-state", 409, "Invalid state"),
+    (SsoStateInvalid, "sso-state-invalid", 400, "Single sign-on state invalid"),
     (MissingIdempotencyKey, "missing-idempotency-key", 400, "Idempotency-Key header missing"),
     (BodyTooLarge, "body-too-large", 413, "Body too large"),
     (BodyTooDeep, "body-too-deep", 400, "Body nested too deeply"),
