@@ -26,7 +26,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,7 +39,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from scfledger.db.models import utcnow
+from scfledger.db.models import aware, utcnow
 from scfledger.db.people import User
 from scfledger.db.session import transaction
 from scfledger.db.sso import ParticipantSso, SsoLogin
@@ -51,7 +51,7 @@ from scfledger.exceptions import (
     SsoUnknownUser,
 )
 from scfledger.keys.sealing import Sealer
-from scfledger.people.sessions import open_session
+from scfledger.people.sessions import Timeouts, open_session
 
 log = logging.getLogger(__name__)
 
@@ -282,10 +282,7 @@ def _consume(
             raise SsoStateInvalid("this login was already used")
         if row.participant != participant:
             raise SsoStateInvalid("this login was begun for another participant")
-        created = row.created_at
-        if created.tzinfo is None:  # SQLite hands back naive UTC
-            created = created.replace(tzinfo=UTC)
-        if created < datetime.now(UTC) - LOGIN_TTL:
+        if aware(row.created_at) < utcnow() - LOGIN_TTL:
             raise SsoStateInvalid("this login expired")
         if not browser or not secrets.compare_digest(_digest(browser), row.browser_hash):
             raise SsoStateInvalid("this login was begun in another browser")
@@ -308,7 +305,7 @@ def _exchange(
     with OAuth2Client(
         client_id=config.client_id,
         client_secret=secret,
-        token_endpoint_auth_method="client_secret_basic",
+        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
         timeout=HTTP_TIMEOUT,
         follow_redirects=False,
     ) as oauth:
@@ -399,8 +396,9 @@ def finish_login(
     code: str | None,
     error: str | None,
     browser_token: str | None,
-    address: str | None,
-    user_agent: str | None,
+    address: str,
+    user_agent: str,
+    timeouts: Timeouts,
 ) -> SignedIn:
     """Finishes a login at the provider's callback and opens the user's session."""
     pending = _consume(sessions, participant, state, browser_token)
@@ -439,13 +437,13 @@ def finish_login(
         if user is None or user.kind != "user" or user.disabled_at is not None:
             log.info("single sign-on of %s: no active user for its claim", participant)
             raise SsoUnknownUser(participant=participant, claim=config.username_claim)
-        row, session_token, csrf_token = open_session(
-            session, user, address=address, user_agent=user_agent
+        opened = open_session(
+            session, user, address=address, user_agent=user_agent, timeouts=timeouts
         )
         return SignedIn(
             user_id=user.id,
             username=user.username,
-            session_id=row.id,
-            token=session_token,
-            csrf_token=csrf_token,
+            session_id=opened.row.id,
+            token=opened.token,
+            csrf_token=opened.csrf_token,
         )

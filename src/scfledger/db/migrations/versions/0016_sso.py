@@ -2,7 +2,7 @@
 secret sealed) and the logins sent to it and not yet finished (`sso_logins`).
 
 Revision ID: 0016_sso
-Revises: 0013_people (0012_projection_journal until the lead's 0013_people lands)
+Revises: 0013_people
 Create Date: 2026-11-26 04:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_sso"
-down_revision: str | None = "0012_projection_journal"
+down_revision: str | None = "0013_people"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
