@@ -32,9 +32,9 @@ class IdentityProvider:
     client_secret: str
     log_file: Path
 
-    def tamper(self, mode: str) -> None:
-        """`signature`: the next ID tokens are altered after signing; `none`: honest."""
-        response = httpx.post(f"{self.issuer}/__test__/tamper", content=mode)
+    def tamper(self, claims: dict[str, str]) -> None:
+        """The next ID tokens carry `claims`, written in after signing (`{}`: honest again)."""
+        response = httpx.post(f"{self.issuer}/__test__/tamper", json=claims)
         assert response.status_code == 204
 
 

@@ -6,9 +6,9 @@
 //                            "redirect_uris": ["http://127.0.0.1:8000/..."]}'
 //
 // A user's claims: sub and preferred_username are the login typed into the form, email is
-// <login>@idp.test. `POST /__test__/tamper` with body `signature` makes the next token
-// responses carry an ID token whose payload was altered after signing (`none`: honest
-// again), so a test can show the relying party checks the signature.
+// <login>@idp.test. `POST /__test__/tamper` with a JSON object of claims makes the next
+// token responses carry an ID token with those claims written into its payload after it
+// was signed (`{}`: honest again), so a test can show the relying party checks signatures.
 import http from 'node:http';
 
 import Provider from 'oidc-provider';
@@ -47,15 +47,13 @@ const provider = new Provider(issuer, {
   },
 });
 
-let tamper = 'none';
+let tamper = {};
 
 function tampered(body) {
   const tokens = JSON.parse(body);
   if (typeof tokens.id_token === 'string') {
     const [header, payload, signature] = tokens.id_token.split('.');
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    claims.preferred_username = 'admin';
-    claims.sub = 'admin';
+    const claims = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), ...tamper };
     const forged = Buffer.from(JSON.stringify(claims)).toString('base64url');
     tokens.id_token = [header, forged, signature].join('.');
   }
@@ -68,12 +66,12 @@ const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => { body += chunk; });
     req.on('end', () => {
-      tamper = body.trim();
+      tamper = JSON.parse(body);
       res.writeHead(204).end();
     });
     return;
   }
-  if (tamper === 'signature' && req.url === '/token') {
+  if (Object.keys(tamper).length > 0 && req.url === '/token') {
     const { end } = res;
     res.end = function endTampered(chunk, ...rest) {
       if (chunk !== undefined && res.statusCode === 200) {

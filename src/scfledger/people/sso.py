@@ -30,17 +30,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-from authlib.integrations.httpx_client import OAuth2Client, OAuthError
+import requests
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.db.models import aware, utcnow
-from scfledger.db.people import User
 from scfledger.db.session import transaction
 from scfledger.db.sso import ParticipantSso, SsoLogin
 from scfledger.exceptions import (
@@ -52,6 +51,7 @@ from scfledger.exceptions import (
 )
 from scfledger.keys.sealing import Sealer
 from scfledger.people.sessions import Timeouts, open_session
+from scfledger.people.users import find_user
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +130,7 @@ def check_issuer(issuer: str, *, allow_http_loopback: bool) -> None:
     if parts.scheme == "http" and allow_http_loopback and _loopback(parts.hostname):
         return
     raise InvalidInput(
-        "issuer must be an https URL (plain http only to a loopback provider, outside "
-        "production)"
+        "issuer must be an https URL (plain http only to a loopback provider, outside production)"
     )
 
 
@@ -190,24 +189,27 @@ def _configured(session: Session, participant: str) -> ParticipantSso:
     return row
 
 
-def _http() -> httpx.Client:
-    # No redirects: every URL comes from the provider's discovery document, as it is.
-    return httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False)
+def _client(**kwargs: Any) -> OAuth2Session:
+    """An OAuth 2 client of the provider (authlib over requests) that follows no redirect:
+    every URL it is sent to comes from the provider's discovery document, as it is."""
+    client = OAuth2Session(default_timeout=HTTP_TIMEOUT, **kwargs)
+    client.max_redirects = 0
+    return client
 
 
-def _get_json(client: httpx.Client, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
+def _get_json(client: OAuth2Session, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
     try:
-        response = client.get(url, **kwargs)
+        response = client.get(url, withhold_token=True, **kwargs)
         response.raise_for_status()
         body = response.json()
-    except (httpx.HTTPError, ValueError):
+    except (requests.RequestException, ValueError):
         raise SsoFailed(f"the identity provider's {what} could not be read") from None
     if not isinstance(body, dict):
         raise SsoFailed(f"the identity provider's {what} is no JSON object")
     return body
 
 
-def _discover(client: httpx.Client, issuer: str) -> dict[str, Any]:
+def _discover(client: OAuth2Session, issuer: str) -> dict[str, Any]:
     """The provider's metadata (OpenID Connect Discovery), checked to name this issuer."""
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     metadata = _get_json(client, url, "discovery document")
@@ -226,16 +228,15 @@ def begin_login(
     RecordNotFound if the participant has no identity provider."""
     with sessions() as session:
         config = _public(_configured(session, participant))
-    with _http() as client:
-        metadata = _discover(client, config.issuer)
     state, nonce, verifier, browser = (secrets.token_urlsafe(32) for _ in range(4))
     extra = {"acr_values": config.required_acr} if config.required_acr else {}
-    with OAuth2Client(
+    with _client(
         client_id=config.client_id,
         scope=SCOPE,
         redirect_uri=redirect_uri,
         code_challenge_method="S256",
     ) as oauth:
+        metadata = _discover(oauth, config.issuer)
         url, _ = oauth.create_authorization_url(
             metadata["authorization_endpoint"],
             state=state,
@@ -299,26 +300,19 @@ def _consume(
 
 
 def _exchange(
-    config: ParticipantSso, secret: str, metadata: dict[str, Any], code: str, pending: _Pending
+    oauth: OAuth2Session, metadata: dict[str, Any], code: str, pending: _Pending
 ) -> dict[str, Any]:
     """The provider's token response to the authorization code."""
-    with OAuth2Client(
-        client_id=config.client_id,
-        client_secret=secret,
-        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
-        timeout=HTTP_TIMEOUT,
-        follow_redirects=False,
-    ) as oauth:
-        try:
-            token = oauth.fetch_token(
-                metadata["token_endpoint"],
-                grant_type="authorization_code",
-                code=code,
-                redirect_uri=pending.redirect_uri,
-                code_verifier=pending.code_verifier,
-            )
-        except (OAuthError, httpx.HTTPError, ValueError):
-            raise SsoFailed("the identity provider refused the authorization code") from None
+    try:
+        token = oauth.fetch_token(
+            metadata["token_endpoint"],
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=pending.redirect_uri,
+            code_verifier=pending.code_verifier,
+        )
+    except (OAuthError, requests.RequestException, ValueError):
+        raise SsoFailed("the identity provider refused the authorization code") from None
     if not isinstance(token, dict) or not isinstance(token.get("id_token"), str):
         raise SsoFailed("the identity provider returned no ID token")
     return dict(token)
@@ -366,7 +360,7 @@ def id_token_claims(
 
 
 def _username(
-    client: httpx.Client,
+    client: OAuth2Session,
     metadata: dict[str, Any],
     claims: dict[str, Any],
     claim: str,
@@ -411,9 +405,13 @@ def finish_login(
         config = _configured(session, participant)
         session.expunge(config)
     secret = sealer.open(config.client_secret, _record(participant))
-    with _http() as client:
+    with _client(
+        client_id=config.client_id,
+        client_secret=secret,
+        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
+    ) as client:
         metadata = _discover(client, config.issuer)
-        token = _exchange(config, secret, metadata, code, pending)
+        token = _exchange(client, metadata, code, pending)
         access_token = token.get("access_token")
         access_token = access_token if isinstance(access_token, str) else None
         claims = id_token_claims(
@@ -431,9 +429,7 @@ def finish_login(
             )
         username = _username(client, metadata, claims, config.username_claim, access_token)
     with transaction(sessions) as session:
-        user = session.scalar(
-            select(User).where(User.participant == participant, User.username == username)
-        )
+        user = find_user(session, participant, username)
         if user is None or user.kind != "user" or user.disabled_at is not None:
             log.info("single sign-on of %s: no active user for its claim", participant)
             raise SsoUnknownUser(participant=participant, claim=config.username_claim)
