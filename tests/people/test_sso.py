@@ -102,13 +102,16 @@ def configure(world: World, participant: str, **extra: object) -> httpx.Response
 
 def to_callback(browser: httpx.Client, participant: str, username: str) -> str:
     """Begins the login at the gateway and signs in at the provider as `username` (its
-    login form, then its consent form); the URL the provider sends the browser back to."""
+    login form, then its consent form); the URL the provider sends the browser back to.
+    The browser must not be signed in at the provider already (it would skip the form)."""
     start = browser.get(f"/v1/auth/sso/{participant}/login")
     assert start.status_code == 302, start.text
     location = start.headers["location"]
     callback = f"/v1/auth/sso/{participant}/callback"
+    typed = False
     for _ in range(20):
         if urlsplit(location).path == callback:
+            assert typed, "the provider asked for no login: a browser already signed in there"
             return location
         page = browser.get(location)
         if page.status_code in (302, 303):
@@ -118,6 +121,7 @@ def to_callback(browser: httpx.Client, participant: str, username: str) -> str:
         action, fields = form_of(page.text)
         if fields.get("prompt") == "login":
             fields.update(login=username, password="any password")
+            typed = True
         answer = browser.post(urljoin(location, action), data=fields)
         assert answer.status_code in (302, 303), answer.text
         location = urljoin(location, answer.headers["location"])
@@ -251,12 +255,12 @@ def test_a_tampered_id_token_is_refused(world: World) -> None:
 
 
 def test_an_unknown_or_disabled_user_is_refused(world: World) -> None:
-    with world.browser() as browser:
-        unknown = sign_in(world, browser, "core", "mallory")
-        disabled = sign_in(world, browser, "core", "carol")
-        # dave is supplier1's user, not core's: users are per participant.
-        foreign = sign_in(world, browser, "core", "dave")
-    for refused in (unknown, disabled, foreign):
+    refusals = []
+    # dave is supplier1's user, not core's: users are per participant.
+    for username in ("mallory", "carol", "dave"):
+        with world.browser() as browser:
+            refusals.append(sign_in(world, browser, "core", username))
+    for refused in refusals:
         assert_problem(refused, 403, "sso-unknown-user")
         assert "scf_session" not in refused.cookies
 
@@ -368,9 +372,11 @@ def test_the_client_secret_is_sealed_and_never_shown(
             seen += [start.headers["location"], str(start.headers)]
             answer = sign_in(world, browser, "core", "alice")
             seen += [answer.text, str(answer.headers)]
+        with world.browser() as browser:
             failed = sign_in(world, browser, "core", "mallory")
             seen += [failed.text, str(failed.headers)]
     assert answer.status_code == 303
+    assert failed.status_code == 403
     assert shown.json().keys() == {
         "participant", "issuer", "client_id", "username_claim", "required_acr", "login_url",
         "created_at", "updated_at",
