@@ -401,6 +401,8 @@ class UserExists(InvalidState):
         self.participant = participant
         self.username = username
         super().__init__(f"{participant} already has a user {username!r}")
+
+
 # -- people: single sign-on ----------------------------------------------------------------
 
 
