@@ -148,6 +148,8 @@ def test_sign_in_opens_a_session_of_that_user(world: World) -> None:
         assert query["client_id"] == [world.idp.client_id]
         assert query["code_challenge_method"] == ["S256"]
         assert {"state", "nonce", "code_challenge"} <= query.keys()
+        binding = cookie_attributes(start, "scf_sso")
+        assert {"httponly", "samesite=lax", "path=/v1/auth/sso/core/"} <= binding
 
         answer = sign_in(world, browser, "core", "alice")
 

@@ -94,6 +94,7 @@ class SignedIn:
     session_id: str
     token: str
     csrf_token: str
+    lifetime: int  # seconds until the session's absolute end
 
 
 def _digest(value: str) -> str:
@@ -442,4 +443,5 @@ def finish_login(
             session_id=opened.row.id,
             token=opened.token,
             csrf_token=opened.csrf_token,
+            lifetime=int((opened.row.expires_at - opened.row.created_at).total_seconds()),
         )

@@ -29,7 +29,7 @@ from scfledger.people import sso
 from scfledger.people.sessions import COOKIE, Timeouts
 from scfledger.services.ledger import Actor
 
-router = APIRouter(tags=["auth"], route_class=GuardedRoute)
+router = APIRouter(tags=["people"], route_class=GuardedRoute)
 
 BROWSER_COOKIE = "scf_sso"  # binds a pending login to the browser that began it
 CSRF_COOKIE = "scf_csrf"  # the session's CSRF token, for the console's script to send back
@@ -67,6 +67,7 @@ def sso_login(
         samesite="lax",
         secure=_secure(request),
     )
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -89,6 +90,7 @@ def sso_callback(
     `sso-state-invalid`; a refusal by the provider or an ID token that does not hold, 401
     `sso-failed`; a person who is no active user of the participant, 403
     `sso-unknown-user`."""
+    request.state.audit_subject = {"participant": participant}
     settings = gateway.settings
     signed = sso.finish_login(
         sessions=gateway.sessions,
@@ -105,14 +107,23 @@ def sso_callback(
             absolute=timedelta(hours=settings.session_absolute_hours),
         ),
     )
+    request.state.audit_subject = {"participant": participant, "username": signed.username}
     response = RedirectResponse("/", status_code=303)
     secure = _secure(request)
-    response.set_cookie(
-        COOKIE, signed.token, path="/", httponly=True, samesite="strict", secure=secure
-    )
-    response.set_cookie(
-        CSRF_COOKIE, signed.csrf_token, path="/", httponly=False, samesite="strict", secure=secure
-    )
+    for name, value, httponly in (
+        (COOKIE, signed.token, True),
+        (CSRF_COOKIE, signed.csrf_token, False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=signed.lifetime,
+            path="/",
+            httponly=httponly,
+            samesite="strict",
+            secure=secure,
+        )
+    response.headers["Cache-Control"] = "no-store"
     response.delete_cookie(BROWSER_COOKIE, path=_sso_path(participant))
     return response
 
