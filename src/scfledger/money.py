@@ -138,7 +138,7 @@ def parse_amount(
         raise AmountTooPrecise(field=field, text=text, currency=currency, digits=exponent)
     if len(whole) > len(str(maximum)):  # before int(): no huge conversions
         raise AmountOutOfRange(field=field, text=text, reason=_above(maximum, currency))
-    minor = int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
+    minor = int(whole + fraction.ljust(exponent, "0"))
     if minor > maximum:
         raise AmountOutOfRange(field=field, text=text, reason=_above(maximum, currency))
     if minor == 0 and not allow_zero:
