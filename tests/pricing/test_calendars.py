@@ -36,8 +36,9 @@ QL_ADJUSTMENT = {
 # day. The State Council notice for 2006 (国办发明电[2005]35号) settles 2005-2006:
 # 2006-02-05 and 2006-10-08 were in-lieu working Sundays (QuantLib misses them), and
 # 2005-12-31 was a working Saturday (chinesecalendar misses it). QuantLib's list of in-lieu
-# days starts in 2005 (it misses 2004's six), and it closes weekdays the stock exchange
-# closed that were no public holiday (before 2008 Qingming was none).
+# days starts in 2005 (it misses 2004's six), and it closes weekdays that were no public
+# holiday: stock-exchange closures around the Spring Festival, and 4 April, 9 June and 15
+# September of some years (Qingming, Dragon Boat and Mid-Autumn became holidays in 2008).
 DIFFERENCES: dict[date, tuple[bool, bool]] = {
     date(2004, 1, 17): (True, False),  # in-lieu Saturday, Spring Festival
     date(2004, 1, 18): (True, False),
@@ -46,24 +47,24 @@ DIFFERENCES: dict[date, tuple[bool, bool]] = {
     date(2004, 1, 21): (True, False),
     date(2004, 5, 8): (True, False),  # in-lieu weekend, Labour Day
     date(2004, 5, 9): (True, False),
-    date(2004, 6, 9): (True, False),  # exchange closure
+    date(2004, 6, 9): (True, False),  # no public holiday
     date(2004, 9, 15): (True, False),
     date(2004, 10, 9): (True, False),  # in-lieu weekend, National Day
     date(2004, 10, 10): (True, False),
     date(2005, 2, 7): (True, False),  # exchange closure
     date(2005, 2, 8): (True, False),
-    date(2005, 4, 4): (True, False),
+    date(2005, 4, 4): (True, False),  # no public holiday
     date(2005, 6, 9): (True, False),
     date(2005, 9, 15): (True, False),
     date(2005, 12, 31): (False, True),  # in-lieu Saturday: chinesecalendar is wrong
     date(2006, 1, 26): (True, False),  # exchange closure
     date(2006, 1, 27): (True, False),
     date(2006, 2, 5): (True, False),  # in-lieu Sunday: QuantLib is wrong
-    date(2006, 4, 4): (True, False),  # exchange closure
+    date(2006, 4, 4): (True, False),  # no public holiday
     date(2006, 6, 9): (True, False),
     date(2006, 9, 15): (True, False),
     date(2006, 10, 8): (True, False),  # in-lieu Sunday: QuantLib is wrong
-    date(2007, 4, 4): (True, False),  # exchange closure
+    date(2007, 4, 4): (True, False),  # no public holiday
 }
 
 
