@@ -319,7 +319,7 @@ def _exchange(
     return dict(token)
 
 
-def _signing_algorithms(metadata: dict[str, Any]) -> list[str]:
+def signing_algorithms(metadata: dict[str, Any]) -> list[str]:
     """The provider's ID token algorithms that its published keys can verify: no `none`,
     no HMAC (keyed with the client secret, which only proves the token came to us)."""
     offered = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
@@ -419,7 +419,7 @@ def finish_login(
             id_token=token["id_token"],
             access_token=access_token,
             jwks=_get_json(client, metadata["jwks_uri"], "key set"),
-            algorithms=_signing_algorithms(metadata),
+            algorithms=signing_algorithms(metadata),
             issuer=config.issuer,
             client_id=config.client_id,
             nonce=pending.nonce,
