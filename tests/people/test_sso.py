@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from scfledger.api.gateway import WEBHOOK_SECRETS
+from scfledger.db.models import utcnow
 from scfledger.db.people import User, UserSession
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.db.sso import ParticipantSso, SsoLogin
@@ -225,19 +227,31 @@ def test_a_callback_for_another_participant_is_refused(world: World) -> None:
     assert_problem(refused, 400, "sso-state-invalid")
 
 
+def _change_pending_login(world: World, callback: str, **values: object) -> None:
+    state = parse_qs(urlsplit(callback).query)["state"][0]
+    with transaction(session_factory(world.engine)) as session:
+        changed = session.execute(
+            update(SsoLogin)
+            .where(SsoLogin.state_hash == hashlib.sha256(state.encode()).hexdigest())
+            .values(**values)
+        )
+        assert changed.rowcount == 1  # type: ignore[attr-defined]
+
+
+def test_a_login_older_than_ten_minutes_is_refused(world: World) -> None:
+    with world.browser() as browser:
+        callback = to_callback(browser, "core", "alice")
+        _change_pending_login(world, callback, created_at=utcnow() - timedelta(minutes=11))
+        refused = browser.get(callback)
+    assert_problem(refused, 400, "sso-state-invalid")
+
+
 def test_a_wrong_nonce_is_refused(world: World) -> None:
     """The provider's ID token carries the nonce of the authorization request; the gateway
     expects another (as if the token had been issued for a different login)."""
     with world.browser() as browser:
         callback = to_callback(browser, "core", "alice")
-        state = parse_qs(urlsplit(callback).query)["state"][0]
-        with transaction(session_factory(world.engine)) as session:
-            changed = session.execute(
-                update(SsoLogin)
-                .where(SsoLogin.state_hash == hashlib.sha256(state.encode()).hexdigest())
-                .values(nonce=secrets.token_urlsafe(32))
-            )
-            assert changed.rowcount == 1  # type: ignore[attr-defined]
+        _change_pending_login(world, callback, nonce=secrets.token_urlsafe(32))
         refused = browser.get(callback)
     assert_problem(refused, 401, "sso-failed")
     assert "scf_session" not in refused.cookies

@@ -36,7 +36,7 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.db.models import aware, utcnow
@@ -247,7 +247,7 @@ def begin_login(
         )
     with transaction(sessions) as session:
         # Logins never finished are of no use once expired: each new one clears them.
-        session.query(SsoLogin).filter(SsoLogin.created_at < utcnow() - LOGIN_TTL).delete()
+        session.execute(delete(SsoLogin).where(SsoLogin.created_at < utcnow() - LOGIN_TTL))
         session.add(
             SsoLogin(
                 state_hash=_digest(state),
