@@ -143,7 +143,7 @@ class ApiKeyIn(Strict):
     scopes: list[Scope] = Field(
         default_factory=lambda: _DEFAULT_SCOPES[:], min_length=1, max_length=3
     )
-    expires_at: datetime | None = None
+    expires_at: Annotated[datetime | None, Field(strict=False)] = None  # RFC 3339 text
     owner: Username | None = None
 
 

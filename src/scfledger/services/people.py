@@ -40,16 +40,20 @@ ADMINISTER = "administer the users of its institution"
 
 
 def require_person(actor: Actor, *, scope: str, roles: tuple[str, ...], action: str) -> None:
-    """403 unless the actor's credential has `scope` and its person one of `roles`
-    (`scope-required` first: a read-only key says so whatever its owner's roles). An actor
-    built without a person (tests acting for a participant) passes."""
+    """403 unless the actor's credential has `scope` and its person one of `roles`. For an
+    API key, `scope-required` first (a read-only key says so whatever its owner's roles);
+    for a session, whose scopes follow from its roles, `role-required` (a viewer is told
+    it is a viewer). An actor built without a person (tests acting for a participant)
+    passes."""
     person = actor.person
     if person is None:
         return
-    if not person.may(scope):
+    if person.credential == "key" and not person.may(scope):
         raise ScopeRequired(scope=scope, action=action)
     if not any(person.has(role) for role in roles):
         raise RoleRequired(username=person.username, action=action, roles=roles)
+    if not person.may(scope):
+        raise ScopeRequired(scope=scope, action=action)
 
 
 def require_admin(actor: Actor, action: str = ADMINISTER) -> None:
