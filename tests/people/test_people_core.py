@@ -32,6 +32,7 @@ PASSWORD = "a long enough password"
 NOW = datetime(2026, 11, 26, 9, 0, 0, tzinfo=UTC)
 ADDRESS = "0x" + "ab" * 20
 SEALER = Sealer(b"k" * 32)
+LOCKOUT = users.Lockout()
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def code_at(secret: str, moment: datetime) -> str:
 
 def sign_in(
     db: Session, username: str, *, password: str = PASSWORD, code: str | None = None,
-    now: datetime = NOW, lockout: users.Lockout = users.Lockout(),
+    now: datetime = NOW, lockout: users.Lockout = LOCKOUT,
 ) -> User:  # fmt: skip
     return users.authenticate(
         db,
@@ -132,10 +133,12 @@ def test_failures_lock_the_account_until_the_lockout_ends(session: Session) -> N
     # The failures were committed: a new session sees the lock.
     session.expire_all()
     user = users.find_user(session, "bank", "mia")
-    assert user is not None and aware(user.locked_until or NOW) == NOW + timedelta(minutes=15)
+    assert user is not None
+    assert aware(user.locked_until or NOW) == NOW + timedelta(minutes=15)
     # Past the lockout, the right password signs in and the count starts again.
     assert sign_in(session, "mia", now=NOW + timedelta(minutes=15, seconds=1), lockout=lockout)
-    assert user.failed_logins == 0 and user.locked_until is None
+    assert user.failed_logins == 0
+    assert user.locked_until is None
 
 
 def test_an_admin_reset_unlocks_at_once_with_a_temporary_password(session: Session) -> None:
@@ -177,7 +180,8 @@ def test_a_disabled_user_cannot_sign_in_and_its_keys_stop(session: Session) -> N
 def test_admins_and_checkers_need_a_code_within_one_step(session: Session) -> None:
     _, enrolment = person(session, "ada", ["admin"])
     assert enrolment is not None
-    assert enrolment.uri.startswith("otpauth://totp/") and "issuer=scfledger" in enrolment.uri
+    assert enrolment.uri.startswith("otpauth://totp/")
+    assert "issuer=scfledger" in enrolment.uri
     with pytest.raises(SecondFactorRequired):
         sign_in(session, "ada")
     step = timedelta(seconds=totp.STEP)
@@ -206,16 +210,19 @@ def test_a_used_code_is_refused_replay(session: Session) -> None:
 
 def test_the_totp_secret_is_stored_sealed(session: Session) -> None:
     user, enrolment = person(session, "ada", ["admin"])
-    assert enrolment is not None and user.totp_secret is not None
+    assert enrolment is not None
+    assert user.totp_secret is not None
     assert enrolment.secret not in user.totp_secret
     assert SEALER.open(user.totp_secret, f"totp:{user.id}") == enrolment.secret
 
 
 def test_a_role_that_needs_a_second_factor_enrols_one(session: Session) -> None:
     user, enrolment = person(session, "mia", ["maker"])
-    assert enrolment is None and user.totp_secret is None
+    assert enrolment is None
+    assert user.totp_secret is None
     granted = users.set_roles(user, ["maker", "checker"], SEALER)
-    assert granted is not None and user.totp_secret is not None
+    assert granted is not None
+    assert user.totp_secret is not None
     assert users.set_roles(user, ["checker"], SEALER) is None  # it has one already
 
 
@@ -228,7 +235,8 @@ def test_a_session_ends_when_idle_too_long_or_past_its_end(session: Session) -> 
     opened = sessions.open_session(session, user, timeouts=limits, now=NOW)
     session.commit()
     assert opened.token.startswith("scfs_")
-    assert opened.row.token_hash != opened.token and opened.token not in opened.row.token_hash
+    assert opened.row.token_hash != opened.token
+    assert opened.token not in opened.row.token_hash
     # Used every 29 minutes, it lives until its absolute end and no longer.
     moment = NOW
     while moment + timedelta(minutes=29) < NOW + timedelta(hours=12):
@@ -292,10 +300,12 @@ def test_a_key_carries_its_owner_scopes_and_expiry(session: Session) -> None:
     )
     session.commit()
     row = session.query(ApiKey).one()
-    assert key not in row.key_hash and row.prefix == key[:12]
+    assert key not in row.key_hash
+    assert row.prefix == key[:12]
     assert (row.name, row.scopes, row.user_id) == ("erp", ["read"], user.id)
     found = apikeys.authenticate(session=session, key=key, now=NOW)
-    assert found is not None and found[1].id == user.id
+    assert found is not None
+    assert found[1].id == user.id
     assert aware(found[0].last_used_at or NOW - timedelta(days=9)) == NOW
     # Used again within the minute: last_used_at is not rewritten.
     apikeys.authenticate(session=session, key=key, now=NOW + timedelta(seconds=30))
