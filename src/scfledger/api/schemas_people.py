@@ -71,6 +71,17 @@ class LoginOut(BaseModel):
 
 
 class PasswordChangeIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "the temporary one",
+                    "new_password": "correct horse battery staple",
+                }
+            ]
+        }
+    )
+
     current_password: Password
     new_password: Password
 
@@ -102,6 +113,12 @@ class UserIn(Strict):
 
 
 class UserPatchIn(Strict):
+    """What changes (each optional): roles, display name, disabled or enabled again."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"roles": ["maker", "checker"]}, {"disabled": True}]}
+    )
+
     roles: Roles | None = None
     display_name: DisplayName | None = None
     disabled: bool | None = None
