@@ -567,3 +567,24 @@ class SsoUnknownUser(PermissionDenied):
             f"the identity provider's {claim} names no active user of {participant!r}; "
             "ask one of its admins to create the user"
         )
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """A person signed in with a temporary password: only me, logout and the password
+    change are open until the password is changed."""
+
+    def __init__(self, *, username: str) -> None:
+        self.username = username
+        super().__init__(
+            f"{username} signed in with a temporary password: change it first"
+            " (POST /v1/auth/password)"
+        )
+
+
+class LastAdmin(InvalidState):
+    """A change that would leave a participant without an enabled admin."""
+
+    def __init__(self, *, participant: str, username: str) -> None:
+        self.participant = participant
+        self.username = username
+        super().__init__(f"{username} is the last admin of {participant}: make another admin first")

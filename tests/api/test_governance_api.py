@@ -387,7 +387,8 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
 
 
 def key_rows(api: Served) -> list[tuple[Any, ...]]:
-    """Every API key row of the gateway (hashes, prefixes, dates), in a stable order."""
+    """Every API key row of the gateway (hashes, prefixes, dates), in a stable order; not
+    when each was last used (every request writes it, at most once a minute)."""
     engine = create_db_engine(api.database_url)
     try:
         with engine.connect() as connection:

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from scfledger.api import errors, openapi
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
+    auth,
     events,
     financing,
     governance,
@@ -24,6 +25,7 @@ from scfledger.api.routes import (
     settlements,
     sso,
     transactions,
+    users,
 )
 from scfledger.api.routes.documents import router as documents_router
 from scfledger.api.routes.webhooks import router as webhooks_router
@@ -60,6 +62,9 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(misc.health)
     app.include_router(misc.router)
     app.include_router(governance.router)
+    app.include_router(auth.router)
+    app.include_router(auth.sessions_router)
+    app.include_router(users.router)
     app.include_router(participants.router)
     app.include_router(receivables.router)
     app.include_router(pieces.router)

@@ -258,12 +258,6 @@ class ParticipantOut(BaseModel):
     api_key: str = Field(description="Shown once; the gateway stores only its hash.")
 
 
-class ApiKeyOut(BaseModel):
-    prefix: str = Field(description="The key's first characters, to tell keys apart")
-    created_at: datetime
-    revoked_at: datetime | None
-
-
 class AdmissionIn(Strict):
     model_config = ConfigDict(
         json_schema_extra={
