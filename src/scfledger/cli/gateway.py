@@ -127,7 +127,7 @@ def up(
             for name in seeded.addresses
         }
         _write_private(directory / "credentials.json", json.dumps(credentials, indent=2) + "\n")
-        _write_people(directory / PEOPLE_FILE, seeded.people)
+        write_people(directory / PEOPLE_FILE, seeded.people)
         _print_next_steps(directory, port, credentials)
         _print_sign_in(directory, port)
         settings = _settings(chain_url=local.rpc, **local_settings, **local.settings)
@@ -155,7 +155,7 @@ def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[st
     )
 
 
-def _write_people(path: Path, people: dict[str, dict[str, DemoPerson]]) -> None:
+def write_people(path: Path, people: dict[str, dict[str, DemoPerson]]) -> None:
     """The demo people's secrets, for this machine's user only (`scf dev totp` reads it)."""
     document = {
         "deployment": DEMO_DEPLOYMENT,
