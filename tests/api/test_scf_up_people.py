@@ -118,7 +118,7 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
         viewer = sign_in("auditor", "viewer")
         assert viewer.get(f"/v1/receivables/{slot}").status_code == 200
         refused = write(viewer, f"/v1/receivables/{slot}/accept", "viewer")
-        assert_problem(refused, 403, "scope-required")  # a viewer's session: read only
+        assert_problem(refused, 403, "role-required")  # a viewer is told it is one
 
         # Governance by people: admin1's admin creates and proposes a participant, admin2's
         # admin approves; admin1's maker may cast no vote.

@@ -260,8 +260,9 @@ export interface paths {
         /**
          * Create Participant
          * @description A gateway identity for a prospective member (a named admin of an admin member): a
-         *     signing key kept by the gateway, or with `address` an API key only. Its first API key is shown this once, to
-         *     hand to the participant out of band; only the participant manages its keys after.
+         *     signing key kept by the gateway, or with `address` an API key only. Its first API key
+         *     is shown this once, to hand to the participant out of band; only the participant
+         *     manages its keys after.
          */
         post: operations["create_participant_v1_participants_post"];
         delete?: never;

@@ -20,8 +20,9 @@ router = APIRouter(prefix="/v1/participants", tags=["governance"], route_class=G
 @router.post("", status_code=201)
 def create_participant(body: ParticipantIn, gateway: GatewayDep, actor: Governor) -> ParticipantOut:
     """A gateway identity for a prospective member (a named admin of an admin member): a
-    signing key kept by the gateway, or with `address` an API key only. Its first API key is shown this once, to
-    hand to the participant out of band; only the participant manages its keys after."""
+    signing key kept by the gateway, or with `address` an API key only. Its first API key
+    is shown this once, to hand to the participant out of band; only the participant
+    manages its keys after."""
     issued = services.create_participant(
         sessions=gateway.sessions,
         keys=gateway.keys,
