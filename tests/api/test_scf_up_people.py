@@ -5,9 +5,11 @@ token) and read, write and govern as themselves."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+from http.cookiejar import MozillaCookieJar
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,35 @@ def current_code(directory: Path, participant: str, username: str) -> str:
     return code
 
 
+def printed_sign_in(
+    proc: subprocess.Popen[str], workdir: Path, base: str, lines: list[str]
+) -> httpx.Client:
+    """Runs the sign-in commands `scf up` printed (a shell, curl, `scf dev totp`) and
+    continues their session: the cookie curl kept and the CSRF token it was answered.
+    The lines read from scf up's output are appended to `lines`."""
+    assert proc.stdout is not None
+    while not lines or "X-CSRF-Token" not in lines[-1]:
+        line = proc.stdout.readline()
+        assert line, "scf up ended before printing how to sign in:\n" + "".join(lines)
+        lines.append(line)
+    first = next(i for i, line in enumerate(lines) if line.strip().startswith("PASSWORD="))
+    commands = [line.strip() for line in lines[first : first + 3]]
+    assert commands[2].startswith("curl "), lines
+    bin_dir = str(Path(sys.executable).parent)  # the venv's scf and python
+    answer = subprocess.run(
+        ["bash", "-c", "\n".join(commands)],
+        cwd=workdir, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    signed = json.loads(answer.stdout)
+    assert signed["person"]["username"] == "checker", signed
+    jar = MozillaCookieJar(str(workdir / "cookies"))
+    jar.load()
+    client = httpx.Client(base_url=base, cookies=jar, timeout=120)
+    client.headers["X-CSRF-Token"] = signed["csrf_token"]
+    return client
+
+
 def indexed(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
@@ -49,12 +80,19 @@ def indexed(response: httpx.Response) -> dict[str, Any]:
 def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
     port = free_port()
     directory = tmp_path / "up"
+    workdir = tmp_path / "workdir"  # where the user types what scf up printed
+    workdir.mkdir()
     proc = scf_up(directory, port)
     base = f"http://127.0.0.1:{port}"
     clients: list[httpx.Client] = []
+    printed: list[str] = []  # what scf up printed (read while it runs, then at the end)
     people: dict[str, dict[str, dict[str, Any]]] = {}
     try:
         wait_ready(base, proc, 180)
+        # core's checker, signed in as scf up told the user: the commands it printed.
+        core_checker = printed_sign_in(proc, workdir, base, printed)
+        clients.append(core_checker)
+        assert core_checker.get("/v1/auth/me").json()["roles"] == ["checker"]
         people_file = directory / "people.json"
         assert people_file.stat().st_mode & 0o777 == 0o600
         document = json.loads(people_file.read_text())
@@ -107,8 +145,8 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
         # MAKER-CHECKER (h-checker): with the demo's policy on, this answer is a draft, not
         # an operation; core's checker approves it here, and `issued` is the approved
         # draft's operation:
-        #     core_checker = sign_in("core", "checker")
         #     issued = <core_checker approves the draft of `issue`>
+        # (core_checker is signed in above: its code of this 30 s step is used)
         issued = indexed(issue)
         slot = event(issued, "ReceivableIssued")["slot"]
 
@@ -144,6 +182,7 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
             client.close()
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)
+    output = "".join(printed) + output
     assert proc.returncode == 0, output
     assert "people.json" in output  # scf up says where the people's secrets are
     for persons in people.values():

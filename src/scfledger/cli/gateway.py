@@ -172,13 +172,23 @@ def _print_sign_in(directory: Path, port: int) -> None:
     people = directory / PEOPLE_FILE
     console.print(
         f"people: admin (admin+checker), maker and checker of every participant, viewer of the"
-        f" auditor; their passwords and second-factor secrets are in {people} (mode 600)."
+        f" auditor; passwords and second-factor secrets in {people} (mode 600)."
+        " Sign in as core's checker (docs/people.md):",
+        markup=False,
+    )
+    checker = "['people']['core']['checker']['password']"
+    login = (
+        r"{\"participant\": \"core\", \"username\": \"checker\","
+        r" \"password\": \"$PASSWORD\", \"code\": \"$CODE\"}"
     )
     console.print(
-        f"  sign in: POST http://127.0.0.1:{port}{LOGIN_PATH} with participant, username,"
-        " password and (admins, checkers) a current code:\n"
-        f"  scf dev totp --dir {directory} core checker   # prints core's checker's code now"
-        "  (docs/people.md)"
+        f"""  PASSWORD=$(python -c "import json;print(json.load(open('{people}')){checker})")\n"""
+        f"  CODE=$(scf dev totp --dir {directory} core checker)   # its authenticator's code\n"
+        f"  curl -s -c cookies -H 'Content-Type: application/json'"
+        f' http://127.0.0.1:{port}{LOGIN_PATH} -d "{login}"\n'
+        '  # then -b cookies; a write also sends -H "X-CSRF-Token: <csrf_token of the answer>"',
+        markup=False,
+        soft_wrap=True,
     )
 
 
