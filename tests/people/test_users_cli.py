@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from rich.console import Console
 from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from scfledger.api.gateway import WEBHOOK_SECRETS
 from scfledger.cli import app
+from scfledger.cli import users as users_cli
 from scfledger.cli.users import PersonRole
 from scfledger.db.migrate import upgrade
 from scfledger.db.people import User
@@ -48,9 +50,10 @@ def gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Gateway:
         "SCF_KEY_DIR": str(tmp_path / "keys"),
         "SCF_KEYSTORE_PASSPHRASE": PASSPHRASE,
         "SCF_KEYSTORE_SCRYPT_N": "1024",
-        "COLUMNS": "200",
     }.items():
         monkeypatch.setenv(name, value)
+    # Wide enough that no table cell wraps (the module's console measured its terminal).
+    monkeypatch.setattr(users_cli, "console", Console(width=200))
     sealer = KeyStore(tmp_path / "keys", PASSPHRASE, scrypt_n=1024).sealer(WEBHOOK_SECRETS)
     return Gateway(engine=engine, sealer=sealer)
 
@@ -227,3 +230,10 @@ def test_a_taken_username_is_refused_and_changes_nothing(gateway: Gateway) -> No
     assert again.exit_code == 1
     assert "core already has a user 'gu'" in again.output
     assert sign_in(gateway, "gu", password).roles == ["maker"]
+
+
+@pytest.mark.parametrize("command", ["list", "create", "roles", "reset-password", "unlock"])
+def test_the_help_says_an_operator_command_bypasses_maker_checker(command: str) -> None:
+    shown = runner.invoke(app, ["users", command, "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "it bypasses maker-checker and the API's role checks" in " ".join(shown.output.split())

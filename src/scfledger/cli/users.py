@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,12 +31,12 @@ from scfledger.keys.store import KeyStore
 from scfledger.people import apikeys, sessions, users
 
 OPERATOR = (
-    " An operator command (the gateway's host, its database and keystore): it bypasses"
-    " maker-checker."
+    "An operator command (on the gateway's host, with its database and keystore): it"
+    " bypasses maker-checker and the API's role checks."
 )
 console = Console()
 users_app = typer.Typer(
-    help="People of the participants this gateway serves: create, roles, resets, locks." + OPERATOR
+    help="People of the participants this gateway serves: create, roles, resets, locks. " + OPERATOR
 )
 
 
@@ -73,7 +74,7 @@ def _database() -> Iterator[Session]:
         finally:
             engine.dispose()
     except (ScfError, Refused) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
 
 
@@ -130,7 +131,7 @@ def _second_factor(user: User) -> str:
     return "confirmed" if user.totp_confirmed_at is not None else "not yet used"
 
 
-@users_app.command("list")
+@users_app.command("list", epilog=OPERATOR)
 def list_users(
     participant: Annotated[
         str | None, typer.Option(help="Only the people of this participant.")
@@ -158,7 +159,7 @@ def list_users(
     console.print(table)
 
 
-@users_app.command("create")
+@users_app.command("create", epilog=OPERATOR)
 def create(
     participant: Participant,
     username: Username,
@@ -187,7 +188,7 @@ def create(
     _show_once(password, enrolment)
 
 
-@users_app.command("roles")
+@users_app.command("roles", epilog=OPERATOR)
 def roles(participant: Participant, username: Username, role: Roles) -> None:
     """Give a person these roles (replacing its others); ends its sessions. A person who
     now needs a second factor and has none gets one, printed once."""
@@ -199,7 +200,7 @@ def roles(participant: Participant, username: Username, role: Roles) -> None:
     _show_once(None, enrolment)
 
 
-@users_app.command("reset-password")
+@users_app.command("reset-password", epilog=OPERATOR)
 def reset_password(participant: Participant, username: Username) -> None:
     """A new temporary password (printed once, to change at the next sign-in); the old one
     stops working, the account is unlocked and its sessions end."""
@@ -210,7 +211,7 @@ def reset_password(participant: Participant, username: Username) -> None:
     _show_once(temporary, None)
 
 
-@users_app.command("reset-second-factor")
+@users_app.command("reset-second-factor", epilog=OPERATOR)
 def reset_second_factor(participant: Participant, username: Username) -> None:
     """A new second-factor secret (printed once) for a person who lost theirs; the old one
     stops working and its sessions end."""
@@ -221,7 +222,7 @@ def reset_second_factor(participant: Participant, username: Username) -> None:
     _show_once(None, enrolment)
 
 
-@users_app.command("disable")
+@users_app.command("disable", epilog=OPERATOR)
 def disable(participant: Participant, username: Username) -> None:
     """Refuse the person's sign-ins, sessions and API keys from now on."""
     with _database() as session:
@@ -231,7 +232,7 @@ def disable(participant: Participant, username: Username) -> None:
     console.print(f"{username} of {participant} is disabled")
 
 
-@users_app.command("enable")
+@users_app.command("enable", epilog=OPERATOR)
 def enable(participant: Participant, username: Username) -> None:
     """Let a disabled person sign in again (and unlock it)."""
     with _database() as session:
@@ -239,7 +240,7 @@ def enable(participant: Participant, username: Username) -> None:
     console.print(f"{username} of {participant} is enabled")
 
 
-@users_app.command("unlock")
+@users_app.command("unlock", epilog=OPERATOR)
 def unlock(participant: Participant, username: Username) -> None:
     """Lift the lock of too many failed sign-ins (a disabled person stays disabled)."""
     with _database() as session:
