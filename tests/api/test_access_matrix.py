@@ -160,7 +160,8 @@ class Rule:
     """One endpoint: `may` make the request (a set of participants, or PUBLIC); `sees` the
     record it names (those not in `may` but in `sees` get `acts`, the others 404; by default
     everyone, as for an action no record hides); `check` looks into an allowed read's answer;
-    `refused` replaces the `acts`/404 rule when the endpoint has a problem of its own.
+    `refused` replaces the `acts`/404 rule when the endpoint has a problem of its own (of a
+    PUBLIC endpoint: what everyone, anonymous included, gets for the request built).
     `acts` is the contract's refusal of a write (its custom error's problem) or the
     gateway's own (403 `forbidden`, or its documents' `document-not-uploaded`)."""
 
@@ -310,6 +311,19 @@ def _supplier1_keys(_w: World) -> Request:
     return Request({"name": "supplier1"})
 
 
+SSO_SETTINGS = {
+    "issuer": "https://login.supplier1.example",
+    "client_id": "scfledger",
+    "client_secret": "matrix-client-secret-not-secret",
+}
+
+
+def _sso_settings(_w: World, _participant: str, response: httpx.Response) -> None:
+    body = response.json()
+    assert (body["issuer"], body["client_id"]) == ("https://login.supplier1.example", "scfledger")
+    assert SSO_SETTINGS["client_secret"] not in response.text
+
+
 def _admission(_w: World) -> Request:
     newcomer = Account.create().address
     return Request(
@@ -373,6 +387,38 @@ MATRIX: list[Rule] = [
         ),
         OWN_SUPPLIER1,
         refused=FOREIGN,
+    ),
+    # Single sign-on: its settings are the participant's own (its admins'); the login and its
+    # callback are public, and refuse everyone alike: supplier2 has no single sign-on, and a
+    # callback without the state of a login begun in this browser is refused.
+    Rule(
+        "GET",
+        "/v1/participants/{name}/sso",
+        _supplier1_keys,
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+        check=_sso_settings,
+    ),
+    Rule(
+        "PUT",
+        "/v1/participants/{name}/sso",
+        lambda _w: Request({"name": "supplier1"}, json=SSO_SETTINGS),
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+    ),
+    Rule(
+        "GET",
+        "/v1/auth/sso/{participant}/login",
+        lambda _w: Request({"participant": "supplier2"}),
+        PUBLIC,
+        refused=(404, "not-found"),
+    ),
+    Rule(
+        "GET",
+        "/v1/auth/sso/{participant}/callback",
+        lambda _w: Request({"participant": "supplier1"}, params={"code": "c", "state": "s"}),
+        PUBLIC,
+        refused=(400, "sso-state-invalid"),
     ),
     Rule("POST", "/v1/members", _admission, ADMINS, acts=MISSING_ROLE),
     Rule(
@@ -733,6 +779,11 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
             hooks[name] = client.create_webhook(f"{hook_url}/{name}").id
     with engine.connect() as connection:
         hooks_after = connection.execute(text("SELECT max(id) FROM chain_events")).scalar_one()
+    supplier1_key = {"Authorization": f"Bearer {served.seeded.api_keys['supplier1']}"}
+    sso = httpx.put(
+        f"{served.url}/v1/participants/supplier1/sso", json=SSO_SETTINGS, headers=supplier1_key
+    )
+    assert sso.status_code == 200, sso.text
     core, supplier1, supplier2 = sdk("core"), sdk("supplier1"), sdk("supplier2")
     supplier3, bank2, core2 = sdk("supplier3"), sdk("bank2"), sdk("core2")
     document = core.upload_document(DOCUMENT).sha256
@@ -886,6 +937,12 @@ def foreign_transaction(served: Served) -> str:
 # -- probes -------------------------------------------------------------------------------
 
 
+# What any authenticated request writes, refused or not: when a credential was last used
+# and the audit trail's record of the request. Everything else must stay as it was.
+BOOKKEEPING_COLUMNS = frozenset({"last_used_at", "last_seen_at"})
+BOOKKEEPING_TABLES = frozenset({"audit_records", "audit_head"})
+
+
 def snapshot(w: World) -> dict[str, Any]:
     """Every table's rows (as a count and a digest), the block number and every nonce.
 
@@ -893,12 +950,19 @@ def snapshot(w: World) -> dict[str, Any]:
     recorded as such an operation (its error, under its idempotency key), spending nothing."""
     state: dict[str, Any] = {}
     with w.engine.connect() as connection:
-        for table in sorted(inspect(connection).get_table_names()):
+        inspector = inspect(connection)
+        for table in sorted(set(inspector.get_table_names()) - BOOKKEEPING_TABLES):
             where = (
                 " WHERE status <> 'failed' OR nonce IS NOT NULL" if table == "operations" else ""
             )
+            columns = ", ".join(
+                f'"{c["name"]}"'
+                for c in inspector.get_columns(table)
+                if c["name"] not in BOOKKEEPING_COLUMNS
+            )
             rows = sorted(
-                repr(tuple(r)) for r in connection.execute(text(f'SELECT * FROM "{table}"{where}'))
+                repr(tuple(r))
+                for r in connection.execute(text(f'SELECT {columns} FROM "{table}"{where}'))
             )
             state[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
     addresses = [w.served.address(p) for p in PARTICIPANTS]
@@ -951,7 +1015,7 @@ def problem_of(response: httpx.Response) -> tuple[int, str]:
 def expected_refusal(rule: Rule, participant: str | None) -> tuple[int, str] | None:
     """The problem `participant` must get, or None if it may make the request."""
     if rule.may == PUBLIC:
-        return None
+        return rule.refused
     if participant is None:
         return 401, "unauthenticated"
     if participant in rule.may:

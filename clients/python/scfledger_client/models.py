@@ -703,6 +703,65 @@ class SlotVelocity(BaseModel):
     transfers_per_day: Annotated[float, Field(title="Transfers Per Day")]
 
 
+ClientSecret = TypeAliasType(
+    "ClientSecret",
+    Annotated[str, Field(max_length=512, min_length=1, title="Client Secret")],
+)
+
+
+RequiredAcr = TypeAliasType(
+    "RequiredAcr",
+    Annotated[str, Field(max_length=255, min_length=1, title="Required Acr")],
+)
+"""
+Ask for this authentication context class and refuse a login without it (the provider's second factor); unset: the provider's login is enough
+"""
+
+
+class SsoIn(BaseModel):
+    """
+    A participant's OpenID Connect provider. `client_secret` may be left out to keep the
+    one stored (never on the first configuration); it is stored sealed and never shown.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    issuer: Annotated[
+        str, Field(max_length=2048, min_length=8, pattern="^https?://", title="Issuer")
+    ]
+    client_id: Annotated[str, Field(max_length=255, min_length=1, title="Client Id")]
+    client_secret: Annotated[ClientSecret | None, Field(title="Client Secret")] = None
+    username_claim: Annotated[
+        str, Field(pattern="^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$", title="Username Claim")
+    ] = "preferred_username"
+    """
+    The claim whose value is the user's username at this gateway
+    """
+    required_acr: Annotated[RequiredAcr | None, Field(title="Required Acr")] = None
+    """
+    Ask for this authentication context class and refuse a login without it (the provider's second factor); unset: the provider's login is enough
+    """
+
+
+class SsoOut(BaseModel):
+    """
+    A participant's OpenID Connect provider (never its client secret).
+    """
+
+    participant: Annotated[str, Field(title="Participant")]
+    issuer: Annotated[str, Field(title="Issuer")]
+    client_id: Annotated[str, Field(title="Client Id")]
+    username_claim: Annotated[str, Field(title="Username Claim")]
+    required_acr: Annotated[str | None, Field(title="Required Acr")]
+    login_url: Annotated[str, Field(title="Login Url")]
+    """
+    Where the participant's people start signing in
+    """
+    created_at: Annotated[datetime, Field(title="Created At")]
+    updated_at: Annotated[datetime, Field(title="Updated At")]
+
+
 class SuspensionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

@@ -1221,6 +1221,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/sso/{participant}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Login
+         * @description Sends the browser to the participant's identity provider to sign in (404 if the
+         *     participant has no single sign-on).
+         */
+        get: operations["sso_login_v1_auth_sso__participant__login_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sso/{participant}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Callback
+         * @description Where the identity provider sends the browser back: the login is checked, the
+         *     user's session opened and its cookie set. A replayed, forged or foreign state is 400
+         *     `sso-state-invalid`; a refusal by the provider or an ID token that does not hold, 401
+         *     `sso-failed`; a person who is no active user of the participant, 403
+         *     `sso-unknown-user`.
+         */
+        get: operations["sso_callback_v1_auth_sso__participant__callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{name}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Settings
+         * @description The participant's OpenID Connect provider (its own admins only; never the client
+         *     secret); 404 if it has none.
+         */
+        get: operations["sso_settings_v1_participants__name__sso_get"];
+        /**
+         * Configure Sso
+         * @description Sets the participant's OpenID Connect provider (its own admins only). Register
+         *     `.../v1/auth/sso/{name}/callback` at the provider as the redirect URI; its people then
+         *     sign in at `login_url` with the username the provider gives in `username_claim`. Users
+         *     are not created by signing in: an admin creates them first.
+         */
+        put: operations["configure_sso_v1_participants__name__sso_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2231,6 +2304,66 @@ export interface components {
             transfers_per_day: number;
         };
         /**
+         * SsoIn
+         * @description A participant's OpenID Connect provider. `client_secret` may be left out to keep the
+         *     one stored (never on the first configuration); it is stored sealed and never shown.
+         * @example {
+         *       "client_id": "scfledger",
+         *       "client_secret": "a secret the provider issued",
+         *       "issuer": "https://login.acme-steel.example/realms/staff"
+         *     }
+         */
+        SsoIn: {
+            /** Issuer */
+            issuer: string;
+            /** Client Id */
+            client_id: string;
+            /** Client Secret */
+            client_secret?: string | null;
+            /**
+             * Username Claim
+             * @description The claim whose value is the user's username at this gateway
+             * @default preferred_username
+             */
+            username_claim: string;
+            /**
+             * Required Acr
+             * @description Ask for this authentication context class and refuse a login without it (the provider's second factor); unset: the provider's login is enough
+             */
+            required_acr?: string | null;
+        };
+        /**
+         * SsoOut
+         * @description A participant's OpenID Connect provider (never its client secret).
+         */
+        SsoOut: {
+            /** Participant */
+            participant: string;
+            /** Issuer */
+            issuer: string;
+            /** Client Id */
+            client_id: string;
+            /** Username Claim */
+            username_claim: string;
+            /** Required Acr */
+            required_acr: string | null;
+            /**
+             * Login Url
+             * @description Where the participant's people start signing in
+             */
+            login_url: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
          * SuspensionIn
          * @example {
          *       "reason": "licence revoked"
@@ -2532,6 +2665,36 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `sso-state-invalid`: Single sign-on state invalid
+         */
+        "Problem400-sso-state-invalid": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/sso-state-invalid";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `sso-failed`: Single sign-on failed
+         */
+        "Problem401-sso-failed": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/sso-failed";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `unauthenticated`: Authentication required
          */
         "Problem401-unauthenticated": {
@@ -2661,6 +2824,24 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `foreign-participant`: Only the participant itself may do this
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-a7b10c20f4": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/foreign-participant" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
@@ -2742,6 +2923,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/forbidden";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `sso-unknown-user`: No such user
+         */
+        "Problem403-sso-unknown-user": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/sso-unknown-user";
                 };
             };
         };
@@ -6833,6 +7029,201 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_login_v1_auth_sso__participant__login_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the identity provider's sign-in page */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            401: components["responses"]["Problem401-sso-failed"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_callback_v1_auth_sso__participant__callback_get: {
+        parameters: {
+            query?: {
+                state?: string | null;
+                code?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: the session cookie is set; on to the console */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            400: components["responses"]["Problem400-sso-state-invalid"];
+            401: components["responses"]["Problem401-sso-failed"];
+            403: components["responses"]["Problem403-sso-unknown-user"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_settings_v1_participants__name__sso_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoOut"];
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-a7b10c20f4"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    configure_sso_v1_participants__name__sso_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-a7b10c20f4"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];

@@ -22,6 +22,7 @@ from scfledger.api.routes import (
     receivables,
     risk,
     settlements,
+    sso,
     transactions,
 )
 from scfledger.api.routes.documents import router as documents_router
@@ -70,6 +71,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(documents_router)
     app.include_router(webhooks_router)
+    app.include_router(sso.router)
     return app
 
 

@@ -46,7 +46,12 @@ from scfledger.exceptions import (
     NotFoundError,
     ParticipantExists,
     RelayRejected,
+    RoleRequired,
     ScfError,
+    ScopeRequired,
+    SsoFailed,
+    SsoStateInvalid,
+    SsoUnknownUser,
     StorageQuotaExceeded,
     TooManyStreams,
     UnknownRevert,
@@ -137,6 +142,10 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     ),
     "GET /v1/events/stream": (TooManyStreams, InvalidCursor),
     "POST /v1/webhooks": (WrongState,),
+    "GET /v1/auth/sso/{participant}/login": (SsoFailed,),
+    "GET /v1/auth/sso/{participant}/callback": (SsoStateInvalid, SsoFailed, SsoUnknownUser),
+    "PUT /v1/participants/{name}/sso": (ForeignParticipant, RoleRequired, ScopeRequired),
+    "GET /v1/participants/{name}/sso": (ForeignParticipant, RoleRequired, ScopeRequired),
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).
