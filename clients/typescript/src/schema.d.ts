@@ -479,9 +479,10 @@ export interface paths {
         put?: never;
         /**
          * Create Participant
-         * @description A gateway identity for a prospective member (admins): a signing key kept by the
-         *     gateway, or with `address` an API key only. Its first API key is shown this once, to
-         *     hand to the participant out of band; only the participant manages its keys after.
+         * @description A gateway identity for a prospective member (a named admin of an admin member): a
+         *     signing key kept by the gateway, or with `address` an API key only. Its first API key
+         *     is shown this once, to hand to the participant out of band; only the participant
+         *     manages its keys after.
          */
         post: operations["create_participant_v1_participants_post"];
         delete?: never;

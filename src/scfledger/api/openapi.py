@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from scfledger.api import errors, fields, swagger_ui
 from scfledger.api.deps import SAFE_METHODS, current_actor, get_gateway, idempotency_key
 from scfledger.api.routes.common import write_context
+from scfledger.api.routes.governance import governance_write
 from scfledger.chain.artifacts import load_artifact
 from scfledger.exceptions import (
     AccountLocked,
@@ -278,7 +279,7 @@ def problems_of(route: APIRoute, method: str, path: str) -> set[ProblemType]:
     if _depends_on(dependant, idempotency_key):
         domain += _IDEMPOTENT
     domain += ROUTE_PROBLEMS.get(key_of(method, path), ())
-    writes = _depends_on(dependant, write_context)
+    writes = any(_depends_on(dependant, call) for call in (write_context, governance_write))
     if writes:
         domain += _WRITE
     found = fixed | {problem_type_of(_example(cls)) for cls in domain}

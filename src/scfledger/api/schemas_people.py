@@ -5,10 +5,10 @@ key) appear only in the answer of the request that creates them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from scfledger.api.fields import ParticipantName
 from scfledger.api.schemas import Strict
@@ -21,6 +21,14 @@ Code = Annotated[str, Field(min_length=1, max_length=16)]
 DisplayName = Annotated[str, Field(max_length=128)]
 Roles = Annotated[list[PersonRole], Field(min_length=1, max_length=4)]
 _DEFAULT_SCOPES: list[Scope] = ["read", "write"]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time with its zone: SQLite gives back naive datetimes, which are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class LoginIn(Strict):
@@ -88,9 +96,9 @@ class PasswordChangeIn(Strict):
 
 class SessionOut(BaseModel):
     id: str
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
+    created_at: UtcDatetime
+    last_seen_at: UtcDatetime
+    expires_at: UtcDatetime
     address: str = Field(description="The client address it signed in from")
     user_agent: str
     current: bool = Field(description="The session of this request")
@@ -131,9 +139,9 @@ class UserOut(BaseModel):
     display_name: str
     kind: Literal["user", "service"]
     roles: list[PersonRole]
-    created_at: datetime
+    created_at: UtcDatetime
     disabled: bool
-    locked_until: datetime | None
+    locked_until: UtcDatetime | None
     must_change_password: bool
     second_factor: bool = Field(description="Has a second factor (enrolled)")
 
@@ -169,10 +177,10 @@ class ApiKeyOut(BaseModel):
     name: str
     owner: str = Field(description="The username of the user or service account owning it")
     scopes: list[Scope]
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    expires_at: UtcDatetime | None
+    last_used_at: UtcDatetime | None
+    revoked_at: UtcDatetime | None
 
 
 class IssuedApiKeyOut(BaseModel):

@@ -10,6 +10,7 @@ takes X-Forwarded-Proto from that proxy only; the gateway itself trusts no such 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 
@@ -22,13 +23,14 @@ from scfledger.api.schemas_people import (
     PersonOut,
     SessionOut,
 )
-from scfledger.db.models import aware
-from scfledger.db.people import User
 from scfledger.people.person import Person, session_scopes
 from scfledger.people.sessions import COOKIE
 from scfledger.people.users import roles_of
 from scfledger.services import people as services
 from scfledger.services.ledger import Actor
+
+if TYPE_CHECKING:  # row types of the response builders only
+    from scfledger.db.people import User
 
 router = APIRouter(prefix="/v1/auth", tags=["people"], route_class=GuardedRoute)
 sessions_router = APIRouter(prefix="/v1/sessions", tags=["people"], route_class=GuardedRoute)
@@ -143,9 +145,9 @@ def own_sessions(gateway: GatewayDep, actor: CurrentActor) -> list[SessionOut]:
     return [
         SessionOut(
             id=row.id,
-            created_at=aware(row.created_at),
-            last_seen_at=aware(row.last_seen_at),
-            expires_at=aware(row.expires_at),
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            expires_at=row.expires_at,
             address=row.address,
             user_agent=row.user_agent,
             current=_current(actor, row.id),

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Response
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.governance import Governor
 from scfledger.api.schemas import ParticipantIn, ParticipantOut, ParticipantStatusOut
 from scfledger.api.schemas_people import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut
-from scfledger.db.models import aware
 from scfledger.services import participants as services
 from scfledger.services.ledger import role_names
 
@@ -19,12 +19,11 @@ router = APIRouter(prefix="/v1/participants", tags=["governance"], route_class=G
 
 
 @router.post("", status_code=201)
-def create_participant(
-    body: ParticipantIn, gateway: GatewayDep, actor: CurrentActor
-) -> ParticipantOut:
-    """A gateway identity for a prospective member (admins): a signing key kept by the
-    gateway, or with `address` an API key only. Its first API key is shown this once, to
-    hand to the participant out of band; only the participant manages its keys after."""
+def create_participant(body: ParticipantIn, gateway: GatewayDep, actor: Governor) -> ParticipantOut:
+    """A gateway identity for a prospective member (a named admin of an admin member): a
+    signing key kept by the gateway, or with `address` an API key only. Its first API key
+    is shown this once, to hand to the participant out of band; only the participant
+    manages its keys after."""
     issued = services.create_participant(
         sessions=gateway.sessions,
         keys=gateway.keys,
@@ -54,10 +53,10 @@ def key_out(view: services.KeyView) -> ApiKeyOut:
             "name": row.name,
             "owner": view.owner,
             "scopes": sorted(row.scopes),
-            "created_at": aware(row.created_at),
-            "expires_at": None if row.expires_at is None else aware(row.expires_at),
-            "last_used_at": None if row.last_used_at is None else aware(row.last_used_at),
-            "revoked_at": None if row.revoked_at is None else aware(row.revoked_at),
+            "created_at": row.created_at,
+            "expires_at": row.expires_at,
+            "last_used_at": row.last_used_at,
+            "revoked_at": row.revoked_at,
         }
     )
 

@@ -5,16 +5,17 @@ a second factor's secret) are shown once, in the answer that makes them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Path
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas_people import UserIn, UserOut, UserPatchIn, UserSecretsOut
-from scfledger.db.models import aware
-from scfledger.db.people import User
 from scfledger.services import people as services
+
+if TYPE_CHECKING:  # row types of the response builders only
+    from scfledger.db.people import User
 
 router = APIRouter(prefix="/v1/users", tags=["people"], route_class=GuardedRoute)
 UserId = Annotated[str, Path(max_length=36)]
@@ -29,9 +30,9 @@ def user_out(user: User) -> UserOut:
             "display_name": user.display_name,
             "kind": user.kind,
             "roles": sorted(user.roles),
-            "created_at": aware(user.created_at),
+            "created_at": user.created_at,
             "disabled": user.disabled_at is not None,
-            "locked_until": None if user.locked_until is None else aware(user.locked_until),
+            "locked_until": user.locked_until,
             "must_change_password": user.must_change_password,
             "second_factor": user.totp_secret is not None,
         }
