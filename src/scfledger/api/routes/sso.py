@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
-from scfledger.api.deps import Administrator, CurrentActor, GatewayDep, require
+from scfledger.api.deps import CurrentActor, GatewayDep, require
 from scfledger.api.fields import PARTICIPANT_NAME
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas import SsoIn, SsoOut
@@ -149,13 +149,16 @@ def _out(request: Request, settings: sso.SsoSettings) -> SsoOut:
 
 @router.put("/v1/participants/{name}/sso")
 def configure_sso(
-    name: str, body: SsoIn, request: Request, gateway: GatewayDep, actor: Administrator
+    name: str, body: SsoIn, request: Request, gateway: GatewayDep, actor: CurrentActor
 ) -> SsoOut:
     """Sets the participant's OpenID Connect provider (its own admins only). Register
     `.../v1/auth/sso/{name}/callback` at the provider as the redirect URI; its people then
     sign in at `login_url` with the username the provider gives in `username_claim`. Users
     are not created by signing in: an admin creates them first."""
+    # Whose settings first, then who inside it (as for API keys): another participant's
+    # people all get `foreign-participant`, whatever their role.
     _own(actor, name, "configure the single sign-on")
+    require(actor, scope="write", roles=("admin",), action="configure the single sign-on")
     settings = sso.configure(
         sessions=gateway.sessions,
         sealer=gateway.sealer,
@@ -174,6 +177,6 @@ def configure_sso(
 def sso_settings(name: str, request: Request, gateway: GatewayDep, actor: CurrentActor) -> SsoOut:
     """The participant's OpenID Connect provider (its own admins only; never the client
     secret); 404 if it has none."""
-    require(actor, scope="read", roles=("admin",), action="read the single sign-on settings")
     _own(actor, name, "read the single sign-on settings")
+    require(actor, scope="read", roles=("admin",), action="read the single sign-on settings")
     return _out(request, sso.settings_of(sessions=gateway.sessions, participant=name))
