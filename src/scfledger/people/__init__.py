@@ -1,0 +1,1 @@
+"""People inside each participant: users, sessions, API keys, maker-checker, the audit trail."""
