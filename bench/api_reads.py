@@ -74,7 +74,7 @@ from scfledger.db.projections import (
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
-from scfledger.services.apikeys import create_api_key
+from scfledger.people.apikeys import create_api_key
 from scfledger.services.ledger import Actor, actor_for
 from scfledger.services.receivables import list_pieces
 from scfledger.services.settlements import list_settlements

@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     # `/metrics` answers only `Authorization: Bearer <this token>`; unset, it answers 401.
     metrics_token: SecretStr | None = Field(default=None, min_length=16)
 
+    # People (docs/people.md): a browser session ends after this long without a request,
+    # and in any case this long after sign-in; this many failed sign-ins in a row lock an
+    # account for `login_lockout_minutes`.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
     @model_validator(mode="after")
     def _one_passphrase_source(self) -> Settings:
         if self.keystore_passphrase is not None and self.keystore_passphrase_file is not None:

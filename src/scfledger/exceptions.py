@@ -307,3 +307,97 @@ class StorageQuotaExceeded(InvalidInput):
             f"document storage quota of {quota} bytes reached ({used} bytes used): "
             "this upload does not fit"
         )
+
+
+# People (docs/people.md): sign-in, sessions, roles and scopes inside an institution,
+# maker-checker drafts.
+
+
+class InvalidCredentials(AuthenticationRequired):
+    """Unknown user, wrong password or wrong second-factor code (never said which)."""
+
+    def __init__(self) -> None:
+        super().__init__("unknown user, wrong password or wrong code")
+
+
+class SecondFactorRequired(AuthenticationRequired):
+    """The password was right but the person must also give a current TOTP code."""
+
+    def __init__(self) -> None:
+        super().__init__("this account needs a one-time code from its authenticator app")
+
+
+class SessionExpired(AuthenticationRequired):
+    """A session cookie that is unknown, revoked, idle too long or past its absolute end."""
+
+    def __init__(self) -> None:
+        super().__init__("the session has ended: sign in again")
+
+
+class AccountLocked(PermissionDenied):
+    """Too many failed sign-ins (or disabled by an admin): refused until unlocked."""
+
+    def __init__(self, *, until: str | None) -> None:
+        self.until = until
+        when = f"until {until}" if until else "until an admin of the institution enables it"
+        super().__init__(f"the account is locked {when}")
+
+
+class CsrfFailed(PermissionDenied):
+    """A cookie-authenticated write without the session's X-CSRF-Token header."""
+
+    def __init__(self) -> None:
+        super().__init__("a write with a session cookie needs the session's X-CSRF-Token header")
+
+
+class RoleRequired(PermissionDenied):
+    """The person's role inside its institution does not allow the action."""
+
+    def __init__(self, *, username: str, action: str, roles: tuple[str, ...]) -> None:
+        self.username = username
+        self.action = action
+        self.roles = roles
+        super().__init__(f"{username} may not {action}: needs role {' or '.join(roles)}")
+
+
+class ScopeRequired(PermissionDenied):
+    """The API key's scopes do not allow the action."""
+
+    def __init__(self, *, scope: str, action: str) -> None:
+        self.scope = scope
+        self.action = action
+        super().__init__(f"this API key may not {action}: it lacks the scope {scope!r}")
+
+
+class OwnDraft(PermissionDenied):
+    """A person checking a draft they made: four eyes means two people."""
+
+    def __init__(self, *, draft_id: object) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"draft {draft_id} was made by you: another checker must decide it")
+
+
+class AlreadyDecided(InvalidState):
+    """A draft no longer pending, or a checker deciding the same draft twice."""
+
+    def __init__(self, *, draft_id: object, state: str) -> None:
+        self.draft_id = draft_id
+        self.state = state
+        super().__init__(f"draft {draft_id} is {state}")
+
+
+class DraftExpired(InvalidState):
+    """A draft that waited past its expiry without the approvals it needs."""
+
+    def __init__(self, *, draft_id: object) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"draft {draft_id} expired before it was approved: make it again")
+
+
+class UserExists(InvalidState):
+    """A user of that name already exists at the participant."""
+
+    def __init__(self, *, participant: str, username: str) -> None:
+        self.participant = participant
+        self.username = username
+        super().__init__(f"{participant} already has a user {username!r}")

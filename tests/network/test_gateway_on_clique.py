@@ -30,7 +30,7 @@ from scfledger.db.models import Operation
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.network import CliqueNetwork, rpc_call
-from scfledger.services.apikeys import create_api_key
+from scfledger.people.apikeys import create_api_key
 from tests.support.api import event
 from tests.support.clique import clique_network, web3_for
 from tests.support.server import serving

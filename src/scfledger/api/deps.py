@@ -1,15 +1,29 @@
-"""FastAPI dependencies: the gateway, the authenticated participant, the idempotency key."""
+"""FastAPI dependencies: the gateway, the authenticated person and participant, what its
+role and credential allow, the idempotency key."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from scfledger.api.gateway import Gateway
-from scfledger.exceptions import AuthenticationRequired, MissingIdempotencyKey
-from scfledger.services.apikeys import authenticate
+from scfledger.db.people import User
+from scfledger.exceptions import (
+    AuthenticationRequired,
+    CsrfFailed,
+    MissingIdempotencyKey,
+    RoleRequired,
+    ScopeRequired,
+    SessionExpired,
+)
+from scfledger.people import apikeys, sessions
+from scfledger.people.person import Person, session_scopes
+from scfledger.people.users import roles_of
 from scfledger.services.ledger import Actor, actor_for
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_gateway(request: Request) -> Gateway:
@@ -20,31 +34,123 @@ def get_gateway(request: Request) -> Gateway:
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
+def _person(user: User, *, credential: str, credential_id: str, scopes: frozenset[str]) -> Person:
+    return Person(
+        user_id=user.id,
+        username=user.username,
+        participant=user.participant,
+        kind="service" if user.kind == "service" else "user",
+        roles=roles_of(user),
+        credential="session" if credential == "session" else "key",
+        credential_id=credential_id,
+        scopes=scopes,
+    )
+
+
 def current_actor(
     request: Request,
     gateway: GatewayDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Actor:
-    """The participant of the bearer API key, with its on-chain roles from the index. The
-    key's id is kept in `request.state.api_key_id` for limits per key (event streams).
+    """The person behind the request and the participant it acts for, with its on-chain
+    roles from the index: from `Authorization: Bearer <API key>`, else from the session
+    cookie (whose writes need the session's X-CSRF-Token header). The actor is kept in
+    `request.state.actor` and the credential's id in `request.state.api_key_id` (limits
+    per credential: event streams).
 
     Once per request: a route that takes a body authenticates before reading it
     (`api.guard.GuardedRoute`) and keeps the actor in the request's state."""
     known = getattr(request.state, "actor", None)
     if isinstance(known, Actor):
         return known
+    cookie = request.cookies.get(sessions.COOKIE)
+    if authorization is None and cookie is not None:
+        actor = _session_actor(request, gateway, cookie)
+    else:
+        actor = _key_actor(request, gateway, authorization)
+    request.state.actor = actor
+    if request.method in SAFE_METHODS and actor.person and not actor.person.may("read"):
+        raise ScopeRequired(scope="read", action="read")
+    return actor
+
+
+def _key_actor(request: Request, gateway: Gateway, authorization: str | None) -> Actor:
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key:
-        raise AuthenticationRequired("send Authorization: Bearer <API key>")
+        raise AuthenticationRequired("send Authorization: Bearer <API key>, or sign in")
     with gateway.sessions() as session:
-        row = authenticate(session=session, key=key.strip())
-        if row is None:
-            raise AuthenticationRequired("unknown or revoked API key")
-        request.state.api_key_id = row.id
-        return actor_for(session, participant=row.participant, address=row.address)
+        found = apikeys.authenticate(session=session, key=key.strip())
+        if found is None:
+            raise AuthenticationRequired("unknown, expired or revoked API key")
+        row, user = found
+        person = _person(
+            user,
+            credential="key",
+            credential_id=row.id,
+            scopes=frozenset(str(s) for s in row.scopes),
+        )
+        actor = actor_for(session, participant=row.participant, address=row.address, person=person)
+        session.commit()  # the key's last use
+    request.state.api_key_id = row.id
+    return actor
+
+
+def _session_actor(request: Request, gateway: Gateway, cookie: str) -> Actor:
+    settings = gateway.settings
+    timeouts = sessions.Timeouts(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+    with gateway.sessions() as session:
+        found = sessions.resolve(session, cookie, timeouts=timeouts)
+        if found is None:
+            raise SessionExpired()
+        row, user = found
+        if request.method not in SAFE_METHODS and not sessions.csrf_matches(
+            row, request.headers.get(sessions.CSRF_HEADER)
+        ):
+            raise CsrfFailed()
+        address = apikeys.participant_address(session, user.participant)
+        if address is None:
+            raise SessionExpired()
+        person = _person(
+            user, credential="session", credential_id=row.id, scopes=session_scopes(roles_of(user))
+        )
+        actor = actor_for(session, participant=user.participant, address=address, person=person)
+        session.commit()  # the session's last request
+    request.state.api_key_id = row.id
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require(actor: Actor, *, scope: str, roles: tuple[str, ...], action: str) -> None:
+    """403 unless the actor's credential has `scope` and its person one of `roles`
+    (`scope-required` first: a read-only key says so whatever its owner's roles)."""
+    person = actor.person
+    if person is None:
+        return
+    if not person.may(scope):
+        raise ScopeRequired(scope=scope, action=action)
+    if not any(person.has(role) for role in roles):
+        raise RoleRequired(username=person.username, action=action, roles=roles)
+
+
+def writer(actor: CurrentActor) -> Actor:
+    """A person who may prepare writes on the ledger: a maker, with a key that may write."""
+    require(actor, scope="write", roles=("maker",), action="prepare ledger writes")
+    return actor
+
+
+def administrator(actor: CurrentActor) -> Actor:
+    """A person who administers its own institution: an admin, with a key that may write."""
+    require(actor, scope="write", roles=("admin",), action="administer its institution")
+    return actor
+
+
+Writer = Annotated[Actor, Depends(writer)]
+Administrator = Annotated[Actor, Depends(administrator)]
 
 
 def idempotency_key(

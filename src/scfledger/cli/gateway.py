@@ -27,7 +27,7 @@ from scfledger.devchain.seed import DEMO_MEMBERS, seed_demo
 from scfledger.exceptions import ScfError
 from scfledger.keys.store import KeyStore
 from scfledger.network.clique import CliqueNetwork
-from scfledger.services.apikeys import create_api_key
+from scfledger.people.apikeys import create_api_key
 
 console = Console()
 apikeys_app = typer.Typer(help="API keys of participants (shown once, stored hashed).")

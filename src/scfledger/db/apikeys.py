@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scfledger.db.models import Base, utcnow
 
 
 class ApiKey(Base):
-    """An API key of a participant served by this gateway; the key itself is never stored."""
+    """An API key of a user or service account of a participant served by this gateway;
+    the key itself is never stored."""
 
     __tablename__ = "api_keys"
 
@@ -22,3 +24,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True, default=None)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=lambda: ["read", "write"])
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)

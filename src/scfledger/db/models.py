@@ -36,6 +36,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime) -> datetime:
+    """`moment` in UTC with its zone: SQLite returns naive datetimes for aware columns."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -19,8 +19,8 @@ from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.faucet import set_balance
+from scfledger.people.apikeys import create_api_key
 from scfledger.services import identity
-from scfledger.services.apikeys import create_api_key
 from scfledger.services.participants import Provision
 
 DEMO_MEMBERS: dict[str, int] = {

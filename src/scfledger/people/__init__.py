@@ -1,1 +1,2 @@
-"""People inside each participant: users, sessions, API keys, maker-checker, the audit trail."""
+"""People inside each institution: users, their credentials (passwords, second factors,
+sessions, API keys), maker-checker and the audit trail (docs/people.md)."""

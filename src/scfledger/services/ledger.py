@@ -24,6 +24,7 @@ from scfledger.db.projections import ChainEvent, Member
 from scfledger.exceptions import ActionForbidden, InvalidInput
 from scfledger.outbox.operation import OperationView
 from scfledger.outbox.pipeline import Pipeline
+from scfledger.people.person import Person
 
 BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
@@ -41,6 +42,9 @@ class Actor:
     address: str
     roles: int
     status: str
+    # The person (or service account) acting for the participant, and what its credential
+    # allows; None only where code acts for a participant without a person (tests).
+    person: Person | None = None
 
     @property
     def is_auditor(self) -> bool:
@@ -97,13 +101,25 @@ class Ledger:
     contracts: Contracts
 
 
-def actor_for(session: Session, *, participant: str, address: str) -> Actor:
-    """The member behind an API key; a key of a non-member can read nothing and act on nothing."""
+def actor_for(
+    session: Session, *, participant: str, address: str, person: Person | None = None
+) -> Actor:
+    """The member behind a credential; a non-member can read nothing and act on nothing."""
     member = session.get(Member, to_checksum_address(address))
     if member is None:
-        return Actor(participant=participant, address=address, roles=0, status="not-admitted")
+        return Actor(
+            participant=participant,
+            address=address,
+            roles=0,
+            status="not-admitted",
+            person=person,
+        )
     return Actor(
-        participant=participant, address=member.address, roles=member.roles, status=member.status
+        participant=participant,
+        address=member.address,
+        roles=member.roles,
+        status=member.status,
+        person=person,
     )
 
 

@@ -34,7 +34,7 @@ from scfledger.exceptions import (
     WrongState,
 )
 from scfledger.keys.store import KeyStore
-from scfledger.services.apikeys import create_api_key
+from scfledger.people.apikeys import create_api_key
 from scfledger.services.ledger import Actor, checked_address, role_names
 
 # Gives a new participant's account what it needs to send transactions (gas money on a

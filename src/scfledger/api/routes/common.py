@@ -17,7 +17,7 @@ from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from scfledger.api.deps import CurrentActor, GatewayDep, IdempotencyKey
+from scfledger.api.deps import GatewayDep, IdempotencyKey, Writer
 from scfledger.api.errors import error_response
 from scfledger.api.gateway import Gateway
 from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, OperationOut
@@ -220,7 +220,7 @@ class Write:
 
 def write_context(
     gateway: GatewayDep,
-    actor: CurrentActor,
+    actor: Writer,
     key: IdempotencyKey,
     wait: WaitQuery = "none",
     timeout: TimeoutQuery = 30.0,

@@ -5,7 +5,13 @@ from __future__ import annotations
 from alembic import context
 
 from scfledger.config import Settings
-from scfledger.db import apikeys, audit, gateway_tables, projections  # noqa: F401 - registers tables
+from scfledger.db import (  # noqa: F401 - registers tables
+    apikeys,
+    audit,
+    gateway_tables,
+    people,
+    projections,
+)
 from scfledger.db.models import Base
 from scfledger.db.session import create_db_engine
 

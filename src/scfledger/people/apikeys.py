@@ -1,0 +1,113 @@
+"""API keys: shown once, stored as SHA-256, found by hash; each belongs to a user or a
+service account of its participant and carries scopes, perhaps an expiry, a last-used time."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scfledger.db.apikeys import ApiKey
+from scfledger.db.models import aware, new_id, utcnow
+from scfledger.db.people import User
+from scfledger.keys.store import check_participant
+from scfledger.people.person import checked_scopes
+
+KEY_PREFIX = "scf_"
+SERVICE_ACCOUNT = "service"  # every participant's built-in service account (ERP, bootstrap)
+DEFAULT_SCOPES = ("read", "write")
+LAST_USED_EVERY = timedelta(minutes=1)  # how often last_used_at is written, at most
+
+
+def hash_key(key: str) -> str:
+    # Keys are 256-bit random, so a plain SHA-256 suffices (no dictionary to slow down).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def service_account(session: Session, participant: str) -> User:
+    """The participant's service account (created on first use): the owner of the keys an
+    institution gets before it has people, and of its integrations' keys."""
+    user = session.scalars(
+        select(User).where(User.participant == participant, User.username == SERVICE_ACCOUNT)
+    ).one_or_none()
+    if user is None:
+        user = User(
+            id=new_id(),
+            participant=participant,
+            username=SERVICE_ACCOUNT,
+            kind="service",
+            display_name="Service account",
+            roles=["admin", "maker"],
+            must_change_password=False,
+            failed_logins=0,
+            created_at=utcnow(),
+        )
+        session.add(user)
+        session.flush()
+    return user
+
+
+def create_api_key(
+    *,
+    session: Session,
+    participant: str,
+    address: str,
+    user_id: str | None = None,
+    scopes: Iterable[str] = DEFAULT_SCOPES,
+    expires_at: datetime | None = None,
+    name: str = "",
+) -> str:
+    """Stores a new key's hash for a user of `participant` (None: its service account) and
+    returns the key (the only time it is seen)."""
+    check_participant(participant)
+    chosen = sorted(checked_scopes(list(scopes)))
+    owner = user_id if user_id is not None else service_account(session, participant).id
+    public = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}{public}_{secrets.token_urlsafe(32)}"
+    session.add(
+        ApiKey(
+            id=new_id(),
+            participant=participant,
+            address=address,
+            key_hash=hash_key(key),
+            prefix=f"{KEY_PREFIX}{public}",
+            created_at=utcnow(),
+            user_id=owner,
+            name=name,
+            scopes=chosen,
+            expires_at=expires_at,
+        )
+    )
+    return key
+
+
+def authenticate(
+    *, session: Session, key: str, now: datetime | None = None
+) -> tuple[ApiKey, User] | None:
+    """The live key matching `key` and its owner, or None (unknown, revoked, expired, or
+    its owner disabled). Marks the key used (at most once a minute: the caller commits)."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 128:
+        return None
+    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).one_or_none()
+    if row is None or row.revoked_at is not None or row.user_id is None:
+        return None
+    now = now or utcnow()
+    if row.expires_at is not None and aware(row.expires_at) <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    if row.last_used_at is None or now - aware(row.last_used_at) >= LAST_USED_EVERY:
+        row.last_used_at = now
+    return row, user
+
+
+def participant_address(session: Session, participant: str) -> str | None:
+    """The on-chain address of a participant this gateway serves (its keys carry it)."""
+    return session.scalars(
+        select(ApiKey.address).where(ApiKey.participant == participant).limit(1)
+    ).one_or_none()
