@@ -19,7 +19,9 @@ until it gets its entry here.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import threading
 import uuid
@@ -76,7 +78,10 @@ INVOICE2 = b"%PDF-1.7 invoice 9, core2 to supplier3: prices nobody else may read
 
 ADMINS = frozenset({"admin1"})  # the other two founding admins are not callers here
 GOVERNANCE_READERS = frozenset({"admin1", "auditor"})
-FOREIGN = (403, "foreign-participant")  # a participant's keys and status, to anyone else
+FOREIGN = (403, "foreign-participant")
+AUDIT_TABLES = frozenset(
+    {"audit_records", "audit_head"}
+)  # written by every request  # a participant's keys and status, to anyone else
 
 # Who may see each record of the world (services.visibility, the one rule).
 # Receivable R (slot S, debtor core, creditor supplier1): root T held by supplier1, C split
@@ -321,6 +326,21 @@ def _admission(_w: World) -> Request:
             "roles": ["supplier"],
         }
     )
+
+
+def _own_audit(_w: World, participant: str, response: httpx.Response) -> None:
+    """Each key here is its institution's service account (an admin): its own institution's
+    records; the auditor member's, everyone's."""
+    if response.headers["content-type"].startswith("text/csv"):
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+    else:
+        rows = response.json()["items"]
+    assert rows, participant
+    institutions = {row["participant"] for row in rows}
+    if participant == "auditor":
+        assert len(institutions) > 1, institutions
+    else:
+        assert institutions == {participant}, institutions
 
 
 def _proposal(w: World) -> Request:
@@ -671,6 +691,10 @@ MATRIX: list[Rule] = [
         OWN_SUPPLIER1,
         OWN_SUPPLIER1,
     ),
+    # The audit trail: admins (every key here is a service account, an admin) their own
+    # institution's, auditors everyone's (a person of another role: tests/api/test_audit_api).
+    Rule("GET", "/v1/audit", lambda _w: Request(params={"limit": 500}), EVERYONE, check=_own_audit),
+    Rule("GET", "/v1/audit/export", _no_request, EVERYONE, check=_own_audit),
 ]
 
 
@@ -890,10 +914,13 @@ def snapshot(w: World) -> dict[str, Any]:
     """Every table's rows (as a count and a digest), the block number and every nonce.
 
     Operations that failed at estimation are left out: a write the contract refuses is
-    recorded as such an operation (its error, under its idempotency key), spending nothing."""
+    recorded as such an operation (its error, under its idempotency key), spending nothing.
+    So is the audit trail, which records every authenticated request, refused ones too."""
     state: dict[str, Any] = {}
     with w.engine.connect() as connection:
         for table in sorted(inspect(connection).get_table_names()):
+            if table in AUDIT_TABLES:
+                continue
             where = (
                 " WHERE status <> 'failed' OR nonce IS NOT NULL" if table == "operations" else ""
             )

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from scfledger.cli import app
 from scfledger.db.audit import AuditRecord
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine, session_factory, transaction
@@ -258,3 +260,49 @@ def test_verify_reads_in_batches(
     assert check(sessions).count == 5
     with sessions() as session:
         assert len(list(audit.export(session, "json"))) == 5
+
+
+def test_scf_audit_verify_and_export(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SCF_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    append_many(sessions, 3)
+    runner = CliRunner()
+
+    intact = runner.invoke(app, ["audit", "verify"])
+    assert intact.exit_code == 0, intact.output
+    head = check(sessions)
+    assert f"intact: 3 records; head 3:{head.head_hash}" in intact.output
+
+    for format in ("csv", "json"):
+        out = tmp_path / f"audit.{format}"
+        exported = runner.invoke(app, ["audit", "export", "--format", format, "--out", str(out)])
+        assert exported.exit_code == 0, exported.output
+        assert out.stat().st_mode & 0o777 == 0o600
+        again = runner.invoke(
+            app,
+            [
+                "audit",
+                "verify",
+                "--file",
+                str(out),
+                "--format",
+                format,
+                "--anchor",
+                f"3:{head.head_hash}",
+            ],
+        )
+        assert again.exit_code == 0, again.output
+    filtered = runner.invoke(app, ["audit", "export", "--format", "json", "--participant", "bank"])
+    assert [json.loads(line)["id"] for line in filtered.stdout.splitlines()] == [2]
+
+    run(engine, "UPDATE audit_records SET address = '10.0.0.9' WHERE id = 2")
+    broken = runner.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "broken at record 2: its fields do not match its hash" in broken.output
+    wrong_anchor = runner.invoke(app, ["audit", "verify", "--anchor", "1:" + "0" * 64])
+    assert wrong_anchor.exit_code == 1
+    assert "broken at record 1" in wrong_anchor.output

@@ -45,6 +45,7 @@ from scfledger.exceptions import (
     NotFoundError,
     ParticipantExists,
     RelayRejected,
+    RoleRequired,
     ScfError,
     StorageQuotaExceeded,
     TooManyStreams,
@@ -136,6 +137,8 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     ),
     "GET /v1/events/stream": (TooManyStreams, InvalidCursor),
     "POST /v1/webhooks": (WrongState,),
+    "GET /v1/audit": (RoleRequired,),
+    "GET /v1/audit/export": (RoleRequired,),
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).
