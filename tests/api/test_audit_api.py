@@ -66,10 +66,12 @@ class World:
 
     def recorded(self, count: int, **where: Any) -> list[dict[str, Any]]:
         """The records `where` takes, once there are `count` (written after each answer)."""
-        return eventually(
-            lambda: rows if len(rows := self.records(**where)) >= count else None,
-            what=f"{count} audit records where {where}",
-        )
+
+        def found() -> list[dict[str, Any]] | None:
+            records = self.records(**where)
+            return records if len(records) >= count else None
+
+        return eventually(found, what=f"{count} audit records where {where}")
 
 
 @pytest.fixture(scope="module")
