@@ -326,7 +326,8 @@ def small_app(engine: Engine, failures: Counter) -> FastAPI:
 
         return StreamingResponse(frames(), media_type="text/event-stream")
 
-    app.add_middleware(AuditMiddleware, sessions=session_factory(engine), failures=failures)
+    sessions = session_factory(engine)
+    app.add_middleware(AuditMiddleware, sessions=lambda: sessions, failures=failures)
     return app
 
 

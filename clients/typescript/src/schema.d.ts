@@ -1220,6 +1220,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description Audit records, oldest first, by id: an institution's admins read their own
+         *     institution's, auditor members everyone's (`participant` narrows it); anyone else
+         *     403 `role-required`.
+         */
+        get: operations["list_audit_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit
+         * @description Every record `GET /v1/audit` would list, as one CSV (a header line) or JSON Lines
+         *     document, hashes included (an export of the whole trail verifies: docs/people.md).
+         */
+        get: operations["export_audit_v1_audit_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1303,6 +1346,87 @@ export interface components {
             created_at: string;
             /** Revoked At */
             revoked_at: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * AuditRecordOut
+         * @description One record of the audit trail: who (person, institution, roles, credential, address,
+         *     user agent), what (the route, the path, the request's SHA-256, never its body), how it
+         *     ended (status, result: `ok` or the problem's type slug; operation, transaction, draft)
+         *     and the chain (`hash` = SHA-256 of `prev_hash` and the record, docs/people.md).
+         */
+        AuditRecordOut: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Participant */
+            participant: string | null;
+            /** User Id */
+            user_id: string | null;
+            /** Username */
+            username: string | null;
+            /**
+             * Roles
+             * @description The person's roles inside its institution
+             */
+            roles: string[];
+            /**
+             * Credential
+             * @enum {string}
+             */
+            credential: "session" | "key" | "operator" | "anonymous";
+            /**
+             * Address
+             * @description The client's IP address
+             */
+            address: string | null;
+            /** User Agent */
+            user_agent: string | null;
+            /**
+             * Action
+             * @description Method and route template: `POST /v1/receivables`
+             */
+            action: string;
+            /**
+             * Target
+             * @description The path requested
+             */
+            target: string;
+            /**
+             * Request Hash
+             * @description SHA-256 of method, path, query and body (hex)
+             */
+            request_hash: string;
+            /**
+             * Status
+             * @description The HTTP status answered
+             */
+            status: number;
+            /**
+             * Result
+             * @description `ok`, or the type slug of the problem answered
+             */
+            result: string;
+            /** Operation Id */
+            operation_id: string | null;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /** Draft Id */
+            draft_id: string | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Hash */
+            hash: string;
         };
         /**
          * CheckOut
@@ -2623,6 +2747,22 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `role-required`: Role required
+         */
+        "Problem403-84e9973a56": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/role-required";
                 };
             };
         };
@@ -6832,6 +6972,120 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_v1_audit_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Records of this username */
+                user?: string | null;
+                /** @description Method and route: `POST /v1/receivables` */
+                action?: string | null;
+                /** @description Of this institution */
+                participant?: string | null;
+                /** @description From this time (ISO 8601, inclusive) */
+                from?: string | null;
+                /** @description Up to this time (inclusive) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-84e9973a56"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_v1_audit_export_get: {
+        parameters: {
+            query?: {
+                /** @description CSV or JSON Lines */
+                format?: "csv" | "json";
+                /** @description Records of this username */
+                user?: string | null;
+                /** @description Method and route: `POST /v1/receivables` */
+                action?: string | null;
+                /** @description Of this institution */
+                participant?: string | null;
+                /** @description From this time (ISO 8601, inclusive) */
+                from?: string | null;
+                /** @description Up to this time (inclusive) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": unknown;
+                    "application/x-ndjson": unknown;
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-84e9973a56"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];

@@ -102,7 +102,7 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
     )
     registry.register(IndexerCollector(gateway.indexer))
     failures = Counter("scf_audit_failures", "Audit records not written", registry=registry)
-    app.add_middleware(AuditMiddleware, sessions=gateway.sessions, failures=failures)
+    app.add_middleware(AuditMiddleware, sessions=lambda: gateway.sessions, failures=failures)
 
     @app.middleware("http")
     async def measure(

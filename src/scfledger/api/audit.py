@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter
@@ -160,10 +161,10 @@ class AuditMiddleware:
     """Records every authenticated request of the app it wraps (see the module)."""
 
     def __init__(
-        self, app: ASGIApp, *, sessions: sessionmaker[Session], failures: Counter | None = None
+        self, app: ASGIApp, *, sessions: Callable[[], sessionmaker[Session]], failures: Counter
     ) -> None:
         self.app = app
-        self.sessions = sessions
+        self.sessions = sessions  # read when writing: the app is built before its gateway
         self.failures = failures
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -223,9 +224,8 @@ class AuditMiddleware:
                 entry.status,
                 type(exc).__name__,
             )
-            if self.failures is not None:
-                self.failures.inc()
+            self.failures.inc()
 
     def _write(self, entry: AuditEntry) -> None:
-        with transaction(self.sessions) as session:
+        with transaction(self.sessions()) as session:
             append(session, entry)
