@@ -219,12 +219,16 @@ def test_no_body_and_no_key_ever_reaches_a_record(world: World) -> None:
 
 @pytest.mark.integration
 def test_who_reads_the_trail(world: World) -> None:
-    # Something of core's and bank's in the trail.
+    # Something of core's (its service account, its clerk) and bank's in the trail.
     with world.client("core") as core, world.client("bank") as bank:
         core.get("/v1/pieces")
         bank.get("/v1/pieces")
+    with world.client("clerk") as clerk:
+        for _ in range(3):
+            clerk.get("/v1/settlements")
     world.recorded(1, participant="bank", username="service")
     world.recorded(1, participant="core", username="service")
+    world.recorded(3, username="clerk", action="GET /v1/settlements")
     for person in ("watcher", "clerk"):  # a viewer, a maker: not admins
         with world.client(person) as client:
             assert problem_of(client.get("/v1/audit")) == (403, "role-required")

@@ -97,7 +97,7 @@ class AuditRecordOut(BaseModel):
     """
     SHA-256 of method, path, query and body (hex)
     """
-    status: Annotated[int, Field(title="Status")]
+    status_code: Annotated[int, Field(title="Status Code")]
     """
     The HTTP status answered
     """

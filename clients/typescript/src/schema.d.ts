@@ -1408,10 +1408,10 @@ export interface components {
              */
             request_hash: string;
             /**
-             * Status
+             * Status Code
              * @description The HTTP status answered
              */
-            status: number;
+            status_code: number;
             /**
              * Result
              * @description `ok`, or the type slug of the problem answered

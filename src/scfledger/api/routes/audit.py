@@ -68,6 +68,7 @@ def readable(
 def record_out(record: AuditRecord) -> AuditRecordOut:
     fields = audit.fields_of(record)
     fields["roles"] = [role for role in record.roles.split(",") if role]
+    fields["status_code"] = fields.pop("status")
     return AuditRecordOut.model_validate(fields)
 
 
