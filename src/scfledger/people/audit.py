@@ -145,14 +145,14 @@ def _clean(value: str | None, length: int) -> str | None:
     return "".join(ch if ch.isprintable() else "?" for ch in value[:length])
 
 
-def _utc(at: datetime) -> datetime:
+def utc(at: datetime) -> datetime:
     """`at` in UTC; a naive value (SQLite gives them back so) is taken as UTC."""
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def format_time(at: datetime) -> str:
     """The canonical text of a record's time: `2026-11-26T03:40:00.123456Z`."""
-    return _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical(fields: Mapping[str, Any]) -> bytes:
@@ -173,7 +173,7 @@ def record_hash(fields: Mapping[str, Any]) -> str:
 
 
 def _fields(entry: AuditEntry, *, record_id: int, prev_hash: str) -> dict[str, Any]:
-    at = _utc(entry.at or datetime.now(UTC))
+    at = utc(entry.at or datetime.now(UTC))
     return {
         "id": record_id,
         "at": at,
@@ -300,9 +300,9 @@ def _filtered(query: Select[Any], filters: AuditFilter) -> Select[Any]:
     if filters.action is not None:
         query = query.where(AuditRecord.action == filters.action)
     if filters.since is not None:
-        query = query.where(AuditRecord.at >= _utc(filters.since))
+        query = query.where(AuditRecord.at >= utc(filters.since))
     if filters.until is not None:
-        query = query.where(AuditRecord.at <= _utc(filters.until))
+        query = query.where(AuditRecord.at <= utc(filters.until))
     return query
 
 

@@ -46,6 +46,9 @@ def readable(
 ) -> audit.AuditFilter:
     """The records the caller asks for among those it may read: an auditor member's people
     read everyone's, an admin its own institution's; anyone else 403 `role-required`."""
+    # Naive times are UTC (comparing a naive one with an aware one would raise).
+    since = None if since is None else audit.utc(since)
+    until = None if until is None else audit.utc(until)
     if since is not None and until is not None and since > until:
         raise InvalidInput(f"from {since.isoformat()} is after to {until.isoformat()}")
     person = actor.person
@@ -69,6 +72,7 @@ def record_out(record: AuditRecord) -> AuditRecordOut:
     fields = audit.fields_of(record)
     fields["roles"] = [role for role in record.roles.split(",") if role]
     fields["status_code"] = fields.pop("status")
+    fields["at"] = audit.utc(record.at)  # SQLite gives it back without its zone
     return AuditRecordOut.model_validate(fields)
 
 
