@@ -78,10 +78,7 @@ INVOICE2 = b"%PDF-1.7 invoice 9, core2 to supplier3: prices nobody else may read
 
 ADMINS = frozenset({"admin1"})  # the other two founding admins are not callers here
 GOVERNANCE_READERS = frozenset({"admin1", "auditor"})
-FOREIGN = (403, "foreign-participant")
-AUDIT_TABLES = frozenset(
-    {"audit_records", "audit_head"}
-)  # written by every request  # a participant's keys and status, to anyone else
+FOREIGN = (403, "foreign-participant")  # a participant's keys and status, to anyone else
 
 # Who may see each record of the world (services.visibility, the one rule).
 # Receivable R (slot S, debtor core, creditor supplier1): root T held by supplier1, C split
@@ -910,22 +907,32 @@ def foreign_transaction(served: Served) -> str:
 # -- probes -------------------------------------------------------------------------------
 
 
+# What any authenticated request writes, refused or not: when a credential was last used
+# and the audit trail's record of the request. Everything else must stay as it was.
+BOOKKEEPING_COLUMNS = frozenset({"last_used_at", "last_seen_at"})
+BOOKKEEPING_TABLES = frozenset({"audit_records", "audit_head"})
+
+
 def snapshot(w: World) -> dict[str, Any]:
     """Every table's rows (as a count and a digest), the block number and every nonce.
 
     Operations that failed at estimation are left out: a write the contract refuses is
-    recorded as such an operation (its error, under its idempotency key), spending nothing.
-    So is the audit trail, which records every authenticated request, refused ones too."""
+    recorded as such an operation (its error, under its idempotency key), spending nothing."""
     state: dict[str, Any] = {}
     with w.engine.connect() as connection:
-        for table in sorted(inspect(connection).get_table_names()):
-            if table in AUDIT_TABLES:
-                continue
+        inspector = inspect(connection)
+        for table in sorted(set(inspector.get_table_names()) - BOOKKEEPING_TABLES):
             where = (
                 " WHERE status <> 'failed' OR nonce IS NOT NULL" if table == "operations" else ""
             )
+            columns = ", ".join(
+                f'"{c["name"]}"'
+                for c in inspector.get_columns(table)
+                if c["name"] not in BOOKKEEPING_COLUMNS
+            )
             rows = sorted(
-                repr(tuple(r)) for r in connection.execute(text(f'SELECT * FROM "{table}"{where}'))
+                repr(tuple(r))
+                for r in connection.execute(text(f'SELECT {columns} FROM "{table}"{where}'))
             )
             state[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
     addresses = [w.served.address(p) for p in PARTICIPANTS]

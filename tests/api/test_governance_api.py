@@ -391,8 +391,10 @@ def key_rows(api: Served) -> list[tuple[Any, ...]]:
     engine = create_db_engine(api.database_url)
     try:
         with engine.connect() as connection:
+            # Without last_used_at: a refused request is still a use of its key.
+            query = "SELECT id, participant, address, key_hash, prefix, created_at, revoked_at"
             return [
-                tuple(r) for r in connection.execute(text("SELECT * FROM api_keys ORDER BY id"))
+                tuple(r) for r in connection.execute(text(f"{query} FROM api_keys ORDER BY id"))
             ]
     finally:
         engine.dispose()
