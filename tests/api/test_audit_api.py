@@ -36,6 +36,7 @@ from scfledger.people.audit import AuditSubject
 from scfledger.people.person import Person
 from scfledger.people.users import create_user
 from scfledger.services.ledger import Actor
+from scfledger_client import ScfClient
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
@@ -272,6 +273,14 @@ def test_who_reads_the_trail(world: World) -> None:
         lines = auditor.get("/v1/audit/export", params={"format": "json"}).text.splitlines()
         parsed = list(audit.parse_export("json", lines))
         assert audit.walk(parsed, head=None).intact  # the whole trail, verified from the export
+    key = world.served.seeded.api_keys["auditor"]
+    with ScfClient(world.served.url, api_key=key) as sdk:
+        since = datetime.fromisoformat(own[0]["at"])
+        page = sdk.audit_records(participant="core", since=since, limit=3)
+        assert [r.id for r in page.items] == [r["id"] for r in own[:3]]
+        streamed = sdk.export_audit("json", participant="core", since=since).splitlines()
+        ids = [json.loads(line)["id"] for line in streamed]
+        assert ids[: len(own)] == [r["id"] for r in own]  # and what core did since
     (refusal,) = world.recorded(1, username="watcher", action="GET /v1/audit")
     assert refusal["result"] == "role-required"
 
