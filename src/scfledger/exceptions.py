@@ -533,3 +533,58 @@ class OfferNotViable(InvalidInput):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"the offer is not viable: {reason}")
+
+
+# -- people: single sign-on ----------------------------------------------------------------
+
+
+class SsoStateInvalid(InvalidInput):
+    """A single sign-on callback whose state names no pending login of this browser (unknown,
+    already used, expired, begun in another browser or for another participant)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"single sign-on refused: {reason}; start the login again")
+
+
+class SsoFailed(AuthenticationRequired):
+    """The identity provider refused the login, or what it answered does not hold (the code
+    exchange failed, the ID token's signature, issuer, audience, expiry or nonce)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"single sign-on failed: {reason}")
+
+
+class SsoUnknownUser(PermissionDenied):
+    """The identity provider vouched for a person who is no active user of the participant
+    (users are created by the participant's admins, never by signing in)."""
+
+    def __init__(self, *, participant: str, claim: str) -> None:
+        self.participant = participant
+        self.claim = claim
+        super().__init__(
+            f"the identity provider's {claim} names no active user of {participant!r}; "
+            "ask one of its admins to create the user"
+        )
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """A person signed in with a temporary password: only me, logout and the password
+    change are open until the password is changed."""
+
+    def __init__(self, *, username: str) -> None:
+        self.username = username
+        super().__init__(
+            f"{username} signed in with a temporary password: change it first"
+            " (POST /v1/auth/password)"
+        )
+
+
+class LastAdmin(InvalidState):
+    """A change that would leave a participant without an enabled admin."""
+
+    def __init__(self, *, participant: str, username: str) -> None:
+        self.participant = participant
+        self.username = username
+        super().__init__(f"{username} is the last admin of {participant}: make another admin first")

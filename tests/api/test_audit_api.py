@@ -32,7 +32,6 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.sealing import Sealer
 from scfledger.people import audit
 from scfledger.people.apikeys import create_api_key
-from scfledger.people.audit import AuditSubject
 from scfledger.people.person import Person
 from scfledger.people.users import create_user
 from scfledger.services.ledger import Actor
@@ -43,6 +42,7 @@ from tests.support.waiting import eventually
 PROBLEM = "https://scfledger.dev/problems/"
 DUE = 2_840_140_800  # 2060-01-01
 SECRET = "correct-horse-battery-staple-7f3a"  # a password sent in a body: never recorded
+PASSWORD = "the clerk's own password 31"
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     username=username,
                     roles=roles,
                     sealer=Sealer(bytes(32)),
+                    password=PASSWORD,
                 )
                 keys[username] = create_api_key(
                     session=session,
@@ -180,6 +181,32 @@ def test_a_refused_write_records_the_refusal_and_a_service_key_its_account(
         assert bank.get("/v1/settlements").status_code == 200
     (row,) = world.recorded(1, participant="bank", action="GET /v1/settlements")
     assert (row["username"], row["roles"], row["credential"]) == ("service", "admin,maker", "key")
+
+
+@pytest.mark.integration
+def test_sign_in_attempts_and_session_requests_are_recorded(world: World) -> None:
+    """A failed sign-in: anonymous, with the username tried (never the password); a
+    signed-in person's requests: credential `session`."""
+    with world.client() as browser:
+        login = {"participant": "core", "username": "watcher", "password": SECRET}
+        assert problem_of(browser.post("/v1/auth/login", json=login)) == (
+            401,
+            "invalid-credentials",
+        )
+        signed = browser.post("/v1/auth/login", json={**login, "password": PASSWORD})
+        assert signed.status_code == 200, signed.text
+        assert browser.get("/v1/financing-requests").status_code == 200
+    attempts = world.recorded(2, action="POST /v1/auth/login", username="watcher")
+    assert [(r["credential"], r["participant"], r["status"], r["result"]) for r in attempts] == [
+        ("anonymous", "core", 401, "invalid-credentials"),
+        ("anonymous", "core", 200, "ok"),
+    ]
+    (read,) = world.recorded(1, action="GET /v1/financing-requests", username="watcher")
+    assert (read["credential"], read["roles"], read["status"]) == ("session", "viewer", 200)
+    everything = json.dumps([audit.as_exported(r) for r in world.records()])
+    assert SECRET not in everything
+    assert PASSWORD not in everything
+    assert signed.json()["csrf_token"] not in everything
 
 
 @pytest.mark.integration
@@ -322,7 +349,8 @@ def small_app(engine: Engine, failures: Counter) -> FastAPI:
     @app.post("/login")
     async def login(request: Request) -> JSONResponse:
         body = await request.json()
-        request.state.audit_subject = AuditSubject(participant="core", username=body["username"])
+        # As the sign-in routes set it: a dict (AuditSubject is read the same).
+        request.state.audit_subject = {"participant": "core", "username": body["username"]}
         return JSONResponse(
             {"type": PROBLEM + "invalid-credentials"},
             status_code=401,

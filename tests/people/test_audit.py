@@ -306,3 +306,12 @@ def test_scf_audit_verify_and_export(
     wrong_anchor = runner.invoke(app, ["audit", "verify", "--anchor", "1:" + "0" * 64])
     assert wrong_anchor.exit_code == 1
     assert "broken at record 1" in wrong_anchor.output
+
+
+def test_a_subject_is_read_from_itself_or_a_dict_naming_a_participant() -> None:
+    subject = audit.AuditSubject("core", "clerk")
+    assert audit.AuditSubject.of(subject) is subject
+    assert audit.AuditSubject.of({"participant": "core", "username": "clerk"}) == subject
+    assert audit.AuditSubject.of({"participant": "core"}) == audit.AuditSubject("core")
+    assert audit.AuditSubject.of({"username": "clerk"}) is None
+    assert audit.AuditSubject.of("core") is None

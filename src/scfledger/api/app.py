@@ -15,6 +15,7 @@ from scfledger.api.audit import AuditMiddleware
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
     audit,
+    auth,
     events,
     financing,
     governance,
@@ -24,7 +25,9 @@ from scfledger.api.routes import (
     receivables,
     risk,
     settlements,
+    sso,
     transactions,
+    users,
 )
 from scfledger.api.routes.documents import router as documents_router
 from scfledger.api.routes.webhooks import router as webhooks_router
@@ -61,6 +64,9 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(misc.health)
     app.include_router(misc.router)
     app.include_router(governance.router)
+    app.include_router(auth.router)
+    app.include_router(auth.sessions_router)
+    app.include_router(users.router)
     app.include_router(participants.router)
     app.include_router(receivables.router)
     app.include_router(pieces.router)
@@ -73,6 +79,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(documents_router)
     app.include_router(webhooks_router)
     app.include_router(audit.router)
+    app.include_router(sso.router)
     return app
 
 

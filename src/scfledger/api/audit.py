@@ -117,7 +117,7 @@ def entry_for(
 ) -> AuditEntry | None:
     """The record of the request, or None when it authenticated no one and tried no one."""
     state = scope.get("state") or {}
-    actor, subject = state.get("actor"), state.get("audit_subject")
+    actor, subject = state.get("actor"), AuditSubject.of(state.get("audit_subject"))
     route = scope.get("route")
     template = getattr(route, "path", None) or "(unmatched)"
     headers = Headers(scope=scope)
@@ -146,7 +146,7 @@ def entry_for(
             roles=sorted(person.roles),
             **common,
         )
-    if isinstance(subject, AuditSubject):
+    if subject is not None:
         return AuditEntry(
             credential="anonymous",
             participant=subject.participant,

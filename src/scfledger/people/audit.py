@@ -81,12 +81,23 @@ _REQUIRED = frozenset(
 
 @dataclass(frozen=True)
 class AuditSubject:
-    """Who a request that authenticates no one tried to be (a login attempt): set as
-    `request.state.audit_subject`, it is recorded with credential "anonymous"."""
+    """Who a request that authenticates no one tried to be (a sign-in attempt): set as
+    `request.state.audit_subject` (this, or a dict of the same keys), it is recorded with
+    credential "anonymous"."""
 
     participant: str
-    username: str
+    username: str | None = None
     user_id: str | None = None
+
+    @classmethod
+    def of(cls, value: object) -> AuditSubject | None:
+        """`value` as a subject: itself, or a dict naming at least a participant."""
+        if isinstance(value, AuditSubject):
+            return value
+        if not isinstance(value, Mapping) or not isinstance(value.get("participant"), str):
+            return None
+        texts = {k: v for k, v in value.items() if isinstance(v, str)}
+        return cls(texts["participant"], texts.get("username"), texts.get("user_id"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from scfledger.db import (  # noqa: F401 - registers tables
     gateway_tables,
     people,
     projections,
+    sso,
 )
 from scfledger.db.models import Base
 from scfledger.db.session import create_db_engine
