@@ -27,7 +27,9 @@ every role.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import threading
 import uuid
@@ -98,6 +100,9 @@ PERSON_MAY = {
     "self": frozenset(PERSON_ROLES),
     "write": frozenset({"maker"}),
     "admin": frozenset({"admin"}),
+    # The audit trail: an institution's admins (their own people); an auditor member's
+    # people whatever their role (everyone's): see `expected_person_refusal`.
+    "audit": frozenset({"admin"}),
 }
 
 # Who may see each record of the world (services.visibility, the one rule).
@@ -382,6 +387,21 @@ def _admission(_w: World) -> Request:
             "roles": ["supplier"],
         }
     )
+
+
+def _own_audit(_w: World, participant: str, response: httpx.Response) -> None:
+    """Each key here is its institution's service account (an admin): its own institution's
+    records; the auditor member's, everyone's."""
+    if response.headers["content-type"].startswith("text/csv"):
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+    else:
+        rows = response.json()["items"]
+    assert rows, participant
+    institutions = {row["participant"] for row in rows}
+    if participant == "auditor":
+        assert len(institutions) > 1, institutions
+    else:
+        assert institutions == {participant}, institutions
 
 
 def _proposal(w: World) -> Request:
@@ -890,6 +910,17 @@ MATRIX: list[Rule] = [
         refused=FOREIGN,
         person="admin",
     ),
+    # The audit trail: admins (every key here is a service account, an admin) their own
+    # institution's records, an auditor member's people everyone's.
+    Rule(
+        "GET",
+        "/v1/audit",
+        lambda _w: Request(params={"limit": 500}),
+        EVERYONE,
+        check=_own_audit,
+        person="audit",
+    ),
+    Rule("GET", "/v1/audit/export", _no_request, EVERYONE, check=_own_audit, person="audit"),
 ]
 
 
@@ -1235,6 +1266,8 @@ def expected_person_refusal(rule: Rule, participant: str, role: str) -> tuple[in
     """The problem `participant`'s person of `role` must get (signed in), or None."""
     refusal = expected_refusal(rule, participant)
     if rule.participant_first and refusal == FOREIGN:
+        return refusal
+    if rule.needs == "audit" and participant == "auditor":
         return refusal
     if rule.may != PUBLIC and role not in PERSON_MAY[rule.needs]:
         return ROLE_REQUIRED

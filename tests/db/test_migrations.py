@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select, text, update
 from typer.testing import CliRunner
 
 import scfledger.db.apikeys
+import scfledger.db.audit
 import scfledger.db.gateway_tables
 import scfledger.db.sso  # noqa: F401  (every model on Base.metadata)
 from scfledger.cli import app

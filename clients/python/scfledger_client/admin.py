@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Unpack
+from datetime import datetime
+from typing import Literal, Unpack
 
 from scfledger_client.calls import (
     Call,
@@ -20,6 +21,7 @@ from scfledger_client.models import (
     AdmissionIn,
     ApiKeyIn,
     ApiKeyOut,
+    AuditPage,
     DocumentOut,
     IssuedApiKeyOut,
     OperationOut,
@@ -36,6 +38,10 @@ from scfledger_client.models import (
     WebhookIn,
     WebhookOut,
 )
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 class AdminEndpoints(EndpointsBase):
@@ -202,3 +208,49 @@ class AdminEndpoints(EndpointsBase):
     ) -> Call[OperationOut]:
         """Cancel a pending proposal (admins)."""
         return self._write(f"/v1/proposals/{proposal_id}/cancel", **options)
+
+    # -- the audit trail -------------------------------------------------------------------
+
+    @endpoint
+    def audit_records(
+        self,
+        *,
+        user: str | None = None,
+        action: str | None = None,
+        participant: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> Call[AuditPage]:
+        """Audit records, oldest first (an institution's admins: its own; auditors: all)."""
+        params = query(
+            user=user,
+            action=action,
+            participant=participant,
+            cursor=cursor,
+            limit=limit,
+            **{"from": _iso(since), "to": _iso(until)},
+        )
+        return Call("GET", "/v1/audit", model(AuditPage), params)
+
+    @endpoint
+    def export_audit(
+        self,
+        format: Literal["csv", "json"] = "csv",
+        *,
+        user: str | None = None,
+        action: str | None = None,
+        participant: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Call[bytes]:
+        """Every matching audit record as CSV or JSON Lines (hashes included)."""
+        params = query(
+            format=format,
+            user=user,
+            action=action,
+            participant=participant,
+            **{"from": _iso(since), "to": _iso(until)},
+        )
+        return Call("GET", "/v1/audit/export", raw_bytes, params, raw=True)

@@ -95,6 +95,58 @@ class ApiKeyOut(BaseModel):
     revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
 
 
+class AuditRecordOut(BaseModel):
+    """
+    One record of the audit trail: who (person, institution, roles, credential, address,
+    user agent), what (the route, the path, the request's SHA-256, never its body), how it
+    ended (status, result: `ok` or the problem's type slug; operation, transaction, draft)
+    and the chain (`hash` = SHA-256 of `prev_hash` and the record, docs/people.md).
+    """
+
+    id: Annotated[int, Field(title="Id")]
+    at: Annotated[datetime, Field(title="At")]
+    participant: Annotated[str | None, Field(title="Participant")]
+    user_id: Annotated[str | None, Field(title="User Id")]
+    username: Annotated[str | None, Field(title="Username")]
+    roles: Annotated[list[str], Field(title="Roles")]
+    """
+    The person's roles inside its institution
+    """
+    credential: Annotated[
+        Literal["session", "key", "operator", "anonymous"], Field(title="Credential")
+    ]
+    address: Annotated[str | None, Field(title="Address")]
+    """
+    The client's IP address
+    """
+    user_agent: Annotated[str | None, Field(title="User Agent")]
+    action: Annotated[str, Field(title="Action")]
+    """
+    Method and route template: `POST /v1/receivables`
+    """
+    target: Annotated[str, Field(title="Target")]
+    """
+    The path requested
+    """
+    request_hash: Annotated[str, Field(title="Request Hash")]
+    """
+    SHA-256 of method, path, query and body (hex)
+    """
+    status_code: Annotated[int, Field(title="Status Code")]
+    """
+    The HTTP status answered
+    """
+    result: Annotated[str, Field(title="Result")]
+    """
+    `ok`, or the type slug of the problem answered
+    """
+    operation_id: Annotated[str | None, Field(title="Operation Id")]
+    tx_hash: Annotated[str | None, Field(title="Tx Hash")]
+    draft_id: Annotated[str | None, Field(title="Draft Id")]
+    prev_hash: Annotated[str, Field(title="Prev Hash")]
+    hash: Annotated[str, Field(title="Hash")]
+
+
 class CheckOut(BaseModel):
     """
     One readiness check; `error` names what failed.
@@ -1155,6 +1207,11 @@ class AcceptOfferIn(BaseModel):
     """
     The offer accepted, as the financier made it
     """
+
+
+class AuditPage(BaseModel):
+    items: Annotated[list[AuditRecordOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
 class EventPage(BaseModel):

@@ -1445,6 +1445,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description Audit records, oldest first, by id: an institution's admins read their own
+         *     institution's, auditor members everyone's (`participant` narrows it); anyone else
+         *     403 `role-required`.
+         */
+        get: operations["list_audit_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit
+         * @description Every record `GET /v1/audit` would list, as one CSV (a header line) or JSON Lines
+         *     document, hashes included (an export of the whole trail verifies: docs/people.md).
+         */
+        get: operations["export_audit_v1_audit_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/sso/{participant}/login": {
         parameters: {
             query?: never;
@@ -1639,6 +1682,87 @@ export interface components {
             last_used_at: string | null;
             /** Revoked At */
             revoked_at: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * AuditRecordOut
+         * @description One record of the audit trail: who (person, institution, roles, credential, address,
+         *     user agent), what (the route, the path, the request's SHA-256, never its body), how it
+         *     ended (status, result: `ok` or the problem's type slug; operation, transaction, draft)
+         *     and the chain (`hash` = SHA-256 of `prev_hash` and the record, docs/people.md).
+         */
+        AuditRecordOut: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Participant */
+            participant: string | null;
+            /** User Id */
+            user_id: string | null;
+            /** Username */
+            username: string | null;
+            /**
+             * Roles
+             * @description The person's roles inside its institution
+             */
+            roles: string[];
+            /**
+             * Credential
+             * @enum {string}
+             */
+            credential: "session" | "key" | "operator" | "anonymous";
+            /**
+             * Address
+             * @description The client's IP address
+             */
+            address: string | null;
+            /** User Agent */
+            user_agent: string | null;
+            /**
+             * Action
+             * @description Method and route template: `POST /v1/receivables`
+             */
+            action: string;
+            /**
+             * Target
+             * @description The path requested
+             */
+            target: string;
+            /**
+             * Request Hash
+             * @description SHA-256 of method, path, query and body (hex)
+             */
+            request_hash: string;
+            /**
+             * Status Code
+             * @description The HTTP status answered
+             */
+            status_code: number;
+            /**
+             * Result
+             * @description `ok`, or the type slug of the problem answered
+             */
+            result: string;
+            /** Operation Id */
+            operation_id: string | null;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /** Draft Id */
+            draft_id: string | null;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Hash */
+            hash: string;
         };
         /**
          * CheckOut
@@ -8265,6 +8389,120 @@ export interface operations {
             401: components["responses"]["Problem401-df1005315b"];
             403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_v1_audit_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Records of this username */
+                user?: string | null;
+                /** @description Method and route: `POST /v1/receivables` */
+                action?: string | null;
+                /** @description Of this institution */
+                participant?: string | null;
+                /** @description From this time (ISO 8601, inclusive) */
+                from?: string | null;
+                /** @description Up to this time (inclusive) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-8295a250bb"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_v1_audit_export_get: {
+        parameters: {
+            query?: {
+                /** @description CSV or JSON Lines */
+                format?: "csv" | "json";
+                /** @description Records of this username */
+                user?: string | null;
+                /** @description Method and route: `POST /v1/receivables` */
+                action?: string | null;
+                /** @description Of this institution */
+                participant?: string | null;
+                /** @description From this time (ISO 8601, inclusive) */
+                from?: string | null;
+                /** @description Up to this time (inclusive) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": unknown;
+                    "application/x-ndjson": unknown;
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-8295a250bb"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];

@@ -11,8 +11,10 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from scfledger.api import errors, openapi
+from scfledger.api.audit import AuditMiddleware
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
+    audit,
     auth,
     events,
     financing,
@@ -76,6 +78,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(documents_router)
     app.include_router(webhooks_router)
+    app.include_router(audit.router)
     app.include_router(sso.router)
     return app
 
@@ -105,6 +108,8 @@ def create_app(gateway: Gateway, *, run_workers: bool = True) -> FastAPI:
         "scf_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry
     )
     registry.register(IndexerCollector(gateway.indexer))
+    failures = Counter("scf_audit_failures", "Audit records not written", registry=registry)
+    app.add_middleware(AuditMiddleware, sessions=lambda: gateway.sessions, failures=failures)
 
     @app.middleware("http")
     async def measure(

@@ -166,6 +166,8 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "PATCH /v1/users/{user_id}": (ForeignParticipant, LastAdmin),
     "POST /v1/users/{user_id}/password-reset": (ForeignParticipant,),
     "POST /v1/users/{user_id}/second-factor-reset": (ForeignParticipant,),
+    "GET /v1/audit": (RoleRequired,),
+    "GET /v1/audit/export": (RoleRequired,),
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).

@@ -602,6 +602,38 @@ class ReadinessOut(BaseModel):
     checks: dict[str, CheckOut] = Field(description="database, chain and indexer")
 
 
+class AuditRecordOut(BaseModel):
+    """One record of the audit trail: who (person, institution, roles, credential, address,
+    user agent), what (the route, the path, the request's SHA-256, never its body), how it
+    ended (status, result: `ok` or the problem's type slug; operation, transaction, draft)
+    and the chain (`hash` = SHA-256 of `prev_hash` and the record, docs/people.md)."""
+
+    id: int
+    at: datetime
+    participant: str | None
+    user_id: str | None
+    username: str | None
+    roles: list[str] = Field(description="The person's roles inside its institution")
+    credential: Literal["session", "key", "operator", "anonymous"]
+    address: str | None = Field(description="The client's IP address")
+    user_agent: str | None
+    action: str = Field(description="Method and route template: `POST /v1/receivables`")
+    target: str = Field(description="The path requested")
+    request_hash: str = Field(description="SHA-256 of method, path, query and body (hex)")
+    status_code: int = Field(description="The HTTP status answered")
+    result: str = Field(description="`ok`, or the type slug of the problem answered")
+    operation_id: str | None
+    tx_hash: str | None
+    draft_id: str | None
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRecordOut]
+    next_cursor: str | None
+
+
 class SsoIn(Strict):
     """A participant's OpenID Connect provider. `client_secret` may be left out to keep the
     one stored (never on the first configuration); it is stored sealed and never shown."""

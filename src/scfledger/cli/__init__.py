@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scfledger.chain.deploy_cli import deploy_command
+from scfledger.cli.audit import audit_app
 from scfledger.cli.dev import dev_app
 from scfledger.cli.gateway import apikeys_app, serve, up
 from scfledger.cli.users import users_app
@@ -29,6 +30,7 @@ app.command("up")(up)
 app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 app.command("deploy")(deploy_command)
 app.command("index")(index_command)
 app.command("reconcile")(reconcile_command)

@@ -7,6 +7,7 @@ from alembic import context
 from scfledger.config import Settings
 from scfledger.db import (  # noqa: F401 - registers tables
     apikeys,
+    audit,
     gateway_tables,
     people,
     projections,
