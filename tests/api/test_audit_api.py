@@ -196,6 +196,9 @@ def test_sign_in_attempts_and_session_requests_are_recorded(world: World) -> Non
         signed = browser.post("/v1/auth/login", json={**login, "password": PASSWORD})
         assert signed.status_code == 200, signed.text
         assert browser.get("/v1/financing-requests").status_code == 200
+        # A write with the cookie but without its CSRF token: refused, and recorded.
+        forged = browser.post("/v1/documents", files={"file": ("x.txt", b"x", "text/plain")})
+        assert problem_of(forged) == (403, "csrf-failed")
     attempts = world.recorded(2, action="POST /v1/auth/login", username="watcher")
     assert [(r["credential"], r["participant"], r["status"], r["result"]) for r in attempts] == [
         ("anonymous", "core", 401, "invalid-credentials"),
@@ -203,6 +206,8 @@ def test_sign_in_attempts_and_session_requests_are_recorded(world: World) -> Non
     ]
     (read,) = world.recorded(1, action="GET /v1/financing-requests", username="watcher")
     assert (read["credential"], read["roles"], read["status"]) == ("session", "viewer", 200)
+    (csrf,) = world.recorded(1, action="POST /v1/documents", username="watcher")
+    assert (csrf["credential"], csrf["status"], csrf["result"]) == ("anonymous", 403, "csrf-failed")
     everything = json.dumps([audit.as_exported(r) for r in world.records()])
     assert SECRET not in everything
     assert PASSWORD not in everything

@@ -107,6 +107,13 @@ def _session_actor(request: Request, gateway: Gateway, cookie: str) -> Actor:
         if request.method not in SAFE_METHODS and not sessions.csrf_matches(
             row, request.headers.get(sessions.CSRF_HEADER)
         ):
+            # Recorded in the audit trail under the person the cookie names (a forged
+            # cross-site write is worth seeing), though nothing is done for it.
+            request.state.audit_subject = {
+                "participant": user.participant,
+                "username": user.username,
+                "user_id": user.id,
+            }
             raise CsrfFailed()
         if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
             raise PasswordChangeRequired(username=user.username)
