@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select, text, update
 from typer.testing import CliRunner
 
 import scfledger.db.apikeys
+import scfledger.db.drafts
 import scfledger.db.gateway_tables  # noqa: F401  (every model on Base.metadata)
 from scfledger.cli import app
 from scfledger.db.migrate import alembic_config, head_revision, require_current, upgrade

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from scfledger.api import errors, openapi
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
+    drafts,
     events,
     financing,
     governance,
@@ -68,6 +69,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(settlements.escrow)
     app.include_router(transactions.router)
     app.include_router(events.router)
+    app.include_router(drafts.router)
     app.include_router(documents_router)
     app.include_router(webhooks_router)
     return app

@@ -20,6 +20,7 @@ from scfledger.db.session import session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.faucet import set_balance
 from scfledger.people.apikeys import create_api_key
+from scfledger.people.policy import NO_CHECKER, set_policy
 from scfledger.services import identity
 from scfledger.services.participants import Provision
 
@@ -55,12 +56,17 @@ def seed_demo(
     *,
     provision: Provision | None = None,
     deployer: Sender | None = None,
+    maker_checker: bool = True,
 ) -> Seeded:
     """Deploys from `deployer` (default: the node's first unlocked account, as on anvil);
     the three founding admins (two of which pass each proposal) and every member are
     gateway participants with a keystore key, an API key and gas money from `provision`
     (default: anvil_setBalance). Members are admitted with their roles by admin1's
-    proposals that admin2 approves."""
+    proposals that admin2 approves.
+
+    With `maker_checker` (`scf up`) every participant has the default maker-checker policy
+    (people.policy.DEFAULT_POLICY); without it, an explicit policy that checks nothing, so
+    its service account's writes go straight on (tests that are not about maker-checker)."""
     members = DEMO_MEMBERS if members is None else members
     provision = set_balance(w3) if provision is None else provision
     sessions = session_factory(engine)
@@ -76,6 +82,8 @@ def seed_demo(
         addresses[name] = address
         with transaction(sessions) as session:
             api_keys[name] = create_api_key(session=session, participant=name, address=address)
+            if not maker_checker:
+                set_policy(session, name, NO_CHECKER, by="seed")
         return address
 
     def anchors(name: str) -> tuple[bytes, bytes]:
