@@ -39,12 +39,14 @@ from scfledger.db.session import create_db_engine
 from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger.risk.policy import Policy
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
-from scfledger_client import ScfClient
+from scfledger_client import ScfClient, Written
 from scfledger_client.models import (
+    DraftOut,
     FinancingIn,
     FundIn,
     IssueIn,
     OperationOut,
+    PolicyOut,
     TermsIn,
     TransferIn,
 )
@@ -128,6 +130,7 @@ class World:
     operation: str  # supplier1's acceptance of R
     foreign_transaction: str  # signed by a key no participant has, 0x-hex
     proposal: int  # admin1's pending proposal to suspend bank2
+    draft: int  # supplier1's transfer held for a checker
     http: httpx.Client  # without credentials: each request brings its own
 
     def tokens(self) -> dict[int, frozenset[str]]:
@@ -181,6 +184,21 @@ class Rule:
 
 def _no_request(_w: World) -> Request:
     return Request()
+
+
+def _own_drafts(w: World, participant: str, response: httpx.Response) -> None:
+    listed = [d["id"] for d in response.json()["items"]]
+    assert listed == ([w.draft] if participant == "supplier1" else []), listed
+
+
+def _own_draft_events(w: World, participant: str, response: httpx.Response) -> None:
+    named = [line for line in response.text.splitlines() if line.startswith("event: ")]
+    assert named == (["event: DraftCreated"] if participant == "supplier1" else []), named
+
+
+def _own_policy(w: World, participant: str, response: httpx.Response) -> None:
+    policy = response.json()
+    assert (policy["participant"], policy["kinds"]) == (participant, []), policy
 
 
 def _listed_tokens(w: World, participant: str, response: httpx.Response) -> None:
@@ -671,13 +689,53 @@ MATRIX: list[Rule] = [
         OWN_SUPPLIER1,
         OWN_SUPPLIER1,
     ),
+    # Maker-checker: a participant's drafts and policy are its own. The callers are service
+    # accounts (admin and maker, keys of scopes read and write): none may check a draft.
+    Rule("GET", "/v1/drafts", _no_request, EVERYONE, check=_own_drafts),
+    Rule(
+        "GET",
+        "/v1/drafts/stream",
+        lambda _w: Request(params={"duration": 1}),
+        EVERYONE,
+        check=_own_draft_events,
+        stream=True,
+    ),
+    Rule(
+        "GET",
+        "/v1/drafts/{draft_id}",
+        lambda w: Request({"draft_id": w.draft}),
+        OWN_SUPPLIER1,
+        OWN_SUPPLIER1,
+    ),
+    Rule(
+        "POST",
+        "/v1/drafts/{draft_id}/approve",
+        lambda w: Request({"draft_id": w.draft}),
+        frozenset(),
+        refused=(403, "scope-required"),
+    ),
+    Rule(
+        "POST",
+        "/v1/drafts/{draft_id}/reject",
+        lambda w: Request({"draft_id": w.draft}, json={"reason": "refused"}),
+        frozenset(),
+        refused=(403, "scope-required"),
+    ),
+    Rule("GET", "/v1/policy", _no_request, EVERYONE, check=_own_policy),
+    Rule(
+        "PUT",
+        "/v1/policy",
+        lambda _w: Request(json={"kinds": [], "two_checker_amount": None, "draft_ttl_hours": 72}),
+        EVERYONE,
+    ),
 ]
 
 
 # -- the world ----------------------------------------------------------------------------
 
 
-def _event(op: OperationOut, name: str) -> dict[str, Any]:
+def _event(op: Written, name: str) -> dict[str, Any]:
+    assert isinstance(op, OperationOut), op  # maker-checker is off here
     assert op.error is None, op
     return next(e.args for e in op.events if e.name == name)
 
@@ -763,6 +821,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     )
     slot, root = int(issued["slot"]), int(issued["tokenId"])
     accepted = supplier1.accept_receivable(slot)
+    assert isinstance(accepted, OperationOut)
     evidence = supplier1.upload_document(EVIDENCE, "text/plain").sha256
     supplier1.attach_evidence(root, "0x" + evidence)
     child = int(
@@ -814,6 +873,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     admin1 = sdk("admin1")
     suspension = admin1.suspend_member(served.address("bank2"), "review")
     proposal = int(_event(suspension, "ProposalCreated")["proposalId"])
+    draft = held_transfer(supplier1, root, served.address("supplier3"))
     for client in (core, supplier1, supplier2, supplier3, bank2, core2, admin1):
         client.close()
     settle_webhook_cursor(engine)
@@ -839,8 +899,20 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
         operation=accepted.id,
         foreign_transaction=foreign_transaction(served),
         proposal=proposal,
+        draft=draft,
         http=httpx.Client(base_url=served.url, timeout=30),
     )
+
+
+def held_transfer(supplier1: ScfClient, token_id: int, to: str) -> int:
+    """A transfer of supplier1's held as a draft: its policy checks transfers for a moment
+    (asking more applies at once), then nothing again (its policy does not check policy
+    changes, so one admin may loosen it)."""
+    supplier1.set_checker_policy(["piece.transfer"])
+    held = supplier1.transfer(token_id, TransferIn(to=to, value=1))
+    assert isinstance(held, DraftOut), held
+    assert isinstance(supplier1.set_checker_policy([]), PolicyOut)
+    return held.id
 
 
 def settle_webhook_cursor(engine: Engine) -> None:

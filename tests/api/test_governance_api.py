@@ -21,6 +21,7 @@ from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.identity import identity_anchor
 from scfledger.db.session import create_db_engine
 from scfledger_client import ApiProblem, ScfClient
+from scfledger_client.models import OperationOut
 from tests.support.api import assert_problem, event, write
 from tests.support.served import Served, served_gateway
 
@@ -535,6 +536,7 @@ def test_governance_through_the_sdk(api: Served) -> None:
     proposed = admin1.admit_member(
         created.address, "SDK Trading", "legal sdk", "kyc sdk", ["supplier", "financier"]
     )
+    assert isinstance(proposed, OperationOut)
     proposal_id = int(
         next(e.args for e in proposed.events if e.name == "ProposalCreated")["proposalId"]
     )
@@ -543,6 +545,7 @@ def test_governance_through_the_sdk(api: Served) -> None:
         admin1.approve_proposal(proposal_id)
     assert (refused.value.status, refused.value.slug) == (409, "already-approved")
     executed = admin2.approve_proposal(proposal_id)
+    assert isinstance(executed, OperationOut)
     assert [e.name for e in executed.events][-1] == "ProposalExecuted"
     assert admin1.proposal(proposal_id).status == "executed"
     trader = {m.address: m for m in admin1.members()}[created.address]
@@ -564,12 +567,14 @@ def test_governance_through_the_sdk(api: Served) -> None:
         assert (revoked.value.status, revoked.value.slug) == (401, "unauthenticated")
 
     suspension = admin2.suspend_member(created.address, "sanctions screening")
+    assert isinstance(suspension, OperationOut)
     suspended_id = int(
         next(e.args for e in suspension.events if e.name == "ProposalCreated")["proposalId"]
     )
     admin1.approve_proposal(suspended_id)
     assert {m.address: m.status for m in admin1.members()}[created.address] == "suspended"
     reinstatement = admin1.reinstate_member(created.address)
+    assert isinstance(reinstatement, OperationOut)
     reinstated_id = int(
         next(e.args for e in reinstatement.events if e.name == "ProposalCreated")["proposalId"]
     )

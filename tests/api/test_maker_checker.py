@@ -3,12 +3,10 @@ not on chain until different checkers of its participant approve it."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,7 +39,6 @@ PEOPLE: dict[str, tuple[list[str], list[str]]] = {
 class Checked:
     served: Served
     keys: dict[tuple[str, str], str]  # (participant, username) -> API key
-    _keys: Iterator[int] = itertools.count()
 
     def client(self, participant: str, username: str) -> httpx.Client:
         key = self.keys[(participant, username)]

@@ -9,6 +9,7 @@ from scfledger_client.calls import (
     Call,
     EndpointsBase,
     WriteOptions,
+    Written,
     endpoint,
     model,
     nothing,
@@ -20,7 +21,6 @@ from scfledger_client.models import (
     AdmissionIn,
     ApiKeyOut,
     DocumentOut,
-    OperationOut,
     ParticipantIn,
     ParticipantOut,
     ParticipantStatusOut,
@@ -117,7 +117,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         raw_transaction: bytes | str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Relays a transaction signed with the caller's own key; followed like any write."""
         raw = raw_transaction if isinstance(raw_transaction, str) else "0x" + raw_transaction.hex()
         return self._write("/v1/transactions", RelayIn(raw_transaction=raw), **options)
@@ -133,7 +133,7 @@ class AdminEndpoints(EndpointsBase):
         kyc: str,
         roles: Sequence[RoleName],
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Propose (or approve) admitting a member with its roles (admins)."""
         body = AdmissionIn(
             address=address, name=name, legal_id=legal_id, kyc=kyc, roles=list(roles)
@@ -146,7 +146,7 @@ class AdminEndpoints(EndpointsBase):
         address: str,
         reason: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Propose suspending a member (admins)."""
         return self._write(
             f"/v1/members/{segment(address)}/suspend",
@@ -159,7 +159,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         address: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Propose reinstating a suspended member (admins)."""
         return self._write(f"/v1/members/{segment(address)}/reinstate", **options)
 
@@ -177,7 +177,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         proposal_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Approve a pending proposal (admins); the last approval needed executes it."""
         return self._write(f"/v1/proposals/{proposal_id}/approve", **options)
 
@@ -186,7 +186,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         proposal_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Withdraw one's approval of a pending proposal (admins)."""
         return self._write(f"/v1/proposals/{proposal_id}/revoke", **options)
 
@@ -195,6 +195,6 @@ class AdminEndpoints(EndpointsBase):
         self,
         proposal_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Cancel a pending proposal (admins)."""
         return self._write(f"/v1/proposals/{proposal_id}/cancel", **options)

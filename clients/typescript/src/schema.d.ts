@@ -1110,6 +1110,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Drafts
+         * @description Your participant's drafts, oldest first (those past their time are expired first).
+         */
+        get: operations["list_drafts_v1_drafts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream
+         * @description Your participant's draft events as server-sent events (`DraftCreated`,
+         *     `DraftApproved`, `DraftRejected`, `DraftExpired`, `DraftSubmitted`; `id:` is the
+         *     gateway event's id, `data:` the event as JSON). Counted with `/v1/events/stream`
+         *     against `SCF_SSE_STREAMS_PER_KEY`.
+         */
+        get: operations["stream_v1_drafts_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/{draft_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Draft
+         * @description One of your participant's drafts (`404 not-found` for another's).
+         */
+        get: operations["get_draft_v1_drafts__draft_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/{draft_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve
+         * @description Approve a pending draft of your participant made by someone else (`403 own-draft`
+         *     for your own, `409 already-decided` twice or once it is no longer pending, `409
+         *     draft-expired` past its time). The approval that reaches the policy's count (two
+         *     different checkers above its two-checker amount) submits the write with the maker's
+         *     idempotency key: `operation` is then the operation, failed if the contract refused it.
+         */
+        post: operations["approve_v1_drafts__draft_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/{draft_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject
+         * @description Reject a pending draft of your participant with a reason (refusals as for approve).
+         */
+        post: operations["reject_v1_drafts__draft_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Policy
+         * @description Your participant's maker-checker policy (the default until an admin sets one).
+         */
+        get: operations["get_policy_v1_policy_get"];
+        /**
+         * Put Policy
+         * @description Set your participant's policy (admins). A change that asks as much or more applies
+         *     at once (200, the policy); one that asks less, while the current policy checks
+         *     `policy.update`, waits for a checker (202, the draft): no one loosens four eyes alone.
+         */
+        put: operations["put_policy_v1_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/documents": {
         parameters: {
             query?: never;
@@ -1359,10 +1492,35 @@ export interface components {
             defaulted_value: number;
         };
         /**
+         * DecidedOut
+         * @description A checker's decision: the draft, and its operation once the approvals were enough.
+         */
+        DecidedOut: {
+            draft: components["schemas"]["DraftOut"];
+            operation: components["schemas"]["OperationOut"] | null;
+        };
+        /**
          * Decision
          * @enum {string}
          */
         Decision: "approve" | "refer" | "decline";
+        /** DecisionOut */
+        DecisionOut: {
+            /** Username */
+            username: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "reject";
+            /** Reason */
+            reason: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
         /** DocumentOut */
         DocumentOut: {
             /** Sha256 */
@@ -1371,6 +1529,79 @@ export interface components {
             size: number;
             /** Content Type */
             content_type: string;
+        };
+        /**
+         * DraftOut
+         * @description A maker's write held until checkers approve it. A write answers 202 with this body
+         *     (and `Location: /v1/drafts/{id}`) instead of an operation when the participant's policy
+         *     needs a checker for it: `object` is always "draft" (an operation has no `object`).
+         */
+        DraftOut: {
+            /**
+             * Object
+             * @description Always "draft": tells a draft from an operation
+             * @constant
+             */
+            object: "draft";
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description The operation kind, e.g. receivable.issue
+             */
+            kind: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "expired" | "submitted";
+            /**
+             * Arguments
+             * @description The write's arguments as the maker sent them
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /**
+             * Amount
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer, as a decimal string (exact); null: no amount
+             */
+            amount: string | null;
+            /** Maker */
+            maker: string;
+            /** Approvals Required */
+            approvals_required: number;
+            /** Decisions */
+            decisions: components["schemas"]["DecisionOut"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Reason
+             * @description The rejection's reason, or why it was not submitted
+             */
+            reason: string | null;
+            /**
+             * Operation Id
+             * @description The operation, once submitted
+             */
+            operation_id: string | null;
+        };
+        /** DraftPage */
+        DraftPage: {
+            /** Items */
+            items: components["schemas"]["DraftOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** EscrowOut */
         EscrowOut: {
@@ -1883,6 +2114,50 @@ export interface components {
              * @default false
              */
             auto_decide: boolean;
+        };
+        /**
+         * PolicyIn
+         * @example {
+         *       "draft_ttl_hours": 72,
+         *       "kinds": [
+         *         "receivable.issue",
+         *         "financing.fund"
+         *       ],
+         *       "two_checker_amount": 500000000
+         *     }
+         */
+        PolicyIn: {
+            /**
+             * Kinds
+             * @description Kinds that need a checker
+             */
+            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
+            /**
+             * Two Checker Amount
+             * @description Above it two different checkers; null: one always
+             */
+            two_checker_amount?: number | null;
+            /**
+             * Draft Ttl Hours
+             * @default 72
+             */
+            draft_ttl_hours: number;
+        };
+        /** PolicyOut */
+        PolicyOut: {
+            /** Participant */
+            participant: string;
+            /** Kinds */
+            kinds: string[];
+            /** Two Checker Amount */
+            two_checker_amount: number | null;
+            /** Draft Ttl Hours */
+            draft_ttl_hours: number;
+            /**
+             * Default
+             * @description True: the participant has set no policy of its own
+             */
+            default: boolean;
         };
         /** ProposalOut */
         ProposalOut: {
@@ -3655,13 +3930,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -3762,13 +4037,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -3819,13 +4094,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -3965,13 +4240,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -4020,13 +4295,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -4075,13 +4350,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -4368,13 +4643,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -4471,13 +4746,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -4526,13 +4801,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -4585,13 +4860,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -4642,13 +4917,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -4894,13 +5169,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -4951,13 +5226,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5010,13 +5285,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5067,13 +5342,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5172,13 +5447,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5280,13 +5555,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5387,13 +5662,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5448,13 +5723,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5509,13 +5784,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5566,13 +5841,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5621,13 +5896,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5680,13 +5955,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5741,13 +6016,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -5798,13 +6073,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5857,13 +6132,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6103,13 +6378,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6160,13 +6435,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6219,13 +6494,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6276,13 +6551,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6371,13 +6646,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6428,13 +6703,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6545,6 +6820,354 @@ export interface operations {
             403: components["responses"]["Problem403-forbidden"];
             422: components["responses"]["Problem422-1fa957743e"];
             429: components["responses"]["Problem429-too-many-streams"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_drafts_v1_drafts_get: {
+        parameters: {
+            query?: {
+                /** @description Only drafts in this status */
+                status?: ("pending" | "approved" | "rejected" | "expired" | "submitted") | null;
+                /** @description `next_cursor` of the previous page */
+                after?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftPage"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stream_v1_drafts_stream_get: {
+        parameters: {
+            query?: {
+                /** @description Start after this gateway event id */
+                after?: string | null;
+                /** @description Seconds until the server closes the stream */
+                duration?: number;
+            };
+            header?: {
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_draft_v1_drafts__draft_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_v1_drafts__draft_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecidedOut"];
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_v1_drafts__draft_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_policy_v1_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_policy_v1_policy_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description The change waits for a checker */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-unauthenticated"];
+            403: components["responses"]["Problem403-forbidden"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */

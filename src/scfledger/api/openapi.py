@@ -27,6 +27,7 @@ from scfledger.api.routes.common import write_context
 from scfledger.chain.artifacts import load_artifact
 from scfledger.exceptions import (
     ActionForbidden,
+    AlreadyDecided,
     AuthenticationRequired,
     BodyTooDeep,
     BodyTooLarge,
@@ -35,6 +36,7 @@ from scfledger.exceptions import (
     DatabaseError,
     DocumentNotUploaded,
     DocumentTooLarge,
+    DraftExpired,
     ForeignParticipant,
     GasFaucetFailed,
     IdempotencyConflict,
@@ -43,9 +45,12 @@ from scfledger.exceptions import (
     KeyNotFound,
     MissingIdempotencyKey,
     NotFoundError,
+    OwnDraft,
     ParticipantExists,
     RelayRejected,
+    RoleRequired,
     ScfError,
+    ScopeRequired,
     StorageQuotaExceeded,
     TooManyStreams,
     UnknownRevert,
@@ -117,6 +122,8 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 
 # What only some operations answer, by "METHOD path" (the rest follows from each route's
 # dependencies: see `problems_of`). tests/api/test_openapi_doc.py checks every key is served.
+# A checker's decision on a draft (maker-checker).
+_DECIDE = (RoleRequired, ScopeRequired, OwnDraft, AlreadyDecided, DraftExpired)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
     "POST /v1/receivables": (DocumentNotUploaded,),
@@ -136,6 +143,10 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     ),
     "GET /v1/events/stream": (TooManyStreams, InvalidCursor),
     "POST /v1/webhooks": (WrongState,),
+    "GET /v1/drafts/stream": (TooManyStreams, InvalidCursor),
+    "POST /v1/drafts/{draft_id}/approve": _DECIDE,
+    "POST /v1/drafts/{draft_id}/reject": _DECIDE,
+    "PUT /v1/policy": (RoleRequired, ScopeRequired),
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).

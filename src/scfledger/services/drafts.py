@@ -94,15 +94,16 @@ def _view(session: Session, draft: Draft) -> DraftView:
 
 def announce(session: Session, draft: Draft, name: str, **extra: Any) -> GatewayEvent:
     """Records a gateway event of the draft's participant and queues it to each of its
-    webhooks that takes every event or names this one. A delivery's `event_id` is the
-    gateway event's id negated: the chain events' ids are positive, so the two never meet
-    in a webhook's deliveries."""
+    webhooks that names it (opt-in: a webhook of every event keeps getting chain events
+    only, whose bodies it knows). A delivery's `event_id` is the gateway event's id
+    negated: the chain events' ids are positive, so the two never meet in a webhook's
+    deliveries."""
     args = {"draft_id": draft.id, "kind": draft.kind, "status": draft.status, **extra}
     event = GatewayEvent(participant=draft.participant, name=name, args=args)
     session.add(event)
     session.flush()
     for webhook in session.scalars(select(Webhook).where(Webhook.participant == draft.participant)):
-        if webhook.event_names is not None and name not in webhook.event_names:
+        if webhook.event_names is None or name not in webhook.event_names:
             continue
         delivery = WebhookDelivery(
             webhook_id=webhook.id, event_id=-event.id, event_name=name, body={}
