@@ -3,10 +3,14 @@ not on chain until different checkers of its participant approve it."""
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -18,6 +22,9 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.people.apikeys import create_api_key
 from scfledger.people.policy import DEFAULT_KINDS, Policy, set_policy
 from scfledger.people.users import create_user
+from scfledger_client import ScfClient, is_draft
+from scfledger_client.models import IssueIn
+from tests.support.anvil import free_port
 from tests.support.api import assert_problem
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
@@ -341,3 +348,78 @@ def test_draft_events_are_announced_on_the_participants_stream(checked: Checked)
     with checked.client("supplier1", "vic") as other:
         theirs = other.get("/v1/drafts/stream", params={"duration": 1}).text
     assert f'"draft_id":{draft["id"]},' not in theirs
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A loopback URL that answers 204 and keeps the bodies it received."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_draft_events_reach_the_webhooks_that_name_them(checked: Checked) -> None:
+    with receiver() as (url, received), checked.served.client("core") as core:
+        named = core.post(
+            "/v1/webhooks", json={"url": url, "event_names": ["DraftCreated", "DraftSubmitted"]}
+        )
+        every = core.post("/v1/webhooks", json={"url": url + "/all"})
+        assert (named.status_code, every.status_code) == (201, 201), named.text
+        draft = checked.draft_issue(1_000_000)
+        checked.approve("core", "carl", draft["id"])
+
+        def delivered() -> list[dict[str, Any]] | None:
+            mine = [b for b in received if b["event"]["args"]["draft_id"] == draft["id"]]
+            return mine if len(mine) == 2 else None
+
+        bodies = eventually(delivered, what="the draft's two events delivered", timeout=30)
+        try:
+            assert [b["event"]["name"] for b in bodies] == ["DraftCreated", "DraftSubmitted"]
+            assert {b["webhook_id"] for b in bodies} == {named.json()["id"]}
+            assert bodies[0]["event"]["source"] == "gateway"
+            assert bodies[1]["event"]["args"]["operation_id"]
+        finally:
+            for hook in (named, every):
+                core.delete(f"/v1/webhooks/{hook.json()['id']}")
+
+
+def test_the_sdk_returns_a_draft_for_a_held_write_and_a_checker_approves_it(
+    checked: Checked,
+) -> None:
+    body = checked.issue_body(3_000)
+    url = checked.served.url
+    with (
+        ScfClient(url, api_key=checked.keys[("core", "amy")]) as maker,
+        ScfClient(url, api_key=checked.keys[("core", "cora")]) as checker,
+    ):
+        written = maker.issue(IssueIn.model_validate(body))
+        assert is_draft(written)
+        assert (written.kind, written.status, written.amount) == (
+            "receivable.issue",
+            "pending",
+            "3000",
+        )
+        assert [d.id for d in checker.drafts(status="pending").items].count(written.id) == 1
+
+        decided = checker.approve_draft(written.id)
+
+    assert decided.draft.status == "submitted"
+    assert decided.operation is not None
+    assert decided.operation.id == decided.draft.operation_id
