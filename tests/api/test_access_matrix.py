@@ -41,12 +41,12 @@ from scfledger.risk.policy import Policy
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
 from scfledger_client import ScfClient, Written
 from scfledger_client.models import (
+    CheckerPolicyOut,
     DraftOut,
     FinancingIn,
     FundIn,
     IssueIn,
     OperationOut,
-    PolicyOut,
     TermsIn,
     TransferIn,
 )
@@ -911,7 +911,7 @@ def held_transfer(supplier1: ScfClient, token_id: int, to: str) -> int:
     supplier1.set_checker_policy(["piece.transfer"])
     held = supplier1.transfer(token_id, TransferIn(to=to, value=1))
     assert isinstance(held, DraftOut), held
-    assert isinstance(supplier1.set_checker_policy([]), PolicyOut)
+    assert isinstance(supplier1.set_checker_policy([]), CheckerPolicyOut)
     return held.id
 
 

@@ -23,6 +23,7 @@ from scfledger.db.session import create_db_engine
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import OperationOut
 from tests.support.api import assert_problem, event, write
+from tests.support.checking import without_maker_checker
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -84,6 +85,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     created = admin1.post("/v1/participants", json={"name": "tier3"})
     assert created.status_code == 201, created.text
     tier3_address, tier3_key = created.json()["address"], created.json()["api_key"]
+    without_maker_checker(api.database_url, "tier3")
     assert tier3_key.startswith("scf_")
     again = admin2.post("/v1/participants", json={"name": "tier3"})
     assert_problem(again, 409, "participant-exists")
@@ -319,6 +321,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
         created = admin1.post("/v1/participants", json={"name": "self-signer", "address": outside})
         assert created.status_code == 201, created.text
         assert created.json()["address"] == outside
+        without_maker_checker(api.database_url, "self-signer")
         same_address = admin1.post("/v1/participants", json={"name": "other", "address": outside})
         assert_problem(same_address, 409, "participant-exists")
         bad_name = admin1.post("/v1/participants", json={"name": "Bad Name!"})
@@ -405,6 +408,7 @@ def admitted(api: Served, name: str, roles: list[str]) -> tuple[str, str]:
         created = admin1.post("/v1/participants", json={"name": name})
         assert created.status_code == 201, created.text
         address, key = created.json()["address"], created.json()["api_key"]
+        without_maker_checker(api.database_url, name)
         proposed = ok(
             write(admin1, "/v1/members", f"admit-{name}", admission(address, name, roles))
         )

@@ -5,12 +5,47 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from scfledger.db.session import session_factory, transaction
+from scfledger.db.session import create_db_engine, session_factory, transaction
+from scfledger.people.apikeys import create_api_key
 from scfledger.people.policy import NO_CHECKER, set_policy
+from scfledger.people.users import create_user
+from tests.support.served import Served
 
 
-def without_maker_checker(engine: Engine, *participants: str) -> None:
-    """Gives each participant a policy that checks nothing: its writes go straight on."""
-    with transaction(session_factory(engine)) as session:
-        for participant in participants:
-            set_policy(session, participant, NO_CHECKER, by="tests")
+def without_maker_checker(database: Engine | str, *participants: str) -> None:
+    """Gives each participant a policy that checks nothing: its writes go straight on
+    (`database`: an engine, or a database URL)."""
+    engine = create_db_engine(database) if isinstance(database, str) else database
+    try:
+        with transaction(session_factory(engine)) as session:
+            for participant in participants:
+                set_policy(session, participant, NO_CHECKER, by="tests")
+    finally:
+        if isinstance(database, str):
+            engine.dispose()
+
+
+def person_key(
+    served: Served, participant: str, username: str, roles: list[str], scopes: list[str]
+) -> str:
+    """A new person of `participant` with `roles`, and an API key of theirs with `scopes`."""
+    assert served.gateway is not None, "a gateway served in this process"
+    engine = create_db_engine(served.database_url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            user, _ = create_user(
+                session,
+                participant=participant,
+                username=username,
+                roles=roles,
+                sealer=served.gateway.sealer,
+            )
+            return create_api_key(
+                session=session,
+                participant=participant,
+                address=served.address(participant),
+                user_id=user.id,
+                scopes=scopes,
+            )
+    finally:
+        engine.dispose()

@@ -6,20 +6,20 @@ from collections.abc import Sequence
 
 from scfledger_client.calls import Call, EndpointsBase, endpoint, model, query
 from scfledger_client.models import (
+    CheckerPolicyIn,
+    CheckerPolicyOut,
     DecidedOut,
     DraftOut,
     DraftPage,
     DraftStatus,
-    PolicyIn,
-    PolicyOut,
     RejectIn,
 )
 
 
-def _policy_or_draft(body: object) -> PolicyOut | DraftOut:
+def _policy_or_draft(body: object) -> CheckerPolicyOut | DraftOut:
     if isinstance(body, dict) and body.get("object") == "draft":
         return DraftOut.model_validate(body)
-    return PolicyOut.model_validate(body)
+    return CheckerPolicyOut.model_validate(body)
 
 
 class CheckingEndpoints(EndpointsBase):
@@ -48,9 +48,9 @@ class CheckingEndpoints(EndpointsBase):
         return Call("POST", path, model(DraftOut), body=body, retry=False)
 
     @endpoint
-    def checker_policy(self) -> Call[PolicyOut]:
+    def checker_policy(self) -> Call[CheckerPolicyOut]:
         """The participant's maker-checker policy."""
-        return Call("GET", "/v1/policy", model(PolicyOut))
+        return Call("GET", "/v1/policy", model(CheckerPolicyOut))
 
     @endpoint
     def set_checker_policy(
@@ -58,9 +58,9 @@ class CheckingEndpoints(EndpointsBase):
         kinds: Sequence[str],
         two_checker_amount: int | None = None,
         draft_ttl_hours: int = 72,
-    ) -> Call[PolicyOut | DraftOut]:
+    ) -> Call[CheckerPolicyOut | DraftOut]:
         """Sets the policy (admins): the policy, or the draft a loosening waits in."""
-        body = PolicyIn.model_validate(
+        body = CheckerPolicyIn.model_validate(
             {
                 "kinds": list(kinds),
                 "two_checker_amount": two_checker_amount,

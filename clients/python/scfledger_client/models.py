@@ -81,6 +81,81 @@ class CheckOut(BaseModel):
     """
 
 
+TwoCheckerAmount = TypeAliasType(
+    "TwoCheckerAmount", Annotated[int, Field(ge=0, title="Two Checker Amount")]
+)
+"""
+In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+"""
+
+
+class CheckerPolicyIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kinds: Annotated[
+        list[
+            Literal[
+                "escrow.claim",
+                "financing.accept",
+                "financing.claim_recourse",
+                "financing.expire",
+                "financing.fund",
+                "financing.offer",
+                "financing.reject",
+                "financing.repay",
+                "financing.repay_recourse",
+                "financing.request",
+                "financing.withdraw",
+                "key.admin",
+                "member.admit",
+                "member.reinstate",
+                "member.suspend",
+                "piece.accept",
+                "piece.evidence",
+                "piece.recall",
+                "piece.refuse",
+                "piece.transfer",
+                "policy.update",
+                "proposal.approve",
+                "proposal.cancel",
+                "proposal.revoke",
+                "receivable.accept",
+                "receivable.cancel",
+                "receivable.expire",
+                "receivable.issue",
+                "receivable.reject",
+                "receivable.settle",
+                "settlement.confirm",
+                "settlement.dispute",
+                "settlement.finalize",
+                "transaction.relay",
+                "user.admin",
+            ]
+        ],
+        Field(max_length=35, title="Kinds"),
+    ]
+    """
+    Kinds that need a checker
+    """
+    two_checker_amount: Annotated[TwoCheckerAmount | None, Field(title="Two Checker Amount")] = None
+    """
+    Above it two different checkers; null: one always
+    """
+    draft_ttl_hours: Annotated[int, Field(ge=1, le=2160, title="Draft Ttl Hours")] = 72
+
+
+class CheckerPolicyOut(BaseModel):
+    participant: Annotated[str, Field(title="Participant")]
+    kinds: Annotated[list[str], Field(title="Kinds")]
+    two_checker_amount: Annotated[int | None, Field(title="Two Checker Amount")]
+    draft_ttl_hours: Annotated[int, Field(title="Draft Ttl Hours")]
+    default: Annotated[bool, Field(title="Default")]
+    """
+    True: the participant has set no policy of its own
+    """
+
+
 class CircularTransfers(BaseModel):
     count: Annotated[int, Field(title="Count")]
     value: Annotated[int, Field(title="Value")]
@@ -507,81 +582,6 @@ class Policy(BaseModel):
         Field(title="Max Duplicate Document Attempts"),
     ] = 0
     auto_decide: Annotated[bool, Field(title="Auto Decide")] = False
-
-
-TwoCheckerAmount = TypeAliasType(
-    "TwoCheckerAmount", Annotated[int, Field(ge=0, title="Two Checker Amount")]
-)
-"""
-In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
-"""
-
-
-class PolicyIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    kinds: Annotated[
-        list[
-            Literal[
-                "escrow.claim",
-                "financing.accept",
-                "financing.claim_recourse",
-                "financing.expire",
-                "financing.fund",
-                "financing.offer",
-                "financing.reject",
-                "financing.repay",
-                "financing.repay_recourse",
-                "financing.request",
-                "financing.withdraw",
-                "key.admin",
-                "member.admit",
-                "member.reinstate",
-                "member.suspend",
-                "piece.accept",
-                "piece.evidence",
-                "piece.recall",
-                "piece.refuse",
-                "piece.transfer",
-                "policy.update",
-                "proposal.approve",
-                "proposal.cancel",
-                "proposal.revoke",
-                "receivable.accept",
-                "receivable.cancel",
-                "receivable.expire",
-                "receivable.issue",
-                "receivable.reject",
-                "receivable.settle",
-                "settlement.confirm",
-                "settlement.dispute",
-                "settlement.finalize",
-                "transaction.relay",
-                "user.admin",
-            ]
-        ],
-        Field(max_length=35, title="Kinds"),
-    ]
-    """
-    Kinds that need a checker
-    """
-    two_checker_amount: Annotated[TwoCheckerAmount | None, Field(title="Two Checker Amount")] = None
-    """
-    Above it two different checkers; null: one always
-    """
-    draft_ttl_hours: Annotated[int, Field(ge=1, le=2160, title="Draft Ttl Hours")] = 72
-
-
-class PolicyOut(BaseModel):
-    participant: Annotated[str, Field(title="Participant")]
-    kinds: Annotated[list[str], Field(title="Kinds")]
-    two_checker_amount: Annotated[int | None, Field(title="Two Checker Amount")]
-    draft_ttl_hours: Annotated[int, Field(title="Draft Ttl Hours")]
-    default: Annotated[bool, Field(title="Default")]
-    """
-    True: the participant has set no policy of its own
-    """
 
 
 class ProposalOut(BaseModel):

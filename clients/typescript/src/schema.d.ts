@@ -1462,6 +1462,50 @@ export interface components {
              */
             faults?: number | null;
         };
+        /**
+         * CheckerPolicyIn
+         * @example {
+         *       "draft_ttl_hours": 72,
+         *       "kinds": [
+         *         "receivable.issue",
+         *         "financing.fund"
+         *       ],
+         *       "two_checker_amount": 500000000
+         *     }
+         */
+        CheckerPolicyIn: {
+            /**
+             * Kinds
+             * @description Kinds that need a checker
+             */
+            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
+            /**
+             * Two Checker Amount
+             * @description Above it two different checkers; null: one always
+             */
+            two_checker_amount?: number | null;
+            /**
+             * Draft Ttl Hours
+             * @default 72
+             */
+            draft_ttl_hours: number;
+        };
+        /** CheckerPolicyOut */
+        CheckerPolicyOut: {
+            /** Participant */
+            participant: string;
+            /** Kinds */
+            kinds: string[];
+            /** Two Checker Amount */
+            two_checker_amount: number | null;
+            /** Draft Ttl Hours */
+            draft_ttl_hours: number;
+            /**
+             * Default
+             * @description True: the participant has set no policy of its own
+             */
+            default: boolean;
+        };
         /** CircularTransfers */
         CircularTransfers: {
             /** Count */
@@ -2114,50 +2158,6 @@ export interface components {
              * @default false
              */
             auto_decide: boolean;
-        };
-        /**
-         * PolicyIn
-         * @example {
-         *       "draft_ttl_hours": 72,
-         *       "kinds": [
-         *         "receivable.issue",
-         *         "financing.fund"
-         *       ],
-         *       "two_checker_amount": 500000000
-         *     }
-         */
-        PolicyIn: {
-            /**
-             * Kinds
-             * @description Kinds that need a checker
-             */
-            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
-            /**
-             * Two Checker Amount
-             * @description Above it two different checkers; null: one always
-             */
-            two_checker_amount?: number | null;
-            /**
-             * Draft Ttl Hours
-             * @default 72
-             */
-            draft_ttl_hours: number;
-        };
-        /** PolicyOut */
-        PolicyOut: {
-            /** Participant */
-            participant: string;
-            /** Kinds */
-            kinds: string[];
-            /** Two Checker Amount */
-            two_checker_amount: number | null;
-            /** Draft Ttl Hours */
-            draft_ttl_hours: number;
-            /**
-             * Default
-             * @description True: the participant has set no policy of its own
-             */
-            default: boolean;
         };
         /** ProposalOut */
         ProposalOut: {
@@ -2935,6 +2935,41 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `own-draft`: A draft is checked by someone else
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-94308a52ca": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/own-draft" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-9fa1ac9e39": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
@@ -3261,6 +3296,22 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `already-decided`: Draft already decided
+         *     - `draft-expired`: Draft expired
+         */
+        "Problem409-b69f1cd2b4": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/already-decided" | "https://scfledger.dev/problems/draft-expired";
                 };
             };
         };
@@ -6921,6 +6972,7 @@ export interface operations {
             401: components["responses"]["Problem401-unauthenticated"];
             403: components["responses"]["Problem403-forbidden"];
             422: components["responses"]["Problem422-1fa957743e"];
+            429: components["responses"]["Problem429-too-many-streams"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -7010,8 +7062,9 @@ export interface operations {
                 };
             };
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            403: components["responses"]["Problem403-94308a52ca"];
             404: components["responses"]["Problem404-not-found"];
+            409: components["responses"]["Problem409-b69f1cd2b4"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -7061,8 +7114,9 @@ export interface operations {
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            403: components["responses"]["Problem403-94308a52ca"];
             404: components["responses"]["Problem404-not-found"];
+            409: components["responses"]["Problem409-b69f1cd2b4"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
             422: components["responses"]["Problem422-1fa957743e"];
@@ -7103,7 +7157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PolicyOut"];
+                    "application/json": components["schemas"]["CheckerPolicyOut"];
                 };
             };
             401: components["responses"]["Problem401-unauthenticated"];
@@ -7139,7 +7193,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PolicyIn"];
+                "application/json": components["schemas"]["CheckerPolicyIn"];
             };
         };
         responses: {
@@ -7149,7 +7203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PolicyOut"];
+                    "application/json": components["schemas"]["CheckerPolicyOut"];
                 };
             };
             /** @description The change waits for a checker */
@@ -7163,7 +7217,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            403: components["responses"]["Problem403-9fa1ac9e39"];
             404: components["responses"]["Problem404-not-found"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];

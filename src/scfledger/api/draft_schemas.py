@@ -57,7 +57,7 @@ class DecidedOut(BaseModel):
     operation: OperationOut | None
 
 
-class PolicyIn(Strict):
+class CheckerPolicyIn(Strict):
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
@@ -79,7 +79,7 @@ class PolicyIn(Strict):
     draft_ttl_hours: int = Field(default=72, ge=1, le=MAX_TTL_HOURS)
 
 
-class PolicyOut(BaseModel):
+class CheckerPolicyOut(BaseModel):
     participant: str
     kinds: list[str]
     two_checker_amount: int | None

@@ -22,13 +22,13 @@ from starlette.concurrency import run_in_threadpool
 
 from scfledger.api.deps import CurrentActor, GatewayDep, require
 from scfledger.api.draft_schemas import (
+    CheckerPolicyIn,
+    CheckerPolicyOut,
     DecidedOut,
     DraftOut,
     DraftPage,
     DraftStatus,
     GatewayEventOut,
-    PolicyIn,
-    PolicyOut,
 )
 from scfledger.api.gateway import Gateway
 from scfledger.api.guard import GuardedRoute
@@ -179,10 +179,10 @@ def reject(draft_id: IdPath, body: RejectIn, gateway: GatewayDep, actor: Checker
     return draft_out(view)
 
 
-def _policy_out(gateway: Gateway, actor: Actor) -> PolicyOut:
+def _policy_out(gateway: Gateway, actor: Actor) -> CheckerPolicyOut:
     with gateway.sessions() as session:
         policy, default = checking.read_policy(session, actor)
-    return PolicyOut(
+    return CheckerPolicyOut(
         participant=actor.participant,
         kinds=sorted(policy.kinds),
         two_checker_amount=policy.two_checker_amount,
@@ -192,17 +192,19 @@ def _policy_out(gateway: Gateway, actor: Actor) -> PolicyOut:
 
 
 @router.get("/v1/policy")
-def get_policy(gateway: GatewayDep, actor: CurrentActor) -> PolicyOut:
+def get_policy(gateway: GatewayDep, actor: CurrentActor) -> CheckerPolicyOut:
     """Your participant's maker-checker policy (the default until an admin sets one)."""
     return _policy_out(gateway, actor)
 
 
 @router.put(
     "/v1/policy",
-    response_model=PolicyOut,
+    response_model=CheckerPolicyOut,
     responses={202: {"model": DraftOut, "description": "The change waits for a checker"}},
 )
-def put_policy(body: PolicyIn, gateway: GatewayDep, actor: PolicyAdmin) -> PolicyOut | JSONResponse:
+def put_policy(
+    body: CheckerPolicyIn, gateway: GatewayDep, actor: PolicyAdmin
+) -> CheckerPolicyOut | JSONResponse:
     """Set your participant's policy (admins). A change that asks as much or more applies
     at once (200, the policy); one that asks less, while the current policy checks
     `policy.update`, waits for a checker (202, the draft): no one loosens four eyes alone."""
