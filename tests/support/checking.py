@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import Engine
 
 from scfledger.db.session import create_db_engine, session_factory, transaction
+from scfledger.keys.sealing import Sealer
 from scfledger.people.apikeys import create_api_key
 from scfledger.people.policy import NO_CHECKER, set_policy
 from scfledger.people.users import create_user
@@ -28,8 +31,11 @@ def without_maker_checker(database: Engine | str, *participants: str) -> None:
 def person_key(
     served: Served, participant: str, username: str, roles: list[str], scopes: list[str]
 ) -> str:
-    """A new person of `participant` with `roles`, and an API key of theirs with `scopes`."""
-    assert served.gateway is not None, "a gateway served in this process"
+    """A new person of `participant` with `roles`, and an API key of theirs with `scopes`.
+    Served by another process, its second factor is sealed with a throwaway key: the
+    person acts by API key only."""
+    gateway = served.gateway
+    sealer = gateway.sealer if gateway is not None else Sealer(secrets.token_bytes(32))
     engine = create_db_engine(served.database_url)
     try:
         with transaction(session_factory(engine)) as session:
@@ -38,7 +44,7 @@ def person_key(
                 participant=participant,
                 username=username,
                 roles=roles,
-                sealer=served.gateway.sealer,
+                sealer=sealer,
             )
             return create_api_key(
                 session=session,
