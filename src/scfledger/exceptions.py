@@ -1,5 +1,7 @@
 """Every error scfledger raises, rooted at ScfError and grouped by domain."""
 
+# Over 500 lines by design: one exceptions module for every domain (CONVENTIONS.md 7).
+
 from __future__ import annotations
 
 from typing import Any
@@ -401,3 +403,188 @@ class UserExists(InvalidState):
         self.participant = participant
         self.username = username
         super().__init__(f"{participant} already has a user {username!r}")
+
+
+# Money (docs/money.md): amounts, currencies, pricing.
+
+
+class AmountNotAString(InvalidInput, TypeError):
+    """An amount given as a JSON number, boolean or anything but a decimal string: a float
+    cannot hold 0.10 exactly, and an integer would be read in minor units by some clients
+    and in currency units by others."""
+
+    def __init__(self, *, field: str, value: object) -> None:
+        self.field = field
+        self.kind = type(value).__name__
+        super().__init__(
+            f'{field} must be a decimal string in its currency (e.g. "1000000.00"), '
+            f"not a {self.kind}"
+        )
+
+
+class AmountMalformed(InvalidInput):
+    """An amount string that is not plain decimal notation (digits, one optional point and
+    fraction): no sign, exponent, spaces, separators or leading zeros."""
+
+    def __init__(self, *, field: str, text: str) -> None:
+        self.field = field
+        self.text = text
+        super().__init__(
+            f"{field} {text[:40]!r} is not a decimal amount: write digits with an optional "
+            "'.' and fraction, e.g. \"1000000.00\" (no sign, exponent, spaces or separators)"
+        )
+
+
+class AmountTooPrecise(InvalidInput):
+    """An amount with more fractional digits than its currency has (it is never rounded)."""
+
+    def __init__(self, *, field: str, text: str, currency: str, digits: int) -> None:
+        self.field = field
+        self.text = text
+        self.currency = currency
+        self.digits = digits
+        super().__init__(
+            f"{field} {text!r} has more decimals than {currency} has ({digits}); "
+            "amounts are never rounded"
+        )
+
+
+class AmountOutOfRange(InvalidInput):
+    """An amount below what is allowed (negative, or zero where zero is refused) or above
+    what the ledger holds."""
+
+    def __init__(self, *, field: str, text: str, reason: str) -> None:
+        self.field = field
+        self.text = text
+        self.reason = reason
+        super().__init__(f"{field} {text[:60]!r} is out of range: {reason}")
+
+
+class UnknownCurrency(InvalidInput):
+    """A currency code that is no active ISO 4217 legal tender."""
+
+    def __init__(self, code: object) -> None:
+        self.code = code
+        shown = code[:12] if isinstance(code, str) else type(code).__name__
+        super().__init__(
+            f"{shown!r} is not an active ISO 4217 currency code (three capital letters, e.g. CNY)"
+        )
+
+
+class CurrencyNotAccepted(InvalidInput):
+    """A real currency that this deployment does not accept (not on the consortium's list,
+    or minor units other than the ledger's value decimals)."""
+
+    def __init__(self, *, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(f"{code} is not accepted on this ledger: {reason}")
+
+
+class NotExact(InvalidInput, TypeError):
+    """A float or boolean where money or a rate needs an exact number (an int of minor
+    units, a Decimal rate)."""
+
+    def __init__(self, *, field: str, value: object, expected: str) -> None:
+        self.field = field
+        self.kind = type(value).__name__
+        super().__init__(f"{field} must be {expected}, not a {self.kind}")
+
+
+class InvalidRate(InvalidInput):
+    """A rate or a number of basis points that is not a plain decimal string in range."""
+
+    def __init__(self, *, field: str, text: str, reason: str) -> None:
+        self.field = field
+        self.text = text
+        self.reason = reason
+        super().__init__(f"{field} {text[:40]!r} is not a valid rate: {reason}")
+
+
+class UnknownConvention(InvalidInput):
+    """A day count, business-day convention or calendar name that is not supported."""
+
+    def __init__(self, *, kind: str, name: object, known: list[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = known
+        shown = name[:40] if isinstance(name, str) else type(name).__name__
+        super().__init__(f"unknown {kind} {shown!r}; use one of " + ", ".join(known))
+
+
+class CalendarNotCovered(InvalidInput):
+    """A date in a year the market calendar has no holiday data for (e.g. China's holidays
+    are published by the State Council late in the year before)."""
+
+    def __init__(self, *, calendar: str, day: object, years: tuple[int, int]) -> None:
+        self.calendar = calendar
+        self.day = day
+        self.years = years
+        super().__init__(
+            f"the {calendar} calendar knows the years {years[0]}-{years[1]}; "
+            f"{day} is outside them (update the calendar package)"
+        )
+
+
+class OfferNotViable(InvalidInput):
+    """Pricing terms that give no sensible offer: a due date not after the funding date,
+    a discount or fees that leave nothing to pay out."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the offer is not viable: {reason}")
+
+
+# -- people: single sign-on ----------------------------------------------------------------
+
+
+class SsoStateInvalid(InvalidInput):
+    """A single sign-on callback whose state names no pending login of this browser (unknown,
+    already used, expired, begun in another browser or for another participant)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"single sign-on refused: {reason}; start the login again")
+
+
+class SsoFailed(AuthenticationRequired):
+    """The identity provider refused the login, or what it answered does not hold (the code
+    exchange failed, the ID token's signature, issuer, audience, expiry or nonce)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"single sign-on failed: {reason}")
+
+
+class SsoUnknownUser(PermissionDenied):
+    """The identity provider vouched for a person who is no active user of the participant
+    (users are created by the participant's admins, never by signing in)."""
+
+    def __init__(self, *, participant: str, claim: str) -> None:
+        self.participant = participant
+        self.claim = claim
+        super().__init__(
+            f"the identity provider's {claim} names no active user of {participant!r}; "
+            "ask one of its admins to create the user"
+        )
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """A person signed in with a temporary password: only me, logout and the password
+    change are open until the password is changed."""
+
+    def __init__(self, *, username: str) -> None:
+        self.username = username
+        super().__init__(
+            f"{username} signed in with a temporary password: change it first"
+            " (POST /v1/auth/password)"
+        )
+
+
+class LastAdmin(InvalidState):
+    """A change that would leave a participant without an enabled admin."""
+
+    def __init__(self, *, participant: str, username: str) -> None:
+        self.participant = participant
+        self.username = username
+        super().__init__(f"{username} is the last admin of {participant}: make another admin first")

@@ -15,6 +15,14 @@ A refused request must change nothing: no read-model or gateway row (operations 
 no transaction (block number, every participant's nonce). Allowed reads must answer 200 and
 list only what their caller may see. A new endpoint fails `test_matrix_lists_every_endpoint`
 until it gets its entry here.
+
+The person dimension: every participant has a viewer, a maker, a checker and an admin, each
+signed in (a session cookie, and its CSRF token on writes). Reads are open to every role,
+ledger writes (`person="write"`) to makers only and administration (`person="admin"`) to
+admins only: any other role gets 403 `role-required` before the participant's own rule is
+applied (after it where the participant's own business comes first: its API keys, 403
+`foreign-participant`). A person's own sign-in and sessions (`person="self"`) are open to
+every role.
 """
 
 from __future__ import annotations
@@ -25,8 +33,10 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,9 +44,13 @@ import pytest
 from eth_account import Account
 from sqlalchemy import Engine, inspect, text
 
+from scfledger.api.gateway import WEBHOOK_SECRETS
 from scfledger.chain.generated import Role
-from scfledger.db.session import create_db_engine
+from scfledger.db.session import create_db_engine, session_factory
 from scfledger.devchain.seed import DEMO_MEMBERS
+from scfledger.keys.store import KeyStore
+from scfledger.people import sessions as browser
+from scfledger.people.users import create_user
 from scfledger.risk.policy import Policy
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
 from scfledger_client import ScfClient, Written
@@ -51,7 +65,7 @@ from scfledger_client.models import (
     TransferIn,
 )
 from tests.support.anvil import free_port
-from tests.support.served import Served, served_gateway
+from tests.support.served import PASSPHRASE, Served, served_gateway
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -79,6 +93,16 @@ INVOICE2 = b"%PDF-1.7 invoice 9, core2 to supplier3: prices nobody else may read
 ADMINS = frozenset({"admin1"})  # the other two founding admins are not callers here
 GOVERNANCE_READERS = frozenset({"admin1", "auditor"})
 FOREIGN = (403, "foreign-participant")  # a participant's keys and status, to anyone else
+ROLE_REQUIRED = (403, "role-required")
+PERSON_ROLES = ("viewer", "maker", "checker", "admin")
+# Which roles a person needs, by the `person` of a rule.
+PERSON_MAY = {
+    "read": frozenset(PERSON_ROLES),
+    "self": frozenset(PERSON_ROLES),
+    "write": frozenset({"maker"}),
+    "admin": frozenset({"admin"}),
+    "approve": frozenset({"checker"}),
+}
 
 # Who may see each record of the world (services.visibility, the one rule).
 # Receivable R (slot S, debtor core, creditor supplier1): root T held by supplier1, C split
@@ -108,6 +132,16 @@ OWN_SUPPLIER1 = frozenset({"supplier1"})  # its webhook, its operation
 
 
 @dataclass(frozen=True)
+class SignedIn:
+    """A person with a session: its user, the session, its cookie and CSRF token."""
+
+    user_id: str
+    session_id: str
+    token: str
+    csrf_token: str
+
+
+@dataclass(frozen=True)
 class World:
     served: Served
     engine: Engine
@@ -132,6 +166,13 @@ class World:
     proposal: int  # admin1's pending proposal to suspend bank2
     draft: int  # supplier1's transfer held for a checker
     http: httpx.Client  # without credentials: each request brings its own
+    # (participant, role): a signed-in person of that one role; see `sign_in_people`.
+    people: dict[tuple[str, str], SignedIn] = field(default_factory=dict)
+    bystander: SignedIn | None = None  # supplier1's viewer outside the matrix
+
+    def someone(self) -> SignedIn:
+        assert self.bystander is not None
+        return self.bystander
 
     def tokens(self) -> dict[int, frozenset[str]]:
         return {
@@ -163,7 +204,8 @@ class Rule:
     """One endpoint: `may` make the request (a set of participants, or PUBLIC); `sees` the
     record it names (those not in `may` but in `sees` get `acts`, the others 404; by default
     everyone, as for an action no record hides); `check` looks into an allowed read's answer;
-    `refused` replaces the `acts`/404 rule when the endpoint has a problem of its own.
+    `refused` replaces the `acts`/404 rule when the endpoint has a problem of its own (of a
+    PUBLIC endpoint: what everyone, anonymous included, gets for the request built).
     `acts` is the contract's refusal of a write (its custom error's problem) or the
     gateway's own (403 `forbidden`, or its documents' `document-not-uploaded`)."""
 
@@ -176,10 +218,22 @@ class Rule:
     stream: bool = False
     refused: tuple[int, str] | None = None  # what everyone not in `may` gets, if not 403/404
     acts: tuple[int, str] = (403, "forbidden")  # what those who see but may not act get
+    # The roles a person needs (PERSON_MAY: read, self, write, admin), and whether the
+    # participant's `refused` (foreign-participant) comes before the person's role.
+    person: str = ""  # by default: read for GET, a ledger write otherwise
+    participant_first: bool = False
+    # What a person whose role may make the request gets, where its participant's service
+    # account may not (a checker's decisions: service accounts are no checkers): those who
+    # see the record get this, the others 404.
+    person_acts: tuple[int, str] | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.method, self.path)
+
+    @property
+    def needs(self) -> str:
+        return self.person or ("read" if self.method == "GET" else "write")
 
 
 def _no_request(_w: World) -> Request:
@@ -193,7 +247,8 @@ def _own_drafts(w: World, participant: str, response: httpx.Response) -> None:
 
 def _own_draft_events(w: World, participant: str, response: httpx.Response) -> None:
     named = [line for line in response.text.splitlines() if line.startswith("event: ")]
-    assert named == (["event: DraftCreated"] if participant == "supplier1" else []), named
+    held = ["event: DraftCreated", "event: DraftExpired"]
+    assert named == (held if participant == "supplier1" else []), named
 
 
 def _own_policy(w: World, participant: str, response: httpx.Response) -> None:
@@ -328,6 +383,19 @@ def _supplier1_keys(_w: World) -> Request:
     return Request({"name": "supplier1"})
 
 
+SSO_SETTINGS = {
+    "issuer": "https://login.supplier1.example",
+    "client_id": "scfledger",
+    "client_secret": "matrix-client-secret-not-secret",
+}
+
+
+def _sso_settings(_w: World, _participant: str, response: httpx.Response) -> None:
+    body = response.json()
+    assert (body["issuer"], body["client_id"]) == ("https://login.supplier1.example", "scfledger")
+    assert SSO_SETTINGS["client_secret"] not in response.text
+
+
 def _admission(_w: World) -> Request:
     newcomer = Account.create().address
     return Request(
@@ -347,6 +415,32 @@ def _proposal(w: World) -> Request:
 
 def _lists_proposal(w: World, _participant: str, response: httpx.Response) -> None:
     assert [(p["id"], p["status"]) for p in response.json()][:1] == [(w.proposal, "pending")]
+
+
+def _wrong_login(_w: World) -> Request:
+    return Request(json={"participant": "supplier1", "username": "nobody", "password": "x" * 12})
+
+
+def _bystander(w: World) -> Request:
+    return Request({"user_id": w.someone().user_id})
+
+
+def _me(_w: World, participant: str, response: httpx.Response) -> None:
+    assert response.json()["participant"] == participant, response.text
+
+
+def _own_sessions(w: World, participant: str, response: httpx.Response) -> None:
+    """A key's service account has no session; a person sees its own, this one current."""
+    listed = response.json()
+    ours = {p.session_id for (owner, _), p in w.people.items() if owner == participant}
+    assert all(s["id"] in ours for s in listed), listed
+    assert sum(s["current"] for s in listed) <= 1, listed
+
+
+def _own_users(w: World, participant: str, response: httpx.Response) -> None:
+    listed = response.json()
+    assert {u["participant"] for u in listed} == {participant}, listed
+    assert "service" in {u["username"] for u in listed}
 
 
 MATRIX: list[Rule] = [
@@ -375,13 +469,20 @@ MATRIX: list[Rule] = [
         "/v1/participants",
         lambda _w: Request(json={"name": f"p-{uuid.uuid4().hex[:12]}"}),
         ADMINS,
+        person="admin",
     ),
     Rule("GET", "/v1/participants/{name}", _supplier1_keys, OWN_SUPPLIER1, refused=FOREIGN),
     Rule(
         "GET", "/v1/participants/{name}/api-keys", _supplier1_keys, OWN_SUPPLIER1, refused=FOREIGN
     ),
     Rule(
-        "POST", "/v1/participants/{name}/api-keys", _supplier1_keys, OWN_SUPPLIER1, refused=FOREIGN
+        "POST",
+        "/v1/participants/{name}/api-keys",
+        _supplier1_keys,
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+        person="admin",
+        participant_first=True,
     ),
     Rule(
         "DELETE",
@@ -391,6 +492,40 @@ MATRIX: list[Rule] = [
         ),
         OWN_SUPPLIER1,
         refused=FOREIGN,
+        person="admin",  # the service account's key: not the caller's own
+        participant_first=True,
+    ),
+    # Single sign-on: its settings are the participant's own (its admins'); the login and its
+    # callback are public, and refuse everyone alike: supplier2 has no single sign-on, and a
+    # callback without the state of a login begun in this browser is refused.
+    Rule(
+        "GET",
+        "/v1/participants/{name}/sso",
+        _supplier1_keys,
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+        check=_sso_settings,
+    ),
+    Rule(
+        "PUT",
+        "/v1/participants/{name}/sso",
+        lambda _w: Request({"name": "supplier1"}, json=SSO_SETTINGS),
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+    ),
+    Rule(
+        "GET",
+        "/v1/auth/sso/{participant}/login",
+        lambda _w: Request({"participant": "supplier2"}),
+        PUBLIC,
+        refused=(404, "not-found"),
+    ),
+    Rule(
+        "GET",
+        "/v1/auth/sso/{participant}/callback",
+        lambda _w: Request({"participant": "supplier1"}, params={"code": "c", "state": "s"}),
+        PUBLIC,
+        refused=(400, "sso-state-invalid"),
     ),
     Rule("POST", "/v1/members", _admission, ADMINS, acts=MISSING_ROLE),
     Rule(
@@ -594,6 +729,7 @@ MATRIX: list[Rule] = [
         "/v1/policies",
         lambda _w: Request(json=Policy().model_dump(mode="json")),
         frozenset({"bank", "bank2"}),
+        person="admin",
     ),
     # Settlements and events.
     Rule("POST", "/v1/settlements", _settle, frozenset({"core"}), SEES_R, acts=MISSING_ROLE),
@@ -674,6 +810,7 @@ MATRIX: list[Rule] = [
         "/v1/webhooks",
         lambda _w: Request(json={"url": "http://127.0.0.1:9/refused"}),
         EVERYONE,
+        person="admin",
     ),
     Rule(
         "DELETE",
@@ -681,6 +818,7 @@ MATRIX: list[Rule] = [
         lambda w: Request({"webhook_id": w.webhook}),
         OWN_SUPPLIER1,
         OWN_SUPPLIER1,
+        person="admin",
     ),
     Rule(
         "GET",
@@ -689,8 +827,9 @@ MATRIX: list[Rule] = [
         OWN_SUPPLIER1,
         OWN_SUPPLIER1,
     ),
-    # Maker-checker: a participant's drafts and policy are its own. The callers are service
-    # accounts (admin and maker, keys of scopes read and write): none may check a draft.
+    # Maker-checker: a participant's drafts and policy are its own. Service accounts (admin
+    # and maker, keys of scopes read and write) may check no draft; supplier1's draft has
+    # expired, so its own checkers get 409 `draft-expired` and change nothing.
     Rule("GET", "/v1/drafts", _no_request, EVERYONE, check=_own_drafts),
     Rule(
         "GET",
@@ -712,14 +851,20 @@ MATRIX: list[Rule] = [
         "/v1/drafts/{draft_id}/approve",
         lambda w: Request({"draft_id": w.draft}),
         frozenset(),
+        OWN_SUPPLIER1,
         refused=(403, "scope-required"),
+        person="approve",
+        person_acts=(409, "draft-expired"),
     ),
     Rule(
         "POST",
         "/v1/drafts/{draft_id}/reject",
         lambda w: Request({"draft_id": w.draft}, json={"reason": "refused"}),
         frozenset(),
+        OWN_SUPPLIER1,
         refused=(403, "scope-required"),
+        person="approve",
+        person_acts=(409, "draft-expired"),
     ),
     Rule("GET", "/v1/policy", _no_request, EVERYONE, check=_own_policy),
     Rule(
@@ -727,6 +872,68 @@ MATRIX: list[Rule] = [
         "/v1/policy",
         lambda _w: Request(json={"kinds": [], "two_checker_amount": None, "draft_ttl_hours": 72}),
         EVERYONE,
+        person="admin",
+    ),
+    # People: sign-in and one's own sessions (every role), users (admins of their own).
+    Rule("POST", "/v1/auth/login", _wrong_login, PUBLIC),
+    Rule("POST", "/v1/auth/logout", _no_request, EVERYONE, person="self"),
+    Rule("GET", "/v1/auth/me", _no_request, EVERYONE, check=_me, person="self"),
+    Rule(
+        "POST",
+        "/v1/auth/password",
+        lambda _w: Request(json={"current_password": "x", "new_password": "y" * 12}),
+        EVERYONE,
+        person="self",
+    ),
+    Rule("GET", "/v1/sessions", _no_request, EVERYONE, check=_own_sessions, person="self"),
+    # Someone else's session: as if it did not exist, to everyone.
+    Rule(
+        "DELETE",
+        "/v1/sessions/{session_id}",
+        lambda w: Request({"session_id": w.someone().session_id}),
+        frozenset(),
+        frozenset(),
+        person="self",
+    ),
+    Rule("GET", "/v1/users", _no_request, EVERYONE, check=_own_users, person="admin"),
+    Rule(
+        "POST",
+        "/v1/users",
+        lambda _w: Request(json={"username": f"u{uuid.uuid4().hex[:8]}", "roles": ["viewer"]}),
+        EVERYONE,
+        person="admin",
+    ),
+    Rule(
+        "GET",
+        "/v1/users/{user_id}",
+        _bystander,
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+        person="admin",
+    ),
+    Rule(
+        "PATCH",
+        "/v1/users/{user_id}",
+        lambda w: Request({"user_id": w.someone().user_id}, {"display_name": "renamed"}),
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+        person="admin",
+    ),
+    Rule(
+        "POST",
+        "/v1/users/{user_id}/password-reset",
+        _bystander,
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+        person="admin",
+    ),
+    Rule(
+        "POST",
+        "/v1/users/{user_id}/second-factor-reset",
+        _bystander,
+        OWN_SUPPLIER1,
+        refused=FOREIGN,
+        person="admin",
     ),
 ]
 
@@ -749,7 +956,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         with served_gateway(directory, url, MEMBERS) as served, webhook_receiver() as hooks:
             engine = create_db_engine(url)
             try:
-                world = build_world(served, engine, hooks)
+                world = sign_in_people(build_world(served, engine, hooks), directory)
                 with world.http:
                     yield world
             finally:
@@ -791,6 +998,11 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
             hooks[name] = client.create_webhook(f"{hook_url}/{name}").id
     with engine.connect() as connection:
         hooks_after = connection.execute(text("SELECT max(id) FROM chain_events")).scalar_one()
+    supplier1_key = {"Authorization": f"Bearer {served.seeded.api_keys['supplier1']}"}
+    sso = httpx.put(
+        f"{served.url}/v1/participants/supplier1/sso", json=SSO_SETTINGS, headers=supplier1_key
+    )
+    assert sso.status_code == 200, sso.text
     core, supplier1, supplier2 = sdk("core"), sdk("supplier1"), sdk("supplier2")
     supplier3, bank2, core2 = sdk("supplier3"), sdk("bank2"), sdk("core2")
     document = core.upload_document(DOCUMENT).sha256
@@ -873,7 +1085,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     admin1 = sdk("admin1")
     suspension = admin1.suspend_member(served.address("bank2"), "review")
     proposal = int(_event(suspension, "ProposalCreated")["proposalId"])
-    draft = held_transfer(supplier1, root, served.address("supplier3"))
+    draft = expired_transfer(served, supplier1, root, served.address("supplier3"))
     for client in (core, supplier1, supplier2, supplier3, bank2, core2, admin1):
         client.close()
     settle_webhook_cursor(engine)
@@ -904,14 +1116,23 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     )
 
 
-def held_transfer(supplier1: ScfClient, token_id: int, to: str) -> int:
-    """A transfer of supplier1's held as a draft: its policy checks transfers for a moment
-    (asking more applies at once), then nothing again (its policy does not check policy
-    changes, so one admin may loosen it)."""
+def expired_transfer(served: Served, supplier1: ScfClient, token_id: int, to: str) -> int:
+    """A transfer of supplier1's held as a draft, then expired: its policy checks transfers
+    for a moment (asking more applies at once), then nothing again (its policy does not
+    check policy changes, so one admin may loosen it); listed past its time, it expires
+    (a checker deciding it later gets 409 and changes nothing)."""
     supplier1.set_checker_policy(["piece.transfer"])
     held = supplier1.transfer(token_id, TransferIn(to=to, value=1))
     assert isinstance(held, DraftOut), held
     assert isinstance(supplier1.set_checker_policy([]), CheckerPolicyOut)
+    gateway = served.gateway
+    assert gateway is not None
+    clock = gateway.wall_clock
+    gateway.wall_clock = lambda: clock() + timedelta(hours=73)
+    try:
+        assert [d.status for d in supplier1.drafts().items] == ["expired"]
+    finally:
+        gateway.wall_clock = clock
     return held.id
 
 
@@ -932,6 +1153,29 @@ def settle_webhook_cursor(engine: Engine) -> None:
         lambda: behind() == 0,
         what=lambda: f"the webhook dispatcher to catch up ({behind()} events behind)",
     )
+
+
+def sign_in_people(w: World, directory: Path) -> World:
+    """A viewer, a maker, a checker and an admin of every participant, each with a session
+    (the foundation's functions: no password to hash, no second factor to type), and a
+    bystander: supplier1's viewer, whose session and user the matrix names."""
+    sealer = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10).sealer(WEBHOOK_SECRETS)
+    people: dict[tuple[str, str], SignedIn] = {}
+    with session_factory(w.engine)() as session:
+
+        def signed_in(participant: str, username: str, role: str) -> SignedIn:
+            user, _ = create_user(
+                session, participant=participant, username=username, roles=[role], sealer=sealer
+            )
+            opened = browser.open_session(session, user, address="127.0.0.1", user_agent="matrix")
+            return SignedIn(user.id, opened.row.id, opened.token, opened.csrf_token)
+
+        for participant in PARTICIPANTS:
+            for role in PERSON_ROLES:
+                people[(participant, role)] = signed_in(participant, f"{role}-1", role)
+        bystander = signed_in("supplier1", "bystander", "viewer")
+        session.commit()
+    return replace(w, people=people, bystander=bystander)
 
 
 def foreign_transaction(served: Served) -> str:
@@ -958,6 +1202,13 @@ def foreign_transaction(served: Served) -> str:
 # -- probes -------------------------------------------------------------------------------
 
 
+# The audit trail records every authenticated request, refused or not: no change of state.
+BOOKKEEPING_TABLES = frozenset({"audit_records", "audit_head"})
+# When a credential was last used: written by every request, refused or not (at most once
+# a minute), and no change of state.
+CREDENTIAL_USE = {("api_keys", "last_used_at"), ("user_sessions", "last_seen_at")}
+
+
 def snapshot(w: World) -> dict[str, Any]:
     """Every table's rows (as a count and a digest), the block number and every nonce.
 
@@ -965,13 +1216,18 @@ def snapshot(w: World) -> dict[str, Any]:
     recorded as such an operation (its error, under its idempotency key), spending nothing."""
     state: dict[str, Any] = {}
     with w.engine.connect() as connection:
-        for table in sorted(inspect(connection).get_table_names()):
+        inspector = inspect(connection)
+        for table in sorted(set(inspector.get_table_names()) - BOOKKEEPING_TABLES):
             where = (
                 " WHERE status <> 'failed' OR nonce IS NOT NULL" if table == "operations" else ""
             )
-            rows = sorted(
-                repr(tuple(r)) for r in connection.execute(text(f'SELECT * FROM "{table}"{where}'))
+            columns = ", ".join(
+                f'"{c["name"]}"'
+                for c in inspector.get_columns(table)
+                if (table, c["name"]) not in CREDENTIAL_USE
             )
+            query = text(f'SELECT {columns} FROM "{table}"{where}')
+            rows = sorted(repr(tuple(r)) for r in connection.execute(query))
             state[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
     addresses = [w.served.address(p) for p in PARTICIPANTS]
     batch = [
@@ -991,11 +1247,17 @@ def snapshot(w: World) -> dict[str, Any]:
     return state
 
 
-def send(w: World, rule: Rule, participant: str | None) -> httpx.Response:
+def send(w: World, rule: Rule, participant: str | None, role: str | None = None) -> httpx.Response:
+    """The rule's request as `participant` (its API key), or as its person of `role` (its
+    session cookie, and its CSRF token)."""
     request = rule.build(w)
     headers = {}
-    if participant is not None:
+    if participant is not None and role is None:
         headers["Authorization"] = f"Bearer {w.served.seeded.api_keys[participant]}"
+    elif participant is not None and role is not None:
+        person = w.people[(participant, role)]
+        headers["Cookie"] = f"{browser.COOKIE}={person.token}"
+        headers[browser.CSRF_HEADER] = person.csrf_token
     if rule.method != "GET":
         headers["Idempotency-Key"] = f"matrix-{uuid.uuid4()}"
     url = rule.path.format(**request.path)
@@ -1023,7 +1285,7 @@ def problem_of(response: httpx.Response) -> tuple[int, str]:
 def expected_refusal(rule: Rule, participant: str | None) -> tuple[int, str] | None:
     """The problem `participant` must get, or None if it may make the request."""
     if rule.may == PUBLIC:
-        return None
+        return rule.refused
     if participant is None:
         return 401, "unauthenticated"
     if participant in rule.may:
@@ -1033,8 +1295,24 @@ def expected_refusal(rule: Rule, participant: str | None) -> tuple[int, str] | N
     return rule.acts if participant in rule.sees else (404, "not-found")
 
 
-def cell(rule: Rule, participant: str | None) -> str:
-    return f"{participant or 'anonymous'} {rule.method} {rule.path}"
+def cell(rule: Rule, participant: str | None, role: str | None = None) -> str:
+    who = f"{participant}'s {role}" if role else participant or "anonymous"
+    return f"{who} {rule.method} {rule.path}"
+
+
+def expected_person_refusal(rule: Rule, participant: str, role: str) -> tuple[int, str] | None:
+    """The problem `participant`'s person of `role` must get (signed in), or None."""
+    refusal = expected_refusal(rule, participant)
+    if rule.participant_first and refusal == FOREIGN:
+        return refusal
+    if rule.may != PUBLIC and role not in PERSON_MAY[rule.needs]:
+        return ROLE_REQUIRED
+    if rule.person_acts is not None:
+        return rule.person_acts if participant in rule.sees else (404, "not-found")
+    return refusal
+
+
+PEOPLE = [(participant, role) for participant in PARTICIPANTS for role in PERSON_ROLES]
 
 
 # -- tests --------------------------------------------------------------------------------
@@ -1103,6 +1381,89 @@ def test_refused_requests_get_their_problem_and_change_nothing(world: World) -> 
     assert failures == [], f"{len(failures)} failures in {len(cells)} refused cells:\n" + (
         "\n".join(failures)
     )
+
+
+def test_every_refusal_of_a_person_is_documented_for_its_endpoint(world: World) -> None:
+    document = httpx.get(f"{world.served.url}/openapi.json", timeout=60).json()
+    missing = []
+    for rule in MATRIX:
+        operation = document["paths"][rule.path][rule.method.lower()]
+        for participant, role in PEOPLE:
+            refusal = expected_person_refusal(rule, participant, role)
+            if refusal is None:
+                continue
+            status, slug = refusal
+            response = operation["responses"].get(str(status), {})
+            if "$ref" in response:
+                response = document["components"]["responses"][response["$ref"].rsplit("/")[-1]]
+            schema = response.get("content", {}).get("application/problem+json", {}).get("schema")
+            types = schema["allOf"][1]["properties"]["type"]["enum"] if schema else []
+            if f"{PROBLEM}{slug}" not in types:
+                missing.append(f"{rule.method} {rule.path}: {status} {slug}")
+    assert sorted(set(missing)) == []
+
+
+def test_people_are_refused_what_their_role_does_not_allow_and_it_changes_nothing(
+    world: World,
+) -> None:
+    """Every signed-in person (viewer, maker, checker, admin of every participant) against
+    every endpoint, with the session cookie and its CSRF token: a role that may not gets
+    403 `role-required`; a role that may gets what its participant gets. Reads first (one
+    snapshot around them all), then each write's refusals between two snapshots."""
+    failures: list[str] = []
+    rules = sorted(MATRIX, key=lambda rule: rule.method != "GET")
+    before = snapshot(world)
+    reads = True
+    cells = 0
+    for rule in rules:
+        if reads and rule.method != "GET":
+            reads = False
+            if snapshot(world) != before:
+                failures.append("the refused reads of people changed something")
+        for participant, role in PEOPLE:
+            expected = expected_person_refusal(rule, participant, role)
+            if expected is None:
+                continue
+            cells += 1
+            got = problem_of(send(world, rule, participant, role))
+            if got != expected:
+                failures.append(f"{cell(rule, participant, role)}: expected {expected}, got {got}")
+        if rule.method != "GET":
+            after = snapshot(world)
+            if after != before:
+                changed = sorted(k for k in after if after[k] != before.get(k))
+                failures.append(f"people's {rule.method} {rule.path}: changed {changed}")
+            before = after
+    assert cells > 1000
+    assert failures == [], f"{len(failures)} failures in {cells} refused cells:\n" + (
+        "\n".join(failures)
+    )
+    # A viewer writes nothing: every write but its own sign-out, password and sessions is
+    # refused for its role (or, another participant's business, for its participant).
+    for rule in MATRIX:
+        if rule.method != "GET" and rule.needs != "self" and rule.may != PUBLIC:
+            for participant in PARTICIPANTS:
+                refusal = expected_person_refusal(rule, participant, "viewer")
+                assert refusal in (ROLE_REQUIRED, FOREIGN), cell(rule, participant, "viewer")
+
+
+def test_people_read_what_their_participant_may_see(world: World) -> None:
+    failures: list[str] = []
+    for rule in MATRIX:
+        if rule.method != "GET":
+            continue
+        for participant, role in PEOPLE:
+            if expected_person_refusal(rule, participant, role) is not None:
+                continue
+            response = send(world, rule, participant, role)
+            if response.status_code != 200:
+                failures.append(f"{cell(rule, participant, role)}: {problem_of(response)}")
+            elif rule.check is not None:
+                try:
+                    rule.check(world, participant, response)
+                except AssertionError as exc:
+                    failures.append(f"{cell(rule, participant, role)}: {exc}")
+    assert failures == [], "\n".join(failures)
 
 
 def test_allowed_reads_answer_what_their_caller_may_see(world: World) -> None:

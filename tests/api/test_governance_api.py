@@ -19,7 +19,10 @@ from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.identity import identity_anchor
-from scfledger.db.session import create_db_engine
+from scfledger.db.session import create_db_engine, session_factory, transaction
+from scfledger.keys.sealing import Sealer
+from scfledger.people.apikeys import create_api_key
+from scfledger.people.users import create_user
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import OperationOut
 from tests.support.api import assert_problem, event, write
@@ -391,12 +394,15 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
 
 
 def key_rows(api: Served) -> list[tuple[Any, ...]]:
-    """Every API key row of the gateway (hashes, prefixes, dates), in a stable order."""
+    """Every API key row of the gateway (hashes, prefixes, dates), in a stable order; not
+    when each was last used (every request writes it, at most once a minute)."""
     engine = create_db_engine(api.database_url)
     try:
         with engine.connect() as connection:
+            # Without last_used_at: a refused request is still a use of its key.
+            query = "SELECT id, participant, address, key_hash, prefix, created_at, revoked_at"
             return [
-                tuple(r) for r in connection.execute(text("SELECT * FROM api_keys ORDER BY id"))
+                tuple(r) for r in connection.execute(text(f"{query} FROM api_keys ORDER BY id"))
             ]
     finally:
         engine.dispose()
@@ -607,3 +613,70 @@ def test_governance_through_the_sdk(api: Served) -> None:
         assert len(rotated.api_keys("sdk-trader")) == 2
     admin1.close()
     admin2.close()
+
+
+def person_key(
+    api: Served, participant: str, username: str, roles: list[str], scopes: tuple[str, ...]
+) -> httpx.Client:
+    """A client for a new person of `participant` with an API key of its own."""
+    engine = create_db_engine(api.database_url)
+    with transaction(session_factory(engine)) as session:
+        user, _ = create_user(
+            session,
+            participant=participant,
+            username=username,
+            roles=roles,
+            sealer=Sealer(bytes(32)),  # its second factor is not used: it signs with a key
+        )
+        key = create_api_key(
+            session=session,
+            participant=participant,
+            address=api.address(participant),
+            user_id=user.id,
+            scopes=scopes,
+        )
+    engine.dispose()
+    return client_with(api, key)
+
+
+def test_governance_is_cast_by_named_admins_of_admin_members(api: Served) -> None:
+    """Issue 15, item 5: admission, suspension and their votes, and new participants, are
+    the acts of an admin person (role `admin`, a credential that may write) of an admin
+    member; a maker of the same member, or a read-only key, is refused before anything."""
+    both = ("read", "write")
+    mo = person_key(api, "admin3", "mo", ["maker"], both)
+    rae = person_key(api, "admin3", "rae", ["admin"], ("read",))
+    ada = person_key(api, "admin3", "ada", ["admin"], both)
+    ben = person_key(api, "admin2", "ben", ["admin", "checker"], both)
+    before = ada.get("/v1/proposals").json()
+    newcomer = Account.create().address
+    body = admission(newcomer, "Named Admins Ltd", ["supplier"])
+
+    refused = assert_problem(write(mo, "/v1/members", "mo-1", body), 403, "role-required")
+    assert refused["detail"] == "mo may not cast consortium governance votes: needs role admin"
+    assert_problem(write(rae, "/v1/members", "rae-1", body), 403, "scope-required")
+    created = mo.post("/v1/participants", json={"name": "by-a-maker"})
+    assert_problem(created, 403, "role-required")
+    assert mo.get("/v1/proposals").json() == before  # read as a maker: nothing proposed
+    assert mo.get("/v1/participants/by-a-maker").status_code == 403  # nor created
+
+    proposed = ok(write(ada, "/v1/members", "ada-1", body))
+    proposal = proposal_of(proposed)
+    assert event(proposed, "ProposalApproved")["admin"] == api.address("admin3")
+    suspend = {"reason": "by a maker"}
+    for path, key, payload in (
+        (f"/v1/proposals/{proposal}/approve", "mo-2", None),
+        (f"/v1/proposals/{proposal}/revoke", "mo-3", None),
+        (f"/v1/proposals/{proposal}/cancel", "mo-4", None),
+        (f"/v1/members/{api.address('supplier2')}/suspend", "mo-5", suspend),
+        (f"/v1/members/{api.address('supplier2')}/reinstate", "mo-6", None),
+    ):
+        assert_problem(write(mo, path, key, payload), 403, "role-required")
+    assert ada.get(f"/v1/proposals/{proposal}").json()["status"] == "pending"
+    executed = ok(write(ben, f"/v1/proposals/{proposal}/approve", "ben-1"))
+    assert event(executed, "ProposalApproved")["admin"] == api.address("admin2")
+    assert members(ada)[newcomer]["status"] == "active"
+    made = ada.post("/v1/participants", json={"name": "by-an-admin"})
+    assert made.status_code == 201, made.text
+    for client in (mo, rae, ada, ben):
+        client.close()

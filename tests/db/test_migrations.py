@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 import scfledger.db.apikeys
 import scfledger.db.drafts
-import scfledger.db.gateway_tables  # noqa: F401  (every model on Base.metadata)
+import scfledger.db.gateway_tables
+import scfledger.db.sso  # noqa: F401  (every model on Base.metadata)
 from scfledger.cli import app
 from scfledger.db.migrate import alembic_config, head_revision, require_current, upgrade
 from scfledger.db.models import Base
@@ -239,4 +240,19 @@ def test_0012_starts_an_existing_checkpoint_with_nothing_journaled(database_url:
     assert "projection_journal" not in inspect(engine).get_table_names()
     columns = {c["name"] for c in inspect(engine).get_columns("indexer_checkpoint")}
     assert columns == {"id", "block_number", "block_hash", "updated_at"}
+    engine.dispose()
+
+
+def test_0016_adds_the_single_sign_on_tables_and_its_downgrade_drops_them(
+    database_url: str,
+) -> None:
+    upgrade(database_url, "0013_people")
+    engine = create_db_engine(database_url)
+    sso_tables = {"participant_sso", "sso_logins"}
+    assert not sso_tables & set(inspect(engine).get_table_names())
+
+    upgrade(database_url, "0016_sso")
+    assert sso_tables <= set(inspect(engine).get_table_names())
+    command.downgrade(alembic_config(database_url), "0013_people")
+    assert not sso_tables & set(inspect(engine).get_table_names())
     engine.dispose()

@@ -19,8 +19,10 @@ from scfledger_client.calls import (
 )
 from scfledger_client.models import (
     AdmissionIn,
+    ApiKeyIn,
     ApiKeyOut,
     DocumentOut,
+    IssuedApiKeyOut,
     ParticipantIn,
     ParticipantOut,
     ParticipantStatusOut,
@@ -96,15 +98,17 @@ class AdminEndpoints(EndpointsBase):
 
     @endpoint
     def api_keys(self, name: str) -> Call[list[ApiKeyOut]]:
-        """The caller's own API keys by prefix (`name` is the caller's participant name)."""
+        """The caller's own participant's API keys by prefix, with owner, scopes and dates
+        (`name` is the caller's participant name; a non-admin sees its own keys only)."""
         return Call("GET", f"/v1/participants/{segment(name)}/api-keys", model(list[ApiKeyOut]))
 
     @endpoint
-    def issue_api_key(self, name: str) -> Call[ParticipantOut]:
-        """Another API key of the caller's own, shown once (rotation; active members).
-        Sent once."""
+    def issue_api_key(self, name: str, key: ApiKeyIn | None = None) -> Call[IssuedApiKeyOut]:
+        """Another API key of the caller's own participant, shown once (admins of active
+        members): for `key.owner` (default the caller), with `key.scopes` and perhaps
+        `key.expires_at`. Sent once."""
         path = f"/v1/participants/{segment(name)}/api-keys"
-        return Call("POST", path, model(ParticipantOut), retry=False)
+        return Call("POST", path, model(IssuedApiKeyOut), body=key, retry=False)
 
     @endpoint
     def revoke_api_key(self, name: str, prefix: str) -> Call[None]:

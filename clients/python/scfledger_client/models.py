@@ -51,12 +51,47 @@ class AdvanceBand(BaseModel):
     max_advance_bps: Annotated[int, Field(ge=0, le=10000, title="Max Advance Bps")]
 
 
+Owner = TypeAliasType(
+    "Owner",
+    Annotated[
+        str,
+        Field(max_length=64, min_length=1, pattern="^[a-z0-9][a-z0-9._-]*$", title="Owner"),
+    ],
+)
+
+
+class ApiKeyIn(BaseModel):
+    """
+    A new API key: its owner (a username of the caller's participant; by default the
+    caller), scopes and perhaps an expiry (in the future, at most a year ahead).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str, Field(max_length=64, title="Name")] = ""
+    scopes: Annotated[
+        list[Literal["read", "write", "approve"]] | None,
+        Field(max_length=3, min_length=1, title="Scopes"),
+    ] = None
+    expires_at: Annotated[datetime | None, Field(title="Expires At")] = None
+    owner: Annotated[Owner | None, Field(title="Owner")] = None
+
+
 class ApiKeyOut(BaseModel):
     prefix: Annotated[str, Field(title="Prefix")]
     """
     The key's first characters, to tell keys apart
     """
+    name: Annotated[str, Field(title="Name")]
+    owner: Annotated[str, Field(title="Owner")]
+    """
+    The username of the user or service account owning it
+    """
+    scopes: Annotated[list[Literal["read", "write", "approve"]], Field(title="Scopes")]
     created_at: Annotated[datetime, Field(title="Created At")]
+    expires_at: Annotated[datetime | None, Field(title="Expires At")]
+    last_used_at: Annotated[datetime | None, Field(title="Last Used At")]
     revoked_at: Annotated[datetime | None, Field(title="Revoked At")]
 
 
@@ -337,6 +372,19 @@ class IssueIn(BaseModel):
     """
 
 
+class IssuedApiKeyOut(BaseModel):
+    name: Annotated[str, Field(title="Name")]
+    """
+    The participant
+    """
+    address: Annotated[str, Field(title="Address")]
+    api_key: Annotated[str, Field(title="Api Key")]
+    """
+    Shown once; the gateway stores only its hash.
+    """
+    key: ApiKeyOut
+
+
 class LineageNodeOut(BaseModel):
     """
     A piece in a lineage; one the caller does not see is `redacted` (no holder, no state).
@@ -376,6 +424,32 @@ class LineageOut(BaseModel):
     token_id: Annotated[int, Field(title="Token Id")]
     ancestors: Annotated[list[LineageNodeOut], Field(title="Ancestors")]
     tree: LineageNodeOut
+
+
+Code = TypeAliasType("Code", Annotated[str, Field(max_length=16, min_length=1, title="Code")])
+
+
+class LoginIn(BaseModel):
+    """
+    A person's credentials: its participant, username, password, and (admins and
+    checkers) the current code of its authenticator app.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    participant: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9_-]{0,63}$", title="Participant")]
+    username: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[a-z0-9][a-z0-9._-]*$",
+            title="Username",
+        ),
+    ]
+    password: Annotated[str, Field(max_length=256, min_length=1, title="Password")]
+    code: Annotated[Code | None, Field(title="Code")] = None
 
 
 class MemberOut(BaseModel):
@@ -466,6 +540,30 @@ class ParticipantStatusOut(BaseModel):
         list[Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]],
         Field(title="Roles"),
     ]
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    current_password: Annotated[str, Field(max_length=256, min_length=1, title="Current Password")]
+    new_password: Annotated[str, Field(max_length=256, min_length=1, title="New Password")]
+
+
+class PersonOut(BaseModel):
+    """
+    Who is signed in (or owns the API key), and what its credential allows.
+    """
+
+    user_id: Annotated[str, Field(title="User Id")]
+    participant: Annotated[str, Field(title="Participant")]
+    username: Annotated[str, Field(title="Username")]
+    display_name: Annotated[str, Field(title="Display Name")]
+    kind: Annotated[Literal["user", "service"], Field(title="Kind")]
+    roles: Annotated[list[Literal["admin", "maker", "checker", "viewer"]], Field(title="Roles")]
+    scopes: Annotated[list[Literal["read", "write", "approve"]], Field(title="Scopes")]
+    credential: Annotated[Literal["session", "key"], Field(title="Credential")]
+    must_change_password: Annotated[bool, Field(title="Must Change Password")]
 
 
 class PieceProfile(BaseModel):
@@ -765,6 +863,22 @@ class RiskReasonOut(BaseModel):
     message: Annotated[str, Field(title="Message")]
 
 
+class SessionOut(BaseModel):
+    id: Annotated[str, Field(title="Id")]
+    created_at: Annotated[datetime, Field(title="Created At")]
+    last_seen_at: Annotated[datetime, Field(title="Last Seen At")]
+    expires_at: Annotated[datetime, Field(title="Expires At")]
+    address: Annotated[str, Field(title="Address")]
+    """
+    The client address it signed in from
+    """
+    user_agent: Annotated[str, Field(title="User Agent")]
+    current: Annotated[bool, Field(title="Current")]
+    """
+    The session of this request
+    """
+
+
 TokenId = TypeAliasType("TokenId", Annotated[int, Field(ge=1)])
 
 
@@ -832,6 +946,65 @@ class SlotVelocity(BaseModel):
     transfers_in_window: Annotated[int, Field(title="Transfers In Window")]
     window_blocks: Annotated[int, Field(title="Window Blocks")]
     transfers_per_day: Annotated[float, Field(title="Transfers Per Day")]
+
+
+ClientSecret = TypeAliasType(
+    "ClientSecret",
+    Annotated[str, Field(max_length=512, min_length=1, title="Client Secret")],
+)
+
+
+RequiredAcr = TypeAliasType(
+    "RequiredAcr",
+    Annotated[str, Field(max_length=255, min_length=1, title="Required Acr")],
+)
+"""
+Ask for this authentication context class and refuse a login without it (the provider's second factor); unset: the provider's login is enough
+"""
+
+
+class SsoIn(BaseModel):
+    """
+    A participant's OpenID Connect provider. `client_secret` may be left out to keep the
+    one stored (never on the first configuration); it is stored sealed and never shown.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    issuer: Annotated[
+        str, Field(max_length=2048, min_length=8, pattern="^https?://", title="Issuer")
+    ]
+    client_id: Annotated[str, Field(max_length=255, min_length=1, title="Client Id")]
+    client_secret: Annotated[ClientSecret | None, Field(title="Client Secret")] = None
+    username_claim: Annotated[
+        str, Field(pattern="^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$", title="Username Claim")
+    ] = "preferred_username"
+    """
+    The claim whose value is the user's username at this gateway
+    """
+    required_acr: Annotated[RequiredAcr | None, Field(title="Required Acr")] = None
+    """
+    Ask for this authentication context class and refuse a login without it (the provider's second factor); unset: the provider's login is enough
+    """
+
+
+class SsoOut(BaseModel):
+    """
+    A participant's OpenID Connect provider (never its client secret).
+    """
+
+    participant: Annotated[str, Field(title="Participant")]
+    issuer: Annotated[str, Field(title="Issuer")]
+    client_id: Annotated[str, Field(title="Client Id")]
+    username_claim: Annotated[str, Field(title="Username Claim")]
+    required_acr: Annotated[str | None, Field(title="Required Acr")]
+    login_url: Annotated[str, Field(title="Login Url")]
+    """
+    Where the participant's people start signing in
+    """
+    created_at: Annotated[datetime, Field(title="Created At")]
+    updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
 class SuspensionIn(BaseModel):
@@ -938,6 +1111,88 @@ class TransferOut(BaseModel):
     """
     block_number: Annotated[int, Field(title="Block Number")]
     tx_hash: Annotated[str, Field(title="Tx Hash")]
+
+
+class UserIn(BaseModel):
+    """
+    A new user (a person: a temporary password to change at first sign-in) or service
+    account (API keys only) of the caller's participant.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    username: Annotated[
+        str,
+        Field(
+            max_length=64,
+            min_length=1,
+            pattern="^[a-z0-9][a-z0-9._-]*$",
+            title="Username",
+        ),
+    ]
+    display_name: Annotated[str, Field(max_length=128, title="Display Name")] = ""
+    roles: Annotated[
+        list[Literal["admin", "maker", "checker", "viewer"]],
+        Field(max_length=4, min_length=1, title="Roles"),
+    ]
+    kind: Annotated[Literal["user", "service"], Field(title="Kind")] = "user"
+
+
+class UserOut(BaseModel):
+    id: Annotated[str, Field(title="Id")]
+    participant: Annotated[str, Field(title="Participant")]
+    username: Annotated[str, Field(title="Username")]
+    display_name: Annotated[str, Field(title="Display Name")]
+    kind: Annotated[Literal["user", "service"], Field(title="Kind")]
+    roles: Annotated[list[Literal["admin", "maker", "checker", "viewer"]], Field(title="Roles")]
+    created_at: Annotated[datetime, Field(title="Created At")]
+    disabled: Annotated[bool, Field(title="Disabled")]
+    locked_until: Annotated[datetime | None, Field(title="Locked Until")]
+    must_change_password: Annotated[bool, Field(title="Must Change Password")]
+    second_factor: Annotated[bool, Field(title="Second Factor")]
+    """
+    Has a second factor (enrolled)
+    """
+
+
+Roles = TypeAliasType(
+    "Roles",
+    Annotated[
+        list[Literal["admin", "maker", "checker", "viewer"]],
+        Field(max_length=4, min_length=1, title="Roles"),
+    ],
+)
+
+
+DisplayName = TypeAliasType(
+    "DisplayName", Annotated[str, Field(max_length=128, title="Display Name")]
+)
+
+
+class UserPatchIn(BaseModel):
+    """
+    What changes (each optional): roles, display name, disabled or enabled again.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    roles: Annotated[Roles | None, Field(title="Roles")] = None
+    display_name: Annotated[DisplayName | None, Field(title="Display Name")] = None
+    disabled: Annotated[bool | None, Field(title="Disabled")] = None
+
+
+class UserSecretsOut(BaseModel):
+    """
+    A user and the secrets just made for it, each shown this once: a temporary password,
+    a second factor's secret and its otpauth:// URI (for an authenticator app's QR code).
+    """
+
+    user: UserOut
+    temporary_password: Annotated[str | None, Field(title="Temporary Password")] = None
+    totp_secret: Annotated[str | None, Field(title="Totp Secret")] = None
+    otpauth_uri: Annotated[str | None, Field(title="Otpauth Uri")] = None
 
 
 class WebhookAttemptOut(BaseModel):
@@ -1062,6 +1317,23 @@ class FinancingIn(BaseModel):
     """
     mode: Annotated[Literal["factoring", "pledge"], Field(title="Mode")] = "factoring"
     recourse: Annotated[bool, Field(title="Recourse")] = False
+
+
+class LoginOut(BaseModel):
+    person: PersonOut
+    csrf_token: Annotated[str, Field(title="Csrf Token")]
+    """
+    Send it back as X-CSRF-Token on every write with this session (shown once)
+    """
+    session_id: Annotated[str, Field(title="Session Id")]
+    idle_expires_at: Annotated[datetime, Field(title="Idle Expires At")]
+    """
+    When the session ends without a request
+    """
+    expires_at: Annotated[datetime, Field(title="Expires At")]
+    """
+    When the session ends in any case
+    """
 
 
 class OfferOut(BaseModel):

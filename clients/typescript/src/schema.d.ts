@@ -248,6 +248,226 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Login
+         * @description Sign in: sets the session cookie and answers the CSRF token (shown this once) to
+         *     send back as X-CSRF-Token on every write. 401 `invalid-credentials` never says whether
+         *     the user, the password or the code was wrong; 401 `second-factor-required` asks for a
+         *     code; 403 `account-locked` after too many failures in a row.
+         */
+        post: operations["login_v1_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description Sign out: ends this session at once and clears its cookie (with an API key, nothing
+         *     to end: revoke the key instead).
+         */
+        post: operations["logout_v1_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description Who the credential is: the person (or service account), its roles and what this
+         *     credential allows.
+         */
+        get: operations["me_v1_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change one's own password (the current one proves it is you: 401
+         *     `invalid-credentials` otherwise); ends one's other sessions, keeps this one.
+         */
+        post: operations["change_password_v1_auth_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Own Sessions
+         * @description The caller's open sessions, newest first (`current`: this request's).
+         */
+        get: operations["own_sessions_v1_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Session
+         * @description End one of the caller's sessions at once: its next request is 401
+         *     `session-expired`.
+         */
+        delete: operations["revoke_session_v1_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description The users and service accounts of the caller's participant (admins).
+         */
+        get: operations["list_users_v1_users_get"];
+        put?: never;
+        /**
+         * Create User
+         * @description A new user of the caller's participant (admins). A person (`kind` user) gets a
+         *     temporary password, changed at its first sign-in, and as admin or checker a second
+         *     factor (its secret and otpauth:// URI); all shown this once. A service account gets
+         *     API keys only.
+         */
+        post: operations["create_user_v1_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get User */
+        get: operations["get_user_v1_users__user_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update User
+         * @description Change a user's roles, display name or whether it is disabled (admins). New roles
+         *     or disabling end its sessions at once; a disabled user's API keys stop working. New
+         *     roles that need a second factor it lacks come with one (shown this once). 409
+         *     `last-admin` for the last enabled admin; nobody disables itself.
+         */
+        patch: operations["update_user_v1_users__user_id__patch"];
+        trace?: never;
+    };
+    "/v1/users/{user_id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Password
+         * @description A temporary password (shown this once, changed at the next sign-in): unlocks the
+         *     account and ends its sessions (admins).
+         */
+        post: operations["reset_password_v1_users__user_id__password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/second-factor-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Second Factor
+         * @description A new second-factor secret and otpauth:// URI (shown this once), replacing a lost
+         *     one; ends the user's sessions (admins).
+         */
+        post: operations["reset_second_factor_v1_users__user_id__second_factor_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/participants": {
         parameters: {
             query?: never;
@@ -259,9 +479,10 @@ export interface paths {
         put?: never;
         /**
          * Create Participant
-         * @description A gateway identity for a prospective member (admins): a signing key kept by the
-         *     gateway, or with `address` an API key only. Its first API key is shown this once, to
-         *     hand to the participant out of band; only the participant manages its keys after.
+         * @description A gateway identity for a prospective member (a named admin of an admin member): a
+         *     signing key kept by the gateway, or with `address` an API key only. Its first API key
+         *     is shown this once, to hand to the participant out of band; only the participant
+         *     manages its keys after.
          */
         post: operations["create_participant_v1_participants_post"];
         delete?: never;
@@ -300,14 +521,17 @@ export interface paths {
         };
         /**
          * Api Keys
-         * @description The caller's own keys by prefix (the participant itself only).
+         * @description The caller's own participant's keys by prefix, with owner, scopes and dates (the
+         *     participant itself only): every key to an admin, its own to anyone else.
          */
         get: operations["api_keys_v1_participants__name__api_keys_get"];
         put?: never;
         /**
          * Issue Api Key
-         * @description Another key of the caller's own, to rotate without downtime (shown this once;
-         *     active members, at most 10 live keys).
+         * @description Another key of the caller's own participant (admins of active members, at most 10
+         *     live keys), shown this once: for `owner` (a username of the participant: a person or a
+         *     service account; by default the caller), with `scopes` (default read and write) and
+         *     perhaps `expires_at` (in the future, at most a year ahead; default none).
          */
         post: operations["issue_api_key_v1_participants__name__api_keys_post"];
         delete?: never;
@@ -328,7 +552,8 @@ export interface paths {
         post?: never;
         /**
          * Revoke Api Key
-         * @description Revoke one of the caller's own keys: requests carrying it are refused from now on.
+         * @description Revoke a key of the caller's own participant (an admin: any; anyone else: its own):
+         *     requests carrying it are refused from now on.
          */
         delete: operations["revoke_api_key_v1_participants__name__api_keys__prefix__delete"];
         options?: never;
@@ -900,7 +1125,7 @@ export interface paths {
         get: operations["read_policy_v1_policies_get"];
         /**
          * Write Policy
-         * @description Replace the calling financier's risk policy.
+         * @description Replace the calling financier's risk policy (its admins).
          */
         put: operations["write_policy_v1_policies_put"];
         post?: never;
@@ -1353,6 +1578,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/sso/{participant}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Login
+         * @description Sends the browser to the participant's identity provider to sign in (404 if the
+         *     participant has no single sign-on).
+         */
+        get: operations["sso_login_v1_auth_sso__participant__login_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sso/{participant}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Callback
+         * @description Where the identity provider sends the browser back: the login is checked, the
+         *     user's session opened and its cookie set. A replayed, forged or foreign state is 400
+         *     `sso-state-invalid`; a refusal by the provider or an ID token that does not hold, 401
+         *     `sso-failed`; a person who is no active user of the participant, 403
+         *     `sso-unknown-user`.
+         */
+        get: operations["sso_callback_v1_auth_sso__participant__callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/participants/{name}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Settings
+         * @description The participant's OpenID Connect provider (its own admins only; never the client
+         *     secret); 404 if it has none.
+         */
+        get: operations["sso_settings_v1_participants__name__sso_get"];
+        /**
+         * Configure Sso
+         * @description Sets the participant's OpenID Connect provider (its own admins only). Register
+         *     `.../v1/auth/sso/{name}/callback` at the provider as the redirect URI; its people then
+         *     sign in at `login_url` with the username the provider gives in `username_claim`. Users
+         *     are not created by signing in: an admin creates them first.
+         */
+        put: operations["configure_sso_v1_participants__name__sso_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1422,6 +1720,31 @@ export interface components {
             /** Max Advance Bps */
             max_advance_bps: number;
         };
+        /**
+         * ApiKeyIn
+         * @description A new API key: its owner (a username of the caller's participant; by default the
+         *     caller), scopes and perhaps an expiry (in the future, at most a year ahead).
+         * @example {
+         *       "name": "erp",
+         *       "owner": "service",
+         *       "scopes": [
+         *         "read"
+         *       ]
+         *     }
+         */
+        ApiKeyIn: {
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Scopes */
+            scopes?: ("read" | "write" | "approve")[];
+            /** Expires At */
+            expires_at?: string | null;
+            /** Owner */
+            owner?: string | null;
+        };
         /** ApiKeyOut */
         ApiKeyOut: {
             /**
@@ -1429,11 +1752,24 @@ export interface components {
              * @description The key's first characters, to tell keys apart
              */
             prefix: string;
+            /** Name */
+            name: string;
+            /**
+             * Owner
+             * @description The username of the user or service account owning it
+             */
+            owner: string;
+            /** Scopes */
+            scopes: ("read" | "write" | "approve")[];
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
             /** Revoked At */
             revoked_at: string | null;
         };
@@ -1875,6 +2211,22 @@ export interface components {
              */
             document_hash: string;
         };
+        /** IssuedApiKeyOut */
+        IssuedApiKeyOut: {
+            /**
+             * Name
+             * @description The participant
+             */
+            name: string;
+            /** Address */
+            address: string;
+            /**
+             * Api Key
+             * @description Shown once; the gateway stores only its hash.
+             */
+            api_key: string;
+            key: components["schemas"]["ApiKeyOut"];
+        };
         /**
          * LineageNodeOut
          * @description A piece in a lineage; one the caller does not see is `redacted` (no holder, no state).
@@ -1913,6 +2265,50 @@ export interface components {
             /** Ancestors */
             ancestors: components["schemas"]["LineageNodeOut"][];
             tree: components["schemas"]["LineageNodeOut"];
+        };
+        /**
+         * LoginIn
+         * @description A person's credentials: its participant, username, password, and (admins and
+         *     checkers) the current code of its authenticator app.
+         * @example {
+         *       "code": "123456",
+         *       "participant": "bank",
+         *       "password": "correct horse battery",
+         *       "username": "alice"
+         *     }
+         */
+        LoginIn: {
+            /** Participant */
+            participant: string;
+            /** Username */
+            username: string;
+            /** Password */
+            password: string;
+            /** Code */
+            code?: string | null;
+        };
+        /** LoginOut */
+        LoginOut: {
+            person: components["schemas"]["PersonOut"];
+            /**
+             * Csrf Token
+             * @description Send it back as X-CSRF-Token on every write with this session (shown once)
+             */
+            csrf_token: string;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Idle Expires At
+             * Format: date-time
+             * @description When the session ends without a request
+             */
+            idle_expires_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description When the session ends in any case
+             */
+            expires_at: string;
         };
         /** MemberOut */
         MemberOut: {
@@ -2023,6 +2419,49 @@ export interface components {
             status: "active" | "suspended" | "not-admitted";
             /** Roles */
             roles: ("admin" | "core_enterprise" | "supplier" | "financier" | "auditor")[];
+        };
+        /**
+         * PasswordChangeIn
+         * @example {
+         *       "current_password": "the temporary one",
+         *       "new_password": "correct horse battery staple"
+         *     }
+         */
+        PasswordChangeIn: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /**
+         * PersonOut
+         * @description Who is signed in (or owns the API key), and what its credential allows.
+         */
+        PersonOut: {
+            /** User Id */
+            user_id: string;
+            /** Participant */
+            participant: string;
+            /** Username */
+            username: string;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "user" | "service";
+            /** Roles */
+            roles: ("admin" | "maker" | "checker" | "viewer")[];
+            /** Scopes */
+            scopes: ("read" | "write" | "approve")[];
+            /**
+             * Credential
+             * @enum {string}
+             */
+            credential: "session" | "key";
+            /** Must Change Password */
+            must_change_password: boolean;
         };
         /** PieceOut */
         PieceOut: {
@@ -2407,6 +2846,38 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** SessionOut */
+        SessionOut: {
+            /** Id */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Address
+             * @description The client address it signed in from
+             */
+            address: string;
+            /** User Agent */
+            user_agent: string;
+            /**
+             * Current
+             * @description The session of this request
+             */
+            current: boolean;
+        };
         /**
          * SettleIn
          * @example {
@@ -2503,6 +2974,66 @@ export interface components {
             window_blocks: number;
             /** Transfers Per Day */
             transfers_per_day: number;
+        };
+        /**
+         * SsoIn
+         * @description A participant's OpenID Connect provider. `client_secret` may be left out to keep the
+         *     one stored (never on the first configuration); it is stored sealed and never shown.
+         * @example {
+         *       "client_id": "scfledger",
+         *       "client_secret": "a secret the provider issued",
+         *       "issuer": "https://login.acme-steel.example/realms/staff"
+         *     }
+         */
+        SsoIn: {
+            /** Issuer */
+            issuer: string;
+            /** Client Id */
+            client_id: string;
+            /** Client Secret */
+            client_secret?: string | null;
+            /**
+             * Username Claim
+             * @description The claim whose value is the user's username at this gateway
+             * @default preferred_username
+             */
+            username_claim: string;
+            /**
+             * Required Acr
+             * @description Ask for this authentication context class and refuse a login without it (the provider's second factor); unset: the provider's login is enough
+             */
+            required_acr?: string | null;
+        };
+        /**
+         * SsoOut
+         * @description A participant's OpenID Connect provider (never its client secret).
+         */
+        SsoOut: {
+            /** Participant */
+            participant: string;
+            /** Issuer */
+            issuer: string;
+            /** Client Id */
+            client_id: string;
+            /** Username Claim */
+            username_claim: string;
+            /** Required Acr */
+            required_acr: string | null;
+            /**
+             * Login Url
+             * @description Where the participant's people start signing in
+             */
+            login_url: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /**
          * SuspensionIn
@@ -2631,6 +3162,104 @@ export interface components {
             block_number: number;
             /** Tx Hash */
             tx_hash: string;
+        };
+        /**
+         * UserIn
+         * @description A new user (a person: a temporary password to change at first sign-in) or service
+         *     account (API keys only) of the caller's participant.
+         * @example {
+         *       "display_name": "Bob Li",
+         *       "roles": [
+         *         "maker"
+         *       ],
+         *       "username": "bob"
+         *     }
+         */
+        UserIn: {
+            /** Username */
+            username: string;
+            /**
+             * Display Name
+             * @default
+             */
+            display_name: string;
+            /** Roles */
+            roles: ("admin" | "maker" | "checker" | "viewer")[];
+            /**
+             * Kind
+             * @default user
+             * @enum {string}
+             */
+            kind: "user" | "service";
+        };
+        /** UserOut */
+        UserOut: {
+            /** Id */
+            id: string;
+            /** Participant */
+            participant: string;
+            /** Username */
+            username: string;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "user" | "service";
+            /** Roles */
+            roles: ("admin" | "maker" | "checker" | "viewer")[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Disabled */
+            disabled: boolean;
+            /** Locked Until */
+            locked_until: string | null;
+            /** Must Change Password */
+            must_change_password: boolean;
+            /**
+             * Second Factor
+             * @description Has a second factor (enrolled)
+             */
+            second_factor: boolean;
+        };
+        /**
+         * UserPatchIn
+         * @description What changes (each optional): roles, display name, disabled or enabled again.
+         * @example {
+         *       "roles": [
+         *         "maker",
+         *         "checker"
+         *       ]
+         *     }
+         * @example {
+         *       "disabled": true
+         *     }
+         */
+        UserPatchIn: {
+            /** Roles */
+            roles?: ("admin" | "maker" | "checker" | "viewer")[] | null;
+            /** Display Name */
+            display_name?: string | null;
+            /** Disabled */
+            disabled?: boolean | null;
+        };
+        /**
+         * UserSecretsOut
+         * @description A user and the secrets just made for it, each shown this once: a temporary password,
+         *     a second factor's secret and its otpauth:// URI (for an authenticator app's QR code).
+         */
+        UserSecretsOut: {
+            user: components["schemas"]["UserOut"];
+            /** Temporary Password */
+            temporary_password?: string | null;
+            /** Totp Secret */
+            totp_secret?: string | null;
+            /** Otpauth Uri */
+            otpauth_uri?: string | null;
         };
         /** WebhookAttemptOut */
         WebhookAttemptOut: {
@@ -2806,6 +3435,85 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `sso-state-invalid`: Single sign-on state invalid
+         */
+        "Problem400-sso-state-invalid": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/sso-state-invalid";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `invalid-credentials`: Sign-in refused
+         *     - `second-factor-required`: One-time code required
+         */
+        "Problem401-01d2e1a5de": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/invalid-credentials" | "https://scfledger.dev/problems/second-factor-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `invalid-credentials`: Sign-in refused
+         *     - `session-expired`: Session ended
+         *     - `unauthenticated`: Authentication required
+         */
+        "Problem401-5ffb0d6b8b": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/invalid-credentials" | "https://scfledger.dev/problems/session-expired" | "https://scfledger.dev/problems/unauthenticated";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `session-expired`: Session ended
+         *     - `unauthenticated`: Authentication required
+         */
+        "Problem401-df1005315b": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/session-expired" | "https://scfledger.dev/problems/unauthenticated";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `sso-failed`: Single sign-on failed
+         */
+        "Problem401-sso-failed": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/sso-failed";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `unauthenticated`: Authentication required
          */
         "Problem401-unauthenticated": {
@@ -2821,22 +3529,141 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-financier`: Refused by the contract: NotFinancier
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-requester`: Refused by the contract: NotRequester
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-token`: Refused by the contract: OnlyToken
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-04fb396726": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `forbidden`: Action not allowed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-212ea6ac40": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `forbidden`: Action not allowed
          *     - `foreign-participant`: Only the participant itself may do this
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
          */
-        "Problem403-0a5089ef74": {
+        "Problem403-450b9afad1": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/foreign-participant";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/foreign-participant" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
         /**
          * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `foreign-participant`: Only the participant itself may do this
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-4a439cdfa2": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/foreign-participant" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-5281da53b6": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
@@ -2858,21 +3685,61 @@ export interface components {
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
          *     - `only-token`: Refused by the contract: OnlyToken
+         *     - `password-change-required`: Password change required
          *     - `relay-rejected`: Transaction not relayed
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
          */
-        "Problem403-4b48872b5d": {
+        "Problem403-78afc0ec71": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/relay-rejected";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
         /**
          * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-8295a250bb": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `foreign-participant`: Only the participant itself may do this
+         *     - `password-change-required`: Password change required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-9ef3b00c01": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/foreign-participant" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
          *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
@@ -2889,168 +3756,128 @@ export interface components {
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
          */
-        "Problem403-7489b3e321": {
+        "Problem403-a9db351f98": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
         /**
          * @description A problem, of one of these types:
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `account-locked`: Account locked
+         */
+        "Problem403-account-locked": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/account-locked";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
          */
-        "Problem403-8b31a0f9ad": {
+        "Problem403-bf78e48051": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
         /**
          * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `forbidden`: Action not allowed
          *     - `own-draft`: A draft is checked by someone else
+         *     - `password-change-required`: Password change required
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-94308a52ca": {
+        "Problem403-c2550d9e69": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/own-draft" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/own-draft" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
         /**
          * @description A problem, of one of these types:
-         *     - `forbidden`: Action not allowed
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-9fa1ac9e39": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-financier`: Refused by the contract: NotFinancier
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-requester`: Refused by the contract: NotRequester
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `only-token`: Refused by the contract: OnlyToken
-         */
-        "Problem403-b061928901": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `forbidden`: Action not allowed
-         *     - `no-signing-key`: No signing key at the gateway
-         */
-        "Problem403-b326d50b3f": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `forbidden`: Action not allowed
          *     - `missing-role`: Refused by the contract: MissingRole
          *     - `no-signing-key`: No signing key at the gateway
          *     - `not-active-member`: Refused by the contract: NotActiveMember
          *     - `not-proposer`: Refused by the contract: NotProposer
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
          */
-        "Problem403-f4544920ac": {
+        "Problem403-d689e587ab": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/only-governance";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
         /**
          * @description A problem, of one of these types:
          *     - `forbidden`: Action not allowed
+         *     - `password-change-required`: Password change required
+         *     - `scope-required`: API key scope required
          */
-        "Problem403-forbidden": {
+        "Problem403-da4e3ca381": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden";
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `sso-unknown-user`: No such user
+         */
+        "Problem403-sso-unknown-user": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/sso-unknown-user";
                 };
             };
         };
@@ -3332,6 +4159,21 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `last-admin`: Last admin of the participant
+         */
+        "Problem409-last-admin": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/last-admin";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `participant-exists`: Participant exists
          */
         "Problem409-participant-exists": {
@@ -3342,6 +4184,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/participant-exists";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `user-exists`: User exists
+         */
+        "Problem409-user-exists": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/user-exists";
                 };
             };
         };
@@ -3937,8 +4794,8 @@ export interface operations {
                     "application/json": components["schemas"]["MemberOut"][];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -3991,8 +4848,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-f4544920ac"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-d689e587ab"];
             404: components["responses"]["Problem404-eac9426d0e"];
             409: components["responses"]["Problem409-69c1abf3b7"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -4040,8 +4897,8 @@ export interface operations {
                     "application/json": components["schemas"]["OperationOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -4098,8 +4955,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-f4544920ac"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-d689e587ab"];
             404: components["responses"]["Problem404-eac9426d0e"];
             409: components["responses"]["Problem409-69c1abf3b7"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -4155,8 +5012,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-f4544920ac"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-d689e587ab"];
             404: components["responses"]["Problem404-eac9426d0e"];
             409: components["responses"]["Problem409-69c1abf3b7"];
             422: components["responses"]["Problem422-d18f1991dd"];
@@ -4202,8 +5059,8 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"][];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -4247,8 +5104,8 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -4301,8 +5158,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-f4544920ac"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-d689e587ab"];
             404: components["responses"]["Problem404-eac9426d0e"];
             409: components["responses"]["Problem409-69c1abf3b7"];
             422: components["responses"]["Problem422-d18f1991dd"];
@@ -4356,8 +5213,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-f4544920ac"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-d689e587ab"];
             404: components["responses"]["Problem404-eac9426d0e"];
             409: components["responses"]["Problem409-69c1abf3b7"];
             422: components["responses"]["Problem422-d18f1991dd"];
@@ -4411,13 +5268,567 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-f4544920ac"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-d689e587ab"];
             404: components["responses"]["Problem404-eac9426d0e"];
             409: components["responses"]["Problem409-69c1abf3b7"];
             422: components["responses"]["Problem422-d18f1991dd"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login_v1_auth_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-01d2e1a5de"];
+            403: components["responses"]["Problem403-account-locked"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout_v1_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    me_v1_auth_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password_v1_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-5ffb0d6b8b"];
+            403: components["responses"]["Problem403-bf78e48051"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    own_sessions_v1_sessions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"][];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_session_v1_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_users_v1_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"][];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-8295a250bb"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_user_v1_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecretsOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
+            404: components["responses"]["Problem404-not-found"];
+            409: components["responses"]["Problem409-user-exists"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_user_v1_users__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-4a439cdfa2"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_user_v1_users__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecretsOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-450b9afad1"];
+            404: components["responses"]["Problem404-not-found"];
+            409: components["responses"]["Problem409-last-admin"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password_v1_users__user_id__password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecretsOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-450b9afad1"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_second_factor_v1_users__user_id__second_factor_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSecretsOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-450b9afad1"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
             "4XX": {
                 headers: {
@@ -4461,8 +5872,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b326d50b3f"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-212ea6ac40"];
             404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-participant-exists"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -4510,8 +5921,8 @@ export interface operations {
                     "application/json": components["schemas"]["ParticipantStatusOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-0a5089ef74"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-9ef3b00c01"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -4556,8 +5967,8 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyOut"][];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-0a5089ef74"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-9ef3b00c01"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -4591,7 +6002,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyIn"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {
@@ -4599,13 +6014,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ParticipantOut"];
+                    "application/json": components["schemas"]["IssuedApiKeyOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-0a5089ef74"];
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-450b9afad1"];
             404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-invalid-state"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -4648,8 +6066,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-0a5089ef74"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-450b9afad1"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -4704,8 +6122,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -4753,8 +6171,8 @@ export interface operations {
                     "application/json": components["schemas"]["ReceivableOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -4807,8 +6225,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -4862,8 +6280,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -4921,8 +6339,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -4978,8 +6396,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -5035,8 +6453,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -5080,8 +6498,8 @@ export interface operations {
                     "application/json": components["schemas"]["PieceOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -5126,8 +6544,8 @@ export interface operations {
                     "application/json": components["schemas"]["LineageOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -5172,8 +6590,8 @@ export interface operations {
                     "application/json": components["schemas"]["TransferOut"][];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -5230,8 +6648,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -5287,8 +6705,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -5346,8 +6764,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -5403,8 +6821,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -5450,8 +6868,8 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceOut"][];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -5508,8 +6926,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-7489b3e321"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-a9db351f98"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -5561,8 +6979,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -5616,8 +7034,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -5665,8 +7083,8 @@ export interface operations {
                     "application/json": components["schemas"]["FinancingOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -5723,8 +7141,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -5784,8 +7202,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -5845,8 +7263,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -5902,8 +7320,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -5957,8 +7375,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -6016,8 +7434,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -6077,8 +7495,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -6134,8 +7552,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -6193,8 +7611,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-b061928901"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-04fb396726"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -6242,8 +7660,8 @@ export interface operations {
                     "application/json": components["schemas"]["RiskOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -6286,8 +7704,8 @@ export interface operations {
                     "application/json": components["schemas"]["Policy"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6333,8 +7751,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
             404: components["responses"]["Problem404-not-found"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -6384,8 +7802,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -6439,8 +7857,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-8b31a0f9ad"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-5281da53b6"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -6496,8 +7914,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-8b31a0f9ad"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-5281da53b6"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -6555,8 +7973,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-8b31a0f9ad"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-5281da53b6"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -6612,8 +8030,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-8b31a0f9ad"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-5281da53b6"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -6657,8 +8075,8 @@ export interface operations {
                     "application/json": components["schemas"]["EscrowOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6707,8 +8125,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-8b31a0f9ad"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-5281da53b6"];
             404: components["responses"]["Problem404-999924819f"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-f600a1619f"];
@@ -6764,8 +8182,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-4b48872b5d"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-78afc0ec71"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -6816,8 +8234,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -6867,8 +8285,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             429: components["responses"]["Problem429-too-many-streams"];
             500: components["responses"]["Problem500-internal-error"];
@@ -6918,8 +8336,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
@@ -6969,8 +8387,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-invalid-cursor"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             429: components["responses"]["Problem429-too-many-streams"];
             500: components["responses"]["Problem500-internal-error"];
@@ -7015,8 +8433,8 @@ export interface operations {
                     "application/json": components["schemas"]["DraftOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -7061,8 +8479,8 @@ export interface operations {
                     "application/json": components["schemas"]["DecidedOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-94308a52ca"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-c2550d9e69"];
             404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-b69f1cd2b4"];
             422: components["responses"]["Problem422-1fa957743e"];
@@ -7113,8 +8531,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-94308a52ca"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-c2550d9e69"];
             404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-b69f1cd2b4"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -7160,8 +8578,8 @@ export interface operations {
                     "application/json": components["schemas"]["CheckerPolicyOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -7216,8 +8634,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-9fa1ac9e39"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
             404: components["responses"]["Problem404-not-found"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
@@ -7269,8 +8687,8 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentOut"];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
             413: components["responses"]["Problem413-05693d13ef"];
             415: components["responses"]["Problem415-unsupported-media-type"];
             422: components["responses"]["Problem422-invalid-input"];
@@ -7322,8 +8740,8 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -7366,8 +8784,8 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookOut"][];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -7413,8 +8831,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
             404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-invalid-state"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -7460,8 +8878,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
             404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
@@ -7506,9 +8924,204 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryOut"][];
                 };
             };
-            401: components["responses"]["Problem401-unauthenticated"];
-            403: components["responses"]["Problem403-forbidden"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_login_v1_auth_sso__participant__login_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the identity provider's sign-in page */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            401: components["responses"]["Problem401-sso-failed"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_callback_v1_auth_sso__participant__callback_get: {
+        parameters: {
+            query?: {
+                state?: string | null;
+                code?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: the session cookie is set; on to the console */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            400: components["responses"]["Problem400-sso-state-invalid"];
+            401: components["responses"]["Problem401-sso-failed"];
+            403: components["responses"]["Problem403-sso-unknown-user"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sso_settings_v1_participants__name__sso_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-4a439cdfa2"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    configure_sso_v1_participants__name__sso_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-450b9afad1"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];

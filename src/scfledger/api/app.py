@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from scfledger.api import errors, openapi
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
+    auth,
     drafts,
     events,
     financing,
@@ -23,7 +24,9 @@ from scfledger.api.routes import (
     receivables,
     risk,
     settlements,
+    sso,
     transactions,
+    users,
 )
 from scfledger.api.routes.documents import router as documents_router
 from scfledger.api.routes.webhooks import router as webhooks_router
@@ -60,6 +63,9 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(misc.health)
     app.include_router(misc.router)
     app.include_router(governance.router)
+    app.include_router(auth.router)
+    app.include_router(auth.sessions_router)
+    app.include_router(users.router)
     app.include_router(participants.router)
     app.include_router(receivables.router)
     app.include_router(pieces.router)
@@ -72,6 +78,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(drafts.router)
     app.include_router(documents_router)
     app.include_router(webhooks_router)
+    app.include_router(sso.router)
     return app
 
 

@@ -3,7 +3,6 @@ role and credential allow, the idempotency key."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -14,7 +13,7 @@ from scfledger.exceptions import (
     AuthenticationRequired,
     CsrfFailed,
     MissingIdempotencyKey,
-    RoleRequired,
+    PasswordChangeRequired,
     ScopeRequired,
     SessionExpired,
 )
@@ -22,6 +21,10 @@ from scfledger.people import apikeys, sessions
 from scfledger.people.person import Person, session_scopes
 from scfledger.people.users import roles_of
 from scfledger.services.ledger import Actor, actor_for
+from scfledger.services.people import require_person, timeouts
+
+# What a person signed in with a temporary password may do until it changes it.
+PASSWORD_CHANGE_PATHS = frozenset({"/v1/auth/me", "/v1/auth/logout", "/v1/auth/password"})
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -96,13 +99,8 @@ def _key_actor(request: Request, gateway: Gateway, authorization: str | None) ->
 
 
 def _session_actor(request: Request, gateway: Gateway, cookie: str) -> Actor:
-    settings = gateway.settings
-    timeouts = sessions.Timeouts(
-        idle=timedelta(minutes=settings.session_idle_minutes),
-        absolute=timedelta(hours=settings.session_absolute_hours),
-    )
     with gateway.sessions() as session:
-        found = sessions.resolve(session, cookie, timeouts=timeouts)
+        found = sessions.resolve(session, cookie, timeouts=timeouts(gateway.settings))
         if found is None:
             raise SessionExpired()
         row, user = found
@@ -110,6 +108,8 @@ def _session_actor(request: Request, gateway: Gateway, cookie: str) -> Actor:
             row, request.headers.get(sessions.CSRF_HEADER)
         ):
             raise CsrfFailed()
+        if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+            raise PasswordChangeRequired(username=user.username)
         address = apikeys.participant_address(session, user.participant)
         if address is None:
             raise SessionExpired()
@@ -125,16 +125,9 @@ def _session_actor(request: Request, gateway: Gateway, cookie: str) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def require(actor: Actor, *, scope: str, roles: tuple[str, ...], action: str) -> None:
-    """403 unless the actor's credential has `scope` and its person one of `roles`
-    (`scope-required` first: a read-only key says so whatever its owner's roles)."""
-    person = actor.person
-    if person is None:
-        return
-    if not person.may(scope):
-        raise ScopeRequired(scope=scope, action=action)
-    if not any(person.has(role) for role in roles):
-        raise RoleRequired(username=person.username, action=action, roles=roles)
+# 403 unless the actor's credential has the scope and its person one of the roles
+# (`scope-required` first): services.people owns the rule.
+require = require_person
 
 
 def writer(actor: CurrentActor) -> Actor:

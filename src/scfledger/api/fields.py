@@ -103,4 +103,5 @@ Reference = Annotated[
 
 ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
 RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
-ParticipantName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+PARTICIPANT_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+ParticipantName = Annotated[str, Field(pattern=PARTICIPANT_NAME)]

@@ -22,10 +22,12 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from scfledger.api import errors, fields, swagger_ui
-from scfledger.api.deps import current_actor, get_gateway, idempotency_key
+from scfledger.api.deps import SAFE_METHODS, current_actor, get_gateway, idempotency_key
 from scfledger.api.routes.common import write_context
+from scfledger.api.routes.governance import governance_write
 from scfledger.chain.artifacts import load_artifact
 from scfledger.exceptions import (
+    AccountLocked,
     ActionForbidden,
     AlreadyDecided,
     AuthenticationRequired,
@@ -33,6 +35,7 @@ from scfledger.exceptions import (
     BodyTooLarge,
     ChainUnavailable,
     ContractRevert,
+    CsrfFailed,
     DatabaseError,
     DocumentNotUploaded,
     DocumentTooLarge,
@@ -40,29 +43,42 @@ from scfledger.exceptions import (
     ForeignParticipant,
     GasFaucetFailed,
     IdempotencyConflict,
+    InvalidCredentials,
     InvalidCursor,
     InvalidInput,
     KeyNotFound,
+    LastAdmin,
     MissingIdempotencyKey,
     NotFoundError,
     OwnDraft,
     ParticipantExists,
+    PasswordChangeRequired,
     RelayRejected,
     RoleRequired,
     ScfError,
     ScopeRequired,
+    SecondFactorRequired,
+    SessionExpired,
+    SsoFailed,
+    SsoStateInvalid,
+    SsoUnknownUser,
     StorageQuotaExceeded,
     TooManyStreams,
     UnknownRevert,
     UnsupportedDocumentType,
     UnsupportedMediaType,
+    UserExists,
     WrongState,
 )
 
 DESCRIPTION = """Receivables, multi-tier transfers and financing on a consortium chain.
 
 **Authentication.** Every `/v1` operation takes an API key as `Authorization: Bearer <key>`
-(the *Authorize* button below); `/metrics` takes the operator's metrics token the same way.
+(the *Authorize* button below), or a person's session: `POST /v1/auth/login` sets the
+`scf_session` cookie and answers a CSRF token, sent back as `X-CSRF-Token` on every write.
+What a person may do follows its roles in its institution (admin, maker, checker, viewer)
+and an API key's scopes (read, write, approve). `/metrics` takes the operator's metrics
+token the same way.
 
 **Amounts** are integers in the minor units of the receivable's currency (ISO 4217: fen for
 CNY, cents for USD), exact, never floating point. Dates are Unix seconds (UTC).
@@ -147,6 +163,18 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "POST /v1/drafts/{draft_id}/approve": _DECIDE,
     "POST /v1/drafts/{draft_id}/reject": _DECIDE,
     "PUT /v1/policy": (RoleRequired, ScopeRequired),
+    "GET /v1/auth/sso/{participant}/login": (SsoFailed,),
+    "GET /v1/auth/sso/{participant}/callback": (SsoStateInvalid, SsoFailed, SsoUnknownUser),
+    "PUT /v1/participants/{name}/sso": (ForeignParticipant, RoleRequired, ScopeRequired),
+    "GET /v1/participants/{name}/sso": (ForeignParticipant, RoleRequired, ScopeRequired),
+    "POST /v1/auth/login": (InvalidCredentials, SecondFactorRequired, AccountLocked),
+    "POST /v1/auth/password": (InvalidCredentials,),
+    "GET /v1/users": (RoleRequired,),
+    "POST /v1/users": (UserExists,),
+    "GET /v1/users/{user_id}": (RoleRequired, ForeignParticipant),
+    "PATCH /v1/users/{user_id}": (ForeignParticipant, LastAdmin),
+    "POST /v1/users/{user_id}/password-reset": (ForeignParticipant,),
+    "POST /v1/users/{user_id}/second-factor-reset": (ForeignParticipant,),
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).
@@ -177,7 +205,16 @@ FILTER_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET /v1/financing-requests", "status"): fields.REQUEST_STATUSES,
 }
 
-_AUTHENTICATED = (AuthenticationRequired, ActionForbidden)
+# Every authenticated operation: no or a bad credential, a session ended, a key's scope, a
+# temporary password not changed yet; writes also a missing CSRF token and a person's role.
+_AUTHENTICATED = (
+    AuthenticationRequired,
+    SessionExpired,
+    ActionForbidden,
+    ScopeRequired,
+    PasswordChangeRequired,
+)
+_AUTHENTICATED_WRITE = (CsrfFailed, RoleRequired)
 _JSON_BODY = (BodyTooLarge, BodyTooDeep, UnsupportedMediaType)
 _IDEMPOTENT = (MissingIdempotencyKey, IdempotencyConflict)
 _WRITE = (KeyNotFound, WrongState, ChainUnavailable, GasFaucetFailed, UnknownRevert)
@@ -236,6 +273,8 @@ def problems_of(route: APIRoute, method: str, path: str) -> set[ProblemType]:
         domain.append(DatabaseError)
     if _depends_on(dependant, current_actor):
         domain += _AUTHENTICATED
+        if method.upper() not in SAFE_METHODS:
+            domain += _AUTHENTICATED_WRITE
     if dependant.path_params or route.body_field is not None:
         domain.append(NotFoundError)  # an id in the path or the body that names nothing seen
     if route.body_field is not None:
@@ -249,7 +288,7 @@ def problems_of(route: APIRoute, method: str, path: str) -> set[ProblemType]:
     if _depends_on(dependant, idempotency_key):
         domain += _IDEMPOTENT
     domain += ROUTE_PROBLEMS.get(key_of(method, path), ())
-    writes = _depends_on(dependant, write_context)
+    writes = any(_depends_on(dependant, call) for call in (write_context, governance_write))
     if writes:
         domain += _WRITE
     found = fixed | {problem_type_of(_example(cls)) for cls in domain}

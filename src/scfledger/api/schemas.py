@@ -258,12 +258,6 @@ class ParticipantOut(BaseModel):
     api_key: str = Field(description="Shown once; the gateway stores only its hash.")
 
 
-class ApiKeyOut(BaseModel):
-    prefix: str = Field(description="The key's first characters, to tell keys apart")
-    created_at: datetime
-    revoked_at: datetime | None
-
-
 class AdmissionIn(Strict):
     model_config = ConfigDict(
         json_schema_extra={
@@ -606,3 +600,51 @@ class CheckOut(BaseModel):
 class ReadinessOut(BaseModel):
     status: Literal["ready", "degraded", "not-ready"]
     checks: dict[str, CheckOut] = Field(description="database, chain and indexer")
+
+
+class SsoIn(Strict):
+    """A participant's OpenID Connect provider. `client_secret` may be left out to keep the
+    one stored (never on the first configuration); it is stored sealed and never shown."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "issuer": "https://login.acme-steel.example/realms/staff",
+                    "client_id": "scfledger",
+                    "client_secret": "a secret the provider issued",
+                }
+            ]
+        },
+    )
+
+    issuer: str = Field(min_length=8, max_length=2048, pattern=r"^https?://")
+    client_id: str = Field(min_length=1, max_length=255)
+    client_secret: str | None = Field(default=None, min_length=1, max_length=512)
+    username_claim: str = Field(
+        default="preferred_username",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$",
+        description="The claim whose value is the user's username at this gateway",
+    )
+    required_acr: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Ask for this authentication context class and refuse a login without it"
+        " (the provider's second factor); unset: the provider's login is enough",
+    )
+
+
+class SsoOut(BaseModel):
+    """A participant's OpenID Connect provider (never its client secret)."""
+
+    participant: str
+    issuer: str
+    client_id: str
+    username_claim: str
+    required_acr: str | None
+    login_url: str = Field(description="Where the participant's people start signing in")
+    created_at: datetime
+    updated_at: datetime

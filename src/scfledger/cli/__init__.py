@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from scfledger.chain.deploy_cli import deploy_command
+from scfledger.cli.dev import dev_app
 from scfledger.cli.gateway import apikeys_app, serve, up
+from scfledger.cli.users import users_app
 from scfledger.db.cli import db_app
 from scfledger.indexer.cli import index_command, reconcile_command
 from scfledger.keys.cli import keys_app
@@ -21,6 +23,8 @@ app = typer.Typer(help="scfledger: a consortium-blockchain ledger for supply-cha
 app.add_typer(chain_app, name="chain")
 app.add_typer(report_app, name="report")
 app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(users_app, name="users")
+app.add_typer(dev_app, name="dev")
 app.command("up")(up)
 app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")

@@ -23,11 +23,16 @@ from scfledger.config import Settings, load_settings
 from scfledger.db.migrate import require_current, upgrade
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.devchain.local import consortium_chain, dev_chain
-from scfledger.devchain.seed import DEMO_MEMBERS, seed_demo
+from scfledger.devchain.seed import DEMO_MEMBERS, DemoPerson, seed_demo
 from scfledger.exceptions import ScfError
 from scfledger.keys.store import KeyStore
 from scfledger.network.clique import CliqueNetwork
 from scfledger.people.apikeys import create_api_key
+
+# The demo people's secrets in `scf up`'s directory, marked as a demo's (docs/people.md).
+PEOPLE_FILE = "people.json"
+DEMO_DEPLOYMENT = "scf up"
+LOGIN_PATH = "/v1/auth/login"  # the sign-in route (docs/people.md)
 
 console = Console()
 apikeys_app = typer.Typer(help="API keys of participants (shown once, stored hashed).")
@@ -73,7 +78,9 @@ def up(
     """Start a local chain, deploy, seed a demo consortium and serve the API on 127.0.0.1.
 
     The consortium: a core enterprise, suppliers on three tiers, a bank and an auditor, each
-    with an encrypted keystore and an API key written to <dir>/credentials.json."""
+    with an encrypted keystore and an API key written to <dir>/credentials.json, and its
+    people (admin, maker, checker; a viewer at the auditor) with their passwords and
+    second-factor secrets in <dir>/people.json (`scf dev totp` prints a current code)."""
     # SIGTERM (what systemd and container runtimes send) unwinds like Ctrl-C, so the chain
     # this command started (anvil, or the Clique sealers) is stopped on the way out instead
     # of being left running as an orphan. uvicorn restores this handler and re-raises the
@@ -115,6 +122,7 @@ def up(
             provision=local.provision,
             deployer=local.deployer,
             maker_checker=maker_checker,
+            people=True,
         )
         engine.dispose()
         manifest = {
@@ -128,7 +136,9 @@ def up(
             for name in seeded.addresses
         }
         _write_private(directory / "credentials.json", json.dumps(credentials, indent=2) + "\n")
+        write_people(directory / PEOPLE_FILE, seeded.people)
         _print_next_steps(directory, port, credentials)
+        _print_sign_in(directory, port)
         settings = _settings(chain_url=local.rpc, **local_settings, **local.settings)
         _serve(settings, port, workers)
 
@@ -151,6 +161,43 @@ def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[st
         '\'{"creditor": "<supplier1 address>", "face_amount": 100000000,'
         ' "currency": "CNY", "due_date": <unix seconds>,'
         ' "document_hash": "0x<sha256 of the uploaded invoice>"}\''
+    )
+
+
+def write_people(path: Path, people: dict[str, dict[str, DemoPerson]]) -> None:
+    """The demo people's secrets, for this machine's user only (`scf dev totp` reads it)."""
+    document = {
+        "deployment": DEMO_DEPLOYMENT,
+        "people": {
+            participant: {username: person.as_json() for username, person in persons.items()}
+            for participant, persons in people.items()
+        },
+    }
+    _write_private(path, json.dumps(document, indent=2) + "\n")
+
+
+def _print_sign_in(directory: Path, port: int) -> None:
+    """How to sign in as a demo person (no secret on the terminal: they are in the file)."""
+    people = directory / PEOPLE_FILE
+    console.print(
+        f"people: admin (admin+checker), maker and checker of every participant, viewer of the"
+        f" auditor; passwords and second-factor secrets in {people} (mode 600)."
+        " Sign in as core's checker (docs/people.md):",
+        markup=False,
+    )
+    checker = "['people']['core']['checker']['password']"
+    login = (
+        r"{\"participant\": \"core\", \"username\": \"checker\","
+        r" \"password\": \"$PASSWORD\", \"code\": \"$CODE\"}"
+    )
+    console.print(
+        f"""  PASSWORD=$(python -c "import json;print(json.load(open('{people}')){checker})")\n"""
+        f"  CODE=$(scf dev totp --dir {directory} core checker)   # its authenticator's code\n"
+        f"  curl -s -c cookies -H 'Content-Type: application/json'"
+        f' http://127.0.0.1:{port}{LOGIN_PATH} -d "{login}"\n'
+        '  # then -b cookies; a write also sends -H "X-CSRF-Token: <csrf_token of the answer>"',
+        markup=False,
+        soft_wrap=True,
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -11,16 +13,19 @@ from eth_typing import ChecksumAddress
 from sqlalchemy import Engine
 from web3 import Web3
 
+from scfledger.api.gateway import WEBHOOK_SECRETS
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.generated import Role
 from scfledger.chain.governance import govern
 from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
+from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.faucet import set_balance
 from scfledger.people.apikeys import create_api_key
 from scfledger.people.policy import NO_CHECKER, set_policy
+from scfledger.people.users import create_user
 from scfledger.services import identity
 from scfledger.services.participants import Provision
 
@@ -33,6 +38,14 @@ DEMO_MEMBERS: dict[str, int] = {
     "auditor": Role.AUDITOR,
 }
 ADMINS = ("admin1", "admin2", "admin3")
+# The people of every demo participant (docs/people.md): username -> roles. The auditor
+# also has a read-only `viewer`.
+DEMO_PEOPLE: dict[str, tuple[str, ...]] = {
+    "admin": ("admin", "checker"),
+    "maker": ("maker",),
+    "checker": ("checker",),
+}
+VIEWER_OF = ("auditor",)
 
 
 def demo_legal_id(name: str) -> str:
@@ -41,11 +54,65 @@ def demo_legal_id(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class DemoPerson:
+    """A seeded person and its secrets (a demo's: written to a 0600 file by `scf up`)."""
+
+    participant: str
+    username: str
+    roles: tuple[str, ...]
+    password: str
+    totp_secret: str | None  # admins and checkers sign in with a second factor
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "roles": list(self.roles),
+            "password": self.password,
+            "totpSecret": self.totp_secret,
+        }
+
+
+@dataclass(frozen=True)
 class Seeded:
     contracts: dict[str, str]
     deployment_block: int
     addresses: dict[str, str]
     api_keys: dict[str, str]
+    # participant -> username -> person (empty unless seed_demo was asked for people)
+    people: dict[str, dict[str, DemoPerson]] = field(default_factory=dict)
+
+
+def seed_people(
+    engine: Engine, sealer: Sealer, participants: Iterable[str]
+) -> dict[str, dict[str, DemoPerson]]:
+    """The demo people of each participant (DEMO_PEOPLE, and a viewer for VIEWER_OF), with
+    random passwords and, for admins and checkers, second-factor secrets sealed by `sealer`
+    (the gateway's). Passwords are argon2id-hashed: about a tenth of a second each."""
+    people: dict[str, dict[str, DemoPerson]] = {}
+    with transaction(session_factory(engine)) as session:
+        for participant in participants:
+            chosen = dict(DEMO_PEOPLE)
+            if participant in VIEWER_OF:
+                chosen["viewer"] = ("viewer",)
+            people[participant] = {}
+            for username, roles in chosen.items():
+                password = secrets.token_urlsafe(12)  # 16 characters
+                _, enrolment = create_user(
+                    session,
+                    participant=participant,
+                    username=username,
+                    roles=list(roles),
+                    sealer=sealer,
+                    password=password,
+                    display_name=f"{username.capitalize()} of {participant}",
+                )
+                people[participant][username] = DemoPerson(
+                    participant=participant,
+                    username=username,
+                    roles=roles,
+                    password=password,
+                    totp_secret=None if enrolment is None else enrolment.secret,
+                )
+    return people
 
 
 def seed_demo(
@@ -57,12 +124,14 @@ def seed_demo(
     provision: Provision | None = None,
     deployer: Sender | None = None,
     maker_checker: bool = True,
+    people: bool = False,
 ) -> Seeded:
     """Deploys from `deployer` (default: the node's first unlocked account, as on anvil);
     the three founding admins (two of which pass each proposal) and every member are
     gateway participants with a keystore key, an API key and gas money from `provision`
     (default: anvil_setBalance). Members are admitted with their roles by admin1's
-    proposals that admin2 approves.
+    proposals that admin2 approves. With `people`, every participant also has the demo
+    people of seed_people (`scf up`; tests that sign in as people).
 
     With `maker_checker` (`scf up`) every participant has the default maker-checker policy
     (people.policy.DEFAULT_POLICY); without it, an explicit policy that checks nothing, so
@@ -113,4 +182,5 @@ def seed_demo(
         deployment_block=ledger.deployment_block,
         addresses=addresses,
         api_keys=api_keys,
+        people=seed_people(engine, keys.sealer(WEBHOOK_SECRETS), addresses) if people else {},
     )

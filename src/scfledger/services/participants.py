@@ -5,16 +5,19 @@ keeps in its keystore, or (non-custodial) only an address whose owner signs else
 relays. API keys are shown once and stored as SHA-256.
 
 Credentials: an admin creates a participant and receives its first API key once, in the
-creation's answer, to hand over out of band; from then on only the participant itself
-lists, issues and revokes its keys (no admin acts as another participant: that would
-bypass M-of-N governance and custody). Issuing keys needs an active member; listing and
-revoking one's own keys (which only ever narrows access) is open to every participant.
+creation's answer (owned by the participant's service account), to hand over out of band;
+from then on only the participant itself lists, issues and revokes its keys (no admin acts
+as another participant: that would bypass M-of-N governance and custody). Inside the
+participant, issuing a key (to any of its users or service accounts) needs an `admin`
+person and an active member; an admin lists and revokes every key of its participant,
+anyone else only its own (which only ever narrows access).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scfledger.chain.generated import Role
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.models import utcnow
+from scfledger.db.people import User
 from scfledger.db.projections import Member
 from scfledger.db.session import transaction
 from scfledger.exceptions import (
@@ -34,8 +38,11 @@ from scfledger.exceptions import (
     WrongState,
 )
 from scfledger.keys.store import KeyStore
-from scfledger.people.apikeys import create_api_key
+from scfledger.people.apikeys import DEFAULT_SCOPES, create_api_key, hash_key
+from scfledger.people.person import PERSON_ROLES
+from scfledger.people.users import find_user
 from scfledger.services.ledger import Actor, checked_address, role_names
+from scfledger.services.people import require_admin, require_person
 
 # Gives a new participant's account what it needs to send transactions (gas money on a
 # dev chain); None where gas is free or funded another way.
@@ -43,6 +50,8 @@ Provision = Callable[[str], None]
 
 # Live keys one participant may hold: enough to rotate several systems without downtime.
 MAX_LIVE_KEYS = 10
+# The furthest expiry a new key may have: keys are rotated at least yearly.
+MAX_KEY_LIFETIME = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,14 @@ class IssuedKey:
     name: str
     address: str
     api_key: str
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """A stored key (never the key itself) and the username of its owner."""
+
+    row: ApiKey
+    owner: str
 
 
 def create_participant(
@@ -64,6 +81,7 @@ def create_participant(
     """A gateway identity for a prospective or existing member (admins): with no `address`,
     a new key in the gateway's keystore (the gateway signs for it); with one, an API key
     only (the participant signs elsewhere and relays). The API key is returned once."""
+    require_admin(actor, "create participants")
     actor.require(Role.ADMIN, "create participants")
     if address is not None:
         address = checked_address(address)
@@ -141,11 +159,50 @@ def _keys_of(session: Session, name: str) -> Sequence[ApiKey]:
     return rows
 
 
-def issue_api_key(*, sessions: sessionmaker[Session], actor: Actor, name: str) -> IssuedKey:
-    """Another API key of the caller's own (rotation: issue, switch, revoke); active
-    members only, at most MAX_LIVE_KEYS live at once."""
+def _owner(session: Session, actor: Actor, name: str, owner: str | None) -> User:
+    """The user a new key is for: `owner` (a username of participant `name`), else the
+    caller itself (else the participant's service account)."""
+    if owner is None and actor.person is not None:
+        found = session.get(User, actor.person.user_id)
+    elif owner is None:
+        found = find_user(session, name, "service")
+    else:
+        found = find_user(session, name, owner)
+    if found is None:
+        raise RecordNotFound(kind="user", key=owner)
+    if found.disabled_at is not None:
+        raise WrongState(kind="user", key=found.username, state="disabled", action="issue API keys")
+    return found
+
+
+def _checked_expiry(expires_at: datetime | None, now: datetime) -> datetime | None:
+    if expires_at is None:
+        return None
+    if expires_at.tzinfo is None:
+        raise InvalidInput("expires_at needs a time zone (e.g. 2027-01-31T00:00:00Z)")
+    if not now < expires_at <= now + MAX_KEY_LIFETIME:
+        raise InvalidInput("expires_at must be in the future, at most a year ahead")
+    return expires_at
+
+
+def issue_api_key(
+    *,
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    name: str,
+    owner: str | None = None,
+    scopes: Sequence[str] = DEFAULT_SCOPES,
+    expires_at: datetime | None = None,
+    key_name: str = "",
+    now: datetime | None = None,
+) -> tuple[IssuedKey, KeyView]:
+    """Another API key of the caller's own participant, for one of its users or service
+    accounts (default: the caller), with `scopes` and perhaps an expiry: an admin of an
+    active member only, at most MAX_LIVE_KEYS live at once. The key is returned once."""
     _own(actor, name, "issue API keys")
+    require_admin(actor, "issue API keys")
     actor.require_active("issue API keys")
+    expiry = _checked_expiry(expires_at, now or utcnow())
     with transaction(sessions) as session:
         keys = _keys_of(session, name)
         if sum(k.revoked_at is None for k in keys) >= MAX_LIVE_KEYS:
@@ -154,25 +211,49 @@ def issue_api_key(*, sessions: sessionmaker[Session], actor: Actor, name: str) -
                 action="issue API keys",
                 reason=f"at most {MAX_LIVE_KEYS} live API keys; revoke one first",
             )
+        user = _owner(session, actor, name, owner)
         address = keys[0].address
-        api_key = create_api_key(session=session, participant=name, address=address)
-    return IssuedKey(name=name, address=address, api_key=api_key)
+        api_key = create_api_key(
+            session=session,
+            participant=name,
+            address=address,
+            user_id=user.id,
+            scopes=scopes,
+            expires_at=expiry,
+            name=key_name,
+        )
+        session.flush()
+        row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(api_key))).one()
+    return IssuedKey(name=name, address=address, api_key=api_key), KeyView(row, user.username)
 
 
-def api_keys(*, sessions: sessionmaker[Session], actor: Actor, name: str) -> Sequence[ApiKey]:
-    """The caller's own keys (their prefixes and dates; never the keys)."""
+def api_keys(*, sessions: sessionmaker[Session], actor: Actor, name: str) -> list[KeyView]:
+    """The caller's own participant's keys (their prefixes and dates; never the keys):
+    all of them to an admin, its own to anyone else."""
     _own(actor, name, "list API keys")
+    person = actor.person
     with sessions() as session:
-        return _keys_of(session, name)
+        keys = _keys_of(session, name)
+        if person is not None and not person.has("admin"):
+            keys = [k for k in keys if k.user_id == person.user_id]
+        owners = dict(
+            session.execute(select(User.id, User.username).where(User.participant == name)).all()
+        )
+    return [KeyView(k, owners.get(k.user_id or "", "")) for k in keys]
 
 
 def revoke_api_key(
     *, sessions: sessionmaker[Session], actor: Actor, name: str, prefix: str
 ) -> None:
-    """Revokes one of the caller's own keys by its prefix; requests with it fail from now on."""
+    """Revokes a key of the caller's own participant by its prefix (an admin: any of them;
+    anyone else: its own); requests with it fail from now on."""
     _own(actor, name, "revoke API keys")
     with transaction(sessions) as session:
         keys = [k for k in _keys_of(session, name) if k.prefix == prefix]
+        person = actor.person
+        if person is not None and any(k.user_id != person.user_id for k in keys):
+            require_admin(actor, "revoke another's API keys")
+        require_person(actor, scope="write", roles=PERSON_ROLES, action="revoke API keys")
         if not keys:
             raise RecordNotFound(kind="API key", key=prefix)
         live = [k.id for k in keys if k.revoked_at is None]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
-from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.deps import CurrentActor, GatewayDep, Writer
 from scfledger.api.gateway import Gateway
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas import DocumentOut
@@ -59,7 +59,7 @@ def document_store(gateway: Gateway) -> DocumentStore:
         415: {"description": "Type not accepted"},
     },
 )
-async def upload(request: Request, gateway: GatewayDep, actor: CurrentActor) -> DocumentOut:
+async def upload(request: Request, gateway: GatewayDep, actor: Writer) -> DocumentOut:
     """Stores a document (field `file`) by its SHA-256; the same bytes again are the same
     document. Active members only (403). Over the size limit (413 `document-too-large`),
     past the uploader's storage quota (413 `storage-quota-exceeded`) or of another type

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Response
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
-from scfledger.api.schemas import ApiKeyOut, ParticipantIn, ParticipantOut, ParticipantStatusOut
+from scfledger.api.routes.governance import Governor
+from scfledger.api.schemas import ParticipantIn, ParticipantOut, ParticipantStatusOut
+from scfledger.api.schemas_people import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut
 from scfledger.services import participants as services
 from scfledger.services.ledger import role_names
 
@@ -17,12 +19,11 @@ router = APIRouter(prefix="/v1/participants", tags=["governance"], route_class=G
 
 
 @router.post("", status_code=201)
-def create_participant(
-    body: ParticipantIn, gateway: GatewayDep, actor: CurrentActor
-) -> ParticipantOut:
-    """A gateway identity for a prospective member (admins): a signing key kept by the
-    gateway, or with `address` an API key only. Its first API key is shown this once, to
-    hand to the participant out of band; only the participant manages its keys after."""
+def create_participant(body: ParticipantIn, gateway: GatewayDep, actor: Governor) -> ParticipantOut:
+    """A gateway identity for a prospective member (a named admin of an admin member): a
+    signing key kept by the gateway, or with `address` an API key only. Its first API key
+    is shown this once, to hand to the participant out of band; only the participant
+    manages its keys after."""
     issued = services.create_participant(
         sessions=gateway.sessions,
         keys=gateway.keys,
@@ -44,25 +45,58 @@ def participant_status(name: str, actor: CurrentActor) -> ParticipantStatusOut:
     )
 
 
+def key_out(view: services.KeyView) -> ApiKeyOut:
+    row = view.row
+    return ApiKeyOut.model_validate(
+        {
+            "prefix": row.prefix,
+            "name": row.name,
+            "owner": view.owner,
+            "scopes": sorted(row.scopes),
+            "created_at": row.created_at,
+            "expires_at": row.expires_at,
+            "last_used_at": row.last_used_at,
+            "revoked_at": row.revoked_at,
+        }
+    )
+
+
 @router.get("/{name}/api-keys")
 def api_keys(name: str, gateway: GatewayDep, actor: CurrentActor) -> list[ApiKeyOut]:
-    """The caller's own keys by prefix (the participant itself only)."""
+    """The caller's own participant's keys by prefix, with owner, scopes and dates (the
+    participant itself only): every key to an admin, its own to anyone else."""
     return [
-        ApiKeyOut(prefix=k.prefix, created_at=k.created_at, revoked_at=k.revoked_at)
-        for k in services.api_keys(sessions=gateway.sessions, actor=actor, name=name)
+        key_out(view)
+        for view in services.api_keys(sessions=gateway.sessions, actor=actor, name=name)
     ]
 
 
 @router.post("/{name}/api-keys", status_code=201)
-def issue_api_key(name: str, gateway: GatewayDep, actor: CurrentActor) -> ParticipantOut:
-    """Another key of the caller's own, to rotate without downtime (shown this once;
-    active members, at most 10 live keys)."""
-    issued = services.issue_api_key(sessions=gateway.sessions, actor=actor, name=name)
-    return ParticipantOut(name=issued.name, address=issued.address, api_key=issued.api_key)
+def issue_api_key(
+    name: str, gateway: GatewayDep, actor: CurrentActor, body: ApiKeyIn | None = None
+) -> IssuedApiKeyOut:
+    """Another key of the caller's own participant (admins of active members, at most 10
+    live keys), shown this once: for `owner` (a username of the participant: a person or a
+    service account; by default the caller), with `scopes` (default read and write) and
+    perhaps `expires_at` (in the future, at most a year ahead; default none)."""
+    body = body or ApiKeyIn()
+    issued, view = services.issue_api_key(
+        sessions=gateway.sessions,
+        actor=actor,
+        name=name,
+        owner=body.owner,
+        scopes=list(body.scopes),
+        expires_at=body.expires_at,
+        key_name=body.name,
+    )
+    return IssuedApiKeyOut(
+        name=issued.name, address=issued.address, api_key=issued.api_key, key=key_out(view)
+    )
 
 
 @router.delete("/{name}/api-keys/{prefix}", status_code=204)
 def revoke_api_key(name: str, prefix: str, gateway: GatewayDep, actor: CurrentActor) -> Response:
-    """Revoke one of the caller's own keys: requests carrying it are refused from now on."""
+    """Revoke a key of the caller's own participant (an admin: any; anyone else: its own):
+    requests carrying it are refused from now on."""
     services.revoke_api_key(sessions=gateway.sessions, actor=actor, name=name, prefix=prefix)
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.deps import Administrator, CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import IdPath
 from scfledger.api.schemas import RiskOut, RiskReasonOut
@@ -42,6 +42,6 @@ def read_policy(gateway: GatewayDep, actor: CurrentActor) -> Policy:
 
 
 @router.put("/v1/policies")
-def write_policy(policy: Policy, gateway: GatewayDep, actor: CurrentActor) -> Policy:
-    """Replace the calling financier's risk policy."""
+def write_policy(policy: Policy, gateway: GatewayDep, actor: Administrator) -> Policy:
+    """Replace the calling financier's risk policy (its admins)."""
     return services.replace_policy(gateway.sessions, actor, policy)

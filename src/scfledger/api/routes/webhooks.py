@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Response
 
-from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.deps import Administrator, CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.schemas import (
     WebhookAttemptOut,
@@ -38,7 +38,7 @@ def _out(webhook: Webhook) -> WebhookOut:
 
 
 @router.post("/v1/webhooks", status_code=201)
-def subscribe(body: WebhookIn, gateway: GatewayDep, actor: CurrentActor) -> WebhookCreated:
+def subscribe(body: WebhookIn, gateway: GatewayDep, actor: Administrator) -> WebhookCreated:
     """Delivers the chain events the caller may see (those naming its address; auditors:
     all), from now on, signed with the returned secret, which is shown only here."""
     webhook, secret = subscribe_webhook(
@@ -60,7 +60,7 @@ def webhooks(gateway: GatewayDep, actor: CurrentActor) -> list[WebhookOut]:
 
 
 @router.delete("/v1/webhooks/{webhook_id}", status_code=204)
-def unsubscribe(webhook_id: str, gateway: GatewayDep, actor: CurrentActor) -> Response:
+def unsubscribe(webhook_id: str, gateway: GatewayDep, actor: Administrator) -> Response:
     """Deletes one of the caller's webhooks with its delivery log."""
     unsubscribe_webhook(sessions=gateway.sessions, actor=actor, webhook_id=webhook_id)
     return Response(status_code=204)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from alembic import context
 
 from scfledger.config import Settings
-from scfledger.db import apikeys, drafts, gateway_tables, people, projections  # noqa: F401 - registers tables
+from scfledger.db import (  # noqa: F401 - registers tables
+    apikeys,
+    drafts,
+    gateway_tables,
+    people,
+    projections,
+    sso,
+)
 from scfledger.db.models import Base
 from scfledger.db.session import create_db_engine
 

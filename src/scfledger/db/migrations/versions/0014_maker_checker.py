@@ -1,7 +1,7 @@
 """Maker-checker: participants' policies, drafts, checkers' decisions, gateway events.
 
 Revision ID: 0014_maker_checker
-Revises: 0013_people
+Revises: 0016_sso (chained after SSO on merging main; the lead orders the chain)
 Create Date: 2026-11-26 04:10:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_maker_checker"
-down_revision: str | None = "0013_people"
+down_revision: str | None = "0016_sso"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

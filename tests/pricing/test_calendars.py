@@ -1,0 +1,189 @@
+"""Business-day calendars: China against QuantLib's interbank calendar, adjustments by hand
+and against QuantLib."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import QuantLib as ql  # noqa: N813 (its documented alias)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scfledger.exceptions import CalendarNotCovered, NotExact, UnknownConvention
+from scfledger.pricing.calendars import (
+    Adjustment,
+    China,
+    WeekendsOnly,
+    calendar_named,
+    for_currency,
+)
+
+CHINA = China()
+WEEKENDS = WeekendsOnly()
+QL_CHINA = ql.China(ql.China.IB)  # the interbank market works on in-lieu weekend days
+QL_ADJUSTMENT = {
+    Adjustment.FOLLOWING: ql.Following,
+    Adjustment.MODIFIED_FOLLOWING: ql.ModifiedFollowing,
+    Adjustment.PRECEDING: ql.Preceding,
+    Adjustment.MODIFIED_PRECEDING: ql.ModifiedPreceding,
+    Adjustment.UNADJUSTED: ql.Unadjusted,
+}
+
+# Every day 2004-2026 on which chinesecalendar (ours: the State Council's notices) and
+# QuantLib 1.44's China(IB) disagree; True = a working day. Since 2008 they agree on every
+# day. The State Council notice for 2006 (国办发明电[2005]35号) settles 2005-2006:
+# 2006-02-05 and 2006-10-08 were in-lieu working Sundays (QuantLib misses them), and
+# 2005-12-31 was a working Saturday (chinesecalendar misses it). QuantLib's list of in-lieu
+# days starts in 2005 (it misses 2004's six), and it closes weekdays that were no public
+# holiday: stock-exchange closures around the Spring Festival, and 4 April, 9 June and 15
+# September of some years (Qingming, Dragon Boat and Mid-Autumn became holidays in 2008).
+DIFFERENCES: dict[date, tuple[bool, bool]] = {
+    date(2004, 1, 17): (True, False),  # in-lieu Saturday, Spring Festival
+    date(2004, 1, 18): (True, False),
+    date(2004, 1, 19): (True, False),  # exchange closure
+    date(2004, 1, 20): (True, False),
+    date(2004, 1, 21): (True, False),
+    date(2004, 5, 8): (True, False),  # in-lieu weekend, Labour Day
+    date(2004, 5, 9): (True, False),
+    date(2004, 6, 9): (True, False),  # no public holiday
+    date(2004, 9, 15): (True, False),
+    date(2004, 10, 9): (True, False),  # in-lieu weekend, National Day
+    date(2004, 10, 10): (True, False),
+    date(2005, 2, 7): (True, False),  # exchange closure
+    date(2005, 2, 8): (True, False),
+    date(2005, 4, 4): (True, False),  # no public holiday
+    date(2005, 6, 9): (True, False),
+    date(2005, 9, 15): (True, False),
+    date(2005, 12, 31): (False, True),  # in-lieu Saturday: chinesecalendar is wrong
+    date(2006, 1, 26): (True, False),  # exchange closure
+    date(2006, 1, 27): (True, False),
+    date(2006, 2, 5): (True, False),  # in-lieu Sunday: QuantLib is wrong
+    date(2006, 4, 4): (True, False),  # no public holiday
+    date(2006, 6, 9): (True, False),
+    date(2006, 9, 15): (True, False),
+    date(2006, 10, 8): (True, False),  # in-lieu Sunday: QuantLib is wrong
+    date(2007, 4, 4): (True, False),  # no public holiday
+}
+
+
+def qdate(day: date) -> ql.Date:
+    return ql.Date(day.day, day.month, day.year)
+
+
+def every_day(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def test_china_agrees_with_quantlib_interbank_but_for_the_known_differences() -> None:
+    first, last = date(CHINA.years[0], 1, 1), date(CHINA.years[1], 12, 31)
+    found = {
+        day: (CHINA.is_business_day(day), QL_CHINA.isBusinessDay(qdate(day)))
+        for day in every_day(first, last)
+        if CHINA.is_business_day(day) != QL_CHINA.isBusinessDay(qdate(day))
+    }
+    assert found == DIFFERENCES
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 1, 1), False),  # New Year's Day
+        (date(2026, 2, 17), False),  # Spring Festival
+        (date(2026, 2, 14), True),  # in-lieu working Saturday (调休上班)
+        (date(2026, 2, 28), True),
+        (date(2026, 5, 1), False),  # Labour Day
+        (date(2026, 5, 9), True),  # in-lieu working Saturday
+        (date(2026, 10, 1), False),  # National Day
+        (date(2026, 10, 10), True),  # in-lieu working Saturday
+        (date(2026, 10, 12), True),  # an ordinary Monday
+        (date(2026, 10, 11), False),  # an ordinary Sunday
+    ],
+)
+def test_china_knows_holidays_and_in_lieu_working_days(day: date, working: bool) -> None:
+    assert CHINA.is_business_day(day) is working
+    assert WEEKENDS.is_business_day(day) is (day.weekday() < 5)
+
+
+@pytest.mark.parametrize(
+    ("day", "convention", "adjusted"),
+    [
+        # National Day 2026: October 1-7 off.
+        (date(2026, 10, 1), Adjustment.FOLLOWING, date(2026, 10, 8)),
+        (date(2026, 10, 1), Adjustment.PRECEDING, date(2026, 9, 30)),
+        (date(2026, 10, 1), Adjustment.MODIFIED_PRECEDING, date(2026, 10, 8)),
+        (date(2026, 10, 1), Adjustment.UNADJUSTED, date(2026, 10, 1)),
+        # Spring Festival 2025: January 28 - February 4 off, Sunday January 26 worked.
+        (date(2025, 1, 31), Adjustment.FOLLOWING, date(2025, 2, 5)),
+        (date(2025, 1, 31), Adjustment.MODIFIED_FOLLOWING, date(2025, 1, 27)),
+        (date(2025, 1, 28), Adjustment.PRECEDING, date(2025, 1, 27)),
+        # Labour Day 2026: May 1-5 off.
+        (date(2026, 5, 1), Adjustment.MODIFIED_PRECEDING, date(2026, 5, 6)),
+        # a business day never moves.
+        (date(2026, 2, 28), Adjustment.FOLLOWING, date(2026, 2, 28)),
+    ],
+)
+def test_china_adjustments_by_hand(day: date, convention: Adjustment, adjusted: date) -> None:
+    assert CHINA.adjust(day, convention) == adjusted
+
+
+@settings(max_examples=300)
+@given(
+    st.dates(min_value=date(2008, 1, 1), max_value=date(2026, 12, 20)),
+    st.sampled_from(list(Adjustment)),
+)
+def test_china_adjusts_as_quantlib_does(day: date, convention: Adjustment) -> None:
+    theirs = QL_CHINA.adjust(qdate(day), QL_ADJUSTMENT[convention])
+    ours = CHINA.adjust(day, convention)
+    assert (ours.year, ours.month, ours.day) == (
+        theirs.year(),
+        theirs.month(),
+        theirs.dayOfMonth(),
+    )
+
+
+@given(
+    st.dates(min_value=date(1901, 1, 8), max_value=date(2199, 12, 24)),
+    st.sampled_from(list(Adjustment)),
+)
+def test_weekends_only_adjusts_as_quantlib_does(day: date, convention: Adjustment) -> None:
+    theirs = ql.WeekendsOnly().adjust(qdate(day), QL_ADJUSTMENT[convention])
+    ours = WEEKENDS.adjust(day, convention)
+    assert ours == date(theirs.year(), theirs.month(), theirs.dayOfMonth())
+
+
+@pytest.mark.parametrize("day", [date(2003, 12, 31), date(2027, 1, 4), date(2100, 6, 1)])
+def test_china_refuses_years_it_has_no_data_for(day: date) -> None:
+    with pytest.raises(CalendarNotCovered) as raised:
+        CHINA.is_business_day(day)
+    assert raised.value.years == CHINA.years
+
+
+@pytest.mark.parametrize("convention", list(Adjustment))
+def test_adjusting_a_day_outside_the_data_is_refused(convention: Adjustment) -> None:
+    if convention is Adjustment.UNADJUSTED:
+        assert CHINA.adjust(date(2027, 1, 2), convention) == date(2027, 1, 2)
+        return
+    with pytest.raises(CalendarNotCovered):
+        CHINA.adjust(date(2027, 1, 2), convention)
+
+
+def test_calendars_by_name_and_by_currency() -> None:
+    assert calendar_named("china") is for_currency("CNY")
+    assert calendar_named("weekends") is for_currency("USD")
+    for name in ["China", "cn", "", None]:
+        with pytest.raises(UnknownConvention):
+            calendar_named(name)  # type: ignore[arg-type]
+    assert Adjustment.named("modified_following") is Adjustment.MODIFIED_FOLLOWING
+    with pytest.raises(UnknownConvention):
+        Adjustment.named("ModifiedFollowing")
+
+
+@pytest.mark.parametrize("value", [1.0, "2026-10-01", 20_000, None])
+def test_calendars_take_dates_only(value: Any) -> None:
+    for calendar in (CHINA, WEEKENDS):
+        with pytest.raises(NotExact):
+            calendar.is_business_day(value)
+        with pytest.raises(NotExact):
+            calendar.adjust(value, Adjustment.FOLLOWING)
