@@ -34,6 +34,7 @@ BOUNDS = ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum")
 ALIASES = {
     "ProposalStatus": ("components", "schemas", "ProposalOut", "properties", "status"),
     "RoleName": ("components", "schemas", "AdmissionIn", "properties", "roles", "items"),
+    "DraftStatus": ("components", "schemas", "DraftOut", "properties", "status"),
 }
 
 

@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,10 @@ from scfledger.people import sessions as browser
 from scfledger.people.users import create_user
 from scfledger.risk.policy import Policy
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
-from scfledger_client import ScfClient
+from scfledger_client import ScfClient, Written
 from scfledger_client.models import (
+    CheckerPolicyOut,
+    DraftOut,
     FinancingIn,
     FundIn,
     IssueIn,
@@ -103,6 +106,7 @@ PERSON_MAY = {
     # The audit trail: an institution's admins (their own people); an auditor member's
     # people whatever their role (everyone's): see `expected_person_refusal`.
     "audit": frozenset({"admin"}),
+    "approve": frozenset({"checker"}),
 }
 
 # Who may see each record of the world (services.visibility, the one rule).
@@ -165,6 +169,7 @@ class World:
     operation: str  # supplier1's acceptance of R
     foreign_transaction: str  # signed by a key no participant has, 0x-hex
     proposal: int  # admin1's pending proposal to suspend bank2
+    draft: int  # supplier1's transfer held for a checker
     http: httpx.Client  # without credentials: each request brings its own
     # (participant, role): a signed-in person of that one role; see `sign_in_people`.
     people: dict[tuple[str, str], SignedIn] = field(default_factory=dict)
@@ -222,6 +227,10 @@ class Rule:
     # participant's `refused` (foreign-participant) comes before the person's role.
     person: str = ""  # by default: read for GET, a ledger write otherwise
     participant_first: bool = False
+    # What a person whose role may make the request gets, where its participant's service
+    # account may not (a checker's decisions: service accounts are no checkers): those who
+    # see the record get this, the others 404.
+    person_acts: tuple[int, str] | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -234,6 +243,22 @@ class Rule:
 
 def _no_request(_w: World) -> Request:
     return Request()
+
+
+def _own_drafts(w: World, participant: str, response: httpx.Response) -> None:
+    listed = [d["id"] for d in response.json()["items"]]
+    assert listed == ([w.draft] if participant == "supplier1" else []), listed
+
+
+def _own_draft_events(w: World, participant: str, response: httpx.Response) -> None:
+    named = [line for line in response.text.splitlines() if line.startswith("event: ")]
+    held = ["event: DraftCreated", "event: DraftExpired"]
+    assert named == (held if participant == "supplier1" else []), named
+
+
+def _own_policy(w: World, participant: str, response: httpx.Response) -> None:
+    policy = response.json()
+    assert (policy["participant"], policy["kinds"]) == (participant, []), policy
 
 
 def _listed_tokens(w: World, participant: str, response: httpx.Response) -> None:
@@ -849,6 +874,53 @@ MATRIX: list[Rule] = [
         OWN_SUPPLIER1,
         OWN_SUPPLIER1,
     ),
+    # Maker-checker: a participant's drafts and policy are its own. Service accounts (admin
+    # and maker, keys of scopes read and write) may check no draft; supplier1's draft has
+    # expired, so its own checkers get 409 `draft-expired` and change nothing.
+    Rule("GET", "/v1/drafts", _no_request, EVERYONE, check=_own_drafts),
+    Rule(
+        "GET",
+        "/v1/drafts/stream",
+        lambda _w: Request(params={"duration": 1}),
+        EVERYONE,
+        check=_own_draft_events,
+        stream=True,
+    ),
+    Rule(
+        "GET",
+        "/v1/drafts/{draft_id}",
+        lambda w: Request({"draft_id": w.draft}),
+        OWN_SUPPLIER1,
+        OWN_SUPPLIER1,
+    ),
+    Rule(
+        "POST",
+        "/v1/drafts/{draft_id}/approve",
+        lambda w: Request({"draft_id": w.draft}),
+        frozenset(),
+        OWN_SUPPLIER1,
+        refused=(403, "scope-required"),
+        person="approve",
+        person_acts=(409, "draft-expired"),
+    ),
+    Rule(
+        "POST",
+        "/v1/drafts/{draft_id}/reject",
+        lambda w: Request({"draft_id": w.draft}, json={"reason": "refused"}),
+        frozenset(),
+        OWN_SUPPLIER1,
+        refused=(403, "scope-required"),
+        person="approve",
+        person_acts=(409, "draft-expired"),
+    ),
+    Rule("GET", "/v1/policy", _no_request, EVERYONE, check=_own_policy),
+    Rule(
+        "PUT",
+        "/v1/policy",
+        lambda _w: Request(json={"kinds": [], "two_checker_amount": None, "draft_ttl_hours": 72}),
+        EVERYONE,
+        person="admin",
+    ),
     # People: sign-in and one's own sessions (every role), users (admins of their own).
     Rule("POST", "/v1/auth/login", _wrong_login, PUBLIC),
     Rule("POST", "/v1/auth/logout", _no_request, EVERYONE, person="self"),
@@ -927,7 +999,8 @@ MATRIX: list[Rule] = [
 # -- the world ----------------------------------------------------------------------------
 
 
-def _event(op: OperationOut, name: str) -> dict[str, Any]:
+def _event(op: Written, name: str) -> dict[str, Any]:
+    assert isinstance(op, OperationOut), op  # maker-checker is off here
     assert op.error is None, op
     return next(e.args for e in op.events if e.name == name)
 
@@ -1018,6 +1091,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     )
     slot, root = int(issued["slot"]), int(issued["tokenId"])
     accepted = supplier1.accept_receivable(slot)
+    assert isinstance(accepted, OperationOut)
     evidence = supplier1.upload_document(EVIDENCE, "text/plain").sha256
     supplier1.attach_evidence(root, "0x" + evidence)
     child = int(
@@ -1069,6 +1143,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     admin1 = sdk("admin1")
     suspension = admin1.suspend_member(served.address("bank2"), "review")
     proposal = int(_event(suspension, "ProposalCreated")["proposalId"])
+    draft = expired_transfer(served, supplier1, root, served.address("supplier3"))
     for client in (core, supplier1, supplier2, supplier3, bank2, core2, admin1):
         client.close()
     settle_webhook_cursor(engine)
@@ -1094,8 +1169,29 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
         operation=accepted.id,
         foreign_transaction=foreign_transaction(served),
         proposal=proposal,
+        draft=draft,
         http=httpx.Client(base_url=served.url, timeout=30),
     )
+
+
+def expired_transfer(served: Served, supplier1: ScfClient, token_id: int, to: str) -> int:
+    """A transfer of supplier1's held as a draft, then expired: its policy checks transfers
+    for a moment (asking more applies at once), then nothing again (its policy does not
+    check policy changes, so one admin may loosen it); listed past its time, it expires
+    (a checker deciding it later gets 409 and changes nothing)."""
+    supplier1.set_checker_policy(["piece.transfer"])
+    held = supplier1.transfer(token_id, TransferIn(to=to, value=1))
+    assert isinstance(held, DraftOut), held
+    assert isinstance(supplier1.set_checker_policy([]), CheckerPolicyOut)
+    gateway = served.gateway
+    assert gateway is not None
+    clock = gateway.wall_clock
+    gateway.wall_clock = lambda: clock() + timedelta(hours=73)
+    try:
+        assert [d.status for d in supplier1.drafts().items] == ["expired"]
+    finally:
+        gateway.wall_clock = clock
+    return held.id
 
 
 def settle_webhook_cursor(engine: Engine) -> None:
@@ -1271,6 +1367,8 @@ def expected_person_refusal(rule: Rule, participant: str, role: str) -> tuple[in
         return refusal
     if rule.may != PUBLIC and role not in PERSON_MAY[rule.needs]:
         return ROLE_REQUIRED
+    if rule.person_acts is not None:
+        return rule.person_acts if participant in rule.sees else (404, "not-found")
     return refusal
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scfledger_client import ApiProblem, ScfClient
+from scfledger_client import ApiProblem, ScfClient, Written
 from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from tests.support.served import Served, served_gateway
 
@@ -30,7 +30,8 @@ def sdk(api: Served, participant: str) -> ScfClient:
     return ScfClient(api.url, api_key=api.seeded.api_keys[participant], wait="indexed")
 
 
-def arg(op: OperationOut, event: str, name: str) -> int:
+def arg(op: Written, event: str, name: str) -> int:
+    assert isinstance(op, OperationOut), op  # maker-checker is off here
     assert op.error is None, op
     return int(next(e.args[name] for e in op.events if e.name == event))
 
@@ -52,6 +53,7 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
         supplier1.accept_receivable(arg(issued, "ReceivableIssued", "slot"))
         roots[due] = arg(issued, "ReceivableIssued", "tokenId")
     split = supplier1.transfer(roots[EARLY], TransferIn(to=api.address("supplier2"), value=30_000))
+    assert isinstance(split, OperationOut)
     child = arg(split, "PieceSplit", "childTokenId")
     supplier2.sign_piece(child)  # 签收: until then its sender sees it too
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scfledger_client import ApiProblem, AsyncScfClient, RetryPolicy, ScfClient
+from scfledger_client import ApiProblem, AsyncScfClient, RetryPolicy, ScfClient, Written
 from scfledger_client.models import (
     DocumentOut,
     EvidenceOut,
@@ -45,7 +45,8 @@ def sdk(api: Served, participant: str, **kwargs: Any) -> ScfClient:
     return ScfClient(api.url, api_key=api.seeded.api_keys[participant], wait="indexed", **kwargs)
 
 
-def event(op: OperationOut, name: str) -> dict[str, Any]:
+def event(op: Written, name: str) -> dict[str, Any]:
+    assert isinstance(op, OperationOut), op  # maker-checker is off here
     return next(e.args for e in op.events if e.name == name)
 
 
@@ -64,6 +65,7 @@ def issued(api: Served, document: str, amount: int = 1_000_000) -> tuple[int, in
     )
     with sdk(api, "core") as core:
         op = core.issue(body)
+    assert isinstance(op, OperationOut)
     assert (op.status, op.kind, op.error) == ("indexed", "receivable.issue", None)
     slot, root = (int(event(op, "ReceivableIssued")[k]) for k in ("slot", "tokenId"))
     with sdk(api, "supplier1") as supplier1:
@@ -110,6 +112,7 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     assert supplier2.accept_offer(request_id, api.address("bank"), offer).status == "indexed"
     assert bank.financing_request(request_id).status == "accepted"
     funded = bank.fund_financing(request_id, FundIn(payment_ref="wire-sdk"))
+    assert isinstance(funded, OperationOut)
     assert bank.operation(funded.id).status == "indexed"
     record = supplier2.financing_request(request_id)
     assert record.agreed is not None
@@ -302,6 +305,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     _slot, root = issued(api, doc(api, "b3"))
     photo = doc(api, "e1", "supplier1")
     anchored = supplier1.attach_evidence(root, photo)
+    assert isinstance(anchored, OperationOut)
     assert (anchored.kind, anchored.status) == ("piece.evidence", "indexed")
     assert anchored.block_number is not None
     assert auditor.evidence(root) == [

@@ -24,7 +24,9 @@ from scfledger.keys.sealing import Sealer
 from scfledger.people.apikeys import create_api_key
 from scfledger.people.users import create_user
 from scfledger_client import ApiProblem, ScfClient
+from scfledger_client.models import OperationOut
 from tests.support.api import assert_problem, event, write
+from tests.support.checking import without_maker_checker
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -86,6 +88,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     created = admin1.post("/v1/participants", json={"name": "tier3"})
     assert created.status_code == 201, created.text
     tier3_address, tier3_key = created.json()["address"], created.json()["api_key"]
+    without_maker_checker(api.database_url, "tier3")
     assert tier3_key.startswith("scf_")
     again = admin2.post("/v1/participants", json={"name": "tier3"})
     assert_problem(again, 409, "participant-exists")
@@ -321,6 +324,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
         created = admin1.post("/v1/participants", json={"name": "self-signer", "address": outside})
         assert created.status_code == 201, created.text
         assert created.json()["address"] == outside
+        without_maker_checker(api.database_url, "self-signer")
         same_address = admin1.post("/v1/participants", json={"name": "other", "address": outside})
         assert_problem(same_address, 409, "participant-exists")
         bad_name = admin1.post("/v1/participants", json={"name": "Bad Name!"})
@@ -410,6 +414,7 @@ def admitted(api: Served, name: str, roles: list[str]) -> tuple[str, str]:
         created = admin1.post("/v1/participants", json={"name": name})
         assert created.status_code == 201, created.text
         address, key = created.json()["address"], created.json()["api_key"]
+        without_maker_checker(api.database_url, name)
         proposed = ok(
             write(admin1, "/v1/members", f"admit-{name}", admission(address, name, roles))
         )
@@ -541,6 +546,7 @@ def test_governance_through_the_sdk(api: Served) -> None:
     proposed = admin1.admit_member(
         created.address, "SDK Trading", "legal sdk", "kyc sdk", ["supplier", "financier"]
     )
+    assert isinstance(proposed, OperationOut)
     proposal_id = int(
         next(e.args for e in proposed.events if e.name == "ProposalCreated")["proposalId"]
     )
@@ -549,6 +555,7 @@ def test_governance_through_the_sdk(api: Served) -> None:
         admin1.approve_proposal(proposal_id)
     assert (refused.value.status, refused.value.slug) == (409, "already-approved")
     executed = admin2.approve_proposal(proposal_id)
+    assert isinstance(executed, OperationOut)
     assert [e.name for e in executed.events][-1] == "ProposalExecuted"
     assert admin1.proposal(proposal_id).status == "executed"
     trader = {m.address: m for m in admin1.members()}[created.address]
@@ -570,12 +577,14 @@ def test_governance_through_the_sdk(api: Served) -> None:
         assert (revoked.value.status, revoked.value.slug) == (401, "unauthenticated")
 
     suspension = admin2.suspend_member(created.address, "sanctions screening")
+    assert isinstance(suspension, OperationOut)
     suspended_id = int(
         next(e.args for e in suspension.events if e.name == "ProposalCreated")["proposalId"]
     )
     admin1.approve_proposal(suspended_id)
     assert {m.address: m.status for m in admin1.members()}[created.address] == "suspended"
     reinstatement = admin1.reinstate_member(created.address)
+    assert isinstance(reinstatement, OperationOut)
     reinstated_id = int(
         next(e.args for e in reinstatement.events if e.name == "ProposalCreated")["proposalId"]
     )

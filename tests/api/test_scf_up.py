@@ -149,7 +149,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
     webhook dispatcher) on one database. Writes are answered by either and act once."""
     port = free_port()
     directory = tmp_path / "up"
-    proc = scf_up(directory, port, "--workers", "2")
+    proc = scf_up(directory, port, "--workers", "2", "--no-maker-checker")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc, 120)
@@ -235,7 +235,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
     SIGTERM stops the API and every node."""
     port = free_port()
     directory = tmp_path / "up"
-    proc = scf_up(directory, port, "--chain", "consortium")
+    proc = scf_up(directory, port, "--chain", "consortium", "--no-maker-checker")
     base = f"http://127.0.0.1:{port}"
     network = None
     try:

@@ -120,7 +120,7 @@ def test_health_checks_answer_while_hundreds_of_writes_wait(tmp_path: Path) -> N
     engine = create_db_engine(database)
     keys = KeyStore(tmp_path / "keys", "test-passphrase-not-secret", scrypt_n=2**10)
     with anvil_node(tmp_path) as node:
-        seeded = seed_demo(node.web3(), keys, engine)
+        seeded = seed_demo(node.web3(), keys, engine, maker_checker=False)
         settings = Settings(
             chain_url=node.url, database_url=database, document_dir=tmp_path / "documents"
         )

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import scfledger.db.apikeys
 import scfledger.db.audit
+import scfledger.db.drafts
 import scfledger.db.gateway_tables
 import scfledger.db.sso  # noqa: F401  (every model on Base.metadata)
 from scfledger.cli import app
@@ -243,7 +244,7 @@ def test_0012_starts_an_existing_checkpoint_with_nothing_journaled(database_url:
     engine.dispose()
 
 
-def test_0016_adds_the_single_sign_on_tables_and_its_downgrade_drops_them(
+def test_0014_adds_the_single_sign_on_tables_and_its_downgrade_drops_them(
     database_url: str,
 ) -> None:
     upgrade(database_url, "0013_people")
@@ -251,7 +252,7 @@ def test_0016_adds_the_single_sign_on_tables_and_its_downgrade_drops_them(
     sso_tables = {"participant_sso", "sso_logins"}
     assert not sso_tables & set(inspect(engine).get_table_names())
 
-    upgrade(database_url, "0016_sso")
+    upgrade(database_url, "0014_sso")
     assert sso_tables <= set(inspect(engine).get_table_names())
     command.downgrade(alembic_config(database_url), "0013_people")
     assert not sso_tables & set(inspect(engine).get_table_names())

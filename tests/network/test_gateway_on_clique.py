@@ -32,6 +32,7 @@ from scfledger.keys.store import KeyStore
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.people.apikeys import create_api_key
 from tests.support.api import event
+from tests.support.checking import without_maker_checker
 from tests.support.clique import clique_network, web3_for
 from tests.support.server import serving
 from tests.support.waiting import eventually
@@ -103,6 +104,7 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
                 n: create_api_key(session=session, participant=n, address=a)
                 for n, a in addresses.items()
             }
+        without_maker_checker(engine, *addresses)
         settings = Settings(
             chain_url=network.rpc_url(0),
             database_url=database,

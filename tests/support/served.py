@@ -17,6 +17,7 @@ import httpx
 from pydantic import SecretStr
 
 from scfledger.api.app import create_app
+from scfledger.api.gateway import Gateway
 from scfledger.app.compose import Deployment, build_gateway
 from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
@@ -38,6 +39,7 @@ class Served:
     chain_url: str
     database_url: str
     pid: int | None = None  # of `scf serve`, when served by its own processes
+    gateway: Gateway | None = None  # when served in this process (its clock can be set)
 
     def client(self, participant: str | None = None) -> httpx.Client:
         headers = {}
@@ -79,16 +81,18 @@ def served_gateway(
     *,
     allow_loopback_webhooks: bool = True,
     metrics_token: str | None = METRICS_TOKEN,
+    maker_checker: bool = False,
 ) -> Iterator[Served]:
     """`members` (name: roles) replaces the demo consortium (bench/api.py seeds 50 SMEs).
     Webhooks may target loopback receivers unless `allow_loopback_webhooks` is False;
-    `/metrics` answers `metrics_token` (None: nobody)."""
+    `/metrics` answers `metrics_token` (None: nobody). Participants' writes go straight on
+    unless `maker_checker` gives them the default policy (tests of maker-checker)."""
     with anvil_node(directory) as node:
         upgrade(database_url)
         engine = create_db_engine(database_url)
         keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
         w3 = node.web3()
-        seeded = seed_demo(w3, keys, engine, members)
+        seeded = seed_demo(w3, keys, engine, members, maker_checker=maker_checker)
         settings = Settings(
             chain_url=node.url,
             database_url=database_url,
@@ -100,7 +104,13 @@ def served_gateway(
         gateway = build_gateway(settings, deployment, engine=engine, keys=keys)
         try:
             with serving(create_app(gateway)) as url:
-                yield Served(url=url, seeded=seeded, chain_url=node.url, database_url=database_url)
+                yield Served(
+                    url=url,
+                    seeded=seeded,
+                    chain_url=node.url,
+                    database_url=database_url,
+                    gateway=gateway,
+                )
         finally:
             engine.dispose()
 
@@ -122,15 +132,21 @@ def wait_ready(
 
 @contextmanager
 def served_process(
-    directory: Path, database_url: str, members: dict[str, int] | None = None, *, workers: int = 2
+    directory: Path,
+    database_url: str,
+    members: dict[str, int] | None = None,
+    *,
+    workers: int = 2,
+    maker_checker: bool = False,
 ) -> Iterator[Served]:
     """The same consortium served by `scf serve --workers N` in its own processes, as an
-    operator runs it (SCF_* settings, a deployment manifest)."""
+    operator runs it (SCF_* settings, a deployment manifest); `maker_checker` as for
+    `served_gateway`."""
     with anvil_node(directory) as node:
         upgrade(database_url)
         engine = create_db_engine(database_url)
         keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
-        seeded = seed_demo(node.web3(), keys, engine, members)
+        seeded = seed_demo(node.web3(), keys, engine, members, maker_checker=maker_checker)
         engine.dispose()
         manifest = directory / "deployment.json"
         contracts = {name: {"address": address} for name, address in seeded.contracts.items()}

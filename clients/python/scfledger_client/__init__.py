@@ -8,6 +8,10 @@ only differ in how they `send` a call: `ScfClient().members()` returns the membe
 is one method of an endpoint group (`ledger`, `finance`, `admin`). The event stream
 (`stream_events`) is the exception: a generator on each client.
 
+A write returns its operation, or a `models.DraftOut` (`object == "draft"`, `is_draft`) when
+the participant's maker-checker policy holds it for a checker: nothing is on chain until a
+checker approves it (`approve_draft`).
+
 Writes carry an `Idempotency-Key` (a uuid4 unless given). A write is retried after a
 connection failure or a 502/503/504 with the SAME key, so the gateway runs it at most once
 even when the first attempt reached it and only the answer was lost.
@@ -17,7 +21,16 @@ OpenAPI document; receivables are addressed by slot, pieces by token id.
 """
 
 from scfledger_client import models
-from scfledger_client.calls import Call, Endpoint, RetryPolicy, Wait, WriteOptions, endpoint
+from scfledger_client.calls import (
+    Call,
+    Endpoint,
+    RetryPolicy,
+    Wait,
+    WriteOptions,
+    Written,
+    endpoint,
+    is_draft,
+)
 from scfledger_client.clients import AsyncScfClient, Endpoints, ScfClient
 from scfledger_client.models import ProposalStatus, RoleName
 from scfledger_client.problem import ApiProblem
@@ -34,6 +47,8 @@ __all__ = [
     "ScfClient",
     "Wait",
     "WriteOptions",
+    "Written",
     "endpoint",
+    "is_draft",
     "models",
 ]

@@ -10,6 +10,7 @@ from scfledger_client.calls import (
     Call,
     EndpointsBase,
     WriteOptions,
+    Written,
     endpoint,
     model,
     nothing,
@@ -24,7 +25,6 @@ from scfledger_client.models import (
     AuditPage,
     DocumentOut,
     IssuedApiKeyOut,
-    OperationOut,
     ParticipantIn,
     ParticipantOut,
     ParticipantStatusOut,
@@ -127,7 +127,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         raw_transaction: bytes | str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Relays a transaction signed with the caller's own key; followed like any write."""
         raw = raw_transaction if isinstance(raw_transaction, str) else "0x" + raw_transaction.hex()
         return self._write("/v1/transactions", RelayIn(raw_transaction=raw), **options)
@@ -143,7 +143,7 @@ class AdminEndpoints(EndpointsBase):
         kyc: str,
         roles: Sequence[RoleName],
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Propose (or approve) admitting a member with its roles (admins)."""
         body = AdmissionIn(
             address=address, name=name, legal_id=legal_id, kyc=kyc, roles=list(roles)
@@ -156,7 +156,7 @@ class AdminEndpoints(EndpointsBase):
         address: str,
         reason: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Propose suspending a member (admins)."""
         return self._write(
             f"/v1/members/{segment(address)}/suspend",
@@ -169,7 +169,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         address: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Propose reinstating a suspended member (admins)."""
         return self._write(f"/v1/members/{segment(address)}/reinstate", **options)
 
@@ -187,7 +187,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         proposal_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Approve a pending proposal (admins); the last approval needed executes it."""
         return self._write(f"/v1/proposals/{proposal_id}/approve", **options)
 
@@ -196,7 +196,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         proposal_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Withdraw one's approval of a pending proposal (admins)."""
         return self._write(f"/v1/proposals/{proposal_id}/revoke", **options)
 
@@ -205,7 +205,7 @@ class AdminEndpoints(EndpointsBase):
         self,
         proposal_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Cancel a pending proposal (admins)."""
         return self._write(f"/v1/proposals/{proposal_id}/cancel", **options)
 

@@ -16,6 +16,7 @@ from typing import (
     Literal,
     ParamSpec,
     TypedDict,
+    TypeGuard,
     TypeVar,
     Unpack,
     overload,
@@ -24,7 +25,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, TypeAdapter
 
-from scfledger_client.models import OperationOut
+from scfledger_client.models import DraftOut, OperationOut
 
 if TYPE_CHECKING:
     from scfledger_client.clients import AsyncScfClient, ScfClient
@@ -116,6 +117,20 @@ def segment(value: str) -> str:
 
 
 OPERATION = model(OperationOut)
+# What a write answers: its operation, or (when the participant's maker-checker policy needs
+# a checker for it) the draft that holds it off chain, told apart by `object == "draft"`.
+Written = OperationOut | DraftOut
+
+
+def written(body: Any) -> Written:
+    if isinstance(body, dict) and body.get("object") == "draft":
+        return DraftOut.model_validate(body)
+    return OPERATION(body)
+
+
+def is_draft(result: Written) -> TypeGuard[DraftOut]:
+    """Whether a write was held as a draft for a checker rather than submitted."""
+    return isinstance(result, DraftOut)
 
 
 class Endpoint(Generic[S, P, T]):
@@ -189,10 +204,10 @@ class EndpointsBase:
 
     def _write(
         self, path: str, body: BaseModel | None = None, **options: Unpack[WriteOptions]
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         wait = options.get("wait")
         params: dict[str, Any] = {"wait": self.wait if wait is None else wait}
         if options.get("timeout") is not None:
             params["timeout"] = options["timeout"]
         key = options.get("idempotency_key")
-        return Call("POST", path, OPERATION, params, body, write=True, idempotency_key=key)
+        return Call("POST", path, written, params, body, write=True, idempotency_key=key)

@@ -13,6 +13,7 @@ import httpx
 
 from scfledger_client.admin import AdminEndpoints
 from scfledger_client.calls import Call, RetryPolicy, Wait, query
+from scfledger_client.checking import CheckingEndpoints
 from scfledger_client.finance import FinanceEndpoints
 from scfledger_client.ledger import LedgerEndpoints
 from scfledger_client.models import FeedEventOut
@@ -21,7 +22,7 @@ from scfledger_client.problem import ApiProblem
 T = TypeVar("T")
 
 
-class Endpoints(LedgerEndpoints, FinanceEndpoints, AdminEndpoints):
+class Endpoints(LedgerEndpoints, FinanceEndpoints, AdminEndpoints, CheckingEndpoints):
     """The gateway's endpoints, one method each, shared by `ScfClient` and `AsyncScfClient`."""
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Unpack
 
-from scfledger_client.calls import Call, EndpointsBase, WriteOptions, endpoint, model, query
+from scfledger_client.calls import (
+    Call,
+    EndpointsBase,
+    WriteOptions,
+    Written,
+    endpoint,
+    model,
+    query,
+)
 from scfledger_client.models import (
     AcceptOfferIn,
     EscrowOut,
@@ -14,7 +22,6 @@ from scfledger_client.models import (
     FinancingOut,
     FinancingPage,
     FundIn,
-    OperationOut,
     Policy,
     RejectIn,
     RepayIn,
@@ -33,7 +40,7 @@ class FinanceEndpoints(EndpointsBase):
         self,
         body: FinancingIn,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Ask one to five financiers to finance a piece you hold at the terms you name."""
         return self._write("/v1/financing-requests", body, **options)
 
@@ -60,7 +67,7 @@ class FinanceEndpoints(EndpointsBase):
         request_id: int,
         terms: TermsIn,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Offer terms on a request you are named in (a financier), replacing your offer."""
         return self._write(f"/v1/financing-requests/{request_id}/offers", terms, **options)
 
@@ -71,7 +78,7 @@ class FinanceEndpoints(EndpointsBase):
         financier: str,
         terms: TermsIn,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Accept a financier's standing offer (the requester), repeating its terms."""
         return self._write(
             f"/v1/financing-requests/{request_id}/accept",
@@ -84,7 +91,7 @@ class FinanceEndpoints(EndpointsBase):
         self,
         request_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Lapse a request past its deadline (unanswered, or accepted and not funded in time)."""
         return self._write(f"/v1/financing-requests/{request_id}/expire", **options)
 
@@ -93,7 +100,7 @@ class FinanceEndpoints(EndpointsBase):
         self,
         request_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Claim recourse against the seller of a defaulted piece (its financier)."""
         return self._write(f"/v1/financing-requests/{request_id}/recourse", **options)
 
@@ -103,7 +110,7 @@ class FinanceEndpoints(EndpointsBase):
         request_id: int,
         payment_ref: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Repay a recourse claim (its financier confirms an off-chain payment)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/recourse/repay",
@@ -117,7 +124,7 @@ class FinanceEndpoints(EndpointsBase):
         request_id: int,
         body: FundIn,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Record the advance's payment (the accepted financier)."""
         return self._write(f"/v1/financing-requests/{request_id}/fund", body, **options)
 
@@ -127,7 +134,7 @@ class FinanceEndpoints(EndpointsBase):
         request_id: int,
         reason: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Decline a request you are named in (a financier)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/reject",
@@ -140,7 +147,7 @@ class FinanceEndpoints(EndpointsBase):
         self,
         request_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Withdraw a request before accepting an offer (its requester)."""
         return self._write(f"/v1/financing-requests/{request_id}/withdraw", **options)
 
@@ -150,7 +157,7 @@ class FinanceEndpoints(EndpointsBase):
         request_id: int,
         payment_ref: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Repay a funded pledge loan (its financier confirms the off-chain payment)."""
         return self._write(
             f"/v1/financing-requests/{request_id}/repay",
@@ -185,7 +192,7 @@ class FinanceEndpoints(EndpointsBase):
         token_ids: Sequence[int],
         payment_ref: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Settle 1 to 50 pieces of one receivable from its due date (its debtor)."""
         return self._write(
             "/v1/settlements",
@@ -198,7 +205,7 @@ class FinanceEndpoints(EndpointsBase):
         self,
         token_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Confirm the debtor's off-chain payment of a piece (its payee)."""
         return self._write(f"/v1/settlements/{token_id}/confirm", **options)
 
@@ -208,7 +215,7 @@ class FinanceEndpoints(EndpointsBase):
         token_id: int,
         reason: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Dispute an off-chain payment (its payee): the piece is unpaid again."""
         return self._write(
             f"/v1/settlements/{token_id}/dispute", RejectIn(reason=reason), **options
@@ -219,7 +226,7 @@ class FinanceEndpoints(EndpointsBase):
         self,
         token_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Finalize a settlement its payee left unconfirmed past the window (the debtor)."""
         return self._write(f"/v1/settlements/{token_id}/finalize", **options)
 
@@ -229,7 +236,7 @@ class FinanceEndpoints(EndpointsBase):
         return Call("GET", "/v1/escrow", model(EscrowOut))
 
     @endpoint
-    def claim_escrow(self, **options: Unpack[WriteOptions]) -> Call[OperationOut]:
+    def claim_escrow(self, **options: Unpack[WriteOptions]) -> Call[Written]:
         """Take the payments escrowed for you while you were suspended."""
         return self._write("/v1/escrow/claim", **options)
 

@@ -9,6 +9,7 @@ from scfledger_client.calls import (
     Call,
     EndpointsBase,
     WriteOptions,
+    Written,
     endpoint,
     model,
     query,
@@ -61,7 +62,7 @@ class LedgerEndpoints(EndpointsBase):
         self,
         body: IssueIn,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Confirm a receivable owed to a creditor (core enterprises)."""
         return self._write("/v1/receivables", body, **options)
 
@@ -75,7 +76,7 @@ class LedgerEndpoints(EndpointsBase):
         self,
         slot: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Accept a pending receivable (its creditor)."""
         return self._write(f"/v1/receivables/{slot}/accept", **options)
 
@@ -85,7 +86,7 @@ class LedgerEndpoints(EndpointsBase):
         slot: int,
         reason: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Refuse a pending receivable (its creditor); `reason`: 0x + 64 hex or text."""
         return self._write(f"/v1/receivables/{slot}/reject", RejectIn(reason=reason), **options)
 
@@ -94,7 +95,7 @@ class LedgerEndpoints(EndpointsBase):
         self,
         slot: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Withdraw a receivable not yet accepted (its debtor)."""
         return self._write(f"/v1/receivables/{slot}/cancel", **options)
 
@@ -103,7 +104,7 @@ class LedgerEndpoints(EndpointsBase):
         self,
         slot: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Lapse a receivable its creditor did not accept in time."""
         return self._write(f"/v1/receivables/{slot}/expire", **options)
 
@@ -156,7 +157,7 @@ class LedgerEndpoints(EndpointsBase):
         token_id: int,
         body: TransferIn,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Send part of a piece to another member (its holder)."""
         return self._write(f"/v1/pieces/{token_id}/transfers", body, **options)
 
@@ -165,7 +166,7 @@ class LedgerEndpoints(EndpointsBase):
         self,
         token_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Sign for a piece sent to you (签收, its receiver)."""
         return self._write(f"/v1/pieces/{token_id}/sign", **options)
 
@@ -175,7 +176,7 @@ class LedgerEndpoints(EndpointsBase):
         token_id: int,
         reason: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Refuse a piece sent to you (its receiver); its value goes back to the sender."""
         return self._write(f"/v1/pieces/{token_id}/refuse", RejectIn(reason=reason), **options)
 
@@ -184,7 +185,7 @@ class LedgerEndpoints(EndpointsBase):
         self,
         token_id: int,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Take back a piece you sent that its receiver has not signed for (its sender)."""
         return self._write(f"/v1/pieces/{token_id}/recall", **options)
 
@@ -194,7 +195,7 @@ class LedgerEndpoints(EndpointsBase):
         token_id: int,
         evidence_hash: str,
         **options: Unpack[WriteOptions],
-    ) -> Call[OperationOut]:
+    ) -> Call[Written]:
         """Anchor a SHA-256 (0x + 64 hex) on a piece you hold, each once."""
         return self._write(
             f"/v1/pieces/{token_id}/evidence",

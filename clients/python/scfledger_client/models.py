@@ -168,6 +168,81 @@ class CheckOut(BaseModel):
     """
 
 
+TwoCheckerAmount = TypeAliasType(
+    "TwoCheckerAmount", Annotated[int, Field(ge=0, title="Two Checker Amount")]
+)
+"""
+In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+"""
+
+
+class CheckerPolicyIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kinds: Annotated[
+        list[
+            Literal[
+                "escrow.claim",
+                "financing.accept",
+                "financing.claim_recourse",
+                "financing.expire",
+                "financing.fund",
+                "financing.offer",
+                "financing.reject",
+                "financing.repay",
+                "financing.repay_recourse",
+                "financing.request",
+                "financing.withdraw",
+                "key.admin",
+                "member.admit",
+                "member.reinstate",
+                "member.suspend",
+                "piece.accept",
+                "piece.evidence",
+                "piece.recall",
+                "piece.refuse",
+                "piece.transfer",
+                "policy.update",
+                "proposal.approve",
+                "proposal.cancel",
+                "proposal.revoke",
+                "receivable.accept",
+                "receivable.cancel",
+                "receivable.expire",
+                "receivable.issue",
+                "receivable.reject",
+                "receivable.settle",
+                "settlement.confirm",
+                "settlement.dispute",
+                "settlement.finalize",
+                "transaction.relay",
+                "user.admin",
+            ]
+        ],
+        Field(max_length=35, title="Kinds"),
+    ]
+    """
+    Kinds that need a checker
+    """
+    two_checker_amount: Annotated[TwoCheckerAmount | None, Field(title="Two Checker Amount")] = None
+    """
+    Above it two different checkers; null: one always
+    """
+    draft_ttl_hours: Annotated[int, Field(ge=1, le=2160, title="Draft Ttl Hours")] = 72
+
+
+class CheckerPolicyOut(BaseModel):
+    participant: Annotated[str, Field(title="Participant")]
+    kinds: Annotated[list[str], Field(title="Kinds")]
+    two_checker_amount: Annotated[int | None, Field(title="Two Checker Amount")]
+    draft_ttl_hours: Annotated[int, Field(title="Draft Ttl Hours")]
+    default: Annotated[bool, Field(title="Default")]
+    """
+    True: the participant has set no policy of its own
+    """
+
+
 class CircularTransfers(BaseModel):
     count: Annotated[int, Field(title="Count")]
     value: Annotated[int, Field(title="Value")]
@@ -187,10 +262,66 @@ class DebtorRecord(BaseModel):
     defaulted_value: Annotated[int, Field(title="Defaulted Value")]
 
 
+class DecisionOut(BaseModel):
+    username: Annotated[str, Field(title="Username")]
+    decision: Annotated[Literal["approve", "reject"], Field(title="Decision")]
+    reason: Annotated[str | None, Field(title="Reason")]
+    at: Annotated[datetime, Field(title="At")]
+
+
 class DocumentOut(BaseModel):
     sha256: Annotated[str, Field(title="Sha256")]
     size: Annotated[int, Field(title="Size")]
     content_type: Annotated[str, Field(title="Content Type")]
+
+
+class DraftOut(BaseModel):
+    """
+    A maker's write held until checkers approve it. A write answers 202 with this body
+    (and `Location: /v1/drafts/{id}`) instead of an operation when the participant's policy
+    needs a checker for it: `object` is always "draft" (an operation has no `object`).
+    """
+
+    object: Annotated[Literal["draft"], Field(title="Object")]
+    """
+    Always "draft": tells a draft from an operation
+    """
+    id: Annotated[int, Field(title="Id")]
+    kind: Annotated[str, Field(title="Kind")]
+    """
+    The operation kind, e.g. receivable.issue
+    """
+    status: Annotated[
+        Literal["pending", "approved", "rejected", "expired", "submitted"],
+        Field(title="Status"),
+    ]
+    arguments: Annotated[dict[str, Any], Field(title="Arguments")]
+    """
+    The write's arguments as the maker sent them
+    """
+    amount: Annotated[str | None, Field(title="Amount")]
+    """
+    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer, as a decimal string (exact); null: no amount
+    """
+    maker: Annotated[str, Field(title="Maker")]
+    approvals_required: Annotated[int, Field(ge=1, le=2, title="Approvals Required")]
+    decisions: Annotated[list[DecisionOut], Field(title="Decisions")]
+    created_at: Annotated[datetime, Field(title="Created At")]
+    expires_at: Annotated[datetime, Field(title="Expires At")]
+    decided_at: Annotated[datetime | None, Field(title="Decided At")]
+    reason: Annotated[str | None, Field(title="Reason")]
+    """
+    The rejection's reason, or why it was not submitted
+    """
+    operation_id: Annotated[str | None, Field(title="Operation Id")]
+    """
+    The operation, once submitted
+    """
+
+
+class DraftPage(BaseModel):
+    items: Annotated[list[DraftOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
 class EscrowOut(BaseModel):
@@ -1214,6 +1345,15 @@ class AuditPage(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
+class DecidedOut(BaseModel):
+    """
+    A checker's decision: the draft, and its operation once the approvals were enough.
+    """
+
+    draft: DraftOut
+    operation: OperationOut | None
+
+
 class EventPage(BaseModel):
     items: Annotated[list[FeedEventOut], Field(title="Items")]
     next_cursor: Annotated[str, Field(title="Next Cursor")]
@@ -1392,3 +1532,4 @@ LineageNodeOut.model_rebuild()
 
 ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
 RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
+DraftStatus = Literal["pending", "approved", "rejected", "expired", "submitted"]

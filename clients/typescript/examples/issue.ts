@@ -1,6 +1,6 @@
 // Compiled with the client (tsc --noEmit): a use of the generated types that breaks when
 // the API it relies on changes.
-import { createScfClient, idempotencyKey, problemSlug, type Piece } from "../src/index";
+import { createScfClient, idempotencyKey, isDraft, problemSlug, type Piece } from "../src/index";
 
 export async function issueAndList(baseUrl: string, apiKey: string): Promise<Piece[]> {
   const client = createScfClient({ baseUrl, apiKey });
@@ -16,6 +16,10 @@ export async function issueAndList(baseUrl: string, apiKey: string): Promise<Pie
   });
   if (issued.error !== undefined) {
     throw new Error(`refused: ${problemSlug(issued.error)}: ${issued.error.detail}`);
+  }
+  if (isDraft(issued.data)) {
+    // The participant's policy needs a checker: nothing is on chain until one approves.
+    throw new Error(`held for a checker: draft ${issued.data.id}`);
   }
   const status: "queued" | "submitted" | "mined" | "indexed" | "failed" = issued.data.status;
   if (status === "failed") {

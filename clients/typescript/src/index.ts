@@ -12,6 +12,8 @@ type Schemas = components["schemas"];
 export type Problem = Schemas["Problem"];
 export type Piece = Schemas["PieceOut"];
 export type Operation = Schemas["OperationOut"];
+/** A write held for a checker (maker-checker): `object` is "draft"; an operation has none. */
+export type Draft = Schemas["DraftOut"];
 export type FinancingRequest = Schemas["FinancingOut"];
 export type Settlement = Schemas["SettlementOut"];
 
@@ -50,4 +52,9 @@ export function idempotencyKey(): string {
 /** The slug of a problem's `type` (`https://scfledger.dev/problems/not-holder` -> `not-holder`). */
 export function problemSlug(problem: Pick<Problem, "type">): string {
   return problem.type.slice(problem.type.lastIndexOf("/") + 1);
+}
+
+/** Whether a write's answer is a draft held for a checker rather than an operation. */
+export function isDraft(written: Operation | Draft): written is Draft {
+  return "object" in written && written.object === "draft";
 }

@@ -1335,6 +1335,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Drafts
+         * @description Your participant's drafts, oldest first (those past their time are expired first).
+         */
+        get: operations["list_drafts_v1_drafts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream
+         * @description Your participant's draft events as server-sent events (`DraftCreated`,
+         *     `DraftApproved`, `DraftRejected`, `DraftExpired`, `DraftSubmitted`; `id:` is the
+         *     gateway event's id, `data:` the event as JSON). Counted with `/v1/events/stream`
+         *     against `SCF_SSE_STREAMS_PER_KEY`.
+         */
+        get: operations["stream_v1_drafts_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/{draft_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Draft
+         * @description One of your participant's drafts (`404 not-found` for another's).
+         */
+        get: operations["get_draft_v1_drafts__draft_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/{draft_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve
+         * @description Approve a pending draft of your participant made by someone else (`403 own-draft`
+         *     for your own, `409 already-decided` twice or once it is no longer pending, `409
+         *     draft-expired` past its time). The approval that reaches the policy's count (two
+         *     different checkers above its two-checker amount) submits the write with the maker's
+         *     idempotency key: `operation` is then the operation, failed if the contract refused it.
+         */
+        post: operations["approve_v1_drafts__draft_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/{draft_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject
+         * @description Reject a pending draft of your participant with a reason (refusals as for approve).
+         */
+        post: operations["reject_v1_drafts__draft_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Policy
+         * @description Your participant's maker-checker policy (the default until an admin sets one).
+         */
+        get: operations["get_policy_v1_policy_get"];
+        /**
+         * Put Policy
+         * @description Set your participant's policy (admins). A change that asks as much or more applies
+         *     at once (200, the policy); one that asks less, while the current policy checks
+         *     `policy.update`, waits for a checker (202, the draft): no one loosens four eyes alone.
+         */
+        put: operations["put_policy_v1_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/documents": {
         parameters: {
             query?: never;
@@ -1789,6 +1922,50 @@ export interface components {
              */
             faults?: number | null;
         };
+        /**
+         * CheckerPolicyIn
+         * @example {
+         *       "draft_ttl_hours": 72,
+         *       "kinds": [
+         *         "receivable.issue",
+         *         "financing.fund"
+         *       ],
+         *       "two_checker_amount": 500000000
+         *     }
+         */
+        CheckerPolicyIn: {
+            /**
+             * Kinds
+             * @description Kinds that need a checker
+             */
+            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
+            /**
+             * Two Checker Amount
+             * @description Above it two different checkers; null: one always
+             */
+            two_checker_amount?: number | null;
+            /**
+             * Draft Ttl Hours
+             * @default 72
+             */
+            draft_ttl_hours: number;
+        };
+        /** CheckerPolicyOut */
+        CheckerPolicyOut: {
+            /** Participant */
+            participant: string;
+            /** Kinds */
+            kinds: string[];
+            /** Two Checker Amount */
+            two_checker_amount: number | null;
+            /** Draft Ttl Hours */
+            draft_ttl_hours: number;
+            /**
+             * Default
+             * @description True: the participant has set no policy of its own
+             */
+            default: boolean;
+        };
         /** CircularTransfers */
         CircularTransfers: {
             /** Count */
@@ -1819,10 +1996,35 @@ export interface components {
             defaulted_value: number;
         };
         /**
+         * DecidedOut
+         * @description A checker's decision: the draft, and its operation once the approvals were enough.
+         */
+        DecidedOut: {
+            draft: components["schemas"]["DraftOut"];
+            operation: components["schemas"]["OperationOut"] | null;
+        };
+        /**
          * Decision
          * @enum {string}
          */
         Decision: "approve" | "refer" | "decline";
+        /** DecisionOut */
+        DecisionOut: {
+            /** Username */
+            username: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "reject";
+            /** Reason */
+            reason: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
         /** DocumentOut */
         DocumentOut: {
             /** Sha256 */
@@ -1831,6 +2033,79 @@ export interface components {
             size: number;
             /** Content Type */
             content_type: string;
+        };
+        /**
+         * DraftOut
+         * @description A maker's write held until checkers approve it. A write answers 202 with this body
+         *     (and `Location: /v1/drafts/{id}`) instead of an operation when the participant's policy
+         *     needs a checker for it: `object` is always "draft" (an operation has no `object`).
+         */
+        DraftOut: {
+            /**
+             * Object
+             * @description Always "draft": tells a draft from an operation
+             * @constant
+             */
+            object: "draft";
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description The operation kind, e.g. receivable.issue
+             */
+            kind: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "expired" | "submitted";
+            /**
+             * Arguments
+             * @description The write's arguments as the maker sent them
+             */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /**
+             * Amount
+             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer, as a decimal string (exact); null: no amount
+             */
+            amount: string | null;
+            /** Maker */
+            maker: string;
+            /** Approvals Required */
+            approvals_required: number;
+            /** Decisions */
+            decisions: components["schemas"]["DecisionOut"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Reason
+             * @description The rejection's reason, or why it was not submitted
+             */
+            reason: string | null;
+            /**
+             * Operation Id
+             * @description The operation, once submitted
+             */
+            operation_id: string | null;
+        };
+        /** DraftPage */
+        DraftPage: {
+            /** Items */
+            items: components["schemas"]["DraftOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** EscrowOut */
         EscrowOut: {
@@ -3658,6 +3933,26 @@ export interface components {
          * @description A problem, of one of these types:
          *     - `csrf-failed`: CSRF token missing or wrong
          *     - `forbidden`: Action not allowed
+         *     - `own-draft`: A draft is checked by someone else
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-c2550d9e69": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/own-draft" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `forbidden`: Action not allowed
          *     - `missing-role`: Refused by the contract: MissingRole
          *     - `no-signing-key`: No signing key at the gateway
          *     - `not-active-member`: Refused by the contract: NotActiveMember
@@ -3952,6 +4247,22 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `already-decided`: Draft already decided
+         *     - `draft-expired`: Draft expired
+         */
+        "Problem409-b69f1cd2b4": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/already-decided" | "https://scfledger.dev/problems/draft-expired";
                 };
             };
         };
@@ -4651,13 +4962,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -4758,13 +5069,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -4815,13 +5126,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -4961,13 +5272,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5016,13 +5327,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5071,13 +5382,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -5925,13 +6236,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6028,13 +6339,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6083,13 +6394,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6142,13 +6453,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6199,13 +6510,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6451,13 +6762,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6508,13 +6819,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6567,13 +6878,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6624,13 +6935,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -6729,13 +7040,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6837,13 +7148,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -6944,13 +7255,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7005,13 +7316,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7066,13 +7377,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7123,13 +7434,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -7178,13 +7489,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -7237,13 +7548,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7298,13 +7609,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7355,13 +7666,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -7414,13 +7725,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7660,13 +7971,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7717,13 +8028,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -7776,13 +8087,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -7833,13 +8144,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -7928,13 +8239,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
@@ -7985,13 +8296,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationOut"];
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
                 };
             };
             400: components["responses"]["Problem400-2f0168a144"];
@@ -8102,6 +8413,357 @@ export interface operations {
             403: components["responses"]["Problem403-da4e3ca381"];
             422: components["responses"]["Problem422-1fa957743e"];
             429: components["responses"]["Problem429-too-many-streams"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_drafts_v1_drafts_get: {
+        parameters: {
+            query?: {
+                /** @description Only drafts in this status */
+                status?: ("pending" | "approved" | "rejected" | "expired" | "submitted") | null;
+                /** @description `next_cursor` of the previous page */
+                after?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftPage"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stream_v1_drafts_stream_get: {
+        parameters: {
+            query?: {
+                /** @description Start after this gateway event id */
+                after?: string | null;
+                /** @description Seconds until the server closes the stream */
+                duration?: number;
+            };
+            header?: {
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            429: components["responses"]["Problem429-too-many-streams"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_draft_v1_drafts__draft_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_v1_drafts__draft_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecidedOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-c2550d9e69"];
+            404: components["responses"]["Problem404-not-found"];
+            409: components["responses"]["Problem409-b69f1cd2b4"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_v1_drafts__draft_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-c2550d9e69"];
+            404: components["responses"]["Problem404-not-found"];
+            409: components["responses"]["Problem409-b69f1cd2b4"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_policy_v1_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckerPolicyOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_policy_v1_policy_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckerPolicyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckerPolicyOut"];
+                };
+            };
+            /** @description The change waits for a checker */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */

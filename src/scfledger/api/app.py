@@ -16,6 +16,7 @@ from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
     audit,
     auth,
+    drafts,
     events,
     financing,
     governance,
@@ -76,6 +77,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(settlements.escrow)
     app.include_router(transactions.router)
     app.include_router(events.router)
+    app.include_router(drafts.router)
     app.include_router(documents_router)
     app.include_router(webhooks_router)
     app.include_router(audit.router)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,6 +61,8 @@ class Gateway:
     progress: Progress = field(default_factory=Progress)
     # The indexer's checkpoint as this process's indexer loop last moved it (-1: unknown).
     indexed_block: int = -1
+    # The wall clock of what the gateway alone times (drafts' expiry); tests set their own.
+    wall_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _stop: threading.Event = field(default_factory=threading.Event)
     _indexer_thread: threading.Thread | None = None
 

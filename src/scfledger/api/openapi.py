@@ -29,6 +29,7 @@ from scfledger.chain.artifacts import load_artifact
 from scfledger.exceptions import (
     AccountLocked,
     ActionForbidden,
+    AlreadyDecided,
     AuthenticationRequired,
     BodyTooDeep,
     BodyTooLarge,
@@ -38,6 +39,7 @@ from scfledger.exceptions import (
     DatabaseError,
     DocumentNotUploaded,
     DocumentTooLarge,
+    DraftExpired,
     ForeignParticipant,
     GasFaucetFailed,
     IdempotencyConflict,
@@ -48,6 +50,7 @@ from scfledger.exceptions import (
     LastAdmin,
     MissingIdempotencyKey,
     NotFoundError,
+    OwnDraft,
     ParticipantExists,
     PasswordChangeRequired,
     RelayRejected,
@@ -135,6 +138,8 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 
 # What only some operations answer, by "METHOD path" (the rest follows from each route's
 # dependencies: see `problems_of`). tests/api/test_openapi_doc.py checks every key is served.
+# A checker's decision on a draft (maker-checker).
+_DECIDE = (RoleRequired, ScopeRequired, OwnDraft, AlreadyDecided, DraftExpired)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
     "POST /v1/receivables": (DocumentNotUploaded,),
@@ -154,6 +159,10 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     ),
     "GET /v1/events/stream": (TooManyStreams, InvalidCursor),
     "POST /v1/webhooks": (WrongState,),
+    "GET /v1/drafts/stream": (TooManyStreams, InvalidCursor),
+    "POST /v1/drafts/{draft_id}/approve": _DECIDE,
+    "POST /v1/drafts/{draft_id}/reject": _DECIDE,
+    "PUT /v1/policy": (RoleRequired, ScopeRequired),
     "GET /v1/auth/sso/{participant}/login": (SsoFailed,),
     "GET /v1/auth/sso/{participant}/callback": (SsoStateInvalid, SsoFailed, SsoUnknownUser),
     "PUT /v1/participants/{name}/sso": (ForeignParticipant, RoleRequired, ScopeRequired),

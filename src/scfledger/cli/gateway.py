@@ -66,6 +66,14 @@ def up(
             "(needs scripts/build-geth.sh), watched for sealing deadlocks."
         ),
     ] = LocalChainKind.dev,
+    maker_checker: Annotated[
+        bool,
+        typer.Option(
+            help="Every participant with the default maker-checker policy (writes of issue, "
+            "settlement, financing offers and funding, governance votes wait for a checker); "
+            "--no-maker-checker: every write goes straight on."
+        ),
+    ] = True,
 ) -> None:
     """Start a local chain, deploy, seed a demo consortium and serve the API on 127.0.0.1.
 
@@ -113,6 +121,7 @@ def up(
             DEMO_MEMBERS,
             provision=local.provision,
             deployer=local.deployer,
+            maker_checker=maker_checker,
             people=True,
         )
         engine.dispose()

@@ -24,6 +24,7 @@ from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.faucet import set_balance
 from scfledger.people.apikeys import create_api_key
+from scfledger.people.policy import NO_CHECKER, set_policy
 from scfledger.people.users import create_user
 from scfledger.services import identity
 from scfledger.services.participants import Provision
@@ -122,6 +123,7 @@ def seed_demo(
     *,
     provision: Provision | None = None,
     deployer: Sender | None = None,
+    maker_checker: bool = True,
     people: bool = False,
 ) -> Seeded:
     """Deploys from `deployer` (default: the node's first unlocked account, as on anvil);
@@ -129,7 +131,11 @@ def seed_demo(
     gateway participants with a keystore key, an API key and gas money from `provision`
     (default: anvil_setBalance). Members are admitted with their roles by admin1's
     proposals that admin2 approves. With `people`, every participant also has the demo
-    people of seed_people (`scf up`; tests that sign in as people)."""
+    people of seed_people (`scf up`; tests that sign in as people).
+
+    With `maker_checker` (`scf up`) every participant has the default maker-checker policy
+    (people.policy.DEFAULT_POLICY); without it, an explicit policy that checks nothing, so
+    its service account's writes go straight on (tests that are not about maker-checker)."""
     members = DEMO_MEMBERS if members is None else members
     provision = set_balance(w3) if provision is None else provision
     sessions = session_factory(engine)
@@ -145,6 +151,8 @@ def seed_demo(
         addresses[name] = address
         with transaction(sessions) as session:
             api_keys[name] = create_api_key(session=session, participant=name, address=address)
+            if not maker_checker:
+                set_policy(session, name, NO_CHECKER, by="seed")
         return address
 
     def anchors(name: str) -> tuple[bytes, bytes]:

@@ -18,11 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from scfledger.api.deps import GatewayDep, IdempotencyKey, Writer
+from scfledger.api.draft_schemas import DecisionOut, DraftOut
 from scfledger.api.errors import error_response
 from scfledger.api.gateway import Gateway
 from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, OperationOut
 from scfledger.exceptions import InvalidCursor
 from scfledger.outbox.operation import OperationStatus, OperationView
+from scfledger.services import drafts
 from scfledger.services.ledger import Actor, Idempotency, operation_events
 
 Wait = Literal["none", "mined", "indexed"]
@@ -30,7 +32,13 @@ MAX_WAIT = 60.0
 FALLBACK = 0.25  # seconds between reads of an operation no local loop reports on
 WaitQuery = Annotated[Wait, Query(description="Return once the operation is mined or indexed.")]
 TimeoutQuery = Annotated[float, Query(gt=0, le=60)]
-WRITE: dict[int | str, dict[str, Any]] = {202: {"model": OperationOut}}
+WRITE: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": OperationOut | DraftOut,
+        "description": "The operation; or, when the participant's policy needs a checker for "
+        "this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`)",
+    }
+}
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 
 
@@ -185,6 +193,40 @@ def accepted(
     return OperationResponse(gateway, view, wait=wait, timeout=timeout)
 
 
+def draft_out(view: drafts.DraftView) -> DraftOut:
+    d = view.draft
+    return DraftOut(
+        object="draft",
+        id=d.id,
+        kind=d.kind,
+        status=d.status,  # type: ignore[arg-type]  # services.drafts writes these five
+        arguments=d.arguments,
+        amount=None if d.amount is None else str(d.amount),
+        maker=d.maker,
+        approvals_required=d.approvals_required,
+        decisions=[
+            DecisionOut(
+                username=c.username,
+                decision=c.decision,  # type: ignore[arg-type]  # approve | reject
+                reason=c.reason,
+                at=c.at,
+            )
+            for c in view.decisions
+        ],
+        created_at=d.created_at,
+        expires_at=d.expires_at,
+        decided_at=d.decided_at,
+        reason=d.reason,
+        operation_id=d.operation_id,
+    )
+
+
+def drafted(view: drafts.DraftView) -> JSONResponse:
+    """202 with the draft that holds a write, and where to follow it."""
+    body = draft_out(view).model_dump(mode="json")
+    return JSONResponse(body, status_code=202, headers={"Location": f"/v1/drafts/{view.draft.id}"})
+
+
 @dataclass(frozen=True)
 class Write:
     """What every write route takes: the gateway, the caller, its idempotency key and how
@@ -196,7 +238,7 @@ class Write:
     wait: Wait
     timeout: float
 
-    def submit(self, service: Callable[..., OperationView], **arguments: Any) -> OperationResponse:
+    def submit(self, service: Callable[..., OperationView], **arguments: Any) -> JSONResponse:
         """Runs `service(ledger=, actor=, idempotency=, **arguments)` once per idempotency key.
 
         The key is looked up before anything else, before the service checks roles, state or
@@ -208,10 +250,25 @@ class Write:
             key=self.key,
             request_hash=request_fingerprint(self.actor.participant, service, arguments),
         )
+        # Maker-checker: a write the participant's policy checks is held as a draft (the
+        # same key and request find it again), answered 202 with the draft.
+        draft = drafts.held(self.gateway.sessions, self.actor.participant, idempotency)
+        if draft is not None:
+            return drafted(draft)
         view = self.gateway.pipeline.find(
             self.actor.participant, idempotency.key, idempotency.request_hash
         )
         if view is None:
+            draft = drafts.hold(
+                self.gateway.sessions,
+                actor=self.actor,
+                service=drafts.service_name(service),
+                arguments=arguments,
+                idempotency=idempotency,
+                now=self.gateway.wall_clock(),
+            )
+            if draft is not None:
+                return drafted(draft)
             view = service(
                 ledger=self.gateway.ledger, actor=self.actor, idempotency=idempotency, **arguments
             )

@@ -2,7 +2,7 @@
 seeded with no record: last id 0 and the genesis hash, 64 zeros).
 
 Revision ID: 0015_audit_trail
-Revises: 0016_sso (on main before this branch merged; the lead chains the people migrations)
+Revises: 0014_sso
 Create Date: 2026-11-26 04:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_audit_trail"
-down_revision: str | None = "0016_sso"  # chained after what main holds; the lead orders them
+down_revision: str | None = "0014_sso"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

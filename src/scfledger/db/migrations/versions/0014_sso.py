@@ -1,7 +1,7 @@
 """Single sign-on: each participant's OpenID Connect provider (`participant_sso`, the client
 secret sealed) and the logins sent to it and not yet finished (`sso_logins`).
 
-Revision ID: 0016_sso
+Revision ID: 0014_sso
 Revises: 0013_people
 Create Date: 2026-11-26 04:00:00.000000
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_sso"
+revision: str = "0014_sso"
 down_revision: str | None = "0013_people"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
