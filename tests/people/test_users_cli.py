@@ -3,6 +3,8 @@ signing in with what they print (people.users.authenticate, as the login route d
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,13 +12,14 @@ from pathlib import Path
 import pyotp
 import pytest
 from rich.console import Console
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner, Result
 
 from scfledger.api.gateway import WEBHOOK_SECRETS
 from scfledger.cli import app
 from scfledger.cli import users as users_cli
 from scfledger.cli.users import PersonRole
+from scfledger.db.audit import AuditRecord
 from scfledger.db.migrate import upgrade
 from scfledger.db.people import User
 from scfledger.db.session import create_db_engine, session_factory, transaction
@@ -237,3 +240,48 @@ def test_the_help_says_an_operator_command_bypasses_maker_checker(command: str) 
     shown = runner.invoke(app, ["users", command, "--help"], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     assert "it bypasses maker-checker and the API's role checks" in " ".join(shown.output.split())
+
+
+def trail(gateway: Gateway) -> list[AuditRecord]:
+    with session_factory(gateway.engine)() as session:
+        return list(session.scalars(select(AuditRecord).order_by(AuditRecord.id)))
+
+
+def test_each_operator_command_is_in_the_audit_trail_without_its_secrets(
+    gateway: Gateway,
+) -> None:
+    created = scf("create", "core", "ho", "--role", "admin", "--role", "checker")
+    password = printed(created, "temporary password")
+    secret = printed(created, "second-factor secret")
+    reset = printed(scf("reset-password", "core", "ho"), "temporary password")
+    refused = scf("disable", "core", "ghost")
+    assert refused.exit_code == 1
+    assert scf("list").exit_code == 0
+    records = trail(gateway)
+    assert [(r.action, r.target, r.status, r.result) for r in records] == [
+        ("scf users create", "core ho --role admin --role checker", 0, "ok"),
+        ("scf users reset-password", "core ho", 0, "ok"),
+        ("scf users disable", "core ghost", 1, "refused"),
+        ("scf users list", "", 0, "ok"),
+    ]
+    operator = getpass.getuser()
+    for record in records:
+        assert (record.credential, record.username, record.user_id) == ("operator", operator, None)
+        assert record.participant == (None if record.action.endswith("list") else "core")
+        columns = " ".join(str(getattr(record, c.key)) for c in AuditRecord.__table__.columns)
+        for shown_once in (password, secret, reset):
+            assert shown_once not in columns
+    line = "scf users create core ho --role admin --role checker"
+    assert records[0].request_hash == hashlib.sha256(line.encode()).hexdigest()
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "audit trail intact: 4 records" in verified.output
+
+
+def test_a_refused_command_is_recorded_and_changes_nothing_else(gateway: Gateway) -> None:
+    password = printed(scf("create", "core", "iv", "--role", "maker"), "temporary password")
+    taken = scf("create", "core", "iv", "--role", "admin")
+    assert taken.exit_code == 1
+    assert sign_in(gateway, "iv", password).roles == ["maker"]  # the refusal rolled back
+    last = trail(gateway)[-1]
+    assert (last.action, last.status, last.result) == ("scf users create", 1, "user-exists")

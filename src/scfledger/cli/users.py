@@ -1,12 +1,17 @@
 """`scf users`: the people of the participants this gateway serves, for its operator.
 
 These commands run on the gateway's host with its database and keystore: they are the
-operator's, not an institution's, so they bypass maker-checker (and the API's role checks).
+operator's, not an institution's, so they bypass maker-checker (and the API's role checks);
+each is recorded in the audit trail instead (credential `operator`, the OS user who ran it,
+the command and its arguments, never a secret; its exit status and `ok` or its error).
 A secret (a temporary password, a second-factor secret) is printed once, by the command
 that makes it, and never stored in clear."""
 
 from __future__ import annotations
 
+import getpass
+import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -17,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from scfledger.api.gateway import WEBHOOK_SECRETS
 from scfledger.config import load_settings
@@ -28,7 +33,7 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.exceptions import InvalidInput, ScfError
 from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
-from scfledger.people import apikeys, sessions, users
+from scfledger.people import apikeys, audit, sessions, users
 
 OPERATOR = (
     "An operator command (on the gateway's host, with its database and keystore): it"
@@ -62,20 +67,63 @@ class Refused(Exception):
 
 
 @contextmanager
-def _database() -> Iterator[Session]:
-    """A transaction on the gateway's database (at the current schema); a ScfError or a
-    refusal ends the command with its message and status 1."""
+def _database(command: str, *arguments: str | None) -> Iterator[Session]:
+    """A transaction on the gateway's database (at the current schema), recorded in the
+    audit trail as the operator's `scf users <command>` with its arguments (none of them
+    secret): in the same transaction when it succeeds, in one of its own with the error
+    when it fails. A ScfError or a refusal ends the command with its message and status 1."""
     try:
         engine = create_db_engine(load_settings().database_url)
         try:
             require_current(engine)
-            with transaction(session_factory(engine)) as session:
-                yield session
+            factory = session_factory(engine)
+            try:
+                with transaction(factory) as session:
+                    yield session
+                    _record(session, command, arguments, "ok")
+            except Exception as exc:
+                _record_failure(factory, command, arguments, exc)
+                raise
         finally:
             engine.dispose()
     except (ScfError, Refused) as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
+
+
+def _record(session: Session, command: str, arguments: tuple[str | None, ...], result: str) -> None:
+    """Appends the operator's command to the audit trail: the OS user who ran it (the
+    operator has no person at any participant), `scf users <command>` as the action, its
+    arguments as the target and their SHA-256 as the request's; status its exit status."""
+    given = [a for a in arguments if a is not None]
+    line = " ".join(["scf users", command, *given])
+    audit.append(
+        session,
+        audit.AuditEntry(
+            action=f"scf users {command}",
+            target=" ".join(given),
+            request_hash=hashlib.sha256(line.encode()).hexdigest(),
+            status=0 if result == "ok" else 1,
+            result=result,
+            credential="operator",
+            participant=arguments[0] if arguments else None,
+            username=getpass.getuser(),
+            user_agent="scf users",
+        ),
+    )
+
+
+def _record_failure(
+    factory: sessionmaker[Session],
+    command: str,
+    arguments: tuple[str | None, ...],
+    exc: Exception,
+) -> None:
+    """Records a failed command (its error's kind, as a problem slug) in a transaction of
+    its own: the command's changes are rolled back, its record stays."""
+    result = re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__).lower()
+    with transaction(factory) as session:
+        _record(session, command, arguments, result)
 
 
 def _sealer() -> Sealer:
@@ -138,7 +186,7 @@ def list_users(
     ] = None,
 ) -> None:
     """The people (and service accounts) of every participant, or of one."""
-    with _database() as session:
+    with _database("list", participant) as session:
         query = select(User).order_by(User.participant, User.username)
         if participant is not None:
             _served(session, participant)
@@ -171,7 +219,8 @@ def create(
 ) -> None:
     """Create a person with roles; prints a temporary password and, for admins and
     checkers, the second-factor secret, once."""
-    with _database() as session:
+    described = [f"--role {r}" for r in role] + (["--service"] if service else [])
+    with _database("create", participant, username, *described) as session:
         _served(session, participant)
         user, enrolment = users.create_user(
             session,
@@ -192,7 +241,7 @@ def create(
 def roles(participant: Participant, username: Username, role: Roles) -> None:
     """Give a person these roles (replacing its others); ends its sessions. A person who
     now needs a second factor and has none gets one, printed once."""
-    with _database() as session:
+    with _database("roles", participant, username, *[f"--role {r}" for r in role]) as session:
         user = _user(session, participant, username)
         enrolment = users.set_roles(user, [str(r) for r in role], _sealer())
         sessions.revoke_all(session, user.id)
@@ -204,7 +253,7 @@ def roles(participant: Participant, username: Username, role: Roles) -> None:
 def reset_password(participant: Participant, username: Username) -> None:
     """A new temporary password (printed once, to change at the next sign-in); the old one
     stops working, the account is unlocked and its sessions end."""
-    with _database() as session:
+    with _database("reset-password", participant, username) as session:
         user = _person(_user(session, participant, username))
         temporary = users.reset_password(user)
         sessions.revoke_all(session, user.id)
@@ -215,7 +264,7 @@ def reset_password(participant: Participant, username: Username) -> None:
 def reset_second_factor(participant: Participant, username: Username) -> None:
     """A new second-factor secret (printed once) for a person who lost theirs; the old one
     stops working and its sessions end."""
-    with _database() as session:
+    with _database("reset-second-factor", participant, username) as session:
         user = _person(_user(session, participant, username))
         enrolment = users.enrol_totp(user, _sealer())
         sessions.revoke_all(session, user.id)
@@ -225,7 +274,7 @@ def reset_second_factor(participant: Participant, username: Username) -> None:
 @users_app.command("disable", epilog=OPERATOR)
 def disable(participant: Participant, username: Username) -> None:
     """Refuse the person's sign-ins, sessions and API keys from now on."""
-    with _database() as session:
+    with _database("disable", participant, username) as session:
         user = _user(session, participant, username)
         users.disable(user)
         sessions.revoke_all(session, user.id)
@@ -235,7 +284,7 @@ def disable(participant: Participant, username: Username) -> None:
 @users_app.command("enable", epilog=OPERATOR)
 def enable(participant: Participant, username: Username) -> None:
     """Let a disabled person sign in again (and unlock it)."""
-    with _database() as session:
+    with _database("enable", participant, username) as session:
         users.enable(_user(session, participant, username))
     console.print(f"{username} of {participant} is enabled")
 
@@ -243,7 +292,7 @@ def enable(participant: Participant, username: Username) -> None:
 @users_app.command("unlock", epilog=OPERATOR)
 def unlock(participant: Participant, username: Username) -> None:
     """Lift the lock of too many failed sign-ins (a disabled person stays disabled)."""
-    with _database() as session:
+    with _database("unlock", participant, username) as session:
         user = _user(session, participant, username)
         user.failed_logins = 0
         user.locked_until = None
