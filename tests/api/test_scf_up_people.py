@@ -20,6 +20,7 @@ from scfledger.network.anvil import free_port
 from tests.api.test_scf_up import scf_up, uploaded
 from tests.support.api import assert_problem, event, write
 from tests.support.served import wait_ready
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -75,6 +76,32 @@ def indexed(response: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert (body["status"], body["error"]) == ("indexed", None), body
     return body
+
+
+def checked(held: httpx.Response, checker: httpx.Client, kind: str, maker: str) -> dict[str, Any]:
+    """The maker's write `held` as a draft (202, `object: draft`, its Location); `checker`
+    approves it and the draft's operation is followed until it is indexed."""
+    assert held.status_code == 202, held.text
+    draft = held.json()
+    assert (draft["object"], draft["kind"], draft["status"]) == ("draft", kind, "pending"), draft
+    assert (draft["maker"], draft["operation_id"]) == (maker, None), draft
+    assert held.headers["location"] == f"/v1/drafts/{draft['id']}"
+    answer = checker.post(f"/v1/drafts/{draft['id']}/approve")
+    assert answer.status_code == 200, answer.text
+    decided = answer.json()
+    assert decided["draft"]["status"] == "submitted", decided
+    operation_id = decided["operation"]["id"]
+    assert decided["draft"]["operation_id"] == operation_id
+
+    def done() -> dict[str, Any] | None:
+        """Mined (the pipeline saw its receipt), with its events indexed."""
+        body: dict[str, Any] = checker.get(f"/v1/operations/{operation_id}").json()
+        mined = body["status"] in ("mined", "indexed") and body["events"]
+        return body if body["status"] == "failed" or mined else None
+
+    operation = eventually(done, what=f"operation {operation_id} indexed", timeout=120)
+    assert operation["error"] is None, operation  # not failed
+    return operation
 
 
 def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
@@ -141,17 +168,16 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
         token = maker.headers.pop("X-CSRF-Token")
         assert_problem(write(maker, "/v1/receivables", "no-csrf", receivable), 403, "csrf-failed")
         maker.headers["X-CSRF-Token"] = token
+        # Maker-checker is on (scf up's default policy): the issue is held as a draft, with
+        # nothing sent, until core's checker (signed in as scf up printed) approves it.
         issue = write(maker, "/v1/receivables", "issue-by-maker", receivable)
-        # MAKER-CHECKER (h-checker): with the demo's policy on, this answer is a draft, not
-        # an operation; core's checker approves it here, and `issued` is the approved
-        # draft's operation:
-        #     issued = <core_checker approves the draft of `issue`>
-        # (core_checker is signed in above: its code of this 30 s step is used)
-        issued = indexed(issue)
+        issued = checked(issue, core_checker, "receivable.issue", "maker")
         slot = event(issued, "ReceivableIssued")["slot"]
 
-        # supplier1's maker accepts; the auditor's viewer reads it and may write nothing.
+        # supplier1's maker accepts: `receivable.accept` is not a kind of the default policy,
+        # so it goes straight on. The auditor's viewer reads it and may write nothing.
         accepted = write(sign_in("supplier1", "maker"), f"/v1/receivables/{slot}/accept", "ok")
+        assert "object" not in accepted.json(), accepted.text  # an operation, not a draft
         indexed(accepted)
         viewer = sign_in("auditor", "viewer")
         assert viewer.get(f"/v1/receivables/{slot}").status_code == 200
@@ -159,7 +185,9 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
         assert_problem(refused, 403, "role-required")  # a viewer is told it is one
 
         # Governance by people: admin1's admin creates and proposes a participant, admin2's
-        # admin approves; admin1's maker may cast no vote.
+        # admin approves; admin1's maker may cast no vote. Votes are checked kinds
+        # (`member.admit`, `proposal.approve`): each institution's own checker approves its
+        # admin's vote before it is cast (the admin, a checker too, never checks its own).
         admin1, admin2 = sign_in("admin1", "admin"), sign_in("admin2", "admin")
         admin1_maker = sign_in("admin1", "maker")
         by_maker = admin1_maker.post("/v1/participants", json={"name": "supplier4"})
@@ -170,9 +198,13 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
         admission = {"address": address, "name": "Supplier Four", "legal_id": "legal 4",
                      "kyc": "kyc 4", "roles": ["supplier"]}  # fmt: skip
         assert_problem(write(admin1_maker, "/v1/members", "m", admission), 403, "role-required")
-        proposed = indexed(write(admin1, "/v1/members", "admit-4", admission))
+        vote = write(admin1, "/v1/members", "admit-4", admission)
+        own = admin1.post(f"/v1/drafts/{vote.json()['id']}/approve")
+        assert_problem(own, 403, "own-draft")
+        proposed = checked(vote, sign_in("admin1", "checker"), "member.admit", "admin")
         proposal = event(proposed, "ProposalCreated")["proposalId"]
-        approved = indexed(write(admin2, f"/v1/proposals/{proposal}/approve", "ok-4"))
+        vote = write(admin2, f"/v1/proposals/{proposal}/approve", "ok-4")
+        approved = checked(vote, sign_in("admin2", "checker"), "proposal.approve", "admin")
         assert event(approved, "ProposalApproved")["admin"] == credentials["admin2"]["address"]
         assert {m["address"]: m["status"] for m in admin2.get("/v1/members").json()}[
             address

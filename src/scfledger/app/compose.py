@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,6 +28,7 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore, Signer
 from scfledger.outbox.faucet import GasFaucet, set_balance
 from scfledger.outbox.pipeline import Pipeline
+from scfledger.services import drafts
 from scfledger.services.ledger import Contracts
 from scfledger.services.participants import Provision
 from scfledger.services.risk import IndexClock
@@ -124,7 +126,7 @@ def build_gateway(
     w3 = connect_chain(settings)
     sessions = session_factory(engine)
     sealer = keys.sealer(WEBHOOK_SECRETS)
-    return Gateway(
+    gateway = Gateway(
         w3=w3,
         engine=engine,
         sessions=sessions,
@@ -139,6 +141,9 @@ def build_gateway(
         clock=IndexClock(w3),
         provision=build_provision(settings, w3=w3, keys=keys),
     )
+    # Approved drafts a dead process never submitted: at start, then every minute.
+    gateway.pipeline.resumers.append(partial(drafts.resume_approved, gateway.ledger))
+    return gateway
 
 
 def build_app(settings: Settings) -> FastAPI:

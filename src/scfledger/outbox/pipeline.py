@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
@@ -34,6 +34,9 @@ from scfledger.outbox.progress import Progress
 from scfledger.outbox.store import OperationStore
 
 log = logging.getLogger(__name__)
+# Seconds between the loop's sweeps for work left half-done above the pipeline (resumers):
+# what is older than this is taken as abandoned (a live request hands it over sooner).
+RESUME_INTERVAL = 60.0
 
 
 class Pipeline:
@@ -96,6 +99,10 @@ class Pipeline:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._created_at = utcnow()
+        # What hands the pipeline work left half-done above it (approved drafts a dead
+        # process never submitted), given a time: work left before it. Called by recover()
+        # with this pipeline's creation, then every RESUME_INTERVAL by the loop.
+        self.resumers: list[Callable[[datetime], object]] = []
 
     @property
     def listeners(self) -> list[Callable[[], None]]:
@@ -225,11 +232,15 @@ class Pipeline:
     def _loop(self) -> None:
         recovered = False
         delay = self.poll_interval
+        resumed = time.monotonic()
         while not self._stop.is_set():
             try:
                 if not recovered:
                     self.recover()
                     recovered = True
+                if time.monotonic() - resumed >= RESUME_INTERVAL:
+                    resumed = time.monotonic()
+                    self.resume(utcnow() - timedelta(seconds=RESUME_INTERVAL))
                 busy = self.run_once()
                 delay = 0.0 if busy else self.poll_interval
             except Exception as exc:
@@ -253,7 +264,14 @@ class Pipeline:
         """
         # Stale = untouched since before this pipeline existed: what a previous run left.
         now = utcnow()
-        return self.confirmer.confirm((now - self._created_at) / timedelta(seconds=1), 1000, now)
+        moved = self.confirmer.confirm((now - self._created_at) / timedelta(seconds=1), 1000, now)
+        self.resume(self._created_at)
+        return moved
+
+    def resume(self, before: datetime) -> None:
+        """Runs the resumers (`resumers`) over the work left before `before`."""
+        for resumer in self.resumers:
+            resumer(before)
 
     def process_queued(self, limit: int = 200) -> int:
         """Signs and sends queued operations (oldest first); returns how many were sent."""
