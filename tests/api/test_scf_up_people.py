@@ -217,6 +217,8 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
     output = "".join(printed) + output
     assert proc.returncode == 0, output
     assert "people.json" in output  # scf up says where the people's secrets are
+    assert "maker-checker is on" in output  # and that writes wait for a checker, and how:
+    assert f"-X POST http://127.0.0.1:{port}/v1/drafts/<id>/approve" in output
     for persons in people.values():
         for person in persons.values():
             assert person["password"] not in output  # in the 0600 file, not on the terminal

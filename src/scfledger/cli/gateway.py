@@ -139,6 +139,7 @@ def up(
         write_people(directory / PEOPLE_FILE, seeded.people)
         _print_next_steps(directory, port, credentials)
         _print_sign_in(directory, port)
+        _print_maker_checker(port, maker_checker)
         settings = _settings(chain_url=local.rpc, **local_settings, **local.settings)
         _serve(settings, port, workers)
 
@@ -196,6 +197,27 @@ def _print_sign_in(directory: Path, port: int) -> None:
         f"  curl -s -c cookies -H 'Content-Type: application/json'"
         f' http://127.0.0.1:{port}{LOGIN_PATH} -d "{login}"\n'
         '  # then -b cookies; a write also sends -H "X-CSRF-Token: <csrf_token of the answer>"',
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _print_maker_checker(port: int, on: bool) -> None:
+    """Whether writes wait for a checker, and how a checker approves one."""
+    if not on:
+        console.print("maker-checker is off (--no-maker-checker): every write goes straight on.")
+        return
+    console.print(
+        "maker-checker is on (the default policy of docs/people.md): an issue, a settlement,"
+        " a financing offer or funding, a governance vote answers 202 with a draft"
+        ' ("object": "draft", Location: /v1/drafts/<id>) and is sent once another person of'
+        " the institution with the checker role approves it. As core's checker, signed in"
+        " above:",
+        markup=False,
+    )
+    console.print(
+        '  curl -s -b cookies -H "X-CSRF-Token: <csrf_token>" -X POST'
+        f" http://127.0.0.1:{port}/v1/drafts/<id>/approve   # answers the draft and its operation",
         markup=False,
         soft_wrap=True,
     )
