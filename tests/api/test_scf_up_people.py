@@ -49,7 +49,9 @@ def printed_sign_in(
     continues their session: the cookie curl kept and the CSRF token it was answered.
     The lines read from scf up's output are appended to `lines`."""
     assert proc.stdout is not None
-    while not lines or "X-CSRF-Token" not in lines[-1]:
+    # Up to its last line (how a checker approves a draft): the rest of what is buffered
+    # here would be lost to communicate(timeout=...), which reads the pipe itself.
+    while not lines or "/v1/drafts/<id>/approve" not in lines[-1]:
         line = proc.stdout.readline()
         assert line, "scf up ended before printing how to sign in:\n" + "".join(lines)
         lines.append(line)
