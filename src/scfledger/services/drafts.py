@@ -33,16 +33,33 @@ from scfledger.exceptions import (
     RecordNotFound,
     ScfError,
 )
+from scfledger.keys.sealing import Sealer
 from scfledger.outbox.operation import OperationView
 from scfledger.people import policy as policies
 from scfledger.people.person import Person
 from scfledger.services.ledger import Actor, Idempotency, Ledger
 
 DRAFT_STATUSES = ("pending", "approved", "rejected", "expired", "submitted")
+
+
+@dataclass(frozen=True)
+class Approved:
+    """An approved administration draft, as its action applies it: the participant, the
+    draft's arguments, who made and approved it (`by`), the maker's user id, and the
+    gateway's sealer (None where no secret can be made)."""
+
+    participant: str
+    arguments: dict[str, Any]
+    by: str
+    maker_id: str
+    sealer: Sealer | None
+
+
 # Gateway actions a draft may hold besides ledger writes (the administration of people,
-# keys and policy): draft.service "gateway:<kind>" -> what applies the approved draft, given
-# the session, the participant, the draft's arguments and who approved it.
-GatewayAction = Callable[[Session, str, dict[str, Any], str], None]
+# keys and policy): draft.service "gateway:<kind>" -> what applies the approved draft, in
+# the transaction that marks it submitted. It returns the secrets it made for the maker
+# alone (sealed into the draft, revealed once), or None.
+GatewayAction = Callable[[Session, Approved], dict[str, str] | None]
 ACTIONS: dict[str, GatewayAction] = {}
 ACTION_PREFIX = "gateway:"
 
@@ -261,7 +278,7 @@ def expire_due(session: Session, participant: str, now: datetime) -> int:
     return sum(_expire(session, d, now) for d in due)
 
 
-def _own_draft(session: Session, actor: Actor, draft_id: int, *, lock: bool = False) -> Draft:
+def own_draft(session: Session, actor: Actor, draft_id: int, *, lock: bool = False) -> Draft:
     query = select(Draft).where(Draft.id == draft_id)
     draft = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if draft is None or draft.participant != actor.participant:
@@ -274,7 +291,7 @@ def get_draft(
 ) -> DraftView:
     """One of the participant's drafts (404 for another's), expired if its time is past."""
     with transaction(sessions) as session:
-        draft = _own_draft(session, actor, draft_id)
+        draft = own_draft(session, actor, draft_id)
         _expire(session, draft, now)
         return _view(session, draft)
 
@@ -308,7 +325,7 @@ def _decide(session: Session, actor: Actor, draft_id: int) -> tuple[Draft, Perso
     """The pending draft a checker may decide, locked; refusals in the order a checker
     learns most from: not found, expired, no longer pending, its own, decided already."""
     person = actor.person
-    draft = _own_draft(session, actor, draft_id, lock=True)
+    draft = own_draft(session, actor, draft_id, lock=True)
     if draft.status == "expired":
         raise DraftExpired(draft_id=draft_id)
     if draft.status != "pending":
@@ -333,7 +350,7 @@ def _expire_first(
     """Expires the draft if its time is past, in a transaction of its own: the expiry stands
     though the decision is then refused."""
     with transaction(sessions) as session:
-        _expire(session, _own_draft(session, actor, draft_id), now)
+        _expire(session, own_draft(session, actor, draft_id), now)
 
 
 def reject_draft(
@@ -360,7 +377,7 @@ def reject_draft(
 
 
 def approve_draft(
-    ledger: Ledger, actor: Actor, draft_id: int, *, now: datetime
+    ledger: Ledger, actor: Actor, draft_id: int, *, now: datetime, sealer: Sealer | None = None
 ) -> tuple[DraftView, OperationView | None]:
     """A checker approves a pending draft (`DraftApproved`); the approval that reaches the
     policy's count submits it with its original idempotency key and request, as the
@@ -387,7 +404,7 @@ def approve_draft(
     if not complete:
         with ledger.sessions() as session:
             return _view(session, session.get_one(Draft, draft_id)), None
-    return submit_draft(ledger, actor, draft_id)
+    return submit_draft(ledger, actor, draft_id, sealer=sealer)
 
 
 def _use_case(service: str) -> Callable[..., OperationView]:
@@ -401,7 +418,7 @@ def _use_case(service: str) -> Callable[..., OperationView]:
 
 
 def submit_draft(
-    ledger: Ledger, actor: Actor, draft_id: int
+    ledger: Ledger, actor: Actor, draft_id: int, *, sealer: Sealer | None = None
 ) -> tuple[DraftView, OperationView | None]:
     """Runs an approved draft's use case as its participant (`actor`: the last checker, of
     the same participant) under the draft's own idempotency key: submitting it twice
@@ -410,7 +427,11 @@ def submit_draft(
         draft = session.get_one(Draft, draft_id)
     action = ACTIONS.get(draft.service)
     if action is not None:
-        return _apply(ledger.sessions, draft_id, action), None
+        try:
+            return _apply(ledger.sessions, draft_id, action, sealer), None
+        except ScfError as refused:  # the state changed while it waited (a name taken...)
+            _refused(ledger.sessions, draft_id, refused)
+            raise
     idempotency = Idempotency(key=draft.idempotency_key, request_hash=draft.request_hash)
     view = ledger.pipeline.find(draft.participant, idempotency.key, idempotency.request_hash)
     if view is None:
@@ -434,12 +455,25 @@ def submit_draft(
         return _view(session, stored), view
 
 
-def _apply(sessions: sessionmaker[Session], draft_id: int, action: GatewayAction) -> DraftView:
-    """Applies an approved gateway action in the transaction that marks it submitted."""
+def _apply(
+    sessions: sessionmaker[Session], draft_id: int, action: GatewayAction, sealer: Sealer | None
+) -> DraftView:
+    """Applies an approved gateway action in the transaction that marks it submitted; the
+    secrets it made are sealed into the draft for its maker (never announced)."""
     with transaction(sessions) as session:
         draft = session.get_one(Draft, draft_id)
         checkers = ", ".join(d.username for d in _view(session, draft).approvals)
-        action(session, draft.participant, dict(draft.arguments), f"{draft.maker} ({checkers})")
+        approved = Approved(
+            participant=draft.participant,
+            arguments=dict(draft.arguments),
+            by=f"{draft.maker} ({checkers})",
+            maker_id=draft.maker_id,
+            sealer=sealer,
+        )
+        made = action(session, approved)
+        if made:
+            assert sealer is not None, "an action that makes secrets needs the gateway's sealer"
+            draft.sealed_secrets = sealer.seal(json.dumps(made), sealed_record(draft))
         draft.status = "submitted"
         announce(session, draft, "DraftSubmitted", operation_id=None)
         session.flush()
@@ -482,3 +516,8 @@ def _refused(sessions: sessionmaker[Session], draft_id: int, refused: ScfError) 
         draft = session.get_one(Draft, draft_id)
         draft.status, draft.reason = "submitted", f"refused: {refused}"
         announce(session, draft, "DraftSubmitted", operation_id=None, error=str(refused))
+
+
+def sealed_record(draft: Draft) -> str:
+    """What a draft's sealed secrets are bound to: they open on this draft only."""
+    return f"draft:{draft.participant}:{draft.id}"
