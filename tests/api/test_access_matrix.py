@@ -923,7 +923,7 @@ MATRIX: list[Rule] = [
         frozenset(),
         OWN_SUPPLIER1,
         acts=(409, "invalid-state"),
-        person="read",
+        person="self",
         person_acts=(403, "not-maker"),
     ),
     Rule("GET", "/v1/policy", _no_request, EVERYONE, check=_own_policy),
