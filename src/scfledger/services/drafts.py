@@ -1,3 +1,4 @@
+# Over 500 lines: the one owner of a draft's life (making, deciding, submitting, announcing).
 """Maker-checker (复核): a maker's write that its participant's policy has checked becomes a
 draft, off chain; different checkers of the same participant approve it (then it runs
 through the write path with its original idempotency key and request) or one rejects it;

@@ -1,3 +1,4 @@
+# Over 500 lines: sign-in and users administration share their checks and secrets here.
 """People of an institution over the API: sign-in, sessions, and users administration,
 with who may do what (docs/people.md).
 
