@@ -388,6 +388,22 @@ class AlreadyDecided(InvalidState):
         super().__init__(f"draft {draft_id} is {state}")
 
 
+class NotMaker(PermissionDenied):
+    """Someone other than a draft's maker asking for the secrets its approval made."""
+
+    def __init__(self, *, draft_id: object) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"only the maker of draft {draft_id} may read what it made")
+
+
+class AlreadyRevealed(InvalidState):
+    """The secrets an approved draft made, asked for again after they were handed over."""
+
+    def __init__(self, *, draft_id: object) -> None:
+        self.draft_id = draft_id
+        super().__init__(f"the secrets of draft {draft_id} were revealed once and erased")
+
+
 class DraftExpired(InvalidState):
     """A draft that waited past its expiry without the approvals it needs."""
 

@@ -913,6 +913,19 @@ MATRIX: list[Rule] = [
         person="approve",
         person_acts=(409, "draft-expired"),
     ),
+    # What an approved administration draft made is its maker's alone: supplier1's service
+    # account made the transfer draft, which made nothing (409); its people are not its
+    # maker (403 `not-maker`); anyone else does not see it.
+    Rule(
+        "POST",
+        "/v1/drafts/{draft_id}/reveal",
+        lambda w: Request({"draft_id": w.draft}),
+        frozenset(),
+        OWN_SUPPLIER1,
+        acts=(409, "invalid-state"),
+        person="self",
+        person_acts=(403, "not-maker"),
+    ),
     Rule("GET", "/v1/policy", _no_request, EVERYONE, check=_own_policy),
     Rule(
         "PUT",

@@ -24,6 +24,7 @@ from scfledger_client.models import (
     ApiKeyOut,
     AuditPage,
     DocumentOut,
+    DraftOut,
     IssuedApiKeyOut,
     ParticipantIn,
     ParticipantOut,
@@ -42,6 +43,17 @@ from scfledger_client.models import (
 
 def _iso(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
+
+
+def _issued_or_draft(body: object) -> IssuedApiKeyOut | DraftOut:
+    if isinstance(body, dict) and body.get("object") == "draft":
+        return DraftOut.model_validate(body)
+    return IssuedApiKeyOut.model_validate(body)
+
+
+def _revoked_or_draft(content: bytes) -> DraftOut | None:
+    """None for 204 (revoked), the draft for 202."""
+    return DraftOut.model_validate_json(content) if content else None
 
 
 class AdminEndpoints(EndpointsBase):
@@ -109,18 +121,22 @@ class AdminEndpoints(EndpointsBase):
         return Call("GET", f"/v1/participants/{segment(name)}/api-keys", model(list[ApiKeyOut]))
 
     @endpoint
-    def issue_api_key(self, name: str, key: ApiKeyIn | None = None) -> Call[IssuedApiKeyOut]:
+    def issue_api_key(
+        self, name: str, key: ApiKeyIn | None = None
+    ) -> Call[IssuedApiKeyOut | DraftOut]:
         """Another API key of the caller's own participant, shown once (admins of active
         members): for `key.owner` (default the caller), with `key.scopes` and perhaps
-        `key.expires_at`. Sent once."""
+        `key.expires_at`; or the draft it waits in for a checker (maker-checker: once
+        approved, `reveal_draft` shows its maker the key once). Sent once."""
         path = f"/v1/participants/{segment(name)}/api-keys"
-        return Call("POST", path, model(IssuedApiKeyOut), body=key, retry=False)
+        return Call("POST", path, _issued_or_draft, body=key, retry=False)
 
     @endpoint
-    def revoke_api_key(self, name: str, prefix: str) -> Call[None]:
-        """Revokes one of the caller's own keys by its prefix. Sent once."""
+    def revoke_api_key(self, name: str, prefix: str) -> Call[DraftOut | None]:
+        """Revokes a key of the caller's participant by its prefix: None once revoked, or the
+        draft an admin's revocation of another's key waits in for a checker. Sent once."""
         path = f"/v1/participants/{segment(name)}/api-keys/{segment(prefix)}"
-        return Call("DELETE", path, nothing, raw=True, retry=False)
+        return Call("DELETE", path, _revoked_or_draft, raw=True, retry=False)
 
     @endpoint
     def relay(

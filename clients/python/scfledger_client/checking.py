@@ -13,6 +13,7 @@ from scfledger_client.models import (
     DraftPage,
     DraftStatus,
     RejectIn,
+    RevealedOut,
 )
 
 
@@ -40,6 +41,12 @@ class CheckingEndpoints(EndpointsBase):
         """A checker's approval (a key with scope `approve`); `operation` once the approvals
         are enough. Sent once: a second approval by the same checker is a conflict."""
         return Call("POST", f"/v1/drafts/{draft_id}/approve", model(DecidedOut), retry=False)
+
+    @endpoint
+    def reveal_draft(self, draft_id: int) -> Call[RevealedOut]:
+        """What an approved administration draft of the caller made (a temporary password,
+        a second factor, an API key), shown to its maker once. Sent once."""
+        return Call("POST", f"/v1/drafts/{draft_id}/reveal", model(RevealedOut), retry=False)
 
     @endpoint
     def reject_draft(self, draft_id: int, reason: str) -> Call[DraftOut]:

@@ -892,6 +892,20 @@ class RequesterHistory(BaseModel):
     prior_recourse_claims: Annotated[int, Field(title="Prior Recourse Claims")]
 
 
+class RevealedOut(BaseModel):
+    """
+    What an approved administration draft made for its maker, shown this once (then
+    erased): a temporary password, a second factor's secret and URI, or an API key.
+    """
+
+    draft_id: Annotated[int, Field(title="Draft Id")]
+    kind: Annotated[str, Field(title="Kind")]
+    temporary_password: Annotated[str | None, Field(title="Temporary Password")] = None
+    totp_secret: Annotated[str | None, Field(title="Totp Secret")] = None
+    otpauth_uri: Annotated[str | None, Field(title="Otpauth Uri")] = None
+    api_key: Annotated[str | None, Field(title="Api Key")] = None
+
+
 class RiskReasonOut(BaseModel):
     code: Annotated[
         Literal[

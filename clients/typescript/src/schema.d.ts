@@ -393,7 +393,7 @@ export interface paths {
          * @description A new user of the caller's participant (admins). A person (`kind` user) gets a
          *     temporary password, changed at its first sign-in, and as admin or checker a second
          *     factor (its secret and otpauth:// URI); all shown this once. A service account gets
-         *     API keys only.
+         *     API keys only. 202 with a draft when a checker must approve it.
          */
         post: operations["create_user_v1_users_post"];
         delete?: never;
@@ -421,7 +421,8 @@ export interface paths {
          * @description Change a user's roles, display name or whether it is disabled (admins). New roles
          *     or disabling end its sessions at once; a disabled user's API keys stop working. New
          *     roles that need a second factor it lacks come with one (shown this once). 409
-         *     `last-admin` for the last enabled admin; nobody disables itself.
+         *     `last-admin` for the last enabled admin; nobody disables itself. 202 with a draft when a
+         *     checker must approve it.
          */
         patch: operations["update_user_v1_users__user_id__patch"];
         trace?: never;
@@ -438,7 +439,7 @@ export interface paths {
         /**
          * Reset Password
          * @description A temporary password (shown this once, changed at the next sign-in): unlocks the
-         *     account and ends its sessions (admins).
+         *     account and ends its sessions (admins). 202 with a draft when a checker must approve it.
          */
         post: operations["reset_password_v1_users__user_id__password_reset_post"];
         delete?: never;
@@ -459,7 +460,7 @@ export interface paths {
         /**
          * Reset Second Factor
          * @description A new second-factor secret and otpauth:// URI (shown this once), replacing a lost
-         *     one; ends the user's sessions (admins).
+         *     one; ends the user's sessions (admins). 202 with a draft when a checker must approve it.
          */
         post: operations["reset_second_factor_v1_users__user_id__second_factor_reset_post"];
         delete?: never;
@@ -531,7 +532,8 @@ export interface paths {
          * @description Another key of the caller's own participant (admins of active members, at most 10
          *     live keys), shown this once: for `owner` (a username of the participant: a person or a
          *     service account; by default the caller), with `scopes` (default read and write) and
-         *     perhaps `expires_at` (in the future, at most a year ahead; default none).
+         *     perhaps `expires_at` (in the future, at most a year ahead; default none). 202 with a
+         *     draft when a checker must approve it.
          */
         post: operations["issue_api_key_v1_participants__name__api_keys_post"];
         delete?: never;
@@ -553,7 +555,8 @@ export interface paths {
         /**
          * Revoke Api Key
          * @description Revoke a key of the caller's own participant (an admin: any; anyone else: its own):
-         *     requests carrying it are refused from now on.
+         *     requests carrying it are refused from now on. An admin revoking another's key gets 202
+         *     with a draft when a checker must approve it; one's own key is revoked at once.
          */
         delete: operations["revoke_api_key_v1_participants__name__api_keys__prefix__delete"];
         options?: never;
@@ -1416,6 +1419,29 @@ export interface paths {
          *     idempotency key: `operation` is then the operation, failed if the contract refused it.
          */
         post: operations["approve_v1_drafts__draft_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drafts/{draft_id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reveal
+         * @description What an approved administration draft of yours made (a user's temporary password and
+         *     second factor, an API key), shown to its maker this once and then erased: `403
+         *     not-maker` for anyone else, checkers included; `409 already-revealed` the second
+         *     time; `409 invalid-state` for a draft that made nothing (yet).
+         */
+        post: operations["reveal_v1_drafts__draft_id__reveal_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2930,6 +2956,25 @@ export interface components {
             /** Prior Recourse Claims */
             prior_recourse_claims: number;
         };
+        /**
+         * RevealedOut
+         * @description What an approved administration draft made for its maker, shown this once (then
+         *     erased): a temporary password, a second factor's secret and URI, or an API key.
+         */
+        RevealedOut: {
+            /** Draft Id */
+            draft_id: number;
+            /** Kind */
+            kind: string;
+            /** Temporary Password */
+            temporary_password?: string | null;
+            /** Totp Secret */
+            totp_secret?: string | null;
+            /** Otpauth Uri */
+            otpauth_uri?: string | null;
+            /** Api Key */
+            api_key?: string | null;
+        };
         /** RiskIndicators */
         RiskIndicators: {
             request: components["schemas"]["RequestFacts"];
@@ -3788,6 +3833,26 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `forbidden`: Action not allowed
+         *     - `not-maker`: Only the draft's maker may read its secrets
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-6d3968d406": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/not-maker" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
@@ -4263,6 +4328,22 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/already-decided" | "https://scfledger.dev/problems/draft-expired";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `already-revealed`: Secrets already revealed
+         *     - `invalid-state`: Invalid state
+         */
+        "Problem409-df0ccd6adc": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/already-revealed" | "https://scfledger.dev/problems/invalid-state";
                 };
             };
         };
@@ -5751,6 +5832,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserSecretsOut"];
                 };
             };
+            /** @description Waits for a checker (maker-checker): the draft; once approved, its maker reads the secrets it made once with `POST /v1/drafts/{id}/reveal` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-df1005315b"];
             403: components["responses"]["Problem403-bf78e48051"];
@@ -5851,6 +5941,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserSecretsOut"];
                 };
             };
+            /** @description Waits for a checker (maker-checker): the draft; once approved, its maker reads the secrets it made once with `POST /v1/drafts/{id}/reveal` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-df1005315b"];
             403: components["responses"]["Problem403-450b9afad1"];
@@ -5901,6 +6000,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserSecretsOut"];
                 };
             };
+            /** @description Waits for a checker (maker-checker): the draft; once approved, its maker reads the secrets it made once with `POST /v1/drafts/{id}/reveal` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
             401: components["responses"]["Problem401-df1005315b"];
             403: components["responses"]["Problem403-450b9afad1"];
             404: components["responses"]["Problem404-not-found"];
@@ -5945,6 +6053,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserSecretsOut"];
+                };
+            };
+            /** @description Waits for a checker (maker-checker): the draft; once approved, its maker reads the secrets it made once with `POST /v1/drafts/{id}/reveal` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
                 };
             };
             401: components["responses"]["Problem401-df1005315b"];
@@ -6141,6 +6258,15 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedApiKeyOut"];
                 };
             };
+            /** @description Waits for a checker (maker-checker): the draft; once approved, its maker reads the key once with `POST /v1/drafts/{id}/reveal` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
             400: components["responses"]["Problem400-4a627ac5e6"];
             401: components["responses"]["Problem401-df1005315b"];
             403: components["responses"]["Problem403-450b9afad1"];
@@ -6183,6 +6309,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Waits for a checker (maker-checker): the draft */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftOut"];
+                };
+            };
             /** @description Successful Response */
             204: {
                 headers: {
@@ -8607,6 +8742,53 @@ export interface operations {
             403: components["responses"]["Problem403-c2550d9e69"];
             404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-b69f1cd2b4"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reveal_v1_drafts__draft_id__reveal_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealedOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-6d3968d406"];
+            404: components["responses"]["Problem404-not-found"];
+            409: components["responses"]["Problem409-df0ccd6adc"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];

@@ -30,6 +30,7 @@ from scfledger.exceptions import (
     AccountLocked,
     ActionForbidden,
     AlreadyDecided,
+    AlreadyRevealed,
     AuthenticationRequired,
     BodyTooDeep,
     BodyTooLarge,
@@ -50,6 +51,7 @@ from scfledger.exceptions import (
     LastAdmin,
     MissingIdempotencyKey,
     NotFoundError,
+    NotMaker,
     OwnDraft,
     ParticipantExists,
     PasswordChangeRequired,
@@ -148,6 +150,7 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /v1/participants/{name}": (ForeignParticipant,),
     "GET /v1/participants/{name}/api-keys": (ForeignParticipant,),
     "POST /v1/participants/{name}/api-keys": (ForeignParticipant, WrongState),
+    "POST /v1/drafts/{draft_id}/reveal": (NotMaker, AlreadyRevealed, WrongState),
     "DELETE /v1/participants/{name}/api-keys/{prefix}": (ForeignParticipant,),
     "POST /v1/transactions": (RelayRejected,),
     "POST /v1/documents": (

@@ -188,3 +188,15 @@ class IssuedApiKeyOut(BaseModel):
     address: str
     api_key: str = Field(description="Shown once; the gateway stores only its hash.")
     key: ApiKeyOut
+
+
+class RevealedOut(BaseModel):
+    """What an approved administration draft made for its maker, shown this once (then
+    erased): a temporary password, a second factor's secret and URI, or an API key."""
+
+    draft_id: int
+    kind: str
+    temporary_password: str | None = None
+    totp_secret: str | None = None
+    otpauth_uri: str | None = None
+    api_key: str | None = None

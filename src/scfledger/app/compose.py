@@ -142,7 +142,8 @@ def build_gateway(
         provision=build_provision(settings, w3=w3, keys=keys),
     )
     # Approved drafts a dead process never submitted: at start, then every minute.
-    gateway.pipeline.resumers.append(partial(drafts.resume_approved, gateway.ledger))
+    resume = partial(drafts.resume_approved, gateway.ledger, sealer=sealer)
+    gateway.pipeline.resumers.append(resume)
     return gateway
 
 

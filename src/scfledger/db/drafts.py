@@ -59,6 +59,11 @@ class Draft(Base):
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     operation_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # What an approved administration action made for its maker alone (a temporary
+    # password, a second factor, an API key): sealed, bound to the draft, erased once the
+    # maker has read it (revealed_at).
+    sealed_secrets: Mapped[str | None] = mapped_column(Text, default=None)
+    revealed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class DraftDecision(Base):

@@ -35,7 +35,11 @@ def _apply(session: Session, participant: str, arguments: dict[str, Any], by: st
     policies.set_policy(session, participant, policy, by=by[:64])
 
 
-drafts.register_action(POLICY_UPDATE, _apply)
+def _approved(session: Session, approved: drafts.Approved) -> None:
+    _apply(session, approved.participant, approved.arguments, approved.by)
+
+
+drafts.register_action(POLICY_UPDATE, _approved)
 
 
 def update_policy(

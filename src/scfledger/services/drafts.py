@@ -1,3 +1,5 @@
+# Over 500 lines: the one owner of a draft's life (making, deciding, submitting, announcing,
+# resuming).
 """Maker-checker (复核): a maker's write that its participant's policy has checked becomes a
 draft, off chain; different checkers of the same participant approve it (then it runs
 through the write path with its original idempotency key and request) or one rejects it;
@@ -5,7 +7,6 @@ it expires after the policy's wait. Every change is announced as a gateway event
 (`DraftCreated`, `DraftApproved`, `DraftRejected`, `DraftExpired`, `DraftSubmitted`) on the
 participant's draft stream and to its webhooks. An approved draft a dead process never
 submitted is resumed by the pipeline's recovery (`resume_approved`).
-(Over 500 lines: a draft's whole life, from making to resuming, in one place.)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from scfledger.exceptions import (
     RecordNotFound,
     ScfError,
 )
+from scfledger.keys.sealing import Sealer
 from scfledger.outbox.operation import OperationView
 from scfledger.people import policy as policies
 from scfledger.people.apikeys import participant_address
@@ -43,10 +45,26 @@ from scfledger.people.person import Person
 from scfledger.services.ledger import Actor, Idempotency, Ledger, actor_for
 
 DRAFT_STATUSES = ("pending", "approved", "rejected", "expired", "submitted")
+
+
+@dataclass(frozen=True)
+class Approved:
+    """An approved administration draft, as its action applies it: the participant, the
+    draft's arguments, who made and approved it (`by`), the maker's user id, and the
+    gateway's sealer (None where no secret can be made)."""
+
+    participant: str
+    arguments: dict[str, Any]
+    by: str
+    maker_id: str
+    sealer: Sealer | None
+
+
 # Gateway actions a draft may hold besides ledger writes (the administration of people,
-# keys and policy): draft.service "gateway:<kind>" -> what applies the approved draft, given
-# the session, the participant, the draft's arguments and who approved it.
-GatewayAction = Callable[[Session, str, dict[str, Any], str], None]
+# keys and policy): draft.service "gateway:<kind>" -> what applies the approved draft, in
+# the transaction that marks it submitted. It returns the secrets it made for the maker
+# alone (sealed into the draft, revealed once), or None.
+GatewayAction = Callable[[Session, Approved], dict[str, str] | None]
 ACTIONS: dict[str, GatewayAction] = {}
 ACTION_PREFIX = "gateway:"
 log = logging.getLogger(__name__)
@@ -266,7 +284,7 @@ def expire_due(session: Session, participant: str, now: datetime) -> int:
     return sum(_expire(session, d, now) for d in due)
 
 
-def _own_draft(session: Session, actor: Actor, draft_id: int, *, lock: bool = False) -> Draft:
+def own_draft(session: Session, actor: Actor, draft_id: int, *, lock: bool = False) -> Draft:
     query = select(Draft).where(Draft.id == draft_id)
     draft = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if draft is None or draft.participant != actor.participant:
@@ -279,7 +297,7 @@ def get_draft(
 ) -> DraftView:
     """One of the participant's drafts (404 for another's), expired if its time is past."""
     with transaction(sessions) as session:
-        draft = _own_draft(session, actor, draft_id)
+        draft = own_draft(session, actor, draft_id)
         _expire(session, draft, now)
         return _view(session, draft)
 
@@ -313,7 +331,7 @@ def _decide(session: Session, actor: Actor, draft_id: int) -> tuple[Draft, Perso
     """The pending draft a checker may decide, locked; refusals in the order a checker
     learns most from: not found, expired, no longer pending, its own, decided already."""
     person = actor.person
-    draft = _own_draft(session, actor, draft_id, lock=True)
+    draft = own_draft(session, actor, draft_id, lock=True)
     if draft.status == "expired":
         raise DraftExpired(draft_id=draft_id)
     if draft.status != "pending":
@@ -338,7 +356,7 @@ def _expire_first(
     """Expires the draft if its time is past, in a transaction of its own: the expiry stands
     though the decision is then refused."""
     with transaction(sessions) as session:
-        _expire(session, _own_draft(session, actor, draft_id), now)
+        _expire(session, own_draft(session, actor, draft_id), now)
 
 
 def reject_draft(
@@ -365,7 +383,7 @@ def reject_draft(
 
 
 def approve_draft(
-    ledger: Ledger, actor: Actor, draft_id: int, *, now: datetime
+    ledger: Ledger, actor: Actor, draft_id: int, *, now: datetime, sealer: Sealer | None = None
 ) -> tuple[DraftView, OperationView | None]:
     """A checker approves a pending draft (`DraftApproved`); the approval that reaches the
     policy's count submits it with its original idempotency key and request, as the
@@ -392,7 +410,7 @@ def approve_draft(
     if not complete:
         with ledger.sessions() as session:
             return _view(session, session.get_one(Draft, draft_id)), None
-    return submit_draft(ledger, actor, draft_id)
+    return submit_draft(ledger, actor, draft_id, sealer=sealer)
 
 
 def _use_case(service: str) -> Callable[..., OperationView]:
@@ -406,7 +424,7 @@ def _use_case(service: str) -> Callable[..., OperationView]:
 
 
 def submit_draft(
-    ledger: Ledger, actor: Actor, draft_id: int
+    ledger: Ledger, actor: Actor, draft_id: int, *, sealer: Sealer | None = None
 ) -> tuple[DraftView, OperationView | None]:
     """Runs an approved draft's use case as its participant (`actor`: the last checker, of
     the same participant) under the draft's own idempotency key: submitting it twice
@@ -415,7 +433,11 @@ def submit_draft(
         draft = session.get_one(Draft, draft_id)
     action = ACTIONS.get(draft.service)
     if action is not None:
-        return _apply(ledger.sessions, draft_id, action), None
+        try:
+            return _apply(ledger.sessions, draft_id, action, sealer), None
+        except ScfError as refused:  # the state changed while it waited (a name taken...)
+            _refused(ledger.sessions, draft_id, refused)
+            raise
     idempotency = Idempotency(key=draft.idempotency_key, request_hash=draft.request_hash)
     view = ledger.pipeline.find(draft.participant, idempotency.key, idempotency.request_hash)
     if view is None:
@@ -439,12 +461,25 @@ def submit_draft(
         return _view(session, stored), view
 
 
-def _apply(sessions: sessionmaker[Session], draft_id: int, action: GatewayAction) -> DraftView:
-    """Applies an approved gateway action in the transaction that marks it submitted."""
+def _apply(
+    sessions: sessionmaker[Session], draft_id: int, action: GatewayAction, sealer: Sealer | None
+) -> DraftView:
+    """Applies an approved gateway action in the transaction that marks it submitted; the
+    secrets it made are sealed into the draft for its maker (never announced)."""
     with transaction(sessions) as session:
         draft = session.get_one(Draft, draft_id)
         checkers = ", ".join(d.username for d in _view(session, draft).approvals)
-        action(session, draft.participant, dict(draft.arguments), f"{draft.maker} ({checkers})")
+        approved = Approved(
+            participant=draft.participant,
+            arguments=dict(draft.arguments),
+            by=f"{draft.maker} ({checkers})",
+            maker_id=draft.maker_id,
+            sealer=sealer,
+        )
+        made = action(session, approved)
+        if made:
+            assert sealer is not None, "an action that makes secrets needs the gateway's sealer"
+            draft.sealed_secrets = sealer.seal(json.dumps(made), sealed_record(draft))
         draft.status = "submitted"
         announce(session, draft, "DraftSubmitted", operation_id=None)
         session.flush()
@@ -489,17 +524,23 @@ def _refused(sessions: sessionmaker[Session], draft_id: int, refused: ScfError) 
         announce(session, draft, "DraftSubmitted", operation_id=None, error=str(refused))
 
 
+def sealed_record(draft: Draft) -> str:
+    """What a draft's sealed secrets are bound to: they open on this draft only."""
+    return f"draft:{draft.participant}:{draft.id}"
+
+
 # -- resuming --------------------------------------------------------------------------
 
 
-def resume_approved(ledger: Ledger, before: datetime) -> int:
+def resume_approved(ledger: Ledger, before: datetime, *, sealer: Sealer | None = None) -> int:
     """Submits the drafts approved before `before` and still `approved`: their approval
     was committed but the process died (or the chain was unreachable) before their
     submission. Each runs under its own idempotency key and request, so a draft whose
     operation was queued already finds it, and two processes resuming the same draft send
     it once. The participant acts (its address signs, as for any write); the maker and
-    the checkers stay on the draft. Returns how many were submitted (a draft the gateway
-    refuses is marked submitted with its reason and is not counted)."""
+    the checkers stay on the draft; `sealer` seals what an administration draft makes for
+    its maker. Returns how many were submitted (a draft the gateway refuses is marked
+    submitted with its reason and is not counted)."""
     with ledger.sessions() as session:
         due = session.scalars(
             select(Draft.id)
@@ -515,7 +556,7 @@ def resume_approved(ledger: Ledger, before: datetime) -> int:
                 continue
             actor = actor_for(session, participant=draft.participant, address=address)
         try:
-            submit_draft(ledger, actor, draft_id)
+            submit_draft(ledger, actor, draft_id, sealer=sealer)
         except ScfError as refused:  # recorded on the draft by submit_draft
             log.warning("approved draft %s refused on resumption: %s", draft_id, type(refused))
             continue

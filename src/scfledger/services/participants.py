@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +42,7 @@ from scfledger.keys.store import KeyStore
 from scfledger.people.apikeys import DEFAULT_SCOPES, create_api_key, hash_key
 from scfledger.people.person import PERSON_ROLES
 from scfledger.people.users import find_user
+from scfledger.services import admin_drafts, drafts
 from scfledger.services.ledger import Actor, checked_address, role_names
 from scfledger.services.people import require_admin, require_person
 
@@ -185,6 +187,9 @@ def _checked_expiry(expires_at: datetime | None, now: datetime) -> datetime | No
     return expires_at
 
 
+KEY_ADMIN = "key.admin"
+
+
 def issue_api_key(
     *,
     sessions: sessionmaker[Session],
@@ -195,35 +200,65 @@ def issue_api_key(
     expires_at: datetime | None = None,
     key_name: str = "",
     now: datetime | None = None,
-) -> tuple[IssuedKey, KeyView]:
+) -> tuple[IssuedKey, KeyView] | drafts.DraftView:
     """Another API key of the caller's own participant, for one of its users or service
     accounts (default: the caller), with `scopes` and perhaps an expiry: an admin of an
-    active member only, at most MAX_LIVE_KEYS live at once. The key is returned once."""
+    active member only, at most MAX_LIVE_KEYS live at once. The key is returned once; or
+    a draft when a checker must approve it (the key is then revealed to the maker once)."""
     _own(actor, name, "issue API keys")
     require_admin(actor, "issue API keys")
     actor.require_active("issue API keys")
-    expiry = _checked_expiry(expires_at, now or utcnow())
-    with transaction(sessions) as session:
-        keys = _keys_of(session, name)
-        if sum(k.revoked_at is None for k in keys) >= MAX_LIVE_KEYS:
-            raise ActionForbidden(
-                actor=actor.participant,
-                action="issue API keys",
-                reason=f"at most {MAX_LIVE_KEYS} live API keys; revoke one first",
-            )
+    now = now or utcnow()
+    _checked_expiry(expires_at, now)
+    with sessions() as session:  # refused before it waits: an unknown or disabled owner
         user = _owner(session, actor, name, owner)
-        address = keys[0].address
-        api_key = create_api_key(
-            session=session,
-            participant=name,
-            address=address,
-            user_id=user.id,
-            scopes=scopes,
-            expires_at=expiry,
-            name=key_name,
+        _room_for_a_key(session, actor, name)
+    arguments = {
+        "action": "issue",
+        "owner": user.username,
+        "scopes": sorted(scopes),
+        "expires_at": None if expires_at is None else expires_at.isoformat(),
+        "name": key_name,
+    }
+    held = admin_drafts.hold_administration(
+        sessions, actor=actor, kind=KEY_ADMIN, arguments=arguments, now=now
+    )
+    if held is not None:
+        return held
+    with transaction(sessions) as session:
+        return _issue(session, actor, name, arguments, now)
+
+
+def _room_for_a_key(session: Session, actor: Actor, name: str) -> None:
+    if sum(k.revoked_at is None for k in _keys_of(session, name)) >= MAX_LIVE_KEYS:
+        raise ActionForbidden(
+            actor=actor.participant,
+            action="issue API keys",
+            reason=f"at most {MAX_LIVE_KEYS} live API keys; revoke one first",
         )
-        session.flush()
-        row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(api_key))).one()
+
+
+def _issue(
+    session: Session, actor: Actor, name: str, arguments: dict[str, Any], now: datetime
+) -> tuple[IssuedKey, KeyView]:
+    expires_at = arguments["expires_at"]
+    expiry = _checked_expiry(
+        None if expires_at is None else datetime.fromisoformat(expires_at), now
+    )
+    _room_for_a_key(session, actor, name)
+    user = _owner(session, actor, name, arguments["owner"])
+    address = _keys_of(session, name)[0].address
+    api_key = create_api_key(
+        session=session,
+        participant=name,
+        address=address,
+        user_id=user.id,
+        scopes=arguments["scopes"],
+        expires_at=expiry,
+        name=arguments["name"],
+    )
+    session.flush()
+    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(api_key))).one()
     return IssuedKey(name=name, address=address, api_key=api_key), KeyView(row, user.username)
 
 
@@ -243,20 +278,74 @@ def api_keys(*, sessions: sessionmaker[Session], actor: Actor, name: str) -> lis
 
 
 def revoke_api_key(
-    *, sessions: sessionmaker[Session], actor: Actor, name: str, prefix: str
-) -> None:
+    *,
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    name: str,
+    prefix: str,
+    now: datetime | None = None,
+) -> drafts.DraftView | None:
     """Revokes a key of the caller's own participant by its prefix (an admin: any of them;
-    anyone else: its own); requests with it fail from now on."""
+    anyone else: its own); requests with it fail from now on. One's own key is revoked at
+    once (that only narrows access, and a leaked key cannot wait); an admin revoking
+    another's key waits for a checker when the policy checks `key.admin` (the draft)."""
     _own(actor, name, "revoke API keys")
-    with transaction(sessions) as session:
-        keys = [k for k in _keys_of(session, name) if k.prefix == prefix]
+    with sessions() as session:
+        keys = _revocable(session, actor, name, prefix)
         person = actor.person
-        if person is not None and any(k.user_id != person.user_id for k in keys):
-            require_admin(actor, "revoke another's API keys")
-        require_person(actor, scope="write", roles=PERSON_ROLES, action="revoke API keys")
-        if not keys:
-            raise RecordNotFound(kind="API key", key=prefix)
-        live = [k.id for k in keys if k.revoked_at is None]
-        if not live:
-            raise WrongState(kind="API key", key=prefix, state="revoked", action="revoke")
-        session.execute(update(ApiKey).where(ApiKey.id.in_(live)).values(revoked_at=utcnow()))
+        foreign = person is not None and any(k.user_id != person.user_id for k in keys)
+    if foreign:
+        held = admin_drafts.hold_administration(
+            sessions,
+            actor=actor,
+            kind=KEY_ADMIN,
+            arguments={"action": "revoke", "prefix": prefix},
+            now=now or utcnow(),
+        )
+        if held is not None:
+            return held
+    with transaction(sessions) as session:
+        _revoke(session, actor, name, prefix)
+    return None
+
+
+def _revocable(session: Session, actor: Actor, name: str, prefix: str) -> list[ApiKey]:
+    """The live keys of `prefix` the actor may revoke (RecordNotFound, WrongState, 403)."""
+    keys = [k for k in _keys_of(session, name) if k.prefix == prefix]
+    person = actor.person
+    if person is not None and any(k.user_id != person.user_id for k in keys):
+        require_admin(actor, "revoke another's API keys")
+    require_person(actor, scope="write", roles=PERSON_ROLES, action="revoke API keys")
+    if not keys:
+        raise RecordNotFound(kind="API key", key=prefix)
+    live = [k for k in keys if k.revoked_at is None]
+    if not live:
+        raise WrongState(kind="API key", key=prefix, state="revoked", action="revoke")
+    return live
+
+
+def _revoke(session: Session, actor: Actor, name: str, prefix: str) -> None:
+    live = [k.id for k in _revocable(session, actor, name, prefix)]
+    session.execute(update(ApiKey).where(ApiKey.id.in_(live)).values(revoked_at=utcnow()))
+
+
+def _approved(session: Session, approved: drafts.Approved) -> dict[str, str] | None:
+    """Applies an approved key administration draft as the participant (the maker was
+    an admin when it asked); a new key goes to its maker alone."""
+    arguments, participant = approved.arguments, approved.participant
+    actor = _as_participant(session, participant)
+    if arguments["action"] == "revoke":
+        _revoke(session, actor, participant, arguments["prefix"])
+        return None
+    issued, _view = _issue(session, actor, participant, arguments, utcnow())
+    return {"api_key": issued.api_key}
+
+
+def _as_participant(session: Session, participant: str) -> Actor:
+    """The participant acting without a person, for an approved draft (its checks ran
+    when the maker asked and run again where the state may have changed)."""
+    row = _keys_of(session, participant)[0]
+    return Actor(participant=participant, address=row.address, roles=0, status="active")
+
+
+drafts.register_action(KEY_ADMIN, _approved)

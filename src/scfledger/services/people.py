@@ -1,3 +1,4 @@
+# Over 500 lines: sign-in and users administration share their checks and secrets here.
 """People of an institution over the API: sign-in, sessions, and users administration,
 with who may do what (docs/people.md).
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,11 +31,13 @@ from scfledger.exceptions import (
     RecordNotFound,
     RoleRequired,
     ScopeRequired,
+    UserExists,
 )
 from scfledger.keys.sealing import Sealer
 from scfledger.people import sessions as browser
 from scfledger.people import users
 from scfledger.people.person import UserKind
+from scfledger.services import admin_drafts, drafts
 from scfledger.services.ledger import Actor
 
 ADMINISTER = "administer the users of its institution"
@@ -243,6 +247,20 @@ def get_user(*, sessions: sessionmaker[Session], actor: Actor, user_id: str) -> 
         return _administered(session, actor, user_id, scope="read")
 
 
+USER_ADMIN = "user.admin"
+Administered = UserSecrets | drafts.DraftView
+
+
+def _held(
+    sessions: sessionmaker[Session], actor: Actor, arguments: dict[str, Any], now: datetime | None
+) -> drafts.DraftView | None:
+    """The draft this users administration becomes when it waits for a checker (else None:
+    apply it now)."""
+    return admin_drafts.hold_administration(
+        sessions, actor=actor, kind=USER_ADMIN, arguments=arguments, now=now or utcnow()
+    )
+
+
 def create_user(
     *,
     sessions: sessionmaker[Session],
@@ -252,22 +270,43 @@ def create_user(
     display_name: str,
     roles: list[str],
     kind: UserKind,
-) -> UserSecrets:
+    now: datetime | None = None,
+) -> Administered:
     """A new user of the caller's participant: a person gets a temporary password (to
     change at first sign-in) and, as admin or checker, a second factor; a service account
-    gets neither (API keys only)."""
+    gets neither (API keys only). A draft instead when a checker must approve it."""
     require_admin(actor)
+    arguments = {
+        "action": "create",
+        "username": username,
+        "display_name": display_name,
+        "roles": sorted(roles),
+        "kind": kind,
+    }
+    with sessions() as session:  # a name already taken is refused before it waits
+        if users.find_user(session, actor.participant, username) is not None:
+            raise UserExists(participant=actor.participant, username=username)
+    held = _held(sessions, actor, arguments, now)
+    if held is not None:
+        return held
     with transaction(sessions) as session:
-        user, enrolment = users.create_user(
-            session,
-            participant=actor.participant,
-            username=username,
-            roles=roles,
-            sealer=sealer,
-            kind=kind,
-            display_name=display_name,
-        )
-        temporary = users.reset_password(user) if kind == "user" else None
+        return _create(session, sealer, actor.participant, arguments)
+
+
+def _create(
+    session: Session, sealer: Sealer, participant: str, arguments: dict[str, Any]
+) -> UserSecrets:
+    kind: UserKind = arguments["kind"]
+    user, enrolment = users.create_user(
+        session,
+        participant=participant,
+        username=arguments["username"],
+        roles=arguments["roles"],
+        sealer=sealer,
+        kind=kind,
+        display_name=arguments["display_name"],
+    )
+    temporary = users.reset_password(user) if kind == "user" else None
     return UserSecrets(user=user, temporary_password=temporary, enrolment=enrolment)
 
 
@@ -295,35 +334,80 @@ def update_user(
     display_name: str | None = None,
     disabled: bool | None = None,
     now: datetime | None = None,
-) -> UserSecrets:
+) -> Administered:
     """Changes a user's roles, name or whether it is disabled. New roles or disabling end
     its sessions at once (its API keys stop working while it is disabled); new roles that
     need a second factor it lacks come with one (returned once). The last enabled admin
-    keeps its role (LastAdmin); nobody disables itself."""
-    with transaction(sessions) as session:
+    keeps its role (LastAdmin); nobody disables itself. A draft instead when a checker
+    must approve it."""
+    with sessions() as session:
         user = _administered(session, actor, user_id, scope="write")
-        if display_name is not None:
-            user.display_name = display_name
-        enrolment = None
-        if roles is not None and set(roles) != set(user.roles):
-            if "admin" in user.roles and "admin" not in roles and user.disabled_at is None:
-                _keep_an_admin(session, user)
-            enrolment = users.set_roles(user, roles, sealer)
-            browser.revoke_all(session, user.id, now)
-        if disabled and user.disabled_at is None:
-            if actor.person is not None and actor.person.user_id == user.id:
-                raise ActionForbidden(
-                    actor=actor.person.username,
-                    action="disable itself",
-                    reason="another admin of the institution must",
-                )
-            if "admin" in user.roles:
-                _keep_an_admin(session, user)
-            users.disable(user, now)
-            browser.revoke_all(session, user.id, now)
-        elif disabled is False and user.disabled_at is not None:
-            users.enable(user)
+        arguments = {
+            "action": "update",
+            "user_id": user.id,
+            "username": user.username,
+            "roles": None if roles is None else sorted(roles),
+            "display_name": display_name,
+            "disabled": disabled,
+        }
+        maker_id = actor.person.user_id if actor.person is not None else None
+        _check_update(session, user, arguments, maker_id)  # refused before it waits
+    held = _held(sessions, actor, arguments, now)
+    if held is not None:
+        return held
+    with transaction(sessions) as session:
+        return _update(session, sealer, actor.participant, arguments, maker_id, now)
+
+
+def _check_update(
+    session: Session, user: User, arguments: dict[str, Any], maker_id: str | None
+) -> None:
+    roles, disabled = arguments["roles"], arguments["disabled"]
+    demoted = roles is not None and "admin" in user.roles and "admin" not in roles
+    if demoted and user.disabled_at is None:
+        _keep_an_admin(session, user)
+    if disabled and user.disabled_at is None:
+        if maker_id == user.id:
+            raise ActionForbidden(
+                actor=user.username,
+                action="disable itself",
+                reason="another admin of the institution must",
+            )
+        if "admin" in user.roles:
+            _keep_an_admin(session, user)
+
+
+def _update(
+    session: Session,
+    sealer: Sealer,
+    participant: str,
+    arguments: dict[str, Any],
+    maker_id: str | None,
+    now: datetime | None,
+) -> UserSecrets:
+    user = _user_of(session, participant, arguments["user_id"])
+    _check_update(session, user, arguments, maker_id)
+    roles, disabled = arguments["roles"], arguments["disabled"]
+    if arguments["display_name"] is not None:
+        user.display_name = arguments["display_name"]
+    enrolment = None
+    if roles is not None and set(roles) != set(user.roles):
+        enrolment = users.set_roles(user, roles, sealer)
+        browser.revoke_all(session, user.id, now)
+    if disabled and user.disabled_at is None:
+        users.disable(user, now)
+        browser.revoke_all(session, user.id, now)
+    elif disabled is False and user.disabled_at is not None:
+        users.enable(user)
     return UserSecrets(user=user, enrolment=enrolment)
+
+
+def _user_of(session: Session, participant: str, user_id: str) -> User:
+    """The user an approved draft names (it may have gone since)."""
+    user = session.get(User, user_id)
+    if user is None or user.participant != participant:
+        raise RecordNotFound(kind="user", key=user_id)
+    return user
 
 
 def _person_account(user: User, action: str) -> None:
@@ -331,25 +415,91 @@ def _person_account(user: User, action: str) -> None:
         raise InvalidInput(f"cannot {action}: {user.username} is a service account (API keys)")
 
 
-def reset_password(*, sessions: sessionmaker[Session], actor: Actor, user_id: str) -> UserSecrets:
+def reset_password(
+    *, sessions: sessionmaker[Session], actor: Actor, user_id: str, now: datetime | None = None
+) -> Administered:
     """A temporary password for the user (once; changed at its next sign-in): unlocks the
-    account and ends its sessions."""
-    with transaction(sessions) as session:
+    account and ends its sessions. A draft instead when a checker must approve it."""
+    with sessions() as session:
         user = _administered(session, actor, user_id, scope="write")
         _person_account(user, "reset the password")
-        temporary = users.reset_password(user)
-        browser.revoke_all(session, user.id)
+        arguments = {"action": "reset-password", "user_id": user.id, "username": user.username}
+    held = _held(sessions, actor, arguments, now)
+    if held is not None:
+        return held
+    with transaction(sessions) as session:
+        return _reset_password(session, actor.participant, arguments)
+
+
+def _reset_password(session: Session, participant: str, arguments: dict[str, Any]) -> UserSecrets:
+    user = _user_of(session, participant, arguments["user_id"])
+    _person_account(user, "reset the password")
+    temporary = users.reset_password(user)
+    browser.revoke_all(session, user.id)
     return UserSecrets(user=user, temporary_password=temporary)
 
 
 def reset_second_factor(
-    *, sessions: sessionmaker[Session], sealer: Sealer, actor: Actor, user_id: str
-) -> UserSecrets:
+    *,
+    sessions: sessionmaker[Session],
+    sealer: Sealer,
+    actor: Actor,
+    user_id: str,
+    now: datetime | None = None,
+) -> Administered:
     """A new second-factor secret for the user (once), replacing its lost one; ends its
-    sessions."""
-    with transaction(sessions) as session:
+    sessions. A draft instead when a checker must approve it."""
+    with sessions() as session:
         user = _administered(session, actor, user_id, scope="write")
         _person_account(user, "reset the second factor")
-        enrolment = users.enrol_totp(user, sealer)
-        browser.revoke_all(session, user.id)
+        arguments = {
+            "action": "reset-second-factor",
+            "user_id": user.id,
+            "username": user.username,
+        }
+    held = _held(sessions, actor, arguments, now)
+    if held is not None:
+        return held
+    with transaction(sessions) as session:
+        return _reset_second_factor(session, sealer, actor.participant, arguments)
+
+
+def _reset_second_factor(
+    session: Session, sealer: Sealer, participant: str, arguments: dict[str, Any]
+) -> UserSecrets:
+    user = _user_of(session, participant, arguments["user_id"])
+    _person_account(user, "reset the second factor")
+    enrolment = users.enrol_totp(user, sealer)
+    browser.revoke_all(session, user.id)
     return UserSecrets(user=user, enrolment=enrolment)
+
+
+def secrets_of(made: UserSecrets) -> dict[str, str]:
+    """The secrets a users administration made, by the name the API answers them under."""
+    found = {
+        "temporary_password": made.temporary_password,
+        "totp_secret": None if made.enrolment is None else made.enrolment.secret,
+        "otpauth_uri": None if made.enrolment is None else made.enrolment.uri,
+    }
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _approved(session: Session, approved: drafts.Approved) -> dict[str, str] | None:
+    """Applies an approved users administration draft; the secrets it made, for its maker."""
+    sealer, arguments, participant = approved.sealer, approved.arguments, approved.participant
+    assert sealer is not None, "users administration needs the gateway's sealer"
+    action = arguments["action"]
+    if action == "create":
+        made = _create(session, sealer, participant, arguments)
+    elif action == "update":
+        made = _update(session, sealer, participant, arguments, approved.maker_id, None)
+    elif action == "reset-password":
+        made = _reset_password(session, participant, arguments)
+    elif action == "reset-second-factor":
+        made = _reset_second_factor(session, sealer, participant, arguments)
+    else:
+        raise InvalidInput(f"unknown users administration {action!r}")
+    return secrets_of(made) or None
+
+
+drafts.register_action(USER_ADMIN, _approved)

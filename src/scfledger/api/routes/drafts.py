@@ -41,7 +41,8 @@ from scfledger.api.routes.common import (
     parse_cursor,
 )
 from scfledger.api.schemas import RejectIn
-from scfledger.services import checking, drafts
+from scfledger.api.schemas_people import RevealedOut
+from scfledger.services import admin_drafts, checking, drafts
 from scfledger.services.ledger import Actor
 
 router = APIRouter(tags=["drafts"], route_class=GuardedRoute)
@@ -162,12 +163,25 @@ def approve(draft_id: IdPath, gateway: GatewayDep, actor: Checker) -> DecidedOut
     different checkers above its two-checker amount) submits the write with the maker's
     idempotency key: `operation` is then the operation, failed if the contract refused it."""
     view, operation = drafts.approve_draft(
-        gateway.ledger, actor, draft_id, now=gateway.wall_clock()
+        gateway.ledger, actor, draft_id, now=gateway.wall_clock(), sealer=gateway.sealer
     )
     return DecidedOut(
         draft=draft_out(view),
         operation=None if operation is None else operation_out(gateway, operation),
     )
+
+
+@router.post("/v1/drafts/{draft_id}/reveal")
+def reveal(draft_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> RevealedOut:
+    """What an approved administration draft of yours made (a user's temporary password and
+    second factor, an API key), shown to its maker this once and then erased: `403
+    not-maker` for anyone else, checkers included; `409 already-revealed` the second
+    time; `409 invalid-state` for a draft that made nothing (yet)."""
+    view = drafts.get_draft(gateway.sessions, actor, draft_id, now=gateway.wall_clock())
+    made = admin_drafts.reveal_secrets(
+        gateway.sessions, actor, draft_id, sealer=gateway.sealer, now=gateway.wall_clock()
+    )
+    return RevealedOut(draft_id=draft_id, kind=view.draft.kind, **made)
 
 
 @router.post("/v1/drafts/{draft_id}/reject")

@@ -6,12 +6,16 @@ An admin creates a participant and gets its first key once; everything after tha
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.draft_schemas import DraftOut
 from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import drafted
 from scfledger.api.routes.governance import Governor
 from scfledger.api.schemas import ParticipantIn, ParticipantOut, ParticipantStatusOut
 from scfledger.api.schemas_people import ApiKeyIn, ApiKeyOut, IssuedApiKeyOut
+from scfledger.services import drafts
 from scfledger.services import participants as services
 from scfledger.services.ledger import role_names
 
@@ -71,16 +75,32 @@ def api_keys(name: str, gateway: GatewayDep, actor: CurrentActor) -> list[ApiKey
     ]
 
 
-@router.post("/{name}/api-keys", status_code=201)
+# Key administration the participant's policy checks (`key.admin`) waits for a checker.
+_HELD = "Waits for a checker (maker-checker): the draft"
+
+
+@router.post(
+    "/{name}/api-keys",
+    status_code=201,
+    response_model=IssuedApiKeyOut,
+    responses={
+        202: {
+            "model": DraftOut,
+            "description": f"{_HELD}; once approved, its maker reads the key once with "
+            "`POST /v1/drafts/{id}/reveal`",
+        }
+    },
+)
 def issue_api_key(
     name: str, gateway: GatewayDep, actor: CurrentActor, body: ApiKeyIn | None = None
-) -> IssuedApiKeyOut:
+) -> IssuedApiKeyOut | JSONResponse:
     """Another key of the caller's own participant (admins of active members, at most 10
     live keys), shown this once: for `owner` (a username of the participant: a person or a
     service account; by default the caller), with `scopes` (default read and write) and
-    perhaps `expires_at` (in the future, at most a year ahead; default none)."""
+    perhaps `expires_at` (in the future, at most a year ahead; default none). 202 with a
+    draft when a checker must approve it."""
     body = body or ApiKeyIn()
-    issued, view = services.issue_api_key(
+    made = services.issue_api_key(
         sessions=gateway.sessions,
         actor=actor,
         name=name,
@@ -88,15 +108,27 @@ def issue_api_key(
         scopes=list(body.scopes),
         expires_at=body.expires_at,
         key_name=body.name,
+        now=gateway.wall_clock(),
     )
+    if isinstance(made, drafts.DraftView):
+        return drafted(made)
+    issued, view = made
     return IssuedApiKeyOut(
         name=issued.name, address=issued.address, api_key=issued.api_key, key=key_out(view)
     )
 
 
-@router.delete("/{name}/api-keys/{prefix}", status_code=204)
+@router.delete(
+    "/{name}/api-keys/{prefix}",
+    status_code=204,
+    response_class=Response,
+    responses={202: {"model": DraftOut, "description": _HELD}},
+)
 def revoke_api_key(name: str, prefix: str, gateway: GatewayDep, actor: CurrentActor) -> Response:
     """Revoke a key of the caller's own participant (an admin: any; anyone else: its own):
-    requests carrying it are refused from now on."""
-    services.revoke_api_key(sessions=gateway.sessions, actor=actor, name=name, prefix=prefix)
-    return Response(status_code=204)
+    requests carrying it are refused from now on. An admin revoking another's key gets 202
+    with a draft when a checker must approve it; one's own key is revoked at once."""
+    held = services.revoke_api_key(
+        sessions=gateway.sessions, actor=actor, name=name, prefix=prefix, now=gateway.wall_clock()
+    )
+    return Response(status_code=204) if held is None else drafted(held)

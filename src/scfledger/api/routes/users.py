@@ -5,13 +5,17 @@ a second factor's secret) are shown once, in the answer that makes them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.draft_schemas import DraftOut
 from scfledger.api.guard import GuardedRoute
+from scfledger.api.routes.common import drafted
 from scfledger.api.schemas_people import UserIn, UserOut, UserPatchIn, UserSecretsOut
+from scfledger.services import drafts
 from scfledger.services import people as services
 
 if TYPE_CHECKING:  # row types of the response builders only
@@ -39,6 +43,21 @@ def user_out(user: User) -> UserOut:
     )
 
 
+# A users administration the participant's policy checks (`user.admin`) waits for a checker.
+HELD: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": DraftOut,
+        "description": "Waits for a checker (maker-checker): the draft; once approved, its "
+        "maker reads the secrets it made once with `POST /v1/drafts/{id}/reveal`",
+    }
+}
+
+
+def answer(made: services.Administered) -> UserSecretsOut | JSONResponse:
+    """The user and its new secrets, or 202 with the draft that holds the change."""
+    return drafted(made) if isinstance(made, drafts.DraftView) else secrets_out(made)
+
+
 def secrets_out(secrets: services.UserSecrets) -> UserSecretsOut:
     enrolment = secrets.enrolment
     return UserSecretsOut(
@@ -55,13 +74,15 @@ def list_users(gateway: GatewayDep, actor: CurrentActor) -> list[UserOut]:
     return [user_out(u) for u in services.list_users(sessions=gateway.sessions, actor=actor)]
 
 
-@router.post("", status_code=201)
-def create_user(body: UserIn, gateway: GatewayDep, actor: CurrentActor) -> UserSecretsOut:
+@router.post("", status_code=201, response_model=UserSecretsOut, responses=HELD)
+def create_user(
+    body: UserIn, gateway: GatewayDep, actor: CurrentActor
+) -> UserSecretsOut | JSONResponse:
     """A new user of the caller's participant (admins). A person (`kind` user) gets a
     temporary password, changed at its first sign-in, and as admin or checker a second
     factor (its secret and otpauth:// URI); all shown this once. A service account gets
-    API keys only."""
-    return secrets_out(
+    API keys only. 202 with a draft when a checker must approve it."""
+    return answer(
         services.create_user(
             sessions=gateway.sessions,
             sealer=gateway.sealer,
@@ -70,6 +91,7 @@ def create_user(body: UserIn, gateway: GatewayDep, actor: CurrentActor) -> UserS
             display_name=body.display_name,
             roles=list(body.roles),
             kind=body.kind,
+            now=gateway.wall_clock(),
         )
     )
 
@@ -79,15 +101,16 @@ def get_user(user_id: UserId, gateway: GatewayDep, actor: CurrentActor) -> UserO
     return user_out(services.get_user(sessions=gateway.sessions, actor=actor, user_id=user_id))
 
 
-@router.patch("/{user_id}")
+@router.patch("/{user_id}", response_model=UserSecretsOut, responses=HELD)
 def update_user(
     user_id: UserId, body: UserPatchIn, gateway: GatewayDep, actor: CurrentActor
-) -> UserSecretsOut:
+) -> UserSecretsOut | JSONResponse:
     """Change a user's roles, display name or whether it is disabled (admins). New roles
     or disabling end its sessions at once; a disabled user's API keys stop working. New
     roles that need a second factor it lacks come with one (shown this once). 409
-    `last-admin` for the last enabled admin; nobody disables itself."""
-    return secrets_out(
+    `last-admin` for the last enabled admin; nobody disables itself. 202 with a draft when a
+    checker must approve it."""
+    return answer(
         services.update_user(
             sessions=gateway.sessions,
             sealer=gateway.sealer,
@@ -96,27 +119,36 @@ def update_user(
             roles=None if body.roles is None else list(body.roles),
             display_name=body.display_name,
             disabled=body.disabled,
+            now=gateway.wall_clock(),
         )
     )
 
 
-@router.post("/{user_id}/password-reset")
-def reset_password(user_id: UserId, gateway: GatewayDep, actor: CurrentActor) -> UserSecretsOut:
+@router.post("/{user_id}/password-reset", response_model=UserSecretsOut, responses=HELD)
+def reset_password(
+    user_id: UserId, gateway: GatewayDep, actor: CurrentActor
+) -> UserSecretsOut | JSONResponse:
     """A temporary password (shown this once, changed at the next sign-in): unlocks the
-    account and ends its sessions (admins)."""
-    return secrets_out(
-        services.reset_password(sessions=gateway.sessions, actor=actor, user_id=user_id)
+    account and ends its sessions (admins). 202 with a draft when a checker must approve it."""
+    return answer(
+        services.reset_password(
+            sessions=gateway.sessions, actor=actor, user_id=user_id, now=gateway.wall_clock()
+        )
     )
 
 
-@router.post("/{user_id}/second-factor-reset")
+@router.post("/{user_id}/second-factor-reset", response_model=UserSecretsOut, responses=HELD)
 def reset_second_factor(
     user_id: UserId, gateway: GatewayDep, actor: CurrentActor
-) -> UserSecretsOut:
+) -> UserSecretsOut | JSONResponse:
     """A new second-factor secret and otpauth:// URI (shown this once), replacing a lost
-    one; ends the user's sessions (admins)."""
-    return secrets_out(
+    one; ends the user's sessions (admins). 202 with a draft when a checker must approve it."""
+    return answer(
         services.reset_second_factor(
-            sessions=gateway.sessions, sealer=gateway.sealer, actor=actor, user_id=user_id
+            sessions=gateway.sessions,
+            sealer=gateway.sealer,
+            actor=actor,
+            user_id=user_id,
+            now=gateway.wall_clock(),
         )
     )
