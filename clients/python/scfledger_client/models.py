@@ -134,7 +134,7 @@ class AuditRecordOut(BaseModel):
     """
     status_code: Annotated[int, Field(title="Status Code")]
     """
-    The HTTP status answered
+    The HTTP status answered (an operator command: its exit status)
     """
     result: Annotated[str, Field(title="Result")]
     """

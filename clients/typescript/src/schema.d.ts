@@ -1904,7 +1904,7 @@ export interface components {
             request_hash: string;
             /**
              * Status Code
-             * @description The HTTP status answered
+             * @description The HTTP status answered (an operator command: its exit status)
              */
             status_code: number;
             /**

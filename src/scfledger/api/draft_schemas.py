@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scfledger.api.fields import MINOR_UNITS, AmountOrZero
+from scfledger.api.fields import MINOR_UNITS, AmountOrZero, UtcDatetime
 from scfledger.api.schemas import OperationOut, Strict
 from scfledger.people.policy import ALL_KINDS, MAX_TTL_HOURS
 
@@ -19,7 +18,7 @@ class DecisionOut(BaseModel):
     username: str
     decision: Literal["approve", "reject"]
     reason: str | None
-    at: datetime
+    at: UtcDatetime
 
 
 class DraftOut(BaseModel):
@@ -38,9 +37,9 @@ class DraftOut(BaseModel):
     maker: str
     approvals_required: int = Field(ge=1, le=2)
     decisions: list[DecisionOut]
-    created_at: datetime
-    expires_at: datetime
-    decided_at: datetime | None
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
+    decided_at: UtcDatetime | None
     reason: str | None = Field(description="The rejection's reason, or why it was not submitted")
     operation_id: str | None = Field(description="The operation, once submitted")
 
@@ -91,4 +90,4 @@ class GatewayEventOut(BaseModel):
     id: int
     name: str
     args: dict[str, Any]
-    created_at: datetime
+    created_at: UtcDatetime

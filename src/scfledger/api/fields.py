@@ -3,9 +3,10 @@ and the values each status field takes (documented as an `enum`)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from scfledger.chain import generated
 from scfledger.money import MINOR_UNITS as MINOR_UNITS
@@ -105,3 +106,12 @@ ProposalStatus = Literal["pending", "executed", "cancelled", "expired"]
 RoleName = Literal["admin", "core_enterprise", "supplier", "financier", "auditor"]
 PARTICIPANT_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 ParticipantName = Annotated[str, Field(pattern=PARTICIPANT_NAME)]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time with its zone: SQLite gives back naive datetimes, which are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+# A time the gateway stored, answered with its zone (RFC 3339) on every database.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]

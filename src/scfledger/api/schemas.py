@@ -620,7 +620,9 @@ class AuditRecordOut(BaseModel):
     action: str = Field(description="Method and route template: `POST /v1/receivables`")
     target: str = Field(description="The path requested")
     request_hash: str = Field(description="SHA-256 of method, path, query and body (hex)")
-    status_code: int = Field(description="The HTTP status answered")
+    status_code: int = Field(
+        description="The HTTP status answered (an operator command: its exit status)"
+    )
     result: str = Field(description="`ok`, or the type slug of the problem answered")
     operation_id: str | None
     tx_hash: str | None

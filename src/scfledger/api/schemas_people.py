@@ -5,12 +5,12 @@ key) appear only in the answer of the request that creates them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from scfledger.api.fields import ParticipantName
+from scfledger.api.fields import ParticipantName, UtcDatetime
 from scfledger.api.schemas import Strict
 
 PersonRole = Literal["admin", "maker", "checker", "viewer"]
@@ -21,14 +21,6 @@ Code = Annotated[str, Field(min_length=1, max_length=16)]
 DisplayName = Annotated[str, Field(max_length=128)]
 Roles = Annotated[list[PersonRole], Field(min_length=1, max_length=4)]
 _DEFAULT_SCOPES: list[Scope] = ["read", "write"]
-
-
-def _utc(moment: datetime) -> datetime:
-    """A stored time with its zone: SQLite gives back naive datetimes, which are UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class LoginIn(Strict):

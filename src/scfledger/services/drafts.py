@@ -448,16 +448,23 @@ def submit_draft(
             _refused(ledger.sessions, draft_id, refused)
             raise
     with transaction(ledger.sessions) as session:
-        session.execute(
+        # Only the process that moves it from `approved` announces it (two resuming at
+        # once find the same operation by its key; one of them says so).
+        moved = session.execute(
             update(Draft)
-            .where(Draft.id == draft_id)
+            .where(Draft.id == draft_id, Draft.status == "approved")
             .values(status="submitted", operation_id=view.id)
         )
         stored = session.get_one(Draft, draft_id)
         session.refresh(stored)
-        announce(
-            session, stored, "DraftSubmitted", operation_id=view.id, operation_status=view.status
-        )
+        if getattr(moved, "rowcount", 0) == 1:
+            announce(
+                session,
+                stored,
+                "DraftSubmitted",
+                operation_id=view.id,
+                operation_status=view.status,
+            )
         return _view(session, stored), view
 
 
