@@ -19,14 +19,11 @@ from web3.types import Nonce, TxParams
 
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.identity import identity_anchor
-from scfledger.db.session import create_db_engine, session_factory, transaction
-from scfledger.keys.sealing import Sealer
-from scfledger.people.apikeys import create_api_key
-from scfledger.people.users import create_user
+from scfledger.db.session import create_db_engine
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import IssuedApiKeyOut, OperationOut
 from tests.support.api import assert_problem, event, write
-from tests.support.checking import without_maker_checker
+from tests.support.checking import person_key, without_maker_checker
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -616,28 +613,11 @@ def test_governance_through_the_sdk(api: Served) -> None:
     admin2.close()
 
 
-def person_key(
+def person_client(
     api: Served, participant: str, username: str, roles: list[str], scopes: tuple[str, ...]
 ) -> httpx.Client:
     """A client for a new person of `participant` with an API key of its own."""
-    engine = create_db_engine(api.database_url)
-    with transaction(session_factory(engine)) as session:
-        user, _ = create_user(
-            session,
-            participant=participant,
-            username=username,
-            roles=roles,
-            sealer=Sealer(bytes(32)),  # its second factor is not used: it signs with a key
-        )
-        key = create_api_key(
-            session=session,
-            participant=participant,
-            address=api.address(participant),
-            user_id=user.id,
-            scopes=scopes,
-        )
-    engine.dispose()
-    return client_with(api, key)
+    return client_with(api, person_key(api, participant, username, roles, list(scopes)))
 
 
 def test_governance_is_cast_by_named_admins_of_admin_members(api: Served) -> None:
@@ -645,10 +625,10 @@ def test_governance_is_cast_by_named_admins_of_admin_members(api: Served) -> Non
     the acts of an admin person (role `admin`, a credential that may write) of an admin
     member; a maker of the same member, or a read-only key, is refused before anything."""
     both = ("read", "write")
-    mo = person_key(api, "admin3", "mo", ["maker"], both)
-    rae = person_key(api, "admin3", "rae", ["admin"], ("read",))
-    ada = person_key(api, "admin3", "ada", ["admin"], both)
-    ben = person_key(api, "admin2", "ben", ["admin", "checker"], both)
+    mo = person_client(api, "admin3", "mo", ["maker"], both)
+    rae = person_client(api, "admin3", "rae", ["admin"], ("read",))
+    ada = person_client(api, "admin3", "ada", ["admin"], both)
+    ben = person_client(api, "admin2", "ben", ["admin", "checker"], both)
     before = ada.get("/v1/proposals").json()
     newcomer = Account.create().address
     body = admission(newcomer, "Named Admins Ltd", ["supplier"])

@@ -149,8 +149,15 @@ def administrator(actor: CurrentActor) -> Actor:
     return actor
 
 
+def checker(actor: CurrentActor) -> Actor:
+    """A person who may decide drafts: a checker, with a key that may approve."""
+    require(actor, scope="approve", roles=("checker",), action="check drafts")
+    return actor
+
+
 Writer = Annotated[Actor, Depends(writer)]
 Administrator = Annotated[Actor, Depends(administrator)]
+Checker = Annotated[Actor, Depends(checker)]
 
 
 def idempotency_key(

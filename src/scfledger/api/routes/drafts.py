@@ -16,11 +16,11 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from scfledger.api.deps import CurrentActor, GatewayDep, require
+from scfledger.api.deps import Administrator, Checker, CurrentActor, GatewayDep
 from scfledger.api.draft_schemas import (
     CheckerPolicyIn,
     CheckerPolicyOut,
@@ -50,22 +50,6 @@ router = APIRouter(tags=["drafts"], route_class=GuardedRoute)
 STREAM_POLL = 0.5
 KEEP_ALIVE = 15.0
 STREAM_PAGE = 100
-
-
-def checker(actor: CurrentActor) -> Actor:
-    """A person who may decide drafts: a checker, with a key that may approve."""
-    require(actor, scope="approve", roles=("checker",), action="check drafts")
-    return actor
-
-
-def policy_admin(actor: CurrentActor) -> Actor:
-    """An admin of the participant, with a key that may write."""
-    require(actor, scope="write", roles=("admin",), action="set its maker-checker policy")
-    return actor
-
-
-Checker = Annotated[Actor, Depends(checker)]
-PolicyAdmin = Annotated[Actor, Depends(policy_admin)]
 
 
 @router.get("/v1/drafts")
@@ -217,7 +201,7 @@ def get_policy(gateway: GatewayDep, actor: CurrentActor) -> CheckerPolicyOut:
     responses={202: {"model": DraftOut, "description": "The change waits for a checker"}},
 )
 def put_policy(
-    body: CheckerPolicyIn, gateway: GatewayDep, actor: PolicyAdmin
+    body: CheckerPolicyIn, gateway: GatewayDep, actor: Administrator
 ) -> CheckerPolicyOut | JSONResponse:
     """Set your participant's policy (admins). A change that asks as much or more applies
     at once (200, the policy); one that asks less, while the current policy checks
