@@ -34,6 +34,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -96,6 +97,7 @@ ADMINS = frozenset({"admin1"})  # the other two founding admins are not callers 
 GOVERNANCE_READERS = frozenset({"admin1", "auditor"})
 FOREIGN = (403, "foreign-participant")  # a participant's keys and status, to anyone else
 ROLE_REQUIRED = (403, "role-required")
+READERS = 8  # allowed reads made at once (the server serves them in parallel too)
 PERSON_ROLES = ("viewer", "maker", "checker", "admin")
 # Which roles a person needs, by the `person` of a rule.
 PERSON_MAY = {
@@ -1520,41 +1522,48 @@ def test_people_are_refused_what_their_role_does_not_allow_and_it_changes_nothin
                 assert refusal in (ROLE_REQUIRED, FOREIGN), cell(rule, participant, "viewer")
 
 
+def allowed_read(world: World, rule: Rule, participant: str | None, role: str | None) -> list[str]:
+    """The failures of one allowed read: not 200, or an answer its check refuses."""
+    response = send(world, rule, participant, role)
+    if response.status_code != 200:
+        return [f"{cell(rule, participant, role)}: {problem_of(response)}"]
+    if rule.check is not None:
+        try:
+            rule.check(world, participant or "anonymous", response)
+        except AssertionError as exc:
+            return [f"{cell(rule, participant, role)}: {exc}"]
+    return []
+
+
+def allowed_reads(world: World, cells: list[tuple[Rule, str | None, str | None]]) -> list[str]:
+    """The failures of these reads, made a few at a time: each event stream stays open for
+    its `duration`, and the reads change nothing, so their order does not matter."""
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        found = pool.map(lambda c: allowed_read(world, *c), cells)
+        return sorted(failure for failures in found for failure in failures)
+
+
 def test_people_read_what_their_participant_may_see(world: World) -> None:
-    failures: list[str] = []
-    for rule in MATRIX:
-        if rule.method != "GET":
-            continue
-        for participant, role in PEOPLE:
-            if expected_person_refusal(rule, participant, role) is not None:
-                continue
-            response = send(world, rule, participant, role)
-            if response.status_code != 200:
-                failures.append(f"{cell(rule, participant, role)}: {problem_of(response)}")
-            elif rule.check is not None:
-                try:
-                    rule.check(world, participant, response)
-                except AssertionError as exc:
-                    failures.append(f"{cell(rule, participant, role)}: {exc}")
+    cells: list[tuple[Rule, str | None, str | None]] = [
+        (rule, participant, role)
+        for rule in MATRIX
+        if rule.method == "GET"
+        for participant, role in PEOPLE
+        if expected_person_refusal(rule, participant, role) is None
+    ]
+    failures = allowed_reads(world, cells)
     assert failures == [], "\n".join(failures)
 
 
 def test_allowed_reads_answer_what_their_caller_may_see(world: World) -> None:
-    failures: list[str] = []
-    for rule in MATRIX:
-        if rule.method != "GET":
-            continue
-        for participant in (None, *PARTICIPANTS):
-            if expected_refusal(rule, participant) is not None:
-                continue
-            response = send(world, rule, participant)
-            if response.status_code != 200:
-                failures.append(f"{cell(rule, participant)}: {problem_of(response)}")
-            elif rule.check is not None:
-                try:
-                    rule.check(world, participant or "anonymous", response)
-                except AssertionError as exc:
-                    failures.append(f"{cell(rule, participant)}: {exc}")
+    cells: list[tuple[Rule, str | None, str | None]] = [
+        (rule, participant, None)
+        for rule in MATRIX
+        if rule.method == "GET"
+        for participant in (None, *PARTICIPANTS)
+        if expected_refusal(rule, participant) is None
+    ]
+    failures = allowed_reads(world, cells)
     assert failures == [], "\n".join(failures)
 
 
