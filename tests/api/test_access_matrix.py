@@ -382,6 +382,18 @@ def _request_fp(json: Any = None) -> Callable[[World], Request]:
 TERMS = TermsIn(advance=1_000, repayment=0, fees=0, fund_by=DUE - 86_400)
 
 
+def _quote_body(token_id: int) -> dict[str, Any]:
+    # The weekends calendar: DUE is in 2060, past the years the china calendar knows.
+    return {"method": "interest", "token_id": token_id, "funding_date": "2059-07-01",
+            "rate": "4", "calendar": "weekends"}  # fmt: skip
+
+
+def _compared_offers(w: World, _participant: str, response: httpx.Response) -> None:
+    """FP's only offer, bank2's (accepted), to each of its parties."""
+    offers = [(o["financier"], o["accepted"]) for o in response.json()["offers"]]
+    assert offers == [(w.served.address("bank2"), True)], offers
+
+
 def _settle(w: World) -> Request:
     return Request(json={"slot": w.slot, "token_ids": [w.root], "payment_ref": "wire"})
 
@@ -771,6 +783,41 @@ MATRIX: list[Rule] = [
         frozenset({"bank2"}),  # without a deposit token only the financier confirms
         SEES_FP,
         acts=NOT_FINANCIER,
+    ),
+    # Pricing: a read made with POST (a body to compute on), on a piece the caller sees;
+    # the comparison of a request's made offers, for its parties (a financier: its own).
+    Rule(
+        "POST",
+        "/v1/pricing/quote",
+        lambda w: Request(json=_quote_body(w.root)),
+        SEES_T,
+        SEES_T,
+        person="read",
+    ),
+    Rule(
+        "GET",
+        "/v1/financing-requests/{request_id}/offers/comparison",
+        _request_fp(),
+        SEES_FP,
+        SEES_FP,
+        check=_compared_offers,
+    ),
+    Rule("GET", "/v1/calendars", _no_request, EVERYONE),
+    Rule(
+        "GET",
+        "/v1/calendars/{name}/days",
+        lambda _w: Request({"name": "china"}, params={"from": "2026-10-01", "to": "2026-10-10"}),
+        EVERYONE,
+        check=lambda _w, _p, r: None if len(r.json()["days"]) == 10 else pytest.fail(r.text),
+    ),
+    Rule(
+        "GET",
+        "/v1/calendars/{name}/adjust",
+        lambda _w: Request({"name": "china"}, params={"date": "2026-10-01"}),
+        EVERYONE,
+        check=lambda _w, _p, r: (
+            None if r.json()["adjusted"] == "2026-10-08" else pytest.fail(r.text)
+        ),
     ),
     Rule("GET", "/v1/policies", _no_request, frozenset({"bank", "bank2"})),
     Rule(
@@ -1513,10 +1560,11 @@ def test_people_are_refused_what_their_role_does_not_allow_and_it_changes_nothin
     assert failures == [], f"{len(failures)} failures in {cells} refused cells:\n" + (
         "\n".join(failures)
     )
-    # A viewer writes nothing: every write but its own sign-out, password and sessions is
-    # refused for its role (or, another participant's business, for its participant).
+    # A viewer writes nothing: every write but its own sign-out, password and sessions (and
+    # reads made with POST) is refused for its role (or, another participant's business,
+    # for its participant).
     for rule in MATRIX:
-        if rule.method != "GET" and rule.needs != "self" and rule.may != PUBLIC:
+        if rule.method != "GET" and rule.needs not in ("self", "read") and rule.may != PUBLIC:
             for participant in PARTICIPANTS:
                 refusal = expected_person_refusal(rule, participant, "viewer")
                 assert refusal in (ROLE_REQUIRED, FOREIGN), cell(rule, participant, "viewer")

@@ -187,3 +187,31 @@ def test_calendars_take_dates_only(value: Any) -> None:
             calendar.is_business_day(value)
         with pytest.raises(NotExact):
             calendar.adjust(value, Adjustment.FOLLOWING)
+
+
+def test_a_day_is_described_with_its_holiday_and_in_lieu_work() -> None:
+    """National Day 2026 (1-7 October off, Saturday 10 October worked in lieu), a plain
+    weekend, a plain working day; the weekends calendar knows no holidays."""
+    national_day = CHINA.describe(date(2026, 10, 1))
+    assert (national_day.business_day, national_day.holiday) == (False, "National Day")
+    assert national_day.reason == "National Day"
+    worked = CHINA.describe(date(2026, 10, 10))
+    assert (worked.business_day, worked.weekend, worked.in_lieu_working_day) == (True, True, True)
+    assert (worked.holiday, worked.reason) == ("National Day", None)
+    saturday = CHINA.describe(date(2026, 11, 28))
+    assert (saturday.business_day, saturday.holiday, saturday.reason) == (False, None, "weekend")
+    friday = CHINA.describe(date(2026, 11, 27))
+    assert (friday.business_day, friday.in_lieu_working_day, friday.reason) == (True, False, None)
+    assert WEEKENDS.describe(date(2026, 10, 1)).reason is None  # a Thursday
+    assert WEEKENDS.describe(date(2026, 10, 3)).reason == "weekend"
+    with pytest.raises(CalendarNotCovered):
+        CHINA.describe(date(2027, 1, 1))
+
+
+@given(st.dates(date(2004, 1, 1), date(2026, 12, 31)))
+@settings(max_examples=300)
+def test_a_description_agrees_with_is_business_day(day: date) -> None:
+    described = CHINA.describe(day)
+    assert described.business_day == CHINA.is_business_day(day)
+    assert described.in_lieu_working_day == (described.business_day and day.weekday() >= 5)
+    assert (described.reason is None) == described.business_day

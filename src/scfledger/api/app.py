@@ -23,6 +23,7 @@ from scfledger.api.routes import (
     misc,
     participants,
     pieces,
+    pricing,
     receivables,
     risk,
     settlements,
@@ -73,6 +74,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(pieces.router)
     app.include_router(financing.router)
     app.include_router(risk.router)
+    app.include_router(pricing.router)
     app.include_router(settlements.router)
     app.include_router(settlements.escrow)
     app.include_router(transactions.router)

@@ -31,9 +31,14 @@ from scfledger.exceptions import (
     ActionForbidden,
     AlreadyDecided,
     AlreadyRevealed,
+    AmountMalformed,
+    AmountNotAString,
+    AmountOutOfRange,
+    AmountTooPrecise,
     AuthenticationRequired,
     BodyTooDeep,
     BodyTooLarge,
+    CalendarNotCovered,
     ChainUnavailable,
     ContractRevert,
     CsrfFailed,
@@ -47,11 +52,14 @@ from scfledger.exceptions import (
     InvalidCredentials,
     InvalidCursor,
     InvalidInput,
+    InvalidRate,
     KeyNotFound,
     LastAdmin,
     MissingIdempotencyKey,
+    NotExact,
     NotFoundError,
     NotMaker,
+    OfferNotViable,
     OwnDraft,
     ParticipantExists,
     PasswordChangeRequired,
@@ -66,6 +74,8 @@ from scfledger.exceptions import (
     SsoUnknownUser,
     StorageQuotaExceeded,
     TooManyStreams,
+    UnknownConvention,
+    UnknownCurrency,
     UnknownRevert,
     UnsupportedDocumentType,
     UnsupportedMediaType,
@@ -142,6 +152,10 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 # dependencies: see `problems_of`). tests/api/test_openapi_doc.py checks every key is served.
 # A checker's decision on a draft (maker-checker).
 _DECIDE = (RoleRequired, ScopeRequired, OwnDraft, AlreadyDecided, DraftExpired)
+# Pricing's refusals of its inputs (docs/money.md): amounts, currencies, rates, conventions.
+_AMOUNT = (AmountNotAString, AmountMalformed, AmountTooPrecise, AmountOutOfRange, UnknownCurrency)
+_CALENDAR = (UnknownConvention, CalendarNotCovered)
+_PRICING = (NotExact, InvalidRate, *_CALENDAR)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
     "POST /v1/receivables": (DocumentNotUploaded,),
@@ -180,6 +194,9 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "POST /v1/users/{user_id}/second-factor-reset": (ForeignParticipant,),
     "GET /v1/audit": (RoleRequired,),
     "GET /v1/audit/export": (RoleRequired,),
+    "POST /v1/pricing/quote": (*_AMOUNT, *_PRICING, OfferNotViable),
+    "GET /v1/calendars/{name}/days": _CALENDAR,
+    "GET /v1/calendars/{name}/adjust": _CALENDAR,
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -31,14 +32,42 @@ class Adjustment(StrEnum):
             raise UnknownConvention(kind="adjustment", name=name, known=list(cls)) from None
 
 
+@dataclass(frozen=True)
+class Day:
+    """What a calendar says of a day: a business day or not, the public holiday it belongs
+    to or, on a weekend day worked in lieu (调休上班), makes up for (its name as the
+    calendar's source gives it, e.g. "National Day")."""
+
+    day: date
+    business_day: bool
+    holiday: str | None = None
+    in_lieu_working_day: bool = False
+
+    @property
+    def weekend(self) -> bool:
+        return self.day.weekday() >= 5
+
+    @property
+    def reason(self) -> str | None:
+        """Why it is no business day (the holiday's name, or "weekend"); None if it is one."""
+        if self.business_day:
+            return None
+        return self.holiday or ("weekend" if self.weekend else "day off")
+
+
 class Calendar(ABC):
     """A market's business days."""
 
     name: str
+    years: tuple[int, int] | None = None  # the years it knows; None: every year
 
     @abstractmethod
     def is_business_day(self, day: date) -> bool:
         """Whether banks settle payments on `day`."""
+
+    def describe(self, day: date) -> Day:
+        """`day` as this calendar sees it (CalendarNotCovered outside its years)."""
+        return Day(day, self.is_business_day(day))
 
     def adjust(self, day: date, convention: Adjustment) -> date:
         """`day` if it is a business day, else the business day the convention names."""
@@ -86,9 +115,14 @@ class China(Calendar):
             raise CalendarNotCovered(calendar=self.name, day=day, years=self.years)
         return bool(chinese_calendar.is_workday(day))
 
+    def describe(self, day: date) -> Day:
+        business = self.is_business_day(day)  # checks the years first
+        _, name = chinese_calendar.get_holiday_detail(day)  # a worked weekend: what it makes up
+        return Day(day, business, name, in_lieu_working_day=business and day.weekday() >= 5)
+
 
 CALENDARS: dict[str, Calendar] = {c.name: c for c in (China(), WeekendsOnly())}
-_BY_CURRENCY = {"CNY": "china"}
+BY_CURRENCY = {"CNY": "china"}  # the calendar of a currency; "weekends" otherwise
 
 
 def calendar_named(name: str) -> Calendar:
@@ -101,7 +135,7 @@ def calendar_named(name: str) -> Calendar:
 
 def for_currency(currency: str) -> Calendar:
     """The calendar a currency's payments follow: `china` for CNY, weekends otherwise."""
-    return CALENDARS[_BY_CURRENCY.get(currency, "weekends")]
+    return CALENDARS[BY_CURRENCY.get(currency, "weekends")]
 
 
 def _check_date(day: date) -> None:
