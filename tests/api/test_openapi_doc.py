@@ -15,7 +15,15 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from scfledger.api import draft_schemas, fields, openapi, schemas, schemas_people, swagger_ui
+from scfledger.api import (
+    draft_schemas,
+    fields,
+    openapi,
+    schemas,
+    schemas_people,
+    schemas_pricing,
+    swagger_ui,
+)
 from scfledger.api.errors import PROBLEM_BASE
 from scfledger.risk import policy
 from tests.support.served import Served, served_gateway
@@ -265,6 +273,7 @@ def test_every_request_body_has_an_example_the_gateway_accepts_as_valid(
             getattr(schemas, ref, None)
             or getattr(schemas_people, ref, None)
             or getattr(draft_schemas, ref, None)
+            or getattr(schemas_pricing, ref, None)
             or getattr(policy, ref)
         )
         for example in examples:

@@ -21,6 +21,8 @@ from scfledger.chain.generated import Role
 from scfledger.db.projections import FinancingRequest
 from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger.services.pricing import given_for
+from scfledger_client import ApiProblem, ScfClient
+from scfledger_client.models import QuoteIn
 from tests.support.api import assert_problem, event, write
 from tests.support.served import Served, served_gateway
 
@@ -567,3 +569,21 @@ def test_pricing_needs_a_signed_in_caller(ledger: Ledger) -> None:
     with ledger.api.client() as anonymous:
         assert_problem(anonymous.post("/v1/pricing/quote", json=PLAIN), 401, "unauthenticated")
         assert_problem(anonymous.get("/v1/calendars"), 401, "unauthenticated")
+
+
+def test_the_sdk_quotes_and_reads_calendars(ledger: Ledger) -> None:
+    api = ledger.api
+    with ScfClient(api.url, api_key=api.seeded.api_keys["supplier1"]) as client:
+        body = client.quote(QuoteIn.model_validate(EXAMPLE_1 | {"adjustment": "unadjusted"}))
+        assert (body.interest, body.terms.repayment) == ("174000.00", "8174000.00")
+        assert [c.name for c in client.calendars()] == ["china", "weekends"]
+        days = client.calendar_days("china", date(2026, 10, 9), date(2026, 10, 10))
+        assert [(d.day, d.in_lieu_working_day) for d in days.days] == [
+            (date(2026, 10, 9), False),
+            (date(2026, 10, 10), True),
+        ]
+        moved = client.adjust_date("china", date(2026, 10, 1), "preceding")
+        assert (moved.adjusted, moved.reason) == (date(2026, 9, 30), "National Day")
+        with pytest.raises(ApiProblem) as refused:
+            client.adjust_date("mars", date(2026, 10, 1))
+        assert refused.value.type == "https://scfledger.dev/problems/convention-unknown"

@@ -17,12 +17,15 @@ from scfledger_client.checking import CheckingEndpoints
 from scfledger_client.finance import FinanceEndpoints
 from scfledger_client.ledger import LedgerEndpoints
 from scfledger_client.models import FeedEventOut
+from scfledger_client.pricing import PricingEndpoints
 from scfledger_client.problem import ApiProblem
 
 T = TypeVar("T")
 
 
-class Endpoints(LedgerEndpoints, FinanceEndpoints, AdminEndpoints, CheckingEndpoints):
+class Endpoints(
+    LedgerEndpoints, FinanceEndpoints, PricingEndpoints, AdminEndpoints, CheckingEndpoints
+):
     """The gateway's endpoints, one method each, shared by `ScfClient` and `AsyncScfClient`."""
 
 

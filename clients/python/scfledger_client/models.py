@@ -4,11 +4,36 @@ is the API's: one class per body."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
+
+
+class AdjustOut(BaseModel):
+    calendar: Annotated[str, Field(title="Calendar")]
+    convention: Annotated[str, Field(title="Convention")]
+    given: Annotated[date, Field(title="Given")]
+    adjusted: Annotated[date, Field(title="Adjusted")]
+    moved: Annotated[bool, Field(title="Moved")]
+    reason: Annotated[str | None, Field(title="Reason")]
+    """
+    Why the given date is no business day
+    """
+
+
+class AdjustedDateOut(BaseModel):
+    given: Annotated[date, Field(title="Given")]
+    adjusted: Annotated[date, Field(title="Adjusted")]
+    """
+    The business day the convention moves it to
+    """
+    moved: Annotated[bool, Field(title="Moved")]
+    reason: Annotated[str | None, Field(title="Reason")]
+    """
+    Why the given date is no business day: a holiday's name, or weekend
+    """
 
 
 class AdmissionIn(BaseModel):
@@ -147,6 +172,38 @@ class AuditRecordOut(BaseModel):
     hash: Annotated[str, Field(title="Hash")]
 
 
+class CalendarDayOut(BaseModel):
+    day: Annotated[date, Field(title="Day")]
+    business_day: Annotated[bool, Field(title="Business Day")]
+    weekend: Annotated[bool, Field(title="Weekend")]
+    holiday: Annotated[str | None, Field(title="Holiday")]
+    """
+    The public holiday it belongs to, or that an in-lieu working day makes up
+    """
+    in_lieu_working_day: Annotated[bool, Field(title="In Lieu Working Day")]
+    """
+    A weekend day worked (调休上班)
+    """
+
+
+class CalendarDaysOut(BaseModel):
+    calendar: Annotated[str, Field(title="Calendar")]
+    days: Annotated[list[CalendarDayOut], Field(title="Days")]
+
+
+class CalendarOut(BaseModel):
+    name: Annotated[str, Field(title="Name")]
+    years: Annotated[list[int] | None, Field(title="Years")]
+    """
+    First and last year known; null: any year
+    """
+    currencies: Annotated[list[str], Field(title="Currencies")]
+    """
+    The currencies it is the default of
+    """
+    description: Annotated[str, Field(title="Description")]
+
+
 class CheckOut(BaseModel):
     """
     One readiness check; `error` names what failed.
@@ -250,6 +307,21 @@ class CircularTransfers(BaseModel):
     In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
     """
     members: Annotated[list[str], Field(title="Members")]
+
+
+class CostOut(BaseModel):
+    """
+    The annualised cost over the term's calendar days, per year of 365 days.
+    """
+
+    simple: Annotated[str, Field(examples=["4.6308"], title="Simple")]
+    """
+    (given - received) / received x 365 / days
+    """
+    effective: Annotated[str, Field(examples=["4.6308"], title="Effective")]
+    """
+    (given / received) ^ (365 / days) - 1
+    """
 
 
 class DebtorRecord(BaseModel):
@@ -362,6 +434,38 @@ class FeedEventOut(BaseModel):
     args: Annotated[dict[str, Any], Field(title="Args")]
 
 
+Flat = TypeAliasType(
+    "Flat",
+    Annotated[str, Field(examples=["8000000.00"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$")],
+)
+"""
+A decimal string in the currency, at most its minor digits
+"""
+
+
+Bps = TypeAliasType(
+    "Bps",
+    Annotated[str, Field(examples=["10"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$")],
+)
+"""
+Basis points (50 = 0.50 %), at most 10000
+"""
+
+
+class FeesIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    flat: Flat | None = None
+    """
+    A flat fee (default 0)
+    """
+    bps: Bps | None = None
+    """
+    Basis points of the loan's advance, or of the factored piece's value
+    """
+
+
 class FinancierExposure(BaseModel):
     financier: Annotated[str, Field(title="Financier")]
     to_debtor: Annotated[int, Field(title="To Debtor")]
@@ -435,6 +539,9 @@ class IssuedApiKeyOut(BaseModel):
     Shown once; the gateway stores only its hash.
     """
     key: ApiKeyOut
+
+
+JsonValue = TypeAliasType("JsonValue", Any)
 
 
 class LineageNodeOut(BaseModel):
@@ -514,6 +621,29 @@ class MemberOut(BaseModel):
     status: Annotated[Literal["none", "active", "suspended"], Field(title="Status")]
     """
     The member's status in the consortium registry
+    """
+
+
+class OfferTermsOut(BaseModel):
+    """
+    Terms in the form of an offer's body (`POST /v1/financing-requests/{id}/offers`).
+    """
+
+    advance: Annotated[str, Field(examples=["1000.00"], title="Advance")]
+    """
+    A decimal string in the currency
+    """
+    repayment: Annotated[str, Field(examples=["1000.00"], title="Repayment")]
+    """
+    A decimal string in the currency
+    """
+    fees: Annotated[str, Field(examples=["1000.00"], title="Fees")]
+    """
+    A decimal string in the currency
+    """
+    fund_by: Annotated[int, Field(title="Fund By")]
+    """
+    The last second of the funding date (UTC)
     """
 
 
@@ -600,6 +730,22 @@ class PasswordChangeIn(BaseModel):
     )
     current_password: Annotated[str, Field(max_length=256, min_length=1, title="Current Password")]
     new_password: Annotated[str, Field(max_length=256, min_length=1, title="New Password")]
+
+
+class PenaltyOut(BaseModel):
+    rate: Annotated[str, Field(examples=["4.6308"], title="Rate")]
+    """
+    Percent a year, as a decimal string
+    """
+    paid_on: Annotated[date, Field(title="Paid On")]
+    days_late: Annotated[int, Field(title="Days Late")]
+    """
+    Calendar days after the adjusted due date
+    """
+    amount: Annotated[str, Field(examples=["1000.00"], title="Amount")]
+    """
+    A decimal string in the currency
+    """
 
 
 class PersonOut(BaseModel):
@@ -751,6 +897,172 @@ class ProposalOut(BaseModel):
     """
     created_block: Annotated[int, Field(title="Created Block")]
     updated_block: Annotated[int, Field(title="Updated Block")]
+
+
+TokenId = TypeAliasType("TokenId", Annotated[int, Field(ge=1, title="Token Id")])
+"""
+A piece to price
+"""
+
+
+Amount = TypeAliasType(
+    "Amount",
+    Annotated[str, Field(examples=["8000000.00"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$")],
+)
+"""
+A decimal string in the currency, at most its minor digits
+"""
+
+
+Currency = TypeAliasType("Currency", Annotated[str, Field(examples=["CNY"], pattern="^[A-Z]{3}$")])
+"""
+ISO 4217
+"""
+
+
+PenaltyRate = TypeAliasType(
+    "PenaltyRate",
+    Annotated[str, Field(examples=["4.35"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$")],
+)
+"""
+An annual rate in percent, at most 8 decimals: 4.35 is 4.35 %
+"""
+
+
+class QuoteIn(BaseModel):
+    """
+    What to price: a piece the caller sees (`token_id`: its value, currency and due date
+    from the ledger) or an `amount` with its `currency` and `due_date`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    method: Annotated[Literal["interest", "discount"], Field(title="Method")]
+    """
+    interest: a loan of `amount`, repaid with interest (a pledge, recourse factoring); discount: factoring a piece of value `amount` at a discount
+    """
+    token_id: Annotated[TokenId | None, Field(title="Token Id")] = None
+    """
+    A piece to price
+    """
+    amount: Amount | None = None
+    """
+    The advance of a loan, or the value of the factored piece. With `token_id`: the piece's value by default; a loan may advance less
+    """
+    currency: Currency | None = None
+    """
+    Without `token_id`
+    """
+    due_date: Annotated[date | None, Field(title="Due Date")] = None
+    """
+    Without `token_id`
+    """
+    funding_date: Annotated[date, Field(title="Funding Date")]
+    """
+    When the advance is paid
+    """
+    rate: Annotated[str, Field(examples=["4.35"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$")]
+    """
+    The annual interest or discount rate, in percent
+    """
+    day_count: Annotated[
+        Literal["ACT/360", "ACT/365F", "30/360"] | None, Field(title="Day Count")
+    ] = None
+    """
+    Default: the currency's (ACT/360 for CNY, ACT/365F for HKD, JPY, ...)
+    """
+    calendar: Annotated[Literal["china", "weekends"] | None, Field(title="Calendar")] = None
+    """
+    Business days. Default: the currency's (china for CNY, else weekends)
+    """
+    adjustment: Annotated[
+        Literal["following", "modified_following", "preceding", "modified_preceding", "unadjusted"]
+        | None,
+        Field(title="Adjustment"),
+    ] = None
+    """
+    How a date on a day off moves. Default: modified_following
+    """
+    fees: FeesIn | None = None
+    recourse: Annotated[bool, Field(title="Recourse")] = False
+    """
+    Discount with recourse: the seller owes the value back if the debtor does not pay (the offer's repayment)
+    """
+    penalty_rate: PenaltyRate | None = None
+    """
+    Annual penalty rate after the due date (with `paid_on`)
+    """
+    paid_on: Annotated[date | None, Field(title="Paid On")] = None
+    """
+    When what is owed is paid (with `penalty_rate`)
+    """
+
+
+class QuoteOut(BaseModel):
+    method: Annotated[Literal["interest", "discount"], Field(title="Method")]
+    token_id: Annotated[int | None, Field(title="Token Id")]
+    currency: Annotated[str, Field(title="Currency")]
+    funding_date: AdjustedDateOut
+    due_date: AdjustedDateOut
+    calendar: Annotated[str, Field(title="Calendar")]
+    adjustment: Annotated[str, Field(title="Adjustment")]
+    day_count: Annotated[str, Field(title="Day Count")]
+    days: Annotated[int, Field(title="Days")]
+    """
+    Calendar days from funding to the due date (adjusted)
+    """
+    accrual_days: Annotated[int, Field(title="Accrual Days")]
+    """
+    The days as the day count counts them
+    """
+    basis: Annotated[int, Field(title="Basis")]
+    """
+    The days of a year the day count divides by
+    """
+    year_fraction: Annotated[str, Field(title="Year Fraction")]
+    """
+    accrual_days / basis, 12 significant digits
+    """
+    rate: Annotated[str, Field(examples=["4.6308"], title="Rate")]
+    """
+    Percent a year, as a decimal string
+    """
+    amount: Annotated[str, Field(examples=["1000.00"], title="Amount")]
+    """
+    What was priced: the loan's advance, the piece's value
+    """
+    advance: Annotated[str, Field(examples=["1000.00"], title="Advance")]
+    """
+    Paid by the financier at funding, before fees
+    """
+    fees: Annotated[str, Field(examples=["1000.00"], title="Fees")]
+    """
+    Kept from the advance at funding
+    """
+    interest: Annotated[str | None, Field(title="Interest")]
+    """
+    A loan's interest
+    """
+    discount: Annotated[str | None, Field(title="Discount")]
+    """
+    A factored piece's discount
+    """
+    received: Annotated[str, Field(examples=["1000.00"], title="Received")]
+    """
+    What the borrower receives: advance - fees
+    """
+    repayment: Annotated[str, Field(examples=["1000.00"], title="Repayment")]
+    """
+    What repays the loan; for factoring, what the seller owes on recourse
+    """
+    owed: Annotated[str, Field(examples=["1000.00"], title="Owed")]
+    """
+    What is paid at the due date: repayment, or the value
+    """
+    cost: CostOut
+    terms: OfferTermsOut
+    penalty: PenaltyOut | None
 
 
 class ReadinessOut(BaseModel):
@@ -945,7 +1257,7 @@ class SessionOut(BaseModel):
     """
 
 
-TokenId = TypeAliasType("TokenId", Annotated[int, Field(ge=1)])
+TokenId1 = TypeAliasType("TokenId1", Annotated[int, Field(ge=1)])
 
 
 class SettleIn(BaseModel):
@@ -953,7 +1265,7 @@ class SettleIn(BaseModel):
         extra="forbid",
     )
     slot: Annotated[int, Field(ge=0, title="Slot")]
-    token_ids: Annotated[list[TokenId], Field(max_length=50, min_length=1, title="Token Ids")]
+    token_ids: Annotated[list[TokenId1], Field(max_length=50, min_length=1, title="Token Ids")]
     payment_ref: Annotated[str, Field(max_length=128, min_length=1, title="Payment Ref")]
     """
     0x + 64 hex digits, or text (recorded on chain as its SHA-256)
@@ -1357,6 +1669,56 @@ class AcceptOfferIn(BaseModel):
 class AuditPage(BaseModel):
     items: Annotated[list[AuditRecordOut], Field(title="Items")]
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class ComparedOfferOut(BaseModel):
+    rank: Annotated[int, Field(title="Rank")]
+    """
+    1: the cheapest
+    """
+    financier: Annotated[str, Field(title="Financier")]
+    accepted: Annotated[bool, Field(title="Accepted")]
+    """
+    The offer the requester accepted
+    """
+    terms: OfferTermsOut
+    received: Annotated[str, Field(examples=["1000.00"], title="Received")]
+    """
+    advance - fees, at funding
+    """
+    given: Annotated[str, Field(examples=["1000.00"], title="Given")]
+    """
+    At the due date: a pledge's repayment; a factored piece's value
+    """
+    days: Annotated[int, Field(title="Days")]
+    """
+    From the funding deadline's date to the piece's due date
+    """
+    cost: CostOut | None
+    """
+    null when the offer leaves nothing to receive
+    """
+
+
+class ComparisonOut(BaseModel):
+    """
+    The made offers of a request the caller sees, cheapest first.
+    """
+
+    request_id: Annotated[int, Field(title="Request Id")]
+    token_id: Annotated[int, Field(title="Token Id")]
+    currency: Annotated[str, Field(title="Currency")]
+    value: Annotated[str, Field(examples=["1000.00"], title="Value")]
+    """
+    The piece's value
+    """
+    due_date: Annotated[int, Field(title="Due Date")]
+    """
+    Unix seconds (UTC)
+    """
+    mode: Annotated[str, Field(title="Mode")]
+    recourse: Annotated[bool, Field(title="Recourse")]
+    offers: Annotated[list[ComparedOfferOut], Field(title="Offers")]
 
 
 class DecidedOut(BaseModel):

@@ -1138,6 +1138,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pricing/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Quote
+         * @description Price a financing offer on business days: its dates moved off days off, its amounts,
+         *     annualised cost and the `terms` to offer as they are. Computes only; writes nothing.
+         *
+         *     A piece (`token_id`) must be one the caller sees (404 otherwise).
+         */
+        post: operations["quote_v1_pricing_quote_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Calendars
+         * @description The business-day calendars, the years each knows and the currencies it is the
+         *     default of.
+         */
+        get: operations["list_calendars_v1_calendars_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendars/{name}/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calendar Days
+         * @description Each day from `from` to `to`: a business day or not, its holiday, whether it is a
+         *     weekend day worked in lieu.
+         */
+        get: operations["calendar_days_v1_calendars__name__days_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendars/{name}/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Adjust
+         * @description The business day a date moves to under a convention: what a form shows before its
+         *     user signs.
+         */
+        get: operations["adjust_v1_calendars__name__adjust_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/financing-requests/{request_id}/offers/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Offers
+         * @description The offers made on a request, on one scale and cheapest first: what the requester
+         *     receives (advance - fees), what it gives at the due date, the days from the funding
+         *     deadline to the piece's due date, and the annualised cost.
+         *
+         *     The requester and auditors see every offer; a financier its own only.
+         */
+        get: operations["compare_offers_v1_financing_requests__request_id__offers_comparison_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements": {
         parameters: {
             query?: never;
@@ -1745,6 +1855,51 @@ export interface components {
             /** @description The offer accepted, as the financier made it */
             terms: components["schemas"]["TermsIn"];
         };
+        /** AdjustOut */
+        AdjustOut: {
+            /** Calendar */
+            calendar: string;
+            /** Convention */
+            convention: string;
+            /**
+             * Given
+             * Format: date
+             */
+            given: string;
+            /**
+             * Adjusted
+             * Format: date
+             */
+            adjusted: string;
+            /** Moved */
+            moved: boolean;
+            /**
+             * Reason
+             * @description Why the given date is no business day
+             */
+            reason: string | null;
+        };
+        /** AdjustedDateOut */
+        AdjustedDateOut: {
+            /**
+             * Given
+             * Format: date
+             */
+            given: string;
+            /**
+             * Adjusted
+             * Format: date
+             * @description The business day the convention moves it to
+             */
+            adjusted: string;
+            /** Moved */
+            moved: boolean;
+            /**
+             * Reason
+             * @description Why the given date is no business day: a holiday's name, or weekend
+             */
+            reason: string | null;
+        };
         /**
          * AdmissionIn
          * @example {
@@ -1923,6 +2078,52 @@ export interface components {
             /** Hash */
             hash: string;
         };
+        /** CalendarDayOut */
+        CalendarDayOut: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Business Day */
+            business_day: boolean;
+            /** Weekend */
+            weekend: boolean;
+            /**
+             * Holiday
+             * @description The public holiday it belongs to, or that an in-lieu working day makes up
+             */
+            holiday: string | null;
+            /**
+             * In Lieu Working Day
+             * @description A weekend day worked (调休上班)
+             */
+            in_lieu_working_day: boolean;
+        };
+        /** CalendarDaysOut */
+        CalendarDaysOut: {
+            /** Calendar */
+            calendar: string;
+            /** Days */
+            days: components["schemas"]["CalendarDayOut"][];
+        };
+        /** CalendarOut */
+        CalendarOut: {
+            /** Name */
+            name: string;
+            /**
+             * Years
+             * @description First and last year known; null: any year
+             */
+            years: number[] | null;
+            /**
+             * Currencies
+             * @description The currencies it is the default of
+             */
+            currencies: string[];
+            /** Description */
+            description: string;
+        };
         /**
          * CheckOut
          * @description One readiness check; `error` names what failed.
@@ -2003,6 +2204,88 @@ export interface components {
             value: number;
             /** Members */
             members: string[];
+        };
+        /** ComparedOfferOut */
+        ComparedOfferOut: {
+            /**
+             * Rank
+             * @description 1: the cheapest
+             */
+            rank: number;
+            /** Financier */
+            financier: string;
+            /**
+             * Accepted
+             * @description The offer the requester accepted
+             */
+            accepted: boolean;
+            terms: components["schemas"]["OfferTermsOut"];
+            /**
+             * Received
+             * @description advance - fees, at funding
+             * @example 1000.00
+             */
+            received: string;
+            /**
+             * Given
+             * @description At the due date: a pledge's repayment; a factored piece's value
+             * @example 1000.00
+             */
+            given: string;
+            /**
+             * Days
+             * @description From the funding deadline's date to the piece's due date
+             */
+            days: number;
+            /** @description null when the offer leaves nothing to receive */
+            cost: components["schemas"]["CostOut"] | null;
+        };
+        /**
+         * ComparisonOut
+         * @description The made offers of a request the caller sees, cheapest first.
+         */
+        ComparisonOut: {
+            /** Request Id */
+            request_id: number;
+            /** Token Id */
+            token_id: number;
+            /** Currency */
+            currency: string;
+            /**
+             * Value
+             * @description The piece's value
+             * @example 1000.00
+             */
+            value: string;
+            /**
+             * Due Date
+             * @description Unix seconds (UTC)
+             */
+            due_date: number;
+            /** Mode */
+            mode: string;
+            /** Recourse */
+            recourse: boolean;
+            /** Offers */
+            offers: components["schemas"]["ComparedOfferOut"][];
+        };
+        /**
+         * CostOut
+         * @description The annualised cost over the term's calendar days, per year of 365 days.
+         */
+        CostOut: {
+            /**
+             * Simple
+             * @description (given - received) / received x 365 / days
+             * @example 4.6308
+             */
+            simple: string;
+            /**
+             * Effective
+             * @description (given / received) ^ (365 / days) - 1
+             * @example 4.6308
+             */
+            effective: string;
         };
         /** DebtorRecord */
         DebtorRecord: {
@@ -2204,6 +2487,13 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** FeesIn */
+        FeesIn: {
+            /** @description A flat fee (default 0) */
+            flat?: string | null;
+            /** @description Basis points of the loan's advance, or of the factored piece's value */
+            bps?: string | null;
+        };
         /** FinancierExposure */
         FinancierExposure: {
             /** Financier */
@@ -2377,6 +2667,7 @@ export interface components {
             api_key: string;
             key: components["schemas"]["ApiKeyOut"];
         };
+        JsonValue: unknown;
         /**
          * LineageNodeOut
          * @description A piece in a lineage; one the caller does not see is `redacted` (no holder, no state).
@@ -2492,6 +2783,35 @@ export interface components {
              */
             reason: string | null;
         };
+        /**
+         * OfferTermsOut
+         * @description Terms in the form of an offer's body (`POST /v1/financing-requests/{id}/offers`).
+         */
+        OfferTermsOut: {
+            /**
+             * Advance
+             * @description A decimal string in the currency
+             * @example 1000.00
+             */
+            advance: string;
+            /**
+             * Repayment
+             * @description A decimal string in the currency
+             * @example 1000.00
+             */
+            repayment: string;
+            /**
+             * Fees
+             * @description A decimal string in the currency
+             * @example 1000.00
+             */
+            fees: string;
+            /**
+             * Fund By
+             * @description The last second of the funding date (UTC)
+             */
+            fund_by: number;
+        };
         /** OperationError */
         OperationError: {
             /** Name */
@@ -2582,6 +2902,31 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PenaltyOut */
+        PenaltyOut: {
+            /**
+             * Rate
+             * @description Percent a year, as a decimal string
+             * @example 4.6308
+             */
+            rate: string;
+            /**
+             * Paid On
+             * Format: date
+             */
+            paid_on: string;
+            /**
+             * Days Late
+             * @description Calendar days after the adjusted due date
+             */
+            days_late: number;
+            /**
+             * Amount
+             * @description A decimal string in the currency
+             * @example 1000.00
+             */
+            amount: string;
         };
         /**
          * PersonOut
@@ -2781,6 +3126,180 @@ export interface components {
             created_block: number;
             /** Updated Block */
             updated_block: number;
+        };
+        /**
+         * QuoteIn
+         * @description What to price: a piece the caller sees (`token_id`: its value, currency and due date
+         *     from the ledger) or an `amount` with its `currency` and `due_date`.
+         * @example {
+         *       "amount": "8000000.00",
+         *       "currency": "CNY",
+         *       "due_date": "2026-08-29",
+         *       "fees": {
+         *         "bps": "10",
+         *         "flat": "500.00"
+         *       },
+         *       "funding_date": "2026-03-02",
+         *       "method": "interest",
+         *       "rate": "4.35"
+         *     }
+         */
+        QuoteIn: {
+            /**
+             * Method
+             * @description interest: a loan of `amount`, repaid with interest (a pledge, recourse factoring); discount: factoring a piece of value `amount` at a discount
+             * @enum {string}
+             */
+            method: "interest" | "discount";
+            /**
+             * Token Id
+             * @description A piece to price
+             */
+            token_id?: number | null;
+            /** @description The advance of a loan, or the value of the factored piece. With `token_id`: the piece's value by default; a loan may advance less */
+            amount?: string | null;
+            /** @description Without `token_id` */
+            currency?: string | null;
+            /**
+             * Due Date
+             * @description Without `token_id`
+             */
+            due_date?: string | null;
+            /**
+             * Funding Date
+             * Format: date
+             * @description When the advance is paid
+             */
+            funding_date: string;
+            /**
+             * @description The annual interest or discount rate, in percent
+             * @example 4.35
+             */
+            rate: string;
+            /**
+             * Day Count
+             * @description Default: the currency's (ACT/360 for CNY, ACT/365F for HKD, JPY, ...)
+             */
+            day_count?: ("ACT/360" | "ACT/365F" | "30/360") | null;
+            /**
+             * Calendar
+             * @description Business days. Default: the currency's (china for CNY, else weekends)
+             */
+            calendar?: ("china" | "weekends") | null;
+            /**
+             * Adjustment
+             * @description How a date on a day off moves. Default: modified_following
+             */
+            adjustment?: ("following" | "modified_following" | "preceding" | "modified_preceding" | "unadjusted") | null;
+            fees?: components["schemas"]["FeesIn"] | null;
+            /**
+             * Recourse
+             * @description Discount with recourse: the seller owes the value back if the debtor does not pay (the offer's repayment)
+             * @default false
+             */
+            recourse: boolean;
+            /** @description Annual penalty rate after the due date (with `paid_on`) */
+            penalty_rate?: string | null;
+            /**
+             * Paid On
+             * @description When what is owed is paid (with `penalty_rate`)
+             */
+            paid_on?: string | null;
+        };
+        /** QuoteOut */
+        QuoteOut: {
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "interest" | "discount";
+            /** Token Id */
+            token_id: number | null;
+            /** Currency */
+            currency: string;
+            funding_date: components["schemas"]["AdjustedDateOut"];
+            due_date: components["schemas"]["AdjustedDateOut"];
+            /** Calendar */
+            calendar: string;
+            /** Adjustment */
+            adjustment: string;
+            /** Day Count */
+            day_count: string;
+            /**
+             * Days
+             * @description Calendar days from funding to the due date (adjusted)
+             */
+            days: number;
+            /**
+             * Accrual Days
+             * @description The days as the day count counts them
+             */
+            accrual_days: number;
+            /**
+             * Basis
+             * @description The days of a year the day count divides by
+             */
+            basis: number;
+            /**
+             * Year Fraction
+             * @description accrual_days / basis, 12 significant digits
+             */
+            year_fraction: string;
+            /**
+             * Rate
+             * @description Percent a year, as a decimal string
+             * @example 4.6308
+             */
+            rate: string;
+            /**
+             * Amount
+             * @description What was priced: the loan's advance, the piece's value
+             * @example 1000.00
+             */
+            amount: string;
+            /**
+             * Advance
+             * @description Paid by the financier at funding, before fees
+             * @example 1000.00
+             */
+            advance: string;
+            /**
+             * Fees
+             * @description Kept from the advance at funding
+             * @example 1000.00
+             */
+            fees: string;
+            /**
+             * Interest
+             * @description A loan's interest
+             */
+            interest: string | null;
+            /**
+             * Discount
+             * @description A factored piece's discount
+             */
+            discount: string | null;
+            /**
+             * Received
+             * @description What the borrower receives: advance - fees
+             * @example 1000.00
+             */
+            received: string;
+            /**
+             * Repayment
+             * @description What repays the loan; for factoring, what the seller owes on recourse
+             * @example 1000.00
+             */
+            repayment: string;
+            /**
+             * Owed
+             * @description What is paid at the due date: repayment, or the value
+             * @example 1000.00
+             */
+            owed: string;
+            cost: components["schemas"]["CostOut"];
+            terms: components["schemas"]["OfferTermsOut"];
+            penalty: components["schemas"]["PenaltyOut"] | null;
         };
         /** ReadinessOut */
         ReadinessOut: {
@@ -4467,6 +4986,50 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `calendar-not-covered`: Date outside the calendar's years
+         *     - `convention-unknown`: Unknown convention
+         *     - `currency-unknown`: Unknown currency
+         *     - `invalid-input`: Invalid input
+         *     - `number-not-exact`: Number is not exact
+         *     - `offer-not-viable`: Offer not viable
+         *     - `rate-invalid`: Invalid rate
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-2e49856aaa": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/calendar-not-covered" | "https://scfledger.dev/problems/convention-unknown" | "https://scfledger.dev/problems/currency-unknown" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/number-not-exact" | "https://scfledger.dev/problems/offer-not-viable" | "https://scfledger.dev/problems/rate-invalid" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `calendar-not-covered`: Date outside the calendar's years
+         *     - `convention-unknown`: Unknown convention
+         *     - `invalid-input`: Invalid input
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-4c748dbca8": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/calendar-not-covered" | "https://scfledger.dev/problems/convention-unknown" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
                 };
             };
         };
@@ -8015,6 +8578,249 @@ export interface operations {
             404: components["responses"]["Problem404-not-found"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    quote_v1_pricing_quote_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteOut"];
+                };
+            };
+            400: components["responses"]["Problem400-4a627ac5e6"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-bf78e48051"];
+            404: components["responses"]["Problem404-not-found"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-2e49856aaa"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_calendars_v1_calendars_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarOut"][];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_days_v1_calendars__name__days_get: {
+        parameters: {
+            query: {
+                /** @description The first day */
+                from: string;
+                /** @description The last day, at most 366 on */
+                to: string;
+            };
+            header?: never;
+            path: {
+                /** @description A calendar's name (`GET /v1/calendars`) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarDaysOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-4c748dbca8"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adjust_v1_calendars__name__adjust_get: {
+        parameters: {
+            query: {
+                /** @description The date to move off a day off */
+                date: string;
+                /** @description A business-day convention */
+                convention?: "following" | "modified_following" | "preceding" | "modified_preceding" | "unadjusted";
+            };
+            header?: never;
+            path: {
+                /** @description A calendar's name (`GET /v1/calendars`) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-4c748dbca8"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compare_offers_v1_financing_requests__request_id__offers_comparison_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparisonOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            404: components["responses"]["Problem404-not-found"];
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
