@@ -1716,7 +1716,10 @@ class ComparisonOut(BaseModel):
     """
     Unix seconds (UTC)
     """
-    mode: Annotated[str, Field(title="Mode")]
+    mode: Annotated[Literal["factoring", "pledge"], Field(title="Mode")]
+    """
+    factoring: the piece is assigned; pledge: a lien is recorded
+    """
     recourse: Annotated[bool, Field(title="Recourse")]
     offers: Annotated[list[ComparedOfferOut], Field(title="Offers")]
 

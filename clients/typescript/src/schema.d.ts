@@ -2262,8 +2262,12 @@ export interface components {
              * @description Unix seconds (UTC)
              */
             due_date: number;
-            /** Mode */
-            mode: string;
+            /**
+             * Mode
+             * @description factoring: the piece is assigned; pledge: a lien is recorded
+             * @enum {string}
+             */
+            mode: "factoring" | "pledge";
             /** Recourse */
             recourse: boolean;
             /** Offers */
@@ -5030,6 +5034,23 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/calendar-not-covered" | "https://scfledger.dev/problems/convention-unknown" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `currency-unknown`: Unknown currency
+         *     - `invalid-input`: Invalid input
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-6a5bba1df3": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/currency-unknown" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
                 };
             };
         };
@@ -8821,7 +8842,7 @@ export interface operations {
             401: components["responses"]["Problem401-df1005315b"];
             403: components["responses"]["Problem403-da4e3ca381"];
             404: components["responses"]["Problem404-not-found"];
-            422: components["responses"]["Problem422-1fa957743e"];
+            422: components["responses"]["Problem422-6a5bba1df3"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */

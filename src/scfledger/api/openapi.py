@@ -197,6 +197,8 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "POST /v1/pricing/quote": (*_AMOUNT, *_PRICING, OfferNotViable),
     "GET /v1/calendars/{name}/days": _CALENDAR,
     "GET /v1/calendars/{name}/adjust": _CALENDAR,
+    # A receivable whose currency is no ISO 4217 code (the contract takes any 3 bytes).
+    "GET /v1/financing-requests/{request_id}/offers/comparison": (UnknownCurrency,),
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, WithJsonSchema
 
-from scfledger.api.fields import TokenId, UnixSeconds
+from scfledger.api.fields import Mode, TokenId, UnixSeconds
 from scfledger.pricing.calendars import CALENDARS, Adjustment
 from scfledger.pricing.daycount import DayCount
 
@@ -268,6 +268,6 @@ class ComparisonOut(BaseModel):
     currency: str
     value: Money = Field(description="The piece's value")
     due_date: UnixSeconds
-    mode: str
+    mode: Mode
     recourse: bool
     offers: list[ComparedOfferOut]
