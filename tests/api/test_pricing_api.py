@@ -19,7 +19,9 @@ from scfledger.chain.deploy import contract_at
 from scfledger.chain.generated import Request as ChainRequest
 from scfledger.chain.generated import Role
 from scfledger.db.projections import FinancingRequest
+from scfledger.db.session import create_db_engine, session_factory
 from scfledger.devchain.seed import DEMO_MEMBERS
+from scfledger.people.apikeys import create_api_key
 from scfledger.services.pricing import given_for
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import QuoteIn
@@ -29,12 +31,14 @@ from tests.support.served import Served, served_gateway
 pytestmark = pytest.mark.integration
 
 VALUE = "1000000.00"  # of the piece supplier1 holds
+FACTORED = "500000.00"  # of the piece supplier1 factors
 
 
 @dataclass(frozen=True)
 class Ledger:
     api: Served
     token: int  # supplier1's piece of VALUE, due on `due`
+    factored: int  # supplier1's piece of FACTORED, due on `due`
     due: date  # a Wednesday 120 to 126 days after the chain's clock
     funding: date  # a business day (weekends calendar) after the chain's clock
 
@@ -51,20 +55,22 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
         today = datetime.fromtimestamp(api.chain_time(), UTC).date()
         due = _wednesday_after(today + timedelta(days=120))
         funding = _wednesday_after(today)
-        body = {
-            "creditor": api.address("supplier1"),
-            "face_amount": 100_000_000,  # 1,000,000.00 CNY in fen (the API's unit today)
-            "currency": "CNY",
-            "due_date": int(datetime.combine(due, time(), UTC).timestamp()),
-            "document_hash": api.document("core", "invoice for pricing"),
-        }
-        with api.client("core") as core:
-            issued = write(core, "/v1/receivables", "issue", body).json()
-        slot = int(event(issued, "ReceivableIssued")["slot"])
-        token = int(event(issued, "ReceivableIssued")["tokenId"])
-        with api.client("supplier1") as supplier1:
-            write(supplier1, f"/v1/receivables/{slot}/accept", "accept")
-        yield Ledger(api, token, due, funding)
+        tokens = []
+        for fen, invoice in ((100_000_000, "invoice 1"), (50_000_000, "invoice 2")):
+            body = {
+                "creditor": api.address("supplier1"),
+                "face_amount": fen,  # CNY in fen (the API's unit today)
+                "currency": "CNY",
+                "due_date": int(datetime.combine(due, time(), UTC).timestamp()),
+                "document_hash": api.document("core", invoice),
+            }
+            with api.client("core") as core:
+                issued = write(core, "/v1/receivables", invoice, body).json()
+            slot = int(event(issued, "ReceivableIssued")["slot"])
+            tokens.append(int(event(issued, "ReceivableIssued")["tokenId"]))
+            with api.client("supplier1") as supplier1:
+                write(supplier1, f"/v1/receivables/{slot}/accept", f"accept {invoice}")
+        yield Ledger(api, tokens[0], tokens[1], due, funding)
 
 
 def quote(api: Served, body: dict[str, Any], participant: str = "supplier1") -> httpx.Response:
@@ -433,6 +439,68 @@ def test_two_financiers_quote_offer_and_the_requester_compares_and_accepts(
     assert tuple(agreed) == tuple(to_minor(quotes["bank"]["terms"]).values())
     assert quotes["bank"]["terms"]["advance"] == "800000.00"
     assert quotes["bank"]["terms"]["repayment"] == quotes["bank"]["owed"]
+
+
+def test_a_factored_piece_gives_its_value_whatever_the_repayment(ledger: Ledger) -> None:
+    """Factoring without recourse: the piece is assigned, the debtor pays its value to the
+    financier. The comparison counts the value as given, as the quote counts it owed."""
+    api = ledger.api
+    fund_by = int(datetime.combine(ledger.funding, time(), UTC).timestamp())
+    with api.client("supplier1") as supplier1:
+        asked = {"token_id": ledger.factored, "financiers": [api.address("bank")],
+                 "terms": {"advance": 40_000_000, "repayment": 0, "fees": 0, "fund_by": fund_by},
+                 "mode": "factoring", "recourse": False}  # fmt: skip
+        requested = write(supplier1, "/v1/financing-requests", "factor", asked).json()
+    request_id = int(event(requested, "FinancingRequested")["requestId"])
+    q = quoted(
+        api,
+        {
+            "method": "discount",
+            "token_id": ledger.factored,
+            "rate": "5",
+            "fees": {"bps": "10"},
+            "funding_date": ledger.funding.isoformat(),
+            "calendar": "weekends",
+        },
+        "bank",
+    )
+    assert (q["amount"], q["owed"], q["terms"]["repayment"]) == (FACTORED, FACTORED, "0.00")
+    with api.client("bank") as bank:
+        made = write(bank, f"/v1/financing-requests/{request_id}/offers", "o", to_minor(q["terms"]))
+        assert made.json()["error"] is None, made.text
+    with api.client("supplier1") as supplier1:
+        (offer,) = supplier1.get(f"/v1/financing-requests/{request_id}/offers/comparison").json()[
+            "offers"
+        ]
+    assert (offer["given"], offer["received"]) == (FACTORED, q["received"])
+    assert offer["cost"] == q["cost"]
+
+
+def test_a_key_without_the_read_scope_may_not_price(ledger: Ledger) -> None:
+    """A quote is a read made with POST: it needs the read scope, as a GET does."""
+    api = ledger.api
+    engine = create_db_engine(api.database_url)
+    try:
+        with session_factory(engine)() as session:
+            keys = {
+                scope: create_api_key(
+                    session=session,
+                    participant="supplier1",
+                    address=api.address("supplier1"),
+                    scopes=[scope],
+                )
+                for scope in ("read", "approve")
+            }
+            session.commit()
+    finally:
+        engine.dispose()
+
+    def priced(scope: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {keys[scope]}"}
+        return httpx.post(f"{api.url}/v1/pricing/quote", json=PLAIN, headers=headers)
+
+    assert priced("read").status_code == 200
+    assert_problem(priced("approve"), 403, "scope-required")
 
 
 def test_a_quote_on_a_piece_takes_its_value_and_due_date(ledger: Ledger) -> None:
