@@ -13,12 +13,12 @@ from scfledger.risk.indicators import CircularTransfers, DebtorRecord, Financier
 from tests.risk.test_policy import BANK, DEBTOR, clean
 
 PAIRS = [
-    (indicators.RiskIndicators, view.RiskIndicatorsView),
-    (indicators.RequestFacts, view.RequestFactsView),
-    (indicators.DebtorRecord, view.DebtorRecordView),
-    (indicators.FinancierExposure, view.FinancierExposureView),
-    (indicators.RequesterHistory, view.RequesterHistoryView),
-    (indicators.CircularTransfers, view.CircularTransfersView),
+    (indicators.RiskIndicators, view.RiskIndicatorsOut),
+    (indicators.RequestFacts, view.RequestFactsOut),
+    (indicators.DebtorRecord, view.DebtorRecordOut),
+    (indicators.FinancierExposure, view.FinancierExposureOut),
+    (indicators.RequesterHistory, view.RequesterHistoryOut),
+    (indicators.CircularTransfers, view.CircularTransfersOut),
 ]
 
 
@@ -44,7 +44,7 @@ def test_amounts_become_decimal_strings_in_the_request_currency() -> None:
     )
     assert (shown.request.piece_value, shown.request.face_amount) == ("10.00", "10.00")
     assert (shown.debtor.open_overdue_value, shown.debtor.defaulted_value) == ("7.00", "0.05")
-    assert shown.exposure == view.FinancierExposureView(
+    assert shown.exposure == view.FinancierExposureOut(
         BANK, "8000000.00", "9000000.00", "8000005.00", "9000005.00", 0
     )
     assert shown.circular.value == "0.01"

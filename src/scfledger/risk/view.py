@@ -33,7 +33,7 @@ Money = Annotated[
 
 
 @dataclass(frozen=True)
-class RequestFactsView:
+class RequestFactsOut:
     request_id: int
     status: Annotated[str, Field(json_schema_extra={"enum": list(RequestStatus.labels())})]
     token_id: int
@@ -53,7 +53,7 @@ class RequestFactsView:
 
 
 @dataclass(frozen=True)
-class DebtorRecordView:
+class DebtorRecordOut:
     debtor: str
     settled_pieces: int
     settled_late: int
@@ -64,7 +64,7 @@ class DebtorRecordView:
 
 
 @dataclass(frozen=True)
-class FinancierExposureView:
+class FinancierExposureOut:
     financier: str
     to_debtor: Money
     total: Money
@@ -74,7 +74,7 @@ class FinancierExposureView:
 
 
 @dataclass(frozen=True)
-class RequesterHistoryView:
+class RequesterHistoryOut:
     requester: str
     receivables_from_debtor: int
     pieces_received_from_debtor: int
@@ -86,29 +86,29 @@ class RequesterHistoryView:
 
 
 @dataclass(frozen=True)
-class CircularTransfersView:
+class CircularTransfersOut:
     count: int
     value: Money
     members: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class RiskIndicatorsView:
+class RiskIndicatorsOut:
     """Indicators of a financing request; amounts in `request.currency`."""
 
-    request: RequestFactsView
-    debtor: DebtorRecordView
-    exposure: FinancierExposureView
-    requester: RequesterHistoryView
+    request: RequestFactsOut
+    debtor: DebtorRecordOut
+    exposure: FinancierExposureOut
+    requester: RequesterHistoryOut
     piece: PieceProfile
     velocity: SlotVelocity
-    circular: CircularTransfersView
+    circular: CircularTransfersOut
     duplicate_document_attempts: int
     head_block: int
     now: int
 
 
-def risk_view(indicators: RiskIndicators) -> RiskIndicatorsView:
+def risk_view(indicators: RiskIndicators) -> RiskIndicatorsOut:
     """The API's view of `indicators`, amounts formatted in the request's currency."""
     r: RequestFacts = indicators.request
     d: DebtorRecord = indicators.debtor
@@ -119,8 +119,8 @@ def risk_view(indicators: RiskIndicators) -> RiskIndicatorsView:
     def money(minor: int) -> str:
         return text_in(minor, r.currency)
 
-    return RiskIndicatorsView(
-        request=RequestFactsView(
+    return RiskIndicatorsOut(
+        request=RequestFactsOut(
             request_id=r.request_id,
             status=r.status,
             token_id=r.token_id,
@@ -138,7 +138,7 @@ def risk_view(indicators: RiskIndicators) -> RiskIndicatorsView:
             face_amount=money(r.face_amount),
             advance_bps=r.advance_bps,
         ),
-        debtor=DebtorRecordView(
+        debtor=DebtorRecordOut(
             debtor=d.debtor,
             settled_pieces=d.settled_pieces,
             settled_late=d.settled_late,
@@ -147,7 +147,7 @@ def risk_view(indicators: RiskIndicators) -> RiskIndicatorsView:
             open_overdue_pieces=d.open_overdue_pieces,
             defaulted_value=money(d.defaulted_value),
         ),
-        exposure=FinancierExposureView(
+        exposure=FinancierExposureOut(
             financier=e.financier,
             to_debtor=money(e.to_debtor),
             total=money(e.total),
@@ -155,7 +155,7 @@ def risk_view(indicators: RiskIndicators) -> RiskIndicatorsView:
             total_after=money(e.total_after),
             concentration_bps=e.concentration_bps,
         ),
-        requester=RequesterHistoryView(
+        requester=RequesterHistoryOut(
             requester=h.requester,
             receivables_from_debtor=h.receivables_from_debtor,
             pieces_received_from_debtor=h.pieces_received_from_debtor,
@@ -167,7 +167,7 @@ def risk_view(indicators: RiskIndicators) -> RiskIndicatorsView:
         ),
         piece=indicators.piece,
         velocity=indicators.velocity,
-        circular=CircularTransfersView(count=c.count, value=money(c.value), members=c.members),
+        circular=CircularTransfersOut(count=c.count, value=money(c.value), members=c.members),
         duplicate_document_attempts=indicators.duplicate_document_attempts,
         head_block=indicators.head_block,
         now=indicators.now,
