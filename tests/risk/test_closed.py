@@ -92,6 +92,9 @@ def test_settled_repaid_and_recourse_repaid_financing_leaves_no_exposure(
     assert exposure_csv(book, tmp_path / "open.csv") == (
         f"{header}{c.core},core,{c.bank},bank,CNY,3,14700000.00\n"
     )
+    with session_factory(book.engine)() as session:
+        exposure = compute_indicators(session, book.factored, now=c.now()).exposure
+    assert (exposure.to_debtor, exposure.total) == (cny("14700000.00"),) * 2
 
     c.tx(fin.repay(book.pledged, h("loan repaid")), c.bank)  # the bank confirms the repayment
     factored = c.request_record(book.factored)["tokenId"]
