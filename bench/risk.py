@@ -50,6 +50,7 @@ from tests.support.postgres import postgres_server
 DAY = 86_400
 NOW = 1_800_000_000
 PIECES_PER_SLOT = 10
+UNIT = 100_000  # what each piece keeps, in minor units
 CORES, SUPPLIERS, BANKS = 20, 2_000, 10
 HEAD_BLOCK = 2_000_000
 
@@ -114,7 +115,7 @@ def build(
         root = token
         block += rng.randint(1, 20)
         tree = [(root, creditor, 0)]
-        values = {root: PIECES_PER_SLOT * 100_000}
+        values = {root: PIECES_PER_SLOT * UNIT}
         piece_rows.append(
             {"token_id": root, "slot": slot, "holder": creditor, "value": 0,
              "parent_token_id": None, "depth": 0, "state": "active", "created_block": block,
@@ -126,9 +127,13 @@ def build(
                  "tx_hash": synthetic_hash(4, slot), "log_index": 0,
                  "contract": "ReceivableToken", "name": "ReceivableIssued",
                  "args": {"slot": slot, "tokenId": root, "debtor": debtor,
-                          "creditor": creditor, "faceAmount": PIECES_PER_SLOT * 100_000,
+                          "creditor": creditor, "faceAmount": PIECES_PER_SLOT * UNIT,
                           "dueDate": due, "documentHash": synthetic_hash(5, slot)}}
             )  # fmt: skip
+        # The tree first, then the values: each split carries what its receiver keeps
+        # (UNIT) and what it passes on down its subtree, so every piece ends with UNIT and no
+        # value goes negative (a piece split twice must have received enough).
+        splits: list[tuple[int, int, str, str, int, int]] = []
         for _ in range(PIECES_PER_SLOT - 1):
             parent, holder, depth = rng.choice([t for t in tree if t[2] < 3])
             token += 1
@@ -137,27 +142,34 @@ def build(
             receiver = creditor if rng.random() < 0.02 else rng.choice(suppliers)
             if hub_share and rng.random() < hub_share:
                 receiver = suppliers[0]
-            values[parent] -= 100_000
-            values[token] = 100_000
             tree.append((token, receiver, depth + 1))
+            splits.append((token, parent, holder, receiver, depth + 1, block))
+        size = {t: 1 for t, _, _ in tree}
+        for child, parent, *_ in reversed(splits):  # children come after their parents
+            size[parent] += size[child]
+        for child, parent, holder, receiver, depth, at in splits:
+            moved = UNIT * size[child]
+            values[parent] -= moved
+            values[child] = moved
             piece_rows.append(
-                {"token_id": token, "slot": slot, "holder": receiver, "value": 0,
-                 "parent_token_id": parent, "depth": depth + 1, "state": "active",
-                 "created_block": block, "updated_block": block}
+                {"token_id": child, "slot": slot, "holder": receiver, "value": 0,
+                 "parent_token_id": parent, "depth": depth, "state": "active",
+                 "created_block": at, "updated_block": at}
             )  # fmt: skip
             transfers.append(
-                {"tx_hash": synthetic_hash(9, token), "log_index": 0, "block_number": block,
-                 "kind": "split", "token_id": token, "from_token_id": parent, "sender": holder,
-                 "receiver": receiver, "value": 100_000}
+                {"tx_hash": synthetic_hash(9, child), "log_index": 0, "block_number": at,
+                 "kind": "split", "token_id": child, "from_token_id": parent, "sender": holder,
+                 "receiver": receiver, "value": moved}
             )  # fmt: skip
             if feed:
                 events.append(
-                    {"block_number": block, "block_hash": synthetic_hash(7, block),
-                     "tx_hash": synthetic_hash(9, token), "log_index": 0,
+                    {"block_number": at, "block_hash": synthetic_hash(7, at),
+                     "tx_hash": synthetic_hash(9, child), "log_index": 0,
                      "contract": "ReceivableToken", "name": "PieceSplit",
-                     "args": {"slot": slot, "parentTokenId": parent, "childTokenId": token,
-                              "to": receiver, "value": 100_000, "depth": depth + 1}}
+                     "args": {"slot": slot, "parentTokenId": parent, "childTokenId": child,
+                              "to": receiver, "value": moved, "depth": depth}}
                 )  # fmt: skip
+        assert all(v == UNIT for v in values.values()), values
         for row in piece_rows[-PIECES_PER_SLOT:]:
             value = values[row["token_id"]]
             if settled:
@@ -184,7 +196,7 @@ def build(
                 row["value"] = value
                 if due < NOW and rng.random() < 0.5:
                     row["state"] = "overdue"
-        face = PIECES_PER_SLOT * 100_000
+        face = PIECES_PER_SLOT * UNIT
         receivables.append(
             {"slot": slot, "debtor": debtor, "creditor": creditor, "face_amount": face,
              "currency": "CNY", "issue_date": issued, "due_date": due,

@@ -54,6 +54,16 @@ def test_clean_request_is_approved_for_its_financier_and_hidden_from_others(
     body = response.json()
     assert (body["decision"], body["reasons"], body["auto_decide"]) == ("approve", [], False)
     assert body["indicators"]["piece"]["depth"] == 0
+    # Amounts in the request's currency as exact decimal strings (1,000,000 fen: 10,000.00).
+    facts = body["indicators"]["request"]
+    assert (facts["currency"], facts["amount"], facts["piece_value"]) == (
+        "CNY",
+        "7000.00",
+        "10000.00",
+    )
+    exposure = body["indicators"]["exposure"]
+    assert (exposure["to_debtor"], exposure["to_debtor_after"]) == ("0.00", "7000.00")
+    assert body["indicators"]["debtor"]["open_overdue_value"] == "0.00"
     assert risk(api, "auditor", request_id).json()["decision"] == "approve"
     assert_problem(risk(api, "supplier1", request_id), 404, "not-found")
     assert_problem(risk(api, "bank", 999), 404, "not-found")

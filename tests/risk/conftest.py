@@ -1,4 +1,5 @@
-"""Risk scenarios built on anvil and indexed into SQLite and real PostgreSQL, once per module."""
+"""Risk scenarios built on anvil and indexed into SQLite and real PostgreSQL, once per module;
+read models of eth-tester consortiums, per test."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.network.anvil import anvil_node
 from tests.support.ledger import DAY, Consortium, deploy_consortium, h
 from tests.support.postgres import PostgresServer, postgres
+from tests.support.services import RawLogsTesterProvider
 
 __all__ = ["postgres"]
 
@@ -118,3 +120,28 @@ def indexed(
     engine = index_into(scenarios.c, url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def read_model(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated read model on each database, for one test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        url = server.create_database()
+    upgrade(url)
+    engine = create_db_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def indexer_of(c: Consortium, engine: Engine) -> Indexer:
+    """An indexer of an eth-tester consortium into `engine` (`catch_up()` to project)."""
+    return Indexer(
+        Web3(RawLogsTesterProvider(c.eth_tester)),
+        session_factory(engine),
+        IndexerConfig(
+            contracts=deployed_contracts(c.ledger), start_block=c.ledger.deployment_block
+        ),
+    )

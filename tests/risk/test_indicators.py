@@ -41,9 +41,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def receivable(slot: int, *, due_date: int, creditor: str = A) -> Receivable:
+def receivable(slot: int, *, due_date: int, creditor: str = A, currency: str = "CNY") -> Receivable:
     return Receivable(
-        slot=slot, debtor=DEBTOR, creditor=creditor, face_amount=1_000, currency="CNY",
+        slot=slot, debtor=DEBTOR, creditor=creditor, face_amount=1_000, currency=currency,
         issue_date=NOW - 10 * DAY, due_date=due_date, document_hash=f"0x{slot:064x}",
         root_token_id=slot * 100, settled_value=0, status="active", issued_block=1,
     )  # fmt: skip
@@ -120,6 +120,38 @@ def test_live_value_past_its_due_date_is_open_overdue_before_it_is_marked(engine
     assert (indicators.debtor.open_overdue_value, indicators.debtor.open_overdue_pieces) == (700, 1)
     assert indicators.debtor.on_time_bps is None
     assert indicators.head_block == 0
+
+
+def test_amounts_of_other_currencies_are_not_added_to_the_request_s(engine: Engine) -> None:
+    """The debtor's overdue value, the bank's exposure and the value received are summed in
+    the request's currency only: 700 USD cents are not 700 fen."""
+    funded = {"status": "funded"}
+    with session_factory(engine)() as session, session.begin():
+        session.add_all([
+            receivable(1, due_date=NOW - 1, currency="USD"),  # overdue, in dollars
+            receivable(2, due_date=NOW - 1),  # overdue, in yuan
+            receivable(3, due_date=NOW + 30 * DAY, currency="USD"),
+            receivable(4, due_date=NOW + 30 * DAY),
+            piece(100, 1, A, 700, None, 0),
+            piece(200, 2, A, 300, None, 0),
+            piece(300, 3, BANK, 900, None, 0),
+            piece(400, 4, A, 1_000, None, 0),
+            piece(401, 4, A, 50, 400, 1),
+            piece(402, 3, A, 60, 300, 1),
+            transfer(1, "split", 401, 400, B, A, 50),
+            transfer(2, "split", 402, 300, B, A, 60),
+            replace_request(request(1, 300, 800), **funded),  # 800 USD cents funded by BANK
+            replace_request(request(2, 200, 250), **funded),  # 250 fen funded by BANK
+            request(3, 400, 500),  # the yuan request judged
+        ])  # fmt: skip
+    with session_factory(engine)() as session:
+        indicators = compute_indicators(session, 3, now=NOW)
+    assert indicators.request.currency == "CNY"
+    assert (indicators.debtor.open_overdue_value, indicators.debtor.open_overdue_pieces) == (300, 1)
+    e = indicators.exposure
+    assert (e.to_debtor, e.total, e.to_debtor_after, e.total_after) == (250, 250, 750, 750)
+    assert indicators.requester.value_received_from_debtor == 50
+    assert indicators.requester.pieces_received_from_debtor == 2  # counts: every currency
 
 
 def test_duplicate_documents_are_zero_without_an_operations_table(engine: Engine) -> None:

@@ -36,6 +36,7 @@ def clean(**changes: Any) -> RiskIndicators:
             debtor=DEBTOR,
             creditor=SME,
             terms="asked",
+            currency="CNY",
             amount=500,
             repayment=515,
             fees=0,
@@ -74,7 +75,7 @@ def test_clean_indicators_are_approved_with_no_reasons() -> None:
             {"debtor": DebtorRecord(DEBTOR, 10, 0, 10_000, 700, 2, 0)},
             Decision.DECLINE,
             ReasonCode.DEBTOR_OPEN_OVERDUE,
-            "the debtor has 700 overdue in 2 pieces (limit 0)",
+            "the debtor has 7.00 CNY overdue in 2 pieces (limit 0.00 CNY)",
         ),
         (
             {"debtor": DebtorRecord(DEBTOR, 10, 3, 7_000, 0, 0, 0)},
@@ -99,7 +100,7 @@ def test_clean_indicators_are_approved_with_no_reasons() -> None:
             Decision.DECLINE,
             ReasonCode.CIRCULAR_TRANSFERS,
             "value of the receivable returned 2 times to members it had passed through"
-            " (900 in all; 0xA, 0xC)",
+            " (9.00 CNY in all; 0xA, 0xC)",
         ),
         (
             {"velocity": SlotVelocity(11, 11, 7_200, 3.67)},
@@ -144,6 +145,9 @@ def test_exposure_and_concentration_limits_refer_when_set() -> None:
     assessment = evaluate(clean(), policy)
     assert assessment.decision is Decision.REFER
     assert assessment.codes == ["debtor_exposure_above_limit", "debtor_concentration_above_limit"]
+    assert assessment.reasons[0].message == (
+        "exposure to the debtor would be 5.00 CNY (limit 4.00 CNY)"
+    )
     assert assessment.reasons[1].message == (
         "the debtor would be 33.33% of the financier's exposure (limit 30.00%)"
     )
@@ -185,3 +189,18 @@ def test_policy_orders_bands_and_refuses_unknown_or_out_of_range_rules() -> None
         AdvanceBand(min_on_time_bps=0, max_advance_bps=12_000)
     with pytest.raises(ValidationError):
         Policy(advance_bands=[])
+
+
+@pytest.mark.parametrize(
+    ("currency", "shown", "zero"),
+    [
+        ("CNY", "7.00 CNY", "0.00 CNY"),
+        ("JPY", "700 JPY", "0 JPY"),
+        ("KWD", "0.700 KWD", "0.000 KWD"),
+    ],
+)
+def test_reasons_show_amounts_in_the_request_currency(currency: str, shown: str, zero: str) -> None:
+    request = replace(clean().request, currency=currency)
+    indicators = clean(request=request, debtor=DebtorRecord(DEBTOR, 10, 0, 10_000, 700, 2, 0))
+    (reason,) = evaluate(indicators, Policy(max_open_overdue_value=0)).reasons
+    assert reason.message == f"the debtor has {shown} overdue in 2 pieces (limit {zero})"

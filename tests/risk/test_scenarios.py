@@ -4,6 +4,7 @@ gets its exact indicators, decision and reasons; the reports give exact numbers.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def test_fraud_ring_cycling_a_piece_is_declined_for_circular_transfers(
     assert assessment.codes == ["circular_transfers"]
     assert assessment.reasons[0].message == (
         "value of the receivable returned 1 times to members it had passed through"
-        f" (600000 in all; {c.supplier1})"
+        f" (6000.00 CNY in all; {c.supplier1})"
     )
 
 
@@ -158,7 +159,7 @@ def test_financier_policy_is_stored_and_applied(scenarios: Scenarios, indexed: E
         assert assessment.codes == [ReasonCode.DEBTOR_EXPOSURE_ABOVE_LIMIT.value]
         assert assessment.auto_decide is True
         assert assessment.reasons[0].message == (
-            "exposure to the debtor would be 400000 (limit 300000)"
+            "exposure to the debtor would be 4000.00 CNY (limit 3000.00 CNY)"
         )
     finally:
         with factory() as session, session.begin():
@@ -234,22 +235,24 @@ def test_reports_give_the_scenarios_numbers_as_csv_and_png(
         assert png.startswith(PNG_HEADER)
         assert len(png) > 1_000
     assert paths["aging"][0].read_text() == (
-        "bucket,pieces,value\n"
-        "not_due,18,3500000\n"
-        "1-30,1,200000\n"
-        "31-60,0,0\n"
-        "61-90,0,0\n"
-        "over_90,0,0\n"
+        "bucket,currency,pieces,value\n"
+        "not_due,CNY,18,35000.00\n"
+        "1-30,CNY,1,2000.00\n"
+        "31-60,CNY,0,0.00\n"
+        "61-90,CNY,0,0.00\n"
+        "over_90,CNY,0,0.00\n"
     )
     assert paths["exposure"][0].read_text() == (
-        "debtor,debtor_name,financier,financier_name,requests,value\n"
-        f"{c.core},core,{c.bank},bank,1,200000\n"
+        "debtor,debtor_name,financier,financier_name,currency,requests,value\n"
+        f"{c.core},core,{c.bank},bank,CNY,1,2000.00\n"
     )
     assert paths["penetration"][0].read_text() == (
-        "core,core_name,depth,value,members\n"
-        f"{c.core2},core2,0,1000000,1\n"
-        f"{c.core},core,0,3000000,3\n"
-        f"{c.core},core,1,520000,2\n"
+        "core,core_name,currency,depth,value,members\n"
+        f"{c.core2},core2,CNY,0,10000.00,1\n"
+        f"{c.core},core,CNY,0,30000.00,3\n"
+        f"{c.core},core,CNY,1,5200.00,2\n"
     )
     with session_of(indexed) as session:
-        assert reports.aging(session, now=c.now())[1] == reports.AgingRow("1-30", 1, 200_000)
+        assert reports.aging(session, now=c.now())[1] == reports.AgingRow(
+            "1-30", "CNY", 1, Decimal("2000.00")
+        )

@@ -300,11 +300,11 @@ class CheckerPolicyOut(BaseModel):
     """
 
 
-class CircularTransfers(BaseModel):
+class CircularTransfersOut(BaseModel):
     count: Annotated[int, Field(title="Count")]
-    value: Annotated[int, Field(title="Value")]
+    value: Annotated[str, Field(examples=["8000000.00"], title="Value")]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
     members: Annotated[list[str], Field(title="Members")]
 
@@ -324,14 +324,20 @@ class CostOut(BaseModel):
     """
 
 
-class DebtorRecord(BaseModel):
+class DebtorRecordOut(BaseModel):
     debtor: Annotated[str, Field(title="Debtor")]
     settled_pieces: Annotated[int, Field(title="Settled Pieces")]
     settled_late: Annotated[int, Field(title="Settled Late")]
     on_time_bps: Annotated[int | None, Field(title="On Time Bps")]
-    open_overdue_value: Annotated[int, Field(title="Open Overdue Value")]
+    open_overdue_value: Annotated[str, Field(examples=["8000000.00"], title="Open Overdue Value")]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
     open_overdue_pieces: Annotated[int, Field(title="Open Overdue Pieces")]
-    defaulted_value: Annotated[int, Field(title="Defaulted Value")]
+    defaulted_value: Annotated[str, Field(examples=["8000000.00"], title="Defaulted Value")]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
 
 
 class DecisionOut(BaseModel):
@@ -466,12 +472,24 @@ class FeesIn(BaseModel):
     """
 
 
-class FinancierExposure(BaseModel):
+class FinancierExposureOut(BaseModel):
     financier: Annotated[str, Field(title="Financier")]
-    to_debtor: Annotated[int, Field(title="To Debtor")]
-    total: Annotated[int, Field(title="Total")]
-    to_debtor_after: Annotated[int, Field(title="To Debtor After")]
-    total_after: Annotated[int, Field(title="Total After")]
+    to_debtor: Annotated[str, Field(examples=["8000000.00"], title="To Debtor")]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
+    total: Annotated[str, Field(examples=["8000000.00"], title="Total")]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
+    to_debtor_after: Annotated[str, Field(examples=["8000000.00"], title="To Debtor After")]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
+    total_after: Annotated[str, Field(examples=["8000000.00"], title="Total After")]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
     concentration_bps: Annotated[int, Field(title="Concentration Bps")]
 
 
@@ -1145,7 +1163,7 @@ class RepayIn(BaseModel):
     """
 
 
-class RequestFacts(BaseModel):
+class RequestFactsOut(BaseModel):
     request_id: Annotated[int, Field(title="Request Id")]
     status: Annotated[
         Literal[
@@ -1170,34 +1188,43 @@ class RequestFacts(BaseModel):
     debtor: Annotated[str, Field(title="Debtor")]
     creditor: Annotated[str, Field(title="Creditor")]
     terms: Annotated[str, Field(title="Terms")]
-    amount: Annotated[int, Field(title="Amount")]
+    currency: Annotated[str, Field(title="Currency")]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    ISO 4217 code of every amount of the view
     """
-    repayment: Annotated[int, Field(title="Repayment")]
+    amount: Annotated[str, Field(examples=["8000000.00"], title="Amount")]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    fees: Annotated[int, Field(title="Fees")]
+    repayment: Annotated[str, Field(examples=["8000000.00"], title="Repayment")]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    piece_value: Annotated[int, Field(title="Piece Value")]
+    fees: Annotated[str, Field(examples=["8000000.00"], title="Fees")]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    face_amount: Annotated[int, Field(title="Face Amount")]
+    piece_value: Annotated[str, Field(examples=["8000000.00"], title="Piece Value")]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
+    face_amount: Annotated[str, Field(examples=["8000000.00"], title="Face Amount")]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
     advance_bps: Annotated[int, Field(title="Advance Bps")]
 
 
-class RequesterHistory(BaseModel):
+class RequesterHistoryOut(BaseModel):
     requester: Annotated[str, Field(title="Requester")]
     receivables_from_debtor: Annotated[int, Field(title="Receivables From Debtor")]
     pieces_received_from_debtor: Annotated[int, Field(title="Pieces Received From Debtor")]
-    value_received_from_debtor: Annotated[int, Field(title="Value Received From Debtor")]
+    value_received_from_debtor: Annotated[
+        str, Field(examples=["8000000.00"], title="Value Received From Debtor")
+    ]
+    """
+    An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+    """
     pieces_received_total: Annotated[int, Field(title="Pieces Received Total")]
     prior_requests: Annotated[int, Field(title="Prior Requests")]
     prior_funded: Annotated[int, Field(title="Prior Funded")]
@@ -1827,14 +1854,18 @@ class PiecePage(BaseModel):
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
-class RiskIndicators(BaseModel):
-    request: RequestFacts
-    debtor: DebtorRecord
-    exposure: FinancierExposure
-    requester: RequesterHistory
+class RiskIndicatorsOut(BaseModel):
+    """
+    Indicators of a financing request; amounts in `request.currency`.
+    """
+
+    request: RequestFactsOut
+    debtor: DebtorRecordOut
+    exposure: FinancierExposureOut
+    requester: RequesterHistoryOut
     piece: PieceProfile
     velocity: SlotVelocity
-    circular: CircularTransfers
+    circular: CircularTransfersOut
     duplicate_document_attempts: Annotated[int, Field(title="Duplicate Document Attempts")]
     head_block: Annotated[int, Field(title="Head Block")]
     now: Annotated[int, Field(title="Now")]
@@ -1852,7 +1883,7 @@ class RiskOut(BaseModel):
     The policy lets the gateway act on the decision
     """
     reasons: Annotated[list[RiskReasonOut], Field(title="Reasons")]
-    indicators: RiskIndicators
+    indicators: RiskIndicatorsOut
 
 
 class FinancingOut(BaseModel):

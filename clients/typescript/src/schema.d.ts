@@ -2193,15 +2193,16 @@ export interface components {
              */
             default: boolean;
         };
-        /** CircularTransfers */
-        CircularTransfers: {
+        /** CircularTransfersOut */
+        CircularTransfersOut: {
             /** Count */
             count: number;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
              */
-            value: number;
+            value: string;
             /** Members */
             members: string[];
         };
@@ -2291,8 +2292,8 @@ export interface components {
              */
             effective: string;
         };
-        /** DebtorRecord */
-        DebtorRecord: {
+        /** DebtorRecordOut */
+        DebtorRecordOut: {
             /** Debtor */
             debtor: string;
             /** Settled Pieces */
@@ -2301,12 +2302,20 @@ export interface components {
             settled_late: number;
             /** On Time Bps */
             on_time_bps: number | null;
-            /** Open Overdue Value */
-            open_overdue_value: number;
+            /**
+             * Open Overdue Value
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            open_overdue_value: string;
             /** Open Overdue Pieces */
             open_overdue_pieces: number;
-            /** Defaulted Value */
-            defaulted_value: number;
+            /**
+             * Defaulted Value
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            defaulted_value: string;
         };
         /**
          * DecidedOut
@@ -2498,18 +2507,34 @@ export interface components {
             /** @description Basis points of the loan's advance, or of the factored piece's value */
             bps?: string | null;
         };
-        /** FinancierExposure */
-        FinancierExposure: {
+        /** FinancierExposureOut */
+        FinancierExposureOut: {
             /** Financier */
             financier: string;
-            /** To Debtor */
-            to_debtor: number;
-            /** Total */
-            total: number;
-            /** To Debtor After */
-            to_debtor_after: number;
-            /** Total After */
-            total_after: number;
+            /**
+             * To Debtor
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            to_debtor: string;
+            /**
+             * Total
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            total: string;
+            /**
+             * To Debtor After
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            to_debtor_after: string;
+            /**
+             * Total After
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            total_after: string;
             /** Concentration Bps */
             concentration_bps: number;
         };
@@ -3409,8 +3434,8 @@ export interface components {
              */
             payment_ref: string;
         };
-        /** RequestFacts */
-        RequestFacts: {
+        /** RequestFactsOut */
+        RequestFactsOut: {
             /** Request Id */
             request_id: number;
             /**
@@ -3433,43 +3458,57 @@ export interface components {
             /** Terms */
             terms: string;
             /**
-             * Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * Currency
+             * @description ISO 4217 code of every amount of the view
              */
-            amount: number;
+            currency: string;
+            /**
+             * Amount
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            amount: string;
             /**
              * Repayment
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
              */
-            repayment: number;
+            repayment: string;
             /**
              * Fees
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
              */
-            fees: number;
+            fees: string;
             /**
              * Piece Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
              */
-            piece_value: number;
+            piece_value: string;
             /**
              * Face Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
              */
-            face_amount: number;
+            face_amount: string;
             /** Advance Bps */
             advance_bps: number;
         };
-        /** RequesterHistory */
-        RequesterHistory: {
+        /** RequesterHistoryOut */
+        RequesterHistoryOut: {
             /** Requester */
             requester: string;
             /** Receivables From Debtor */
             receivables_from_debtor: number;
             /** Pieces Received From Debtor */
             pieces_received_from_debtor: number;
-            /** Value Received From Debtor */
-            value_received_from_debtor: number;
+            /**
+             * Value Received From Debtor
+             * @description An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
+             * @example 8000000.00
+             */
+            value_received_from_debtor: string;
             /** Pieces Received Total */
             pieces_received_total: number;
             /** Prior Requests */
@@ -3498,15 +3537,18 @@ export interface components {
             /** Api Key */
             api_key?: string | null;
         };
-        /** RiskIndicators */
-        RiskIndicators: {
-            request: components["schemas"]["RequestFacts"];
-            debtor: components["schemas"]["DebtorRecord"];
-            exposure: components["schemas"]["FinancierExposure"];
-            requester: components["schemas"]["RequesterHistory"];
+        /**
+         * RiskIndicatorsOut
+         * @description Indicators of a financing request; amounts in `request.currency`.
+         */
+        RiskIndicatorsOut: {
+            request: components["schemas"]["RequestFactsOut"];
+            debtor: components["schemas"]["DebtorRecordOut"];
+            exposure: components["schemas"]["FinancierExposureOut"];
+            requester: components["schemas"]["RequesterHistoryOut"];
             piece: components["schemas"]["PieceProfile"];
             velocity: components["schemas"]["SlotVelocity"];
-            circular: components["schemas"]["CircularTransfers"];
+            circular: components["schemas"]["CircularTransfersOut"];
             /** Duplicate Document Attempts */
             duplicate_document_attempts: number;
             /** Head Block */
@@ -3529,7 +3571,7 @@ export interface components {
             auto_decide: boolean;
             /** Reasons */
             reasons: components["schemas"]["RiskReasonOut"][];
-            indicators: components["schemas"]["RiskIndicators"];
+            indicators: components["schemas"]["RiskIndicatorsOut"];
         };
         /** RiskReasonOut */
         RiskReasonOut: {

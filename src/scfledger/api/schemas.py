@@ -41,8 +41,8 @@ from scfledger.api.fields import (
 from scfledger.api.fields import (
     RoleName as RoleName,
 )
-from scfledger.risk.indicators import RiskIndicators
 from scfledger.risk.policy import Decision, ReasonCode
+from scfledger.risk.view import RiskIndicatorsOut
 
 # The longest term of a receivable: its due date at most 50 years after it is issued. The
 # contract enforces the same bound on chain (ReceivableToken.MAX_TERM, 50 * 365 days
@@ -580,7 +580,7 @@ class RiskOut(BaseModel):
     decision: Decision
     auto_decide: bool = Field(description="The policy lets the gateway act on the decision")
     reasons: list[RiskReasonOut]
-    indicators: RiskIndicators
+    indicators: RiskIndicatorsOut
 
 
 class HealthOut(BaseModel):

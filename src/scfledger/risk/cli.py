@@ -1,4 +1,5 @@
-"""`scf report aging | exposure | penetration`: portfolio reports as tables, CSV and PNG."""
+"""`scf report aging | exposure | penetration`: portfolio reports as tables, CSV and PNG, per
+currency, amounts in currency units (docs/risk.md)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def aging_command(
         int | None, typer.Option(help="Unix seconds to age at (default: the current time).")
     ] = None,
 ) -> None:
-    """Outstanding value in buckets of days past due."""
+    """Outstanding value in buckets of days past due, per currency."""
     at = int(time.time()) if now is None else now
     rows = _rows(db, lambda s: reports.aging(s, now=at))
     _emit("Aging", rows, reports.AgingRow, charts.aging_chart, csv, png)
@@ -71,13 +72,13 @@ def aging_command(
 
 @app.command("exposure")
 def exposure_command(db: DbOption, csv: CsvOption = None, png: PngOption = None) -> None:
-    """Financed value outstanding by debtor and financier."""
+    """Financed value outstanding (funded or recourse claimed) by debtor, financier and currency."""
     rows = _rows(db, reports.exposure)
     _emit("Exposure", rows, reports.ExposureRow, charts.exposure_chart, csv, png)
 
 
 @app.command("penetration")
 def penetration_command(db: DbOption, csv: CsvOption = None, png: PngOption = None) -> None:
-    """Value and members reached at each tier depth of each core enterprise."""
+    """Value and members reached at each tier depth of each core enterprise, per currency."""
     rows = _rows(db, reports.penetration)
     _emit("Tier penetration", rows, reports.PenetrationRow, charts.penetration_chart, csv, png)

@@ -5,6 +5,10 @@ receivable's issue and due dates against `now` (a block timestamp, given
 by the caller), and a settlement counts once it is final (paid on-chain, or confirmed by
 its payees) and as late when the piece had been marked overdue or defaulted on chain
 before it was settled (the contract only allows that after the due date).
+
+Amounts are integers in minor units (the policy compares them exactly) and only ever summed
+within one currency: the request's (its slot's). `risk/view.py` shows them as decimal
+strings in that currency.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class RequestFacts:
     debtor: str
     creditor: str
     terms: str  # which terms `amount`, `repayment`, `fees` are: agreed, offered or asked
+    currency: str  # the slot's: every amount of the indicators is in it
     amount: MinorUnits  # the advance
     repayment: MinorUnits
     fees: MinorUnits
@@ -91,18 +96,18 @@ class DebtorRecord:
     settled_pieces: int
     settled_late: int
     on_time_bps: int | None  # None: nothing settled yet, no record
-    open_overdue_value: int  # live value past due or marked overdue/defaulted
-    open_overdue_pieces: int
-    defaulted_value: int
+    open_overdue_value: MinorUnits  # live value past due or marked overdue/defaulted
+    open_overdue_pieces: int  # in the request's currency, as the values
+    defaulted_value: MinorUnits
 
 
 @dataclass(frozen=True)
 class FinancierExposure:
     financier: str
-    to_debtor: int  # funded, not yet repaid or settled, on the debtor's receivables
-    total: int
-    to_debtor_after: int  # with this request funded
-    total_after: int
+    to_debtor: MinorUnits  # funded, not yet repaid or settled, on the debtor's receivables
+    total: MinorUnits  # in the request's currency, as every amount here
+    to_debtor_after: MinorUnits  # with this request funded
+    total_after: MinorUnits
     concentration_bps: int  # to_debtor_after / total_after, floored
 
 
@@ -111,7 +116,7 @@ class RequesterHistory:
     requester: str
     receivables_from_debtor: int  # accepted receivables with the requester as creditor
     pieces_received_from_debtor: int  # splits and transfers received in the debtor's slots
-    value_received_from_debtor: int
+    value_received_from_debtor: MinorUnits  # in the request's currency
     pieces_received_total: int
     prior_requests: int
     prior_funded: int
@@ -223,6 +228,7 @@ def compute_indicators(
         debtor=receivable.debtor,
         creditor=receivable.creditor,
         terms=terms,
+        currency=receivable.currency,
         amount=advance,
         repayment=repayment,
         fees=fees,
@@ -233,9 +239,9 @@ def compute_indicators(
     velocity, circular = _slot_transfers(session, receivable, head_block, window_blocks, now)
     return RiskIndicators(
         request=facts,
-        debtor=_debtor_record(session, receivable.debtor, now),
+        debtor=_debtor_record(session, receivable.debtor, receivable.currency, now),
         exposure=_exposure(session, request, facts),
-        requester=_requester_history(session, request, receivable.debtor),
+        requester=_requester_history(session, request, receivable),
         piece=PieceProfile(
             depth=piece.depth,
             state=piece.state,
@@ -251,7 +257,9 @@ def compute_indicators(
     )
 
 
-def _debtor_record(session: Session, debtor: str, now: int) -> DebtorRecord:
+def _debtor_record(session: Session, debtor: str, currency: str, now: int) -> DebtorRecord:
+    """The debtor's settlement record over all its receivables (a rate of pieces), and its
+    open overdue value in `currency`."""
     marked = select(ChainEvent.args["tokenId"].as_integer()).where(
         ChainEvent.contract == "ReceivableToken",
         ChainEvent.name == "PieceStateChanged",
@@ -274,6 +282,7 @@ def _debtor_record(session: Session, debtor: str, now: int) -> DebtorRecord:
         .join(Receivable, Receivable.slot == Piece.slot)
         .where(
             Receivable.debtor == debtor,
+            Receivable.currency == currency,
             Piece.state.in_(LIVE_STATES),
             Piece.value != 0,
             or_(Piece.state.in_(OVERDUE_STATES), Receivable.due_date < now),
@@ -293,8 +302,8 @@ def _debtor_record(session: Session, debtor: str, now: int) -> DebtorRecord:
 def _exposure(
     session: Session, request: FinancingRequest, facts: RequestFacts
 ) -> FinancierExposure:
-    """The financier's funded advances outstanding, to the debtor and in all, and with this
-    request's advance added (unless it is already among them)."""
+    """The financier's funded advances outstanding in the request's currency, to the debtor
+    and in all, and with this request's advance added (unless it is already among them)."""
     to_debtor, total = session.execute(
         select(
             amount_sum(
@@ -308,6 +317,7 @@ def _exposure(
         .where(
             FinancingRequest.financier == facts.financier,
             FinancingRequest.status.in_(EXPOSURE_STATUSES),
+            Receivable.currency == facts.currency,
         )
     ).one()
     counted = request.status in EXPOSURE_STATUSES and request.financier == facts.financier
@@ -324,9 +334,11 @@ def _exposure(
 
 
 def _requester_history(
-    session: Session, request: FinancingRequest, debtor: str
+    session: Session, request: FinancingRequest, receivable: Receivable
 ) -> RequesterHistory:
-    requester = request.requester
+    """Counts over all the requester's business; the value received from the debtor in the
+    request's currency."""
+    requester, debtor = request.requester, receivable.debtor
     as_creditor = session.scalar(
         select(func.count(Receivable.slot)).where(
             Receivable.creditor == requester,
@@ -338,7 +350,16 @@ def _requester_history(
     received, received_value, received_total = session.execute(
         select(
             func.coalesce(func.sum(case((with_debtor, 1), else_=0)), 0),
-            amount_sum(session, case((with_debtor, PieceTransfer.value), else_=None)),
+            amount_sum(
+                session,
+                case(
+                    (
+                        with_debtor & (Receivable.currency == receivable.currency),
+                        PieceTransfer.value,
+                    ),
+                    else_=None,
+                ),
+            ),
             func.count(PieceTransfer.id),
         )
         .join(Piece, Piece.token_id == PieceTransfer.token_id)

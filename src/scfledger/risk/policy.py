@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from scfledger.db.gateway_tables import RiskPolicyRow
 from scfledger.db.projections import FinancingRequest
+from scfledger.risk.amounts import text_in
 from scfledger.risk.indicators import (
     FinancingRequestNotFound,
     RiskIndicators,
@@ -155,9 +156,14 @@ def _pct(bps: int) -> str:
 
 def evaluate(indicators: RiskIndicators, policy: Policy) -> Assessment:
     """The decision on a request: decline if any reason calls for it, else refer if any
-    reason is found, else approve; every reason is listed, in a fixed order."""
+    reason is found, else approve; every reason is listed, in a fixed order. Amounts are
+    compared in minor units; the policy's amount limits are minor units of the request's
+    currency. Messages show amounts in that currency ("8000000.00 CNY")."""
     i, p = indicators, policy
     found: list[tuple[ReasonCode, str]] = []
+
+    def money(minor: int) -> str:
+        return f"{text_in(minor, i.request.currency)} {i.request.currency}"
 
     def check(code: ReasonCode, failed: bool, message: str) -> None:
         if failed:
@@ -168,8 +174,8 @@ def evaluate(indicators: RiskIndicators, policy: Policy) -> Assessment:
         check(
             ReasonCode.DEBTOR_OPEN_OVERDUE,
             d.open_overdue_value > p.max_open_overdue_value,
-            f"the debtor has {d.open_overdue_value} overdue in {d.open_overdue_pieces} pieces"
-            f" (limit {p.max_open_overdue_value})",
+            f"the debtor has {money(d.open_overdue_value)} overdue in"
+            f" {d.open_overdue_pieces} pieces (limit {money(p.max_open_overdue_value)})",
         )
     if p.min_on_time_bps is not None and d.on_time_bps is not None:
         check(
@@ -190,8 +196,8 @@ def evaluate(indicators: RiskIndicators, policy: Policy) -> Assessment:
         check(
             ReasonCode.DEBTOR_EXPOSURE_ABOVE_LIMIT,
             e.to_debtor_after > p.max_exposure_per_debtor,
-            f"exposure to the debtor would be {e.to_debtor_after}"
-            f" (limit {p.max_exposure_per_debtor})",
+            f"exposure to the debtor would be {money(e.to_debtor_after)}"
+            f" (limit {money(p.max_exposure_per_debtor)})",
         )
     if p.max_concentration_bps is not None:
         check(
@@ -218,7 +224,7 @@ def evaluate(indicators: RiskIndicators, policy: Policy) -> Assessment:
             ReasonCode.CIRCULAR_TRANSFERS,
             c.count > p.max_circular_transfers,
             f"value of the receivable returned {c.count} times to members it had passed"
-            f" through ({c.value} in all; {', '.join(c.members)})",
+            f" through ({money(c.value)} in all; {', '.join(c.members)})",
         )
     v = i.velocity
     if p.max_transfers_in_window is not None:

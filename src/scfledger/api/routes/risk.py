@@ -9,6 +9,7 @@ from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import IdPath
 from scfledger.api.schemas import RiskOut, RiskReasonOut
 from scfledger.risk.policy import Policy
+from scfledger.risk.view import risk_view
 from scfledger.services import risk as services
 
 router = APIRouter(tags=["risk"], route_class=GuardedRoute)
@@ -30,7 +31,7 @@ def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -
             RiskReasonOut(code=r.code, outcome=r.outcome, message=r.message)
             for r in assessment.reasons
         ],
-        indicators=indicators,
+        indicators=risk_view(indicators),
     )
 
 
