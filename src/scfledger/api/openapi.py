@@ -144,6 +144,7 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 _DECIDE = (RoleRequired, ScopeRequired, OwnDraft, AlreadyDecided, DraftExpired)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
+    "GET /v1/chain/time": (ChainUnavailable,),
     "POST /v1/receivables": (DocumentNotUploaded,),
     "POST /v1/pieces/{token_id}/evidence": (DocumentNotUploaded,),
     "POST /v1/participants": (ParticipantExists, InvalidInput, KeyNotFound),

@@ -31,6 +31,8 @@ from scfledger.people.apikeys import create_api_key
 
 # The demo people's secrets in `scf up`'s directory, marked as a demo's (docs/people.md).
 PEOPLE_FILE = "people.json"
+# Which chain `scf up` started and its node's URL, for `scf dev advance-time`.
+CHAIN_FILE = "chain.json"
 DEMO_DEPLOYMENT = "scf up"
 LOGIN_PATH = "/v1/auth/login"  # the sign-in route (docs/people.md)
 
@@ -137,6 +139,8 @@ def up(
         }
         _write_private(directory / "credentials.json", json.dumps(credentials, indent=2) + "\n")
         write_people(directory / PEOPLE_FILE, seeded.people)
+        chain_state = {"deployment": DEMO_DEPLOYMENT, "engine": local.engine, "rpc": local.rpc}
+        (directory / CHAIN_FILE).write_text(json.dumps(chain_state, indent=2) + "\n")
         _print_next_steps(directory, port, credentials)
         _print_sign_in(directory, port)
         _print_maker_checker(port, maker_checker)
