@@ -471,6 +471,7 @@ MATRIX: list[Rule] = [
     Rule("GET", "/readyz", _no_request, PUBLIC),
     Rule("GET", "/metrics", _no_request, frozenset(), refused=(401, "unauthenticated")),
     Rule("GET", "/v1/members", _no_request, EVERYONE),
+    Rule("GET", "/v1/chain/time", _no_request, EVERYONE),
     Rule(
         "POST",
         "/v1/transactions",

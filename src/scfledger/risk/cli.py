@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scfledger.chain.clock import iso8601
 from scfledger.chain.node import connect
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.exceptions import ChainUnavailable
@@ -82,15 +83,19 @@ def aging_command(
         )
         raise typer.Exit(2)
 
+    at: list[int] = []
+
     def build(session: Any) -> Sequence[Any]:
-        at = now if now is not None else IndexClock(connect(str(rpc))).now(session)
-        return reports.aging(session, now=at)
+        at.append(now if now is not None else IndexClock(connect(str(rpc))).now(session))
+        return reports.aging(session, now=at[0])
 
     try:
         rows = _rows(db, build)
     except ChainUnavailable as exc:
         Console(stderr=True).print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    clock = "the last indexed block's time" if now is None else "--now"
+    Console().print(f"aged at {iso8601(at[0])} ({at[0]}): {clock}", soft_wrap=True)
     _emit("Aging", rows, reports.AgingRow, charts.aging_chart, csv, png)
 
 
