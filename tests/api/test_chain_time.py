@@ -22,6 +22,7 @@ from scfledger.cli import app
 from scfledger.cli.gateway import CHAIN_FILE, write_chain
 from scfledger.devchain.local import ANVIL, CLIQUE
 from scfledger.risk.reports import AGING_BUCKETS
+from scfledger_client import ScfClient
 from tests.support.anvil import free_port
 from tests.support.api import assert_problem, event, write
 from tests.support.served import Served, served_gateway
@@ -118,6 +119,14 @@ def test_chain_time_answers_the_latest_block_beside_the_gateway_clock(world: Wor
     assert body["indexed_timestamp_iso"] == iso(body["indexed_timestamp"])
 
 
+def test_the_sdk_reads_the_chain_time_with_its_iso_siblings(world: World) -> None:
+    with ScfClient(world.api.url, api_key=world.api.seeded.api_keys["core"]) as client:
+        answer = client.chain_time()
+    assert answer.block_timestamp_iso == iso(answer.block_timestamp)
+    assert answer.gateway_time_iso == iso(answer.gateway_time)
+    assert answer.chain_ahead_seconds == answer.block_timestamp - answer.gateway_time
+
+
 def test_chain_time_needs_a_caller_and_answers_503_without_a_node(world: World) -> None:
     api = world.api
     assert_problem(httpx.get(f"{api.url}/v1/chain/time"), 401, "unauthenticated")
@@ -151,7 +160,7 @@ def test_every_unix_seconds_field_answers_its_iso_8601_sibling(world: World) -> 
 
 
 def test_openapi_documents_an_iso_sibling_beside_every_unix_seconds_field(world: World) -> None:
-    document = httpx.get(f"{world.api.url}/openapi.json").json()
+    document = httpx.get(f"{world.api.url}/openapi.json", timeout=60).json()
     found = 0
     for name, schema in document["components"]["schemas"].items():
         properties = schema.get("properties", {})

@@ -166,5 +166,6 @@ def _refuse_in_production(command: str) -> None:
 
 
 def _refuse(message: str, status: int) -> NoReturn:
-    console.print(f"[red]{message}[/red]")
+    # One line, never wrapped (paths and commands stay whole) nor read as markup.
+    console.print(message, style="red", soft_wrap=True, markup=False, highlight=False)
     raise typer.Exit(status)
