@@ -1395,7 +1395,7 @@ PEOPLE = [(participant, role) for participant in PARTICIPANTS for role in PERSON
 
 
 def test_matrix_lists_every_endpoint(world: World) -> None:
-    paths = httpx.get(f"{world.served.url}/openapi.json").json()["paths"]
+    paths = httpx.get(f"{world.served.url}/openapi.json", timeout=60).json()["paths"]
     served = {(m.upper(), p) for p, ops in paths.items() for m in ops}
     listed = [rule.key for rule in MATRIX]
     assert len(listed) == len(set(listed)), "an endpoint has two entries"
