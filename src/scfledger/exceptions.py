@@ -64,6 +64,10 @@ class ChainUnavailable(ChainError):
         super().__init__(f"chain node {endpoint} unreachable after {attempts} attempt(s): {reason}")
 
 
+class DevChainError(ChainError):
+    """A dev chain refused a development-only call (`scf dev advance-time`)."""
+
+
 class TransactionRejected(ChainError):
     """The node refused a signed transaction outright (it never entered a block)."""
 

@@ -106,6 +106,17 @@ def test_scf_up_serves_a_seeded_consortium_and_sigterm_stops_its_chain(tmp_path:
         scraped = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})
         assert scraped.status_code == 200
         assert "scf_http_requests_total" in scraped.text
+
+        # Maturity without touching the node: `scf dev advance-time` finds scf up's chain.
+        auditor = {"Authorization": f"Bearer {credentials['auditor']['apiKey']}"}
+        before = httpx.get(f"{base}/v1/chain/time", headers=auditor).json()
+        moved = scf_dev("advance-time", "--dir", str(directory), "90d", cwd=workdir)
+        assert moved.returncode == 0, moved.stderr
+        after = httpx.get(f"{base}/v1/chain/time", headers=auditor).json()
+        assert after["block_timestamp"] >= before["block_timestamp"] + 90 * 86_400
+        assert f"chain time {after['block_timestamp_iso']} ({after['block_timestamp']})" in (
+            moved.stdout
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)
@@ -113,6 +124,20 @@ def test_scf_up_serves_a_seeded_consortium_and_sigterm_stops_its_chain(tmp_path:
     assert not [pid for pid in anvils if running(pid)], output
     for entry in credentials.values():
         assert entry["apiKey"] not in output  # keys go to the 0600 file, never the terminal
+
+
+def scf_dev(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`scf dev ARGS` in its own process, as a user runs it beside `scf up`."""
+    scf = str(Path(sys.executable).parent / "scf")
+    return subprocess.run(
+        [scf, "dev", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "400"},
+        check=False,
+    )
 
 
 def child_processes(parent: int, marker: bytes) -> list[int]:
@@ -300,6 +325,10 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
         node3 = rpc_call(network.rpc_url(3), "eth_getTransactionReceipt", [signed["tx_hash"]])
         assert node3 is not None  # on every sealer's chain
         assert node3["status"] == "0x1"
+        # Clique stamps blocks with its sealers' clocks: no time travel, and it says why.
+        refused = scf_dev("advance-time", "--dir", str(directory), "90d")
+        assert refused.returncode == 2, refused.stdout
+        assert "is a go-ethereum Clique network" in refused.stderr
         for c in (admin1, admin2, core, supplier1, supplier2, supplier4):
             c.close()
     finally:

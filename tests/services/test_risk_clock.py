@@ -11,7 +11,7 @@ from scfledger.db.migrate import upgrade
 from scfledger.db.projections import IndexerCheckpoint
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.indexer import CHECKPOINT_ID
-from scfledger.services.risk import IndexClock
+from scfledger.risk.clock import IndexClock
 
 DAY = 86_400
 

@@ -1,4 +1,5 @@
-"""Endpoints of members, operations, health, receivables (by slot) and pieces (by token id)."""
+"""Endpoints of members, chain time, operations, health, receivables (by slot) and pieces
+(by token id)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from scfledger_client.calls import (
     segment,
 )
 from scfledger_client.models import (
+    ChainTimeOut,
     EvidenceIn,
     EvidenceOut,
     HealthOut,
@@ -40,6 +42,11 @@ class LedgerEndpoints(EndpointsBase):
     def members(self) -> Call[list[MemberOut]]:
         """Every consortium member."""
         return Call("GET", "/v1/members", model(list[MemberOut]))
+
+    @endpoint
+    def chain_time(self) -> Call[ChainTimeOut]:
+        """The chain's clock (latest and last indexed block) beside the gateway's."""
+        return Call("GET", "/v1/chain/time", model(ChainTimeOut))
 
     @endpoint
     def operation(self, operation_id: str) -> Call[OperationOut]:

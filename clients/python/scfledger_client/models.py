@@ -204,6 +204,57 @@ class CalendarOut(BaseModel):
     description: Annotated[str, Field(title="Description")]
 
 
+class ChainTimeOut(BaseModel):
+    """
+    The chain's clock beside the gateway's. Due dates, deadlines and the overdue state
+    are judged on the chain's clock (block timestamps), never on a computer's.
+    """
+
+    block_number: Annotated[int, Field(title="Block Number")]
+    """
+    The node's latest block
+    """
+    block_timestamp: Annotated[int, Field(title="Block Timestamp")]
+    """
+    Unix seconds (UTC): the latest block's
+    """
+    gateway_time: Annotated[int, Field(title="Gateway Time")]
+    """
+    Unix seconds (UTC): the gateway's clock
+    """
+    chain_ahead_seconds: Annotated[int, Field(title="Chain Ahead Seconds")]
+    """
+    block_timestamp - gateway_time: positive when the chain's clock is ahead of the gateway's (a dev chain moved forward), negative when it is behind (no block for a while)
+    """
+    indexed_block: Annotated[int | None, Field(title="Indexed Block")]
+    """
+    The last block the gateway has indexed (null: none yet)
+    """
+    indexed_timestamp: Annotated[int | None, Field(title="Indexed Timestamp")]
+    """
+    Unix seconds (UTC): the last indexed block's, the time risk views and reports judge at
+    """
+    block_timestamp_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Block Timestamp Iso")
+    ]
+    """
+    `block_timestamp` as ISO 8601 in UTC with its offset (+00:00)
+    """
+    gateway_time_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Gateway Time Iso")
+    ]
+    """
+    `gateway_time` as ISO 8601 in UTC with its offset (+00:00)
+    """
+    indexed_timestamp_iso: Annotated[
+        str | None,
+        Field(examples=["2027-01-01T00:00:00+00:00"], title="Indexed Timestamp Iso"),
+    ]
+    """
+    `indexed_timestamp` as ISO 8601 in UTC with its offset (+00:00)
+    """
+
+
 class CheckOut(BaseModel):
     """
     One readiness check; `error` names what failed.
@@ -915,6 +966,12 @@ class ProposalOut(BaseModel):
     """
     created_block: Annotated[int, Field(title="Created Block")]
     updated_block: Annotated[int, Field(title="Updated Block")]
+    deadline_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Deadline Iso")
+    ]
+    """
+    `deadline` as ISO 8601 in UTC with its offset (+00:00)
+    """
 
 
 TokenId = TypeAliasType("TokenId", Annotated[int, Field(ge=1, title="Token Id")])
@@ -1123,6 +1180,18 @@ class ReceivableOut(BaseModel):
     ]
     """
     pending: awaiting the creditor's acceptance (确权); active; settled: paid in full; rejected, cancelled or expired: never accepted
+    """
+    issue_date_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Issue Date Iso")
+    ]
+    """
+    `issue_date` as ISO 8601 in UTC with its offset (+00:00)
+    """
+    due_date_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Due Date Iso")
+    ]
+    """
+    `due_date` as ISO 8601 in UTC with its offset (+00:00)
     """
 
 
@@ -1339,6 +1408,13 @@ class SettlementOut(BaseModel):
     paid_on_chain: Annotated[bool, Field(title="Paid On Chain")]
     block_number: Annotated[int, Field(title="Block Number")]
     tx_hash: Annotated[str, Field(title="Tx Hash")]
+    confirm_by_iso: Annotated[
+        str | None,
+        Field(examples=["2027-01-01T00:00:00+00:00"], title="Confirm By Iso"),
+    ]
+    """
+    `confirm_by` as ISO 8601 in UTC with its offset (+00:00)
+    """
 
 
 class SettlementPage(BaseModel):
@@ -1469,6 +1545,10 @@ class TermsOut(BaseModel):
     fund_by: Annotated[int, Field(title="Fund By")]
     """
     Unix seconds (UTC)
+    """
+    fund_by_iso: Annotated[str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Fund By Iso")]
+    """
+    `fund_by` as ISO 8601 in UTC with its offset (+00:00)
     """
 
 
@@ -1869,6 +1949,13 @@ class RiskIndicatorsOut(BaseModel):
     duplicate_document_attempts: Annotated[int, Field(title="Duplicate Document Attempts")]
     head_block: Annotated[int, Field(title="Head Block")]
     now: Annotated[int, Field(title="Now")]
+    """
+    Unix seconds (UTC): the chain's time judged at (risk.clock)
+    """
+    now_iso: Annotated[str, Field(title="Now Iso")]
+    """
+    `now` as ISO 8601 in UTC with its offset (+00:00)
+    """
 
 
 class RiskOut(BaseModel):
@@ -1930,6 +2017,12 @@ class FinancingOut(BaseModel):
     Unix seconds (UTC)
     """
     payment_ref: Annotated[str | None, Field(title="Payment Ref")]
+    expires_at_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Expires At Iso")
+    ]
+    """
+    `expires_at` as ISO 8601 in UTC with its offset (+00:00)
+    """
 
 
 class FinancingPage(BaseModel):

@@ -111,6 +111,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chain/time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chain Time
+         * @description The latest block's number and timestamp, the last indexed block's (the clock of the
+         *     risk views and reports) and the gateway's clock, as Unix seconds and ISO 8601; 503
+         *     `chain-unavailable` when the node does not answer.
+         */
+        get: operations["chain_time_v1_chain_time_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/members/{address}/suspend": {
         parameters: {
             query?: never;
@@ -2125,6 +2147,72 @@ export interface components {
             description: string;
         };
         /**
+         * ChainTimeOut
+         * @description The chain's clock beside the gateway's. Due dates, deadlines and the overdue state
+         *     are judged on the chain's clock (block timestamps), never on a computer's.
+         * @example {
+         *       "block_number": 1234,
+         *       "block_timestamp": 1795676400,
+         *       "block_timestamp_iso": "2026-11-26T07:00:00+00:00",
+         *       "chain_ahead_seconds": 2,
+         *       "gateway_time": 1795676398,
+         *       "gateway_time_iso": "2026-11-26T06:59:58+00:00",
+         *       "indexed_block": 1234,
+         *       "indexed_timestamp": 1795676400,
+         *       "indexed_timestamp_iso": "2026-11-26T07:00:00+00:00"
+         *     }
+         */
+        ChainTimeOut: {
+            /**
+             * Block Number
+             * @description The node's latest block
+             */
+            block_number: number;
+            /**
+             * Block Timestamp
+             * @description Unix seconds (UTC): the latest block's
+             */
+            block_timestamp: number;
+            /**
+             * Gateway Time
+             * @description Unix seconds (UTC): the gateway's clock
+             */
+            gateway_time: number;
+            /**
+             * Chain Ahead Seconds
+             * @description block_timestamp - gateway_time: positive when the chain's clock is ahead of the gateway's (a dev chain moved forward), negative when it is behind (no block for a while)
+             */
+            chain_ahead_seconds: number;
+            /**
+             * Indexed Block
+             * @description The last block the gateway has indexed (null: none yet)
+             */
+            indexed_block: number | null;
+            /**
+             * Indexed Timestamp
+             * @description Unix seconds (UTC): the last indexed block's, the time risk views and reports judge at
+             */
+            indexed_timestamp: number | null;
+            /**
+             * Block Timestamp Iso
+             * @description `block_timestamp` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly block_timestamp_iso: string;
+            /**
+             * Gateway Time Iso
+             * @description `gateway_time` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly gateway_time_iso: string;
+            /**
+             * Indexed Timestamp Iso
+             * @description `indexed_timestamp` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly indexed_timestamp_iso: string | null;
+        };
+        /**
          * CheckOut
          * @description One readiness check; `error` names what failed.
          */
@@ -2615,6 +2703,12 @@ export interface components {
             expires_at: number;
             /** Payment Ref */
             payment_ref: string | null;
+            /**
+             * Expires At Iso
+             * @description `expires_at` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly expires_at_iso: string;
         };
         /** FinancingPage */
         FinancingPage: {
@@ -3155,6 +3249,12 @@ export interface components {
             created_block: number;
             /** Updated Block */
             updated_block: number;
+            /**
+             * Deadline Iso
+             * @description `deadline` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly deadline_iso: string;
         };
         /**
          * QuoteIn
@@ -3394,6 +3494,18 @@ export interface components {
              * @enum {string}
              */
             status: "none" | "pending" | "active" | "rejected" | "cancelled" | "settled" | "expired";
+            /**
+             * Issue Date Iso
+             * @description `issue_date` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly issue_date_iso: string;
+            /**
+             * Due Date Iso
+             * @description `due_date` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly due_date_iso: string;
         };
         /**
          * RejectIn
@@ -3553,8 +3665,16 @@ export interface components {
             duplicate_document_attempts: number;
             /** Head Block */
             head_block: number;
-            /** Now */
+            /**
+             * Now
+             * @description Unix seconds (UTC): the chain's time judged at (risk.clock)
+             */
             now: number;
+            /**
+             * Now Iso
+             * @description `now` as ISO 8601 in UTC with its offset (+00:00)
+             */
+            readonly now_iso: string;
         };
         /**
          * RiskOut
@@ -3690,6 +3810,12 @@ export interface components {
             block_number: number;
             /** Tx Hash */
             tx_hash: string;
+            /**
+             * Confirm By Iso
+             * @description `confirm_by` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly confirm_by_iso: string | null;
         };
         /** SettlementPage */
         SettlementPage: {
@@ -3842,6 +3968,12 @@ export interface components {
              * @description Unix seconds (UTC)
              */
             fund_by: number;
+            /**
+             * Fund By Iso
+             * @description `fund_by` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly fund_by_iso: string;
         };
         /**
          * TransferIn
@@ -5433,6 +5565,22 @@ export interface components {
          * @description A problem, of one of these types:
          *     - `chain-unavailable`: Chain unavailable
          *     - `database-unavailable`: Database unavailable
+         */
+        "Problem503-9f716542f0": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/chain-unavailable" | "https://scfledger.dev/problems/database-unavailable";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `chain-unavailable`: Chain unavailable
+         *     - `database-unavailable`: Database unavailable
          *     - `gas-faucet-unavailable`: Gas money could not be sent
          */
         "Problem503-d21eeec0c7": {
@@ -5734,6 +5882,48 @@ export interface operations {
             422: components["responses"]["Problem422-1fa957743e"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chain_time_v1_chain_time_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainTimeOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-9f716542f0"];
             /** @description The request is refused: a problem with a stable `type` */
             "4XX": {
                 headers: {

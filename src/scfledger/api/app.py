@@ -16,6 +16,7 @@ from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
     audit,
     auth,
+    chain_time,
     drafts,
     events,
     financing,
@@ -65,6 +66,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     openapi.install(app)
     app.include_router(misc.health)
     app.include_router(misc.router)
+    app.include_router(chain_time.router)
     app.include_router(governance.router)
     app.include_router(auth.router)
     app.include_router(auth.sessions_router)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
+from scfledger.api.dates import UnixSeconds as UnixSeconds
 from scfledger.chain import generated
 from scfledger.money import MINOR_UNITS as MINOR_UNITS
 from scfledger.money import MinorUnits as MinorUnits
@@ -19,7 +20,6 @@ Hash32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
 # Minor units of the currency: uint256 on chain, NUMERIC(39) in the database.
 Amount = Annotated[int, Field(gt=0, lt=2**128, description=MINOR_UNITS, examples=[1_000_000])]
 TokenId = Annotated[int, Field(ge=1, le=MAX_INT64)]
-UnixSeconds = Annotated[int, Field(description="Unix seconds (UTC)")]
 
 
 def values_of(values: tuple[str, ...], description: str) -> Any:

@@ -19,9 +19,9 @@ from scfledger.indexer.indexer import DEFAULT_MAX_LAG, Indexer
 from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.pipeline import Pipeline
+from scfledger.risk.clock import IndexClock
 from scfledger.services.ledger import Contracts, Ledger
 from scfledger.services.participants import Provision
-from scfledger.services.risk import IndexClock
 from scfledger.services.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)

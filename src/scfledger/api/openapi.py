@@ -98,6 +98,10 @@ CNY, cents for USD), exact, never floating point. Dates are Unix seconds (UTC).
 **Writes** answer `202` with an operation (`/v1/operations/{id}`) and need an
 `Idempotency-Key` header: a retry with the same key and body gets the same operation.
 
+**Dates** in answers come with an ISO 8601 sibling, `<name>_iso` (UTC, `+00:00`), beside
+their Unix seconds. Due dates and deadlines are judged on the chain's clock:
+`GET /v1/chain/time`.
+
 **Errors** are RFC 9457 problems (`application/problem+json`) whose `type`,
 `https://scfledger.dev/problems/<slug>`, is stable: each operation lists the types it can
 answer, status by status. A contract's refusal has the type of its custom error
@@ -158,6 +162,7 @@ _CALENDAR = (UnknownConvention, CalendarNotCovered)
 _PRICING = (NotExact, InvalidRate, *_CALENDAR)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
+    "GET /v1/chain/time": (ChainUnavailable,),
     "POST /v1/receivables": (DocumentNotUploaded,),
     "POST /v1/pieces/{token_id}/evidence": (DocumentNotUploaded,),
     "POST /v1/participants": (ParticipantExists, InvalidInput, KeyNotFound),

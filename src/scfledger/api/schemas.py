@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
+from scfledger.api.dates import Dated
 from scfledger.api.fields import (  # re-exported: the SDK and the routes import them from here
     MAX_INT64 as MAX_INT64,
 )
@@ -142,7 +143,7 @@ class TermsIn(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [_TERMS_EXAMPLE]})
 
 
-class TermsOut(BaseModel):
+class TermsOut(Dated):
     """Financing terms, amounts in minor units of the piece's currency."""
 
     advance: MinorUnits
@@ -286,7 +287,7 @@ class SuspensionIn(Strict):
     reason: Reference
 
 
-class ProposalOut(BaseModel):
+class ProposalOut(Dated):
     id: int
     proposer: str
     target: str
@@ -328,7 +329,7 @@ class MemberOut(BaseModel):
     status: MemberStatus
 
 
-class ReceivableOut(BaseModel):
+class ReceivableOut(Dated):
     slot: int
     debtor: str
     creditor: str
@@ -387,7 +388,7 @@ class OfferOut(BaseModel):
     reason: str | None = Field(description="Why it declined")
 
 
-class FinancingOut(BaseModel):
+class FinancingOut(Dated):
     """A financing request. A financier sees only its own offer; the requester sees all."""
 
     id: int
@@ -429,7 +430,7 @@ class EvidenceOut(BaseModel):
     block_number: int
 
 
-class SettlementOut(BaseModel):
+class SettlementOut(Dated):
     token_id: int
     slot: int
     holder: str
@@ -441,7 +442,7 @@ class SettlementOut(BaseModel):
     lien_holder: str | None
     lien_amount: MinorUnits
     payee: str | None = Field(description="Who must confirm now (lien holder first, then holder)")
-    confirm_by: int | None = Field(
+    confirm_by: UnixSeconds | None = Field(
         description="Unix seconds (UTC); after it the debtor may finalize"
     )
     deemed: bool = Field(description="Confirmed by silence past the confirmation window")

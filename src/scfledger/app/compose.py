@@ -28,10 +28,10 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore, Signer
 from scfledger.outbox.faucet import GasFaucet, set_balance
 from scfledger.outbox.pipeline import Pipeline
+from scfledger.risk.clock import IndexClock
 from scfledger.services import drafts
 from scfledger.services.ledger import Contracts
 from scfledger.services.participants import Provision
-from scfledger.services.risk import IndexClock
 from scfledger.services.webhooks import WebhookDispatcher
 
 

@@ -31,6 +31,8 @@ from scfledger.people.apikeys import create_api_key
 
 # The demo people's secrets in `scf up`'s directory, marked as a demo's (docs/people.md).
 PEOPLE_FILE = "people.json"
+# Which chain `scf up` started and its node's URL, for `scf dev advance-time`.
+CHAIN_FILE = "chain.json"
 DEMO_DEPLOYMENT = "scf up"
 LOGIN_PATH = "/v1/auth/login"  # the sign-in route (docs/people.md)
 
@@ -137,6 +139,7 @@ def up(
         }
         _write_private(directory / "credentials.json", json.dumps(credentials, indent=2) + "\n")
         write_people(directory / PEOPLE_FILE, seeded.people)
+        write_chain(directory / CHAIN_FILE, engine=local.engine, rpc=local.rpc)
         _print_next_steps(directory, port, credentials)
         _print_sign_in(directory, port)
         _print_maker_checker(port, maker_checker)
@@ -175,6 +178,12 @@ def write_people(path: Path, people: dict[str, dict[str, DemoPerson]]) -> None:
         },
     }
     _write_private(path, json.dumps(document, indent=2) + "\n")
+
+
+def write_chain(path: Path, *, engine: str, rpc: str) -> None:
+    """Which chain the demo runs on and its node's URL (`scf dev advance-time` reads it)."""
+    state = {"deployment": DEMO_DEPLOYMENT, "engine": engine, "rpc": rpc}
+    path.write_text(json.dumps(state, indent=2) + "\n")
 
 
 def _print_sign_in(directory: Path, port: int) -> None:

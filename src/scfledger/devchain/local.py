@@ -12,8 +12,10 @@ from typing import Any
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
+from scfledger.chain.clock import BlockTime, block_time
 from scfledger.chain.node import connect
 from scfledger.chain.tx import Sender
+from scfledger.exceptions import DevChainError
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.network.clique import CliqueNetwork
@@ -22,6 +24,8 @@ from scfledger.network.deadlock import StallGuard
 from scfledger.outbox.faucet import GAS_MONEY, GasFaucet, set_balance
 from scfledger.services.participants import Provision
 
+ANVIL = "anvil"  # the engines of the chains below
+CLIQUE = "clique"
 CONSORTIUM_NODES = 4
 # Keystore account funded in the consortium's genesis: it deploys, then pays every
 # participant's gas money (the gateway's `--gas-faucet`).
@@ -34,6 +38,7 @@ CONSORTIUM_CONFIRMATIONS = 2
 @dataclass(frozen=True)
 class LocalChain:
     description: str
+    engine: str  # ANVIL or CLIQUE
     rpc: str
     w3: Web3
     provision: Provision  # gas money for the participants seed_demo creates
@@ -49,6 +54,7 @@ def dev_chain() -> Iterator[LocalChain]:
         w3 = Web3(HTTPProvider(url))
         yield LocalChain(
             description=f"dev chain (anvil, paris) at {url}",
+            engine=ANVIL,
             rpc=url,
             w3=w3,
             provision=set_balance(w3),
@@ -77,6 +83,7 @@ def consortium_chain(directory: Path, keys: KeyStore) -> Iterator[LocalChain]:
             yield LocalChain(
                 description=f"consortium chain: {CONSORTIUM_NODES} go-ethereum Clique sealers "
                 f"(JSON-RPC {nodes}), watched for sealing deadlocks",
+                engine=CLIQUE,
                 rpc=network.rpc_url(0),
                 w3=w3,
                 provision=GasFaucet(w3, keys.signer(FAUCET), GAS_MONEY),
@@ -89,3 +96,13 @@ def consortium_chain(directory: Path, keys: KeyStore) -> Iterator[LocalChain]:
             )
     finally:
         network.stop()
+
+
+def travel_to(w3: Web3, timestamp: int) -> BlockTime:
+    """Moves a dev chain's (anvil's) clock to `timestamp` and mines a block there; the
+    blocks after it go on from that time. Forward only: anvil refuses an earlier time."""
+    for method, params in (("anvil_setNextBlockTimestamp", [timestamp]), ("evm_mine", [])):
+        answer = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if "error" in answer:
+            raise DevChainError(f"{method} failed: {answer['error'].get('message')}")
+    return block_time(w3)

@@ -3,7 +3,6 @@ currency, amounts in currency units (docs/risk.md)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -13,8 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scfledger.chain.clock import iso8601
+from scfledger.chain.node import connect
 from scfledger.db.session import create_db_engine, session_factory
+from scfledger.exceptions import ChainUnavailable
 from scfledger.risk import charts, reports
+from scfledger.risk.clock import IndexClock
 
 app = typer.Typer(help="Portfolio reports from the read model.", no_args_is_help=True)
 
@@ -60,13 +63,40 @@ def aging_command(
     db: DbOption,
     csv: CsvOption = None,
     png: PngOption = None,
+    rpc: Annotated[
+        str | None,
+        typer.Option(
+            "--rpc",
+            envvar="SCF_CHAIN_URL",
+            help="JSON-RPC URL of a node: the report ages at the chain's time, the last"
+            " indexed block's timestamp (the clock of the risk views).",
+        ),
+    ] = None,
     now: Annotated[
-        int | None, typer.Option(help="Unix seconds to age at (default: the current time).")
+        int | None, typer.Option(help="Unix seconds to age at instead of the chain's time.")
     ] = None,
 ) -> None:
-    """Outstanding value in buckets of days past due, per currency."""
-    at = int(time.time()) if now is None else now
-    rows = _rows(db, lambda s: reports.aging(s, now=at))
+    """Outstanding value in buckets of days past due, per currency, at the chain's time."""
+    if now is None and rpc is None:
+        Console(stderr=True).print(
+            "[red]the report ages at the chain's time: give --rpc URL (SCF_CHAIN_URL), or"
+            " --now UNIX_SECONDS[/red]"
+        )
+        raise typer.Exit(2)
+
+    at: list[int] = []
+
+    def build(session: Any) -> Sequence[Any]:
+        at.append(now if now is not None else IndexClock(connect(str(rpc))).now(session))
+        return reports.aging(session, now=at[0])
+
+    try:
+        rows = _rows(db, build)
+    except ChainUnavailable as exc:
+        Console(stderr=True).print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    clock = "the last indexed block's time" if now is None else "--now"
+    Console().print(f"aged at {iso8601(at[0])} ({at[0]}): {clock}", soft_wrap=True)
     _emit("Aging", rows, reports.AgingRow, charts.aging_chart, csv, png)
 
 

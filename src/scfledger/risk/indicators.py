@@ -1,8 +1,8 @@
 """Risk indicators of one financing request, computed from the read model in a few queries.
 
 The projections carry block numbers, not block times: ages and maturities come from the
-receivable's issue and due dates against `now` (a block timestamp, given
-by the caller), and a settlement counts once it is final (paid on-chain, or confirmed by
+receivable's issue and due dates against `now` (the chain's time, given
+by the caller: risk.clock), and a settlement counts once it is final (paid on-chain, or confirmed by
 its payees) and as late when the piece had been marked overdue or defaulted on chain
 before it was settled (the contract only allows that after the due date).
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, computed_field
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql._typing import _ColumnExpressionArgument
 
+from scfledger.chain.clock import iso8601
 from scfledger.chain.generated import PieceState, RequestStatus
 from scfledger.db.projections import (
     ChainEvent,
@@ -158,7 +159,17 @@ class RiskIndicators:
     circular: CircularTransfers
     duplicate_document_attempts: int  # the debtor's issuances reverted with DuplicateDocument
     head_block: int
-    now: int
+    now: Annotated[
+        int,
+        Field(description="Unix seconds (UTC): the chain's time judged at (risk.clock)"),
+    ]
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="`now` as ISO 8601 in UTC with its offset (+00:00)"
+    )
+    @property
+    def now_iso(self) -> str:
+        return iso8601(self.now)
 
 
 def amount_sum(session: Session, value: _ColumnExpressionArgument[Any]) -> ColumnElement[int]:

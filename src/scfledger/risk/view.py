@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
+from scfledger.chain.clock import iso8601
 from scfledger.chain.generated import RequestStatus
 from scfledger.risk.amounts import text_in
 from scfledger.risk.indicators import (
@@ -105,7 +106,17 @@ class RiskIndicatorsOut:
     circular: CircularTransfersOut
     duplicate_document_attempts: int
     head_block: int
-    now: int
+    now: Annotated[
+        int,
+        Field(description="Unix seconds (UTC): the chain's time judged at (risk.clock)"),
+    ]
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="`now` as ISO 8601 in UTC with its offset (+00:00)"
+    )
+    @property
+    def now_iso(self) -> str:
+        return iso8601(self.now)
 
 
 def risk_view(indicators: RiskIndicators) -> RiskIndicatorsOut:
