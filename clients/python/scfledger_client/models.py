@@ -1829,6 +1829,12 @@ class ComparisonOut(BaseModel):
     """
     recourse: Annotated[bool, Field(title="Recourse")]
     offers: Annotated[list[ComparedOfferOut], Field(title="Offers")]
+    due_date_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Due Date Iso")
+    ]
+    """
+    `due_date` as ISO 8601 in UTC with its offset (+00:00)
+    """
 
 
 class DecidedOut(BaseModel):

@@ -2361,6 +2361,12 @@ export interface components {
             recourse: boolean;
             /** Offers */
             offers: components["schemas"]["ComparedOfferOut"][];
+            /**
+             * Due Date Iso
+             * @description `due_date` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly due_date_iso: string;
         };
         /**
          * CostOut

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, WithJsonSchema
 
+from scfledger.api.dates import Dated
 from scfledger.api.fields import Mode, TokenId, UnixSeconds
 from scfledger.pricing.calendars import CALENDARS, Adjustment
 from scfledger.pricing.daycount import DayCount
@@ -260,7 +261,7 @@ class ComparedOfferOut(BaseModel):
     cost: CostOut | None = Field(description="null when the offer leaves nothing to receive")
 
 
-class ComparisonOut(BaseModel):
+class ComparisonOut(Dated):
     """The made offers of a request the caller sees, cheapest first."""
 
     request_id: int
