@@ -27,6 +27,7 @@ from scfledger.api.routes import (
     risk,
     settlements,
     sso,
+    statements,
     transactions,
     users,
 )
@@ -75,6 +76,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(risk.router)
     app.include_router(settlements.router)
     app.include_router(settlements.escrow)
+    app.include_router(statements.router)
     app.include_router(transactions.router)
     app.include_router(events.router)
     app.include_router(drafts.router)

@@ -41,6 +41,7 @@ from scfledger.exceptions import (
     DocumentNotUploaded,
     DocumentTooLarge,
     DraftExpired,
+    ExportFormatUnknown,
     ForeignParticipant,
     GasFaucetFailed,
     IdempotencyConflict,
@@ -55,6 +56,7 @@ from scfledger.exceptions import (
     OwnDraft,
     ParticipantExists,
     PasswordChangeRequired,
+    PeriodInvalid,
     RelayRejected,
     RoleRequired,
     ScfError,
@@ -65,6 +67,7 @@ from scfledger.exceptions import (
     SsoStateInvalid,
     SsoUnknownUser,
     StorageQuotaExceeded,
+    TimeZoneUnknown,
     TooManyStreams,
     UnknownRevert,
     UnsupportedDocumentType,
@@ -144,6 +147,8 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 _DECIDE = (RoleRequired, ScopeRequired, OwnDraft, AlreadyDecided, DraftExpired)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
+    "GET /v1/statements": (PeriodInvalid, TimeZoneUnknown, ExportFormatUnknown),
+    "GET /v1/reconciliation": (PeriodInvalid, TimeZoneUnknown, ExportFormatUnknown),
     "POST /v1/receivables": (DocumentNotUploaded,),
     "POST /v1/pieces/{token_id}/evidence": (DocumentNotUploaded,),
     "POST /v1/participants": (ParticipantExists, InvalidInput, KeyNotFound),
