@@ -325,7 +325,7 @@ def names(session: Session, addresses: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     query = select(Member.address, Member.name).where(Member.address.in_(wanted))
-    return dict(session.execute(query).tuples().all())
+    return {address: name for address, name in session.execute(query)}
 
 
 def _side(entry: Entry, me: str) -> str:
