@@ -87,7 +87,8 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         request_id = int(event(asked, "FinancingRequested")["requestId"])
         path = f"/v1/financing-requests/{request_id}"
         _ok(write(bank, f"{path}/offers", "offer", terms))  # the asked terms: accepted at once
-        _ok(write(bank, f"{path}/fund", "fund", {"payment_ref": WIRE}))
+        funded = _ok(write(bank, f"{path}/fund", "fund", {"payment_ref": WIRE}))
+        assert event(funded, "FinancingFunded")["paymentRefText"] == WIRE  # the operation's
         api.rpc("evm_increaseTime", 4 * DAY)
         api.rpc("evm_mine")
         settle = {"slot": slot, "token_ids": [root, child], "payment_ref": PAY}
@@ -202,6 +203,23 @@ def test_payer_and_payee_read_the_reference_a_third_party_the_hash(story: Story)
             items = client.get("/v1/settlements").json()["items"]
         mine = {s["token_id"]: s for s in items}
         assert (mine[token]["payment_ref"], mine[token]["payment_ref_hash"]) == (PAY, _hash(PAY))
+
+
+def _funded(participant: str, story: Story) -> dict[str, Any]:
+    with story.api.client(participant) as client:
+        items = client.get("/v1/events", params={"limit": 500}).json()["items"]
+    args: dict[str, Any] = next(e["args"] for e in items if e["name"] == "FinancingFunded")
+    return args
+
+
+def test_events_add_the_reference_in_clear_for_payer_and_payee(story: Story) -> None:
+    """The feed keeps the hash the chain emitted; payer and payee also get the text."""
+    for participant in ("bank", "supplier2"):
+        funded = _funded(participant, story)
+        assert (funded["paymentRef"], funded["paymentRefText"]) == (_hash(WIRE), WIRE)
+    audited = _funded("auditor", story)
+    assert audited["paymentRef"] == _hash(WIRE)
+    assert "paymentRefText" not in audited
 
 
 def test_reconciliation_lists_each_payment_by_reference(story: Story) -> None:

@@ -12,6 +12,7 @@ where an indexed event carries its hash, so a failed operation's reference shows
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from eth_utils.address import to_checksum_address
 from sqlalchemy import select, update
@@ -144,14 +145,38 @@ def settlement_payees(session: Session, token_ids: Iterable[int]) -> list[str]:
 
 def readable(session: Session, actor: Actor, hashes: Iterable[str | None]) -> dict[str, str]:
     """The clear text of each of `hashes` the actor may read (as payer or payee)."""
-    wanted = {h.lower() for h in hashes if h}
+    return readable_by(session, actor.participant, hashes)
+
+
+def readable_by(session: Session, participant: str, hashes: Iterable[str | None]) -> dict[str, str]:
+    """The clear text of each of `hashes` that `participant` may read."""
+    wanted = {h.lower() for h in hashes if isinstance(h, str) and h}
     if not wanted:
         return {}
     query = select(PaymentReference.ref_hash, PaymentReference.text).where(
-        PaymentReference.participant == actor.participant,
+        PaymentReference.participant == participant,
         PaymentReference.ref_hash.in_(wanted),
     )
     return {h: text for h, text in session.execute(query)}
+
+
+EVENT_ARG = "paymentRef"  # the events' payment reference (bytes32)
+EVENT_TEXT = "paymentRefText"  # what `revealed` adds beside it
+
+
+def revealed(
+    session: Session, participant: str, args_of: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Event arguments as `participant` sees them: an event's `paymentRef` stays the hash
+    the chain emitted; `paymentRefText` is added beside it where the participant may
+    read the reference in clear (payer and payees)."""
+    clear = readable_by(session, participant, (args.get(EVENT_ARG) for args in args_of))
+    shown = []
+    for args in args_of:
+        ref = args.get(EVENT_ARG)
+        text = clear.get(ref.lower()) if isinstance(ref, str) else None
+        shown.append(args if text is None else {**args, EVENT_TEXT: text})
+    return shown
 
 
 def shown(session: Session, actor: Actor, value: str | None) -> str | None:
