@@ -3,7 +3,17 @@ currency, times as Unix seconds and ISO 8601 in the period's time zone."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
+
+from scfledger.api.fields import values_of
+from scfledger.services.statements import (
+    LINE_KINDS,
+    LINE_STATUSES,
+    PAYMENT_KINDS,
+    PAYMENT_STATUSES,
+)
 
 AMOUNT = 'A decimal string in the currency (e.g. "1000000.00" CNY)'
 REF = "The payment reference in clear if the caller paid or was paid, else its on-chain hash"
@@ -12,12 +22,7 @@ REF = "The payment reference in clear if the caller paid or was paid, else its o
 class StatementLineOut(BaseModel):
     at: int = Field(description="The block's time, Unix seconds")
     at_iso: str = Field(description="The block's time, ISO 8601 with the period zone's offset")
-    kind: str = Field(
-        description="receivable_issued, receivable_received, piece_sent, piece_received, "
-        "piece_returned_sent, piece_returned_received, financing_funded, financing_repaid, "
-        "financing_recourse_claimed, financing_recourse_repaid, settlement_paid, "
-        "settlement_submitted, settlement_confirmed, settlement_disputed"
-    )
+    kind: Annotated[str, values_of(LINE_KINDS, "What happened, from the caller's side")]
     counterparty: str
     counterparty_name: str | None
     slot: int | None
@@ -25,14 +30,20 @@ class StatementLineOut(BaseModel):
     request_id: int | None
     amount: str | None = Field(description=AMOUNT + "; null where nothing moves (a dispute)")
     currency: str
-    status: str
+    status: Annotated[
+        str,
+        values_of(
+            LINE_STATUSES,
+            "A receivable's status now; a transfer's kind; the financing or settlement step",
+        ),
+    ]
     payment_ref: str | None = Field(description=REF)
     tx_hash: str
     block_number: int
 
 
 class TotalOut(BaseModel):
-    kind: str
+    kind: Annotated[str, values_of(LINE_KINDS, "The lines' kind")]
     currency: str
     lines: int
     amount: str = Field(description=AMOUNT)
@@ -51,7 +62,7 @@ class StatementOut(BaseModel):
 class PaymentOut(BaseModel):
     payment_ref: str | None = Field(description="In clear, if the caller may read it")
     payment_ref_hash: str = Field(description="As on chain (bytes32)")
-    kind: str
+    kind: Annotated[str, values_of(PAYMENT_KINDS, "Which payment")]
     amount: str | None = Field(description=AMOUNT)
     currency: str
     payer: str
@@ -61,7 +72,7 @@ class PaymentOut(BaseModel):
     request_id: int | None
     slot: int | None
     token_id: int | None
-    status: str
+    status: Annotated[str, values_of(PAYMENT_STATUSES, "The step that recorded the payment")]
     at: int = Field(description="The block's time, Unix seconds")
     at_iso: str = Field(description="The block's time, ISO 8601 with the period zone's offset")
     tx_hash: str

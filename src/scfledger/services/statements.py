@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
+from scfledger.chain.generated import ReceivableStatus
 from scfledger.db.projections import (
     ChainEvent,
     FinancingHistory,
@@ -58,6 +59,35 @@ SETTLEMENT_KINDS = {
     "deemed": "settlement_confirmed",
     "disputed": "settlement_disputed",
 }
+
+TRANSFER_KINDS = ("split", "whole", "return")  # PieceTransfer.kind
+SETTLEMENT_STEPS = tuple(SETTLEMENT_KINDS)
+# What the API documents a line's `kind` and `status` may be (its enums).
+LINE_KINDS = (
+    "receivable_issued",
+    "receivable_received",
+    "piece_sent",
+    "piece_received",
+    "piece_returned_sent",
+    "piece_returned_received",
+    *(f"financing_{step}" for step in FINANCING_STEPS),
+    *dict.fromkeys(SETTLEMENT_KINDS.values()),
+)
+LINE_STATUSES = tuple(
+    dict.fromkeys(
+        [*ReceivableStatus.labels(), *TRANSFER_KINDS, *FINANCING_STEPS, *SETTLEMENT_STEPS]
+    )
+)
+# Payments: the financing steps and settlement steps that carry a reference.
+PAYMENT_KINDS = tuple(
+    k
+    for k in LINE_KINDS
+    if k.startswith("settlement_") or k.startswith("financing_")
+    if k not in ("financing_recourse_claimed", "settlement_disputed")
+)
+PAYMENT_STATUSES = tuple(
+    s for s in (*FINANCING_STEPS, *SETTLEMENT_STEPS) if s not in ("recourse_claimed", "disputed")
+)
 
 
 @dataclass(frozen=True)
