@@ -20,9 +20,15 @@ import pytest
 from openpyxl import load_workbook
 
 from scfledger.api.exports import Money, Sheet, csv_bytes, xlsx_bytes
+from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.money import MAX_AMOUNT, format_amount, parse_amount
+from scfledger.people.policy import Policy, set_policy
+from scfledger_client import ScfClient
+from scfledger_client.models import StatementLineOut
 from tests.support.api import assert_problem, event, write
+from tests.support.checking import person_key
 from tests.support.served import Served, served_gateway
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -87,8 +93,29 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         request_id = int(event(asked, "FinancingRequested")["requestId"])
         path = f"/v1/financing-requests/{request_id}"
         _ok(write(bank, f"{path}/offers", "offer", terms))  # the asked terms: accepted at once
-        funded = _ok(write(bank, f"{path}/fund", "fund", {"payment_ref": WIRE}))
-        assert event(funded, "FinancingFunded")["paymentRefText"] == WIRE  # the operation's
+        # The bank's funding is checked (maker-checker): the reference is recorded when the
+        # approved draft runs, not when the maker asks.
+        engine = create_db_engine(api.database_url)
+        with transaction(session_factory(engine)) as session:
+            set_policy(session, "bank", Policy(kinds=frozenset({"financing.fund"})), by="tests")
+        engine.dispose()
+        maker = person_key(api, "bank", "mia", ["maker"], ["read", "write"])
+        checker = person_key(api, "bank", "chen", ["checker"], ["read", "approve"])
+        with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {maker}"}) as mia:
+            draft = _ok(write(mia, f"{path}/fund", "fund", {"payment_ref": WIRE}))
+        assert draft["object"] == "draft"
+        auth = {"Authorization": f"Bearer {checker}"}
+        with httpx.Client(base_url=api.url, headers=auth, timeout=70) as chen:
+            approved = _ok(chen.post(f"/v1/drafts/{draft['id']}/approve"))
+        operation = approved["operation"]["id"]
+
+        def funded() -> dict[str, Any] | None:
+            """Mined with its events indexed (its status reads `indexed` once waited for)."""
+            body = _ok(bank.get(f"/v1/operations/{operation}"))
+            return body if body["events"] else None
+
+        op = eventually(funded, what="the approved funding indexed", timeout=60)
+        assert event(op, "FinancingFunded")["paymentRefText"] == WIRE  # the operation's
         api.rpc("evm_increaseTime", 4 * DAY)
         api.rpc("evm_mine")
         settle = {"slot": slot, "token_ids": [root, child], "payment_ref": PAY}
@@ -336,3 +363,20 @@ def test_xlsx_amounts_are_exact() -> None:
     assert Decimal(repr(cells[0].value)) == Decimal("0.30")
     assert (cells[1].data_type, cells[1].value) == ("s", largest)
     assert csv_bytes([sheet]) == "\ufeffamount\r\n0.30\r\n".encode() + f"{largest}\r\n".encode()
+
+
+def test_the_sdk_reads_statements_and_downloads_the_files(story: Story) -> None:
+    api, first, last = story.api, story.params["from"], story.params["to"]
+    with ScfClient(api.url, api_key=api.seeded.api_keys["bank"]) as bank:
+        statement = bank.statement(first, last)
+        payments = bank.reconciliation(first, last, tz="UTC")
+        sheet = load_workbook(io.BytesIO(bank.reconciliation_file(first, last)))["Reconciliation"]
+        text = bank.statement_file(first, last, "csv").decode("utf-8-sig")
+    assert statement.participant == "bank"
+    assert statement.lines == [
+        StatementLineOut.model_validate(x) for x in _statement(story, "bank")["lines"]
+    ]
+    assert [p.payment_ref for p in payments.payments] == [WIRE, PAY, PAY]
+    assert all(p.at_iso.endswith("+00:00") for p in payments.payments)
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [WIRE, PAY, PAY]
+    assert text.splitlines()[0].startswith("date,kind,counterparty,")

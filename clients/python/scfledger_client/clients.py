@@ -18,11 +18,14 @@ from scfledger_client.finance import FinanceEndpoints
 from scfledger_client.ledger import LedgerEndpoints
 from scfledger_client.models import FeedEventOut
 from scfledger_client.problem import ApiProblem
+from scfledger_client.statements import StatementsEndpoints
 
 T = TypeVar("T")
 
 
-class Endpoints(LedgerEndpoints, FinanceEndpoints, AdminEndpoints, CheckingEndpoints):
+class Endpoints(
+    LedgerEndpoints, FinanceEndpoints, AdminEndpoints, CheckingEndpoints, StatementsEndpoints
+):
     """The gateway's endpoints, one method each, shared by `ScfClient` and `AsyncScfClient`."""
 
 
