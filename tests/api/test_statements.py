@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from scfledger.api.exports import Money, Sheet, csv_bytes, xlsx_bytes
+from scfledger.db.payment_refs import PaymentReference
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.money import MAX_AMOUNT, format_amount, parse_amount
 from scfledger.people.policy import Policy, set_policy
@@ -230,6 +232,20 @@ def test_payer_and_payee_read_the_reference_a_third_party_the_hash(story: Story)
             items = client.get("/v1/settlements").json()["items"]
         mine = {s["token_id"]: s for s in items}
         assert (mine[token]["payment_ref"], mine[token]["payment_ref_hash"]) == (PAY, _hash(PAY))
+
+
+def test_a_refused_payment_records_no_reference(story: Story) -> None:
+    """The contract refuses supplier2's funding of its own request: a failed operation, and
+    no reference row."""
+    path = f"/v1/financing-requests/{story.request_id}/fund"
+    with story.api.client("supplier2") as supplier2:
+        refused = write(supplier2, path, "refused", {"payment_ref": "NOT-PAID"})
+    assert_problem(refused, 403, "not-financier")
+    engine = create_db_engine(story.api.database_url)
+    with session_factory(engine)() as session:
+        texts = set(session.scalars(select(PaymentReference.text)))
+    engine.dispose()
+    assert texts == {WIRE, PAY}
 
 
 def _funded(participant: str, story: Story) -> dict[str, Any]:

@@ -5,8 +5,10 @@ The chain holds a reference's SHA-256 (services.ledger.bytes32); the clear text 
 bank's reconciliation with core banking, and only the payer and the payees served by this
 gateway may read it. The row is written before the operation is accepted (in the use
 case, so an approved maker-checker draft records it when it runs), keyed by the
-operation's idempotency key, then linked to the operation. A reference is shown only
-where an indexed event carries its hash, so a failed operation's reference shows nowhere.
+operation's idempotency key, then linked to the operation (or deleted again when the
+contract refuses the call at estimation: a refused write changes nothing but its failed
+operation). A reference is shown only where an indexed event carries its hash, so an
+operation that fails later shows its reference nowhere.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from scfledger.db.apikeys import ApiKey
 from scfledger.db.payment_refs import PaymentReference
 from scfledger.db.projections import FinancingRequest, Piece
 from scfledger.db.session import transaction
-from scfledger.outbox.operation import OperationView
+from scfledger.outbox.operation import OperationStatus, OperationView
 from scfledger.services.ledger import Actor, Idempotency, Ledger, bytes32, submit
 
 
@@ -116,15 +118,17 @@ def submit_payment(
             payees=payees,
         )
     view = submit(ledger, actor, idempotency, call, kind)
+    rows = (
+        PaymentReference.made_by == actor.participant,
+        PaymentReference.idempotency_key == idempotency.key,
+    )
     with transaction(ledger.sessions) as session:
-        session.execute(
-            update(PaymentReference)
-            .where(
-                PaymentReference.made_by == actor.participant,
-                PaymentReference.idempotency_key == idempotency.key,
-            )
-            .values(operation_id=view.id)
-        )
+        if view.status == OperationStatus.FAILED:
+            # Refused by the contract at estimation: the refusal changes nothing but its
+            # failed operation.
+            session.execute(delete(PaymentReference).where(*rows))
+        else:
+            session.execute(update(PaymentReference).where(*rows).values(operation_id=view.id))
     return view
 
 
