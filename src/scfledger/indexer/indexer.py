@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
@@ -118,6 +118,7 @@ class Indexer:
         first = checkpoint[0] + 1 if checkpoint else self.config.start_block
         target = self.target_block()
         if first > target:
+            self._fill_times()
             return 0
         last = min(first + self.stats.batch_size - 1, target)
         logs, last = self._get_logs(first, last)  # the range may shrink on a node's refusal
@@ -182,6 +183,32 @@ class Indexer:
             block = self.w3.eth.get_block(n)
             found[n] = ("0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
         return found
+
+    def _fill_times(self, limit: int = 500) -> int:
+        """Times of indexed blocks that have none (indexed before the column existed), a
+        bounded number at a time while the index is caught up; returns how many."""
+        with self.sessions() as session:
+            missing = dict(
+                session.execute(
+                    select(IndexedBlock.number, IndexedBlock.hash)
+                    .where(IndexedBlock.timestamp.is_(None))
+                    .order_by(IndexedBlock.number)
+                    .limit(limit)
+                ).all()
+            )
+        if not missing:
+            return 0
+        times = self._times_of(set(missing))
+        with self.sessions() as session, session.begin():
+            for number, block_hash in missing.items():
+                stamp = _time_if(times.get(number), block_hash)
+                if stamp is not None:  # else a reorg replaced it: the rollback deletes it
+                    session.execute(
+                        update(IndexedBlock)
+                        .where(IndexedBlock.number == number, IndexedBlock.hash == block_hash)
+                        .values(timestamp=stamp)
+                    )
+        return len(missing)
 
     def _get_logs(self, first: int, last: int) -> tuple[list[Any], int]:
         """eth_getLogs from `first`, halving the range while the node refuses it; returns the
