@@ -75,7 +75,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         due = start + 3 * DAY
         body = {
             "creditor": api.address("supplier1"),
-            "face_amount": 1_000_000,
+            "face_amount": _sent(1_000_000),
             "currency": "CNY",
             "due_date": due,
             "document_hash": api.document("core", "statement invoice"),
@@ -84,12 +84,13 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         slot = int(event(issued, "ReceivableIssued")["slot"])
         root = int(event(issued, "ReceivableIssued")["tokenId"])
         _ok(write(supplier1, f"/v1/receivables/{slot}/accept", "accept"))
-        split_body = {"to": api.address("supplier2"), "value": 300_000}
+        split_body = {"to": api.address("supplier2"), "value": _sent(300_000)}
         split = _ok(write(supplier1, f"/v1/pieces/{root}/transfers", "split", split_body))
         child = int(event(split, "PieceSplit")["childTokenId"])
-        split_value = int(event(split, "PieceSplit")["value"])
+        split_value = _units(event(split, "PieceSplit")["value"])
         _ok(write(supplier2, f"/v1/pieces/{child}/sign", "sign"))
-        terms = {"advance": 290_000, "repayment": 0, "fees": 1_000, "fund_by": due - DAY}
+        terms = {"advance": _sent(290_000), "repayment": _sent(0), "fees": _sent(1_000)}
+        terms["fund_by"] = due - DAY
         ask = {"token_id": child, "financiers": [api.address("bank")], "terms": terms}
         asked = _ok(write(supplier2, "/v1/financing-requests", "ask", ask | {"mode": "factoring"}))
         request_id = int(event(asked, "FinancingRequested")["requestId"])
@@ -148,6 +149,18 @@ def _minor(amount: str) -> int:
     return parse_amount(amount, "CNY")
 
 
+def _units(value: int | str) -> int:
+    """An amount the API answers, in minor units: an integer, or a decimal string in CNY
+    (once every amount of the API is one)."""
+    return value if isinstance(value, int) else _minor(value)
+
+
+def _sent(minor: int) -> int:
+    """An amount as request bodies take it: integers of minor units today; when they take
+    decimal strings, `format_amount(minor, "CNY")` here is the one change."""
+    return minor
+
+
 def _by_kind(body: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in body["lines"]:
@@ -173,7 +186,7 @@ def test_statements_sum_to_the_ledger(story: Story) -> None:
         receivable = auditor.get(f"/v1/receivables/{story.slot}").json()
         request = auditor.get(f"/v1/financing-requests/{story.request_id}").json()
         settled = {s["token_id"]: s for s in auditor.get("/v1/settlements").json()["items"]}
-    face, settled_value = receivable["face_amount"], receivable["settled_value"]
+    face, settled_value = _units(receivable["face_amount"]), _units(receivable["settled_value"])
     assert settled_value == face  # the story settled everything
 
     core = _by_kind(_statement(story, "core"))
@@ -185,7 +198,7 @@ def test_statements_sum_to_the_ledger(story: Story) -> None:
     assert {x["counterparty"] for x in submitted} == {api.address("supplier1"), api.address("bank")}
     confirmed = core["settlement_confirmed"]
     assert {(x["token_id"], _minor(x["amount"])) for x in confirmed} == {
-        (token, s["amount"]) for token, s in settled.items()
+        (token, _units(s["amount"])) for token, s in settled.items()
     }
     assert {x["payment_ref"] for x in submitted + confirmed} == {PAY}
 
@@ -196,7 +209,7 @@ def test_statements_sum_to_the_ledger(story: Story) -> None:
     ]
     funded = lines["financing_funded"]
     assert [(x["counterparty"], _minor(x["amount"]), x["payment_ref"]) for x in funded] == [
-        (api.address("bank"), request["agreed"]["advance"], WIRE)
+        (api.address("bank"), _units(request["agreed"]["advance"]), WIRE)
     ]
     assert funded[0]["counterparty_name"]
     # The factored piece was assigned to the bank: supplier2 sent it whole.
