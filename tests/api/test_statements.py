@@ -365,6 +365,8 @@ def test_csv_and_xlsx_read_back_to_the_json_lines(story: Story) -> None:
     [
         ({"from": "2026-13-01"}, "period-invalid"),
         ({"from": "20260101"}, "period-invalid"),
+        ({"from": "2026-W48-4"}, "period-invalid"),
+        ({"from": "\uff12\uff10\uff12\uff16-01-01"}, "period-invalid"),  # fullwidth
         ({"from": "2026-02-01", "to": "2026-01-31"}, "period-invalid"),
         ({"from": "2025-01-01", "to": "2026-01-02"}, "period-invalid"),
         ({"format": "pdf"}, "export-format-unknown"),

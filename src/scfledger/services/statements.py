@@ -10,10 +10,12 @@ minor units here; the API formats them in their currency.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -45,13 +47,8 @@ MAX_DAYS = 366  # the longest period one statement covers (a year, leap day incl
 FORMATS = ("json", "csv", "xlsx")
 # Receivables that never took effect are no one's business on a statement.
 NEVER_LIVE = ("rejected", "cancelled", "expired")
-# Financing steps that move money (or a claim to it), and their event's name.
-FINANCING_STEPS = {
-    "funded": "FinancingFunded",
-    "repaid": "LoanRepaid",
-    "recourse_claimed": "RecourseClaimed",
-    "recourse_repaid": "RecourseRepaid",
-}
+# Financing steps (FinancingHistory.status) that move money, or a claim to it.
+FINANCING_STEPS = ("funded", "repaid", "recourse_claimed", "recourse_repaid")
 SETTLEMENT_KINDS = {
     "paid": "settlement_paid",
     "submitted": "settlement_submitted",
@@ -108,18 +105,27 @@ class Period:
         return int(datetime.combine(after, datetime.min.time(), self.zone).timestamp())
 
 
+# fromisoformat alone would also read "20261126" and week dates ("2026-W48-4").
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def _day(field: str, value: str) -> date:
     try:
-        if len(value) != 10:  # fromisoformat also reads "20261126" and week dates
+        if _DATE.fullmatch(value) is None:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise PeriodInvalid(field=field, value=value, reason="not a date (YYYY-MM-DD)") from None
 
 
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def period(first: str, last: str, zone: str = DEFAULT_ZONE) -> Period:
     """The period of two ISO dates in an IANA time zone; PeriodInvalid or TimeZoneUnknown."""
-    if zone not in available_timezones():  # ZoneInfo() would also read paths
+    if zone not in _zones():  # ZoneInfo() would also read a path
         raise TimeZoneUnknown(value=zone)
     try:
         tz = ZoneInfo(zone)
