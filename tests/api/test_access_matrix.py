@@ -1421,7 +1421,8 @@ PEOPLE = [(participant, role) for participant in PARTICIPANTS for role in PERSON
 
 
 def test_matrix_lists_every_endpoint(world: World) -> None:
-    paths = httpx.get(f"{world.served.url}/openapi.json").json()["paths"]
+    # The document is built on its first request: seconds on a loaded machine.
+    paths = httpx.get(f"{world.served.url}/openapi.json", timeout=60).json()["paths"]
     served = {(m.upper(), p) for p, ops in paths.items() for m in ops}
     listed = [rule.key for rule in MATRIX]
     assert len(listed) == len(set(listed)), "an endpoint has two entries"
