@@ -608,3 +608,29 @@ class LastAdmin(InvalidState):
         self.participant = participant
         self.username = username
         super().__init__(f"{username} is the last admin of {participant}: make another admin first")
+
+
+class PeriodInvalid(InvalidInput):
+    """A statement or export period that is not two ISO dates (YYYY-MM-DD), `from` on or
+    before `to`, at most the longest period apart."""
+
+    def __init__(self, *, field: str, value: str, reason: str) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(f"{field} {value[:40]!r}: {reason}")
+
+
+class TimeZoneUnknown(InvalidInput):
+    """A time zone that is not an IANA name the gateway knows (e.g. Asia/Shanghai)."""
+
+    def __init__(self, *, value: str) -> None:
+        self.value = value
+        super().__init__(f"time zone {value[:64]!r} is not an IANA time zone (e.g. Asia/Shanghai)")
+
+
+class ExportFormatUnknown(InvalidInput):
+    """An export format other than those offered."""
+
+    def __init__(self, *, value: str, formats: tuple[str, ...]) -> None:
+        self.value = value
+        super().__init__(f"format {value[:16]!r} is not one of {', '.join(formats)}")

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -475,6 +475,30 @@ def _own_users(w: World, participant: str, response: httpx.Response) -> None:
     listed = response.json()
     assert {u["participant"] for u in listed} == {participant}, listed
     assert "service" in {u["username"] for u in listed}
+
+
+def _period(_w: World) -> Request:
+    today = date.today()
+    first, last = today - timedelta(days=30), today + timedelta(days=30)
+    return Request(params={"from": first.isoformat(), "to": last.isoformat()})
+
+
+def _own_statement(w: World, participant: str, response: httpx.Response) -> None:
+    """Lines the caller is a party to only: core and supplier1 see their receivable."""
+    body = response.json()
+    assert (body["participant"], body["address"]) == (participant, w.served.address(participant))
+    kinds = {line["kind"] for line in body["lines"]}
+    expected = {"core": {"receivable_issued"}, "supplier1": {"receivable_received"}}
+    assert expected.get(participant, set()) <= kinds, body
+    assert all(line["counterparty"] != body["address"] for line in body["lines"]), body
+
+
+def _own_payments(w: World, participant: str, response: httpx.Response) -> None:
+    body = response.json()
+    assert body["participant"] == participant
+    me = w.served.address(participant)
+    if participant != "auditor":
+        assert all(me in (p["payer"], p["payee"]) for p in body["payments"]), body
 
 
 MATRIX: list[Rule] = [
@@ -1056,6 +1080,9 @@ MATRIX: list[Rule] = [
         person="audit",
     ),
     Rule("GET", "/v1/audit/export", _no_request, EVERYONE, check=_own_audit, person="audit"),
+    # Statements and reconciliation: the caller's own business, whoever asks.
+    Rule("GET", "/v1/statements", _period, EVERYONE, check=_own_statement),
+    Rule("GET", "/v1/reconciliation", _period, EVERYONE, check=_own_payments),
 ]
 
 
@@ -1442,6 +1469,7 @@ PEOPLE = [(participant, role) for participant in PARTICIPANTS for role in PERSON
 
 
 def test_matrix_lists_every_endpoint(world: World) -> None:
+    # The document is built on its first request: seconds on a loaded machine.
     paths = httpx.get(f"{world.served.url}/openapi.json", timeout=60).json()["paths"]
     served = {(m.upper(), p) for p, ops in paths.items() for m in ops}
     listed = [rule.key for rule in MATRIX]

@@ -255,6 +255,7 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
             "amount": 105_000,
             "paymentRef": sha256("repayment 3"),
             "paidOnChain": False,
+            "paymentRefText": "repayment 3",  # the bank is paid: it reads it in clear
         },
     )
     assert (status(third), piece(api, "supplier1", token)["state"]) == ("repaid", "active")
@@ -335,13 +336,18 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
 
     def rows(client: httpx.Client, **params: Any) -> list[tuple[Any, ...]]:
         fields: tuple[str, ...] = ("token_id", "slot", "holder", "status", "amount")
-        fields += ("lien_holder", "lien_amount", "payment_ref", "paid_on_chain")
+        fields += ("lien_holder", "lien_amount", "payment_ref_hash", "paid_on_chain")
         items = client.get("/v1/settlements", params=params).json()["items"]
         return [tuple(item[f] for f in fields) for item in items]
+
+    def shown(client: httpx.Client) -> set[str]:
+        return {s["payment_ref"] for s in client.get("/v1/settlements").json()["items"]}
 
     both = [settlement(root, "supplier1", 600_000), settlement(child, "supplier2", 400_000)]
     assert rows(core) == both
     assert rows(auditor) == both
+    # The reference in clear for the payer and the payees; the auditor reads the hash.
+    assert (shown(core), shown(supplier1), shown(auditor)) == ({"wire 77"}, {"wire 77"}, {ref})
     assert rows(supplier1) == both[:1]
     assert rows(supplier2) == both[1:]
     with api.client("bank") as bank:

@@ -120,8 +120,9 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
         "funded",
         290_000,
         2_000,
-        "0x" + hashlib.sha256(b"wire-sdk").hexdigest(),  # a text reference is stored hashed
+        "wire-sdk",  # in clear for the payee; on chain, hashed
     )
+    assert record.payment_ref_hash == "0x" + hashlib.sha256(b"wire-sdk").hexdigest()
     financed = auditor.piece(child)
     assert (financed.holder, financed.value, financed.state) == (
         api.address("bank"),
@@ -366,9 +367,12 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     page = supplier1.settlements(slot=slot)
     assert page.next_cursor is None
     assert [(s.token_id, s.holder, s.amount, s.status, s.payment_ref) for s in page.items] == [
-        (token, api.address("supplier1"), 10_000, "settled", sha256_ref("wire 9"))
+        (token, api.address("supplier1"), 10_000, "settled", "wire 9")
     ]
-    assert core.settlements(slot=slot) == page == auditor.settlements(slot=slot, limit=5)
+    assert core.settlements(slot=slot) == page
+    audited = auditor.settlements(slot=slot, limit=5)  # the auditor reads the hash only
+    assert [s.payment_ref for s in audited.items] == [sha256_ref("wire 9")]
+    assert [s.model_copy(update={"payment_ref": "wire 9"}) for s in audited.items] == page.items
     assert bank.settlements(slot=slot).items == []
     with pytest.raises(ApiProblem) as raised:
         core.settle(slot, [token], "twice")

@@ -15,6 +15,7 @@ import scfledger.db.apikeys
 import scfledger.db.audit
 import scfledger.db.drafts
 import scfledger.db.gateway_tables
+import scfledger.db.payment_refs
 import scfledger.db.sso  # noqa: F401  (every model on Base.metadata)
 from scfledger.cli import app
 from scfledger.db.migrate import alembic_config, head_revision, require_current, upgrade

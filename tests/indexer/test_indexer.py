@@ -31,6 +31,7 @@ from scfledger.db.projections import (
     FinancingHistory,
     FinancingOffer,
     FinancingRequest,
+    IndexedBlock,
     IndexerCheckpoint,
     Piece,
     PieceTransfer,
@@ -102,6 +103,20 @@ def test_story_is_projected_event_by_event_and_reconciles(story: Consortium, db_
             at_block=c.w3.eth.block_number,
         )
         assert diffs == []
+        # Each block with events keeps its time (statements date their lines by it).
+        times = dict(session.execute(select(IndexedBlock.number, IndexedBlock.timestamp)).all())
+        blocks = set(session.scalars(select(ChainEvent.block_number)))
+        assert blocks
+        chain_times = {n: c.w3.eth.get_block(n)["timestamp"] for n in blocks}
+        assert {n: times[n] for n in blocks} == chain_times
+    # Blocks indexed before their time was kept get it once the index is caught up.
+    with session_factory(engine)() as session, session.begin():
+        session.execute(update(IndexedBlock).values(timestamp=None))
+    assert indexer.step() == 0
+    with session_factory(engine)() as session:
+        times = dict(session.execute(select(IndexedBlock.number, IndexedBlock.timestamp)).all())
+    assert {n: times[n] for n in blocks} == chain_times
+    with session_factory(engine)() as session:
         lapsed, slot = session.get(Receivable, 1), session.get(Receivable, 2)
         assert lapsed is not None
         assert slot is not None

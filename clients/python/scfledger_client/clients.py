@@ -19,12 +19,18 @@ from scfledger_client.ledger import LedgerEndpoints
 from scfledger_client.models import FeedEventOut
 from scfledger_client.pricing import PricingEndpoints
 from scfledger_client.problem import ApiProblem
+from scfledger_client.statements import StatementsEndpoints
 
 T = TypeVar("T")
 
 
 class Endpoints(
-    LedgerEndpoints, FinanceEndpoints, PricingEndpoints, AdminEndpoints, CheckingEndpoints
+    LedgerEndpoints,
+    FinanceEndpoints,
+    PricingEndpoints,
+    AdminEndpoints,
+    CheckingEndpoints,
+    StatementsEndpoints,
 ):
     """The gateway's endpoints, one method each, shared by `ScfClient` and `AsyncScfClient`."""
 

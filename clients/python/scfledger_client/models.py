@@ -801,6 +801,60 @@ class PasswordChangeIn(BaseModel):
     new_password: Annotated[str, Field(max_length=256, min_length=1, title="New Password")]
 
 
+class PaymentOut(BaseModel):
+    payment_ref: Annotated[str | None, Field(title="Payment Ref")]
+    """
+    In clear, if the caller may read it
+    """
+    payment_ref_hash: Annotated[str, Field(title="Payment Ref Hash")]
+    """
+    As on chain (bytes32)
+    """
+    kind: Annotated[
+        Literal[
+            "financing_funded",
+            "financing_repaid",
+            "financing_recourse_repaid",
+            "settlement_paid",
+            "settlement_submitted",
+            "settlement_confirmed",
+        ],
+        Field(title="Kind"),
+    ]
+    """
+    Which payment
+    """
+    amount: Annotated[str | None, Field(title="Amount")]
+    """
+    A decimal string in the currency (e.g. "1000000.00" CNY)
+    """
+    currency: Annotated[str, Field(title="Currency")]
+    payer: Annotated[str, Field(title="Payer")]
+    payer_name: Annotated[str | None, Field(title="Payer Name")]
+    payee: Annotated[str, Field(title="Payee")]
+    payee_name: Annotated[str | None, Field(title="Payee Name")]
+    request_id: Annotated[int | None, Field(title="Request Id")]
+    slot: Annotated[int | None, Field(title="Slot")]
+    token_id: Annotated[int | None, Field(title="Token Id")]
+    status: Annotated[
+        Literal["funded", "repaid", "recourse_repaid", "paid", "submitted", "confirmed", "deemed"],
+        Field(title="Status"),
+    ]
+    """
+    The step that recorded the payment
+    """
+    at: Annotated[int, Field(title="At")]
+    """
+    The block's time, Unix seconds
+    """
+    at_iso: Annotated[str, Field(title="At Iso")]
+    """
+    The block's time, ISO 8601 with the period zone's offset
+    """
+    tx_hash: Annotated[str, Field(title="Tx Hash")]
+    block_number: Annotated[int, Field(title="Block Number")]
+
+
 class PenaltyOut(BaseModel):
     rate: Annotated[str, Field(examples=["4.6308"], title="Rate")]
     """
@@ -1195,6 +1249,14 @@ class ReceivableOut(BaseModel):
     """
 
 
+class ReconciliationOut(BaseModel):
+    participant: Annotated[str, Field(title="Participant")]
+    first_day: Annotated[str, Field(title="First Day")]
+    last_day: Annotated[str, Field(title="Last Day")]
+    time_zone: Annotated[str, Field(title="Time Zone")]
+    payments: Annotated[list[PaymentOut], Field(title="Payments")]
+
+
 class RejectIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -1404,6 +1466,13 @@ class SettlementOut(BaseModel):
     Confirmed by silence past the confirmation window
     """
     payment_ref: Annotated[str, Field(title="Payment Ref")]
+    """
+    In clear to its payer and payees on this gateway, else the on-chain hash
+    """
+    payment_ref_hash: Annotated[str, Field(title="Payment Ref Hash")]
+    """
+    The payment reference as on chain
+    """
     dispute_reason: Annotated[str | None, Field(title="Dispute Reason")]
     paid_on_chain: Annotated[bool, Field(title="Paid On Chain")]
     block_number: Annotated[int, Field(title="Block Number")]
@@ -1488,6 +1557,82 @@ class SsoOut(BaseModel):
     updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
+class StatementLineOut(BaseModel):
+    at: Annotated[int, Field(title="At")]
+    """
+    The block's time, Unix seconds
+    """
+    at_iso: Annotated[str, Field(title="At Iso")]
+    """
+    The block's time, ISO 8601 with the period zone's offset
+    """
+    kind: Annotated[
+        Literal[
+            "receivable_issued",
+            "receivable_received",
+            "piece_sent",
+            "piece_received",
+            "piece_returned_sent",
+            "piece_returned_received",
+            "financing_funded",
+            "financing_repaid",
+            "financing_recourse_claimed",
+            "financing_recourse_repaid",
+            "settlement_paid",
+            "settlement_submitted",
+            "settlement_confirmed",
+            "settlement_disputed",
+        ],
+        Field(title="Kind"),
+    ]
+    """
+    What happened, from the caller's side
+    """
+    counterparty: Annotated[str, Field(title="Counterparty")]
+    counterparty_name: Annotated[str | None, Field(title="Counterparty Name")]
+    slot: Annotated[int | None, Field(title="Slot")]
+    token_id: Annotated[int | None, Field(title="Token Id")]
+    request_id: Annotated[int | None, Field(title="Request Id")]
+    amount: Annotated[str | None, Field(title="Amount")]
+    """
+    A decimal string in the currency (e.g. "1000000.00" CNY); null where nothing moves (a dispute)
+    """
+    currency: Annotated[str, Field(title="Currency")]
+    status: Annotated[
+        Literal[
+            "none",
+            "pending",
+            "active",
+            "rejected",
+            "cancelled",
+            "settled",
+            "expired",
+            "split",
+            "whole",
+            "return",
+            "funded",
+            "repaid",
+            "recourse_claimed",
+            "recourse_repaid",
+            "paid",
+            "submitted",
+            "confirmed",
+            "deemed",
+            "disputed",
+        ],
+        Field(title="Status"),
+    ]
+    """
+    A receivable's status now; a transfer's kind; the financing or settlement step
+    """
+    payment_ref: Annotated[str | None, Field(title="Payment Ref")]
+    """
+    The payment reference in clear if the caller paid or was paid, else its on-chain hash
+    """
+    tx_hash: Annotated[str, Field(title="Tx Hash")]
+    block_number: Annotated[int, Field(title="Block Number")]
+
+
 class SuspensionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -1549,6 +1694,37 @@ class TermsOut(BaseModel):
     fund_by_iso: Annotated[str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Fund By Iso")]
     """
     `fund_by` as ISO 8601 in UTC with its offset (+00:00)
+    """
+
+
+class TotalOut(BaseModel):
+    kind: Annotated[
+        Literal[
+            "receivable_issued",
+            "receivable_received",
+            "piece_sent",
+            "piece_received",
+            "piece_returned_sent",
+            "piece_returned_received",
+            "financing_funded",
+            "financing_repaid",
+            "financing_recourse_claimed",
+            "financing_recourse_repaid",
+            "settlement_paid",
+            "settlement_submitted",
+            "settlement_confirmed",
+            "settlement_disputed",
+        ],
+        Field(title="Kind"),
+    ]
+    """
+    The lines' kind
+    """
+    currency: Annotated[str, Field(title="Currency")]
+    lines: Annotated[int, Field(title="Lines")]
+    amount: Annotated[str, Field(title="Amount")]
+    """
+    A decimal string in the currency (e.g. "1000000.00" CNY)
     """
 
 
@@ -1979,6 +2155,22 @@ class RiskOut(BaseModel):
     indicators: RiskIndicatorsOut
 
 
+class StatementOut(BaseModel):
+    participant: Annotated[str, Field(title="Participant")]
+    address: Annotated[str, Field(title="Address")]
+    first_day: Annotated[str, Field(title="First Day")]
+    """
+    `from`, YYYY-MM-DD
+    """
+    last_day: Annotated[str, Field(title="Last Day")]
+    """
+    `to`, YYYY-MM-DD (included)
+    """
+    time_zone: Annotated[str, Field(title="Time Zone")]
+    lines: Annotated[list[StatementLineOut], Field(title="Lines")]
+    totals: Annotated[list[TotalOut], Field(title="Totals")]
+
+
 class FinancingOut(BaseModel):
     """
     A financing request. A financier sees only its own offer; the requester sees all.
@@ -2023,6 +2215,13 @@ class FinancingOut(BaseModel):
     Unix seconds (UTC)
     """
     payment_ref: Annotated[str | None, Field(title="Payment Ref")]
+    """
+    In clear to its payer and payees on this gateway, else the on-chain hash
+    """
+    payment_ref_hash: Annotated[str | None, Field(title="Payment Ref Hash")]
+    """
+    The funding reference as on chain
+    """
     expires_at_iso: Annotated[
         str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Expires At Iso")
     ]

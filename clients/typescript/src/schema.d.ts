@@ -1402,6 +1402,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statement
+         * @description The caller's statement of whole days `from` to `to` in `tz` (default Asia/Shanghai,
+         *     at most 366 days): receivables issued (debtor) and received (creditor), pieces sent and
+         *     received, financing steps, settlement steps, each dated by its block, with totals per
+         *     kind and currency. Payment references in clear where the caller paid or was paid.
+         */
+        get: operations["statement_v1_statements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reconcile
+         * @description One line per payment of the period the caller made or received (auditors: every
+         *     payment, references as hashes): funding, loan and recourse repayments, settlements
+         *     paid on chain, submitted and confirmed; keyed by the payment reference in clear and
+         *     its on-chain hash, for matching against core banking.
+         */
+        get: operations["reconcile_v1_reconciliation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transactions": {
         parameters: {
             query?: never;
@@ -2707,8 +2753,16 @@ export interface components {
              * @description Unix seconds (UTC)
              */
             expires_at: number;
-            /** Payment Ref */
+            /**
+             * Payment Ref
+             * @description In clear to its payer and payees on this gateway, else the on-chain hash
+             */
             payment_ref: string | null;
+            /**
+             * Payment Ref Hash
+             * @description The funding reference as on chain
+             */
+            payment_ref_hash: string | null;
             /**
              * Expires At Iso
              * @description `expires_at` as ISO 8601 in UTC with its offset (+00:00)
@@ -3031,6 +3085,66 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /**
+             * Payment Ref
+             * @description In clear, if the caller may read it
+             */
+            payment_ref: string | null;
+            /**
+             * Payment Ref Hash
+             * @description As on chain (bytes32)
+             */
+            payment_ref_hash: string;
+            /**
+             * Kind
+             * @description Which payment
+             * @enum {string}
+             */
+            kind: "financing_funded" | "financing_repaid" | "financing_recourse_repaid" | "settlement_paid" | "settlement_submitted" | "settlement_confirmed";
+            /**
+             * Amount
+             * @description A decimal string in the currency (e.g. "1000000.00" CNY)
+             */
+            amount: string | null;
+            /** Currency */
+            currency: string;
+            /** Payer */
+            payer: string;
+            /** Payer Name */
+            payer_name: string | null;
+            /** Payee */
+            payee: string;
+            /** Payee Name */
+            payee_name: string | null;
+            /** Request Id */
+            request_id: number | null;
+            /** Slot */
+            slot: number | null;
+            /** Token Id */
+            token_id: number | null;
+            /**
+             * Status
+             * @description The step that recorded the payment
+             * @enum {string}
+             */
+            status: "funded" | "repaid" | "recourse_repaid" | "paid" | "submitted" | "confirmed" | "deemed";
+            /**
+             * At
+             * @description The block's time, Unix seconds
+             */
+            at: number;
+            /**
+             * At Iso
+             * @description The block's time, ISO 8601 with the period zone's offset
+             */
+            at_iso: string;
+            /** Tx Hash */
+            tx_hash: string;
+            /** Block Number */
+            block_number: number;
         };
         /** PenaltyOut */
         PenaltyOut: {
@@ -3513,6 +3627,19 @@ export interface components {
              */
             readonly due_date_iso: string;
         };
+        /** ReconciliationOut */
+        ReconciliationOut: {
+            /** Participant */
+            participant: string;
+            /** First Day */
+            first_day: string;
+            /** Last Day */
+            last_day: string;
+            /** Time Zone */
+            time_zone: string;
+            /** Payments */
+            payments: components["schemas"]["PaymentOut"][];
+        };
         /**
          * RejectIn
          * @example {
@@ -3806,8 +3933,16 @@ export interface components {
              * @description Confirmed by silence past the confirmation window
              */
             deemed: boolean;
-            /** Payment Ref */
+            /**
+             * Payment Ref
+             * @description In clear to its payer and payees on this gateway, else the on-chain hash
+             */
             payment_ref: string;
+            /**
+             * Payment Ref Hash
+             * @description The payment reference as on chain
+             */
+            payment_ref_hash: string;
             /** Dispute Reason */
             dispute_reason: string | null;
             /** Paid On Chain */
@@ -3901,6 +4036,80 @@ export interface components {
              */
             updated_at: string;
         };
+        /** StatementLineOut */
+        StatementLineOut: {
+            /**
+             * At
+             * @description The block's time, Unix seconds
+             */
+            at: number;
+            /**
+             * At Iso
+             * @description The block's time, ISO 8601 with the period zone's offset
+             */
+            at_iso: string;
+            /**
+             * Kind
+             * @description What happened, from the caller's side
+             * @enum {string}
+             */
+            kind: "receivable_issued" | "receivable_received" | "piece_sent" | "piece_received" | "piece_returned_sent" | "piece_returned_received" | "financing_funded" | "financing_repaid" | "financing_recourse_claimed" | "financing_recourse_repaid" | "settlement_paid" | "settlement_submitted" | "settlement_confirmed" | "settlement_disputed";
+            /** Counterparty */
+            counterparty: string;
+            /** Counterparty Name */
+            counterparty_name: string | null;
+            /** Slot */
+            slot: number | null;
+            /** Token Id */
+            token_id: number | null;
+            /** Request Id */
+            request_id: number | null;
+            /**
+             * Amount
+             * @description A decimal string in the currency (e.g. "1000000.00" CNY); null where nothing moves (a dispute)
+             */
+            amount: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Status
+             * @description A receivable's status now; a transfer's kind; the financing or settlement step
+             * @enum {string}
+             */
+            status: "none" | "pending" | "active" | "rejected" | "cancelled" | "settled" | "expired" | "split" | "whole" | "return" | "funded" | "repaid" | "recourse_claimed" | "recourse_repaid" | "paid" | "submitted" | "confirmed" | "deemed" | "disputed";
+            /**
+             * Payment Ref
+             * @description The payment reference in clear if the caller paid or was paid, else its on-chain hash
+             */
+            payment_ref: string | null;
+            /** Tx Hash */
+            tx_hash: string;
+            /** Block Number */
+            block_number: number;
+        };
+        /** StatementOut */
+        StatementOut: {
+            /** Participant */
+            participant: string;
+            /** Address */
+            address: string;
+            /**
+             * First Day
+             * @description `from`, YYYY-MM-DD
+             */
+            first_day: string;
+            /**
+             * Last Day
+             * @description `to`, YYYY-MM-DD (included)
+             */
+            last_day: string;
+            /** Time Zone */
+            time_zone: string;
+            /** Lines */
+            lines: components["schemas"]["StatementLineOut"][];
+            /** Totals */
+            totals: components["schemas"]["TotalOut"][];
+        };
         /**
          * SuspensionIn
          * @example {
@@ -3980,6 +4189,24 @@ export interface components {
              * @example 2027-01-01T00:00:00+00:00
              */
             readonly fund_by_iso: string;
+        };
+        /** TotalOut */
+        TotalOut: {
+            /**
+             * Kind
+             * @description The lines' kind
+             * @enum {string}
+             */
+            kind: "receivable_issued" | "receivable_received" | "piece_sent" | "piece_received" | "piece_returned_sent" | "piece_returned_received" | "financing_funded" | "financing_repaid" | "financing_recourse_claimed" | "financing_recourse_repaid" | "settlement_paid" | "settlement_submitted" | "settlement_confirmed" | "settlement_disputed";
+            /** Currency */
+            currency: string;
+            /** Lines */
+            lines: number;
+            /**
+             * Amount
+             * @description A decimal string in the currency (e.g. "1000000.00" CNY)
+             */
+            amount: string;
         };
         /**
          * TransferIn
@@ -5391,6 +5618,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `export-format-unknown`: Unknown export format
+         *     - `invalid-input`: Invalid input
+         *     - `period-invalid`: Invalid period
+         *     - `time-zone-unknown`: Unknown time zone
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-afc56b77f5": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/export-format-unknown" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/period-invalid" | "https://scfledger.dev/problems/time-zone-unknown" | "https://scfledger.dev/problems/validation-error";
                 };
             };
         };
@@ -9456,6 +9702,114 @@ export interface operations {
             422: components["responses"]["Problem422-f600a1619f"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    statement_v1_statements_get: {
+        parameters: {
+            query: {
+                /** @description First day, YYYY-MM-DD, in `tz` */
+                from: string;
+                /** @description Last day (included), YYYY-MM-DD, in `tz` */
+                to: string;
+                /** @description json, csv (UTF-8 with BOM) or xlsx */
+                format?: string;
+                /** @description IANA time zone of the days and of the times shown */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or the file to download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementOut"];
+                    "text/csv; charset=utf-8": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            422: components["responses"]["Problem422-afc56b77f5"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reconcile_v1_reconciliation_get: {
+        parameters: {
+            query: {
+                /** @description First day, YYYY-MM-DD, in `tz` */
+                from: string;
+                /** @description Last day (included), YYYY-MM-DD, in `tz` */
+                to: string;
+                /** @description json, csv (UTF-8 with BOM) or xlsx */
+                format?: string;
+                /** @description IANA time zone of the days and of the times shown */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or the file to download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationOut"];
+                    "text/csv; charset=utf-8": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            422: components["responses"]["Problem422-afc56b77f5"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
             "4XX": {
                 headers: {

@@ -29,6 +29,7 @@ from scfledger.api.routes import (
     risk,
     settlements,
     sso,
+    statements,
     transactions,
     users,
 )
@@ -79,6 +80,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(pricing.router)
     app.include_router(settlements.router)
     app.include_router(settlements.escrow)
+    app.include_router(statements.router)
     app.include_router(transactions.router)
     app.include_router(events.router)
     app.include_router(drafts.router)

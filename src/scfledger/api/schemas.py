@@ -402,7 +402,10 @@ class FinancingOut(Dated):
     recourse: bool
     status: RequestStatus
     expires_at: UnixSeconds
-    payment_ref: str | None
+    payment_ref: str | None = Field(
+        description="In clear to its payer and payees on this gateway, else the on-chain hash"
+    )
+    payment_ref_hash: str | None = Field(description="The funding reference as on chain")
 
 
 class FinancingPage(BaseModel):
@@ -446,7 +449,10 @@ class SettlementOut(Dated):
         description="Unix seconds (UTC); after it the debtor may finalize"
     )
     deemed: bool = Field(description="Confirmed by silence past the confirmation window")
-    payment_ref: str
+    payment_ref: str = Field(
+        description="In clear to its payer and payees on this gateway, else the on-chain hash"
+    )
+    payment_ref_hash: str = Field(description="The payment reference as on chain")
     dispute_reason: str | None
     paid_on_chain: bool
     block_number: int

@@ -134,12 +134,15 @@ class IndexerFault(Base):
 
 
 class IndexedBlock(Base):
-    """Hashes of indexed blocks (batch ends and blocks with events) to find a fork point."""
+    """Hashes of indexed blocks (batch ends and blocks with events) to find a fork point,
+    and their times: when an event happened, for statements. `timestamp` is the block's
+    Unix seconds; None for blocks indexed before the column existed (0018)."""
 
     __tablename__ = "indexed_blocks"
 
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hash: Mapped[str] = mapped_column(String(66))
+    timestamp: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class ChainEvent(Base):

@@ -16,11 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
+from scfledger.chain.batch import Batcher, quantity
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
 from scfledger.indexer import faults
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
@@ -74,6 +75,7 @@ class Indexer:
         self.decoder = LogDecoder(config.contracts)
         self.stats = IndexerStats(batch_size=config.batch_size)
         self._confirmations = config.confirmations
+        self._batcher = Batcher(w3)
 
     @property
     def confirmations(self) -> int:
@@ -116,13 +118,17 @@ class Indexer:
         first = checkpoint[0] + 1 if checkpoint else self.config.start_block
         target = self.target_block()
         if first > target:
+            self._fill_times()
             return 0
         last = min(first + self.stats.batch_size - 1, target)
         logs, last = self._get_logs(first, last)  # the range may shrink on a node's refusal
-        last_hash = self._hash_of(last)
         events = [e for e in (self.decoder.decode(entry) for entry in logs) if e is not None]
         self.stats.skipped_logs += len(logs) - len(events)
-        if not self._commit(first, last, last_hash, events, target - self.config.journal_depth):
+        times = self._times_of({e.block_number for e in events} | {last})
+        last_hash = times[last][0]
+        if not self._commit(
+            first, last, last_hash, events, target - self.config.journal_depth, times
+        ):
             return 1  # another indexer got there first: read the checkpoint again
         self.stats.batches += 1
         self.stats.events += len(events)
@@ -160,6 +166,49 @@ class Indexer:
 
     def _hash_of(self, number: int) -> str:
         return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
+
+    def _times_of(self, numbers: set[int]) -> dict[int, tuple[str, int]]:
+        """Hash and timestamp of each block: when its events happened (statements). One
+        JSON-RPC batch where the node takes batches, else a request per block."""
+        ordered = sorted(numbers)
+        calls = [("eth_getBlockByNumber", [hex(n), False]) for n in ordered]
+        replies = self._batcher.call(calls)
+        if replies is not None and all(r.error is None and r.result for r in replies):
+            return {
+                n: (str(r.result["hash"]), quantity(r.result["timestamp"]))
+                for n, r in zip(ordered, replies, strict=True)
+            }
+        found: dict[int, tuple[str, int]] = {}
+        for n in ordered:
+            block = self.w3.eth.get_block(n)
+            found[n] = ("0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
+        return found
+
+    def _fill_times(self, limit: int = 500) -> int:
+        """Times of indexed blocks that have none (indexed before the column existed), a
+        bounded number at a time while the index is caught up; returns how many."""
+        with self.sessions() as session:
+            missing = dict(
+                session.execute(
+                    select(IndexedBlock.number, IndexedBlock.hash)
+                    .where(IndexedBlock.timestamp.is_(None))
+                    .order_by(IndexedBlock.number)
+                    .limit(limit)
+                ).all()
+            )
+        if not missing:
+            return 0
+        times = self._times_of(set(missing))
+        with self.sessions() as session, session.begin():
+            for number, block_hash in missing.items():
+                stamp = _time_if(times.get(number), block_hash)
+                if stamp is not None:  # else a reorg replaced it: the rollback deletes it
+                    session.execute(
+                        update(IndexedBlock)
+                        .where(IndexedBlock.number == number, IndexedBlock.hash == block_hash)
+                        .values(timestamp=stamp)
+                    )
+        return len(missing)
 
     def _get_logs(self, first: int, last: int) -> tuple[list[Any], int]:
         """eth_getLogs from `first`, halving the range while the node refuses it; returns the
@@ -199,6 +248,7 @@ class Indexer:
         last_hash: str,
         events: list[DecodedEvent],
         journal_above: int,
+        times: Mapping[int, tuple[str, int]] | None = None,
     ) -> bool:
         """Writes one batch onto the checkpoint it was read from; False (nothing written)
         when another indexer of the same database moved the checkpoint meanwhile. The
@@ -244,11 +294,18 @@ class Indexer:
             faults.record(session, found)
             blocks = {e.block_number: e.block_hash for e in fresh}
             blocks[last] = last_hash
+            # A block's time as the node gave it with that hash (a reorg between the logs
+            # and the header leaves it unknown: the next check of the checkpoint rolls back).
+            known = times or {}
+            stamps = {n: _time_if(known.get(n), h) for n, h in blocks.items()}
             # The gateway's operations whose transactions are now readable: `wait=indexed`.
             mark_indexed(session, {e.tx_hash for e in fresh})
             session.execute(
                 _upsert_blocks(session),
-                [{"number": number, "hash": block_hash} for number, block_hash in blocks.items()],
+                [
+                    {"number": number, "hash": block_hash, "timestamp": stamps[number]}
+                    for number, block_hash in blocks.items()
+                ],
             )
             checkpoint = session.get(IndexerCheckpoint, CHECKPOINT_ID)
             # Every indexed block above the floor is journaled: the floor rises past the
@@ -373,12 +430,18 @@ def _get_checkpoint(session: Session) -> IndexerCheckpoint:
     return checkpoint
 
 
+def _time_if(header: tuple[str, int] | None, block_hash: str) -> int | None:
+    """The header's timestamp if it is of the block with `block_hash`."""
+    return header[1] if header is not None and header[0] == block_hash else None
+
+
 def _upsert_blocks(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(IndexedBlock)
     return statement.on_conflict_do_update(
-        index_elements=["number"], set_={"hash": statement.excluded.hash}
+        index_elements=["number"],
+        set_={"hash": statement.excluded.hash, "timestamp": statement.excluded.timestamp},
     )
 
 

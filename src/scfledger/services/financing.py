@@ -20,6 +20,7 @@ from scfledger.chain.generated import MAX_FINANCIERS, Mode
 from scfledger.db.projections import FinancingRequest
 from scfledger.exceptions import InvalidInput
 from scfledger.outbox.operation import OperationView
+from scfledger.services import payment_refs
 from scfledger.services.ledger import (
     Actor,
     Idempotency,
@@ -58,10 +59,27 @@ def _on_request(
     request_id: int,
     call: ContractCall,
     kind: str,
+    payment_ref: str | None = None,
 ) -> OperationView:
+    """Submits a call on a request the actor sees; one that pays (`payment_ref`) records
+    the reference for its payer and payee: the financier pays the advance, the requester
+    repays."""
     with ledger.sessions() as session:
-        visible_request(session, actor, request_id)
-    return submit(ledger, actor, idempotency, call, kind)
+        request = visible_request(session, actor, request_id)
+        requester, financier = request.requester, request.financier or ""
+    if payment_ref is None:
+        return submit(ledger, actor, idempotency, call, kind)
+    payer, payee = (financier, requester) if kind == "financing.fund" else (requester, financier)
+    return payment_refs.submit_payment(
+        ledger,
+        actor,
+        idempotency,
+        call,
+        kind,
+        text=payment_ref,
+        payer=payer or actor.address,
+        payees=[payee] if payee else [],
+    )
 
 
 def request_financing(
@@ -153,7 +171,8 @@ def fund_financing(
     """The accepted financier records the advance's payment by the agreed deadline; the
     piece is assigned (factoring) or pledged."""
     call = _call(ledger, "fund", request_id, bytes32(payment_ref, "payment_ref"))
-    return _on_request(ledger, actor, idempotency, request_id, call, "financing.fund")
+    kind = "financing.fund"
+    return _on_request(ledger, actor, idempotency, request_id, call, kind, payment_ref)
 
 
 def repay_financing(
@@ -161,7 +180,8 @@ def repay_financing(
 ) -> OperationView:
     """Repayment of a funded pledge loan (the agreed `repayment`); releases the lien."""
     call = _call(ledger, "repay", request_id, bytes32(payment_ref, "payment_ref"))
-    return _on_request(ledger, actor, idempotency, request_id, call, "financing.repay")
+    kind = "financing.repay"
+    return _on_request(ledger, actor, idempotency, request_id, call, kind, payment_ref)
 
 
 def claim_recourse(
@@ -181,7 +201,7 @@ def repay_recourse(
     the seller. Refused once the debtor has paid (the claim closed)."""
     call = _call(ledger, "repayRecourse", request_id, bytes32(payment_ref, "payment_ref"))
     kind = "financing.repay_recourse"
-    return _on_request(ledger, actor, idempotency, request_id, call, kind)
+    return _on_request(ledger, actor, idempotency, request_id, call, kind, payment_ref)
 
 
 # -- reads (who sees what: services.visibility) ------------------------------------------

@@ -19,6 +19,7 @@ from scfledger.chain.generated import MAX_SETTLE_BATCH
 from scfledger.db.projections import EscrowBalance, Piece, Settlement
 from scfledger.exceptions import InvalidInput, WrongState
 from scfledger.outbox.operation import OperationView
+from scfledger.services import payment_refs
 from scfledger.services.ledger import Actor, Idempotency, Ledger, bytes32, submit
 from scfledger.services.receivables import on_piece, token_call
 from scfledger.services.visibility import settlement_reasons, visible_receivable
@@ -53,11 +54,21 @@ def settle(
         for token_id in token_ids:
             if slots.get(token_id) != slot:
                 raise InvalidInput(f"piece {token_id} is not a piece of receivable {slot}")
+        payees = payment_refs.settlement_payees(session, token_ids)
     if len(token_ids) == 1:
         call = token_call(ledger, "settle", token_ids[0], ref)
     else:
         call = token_call(ledger, "settleBatch", slot, list(token_ids), ref)
-    return submit(ledger, actor, idempotency, call, "receivable.settle")
+    return payment_refs.submit_payment(
+        ledger,
+        actor,
+        idempotency,
+        call,
+        "receivable.settle",
+        text=payment_ref,
+        payer=actor.address,
+        payees=payees,
+    )
 
 
 def confirm_payment(

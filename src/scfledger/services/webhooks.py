@@ -44,6 +44,7 @@ from scfledger.db.session import transaction
 from scfledger.exceptions import ActionForbidden, InvalidInput, RecordNotFound, SigningError
 from scfledger.keys.sealing import Sealer, is_sealed
 from scfledger.services.ledger import Actor
+from scfledger.services.payment_refs import revealed
 from scfledger.services.visibility import visible_events
 from scfledger.services.webhook_destinations import destination_problem
 
@@ -311,7 +312,9 @@ class WebhookDispatcher:
                 if not events:
                     continue
                 webhook.cursor = events[-1].id
-                for event in _deliverable(session, webhook, events):
+                deliverable = _deliverable(session, webhook, events)
+                shown = revealed(session, webhook.participant, [e.args for e in deliverable])
+                for event, args in zip(deliverable, shown, strict=True):
                     delivery = WebhookDelivery(
                         webhook_id=webhook.id, event_id=event.id, event_name=event.name, body={}
                     )
@@ -324,7 +327,7 @@ class WebhookDispatcher:
                             "id": event.id,
                             "contract": event.contract,
                             "name": event.name,
-                            "args": event.args,
+                            "args": args,
                             "block_number": event.block_number,
                             "block_hash": event.block_hash,
                             "tx_hash": event.tx_hash,

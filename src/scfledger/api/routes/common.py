@@ -24,7 +24,7 @@ from scfledger.api.gateway import Gateway
 from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, OperationOut
 from scfledger.exceptions import InvalidCursor
 from scfledger.outbox.operation import OperationStatus, OperationView
-from scfledger.services import drafts
+from scfledger.services import drafts, payment_refs
 from scfledger.services.ledger import Actor, Idempotency, operation_events
 
 Wait = Literal["none", "mined", "indexed"]
@@ -72,9 +72,12 @@ def parse_cursor(cursor: str | None) -> int | None:
 
 def operation_out(gateway: Gateway, view: OperationView) -> OperationOut:
     with gateway.sessions() as session:
+        rows = operation_events(session, view.tx_hash)
+        # An operation is its participant's only: its references, in clear where it may.
+        shown = payment_refs.revealed(session, view.participant, [e.args for e in rows])
         events = [
-            EventOut(contract=e.contract, name=e.name, args=e.args)
-            for e in operation_events(session, view.tx_hash)
+            EventOut(contract=e.contract, name=e.name, args=args)
+            for e, args in zip(rows, shown, strict=True)
         ]
     error = None
     if view.status == OperationStatus.FAILED:

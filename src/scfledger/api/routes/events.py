@@ -23,6 +23,7 @@ from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import AsciiDigits, parse_cursor
 from scfledger.api.schemas import EventPage, FeedEventOut
 from scfledger.api.streams import StreamSlot
+from scfledger.services import payment_refs
 from scfledger.services import visibility as services
 from scfledger.services.ledger import Actor
 
@@ -42,6 +43,7 @@ def _feed_cursor(value: str | None) -> int:
 def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
     with gateway.sessions() as session:
         rows, cursor = services.list_events(session, actor, after=after, limit=limit)
+        shown = payment_refs.revealed(session, actor.participant, [e.args for e in rows])
         return [
             FeedEventOut(
                 id=e.id,
@@ -50,9 +52,9 @@ def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[
                 log_index=e.log_index,
                 contract=e.contract,
                 name=e.name,
-                args=e.args,
+                args=args,
             )
-            for e in rows
+            for e, args in zip(rows, shown, strict=True)
         ], cursor
 
 

@@ -26,6 +26,7 @@ from scfledger.api.schemas import (
     TermsOut,
 )
 from scfledger.services import financing as services
+from scfledger.services import payment_refs
 from scfledger.services.ledger import Actor
 from scfledger.services.visibility import sees_agreed_terms, visible_offers, visible_request
 
@@ -73,7 +74,8 @@ def financing_out(session: Session, actor: Actor, r: FinancingRequest) -> Financ
         recourse=r.recourse,
         status=r.status,
         expires_at=r.expires_at,
-        payment_ref=r.payment_ref,
+        payment_ref=payment_refs.shown(session, actor, r.payment_ref),
+        payment_ref_hash=r.payment_ref,
     )
 
 

@@ -26,6 +26,7 @@ from scfledger.api.schemas import (
     SettlementOut,
     SettlementPage,
 )
+from scfledger.services import payment_refs
 from scfledger.services import settlements as services
 
 router = APIRouter(prefix="/v1/settlements", tags=["settlements"], route_class=GuardedRoute)
@@ -62,6 +63,8 @@ def list_settlements(
     By token id; `cursor` is the last token id of the previous page."""
     after = parse_cursor(cursor)
     with gateway.sessions() as session:
+        rows = services.list_settlements(session, actor, after=after, limit=limit, slot=slot)
+        clear = payment_refs.readable(session, actor, (s.payment_ref for s in rows))
         items = [
             SettlementOut(
                 token_id=s.token_id,
@@ -75,13 +78,14 @@ def list_settlements(
                 payee=s.payee,
                 confirm_by=s.confirm_by,
                 deemed=s.deemed,
-                payment_ref=s.payment_ref,
+                payment_ref=clear.get(s.payment_ref, s.payment_ref),
+                payment_ref_hash=s.payment_ref,
                 dispute_reason=s.dispute_reason,
                 paid_on_chain=s.paid_on_chain,
                 block_number=s.block_number,
                 tx_hash=s.tx_hash,
             )
-            for s in services.list_settlements(session, actor, after=after, limit=limit, slot=slot)
+            for s in rows
         ]
     next_cursor = str(items[-1].token_id) if len(items) == limit else None
     return SettlementPage(items=items, next_cursor=next_cursor)

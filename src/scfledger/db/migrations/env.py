@@ -10,6 +10,7 @@ from scfledger.db import (  # noqa: F401 - registers tables
     audit,
     drafts,
     gateway_tables,
+    payment_refs,
     people,
     projections,
     sso,
