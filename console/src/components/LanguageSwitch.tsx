@@ -8,7 +8,7 @@ export function LanguageSwitch() {
     <Button
       type="link"
       lang={lang === "zh" ? "en" : "zh-CN"}
-      aria-label={t("lang.label")}
+      aria-label={`${t("lang.label")}: ${t("lang.switch")}`}
       onClick={() => {
         setLang(lang === "zh" ? "en" : "zh");
       }}

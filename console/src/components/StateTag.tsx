@@ -21,5 +21,5 @@ export function StateTag({ state }: { state: string | null }) {
   const { t } = usePreferences();
   const name = state ?? "none";
   const key = `state.${name}` as MessageKey;
-  return <Tag color={COLOURS[name]}>{key in COLOURS || name === "none" ? t(key) : name}</Tag>;
+  return <Tag color={COLOURS[name]}>{name in COLOURS || name === "none" ? t(key) : name}</Tag>;
 }
