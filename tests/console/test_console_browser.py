@@ -20,7 +20,8 @@ from tests.console.conftest import World, new_context, page_of, screenshot, sign
 from tests.support.api import event, write
 from tests.support.checking import person_key
 
-pytestmark = pytest.mark.integration
+# One gateway and one browser for the module, whose tests follow one story in order.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("console")]
 
 DUE = 2_840_140_800  # 2060-01-01
 AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
@@ -183,6 +184,10 @@ def test_the_lineage_tree_shows_amounts_holders_and_states(
     expect(tree).to_contain_text("supplier2")
     expect(tree).to_contain_text("待签收")  # supplier2 has not signed yet
     screenshot(page, "lineage")
+    page.get_by_role("button", name="语言: English").click()  # the shell in English
+    expect(page.get_by_text("Lineage", exact=True)).to_be_visible()
+    expect(tree).to_contain_text("to sign for")
+    expect(page.get_by_role("menuitem", name="Trace")).to_be_visible()
     lineage = api_get(world, "auditor", f"/v1/pieces/{root_id}/lineage")
     assert [c["token_id"] for c in lineage["tree"]["children"]] == [child_id]
 
