@@ -214,6 +214,36 @@ def test_an_ended_session_sends_the_user_back_to_sign_in(browser: Browser, world
         assert json.loads(me.text())["type"].endswith("/session-expired")
 
 
+def test_a_single_sign_on_session_writes_with_the_csrf_cookie(
+    browser: Browser, world: World
+) -> None:
+    """Single sign-on's callback leaves the session and its CSRF token in cookies (the
+    token readable by script, routes/sso.py): the console signs out with it."""
+    viewer = world.person("auditor", "viewer")
+    login = {"participant": "auditor", "username": "viewer", "password": viewer.password}
+    with world.served.client() as client:
+        signed = client.post("/v1/auth/login", json=login)
+    assert signed.status_code == 200, signed.text
+    with new_context(browser, world) as context:
+        url = world.served.url
+        context.add_cookies(
+            [
+                {"name": "scf_session", "value": signed.cookies["scf_session"], "url": url},
+                {"name": "scf_csrf", "value": signed.json()["csrf_token"], "url": url},
+            ]
+        )
+        page = context.new_page()
+        page.goto("/")
+        expect(page.get_by_test_id("participant")).to_have_text("auditor")
+        page.get_by_role("button", name="退出登录").click()
+        expect(page.get_by_label("机构", exact=True)).to_be_visible()
+    with world.served.client() as client:
+        client.cookies.set("scf_session", signed.cookies["scf_session"])
+        ended = client.get("/v1/auth/me")  # the logout was accepted: the session is over
+    assert ended.status_code == 401
+    assert ended.json()["type"].endswith("/session-expired")
+
+
 def test_a_temporary_password_is_changed_first(browser: Browser, world: World) -> None:
     assert world.served.gateway is not None
     engine = create_db_engine(world.served.database_url)

@@ -16,16 +16,26 @@ export type Operation = Schemas["OperationOut"];
 export type ConsortiumRole = ParticipantStatus["roles"][number];
 
 const CSRF_KEY = "scf.csrf";
+// Single sign-on hands the CSRF token over in this cookie (readable by script, unlike the
+// session's): see src/scfledger/api/routes/sso.py.
+const CSRF_COOKIE = "scf_csrf";
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** The session's CSRF token, kept for this tab (the API answers it once, at sign-in). */
+function csrfCookie(): string | null {
+  const found = document.cookie.split("; ").find((c) => c.startsWith(CSRF_COOKIE + "="));
+  return found === undefined ? null : decodeURIComponent(found.slice(CSRF_COOKIE.length + 1));
+}
+
+/** The session's CSRF token, kept for this tab (the API answers it once, at sign-in; after
+ * single sign-on it is in a cookie). */
 export const csrf = {
-  get: (): string | null => sessionStorage.getItem(CSRF_KEY),
+  get: (): string | null => sessionStorage.getItem(CSRF_KEY) ?? csrfCookie(),
   set: (token: string): void => {
     sessionStorage.setItem(CSRF_KEY, token);
   },
   clear: (): void => {
     sessionStorage.removeItem(CSRF_KEY);
+    document.cookie = `${CSRF_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict`;
   },
 };
 
