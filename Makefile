@@ -1,5 +1,5 @@
 # The README's two commands are `make run` and `make test`; both set up first.
-.PHONY: setup setup-tests run test lint build gas clients
+.PHONY: setup setup-tests run test test-console lint build gas clients
 
 # The dev chain needs Python and npm packages only; geth is built when first needed.
 setup:
@@ -17,8 +17,13 @@ lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	PYTHONPATH=src .venv/bin/lint-imports
+	cd console && node_modules/.bin/tsc --noEmit && node_modules/.bin/eslint .
 
-test: setup-tests lint
+# The console's unit tests (vitest; its browser tests are in tests/console, run by pytest).
+test-console: setup
+	cd console && node_modules/.bin/vitest run
+
+test: setup-tests lint test-console
 	.venv/bin/pytest -n 2 --dist loadgroup
 
 build: setup

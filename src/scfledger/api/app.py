@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from scfledger.api import errors, openapi
+from scfledger.api import console, errors, openapi
 from scfledger.api.audit import AuditMiddleware
 from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
@@ -88,6 +88,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(audit.router)
     app.include_router(sso.router)
+    console.install(app)  # last: its catch-all takes what no API route took
     return app
 
 

@@ -153,6 +153,7 @@ def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[st
     for name, entry in credentials.items():
         console.print(f"  {name:10} {entry['address']}")
     base = f"http://127.0.0.1:{port}"
+    console.print(f"Console on {base}/  (sign in as a demo person: see below)")
     console.print(f"API on {base}  (OpenAPI: {base}/docs)  Ctrl-C stops everything. Try:")
     console.print(
         f"  KEY=$(python -c \"import json;print(json.load(open('{directory}/credentials.json'))"

@@ -1,0 +1,147 @@
+// RFC 9457 problems as sentences: what happened and what to do, by the problem's type slug
+// (https://scfledger.dev/problems/<slug>); an unknown type shows the problem's own
+// title and detail.
+import type { Lang } from "../i18n/messages";
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+}
+
+/** Thrown by `must` when the gateway refuses: carries the problem document. */
+export class ProblemError extends Error {
+  readonly problem: Problem;
+  constructor(problem: Problem) {
+    super(problem.title);
+    this.problem = problem;
+  }
+}
+
+const PREFIX = "https://scfledger.dev/problems/";
+
+export function slugOf(problem: Problem): string {
+  return problem.type.startsWith(PREFIX) ? problem.type.slice(PREFIX.length) : problem.type;
+}
+
+type Sentences = Record<string, { zh: string; en: string }>;
+
+export const SENTENCES: Sentences = {
+  "invalid-credentials": {
+    zh: "机构、用户名、密码或动态验证码不正确。请检查后重试；多次失败后账户会被暂时锁定。",
+    en: "The institution, username, password or one-time code is wrong. Check them and try again; repeated failures lock the account for a while.",
+  },
+  "second-factor-required": {
+    zh: "请输入身份验证器应用中的 6 位动态验证码。",
+    en: "Enter the 6-digit one-time code from your authenticator app.",
+  },
+  "session-expired": {
+    zh: "会话已结束（长时间未操作或已在别处退出）。请重新登录。",
+    en: "Your session has ended (idle too long, or signed out elsewhere). Please sign in again.",
+  },
+  unauthenticated: {
+    zh: "尚未登录或登录已失效。请重新登录。",
+    en: "You are not signed in. Please sign in again.",
+  },
+  "account-locked": {
+    zh: "账户已被锁定（登录失败次数过多或已被停用）。请稍后再试，或联系本机构管理员解锁。",
+    en: "The account is locked (too many failed sign-ins, or disabled). Try again later or ask your institution's admin to unlock it.",
+  },
+  "csrf-failed": {
+    zh: "安全令牌缺失或已失效。请刷新页面并重新登录。",
+    en: "The security token is missing or stale. Reload the page and sign in again.",
+  },
+  "password-change-required": {
+    zh: "首次登录或密码被重置后，须先修改密码。",
+    en: "You must change your password first (first sign-in or after a reset).",
+  },
+  "role-required": {
+    zh: "您的角色不允许此操作。请联系本机构管理员分配相应角色。",
+    en: "Your role does not allow this. Ask your institution's admin for the role.",
+  },
+  "scope-required": {
+    zh: "当前凭证的权限范围不允许此操作。",
+    en: "This credential's scope does not allow this.",
+  },
+  "own-draft": {
+    zh: "不能复核自己提交的草稿，需由本机构另一位复核员审批。",
+    en: "You cannot check your own draft: another checker of your institution must.",
+  },
+  "already-decided": {
+    zh: "该草稿已被处理（您已审批过，或它已不在待审批状态）。请刷新列表。",
+    en: "This draft was already decided (by you, or it is no longer pending). Refresh the list.",
+  },
+  "draft-expired": {
+    zh: "该草稿已过期，请让经办人重新提交。",
+    en: "This draft has expired: ask its maker to submit it again.",
+  },
+  "not-found": {
+    zh: "未找到，或您无权查看。请检查编号。",
+    en: "Not found, or not visible to you. Check the number.",
+  },
+  "invalid-state": {
+    zh: "当前状态不允许此操作，数据可能已被更新。请刷新后重试。",
+    en: "The current state does not allow this; it may have changed. Refresh and try again.",
+  },
+  "not-holder": {
+    zh: "只有该凭证的接收方才能签收或拒收。",
+    en: "Only the piece's receiver may sign for or refuse it.",
+  },
+  "missing-role": {
+    zh: "本机构在联盟中没有此操作所需的角色。",
+    en: "Your institution lacks the consortium role this needs.",
+  },
+  forbidden: {
+    zh: "不允许此操作。",
+    en: "This action is not allowed.",
+  },
+  "invalid-input": {
+    zh: "输入有误，请按提示修改后重试。",
+    en: "Some input is invalid: correct it and try again.",
+  },
+  "chain-unavailable": {
+    zh: "区块链节点暂时不可用，请稍后重试。",
+    en: "The blockchain node is unavailable for now; try again shortly.",
+  },
+  "database-unavailable": {
+    zh: "服务暂时不可用，请稍后重试。",
+    en: "The service is unavailable for now; try again shortly.",
+  },
+  "transaction-reverted": {
+    zh: "链上合约拒绝了此交易，详见说明。",
+    en: "The contract refused the transaction; see the detail.",
+  },
+  network: {
+    zh: "无法连接网关，请检查网络后重试。",
+    en: "The gateway cannot be reached: check the network and try again.",
+  },
+};
+
+/** The sentence for a problem in `lang`: the mapped one, or the problem's title and detail. */
+export function problemSentence(problem: Problem, lang: Lang): string {
+  const known = SENTENCES[slugOf(problem)];
+  if (known !== undefined) {
+    return known[lang];
+  }
+  return problem.detail ? `${problem.title}: ${problem.detail}` : problem.title;
+}
+
+/** A problem from whatever a failed call left: a problem document, or a network error. */
+export function asProblem(error: unknown, status = 0): Problem {
+  if (error instanceof ProblemError) {
+    return error.problem;
+  }
+  if (typeof error === "object" && error !== null && "type" in error && "title" in error) {
+    return error as Problem;
+  }
+  return { type: "network", title: "Network error", status, detail: String(error) };
+}
+
+/** The data of an openapi-fetch answer, or a ProblemError with its problem. */
+export function must<T>(answer: { data?: T; error?: unknown; response: Response }): T {
+  if (answer.data !== undefined && answer.response.ok) {
+    return answer.data;
+  }
+  throw new ProblemError(asProblem(answer.error, answer.response.status));
+}

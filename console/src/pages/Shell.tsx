@@ -1,0 +1,125 @@
+// The signed-in layout: who (institution, person, roles), a menu by the person's roles and
+// the institution's consortium roles, the time zone and language, sign out.
+import {
+  ApartmentOutlined,
+  AuditOutlined,
+  InboxOutlined,
+  LogoutOutlined,
+  WalletOutlined,
+} from "@ant-design/icons";
+import { Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
+import type { ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
+import type { ConsortiumRole } from "../api/client";
+import { LanguageSwitch } from "../components/LanguageSwitch";
+import { DEFAULT_ZONE, usePreferences } from "../i18n/I18n";
+import type { MessageKey } from "../i18n/messages";
+import { useSession, useSignedIn, type SignedIn } from "../session/Session";
+import { Drafts } from "./Drafts";
+import { Holdings } from "./Holdings";
+import { Inbox } from "./Inbox";
+import { Lineage } from "./Lineage";
+import { NotFound } from "./NotFound";
+import { PieceDetail } from "./PieceDetail";
+
+interface Entry {
+  path: string;
+  label: MessageKey;
+  icon: ReactNode;
+  shown: (who: SignedIn, consortium: Set<ConsortiumRole>) => boolean;
+}
+
+// In the order of the menu; the first one shown is the home page.
+const ENTRIES: Entry[] = [
+  {
+    path: "/inbox",
+    label: "menu.inbox",
+    icon: <InboxOutlined />,
+    shown: (_, consortium) => consortium.has("supplier") || consortium.has("financier"),
+  },
+  {
+    path: "/drafts",
+    label: "menu.drafts",
+    icon: <AuditOutlined />,
+    shown: (who) => who.person.roles.some((r) => ["maker", "checker", "admin"].includes(r)),
+  },
+  { path: "/pieces", label: "menu.holdings", icon: <WalletOutlined />, shown: () => true },
+  { path: "/lineage", label: "menu.lineage", icon: <ApartmentOutlined />, shown: () => true },
+];
+
+const ZONES = [DEFAULT_ZONE, "UTC", "Asia/Hong_Kong", "Asia/Singapore", "Europe/London"];
+
+export function Shell() {
+  const who = useSignedIn();
+  const { signOut } = useSession();
+  const { t, timeZone, setTimeZone } = usePreferences();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const consortium = new Set(who.participant?.roles ?? []);
+  const entries = ENTRIES.filter((e) => e.shown(who, consortium));
+  const home = entries[0]?.path ?? "/pieces";
+  const selected = entries.find((e) => location.pathname.startsWith(e.path))?.path;
+  const roles = who.person.roles as string[];
+
+  return (
+    <Layout className="shell">
+      <Layout.Header className="shell-header">
+        <Typography.Text strong className="shell-brand">
+          {t("app.title")}
+        </Typography.Text>
+        <Space wrap size="small" className="shell-who">
+          <Typography.Text strong data-testid="participant">
+            {who.person.participant}
+          </Typography.Text>
+          {[...consortium].map((r) => (
+            <Tag key={r} color="blue">
+              {t(`consortium.${r}` as MessageKey)}
+            </Tag>
+          ))}
+          <Typography.Text data-testid="person">{who.person.display_name}</Typography.Text>
+          {roles.map((r) => (
+            <Tag key={r}>{t(`role.${r}` as MessageKey)}</Tag>
+          ))}
+          <Select
+            size="small"
+            aria-label={t("shell.timeZone")}
+            value={timeZone}
+            onChange={setTimeZone}
+            options={[...new Set([timeZone, ...ZONES])].map((z) => ({ value: z, label: z }))}
+            popupMatchSelectWidth={false}
+          />
+          <LanguageSwitch />
+          <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
+            {t("shell.signOut")}
+          </Button>
+        </Space>
+      </Layout.Header>
+      <Layout>
+        <Layout.Sider breakpoint="md" collapsedWidth={0} theme="light" width={200}>
+          <nav aria-label="menu">
+            <Menu
+              mode="inline"
+              selectedKeys={selected ? [selected] : []}
+              items={entries.map((e) => ({ key: e.path, icon: e.icon, label: t(e.label) }))}
+              onClick={({ key }) => void navigate(key)}
+            />
+          </nav>
+        </Layout.Sider>
+        <Layout.Content className="shell-content">
+          <main>
+            <Routes>
+              <Route path="/" element={<Navigate to={home} replace />} />
+              <Route path="/sign-in" element={<Navigate to={home} replace />} />
+              <Route path="/inbox" element={<Inbox />} />
+              <Route path="/drafts" element={<Drafts />} />
+              <Route path="/pieces" element={<Holdings />} />
+              <Route path="/pieces/:tokenId" element={<PieceDetail />} />
+              <Route path="/lineage" element={<Lineage />} />
+              <Route path="*" element={<NotFound home={home} />} />
+            </Routes>
+          </main>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

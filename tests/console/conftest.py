@@ -1,0 +1,122 @@
+"""Fixtures of the console's browser tests: one gateway per module serving the built console
+(console/dist) with the demo's people, and Debian's chromium driven by Playwright (nothing
+is downloaded: `executable_path` is the system's browser)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+
+from scfledger.api import console
+from scfledger.db.session import create_db_engine
+from scfledger.devchain.seed import DemoPerson, seed_people
+from tests.support.served import Served, served_gateway
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}  # a laptop's screen
+PEOPLE_OF = ("core", "supplier1", "supplier2", "auditor")
+
+
+@dataclass
+class World:
+    served: Served
+    people: dict[str, dict[str, DemoPerson]]
+
+    def person(self, participant: str, username: str) -> DemoPerson:
+        return self.people[participant][username]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The demo consortium with maker-checker on (the default policy) and people at core,
+    supplier1, supplier2 and the auditor, served with the built console."""
+    assert (console.DIST_DIR / "index.html").is_file(), "the console is not built: scripts/setup.sh"
+    directory = tmp_path_factory.mktemp("console")
+    url = f"sqlite:///{directory / 'gateway.sqlite3'}"
+    with served_gateway(directory, url, maker_checker=True) as served:
+        assert served.gateway is not None
+        engine = create_db_engine(url)
+        try:
+            people = seed_people(engine, served.gateway.sealer, PEOPLE_OF)
+        finally:
+            engine.dispose()
+        yield World(served=served, people=people)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    assert chromium is not None, "Debian's chromium is missing: scripts/setup.sh --tests"
+    expect.set_options(timeout=30_000)  # a write waits until the chain's events are indexed
+    with sync_playwright() as playwright:
+        # --no-sandbox: the tests may run as root (CI), where Chromium's sandbox cannot start.
+        launched = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox"]
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def new_context(browser: Browser, world: World, *, bypass_csp: bool = False) -> BrowserContext:
+    """A fresh browser profile (its own cookies and storage) on the served gateway."""
+    context = browser.new_context(
+        base_url=world.served.url, viewport=VIEWPORT, locale="zh-CN", bypass_csp=bypass_csp
+    )
+    context.set_default_timeout(30_000)
+    return context
+
+
+def sign_in(page: Page, person: DemoPerson) -> None:
+    """Signs in at the sign-in page, with the one-time code when the gateway asks for it."""
+    page.goto("/")
+    page.get_by_label("机构", exact=True).fill(person.participant)
+    page.get_by_label("用户名", exact=True).fill(person.username)
+    page.get_by_label("密码", exact=True).fill(person.password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    if person.totp_secret is not None:
+        code = page.get_by_label("动态验证码", exact=True)
+        expect(code).to_be_visible()
+        code.fill(pyotp.TOTP(person.totp_secret).now())
+        page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_test_id("participant")).to_have_text(person.participant)
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser: Browser, world: World) -> Iterator[dict[tuple[str, str], Page]]:
+    """Pages of signed-in people, one browser context each, opened on first use."""
+    pages: dict[tuple[str, str], Page] = {}
+    yield pages
+    for page in pages.values():
+        page.context.close()
+
+
+def page_of(
+    pages: dict[tuple[str, str], Page], browser: Browser, world: World, who: tuple[str, str]
+) -> Page:
+    """The page of `who` (participant, username), signed in once per module."""
+    if who not in pages:
+        page = new_context(browser, world).new_page()
+        sign_in(page, world.person(*who))
+        pages[who] = page
+    return pages[who]
+
+
+def screenshot(page: Page, name: str) -> None:
+    """The documentation's picture of a screen (docs/console/<name>.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
