@@ -576,7 +576,9 @@ export interface paths {
         /**
          * Issue
          * @description Confirm a receivable owed to a creditor (core enterprises), against a document you
-         *     uploaded (`422 document-not-uploaded` otherwise).
+         *     uploaded (`422 document-not-uploaded` otherwise). `face_amount` is a decimal string in
+         *     `currency` (`"1000000.00"`), which must be one the consortium accepts
+         *     (`422 currency-not-accepted`).
          */
         post: operations["issue_v1_receivables_post"];
         delete?: never;
@@ -768,6 +770,7 @@ export interface paths {
          * Transfer
          * @description Send part of a piece to another member (the holder); mints a child piece, pending
          *     until the receiver signs for it (`/sign`), refuses it (`/refuse`) or you recall it.
+         *     `value` is a decimal string in the piece's currency.
          */
         post: operations["transfer_v1_pieces__token_id__transfers_post"];
         delete?: never;
@@ -877,7 +880,8 @@ export interface paths {
         /**
          * Request Financing
          * @description Ask one to five financiers to finance a piece you hold at the terms you name (locks
-         *     the piece until the request closes).
+         *     the piece until the request closes). Amounts are decimal strings in the piece's
+         *     currency.
          */
         post: operations["request_financing_v1_financing_requests_post"];
         delete?: never;
@@ -1729,10 +1733,10 @@ export interface components {
          * @example {
          *       "financier": "0xdD2FD4581271e230360230F9337D5c0430Bf44C0",
          *       "terms": {
-         *         "advance": 950000,
-         *         "fees": 5000,
+         *         "advance": "9500.00",
+         *         "fees": "50.00",
          *         "fund_by": 1767225600,
-         *         "repayment": 0
+         *         "repayment": "0"
          *       }
          *     }
          */
@@ -1956,7 +1960,7 @@ export interface components {
          *         "receivable.issue",
          *         "financing.fund"
          *       ],
-         *       "two_checker_amount": 500000000
+         *       "two_checker_amount": "5000000.00"
          *     }
          */
         CheckerPolicyIn: {
@@ -1967,9 +1971,9 @@ export interface components {
             kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
             /**
              * Two Checker Amount
-             * @description Above it two different checkers; null: one always
+             * @description Above it two different checkers, in the deposit currency (SCF_CURRENCIES' first; every currency of the ledger has its digits); null: one always
              */
-            two_checker_amount?: number | null;
+            two_checker_amount?: string | null;
             /**
              * Draft Ttl Hours
              * @default 72
@@ -1983,7 +1987,13 @@ export interface components {
             /** Kinds */
             kinds: string[];
             /** Two Checker Amount */
-            two_checker_amount: number | null;
+            two_checker_amount: string | null;
+            /**
+             * Currency
+             * @description The unit of `two_checker_amount`
+             * @example CNY
+             */
+            currency: string;
             /** Draft Ttl Hours */
             draft_ttl_hours: number;
             /**
@@ -2087,14 +2097,14 @@ export interface components {
             status: "pending" | "approved" | "rejected" | "expired" | "submitted";
             /**
              * Arguments
-             * @description The write's arguments as the maker sent them
+             * @description The write's arguments, as its use case takes them (amounts as decimal strings; `terms` as [advance, repayment, fees, fund_by])
              */
             arguments: {
                 [key: string]: unknown;
             };
             /**
              * Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer, as a decimal string (exact); null: no amount
+             * @description What the write is worth (the two-checker threshold compares it); null: no amount
              */
             amount: string | null;
             /** Maker */
@@ -2139,9 +2149,16 @@ export interface components {
             payee: string;
             /**
              * Amount
-             * @description Deposit-token payments waiting for the payee, in minor units
+             * @description Deposit-token payments waiting for the payee
+             * @example 1000000.00
              */
-            amount: number;
+            amount: string;
+            /**
+             * Currency
+             * @description The deposit token's currency (SCF_CURRENCIES' first)
+             * @example CNY
+             */
+            currency: string;
         };
         /** EventOut */
         EventOut: {
@@ -2149,10 +2166,18 @@ export interface components {
             contract: string;
             /** Name */
             name: string;
-            /** Args */
+            /**
+             * Args
+             * @description The event's arguments by their ABI names: amounts as decimal strings, the receivable's currency as its code (CNY), addresses checksummed, other bytes as 0x-hex
+             */
             args: {
                 [key: string]: unknown;
             };
+            /**
+             * Currency
+             * @description The currency of the amounts in `args`; null: none, or the ledger's own
+             */
+            currency: string | null;
         };
         /** EventPage */
         EventPage: {
@@ -2199,10 +2224,18 @@ export interface components {
             contract: string;
             /** Name */
             name: string;
-            /** Args */
+            /**
+             * Args
+             * @description The event's arguments by their ABI names: amounts as decimal strings, the receivable's currency as its code (CNY), addresses checksummed, other bytes as 0x-hex
+             */
             args: {
                 [key: string]: unknown;
             };
+            /**
+             * Currency
+             * @description The currency of the amounts in `args`; null: none, or the ledger's own
+             */
+            currency: string | null;
         };
         /** FinancierExposure */
         FinancierExposure: {
@@ -2228,10 +2261,10 @@ export interface components {
          *       "mode": "factoring",
          *       "recourse": false,
          *       "terms": {
-         *         "advance": 950000,
-         *         "fees": 5000,
+         *         "advance": "9500.00",
+         *         "fees": "50.00",
          *         "fund_by": 1767225600,
-         *         "repayment": 0
+         *         "repayment": "0"
          *       },
          *       "token_id": 7
          *     }
@@ -2271,6 +2304,12 @@ export interface components {
              * @description The financier whose offer was accepted
              */
             financier: string | null;
+            /**
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
+             */
+            currency: string;
             asked: components["schemas"]["TermsOut"];
             agreed: components["schemas"]["TermsOut"] | null;
             /** Offers */
@@ -2329,7 +2368,7 @@ export interface components {
          *       "currency": "CNY",
          *       "document_hash": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
          *       "due_date": 1798761600,
-         *       "face_amount": 100000000
+         *       "face_amount": "1000000.00"
          *     }
          */
         IssueIn: {
@@ -2340,14 +2379,15 @@ export interface components {
             creditor: string;
             /**
              * Face Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
-             * @example 1000000
+             * @description A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise)
+             * @example 1000000.00
              */
-            face_amount: number;
+            face_amount: string;
             /**
              * Currency
-             * @description ISO 4217 code: the unit of the amounts
+             * @description ISO 4217 code, one the consortium accepts (SCF_CURRENCIES)
              * @default CNY
+             * @example CNY
              */
             currency: string;
             /**
@@ -2392,9 +2432,10 @@ export interface components {
             holder: string | null;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
             /** State */
             state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired") | null;
             /**
@@ -2412,6 +2453,12 @@ export interface components {
         LineageOut: {
             /** Token Id */
             token_id: number;
+            /**
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
+             */
+            currency: string;
             /** Ancestors */
             ancestors: components["schemas"]["LineageNodeOut"][];
             tree: components["schemas"]["LineageNodeOut"];
@@ -2623,9 +2670,10 @@ export interface components {
             holder: string;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
             /** Parent Token Id */
             parent_token_id: number | null;
             /** Depth */
@@ -2813,9 +2861,10 @@ export interface components {
             creditor: string;
             /**
              * Face Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            face_amount: number;
+            face_amount: string;
             /**
              * Currency
              * @description ISO 4217 code: the unit of every amount of the receivable
@@ -2837,9 +2886,10 @@ export interface components {
             root_token_id: number;
             /**
              * Settled Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            settled_value: number;
+            settled_value: string;
             /**
              * Status
              * @description pending: awaiting the creditor's acceptance (确权); active; settled: paid in full; rejected, cancelled or expired: never accepted
@@ -3084,22 +3134,31 @@ export interface components {
              */
             status: "awaiting_confirmation" | "disputed" | "settled";
             /**
-             * Amount
-             * @description Value settled so far, in minor units
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
              */
-            amount: number;
+            currency: string;
+            /**
+             * Amount
+             * @description Value settled so far
+             * @example 1000000.00
+             */
+            amount: string;
             /**
              * Submitted Amount
-             * @description Value the latest submission reported paid, in minor units
+             * @description Value the latest submission reported paid
+             * @example 1000000.00
              */
-            submitted_amount: number;
+            submitted_amount: string;
             /** Lien Holder */
             lien_holder: string | null;
             /**
              * Lien Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            lien_amount: number;
+            lien_amount: string;
             /**
              * Payee
              * @description Who must confirm now (lien holder first, then holder)
@@ -3219,33 +3278,35 @@ export interface components {
         };
         /**
          * TermsIn
-         * @description Financing terms as amounts in minor units of the piece's currency (any pricing
-         *     convention: the discount is what the advance leaves out of the value).
+         * @description Financing terms as decimal strings in the piece's currency (any pricing convention:
+         *     the discount is what the advance leaves out of the value).
          * @example {
-         *       "advance": 950000,
-         *       "fees": 5000,
+         *       "advance": "9500.00",
+         *       "fees": "50.00",
          *       "fund_by": 1767225600,
-         *       "repayment": 0
+         *       "repayment": "0"
          *     }
          */
         TermsIn: {
             /**
              * Advance
-             * @description Paid by the financier at funding, before fees, in minor units
-             * @example 1000000
+             * @description Paid by the financier at funding, before fees, in the piece's currency
+             * @example 1000000.00
              */
-            advance: number;
+            advance: string;
             /**
              * Repayment
-             * @description What repays a pledge loan (and caps its lien at settlement), or what the seller owes on recourse; 0 for factoring without recourse; in minor units
+             * @description What repays a pledge loan (and caps its lien at settlement), or what the seller owes on recourse; "0" for factoring without recourse
+             * @example 0.00
              */
-            repayment: number;
+            repayment: string;
             /**
              * Fees
-             * @description Deducted from the advance, in minor units
+             * @description Deducted from the advance
              * @default 0
+             * @example 0.00
              */
-            fees: number;
+            fees: string;
             /**
              * Fund By
              * @description Funding deadline, before the piece's due date
@@ -3254,24 +3315,27 @@ export interface components {
         };
         /**
          * TermsOut
-         * @description Financing terms, amounts in minor units of the piece's currency.
+         * @description Financing terms, amounts as decimal strings in the piece's currency.
          */
         TermsOut: {
             /**
              * Advance
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            advance: number;
+            advance: string;
             /**
              * Repayment
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            repayment: number;
+            repayment: string;
             /**
              * Fees
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            fees: number;
+            fees: string;
             /**
              * Fund By
              * @description Unix seconds (UTC)
@@ -3284,7 +3348,7 @@ export interface components {
          *     (a split); the receiver signs for it (签收).
          * @example {
          *       "to": "0x2546BcD3c84621e976D8185a91A922aE77ECEc30",
-         *       "value": 250000
+         *       "value": "2500.00"
          *     }
          */
         TransferIn: {
@@ -3295,10 +3359,10 @@ export interface components {
             to: string;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
-             * @example 1000000
+             * @description In the piece's currency, e.g. "2500.00"
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
         };
         /** TransferOut */
         TransferOut: {
@@ -3324,9 +3388,16 @@ export interface components {
             receiver: string;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
+            /**
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
+             */
+            currency: string;
             /** Block Number */
             block_number: number;
             /** Tx Hash */

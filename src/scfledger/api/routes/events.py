@@ -24,6 +24,7 @@ from scfledger.api.routes.common import AsciiDigits, parse_cursor
 from scfledger.api.schemas import EventPage, FeedEventOut
 from scfledger.api.streams import StreamSlot
 from scfledger.services import visibility as services
+from scfledger.services.event_money import show_events
 from scfledger.services.ledger import Actor
 
 router = APIRouter(prefix="/v1/events", tags=["events"], route_class=GuardedRoute)
@@ -42,6 +43,7 @@ def _feed_cursor(value: str | None) -> int:
 def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
     with gateway.sessions() as session:
         rows, cursor = services.list_events(session, actor, after=after, limit=limit)
+        shown = show_events(session, gateway.money, [(e.contract, e.name, e.args) for e in rows])
         return [
             FeedEventOut(
                 id=e.id,
@@ -50,9 +52,10 @@ def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[
                 log_index=e.log_index,
                 contract=e.contract,
                 name=e.name,
-                args=e.args,
+                args=s.args,
+                currency=s.currency,
             )
-            for e in rows
+            for e, s in zip(rows, shown, strict=True)
         ], cursor
 
 
