@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from scfledger.db.gateway_tables import Document
 from scfledger.db.session import create_db_engine
 from tests.support.anvil import free_port
-from tests.support.api import assert_problem
+from tests.support.api import assert_problem, cny
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
@@ -71,7 +71,7 @@ def issue(env: Env, key: str, document_hash: str) -> dict[str, Any]:
     """The core enterprise issues a receivable to supplier1, waiting until it is indexed."""
     body = {
         "creditor": env.served.address("supplier1"),
-        "face_amount": 1_000_000,
+        "face_amount": cny(1_000_000),
         "currency": "CNY",
         "due_date": DUE,
         "document_hash": document_hash,
