@@ -822,7 +822,7 @@ MATRIX: list[Rule] = [
         "/v1/escrow",
         _no_request,
         EVERYONE,
-        check=lambda _w, _p, r: None if r.json()["amount"] == 0 else pytest.fail(r.text),
+        check=lambda _w, _p, r: None if r.json()["amount"] == "0.00" else pytest.fail(r.text),
     ),
     # No deposit token in this world: nothing can be escrowed, for anyone.
     Rule("POST", "/v1/escrow/claim", _no_request, frozenset(), refused=(409, "invalid-state")),
@@ -1272,7 +1272,7 @@ def foreign_transaction(served: Served) -> str:
             "gas": 21_000,
             "gasPrice": 10**9,
             "to": served.address("bank"),
-            "value": cny(0),
+            "value": 0,
             "chainId": chain_id,
         }
     )
@@ -1655,7 +1655,7 @@ def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> Non
     child, sent = tree["children"]
     assert (sent["token_id"], sent["state"], sent["redacted"]) == (world.sent, "pending", False)
     (grandchild,) = child["children"]
-    for node, value in ((child, 200_000), (grandchild, 100_000)):
+    for node, value in ((child, cny(200_000)), (grandchild, cny(100_000))):
         assert (node["value"], node["holder"], node["state"], node["redacted"]) == (
             value,
             None,
@@ -1675,8 +1675,8 @@ def test_lineage_of_a_visible_piece_redacts_the_pieces_around_it(world: World) -
     for the bank's financing) and T are someone else's business (value and depth only)."""
     body = get(world, "bank2", f"/v1/pieces/{world.grandchild}/lineage").json()
     assert [(n["token_id"], n["depth"], n["value"]) for n in body["ancestors"]] == [
-        (world.child, 1, 200_000),
-        (world.root, 0, 680_000),
+        (world.child, 1, cny(200_000)),
+        (world.root, 0, cny(680_000)),
     ]
     for node in body["ancestors"]:
         assert (node["holder"], node["state"], node.get("redacted")) == (None, None, True), node

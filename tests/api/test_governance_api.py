@@ -22,7 +22,7 @@ from scfledger.chain.identity import identity_anchor
 from scfledger.db.session import create_db_engine
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import IssuedApiKeyOut, OperationOut
-from tests.support.api import assert_problem, cny, fen, event, write
+from tests.support.api import assert_problem, cny, event, fen, write
 from tests.support.checking import person_key, without_maker_checker
 from tests.support.served import Served, served_gateway
 
@@ -175,7 +175,9 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     ok(write(supplier1, f"/v1/receivables/{slot}/accept", "accept"))
 
     def split(client: httpx.Client, token: int, to: str, value: int, key: str) -> int:
-        op = ok(write(client, f"/v1/pieces/{token}/transfers", key, {"to": to, "value": cny(value)}))
+        op = ok(
+            write(client, f"/v1/pieces/{token}/transfers", key, {"to": to, "value": cny(value)})
+        )
         return int(event(op, "PieceSplit")["childTokenId"])
 
     def sign(client: httpx.Client, token: int) -> None:

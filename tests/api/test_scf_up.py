@@ -295,7 +295,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
         piece2 = args(on, "PieceSplit")["childTokenId"]
         signed = act(supplier2, f"/v1/pieces/{piece2}/sign", "sign-2")
         held = {p["token_id"]: p["value"] for p in supplier2.get("/v1/pieces").json()["items"]}
-        assert held == {piece2: 150_000}
+        assert held == {piece2: cny(150_000)}
         lineage = supplier2.get(f"/v1/pieces/{piece2}/lineage").json()
         assert [n["token_id"] for n in lineage["ancestors"]] == [piece4, root]
         node3 = rpc_call(network.rpc_url(3), "eth_getTransactionReceipt", [signed["tx_hash"]])
