@@ -309,7 +309,7 @@ def test_the_same_amount_written_otherwise_is_the_same_request(world: World) -> 
 def amount_fields() -> list[tuple[type[BaseModel], str]]:
     """Every field of a request model whose type is an amount (api.fields.AmountText or
     AmountOrZeroText, alone or optional), found by walking the models."""
-    found = []
+    found: list[tuple[type[BaseModel], str]] = []
     for module in (schemas, draft_schemas):
         for model in vars(module).values():
             if not (isinstance(model, type) and issubclass(model, schemas.Strict)):

@@ -119,14 +119,14 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     assert record.agreed is not None
     assert (record.status, record.agreed.advance, record.agreed.fees, record.payment_ref) == (
         "funded",
-        290_000,
-        2_000,
+        cny(290_000),
+        cny(2_000),
         "0x" + hashlib.sha256(b"wire-sdk").hexdigest(),  # a text reference is stored hashed
     )
     financed = auditor.piece(child)
     assert (financed.holder, financed.value, financed.state) == (
         api.address("bank"),
-        300_000,
+        cny(300_000),
         "financed",
     )
     assert {m.name: m.roles for m in auditor.members()}["bank"] == ["financier"]
@@ -137,7 +137,7 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
 
 
 def test_async_client_issues_and_reads(api: Served) -> None:
-    async def story() -> tuple[str, int, str, list[str]]:
+    async def story() -> tuple[str, str, str, list[str]]:
         async with (
             AsyncScfClient(api.url, api_key=api.seeded.api_keys["core"]) as core,
             AsyncScfClient(api.url, api_key=api.seeded.api_keys["supplier1"]) as supplier1,
@@ -239,9 +239,9 @@ def test_retry_after_a_lost_answer_reuses_the_key_and_acts_once(api: Served) -> 
         moves = supplier1.transfers(root)
     # The child awaits supplier3's signature: its sender still sees it, and its transfers.
     assert [(c.holder, c.value, c.redacted) for c in children] == [
-        (api.address("supplier3"), 10_000, False)
+        (api.address("supplier3"), "100.00", False)
     ]
-    assert [(m.receiver, m.value) for m in moves] == [(api.address("supplier3"), 10_000)]
+    assert [(m.receiver, m.value) for m in moves] == [(api.address("supplier3"), "100.00")]
 
 
 def test_transient_503_is_retried_then_raised_as_a_problem() -> None:

@@ -31,7 +31,7 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.people.apikeys import create_api_key
-from tests.support.api import cny, event
+from tests.support.api import cny, event, fen
 from tests.support.checking import without_maker_checker
 from tests.support.clique import clique_network, web3_for
 from tests.support.server import serving
@@ -158,7 +158,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     invoice = ("invoice.txt", b"clique invoice", "text/plain")
     assert core.post("/v1/documents", files={"file": invoice}).status_code == 201
     issued = write(core, "/v1/receivables", "issue", {
-        "creditor": c.addresses["supplier1"], "face_amount": cny(10)**9, "currency": "CNY",
+        "creditor": c.addresses["supplier1"], "face_amount": cny(10**9), "currency": "CNY",
         "due_date": DUE, "document_hash": h("clique invoice"),
     })  # fmt: skip
     slot, root = (
@@ -170,7 +170,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
         supplier1,
         f"/v1/pieces/{root}/transfers",
         "split",
-        {"to": c.addresses["supplier2"], "value": cny(10) ** 6},
+        {"to": c.addresses["supplier2"], "value": cny(10**6)},
     )
     child = int(event(split, "PieceSplit")["childTokenId"])
     supplier2 = c.client("supplier2")
@@ -220,8 +220,8 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     write(supplier2, f"/v1/settlements/{short_child}/confirm", "confirm-2")
     settled = core.get("/v1/settlements", params={"slot": short_slot}).json()["items"]
     assert [(s["token_id"], s["status"], s["amount"]) for s in settled] == [
-        (short_root, "settled", 60_000),
-        (short_child, "settled", 40_000),
+        (short_root, "settled", cny(60_000)),
+        (short_child, "settled", cny(40_000)),
     ]
     supplier2.close()
 
@@ -251,7 +251,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     with c.client("supplier2") as supplier2:  # the payee sees the pieces it received
         listed = supplier2.get("/v1/pieces", params={"limit": 100}).json()["items"]
     values = sorted(
-        p["value"]
+        fen(p["value"])
         for p in listed
         if p.get("parent_token_id") == root and p["holder"] == c.addresses["supplier2"]
     )

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from scfledger_client.amounts import optional_amount
-
 from scfledger_client.calls import Call, EndpointsBase, endpoint, model, query
 from scfledger_client.models import (
     CheckerPolicyIn,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from scfledger import money
@@ -30,11 +30,11 @@ MONEY_ERRORS = {
 }
 
 
-def _amount_text(value: object) -> object:
+def _amount_text(value: object, info: ValidationInfo) -> object:
     """A JSON string in plain decimal notation, not negative; the currency's digits and the
     bounds are checked where the currency is known (services.ledger_money)."""
     try:
-        return money.check_amount_text(value, field="amount")
+        return money.check_amount_text(value, field=info.field_name or "amount")
     except (AmountNotAString, AmountMalformed, AmountOutOfRange) as refused:
         raise PydanticCustomError(MONEY_ERRORS[type(refused)], str(refused)) from None
 
