@@ -301,6 +301,10 @@ def test_webhook_delivers_a_party_s_event_signed_with_its_secret(
         assert delivered["event"]["name"] == "ReceivableIssued"
         assert delivered["event"]["tx_hash"] == op["tx_hash"]
         assert delivered["event"]["args"]["creditor"] == env.served.address("supplier1")
+        # As the feed shows it: the currency's code and the amount as a decimal string.
+        shown = delivered["event"]
+        assert (shown["args"]["faceAmount"], shown["args"]["currency"]) == ("10000.00", "CNY")
+        assert shown["currency"] == "CNY"
         assert headers["x-scf-delivery"] == delivered["delivery_id"]
 
         log = supplier1.get(f"/v1/webhooks/{hook['id']}/deliveries").json()

@@ -158,6 +158,11 @@ def test_a_makers_issue_is_a_draft_with_no_transaction_until_a_checker_approves_
         1,
         None,
     )
+    # The checker reads what the maker sent: the amount in yuan, not 1,000,000 fen.
+    assert (draft["arguments"]["face_amount"], draft["arguments"]["currency"]) == (
+        "10000.00",
+        "CNY",
+    )
     assert checked.chain_state() == before_chain  # no block, no nonce spent
     assert checked.operations() == before_operations  # nothing queued either
 
