@@ -4543,6 +4543,83 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `invalid-input`: Invalid input
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-367d508bd8": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `currency-unknown`: Unknown currency
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `document-not-uploaded`: Document not uploaded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-5e0a21edbf": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/currency-unknown" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/document-not-uploaded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
          *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
@@ -4704,6 +4781,72 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `advance-above-value`: Refused by the contract: AdvanceAboveValue
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `duplicate-financier`: Refused by the contract: DuplicateFinancier
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
+         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
+         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
+         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `fees-above-advance`: Refused by the contract: FeesAboveAdvance
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-financier-count`: Refused by the contract: InvalidFinancierCount
+         *     - `invalid-funding-deadline`: Refused by the contract: InvalidFundingDeadline
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-request-ttl`: Refused by the contract: InvalidRequestTtl
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `self-financing`: Refused by the contract: SelfFinancing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-advance`: Refused by the contract: ZeroAdvance
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-a98dbbe784": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `empty-field`: Refused by the contract: EmptyField
          *     - `failed-call`: Refused by the contract: FailedCall
          *     - `invalid-input`: Invalid input
@@ -4722,6 +4865,60 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-dab3d497ce": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -6458,7 +6655,7 @@ export interface operations {
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-8a9d619661"];
+            422: components["responses"]["Problem422-5e0a21edbf"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -6984,7 +7181,7 @@ export interface operations {
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-a63d2a7cd3"];
+            422: components["responses"]["Problem422-dab3d497ce"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -7370,7 +7567,7 @@ export interface operations {
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-a98dbbe784"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -7477,7 +7674,7 @@ export interface operations {
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-a98dbbe784"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -7538,7 +7735,7 @@ export interface operations {
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-a98dbbe784"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9016,7 +9213,7 @@ export interface operations {
             404: components["responses"]["Problem404-not-found"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-1fa957743e"];
+            422: components["responses"]["Problem422-367d508bd8"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */

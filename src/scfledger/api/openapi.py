@@ -31,12 +31,17 @@ from scfledger.exceptions import (
     ActionForbidden,
     AlreadyDecided,
     AlreadyRevealed,
+    AmountMalformed,
+    AmountNotAString,
+    AmountOutOfRange,
+    AmountTooPrecise,
     AuthenticationRequired,
     BodyTooDeep,
     BodyTooLarge,
     ChainUnavailable,
     ContractRevert,
     CsrfFailed,
+    CurrencyNotAccepted,
     DatabaseError,
     DocumentNotUploaded,
     DocumentTooLarge,
@@ -66,6 +71,7 @@ from scfledger.exceptions import (
     SsoUnknownUser,
     StorageQuotaExceeded,
     TooManyStreams,
+    UnknownCurrency,
     UnknownRevert,
     UnsupportedDocumentType,
     UnsupportedMediaType,
@@ -142,9 +148,16 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 # dependencies: see `problems_of`). tests/api/test_openapi_doc.py checks every key is served.
 # A checker's decision on a draft (maker-checker).
 _DECIDE = (RoleRequired, ScopeRequired, OwnDraft, AlreadyDecided, DraftExpired)
+# An amount in the body (a decimal string in the piece's currency: docs/money.md).
+_AMOUNT = (AmountNotAString, AmountMalformed, AmountTooPrecise, AmountOutOfRange)
+_PIECE_AMOUNT = (*_AMOUNT, CurrencyNotAccepted)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
-    "POST /v1/receivables": (DocumentNotUploaded,),
+    "POST /v1/receivables": (DocumentNotUploaded, *_AMOUNT, UnknownCurrency, CurrencyNotAccepted),
+    "POST /v1/pieces/{token_id}/transfers": _PIECE_AMOUNT,
+    "POST /v1/financing-requests": _PIECE_AMOUNT,
+    "POST /v1/financing-requests/{request_id}/offers": _PIECE_AMOUNT,
+    "POST /v1/financing-requests/{request_id}/accept": _PIECE_AMOUNT,
     "POST /v1/pieces/{token_id}/evidence": (DocumentNotUploaded,),
     "POST /v1/participants": (ParticipantExists, InvalidInput, KeyNotFound),
     "GET /v1/participants/{name}": (ForeignParticipant,),
@@ -165,7 +178,7 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /v1/drafts/stream": (TooManyStreams, InvalidCursor),
     "POST /v1/drafts/{draft_id}/approve": _DECIDE,
     "POST /v1/drafts/{draft_id}/reject": _DECIDE,
-    "PUT /v1/policy": (RoleRequired, ScopeRequired),
+    "PUT /v1/policy": (RoleRequired, ScopeRequired, *_PIECE_AMOUNT),
     "GET /v1/auth/sso/{participant}/login": (SsoFailed,),
     "GET /v1/auth/sso/{participant}/callback": (SsoStateInvalid, SsoFailed, SsoUnknownUser),
     "PUT /v1/participants/{name}/sso": (ForeignParticipant, RoleRequired, ScopeRequired),
