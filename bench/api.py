@@ -97,7 +97,7 @@ def run(api: Served, keys: KeyStore, smes: list[str], transfers: int, reads: int
         ]
         issued = pool.map(
             lambda i: core.issue(
-                IssueIn(creditor=api.address(smes[i]), face_amount=1_000_000, due_date=DUE,
+                IssueIn(creditor=api.address(smes[i]), face_amount="10000.00", due_date=DUE,
                         document_hash=documents[i])
             ),
             range(len(smes)),
@@ -113,13 +113,13 @@ def run(api: Served, keys: KeyStore, smes: list[str], transfers: int, reads: int
         to = api.address(smes[(i + 1) % len(smes)])
         latencies = []
         for _ in range(transfers):
-            latency, op = clocked(lambda: sme.transfer(roots[i], TransferIn(to=to, value=20_000)))
+            latency, op = clocked(lambda: sme.transfer(roots[i], TransferIn(to=to, value="200.00")))
             received[(i + 1) % len(smes)].append(int(event(op, "PieceSplit")["childTokenId"]))
             latencies.append(latency)
         return latencies
 
     def finance(i: int, sme: ScfClient) -> list[float]:
-        terms = TermsIn(advance=500_000, repayment=0, fees=0, fund_by=DUE - 86_400)
+        terms = TermsIn(advance="5000.00", repayment="0", fees="0", fund_by=DUE - 86_400)
         ask = FinancingIn(token_id=roots[i], financiers=[api.address("bank")], terms=terms)
         latency, op = clocked(lambda: sme.request_financing(ask))
         event(op, "FinancingRequested")

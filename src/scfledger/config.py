@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from scfledger.exceptions import ConfigurationError, InvalidPassphrase
+from scfledger.exceptions import ConfigurationError, InvalidPassphrase, UnknownCurrency
+from scfledger.money import currency_exponent
 
 # Passphrases that ship in examples and tutorials: refused outside development.
 PLACEHOLDER_SECRETS = frozenset({"changeme", "changethis", "password", "passphrase", "secret"})
@@ -89,6 +90,27 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    # The currencies the consortium accepts receivables in (ISO 4217, comma separated),
+    # the first one the deposit token's (docs/money.md). A currency whose minor digits
+    # differ from the deployment's value decimals is refused at issue all the same.
+    currencies: Annotated[tuple[str, ...], NoDecode] = ("CNY",)
+
+    @field_validator("currencies", mode="before")
+    @classmethod
+    def _currency_list(cls, value: object) -> object:
+        codes = value.split(",") if isinstance(value, str) else value
+        if not isinstance(codes, list | tuple):
+            return value
+        found = tuple(str(code).strip() for code in codes if str(code).strip())
+        if not found:
+            raise ValueError("SCF_CURRENCIES names no currency")
+        for code in found:
+            try:
+                currency_exponent(code)
+            except UnknownCurrency as exc:
+                raise ValueError(f"SCF_CURRENCIES: {exc}") from None
+        return found
 
     @model_validator(mode="after")
     def _one_passphrase_source(self) -> Settings:

@@ -18,6 +18,7 @@ from scfledger.chain.generated import PendingSettlement, PieceView, Receivable, 
 from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
+from scfledger.money import as_decimal, parse_amount
 
 FOUNDERS = ("Consortium Admin A", "Consortium Admin B", "Consortium Admin C")
 MEMBERS: dict[str, int] = {
@@ -28,6 +29,15 @@ MEMBERS: dict[str, int] = {
     "Harbour Bank": Role.FINANCIER,
     "Regulator": Role.AUDITOR,
 }
+
+
+def cny(minor: int) -> str:
+    """Fen as yuan for people: `100000000` -> "1,000,000.00" (exact, grouped)."""
+    return f"{as_decimal(minor, 'CNY'):,}"
+
+
+def _fen(text: str) -> int:
+    return parse_amount(text, "CNY")
 
 
 def _hash(text: str) -> bytes:
@@ -97,7 +107,7 @@ def run_demo(log: Any = print) -> DemoResult:
         step(f"admitted {name} (proposed by {names[proposer]}, approved by {names[approver]})")
 
     token = ledger.token.functions
-    face = 1_000_000_00  # 1,000,000.00 CNY in fen
+    face = _fen("1000000.00")
     due = int(w3.eth.get_block("latest")["timestamp"]) + 90 * DAY
     receipt = send(
         w3,
@@ -106,27 +116,27 @@ def run_demo(log: Any = print) -> DemoResult:
     )
     slot = int(event_args(ledger.token, "ReceivableIssued", receipt)[0]["slot"])
     root = int(event_args(ledger.token, "ReceivableIssued", receipt)[0]["tokenId"])
-    step(f"Core Motors confirmed {face / 100:,.2f} CNY owed to Tier-1 Chassis (slot {slot})")
+    step(f"Core Motors confirmed {cny(face)} CNY owed to Tier-1 Chassis (slot {slot})")
     send(w3, token.accept(slot), members["Tier-1 Chassis"])
     step("Tier-1 Chassis accepted the receivable (two-party confirmation)")
 
     def split(token_id: int, sender: str, to: str, value: int) -> int:
         receipt = send(w3, token.transferFrom(token_id, members[to], value), members[sender])
         child = int(event_args(ledger.token, "PieceSplit", receipt)[0]["childTokenId"])
-        step(f"{sender} paid {to} {value / 100:,.2f} CNY with piece #{child} of #{token_id}")
+        step(f"{sender} paid {to} {cny(value)} CNY with piece #{child} of #{token_id}")
         send(w3, token.acceptPiece(child), members[to])
         step(f"{to} signed for piece #{child} (签收)")
         return child
 
-    steel = split(root, "Tier-1 Chassis", "Tier-2 Steel", 400_000_00)
-    ore = split(steel, "Tier-2 Steel", "Tier-3 Ore", 150_000_00)
+    steel = split(root, "Tier-1 Chassis", "Tier-2 Steel", _fen("400000.00"))
+    ore = split(steel, "Tier-2 Steel", "Tier-3 Ore", _fen("150000.00"))
 
     finance = ledger.financing.functions
     bank, ore_supplier = members["Harbour Bank"], members["Tier-3 Ore"]
     now = int(w3.eth.get_block("latest")["timestamp"])
     # Amounts, not rates: 145,000.00 advanced less 500.00 fees for a 150,000.00 piece
     # (the discount is the difference), no recourse, funded within two days.
-    terms = (145_000_00, 0, 500_00, now + 2 * DAY)
+    terms = (_fen("145000.00"), 0, _fen("500.00"), now + 2 * DAY)
     receipt = send(w3, finance.request(ore, [bank], terms, 0, False), ore_supplier)
     request_id = int(event_args(ledger.financing, "FinancingRequested", receipt)[0]["requestId"])
     step(f"Tier-3 Ore asked Harbour Bank to factor piece #{ore}: 145,000.00 CNY, fees 500.00")

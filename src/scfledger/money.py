@@ -66,6 +66,9 @@ ISO_MINOR_UNITS: dict[str, int] = {
 # `re.ASCII`: `\d` would match other scripts' digits, and Decimal() would read them.
 _AMOUNT = re.compile(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?", re.ASCII)
 _CODE = re.compile(r"[A-Z]{3}", re.ASCII)
+# What a well-formed amount looks like, for schemas (JSON Schema `pattern`): `_AMOUNT`
+# without the sign, which is well formed but never allowed.
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
 
 
 @cache
@@ -128,12 +131,7 @@ def parse_amount(
     if not isinstance(text, str):
         raise AmountNotAString(field=field, value=text)
     exponent = currency_exponent(currency)
-    match = _AMOUNT.fullmatch(text)
-    if match is None:
-        raise AmountMalformed(field=field, text=text)
-    sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
-    if sign:
-        raise AmountOutOfRange(field=field, text=text, reason="amounts are never negative")
+    whole, fraction = _digits(text, field)
     if len(fraction) > exponent:
         raise AmountTooPrecise(field=field, text=text, currency=currency, digits=exponent)
     if len(whole) > len(str(maximum)):  # before int(): no huge conversions
@@ -146,6 +144,27 @@ def parse_amount(
     return minor
 
 
+def check_amount_text(text: object, *, field: str = "amount") -> str:
+    """`text` if it is a decimal string in plain notation and not negative: the checks of
+    `parse_amount` that need no currency (a request body's schema makes them; the
+    currency's digits and the bounds are checked once the currency is known)."""
+    if not isinstance(text, str):
+        raise AmountNotAString(field=field, value=text)
+    _digits(text, field)
+    return text
+
+
+def _digits(text: str, field: str) -> tuple[str, str]:
+    """The whole and fractional digits of a well-formed, non-negative amount."""
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
+        raise AmountMalformed(field=field, text=text)
+    sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
+    if sign:
+        raise AmountOutOfRange(field=field, text=text, reason="amounts are never negative")
+    return whole, fraction
+
+
 def _above(maximum: int, currency: str) -> str:
     return f"at most {format_amount(maximum, currency)} {currency}"
 
@@ -153,9 +172,15 @@ def _above(maximum: int, currency: str) -> str:
 def format_amount(minor: int, currency: str) -> str:
     """The canonical decimal string of minor units in `currency`, exact, with exactly the
     currency's minor digits: 100 JPY -> "100", 1000 KWD minor units -> "1.000"."""
+    return format_units(minor, currency_exponent(currency))
+
+
+def format_units(minor: int, exponent: int) -> str:
+    """Minor units as a decimal string with `exponent` digits after the point (what
+    `format_amount` does once it knows the currency's exponent): a ledger whose values all
+    have `valueDecimals` digits formats any of them without asking which currency."""
     if isinstance(minor, bool) or not isinstance(minor, int):
         raise NotExact(field="minor units", value=minor, expected="an int")
-    exponent = currency_exponent(currency)
     sign, digits = ("-", str(-minor)) if minor < 0 else ("", str(minor))
     if exponent == 0:
         return sign + digits

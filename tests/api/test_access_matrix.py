@@ -68,6 +68,7 @@ from scfledger_client.models import (
     TransferIn,
 )
 from tests.support.anvil import free_port
+from tests.support.api import cny
 from tests.support.served import PASSPHRASE, Served, served_gateway
 from tests.support.waiting import eventually
 
@@ -356,7 +357,7 @@ def _root(w: World) -> int:
 def _issue_body(w: World) -> Request:
     body = IssueIn(
         creditor=w.served.address("supplier1"),
-        face_amount=5,
+        face_amount=cny(5),
         due_date=DUE,
         document_hash="0x" + uuid.uuid4().hex * 2,
     )
@@ -379,7 +380,7 @@ def _request_fp(json: Any = None) -> Callable[[World], Request]:
     return lambda w: Request({"request_id": w.pledge}, json)
 
 
-TERMS = TermsIn(advance=1_000, repayment=0, fees=0, fund_by=DUE - 86_400)
+TERMS = TermsIn(advance=cny(1_000), repayment=cny(0), fees=cny(0), fund_by=DUE - 86_400)
 
 
 def _quote_body(token_id: int) -> dict[str, Any]:
@@ -702,7 +703,9 @@ MATRIX: list[Rule] = [
     Rule(
         "POST",
         "/v1/pieces/{token_id}/transfers",
-        lambda w: Request({"token_id": w.root}, {"to": w.served.address("supplier3"), "value": 1}),
+        lambda w: Request(
+            {"token_id": w.root}, {"to": w.served.address("supplier3"), "value": cny(1)}
+        ),
         OWN_SUPPLIER1,
         SEES_T,
         acts=(403, "erc3525-insufficient-allowance"),  # another's piece: no value allowance
@@ -891,7 +894,7 @@ MATRIX: list[Rule] = [
         "/v1/escrow",
         _no_request,
         EVERYONE,
-        check=lambda _w, _p, r: None if r.json()["amount"] == 0 else pytest.fail(r.text),
+        check=lambda _w, _p, r: None if r.json()["amount"] == "0.00" else pytest.fail(r.text),
     ),
     # No deposit token in this world: nothing can be escrowed, for anyone.
     Rule("POST", "/v1/escrow/claim", _no_request, frozenset(), refused=(409, "invalid-state")),
@@ -1160,7 +1163,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
             core2.issue(
                 IssueIn(
                     creditor=served.address("supplier3"),
-                    face_amount=40_000,
+                    face_amount=cny(40_000),
                     due_date=DUE,
                     document_hash="0x" + invoice2,
                 )
@@ -1172,7 +1175,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
         core.issue(
             IssueIn(
                 creditor=served.address("supplier1"),
-                face_amount=1_000_000,
+                face_amount=cny(1_000_000),
                 due_date=DUE,
                 document_hash="0x" + document,
             )
@@ -1186,21 +1189,25 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     supplier1.attach_evidence(root, "0x" + evidence)
     child = int(
         _event(
-            supplier1.transfer(root, TransferIn(to=served.address("supplier2"), value=300_000)),
+            supplier1.transfer(
+                root, TransferIn(to=served.address("supplier2"), value=cny(300_000))
+            ),
             "PieceSplit",
         )["childTokenId"]
     )
     supplier2.sign_piece(child)
     grandchild = int(
         _event(
-            supplier2.transfer(child, TransferIn(to=served.address("supplier3"), value=100_000)),
+            supplier2.transfer(
+                child, TransferIn(to=served.address("supplier3"), value=cny(100_000))
+            ),
             "PieceSplit",
         )["childTokenId"]
     )
     supplier3.sign_piece(grandchild)
     sent = int(
         _event(
-            supplier1.transfer(root, TransferIn(to=served.address("supplier3"), value=20_000)),
+            supplier1.transfer(root, TransferIn(to=served.address("supplier3"), value=cny(20_000))),
             "PieceSplit",
         )["childTokenId"]
     )
@@ -1208,10 +1215,10 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     asked = FinancingIn(
         token_id=child,
         financiers=[served.address("bank")],
-        terms=TermsIn(advance=150_000, repayment=0, fees=1_500, fund_by=fund_by),
+        terms=TermsIn(advance=cny(150_000), repayment=cny(0), fees=cny(1_500), fund_by=fund_by),
     )
     request = int(_event(supplier2.request_financing(asked), "FinancingRequested")["requestId"])
-    terms = TermsIn(advance=80_000, repayment=82_400, fees=0, fund_by=fund_by)
+    terms = TermsIn(advance=cny(80_000), repayment=cny(82_400), fees=cny(0), fund_by=fund_by)
     pledged = FinancingIn(
         token_id=grandchild, financiers=[served.address("bank2")], terms=terms, mode="pledge"
     )
@@ -1222,7 +1229,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
         core.issue(
             IssueIn(
                 creditor=served.address("supplier1"),
-                face_amount=50_000,
+                face_amount=cny(50_000),
                 due_date=DUE,
                 document_hash="0x" + core.upload_document(b"order 9a", "text/plain").sha256,
             )
@@ -1270,7 +1277,7 @@ def expired_transfer(served: Served, supplier1: ScfClient, token_id: int, to: st
     check policy changes, so one admin may loosen it); listed past its time, it expires
     (a checker deciding it later gets 409 and changes nothing)."""
     supplier1.set_checker_policy(["piece.transfer"])
-    held = supplier1.transfer(token_id, TransferIn(to=to, value=1))
+    held = supplier1.transfer(token_id, TransferIn(to=to, value=cny(1)))
     assert isinstance(held, DraftOut), held
     assert isinstance(supplier1.set_checker_policy([]), CheckerPolicyOut)
     gateway = served.gateway
@@ -1725,7 +1732,7 @@ def test_a_deal_between_two_others_shows_nothing_to_a_third(world: World) -> Non
     child, sent = tree["children"]
     assert (sent["token_id"], sent["state"], sent["redacted"]) == (world.sent, "pending", False)
     (grandchild,) = child["children"]
-    for node, value in ((child, 200_000), (grandchild, 100_000)):
+    for node, value in ((child, cny(200_000)), (grandchild, cny(100_000))):
         assert (node["value"], node["holder"], node["state"], node["redacted"]) == (
             value,
             None,
@@ -1745,8 +1752,8 @@ def test_lineage_of_a_visible_piece_redacts_the_pieces_around_it(world: World) -
     for the bank's financing) and T are someone else's business (value and depth only)."""
     body = get(world, "bank2", f"/v1/pieces/{world.grandchild}/lineage").json()
     assert [(n["token_id"], n["depth"], n["value"]) for n in body["ancestors"]] == [
-        (world.child, 1, 200_000),
-        (world.root, 0, 680_000),
+        (world.child, 1, cny(200_000)),
+        (world.root, 0, cny(680_000)),
     ]
     for node in body["ancestors"]:
         assert (node["holder"], node["state"], node.get("redacted")) == (None, None, True), node
@@ -1798,7 +1805,7 @@ def test_issuing_against_a_document_needs_its_upload(world: World) -> None:
     }
     body = IssueIn(
         creditor=world.served.address("supplier1"),
-        face_amount=5,
+        face_amount=cny(5),
         due_date=DUE,
         document_hash="0x" + sha,
     )

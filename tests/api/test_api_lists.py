@@ -10,6 +10,7 @@ import pytest
 
 from scfledger_client import ApiProblem, ScfClient, Written
 from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
+from tests.support.api import cny
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -45,14 +46,16 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
         issued = core.issue(
             IssueIn(
                 creditor=api.address("supplier1"),
-                face_amount=100_000,
+                face_amount=cny(100_000),
                 due_date=due,
                 document_hash=document,
             )
         )
         supplier1.accept_receivable(arg(issued, "ReceivableIssued", "slot"))
         roots[due] = arg(issued, "ReceivableIssued", "tokenId")
-    split = supplier1.transfer(roots[EARLY], TransferIn(to=api.address("supplier2"), value=30_000))
+    split = supplier1.transfer(
+        roots[EARLY], TransferIn(to=api.address("supplier2"), value=cny(30_000))
+    )
     assert isinstance(split, OperationOut)
     child = arg(split, "PieceSplit", "childTokenId")
     supplier2.sign_piece(child)  # 签收: until then its sender sees it too
@@ -84,7 +87,7 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     # A piece's transfers: the split out of the root, seen from the root and the child.
     moves = supplier1.transfers(roots[EARLY])
     assert [(m.kind, m.token_id, m.from_token_id, m.receiver, m.value) for m in moves] == [
-        ("split", child, roots[EARLY], api.address("supplier2"), 30_000)
+        ("split", child, roots[EARLY], api.address("supplier2"), cny(30_000))
     ]
     assert moves[0].tx_hash == split.tx_hash
     assert supplier2.transfers(child) == []  # the child itself has not moved
@@ -99,7 +102,9 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
                 FinancingIn(
                     token_id=token,
                     financiers=[api.address("bank")],
-                    terms=TermsIn(advance=10_000, repayment=0, fees=0, fund_by=EARLY - 86_400),
+                    terms=TermsIn(
+                        advance=cny(10_000), repayment=cny(0), fees=cny(0), fund_by=EARLY - 86_400
+                    ),
                 )
             ),
             "FinancingRequested",

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.api.test_api_story import piece
-from tests.support.api import assert_problem, event, write
+from tests.support.api import assert_problem, cny, event, write
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ def issue(
     a receivable to supplier1 against it: (slot, root token id)."""
     body = {
         "creditor": api.address("supplier1"),
-        "face_amount": amount,
+        "face_amount": cny(amount),
         "due_date": due,
         "document_hash": api.document("core", f"document {document}"),
     }
@@ -108,7 +108,7 @@ def test_rejected_receivable_releases_its_document(api: Served) -> None:
     assert again_slot == slot + 1
     record = piece(api, "supplier1", again_token)
     assert (record["value"], record["state"], record["receivable"]["document_hash"]) == (
-        900_000,
+        cny(900_000),
         "pending",
         doc("rejected"),
     )
@@ -182,7 +182,7 @@ def test_holder_anchors_evidence_once(api: Served) -> None:
 
 def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
     _slot, token = issue_accepted(api, "fin", "financing")
-    terms = {"advance": 100_000, "repayment": 105_000, "fees": 0, "fund_by": DUE - 86_400}
+    terms = {"advance": "1000.00", "repayment": "1050.00", "fees": "0", "fund_by": DUE - 86_400}
     ask = {"token_id": token, "financiers": [api.address("bank")], "terms": terms}
     supplier1, supplier3 = api.client("supplier1"), api.client("supplier3")
     bank = api.client("bank")
@@ -252,7 +252,7 @@ def test_financing_rejected_withdrawn_and_repaid(api: Served) -> None:
             "requestId": third,
             "tokenId": token,
             "payer": api.address("bank"),
-            "amount": 105_000,
+            "amount": "1050.00",
             "paymentRef": sha256("repayment 3"),
             "paidOnChain": False,
             "paymentRefText": "repayment 3",  # the bank is paid: it reads it in clear
@@ -276,7 +276,7 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
         supplier1,
         f"/v1/pieces/{root}/transfers",
         "settle-split",
-        {"to": api.address("supplier2"), "value": 400_000},
+        {"to": api.address("supplier2"), "value": "4000.00"},
     )
     assert split.status_code == 202, split.text
     child = int(event(split.json(), "PieceSplit")["childTokenId"])
@@ -297,7 +297,7 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     )
     not_due = assert_problem(write(core, "/v1/settlements", "early", body), 409, "not-yet-due")
     assert not_due["error"] == {"name": "NotYetDue", "args": {"slot": slot, "dueDate": due}}
-    assert piece(api, "auditor", root)["value"] == 600_000
+    assert piece(api, "auditor", root)["value"] == "6000.00"
 
     api.rpc("evm_setNextBlockTimestamp", due + 1)
     api.rpc("evm_mine")
@@ -308,8 +308,8 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     ref = sha256("wire 77")
     submitted = [e["args"] for e in op["events"] if e["name"] == "SettlementSubmitted"]
     assert [(e["tokenId"], e["payee"], e["amount"], e["paymentRef"]) for e in submitted] == [
-        (root, api.address("supplier1"), 600_000, ref),
-        (child, api.address("supplier2"), 400_000, ref),
+        (root, api.address("supplier1"), "6000.00", ref),
+        (child, api.address("supplier2"), "4000.00", ref),
     ]
     # Paid off-chain: each piece awaits its payee's confirmation; only the payee confirms.
     assert piece(api, "auditor", root)["state"] == "awaiting_confirmation"
@@ -321,18 +321,18 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
         assert event(confirmed.json(), "PaymentConfirmed")["deemed"] is False
     record = piece(api, "auditor", root)
     assert (record["value"], record["state"], record["receivable"]["status"]) == (
-        0,
+        "0.00",
         "settled",
         "settled",
     )
-    assert record["receivable"]["settled_value"] == 1_000_000
+    assert record["receivable"]["settled_value"] == "10000.00"
     assert_problem(write(core, "/v1/settlements", "settle-2", body), 409, "invalid-piece-state")
     assert_problem(
         write(supplier1, f"/v1/settlements/{root}/confirm", "c2"), 409, "invalid-piece-state"
     )
 
-    def settlement(token: int, holder: str, amount: int) -> tuple[Any, ...]:
-        return (token, slot, api.address(holder), "settled", amount, None, 0, ref, False)
+    def settlement(token: int, holder: str, amount: str) -> tuple[Any, ...]:
+        return (token, slot, api.address(holder), "settled", amount, None, "0.00", ref, False)
 
     def rows(client: httpx.Client, **params: Any) -> list[tuple[Any, ...]]:
         fields: tuple[str, ...] = ("token_id", "slot", "holder", "status", "amount")
@@ -343,7 +343,7 @@ def test_debtor_settles_pieces_from_the_due_date(api: Served) -> None:
     def shown(client: httpx.Client) -> set[str]:
         return {s["payment_ref"] for s in client.get("/v1/settlements").json()["items"]}
 
-    both = [settlement(root, "supplier1", 600_000), settlement(child, "supplier2", 400_000)]
+    both = [settlement(root, "supplier1", "6000.00"), settlement(child, "supplier2", "4000.00")]
     assert rows(core) == both
     assert rows(auditor) == both
     # The reference in clear for the payer and the payees; the auditor reads the hash.

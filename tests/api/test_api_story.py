@@ -29,7 +29,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
 
 
-def issue(api: Served, key: str, document: str, amount: int = 1_000_000) -> httpx.Response:
+def issue(api: Served, key: str, document: str, amount: str = "10000.00") -> httpx.Response:
     """Core uploads the text `document` and issues a receivable to supplier1 against it."""
     body = {
         "creditor": api.address("supplier1"),
@@ -65,7 +65,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     first = piece(api, "supplier1", root)
     assert (first["holder"], first["value"], first["state"], first["depth"]) == (
         api.address("supplier1"),
-        1_000_000,
+        "10000.00",
         "pending",
         0,
     )
@@ -91,7 +91,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert_problem(supplier2.get(f"/v1/operations/{accepted.json()['id']}"), 404, "not-found")
 
     # Split to tier 2: only the holder may.
-    split_body = {"to": api.address("supplier2"), "value": 300_000}
+    split_body = {"to": api.address("supplier2"), "value": "3000.00"}
     assert_problem(
         write(supplier2, f"/v1/pieces/{root}/transfers", "s", split_body), 404, "not-found"
     )
@@ -100,11 +100,11 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
         403,
         "erc3525-insufficient-allowance",
     )
-    assert piece(api, "supplier1", root)["value"] == 1_000_000
+    assert piece(api, "supplier1", root)["value"] == "10000.00"
     split = write(supplier1, f"/v1/pieces/{root}/transfers", "split-1", split_body)
     assert split.status_code == 202, split.text
     child = int(event(split.json(), "PieceSplit")["childTokenId"])
-    assert piece(api, "supplier1", root)["value"] == 700_000
+    assert piece(api, "supplier1", root)["value"] == "7000.00"
     # The piece arrives pending (签收): sender and receiver see it, nobody may use it yet.
     sent = piece(api, "supplier1", child)
     assert (sent["state"], sent["sender"], sent["holder"]) == (
@@ -114,7 +114,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     )
     assert_problem(write(supplier1, f"/v1/pieces/{child}/sign", "g"), 403, "not-holder")
     assert_problem(write(supplier2, f"/v1/pieces/{child}/recall", "r"), 403, "not-sender")
-    early = {"to": api.address("supplier3"), "value": 1_000}
+    early = {"to": api.address("supplier3"), "value": "10.00"}
     assert_problem(
         write(supplier2, f"/v1/pieces/{child}/transfers", "e", early),
         409,
@@ -126,7 +126,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     tier2 = piece(api, "supplier2", child)
     assert (tier2["holder"], tier2["value"], tier2["parent_token_id"], tier2["depth"]) == (
         api.address("supplier2"),
-        300_000,
+        "3000.00",
         root,
         1,
     )
@@ -135,7 +135,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert [n["token_id"] for n in lineage["ancestors"]] == [root]
     assert (lineage["tree"]["token_id"], lineage["tree"]["children"]) == (child, [])
     root_tree = auditor.get(f"/v1/pieces/{root}/lineage").json()["tree"]
-    assert [(c["token_id"], c["value"]) for c in root_tree["children"]] == [(child, 300_000)]
+    assert [(c["token_id"], c["value"]) for c in root_tree["children"]] == [(child, "3000.00")]
 
     # Visibility: supplier2 sees only its piece; supplier1 only its own (what it paid
     # supplier2 with is supplier2's business); the auditor sees everything; supplier3 nothing.
@@ -154,7 +154,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert [p["token_id"] for p in rest.json()["items"]] == [child]
 
     # Financing: tier 2 asks the bank at terms it names (amounts); only the bank offers.
-    terms = {"advance": 290_000, "repayment": 0, "fees": 1_000, "fund_by": DUE - 86_400}
+    terms = {"advance": "2900.00", "repayment": "0.00", "fees": "10.00", "fund_by": DUE - 86_400}
     ask = {
         "token_id": child,
         "financiers": [api.address("bank")],
@@ -169,7 +169,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     path = f"/v1/financing-requests/{request_id}"
     assert_problem(write(supplier2, f"{path}/offers", "x", terms), 403, "not-financier")
     # The bank offers less than asked: nothing is agreed until the requester accepts.
-    lower = {**terms, "advance": 280_000}
+    lower = {**terms, "advance": "2800.00"}
     offered = write(bank, f"{path}/offers", "offer-1", lower)
     assert offered.status_code == 202, offered.text
     record = supplier2.get(path).json()
@@ -196,20 +196,20 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert_problem(write(supplier2, f"{path}/withdraw", "w-1"), 409, "invalid-request-status")
     funded = write(bank, f"{path}/fund", "fund-1", {"payment_ref": "wire-1"})
     assert funded.status_code == 202, funded.text
-    assert event(funded.json(), "FinancingFunded")["advance"] == 280_000
+    assert event(funded.json(), "FinancingFunded")["advance"] == "2800.00"
     record = supplier2.get(path).json()
     assert (record["status"], record["agreed"]["advance"], record["agreed"]["fees"]) == (
         "funded",
-        280_000,
-        1_000,
+        "2800.00",
+        "10.00",
     )
     financed = piece(api, "auditor", child)
     assert (financed["holder"], financed["value"], financed["state"]) == (
         api.address("bank"),
-        300_000,
+        "3000.00",
         "financed",
     )
-    assert piece(api, "auditor", root)["value"] == 700_000
+    assert piece(api, "auditor", root)["value"] == "7000.00"
     for client in (supplier1, supplier2, bank, auditor):
         client.close()
 
@@ -231,7 +231,7 @@ def test_bad_requests_are_problems(api: Served) -> None:
             headers={"Idempotency-Key": "m", "Content-Type": "application/json"},
         )
         assert_problem(malformed, 400, "malformed-body")
-        missing = write(core, "/v1/receivables", "m2", {"face_amount": 5})
+        missing = write(core, "/v1/receivables", "m2", {"face_amount": "5.00"})
         body = assert_problem(missing, 422, "validation-error")
         assert {tuple(e["loc"]) for e in body["errors"]} == {
             ("body", "creditor"),
@@ -277,13 +277,12 @@ def test_members_health_and_metrics(api: Served) -> None:
 
 def test_gateway_on_postgres(tmp_path: Path, postgres: PostgresServer) -> None:
     with served_gateway(tmp_path, postgres.create_database()) as api:
-        response = issue(api, "pg-1", "invoice e1", amount=50_000)
+        response = issue(api, "pg-1", "invoice e1", amount="500.00")
         assert response.status_code == 202, response.text
         token = int(event(response.json(), "ReceivableIssued")["tokenId"])
-        assert piece(api, "supplier1", token)["value"] == 50_000
-        assert (
-            issue(api, "pg-1", "invoice e1", amount=50_000).json()["id"] == (response.json()["id"])
-        )
+        assert piece(api, "supplier1", token)["value"] == "500.00"
+        # The same amount written otherwise is the same request: the key acts once.
+        assert issue(api, "pg-1", "invoice e1", amount="500").json()["id"] == response.json()["id"]
 
 
 def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
@@ -298,7 +297,7 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
         due = api.chain_time() + 30 * DAY
         body = {
             "creditor": addr("supplier1"),
-            "face_amount": 1_000_000,
+            "face_amount": "10000.00",
             "due_date": due,
             "document_hash": api.document("core", "invoice story"),
         }
@@ -306,7 +305,7 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
         slot, root = (int(event(op, "ReceivableIssued")[k]) for k in ("slot", "tokenId"))
         assert write(c["supplier1"], f"/v1/receivables/{slot}/accept", "acc").status_code == 202
 
-        def send(sender: str, token_id: int, to: str, value: int, key: str) -> int:
+        def send(sender: str, token_id: int, to: str, value: str, key: str) -> int:
             sent = write(
                 c[sender],
                 f"/v1/pieces/{token_id}/transfers",
@@ -317,33 +316,33 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
             return int(event(sent.json(), "PieceSplit")["childTokenId"])
 
         # supplier2 refuses one piece; supplier1 recalls another: value goes back to the root.
-        refused = send("supplier1", root, "supplier2", 50_000, "t-refused")
+        refused = send("supplier1", root, "supplier2", "500.00", "t-refused")
         r = write(c["supplier2"], f"/v1/pieces/{refused}/refuse", "ref", {"reason": "no PO"})
         assert r.status_code == 202, r.text
-        recalled = send("supplier1", root, "supplier2", 60_000, "t-recalled")
+        recalled = send("supplier1", root, "supplier2", "600.00", "t-recalled")
         assert_problem(
             write(c["supplier2"], f"/v1/pieces/{recalled}/recall", "x"), 403, "not-sender"
         )
         r = write(c["supplier1"], f"/v1/pieces/{recalled}/recall", "rec")
         assert r.status_code == 202, r.text
-        assert piece(api, "supplier1", root)["value"] == 1_000_000
+        assert piece(api, "supplier1", root)["value"] == "10000.00"
         assert piece(api, "auditor", refused)["state"] == "rejected"
         assert piece(api, "auditor", recalled)["state"] == "cancelled"
 
-        tier2 = send("supplier1", root, "supplier2", 400_000, "t-2")
+        tier2 = send("supplier1", root, "supplier2", "4000.00", "t-2")
         assert write(c["supplier2"], f"/v1/pieces/{tier2}/sign", "s2").status_code == 202
-        tier3 = send("supplier2", tier2, "supplier3", 150_000, "t-3")
+        tier3 = send("supplier2", tier2, "supplier3", "1500.00", "t-3")
         assert write(c["supplier3"], f"/v1/pieces/{tier3}/sign", "s3").status_code == 202
 
         # supplier3 asks two financiers; each sees only its own offer; it takes bank2's.
         fund_by = api.chain_time() + 5 * DAY
-        asked = {"advance": 145_000, "repayment": 0, "fees": 500, "fund_by": fund_by}
+        asked = {"advance": "1450.00", "repayment": "0.00", "fees": "5.00", "fund_by": fund_by}
         ask = {"token_id": tier3, "financiers": [addr("bank"), addr("bank2")], "terms": asked}
         op = write(c["supplier3"], "/v1/financing-requests", "req", ask).json()
         rid = int(event(op, "FinancingRequested")["requestId"])
         path = f"/v1/financing-requests/{rid}"
-        by_bank = {**asked, "advance": 140_000}
-        by_bank2 = {**asked, "advance": 143_000, "fees": 800}
+        by_bank = {**asked, "advance": "1400.00"}
+        by_bank2 = {**asked, "advance": "1430.00", "fees": "8.00"}
         assert write(c["bank"], f"{path}/offers", "o1", by_bank).status_code == 202
         assert write(c["bank2"], f"{path}/offers", "o2", by_bank2).status_code == 202
         seen = {
@@ -412,11 +411,11 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
 
         final = {s["token_id"]: s for s in c["auditor"].get("/v1/settlements").json()["items"]}
         assert {t: (s["status"], s["deemed"], s["amount"]) for t, s in final.items()} == {
-            root: ("settled", False, 600_000),
-            tier2: ("settled", False, 250_000),
-            tier3: ("settled", True, 150_000),
+            root: ("settled", False, "6000.00"),
+            tier2: ("settled", False, "2500.00"),
+            tier3: ("settled", True, "1500.00"),
         }
         receivable = piece(api, "auditor", root)["receivable"]
-        assert (receivable["status"], receivable["settled_value"]) == ("settled", 1_000_000)
+        assert (receivable["status"], receivable["settled_value"]) == ("settled", "10000.00")
         for client in c.values():
             client.close()

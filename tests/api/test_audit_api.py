@@ -36,6 +36,7 @@ from scfledger.people.person import Person
 from scfledger.people.users import create_user
 from scfledger.services.ledger import Actor
 from scfledger_client import ScfClient
+from tests.support.api import cny
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
@@ -125,7 +126,7 @@ def test_every_authenticated_request_is_recorded_with_its_person_and_outcome(
         def issue(amount: int) -> httpx.Response:
             body = {
                 "creditor": world.served.address("supplier1"),
-                "face_amount": amount,
+                "face_amount": cny(amount),
                 "due_date": DUE,
                 "document_hash": document,
             }

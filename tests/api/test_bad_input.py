@@ -89,7 +89,7 @@ def raw_exchange(api: Served, head: bytes) -> tuple[int, bytes]:
 def issue_body(api: Served, document: str, **changes: Any) -> dict[str, Any]:
     return {
         "creditor": api.address("supplier1"),
-        "face_amount": 1_000_000,
+        "face_amount": "10000.00",
         "currency": "CNY",
         "due_date": DUE,
         "document_hash": document,
@@ -146,7 +146,7 @@ def test_a_deeply_nested_body_is_refused_and_the_server_stays_up(api: Served) ->
         )
         in_strings = issue_body(api, "0x" + "de" * 32, currency="[" * 1000 + "{" * 1000)
         quoted = core.post("/v1/receivables", json=in_strings, headers={"Idempotency-Key": "d4"})
-        assert [e["loc"] for e in assert_problem(quoted, 422, "validation-error")["errors"]] == [
+        assert [e["loc"] for e in assert_problem(quoted, 422, "currency-unknown")["errors"]] == [
             ["body", "currency"]
         ]
     assert operations(api) == before
@@ -254,7 +254,7 @@ def test_a_key_reused_for_another_request_is_a_conflict_before_any_check(api: Se
         before = operations(api)
 
         # core holds no piece: the transfer would be refused, but the key names the issue.
-        to = {"to": api.address("supplier2"), "value": 1}
+        to = {"to": api.address("supplier2"), "value": "0.01"}
         for token_id in (1, 999_999):
             conflict = write(core, f"/v1/pieces/{token_id}/transfers", "f7-issue", to)
             body = assert_problem(conflict, 409, "idempotency-conflict")
@@ -289,29 +289,20 @@ def test_a_key_reused_for_another_request_is_a_conflict_before_any_check(api: Se
 
 def test_numbers_are_integers_in_range_without_coercion(api: Served) -> None:
     now = int(time.time())
-    send = {"to": api.address("supplier2"), "value": 5}
-    terms = {"advance": 1, "repayment": 1, "fees": 0, "fund_by": now + 86_400}
+    # Amounts are decimal strings, refused with their own problem types (test_amounts.py).
+    terms = {"advance": "0.01", "repayment": "0.01", "fees": "0", "fund_by": now + 86_400}
     ask = {"token_id": 1, "financiers": [api.address("bank")], "terms": terms}
     loose: list[tuple[str, str, dict[str, Any]]] = [
         ("bank", "PUT /v1/policies", {"max_depth": "4"}),
         ("bank", "PUT /v1/policies", {"auto_decide": 1}),
         ("bank", "PUT /v1/policies", {"velocity_window_blocks": 2**63}),
-        ("supplier1", "POST /v1/pieces/1/transfers", {**send, "value": "5"}),
-        ("supplier1", "POST /v1/pieces/1/transfers", {**send, "value": 5.0}),
         ("supplier1", "POST /v1/financing-requests", {**ask, "token_id": "1"}),
         ("supplier1", "POST /v1/financing-requests", {**ask, "recourse": 1}),
-        ("supplier1", "POST /v1/financing-requests", {**ask, "terms": {**terms, "fees": True}}),
-        ("supplier1", "POST /v1/financing-requests", {**ask, "terms": {**terms, "advance": "1"}}),
         ("core", "POST /v1/settlements", {"slot": 1, "token_ids": ["1"], "payment_ref": "x"}),
         ("bank", "POST /v1/financing-requests/1/offers", {**terms, "fund_by": 1.0}),
         ("supplier1", "POST /v1/financing-requests/1/accept", {"financier": 1, "terms": terms}),
     ]
     for field, value in (
-        ("face_amount", "100"),
-        ("face_amount", True),
-        ("face_amount", 1000.0),
-        ("face_amount", 0),
-        ("face_amount", 2**128),
         ("due_date", 1e10),
         ("due_date", str(DUE)),
         ("due_date", True),

@@ -24,6 +24,7 @@ from scfledger_client.models import (
     TermsIn,
     TransferIn,
 )
+from tests.support.api import cny
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -59,7 +60,7 @@ def issued(api: Served, document: str, amount: int = 1_000_000) -> tuple[int, in
     """Issues to supplier1 and has it accept: (slot, root token id)."""
     body = IssueIn(
         creditor=api.address("supplier1"),
-        face_amount=amount,
+        face_amount=cny(amount),
         due_date=DUE,
         document_hash=document,
     )
@@ -79,7 +80,7 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     bank, auditor = sdk(api, "bank"), sdk(api, "auditor")
     assert supplier1.piece(root).state == "active"
 
-    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=300_000))
+    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=cny(300_000)))
     child = int(event(split, "PieceSplit")["childTokenId"])
     assert (supplier2.piece(child).state, supplier2.piece(child).sender) == (
         "pending",
@@ -87,8 +88,8 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     )
     assert supplier2.sign_piece(child).kind == "piece.accept"
     assert (supplier1.piece(root).value, supplier2.piece(child).value) == (
-        700_000,
-        300_000,
+        "7000.00",
+        "3000.00",
     )
     lineage = supplier2.lineage(child)
     assert ([n.token_id for n in lineage.ancestors], lineage.tree.children) == ([root], [])
@@ -96,7 +97,7 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     page = auditor.list_pieces(limit=1, slot=supplier1.piece(root).slot)
     assert ([p.token_id for p in page.items], page.next_cursor) == ([root], str(root))
 
-    terms = TermsIn(advance=290_000, repayment=0, fees=0, fund_by=DUE - 86_400)
+    terms = TermsIn(advance=cny(290_000), repayment=cny(0), fees=cny(0), fund_by=DUE - 86_400)
     ask = FinancingIn(token_id=child, financiers=[api.address("bank")], terms=terms)
     requested = supplier2.request_financing(ask)
     request_id = int(event(requested, "FinancingRequested")["requestId"])
@@ -106,7 +107,7 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
         "refer",
         ["advance_rate_above_limit"],  # 96.66% of the piece against 80% allowed
     )
-    offer = terms.model_copy(update={"fees": 2_000})
+    offer = terms.model_copy(update={"fees": cny(2_000)})
     assert bank.offer_financing(request_id, offer).status == "indexed"
     assert bank.financing_request(request_id).status == "requested"
     assert supplier2.accept_offer(request_id, api.address("bank"), offer).status == "indexed"
@@ -118,15 +119,15 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
     assert record.agreed is not None
     assert (record.status, record.agreed.advance, record.agreed.fees, record.payment_ref) == (
         "funded",
-        290_000,
-        2_000,
+        cny(290_000),
+        cny(2_000),
         "wire-sdk",  # in clear for the payee; on chain, hashed
     )
     assert record.payment_ref_hash == "0x" + hashlib.sha256(b"wire-sdk").hexdigest()
     financed = auditor.piece(child)
     assert (financed.holder, financed.value, financed.state) == (
         api.address("bank"),
-        300_000,
+        cny(300_000),
         "financed",
     )
     assert {m.name: m.roles for m in auditor.members()}["bank"] == ["financier"]
@@ -137,14 +138,14 @@ def test_story_through_the_sync_sdk(api: Served) -> None:
 
 
 def test_async_client_issues_and_reads(api: Served) -> None:
-    async def story() -> tuple[str, int, str, list[str]]:
+    async def story() -> tuple[str, str, str, list[str]]:
         async with (
             AsyncScfClient(api.url, api_key=api.seeded.api_keys["core"]) as core,
             AsyncScfClient(api.url, api_key=api.seeded.api_keys["supplier1"]) as supplier1,
         ):
             body = IssueIn(
                 creditor=api.address("supplier1"),
-                face_amount=42_000,
+                face_amount=cny(42_000),
                 due_date=DUE,
                 document_hash=doc(api, "a2"),
             )
@@ -155,7 +156,7 @@ def test_async_client_issues_and_reads(api: Served) -> None:
             return op.status, piece.value, piece.state, sorted(m.name for m in members)
 
     status, value, state, names = asyncio.run(story())
-    assert (status, value, state) == ("indexed", 42_000, "pending")
+    assert (status, value, state) == ("indexed", cny(42_000), "pending")
     members = ["admin1", "admin2", "admin3", "auditor", "bank", "core"]
     assert names == [*members, "supplier1", "supplier2", "supplier3"]
 
@@ -164,7 +165,10 @@ def test_duplicate_document_raises_its_problem(api: Served) -> None:
     document = doc(api, "a3")
     issued(api, document)
     body = IssueIn(
-        creditor=api.address("supplier1"), face_amount=10_000, due_date=DUE, document_hash=document
+        creditor=api.address("supplier1"),
+        face_amount=cny(10_000),
+        due_date=DUE,
+        document_hash=document,
     )
     with sdk(api, "core") as core, pytest.raises(ApiProblem) as raised:
         core.issue(body)
@@ -184,7 +188,7 @@ def test_duplicate_document_raises_its_problem(api: Served) -> None:
 def test_forbidden_action_raises_its_problem_and_changes_nothing(api: Served) -> None:
     slot, root = issued(api, doc(api, "a4"))
     with sdk(api, "auditor") as auditor, pytest.raises(ApiProblem) as raised:
-        auditor.transfer(root, TransferIn(to=api.address("supplier3"), value=1))
+        auditor.transfer(root, TransferIn(to=api.address("supplier3"), value=cny(1)))
     # Another's piece: the contract finds no value allowance for the auditor.
     refusal = (PROBLEM + "erc3525-insufficient-allowance", 403)
     assert (raised.value.type, raised.value.status) == refusal
@@ -192,7 +196,7 @@ def test_forbidden_action_raises_its_problem_and_changes_nothing(api: Served) ->
         supplier3.accept_receivable(slot)
     assert (hidden.value.type, hidden.value.status) == (PROBLEM + "not-found", 404)
     with sdk(api, "supplier1") as supplier1:
-        assert supplier1.piece(root).value == 1_000_000
+        assert supplier1.piece(root).value == "10000.00"
         assert supplier1.lineage(root).tree.children == []
 
 
@@ -225,20 +229,20 @@ def test_retry_after_a_lost_answer_reuses_the_key_and_acts_once(api: Served) -> 
     with sdk(
         api, "supplier1", transport=transport, retry=RetryPolicy(attempts=3, backoff=0.01)
     ) as supplier1:
-        op = supplier1.transfer(root, TransferIn(to=api.address("supplier3"), value=10_000))
+        op = supplier1.transfer(root, TransferIn(to=api.address("supplier3"), value=cny(10_000)))
         keys = [r.headers["Idempotency-Key"] for r in transport.posts]
         assert len(keys) == 2
         assert keys[0] == keys[1]
         assert transport.lost[0].status_code == 202
         assert op.id == transport.lost[0].json()["id"]
-        assert supplier1.piece(root).value == 990_000
+        assert supplier1.piece(root).value == "9900.00"
         children = supplier1.lineage(root).tree.children
         moves = supplier1.transfers(root)
     # The child awaits supplier3's signature: its sender still sees it, and its transfers.
     assert [(c.holder, c.value, c.redacted) for c in children] == [
-        (api.address("supplier3"), 10_000, False)
+        (api.address("supplier3"), "100.00", False)
     ]
-    assert [(m.receiver, m.value) for m in moves] == [(api.address("supplier3"), 10_000)]
+    assert [(m.receiver, m.value) for m in moves] == [(api.address("supplier3"), "100.00")]
 
 
 def test_transient_503_is_retried_then_raised_as_a_problem() -> None:
@@ -284,7 +288,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     def pending(document: str, due: int = DUE) -> tuple[int, int]:
         body = IssueIn(
             creditor=api.address("supplier1"),
-            face_amount=10_000,
+            face_amount=cny(10_000),
             due_date=due,
             document_hash=document,
         )
@@ -319,12 +323,14 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     ]
 
     # Financing refused, withdrawn, then a pledge loan funded and repaid.
-    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=400_000))
+    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=cny(400_000)))
     child = int(event(split, "PieceSplit")["childTokenId"])
     supplier2.sign_piece(child)
 
     fund_by = api.chain_time() + 2 * 86_400
-    pledge_terms = TermsIn(advance=100_000, repayment=105_000, fees=0, fund_by=fund_by)
+    pledge_terms = TermsIn(
+        advance=cny(100_000), repayment=cny(105_000), fees=cny(0), fund_by=fund_by
+    )
 
     def ask(mode: str = "factoring") -> int:
         body = FinancingIn(
@@ -367,7 +373,7 @@ def test_refusals_evidence_financing_outcomes_and_settlement_through_the_sdk(api
     page = supplier1.settlements(slot=slot)
     assert page.next_cursor is None
     assert [(s.token_id, s.holder, s.amount, s.status, s.payment_ref) for s in page.items] == [
-        (token, api.address("supplier1"), 10_000, "settled", "wire 9")
+        (token, api.address("supplier1"), "100.00", "settled", "wire 9")
     ]
     assert core.settlements(slot=slot) == page
     audited = auditor.settlements(slot=slot, limit=5)  # the auditor reads the hash only
@@ -464,13 +470,13 @@ def test_receivables_are_read_by_slot_and_pieces_by_token_id(api: Served) -> Non
     rather than reading or acting on another receivable."""
     slot, root = issued(api, doc(api, "n1"))
     supplier1, auditor = sdk(api, "supplier1"), sdk(api, "auditor")
-    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=10_000))
+    split = supplier1.transfer(root, TransferIn(to=api.address("supplier2"), value=cny(10_000)))
     child = int(event(split, "PieceSplit")["childTokenId"])
     receivable = supplier1.receivable(slot)
     assert (receivable.slot, receivable.root_token_id, receivable.face_amount) == (
         slot,
         root,
-        1_000_000,
+        "10000.00",
     )
     assert (supplier1.piece(child).slot, supplier1.piece(root).slot) == (slot, slot)
     assert [p.token_id for p in auditor.list_pieces(slot=slot).items] == [root, child]

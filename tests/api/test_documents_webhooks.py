@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from scfledger.db.gateway_tables import Document
 from scfledger.db.session import create_db_engine
 from tests.support.anvil import free_port
-from tests.support.api import assert_problem
+from tests.support.api import assert_problem, cny
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
@@ -71,7 +71,7 @@ def issue(env: Env, key: str, document_hash: str) -> dict[str, Any]:
     """The core enterprise issues a receivable to supplier1, waiting until it is indexed."""
     body = {
         "creditor": env.served.address("supplier1"),
-        "face_amount": 1_000_000,
+        "face_amount": cny(1_000_000),
         "currency": "CNY",
         "due_date": DUE,
         "document_hash": document_hash,
@@ -301,6 +301,10 @@ def test_webhook_delivers_a_party_s_event_signed_with_its_secret(
         assert delivered["event"]["name"] == "ReceivableIssued"
         assert delivered["event"]["tx_hash"] == op["tx_hash"]
         assert delivered["event"]["args"]["creditor"] == env.served.address("supplier1")
+        # As the feed shows it: the currency's code and the amount as a decimal string.
+        shown = delivered["event"]
+        assert (shown["args"]["faceAmount"], shown["args"]["currency"]) == ("10000.00", "CNY")
+        assert shown["currency"] == "CNY"
         assert headers["x-scf-delivery"] == delivered["delivery_id"]
 
         log = supplier1.get(f"/v1/webhooks/{hook['id']}/deliveries").json()

@@ -18,6 +18,7 @@ from scfledger.db.models import Operation
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.services import drafts
 from scfledger.services.ledger import Idempotency, actor_for
+from tests.support.api import cny
 from tests.support.checking import person_key
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
@@ -29,7 +30,7 @@ def held_issue(served: Served, key: str, maker: str, amount: int) -> int:
     """The maker's issue, held as a draft by the default policy: its id."""
     body = {
         "creditor": served.address("supplier1"),
-        "face_amount": amount,
+        "face_amount": cny(amount),
         "currency": "CNY",
         "due_date": served.chain_time() + 90 * DAY,
         "document_hash": served.document("core", f"invoice {key}"),

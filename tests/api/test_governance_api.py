@@ -22,7 +22,7 @@ from scfledger.chain.identity import identity_anchor
 from scfledger.db.session import create_db_engine
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import IssuedApiKeyOut, OperationOut
-from tests.support.api import assert_problem, event, write
+from tests.support.api import assert_problem, cny, event, fen, write
 from tests.support.checking import person_key, without_maker_checker
 from tests.support.served import Served, served_gateway
 
@@ -94,7 +94,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     # Not admitted yet: it can authenticate and read (nothing), but not act.
     assert tier3.get("/v1/pieces").json()["items"] == []
     refused = write(tier3, "/v1/receivables", "too-early", {
-        "creditor": api.address("supplier1"), "face_amount": 1, "due_date": 2**31,
+        "creditor": api.address("supplier1"), "face_amount": cny(1), "due_date": 2**31,
         "document_hash": sha256("x"),
     })  # fmt: skip
     # The gateway refuses a document it did not receive (it may upload none yet); the
@@ -165,7 +165,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     due = api.chain_time() + 30 * DAY
     assert api.document("core", "invoice 2026-118") == sha256("invoice 2026-118")
     issued = ok(write(core, "/v1/receivables?wait=indexed", "issue", {
-        "creditor": api.address("supplier1"), "face_amount": 1_000_000, "currency": "CNY",
+        "creditor": api.address("supplier1"), "face_amount": cny(1_000_000), "currency": "CNY",
         "due_date": due, "document_hash": sha256("invoice 2026-118"),
     }))  # fmt: skip
     slot, root = (
@@ -175,7 +175,9 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     ok(write(supplier1, f"/v1/receivables/{slot}/accept", "accept"))
 
     def split(client: httpx.Client, token: int, to: str, value: int, key: str) -> int:
-        op = ok(write(client, f"/v1/pieces/{token}/transfers", key, {"to": to, "value": value}))
+        op = ok(
+            write(client, f"/v1/pieces/{token}/transfers", key, {"to": to, "value": cny(value)})
+        )
         return int(event(op, "PieceSplit")["childTokenId"])
 
     def sign(client: httpx.Client, token: int) -> None:
@@ -184,7 +186,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
 
     def holding(client: httpx.Client) -> list[tuple[int, str, int, str]]:
         items = client.get("/v1/pieces").json()["items"]
-        return [(p["token_id"], p["holder"], p["value"], p["state"]) for p in items]
+        return [(p["token_id"], p["holder"], fen(p["value"]), p["state"]) for p in items]
 
     tier2_piece = split(supplier1, root, api.address("supplier2"), 400_000, "to-tier2")
     sign(supplier2, tier2_piece)
@@ -201,7 +203,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     assert [c["token_id"] for c in tree["children"][0]["children"]] == [tier3_piece]
     assert tree["children"][0]["children"][0]["depth"] == 2
 
-    terms = {"advance": 140_000, "repayment": 0, "fees": 500, "fund_by": due - DAY}
+    terms = {"advance": cny(140_000), "repayment": cny(0), "fees": cny(500), "fund_by": due - DAY}
     ask = {"token_id": tier3_piece, "financiers": [api.address("bank")], "terms": terms}
     request_id = int(
         event(ok(write(tier3, "/v1/financing-requests", "ask", ask)), "FinancingRequested")[
@@ -220,7 +222,7 @@ def test_three_tier_story_with_a_member_admitted_over_http(api: Served) -> None:
     for token, payee in ((root, supplier1), (tier2_piece, supplier2), (tier3_piece, bank)):
         ok(write(payee, f"/v1/settlements/{token}/confirm", f"confirm-{token}"))
     paid = {
-        s["token_id"]: (s["holder"], s["amount"])
+        s["token_id"]: (s["holder"], fen(s["amount"]))
         for s in auditor.get("/v1/settlements", params={"slot": slot}).json()["items"]
     }
     assert paid == {
@@ -361,7 +363,7 @@ def test_member_with_its_own_key_signs_and_the_gateway_relays(api: Served) -> No
         # The gateway holds no key for it: it cannot sign on the member's behalf ...
         issue = {
             "creditor": api.address("supplier1"),
-            "face_amount": 5,
+            "face_amount": cny(5),
             "due_date": api.chain_time() + DAY,
             "document_hash": sha256("self-signed invoice"),
         }

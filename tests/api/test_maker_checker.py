@@ -25,7 +25,7 @@ from scfledger.people.users import create_user
 from scfledger_client import ScfClient, is_draft
 from scfledger_client.models import IssueIn
 from tests.support.anvil import free_port
-from tests.support.api import assert_problem
+from tests.support.api import assert_problem, cny
 from tests.support.served import Served, served_gateway
 from tests.support.waiting import eventually
 
@@ -56,7 +56,7 @@ class Checked:
     def issue_body(self, amount: int) -> dict[str, Any]:
         return {
             "creditor": self.served.address("supplier1"),
-            "face_amount": amount,
+            "face_amount": cny(amount),
             "currency": "CNY",
             "due_date": self.served.chain_time() + 90 * DAY,
             "document_hash": self.served.document("core", f"invoice {uuid.uuid4()}"),
@@ -154,9 +154,14 @@ def test_a_makers_issue_is_a_draft_with_no_transaction_until_a_checker_approves_
         "amy",
     )
     assert (draft["amount"], draft["approvals_required"], draft["operation_id"]) == (
-        "1000000",
+        "10000.00",
         1,
         None,
+    )
+    # The checker reads what the maker sent: the amount in yuan, not 1,000,000 fen.
+    assert (draft["arguments"]["face_amount"], draft["arguments"]["currency"]) == (
+        "10000.00",
+        "CNY",
     )
     assert checked.chain_state() == before_chain  # no block, no nonce spent
     assert checked.operations() == before_operations  # nothing queued either
@@ -175,7 +180,7 @@ def test_a_makers_issue_is_a_draft_with_no_transaction_until_a_checker_approves_
     assert operation["status"] in ("mined", "indexed")
     assert operation["kind"] == "receivable.issue"
     issued = next(e["args"] for e in operation["events"] if e["name"] == "ReceivableIssued")
-    assert int(issued["faceAmount"]) == 1_000_000
+    assert (issued["faceAmount"], issued["currency"]) == ("10000.00", "CNY")
     with checked.client("core", "vic") as viewer:
         seen = viewer.get(f"/v1/drafts/{draft['id']}").json()
     assert (seen["maker"], seen["operation_id"]) == ("amy", operation_id)
@@ -266,7 +271,7 @@ def test_the_same_key_and_request_find_the_same_draft_and_another_request_confli
         again = client.post("/v1/receivables", json=body, headers={"Idempotency-Key": key})
         other = client.post(
             "/v1/receivables",
-            json={**body, "face_amount": 7},
+            json={**body, "face_amount": cny(7)},
             headers={"Idempotency-Key": key},
         )
     assert (first.status_code, again.status_code) == (202, 202)
@@ -414,7 +419,7 @@ def test_the_sdk_returns_a_draft_for_a_held_write_and_a_checker_approves_it(
         assert (written.kind, written.status, written.amount) == (
             "receivable.issue",
             "pending",
-            "3000",
+            "30.00",
         )
         assert [d.id for d in checker.drafts(status="pending").items].count(written.id) == 1
 

@@ -25,6 +25,7 @@ from scfledger.api import (
     swagger_ui,
 )
 from scfledger.api.errors import PROBLEM_BASE
+from scfledger.money import AMOUNT_PATTERN
 from scfledger.risk import policy
 from tests.support.served import Served, served_gateway
 
@@ -52,7 +53,10 @@ AMOUNTS = {
     "amount",
     "submitted_amount",
     "lien_amount",
+    "two_checker_amount",
 }
+# The risk view's indicators, still in minor units: issue 16's charts work changes them.
+RISK_VIEW = {"RequestFacts", "CircularTransfers"}
 
 
 @pytest.fixture(scope="module")
@@ -246,13 +250,22 @@ def test_every_status_field_has_an_enum(document: dict[str, Any]) -> None:
                 assert all("enum" in s for s in variants(parameter["schema"])), (method, path)
 
 
-def test_every_amount_states_its_unit(document: dict[str, Any]) -> None:
+def test_every_amount_is_a_decimal_string_never_a_number(document: dict[str, Any]) -> None:
+    """Every amount of every body is a JSON string of plain decimal notation (documented
+    with its pattern and an example), in requests and in answers: no integer of minor
+    units is left (docs/money.md)."""
     checked = 0
     for name, prop, spec in properties(document):
-        if prop in AMOUNTS and any(s.get("type") == "integer" for s in variants(spec)):
+        if prop not in AMOUNTS or name in RISK_VIEW:
+            continue
+        typed = [s for s in variants(spec) if s.get("type") != "null"]
+        assert typed, f"{name}.{prop}"
+        for variant in typed:
             checked += 1
-            assert "minor units" in spec.get("description", ""), f"{name}.{prop}"
-    assert checked >= 15
+            assert variant.get("type") == "string", f"{name}.{prop}: {variant}"
+            assert variant.get("pattern") == AMOUNT_PATTERN, f"{name}.{prop}"
+            assert variant.get("examples"), f"{name}.{prop}"
+    assert checked >= 20
 
 
 def test_every_request_body_has_an_example_the_gateway_accepts_as_valid(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.api.test_api_story import DUE
-from tests.support.api import assert_problem, event, write
+from tests.support.api import assert_problem, cny, event, write
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -22,7 +22,7 @@ def financed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served,
     with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as api:
         body = {
             "creditor": api.address("supplier1"),
-            "face_amount": 1_000_000,
+            "face_amount": cny(1_000_000),
             "currency": "CNY",
             "due_date": DUE,
             "document_hash": api.document("core", "invoice ee"),
@@ -33,7 +33,12 @@ def financed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served,
         token = int(event(issued, "ReceivableIssued")["tokenId"])
         with api.client("supplier1") as supplier1:
             write(supplier1, f"/v1/receivables/{slot}/accept", "a")
-            terms = {"advance": 700_000, "repayment": 0, "fees": 0, "fund_by": DUE - 86_400}
+            terms = {
+                "advance": cny(700_000),
+                "repayment": cny(0),
+                "fees": cny(0),
+                "fund_by": DUE - 86_400,
+            }
             asked = {"token_id": token, "financiers": [api.address("bank")], "terms": terms,
                      "mode": "factoring", "recourse": False}  # fmt: skip
             requested = write(supplier1, "/v1/financing-requests", "r", asked).json()

@@ -16,6 +16,7 @@ import pytest
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.network.anvil import free_port
 from scfledger.outbox.faucet import GAS_MONEY
+from tests.support.api import cny
 from tests.support.served import served_process, wait_ready
 
 pytestmark = pytest.mark.integration
@@ -187,7 +188,7 @@ def test_scf_up_with_two_worker_processes_acts_once_per_idempotency_key(tmp_path
 
         body = {
             "creditor": credentials["supplier1"]["address"],
-            "face_amount": 70_000,
+            "face_amount": cny(70_000),
             "due_date": 2_840_140_800,
         }
         with client("core") as core, client("supplier1") as supplier1:
@@ -238,7 +239,7 @@ def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
         assert wrong.returncode == 2, wrong.stdout + wrong.stderr
         body = {
             "creditor": api.address("supplier1"),
-            "face_amount": 90_000,
+            "face_amount": cny(90_000),
             "due_date": 2_840_140_800,
             "document_hash": api.document("core", "invoice 78"),
         }
@@ -302,7 +303,7 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
         supplier4 = client(created.json()["api_key"])
 
         issued = act(core, "/v1/receivables", "issue", {
-            "creditor": credentials["supplier1"]["address"], "face_amount": 1_000_000,
+            "creditor": credentials["supplier1"]["address"], "face_amount": cny(1_000_000),
             "due_date": 2_840_140_800, "document_hash": uploaded(core, "invoice 79"),
         })  # fmt: skip
         slot, root = (
@@ -311,15 +312,15 @@ def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path
         )
         act(supplier1, f"/v1/receivables/{slot}/accept", "accept")
         to4 = act(supplier1, f"/v1/pieces/{root}/transfers", "to-4",
-                  {"to": supplier4_address, "value": 400_000})  # fmt: skip
+                  {"to": supplier4_address, "value": cny(400_000)})  # fmt: skip
         piece4 = args(to4, "PieceSplit")["childTokenId"]
         act(supplier4, f"/v1/pieces/{piece4}/sign", "sign-4")  # 签收
         on = act(supplier4, f"/v1/pieces/{piece4}/transfers", "4-to-2",
-                 {"to": credentials["supplier2"]["address"], "value": 150_000})  # fmt: skip
+                 {"to": credentials["supplier2"]["address"], "value": cny(150_000)})  # fmt: skip
         piece2 = args(on, "PieceSplit")["childTokenId"]
         signed = act(supplier2, f"/v1/pieces/{piece2}/sign", "sign-2")
         held = {p["token_id"]: p["value"] for p in supplier2.get("/v1/pieces").json()["items"]}
-        assert held == {piece2: 150_000}
+        assert held == {piece2: cny(150_000)}
         lineage = supplier2.get(f"/v1/pieces/{piece2}/lineage").json()
         assert [n["token_id"] for n in lineage["ancestors"]] == [piece4, root]
         node3 = rpc_call(network.rpc_url(3), "eth_getTransactionReceipt", [signed["tx_hash"]])

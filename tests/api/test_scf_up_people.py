@@ -18,7 +18,7 @@ import pytest
 
 from scfledger.network.anvil import free_port
 from tests.api.test_scf_up import scf_up, uploaded
-from tests.support.api import assert_problem, event, write
+from tests.support.api import assert_problem, cny, event, write
 from tests.support.served import wait_ready
 from tests.support.waiting import eventually
 
@@ -163,7 +163,7 @@ def test_scf_up_people_sign_in_and_act_as_themselves(tmp_path: Path) -> None:
         assert {m["name"] for m in maker.get("/v1/members").json()} >= PARTICIPANTS
         receivable = {
             "creditor": credentials["supplier1"]["address"],
-            "face_amount": 250_000,
+            "face_amount": cny(250_000),
             "due_date": 2_840_140_800,
             "document_hash": uploaded(maker, "invoice of core's maker"),
         }

@@ -22,6 +22,7 @@ from scfledger.keys.store import KeyStore
 from scfledger.outbox.operation import OperationView
 from scfledger.outbox.store import reopen_above
 from tests.support.anvil import anvil_node
+from tests.support.api import cny
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,7 @@ async def waiting_story(gateway: Gateway, seeded: Seeded) -> None:
         assert uploaded.status_code == 201, uploaded.text
         body = {
             "creditor": seeded.addresses["supplier1"],
-            "face_amount": 100_000,
+            "face_amount": cny(100_000),
             "due_date": DUE,
             "document_hash": "0x" + uploaded.json()["sha256"],
         }

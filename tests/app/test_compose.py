@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from scfledger.api.gateway import Gateway
 from scfledger.app.compose import Deployment, build_app, build_gateway
 from scfledger.cli import app as scf
-from scfledger.config import Settings
+from scfledger.config import Settings, load_settings
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine
-from scfledger.exceptions import ChainUnavailable
+from scfledger.exceptions import ChainUnavailable, ConfigurationError
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.faucet import GasFaucet
 
@@ -182,3 +182,19 @@ def test_scf_serve_options_become_settings(tmp_path: Path) -> None:
     assert outcome.exit_code == 2, outcome.output
     printed = "".join(outcome.output.split())  # rich wraps long lines at any character
     assert "".join(f"cannot read deployment manifest {missing}".split()) in printed
+
+
+def test_currencies_arrive_at_the_ledgers_money_and_the_webhooks(
+    engine: Engine, keys: KeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SCF_CURRENCIES (a comma list, read from the environment) is what issuing accepts and
+    what the webhooks show events with; the first is the deposit token's currency."""
+    monkeypatch.setenv("SCF_CURRENCIES", "HKD, CNY")
+    gateway = build_gateway(Settings(chain_url=DEAD_NODE), DEPLOYMENT, engine=engine, keys=keys)
+    assert gateway.money.accepted == ("HKD", "CNY")
+    assert gateway.money.base == "HKD"
+    assert gateway.webhooks.money is gateway.money
+    assert Settings().currencies == ("HKD", "CNY")
+    monkeypatch.setenv("SCF_CURRENCIES", "HKD,XYZ")
+    with pytest.raises(ConfigurationError, match="XYZ"):
+        load_settings()

@@ -35,7 +35,8 @@ from scfledger_client import AsyncScfClient, ScfClient, models
 
 ScfClient("http://127.0.0.1:1").close()
 asyncio.run(AsyncScfClient("http://127.0.0.1:1").aclose())
-models.IssueIn(creditor="0x" + "ab" * 20, face_amount=1, due_date=1, document_hash="0x" + "0" * 64)
+models.IssueIn(creditor="0x" + "ab" * 20, face_amount="0.01", due_date=1,
+               document_hash="0x" + "0" * 64)
 print(json.dumps({{
     "file": scfledger_client.__file__,
     "leaked": sorted({{m.split(".")[0] for m in sys.modules}} & set({SERVER_ONLY!r})),

@@ -31,7 +31,7 @@ from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.keys.store import KeyStore
 from scfledger.network import CliqueNetwork, rpc_call
 from scfledger.people.apikeys import create_api_key
-from tests.support.api import event
+from tests.support.api import cny, event, fen
 from tests.support.checking import without_maker_checker
 from tests.support.clique import clique_network, web3_for
 from tests.support.server import serving
@@ -158,7 +158,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     invoice = ("invoice.txt", b"clique invoice", "text/plain")
     assert core.post("/v1/documents", files={"file": invoice}).status_code == 201
     issued = write(core, "/v1/receivables", "issue", {
-        "creditor": c.addresses["supplier1"], "face_amount": 10**9, "currency": "CNY",
+        "creditor": c.addresses["supplier1"], "face_amount": cny(10**9), "currency": "CNY",
         "due_date": DUE, "document_hash": h("clique invoice"),
     })  # fmt: skip
     slot, root = (
@@ -170,17 +170,22 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
         supplier1,
         f"/v1/pieces/{root}/transfers",
         "split",
-        {"to": c.addresses["supplier2"], "value": 10**6},
+        {"to": c.addresses["supplier2"], "value": cny(10**6)},
     )
     child = int(event(split, "PieceSplit")["childTokenId"])
     supplier2 = c.client("supplier2")
     write(supplier2, f"/v1/pieces/{child}/sign", "sign")  # 签收
-    terms = {"advance": 900_000, "repayment": 0, "fees": 2_000, "fund_by": DUE - 86_400}
+    terms = {
+        "advance": cny(900_000),
+        "repayment": cny(0),
+        "fees": cny(2_000),
+        "fund_by": DUE - 86_400,
+    }
     asked = write(supplier2, "/v1/financing-requests", "request", {
         "token_id": child, "financiers": [c.addresses["bank"]], "terms": terms,
     })  # fmt: skip
     request_id = int(event(asked, "FinancingRequested")["requestId"])
-    offer = {**terms, "fees": 3_000}  # the bank's own terms: the requester must accept them
+    offer = {**terms, "fees": cny(3_000)}  # the bank's own terms: the requester must accept them
     write(bank, f"/v1/financing-requests/{request_id}/offers", "offer", offer)
     accept = {"financier": c.addresses["bank"], "terms": offer}
     write(supplier2, f"/v1/financing-requests/{request_id}/accept", "accept-offer", accept)
@@ -193,14 +198,14 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     short_due = chain_now + 30
     assert core.post("/v1/documents", files={"file": ("s.txt", b"short", "text/plain")}).is_success
     short = write(core, "/v1/receivables", "issue-short", {
-        "creditor": c.addresses["supplier1"], "face_amount": 100_000, "currency": "CNY",
+        "creditor": c.addresses["supplier1"], "face_amount": cny(100_000), "currency": "CNY",
         "due_date": short_due, "document_hash": h("short"),
     })  # fmt: skip
     short_slot = int(event(short, "ReceivableIssued")["slot"])
     short_root = int(event(short, "ReceivableIssued")["tokenId"])
     write(supplier1, f"/v1/receivables/{short_slot}/accept", "accept-short")
     part = write(supplier1, f"/v1/pieces/{short_root}/transfers", "split-short",
-                 {"to": c.addresses["supplier2"], "value": 40_000})  # fmt: skip
+                 {"to": c.addresses["supplier2"], "value": cny(40_000)})  # fmt: skip
     short_child = int(event(part, "PieceSplit")["childTokenId"])
     write(supplier2, f"/v1/pieces/{short_child}/sign", "sign-short")
     eventually(
@@ -215,8 +220,8 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     write(supplier2, f"/v1/settlements/{short_child}/confirm", "confirm-2")
     settled = core.get("/v1/settlements", params={"slot": short_slot}).json()["items"]
     assert [(s["token_id"], s["status"], s["amount"]) for s in settled] == [
-        (short_root, "settled", 60_000),
-        (short_child, "settled", 40_000),
+        (short_root, "settled", cny(60_000)),
+        (short_child, "settled", cny(40_000)),
     ]
     supplier2.close()
 
@@ -225,8 +230,8 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     for i in range(24):
         if i == 8:
             c.network.stop_node(3)
-        op = write(supplier1, f"/v1/pieces/{root}/transfers", f"load-{i}",
-                   {"to": c.addresses["supplier2"], "value": 10_000 + i}, wait=False)  # fmt: skip
+        send = {"to": c.addresses["supplier2"], "value": cny(10_000 + i)}
+        op = write(supplier1, f"/v1/pieces/{root}/transfers", f"load-{i}", send, wait=False)
         operation_ids.append(op["id"])
         time.sleep(0.2)
     wait_indexed(supplier1, operation_ids)
@@ -246,7 +251,7 @@ def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     with c.client("supplier2") as supplier2:  # the payee sees the pieces it received
         listed = supplier2.get("/v1/pieces", params={"limit": 100}).json()["items"]
     values = sorted(
-        p["value"]
+        fen(p["value"])
         for p in listed
         if p.get("parent_token_id") == root and p["holder"] == c.addresses["supplier2"]
     )

@@ -7,7 +7,19 @@ from typing import Any
 
 import httpx
 
+from scfledger.money import format_amount, parse_amount
+
 PROBLEM = "https://scfledger.dev/problems/"  # the prefix of every problem type
+
+
+def cny(fen: int) -> str:
+    """Fen as the API writes CNY: `cny(100_000_000)` is "1000000.00"."""
+    return format_amount(fen, "CNY")
+
+
+def fen(text: str) -> int:
+    """A CNY amount the API answered, in fen: `fen("1000000.00")` is 100000000."""
+    return parse_amount(text, "CNY", allow_zero=True)
 
 
 def write(

@@ -18,9 +18,14 @@ even when the first attempt reached it and only the answer was lost.
 
 Request and response bodies are `scfledger_client.models`, generated from the gateway's
 OpenAPI document; receivables are addressed by slot, pieces by token id.
+
+Amounts are decimal strings in the currency's units both ways (`"1000000.00"` CNY is one
+million yuan): `amount(Decimal(...))` writes one for a request body (a float or an int
+raises TypeError), and `Decimal(piece.value)` computes with one read back.
 """
 
 from scfledger_client import models
+from scfledger_client.amounts import amount
 from scfledger_client.calls import (
     Call,
     Endpoint,
@@ -48,6 +53,7 @@ __all__ = [
     "Wait",
     "WriteOptions",
     "Written",
+    "amount",
     "endpoint",
     "is_draft",
     "models",

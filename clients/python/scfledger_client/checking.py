@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
+from scfledger_client.amounts import optional_amount
 from scfledger_client.calls import Call, EndpointsBase, endpoint, model, query
 from scfledger_client.models import (
     CheckerPolicyIn,
@@ -63,14 +65,16 @@ class CheckingEndpoints(EndpointsBase):
     def set_checker_policy(
         self,
         kinds: Sequence[str],
-        two_checker_amount: int | None = None,
+        two_checker_amount: Decimal | str | None = None,
         draft_ttl_hours: int = 72,
     ) -> Call[CheckerPolicyOut | DraftOut]:
-        """Sets the policy (admins): the policy, or the draft a loosening waits in."""
+        """Sets the policy (admins): the policy, or the draft a loosening waits in.
+        `two_checker_amount` is in the deposit currency's units ("5000000.00"); a float
+        or int raises TypeError before anything is sent."""
         body = CheckerPolicyIn.model_validate(
             {
                 "kinds": list(kinds),
-                "two_checker_amount": two_checker_amount,
+                "two_checker_amount": optional_amount(two_checker_amount),
                 "draft_ttl_hours": draft_ttl_hours,
             }
         )

@@ -277,10 +277,18 @@ class CheckOut(BaseModel):
 
 
 TwoCheckerAmount = TypeAliasType(
-    "TwoCheckerAmount", Annotated[int, Field(ge=0, title="Two Checker Amount")]
+    "TwoCheckerAmount",
+    Annotated[
+        str,
+        Field(
+            examples=["0.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Two Checker Amount",
+        ),
+    ],
 )
 """
-In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise); zero allowed
 """
 
 
@@ -335,15 +343,35 @@ class CheckerPolicyIn(BaseModel):
     """
     two_checker_amount: Annotated[TwoCheckerAmount | None, Field(title="Two Checker Amount")] = None
     """
-    Above it two different checkers; null: one always
+    Above it two different checkers, in the deposit currency (SCF_CURRENCIES' first; every currency of the ledger has its digits); null: one always
     """
     draft_ttl_hours: Annotated[int, Field(ge=1, le=2160, title="Draft Ttl Hours")] = 72
+
+
+TwoCheckerAmount1 = TypeAliasType(
+    "TwoCheckerAmount1",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Two Checker Amount",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
 
 
 class CheckerPolicyOut(BaseModel):
     participant: Annotated[str, Field(title="Participant")]
     kinds: Annotated[list[str], Field(title="Kinds")]
-    two_checker_amount: Annotated[int | None, Field(title="Two Checker Amount")]
+    two_checker_amount: Annotated[TwoCheckerAmount1 | None, Field(title="Two Checker Amount")]
+    currency: Annotated[str, Field(examples=["CNY"], title="Currency")]
+    """
+    The unit of `two_checker_amount`
+    """
     draft_ttl_hours: Annotated[int, Field(title="Draft Ttl Hours")]
     default: Annotated[bool, Field(title="Default")]
     """
@@ -404,6 +432,22 @@ class DocumentOut(BaseModel):
     content_type: Annotated[str, Field(title="Content Type")]
 
 
+Amount = TypeAliasType(
+    "Amount",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
 class DraftOut(BaseModel):
     """
     A maker's write held until checkers approve it. A write answers 202 with this body
@@ -426,11 +470,11 @@ class DraftOut(BaseModel):
     ]
     arguments: Annotated[dict[str, Any], Field(title="Arguments")]
     """
-    The write's arguments as the maker sent them
+    The write's arguments, as its use case takes them (amounts as decimal strings; `terms` as [advance, repayment, fees, fund_by])
     """
-    amount: Annotated[str | None, Field(title="Amount")]
+    amount: Annotated[Amount | None, Field(title="Amount")]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer, as a decimal string (exact); null: no amount
+    What the write is worth (the two-checker threshold compares it); null: no amount
     """
     maker: Annotated[str, Field(title="Maker")]
     approvals_required: Annotated[int, Field(ge=1, le=2, title="Approvals Required")]
@@ -455,9 +499,20 @@ class DraftPage(BaseModel):
 
 class EscrowOut(BaseModel):
     payee: Annotated[str, Field(title="Payee")]
-    amount: Annotated[int, Field(title="Amount")]
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
     """
-    Deposit-token payments waiting for the payee, in minor units
+    Deposit-token payments waiting for the payee
+    """
+    currency: Annotated[str, Field(examples=["CNY"], title="Currency")]
+    """
+    The deposit token's currency (SCF_CURRENCIES' first)
     """
 
 
@@ -465,6 +520,13 @@ class EventOut(BaseModel):
     contract: Annotated[str, Field(title="Contract")]
     name: Annotated[str, Field(title="Name")]
     args: Annotated[dict[str, Any], Field(title="Args")]
+    """
+    The event's arguments by their ABI names: amounts as decimal strings, the receivable's currency as its code (CNY), addresses checksummed, other bytes as 0x-hex
+    """
+    currency: Annotated[str | None, Field(title="Currency")]
+    """
+    The currency of the amounts in `args`; null: none, or the ledger's own
+    """
 
 
 class EvidenceIn(BaseModel):
@@ -489,6 +551,13 @@ class FeedEventOut(BaseModel):
     contract: Annotated[str, Field(title="Contract")]
     name: Annotated[str, Field(title="Name")]
     args: Annotated[dict[str, Any], Field(title="Args")]
+    """
+    The event's arguments by their ABI names: amounts as decimal strings, the receivable's currency as its code (CNY), addresses checksummed, other bytes as 0x-hex
+    """
+    currency: Annotated[str | None, Field(title="Currency")]
+    """
+    The currency of the amounts in `args`; null: none, or the ledger's own
+    """
 
 
 Flat = TypeAliasType(
@@ -579,13 +648,22 @@ class IssueIn(BaseModel):
             title="Creditor",
         ),
     ]
-    face_amount: Annotated[int, Field(examples=[1000000], gt=0, title="Face Amount")]
+    face_amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Face Amount",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise)
     """
-    currency: Annotated[str, Field(pattern="^[A-Z]{3}$", title="Currency")] = "CNY"
+    currency: Annotated[str, Field(examples=["CNY"], pattern="^[A-Z]{3}$", title="Currency")] = (
+        "CNY"
+    )
     """
-    ISO 4217 code: the unit of the amounts
+    ISO 4217 code, one the consortium accepts (SCF_CURRENCIES)
     """
     due_date: Annotated[int, Field(gt=0, title="Due Date")]
     """
@@ -622,9 +700,16 @@ class LineageNodeOut(BaseModel):
     parent_token_id: Annotated[int | None, Field(title="Parent Token Id")]
     depth: Annotated[int, Field(title="Depth")]
     holder: Annotated[str | None, Field(title="Holder")]
-    value: Annotated[int, Field(title="Value")]
+    value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Value",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
     state: Annotated[
         Literal[
@@ -650,6 +735,10 @@ class LineageNodeOut(BaseModel):
 
 class LineageOut(BaseModel):
     token_id: Annotated[int, Field(title="Token Id")]
+    currency: Annotated[str, Field(examples=["CNY"], title="Currency")]
+    """
+    ISO 4217 code: the unit of the amounts
+    """
     ancestors: Annotated[list[LineageNodeOut], Field(title="Ancestors")]
     tree: LineageNodeOut
 
@@ -1034,8 +1123,8 @@ A piece to price
 """
 
 
-Amount = TypeAliasType(
-    "Amount",
+Amount1 = TypeAliasType(
+    "Amount1",
     Annotated[str, Field(examples=["8000000.00"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$")],
 )
 """
@@ -1075,7 +1164,7 @@ class QuoteIn(BaseModel):
     """
     A piece to price
     """
-    amount: Amount | None = None
+    amount: Amount1 | None = None
     """
     The advance of a loan, or the value of the factored piece. With `token_id`: the piece's value by default; a loan may advance less
     """
@@ -1206,9 +1295,16 @@ class ReceivableOut(BaseModel):
     slot: Annotated[int, Field(title="Slot")]
     debtor: Annotated[str, Field(title="Debtor")]
     creditor: Annotated[str, Field(title="Creditor")]
-    face_amount: Annotated[int, Field(title="Face Amount")]
+    face_amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Face Amount",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
     currency: Annotated[str, Field(title="Currency")]
     """
@@ -1224,9 +1320,16 @@ class ReceivableOut(BaseModel):
     """
     document_hash: Annotated[str, Field(title="Document Hash")]
     root_token_id: Annotated[int, Field(title="Root Token Id")]
-    settled_value: Annotated[int, Field(title="Settled Value")]
+    settled_value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Settled Value",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
     status: Annotated[
         Literal["none", "pending", "active", "rejected", "cancelled", "settled", "expired"],
@@ -1440,18 +1543,43 @@ class SettlementOut(BaseModel):
     """
     Where the piece's settlement stands
     """
-    amount: Annotated[int, Field(title="Amount")]
+    currency: Annotated[str, Field(examples=["CNY"], title="Currency")]
     """
-    Value settled so far, in minor units
+    ISO 4217 code: the unit of the amounts
     """
-    submitted_amount: Annotated[int, Field(title="Submitted Amount")]
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
     """
-    Value the latest submission reported paid, in minor units
+    Value settled so far
+    """
+    submitted_amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Submitted Amount",
+        ),
+    ]
+    """
+    Value the latest submission reported paid
     """
     lien_holder: Annotated[str | None, Field(title="Lien Holder")]
-    lien_amount: Annotated[int, Field(title="Lien Amount")]
+    lien_amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Lien Amount",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
     payee: Annotated[str | None, Field(title="Payee")]
     """
@@ -1645,24 +1773,41 @@ class SuspensionIn(BaseModel):
 
 class TermsIn(BaseModel):
     """
-    Financing terms as amounts in minor units of the piece's currency (any pricing
-    convention: the discount is what the advance leaves out of the value).
+    Financing terms as decimal strings in the piece's currency (any pricing convention:
+    the discount is what the advance leaves out of the value).
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    advance: Annotated[int, Field(examples=[1000000], gt=0, title="Advance")]
+    advance: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Advance",
+        ),
+    ]
     """
-    Paid by the financier at funding, before fees, in minor units
+    Paid by the financier at funding, before fees, in the piece's currency
     """
-    repayment: Annotated[int, Field(ge=0, title="Repayment")]
+    repayment: Annotated[
+        str,
+        Field(
+            examples=["0.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Repayment",
+        ),
+    ]
     """
-    What repays a pledge loan (and caps its lien at settlement), or what the seller owes on recourse; 0 for factoring without recourse; in minor units
+    What repays a pledge loan (and caps its lien at settlement), or what the seller owes on recourse; "0" for factoring without recourse
     """
-    fees: Annotated[int, Field(ge=0, title="Fees")] = 0
+    fees: Annotated[
+        str,
+        Field(examples=["0.00"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$", title="Fees"),
+    ] = "0"
     """
-    Deducted from the advance, in minor units
+    Deducted from the advance
     """
     fund_by: Annotated[int, Field(gt=0, title="Fund By")]
     """
@@ -1672,20 +1817,41 @@ class TermsIn(BaseModel):
 
 class TermsOut(BaseModel):
     """
-    Financing terms, amounts in minor units of the piece's currency.
+    Financing terms, amounts as decimal strings in the piece's currency.
     """
 
-    advance: Annotated[int, Field(title="Advance")]
+    advance: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Advance",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
-    repayment: Annotated[int, Field(title="Repayment")]
+    repayment: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Repayment",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
-    fees: Annotated[int, Field(title="Fees")]
+    fees: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Fees",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
     fund_by: Annotated[int, Field(title="Fund By")]
     """
@@ -1745,9 +1911,16 @@ class TransferIn(BaseModel):
             title="To",
         ),
     ]
-    value: Annotated[int, Field(examples=[1000000], gt=0, title="Value")]
+    value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Value",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    In the piece's currency, e.g. "2500.00"
     """
 
 
@@ -1766,9 +1939,20 @@ class TransferOut(BaseModel):
     """
     sender: Annotated[str, Field(title="Sender")]
     receiver: Annotated[str, Field(title="Receiver")]
-    value: Annotated[int, Field(title="Value")]
+    value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Value",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+    """
+    currency: Annotated[str, Field(examples=["CNY"], title="Currency")]
+    """
+    ISO 4217 code: the unit of the amounts
     """
     block_number: Annotated[int, Field(title="Block Number")]
     tx_hash: Annotated[str, Field(title="Tx Hash")]
@@ -2078,9 +2262,16 @@ class PieceOut(BaseModel):
     token_id: Annotated[int, Field(title="Token Id")]
     slot: Annotated[int, Field(title="Slot")]
     holder: Annotated[str, Field(title="Holder")]
-    value: Annotated[int, Field(title="Value")]
+    value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Value",
+        ),
+    ]
     """
-    In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
     parent_token_id: Annotated[int | None, Field(title="Parent Token Id")]
     depth: Annotated[int, Field(title="Depth")]
@@ -2182,6 +2373,10 @@ class FinancingOut(BaseModel):
     financier: Annotated[str | None, Field(title="Financier")]
     """
     The financier whose offer was accepted
+    """
+    currency: Annotated[str, Field(examples=["CNY"], title="Currency")]
+    """
+    ISO 4217 code: the unit of the amounts
     """
     asked: TermsOut
     agreed: TermsOut | None

@@ -8,7 +8,7 @@ export async function issueAndList(baseUrl: string, apiKey: string): Promise<Pie
     params: { header: { "Idempotency-Key": idempotencyKey() }, query: { wait: "indexed" } },
     body: {
       creditor: "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
-      face_amount: 100_000_000,
+      face_amount: "1000000.00",
       currency: "CNY",
       due_date: 1_798_761_600,
       document_hash: `0x${"ab".repeat(32)}`,

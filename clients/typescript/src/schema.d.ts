@@ -598,7 +598,9 @@ export interface paths {
         /**
          * Issue
          * @description Confirm a receivable owed to a creditor (core enterprises), against a document you
-         *     uploaded (`422 document-not-uploaded` otherwise).
+         *     uploaded (`422 document-not-uploaded` otherwise). `face_amount` is a decimal string in
+         *     `currency` (`"1000000.00"`), which must be one the consortium accepts
+         *     (`422 currency-not-accepted`).
          */
         post: operations["issue_v1_receivables_post"];
         delete?: never;
@@ -790,6 +792,7 @@ export interface paths {
          * Transfer
          * @description Send part of a piece to another member (the holder); mints a child piece, pending
          *     until the receiver signs for it (`/sign`), refuses it (`/refuse`) or you recall it.
+         *     `value` is a decimal string in the piece's currency.
          */
         post: operations["transfer_v1_pieces__token_id__transfers_post"];
         delete?: never;
@@ -899,7 +902,8 @@ export interface paths {
         /**
          * Request Financing
          * @description Ask one to five financiers to finance a piece you hold at the terms you name (locks
-         *     the piece until the request closes).
+         *     the piece until the request closes). Amounts are decimal strings in the piece's
+         *     currency.
          */
         post: operations["request_financing_v1_financing_requests_post"];
         delete?: never;
@@ -1907,10 +1911,10 @@ export interface components {
          * @example {
          *       "financier": "0xdD2FD4581271e230360230F9337D5c0430Bf44C0",
          *       "terms": {
-         *         "advance": 950000,
-         *         "fees": 5000,
+         *         "advance": "9500.00",
+         *         "fees": "50.00",
          *         "fund_by": 1767225600,
-         *         "repayment": 0
+         *         "repayment": "0"
          *       }
          *     }
          */
@@ -2291,7 +2295,7 @@ export interface components {
          *         "receivable.issue",
          *         "financing.fund"
          *       ],
-         *       "two_checker_amount": 500000000
+         *       "two_checker_amount": "5000000.00"
          *     }
          */
         CheckerPolicyIn: {
@@ -2302,9 +2306,9 @@ export interface components {
             kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
             /**
              * Two Checker Amount
-             * @description Above it two different checkers; null: one always
+             * @description Above it two different checkers, in the deposit currency (SCF_CURRENCIES' first; every currency of the ledger has its digits); null: one always
              */
-            two_checker_amount?: number | null;
+            two_checker_amount?: string | null;
             /**
              * Draft Ttl Hours
              * @default 72
@@ -2318,7 +2322,13 @@ export interface components {
             /** Kinds */
             kinds: string[];
             /** Two Checker Amount */
-            two_checker_amount: number | null;
+            two_checker_amount: string | null;
+            /**
+             * Currency
+             * @description The unit of `two_checker_amount`
+             * @example CNY
+             */
+            currency: string;
             /** Draft Ttl Hours */
             draft_ttl_hours: number;
             /**
@@ -2523,14 +2533,14 @@ export interface components {
             status: "pending" | "approved" | "rejected" | "expired" | "submitted";
             /**
              * Arguments
-             * @description The write's arguments as the maker sent them
+             * @description The write's arguments, as its use case takes them (amounts as decimal strings; `terms` as [advance, repayment, fees, fund_by])
              */
             arguments: {
                 [key: string]: unknown;
             };
             /**
              * Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer, as a decimal string (exact); null: no amount
+             * @description What the write is worth (the two-checker threshold compares it); null: no amount
              */
             amount: string | null;
             /** Maker */
@@ -2575,9 +2585,16 @@ export interface components {
             payee: string;
             /**
              * Amount
-             * @description Deposit-token payments waiting for the payee, in minor units
+             * @description Deposit-token payments waiting for the payee
+             * @example 1000000.00
              */
-            amount: number;
+            amount: string;
+            /**
+             * Currency
+             * @description The deposit token's currency (SCF_CURRENCIES' first)
+             * @example CNY
+             */
+            currency: string;
         };
         /** EventOut */
         EventOut: {
@@ -2585,10 +2602,18 @@ export interface components {
             contract: string;
             /** Name */
             name: string;
-            /** Args */
+            /**
+             * Args
+             * @description The event's arguments by their ABI names: amounts as decimal strings, the receivable's currency as its code (CNY), addresses checksummed, other bytes as 0x-hex
+             */
             args: {
                 [key: string]: unknown;
             };
+            /**
+             * Currency
+             * @description The currency of the amounts in `args`; null: none, or the ledger's own
+             */
+            currency: string | null;
         };
         /** EventPage */
         EventPage: {
@@ -2635,10 +2660,18 @@ export interface components {
             contract: string;
             /** Name */
             name: string;
-            /** Args */
+            /**
+             * Args
+             * @description The event's arguments by their ABI names: amounts as decimal strings, the receivable's currency as its code (CNY), addresses checksummed, other bytes as 0x-hex
+             */
             args: {
                 [key: string]: unknown;
             };
+            /**
+             * Currency
+             * @description The currency of the amounts in `args`; null: none, or the ledger's own
+             */
+            currency: string | null;
         };
         /** FeesIn */
         FeesIn: {
@@ -2687,10 +2720,10 @@ export interface components {
          *       "mode": "factoring",
          *       "recourse": false,
          *       "terms": {
-         *         "advance": 950000,
-         *         "fees": 5000,
+         *         "advance": "9500.00",
+         *         "fees": "50.00",
          *         "fund_by": 1767225600,
-         *         "repayment": 0
+         *         "repayment": "0"
          *       },
          *       "token_id": 7
          *     }
@@ -2730,6 +2763,12 @@ export interface components {
              * @description The financier whose offer was accepted
              */
             financier: string | null;
+            /**
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
+             */
+            currency: string;
             asked: components["schemas"]["TermsOut"];
             agreed: components["schemas"]["TermsOut"] | null;
             /** Offers */
@@ -2802,7 +2841,7 @@ export interface components {
          *       "currency": "CNY",
          *       "document_hash": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
          *       "due_date": 1798761600,
-         *       "face_amount": 100000000
+         *       "face_amount": "1000000.00"
          *     }
          */
         IssueIn: {
@@ -2813,14 +2852,15 @@ export interface components {
             creditor: string;
             /**
              * Face Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
-             * @example 1000000
+             * @description A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise)
+             * @example 1000000.00
              */
-            face_amount: number;
+            face_amount: string;
             /**
              * Currency
-             * @description ISO 4217 code: the unit of the amounts
+             * @description ISO 4217 code, one the consortium accepts (SCF_CURRENCIES)
              * @default CNY
+             * @example CNY
              */
             currency: string;
             /**
@@ -2866,9 +2906,10 @@ export interface components {
             holder: string | null;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
             /** State */
             state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired") | null;
             /**
@@ -2886,6 +2927,12 @@ export interface components {
         LineageOut: {
             /** Token Id */
             token_id: number;
+            /**
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
+             */
+            currency: string;
             /** Ancestors */
             ancestors: components["schemas"]["LineageNodeOut"][];
             tree: components["schemas"]["LineageNodeOut"];
@@ -3211,9 +3258,10 @@ export interface components {
             holder: string;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
             /** Parent Token Id */
             parent_token_id: number | null;
             /** Depth */
@@ -3581,9 +3629,10 @@ export interface components {
             creditor: string;
             /**
              * Face Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            face_amount: number;
+            face_amount: string;
             /**
              * Currency
              * @description ISO 4217 code: the unit of every amount of the receivable
@@ -3605,9 +3654,10 @@ export interface components {
             root_token_id: number;
             /**
              * Settled Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            settled_value: number;
+            settled_value: string;
             /**
              * Status
              * @description pending: awaiting the creditor's acceptance (确权); active; settled: paid in full; rejected, cancelled or expired: never accepted
@@ -3902,22 +3952,31 @@ export interface components {
              */
             status: "awaiting_confirmation" | "disputed" | "settled";
             /**
-             * Amount
-             * @description Value settled so far, in minor units
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
              */
-            amount: number;
+            currency: string;
+            /**
+             * Amount
+             * @description Value settled so far
+             * @example 1000000.00
+             */
+            amount: string;
             /**
              * Submitted Amount
-             * @description Value the latest submission reported paid, in minor units
+             * @description Value the latest submission reported paid
+             * @example 1000000.00
              */
-            submitted_amount: number;
+            submitted_amount: string;
             /** Lien Holder */
             lien_holder: string | null;
             /**
              * Lien Amount
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            lien_amount: number;
+            lien_amount: string;
             /**
              * Payee
              * @description Who must confirm now (lien holder first, then holder)
@@ -4125,33 +4184,35 @@ export interface components {
         };
         /**
          * TermsIn
-         * @description Financing terms as amounts in minor units of the piece's currency (any pricing
-         *     convention: the discount is what the advance leaves out of the value).
+         * @description Financing terms as decimal strings in the piece's currency (any pricing convention:
+         *     the discount is what the advance leaves out of the value).
          * @example {
-         *       "advance": 950000,
-         *       "fees": 5000,
+         *       "advance": "9500.00",
+         *       "fees": "50.00",
          *       "fund_by": 1767225600,
-         *       "repayment": 0
+         *       "repayment": "0"
          *     }
          */
         TermsIn: {
             /**
              * Advance
-             * @description Paid by the financier at funding, before fees, in minor units
-             * @example 1000000
+             * @description Paid by the financier at funding, before fees, in the piece's currency
+             * @example 1000000.00
              */
-            advance: number;
+            advance: string;
             /**
              * Repayment
-             * @description What repays a pledge loan (and caps its lien at settlement), or what the seller owes on recourse; 0 for factoring without recourse; in minor units
+             * @description What repays a pledge loan (and caps its lien at settlement), or what the seller owes on recourse; "0" for factoring without recourse
+             * @example 0.00
              */
-            repayment: number;
+            repayment: string;
             /**
              * Fees
-             * @description Deducted from the advance, in minor units
+             * @description Deducted from the advance
              * @default 0
+             * @example 0.00
              */
-            fees: number;
+            fees: string;
             /**
              * Fund By
              * @description Funding deadline, before the piece's due date
@@ -4160,24 +4221,27 @@ export interface components {
         };
         /**
          * TermsOut
-         * @description Financing terms, amounts in minor units of the piece's currency.
+         * @description Financing terms, amounts as decimal strings in the piece's currency.
          */
         TermsOut: {
             /**
              * Advance
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            advance: number;
+            advance: string;
             /**
              * Repayment
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            repayment: number;
+            repayment: string;
             /**
              * Fees
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            fees: number;
+            fees: string;
             /**
              * Fund By
              * @description Unix seconds (UTC)
@@ -4214,7 +4278,7 @@ export interface components {
          *     (a split); the receiver signs for it (签收).
          * @example {
          *       "to": "0x2546BcD3c84621e976D8185a91A922aE77ECEc30",
-         *       "value": 250000
+         *       "value": "2500.00"
          *     }
          */
         TransferIn: {
@@ -4225,10 +4289,10 @@ export interface components {
             to: string;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
-             * @example 1000000
+             * @description In the piece's currency, e.g. "2500.00"
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
         };
         /** TransferOut */
         TransferOut: {
@@ -4254,9 +4318,16 @@ export interface components {
             receiver: string;
             /**
              * Value
-             * @description In the currency's minor units (e.g. fen for CNY, cents for USD), an integer
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
-            value: number;
+            value: string;
+            /**
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
+             */
+            currency: string;
             /** Block Number */
             block_number: number;
             /** Tx Hash */
@@ -5428,6 +5499,27 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `invalid-input`: Invalid input
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-367d508bd8": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `calendar-not-covered`: Date outside the calendar's years
          *     - `convention-unknown`: Unknown convention
          *     - `invalid-input`: Invalid input
@@ -5441,6 +5533,62 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/calendar-not-covered" | "https://scfledger.dev/problems/convention-unknown" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `currency-unknown`: Unknown currency
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `document-not-uploaded`: Document not uploaded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-5e0a21edbf": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/currency-unknown" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/document-not-uploaded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -5623,6 +5771,72 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `advance-above-value`: Refused by the contract: AdvanceAboveValue
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `duplicate-financier`: Refused by the contract: DuplicateFinancier
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
+         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
+         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
+         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `fees-above-advance`: Refused by the contract: FeesAboveAdvance
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-financier-count`: Refused by the contract: InvalidFinancierCount
+         *     - `invalid-funding-deadline`: Refused by the contract: InvalidFundingDeadline
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-request-ttl`: Refused by the contract: InvalidRequestTtl
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `self-financing`: Refused by the contract: SelfFinancing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-advance`: Refused by the contract: ZeroAdvance
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-a98dbbe784": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `export-format-unknown`: Unknown export format
          *     - `invalid-input`: Invalid input
          *     - `period-invalid`: Invalid period
@@ -5661,6 +5875,60 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-dab3d497ce": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -7455,7 +7723,7 @@ export interface operations {
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-8a9d619661"];
+            422: components["responses"]["Problem422-5e0a21edbf"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -7981,7 +8249,7 @@ export interface operations {
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-a63d2a7cd3"];
+            422: components["responses"]["Problem422-dab3d497ce"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -8367,7 +8635,7 @@ export interface operations {
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-a98dbbe784"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -8474,7 +8742,7 @@ export interface operations {
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-a98dbbe784"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -8535,7 +8803,7 @@ export interface operations {
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-a98dbbe784"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -10364,7 +10632,7 @@ export interface operations {
             404: components["responses"]["Problem404-not-found"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-1fa957743e"];
+            422: components["responses"]["Problem422-367d508bd8"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */

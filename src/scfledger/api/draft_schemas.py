@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scfledger.api.fields import MINOR_UNITS, AmountOrZero, UtcDatetime
+from scfledger.api.fields import AmountOrZeroText, AmountOut, CurrencyOut, UtcDatetime
 from scfledger.api.schemas import OperationOut, Strict
 from scfledger.people.policy import ALL_KINDS, MAX_TTL_HOURS
 
@@ -30,9 +30,13 @@ class DraftOut(BaseModel):
     id: int
     kind: str = Field(description="The operation kind, e.g. receivable.issue")
     status: DraftStatus
-    arguments: dict[str, Any] = Field(description="The write's arguments as the maker sent them")
-    amount: str | None = Field(
-        description=f"{MINOR_UNITS}, as a decimal string (exact); null: no amount"
+    arguments: dict[str, Any] = Field(
+        description="The write's arguments, as its use case takes them (amounts as decimal"
+        " strings; `terms` as [advance, repayment, fees, fund_by])"
+    )
+    amount: AmountOut | None = Field(
+        description="What the write is worth (the two-checker threshold compares it); null:"
+        " no amount"
     )
     maker: str
     approvals_required: int = Field(ge=1, le=2)
@@ -64,7 +68,7 @@ class CheckerPolicyIn(Strict):
             "examples": [
                 {
                     "kinds": ["receivable.issue", "financing.fund"],
-                    "two_checker_amount": 500_000_000,
+                    "two_checker_amount": "5000000.00",
                     "draft_ttl_hours": 72,
                 }
             ]
@@ -72,8 +76,10 @@ class CheckerPolicyIn(Strict):
     )
 
     kinds: list[Kind] = Field(max_length=len(ALL_KINDS), description="Kinds that need a checker")
-    two_checker_amount: AmountOrZero | None = Field(
-        default=None, description="Above it two different checkers; null: one always"
+    two_checker_amount: AmountOrZeroText | None = Field(
+        default=None,
+        description="Above it two different checkers, in the deposit currency (SCF_CURRENCIES'"
+        " first; every currency of the ledger has its digits); null: one always",
     )
     draft_ttl_hours: int = Field(default=72, ge=1, le=MAX_TTL_HOURS)
 
@@ -81,7 +87,8 @@ class CheckerPolicyIn(Strict):
 class CheckerPolicyOut(BaseModel):
     participant: str
     kinds: list[str]
-    two_checker_amount: int | None
+    two_checker_amount: AmountOut | None
+    currency: CurrencyOut = Field(description="The unit of `two_checker_amount`")
     draft_ttl_hours: int
     default: bool = Field(description="True: the participant has set no policy of its own")
 

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from scfledger.api.fields import MONEY_ERRORS
 from scfledger.api.schemas import Problem
 from scfledger.exceptions import (
     AccountLocked,
@@ -280,6 +281,15 @@ REVERT_STATUS: dict[str, int] = {
 }
 
 
+# The problem types of money refusals the schemas make (api/fields.py MONEY_ERRORS), with
+# the titles of the same refusals made by the domain exceptions.
+_MONEY_TITLES = {
+    slug: title
+    for cls, slug, _, title in _DOMAIN
+    if cls in MONEY_ERRORS and MONEY_ERRORS[cls] == slug
+}
+
+
 def problem_type(slug: str) -> str:
     return PROBLEM_BASE + slug
 
@@ -363,6 +373,11 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
             400, "malformed-body", "Malformed body", "the body is not a JSON object", errors=errors
         )
     detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+    # An amount or currency the body's schema refused has its own problem type (the first
+    # such error's), as when the currency's checks refuse it later (docs/money.md).
+    money = next((e["type"] for e in errors if e["type"] in _MONEY_TITLES), None)
+    if money is not None:
+        return problem(422, money, _MONEY_TITLES[money], detail, errors=errors)
     return problem(422, "validation-error", "Invalid request", detail, errors=errors)
 
 

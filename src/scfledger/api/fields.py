@@ -1,24 +1,100 @@
-"""Field types of the REST API's bodies: addresses, hashes, amounts in minor units, dates,
-and the values each status field takes (documented as an `enum`)."""
+"""Field types of the REST API's bodies: addresses, hashes, amounts as decimal strings,
+currencies, dates, and the values each status field takes (documented as an `enum`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
+from scfledger import money
 from scfledger.api.dates import UnixSeconds as UnixSeconds
 from scfledger.chain import generated
-from scfledger.money import MINOR_UNITS as MINOR_UNITS
-from scfledger.money import MinorUnits as MinorUnits
+from scfledger.exceptions import (
+    AmountMalformed,
+    AmountNotAString,
+    AmountOutOfRange,
+    UnknownCurrency,
+)
 
 MAX_INT64 = 2**63 - 1  # ids, cursors and dates are 64-bit signed integers in the database
 
+# The problem type of each refusal of an amount or currency a body's schema makes
+# (api/errors.py answers a validation failure of one of these types with that problem).
+MONEY_ERRORS = {
+    AmountNotAString: "amount-not-a-string",
+    AmountMalformed: "amount-malformed",
+    AmountOutOfRange: "amount-out-of-range",
+    UnknownCurrency: "currency-unknown",
+}
+
+
+def _amount_text(value: object, info: ValidationInfo) -> object:
+    """A JSON string in plain decimal notation, not negative; the currency's digits and the
+    bounds are checked where the currency is known (services.ledger_money)."""
+    try:
+        return money.check_amount_text(value, field=info.field_name or "amount")
+    except (AmountNotAString, AmountMalformed, AmountOutOfRange) as refused:
+        raise PydanticCustomError(MONEY_ERRORS[type(refused)], str(refused)) from None
+
+
+def _currency_code(value: object) -> object:
+    try:
+        money.currency_exponent(value)  # type: ignore[arg-type]  # anything else is refused
+    except UnknownCurrency as refused:
+        raise PydanticCustomError("currency-unknown", str(refused)) from None
+    return value
+
+
+AMOUNT_TEXT = (
+    'A decimal string in the currency\'s units, exact: "1000000.00" CNY is one million yuan.'
+    " A JSON number is refused (amount-not-a-string); at most the currency's minor digits"
+    " (amount-too-precise)"
+)
+# An amount in a request: more than zero.
+# (Field before the validator: the pattern stays in the JSON Schema.)
+AmountText = Annotated[
+    str,
+    Field(pattern=money.AMOUNT_PATTERN, description=AMOUNT_TEXT, examples=["1000000.00"]),
+    BeforeValidator(_amount_text),
+]
+# An amount in a request that may be zero (fees, a repayment of nothing more).
+AmountOrZeroText = Annotated[
+    str,
+    Field(
+        pattern=money.AMOUNT_PATTERN,
+        description=AMOUNT_TEXT + "; zero allowed",
+        examples=["0.00"],
+    ),
+    BeforeValidator(_amount_text),
+]
+# An amount in a response: the canonical string, exactly the currency's minor digits.
+AmountOut = Annotated[
+    str,
+    Field(
+        pattern=money.AMOUNT_PATTERN,
+        description="A decimal string in the currency's units with exactly its minor digits"
+        ' ("1000000.00" CNY); exact: compute with Decimal, never float',
+        examples=["1000000.00"],
+    ),
+]
+Currency = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code, one the consortium accepts (SCF_CURRENCIES)",
+        examples=["CNY"],
+    ),
+    BeforeValidator(_currency_code),
+]
+CurrencyOut = Annotated[
+    str, Field(description="ISO 4217 code: the unit of the amounts", examples=["CNY"])
+]
+
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
 Hash32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
-# Minor units of the currency: uint256 on chain, NUMERIC(39) in the database.
-Amount = Annotated[int, Field(gt=0, lt=2**128, description=MINOR_UNITS, examples=[1_000_000])]
 TokenId = Annotated[int, Field(ge=1, le=MAX_INT64)]
 
 
@@ -89,8 +165,6 @@ DeliveryStatus = Annotated[
 Role = Annotated[str, values_of(ROLE_NAMES, "A consortium role")]
 
 
-# Minor units that may be zero (fees, a repayment of nothing more than the advance).
-AmountOrZero = Annotated[int, Field(ge=0, lt=2**128, description=MINOR_UNITS)]
 Deadline = Annotated[int, Field(gt=0, lt=2**64, description="Unix seconds (UTC)")]
 Reference = Annotated[
     str,

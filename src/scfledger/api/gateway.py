@@ -21,6 +21,7 @@ from scfledger.keys.store import KeyStore
 from scfledger.outbox.pipeline import Pipeline
 from scfledger.risk.clock import IndexClock
 from scfledger.services.ledger import Contracts, Ledger
+from scfledger.services.ledger_money import LedgerMoney
 from scfledger.services.participants import Provision
 from scfledger.services.webhooks import WebhookDispatcher
 
@@ -48,6 +49,7 @@ class Gateway:
     sealer: Sealer
     webhooks: WebhookDispatcher
     clock: IndexClock  # the chain's time as the index stands (risk views)
+    money: LedgerMoney  # accepted currencies, amounts as decimal strings (SCF_CURRENCIES)
     # Gives a new participant's account what it needs to send transactions: gas money on a
     # dev chain (anvil_setBalance); None where gas is free (a zero-fee consortium chain)
     # or funded another way (genesis allocation, a treasury).

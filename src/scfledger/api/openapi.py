@@ -42,6 +42,7 @@ from scfledger.exceptions import (
     ChainUnavailable,
     ContractRevert,
     CsrfFailed,
+    CurrencyNotAccepted,
     DatabaseError,
     DocumentNotUploaded,
     DocumentTooLarge,
@@ -159,16 +160,22 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
 # dependencies: see `problems_of`). tests/api/test_openapi_doc.py checks every key is served.
 # A checker's decision on a draft (maker-checker).
 _DECIDE = (RoleRequired, ScopeRequired, OwnDraft, AlreadyDecided, DraftExpired)
+# An amount in the body (a decimal string in the piece's currency: docs/money.md).
+_AMOUNT = (AmountNotAString, AmountMalformed, AmountTooPrecise, AmountOutOfRange)
+_PIECE_AMOUNT = (*_AMOUNT, CurrencyNotAccepted)
 # Pricing's refusals of its inputs (docs/money.md): amounts, currencies, rates, conventions.
-_AMOUNT = (AmountNotAString, AmountMalformed, AmountTooPrecise, AmountOutOfRange, UnknownCurrency)
 _CALENDAR = (UnknownConvention, CalendarNotCovered)
-_PRICING = (NotExact, InvalidRate, *_CALENDAR)
+_PRICING = (NotExact, InvalidRate, UnknownCurrency, *_CALENDAR)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
     "GET /v1/chain/time": (ChainUnavailable,),
     "GET /v1/statements": (PeriodInvalid, TimeZoneUnknown, ExportFormatUnknown),
     "GET /v1/reconciliation": (PeriodInvalid, TimeZoneUnknown, ExportFormatUnknown),
-    "POST /v1/receivables": (DocumentNotUploaded,),
+    "POST /v1/receivables": (DocumentNotUploaded, *_AMOUNT, UnknownCurrency, CurrencyNotAccepted),
+    "POST /v1/pieces/{token_id}/transfers": _PIECE_AMOUNT,
+    "POST /v1/financing-requests": _PIECE_AMOUNT,
+    "POST /v1/financing-requests/{request_id}/offers": _PIECE_AMOUNT,
+    "POST /v1/financing-requests/{request_id}/accept": _PIECE_AMOUNT,
     "POST /v1/pieces/{token_id}/evidence": (DocumentNotUploaded,),
     "POST /v1/participants": (ParticipantExists, InvalidInput, KeyNotFound),
     "GET /v1/participants/{name}": (ForeignParticipant,),
@@ -189,7 +196,7 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /v1/drafts/stream": (TooManyStreams, InvalidCursor),
     "POST /v1/drafts/{draft_id}/approve": _DECIDE,
     "POST /v1/drafts/{draft_id}/reject": _DECIDE,
-    "PUT /v1/policy": (RoleRequired, ScopeRequired),
+    "PUT /v1/policy": (RoleRequired, ScopeRequired, *_PIECE_AMOUNT),
     "GET /v1/auth/sso/{participant}/login": (SsoFailed,),
     "GET /v1/auth/sso/{participant}/callback": (SsoStateInvalid, SsoFailed, SsoUnknownUser),
     "PUT /v1/participants/{name}/sso": (ForeignParticipant, RoleRequired, ScopeRequired),

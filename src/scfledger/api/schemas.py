@@ -16,13 +16,15 @@ from scfledger.api.fields import (  # re-exported: the SDK and the routes import
 )
 from scfledger.api.fields import (
     Address,
-    Amount,
-    AmountOrZero,
+    AmountOrZeroText,
+    AmountOut,
+    AmountText,
+    Currency,
+    CurrencyOut,
     Deadline,
     DeliveryStatus,
     Hash32,
     MemberStatus,
-    MinorUnits,
     Mode,
     OperationStatus,
     ParticipantName,
@@ -64,7 +66,7 @@ class IssueIn(Strict):
             "examples": [
                 {
                     "creditor": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
-                    "face_amount": 100_000_000,
+                    "face_amount": "1000000.00",
                     "currency": "CNY",
                     "due_date": 1_798_761_600,
                     "document_hash": "0x9f86d081884c7d659a2feaa0c55ad015"
@@ -75,10 +77,8 @@ class IssueIn(Strict):
     )
 
     creditor: Address
-    face_amount: Amount
-    currency: Annotated[
-        str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code: the unit of the amounts")
-    ] = "CNY"
+    face_amount: AmountText
+    currency: Currency = "CNY"
     due_date: Annotated[
         int,
         Field(
@@ -109,46 +109,46 @@ class TransferIn(Strict):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"to": "0x2546BcD3c84621e976D8185a91A922aE77ECEc30", "value": 250_000}]
+            "examples": [{"to": "0x2546BcD3c84621e976D8185a91A922aE77ECEc30", "value": "2500.00"}]
         }
     )
 
     to: Address
-    value: Amount
+    value: AmountText = Field(description='In the piece\'s currency, e.g. "2500.00"')
 
 
 _TERMS_EXAMPLE: dict[str, JsonValue] = {
-    "advance": 950_000,
-    "repayment": 0,
-    "fees": 5_000,
+    "advance": "9500.00",
+    "repayment": "0",
+    "fees": "50.00",
     "fund_by": 1_767_225_600,
 }
 _FINANCIER = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"
 
 
 class TermsIn(Strict):
-    """Financing terms as amounts in minor units of the piece's currency (any pricing
-    convention: the discount is what the advance leaves out of the value)."""
+    """Financing terms as decimal strings in the piece's currency (any pricing convention:
+    the discount is what the advance leaves out of the value)."""
 
-    advance: Amount = Field(
-        description="Paid by the financier at funding, before fees, in minor units"
+    advance: AmountText = Field(
+        description="Paid by the financier at funding, before fees, in the piece's currency"
     )
-    repayment: AmountOrZero = Field(
+    repayment: AmountOrZeroText = Field(
         description="What repays a pledge loan (and caps its lien at settlement), or what the"
-        " seller owes on recourse; 0 for factoring without recourse; in minor units"
+        ' seller owes on recourse; "0" for factoring without recourse'
     )
-    fees: AmountOrZero = Field(default=0, description="Deducted from the advance, in minor units")
+    fees: AmountOrZeroText = Field(default="0", description="Deducted from the advance")
     fund_by: Deadline = Field(description="Funding deadline, before the piece's due date")
 
     model_config = ConfigDict(json_schema_extra={"examples": [_TERMS_EXAMPLE]})
 
 
 class TermsOut(Dated):
-    """Financing terms, amounts in minor units of the piece's currency."""
+    """Financing terms, amounts as decimal strings in the piece's currency."""
 
-    advance: MinorUnits
-    repayment: MinorUnits
-    fees: MinorUnits
+    advance: AmountOut
+    repayment: AmountOut
+    fees: AmountOut
     fund_by: UnixSeconds
 
 
@@ -333,13 +333,13 @@ class ReceivableOut(Dated):
     slot: int
     debtor: str
     creditor: str
-    face_amount: MinorUnits
+    face_amount: AmountOut
     currency: str = Field(description="ISO 4217 code: the unit of every amount of the receivable")
     issue_date: UnixSeconds
     due_date: UnixSeconds
     document_hash: str
     root_token_id: int
-    settled_value: MinorUnits
+    settled_value: AmountOut
     status: ReceivableStatus
 
 
@@ -347,7 +347,7 @@ class PieceOut(BaseModel):
     token_id: int
     slot: int
     holder: str
-    value: MinorUnits
+    value: AmountOut
     parent_token_id: int | None
     depth: int
     state: PieceState
@@ -367,7 +367,7 @@ class LineageNodeOut(BaseModel):
     parent_token_id: int | None
     depth: int
     holder: str | None
-    value: MinorUnits
+    value: AmountOut
     state: PieceState | None
     redacted: bool = False
     children: list[LineageNodeOut] = []
@@ -375,6 +375,7 @@ class LineageNodeOut(BaseModel):
 
 class LineageOut(BaseModel):
     token_id: int
+    currency: CurrencyOut
     ancestors: list[LineageNodeOut]
     tree: LineageNodeOut
 
@@ -395,6 +396,7 @@ class FinancingOut(Dated):
     token_id: int
     requester: str
     financier: str | None = Field(description="The financier whose offer was accepted")
+    currency: CurrencyOut
     asked: TermsOut
     agreed: TermsOut | None
     offers: list[OfferOut]
@@ -421,7 +423,8 @@ class TransferOut(BaseModel):
     from_token_id: int | None = Field(description="The piece a split took value from")
     sender: str
     receiver: str
-    value: MinorUnits
+    value: AmountOut
+    currency: CurrencyOut
     block_number: int
     tx_hash: str
 
@@ -438,12 +441,11 @@ class SettlementOut(Dated):
     slot: int
     holder: str
     status: SettlementStatus
-    amount: MinorUnits = Field(description="Value settled so far, in minor units")
-    submitted_amount: MinorUnits = Field(
-        description="Value the latest submission reported paid, in minor units"
-    )
+    currency: CurrencyOut
+    amount: AmountOut = Field(description="Value settled so far")
+    submitted_amount: AmountOut = Field(description="Value the latest submission reported paid")
     lien_holder: str | None
-    lien_amount: MinorUnits
+    lien_amount: AmountOut
     payee: str | None = Field(description="Who must confirm now (lien holder first, then holder)")
     confirm_by: UnixSeconds | None = Field(
         description="Unix seconds (UTC); after it the debtor may finalize"
@@ -461,14 +463,22 @@ class SettlementOut(Dated):
 
 class EscrowOut(BaseModel):
     payee: str
-    amount: MinorUnits = Field(
-        description="Deposit-token payments waiting for the payee, in minor units"
+    amount: AmountOut = Field(description="Deposit-token payments waiting for the payee")
+    currency: CurrencyOut = Field(
+        description="The deposit token's currency (SCF_CURRENCIES' first)"
     )
 
 
 class SettlementPage(BaseModel):
     items: list[SettlementOut]
     next_cursor: str | None
+
+
+EVENT_ARGS = (
+    "The event's arguments by their ABI names: amounts as decimal strings, the receivable's"
+    " currency as its code (CNY), addresses checksummed, other bytes as 0x-hex"
+)
+EVENT_CURRENCY = "The currency of the amounts in `args`; null: none, or the ledger's own"
 
 
 class FeedEventOut(BaseModel):
@@ -478,7 +488,8 @@ class FeedEventOut(BaseModel):
     log_index: int
     contract: str
     name: str
-    args: dict[str, Any]
+    args: dict[str, Any] = Field(description=EVENT_ARGS)
+    currency: str | None = Field(description=EVENT_CURRENCY)
 
 
 class EventPage(BaseModel):
@@ -489,7 +500,8 @@ class EventPage(BaseModel):
 class EventOut(BaseModel):
     contract: str
     name: str
-    args: dict[str, Any]
+    args: dict[str, Any] = Field(description=EVENT_ARGS)
+    currency: str | None = Field(description=EVENT_CURRENCY)
 
 
 class OperationError(BaseModel):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from eth_utils.address import to_checksum_address
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,7 @@ from web3 import Web3
 
 from scfledger.api.app import create_app
 from scfledger.api.gateway import WEBHOOK_SECRETS, Gateway
+from scfledger.chain.deploy import contract_at
 from scfledger.chain.deployment import load_manifest
 from scfledger.chain.fees import FeePolicy
 from scfledger.chain.node import connect
@@ -31,6 +33,7 @@ from scfledger.outbox.pipeline import Pipeline
 from scfledger.risk.clock import IndexClock
 from scfledger.services import drafts
 from scfledger.services.ledger import Contracts
+from scfledger.services.ledger_money import LedgerMoney
 from scfledger.services.participants import Provision
 from scfledger.services.webhooks import WebhookDispatcher
 
@@ -111,6 +114,18 @@ def build_provision(settings: Settings, *, w3: Web3, keys: KeyStore) -> Provisio
     return None
 
 
+def ledger_money(settings: Settings, *, w3: Web3, deployment: Deployment) -> LedgerMoney:
+    """The currencies SCF_CURRENCIES accepts, on the deployment's value decimals (read
+    from its ReceivableToken when first needed: the gateway starts with the chain down)."""
+    token = contract_at(
+        w3, "ReceivableToken", to_checksum_address(deployment.contracts["ReceivableToken"])
+    )
+    return LedgerMoney(
+        accepted=settings.currencies,
+        read_value_decimals=lambda: int(token.functions.valueDecimals().call()),
+    )
+
+
 def build_gateway(
     settings: Settings,
     deployment: Deployment,
@@ -126,6 +141,7 @@ def build_gateway(
     w3 = connect_chain(settings)
     sessions = session_factory(engine)
     sealer = keys.sealer(WEBHOOK_SECRETS)
+    money = ledger_money(settings, w3=w3, deployment=deployment)
     gateway = Gateway(
         w3=w3,
         engine=engine,
@@ -137,8 +153,9 @@ def build_gateway(
         indexer_poll=settings.indexer_poll_interval,
         keys=keys,
         sealer=sealer,
-        webhooks=WebhookDispatcher.from_settings(sessions, settings, sealer),
+        webhooks=WebhookDispatcher.from_settings(sessions, settings, sealer, money=money),
         clock=IndexClock(w3),
+        money=money,
         provision=build_provision(settings, w3=w3, keys=keys),
     )
     # Approved drafts a dead process never submitted: at start, then every minute.

@@ -59,7 +59,7 @@ def build(
 @app.command()
 def demo() -> None:
     """Run the demo story on an in-process chain and print the resulting lineage."""
-    from scfledger.demo import run_demo
+    from scfledger.demo import cny, run_demo
 
     result = run_demo(log=lambda text: console.print(f"[green]>[/green] {text}"))
     table = Table(title=f"Slot {result.slot}: pieces of the receivable, by lineage")
@@ -71,12 +71,12 @@ def demo() -> None:
             f"#{row.parent}" if row.parent else "root",
             str(row.depth),
             row.holder,
-            f"{row.paid / 100:,.2f}",
+            cny(row.paid),
             row.state,
         )
     console.print(table)
     total = sum(row.paid for row in result.pieces)
     console.print(
-        f"paid to holders {total / 100:,.2f} == settled {result.settled_amount / 100:,.2f}"
-        f" == face {result.face_amount / 100:,.2f}"
+        f"paid to holders {cny(total)} == settled {cny(result.settled_amount)}"
+        f" == face {cny(result.face_amount)}"
     )

@@ -163,7 +163,7 @@ def _print_next_steps(directory: Path, port: int, credentials: dict[str, dict[st
         f" {base}/v1/documents   # its sha256 backs the receivable\n"
         f"  curl -s -X POST -H \"Authorization: Bearer $KEY\" -H 'Idempotency-Key: demo-1'"
         f" -H 'Content-Type: application/json' '{base}/v1/receivables?wait=indexed' -d "
-        '\'{"creditor": "<supplier1 address>", "face_amount": 100000000,'
+        '\'{"creditor": "<supplier1 address>", "face_amount": "1000000.00",'
         ' "currency": "CNY", "due_date": <unix seconds>,'
         ' "document_hash": "0x<sha256 of the uploaded invoice>"}\''
     )

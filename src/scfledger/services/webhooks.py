@@ -43,7 +43,9 @@ from scfledger.db.projections import ChainEvent, Member
 from scfledger.db.session import transaction
 from scfledger.exceptions import ActionForbidden, InvalidInput, RecordNotFound, SigningError
 from scfledger.keys.sealing import Sealer, is_sealed
+from scfledger.services.event_money import show_events
 from scfledger.services.ledger import Actor
+from scfledger.services.ledger_money import LedgerMoney
 from scfledger.services.payment_refs import revealed
 from scfledger.services.visibility import visible_events
 from scfledger.services.webhook_destinations import destination_problem
@@ -253,8 +255,12 @@ class WebhookDispatcher:
         poll_interval: float = 0.5,
         batch: int = 100,
         allow_loopback: bool = False,
+        money: LedgerMoney | None = None,
     ) -> None:
         self.sessions = sessions
+        # Shows events as the API does (currency codes, decimal-string amounts); None:
+        # as stored (tests of delivery alone).
+        self.money = money
         self.sealer = sealer
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -267,11 +273,17 @@ class WebhookDispatcher:
 
     @classmethod
     def from_settings(
-        cls, sessions: sessionmaker[Session], settings: Settings, sealer: Sealer
+        cls,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        sealer: Sealer,
+        *,
+        money: LedgerMoney | None = None,
     ) -> WebhookDispatcher:
         return cls(
             sessions,
             sealer=sealer,
+            money=money,
             timeout=settings.webhook_timeout,
             max_attempts=settings.webhook_max_attempts,
             backoff=settings.webhook_backoff,
@@ -313,8 +325,9 @@ class WebhookDispatcher:
                     continue
                 webhook.cursor = events[-1].id
                 deliverable = _deliverable(session, webhook, events)
-                shown = revealed(session, webhook.participant, [e.args for e in deliverable])
-                for event, args in zip(deliverable, shown, strict=True):
+                shown = self._shown(session, deliverable)
+                clear = revealed(session, webhook.participant, [args for args, _ in shown])
+                for event, (_, currency), args in zip(deliverable, shown, clear, strict=True):
                     delivery = WebhookDelivery(
                         webhook_id=webhook.id, event_id=event.id, event_name=event.name, body={}
                     )
@@ -328,6 +341,7 @@ class WebhookDispatcher:
                             "contract": event.contract,
                             "name": event.name,
                             "args": args,
+                            "currency": currency,
                             "block_number": event.block_number,
                             "block_hash": event.block_hash,
                             "tx_hash": event.tx_hash,
@@ -336,6 +350,14 @@ class WebhookDispatcher:
                     }
                     queued += 1
         return queued
+
+    def _shown(
+        self, session: Session, events: Sequence[ChainEvent]
+    ) -> list[tuple[dict[str, Any], str | None]]:
+        if self.money is None:
+            return [(e.args, None) for e in events]
+        shown = show_events(session, self.money, [(e.contract, e.name, e.args) for e in events])
+        return [(s.args, s.currency) for s in shown]
 
     def _due(self, now: datetime) -> list[_Due]:
         """Claims the due deliveries: each is leased (its next attempt moved past this

@@ -25,7 +25,9 @@ from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, Operation
 from scfledger.exceptions import InvalidCursor
 from scfledger.outbox.operation import OperationStatus, OperationView
 from scfledger.services import drafts, payment_refs
+from scfledger.services.event_money import show_events
 from scfledger.services.ledger import Actor, Idempotency, operation_events
+from scfledger.services.ledger_money import LedgerMoney
 
 Wait = Literal["none", "mined", "indexed"]
 MAX_WAIT = 60.0
@@ -73,11 +75,12 @@ def parse_cursor(cursor: str | None) -> int | None:
 def operation_out(gateway: Gateway, view: OperationView) -> OperationOut:
     with gateway.sessions() as session:
         rows = operation_events(session, view.tx_hash)
+        shown = show_events(session, gateway.money, [(e.contract, e.name, e.args) for e in rows])
         # An operation is its participant's only: its references, in clear where it may.
-        shown = payment_refs.revealed(session, view.participant, [e.args for e in rows])
+        clear = payment_refs.revealed(session, view.participant, [s.args for s in shown])
         events = [
-            EventOut(contract=e.contract, name=e.name, args=args)
-            for e, args in zip(rows, shown, strict=True)
+            EventOut(contract=e.contract, name=e.name, args=args, currency=s.currency)
+            for e, s, args in zip(rows, shown, clear, strict=True)
         ]
     error = None
     if view.status == OperationStatus.FAILED:
@@ -196,15 +199,37 @@ def accepted(
     return OperationResponse(gateway, view, wait=wait, timeout=timeout)
 
 
-def draft_out(view: drafts.DraftView) -> DraftOut:
+# The arguments of a held write that are amounts in minor units (the use cases take them
+# so), and the positions in `terms` ([advance, repayment, fees, fund_by]) that are.
+_DRAFT_AMOUNTS = ("face_amount", "value", "two_checker_amount")
+_TERMS_AMOUNTS = 3
+
+
+def _draft_arguments(arguments: dict[str, Any], money: LedgerMoney) -> dict[str, Any]:
+    """A draft's stored arguments with their amounts as decimal strings, as the checker
+    reads them (the maker sent strings; the draft keeps what the use case takes)."""
+    shown = dict(arguments)
+    for name in _DRAFT_AMOUNTS:
+        if isinstance(value := shown.get(name), int) and not isinstance(value, bool):
+            shown[name] = money.text(value)
+    terms = shown.get("terms")
+    if isinstance(terms, list) and len(terms) > _TERMS_AMOUNTS:
+        shown["terms"] = [
+            money.text(v) if i < _TERMS_AMOUNTS and isinstance(v, int) else v
+            for i, v in enumerate(terms)
+        ]
+    return shown
+
+
+def draft_out(view: drafts.DraftView, money: LedgerMoney) -> DraftOut:
     d = view.draft
     return DraftOut(
         object="draft",
         id=d.id,
         kind=d.kind,
         status=d.status,  # type: ignore[arg-type]  # services.drafts writes these five
-        arguments=d.arguments,
-        amount=None if d.amount is None else str(d.amount),
+        arguments=_draft_arguments(d.arguments, money),
+        amount=money.optional(None if d.amount is None else int(d.amount)),
         maker=d.maker,
         approvals_required=d.approvals_required,
         decisions=[
@@ -224,9 +249,9 @@ def draft_out(view: drafts.DraftView) -> DraftOut:
     )
 
 
-def drafted(view: drafts.DraftView) -> JSONResponse:
+def drafted(view: drafts.DraftView, money: LedgerMoney) -> JSONResponse:
     """202 with the draft that holds a write, and where to follow it."""
-    body = draft_out(view).model_dump(mode="json")
+    body = draft_out(view, money).model_dump(mode="json")
     return JSONResponse(body, status_code=202, headers={"Location": f"/v1/drafts/{view.draft.id}"})
 
 
@@ -257,7 +282,7 @@ class Write:
         # same key and request find it again), answered 202 with the draft.
         draft = drafts.held(self.gateway.sessions, self.actor.participant, idempotency)
         if draft is not None:
-            return drafted(draft)
+            return drafted(draft, self.gateway.money)
         view = self.gateway.pipeline.find(
             self.actor.participant, idempotency.key, idempotency.request_hash
         )
@@ -271,7 +296,7 @@ class Write:
                 now=self.gateway.wall_clock(),
             )
             if draft is not None:
-                return drafted(draft)
+                return drafted(draft, self.gateway.money)
             view = service(
                 ledger=self.gateway.ledger, actor=self.actor, idempotency=idempotency, **arguments
             )

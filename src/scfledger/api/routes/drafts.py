@@ -69,7 +69,7 @@ def list_drafts(
         limit=limit,
         status=status,
     )
-    items = [draft_out(v) for v in views]
+    items = [draft_out(v, gateway.money) for v in views]
     return DraftPage(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
 
 
@@ -136,7 +136,8 @@ async def stream(
 @router.get("/v1/drafts/{draft_id}")
 def get_draft(draft_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> DraftOut:
     """One of your participant's drafts (`404 not-found` for another's)."""
-    return draft_out(drafts.get_draft(gateway.sessions, actor, draft_id, now=gateway.wall_clock()))
+    view = drafts.get_draft(gateway.sessions, actor, draft_id, now=gateway.wall_clock())
+    return draft_out(view, gateway.money)
 
 
 @router.post("/v1/drafts/{draft_id}/approve")
@@ -150,7 +151,7 @@ def approve(draft_id: IdPath, gateway: GatewayDep, actor: Checker) -> DecidedOut
         gateway.ledger, actor, draft_id, now=gateway.wall_clock(), sealer=gateway.sealer
     )
     return DecidedOut(
-        draft=draft_out(view),
+        draft=draft_out(view, gateway.money),
         operation=None if operation is None else operation_out(gateway, operation),
     )
 
@@ -174,16 +175,18 @@ def reject(draft_id: IdPath, body: RejectIn, gateway: GatewayDep, actor: Checker
     view = drafts.reject_draft(
         gateway.sessions, actor, draft_id, reason=body.reason, now=gateway.wall_clock()
     )
-    return draft_out(view)
+    return draft_out(view, gateway.money)
 
 
 def _policy_out(gateway: Gateway, actor: Actor) -> CheckerPolicyOut:
     with gateway.sessions() as session:
         policy, default = checking.read_policy(session, actor)
+    money = gateway.money
     return CheckerPolicyOut(
         participant=actor.participant,
         kinds=sorted(policy.kinds),
-        two_checker_amount=policy.two_checker_amount,
+        two_checker_amount=money.optional(policy.two_checker_amount),
+        currency=money.base,
         draft_ttl_hours=policy.draft_ttl_hours,
         default=default,
     )
@@ -206,14 +209,18 @@ def put_policy(
     """Set your participant's policy (admins). A change that asks as much or more applies
     at once (200, the policy); one that asks less, while the current policy checks
     `policy.update`, waits for a checker (202, the draft): no one loosens four eyes alone."""
+    limit = body.two_checker_amount
+    money = gateway.money
     held = checking.update_policy(
         gateway.sessions,
         actor,
         kinds=list(body.kinds),
-        two_checker_amount=body.two_checker_amount,
+        two_checker_amount=None
+        if limit is None
+        else money.parse(limit, money.base, field="two_checker_amount", allow_zero=True),
         draft_ttl_hours=body.draft_ttl_hours,
         now=gateway.wall_clock(),
     )
     if held is not None:
-        return drafted(held)
+        return drafted(held, gateway.money)
     return _policy_out(gateway, actor)

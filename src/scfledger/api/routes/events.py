@@ -25,6 +25,7 @@ from scfledger.api.schemas import EventPage, FeedEventOut
 from scfledger.api.streams import StreamSlot
 from scfledger.services import payment_refs
 from scfledger.services import visibility as services
+from scfledger.services.event_money import show_events
 from scfledger.services.ledger import Actor
 
 router = APIRouter(prefix="/v1/events", tags=["events"], route_class=GuardedRoute)
@@ -43,7 +44,8 @@ def _feed_cursor(value: str | None) -> int:
 def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
     with gateway.sessions() as session:
         rows, cursor = services.list_events(session, actor, after=after, limit=limit)
-        shown = payment_refs.revealed(session, actor.participant, [e.args for e in rows])
+        shown = show_events(session, gateway.money, [(e.contract, e.name, e.args) for e in rows])
+        clear = payment_refs.revealed(session, actor.participant, [s.args for s in shown])
         return [
             FeedEventOut(
                 id=e.id,
@@ -53,8 +55,9 @@ def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[
                 contract=e.contract,
                 name=e.name,
                 args=args,
+                currency=s.currency,
             )
-            for e, args in zip(rows, shown, strict=True)
+            for e, s, args in zip(rows, shown, clear, strict=True)
         ], cursor
 
 

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
-from scfledger.api.routes.common import WRITE, AsciiDigits, IdPath, WriteDep, parse_cursor
+from scfledger.api.routes.common import (
+    WRITE,
+    AsciiDigits,
+    IdPath,
+    Write,
+    WriteDep,
+    parse_cursor,
+)
 from scfledger.api.schemas import (
     MAX_INT64,
     AcceptOfferIn,
@@ -28,6 +35,12 @@ from scfledger.api.schemas import (
 from scfledger.services import financing as services
 from scfledger.services import payment_refs
 from scfledger.services.ledger import Actor
+from scfledger.services.ledger_money import (
+    LedgerMoney,
+    piece_currency,
+    request_currencies,
+    request_currency,
+)
 from scfledger.services.visibility import sees_agreed_terms, visible_offers, visible_request
 
 if TYPE_CHECKING:  # row types of the response builders only
@@ -36,40 +49,66 @@ if TYPE_CHECKING:  # row types of the response builders only
 router = APIRouter(prefix="/v1/financing-requests", tags=["financing"], route_class=GuardedRoute)
 
 
-def _terms(body: TermsIn) -> services.Terms:
-    return services.Terms(body.advance, body.repayment, body.fees, body.fund_by)
+def _terms(body: TermsIn, money: LedgerMoney, currency: str | None) -> services.Terms:
+    """The terms in minor units of the piece's currency (`currency`)."""
+    return services.Terms(
+        money.parse(body.advance, currency, field="advance"),
+        money.parse(body.repayment, currency, field="repayment", allow_zero=True),
+        money.parse(body.fees, currency, field="fees", allow_zero=True),
+        body.fund_by,
+    )
 
 
 def _terms_out(
-    advance: int | None, repayment: int | None, fees: int | None, fund_by: int | None
+    money: LedgerMoney,
+    advance: int | None,
+    repayment: int | None,
+    fees: int | None,
+    fund_by: int | None,
 ) -> TermsOut | None:
     if advance is None or repayment is None or fees is None or fund_by is None:
         return None
-    return TermsOut(advance=advance, repayment=repayment, fees=fees, fund_by=fund_by)
+    return TermsOut(
+        advance=money.text(advance),
+        repayment=money.text(repayment),
+        fees=money.text(fees),
+        fund_by=fund_by,
+    )
 
 
-def _offer_out(o: FinancingOffer) -> OfferOut:
+def _offer_out(o: FinancingOffer, money: LedgerMoney) -> OfferOut:
     return OfferOut(
         financier=o.financier,
         status=o.status,  # type: ignore[arg-type]  # the projection writes these three
-        terms=_terms_out(o.advance, o.repayment, o.fees, o.fund_by),
+        terms=_terms_out(money, o.advance, o.repayment, o.fees, o.fund_by),
         reason=o.reason,
     )
 
 
-def financing_out(session: Session, actor: Actor, r: FinancingRequest) -> FinancingOut:
-    asked = _terms_out(r.asked_advance, r.asked_repayment, r.asked_fees, r.asked_fund_by)
+def financing_out(
+    session: Session,
+    actor: Actor,
+    r: FinancingRequest,
+    money: LedgerMoney,
+    currency: str | None = None,
+) -> FinancingOut:
+    """The request as `actor` sees it; `currency`: its piece's, if the caller read it."""
+    asked = _terms_out(money, r.asked_advance, r.asked_repayment, r.asked_fees, r.asked_fund_by)
     assert asked is not None  # every request asks terms
+    if currency is None:
+        currency = request_currency(session, r.id) or money.base
     # Who won and at what terms: a financier whose offer was not taken learns neither.
     party = sees_agreed_terms(actor, r)
+    agreed = _terms_out(money, r.advance, r.repayment, r.fees, r.fund_by)
     return FinancingOut(
         id=r.id,
         token_id=r.token_id,
         requester=r.requester,
         financier=r.financier if party else None,
+        currency=currency,
         asked=asked,
-        agreed=_terms_out(r.advance, r.repayment, r.fees, r.fund_by) if party else None,
-        offers=[_offer_out(o) for o in visible_offers(session, actor, r)],
+        agreed=agreed if party else None,
+        offers=[_offer_out(o, money) for o in visible_offers(session, actor, r)],
         mode=r.mode,
         recourse=r.recourse,
         status=r.status,
@@ -79,15 +118,23 @@ def financing_out(session: Session, actor: Actor, r: FinancingRequest) -> Financ
     )
 
 
+def _currency_of(write: Write, request_id: int) -> str | None:
+    with write.gateway.sessions() as session:
+        return request_currency(session, request_id)
+
+
 @router.post("", status_code=202, responses=WRITE)
 def request_financing(body: FinancingIn, write: WriteDep) -> JSONResponse:
     """Ask one to five financiers to finance a piece you hold at the terms you name (locks
-    the piece until the request closes)."""
+    the piece until the request closes). Amounts are decimal strings in the piece's
+    currency."""
+    with write.gateway.sessions() as session:
+        currency = piece_currency(session, body.token_id)
     return write.submit(
         services.request_financing,
         token_id=body.token_id,
         financiers=body.financiers,
-        terms=_terms(body.terms),
+        terms=_terms(body.terms, write.gateway.money, currency),
         mode=body.mode,
         recourse=body.recourse,
     )
@@ -112,7 +159,11 @@ def list_requests(
             status=status,
             token_id=token_id,
         )
-        items = [financing_out(session, actor, r) for r in rows]
+        currencies = request_currencies(session, [r.id for r in rows])
+        money = gateway.money
+        items = [
+            financing_out(session, actor, r, money, currencies.get(r.id, money.base)) for r in rows
+        ]
     next_cursor = str(items[-1].id) if len(items) == limit else None
     return FinancingPage(items=items, next_cursor=next_cursor)
 
@@ -120,25 +171,25 @@ def list_requests(
 @router.get("/{request_id}")
 def get_request(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> FinancingOut:
     with gateway.sessions() as session:
-        return financing_out(session, actor, visible_request(session, actor, request_id))
+        request = visible_request(session, actor, request_id)
+        return financing_out(session, actor, request, gateway.money)
 
 
 @router.post("/{request_id}/offers", status_code=202, responses=WRITE)
 def offer(request_id: IdPath, body: TermsIn, write: WriteDep) -> JSONResponse:
     """Offer terms (a named financier), replacing your earlier offer. A sole named financier
     offering exactly the asked terms is accepted at once."""
-    return write.submit(services.offer_financing, request_id=request_id, terms=_terms(body))
+    terms = _terms(body, write.gateway.money, _currency_of(write, request_id))
+    return write.submit(services.offer_financing, request_id=request_id, terms=terms)
 
 
 @router.post("/{request_id}/accept", status_code=202, responses=WRITE)
 def accept(request_id: IdPath, body: AcceptOfferIn, write: WriteDep) -> JSONResponse:
     """Accept a financier's standing offer (the requester), repeating its terms; the other
     offers lapse and the request can no longer be withdrawn."""
+    terms = _terms(body.terms, write.gateway.money, _currency_of(write, request_id))
     return write.submit(
-        services.accept_offer,
-        request_id=request_id,
-        financier=body.financier,
-        terms=_terms(body.terms),
+        services.accept_offer, request_id=request_id, financier=body.financier, terms=terms
     )
 
 

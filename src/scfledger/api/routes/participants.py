@@ -111,7 +111,7 @@ def issue_api_key(
         now=gateway.wall_clock(),
     )
     if isinstance(made, drafts.DraftView):
-        return drafted(made)
+        return drafted(made, gateway.money)
     issued, view = made
     return IssuedApiKeyOut(
         name=issued.name, address=issued.address, api_key=issued.api_key, key=key_out(view)
@@ -131,4 +131,4 @@ def revoke_api_key(name: str, prefix: str, gateway: GatewayDep, actor: CurrentAc
     held = services.revoke_api_key(
         sessions=gateway.sessions, actor=actor, name=name, prefix=prefix, now=gateway.wall_clock()
     )
-    return Response(status_code=204) if held is None else drafted(held)
+    return Response(status_code=204) if held is None else drafted(held, gateway.money)

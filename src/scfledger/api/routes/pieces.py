@@ -34,6 +34,7 @@ from scfledger.api.schemas import (
 from scfledger.exceptions import InvalidInput
 from scfledger.services import lineage as lineages
 from scfledger.services import receivables as services
+from scfledger.services.ledger_money import LedgerMoney, piece_currency
 from scfledger.services.lineage import LineageNode
 
 if TYPE_CHECKING:  # row types of the response builder only
@@ -42,30 +43,30 @@ if TYPE_CHECKING:  # row types of the response builder only
 router = APIRouter(prefix="/v1/pieces", tags=["pieces"], route_class=GuardedRoute)
 
 
-def piece_out(piece: Piece, receivable: Receivable) -> PieceOut:
+def piece_out(piece: Piece, receivable: Receivable, money: LedgerMoney) -> PieceOut:
     return PieceOut(
         token_id=piece.token_id,
         slot=piece.slot,
         holder=piece.holder,
-        value=piece.value,
+        value=money.text(piece.value),
         parent_token_id=piece.parent_token_id,
         depth=piece.depth,
         state=piece.state,
         sender=piece.sender,
-        receivable=receivable_out(receivable),
+        receivable=receivable_out(receivable, money),
     )
 
 
-def _node(node: LineageNode) -> LineageNodeOut:
+def _node(node: LineageNode, money: LedgerMoney) -> LineageNodeOut:
     return LineageNodeOut(
         token_id=node.token_id,
         parent_token_id=node.parent_token_id,
         depth=node.depth,
         holder=node.holder,
-        value=node.value,
+        value=money.text(node.value),
         state=node.state,
         redacted=node.redacted,
-        children=[_node(child) for child in node.children],
+        children=[_node(child, money) for child in node.children],
     )
 
 
@@ -104,7 +105,7 @@ def list_pieces(
             due_from=due_from,
             due_to=due_to,
         )
-        items = [piece_out(piece, receivable) for piece, receivable in rows]
+        items = [piece_out(piece, receivable, gateway.money) for piece, receivable in rows]
     next_cursor = str(items[-1].token_id) if len(items) == limit else None
     return PiecePage(items=items, next_cursor=next_cursor)
 
@@ -114,7 +115,8 @@ def get_piece(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -
     """A piece the caller may see, with its receivable (`404 not-found` otherwise, and for
     a slot: receivables are under `/v1/receivables/{slot}`)."""
     with gateway.sessions() as session:
-        return piece_out(*services.piece_with_receivable(session, actor, token_id))
+        piece, receivable = services.piece_with_receivable(session, actor, token_id)
+        return piece_out(piece, receivable, gateway.money)
 
 
 @router.get("/{token_id}/lineage")
@@ -123,10 +125,13 @@ def lineage(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> 
     Pieces the caller does not see are `redacted`: token id, parent, depth and value only."""
     with gateway.sessions() as session:
         found = lineages.lineage(session, actor, token_id)
+        currency = piece_currency(session, token_id)
+    money = gateway.money
     return LineageOut(
         token_id=found.token_id,
-        ancestors=[_node(n) for n in found.ancestors],
-        tree=_node(found.tree),
+        currency=currency or money.base,
+        ancestors=[_node(n, money) for n in found.ancestors],
+        tree=_node(found.tree, money),
     )
 
 
@@ -137,13 +142,12 @@ def transfer(
     write: WriteDep,
 ) -> JSONResponse:
     """Send part of a piece to another member (the holder); mints a child piece, pending
-    until the receiver signs for it (`/sign`), refuses it (`/refuse`) or you recall it."""
-    return write.submit(
-        services.transfer,
-        token_id=token_id,
-        to=body.to,
-        value=body.value,
-    )
+    until the receiver signs for it (`/sign`), refuses it (`/refuse`) or you recall it.
+    `value` is a decimal string in the piece's currency."""
+    with write.gateway.sessions() as session:
+        currency = piece_currency(session, token_id)
+    value = write.gateway.money.parse(body.value, currency, field="value")
+    return write.submit(services.transfer, token_id=token_id, to=body.to, value=value)
 
 
 @router.post("/{token_id}/sign", status_code=202, responses=WRITE)
@@ -182,7 +186,9 @@ def attach_evidence(
 @router.get("/{token_id}/transfers")
 def transfers(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -> list[TransferOut]:
     """A piece's moves, oldest first: whole transfers of it and splits out of it."""
+    money = gateway.money
     with gateway.sessions() as session:
+        currency = piece_currency(session, token_id) or money.base
         return [
             TransferOut(
                 kind="split" if t.kind == "split" else "whole",
@@ -190,7 +196,8 @@ def transfers(token_id: TokenIdPath, gateway: GatewayDep, actor: CurrentActor) -
                 from_token_id=t.from_token_id,
                 sender=t.sender,
                 receiver=t.receiver,
-                value=t.value,
+                value=money.text(t.value),
+                currency=currency,
                 block_number=t.block_number,
                 tx_hash=t.tx_hash,
             )

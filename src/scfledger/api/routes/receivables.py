@@ -13,6 +13,7 @@ from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import WRITE, IdPath, WriteDep
 from scfledger.api.schemas import IssueIn, ReceivableOut, RejectIn
 from scfledger.services import receivables as services
+from scfledger.services.ledger_money import LedgerMoney
 from scfledger.services.visibility import visible_receivable
 
 if TYPE_CHECKING:  # the row type of the response builder only
@@ -21,18 +22,18 @@ if TYPE_CHECKING:  # the row type of the response builder only
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"], route_class=GuardedRoute)
 
 
-def receivable_out(receivable: Receivable) -> ReceivableOut:
+def receivable_out(receivable: Receivable, money: LedgerMoney) -> ReceivableOut:
     return ReceivableOut(
         slot=receivable.slot,
         debtor=receivable.debtor,
         creditor=receivable.creditor,
-        face_amount=receivable.face_amount,
+        face_amount=money.text(receivable.face_amount),
         currency=receivable.currency,
         issue_date=receivable.issue_date,
         due_date=receivable.due_date,
         document_hash=receivable.document_hash,
         root_token_id=receivable.root_token_id,
-        settled_value=receivable.settled_value,
+        settled_value=money.text(receivable.settled_value),
         status=receivable.status,
     )
 
@@ -43,12 +44,16 @@ def issue(
     write: WriteDep,
 ) -> JSONResponse:
     """Confirm a receivable owed to a creditor (core enterprises), against a document you
-    uploaded (`422 document-not-uploaded` otherwise)."""
+    uploaded (`422 document-not-uploaded` otherwise). `face_amount` is a decimal string in
+    `currency` (`"1000000.00"`), which must be one the consortium accepts
+    (`422 currency-not-accepted`)."""
+    money = write.gateway.money
+    currency = money.check_currency(body.currency)
     return write.submit(
         services.issue,
         creditor=body.creditor,
-        face_amount=body.face_amount,
-        currency=body.currency,
+        face_amount=money.parse(body.face_amount, currency, field="face_amount"),
+        currency=currency,
         due_date=body.due_date,
         document_hash=body.document_hash,
     )
@@ -60,7 +65,7 @@ def get_receivable(slot: IdPath, gateway: GatewayDep, actor: CurrentActor) -> Re
     one of its pieces (`404 not-found` otherwise, and for a token id: pieces are under
     `/v1/pieces/{token_id}`)."""
     with gateway.sessions() as session:
-        return receivable_out(visible_receivable(session, actor, slot))
+        return receivable_out(visible_receivable(session, actor, slot), gateway.money)
 
 
 @router.post("/{slot}/accept", status_code=202, responses=WRITE)

@@ -28,6 +28,7 @@ from scfledger.api.schemas import (
 )
 from scfledger.services import payment_refs
 from scfledger.services import settlements as services
+from scfledger.services.ledger_money import slot_currencies
 
 router = APIRouter(prefix="/v1/settlements", tags=["settlements"], route_class=GuardedRoute)
 escrow = APIRouter(prefix="/v1/escrow", tags=["settlements"], route_class=GuardedRoute)
@@ -62,19 +63,22 @@ def list_settlements(
     """Settlements the caller paid (debtor) or was paid (holder, lien holder); auditors: all.
     By token id; `cursor` is the last token id of the previous page."""
     after = parse_cursor(cursor)
+    money = gateway.money
     with gateway.sessions() as session:
         rows = services.list_settlements(session, actor, after=after, limit=limit, slot=slot)
         clear = payment_refs.readable(session, actor, (s.payment_ref for s in rows))
+        currencies = slot_currencies(session, [s.slot for s in rows])
         items = [
             SettlementOut(
                 token_id=s.token_id,
                 slot=s.slot,
                 holder=s.holder,
                 status=s.status,
-                amount=s.amount,
-                submitted_amount=s.submitted_amount,
+                currency=currencies.get(s.slot, money.base),
+                amount=money.text(s.amount),
+                submitted_amount=money.text(s.submitted_amount),
                 lien_holder=s.lien_holder,
-                lien_amount=s.lien_amount,
+                lien_amount=money.text(s.lien_amount),
                 payee=s.payee,
                 confirm_by=s.confirm_by,
                 deemed=s.deemed,
@@ -116,7 +120,9 @@ def finalize(token_id: TokenIdPath, write: WriteDep) -> JSONResponse:
 def escrow_balance(gateway: GatewayDep, actor: CurrentActor) -> EscrowOut:
     """Deposit-token payments waiting in escrow for the caller (paid while it was suspended)."""
     with gateway.sessions() as session:
-        return EscrowOut(payee=actor.address, amount=services.escrow_of(session, actor))
+        amount = services.escrow_of(session, actor)
+    money = gateway.money
+    return EscrowOut(payee=actor.address, amount=money.text(amount), currency=money.base)
 
 
 @escrow.post("/claim", status_code=202, responses=WRITE)

@@ -17,6 +17,7 @@ from scfledger.api.routes.common import drafted
 from scfledger.api.schemas_people import UserIn, UserOut, UserPatchIn, UserSecretsOut
 from scfledger.services import drafts
 from scfledger.services import people as services
+from scfledger.services.ledger_money import LedgerMoney
 
 if TYPE_CHECKING:  # row types of the response builders only
     from scfledger.db.people import User
@@ -53,9 +54,9 @@ HELD: dict[int | str, dict[str, Any]] = {
 }
 
 
-def answer(made: services.Administered) -> UserSecretsOut | JSONResponse:
+def answer(made: services.Administered, money: LedgerMoney) -> UserSecretsOut | JSONResponse:
     """The user and its new secrets, or 202 with the draft that holds the change."""
-    return drafted(made) if isinstance(made, drafts.DraftView) else secrets_out(made)
+    return drafted(made, money) if isinstance(made, drafts.DraftView) else secrets_out(made)
 
 
 def secrets_out(secrets: services.UserSecrets) -> UserSecretsOut:
@@ -92,7 +93,8 @@ def create_user(
             roles=list(body.roles),
             kind=body.kind,
             now=gateway.wall_clock(),
-        )
+        ),
+        gateway.money,
     )
 
 
@@ -120,7 +122,8 @@ def update_user(
             display_name=body.display_name,
             disabled=body.disabled,
             now=gateway.wall_clock(),
-        )
+        ),
+        gateway.money,
     )
 
 
@@ -133,7 +136,8 @@ def reset_password(
     return answer(
         services.reset_password(
             sessions=gateway.sessions, actor=actor, user_id=user_id, now=gateway.wall_clock()
-        )
+        ),
+        gateway.money,
     )
 
 
@@ -150,5 +154,6 @@ def reset_second_factor(
             actor=actor,
             user_id=user_id,
             now=gateway.wall_clock(),
-        )
+        ),
+        gateway.money,
     )

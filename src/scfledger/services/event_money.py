@@ -1,0 +1,122 @@
+"""Events as the API shows them (an operation's events, the feed, its stream, webhooks):
+the receivable's currency as its code (`"CNY"`, not the `bytes3` `"0x434e59"`), amounts
+as decimal strings, and the currency the amounts are in.
+
+The indexer stores each event's arguments as the contract emitted them (integers, bytes
+as 0x-hex): the projectors and a replay read them so. They are shown this way on every
+read, old rows as new ones (docs/money.md "Amounts in the API").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from scfledger.indexer.projector.values import currency_text
+from scfledger.services.ledger_money import (
+    LedgerMoney,
+    piece_currencies,
+    request_currencies,
+    slot_currencies,
+)
+
+# (contract, event) -> its amount arguments, as the ABI names them ("terms.advance": the
+# field of a struct argument). Every uint256 of an event that counts money is here; a test
+# holds the table to the ABI.
+AMOUNTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("ReceivableToken", "ReceivableIssued"): ("faceAmount",),
+    ("ReceivableToken", "PieceSplit"): ("value",),
+    ("ReceivableToken", "TransferValue"): ("_value",),
+    ("ReceivableToken", "ApprovalValue"): ("_value",),
+    ("ReceivableToken", "SettlementSubmitted"): ("amount",),
+    ("ReceivableToken", "PaymentConfirmed"): ("amount",),
+    ("ReceivableToken", "PieceSettled"): ("amount", "lienAmount"),
+    ("ReceivableToken", "MinPieceValueChanged"): ("oldMinPieceValue", "newMinPieceValue"),
+    ("Financing", "FinancingRequested"): ("asked.advance", "asked.repayment", "asked.fees"),
+    ("Financing", "FinancingOffered"): ("terms.advance", "terms.repayment", "terms.fees"),
+    ("Financing", "FinancingAccepted"): ("terms.advance", "terms.repayment", "terms.fees"),
+    ("Financing", "FinancingFunded"): ("advance", "fees"),
+    ("Financing", "LoanRepaid"): ("amount",),
+    ("Financing", "FinancingSettled"): ("amount",),
+    ("Financing", "RecourseClaimed"): ("amount",),
+    ("Financing", "RecourseRepaid"): ("amount",),
+    ("DepositToken", "Transfer"): ("value",),
+    ("DepositToken", "Approval"): ("value",),
+    ("DepositToken", "PaymentEscrowed"): ("amount",),
+    ("DepositToken", "EscrowClaimed"): ("amount",),
+}
+# Arguments naming the piece (or the slot, or the request) whose currency an event's
+# amounts are in, in the order they are asked.
+_PIECES = ("tokenId", "_tokenId", "_fromTokenId", "_toTokenId", "parentTokenId", "childTokenId")
+_BIGINT = 2**63  # ids a BIGINT column can hold; larger ones name nothing
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An event's arguments as shown, and the currency of its amounts (None: it has no
+    amount, or one of the whole ledger's, e.g. the minimum piece value)."""
+
+    args: dict[str, Any]
+    currency: str | None
+
+
+def _ids(args: dict[str, Any], names: Sequence[str]) -> list[int]:
+    return [v for n in names if isinstance(v := args.get(n), int) and 0 < v < _BIGINT]
+
+
+def _slot(args: dict[str, Any]) -> int | None:
+    slot = args.get("slot")
+    return slot if isinstance(slot, int) and 0 <= slot < _BIGINT else None
+
+
+def _formatted(args: dict[str, Any], paths: Sequence[str], money: LedgerMoney) -> dict[str, Any]:
+    shown = dict(args)
+    if isinstance(code := shown.get("currency"), str) and code.startswith("0x"):
+        shown["currency"] = currency_text(bytes.fromhex(code[2:]))
+    for path in paths:
+        head, _, leaf = path.rpartition(".")
+        holder = shown
+        if head:
+            inner = shown.get(head)
+            if not isinstance(inner, dict):
+                continue
+            holder = shown[head] = dict(inner)
+        value = holder.get(leaf)
+        if isinstance(value, int) and not isinstance(value, bool):
+            holder[leaf] = money.text(value)
+    return shown
+
+
+def show_events(
+    session: Session, money: LedgerMoney, events: Sequence[tuple[str, str, dict[str, Any]]]
+) -> list[Shown]:
+    """Each (contract, name, args) as the API shows it; the currencies of the pieces,
+    slots and requests the events name are read in three queries at most."""
+    wanted = [(c, n, a) for c, n, a in events if (c, n) in AMOUNTS and c != "DepositToken"]
+    slots = slot_currencies(session, [s for _, _, a in wanted if (s := _slot(a)) is not None])
+    pieces = piece_currencies(session, [i for _, _, a in wanted for i in _ids(a, _PIECES)])
+    requests = request_currencies(
+        session, [i for _, _, a in wanted for i in _ids(a, ("requestId",))]
+    )
+    shown: list[Shown] = []
+    for contract, name, args in events:
+        paths = AMOUNTS.get((contract, name), ())
+        formatted = _formatted(args, paths, money)
+        currency: str | None = None
+        if not paths or name == "MinPieceValueChanged":
+            currency = None
+        elif contract == "DepositToken":
+            currency = money.base
+        elif isinstance(formatted.get("currency"), str):
+            currency = formatted["currency"]
+        else:
+            slot = _slot(args)
+            found = [slots.get(slot)] if slot is not None else []
+            found += [pieces.get(i) for i in _ids(args, _PIECES)]
+            found += [requests.get(i) for i in _ids(args, ("requestId",))]
+            currency = next((c for c in found if c is not None), None)
+        shown.append(Shown(formatted, currency))
+    return shown
