@@ -174,6 +174,7 @@ def test_responses_carry_amounts_as_strings_with_their_currency(world: World) ->
         "repayment": "0.00",
         "fees": "0.00",
         "fund_by": request["asked"]["fund_by"],
+        "fund_by_iso": request["asked"]["fund_by_iso"],
     }
     assert all(m["currency"] == "CNY" and isinstance(m["value"], str) for m in moves)
     assert (lineage["currency"], lineage["tree"]["value"]) == ("CNY", "7499.50")

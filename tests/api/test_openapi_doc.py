@@ -258,6 +258,8 @@ def test_every_amount_is_a_decimal_string_never_a_number(document: dict[str, Any
     for name, prop, spec in properties(document):
         if prop not in AMOUNTS or name in RISK_VIEW:
             continue
+        if (name, prop) == ("QuoteIn", "fees"):  # an object: a flat amount and basis points
+            continue
         typed = [s for s in variants(spec) if s.get("type") != "null"]
         assert typed, f"{name}.{prop}"
         for variant in typed:

@@ -25,7 +25,7 @@ from scfledger.people.apikeys import create_api_key
 from scfledger.services.pricing import given_for
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import QuoteIn
-from tests.support.api import assert_problem, event, write
+from tests.support.api import assert_problem, cny, event, write
 from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
@@ -59,7 +59,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
         for fen, invoice in ((100_000_000, "invoice 1"), (50_000_000, "invoice 2")):
             body = {
                 "creditor": api.address("supplier1"),
-                "face_amount": fen,  # CNY in fen (the API's unit today)
+                "face_amount": cny(fen),
                 "currency": "CNY",
                 "due_date": int(datetime.combine(due, time(), UTC).timestamp()),
                 "document_hash": api.document("core", invoice),
@@ -349,8 +349,7 @@ def test_a_funding_date_on_national_day_is_funded_on_the_8th(ledger: Ledger) -> 
 
 
 def to_minor(terms: dict[str, Any]) -> dict[str, Any]:
-    """A quote's `terms` as the offer endpoints take them today: minor units (fen). Once
-    they take decimal strings (issue 16 item 1), this is the identity."""
+    """A quote's `terms` in minor units (fen), as the chain holds the agreed terms."""
     return {k: v if k == "fund_by" else int(Decimal(v) * 100) for k, v in terms.items()}
 
 
@@ -362,7 +361,7 @@ def test_two_financiers_quote_offer_and_the_requester_compares_and_accepts(
         asked = {
             "token_id": ledger.token,
             "financiers": [api.address("bank"), api.address("bank2")],
-            "terms": {"advance": 80_000_000, "repayment": 81_000_000, "fees": 0,
+            "terms": {"advance": cny(80_000_000), "repayment": cny(81_000_000), "fees": "0.00",
                       "fund_by": int(datetime.combine(ledger.funding, time(), UTC).timestamp())},
             "mode": "pledge",
             "recourse": False,
@@ -390,7 +389,7 @@ def test_two_financiers_quote_offer_and_the_requester_compares_and_accepts(
         }
         with api.client(bank) as client:
             offer = write(client, f"/v1/financing-requests/{request_id}/offers", f"o-{bank}",
-                          to_minor(q["terms"]))  # fmt: skip
+                          q["terms"])  # fmt: skip
             assert offer.status_code == 202, offer.text
             assert offer.json()["error"] is None, offer.text
 
@@ -425,7 +424,7 @@ def test_two_financiers_quote_offer_and_the_requester_compares_and_accepts(
     with api.client("supplier1") as supplier1:
         accepted = write(supplier1, f"/v1/financing-requests/{request_id}/accept", "take",
                          {"financier": cheapest["financier"],
-                          "terms": to_minor(cheapest["terms"])})  # fmt: skip
+                          "terms": cheapest["terms"]})  # fmt: skip
         assert accepted.json()["error"] is None, accepted.text
         after = supplier1.get(f"/v1/financing-requests/{request_id}/offers/comparison").json()
     assert [o["accepted"] for o in after["offers"]] == [True, False]
@@ -448,7 +447,8 @@ def test_a_factored_piece_gives_its_value_whatever_the_repayment(ledger: Ledger)
     fund_by = int(datetime.combine(ledger.funding, time(), UTC).timestamp())
     with api.client("supplier1") as supplier1:
         asked = {"token_id": ledger.factored, "financiers": [api.address("bank")],
-                 "terms": {"advance": 40_000_000, "repayment": 0, "fees": 0, "fund_by": fund_by},
+                 "terms": {"advance": cny(40_000_000), "repayment": "0.00", "fees": "0.00",
+                           "fund_by": fund_by},
                  "mode": "factoring", "recourse": False}  # fmt: skip
         requested = write(supplier1, "/v1/financing-requests", "factor", asked).json()
     request_id = int(event(requested, "FinancingRequested")["requestId"])
@@ -466,7 +466,7 @@ def test_a_factored_piece_gives_its_value_whatever_the_repayment(ledger: Ledger)
     )
     assert (q["amount"], q["owed"], q["terms"]["repayment"]) == (FACTORED, FACTORED, "0.00")
     with api.client("bank") as bank:
-        made = write(bank, f"/v1/financing-requests/{request_id}/offers", "o", to_minor(q["terms"]))
+        made = write(bank, f"/v1/financing-requests/{request_id}/offers", "o", q["terms"])
         assert made.json()["error"] is None, made.text
     with api.client("supplier1") as supplier1:
         (offer,) = supplier1.get(f"/v1/financing-requests/{request_id}/offers/comparison").json()[

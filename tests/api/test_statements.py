@@ -89,7 +89,8 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         child = int(event(split, "PieceSplit")["childTokenId"])
         split_value = _units(event(split, "PieceSplit")["value"])
         _ok(write(supplier2, f"/v1/pieces/{child}/sign", "sign"))
-        terms = {"advance": _sent(290_000), "repayment": _sent(0), "fees": _sent(1_000)}
+        terms: dict[str, Any] = {"advance": _sent(290_000), "repayment": _sent(0)}
+        terms["fees"] = _sent(1_000)
         terms["fund_by"] = due - DAY
         ask = {"token_id": child, "financiers": [api.address("bank")], "terms": terms}
         asked = _ok(write(supplier2, "/v1/financing-requests", "ask", ask | {"mode": "factoring"}))
@@ -155,10 +156,9 @@ def _units(value: int | str) -> int:
     return value if isinstance(value, int) else _minor(value)
 
 
-def _sent(minor: int) -> int:
-    """An amount as request bodies take it: integers of minor units today; when they take
-    decimal strings, `format_amount(minor, "CNY")` here is the one change."""
-    return minor
+def _sent(minor: int) -> str:
+    """An amount as request bodies take it: a decimal string in CNY."""
+    return format_amount(minor, "CNY")
 
 
 def _by_kind(body: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -381,7 +381,14 @@ class CheckerPolicyOut(BaseModel):
 
 class CircularTransfersOut(BaseModel):
     count: Annotated[int, Field(title="Count")]
-    value: Annotated[str, Field(examples=["8000000.00"], title="Value")]
+    value: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Value",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
@@ -408,12 +415,26 @@ class DebtorRecordOut(BaseModel):
     settled_pieces: Annotated[int, Field(title="Settled Pieces")]
     settled_late: Annotated[int, Field(title="Settled Late")]
     on_time_bps: Annotated[int | None, Field(title="On Time Bps")]
-    open_overdue_value: Annotated[str, Field(examples=["8000000.00"], title="Open Overdue Value")]
+    open_overdue_value: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Open Overdue Value",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
     open_overdue_pieces: Annotated[int, Field(title="Open Overdue Pieces")]
-    defaulted_value: Annotated[str, Field(examples=["8000000.00"], title="Defaulted Value")]
+    defaulted_value: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Defaulted Value",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
@@ -594,19 +615,47 @@ class FeesIn(BaseModel):
 
 class FinancierExposureOut(BaseModel):
     financier: Annotated[str, Field(title="Financier")]
-    to_debtor: Annotated[str, Field(examples=["8000000.00"], title="To Debtor")]
+    to_debtor: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="To Debtor",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    total: Annotated[str, Field(examples=["8000000.00"], title="Total")]
+    total: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Total",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    to_debtor_after: Annotated[str, Field(examples=["8000000.00"], title="To Debtor After")]
+    to_debtor_after: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="To Debtor After",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    total_after: Annotated[str, Field(examples=["8000000.00"], title="Total After")]
+    total_after: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Total After",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
@@ -787,17 +836,38 @@ class OfferTermsOut(BaseModel):
     Terms in the form of an offer's body (`POST /v1/financing-requests/{id}/offers`).
     """
 
-    advance: Annotated[str, Field(examples=["1000.00"], title="Advance")]
+    advance: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Advance",
+        ),
+    ]
     """
-    A decimal string in the currency
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
-    repayment: Annotated[str, Field(examples=["1000.00"], title="Repayment")]
+    repayment: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Repayment",
+        ),
+    ]
     """
-    A decimal string in the currency
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
-    fees: Annotated[str, Field(examples=["1000.00"], title="Fees")]
+    fees: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Fees",
+        ),
+    ]
     """
-    A decimal string in the currency
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
     fund_by: Annotated[int, Field(title="Fund By")]
     """
@@ -913,7 +983,7 @@ class PaymentOut(BaseModel):
     """
     Which payment
     """
-    amount: Annotated[str | None, Field(title="Amount")]
+    amount: Annotated[Amount | None, Field(title="Amount")]
     """
     A decimal string in the currency (e.g. "1000000.00" CNY)
     """
@@ -954,9 +1024,16 @@ class PenaltyOut(BaseModel):
     """
     Calendar days after the adjusted due date
     """
-    amount: Annotated[str, Field(examples=["1000.00"], title="Amount")]
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
     """
-    A decimal string in the currency
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
 
 
@@ -1123,8 +1200,8 @@ A piece to price
 """
 
 
-Amount1 = TypeAliasType(
-    "Amount1",
+Amount2 = TypeAliasType(
+    "Amount2",
     Annotated[str, Field(examples=["8000000.00"], pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$")],
 )
 """
@@ -1164,7 +1241,7 @@ class QuoteIn(BaseModel):
     """
     A piece to price
     """
-    amount: Amount1 | None = None
+    amount: Amount2 | None = None
     """
     The advance of a loan, or the value of the factored piece. With `token_id`: the piece's value by default; a loan may advance less
     """
@@ -1217,6 +1294,38 @@ class QuoteIn(BaseModel):
     """
 
 
+Interest = TypeAliasType(
+    "Interest",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Interest",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+Discount = TypeAliasType(
+    "Discount",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Discount",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
 class QuoteOut(BaseModel):
     method: Annotated[Literal["interest", "discount"], Field(title="Method")]
     token_id: Annotated[int | None, Field(title="Token Id")]
@@ -1246,35 +1355,77 @@ class QuoteOut(BaseModel):
     """
     Percent a year, as a decimal string
     """
-    amount: Annotated[str, Field(examples=["1000.00"], title="Amount")]
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
     """
     What was priced: the loan's advance, the piece's value
     """
-    advance: Annotated[str, Field(examples=["1000.00"], title="Advance")]
+    advance: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Advance",
+        ),
+    ]
     """
     Paid by the financier at funding, before fees
     """
-    fees: Annotated[str, Field(examples=["1000.00"], title="Fees")]
+    fees: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Fees",
+        ),
+    ]
     """
     Kept from the advance at funding
     """
-    interest: Annotated[str | None, Field(title="Interest")]
+    interest: Annotated[Interest | None, Field(title="Interest")]
     """
     A loan's interest
     """
-    discount: Annotated[str | None, Field(title="Discount")]
+    discount: Annotated[Discount | None, Field(title="Discount")]
     """
     A factored piece's discount
     """
-    received: Annotated[str, Field(examples=["1000.00"], title="Received")]
+    received: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Received",
+        ),
+    ]
     """
     What the borrower receives: advance - fees
     """
-    repayment: Annotated[str, Field(examples=["1000.00"], title="Repayment")]
+    repayment: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Repayment",
+        ),
+    ]
     """
     What repays the loan; for factoring, what the seller owes on recourse
     """
-    owed: Annotated[str, Field(examples=["1000.00"], title="Owed")]
+    owed: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Owed",
+        ),
+    ]
     """
     What is paid at the due date: repayment, or the value
     """
@@ -1426,23 +1577,58 @@ class RequestFactsOut(BaseModel):
     """
     ISO 4217 code of every amount of the view
     """
-    amount: Annotated[str, Field(examples=["8000000.00"], title="Amount")]
+    amount: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    repayment: Annotated[str, Field(examples=["8000000.00"], title="Repayment")]
+    repayment: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Repayment",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    fees: Annotated[str, Field(examples=["8000000.00"], title="Fees")]
+    fees: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Fees",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    piece_value: Annotated[str, Field(examples=["8000000.00"], title="Piece Value")]
+    piece_value: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Piece Value",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
-    face_amount: Annotated[str, Field(examples=["8000000.00"], title="Face Amount")]
+    face_amount: Annotated[
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Face Amount",
+        ),
+    ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
@@ -1454,7 +1640,12 @@ class RequesterHistoryOut(BaseModel):
     receivables_from_debtor: Annotated[int, Field(title="Receivables From Debtor")]
     pieces_received_from_debtor: Annotated[int, Field(title="Pieces Received From Debtor")]
     value_received_from_debtor: Annotated[
-        str, Field(examples=["8000000.00"], title="Value Received From Debtor")
+        str,
+        Field(
+            examples=["8000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Value Received From Debtor",
+        ),
     ]
     """
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
@@ -1685,6 +1876,22 @@ class SsoOut(BaseModel):
     updated_at: Annotated[datetime, Field(title="Updated At")]
 
 
+Amount3 = TypeAliasType(
+    "Amount3",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
 class StatementLineOut(BaseModel):
     at: Annotated[int, Field(title="At")]
     """
@@ -1721,7 +1928,7 @@ class StatementLineOut(BaseModel):
     slot: Annotated[int | None, Field(title="Slot")]
     token_id: Annotated[int | None, Field(title="Token Id")]
     request_id: Annotated[int | None, Field(title="Request Id")]
-    amount: Annotated[str | None, Field(title="Amount")]
+    amount: Annotated[Amount3 | None, Field(title="Amount")]
     """
     A decimal string in the currency (e.g. "1000000.00" CNY); null where nothing moves (a dispute)
     """
@@ -1888,7 +2095,14 @@ class TotalOut(BaseModel):
     """
     currency: Annotated[str, Field(title="Currency")]
     lines: Annotated[int, Field(title="Lines")]
-    amount: Annotated[str, Field(title="Amount")]
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
     """
     A decimal string in the currency (e.g. "1000000.00" CNY)
     """
@@ -2149,11 +2363,25 @@ class ComparedOfferOut(BaseModel):
     The offer the requester accepted
     """
     terms: OfferTermsOut
-    received: Annotated[str, Field(examples=["1000.00"], title="Received")]
+    received: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Received",
+        ),
+    ]
     """
     advance - fees, at funding
     """
-    given: Annotated[str, Field(examples=["1000.00"], title="Given")]
+    given: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Given",
+        ),
+    ]
     """
     At the due date: a pledge's repayment; a factored piece's value
     """
@@ -2175,7 +2403,14 @@ class ComparisonOut(BaseModel):
     request_id: Annotated[int, Field(title="Request Id")]
     token_id: Annotated[int, Field(title="Token Id")]
     currency: Annotated[str, Field(title="Currency")]
-    value: Annotated[str, Field(examples=["1000.00"], title="Value")]
+    value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Value",
+        ),
+    ]
     """
     The piece's value
     """

@@ -2368,13 +2368,13 @@ export interface components {
             /**
              * Received
              * @description advance - fees, at funding
-             * @example 1000.00
+             * @example 1000000.00
              */
             received: string;
             /**
              * Given
              * @description At the due date: a pledge's repayment; a factored piece's value
-             * @example 1000.00
+             * @example 1000000.00
              */
             given: string;
             /**
@@ -2399,7 +2399,7 @@ export interface components {
             /**
              * Value
              * @description The piece's value
-             * @example 1000.00
+             * @example 1000000.00
              */
             value: string;
             /**
@@ -3020,20 +3020,20 @@ export interface components {
         OfferTermsOut: {
             /**
              * Advance
-             * @description A decimal string in the currency
-             * @example 1000.00
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
             advance: string;
             /**
              * Repayment
-             * @description A decimal string in the currency
-             * @example 1000.00
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
             repayment: string;
             /**
              * Fees
-             * @description A decimal string in the currency
-             * @example 1000.00
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
             fees: string;
             /**
@@ -3213,8 +3213,8 @@ export interface components {
             days_late: number;
             /**
              * Amount
-             * @description A decimal string in the currency
-             * @example 1000.00
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
              */
             amount: string;
         };
@@ -3551,19 +3551,19 @@ export interface components {
             /**
              * Amount
              * @description What was priced: the loan's advance, the piece's value
-             * @example 1000.00
+             * @example 1000000.00
              */
             amount: string;
             /**
              * Advance
              * @description Paid by the financier at funding, before fees
-             * @example 1000.00
+             * @example 1000000.00
              */
             advance: string;
             /**
              * Fees
              * @description Kept from the advance at funding
-             * @example 1000.00
+             * @example 1000000.00
              */
             fees: string;
             /**
@@ -3579,19 +3579,19 @@ export interface components {
             /**
              * Received
              * @description What the borrower receives: advance - fees
-             * @example 1000.00
+             * @example 1000000.00
              */
             received: string;
             /**
              * Repayment
              * @description What repays the loan; for factoring, what the seller owes on recourse
-             * @example 1000.00
+             * @example 1000000.00
              */
             repayment: string;
             /**
              * Owed
              * @description What is paid at the due date: repayment, or the value
-             * @example 1000.00
+             * @example 1000000.00
              */
             owed: string;
             cost: components["schemas"]["CostOut"];
@@ -4269,6 +4269,7 @@ export interface components {
             /**
              * Amount
              * @description A decimal string in the currency (e.g. "1000000.00" CNY)
+             * @example 1000000.00
              */
             amount: string;
         };

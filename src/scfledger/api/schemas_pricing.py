@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, WithJsonSchema
 
 from scfledger.api.dates import Dated
-from scfledger.api.fields import Mode, TokenId, UnixSeconds
+from scfledger.api.fields import AmountOut, Mode, TokenId, UnixSeconds
 from scfledger.pricing.calendars import CALENDARS, Adjustment
 from scfledger.pricing.daycount import DayCount
 
@@ -63,7 +63,7 @@ CurrencyText = Annotated[
 Percent = Annotated[
     str, Field(description="Percent a year, as a decimal string", examples=["4.6308"])
 ]
-Money = Annotated[str, Field(description="A decimal string in the currency", examples=["1000.00"])]
+Money = AmountOut  # a decimal string in the currency, exactly its minor digits
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from scfledger.api.fields import values_of
+from scfledger.api.fields import AmountOut, values_of
 from scfledger.services.statements import (
     LINE_KINDS,
     LINE_STATUSES,
@@ -28,7 +28,7 @@ class StatementLineOut(BaseModel):
     slot: int | None
     token_id: int | None
     request_id: int | None
-    amount: str | None = Field(description=AMOUNT + "; null where nothing moves (a dispute)")
+    amount: AmountOut | None = Field(description=AMOUNT + "; null where nothing moves (a dispute)")
     currency: str
     status: Annotated[
         str,
@@ -46,7 +46,7 @@ class TotalOut(BaseModel):
     kind: Annotated[str, values_of(LINE_KINDS, "The lines' kind")]
     currency: str
     lines: int
-    amount: str = Field(description=AMOUNT)
+    amount: AmountOut = Field(description=AMOUNT)
 
 
 class StatementOut(BaseModel):
@@ -63,7 +63,7 @@ class PaymentOut(BaseModel):
     payment_ref: str | None = Field(description="In clear, if the caller may read it")
     payment_ref_hash: str = Field(description="As on chain (bytes32)")
     kind: Annotated[str, values_of(PAYMENT_KINDS, "Which payment")]
-    amount: str | None = Field(description=AMOUNT)
+    amount: AmountOut | None = Field(description=AMOUNT)
     currency: str
     payer: str
     payer_name: str | None

@@ -11,6 +11,7 @@ from pydantic import Field, computed_field
 
 from scfledger.chain.clock import iso8601
 from scfledger.chain.generated import RequestStatus
+from scfledger.money import AMOUNT_PATTERN
 from scfledger.risk.amounts import text_in
 from scfledger.risk.indicators import (
     CircularTransfers,
@@ -26,6 +27,7 @@ from scfledger.risk.indicators import (
 Money = Annotated[
     str,
     Field(
+        pattern=AMOUNT_PATTERN,
         description="An exact decimal string in the request's currency (`request.currency`),"
         " with the currency's minor digits",
         examples=["8000000.00"],
