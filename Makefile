@@ -24,7 +24,7 @@ test-console: setup
 	cd console && node_modules/.bin/vitest run
 
 test: setup-tests lint test-console
-	.venv/bin/pytest -n 2 --dist loadgroup
+	.venv/bin/pytest -n 2 --dist loadgroup --durations=25
 
 build: setup
 	.venv/bin/scf build

@@ -435,11 +435,21 @@ class AmountNotAString(InvalidInput, TypeError):
 
     def __init__(self, *, field: str, value: object) -> None:
         self.field = field
-        self.kind = type(value).__name__
+        self.kind = _JSON_KINDS.get(type(value), type(value).__name__)
         super().__init__(
-            f'{field} must be a decimal string in its currency (e.g. "1000000.00"), '
-            f"not a {self.kind}"
+            f'{field} must be a decimal string in its currency (e.g. "1000000.00"), not {self.kind}'
         )
+
+
+# How a refused amount reads in a message: as the JSON value a client sent.
+_JSON_KINDS: dict[type, str] = {
+    int: "a JSON number",
+    float: "a JSON number",
+    bool: "a boolean",
+    type(None): "null",
+    list: "an array",
+    dict: "an object",
+}
 
 
 class AmountMalformed(InvalidInput):
