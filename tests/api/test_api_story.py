@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from scfledger.devchain.seed import DEMO_MEMBERS
-from tests.support.api import assert_problem, event, write
+from tests.support.api import answered, assert_problem, event, write
 from tests.support.postgres import PostgresServer
 from tests.support.served import METRICS_TOKEN, Served, served_gateway
 
@@ -173,9 +173,13 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     offered = write(bank, f"{path}/offers", "offer-1", lower)
     assert offered.status_code == 202, offered.text
     record = supplier2.get(path).json()
-    assert (record["status"], record["agreed"], record["asked"]) == ("requested", None, terms)
+    assert (record["status"], record["agreed"], record["asked"]) == (
+        "requested",
+        None,
+        answered(terms),
+    )
     assert [(o["financier"], o["status"], o["terms"]) for o in record["offers"]] == [
-        (api.address("bank"), "made", lower)
+        (api.address("bank"), "made", answered(lower))
     ]
     assert_problem(
         write(bank, f"{path}/fund", "fund-0", {"payment_ref": "w"}), 403, "not-financier"
@@ -191,7 +195,7 @@ def test_story_issue_accept_split_finance_over_http(api: Served) -> None:
     assert (record["status"], record["financier"], record["agreed"]) == (
         "accepted",
         api.address("bank"),
-        lower,
+        answered(lower),
     )
     assert_problem(write(supplier2, f"{path}/withdraw", "w-1"), 409, "invalid-request-status")
     funded = write(bank, f"{path}/fund", "fund-1", {"payment_ref": "wire-1"})
@@ -349,9 +353,10 @@ def test_whole_story_through_the_api_with_consent(tmp_path: Path) -> None:
             n: {o["financier"]: o["terms"] for o in c[n].get(path).json()["offers"]}
             for n in ("bank", "bank2", "supplier3")
         }
-        assert seen["bank"] == {addr("bank"): by_bank}
-        assert seen["bank2"] == {addr("bank2"): by_bank2}
-        assert seen["supplier3"] == {addr("bank"): by_bank, addr("bank2"): by_bank2}
+        shown, shown2 = answered(by_bank), answered(by_bank2)
+        assert seen["bank"] == {addr("bank"): shown}
+        assert seen["bank2"] == {addr("bank2"): shown2}
+        assert seen["supplier3"] == {addr("bank"): shown, addr("bank2"): shown2}
         assert_problem(c["supplier1"].get(path), 404, "not-found")
         take = {"financier": addr("bank2"), "terms": by_bank2}
         assert write(c["supplier3"], f"{path}/accept", "take", take).status_code == 202

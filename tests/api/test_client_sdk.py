@@ -601,6 +601,7 @@ PROPOSAL: dict[str, Any] = {
     "status": "pending",
     "approvals": ["0x" + "33" * 20],
     "deadline": 1,
+    "deadline_iso": "1970-01-01T00:00:01+00:00",
     "created_block": 1,
     "updated_block": 1,
 }

@@ -37,6 +37,22 @@ def set_up_checkout(root: Path) -> Path:
     (root / "node_modules" / ".package-lock.json").write_text("{}")
     later = (root / "package-lock.json").stat().st_mtime + 10
     os.utime(root / "node_modules" / ".package-lock.json", (later, later))
+    # The console's packages are current; its build runs through a stand-in npm (first on
+    # the PATH the test gives setup) that builds nothing.
+    for name in ("src/main.tsx", "index.html", "vite.config.ts", "tsconfig.json"):
+        (root / "console" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "console" / name).write_text(name)
+    (root / "console" / "package-lock.json").write_text("console/package-lock.json")
+    (root / "console" / "node_modules").mkdir()
+    (root / "console" / "node_modules" / ".package-lock.json").write_text("{}")
+    later = (root / "console" / "package-lock.json").stat().st_mtime + 10
+    os.utime(root / "console" / "node_modules" / ".package-lock.json", (later, later))
+    (root / "clients" / "typescript" / "src").mkdir(parents=True)
+    (root / "clients" / "typescript" / "src" / "schema.d.ts").write_text("schema.d.ts")
+    npm = root / "stand-in" / "npm"
+    npm.parent.mkdir()
+    npm.write_text("#!/bin/sh\nmkdir -p dist\n")
+    npm.chmod(0o755)
     mark = root / "geth-built"
     build = root / "scripts" / "build-geth.sh"
     build.write_text(f"#!/bin/sh\ntouch {mark}\n")
@@ -50,7 +66,13 @@ def test_setup_for_the_dev_chain_does_not_build_geth_and_setup_for_tests_does(
 ) -> None:
     """`make run` runs scripts/setup.sh, `make test` scripts/setup.sh --tests."""
     mark = set_up_checkout(tmp_path)
-    subprocess.run([str(tmp_path / "scripts" / "setup.sh"), *args], check=True, timeout=60)
+    path = f"{tmp_path / 'stand-in'}:{os.environ['PATH']}"
+    subprocess.run(
+        [str(tmp_path / "scripts" / "setup.sh"), *args],
+        check=True,
+        timeout=60,
+        env={**os.environ, "PATH": path},
+    )
     assert mark.exists() == builds_geth
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from scfledger.chain.clock import iso8601
 from scfledger.money import format_amount, parse_amount
 
 PROBLEM = "https://scfledger.dev/problems/"  # the prefix of every problem type
@@ -15,6 +16,11 @@ PROBLEM = "https://scfledger.dev/problems/"  # the prefix of every problem type
 def cny(fen: int) -> str:
     """Fen as the API writes CNY: `cny(100_000_000)` is "1000000.00"."""
     return format_amount(fen, "CNY")
+
+
+def answered(terms: dict[str, Any]) -> dict[str, Any]:
+    """Terms as a response shows them: with `fund_by_iso` beside `fund_by` (api.dates)."""
+    return {**terms, "fund_by_iso": iso8601(terms["fund_by"])}
 
 
 def fen(text: str) -> int:
