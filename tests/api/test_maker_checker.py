@@ -101,9 +101,13 @@ class Checked:
 
             def done() -> dict[str, Any] | None:
                 """Mined, with its events indexed (the operation reads `indexed` once a
-                request waits for it: the indexer may pass its block first)."""
+                request waits for it: the indexer may pass its block first, and its events
+                show before the confirmer has read the receipt and marked it mined)."""
                 body: dict[str, Any] = client.get(f"/v1/operations/{operation_id}").json()
-                return body if body["status"] == "failed" or body["events"] else None
+                if body["status"] == "failed":
+                    return body
+                mined = body["status"] in ("mined", "indexed")
+                return body if mined and body["events"] else None
 
             return eventually(done, what=f"operation {operation_id} indexed", timeout=60)
 
