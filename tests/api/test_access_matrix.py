@@ -48,13 +48,13 @@ from eth_account import Account
 from sqlalchemy import Engine, inspect, text
 
 from scfledger.api.gateway import WEBHOOK_SECRETS
+from scfledger.api.schemas_policy import PolicyBody
 from scfledger.chain.generated import Role
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger.keys.store import KeyStore
 from scfledger.people import sessions as browser
 from scfledger.people.users import create_user
-from scfledger.risk.policy import Policy
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
 from scfledger_client import ScfClient, Written
 from scfledger_client.models import (
@@ -851,7 +851,7 @@ MATRIX: list[Rule] = [
     Rule(
         "PUT",
         "/v1/policies",
-        lambda _w: Request(json=Policy().model_dump(mode="json")),
+        lambda _w: Request(json=PolicyBody().model_dump(mode="json")),
         frozenset({"bank", "bank2"}),
         person="admin",
     ),

@@ -1082,22 +1082,6 @@ MinOnTimeBps = TypeAliasType(
 )
 
 
-MaxOpenOverdueValue = TypeAliasType(
-    "MaxOpenOverdueValue", Annotated[int, Field(ge=0, title="Max Open Overdue Value")]
-)
-"""
-In the currency's minor units
-"""
-
-
-MaxExposurePerDebtor = TypeAliasType(
-    "MaxExposurePerDebtor", Annotated[int, Field(ge=0, title="Max Exposure Per Debtor")]
-)
-"""
-In the currency's minor units
-"""
-
-
 MaxConcentrationBps = TypeAliasType(
     "MaxConcentrationBps",
     Annotated[int, Field(ge=0, le=10000, title="Max Concentration Bps")],
@@ -1123,9 +1107,42 @@ MaxDuplicateDocumentAttempts = TypeAliasType(
 )
 
 
-class Policy(BaseModel):
+MaxOpenOverdueValue = TypeAliasType(
+    "MaxOpenOverdueValue",
+    Annotated[
+        str,
+        Field(
+            examples=["0.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Open Overdue Value",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise); zero allowed
+"""
+
+
+MaxExposurePerDebtor = TypeAliasType(
+    "MaxExposurePerDebtor",
+    Annotated[
+        str,
+        Field(
+            examples=["0.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Exposure Per Debtor",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise); zero allowed
+"""
+
+
+class PolicyBody(BaseModel):
     """
-    A financier's rules; `None` turns a limit off.
+    A financier's rules (PUT /v1/policies replaces them all: an omitted rule takes its
+    default).
     """
 
     model_config = ConfigDict(
@@ -1138,18 +1155,6 @@ class Policy(BaseModel):
         int, Field(ge=0, le=10000, title="No History Max Advance Bps")
     ] = 8000
     min_on_time_bps: Annotated[MinOnTimeBps | None, Field(title="Min On Time Bps")] = 8000
-    max_open_overdue_value: Annotated[
-        MaxOpenOverdueValue | None, Field(title="Max Open Overdue Value")
-    ] = 0
-    """
-    In the currency's minor units
-    """
-    max_exposure_per_debtor: Annotated[
-        MaxExposurePerDebtor | None, Field(title="Max Exposure Per Debtor")
-    ] = None
-    """
-    In the currency's minor units
-    """
     max_concentration_bps: Annotated[
         MaxConcentrationBps | None, Field(title="Max Concentration Bps")
     ] = None
@@ -1167,6 +1172,96 @@ class Policy(BaseModel):
         Field(title="Max Duplicate Document Attempts"),
     ] = 0
     auto_decide: Annotated[bool, Field(title="Auto Decide")] = False
+    max_open_overdue_value: Annotated[
+        MaxOpenOverdueValue | None, Field(title="Max Open Overdue Value")
+    ] = "0"
+    """
+    A limit in the currency of the request being judged; null turns it off. Overdue value the debtor may have open
+    """
+    max_exposure_per_debtor: Annotated[
+        MaxExposurePerDebtor | None, Field(title="Max Exposure Per Debtor")
+    ] = None
+    """
+    A limit in the currency of the request being judged; null turns it off. The financier's exposure to one debtor
+    """
+
+
+MaxOpenOverdueValue1 = TypeAliasType(
+    "MaxOpenOverdueValue1",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Open Overdue Value",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+MaxExposurePerDebtor1 = TypeAliasType(
+    "MaxExposurePerDebtor1",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Exposure Per Debtor",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+class PolicyOut(BaseModel):
+    """
+    A financier's rules as stored, the amount limits in the ledger's value decimals.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    advance_bands: Annotated[
+        list[AdvanceBand] | None, Field(min_length=1, title="Advance Bands")
+    ] = None
+    no_history_max_advance_bps: Annotated[
+        int, Field(ge=0, le=10000, title="No History Max Advance Bps")
+    ] = 8000
+    min_on_time_bps: Annotated[MinOnTimeBps | None, Field(title="Min On Time Bps")] = 8000
+    max_concentration_bps: Annotated[
+        MaxConcentrationBps | None, Field(title="Max Concentration Bps")
+    ] = None
+    max_depth: Annotated[MaxDepth | None, Field(title="Max Depth")] = 4
+    min_days_to_maturity: Annotated[int | None, Field(title="Min Days To Maturity")] = 15
+    max_circular_transfers: Annotated[
+        MaxCircularTransfers | None, Field(title="Max Circular Transfers")
+    ] = 0
+    max_transfers_in_window: Annotated[
+        MaxTransfersInWindow | None, Field(title="Max Transfers In Window")
+    ] = 10
+    velocity_window_blocks: Annotated[int, Field(gt=0, title="Velocity Window Blocks")] = 7200
+    max_duplicate_document_attempts: Annotated[
+        MaxDuplicateDocumentAttempts | None,
+        Field(title="Max Duplicate Document Attempts"),
+    ] = 0
+    auto_decide: Annotated[bool, Field(title="Auto Decide")] = False
+    max_open_overdue_value: Annotated[
+        MaxOpenOverdueValue1 | None, Field(title="Max Open Overdue Value")
+    ]
+    """
+    A limit in the currency of the request being judged; null turns it off
+    """
+    max_exposure_per_debtor: Annotated[
+        MaxExposurePerDebtor1 | None, Field(title="Max Exposure Per Debtor")
+    ]
+    """
+    A limit in the currency of the request being judged; null turns it off
+    """
 
 
 class ProposalOut(BaseModel):

@@ -1154,7 +1154,8 @@ export interface paths {
         get: operations["read_policy_v1_policies_get"];
         /**
          * Write Policy
-         * @description Replace the calling financier's risk policy (its admins).
+         * @description Replace the calling financier's risk policy (its admins). The amount limits are
+         *     read in the currency of each request judged.
          */
         put: operations["write_policy_v1_policies_put"];
         post?: never;
@@ -3303,8 +3304,9 @@ export interface components {
             days_to_maturity: number;
         };
         /**
-         * Policy
-         * @description A financier's rules; `None` turns a limit off.
+         * PolicyBody
+         * @description A financier's rules (PUT /v1/policies replaces them all: an omitted rule takes its
+         *     default).
          * @example {
          *       "advance_bands": [
          *         {
@@ -3318,11 +3320,12 @@ export interface components {
          *       ],
          *       "auto_decide": false,
          *       "max_depth": 4,
-         *       "max_exposure_per_debtor": 500000000,
+         *       "max_exposure_per_debtor": "5000000.00",
+         *       "max_open_overdue_value": "0.00",
          *       "min_on_time_bps": 8000
          *     }
          */
-        Policy: {
+        PolicyBody: {
             /** Advance Bands */
             advance_bands?: components["schemas"]["AdvanceBand"][];
             /**
@@ -3335,17 +3338,6 @@ export interface components {
              * @default 8000
              */
             min_on_time_bps: number | null;
-            /**
-             * Max Open Overdue Value
-             * @description In the currency's minor units
-             * @default 0
-             */
-            max_open_overdue_value: number | null;
-            /**
-             * Max Exposure Per Debtor
-             * @description In the currency's minor units
-             */
-            max_exposure_per_debtor?: number | null;
             /** Max Concentration Bps */
             max_concentration_bps?: number | null;
             /**
@@ -3383,6 +3375,82 @@ export interface components {
              * @default false
              */
             auto_decide: boolean;
+            /**
+             * Max Open Overdue Value
+             * @description A limit in the currency of the request being judged; null turns it off. Overdue value the debtor may have open
+             * @default 0
+             */
+            max_open_overdue_value: string | null;
+            /**
+             * Max Exposure Per Debtor
+             * @description A limit in the currency of the request being judged; null turns it off. The financier's exposure to one debtor
+             */
+            max_exposure_per_debtor?: string | null;
+        };
+        /**
+         * PolicyOut
+         * @description A financier's rules as stored, the amount limits in the ledger's value decimals.
+         */
+        PolicyOut: {
+            /** Advance Bands */
+            advance_bands?: components["schemas"]["AdvanceBand"][];
+            /**
+             * No History Max Advance Bps
+             * @default 8000
+             */
+            no_history_max_advance_bps: number;
+            /**
+             * Min On Time Bps
+             * @default 8000
+             */
+            min_on_time_bps: number | null;
+            /** Max Concentration Bps */
+            max_concentration_bps?: number | null;
+            /**
+             * Max Depth
+             * @default 4
+             */
+            max_depth: number | null;
+            /**
+             * Min Days To Maturity
+             * @default 15
+             */
+            min_days_to_maturity: number | null;
+            /**
+             * Max Circular Transfers
+             * @default 0
+             */
+            max_circular_transfers: number | null;
+            /**
+             * Max Transfers In Window
+             * @default 10
+             */
+            max_transfers_in_window: number | null;
+            /**
+             * Velocity Window Blocks
+             * @default 7200
+             */
+            velocity_window_blocks: number;
+            /**
+             * Max Duplicate Document Attempts
+             * @default 0
+             */
+            max_duplicate_document_attempts: number | null;
+            /**
+             * Auto Decide
+             * @default false
+             */
+            auto_decide: boolean;
+            /**
+             * Max Open Overdue Value
+             * @description A limit in the currency of the request being judged; null turns it off
+             */
+            max_open_overdue_value: string | null;
+            /**
+             * Max Exposure Per Debtor
+             * @description A limit in the currency of the request being judged; null turns it off
+             */
+            max_exposure_per_debtor: string | null;
         };
         /** ProposalOut */
         ProposalOut: {
@@ -9297,7 +9365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Policy"];
+                    "application/json": components["schemas"]["PolicyOut"];
                 };
             };
             401: components["responses"]["Problem401-df1005315b"];
@@ -9333,7 +9401,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Policy"];
+                "application/json": components["schemas"]["PolicyBody"];
             };
         };
         responses: {
@@ -9343,7 +9411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Policy"];
+                    "application/json": components["schemas"]["PolicyOut"];
                 };
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
