@@ -27,6 +27,7 @@ from scfledger.exceptions import (
     BodyTooDeep,
     BodyTooLarge,
     CalendarNotCovered,
+    ChainError,
     ChainUnavailable,
     ContractRevert,
     CsrfFailed,
@@ -77,7 +78,9 @@ from scfledger.exceptions import (
     UserExists,
     WrongState,
 )
+from scfledger.services.event_money import show_error_args
 from scfledger.services.ledger import role_names
+from scfledger.services.ledger_money import LedgerMoney
 
 log = logging.getLogger(__name__)
 
@@ -333,9 +336,14 @@ def _explained(exc: ContractRevert) -> str:
     return str(exc) + "".join(f"; {text}" for text in named)
 
 
-def error_response(exc: ScfError, **extensions: Any) -> JSONResponse:
-    """The problem document of a domain error."""
+def error_response(
+    exc: ScfError, money: LedgerMoney | None = None, **extensions: Any
+) -> JSONResponse:
+    """The problem document of a domain error; with the ledger's `money`, a contract
+    error's amounts are shown as decimal strings (services.event_money.ERROR_AMOUNTS)."""
     if isinstance(exc, ContractRevert):
+        if money is not None:
+            exc = _shown(exc, money)
         # Only Solidity's built-in Error and Panic are not in the table.
         status = REVERT_STATUS.get(exc.name, _INVALID)
         return problem(
@@ -353,9 +361,19 @@ def error_response(exc: ScfError, **extensions: Any) -> JSONResponse:
     return problem(500, "internal-error", "Internal error", "the gateway failed; see its logs")
 
 
-async def _scf_error(_request: Request, exc: Exception) -> JSONResponse:
+def _shown(exc: ContractRevert, money: LedgerMoney) -> ContractRevert:
+    """The revert with its amounts as decimal strings; as it was if the ledger's value
+    decimals cannot be read now (the node is down: the problem is still answered)."""
+    try:
+        args = show_error_args(exc.name, exc.args_by_name, money)
+    except ChainError:
+        return exc
+    return ContractRevert(name=exc.name, args=args, contract=exc.contract, data=exc.data)
+
+
+async def _scf_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ScfError)
-    return error_response(exc)
+    return error_response(exc, request.app.state.gateway.money)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
