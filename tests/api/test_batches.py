@@ -217,12 +217,14 @@ def test_a_json_batch_of_settlements_pays_each_line(served: Served) -> None:
         assert [line["status"] in ("mined", "indexed") for line in got] == [True, True, False]
         assert got[2]["problem"]["type"].endswith("/not-found")
         for slot, token in slots:
-            paid = eventually(
-                lambda slot=slot: core.get("/v1/settlements", params={"slot": slot}).json()[
-                    "items"
-                ],
-                what=f"receivable {slot}'s settlement indexed",
-            )
+
+            def settled(slot: int = slot) -> list[dict[str, Any]]:
+                items: list[dict[str, Any]] = core.get(
+                    "/v1/settlements", params={"slot": slot}
+                ).json()["items"]
+                return items
+
+            paid = eventually(settled, what=f"receivable {slot}'s settlement indexed")
             # Paid off chain: the amount submitted awaits the payee's confirmation.
             assert [(s["token_id"], s["submitted_amount"]) for s in paid] == [(token, cny(50_000))]
 
