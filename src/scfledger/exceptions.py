@@ -647,8 +647,8 @@ class ExportFormatUnknown(InvalidInput):
 
 
 class BatchInvalid(InvalidInput):
-    """An ERP batch that cannot be read as lines: not CSV or JSON of the kind's columns,
-    no line, more than the limit, or an unknown kind."""
+    """An ERP batch in CSV that cannot be read as lines: no kind named, not UTF-8, columns
+    not the kind's, no line or more than the limit, a malformed multipart upload."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason

@@ -242,8 +242,12 @@ def test_what_the_batch_itself_gets_wrong_refuses_it_whole_and_changes_nothing(
             (post_batch(client, "k1", csv=as_csv([issue_line(served)])), invalid),  # no kind
             (post_batch(client, "k2", csv="x,y\n1,2\n", kind=issue), invalid),
             (post_batch(client, "k3", csv=ISSUE_COLUMNS + "\n", kind=issue), invalid),
-            (post_batch(client, "k4", body={"kind": "piece.transfer", "lines": [{}]}), invalid),
-            (post_batch(client, "k5", body={"kind": "settlement", "lines": []}), invalid),
+            # A JSON batch's own schema refuses as any JSON body's does.
+            (post_batch(client, "k4", body={"kind": "piece.transfer", "lines": [{}]}),
+             (422, "validation-error")),
+            (post_batch(client, "k5", body={"kind": "settlement", "lines": []}),
+             (422, "validation-error")),
+            (post_batch(client, "k5", body=[{"kind": "settlement"}]), (400, "malformed-body")),
             (client.post("/v1/batches", content=b"x", headers=text_plain),
              (415, "unsupported-media-type")),
             (client.post("/v1/batches", json={"kind": "settlement", "lines": [{}]}),
@@ -256,7 +260,7 @@ def test_what_the_batch_itself_gets_wrong_refuses_it_whole_and_changes_nothing(
         ]  # fmt: skip
         for response, (status, slug) in cases:
             assert_problem(response, status, slug)
-        rejected = cases[7][0].json()
+        rejected = cases[8][0].json()
         assert [line["line"] for line in rejected["lines"]] == [2]
         assert rejected["lines"][0]["problem"]["type"].endswith("/amount-malformed")
         big = b"x" * (8 * 1024 * 1024 + 1)

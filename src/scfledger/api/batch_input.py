@@ -12,16 +12,24 @@ import re
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
 from scfledger.api.errors import error_response, validation_response
+from scfledger.api.guard import MAX_JSON_DEPTH, nested_deeper_than
 from scfledger.api.routes.common import request_fingerprint
 from scfledger.api.schemas import IssueIn, SettleIn
 from scfledger.api.schemas_batch import BatchIn
-from scfledger.exceptions import BatchInvalid, BodyTooLarge, ScfError, UnsupportedMediaType
+from scfledger.exceptions import (
+    BatchInvalid,
+    BodyTooDeep,
+    BodyTooLarge,
+    ScfError,
+    UnsupportedMediaType,
+)
 from scfledger.services.batches import MAX_LINES, SERVICES, LineIn
 from scfledger.services.ledger_money import LedgerMoney
 
@@ -111,12 +119,14 @@ async def _uploaded_file(request: Request, body: bytes) -> UploadFile:
 
 
 def _json_lines(body: bytes, kind: str | None) -> tuple[str, list[object]]:
+    """A JSON batch, bounded and refused as every JSON body is (api.guard: depth; the
+    schema's problems: malformed-body, validation-error)."""
+    if nested_deeper_than(body, MAX_JSON_DEPTH):
+        raise BodyTooDeep(limit=MAX_JSON_DEPTH)
     try:
         batch = BatchIn.model_validate_json(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise BatchInvalid(f"{where}: {first.get('msg', 'invalid')}") from None
+        raise RequestValidationError(exc.errors()) from None
     if kind is not None and kind != batch.kind:
         raise BatchInvalid(f"?kind={kind} but the body's kind is {batch.kind}")
     return batch.kind, list(batch.lines)
