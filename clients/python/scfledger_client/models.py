@@ -172,6 +172,53 @@ class AuditRecordOut(BaseModel):
     hash: Annotated[str, Field(title="Hash")]
 
 
+class BatchLineOut(BaseModel):
+    """
+    One line: what it became and how far it is. `rejected`: refused before anything was
+    sent (`problem` is what a single request would have got); `draft`: held for a checker
+    (`draft_id`), `withdrawn` once its checkers rejected it or it expired; otherwise its
+    operation's status, `failed` with the contract's `problem`.
+    """
+
+    line: Annotated[int, Field(title="Line")]
+    status: Annotated[
+        Literal[
+            "rejected", "draft", "withdrawn", "queued", "submitted", "mined", "indexed", "failed"
+        ],
+        Field(title="Status"),
+    ]
+    operation_id: Annotated[str | None, Field(title="Operation Id")]
+    draft_id: Annotated[int | None, Field(title="Draft Id")]
+    tx_hash: Annotated[str | None, Field(title="Tx Hash")]
+    problem: Annotated[dict[str, Any] | None, Field(title="Problem")]
+    """
+    An RFC 9457 problem document
+    """
+
+
+class BatchOut(BaseModel):
+    """
+    A batch and its progress: how many lines are in each status, whether all are
+    finished, and a page of its lines (`next_cursor`: the last line of the page).
+    """
+
+    object: Annotated[Literal["batch"], Field(title="Object")] = "batch"
+    id: Annotated[int, Field(title="Id")]
+    kind: Annotated[Literal["receivable.issue", "settlement"], Field(title="Kind")]
+    lines: Annotated[int, Field(title="Lines")]
+    counts: Annotated[dict[str, int], Field(title="Counts")]
+    """
+    Lines per status; statuses with none omitted
+    """
+    done: Annotated[bool, Field(title="Done")]
+    """
+    Every line rejected, mined, indexed, failed or withdrawn
+    """
+    created_at: Annotated[datetime, Field(title="Created At")]
+    items: Annotated[list[BatchLineOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
 class CalendarDayOut(BaseModel):
     day: Annotated[date, Field(title="Day")]
     business_day: Annotated[bool, Field(title="Business Day")]

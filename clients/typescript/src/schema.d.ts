@@ -1407,6 +1407,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Batch
+         * @description Post up to 10,000 receivable issues or settlements at once (makers of core
+         *     enterprises' ERPs): JSON `{kind, lines}`, or CSV (`text/csv`, or a multipart upload
+         *     in field `file`) with `?kind=`. Every line is checked as its single write would be
+         *     before anything is sent; a refused line carries that write's problem and the others
+         *     go on (`all_or_none=true`: any refused line refuses the batch, `422 batch-rejected`
+         *     listing every line's problem, and nothing is sent). Each line is its own operation (or
+         *     draft, under a maker-checker policy) with the idempotency key `<Idempotency-Key>#<line>`:
+         *     the same batch again is the same batch. `202` with the batch; follow it at
+         *     `Location`.
+         */
+        post: operations["post_batch_v1_batches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Batch
+         * @description One of your participant's batches (`404 not-found` for another's): lines per
+         *     status, `done` once every line is finished, and a page of its lines after line
+         *     `cursor` with their operations (`/v1/operations/{id}`) or drafts.
+         */
+        get: operations["get_batch_v1_batches__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/statements": {
         parameters: {
             query?: never;
@@ -2150,6 +2200,78 @@ export interface components {
             prev_hash: string;
             /** Hash */
             hash: string;
+        };
+        /**
+         * BatchLineOut
+         * @description One line: what it became and how far it is. `rejected`: refused before anything was
+         *     sent (`problem` is what a single request would have got); `draft`: held for a checker
+         *     (`draft_id`), `withdrawn` once its checkers rejected it or it expired; otherwise its
+         *     operation's status, `failed` with the contract's `problem`.
+         */
+        BatchLineOut: {
+            /** Line */
+            line: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "rejected" | "draft" | "withdrawn" | "queued" | "submitted" | "mined" | "indexed" | "failed";
+            /** Operation Id */
+            operation_id: string | null;
+            /** Draft Id */
+            draft_id: number | null;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /**
+             * Problem
+             * @description An RFC 9457 problem document
+             */
+            problem: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * BatchOut
+         * @description A batch and its progress: how many lines are in each status, whether all are
+         *     finished, and a page of its lines (`next_cursor`: the last line of the page).
+         */
+        BatchOut: {
+            /**
+             * Object
+             * @default batch
+             * @constant
+             */
+            object: "batch";
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "receivable.issue" | "settlement";
+            /** Lines */
+            lines: number;
+            /**
+             * Counts
+             * @description Lines per status; statuses with none omitted
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Done
+             * @description Every line rejected, mined, indexed, failed or withdrawn
+             */
+            done: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Items */
+            items: components["schemas"]["BatchLineOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** CalendarDayOut */
         CalendarDayOut: {
@@ -5419,6 +5541,21 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `idempotency-conflict`: Idempotency key reused
+         */
+        "Problem409-idempotency-conflict": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/idempotency-conflict";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
          *     - `invalid-state`: Invalid state
          */
         "Problem409-invalid-state": {
@@ -5944,6 +6081,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `batch-invalid`: Batch unreadable
+         *     - `batch-rejected`: Batch refused: lines invalid
+         *     - `invalid-input`: Invalid input
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-d4308f5ddf": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/batch-invalid" | "https://scfledger.dev/problems/batch-rejected" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
                 };
             };
         };
@@ -10039,6 +10194,134 @@ export interface operations {
             422: components["responses"]["Problem422-f600a1619f"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_batch_v1_batches_post: {
+        parameters: {
+            query?: {
+                /** @description The lines' kind (required for CSV): receivable.issue or settlement */
+                kind?: string | null;
+                /** @description Refuse the whole batch (422 batch-rejected) if any line is */
+                all_or_none?: boolean;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Kind
+                     * @enum {string}
+                     */
+                    kind: "receivable.issue" | "settlement";
+                    /** Lines */
+                    lines: {
+                        [key: string]: unknown;
+                    }[];
+                };
+                /**
+                 * @example creditor,face_amount,currency,due_date,document_hash
+                 *     0x8ba1f109551bD432803012645Ac136ddd64DBA72,1000000.00,CNY,1798761600,0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                 */
+                "text/csv": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-212ea6ac40"];
+            409: components["responses"]["Problem409-idempotency-conflict"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-d4308f5ddf"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_batch_v1_batches__batch_id__get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
             "4XX": {
                 headers: {

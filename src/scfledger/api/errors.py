@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,6 +24,8 @@ from scfledger.exceptions import (
     AmountOutOfRange,
     AmountTooPrecise,
     AuthenticationRequired,
+    BatchInvalid,
+    BatchRejected,
     BodyTooDeep,
     BodyTooLarge,
     CalendarNotCovered,
@@ -143,6 +145,8 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (PeriodInvalid, "period-invalid", 422, "Invalid period"),
     (TimeZoneUnknown, "time-zone-unknown", 422, "Unknown time zone"),
     (ExportFormatUnknown, "export-format-unknown", 422, "Unknown export format"),
+    (BatchInvalid, "batch-invalid", 422, "Batch unreadable"),
+    (BatchRejected, "batch-rejected", 422, "Batch refused: lines invalid"),
     (InvalidInput, "invalid-input", 422, "Invalid input"),
     (ChainUnavailable, "chain-unavailable", 503, "Chain unavailable"),
     (GasFaucetFailed, "gas-faucet-unavailable", 503, "Gas money could not be sent"),
@@ -378,13 +382,19 @@ async def _scf_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    return validation_response(exc.errors())
+
+
+def validation_response(found: Sequence[Any]) -> JSONResponse:
+    """The problem of a body its schema refused (pydantic's errors): `malformed-body`,
+    an amount or currency problem, or `validation-error`, each naming the fields."""
     errors = [
         {
             "loc": [str(part) for part in e.get("loc", ())],
             "msg": e.get("msg", ""),
             "type": e["type"],
         }
-        for e in exc.errors()
+        for e in found
     ]
     if any(e["type"] in ("json_invalid", "model_attributes_type") for e in errors):
         return problem(
