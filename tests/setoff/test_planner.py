@@ -202,3 +202,12 @@ def test_exhaustive_optimum_is_an_optimum() -> None:
     ]
     assert exhaustive_optimum(obligations) == 11
     assert plan(obligations).cleared == 11
+
+
+def test_plan_and_reference_clear_all_when_every_net_position_is_nil() -> None:
+    a, b, c = FIRMS[:3]
+    balanced = [Obligation(1, a, b, 7), Obligation(2, b, a, 3), Obligation(3, b, c, 4)]
+    balanced.append(Obligation(4, c, a, 4))
+    assert plan(balanced).cleared == 18
+    assert reference_cleared(balanced) == {(a, b): 7, (b, a): 3, (b, c): 4, (c, a): 4}
+    assert reference_cleared(balanced, solver="capacity_scaling") == reference_cleared(balanced)

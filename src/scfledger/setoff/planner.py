@@ -91,9 +91,8 @@ def prune(totals: dict[Pair, int]) -> dict[Pair, int]:
     and again (MTCS's first step): no debt of theirs lies on a cycle."""
     kept = dict(totals)
     while True:
-        owes = {debtor for debtor, _ in kept}
-        owed = {creditor for _, creditor in kept}
-        left = {pair: amount for pair, amount in kept.items() if set(pair) <= owes & owed}
+        both = {debtor for debtor, _ in kept} & {creditor for _, creditor in kept}
+        left = {(d, c): amount for (d, c), amount in kept.items() if d in both and c in both}
         if len(left) == len(kept):
             return left
         kept = left

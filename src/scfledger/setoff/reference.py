@@ -41,8 +41,8 @@ def reference_cleared(
         elif position > 0:
             graph.add_edge(member, SINK, capacity=position, weight=0)
             owed += position
-    if owed == 0:
-        return {}
+    if owed == 0:  # every net position is nil: all of the debt goes round in cycles
+        return dict(totals)
     if solver == "capacity_scaling":
         graph.add_node(SOURCE, demand=-owed)
         graph.add_node(SINK, demand=owed)
