@@ -722,7 +722,8 @@ export interface paths {
         /**
          * List Pieces
          * @description Pieces the caller holds or held, owes, or finances (auditors: all), by token id;
-         *     filters by holder, state, receivable (slot), debtor and due date (inclusive range).
+         *     filters by holder, state, receivable (slot), debtor, due date (inclusive range) and
+         *     the receivable's document hash.
          */
         get: operations["list_pieces_v1_pieces_get"];
         put?: never;
@@ -8255,6 +8256,8 @@ export interface operations {
                 due_from?: number | null;
                 /** @description Unix seconds */
                 due_to?: number | null;
+                /** @description The receivable's invoice: 0x + SHA-256 hex */
+                document_hash?: string | null;
             };
             header?: never;
             path?: never;

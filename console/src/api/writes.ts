@@ -6,7 +6,7 @@ import { must, ProblemError } from "./problems";
 
 export type Outcome = { kind: "done"; operation: Operation } | { kind: "drafted"; draft: Draft };
 
-function outcome(body: Operation | Draft): Outcome {
+export function outcome(body: Operation | Draft): Outcome {
   if (isDraft(body)) {
     return { kind: "drafted", draft: body };
   }

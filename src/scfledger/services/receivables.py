@@ -212,9 +212,11 @@ def list_pieces(
     debtor: str | None = None,
     due_from: int | None = None,
     due_to: int | None = None,
+    document_hash: str | None = None,
 ) -> Sequence[tuple[Piece, Receivable]]:
-    """Visible pieces in token id order, after the cursor `after`; `debtor` and the due
-    range (Unix seconds, inclusive) filter by the piece's receivable."""
+    """Visible pieces in token id order, after the cursor `after`; `debtor`, the due
+    range (Unix seconds, inclusive) and `document_hash` (0x-hex, any case) filter by the
+    piece's receivable."""
     where: list[Any] = []
     of_receivable: list[Any] = []
     if debtor is not None:
@@ -223,6 +225,8 @@ def list_pieces(
         of_receivable.append(Receivable.due_date >= due_from)
     if due_to is not None:
         of_receivable.append(Receivable.due_date <= due_to)
+    if document_hash is not None:  # the indexer keeps it as lower-case hex
+        of_receivable.append(Receivable.document_hash == document_hash.lower())
     if of_receivable:  # a condition on Piece, as every reason's select takes
         where.append(Piece.slot.in_(select(Receivable.slot).where(*of_receivable)))
     if after is not None:
