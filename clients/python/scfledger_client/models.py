@@ -821,6 +821,7 @@ class LineageNodeOut(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ]
         | None,
         Field(title="State"),
@@ -1116,6 +1117,7 @@ class PieceProfile(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ],
         Field(title="State"),
     ]
@@ -2666,6 +2668,7 @@ class PieceOut(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ],
         Field(title="State"),
     ]

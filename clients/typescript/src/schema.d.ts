@@ -3035,7 +3035,7 @@ export interface components {
              */
             value: string;
             /** State */
-            state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired") | null;
+            state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted") | null;
             /**
              * Redacted
              * @default false
@@ -3395,7 +3395,7 @@ export interface components {
              * @description pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired
              * @enum {string}
              */
-            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
             /**
              * Sender
              * @description Who sent a piece still awaiting its receiver (签收)
@@ -3418,7 +3418,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
             /** Age Blocks */
             age_blocks: number;
             /** Receivable Age Days */
@@ -4892,6 +4892,26 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `forbidden`: Action not allowed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-212ea6ac40": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
@@ -4912,39 +4932,21 @@ export interface components {
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
          *     - `only-token`: Refused by the contract: OnlyToken
          *     - `password-change-required`: Password change required
+         *     - `relay-rejected`: Transaction not relayed
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-04fb396726": {
+        "Problem403-3044ead2fd": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `forbidden`: Action not allowed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `password-change-required`: Password change required
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-212ea6ac40": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5008,18 +5010,19 @@ export interface components {
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
          *     - `password-change-required`: Password change required
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-5281da53b6": {
+        "Problem403-63cf4ced23": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5040,46 +5043,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/not-maker" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-financier`: Refused by the contract: NotFinancier
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-requester`: Refused by the contract: NotRequester
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `only-token`: Refused by the contract: OnlyToken
-         *     - `password-change-required`: Password change required
-         *     - `relay-rejected`: Transaction not relayed
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-78afc0ec71": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5121,40 +5084,6 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `password-change-required`: Password change required
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-a9db351f98": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
          *     - `account-locked`: Account locked
          */
         "Problem403-account-locked": {
@@ -5165,6 +5094,46 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/account-locked";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-financier`: Refused by the contract: NotFinancier
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-requester`: Refused by the contract: NotRequester
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
+         *     - `only-token`: Refused by the contract: OnlyToken
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-b2ae7fca04": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5245,6 +5214,41 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-fd341c16d1": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -7943,7 +7947,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8046,7 +8050,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8101,7 +8105,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8160,7 +8164,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8217,7 +8221,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8249,7 +8253,7 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
                 holder?: string | null;
-                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
                 slot?: number | null;
                 debtor?: string | null;
                 /** @description Unix seconds */
@@ -8471,7 +8475,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8528,7 +8532,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8587,7 +8591,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8644,7 +8648,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8749,7 +8753,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8857,7 +8861,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8964,7 +8968,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9025,7 +9029,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9086,7 +9090,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9143,7 +9147,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -9198,7 +9202,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -9257,7 +9261,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9318,7 +9322,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9375,7 +9379,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -9434,7 +9438,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9923,7 +9927,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9980,7 +9984,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -10039,7 +10043,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -10096,7 +10100,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -10191,7 +10195,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-999924819f"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-f600a1619f"];
@@ -10484,7 +10488,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-78afc0ec71"];
+            403: components["responses"]["Problem403-3044ead2fd"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
