@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1k and 10k obligations only")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    console = Console(width=160)
+    console = Console(width=200)
     rows = []
     for size in QUICK if args.quick else SIZES:
         rows.append(measure(size, args.seed))

@@ -211,3 +211,19 @@ def test_plan_and_reference_clear_all_when_every_net_position_is_nil() -> None:
     assert plan(balanced).cleared == 18
     assert reference_cleared(balanced) == {(a, b): 7, (b, a): 3, (b, c): 4, (c, a): 4}
     assert reference_cleared(balanced, solver="capacity_scaling") == reference_cleared(balanced)
+
+
+def test_greedy_cancels_every_cycle_by_its_smallest_debt() -> None:
+    """The floor itself: a 3-cycle of 5, 3, 4 clears 3 around it, a separate 2-cycle of 2
+    and 6 clears 2 around it, a debt on no cycle clears nothing."""
+    a, b, c, d, e = FIRMS[:5]
+    obligations = [
+        Obligation(1, a, b, 5),
+        Obligation(2, b, c, 3),
+        Obligation(3, c, a, 4),
+        Obligation(4, d, e, 2),
+        Obligation(5, e, d, 6),
+        Obligation(6, a, d, 9),
+    ]
+    assert greedy_cleared(obligations) == 3 * 3 + 2 * 2
+    assert plan(obligations).cleared == 3 * 3 + 2 * 2
