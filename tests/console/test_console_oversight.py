@@ -234,7 +234,6 @@ def test_an_admin_creates_and_disables_a_person_and_issues_and_revokes_a_key(
         secrets = page.get_by_test_id("secrets")
         expect(secrets).to_contain_text("临时密码")
         temporary = secrets.locator("code").first.inner_text()
-        screenshot(page, "people-secrets")
         page.get_by_role("button", name="已妥善保存").click()
         login = {"participant": "core", "username": "dora", "password": temporary}
         with world.served.client() as client:
