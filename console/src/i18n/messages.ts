@@ -1,3 +1,4 @@
+// Over 500 lines: one flat dictionary of every screen's words in two languages, by design.
 // The console's words, in Chinese (the default) and English. `zh` names every key; `en`
 // must have the same keys (tsc says which is missing).
 export type Lang = "zh" | "en";
