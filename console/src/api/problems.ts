@@ -112,6 +112,67 @@ export const SENTENCES: Sentences = {
     zh: "链上合约拒绝了此交易，详见说明。",
     en: "The contract refused the transaction; see the detail.",
   },
+  // oversight screens
+  "not-maker": {
+    zh: "只有提交该操作的经办人本人可以查看它生成的密码或密钥。",
+    en: "Only the person who submitted this act may read what it made.",
+  },
+  "already-revealed": {
+    zh: "该操作生成的密码或密钥已被查看过，不能再次显示。如已遗失，请重新重置。",
+    en: "What this act made was already shown and cannot be shown again. If it was lost, reset it again.",
+  },
+  "user-exists": {
+    zh: "本机构已有同名用户，请换一个用户名。",
+    en: "Your institution already has a user of that name: choose another username.",
+  },
+  "last-admin": {
+    zh: "这是本机构最后一位可用的管理员，不能停用或取消其管理员角色。请先指定另一位管理员。",
+    en: "This is your institution's last enabled admin: appoint another admin first.",
+  },
+  "foreign-participant": {
+    zh: "只能管理本机构自己的人员与密钥。",
+    en: "You may only manage your own institution's people and keys.",
+  },
+  "too-many-streams": {
+    zh: "打开的实时通知连接过多，请关闭其他标签页后刷新。",
+    en: "Too many live notification streams are open: close other tabs and reload.",
+  },
+  "already-approved": {
+    zh: "您已批准过该提案。",
+    en: "You have already approved this proposal.",
+  },
+  "not-approved": {
+    zh: "您尚未批准该提案，无可撤回。",
+    en: "You have not approved this proposal: there is nothing to withdraw.",
+  },
+  "not-proposer": {
+    zh: "只有提议人可以撤销该提案。",
+    en: "Only the proposer may cancel this proposal.",
+  },
+  "proposal-not-pending": {
+    zh: "该提案已不在待批准状态（已执行、已撤销或已过期）。请刷新列表。",
+    en: "This proposal is no longer pending (executed, cancelled or expired). Refresh the list.",
+  },
+  "proposal-expired": {
+    zh: "该提案已过期，请重新提议。",
+    en: "This proposal has expired: propose it again.",
+  },
+  "member-already-exists": {
+    zh: "该地址已是联盟成员。",
+    en: "That address is already a member.",
+  },
+  "legal-id-already-registered": {
+    zh: "该统一社会信用代码已登记在另一成员名下。",
+    en: "That legal id is already registered to another member.",
+  },
+  "invalid-member-status": {
+    zh: "该成员当前状态不允许此操作（例如已暂停的成员不能再次暂停）。请刷新后重试。",
+    en: "The member's status does not allow this (a suspended member cannot be suspended again). Refresh and try again.",
+  },
+  "unknown-member": {
+    zh: "未找到该成员，请检查地址。",
+    en: "No such member: check the address.",
+  },
   network: {
     zh: "无法连接网关，请检查网络后重试。",
     en: "The gateway cannot be reached: check the network and try again.",

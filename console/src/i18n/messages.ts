@@ -1,3 +1,4 @@
+// Over 500 lines: one flat dictionary of every screen's words in two languages, by design.
 // The console's words, in Chinese (the default) and English. `zh` names every key; `en`
 // must have the same keys (tsc says which is missing).
 export type Lang = "zh" | "en";
@@ -286,8 +287,8 @@ const zh = {
   "portfolio.intro": "已放款、尚未收回的融资（敞口）按付款方汇总，以及所融资凭证按逾期天数的账龄分布。",
   "portfolio.empty": "暂无已放款的融资",
   "portfolio.partial": "数据较多，仅统计了前若干页。",
-  "portfolio.exposure": "按付款方的敞口（{currency}）",
-  "portfolio.aging": "账龄（{currency}）",
+  "portfolio.exposure": "按付款方的敞口 ({currency})",
+  "portfolio.aging": "账龄 ({currency})",
   "portfolio.outstanding": "未收回金额",
   "portfolio.value": "凭证金额",
   "portfolio.requests": "笔数",

@@ -159,7 +159,7 @@ export function ApiKeys() {
           });
         }}
       >
-        <Form form={form} layout="vertical" initialValues={{ scopes: ["read", "write"] }}>
+        <Form form={form} name="new-key" layout="vertical" initialValues={{ scopes: ["read", "write"] }}>
           <Form.Item name="name" label={t("keys.name")} rules={[{ required: true, max: 64, message: t("signIn.required") }]}>
             <Input autoComplete="off" />
           </Form.Item>

@@ -201,7 +201,7 @@ export function People() {
           });
         }}
       >
-        <Form form={createForm} layout="vertical" initialValues={{ roles: ["maker"], kind: "user", display_name: "" }}>
+        <Form form={createForm} name="new-person" layout="vertical" initialValues={{ roles: ["maker"], kind: "user", display_name: "" }}>
           <Form.Item
             name="username"
             label={t("people.username")}
@@ -241,7 +241,7 @@ export function People() {
           });
         }}
       >
-        <Form form={rolesForm} layout="vertical">
+        <Form form={rolesForm} name="person-roles" layout="vertical">
           <Form.Item name="roles" label={t("people.roles")} rules={[{ required: true, message: t("signIn.required") }]}>
             <Checkbox.Group options={ROLES.map((r) => ({ value: r, label: t(`role.${r}` as MessageKey) }))} />
           </Form.Item>

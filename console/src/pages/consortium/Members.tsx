@@ -152,7 +152,7 @@ export function Members() {
           });
         }}
       >
-        <Form form={form} layout="vertical" initialValues={{ roles: ["supplier"] }}>
+        <Form form={form} name="admit" layout="vertical" initialValues={{ roles: ["supplier"] }}>
           <Form.Item
             name="name"
             label={t("members.name")}

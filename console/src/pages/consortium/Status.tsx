@@ -75,7 +75,9 @@ export function Status() {
           <Row gutter={[16, 16]} className="block">
             <Col xs={24} md={8}>
               <Card>
-                <Statistic title={t("status.head")} value={seen.time.block_number} groupSeparator="" data-testid="chain-head" />
+                <div data-testid="chain-head">
+                  <Statistic title={t("status.head")} value={seen.time.block_number} groupSeparator="" />
+                </div>
               </Card>
             </Col>
             <Col xs={24} md={8}>
@@ -85,12 +87,9 @@ export function Status() {
             </Col>
             <Col xs={24} md={8}>
               <Card>
-                <Statistic
-                  title={t("status.lag")}
-                  value={indexer?.lag ?? "—"}
-                  suffix={t("status.blocks")}
-                  data-testid="indexer-lag"
-                />
+                <div data-testid="indexer-lag">
+                  <Statistic title={t("status.lag")} value={indexer?.lag ?? "—"} suffix={t("status.blocks")} />
+                </div>
               </Card>
             </Col>
           </Row>

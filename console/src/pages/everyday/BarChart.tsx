@@ -39,7 +39,8 @@ export function AmountBars({ bars, currency, axis, testId }: { bars: Bar[]; curr
         name: `${axis} (${currency})`,
         nameLocation: "middle",
         nameGap: 28,
-        axisLabel: { formatter: (v: number) => grouped.format(v) },
+        splitNumber: 3,
+        axisLabel: { hideOverlap: true, formatter: (v: number) => grouped.format(v) },
       },
       yAxis: { type: "category", data: bars.map((b) => b.label), inverse: true },
       series: [

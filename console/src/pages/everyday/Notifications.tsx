@@ -59,6 +59,8 @@ async function feedHead(): Promise<string> {
 }
 
 interface Notifications {
+  /** Whether the stream is open (its events arrive). */
+  live: boolean;
   notes: Note[];
   unread: number;
   toSign: number;
@@ -66,7 +68,7 @@ interface Notifications {
   seenToSign: () => void;
 }
 
-const Context = createContext<Notifications>({ notes: [], unread: 0, toSign: 0, seen: () => undefined, seenToSign: () => undefined });
+const Context = createContext<Notifications>({ live: false, notes: [], unread: 0, toSign: 0, seen: () => undefined, seenToSign: () => undefined });
 
 export function NotificationsProvider({ children }: { children: ReactNode }) {
   const who = useSignedIn();
@@ -76,6 +78,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const [notes, setNotes] = useState<Note[]>([]);
   const [unread, setUnread] = useState(0);
   const [toSign, setToSign] = useState(0);
+  const [open, setOpen] = useState(false);
   const me = who.participant?.address.toLowerCase() ?? "";
 
   useEffect(() => {
@@ -102,12 +105,19 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         // EventSource reconnects by itself when the stream ends, with Last-Event-ID.
         source = new EventSource(`/v1/events/stream?after=${encodeURIComponent(head)}`);
         for (const name of NAMES) source.addEventListener(name, arrived);
+        source.onopen = () => {
+          setOpen(true);
+        };
+        source.onerror = () => {
+          setOpen(false); // EventSource retries by itself
+        };
       },
       () => undefined, // no feed, no notifications: the screens still work
     );
     return () => {
       live = false;
       source?.close();
+      setOpen(false);
     };
   }, [me, nameOf, notification, t]);
 
@@ -117,7 +127,10 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const seenToSign = useCallback(() => {
     setToSign(0);
   }, []);
-  const value = useMemo(() => ({ notes, unread, toSign, seen, seenToSign }), [notes, unread, toSign, seen, seenToSign]);
+  const value = useMemo(
+    () => ({ live: open, notes, unread, toSign, seen, seenToSign }),
+    [open, notes, unread, toSign, seen, seenToSign],
+  );
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 
@@ -128,11 +141,11 @@ export function useNotifications(): Notifications {
 /** The bell in the header: how many arrived unseen; the list in a drawer. */
 export function NotificationBell() {
   const { t } = usePreferences();
-  const { notes, unread, seen } = useNotifications();
+  const { live, notes, unread, seen } = useNotifications();
   const [open, setOpen] = useState(false);
   return (
     <>
-      <Badge count={unread} size="small" data-testid="notification-count">
+      <Badge count={unread} size="small" data-testid="notifications" data-live={live ? "true" : "false"}>
         <Button
           icon={<BellOutlined />}
           aria-label={t("notify.title")}

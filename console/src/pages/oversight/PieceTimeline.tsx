@@ -71,7 +71,11 @@ export function PieceTimeline({ tokenId }: { tokenId: number }) {
                   </Typography.Text>{" "}
                   <Money value={m.value} currency={m.currency} />{" "}
                   {t("timeline.fromTo", { from: nameOf(m.sender), to: nameOf(m.receiver) })}{" "}
-                  {m.kind === "split" && <Link to={`/pieces/${m.token_id}`}>#{m.token_id}</Link>}
+                  {m.kind === "split" && (
+                    <Link to={`/pieces/${m.token_id}`} style={{ textDecoration: "underline" }}>
+                      #{m.token_id}
+                    </Link>
+                  )}
                   <br />
                   <Typography.Text type="secondary">
                     {t("timeline.block", { block: m.block_number })} · <code>{m.tx_hash.slice(0, 18)}…</code>
