@@ -383,7 +383,7 @@ PUBLIC_BODIES = {"/v1/auth/login"}  # routes with a body that need no credential
 def body_routes(api: Served) -> list[tuple[str, str, str]]:
     """(method, path with its parameters filled in, media type) of every operation with a
     request body in the served OpenAPI document."""
-    schema = httpx.get(f"{api.url}/openapi.json").json()
+    schema = httpx.get(f"{api.url}/openapi.json", timeout=60).json()
     routes = []
     for template, item in schema["paths"].items():
         for method, operation in item.items():

@@ -185,7 +185,7 @@ def test_the_same_batch_again_acts_once_and_another_under_its_key_conflicts(
 def test_a_json_batch_of_settlements_pays_each_line(served: Served) -> None:
     """Settlements as JSON: two receivables issued and accepted, each settled by its line
     after its due date; a line naming a receivable the caller cannot see is 404."""
-    due = served.chain_time() + 10
+    due = served.chain_time() + 600  # issued and accepted before it, however slow
     slots = []
     with served.client("core") as core, served.client("supplier1") as supplier1:
         for _ in range(2):
@@ -202,7 +202,7 @@ def test_a_json_batch_of_settlements_pays_each_line(served: Served) -> None:
             accepted = write(supplier1, f"/v1/receivables/{slot}/accept", f"acc-{uuid.uuid4()}")
             assert accepted.status_code == 202, accepted.text
             slots.append((slot, int(event(issued.json(), "ReceivableIssued")["tokenId"])))
-        served.rpc("evm_increaseTime", 60)
+        served.rpc("evm_increaseTime", 700)
         served.rpc("evm_mine")
         lines = [
             {"slot": slot, "token_ids": [token], "payment_ref": f"WIRE-{slot}"}

@@ -20,6 +20,7 @@ from scfledger.api import (
     fields,
     openapi,
     schemas,
+    schemas_batch,
     schemas_people,
     schemas_pricing,
     swagger_ui,
@@ -288,6 +289,7 @@ def test_every_request_body_has_an_example_the_gateway_accepts_as_valid(
             or getattr(schemas_people, ref, None)
             or getattr(draft_schemas, ref, None)
             or getattr(schemas_pricing, ref, None)
+            or getattr(schemas_batch, ref, None)
             or getattr(policy, ref)
         )
         for example in examples:

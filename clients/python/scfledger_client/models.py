@@ -2473,6 +2473,19 @@ class Problem(BaseModel):
     detail: Annotated[str, Field(title="Detail")]
 
 
+class BatchIn(BaseModel):
+    """
+    A batch as JSON: its kind and its lines, each the body a single write of the kind
+    takes (`POST /v1/receivables`, `POST /v1/settlements`). Line numbers count from 1.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Annotated[Literal["receivable.issue", "settlement"], Field(title="Kind")]
+    lines: Annotated[list[dict[str, Any]], Field(max_length=10000, min_length=1, title="Lines")]
+
+
 class AcceptOfferIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

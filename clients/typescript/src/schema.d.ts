@@ -4730,6 +4730,34 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * BatchIn
+         * @description A batch as JSON: its kind and its lines, each the body a single write of the kind
+         *     takes (`POST /v1/receivables`, `POST /v1/settlements`). Line numbers count from 1.
+         * @example {
+         *       "kind": "receivable.issue",
+         *       "lines": [
+         *         {
+         *           "creditor": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+         *           "currency": "CNY",
+         *           "document_hash": "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *           "due_date": 1798761600,
+         *           "face_amount": "1000000.00"
+         *         }
+         *       ]
+         *     }
+         */
+        BatchIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "receivable.issue" | "settlement";
+            /** Lines */
+            lines: {
+                [key: string]: unknown;
+            }[];
+        };
     };
     responses: {
         /**
@@ -10238,17 +10266,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * Kind
-                     * @enum {string}
-                     */
-                    kind: "receivable.issue" | "settlement";
-                    /** Lines */
-                    lines: {
-                        [key: string]: unknown;
-                    }[];
-                };
+                "application/json": components["schemas"]["BatchIn"];
                 /**
                  * @example creditor,face_amount,currency,due_date,document_hash
                  *     0x8ba1f109551bD432803012645Ac136ddd64DBA72,1000000.00,CNY,1798761600,0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
@@ -10270,9 +10288,10 @@ export interface operations {
                     "application/json": components["schemas"]["BatchOut"];
                 };
             };
-            400: components["responses"]["Problem400-missing-idempotency-key"];
+            400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
             403: components["responses"]["Problem403-212ea6ac40"];
+            404: components["responses"]["Problem404-not-found"];
             409: components["responses"]["Problem409-idempotency-conflict"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];

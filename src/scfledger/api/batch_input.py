@@ -124,12 +124,23 @@ def _json_lines(body: bytes, kind: str | None) -> tuple[str, list[object]]:
     if nested_deeper_than(body, MAX_JSON_DEPTH):
         raise BodyTooDeep(limit=MAX_JSON_DEPTH)
     try:
-        batch = BatchIn.model_validate_json(body)
+        decoded = json.loads(body)
+    except ValueError:  # not JSON, not UTF-8, a number of over 4,300 digits
+        raise RequestValidationError([_malformed("json_invalid", "not JSON")]) from None
+    if not isinstance(decoded, dict):
+        raise RequestValidationError([_malformed("model_attributes_type", "not an object")])
+    try:
+        batch = BatchIn.model_validate(decoded)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
     if kind is not None and kind != batch.kind:
         raise BatchInvalid(f"?kind={kind} but the body's kind is {batch.kind}")
     return batch.kind, list(batch.lines)
+
+
+def _malformed(kind: str, message: str) -> dict[str, Any]:
+    """A pydantic-shaped error that api/errors.py answers as `400 malformed-body`."""
+    return {"type": kind, "loc": ("body",), "msg": message}
 
 
 def _csv_lines(body: bytes, kind: str) -> list[object]:

@@ -20,11 +20,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
 
 from scfledger.api import errors, fields, swagger_ui
 from scfledger.api.deps import SAFE_METHODS, current_actor, get_gateway, idempotency_key
 from scfledger.api.routes.common import write_context
 from scfledger.api.routes.governance import governance_write
+from scfledger.api.schemas_batch import BatchIn
 from scfledger.chain.artifacts import load_artifact
 from scfledger.exceptions import (
     AccountLocked,
@@ -157,6 +159,10 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
     "/v1/escrow": ("ReceivableToken", "DepositToken", "ConsortiumRegistry"),
     "/v1/transactions": LEDGER,
 }
+
+# Routes that read their own body, JSON among other media types (a batch's CSV), by
+# "METHOD path": their JSON model, documented as FastAPI documents a body parameter's.
+OWN_JSON_BODIES: dict[str, type[BaseModel]] = {"POST /v1/batches": BatchIn}
 
 # What only some operations answer, by "METHOD path" (the rest follows from each route's
 # dependencies: see `problems_of`). tests/api/test_openapi_doc.py checks every key is served.
@@ -325,12 +331,13 @@ def problems_of(route: APIRoute, method: str, path: str) -> set[ProblemType]:
         domain += _AUTHENTICATED
         if method.upper() not in SAFE_METHODS:
             domain += _AUTHENTICATED_WRITE
-    if dependant.path_params or route.body_field is not None:
+    json_body = route.body_field is not None or key_of(method, path) in OWN_JSON_BODIES
+    if dependant.path_params or json_body:
         domain.append(NotFoundError)  # an id in the path or the body that names nothing seen
-    if route.body_field is not None:
+    if json_body:
         domain += _JSON_BODY
         fixed.add(MALFORMED_BODY)
-    if route.body_field is not None or dependant.query_params or dependant.path_params:
+    if json_body or dependant.query_params or dependant.path_params:
         domain.append(InvalidInput)  # well-formed values that do not go together
         fixed.add(VALIDATION_ERROR)
     if any(param.alias in _CURSORS for param in dependant.query_params):
@@ -376,10 +383,22 @@ def _responses(problems: set[ProblemType], shared: dict[str, Any]) -> dict[str, 
     return responses
 
 
+def _own_json_bodies(schema: dict[str, Any], components: dict[str, Any]) -> None:
+    """The JSON model of each route that reads its own body (OWN_JSON_BODIES), as a
+    component the route's request body refers to."""
+    for key, body in OWN_JSON_BODIES.items():
+        method, path = key.split(" ", 1)
+        content = schema["paths"][path][method.lower()]["requestBody"]["content"]
+        model = body.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.setdefault("schemas", {})[body.__name__] = model
+        content["application/json"] = {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
+
+
 def complete(app: FastAPI, schema: dict[str, Any]) -> None:
     """Adds to FastAPI's document what it cannot know (see the module's docstring)."""
     components = schema.setdefault("components", {})
     components["securitySchemes"] = SECURITY_SCHEMES
+    _own_json_bodies(schema, components)
     shared: dict[str, Any] = {}
     for route, path in api_routes(app):
         for method in route.methods or ():
