@@ -5,6 +5,7 @@ import {
   AuditOutlined,
   InboxOutlined,
   LogoutOutlined,
+  MoneyCollectOutlined,
   WalletOutlined,
 } from "@ant-design/icons";
 import { Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
@@ -21,6 +22,11 @@ import { Inbox } from "./Inbox";
 import { Lineage } from "./Lineage";
 import { NotFound } from "./NotFound";
 import { PieceDetail } from "./PieceDetail";
+// sme screens
+import { AskForMoney } from "./sme/AskForMoney";
+import { FinancingDetail } from "./sme/FinancingDetail";
+import { FinancingList } from "./sme/FinancingList";
+import { PayWithPiece } from "./sme/PayWithPiece";
 
 interface Entry {
   path: string;
@@ -44,6 +50,13 @@ const ENTRIES: Entry[] = [
     shown: (who) => who.person.roles.some((r) => ["maker", "checker", "admin"].includes(r)),
   },
   { path: "/pieces", label: "menu.holdings", icon: <WalletOutlined />, shown: () => true },
+  // sme screens
+  {
+    path: "/financing",
+    label: "menu.financing",
+    icon: <MoneyCollectOutlined />,
+    shown: (_, consortium) => consortium.has("supplier"),
+  },
   { path: "/lineage", label: "menu.lineage", icon: <ApartmentOutlined />, shown: () => true },
 ];
 
@@ -115,6 +128,11 @@ export function Shell() {
               <Route path="/pieces" element={<Holdings />} />
               <Route path="/pieces/:tokenId" element={<PieceDetail />} />
               <Route path="/lineage" element={<Lineage />} />
+              {/* sme screens */}
+              <Route path="/pieces/:tokenId/pay" element={<PayWithPiece />} />
+              <Route path="/pieces/:tokenId/finance" element={<AskForMoney />} />
+              <Route path="/financing" element={<FinancingList />} />
+              <Route path="/financing/:requestId" element={<FinancingDetail />} />
               <Route path="*" element={<NotFound home={home} />} />
             </Routes>
           </main>
