@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromMinor, toMinor } from "./decimal";
+import { fromMinor, roundDecimal, toMinor } from "./decimal";
 
 describe("toMinor", () => {
   it("reads decimal strings exactly, past 2^53", () => {
@@ -26,5 +26,16 @@ describe("fromMinor", () => {
     expect(fromMinor(-5n, 2)).toBe("-0.05");
     expect(fromMinor(15n, 0)).toBe("15");
     expect(fromMinor(9007199254740993123n, 2)).toBe("90071992547409931.23");
+  });
+});
+
+describe("roundDecimal", () => {
+  it("rounds half up without floating point", () => {
+    expect(roundDecimal("36.4905830753", 2)).toBe("36.49");
+    expect(roundDecimal("48.145", 2)).toBe("48.15");
+    expect(roundDecimal("9.995", 2)).toBe("10.00");
+    expect(roundDecimal("7.1", 2)).toBe("7.10");
+    expect(roundDecimal("12", 2)).toBe("12.00");
+    expect(roundDecimal("0.004", 2)).toBe("0.00");
   });
 });

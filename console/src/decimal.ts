@@ -22,3 +22,14 @@ export function fromMinor(minor: bigint, exponent: number): string {
   const fraction = exponent > 0 ? "." + digits.slice(digits.length - exponent) : "";
   return (negative ? "-" : "") + whole + fraction;
 }
+
+/** A non-negative decimal string rounded half up to `places` ("36.4905830753" -> "36.49"). */
+export function roundDecimal(text: string, places: number): string {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (match === null) return text;
+  const [, whole = "0", fraction = ""] = match;
+  if (fraction.length <= places) return places === 0 ? whole : `${whole}.${fraction.padEnd(places, "0")}`;
+  const kept = BigInt(whole + fraction.slice(0, places));
+  const up = Number(fraction[places]) >= 5 ? 1n : 0n;
+  return fromMinor(kept + up, places);
+}

@@ -13,6 +13,7 @@ import { Money } from "../../components/Money";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { usePreferences } from "../../i18n/I18n";
 import type { MessageKey } from "../../i18n/messages";
+import { roundDecimal } from "../../decimal";
 import { formatMoney } from "../../money";
 import { useSession, useSignedIn } from "../../session/Session";
 import { formatDate } from "../../time";
@@ -114,7 +115,7 @@ function RequestView({ requestId }: { requestId: number }) {
         <div data-testid="accept-confirmation">
           <p>{t("financing.acceptReceive", { amount: money(offer.received), date: date(offer.terms.fund_by) })}</p>
           <p>{t("financing.acceptGive", { amount: money(offer.given) })}</p>
-          {offer.cost !== null && <p>{t("financing.acceptCost", { rate: offer.cost.simple })}</p>}
+          {offer.cost !== null && <p>{t("financing.acceptCost", { rate: roundDecimal(offer.cost.simple, 2) })}</p>}
           <p>{t("financing.acceptLapse")}</p>
         </div>
       ),
@@ -137,7 +138,7 @@ function RequestView({ requestId }: { requestId: number }) {
   };
 
   const terms = (label: MessageKey, shown: Request["asked"]) => (
-    <Descriptions size="small" column={{ xs: 1, md: 2, xl: 4 }} title={t(label)}>
+    <Descriptions className="terms" size="small" column={{ xs: 1, md: 2, xl: 4 }} title={t(label)}>
       <Descriptions.Item label={t("ask.advance")}>
         <Money value={shown.advance} currency={currency} />
       </Descriptions.Item>
@@ -196,7 +197,7 @@ function RequestView({ requestId }: { requestId: number }) {
         {terms("financing.asked", request.asked)}
         {request.agreed !== null && terms("financing.agreed", request.agreed)}
         {requester && open && (
-          <Space>
+          <Space className="terms">
             <Button danger disabled={!maker} loading={busy === "withdraw"} onClick={withdraw}>
               {t("financing.withdraw")}
             </Button>
@@ -243,13 +244,13 @@ function RequestView({ requestId }: { requestId: number }) {
               title: t("financing.cost"),
               key: "cost",
               align: "right",
-              render: (_, o) => (o.cost === null ? "—" : `${o.cost.simple}%`),
+              render: (_, o) => (o.cost === null ? "—" : `${roundDecimal(o.cost.simple, 2)}%`),
             },
             {
               title: t("financing.effective"),
               key: "effective",
               align: "right",
-              render: (_, o) => (o.cost === null ? "—" : `${o.cost.effective}%`),
+              render: (_, o) => (o.cost === null ? "—" : `${roundDecimal(o.cost.effective, 2)}%`),
             },
             {
               title: "",
