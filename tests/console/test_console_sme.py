@@ -332,3 +332,37 @@ def test_a_supplier_uploads_evidence_on_its_piece(
     card.locator("input[type=file]").set_input_files(note)
     expect(maker.get_by_text("该文件已作为此凭证的证据上链。")).to_be_visible()
     assert len(get(world, "supplier1", f"/v1/pieces/{token_id}/evidence")) == 1
+
+
+def test_a_supplier_withdraws_its_request_and_the_piece_is_free_again(
+    world: World, maker: Page
+) -> None:
+    token_id = held_piece(world, "invoice-to-withdraw")
+    body = {
+        "token_id": token_id,
+        "financiers": [world.served.address("bank")],
+        "terms": {
+            "advance": "90000.00",
+            "repayment": "0",
+            "fees": "0",
+            "fund_by": fund_by("2059-06-30"),
+        },
+    }
+    with api(world, "supplier1") as supplier1:
+        asked = write(supplier1, "/v1/financing-requests", "sme-ask-to-withdraw", body)
+    assert asked.status_code == 202, asked.text
+    request_id = int(event(asked.json(), "FinancingRequested")["requestId"])
+    assert get(world, "supplier1", f"/v1/pieces/{token_id}")["state"] == "financing"
+
+    maker.goto(f"/financing/{request_id}")
+    expect(maker.get_by_test_id("request-status")).to_have_text("待报价")
+    expect(maker.get_by_text("bank: 未答复")).to_be_visible()
+    expect(maker.get_by_text("暂无报价")).to_be_visible()
+    maker.get_by_role("button", name="撤回申请", exact=True).click()
+    expect(maker.get_by_text("撤回后所有报价失效，凭证解锁。")).to_be_visible()
+    maker.get_by_role("dialog").get_by_role("button", name="撤回申请").click()
+    expect(maker.get_by_text(f"已撤回融资申请 #{request_id}")).to_be_visible()
+    expect(maker.get_by_test_id("request-status")).to_have_text("已撤回")
+    expect(maker.get_by_role("button", name="撤回申请", exact=True)).to_have_count(0)
+    assert get(world, "supplier1", f"/v1/financing-requests/{request_id}")["status"] == "withdrawn"
+    assert get(world, "supplier1", f"/v1/pieces/{token_id}")["state"] == "active"
