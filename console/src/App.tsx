@@ -41,7 +41,18 @@ function Localised() {
     <ConfigProvider
       locale={lang === "zh" ? zhCN : enUS}
       // Darker than Ant Design's blue: links and buttons meet WCAG AA contrast (axe-core).
-      theme={{ token: { colorPrimary: "#0b5cad", colorLink: "#0b5cad", colorInfo: "#0b5cad" } }}
+      // Secondary and tertiary text (intros, field labels) and danger red darker too, for
+      // the same reason.
+      theme={{
+        token: {
+          colorPrimary: "#0b5cad",
+          colorLink: "#0b5cad",
+          colorInfo: "#0b5cad",
+          colorTextSecondary: "#595959",
+          colorTextTertiary: "#666666",
+          colorError: "#cf1322",
+        },
+      }}
       button={{ autoInsertSpace: false }}
     >
       <AntApp>

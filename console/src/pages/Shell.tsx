@@ -13,6 +13,7 @@ import {
   LogoutOutlined,
   NodeIndexOutlined,
   TeamOutlined,
+  MoneyCollectOutlined,
   WalletOutlined,
 } from "@ant-design/icons";
 import { Badge, Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
@@ -39,6 +40,11 @@ import { NotificationBell, NotificationsProvider, useNotifications } from "./eve
 import { Payables } from "./everyday/Payables";
 import { Portfolio } from "./everyday/Portfolio";
 import { Search } from "./oversight/Search";
+// sme screens
+import { AskForMoney } from "./sme/AskForMoney";
+import { FinancingDetail } from "./sme/FinancingDetail";
+import { FinancingList } from "./sme/FinancingList";
+import { PayWithPiece } from "./sme/PayWithPiece";
 
 interface Entry {
   path: string;
@@ -62,6 +68,13 @@ const ENTRIES: Entry[] = [
     shown: (who) => who.person.roles.some((r) => ["maker", "checker", "admin"].includes(r)),
   },
   { path: "/pieces", label: "menu.holdings", icon: <WalletOutlined />, shown: () => true },
+  // sme screens
+  {
+    path: "/financing",
+    label: "menu.financing",
+    icon: <MoneyCollectOutlined />,
+    shown: (_, consortium) => consortium.has("supplier"),
+  },
   { path: "/lineage", label: "menu.lineage", icon: <ApartmentOutlined />, shown: () => true },
   // oversight screens
   {
@@ -206,6 +219,11 @@ function Signed() {
               <Route path="/status" element={<Status />} />
               <Route path="/people" element={<People />} />
               <Route path="/api-keys" element={<ApiKeys />} />
+              {/* sme screens */}
+              <Route path="/pieces/:tokenId/pay" element={<PayWithPiece />} />
+              <Route path="/pieces/:tokenId/finance" element={<AskForMoney />} />
+              <Route path="/financing" element={<FinancingList />} />
+              <Route path="/financing/:requestId" element={<FinancingDetail />} />
               <Route path="*" element={<NotFound home={home} />} />
             </Routes>
           </main>
