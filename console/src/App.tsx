@@ -41,7 +41,15 @@ function Localised() {
     <ConfigProvider
       locale={lang === "zh" ? zhCN : enUS}
       // Darker than Ant Design's blue: links and buttons meet WCAG AA contrast (axe-core).
-      theme={{ token: { colorPrimary: "#0b5cad", colorLink: "#0b5cad", colorInfo: "#0b5cad" } }}
+      // Descriptions and form hints darker than Ant Design's #8c8c8c (3.4:1): 5.7:1 on white.
+      theme={{
+        token: {
+          colorPrimary: "#0b5cad",
+          colorLink: "#0b5cad",
+          colorInfo: "#0b5cad",
+          colorTextDescription: "#666666",
+        },
+      }}
       button={{ autoInsertSpace: false }}
     >
       <AntApp>

@@ -112,6 +112,95 @@ export const SENTENCES: Sentences = {
     zh: "链上合约拒绝了此交易，详见说明。",
     en: "The contract refused the transaction; see the detail.",
   },
+  // story screens (core enterprise, financier, payments received)
+  "insecure-page": {
+    zh: "此页面不是安全连接，浏览器无法计算文件的 SHA-256。请通过 https（或本机地址）打开控制台。",
+    en: "This page is not a secure context, so the browser cannot compute the file's SHA-256. Open the console over https (or on localhost).",
+  },
+  "document-hash-mismatch": {
+    zh: "网关保存的文件与所选文件的 SHA-256 不一致（上传可能被篡改或中断）。请重新选择文件再试。",
+    en: "The gateway stored a file whose SHA-256 differs from the one you picked (the upload was altered or cut). Pick the file again.",
+  },
+  "document-not-uploaded": {
+    zh: "该发票尚未上传到网关。请重新选择发票文件再开立。",
+    en: "The invoice was not uploaded to the gateway. Pick the invoice again and issue.",
+  },
+  "duplicate-document": {
+    zh: "该发票已用于另一笔有效的应收账款，一张发票只能开立一次。",
+    en: "This invoice already backs another live receivable: one invoice backs one receivable only.",
+  },
+  "document-too-large": {
+    zh: "文件过大。请压缩或拆分后再上传。",
+    en: "The file is too large: compress or split it and upload again.",
+  },
+  "unsupported-media-type": {
+    zh: "不支持该文件类型。请上传 PDF、PNG、JPEG、XML、JSON 或文本文件。",
+    en: "This file type is not accepted: upload a PDF, PNG, JPEG, XML, JSON or text file.",
+  },
+  "currency-unknown": {
+    zh: "联盟不接受该币种。请选择其他币种。",
+    en: "The consortium does not accept this currency: choose another.",
+  },
+  "amount-malformed": {
+    zh: "金额格式不正确，请填写如 1000000.00 的数字。",
+    en: "The amount is malformed: write it like 1000000.00.",
+  },
+  "amount-too-precise": {
+    zh: "金额的小数位数超过该币种允许的位数。",
+    en: "The amount has more decimals than the currency allows.",
+  },
+  "amount-out-of-range": {
+    zh: "金额超出允许范围。",
+    en: "The amount is out of range.",
+  },
+  "not-yet-due": {
+    zh: "尚未到期，到期日起方可结算。",
+    en: "Not due yet: settlement opens on the due date.",
+  },
+  "not-debtor": {
+    zh: "只有该应收账款的付款方（核心企业）可以结算或撤销。",
+    en: "Only the receivable's debtor may settle or cancel it.",
+  },
+  "not-payee": {
+    zh: "只有当前待确认的收款方可以确认或异议此付款。",
+    en: "Only the payee due to confirm may confirm or dispute this payment.",
+  },
+  "not-financier": {
+    zh: "本机构不是该融资申请指定的资金方，或不是被接受报价的资金方。",
+    en: "Your institution is not a financier this request names, or not the one whose offer was accepted.",
+  },
+  "invalid-piece-state": {
+    zh: "凭证当前状态不允许此操作（可能已被锁定、融资或结清）。请刷新后重试。",
+    en: "The piece's state does not allow this (locked, financed or settled). Refresh and try again.",
+  },
+  "invalid-request-status": {
+    zh: "融资申请当前状态不允许此操作。请刷新后重试。",
+    en: "The financing request's status does not allow this. Refresh and try again.",
+  },
+  "funding-deadline-passed": {
+    zh: "已过放款截止时间，无法放款。",
+    en: "The funding deadline has passed.",
+  },
+  "request-expired": {
+    zh: "融资申请已过期。",
+    en: "The financing request has expired.",
+  },
+  "offer-not-viable": {
+    zh: "该报价不可行（放款额扣除费用后为零，或放款日不早于到期日）。请调整利率、费用或放款日。",
+    en: "This offer is not viable (nothing left after fees, or funding not before the due date). Change the rate, fees or funding date.",
+  },
+  "calendar-not-covered": {
+    zh: "日期超出该日历已知的年份（中国节假日安排尚未公布）。可改用“仅周末”日历。",
+    en: "The date is outside the years this calendar knows (China's holidays are not published yet). Use the weekends calendar instead.",
+  },
+  "rate-invalid": {
+    zh: "利率无效，请填写如 4.35 的百分数。",
+    en: "The rate is invalid: write a percentage like 4.35.",
+  },
+  "number-not-exact": {
+    zh: "数字须以文本精确填写，例如 4.35。",
+    en: "Numbers must be written exactly, e.g. 4.35.",
+  },
   network: {
     zh: "无法连接网关，请检查网络后重试。",
     en: "The gateway cannot be reached: check the network and try again.",

@@ -6,7 +6,7 @@ import { must, ProblemError } from "./problems";
 
 export type Outcome = { kind: "done"; operation: Operation } | { kind: "drafted"; draft: Draft };
 
-function outcome(body: Operation | Draft): Outcome {
+export function outcome(body: Operation | Draft): Outcome {
   if (isDraft(body)) {
     return { kind: "drafted", draft: body };
   }
@@ -22,7 +22,7 @@ function outcome(body: Operation | Draft): Outcome {
   return { kind: "done", operation: body };
 }
 
-const waiting = { wait: "indexed" as const };
+export const waiting = { wait: "indexed" as const };
 
 /** Sign for a piece sent to us (签收): a new receivable is accepted, a split piece signed. */
 export async function signFor(piece: Piece): Promise<Outcome> {
