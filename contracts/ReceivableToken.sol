@@ -56,7 +56,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         uint32 gracePeriod;
         uint32 defaultPeriod;
         uint32 confirmationWindow;
-        uint128 nettedValue; // value cleared by set-off; zero until set-off exists
+        uint128 nettedValue; // value cleared by set-off
     }
 
     /// @dev An off-chain payment awaiting confirmation: the lien holder's share first (while
@@ -76,6 +76,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     bool private _modulesBound;
     address private _financing;
     address private _depositToken;
+    address private _setOff;
     uint64 private _acceptanceWindow;
     uint64 private _confirmationWindow;
     uint256 private _minPieceValue;
@@ -354,9 +355,19 @@ contract ReceivableToken is ERC3525, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
-    function bindModules(address financing_, address depositToken_) external {
+    function net(uint256 tokenId, uint256 amount) external {
+        if (msg.sender != _setOff) revert OnlySetOff(msg.sender);
+        PieceState state = _pieces[tokenId].state;
+        if (state != PieceState.Active) revert InvalidPieceState(tokenId, state);
+        _discharge(tokenId, _receivables[slotOf(tokenId)], amount, true);
+        if (balanceOf(tokenId) == 0) _changeState(tokenId, state, PieceState.Netted);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function bindModules(address financing_, address depositToken_, address setOff_) external {
         if (msg.sender != _deployer || _modulesBound) revert ModuleBindingClosed(msg.sender);
         _modulesBound = true;
+        _setOff = setOff_;
         _setModules(financing_, depositToken_);
     }
 
@@ -651,7 +662,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         uint256 amount = balanceOf(tokenId);
         (uint256 lienId, address lienHolder, uint256 owed) = _lien(tokenId);
         uint256 lienAmount = lienId == 0 ? 0 : Math.min(amount, owed);
-        _burnSettled(tokenId, r, amount);
+        _discharge(tokenId, r, amount, false);
         _changeState(tokenId, state, PieceState.Settled);
         emit PieceSettled(tokenId, slot, holder, amount, lienHolder, lienAmount, paymentRef, true);
         _onSettled(tokenId, lienId == 0 ? amount : lienAmount);
@@ -668,7 +679,7 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         bytes32 paymentRef = p.paymentRef;
         (address payee, uint256 amount) = _due(tokenId, p);
         emit PaymentConfirmed(tokenId, payee, amount, paymentRef, deemed);
-        _burnSettled(tokenId, r, amount);
+        _discharge(tokenId, r, amount, false);
         if (p.lienPart) {
             p.lienPart = false;
             if (p.priorState == PieceState.Financed) p.priorState = PieceState.Active; // the lien is gone
@@ -699,9 +710,12 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         if (_financing != address(0)) IFinancing(_financing).onSettled(tokenId, paidToFinancier);
     }
 
-    function _burnSettled(uint256 tokenId, Root storage r, uint256 amount) private {
+    /// @dev Value leaves circulation, paid or netted; a slot discharged whole is `Settled`.
+    function _discharge(uint256 tokenId, Root storage r, uint256 amount, bool netted) private {
         _burnValue(tokenId, amount);
-        r.settledValue += uint128(amount); // amount <= face amount, which fits 128 bits
+        // amount <= face amount, which fits 128 bits
+        if (netted) r.nettedValue += uint128(amount);
+        else r.settledValue += uint128(amount);
         if (r.settledValue + r.nettedValue == r.faceAmount) r.status = ReceivableStatus.Settled;
     }
 

@@ -13,6 +13,7 @@ interface IReceivableToken {
     /// consent. `AwaitingConfirmation`: settled off-chain, awaiting the payee's confirmation.
     /// `Rejected` / `Cancelled` also mark a sent piece that was refused / recalled (its value
     /// went back to the sender). `Expired`: a root receivable not accepted in time.
+    /// `Netted`: its whole value cleared by set-off (not paid: see {net}).
     enum PieceState {
         None,
         Pending,
@@ -25,7 +26,8 @@ interface IReceivableToken {
         Rejected,
         Cancelled,
         AwaitingConfirmation,
-        Expired
+        Expired,
+        Netted
     }
 
     /// @notice Lifecycle of a root receivable (a slot).
@@ -145,6 +147,8 @@ interface IReceivableToken {
     error RootHasNoParent(uint256 tokenId);
     /// @notice Thrown when a module-only function is called by anyone but the financing contract.
     error OnlyFinancing(address caller);
+    /// @notice Thrown when anyone but the set-off contract reduces a piece by set-off.
+    error OnlySetOff(address caller);
     /// @notice Thrown when the one-time module binding is repeated or made by another account.
     error ModuleBindingClosed(address caller);
     /// @notice Thrown when a piece is settled before its receivable's due date.
@@ -331,8 +335,16 @@ interface IReceivableToken {
     /// the slot's debtor.
     function assign(uint256 tokenId, address to) external;
 
-    /// @notice Binds the financing contract and the optional deposit token, once, by the deployer.
-    function bindModules(address financing_, address depositToken_) external;
+    /// @notice Set-off module: clears `amount` of an `Active` piece. The value leaves
+    /// circulation and is added to the slot's `nettedValue` (live + settled + netted ==
+    /// face); a piece cleared whole becomes `Netted`, a slot cleared whole `Settled`.
+    /// @dev Caller: the bound set-off contract, which checked the round. Emits
+    /// {TransferValue} to token 0 and, for a piece cleared whole, {PieceStateChanged}.
+    function net(uint256 tokenId, uint256 amount) external;
+
+    /// @notice Binds the financing contract, the optional deposit token and the set-off
+    /// contract, once, by the deployer. The set-off contract is bound for good.
+    function bindModules(address financing_, address depositToken_, address setOff_) external;
 
     /// @notice Replaces the financing contract and deposit token. Governance only; refused
     /// with {ModuleInUse} while the old financing contract has open requests or liens.

@@ -644,3 +644,22 @@ class ExportFormatUnknown(InvalidInput):
     def __init__(self, *, value: str, formats: tuple[str, ...]) -> None:
         self.value = value
         super().__init__(f"format {value[:16]!r} is not one of {', '.join(formats)}")
+
+
+class BatchInvalid(InvalidInput):
+    """An ERP batch in CSV that cannot be read as lines: no kind named, not UTF-8, columns
+    not the kind's, no line or more than the limit, a malformed multipart upload."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"batch: {reason}")
+
+
+class BatchRejected(InvalidInput):
+    """An all-or-none ERP batch (`all_or_none=true`) with at least one line refused: nothing
+    was sent; the answer lists every refused line's problem."""
+
+    def __init__(self, *, problems: list[dict[str, Any]], lines: int) -> None:
+        self.problems = problems  # [{"line": n, "problem": {...}}]
+        self.lines = lines
+        super().__init__(f"{len(problems)} of {lines} lines refused; nothing was sent")

@@ -48,13 +48,13 @@ from eth_account import Account
 from sqlalchemy import Engine, inspect, text
 
 from scfledger.api.gateway import WEBHOOK_SECRETS
+from scfledger.api.schemas_policy import PolicyBody
 from scfledger.chain.generated import Role
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger.keys.store import KeyStore
 from scfledger.people import sessions as browser
 from scfledger.people.users import create_user
-from scfledger.risk.policy import Policy
 from scfledger.services.visibility import PIECE_ARGS, REQUEST_ARGS
 from scfledger_client import ScfClient, Written
 from scfledger_client.models import (
@@ -137,6 +137,7 @@ NOT_AWAITING = (409, "invalid-piece-state")
 NOT_UPLOADED = (422, "document-not-uploaded")
 SEES_DOCUMENT = SEES_T  # R's invoice backs its root: core (uploader) and supplier1
 OWN_SUPPLIER1 = frozenset({"supplier1"})  # its webhook, its operation
+OWN_CORE = frozenset({"core"})  # its ERP batch
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class World:
     foreign_transaction: str  # signed by a key no participant has, 0x-hex
     proposal: int  # admin1's pending proposal to suspend bank2
     draft: int  # supplier1's transfer held for a checker
+    batch: int  # core's ERP batch of one line, refused (its document was never uploaded)
     http: httpx.Client  # without credentials: each request brings its own
     # (participant, role): a signed-in person of that one role; see `sign_in_people`.
     people: dict[tuple[str, str], SignedIn] = field(default_factory=dict)
@@ -256,7 +258,8 @@ def _own_drafts(w: World, participant: str, response: httpx.Response) -> None:
 def _own_draft_events(w: World, participant: str, response: httpx.Response) -> None:
     named = [line for line in response.text.splitlines() if line.startswith("event: ")]
     held = ["event: DraftCreated", "event: DraftExpired"]
-    assert named == (held if participant == "supplier1" else []), named
+    own = {"supplier1": held, "core": ["event: BatchAccepted"]}  # core's batch (w.batch)
+    assert named == own.get(participant, []), named
 
 
 def _own_policy(w: World, participant: str, response: httpx.Response) -> None:
@@ -354,14 +357,22 @@ def _root(w: World) -> int:
     return w.root
 
 
-def _issue_body(w: World) -> Request:
+def _issue_body_json(served: Served) -> dict[str, Any]:
     body = IssueIn(
-        creditor=w.served.address("supplier1"),
+        creditor=served.address("supplier1"),
         face_amount=cny(5),
         due_date=DUE,
         document_hash="0x" + uuid.uuid4().hex * 2,
     )
-    return Request(json=body.model_dump(mode="json"))
+    return body.model_dump(mode="json")
+
+
+def _issue_body(w: World) -> Request:
+    return Request(json=_issue_body_json(w.served))
+
+
+def _batch_body(w: World) -> Request:
+    return Request(json={"kind": "receivable.issue", "lines": [_issue_body_json(w.served)]})
 
 
 def _pending(json: Any = None) -> Callable[[World], Request]:
@@ -638,6 +649,15 @@ MATRIX: list[Rule] = [
     # Only what one uploaded backs a receivable: the gateway refuses before the contract.
     Rule("POST", "/v1/receivables", _issue_body, frozenset({"core", "core2"}), acts=NOT_UPLOADED),
     Rule("GET", "/v1/receivables/{slot}", lambda w: Request({"slot": w.slot}), SEES_R, SEES_R),
+    # ERP batches: a core enterprise's (anyone else: 403 before anything); each its own.
+    Rule("POST", "/v1/batches", _batch_body, frozenset({"core", "core2"})),
+    Rule(
+        "GET",
+        "/v1/batches/{batch_id}",
+        lambda w: Request({"batch_id": w.batch}),
+        OWN_CORE,
+        OWN_CORE,
+    ),
     Rule("GET", "/v1/pieces", _no_request, EVERYONE, check=_listed_tokens),
     Rule("GET", "/v1/pieces/{token_id}", _piece(_root), SEES_T, SEES_T),
     Rule(
@@ -851,7 +871,7 @@ MATRIX: list[Rule] = [
     Rule(
         "PUT",
         "/v1/policies",
-        lambda _w: Request(json=Policy().model_dump(mode="json")),
+        lambda _w: Request(json=PolicyBody().model_dump(mode="json")),
         frozenset({"bank", "bank2"}),
         person="admin",
     ),
@@ -1241,6 +1261,7 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
     suspension = admin1.suspend_member(served.address("bank2"), "review")
     proposal = int(_event(suspension, "ProposalCreated")["proposalId"])
     draft = expired_transfer(served, supplier1, root, served.address("supplier3"))
+    batch = refused_batch(served)
     for client in (core, supplier1, supplier2, supplier3, bank2, core2, admin1):
         client.close()
     settle_webhook_cursor(engine)
@@ -1267,8 +1288,25 @@ def build_world(served: Served, engine: Engine, hook_url: str) -> World:
         foreign_transaction=foreign_transaction(served),
         proposal=proposal,
         draft=draft,
+        batch=batch,
         http=httpx.Client(base_url=served.url, timeout=30),
     )
+
+
+def refused_batch(served: Served) -> int:
+    """core's batch whose only line names a document never uploaded: nothing is sent."""
+    response = httpx.post(
+        f"{served.url}/v1/batches",
+        json={"kind": "receivable.issue", "lines": [_issue_body_json(served)]},
+        headers={
+            "Authorization": f"Bearer {served.seeded.api_keys['core']}",
+            "Idempotency-Key": f"batch-{uuid.uuid4()}",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["counts"] == {"rejected": 1}, response.text
+    return int(response.json()["id"])
 
 
 def expired_transfer(served: Served, supplier1: ScfClient, token_id: int, to: str) -> int:

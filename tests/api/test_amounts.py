@@ -420,3 +420,23 @@ def test_an_unknown_slot_currency_is_read_with_the_ledgers_digits() -> None:
 
 
 _ = httpx  # the world's clients are httpx clients
+
+
+def test_a_contract_errors_amounts_are_decimal_strings_in_its_problem(world: World) -> None:
+    """The deployment's smallest piece is 10,000 fen: 100.00 CNY. A receivable of 50.00 is
+    refused by the contract; its problem and its failed operation show both amounts as the
+    API writes amounts, not as minor units."""
+    api = world.api
+    with api.client("core") as core:
+        refused = write(core, "/v1/receivables", "small", issue_body(api, "small", "50.00"))
+        body = assert_problem(refused, 422, "value-below-minimum")
+        assert body["error"] == {
+            "name": "ValueBelowMinimum",
+            "args": {"value": "50.00", "minimum": "100.00"},
+        }
+        assert (
+            body["detail"] == "ReceivableToken: ValueBelowMinimum(value='50.00', minimum='100.00')"
+        )
+        failed = core.get(f"/v1/operations/{body['operation']['id']}").json()
+    assert failed["status"] == "failed"
+    assert failed["error"]["args"] == {"value": "50.00", "minimum": "100.00"}

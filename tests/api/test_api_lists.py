@@ -77,6 +77,17 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
     assert tokens(auditor, debtor=api.address("core"), due_from=LATE, state="active") == [
         roots[LATE]
     ]
+    # By the receivable's invoice (any case of its hex), within what each caller may see.
+    late_document = core.piece(roots[LATE]).receivable.document_hash
+    assert tokens(auditor, document_hash=late_document.upper().replace("0X", "0x")) == [roots[LATE]]
+    early_document = core.piece(roots[EARLY]).receivable.document_hash
+    assert tokens(auditor, document_hash=early_document) == [roots[EARLY], child]
+    assert tokens(supplier2, document_hash=early_document) == [child]
+    assert tokens(supplier2, document_hash=late_document) == []
+    assert tokens(auditor, document_hash="0x" + "ab" * 32) == []
+    with pytest.raises(ApiProblem) as bad_hash:
+        auditor.list_pieces(document_hash="0x1234")
+    assert (bad_hash.value.status, bad_hash.value.slug) == (422, "validation-error")
     with pytest.raises(ApiProblem) as reversed_range:
         auditor.list_pieces(due_from=LATE, due_to=EARLY)
     assert (reversed_range.value.status, reversed_range.value.slug) == (422, "invalid-input")

@@ -20,7 +20,7 @@ from scfledger_client.models import (
     FundIn,
     IssueIn,
     OperationOut,
-    Policy,
+    PolicyBody,
     TermsIn,
     TransferIn,
 )
@@ -499,7 +499,12 @@ def test_policy_round_trips_with_limits_turned_off(api: Served) -> None:
     """A policy is replaced with the fields set (a None limit is off, so it is sent) and
     read back typed; fields not set keep the server's defaults."""
     bank = sdk(api, "bank")
-    policy = Policy(max_depth=None, min_days_to_maturity=30, auto_decide=True)
+    policy = PolicyBody(
+        max_depth=None,
+        min_days_to_maturity=30,
+        auto_decide=True,
+        max_exposure_per_debtor="2500000",
+    )
     try:
         assert bank.set_policy(policy).max_depth is None
         stored = bank.policy()
@@ -508,8 +513,9 @@ def test_policy_round_trips_with_limits_turned_off(api: Served) -> None:
             30,
             True,
         )
+        assert stored.max_exposure_per_debtor == "2500000.00"  # the currency's digits
     finally:
-        default = bank.set_policy(Policy())  # as the other tests of the module expect it
+        default = bank.set_policy(PolicyBody())  # as the other tests of the module expect it
     assert stored.advance_bands == default.advance_bands is not None
     assert (bank.policy().max_depth, default.min_days_to_maturity) == (4, 15)
 

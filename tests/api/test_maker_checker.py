@@ -432,3 +432,52 @@ def test_the_sdk_returns_a_draft_for_a_held_write_and_a_checker_approves_it(
     assert decided.draft.status == "submitted"
     assert decided.operation is not None
     assert decided.operation.id == decided.draft.operation_id
+
+
+def test_a_makers_batch_is_a_draft_per_line_each_submitted_when_approved(
+    checked: Checked,
+) -> None:
+    """An ERP batch under maker-checker: each valid line is its own draft (the checker
+    decides line by line), a bad line is refused as a single write would be; nothing is
+    queued until a checker approves, and an approved line's operation is the batch's."""
+    before_chain, before_operations = checked.chain_state(), checked.operations()
+    lines = [checked.issue_body(100_000), checked.issue_body(200_000)]
+    lines.append({**checked.issue_body(300_000), "face_amount": "1.001"})
+    with checked.client("core", "amy") as amy:
+        posted = amy.post(
+            "/v1/batches",
+            json={"kind": "receivable.issue", "lines": lines},
+            headers={"Idempotency-Key": f"mc-batch-{uuid.uuid4()}"},
+        )
+        assert posted.status_code == 202, posted.text
+        batch = posted.json()
+        assert batch["counts"] == {"draft": 2, "rejected": 1}
+        first, second, bad = batch["items"]
+        assert (first["status"], second["status"], bad["status"]) == ("draft", "draft", "rejected")
+        assert first["operation_id"] is None
+        assert first["draft_id"] is not None
+        assert bad["problem"]["type"].endswith("/amount-too-precise")
+        assert checked.chain_state() == before_chain
+        assert checked.operations() == before_operations
+        with checked.client("core", "vic") as viewer:
+            draft = viewer.get(f"/v1/drafts/{first['draft_id']}").json()
+        assert (draft["maker"], draft["arguments"]["face_amount"]) == ("amy", "1000.00")
+
+        approved = checked.approve("core", "carl", first["draft_id"])
+        assert approved.status_code == 200, approved.text
+        operation_id = approved.json()["draft"]["operation_id"]
+        assert checked.indexed("core", operation_id)["status"] in ("mined", "indexed")
+
+        progress = amy.get(f"/v1/batches/{batch['id']}").json()
+        assert progress["items"][0]["operation_id"] == operation_id
+        assert progress["items"][0]["status"] in ("mined", "indexed")
+        assert progress["items"][1]["status"] == "draft"
+        assert progress["done"] is False
+        with checked.client("core", "carl") as carl:
+            rejected = carl.post(
+                f"/v1/drafts/{second['draft_id']}/reject", json={"reason": "not ours"}
+            )
+        assert rejected.status_code == 200, rejected.text
+        final = amy.get(f"/v1/batches/{batch['id']}").json()
+        assert final["items"][1]["status"] == "withdrawn"
+        assert final["done"] is True

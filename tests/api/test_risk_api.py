@@ -91,3 +91,44 @@ def test_financier_policy_changes_the_decision_with_its_reason(
     with api.client("supplier1") as supplier1:
         assert_problem(supplier1.put("/v1/policies", json=stricter), 403, "forbidden")
         assert_problem(supplier1.get("/v1/policies"), 403, "forbidden")
+
+
+def test_amount_limits_are_decimal_strings_in_the_requests_currency(
+    financed: tuple[Served, int],
+) -> None:
+    api, request_id = financed
+    with api.client("bank") as bank:
+        policy = bank.get("/v1/policies").json()
+        assert (policy["max_open_overdue_value"], policy["max_exposure_per_debtor"]) == (
+            "0.00",
+            None,
+        )
+        before = policy
+        for limit, problem in (
+            (500_000, "amount-not-a-string"),  # minor units as a JSON number, as before
+            ("6999.999", "amount-too-precise"),  # CNY has two minor digits
+            ("-1.00", "amount-out-of-range"),
+            ("1e6", "amount-malformed"),
+        ):
+            refused = bank.put("/v1/policies", json=before | {"max_exposure_per_debtor": limit})
+            assert_problem(refused, 422, problem)
+            assert bank.get("/v1/policies").json() == before  # nothing changed
+        # The request advances 7,000.00 CNY: a limit one fen below it refers the request.
+        lower = before | {
+            "max_exposure_per_debtor": "6999.99",
+            "no_history_max_advance_bps": 10_000,
+        }
+        stored = bank.put("/v1/policies", json=lower)
+        assert stored.status_code == 200, stored.text
+        assert stored.json()["max_exposure_per_debtor"] == "6999.99"
+        body = risk(api, "bank", request_id).json()
+        assert [(r["code"], r["message"]) for r in body["reasons"]] == [
+            (
+                "debtor_exposure_above_limit",
+                "exposure to the debtor would be 7000.00 CNY (limit 6999.99 CNY)",
+            )
+        ]
+        exact = bank.put("/v1/policies", json=lower | {"max_exposure_per_debtor": "7000"})
+        assert exact.json()["max_exposure_per_debtor"] == "7000.00"
+        assert risk(api, "bank", request_id).json()["reasons"] == []
+        assert bank.put("/v1/policies", json=before).status_code == 200

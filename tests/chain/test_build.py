@@ -19,7 +19,7 @@ from scfledger.chain.build import (
 
 # Opcodes newer than `paris`: geth 1.13's Clique engine (and older Besu set-ups) reject them.
 POST_PARIS_OPCODES = {0x5F: "PUSH0", 0x5E: "MCOPY", 0x5C: "TLOAD", 0x5D: "TSTORE", 0x49: "BLOBHASH"}
-DEPLOYABLE = {"ConsortiumRegistry", "ReceivableToken"}
+DEPLOYABLE = {"ConsortiumRegistry", "ReceivableToken", "SetOff"}
 
 
 def opcodes(bytecode_hex: str) -> list[int]:

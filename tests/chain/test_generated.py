@@ -26,7 +26,7 @@ from scfledger.chain.generated import (
 )
 from tests.support.ledger import Consortium
 
-SHIPPED = ("ConsortiumRegistry", "DepositToken", "Financing", "ReceivableToken")
+SHIPPED = ("ConsortiumRegistry", "DepositToken", "Financing", "ReceivableToken", "SetOff")
 CONSTANTS = {
     "ConsortiumRegistry": ("MIN_THRESHOLD", "MIN_PROPOSAL_LIFETIME", "MAX_PROPOSAL_LIFETIME"),
     "Financing": ("MIN_REQUEST_TTL", "MAX_REQUEST_TTL", "MAX_FINANCIERS"),
@@ -38,6 +38,7 @@ CONSTANTS = {
         "WINDOW_FLOOR",
         "MAX_TERM",
     ),
+    "SetOff": ("MAX_ROUND_ITEMS", "MAX_ROUND_TTL"),
 }
 
 
@@ -55,6 +56,7 @@ def test_every_public_constant_is_what_the_deployed_contract_returns(
         "ConsortiumRegistry": consortium.registry,
         "Financing": consortium.financing,
         "ReceivableToken": consortium.token,
+        "SetOff": consortium.set_off,
     }
     for contract, names in CONSTANTS.items():
         for name in names:

@@ -11,7 +11,7 @@ from pathlib import Path
 from scfledger.chain.artifacts import load_artifact
 from tests.support.ledger import Consortium, h
 
-CONTRACTS = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken")
+CONTRACTS = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken", "SetOff")
 ZERO = "0x" + "00" * 20
 
 UNREACHABLE = {

@@ -730,10 +730,12 @@ def test_module_functions_refuse_everyone_but_their_module(consortium: Consortiu
         lambda: c.tx(c.financing.functions.onSettled(token_id, 1), c.core), "OnlyToken", c.core
     )
     c.expect_revert(
-        lambda: c.tx(fn.bindModules(ZERO, ZERO), c.deployer), "ModuleBindingClosed", c.deployer
+        lambda: c.tx(fn.bindModules(ZERO, ZERO, ZERO), c.deployer),
+        "ModuleBindingClosed",
+        c.deployer,
     )
     c.expect_revert(
-        lambda: c.tx(fn.bindModules(ZERO, ZERO), c.admin1), "ModuleBindingClosed", c.admin1
+        lambda: c.tx(fn.bindModules(ZERO, ZERO, ZERO), c.admin1), "ModuleBindingClosed", c.admin1
     )
     c.expect_revert(lambda: c.tx(fn.setModules(ZERO, ZERO), c.admin1), "OnlyGovernance", c.admin1)
     assert fn.financing().call() == c.financing.address

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import scfledger.db.apikeys
 import scfledger.db.audit
+import scfledger.db.batches
 import scfledger.db.drafts
 import scfledger.db.gateway_tables
 import scfledger.db.payment_refs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scfledger.chain.artifacts import load_artifact
-from scfledger.services.event_money import AMOUNTS
+from scfledger.services.event_money import AMOUNTS, ERROR_AMOUNTS
 
 # Names the contracts give money in events; every uint256 so named is an amount.
 MONEY_NAMES = {"value", "_value", "amount", "advance", "repayment", "fees", "faceAmount"}
@@ -39,3 +39,23 @@ def test_the_table_names_the_structs_fields_by_name() -> None:
         "asked.repayment",
         "asked.fees",
     )
+
+
+def test_every_money_argument_of_every_contract_error_is_in_the_error_table() -> None:
+    """Errors name money `value`, `amount`, `advance`, `fees`, `balance`, `allowance`,
+    `needed` and `minimum`; the registry's `InsufficientBalance` is wei (OpenZeppelin's
+    Address), not money."""
+    names = MONEY_NAMES | {"balance", "allowance", "needed", "minimum"}
+    from_abi = {
+        item["name"]: tuple(
+            p["name"] for p in item["inputs"] if p["type"] == "uint256" and p["name"] in names
+        )
+        for contract in ("ReceivableToken", "Financing", "DepositToken")
+        for item in load_artifact(contract).abi
+        if item["type"] == "error"
+    }
+    # InvalidParameter's value is a period or the smallest piece: it names no unit; a
+    # SafeCast overflow's is any number that did not fit.
+    unitless = {"InvalidParameter", "SafeCastOverflowedUintDowncast"}
+    shown = {name: args for name, args in from_abi.items() if args and name not in unitless}
+    assert shown == ERROR_AMOUNTS

@@ -22,7 +22,8 @@ from scfledger_client.models import (
     FinancingOut,
     FinancingPage,
     FundIn,
-    Policy,
+    PolicyBody,
+    PolicyOut,
     RejectIn,
     RepayIn,
     RiskOut,
@@ -173,15 +174,15 @@ class FinanceEndpoints(EndpointsBase):
         return Call("GET", f"/v1/financing-requests/{request_id}/risk", model(RiskOut))
 
     @endpoint
-    def policy(self) -> Call[Policy]:
-        return Call("GET", "/v1/policies", model(Policy))
+    def policy(self) -> Call[PolicyOut]:
+        return Call("GET", "/v1/policies", model(PolicyOut))
 
     @endpoint
-    def set_policy(self, policy: Policy) -> Call[Policy]:
+    def set_policy(self, policy: PolicyBody) -> Call[PolicyOut]:
         """Replaces the caller's whole policy: the fields set in `policy` (a limit set to None
         is off), the server's defaults for the others. A PUT: repeating it is harmless, so
         it is retried too."""
-        return Call("PUT", "/v1/policies", model(Policy), body=policy, only_set=True)
+        return Call("PUT", "/v1/policies", model(PolicyOut), body=policy, only_set=True)
 
     # -- settlements, escrow, events ------------------------------------------------------
 

@@ -129,9 +129,11 @@ class LedgerEndpoints(EndpointsBase):
         debtor: str | None = None,
         due_from: int | None = None,
         due_to: int | None = None,
+        document_hash: str | None = None,
     ) -> Call[PiecePage]:
         """Visible pieces by token id; continue with `cursor=page.next_cursor`. The due
-        range is in Unix seconds, both ends included."""
+        range is in Unix seconds, both ends included; `document_hash` is the receivable's
+        invoice (0x + SHA-256 hex)."""
         params = query(
             cursor=cursor,
             limit=limit,
@@ -141,6 +143,7 @@ class LedgerEndpoints(EndpointsBase):
             debtor=debtor,
             due_from=due_from,
             due_to=due_to,
+            document_hash=document_hash,
         )
         return Call("GET", "/v1/pieces", model(PiecePage), params)
 

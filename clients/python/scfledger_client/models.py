@@ -172,6 +172,53 @@ class AuditRecordOut(BaseModel):
     hash: Annotated[str, Field(title="Hash")]
 
 
+class BatchLineOut(BaseModel):
+    """
+    One line: what it became and how far it is. `rejected`: refused before anything was
+    sent (`problem` is what a single request would have got); `draft`: held for a checker
+    (`draft_id`), `withdrawn` once its checkers rejected it or it expired; otherwise its
+    operation's status, `failed` with the contract's `problem`.
+    """
+
+    line: Annotated[int, Field(title="Line")]
+    status: Annotated[
+        Literal[
+            "rejected", "draft", "withdrawn", "queued", "submitted", "mined", "indexed", "failed"
+        ],
+        Field(title="Status"),
+    ]
+    operation_id: Annotated[str | None, Field(title="Operation Id")]
+    draft_id: Annotated[int | None, Field(title="Draft Id")]
+    tx_hash: Annotated[str | None, Field(title="Tx Hash")]
+    problem: Annotated[dict[str, Any] | None, Field(title="Problem")]
+    """
+    An RFC 9457 problem document
+    """
+
+
+class BatchOut(BaseModel):
+    """
+    A batch and its progress: how many lines are in each status, whether all are
+    finished, and a page of its lines (`next_cursor`: the last line of the page).
+    """
+
+    object: Annotated[Literal["batch"], Field(title="Object")] = "batch"
+    id: Annotated[int, Field(title="Id")]
+    kind: Annotated[Literal["receivable.issue", "settlement"], Field(title="Kind")]
+    lines: Annotated[int, Field(title="Lines")]
+    counts: Annotated[dict[str, int], Field(title="Counts")]
+    """
+    Lines per status; statuses with none omitted
+    """
+    done: Annotated[bool, Field(title="Done")]
+    """
+    Every line rejected, mined, indexed, failed or withdrawn
+    """
+    created_at: Annotated[datetime, Field(title="Created At")]
+    items: Annotated[list[BatchLineOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
 class CalendarDayOut(BaseModel):
     day: Annotated[date, Field(title="Day")]
     business_day: Annotated[bool, Field(title="Business Day")]
@@ -774,6 +821,7 @@ class LineageNodeOut(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ]
         | None,
         Field(title="State"),
@@ -1069,6 +1117,7 @@ class PieceProfile(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ],
         Field(title="State"),
     ]
@@ -1080,22 +1129,6 @@ class PieceProfile(BaseModel):
 MinOnTimeBps = TypeAliasType(
     "MinOnTimeBps", Annotated[int, Field(ge=0, le=10000, title="Min On Time Bps")]
 )
-
-
-MaxOpenOverdueValue = TypeAliasType(
-    "MaxOpenOverdueValue", Annotated[int, Field(ge=0, title="Max Open Overdue Value")]
-)
-"""
-In the currency's minor units
-"""
-
-
-MaxExposurePerDebtor = TypeAliasType(
-    "MaxExposurePerDebtor", Annotated[int, Field(ge=0, title="Max Exposure Per Debtor")]
-)
-"""
-In the currency's minor units
-"""
 
 
 MaxConcentrationBps = TypeAliasType(
@@ -1123,9 +1156,42 @@ MaxDuplicateDocumentAttempts = TypeAliasType(
 )
 
 
-class Policy(BaseModel):
+MaxOpenOverdueValue = TypeAliasType(
+    "MaxOpenOverdueValue",
+    Annotated[
+        str,
+        Field(
+            examples=["0.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Open Overdue Value",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise); zero allowed
+"""
+
+
+MaxExposurePerDebtor = TypeAliasType(
+    "MaxExposurePerDebtor",
+    Annotated[
+        str,
+        Field(
+            examples=["0.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Exposure Per Debtor",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units, exact: "1000000.00" CNY is one million yuan. A JSON number is refused (amount-not-a-string); at most the currency's minor digits (amount-too-precise); zero allowed
+"""
+
+
+class PolicyBody(BaseModel):
     """
-    A financier's rules; `None` turns a limit off.
+    A financier's rules (PUT /v1/policies replaces them all: an omitted rule takes its
+    default).
     """
 
     model_config = ConfigDict(
@@ -1138,18 +1204,6 @@ class Policy(BaseModel):
         int, Field(ge=0, le=10000, title="No History Max Advance Bps")
     ] = 8000
     min_on_time_bps: Annotated[MinOnTimeBps | None, Field(title="Min On Time Bps")] = 8000
-    max_open_overdue_value: Annotated[
-        MaxOpenOverdueValue | None, Field(title="Max Open Overdue Value")
-    ] = 0
-    """
-    In the currency's minor units
-    """
-    max_exposure_per_debtor: Annotated[
-        MaxExposurePerDebtor | None, Field(title="Max Exposure Per Debtor")
-    ] = None
-    """
-    In the currency's minor units
-    """
     max_concentration_bps: Annotated[
         MaxConcentrationBps | None, Field(title="Max Concentration Bps")
     ] = None
@@ -1167,6 +1221,96 @@ class Policy(BaseModel):
         Field(title="Max Duplicate Document Attempts"),
     ] = 0
     auto_decide: Annotated[bool, Field(title="Auto Decide")] = False
+    max_open_overdue_value: Annotated[
+        MaxOpenOverdueValue | None, Field(title="Max Open Overdue Value")
+    ] = "0"
+    """
+    A limit in the currency of the request being judged; null turns it off. Overdue value the debtor may have open
+    """
+    max_exposure_per_debtor: Annotated[
+        MaxExposurePerDebtor | None, Field(title="Max Exposure Per Debtor")
+    ] = None
+    """
+    A limit in the currency of the request being judged; null turns it off. The financier's exposure to one debtor
+    """
+
+
+MaxOpenOverdueValue1 = TypeAliasType(
+    "MaxOpenOverdueValue1",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Open Overdue Value",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+MaxExposurePerDebtor1 = TypeAliasType(
+    "MaxExposurePerDebtor1",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Max Exposure Per Debtor",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+class PolicyOut(BaseModel):
+    """
+    A financier's rules as stored, the amount limits in the ledger's value decimals.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    advance_bands: Annotated[
+        list[AdvanceBand] | None, Field(min_length=1, title="Advance Bands")
+    ] = None
+    no_history_max_advance_bps: Annotated[
+        int, Field(ge=0, le=10000, title="No History Max Advance Bps")
+    ] = 8000
+    min_on_time_bps: Annotated[MinOnTimeBps | None, Field(title="Min On Time Bps")] = 8000
+    max_concentration_bps: Annotated[
+        MaxConcentrationBps | None, Field(title="Max Concentration Bps")
+    ] = None
+    max_depth: Annotated[MaxDepth | None, Field(title="Max Depth")] = 4
+    min_days_to_maturity: Annotated[int | None, Field(title="Min Days To Maturity")] = 15
+    max_circular_transfers: Annotated[
+        MaxCircularTransfers | None, Field(title="Max Circular Transfers")
+    ] = 0
+    max_transfers_in_window: Annotated[
+        MaxTransfersInWindow | None, Field(title="Max Transfers In Window")
+    ] = 10
+    velocity_window_blocks: Annotated[int, Field(gt=0, title="Velocity Window Blocks")] = 7200
+    max_duplicate_document_attempts: Annotated[
+        MaxDuplicateDocumentAttempts | None,
+        Field(title="Max Duplicate Document Attempts"),
+    ] = 0
+    auto_decide: Annotated[bool, Field(title="Auto Decide")] = False
+    max_open_overdue_value: Annotated[
+        MaxOpenOverdueValue1 | None, Field(title="Max Open Overdue Value")
+    ]
+    """
+    A limit in the currency of the request being judged; null turns it off
+    """
+    max_exposure_per_debtor: Annotated[
+        MaxExposurePerDebtor1 | None, Field(title="Max Exposure Per Debtor")
+    ]
+    """
+    A limit in the currency of the request being judged; null turns it off
+    """
 
 
 class ProposalOut(BaseModel):
@@ -2524,6 +2668,7 @@ class PieceOut(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ],
         Field(title="State"),
     ]

@@ -722,7 +722,8 @@ export interface paths {
         /**
          * List Pieces
          * @description Pieces the caller holds or held, owes, or finances (auditors: all), by token id;
-         *     filters by holder, state, receivable (slot), debtor and due date (inclusive range).
+         *     filters by holder, state, receivable (slot), debtor, due date (inclusive range) and
+         *     the receivable's document hash.
          */
         get: operations["list_pieces_v1_pieces_get"];
         put?: never;
@@ -1154,7 +1155,8 @@ export interface paths {
         get: operations["read_policy_v1_policies_get"];
         /**
          * Write Policy
-         * @description Replace the calling financier's risk policy (its admins).
+         * @description Replace the calling financier's risk policy (its admins). The amount limits are
+         *     read in the currency of each request judged.
          */
         put: operations["write_policy_v1_policies_put"];
         post?: never;
@@ -1400,6 +1402,56 @@ export interface paths {
          * @description Take the payments escrowed for you while you were suspended (once reinstated).
          */
         post: operations["claim_v1_escrow_claim_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Batch
+         * @description Post up to 10,000 receivable issues or settlements at once (makers of core
+         *     enterprises' ERPs): JSON `{kind, lines}`, or CSV (`text/csv`, or a multipart upload
+         *     in field `file`) with `?kind=`. Every line is checked as its single write would be
+         *     before anything is sent; a refused line carries that write's problem and the others
+         *     go on (`all_or_none=true`: any refused line refuses the batch, `422 batch-rejected`
+         *     listing every line's problem, and nothing is sent). Each line is its own operation (or
+         *     draft, under a maker-checker policy) with the idempotency key `<Idempotency-Key>#<line>`:
+         *     the same batch again is the same batch. `202` with the batch; follow it at
+         *     `Location`.
+         */
+        post: operations["post_batch_v1_batches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Batch
+         * @description One of your participant's batches (`404 not-found` for another's): lines per
+         *     status, `done` once every line is finished, and a page of its lines after line
+         *     `cursor` with their operations (`/v1/operations/{id}`) or drafts.
+         */
+        get: operations["get_batch_v1_batches__batch_id__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2149,6 +2201,78 @@ export interface components {
             prev_hash: string;
             /** Hash */
             hash: string;
+        };
+        /**
+         * BatchLineOut
+         * @description One line: what it became and how far it is. `rejected`: refused before anything was
+         *     sent (`problem` is what a single request would have got); `draft`: held for a checker
+         *     (`draft_id`), `withdrawn` once its checkers rejected it or it expired; otherwise its
+         *     operation's status, `failed` with the contract's `problem`.
+         */
+        BatchLineOut: {
+            /** Line */
+            line: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "rejected" | "draft" | "withdrawn" | "queued" | "submitted" | "mined" | "indexed" | "failed";
+            /** Operation Id */
+            operation_id: string | null;
+            /** Draft Id */
+            draft_id: number | null;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /**
+             * Problem
+             * @description An RFC 9457 problem document
+             */
+            problem: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * BatchOut
+         * @description A batch and its progress: how many lines are in each status, whether all are
+         *     finished, and a page of its lines (`next_cursor`: the last line of the page).
+         */
+        BatchOut: {
+            /**
+             * Object
+             * @default batch
+             * @constant
+             */
+            object: "batch";
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "receivable.issue" | "settlement";
+            /** Lines */
+            lines: number;
+            /**
+             * Counts
+             * @description Lines per status; statuses with none omitted
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Done
+             * @description Every line rejected, mined, indexed, failed or withdrawn
+             */
+            done: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Items */
+            items: components["schemas"]["BatchLineOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** CalendarDayOut */
         CalendarDayOut: {
@@ -2911,7 +3035,7 @@ export interface components {
              */
             value: string;
             /** State */
-            state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired") | null;
+            state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted") | null;
             /**
              * Redacted
              * @default false
@@ -3271,7 +3395,7 @@ export interface components {
              * @description pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired
              * @enum {string}
              */
-            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
             /**
              * Sender
              * @description Who sent a piece still awaiting its receiver (签收)
@@ -3294,7 +3418,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
             /** Age Blocks */
             age_blocks: number;
             /** Receivable Age Days */
@@ -3303,8 +3427,9 @@ export interface components {
             days_to_maturity: number;
         };
         /**
-         * Policy
-         * @description A financier's rules; `None` turns a limit off.
+         * PolicyBody
+         * @description A financier's rules (PUT /v1/policies replaces them all: an omitted rule takes its
+         *     default).
          * @example {
          *       "advance_bands": [
          *         {
@@ -3318,11 +3443,12 @@ export interface components {
          *       ],
          *       "auto_decide": false,
          *       "max_depth": 4,
-         *       "max_exposure_per_debtor": 500000000,
+         *       "max_exposure_per_debtor": "5000000.00",
+         *       "max_open_overdue_value": "0.00",
          *       "min_on_time_bps": 8000
          *     }
          */
-        Policy: {
+        PolicyBody: {
             /** Advance Bands */
             advance_bands?: components["schemas"]["AdvanceBand"][];
             /**
@@ -3335,17 +3461,6 @@ export interface components {
              * @default 8000
              */
             min_on_time_bps: number | null;
-            /**
-             * Max Open Overdue Value
-             * @description In the currency's minor units
-             * @default 0
-             */
-            max_open_overdue_value: number | null;
-            /**
-             * Max Exposure Per Debtor
-             * @description In the currency's minor units
-             */
-            max_exposure_per_debtor?: number | null;
             /** Max Concentration Bps */
             max_concentration_bps?: number | null;
             /**
@@ -3383,6 +3498,82 @@ export interface components {
              * @default false
              */
             auto_decide: boolean;
+            /**
+             * Max Open Overdue Value
+             * @description A limit in the currency of the request being judged; null turns it off. Overdue value the debtor may have open
+             * @default 0
+             */
+            max_open_overdue_value: string | null;
+            /**
+             * Max Exposure Per Debtor
+             * @description A limit in the currency of the request being judged; null turns it off. The financier's exposure to one debtor
+             */
+            max_exposure_per_debtor?: string | null;
+        };
+        /**
+         * PolicyOut
+         * @description A financier's rules as stored, the amount limits in the ledger's value decimals.
+         */
+        PolicyOut: {
+            /** Advance Bands */
+            advance_bands?: components["schemas"]["AdvanceBand"][];
+            /**
+             * No History Max Advance Bps
+             * @default 8000
+             */
+            no_history_max_advance_bps: number;
+            /**
+             * Min On Time Bps
+             * @default 8000
+             */
+            min_on_time_bps: number | null;
+            /** Max Concentration Bps */
+            max_concentration_bps?: number | null;
+            /**
+             * Max Depth
+             * @default 4
+             */
+            max_depth: number | null;
+            /**
+             * Min Days To Maturity
+             * @default 15
+             */
+            min_days_to_maturity: number | null;
+            /**
+             * Max Circular Transfers
+             * @default 0
+             */
+            max_circular_transfers: number | null;
+            /**
+             * Max Transfers In Window
+             * @default 10
+             */
+            max_transfers_in_window: number | null;
+            /**
+             * Velocity Window Blocks
+             * @default 7200
+             */
+            velocity_window_blocks: number;
+            /**
+             * Max Duplicate Document Attempts
+             * @default 0
+             */
+            max_duplicate_document_attempts: number | null;
+            /**
+             * Auto Decide
+             * @default false
+             */
+            auto_decide: boolean;
+            /**
+             * Max Open Overdue Value
+             * @description A limit in the currency of the request being judged; null turns it off
+             */
+            max_open_overdue_value: string | null;
+            /**
+             * Max Exposure Per Debtor
+             * @description A limit in the currency of the request being judged; null turns it off
+             */
+            max_exposure_per_debtor: string | null;
         };
         /** ProposalOut */
         ProposalOut: {
@@ -4701,6 +4892,26 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `forbidden`: Action not allowed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-212ea6ac40": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
@@ -4721,39 +4932,21 @@ export interface components {
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
          *     - `only-token`: Refused by the contract: OnlyToken
          *     - `password-change-required`: Password change required
+         *     - `relay-rejected`: Transaction not relayed
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-04fb396726": {
+        "Problem403-3044ead2fd": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `forbidden`: Action not allowed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `password-change-required`: Password change required
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-212ea6ac40": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -4817,18 +5010,19 @@ export interface components {
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
          *     - `password-change-required`: Password change required
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-5281da53b6": {
+        "Problem403-63cf4ced23": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -4849,46 +5043,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/not-maker" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-financier`: Refused by the contract: NotFinancier
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-requester`: Refused by the contract: NotRequester
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `only-token`: Refused by the contract: OnlyToken
-         *     - `password-change-required`: Password change required
-         *     - `relay-rejected`: Transaction not relayed
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-78afc0ec71": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -4930,40 +5084,6 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `password-change-required`: Password change required
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-a9db351f98": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
          *     - `account-locked`: Account locked
          */
         "Problem403-account-locked": {
@@ -4974,6 +5094,46 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/account-locked";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-financier`: Refused by the contract: NotFinancier
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-requester`: Refused by the contract: NotRequester
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
+         *     - `only-token`: Refused by the contract: OnlyToken
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-b2ae7fca04": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5054,6 +5214,41 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-fd341c16d1": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5346,6 +5541,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/already-revealed" | "https://scfledger.dev/problems/invalid-state";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `idempotency-conflict`: Idempotency key reused
+         */
+        "Problem409-idempotency-conflict": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/idempotency-conflict";
                 };
             };
         };
@@ -5876,6 +6086,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `batch-invalid`: Batch unreadable
+         *     - `batch-rejected`: Batch refused: lines invalid
+         *     - `invalid-input`: Invalid input
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-d4308f5ddf": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/batch-invalid" | "https://scfledger.dev/problems/batch-rejected" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
                 };
             };
         };
@@ -7719,7 +7947,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -7822,7 +8050,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -7877,7 +8105,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -7936,7 +8164,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -7993,7 +8221,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8025,13 +8253,15 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
                 holder?: string | null;
-                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
                 slot?: number | null;
                 debtor?: string | null;
                 /** @description Unix seconds */
                 due_from?: number | null;
                 /** @description Unix seconds */
                 due_to?: number | null;
+                /** @description The receivable's invoice: 0x + SHA-256 hex */
+                document_hash?: string | null;
             };
             header?: never;
             path?: never;
@@ -8245,7 +8475,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8302,7 +8532,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8361,7 +8591,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8418,7 +8648,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8523,7 +8753,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8631,7 +8861,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8738,7 +8968,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8799,7 +9029,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8860,7 +9090,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8917,7 +9147,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -8972,7 +9202,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -9031,7 +9261,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9092,7 +9322,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9149,7 +9379,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -9208,7 +9438,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9297,7 +9527,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Policy"];
+                    "application/json": components["schemas"]["PolicyOut"];
                 };
             };
             401: components["responses"]["Problem401-df1005315b"];
@@ -9333,7 +9563,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Policy"];
+                "application/json": components["schemas"]["PolicyBody"];
             };
         };
         responses: {
@@ -9343,7 +9573,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Policy"];
+                    "application/json": components["schemas"]["PolicyOut"];
                 };
             };
             400: components["responses"]["Problem400-4a627ac5e6"];
@@ -9697,7 +9927,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9754,7 +9984,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -9813,7 +10043,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9870,7 +10100,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -9965,12 +10195,140 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-999924819f"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-f600a1619f"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_batch_v1_batches_post: {
+        parameters: {
+            query?: {
+                /** @description The lines' kind (required for CSV): receivable.issue or settlement */
+                kind?: string | null;
+                /** @description Refuse the whole batch (422 batch-rejected) if any line is */
+                all_or_none?: boolean;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Kind
+                     * @enum {string}
+                     */
+                    kind: "receivable.issue" | "settlement";
+                    /** Lines */
+                    lines: {
+                        [key: string]: unknown;
+                    }[];
+                };
+                /**
+                 * @example creditor,face_amount,currency,due_date,document_hash
+                 *     0x8ba1f109551bD432803012645Ac136ddd64DBA72,1000000.00,CNY,1798761600,0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                 */
+                "text/csv": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-212ea6ac40"];
+            409: components["responses"]["Problem409-idempotency-conflict"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-d4308f5ddf"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_batch_v1_batches__batch_id__get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
             /** @description The request is refused: a problem with a stable `type` */
             "4XX": {
                 headers: {
@@ -10130,7 +10488,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-78afc0ec71"];
+            403: components["responses"]["Problem403-3044ead2fd"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];

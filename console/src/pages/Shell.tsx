@@ -7,12 +7,20 @@ import {
   CheckCircleOutlined,
   ClockCircleOutlined,
   FileAddOutlined,
+  BarChartOutlined,
+  CalendarOutlined,
+  ClusterOutlined,
+  DashboardOutlined,
+  FileSearchOutlined,
   InboxOutlined,
+  KeyOutlined,
   LogoutOutlined,
   PayCircleOutlined,
+  NodeIndexOutlined,
+  TeamOutlined,
   WalletOutlined,
 } from "@ant-design/icons";
-import { Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
+import { Badge, Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
 import type { ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 import type { ConsortiumRole } from "../api/client";
@@ -33,6 +41,16 @@ import { Inbox } from "./Inbox";
 import { Lineage } from "./Lineage";
 import { NotFound } from "./NotFound";
 import { PieceDetail } from "./PieceDetail";
+// oversight screens
+import { ApiKeys } from "./admin/ApiKeys";
+import { People } from "./admin/People";
+import { Members } from "./consortium/Members";
+import { Proposals } from "./consortium/Proposals";
+import { Status } from "./consortium/Status";
+import { NotificationBell, NotificationsProvider, useNotifications } from "./everyday/Notifications";
+import { Payables } from "./everyday/Payables";
+import { Portfolio } from "./everyday/Portfolio";
+import { Search } from "./oversight/Search";
 
 interface Entry {
   path: string;
@@ -88,11 +106,59 @@ const ENTRIES: Entry[] = [
   },
   { path: "/pieces", label: "menu.holdings", icon: <WalletOutlined />, shown: () => true },
   { path: "/lineage", label: "menu.lineage", icon: <ApartmentOutlined />, shown: () => true },
+  // oversight screens
+  {
+    path: "/payables",
+    label: "menu.payables",
+    icon: <CalendarOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise"),
+  },
+  {
+    path: "/portfolio",
+    label: "menu.portfolio",
+    icon: <BarChartOutlined />,
+    shown: (_, consortium) => consortium.has("financier"),
+  },
+  {
+    path: "/search",
+    label: "menu.search",
+    icon: <FileSearchOutlined />,
+    shown: (_, consortium) => consortium.has("auditor") || consortium.has("admin"),
+  },
+  {
+    path: "/members",
+    label: "menu.members",
+    icon: <ClusterOutlined />,
+    shown: (_, consortium) => consortium.has("auditor") || consortium.has("admin"),
+  },
+  {
+    path: "/proposals",
+    label: "menu.proposals",
+    icon: <NodeIndexOutlined />,
+    shown: (_, consortium) => consortium.has("auditor") || consortium.has("admin"),
+  },
+  {
+    path: "/status",
+    label: "menu.status",
+    icon: <DashboardOutlined />,
+    shown: (_, consortium) => consortium.has("auditor") || consortium.has("admin"),
+  },
+  { path: "/people", label: "menu.people", icon: <TeamOutlined />, shown: (who) => who.person.roles.includes("admin") },
+  { path: "/api-keys", label: "menu.apiKeys", icon: <KeyOutlined />, shown: (who) => who.person.roles.includes("admin") },
 ];
 
 const ZONES = [DEFAULT_ZONE, "UTC", "Asia/Hong_Kong", "Asia/Singapore", "Europe/London"];
 
 export function Shell() {
+  return (
+    <NotificationsProvider>
+      <Signed />
+    </NotificationsProvider>
+  );
+}
+
+function Signed() {
+  const { toSign, seenToSign } = useNotifications();
   const who = useSignedIn();
   const { signOut } = useSession();
   const { t, timeZone, setTimeZone } = usePreferences();
@@ -131,6 +197,7 @@ export function Shell() {
             options={[...new Set([timeZone, ...ZONES])].map((z) => ({ value: z, label: z }))}
             popupMatchSelectWidth={false}
           />
+          <NotificationBell />
           <LanguageSwitch />
           <Button icon={<LogoutOutlined />} onClick={() => void signOut()}>
             {t("shell.signOut")}
@@ -138,13 +205,28 @@ export function Shell() {
         </Space>
       </Layout.Header>
       <Layout>
-        <Layout.Sider breakpoint="md" collapsedWidth={0} theme="light" width={200}>
+        {/* Collapsed below 992 px (a tablet's 768 included): the trigger opens the menu. */}
+        <Layout.Sider breakpoint="lg" collapsedWidth={0} theme="light" width={200}>
           <nav aria-label="menu">
             <Menu
               mode="inline"
               selectedKeys={selected ? [selected] : []}
-              items={entries.map((e) => ({ key: e.path, icon: e.icon, label: t(e.label) }))}
-              onClick={({ key }) => void navigate(key)}
+              items={entries.map((e) => ({
+                key: e.path,
+                icon: e.icon,
+                label:
+                  e.path === "/inbox" && toSign > 0 ? (
+                    <Badge count={toSign} size="small" offset={[10, 0]} data-testid="inbox-badge">
+                      {t(e.label)}
+                    </Badge>
+                  ) : (
+                    t(e.label)
+                  ),
+              }))}
+              onClick={({ key }) => {
+                if (key === "/inbox") seenToSign();
+                void navigate(key);
+              }}
             />
           </nav>
         </Layout.Sider>
@@ -165,6 +247,15 @@ export function Shell() {
               <Route path="/pieces" element={<Holdings />} />
               <Route path="/pieces/:tokenId" element={<PieceDetail />} />
               <Route path="/lineage" element={<Lineage />} />
+              {/* oversight screens */}
+              <Route path="/payables" element={<Payables />} />
+              <Route path="/portfolio" element={<Portfolio />} />
+              <Route path="/search" element={<Search />} />
+              <Route path="/members" element={<Members />} />
+              <Route path="/proposals" element={<Proposals />} />
+              <Route path="/status" element={<Status />} />
+              <Route path="/people" element={<People />} />
+              <Route path="/api-keys" element={<ApiKeys />} />
               <Route path="*" element={<NotFound home={home} />} />
             </Routes>
           </main>

@@ -16,6 +16,7 @@ from scfledger.api.gateway import Gateway
 from scfledger.api.routes import (
     audit,
     auth,
+    batches,
     chain_time,
     drafts,
     events,
@@ -80,6 +81,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(pricing.router)
     app.include_router(settlements.router)
     app.include_router(settlements.escrow)
+    app.include_router(batches.router)
     app.include_router(statements.router)
     app.include_router(transactions.router)
     app.include_router(events.router)

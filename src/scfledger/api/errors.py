@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,9 +24,12 @@ from scfledger.exceptions import (
     AmountOutOfRange,
     AmountTooPrecise,
     AuthenticationRequired,
+    BatchInvalid,
+    BatchRejected,
     BodyTooDeep,
     BodyTooLarge,
     CalendarNotCovered,
+    ChainError,
     ChainUnavailable,
     ContractRevert,
     CsrfFailed,
@@ -77,7 +80,9 @@ from scfledger.exceptions import (
     UserExists,
     WrongState,
 )
+from scfledger.services.event_money import show_error_args
 from scfledger.services.ledger import role_names
+from scfledger.services.ledger_money import LedgerMoney
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +145,8 @@ _DOMAIN: list[tuple[type[ScfError], str, int, str]] = [
     (PeriodInvalid, "period-invalid", 422, "Invalid period"),
     (TimeZoneUnknown, "time-zone-unknown", 422, "Unknown time zone"),
     (ExportFormatUnknown, "export-format-unknown", 422, "Unknown export format"),
+    (BatchInvalid, "batch-invalid", 422, "Batch unreadable"),
+    (BatchRejected, "batch-rejected", 422, "Batch refused: lines invalid"),
     (InvalidInput, "invalid-input", 422, "Invalid input"),
     (ChainUnavailable, "chain-unavailable", 503, "Chain unavailable"),
     (GasFaucetFailed, "gas-faucet-unavailable", 503, "Gas money could not be sent"),
@@ -172,9 +179,11 @@ REVERT_STATUS: dict[str, int] = {
             "NotPayee",
             "NotProposer",
             "NotRequester",
+            "NotRoundParty",
             "NotSender",
             "OnlyFinancing",
             "OnlyGovernance",
+            "OnlySetOff",
             "OnlyToken",
         ),
         _FORBIDDEN,
@@ -186,15 +195,18 @@ REVERT_STATUS: dict[str, int] = {
             "UnknownProposal",
             "UnknownReceivable",
             "UnknownRequest",
+            "UnknownRound",
         ),
         _UNKNOWN,
     ),
     **dict.fromkeys(
         (
             "AcceptanceWindowOpen",
+            "AlreadyAnswered",
             "AlreadyApproved",
             "AlreadyDeclined",
             "ConfirmationWindowOpen",
+            "ConsentsMissing",
             "DefaultPeriodRunning",
             "DuplicateDocument",
             "ERC20InsufficientBalance",
@@ -218,13 +230,17 @@ REVERT_STATUS: dict[str, int] = {
             "NotYetDue",
             "OfferMismatch",
             "PaymentRefDisputed",
+            "PieceChangedSincePlan",
             "PieceDue",
+            "PieceNotNettable",
             "PieceNotTransferable",
             "ProposalExpired",
             "ProposalNotPending",
             "ReceivableLapsed",
             "RequestExpired",
             "RequestNotExpired",
+            "RoundClosed",
+            "RoundLapsed",
             "WrongMode",
         ),
         _CONFLICT,
@@ -259,14 +275,19 @@ REVERT_STATUS: dict[str, int] = {
             "InvalidCurrency",
             "InvalidFinancierCount",
             "InvalidFundingDeadline",
+            "InvalidNetAmount",
             "InvalidParameter",
             "InvalidProposalLifetime",
             "InvalidRequestTtl",
             "InvalidRoles",
+            "InvalidRoundDeadline",
+            "InvalidRoundSize",
             "InvalidThreshold",
             "MissingPaymentRef",
             "PieceNotInSlot",
+            "PiecesNotAscending",
             "RootHasNoParent",
+            "RoundUnbalanced",
             "SafeCastOverflowedUintDowncast",
             "SelfDealing",
             "SelfFinancing",
@@ -333,9 +354,14 @@ def _explained(exc: ContractRevert) -> str:
     return str(exc) + "".join(f"; {text}" for text in named)
 
 
-def error_response(exc: ScfError, **extensions: Any) -> JSONResponse:
-    """The problem document of a domain error."""
+def error_response(
+    exc: ScfError, money: LedgerMoney | None = None, **extensions: Any
+) -> JSONResponse:
+    """The problem document of a domain error; with the ledger's `money`, a contract
+    error's amounts are shown as decimal strings (services.event_money.ERROR_AMOUNTS)."""
     if isinstance(exc, ContractRevert):
+        if money is not None:
+            exc = _shown(exc, money)
         # Only Solidity's built-in Error and Panic are not in the table.
         status = REVERT_STATUS.get(exc.name, _INVALID)
         return problem(
@@ -353,20 +379,36 @@ def error_response(exc: ScfError, **extensions: Any) -> JSONResponse:
     return problem(500, "internal-error", "Internal error", "the gateway failed; see its logs")
 
 
-async def _scf_error(_request: Request, exc: Exception) -> JSONResponse:
+def _shown(exc: ContractRevert, money: LedgerMoney) -> ContractRevert:
+    """The revert with its amounts as decimal strings; as it was if the ledger's value
+    decimals cannot be read now (the node is down: the problem is still answered)."""
+    try:
+        args = show_error_args(exc.name, exc.args_by_name, money)
+    except ChainError:
+        return exc
+    return ContractRevert(name=exc.name, args=args, contract=exc.contract, data=exc.data)
+
+
+async def _scf_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ScfError)
-    return error_response(exc)
+    return error_response(exc, request.app.state.gateway.money)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    return validation_response(exc.errors())
+
+
+def validation_response(found: Sequence[Any]) -> JSONResponse:
+    """The problem of a body its schema refused (pydantic's errors): `malformed-body`,
+    an amount or currency problem, or `validation-error`, each naming the fields."""
     errors = [
         {
             "loc": [str(part) for part in e.get("loc", ())],
             "msg": e.get("msg", ""),
             "type": e["type"],
         }
-        for e in exc.errors()
+        for e in found
     ]
     if any(e["type"] in ("json_invalid", "model_attributes_type") for e in errors):
         return problem(

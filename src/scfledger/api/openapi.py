@@ -36,6 +36,8 @@ from scfledger.exceptions import (
     AmountOutOfRange,
     AmountTooPrecise,
     AuthenticationRequired,
+    BatchInvalid,
+    BatchRejected,
     BodyTooDeep,
     BodyTooLarge,
     CalendarNotCovered,
@@ -184,6 +186,13 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "POST /v1/drafts/{draft_id}/reveal": (NotMaker, AlreadyRevealed, WrongState),
     "DELETE /v1/participants/{name}/api-keys/{prefix}": (ForeignParticipant,),
     "POST /v1/transactions": (RelayRejected,),
+    "POST /v1/batches": (
+        BatchInvalid,
+        BatchRejected,
+        BodyTooLarge,
+        UnsupportedMediaType,
+        KeyNotFound,
+    ),
     "POST /v1/documents": (
         BodyTooLarge,
         DocumentTooLarge,

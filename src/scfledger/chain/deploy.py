@@ -52,6 +52,7 @@ class DeployedLedger:
     financing: Contract
     deposit_token: Contract | None
     deployment_block: int
+    set_off: Contract
 
 
 def contract_at(w3: Web3, name: str, address: ChecksumAddress) -> Contract:
@@ -71,8 +72,8 @@ def deploy_contract(w3: Web3, name: str, deployer: Sender, *args: object) -> Con
 def deploy_ledger(
     w3: Web3, *, deployer: Sender, admins: list[InitialAdmin], params: LedgerParams | None = None
 ) -> DeployedLedger:
-    """Deploys the registry with its founding admins, the token and financing contracts it
-    governs and, for delivery versus payment, the deposit token; then binds them."""
+    """Deploys the registry with its founding admins, the token, the financing and set-off
+    contracts and, for delivery versus payment, the deposit token; then binds them."""
     params = params or LedgerParams()
     first_block = w3.eth.block_number + 1
     registry = deploy_contract(
@@ -99,6 +100,7 @@ def deploy_ledger(
     financing = deploy_contract(
         w3, "Financing", deployer, registry.address, token.address, params.request_ttl
     )
+    set_off = deploy_contract(w3, "SetOff", deployer, registry.address, token.address)
     deposit_token = None
     if params.deposit_issuer is not None:
         deposit_token = deploy_contract(
@@ -116,7 +118,9 @@ def deploy_ledger(
     send(
         w3,
         token.functions.bindModules(
-            financing.address, deposit_token.address if deposit_token is not None else zero
+            financing.address,
+            deposit_token.address if deposit_token is not None else zero,
+            set_off.address,
         ),
         deployer,
     )
@@ -126,4 +130,5 @@ def deploy_ledger(
         financing=financing,
         deposit_token=deposit_token,
         deployment_block=first_block,
+        set_off=set_off,
     )

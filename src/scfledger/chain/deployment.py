@@ -42,6 +42,7 @@ ARTIFACT_OF = {
     "token": "ReceivableToken",
     "financing": "Financing",
     "deposit_token": "DepositToken",
+    "set_off": "SetOff",
 }
 
 

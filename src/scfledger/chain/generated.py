@@ -25,6 +25,15 @@ class Role(IntEnum):
     HOLDERS = 12
 
 
+class Consent(ContractEnum):
+    """The enum ISetOff.Consent."""
+
+    NONE = 0
+    AWAITING = 1
+    GIVEN = 2
+    REFUSED = 3
+
+
 class MemberStatus(ContractEnum):
     """The enum IConsortiumRegistry.MemberStatus."""
 
@@ -63,6 +72,7 @@ class PieceState(ContractEnum):
     CANCELLED = 9
     AWAITING_CONFIRMATION = 10
     EXPIRED = 11
+    NETTED = 12
 
 
 class ProposalStatus(ContractEnum):
@@ -102,12 +112,24 @@ class RequestStatus(ContractEnum):
     RECOURSE_REPAID = 10
 
 
+class RoundStatus(ContractEnum):
+    """The enum ISetOff.RoundStatus."""
+
+    NONE = 0
+    PROPOSED = 1
+    REFUSED = 2
+    EXECUTED = 3
+    LAPSED = 4
+
+
 # Public constants of the contracts (limits the gateway checks input against).
 DEPTH_CEILING: Final = 64  # ReceivableToken
 MAX_EVIDENCE_PER_PIECE: Final = 32  # ReceivableToken
 MAX_FINANCIERS: Final = 5  # Financing
 MAX_PROPOSAL_LIFETIME: Final = 7776000  # ConsortiumRegistry
 MAX_REQUEST_TTL: Final = 7776000  # Financing
+MAX_ROUND_ITEMS: Final = 32  # SetOff
+MAX_ROUND_TTL: Final = 2592000  # SetOff
 MAX_SETTLE_BATCH: Final = 50  # ReceivableToken
 MAX_TERM: Final = 1576800000  # ReceivableToken
 MIN_PROPOSAL_LIFETIME: Final = 3600  # ConsortiumRegistry
@@ -124,6 +146,13 @@ class InitialMember(NamedTuple):
     name: str
     legal_id_hash: bytes
     kyc_hash: bytes
+
+
+class Item(NamedTuple):
+    """The ABI struct Item, fields in ABI order."""
+
+    token_id: int
+    amount: int
 
 
 class Member(NamedTuple):
@@ -170,6 +199,15 @@ class PieceView(NamedTuple):
     created_at: int
     evidence_count: int
     sender: str
+
+
+class PlannedItem(NamedTuple):
+    """The ABI struct PlannedItem, fields in ABI order."""
+
+    token_id: int
+    amount: int
+    holder: str
+    value: int
 
 
 class Proposal(NamedTuple):
@@ -226,6 +264,18 @@ class Request(NamedTuple):
     payment_ref: bytes
 
 
+class RoundView(NamedTuple):
+    """The ABI struct RoundView, fields in ABI order."""
+
+    round_id: int
+    proposer: str
+    deadline: int
+    status: RoundStatus
+    item_count: int
+    party_count: int
+    consent_count: int
+
+
 class Terms(NamedTuple):
     """The ABI struct Terms, fields in ABI order."""
 
@@ -263,6 +313,16 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         contracts=("Financing",),
     ),
     ContractError(
+        name="AlreadyAnswered",
+        selector="0x8a004f51",
+        params=(
+            ("roundId", "uint256"),
+            ("party", "address"),
+            ("answer", "uint8"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
         name="AlreadyApproved",
         selector="0x094775b0",
         params=(
@@ -288,6 +348,16 @@ ERRORS: Final[tuple[ContractError, ...]] = (
             ("confirmBy", "uint64"),
         ),
         contracts=("ReceivableToken",),
+    ),
+    ContractError(
+        name="ConsentsMissing",
+        selector="0x7c23a159",
+        params=(
+            ("roundId", "uint256"),
+            ("consents", "uint256"),
+            ("parties", "uint256"),
+        ),
+        contracts=("SetOff",),
     ),
     ContractError(
         name="DebtorCannotHold",
@@ -626,6 +696,16 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         contracts=("ConsortiumRegistry",),
     ),
     ContractError(
+        name="InvalidNetAmount",
+        selector="0x46c17200",
+        params=(
+            ("tokenId", "uint256"),
+            ("amount", "uint256"),
+            ("value", "uint256"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
         name="InvalidParameter",
         selector="0xee9c4b15",
         params=(
@@ -669,6 +749,24 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         selector="0x1c82bcd1",
         params=(("roles", "uint256"),),
         contracts=("ConsortiumRegistry",),
+    ),
+    ContractError(
+        name="InvalidRoundDeadline",
+        selector="0x971ee218",
+        params=(
+            ("deadline", "uint64"),
+            ("latest", "uint64"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
+        name="InvalidRoundSize",
+        selector="0x57d9a925",
+        params=(
+            ("size", "uint256"),
+            ("max", "uint256"),
+        ),
+        contracts=("SetOff",),
     ),
     ContractError(
         name="InvalidThreshold",
@@ -825,6 +923,15 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         contracts=("Financing",),
     ),
     ContractError(
+        name="NotRoundParty",
+        selector="0xe71a940c",
+        params=(
+            ("roundId", "uint256"),
+            ("caller", "address"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
         name="NotSender",
         selector="0x19743c13",
         params=(
@@ -870,6 +977,12 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         contracts=("ConsortiumRegistry", "Financing", "ReceivableToken"),
     ),
     ContractError(
+        name="OnlySetOff",
+        selector="0x611aaf55",
+        params=(("caller", "address"),),
+        contracts=("ReceivableToken",),
+    ),
+    ContractError(
         name="OnlyToken",
         selector="0x86fd1fb8",
         params=(("caller", "address"),),
@@ -883,6 +996,15 @@ ERRORS: Final[tuple[ContractError, ...]] = (
             ("paymentRef", "bytes32"),
         ),
         contracts=("ReceivableToken",),
+    ),
+    ContractError(
+        name="PieceChangedSincePlan",
+        selector="0x66463546",
+        params=(
+            ("roundId", "uint256"),
+            ("tokenId", "uint256"),
+        ),
+        contracts=("SetOff",),
     ),
     ContractError(
         name="PieceDue",
@@ -903,6 +1025,15 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         contracts=("ReceivableToken",),
     ),
     ContractError(
+        name="PieceNotNettable",
+        selector="0x8f200056",
+        params=(
+            ("tokenId", "uint256"),
+            ("state", "uint8"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
         name="PieceNotTransferable",
         selector="0x475f7e01",
         params=(
@@ -910,6 +1041,15 @@ ERRORS: Final[tuple[ContractError, ...]] = (
             ("state", "uint8"),
         ),
         contracts=("ReceivableToken",),
+    ),
+    ContractError(
+        name="PiecesNotAscending",
+        selector="0xf00abc7e",
+        params=(
+            ("index", "uint256"),
+            ("tokenId", "uint256"),
+        ),
+        contracts=("SetOff",),
     ),
     ContractError(
         name="ProposalExpired",
@@ -963,6 +1103,33 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         contracts=("ReceivableToken",),
     ),
     ContractError(
+        name="RoundClosed",
+        selector="0x422dd2c1",
+        params=(
+            ("roundId", "uint256"),
+            ("status", "uint8"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
+        name="RoundLapsed",
+        selector="0x87350bb8",
+        params=(
+            ("roundId", "uint256"),
+            ("deadline", "uint64"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
+        name="RoundUnbalanced",
+        selector="0x514023b9",
+        params=(
+            ("party", "address"),
+            ("net", "int256"),
+        ),
+        contracts=("SetOff",),
+    ),
+    ContractError(
         name="SafeCastOverflowedUintDowncast",
         selector="0x6dfcc650",
         params=(
@@ -1014,13 +1181,19 @@ ERRORS: Final[tuple[ContractError, ...]] = (
         contracts=("Financing",),
     ),
     ContractError(
+        name="UnknownRound",
+        selector="0x4af50638",
+        params=(("roundId", "uint256"),),
+        contracts=("SetOff",),
+    ),
+    ContractError(
         name="ValueBelowMinimum",
         selector="0x035a57cd",
         params=(
             ("value", "uint256"),
             ("minimum", "uint256"),
         ),
-        contracts=("ReceivableToken",),
+        contracts=("ReceivableToken", "SetOff"),
     ),
     ContractError(
         name="ValueMergeUnsupported",

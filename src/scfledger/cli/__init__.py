@@ -11,6 +11,7 @@ from rich.table import Table
 
 from scfledger.chain.deploy_cli import deploy_command
 from scfledger.cli.audit import audit_app
+from scfledger.cli.batch_import import import_command
 from scfledger.cli.dev import dev_app
 from scfledger.cli.gateway import apikeys_app, serve, up
 from scfledger.cli.users import users_app
@@ -34,6 +35,7 @@ app.add_typer(audit_app, name="audit")
 app.command("deploy")(deploy_command)
 app.command("index")(index_command)
 app.command("reconcile")(reconcile_command)
+app.command("import")(import_command)
 console = Console()
 
 

@@ -179,6 +179,13 @@ def mark_submitted(conn: Connection, row: Mapping[str, Any], signed: Signed) -> 
     return columns
 
 
+def accept_queued(session: Session, rows: Sequence[Mapping[str, Any]], chunk: int = 1000) -> None:
+    """New operations, queued (`new_operation`), in the caller's transaction: an ERP batch's
+    lines, one INSERT per `chunk` rows; the pipeline's loop signs and sends them."""
+    for start in range(0, len(rows), chunk):
+        session.execute(INSERT_OPERATION, [dict(row) for row in rows[start : start + chunk]])
+
+
 def mark_indexed(session: Session, tx_hashes: Iterable[str]) -> None:
     """Mined -> indexed: the operations whose transactions the indexer has just projected
     (in its batch's transaction)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
@@ -70,28 +71,12 @@ class AdvanceBand(BaseModel):
     max_advance_bps: int = Field(ge=0, le=10_000)
 
 
-class Policy(BaseModel):
-    """A financier's rules; `None` turns a limit off."""
+class PolicyRules(BaseModel):
+    """A financier's rules other than its amount limits (`Policy` holds those in minor
+    units; the API's body holds them as decimal strings); `None` turns a rule off."""
 
     # Strict: a request body (PUT /v1/policies) takes no "5", true or 5.0 for a number.
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "advance_bands": [
-                        {"min_on_time_bps": 9_500, "max_advance_bps": 9_000},
-                        {"min_on_time_bps": 0, "max_advance_bps": 6_000},
-                    ],
-                    "min_on_time_bps": 8_000,
-                    "max_exposure_per_debtor": 500_000_000,
-                    "max_depth": 4,
-                    "auto_decide": False,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     advance_bands: list[AdvanceBand] = Field(
         default_factory=lambda: [
@@ -103,12 +88,6 @@ class Policy(BaseModel):
     )
     no_history_max_advance_bps: int = Field(default=8_000, ge=0, le=10_000)
     min_on_time_bps: int | None = Field(default=8_000, ge=0, le=10_000)
-    max_open_overdue_value: int | None = Field(
-        default=0, ge=0, lt=_MAX_AMOUNT, description="In the currency's minor units"
-    )
-    max_exposure_per_debtor: int | None = Field(
-        default=None, ge=0, lt=_MAX_AMOUNT, description="In the currency's minor units"
-    )
     max_concentration_bps: int | None = Field(default=None, ge=0, le=10_000)
     max_depth: int | None = Field(default=4, ge=0, lt=_MAX_COUNT)
     min_days_to_maturity: int | None = Field(default=15, gt=-_MAX_COUNT, lt=_MAX_COUNT)
@@ -130,6 +109,23 @@ class Policy(BaseModel):
             if on_time_bps >= band.min_on_time_bps:
                 return band.max_advance_bps
         return 0
+
+    def rules(self) -> dict[str, Any]:
+        """The rules other than the amount limits (`PolicyRules`' fields)."""
+        return {name: getattr(self, name) for name in PolicyRules.model_fields}
+
+
+class Policy(PolicyRules):
+    """A financier's rules with its amount limits in minor units of the request's currency
+    (every currency of a ledger has the ledger's value decimals), as the evaluator judges
+    and the gateway stores them."""
+
+    max_open_overdue_value: int | None = Field(
+        default=0, ge=0, lt=_MAX_AMOUNT, description="In the currency's minor units"
+    )
+    max_exposure_per_debtor: int | None = Field(
+        default=None, ge=0, lt=_MAX_AMOUNT, description="In the currency's minor units"
+    )
 
 
 @dataclass(frozen=True)

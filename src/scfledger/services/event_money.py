@@ -120,3 +120,26 @@ def show_events(
             currency = next((c for c in found if c is not None), None)
         shown.append(Shown(formatted, currency))
     return shown
+
+
+# A contract error's arguments that are amounts (minor units on chain), by error name.
+# Every other argument (ids, counts, times, wei) is shown as the contract gave it.
+ERROR_AMOUNTS: dict[str, tuple[str, ...]] = {
+    "ValueBelowMinimum": ("value", "minimum"),
+    "AdvanceAboveValue": ("value", "amount"),
+    "FeesAboveAdvance": ("advance", "fees"),
+    "ERC3525InsufficientBalance": ("balance", "value"),
+    "ERC3525InsufficientAllowance": ("allowance", "value"),
+    "ERC20InsufficientBalance": ("balance", "needed"),
+    "ERC20InsufficientAllowance": ("allowance", "needed"),
+}
+
+
+def show_error_args(name: str, args: dict[str, Any], money: LedgerMoney) -> dict[str, Any]:
+    """A contract error's arguments as the API shows them: its amounts as decimal strings
+    in the ledger's value decimals (the same digits in each of its currencies)."""
+    amounts = ERROR_AMOUNTS.get(name, ())
+    return {
+        key: money.text(value) if key in amounts and isinstance(value, int) else value
+        for key, value in args.items()
+    }

@@ -57,12 +57,39 @@ def issue(
 ) -> OperationView:
     """The debtor (a core enterprise) confirms a receivable to its creditor, against a
     document it uploaded (what backs a receivable is its issuer's to show)."""
+    with ledger.sessions() as session:
+        call = issue_call(
+            session,
+            ledger=ledger,
+            actor=actor,
+            creditor=creditor,
+            face_amount=face_amount,
+            currency=currency,
+            due_date=due_date,
+            document_hash=document_hash,
+        )
+    return submit(ledger, actor, idempotency, call, ISSUE_KIND)
+
+
+ISSUE_KIND = "receivable.issue"
+
+
+def issue_call(
+    session: Session,
+    *,
+    ledger: Ledger,
+    actor: Actor,
+    creditor: str,
+    face_amount: int,
+    currency: str,
+    due_date: int,
+    document_hash: str,
+) -> ContractCall:
+    """`issue`'s checks and its call (an ERP batch checks each line so before queueing it)."""
     document = bytes32(document_hash, "document_hash")
     to = checked_address(creditor, "creditor")
-    with ledger.sessions() as session:
-        require_uploaded(session=session, actor=actor, sha256=document.hex())
-    call = token_call(ledger, "issue", to, face_amount, currency.encode(), due_date, document)
-    return submit(ledger, actor, idempotency, call, "receivable.issue")
+    require_uploaded(session=session, actor=actor, sha256=document.hex())
+    return token_call(ledger, "issue", to, face_amount, currency.encode(), due_date, document)
 
 
 def _on_receivable(
@@ -185,9 +212,11 @@ def list_pieces(
     debtor: str | None = None,
     due_from: int | None = None,
     due_to: int | None = None,
+    document_hash: str | None = None,
 ) -> Sequence[tuple[Piece, Receivable]]:
-    """Visible pieces in token id order, after the cursor `after`; `debtor` and the due
-    range (Unix seconds, inclusive) filter by the piece's receivable."""
+    """Visible pieces in token id order, after the cursor `after`; `debtor`, the due
+    range (Unix seconds, inclusive) and `document_hash` (0x-hex, any case) filter by the
+    piece's receivable."""
     where: list[Any] = []
     of_receivable: list[Any] = []
     if debtor is not None:
@@ -196,6 +225,8 @@ def list_pieces(
         of_receivable.append(Receivable.due_date >= due_from)
     if due_to is not None:
         of_receivable.append(Receivable.due_date <= due_to)
+    if document_hash is not None:  # the indexer keeps it as lower-case hex
+        of_receivable.append(Receivable.document_hash == document_hash.lower())
     if of_receivable:  # a condition on Piece, as every reason's select takes
         where.append(Piece.slot.in_(select(Receivable.slot).where(*of_receivable)))
     if after is not None:

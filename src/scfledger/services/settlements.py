@@ -38,6 +38,37 @@ def settle(
     `settleBatch` for several, all or none). With the deposit token the payment moves at
     once (to escrow for a suspended payee); off-chain `payment_ref` identifies the payment
     and each piece awaits its payee's confirmation."""
+    with ledger.sessions() as session:
+        call, payees = settle_call(
+            session, ledger=ledger, actor=actor, slot=slot, token_ids=token_ids,
+            payment_ref=payment_ref,
+        )  # fmt: skip
+    return payment_refs.submit_payment(
+        ledger,
+        actor,
+        idempotency,
+        call,
+        SETTLE_KIND,
+        text=payment_ref,
+        payer=actor.address,
+        payees=payees,
+    )
+
+
+SETTLE_KIND = "receivable.settle"
+
+
+def settle_call(
+    session: Session,
+    *,
+    ledger: Ledger,
+    actor: Actor,
+    slot: int,
+    token_ids: Sequence[int],
+    payment_ref: str,
+) -> tuple[ContractCall, list[str]]:
+    """`settle`'s checks, its call and whom it pays (an ERP batch checks each line so
+    before queueing it)."""
     if not 1 <= len(token_ids) <= MAX_SETTLE_BATCH:
         raise InvalidInput(f"settle 1 to {MAX_SETTLE_BATCH} pieces at once")
     if len(set(token_ids)) != len(token_ids):
@@ -45,30 +76,18 @@ def settle(
     ref = bytes32(payment_ref, "payment_ref")
     if ref == bytes(32):
         raise InvalidInput("payment_ref must not be zero: it is the payee's evidence")
-    with ledger.sessions() as session:
-        visible_receivable(session, actor, slot)
-        # `settle` names no slot: a piece of another receivable than the one asked for is the
-        # request's mistake (a piece never changes slot), not the contract's to catch.
-        query = select(Piece.token_id, Piece.slot).where(Piece.token_id.in_(token_ids))
-        slots = {token_id: of_slot for token_id, of_slot in session.execute(query)}
-        for token_id in token_ids:
-            if slots.get(token_id) != slot:
-                raise InvalidInput(f"piece {token_id} is not a piece of receivable {slot}")
-        payees = payment_refs.settlement_payees(session, token_ids)
+    visible_receivable(session, actor, slot)
+    # `settle` names no slot: a piece of another receivable than the one asked for is the
+    # request's mistake (a piece never changes slot), not the contract's to catch.
+    query = select(Piece.token_id, Piece.slot).where(Piece.token_id.in_(token_ids))
+    slots = {token_id: of_slot for token_id, of_slot in session.execute(query)}
+    for token_id in token_ids:
+        if slots.get(token_id) != slot:
+            raise InvalidInput(f"piece {token_id} is not a piece of receivable {slot}")
+    payees = payment_refs.settlement_payees(session, token_ids)
     if len(token_ids) == 1:
-        call = token_call(ledger, "settle", token_ids[0], ref)
-    else:
-        call = token_call(ledger, "settleBatch", slot, list(token_ids), ref)
-    return payment_refs.submit_payment(
-        ledger,
-        actor,
-        idempotency,
-        call,
-        "receivable.settle",
-        text=payment_ref,
-        payer=actor.address,
-        payees=payees,
-    )
+        return token_call(ledger, "settle", token_ids[0], ref), payees
+    return token_call(ledger, "settleBatch", slot, list(token_ids), ref), payees
 
 
 def confirm_payment(

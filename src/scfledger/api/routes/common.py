@@ -25,7 +25,7 @@ from scfledger.api.schemas import MAX_INT64, EventOut, OperationError, Operation
 from scfledger.exceptions import InvalidCursor
 from scfledger.outbox.operation import OperationStatus, OperationView
 from scfledger.services import drafts, payment_refs
-from scfledger.services.event_money import show_events
+from scfledger.services.event_money import show_error_args, show_events
 from scfledger.services.ledger import Actor, Idempotency, operation_events
 from scfledger.services.ledger_money import LedgerMoney
 
@@ -84,9 +84,10 @@ def operation_out(gateway: Gateway, view: OperationView) -> OperationOut:
         ]
     error = None
     if view.status == OperationStatus.FAILED:
-        error = OperationError(
-            name=view.error_name, args=view.error_args, message=view.error_message
-        )
+        args = view.error_args
+        if view.error_name is not None and args is not None:
+            args = show_error_args(view.error_name, args, gateway.money)
+        error = OperationError(name=view.error_name, args=args, message=view.error_message)
     return OperationOut(
         id=view.id,
         kind=view.kind,
@@ -170,7 +171,7 @@ def _answer(gateway: Gateway, view: OperationView) -> JSONResponse:
     body: dict[str, Any] = operation_out(gateway, view).model_dump(mode="json")
     failure = view.error()
     if failure is not None:
-        return error_response(failure, operation=body)
+        return error_response(failure, gateway.money, operation=body)
     return JSONResponse(body, status_code=202)
 
 

@@ -40,6 +40,8 @@ from scfledger.services.lineage import LineageNode
 if TYPE_CHECKING:  # row types of the response builder only
     from scfledger.db.projections import Piece, Receivable
 
+DOCUMENT_HASH = r"^0x[0-9a-fA-F]{64}$"
+
 router = APIRouter(prefix="/v1/pieces", tags=["pieces"], route_class=GuardedRoute)
 
 
@@ -86,9 +88,14 @@ def list_pieces(
     due_to: Annotated[
         int | None, Query(ge=0, le=MAX_INT64, description="Unix seconds"), AsciiDigits
     ] = None,
+    document_hash: Annotated[
+        str | None,
+        Query(pattern=DOCUMENT_HASH, description="The receivable's invoice: 0x + SHA-256 hex"),
+    ] = None,
 ) -> PiecePage:
     """Pieces the caller holds or held, owes, or finances (auditors: all), by token id;
-    filters by holder, state, receivable (slot), debtor and due date (inclusive range)."""
+    filters by holder, state, receivable (slot), debtor, due date (inclusive range) and
+    the receivable's document hash."""
     after = parse_cursor(cursor)
     if due_from is not None and due_to is not None and due_from > due_to:
         raise InvalidInput(f"due_from {due_from} is after due_to {due_to}")
@@ -104,6 +111,7 @@ def list_pieces(
             debtor=debtor,
             due_from=due_from,
             due_to=due_to,
+            document_hash=document_hash,
         )
         items = [piece_out(piece, receivable, gateway.money) for piece, receivable in rows]
     next_cursor = str(items[-1].token_id) if len(items) == limit else None

@@ -8,7 +8,7 @@ from scfledger.api.deps import Administrator, CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import IdPath
 from scfledger.api.schemas import RiskOut, RiskReasonOut
-from scfledger.risk.policy import Policy
+from scfledger.api.schemas_policy import PolicyBody, PolicyOut, policy_of, policy_out
 from scfledger.risk.view import risk_view
 from scfledger.services import risk as services
 
@@ -36,13 +36,15 @@ def request_risk(request_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -
 
 
 @router.get("/v1/policies")
-def read_policy(gateway: GatewayDep, actor: CurrentActor) -> Policy:
+def read_policy(gateway: GatewayDep, actor: CurrentActor) -> PolicyOut:
     """The calling financier's risk policy (the default one until it sets its own)."""
     with gateway.sessions() as session:
-        return services.own_policy(session, actor)
+        return policy_out(services.own_policy(session, actor), gateway.money)
 
 
 @router.put("/v1/policies")
-def write_policy(policy: Policy, gateway: GatewayDep, actor: Administrator) -> Policy:
-    """Replace the calling financier's risk policy (its admins)."""
-    return services.replace_policy(gateway.sessions, actor, policy)
+def write_policy(body: PolicyBody, gateway: GatewayDep, actor: Administrator) -> PolicyOut:
+    """Replace the calling financier's risk policy (its admins). The amount limits are
+    read in the currency of each request judged."""
+    policy = services.replace_policy(gateway.sessions, actor, policy_of(body, gateway.money))
+    return policy_out(policy, gateway.money)

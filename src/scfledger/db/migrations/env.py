@@ -8,6 +8,7 @@ from scfledger.config import Settings
 from scfledger.db import (  # noqa: F401 - registers tables
     apikeys,
     audit,
+    batches,
     drafts,
     gateway_tables,
     payment_refs,
