@@ -121,33 +121,13 @@ export const SENTENCES: Sentences = {
     zh: "网关保存的文件与所选文件的 SHA-256 不一致（上传可能被篡改或中断）。请重新选择文件再试。",
     en: "The gateway stored a file whose SHA-256 differs from the one you picked (the upload was altered or cut). Pick the file again.",
   },
-  "document-not-uploaded": {
-    zh: "该发票尚未上传到网关。请重新选择发票文件再开立。",
-    en: "The invoice was not uploaded to the gateway. Pick the invoice again and issue.",
-  },
   "duplicate-document": {
     zh: "该发票已用于另一笔有效的应收账款，一张发票只能开立一次。",
     en: "This invoice already backs another live receivable: one invoice backs one receivable only.",
   },
-  "document-too-large": {
-    zh: "文件过大。请压缩或拆分后再上传。",
-    en: "The file is too large: compress or split it and upload again.",
-  },
-  "unsupported-media-type": {
-    zh: "不支持该文件类型。请上传 PDF、PNG、JPEG、XML、JSON 或文本文件。",
-    en: "This file type is not accepted: upload a PDF, PNG, JPEG, XML, JSON or text file.",
-  },
   "currency-unknown": {
     zh: "联盟不接受该币种。请选择其他币种。",
     en: "The consortium does not accept this currency: choose another.",
-  },
-  "amount-malformed": {
-    zh: "金额格式不正确，请填写如 1000000.00 的数字。",
-    en: "The amount is malformed: write it like 1000000.00.",
-  },
-  "amount-too-precise": {
-    zh: "金额的小数位数超过该币种允许的位数。",
-    en: "The amount has more decimals than the currency allows.",
   },
   "amount-out-of-range": {
     zh: "金额超出允许范围。",
@@ -169,22 +149,6 @@ export const SENTENCES: Sentences = {
     zh: "本机构不是该融资申请指定的资金方，或不是被接受报价的资金方。",
     en: "Your institution is not a financier this request names, or not the one whose offer was accepted.",
   },
-  "invalid-piece-state": {
-    zh: "凭证当前状态不允许此操作（可能已被锁定、融资或结清）。请刷新后重试。",
-    en: "The piece's state does not allow this (locked, financed or settled). Refresh and try again.",
-  },
-  "invalid-request-status": {
-    zh: "融资申请当前状态不允许此操作。请刷新后重试。",
-    en: "The financing request's status does not allow this. Refresh and try again.",
-  },
-  "funding-deadline-passed": {
-    zh: "已过放款截止时间，无法放款。",
-    en: "The funding deadline has passed.",
-  },
-  "request-expired": {
-    zh: "融资申请已过期。",
-    en: "The financing request has expired.",
-  },
   "offer-not-viable": {
     zh: "该报价不可行（放款额扣除费用后为零，或放款日不早于到期日）。请调整利率、费用或放款日。",
     en: "This offer is not viable (nothing left after fees, or funding not before the due date). Change the rate, fees or funding date.",
@@ -200,6 +164,127 @@ export const SENTENCES: Sentences = {
   "number-not-exact": {
     zh: "数字须以文本精确填写，例如 4.35。",
     en: "Numbers must be written exactly, e.g. 4.35.",
+  },
+  // sme screens
+  "piece-not-transferable": {
+    zh: "该凭证当前不能支付或融资（待签收、融资中、已融资或已到期）。",
+    en: "This piece cannot pay or be financed now (pending, locked by financing, financed or due).",
+  },
+  "invalid-piece-state": {
+    zh: "凭证的当前状态不允许此操作。请刷新后查看凭证状态。",
+    en: "The piece's state does not allow this. Refresh and check its state.",
+  },
+  "not-sender": {
+    zh: "只有发出该凭证的机构可以撤回。",
+    en: "Only the institution that sent this piece may recall it.",
+  },
+  "value-below-minimum": {
+    zh: "支付金额或保留金额低于联盟规定的最小凭证金额，请调整金额。",
+    en: "The amount paid or kept is below the consortium's minimum piece value: change the amount.",
+  },
+  "depth-limit-exceeded": {
+    zh: "该凭证已达到联盟允许的最大流转层级，不能再拆分支付。",
+    en: "This piece is at the consortium's deepest tier: it cannot be split further.",
+  },
+  "debtor-cannot-hold": {
+    zh: "付款方（核心企业）不能持有自己的应付凭证，请选择其他收款方。",
+    en: "The debtor cannot hold its own receivable: choose another payee.",
+  },
+  "self-dealing": {
+    zh: "不能支付给本机构自己。",
+    en: "You cannot pay your own institution.",
+  },
+  "self-financing": {
+    zh: "不能向本机构自己申请融资。",
+    en: "You cannot ask your own institution for financing.",
+  },
+  "advance-above-value": {
+    zh: "融资金额不能超过凭证金额。",
+    en: "The advance cannot exceed the piece's value.",
+  },
+  "fees-above-advance": {
+    zh: "费用不能超过融资金额。",
+    en: "The fees cannot exceed the advance.",
+  },
+  "zero-advance": {
+    zh: "融资金额必须大于零。",
+    en: "The advance must be above zero.",
+  },
+  "invalid-funding-deadline": {
+    zh: "最晚放款日须在今天之后、凭证到期日之前。请另选日期。",
+    en: "The funding deadline must be after today and before the piece's due date. Choose another day.",
+  },
+  "funding-deadline-passed": {
+    zh: "已过最晚放款日，该条件不能再放款或接受。",
+    en: "The funding deadline has passed: these terms can no longer be accepted or funded.",
+  },
+  "invalid-financier-count": {
+    zh: "请选择 1 至 5 家资金方。",
+    en: "Choose one to five financiers.",
+  },
+  "duplicate-financier": {
+    zh: "同一资金方只能选择一次。",
+    en: "Each financier may be named once.",
+  },
+  "piece-due": {
+    zh: "凭证已到期，不能再申请融资。",
+    en: "The piece is due: it can no longer be financed.",
+  },
+  "invalid-request-status": {
+    zh: "融资申请的当前状态不允许此操作（可能已接受、撤回或过期）。请刷新。",
+    en: "The request's status does not allow this (it may be accepted, withdrawn or expired). Refresh.",
+  },
+  "not-requester": {
+    zh: "只有融资申请方可以接受报价或撤回申请。",
+    en: "Only the requester may accept an offer or withdraw the request.",
+  },
+  "request-expired": {
+    zh: "融资申请已过期。可以用该凭证重新申请。",
+    en: "The request has expired. You may ask again with the piece.",
+  },
+  "no-offer": {
+    zh: "该资金方尚未报价。",
+    en: "This financier has not made an offer.",
+  },
+  "offer-mismatch": {
+    zh: "该资金方刚刚修改了报价。请刷新，查看新报价后再决定。",
+    en: "The financier has just changed its offer. Refresh and decide on the new one.",
+  },
+  "evidence-already-attached": {
+    zh: "该文件已作为此凭证的证据上链。",
+    en: "This file is already anchored on the piece as evidence.",
+  },
+  "evidence-limit-reached": {
+    zh: "该凭证的证据材料已达上限。",
+    en: "This piece has as much evidence as it may hold.",
+  },
+  "evidence-is-document": {
+    zh: "该文件是应收账款的发票（底层单据），不能再作为证据。",
+    en: "This file is the receivable's own invoice: it cannot also be evidence.",
+  },
+  "document-not-uploaded": {
+    zh: "文件未上传到网关。请重新上传。",
+    en: "The file was not uploaded to the gateway. Upload it again.",
+  },
+  "document-too-large": {
+    zh: "文件太大，请压缩或拆分后上传。",
+    en: "The file is too large: compress or split it.",
+  },
+  "storage-quota-exceeded": {
+    zh: "本机构的文件存储空间已用完，请联系网关运营方。",
+    en: "Your institution's document storage is full: ask the gateway's operator.",
+  },
+  "unsupported-media-type": {
+    zh: "不支持该文件类型，请上传 PDF、PNG、JPEG、XML、JSON 或 TXT。",
+    en: "This file type is not accepted: upload a PDF, PNG, JPEG, XML, JSON or TXT file.",
+  },
+  "amount-too-precise": {
+    zh: "金额的小数位数超过该币种允许的位数。",
+    en: "The amount has more decimals than its currency allows.",
+  },
+  "amount-malformed": {
+    zh: "金额格式不正确，请输入如 2500.00 的数字。",
+    en: "The amount is not a number such as 2500.00.",
   },
   network: {
     zh: "无法连接网关，请检查网络后重试。",

@@ -6,6 +6,7 @@ import { must, ProblemError } from "./problems";
 
 export type Outcome = { kind: "done"; operation: Operation } | { kind: "drafted"; draft: Draft };
 
+/** A write's answer as an outcome; a failed operation is thrown as its problem. */
 export function outcome(body: Operation | Draft): Outcome {
   if (isDraft(body)) {
     return { kind: "drafted", draft: body };

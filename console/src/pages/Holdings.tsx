@@ -9,7 +9,8 @@ import { PagedTable } from "../components/PagedTable";
 import { pieceColumns } from "../components/pieceColumns";
 import { usePreferences } from "../i18n/I18n";
 import type { MessageKey } from "../i18n/messages";
-import { useSession } from "../session/Session";
+import { useSession, useSignedIn } from "../session/Session";
+import { holdingActions } from "./sme/holdingActions";
 
 type State = NonNullable<Piece["state"]>;
 const STATES: State[] = [
@@ -30,6 +31,7 @@ export const PAGE_SIZE = 20;
 export function Holdings() {
   const { t, lang, timeZone } = usePreferences();
   const { nameOf } = useSession();
+  const me = useSignedIn().participant?.address ?? "";
   const [state, setState] = useState<State | "">("");
   const pages = usePages(
     async (cursor) =>
@@ -59,7 +61,7 @@ export function Holdings() {
         label={t("holdings.title")}
         pages={pages}
         rowKey="token_id"
-        columns={pieceColumns(t, lang, timeZone, nameOf)}
+        columns={[...pieceColumns(t, lang, timeZone, nameOf), ...holdingActions(t, me)]}
       />
     </>
   );

@@ -11,6 +11,7 @@ import { StateTag } from "../components/StateTag";
 import { usePreferences } from "../i18n/I18n";
 import { useSession } from "../session/Session";
 import { formatDate } from "../time";
+import { PieceActions } from "./sme/PieceActions";
 
 interface Found {
   piece: Piece;
@@ -104,6 +105,12 @@ export function PieceView({ tokenId }: { tokenId: number }) {
           )}
         </Descriptions>
       </Card>
+      <PieceActions
+        piece={piece}
+        onChange={() => {
+          setTick((n) => n + 1);
+        }}
+      />
       <Card title={t("piece.lineage")}>
         <LineageTree tree={tree} currency={r.currency} focus={piece.token_id} nameOf={nameOf} />
       </Card>

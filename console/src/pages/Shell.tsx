@@ -18,6 +18,7 @@ import {
   PayCircleOutlined,
   NodeIndexOutlined,
   TeamOutlined,
+  MoneyCollectOutlined,
   WalletOutlined,
 } from "@ant-design/icons";
 import { Badge, Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
@@ -51,6 +52,11 @@ import { NotificationBell, NotificationsProvider, useNotifications } from "./eve
 import { Payables } from "./everyday/Payables";
 import { Portfolio } from "./everyday/Portfolio";
 import { Search } from "./oversight/Search";
+// sme screens
+import { AskForMoney } from "./sme/AskForMoney";
+import { FinancingDetail } from "./sme/FinancingDetail";
+import { FinancingList } from "./sme/FinancingList";
+import { PayWithPiece } from "./sme/PayWithPiece";
 
 interface Entry {
   path: string;
@@ -105,6 +111,13 @@ const ENTRIES: Entry[] = [
     shown: (_, consortium) => consortium.has("supplier") || consortium.has("financier"),
   },
   { path: "/pieces", label: "menu.holdings", icon: <WalletOutlined />, shown: () => true },
+  // sme screens
+  {
+    path: "/financing",
+    label: "menu.financing",
+    icon: <MoneyCollectOutlined />,
+    shown: (_, consortium) => consortium.has("supplier"),
+  },
   { path: "/lineage", label: "menu.lineage", icon: <ApartmentOutlined />, shown: () => true },
   // oversight screens
   {
@@ -256,6 +269,11 @@ function Signed() {
               <Route path="/status" element={<Status />} />
               <Route path="/people" element={<People />} />
               <Route path="/api-keys" element={<ApiKeys />} />
+              {/* sme screens */}
+              <Route path="/pieces/:tokenId/pay" element={<PayWithPiece />} />
+              <Route path="/pieces/:tokenId/finance" element={<AskForMoney />} />
+              <Route path="/financing" element={<FinancingList />} />
+              <Route path="/financing/:requestId" element={<FinancingDetail />} />
               <Route path="*" element={<NotFound home={home} />} />
             </Routes>
           </main>
