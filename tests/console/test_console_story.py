@@ -26,7 +26,7 @@ from scfledger.chain.generated import Role
 from scfledger.db.session import create_db_engine
 from scfledger.devchain.seed import DEMO_MEMBERS, seed_people
 from tests.console.conftest import World, new_context, screenshot, sign_in
-from tests.support.api import event, write
+from tests.support.api import write
 from tests.support.checking import person_key
 from tests.support.served import served_gateway
 from tests.support.waiting import eventually
@@ -195,6 +195,7 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
 
     # 3. supplier1 pays supplier2 with a piece (拆分/流转): the SME screens.
     child_id = sme_pays_with_a_piece(people, world, root_id, SENT)
+    assert api_get(world, "supplier1", f"/v1/pieces/{root_id}")["value"] == "1000000.00"
 
     # 4. supplier2 signs for it.
     s2 = people("supplier2", "maker")
@@ -205,7 +206,9 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
     assert (child["state"], child["holder"], child["value"]) == ("active", supplier2, SENT)
 
     # 5. supplier2 asks both banks: the SME screens.
-    request_id = sme_asks_two_banks(people, world, child_id)
+    request_id = sme_asks_two_banks(
+        people, world, child_id, (today + timedelta(days=7)).isoformat()
+    )
 
     # 6. Both banks review the request with its risk and offer what the gateway prices.
     for name, rate in (("bank", "4.35"), ("bank2", "5.10")):
@@ -228,7 +231,8 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
         if name == "bank":
             pictured(officer, "financing-review")
         officer.get_by_role("button", name="按此条件报价").click()
-        approve(people(name, "checker"), world, name, drafted(officer))
+        draft_id = drafted(officer)  # read before the checker signs in
+        approve(people(name, "checker"), world, name, draft_id)
     request = api_get(world, "supplier2", f"/v1/financing-requests/{request_id}")
     offers = {o["financier"]: o for o in request["offers"]}
     assert offers[bank]["status"] == offers[bank2]["status"] == "made"
@@ -236,7 +240,7 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
     assert float(offers[bank]["terms"]["advance"]) > float(offers[bank2]["terms"]["advance"])
 
     # 7. supplier2 accepts the bank's offer: the SME screens (its checker approves).
-    sme_accepts(people, world, request_id, bank)
+    sme_accepts(people, world, request_id, "bank")
     assert api_get(world, "bank", f"/v1/financing-requests/{request_id}")["status"] == "accepted"
 
     # 8. The bank's officer funds with the wire's reference; its checker approves.
@@ -245,7 +249,8 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
     expect(officer.get_by_test_id("request-status")).to_have_text("已接受报价")
     officer.get_by_label("支付流水号").fill(WIRE)
     officer.get_by_role("button", name="放款", exact=True).click()
-    approve(people("bank", "checker"), world, "bank", drafted(officer))
+    draft_id = drafted(officer)  # read before the checker signs in
+    approve(people("bank", "checker"), world, "bank", draft_id)
     funded = api_get(world, "bank", f"/v1/financing-requests/{request_id}")
     assert (funded["status"], funded["payment_ref"]) == ("funded", WIRE)
     assert api_get(world, "bank", f"/v1/pieces/{child_id}")["holder"] == bank  # factored
@@ -261,7 +266,8 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
     clerk.get_by_label("支付流水号").fill(PAYMENT)
     pictured(clerk, "settlement")
     clerk.get_by_role("button", name="结算所选（2）").click()
-    approve(people("core", "checker"), world, "core", drafted(clerk))
+    draft_id = drafted(clerk)  # read before the checker signs in
+    approve(people("core", "checker"), world, "core", draft_id)
     settled = {
         s["token_id"]: s for s in api_get(world, "core", f"/v1/settlements?slot={slot}")["items"]
     }
@@ -277,7 +283,8 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
     expect(paid).to_contain_text(PAYMENT)
     pictured(officer, "payments-received")
     paid.get_by_role("button", name="确认收款").click()
-    approve(people("bank", "checker"), world, "bank", drafted(officer))
+    draft_id = drafted(officer)  # read before the checker signs in
+    approve(people("bank", "checker"), world, "bank", draft_id)
     assert api_get(world, "bank", f"/v1/pieces/{child_id}")["state"] == "settled"
     officer.reload()
     expect(row_of(officer, f"#{child_id}")).to_contain_text("已结清")
@@ -297,47 +304,48 @@ def test_the_story_from_invoice_to_trace(people: People, world: World) -> None:
     assert [a["token_id"] for a in lineage["ancestors"]] == [root_id]
 
 
-# --- API STAND-INS, NOT SCREENS: the SME screens (branch h-console-sme: pay with a piece,
-# ask financiers, accept an offer) are not merged yet; until they are, these three steps
-# of the story go through the API (the accept's draft is approved on screen).
+# The SME's steps, on the supplier screens (branch h-console-sme).
 def sme_pays_with_a_piece(people: People, world: World, root_id: int, value: str) -> int:
-    body = {"to": world.served.address("supplier2"), "value": value}
-    with world.served.client("supplier1") as client:
-        sent = write(client, f"/v1/pieces/{root_id}/transfers", "story-split", body)
-    assert sent.status_code == 202, sent.text
-    return int(event(sent.json(), "PieceSplit")["childTokenId"])
+    """supplier1's maker pays supplier2 with part of its piece (拆分/流转)."""
+    maker = people("supplier1", "maker")
+    maker.get_by_role("menuitem", name="持有凭证").click()
+    maker.get_by_role("link", name=f"用凭证 #{root_id} 支付").click()
+    maker.get_by_label("收款方", exact=True).fill("supplier2")
+    maker.keyboard.press("Enter")
+    maker.get_by_label("支付金额", exact=True).fill(value)
+    maker.get_by_role("button", name="支付", exact=True).click()
+    maker.get_by_role("button", name="确认支付", exact=True).click()
+    told = maker.get_by_role("status").filter(has_text="待对方签收")
+    expect(told).to_be_visible()
+    return int(re.findall(r"凭证 #(\d+) 待对方签收", told.inner_text())[0])
 
 
-def sme_asks_two_banks(people: People, world: World, child_id: int) -> int:
-    now = world.served.chain_time()
-    end_of_day = (now // DAY + 1) * DAY - 1
-    terms = {"advance": "230000.00", "repayment": "0", "fees": "0", "fund_by": end_of_day}
-    body = {
-        "token_id": child_id,
-        "financiers": [world.served.address("bank"), world.served.address("bank2")],
-        "terms": terms,
-        "mode": "factoring",
-        "recourse": False,
-    }
-    with world.served.client("supplier2") as client:
-        asked = write(client, "/v1/financing-requests", "story-ask", body)
-    assert asked.status_code == 202, asked.text
-    return int(event(asked.json(), "FinancingRequested")["requestId"])
+def sme_asks_two_banks(people: People, world: World, child_id: int, fund_by: str) -> int:
+    """supplier2's maker asks bank and bank2 to finance its piece (factoring)."""
+    maker = people("supplier2", "maker")
+    maker.goto(f"/pieces/{child_id}")
+    maker.get_by_role("button", name="申请融资", exact=True).click()
+    maker.get_by_role("checkbox", name="bank", exact=True).check()
+    maker.get_by_role("checkbox", name="bank2", exact=True).check()
+    maker.get_by_label("融资金额", exact=True).fill("230000.00")
+    maker.get_by_label("费用", exact=True).fill("0.00")
+    date = maker.get_by_label("最晚放款日", exact=True)
+    date.click()
+    date.fill(fund_by)
+    date.press("Tab")
+    maker.get_by_role("button", name="提交融资申请", exact=True).click()
+    expect(maker).to_have_url(re.compile(r"/financing/\d+$"))
+    return int(maker.url.rsplit("/", 1)[1])
 
 
 def sme_accepts(people: People, world: World, request_id: int, financier: str) -> None:
-    request = api_get(world, "supplier2", f"/v1/financing-requests/{request_id}")
-    offer = next(o for o in request["offers"] if o["financier"] == financier)
-    terms = {k: offer["terms"][k] for k in ("advance", "repayment", "fees", "fund_by")}
-    with world.served.client("supplier2") as client:
-        accepted = write(
-            client,
-            f"/v1/financing-requests/{request_id}/accept",
-            "story-accept",
-            {"financier": financier, "terms": terms},
-        )
-    assert accepted.status_code == 202, accepted.text
-    approve(people("supplier2", "checker"), world, "supplier2", accepted.json()["id"])
+    """supplier2's maker accepts `financier`'s offer (a name); its checker approves."""
+    maker = people("supplier2", "maker")
+    maker.goto(f"/financing/{request_id}")
+    maker.get_by_role("button", name=f"接受报价：{financier}", exact=True).click()
+    maker.get_by_role("button", name="确认接受", exact=True).click()
+    draft_id = drafted(maker)  # read before the checker signs in
+    approve(people("supplier2", "checker"), world, "supplier2", draft_id)
 
 
 def test_the_clerk_cancels_a_receivable_before_it_is_accepted(people: People, world: World) -> None:
