@@ -41,8 +41,8 @@ function Localised() {
     <ConfigProvider
       locale={lang === "zh" ? zhCN : enUS}
       // Darker than Ant Design's blue: links and buttons meet WCAG AA contrast (axe-core).
-      // Secondary and tertiary text (intros, field labels) and danger red darker too, for
-      // the same reason.
+      // Secondary and tertiary text (intros, field labels), descriptions (form hints) and
+      // danger red darker too, for the same reason.
       theme={{
         token: {
           colorPrimary: "#0b5cad",
@@ -50,6 +50,7 @@ function Localised() {
           colorInfo: "#0b5cad",
           colorTextSecondary: "#595959",
           colorTextTertiary: "#666666",
+          colorTextDescription: "#666666",
           colorError: "#cf1322",
         },
       }}

@@ -298,6 +298,59 @@ export const SENTENCES: Sentences = {
     zh: "金额格式不正确，请输入如 2500.00 的数字。",
     en: "The amount is not a number such as 2500.00.",
   },
+  // story screens
+  "insecure-page": {
+    zh: "此页面不是安全连接，浏览器无法计算文件的 SHA-256。请通过 https（或本机地址）打开控制台。",
+    en: "This page is not a secure context, so the browser cannot compute the file's SHA-256. Open the console over https (or on localhost).",
+  },
+  "document-hash-mismatch": {
+    zh: "网关保存的文件与所选文件的 SHA-256 不一致（上传可能被篡改或中断）。请重新选择文件再试。",
+    en: "The gateway stored a file whose SHA-256 differs from the one you picked (the upload was altered or cut). Pick the file again.",
+  },
+  "duplicate-document": {
+    zh: "该发票已用于另一笔有效的应收账款，一张发票只能开立一次。",
+    en: "This invoice already backs another live receivable: one invoice backs one receivable only.",
+  },
+  "currency-unknown": {
+    zh: "联盟不接受该币种。请选择其他币种。",
+    en: "The consortium does not accept this currency: choose another.",
+  },
+  "amount-out-of-range": {
+    zh: "金额超出允许范围。",
+    en: "The amount is out of range.",
+  },
+  "not-yet-due": {
+    zh: "尚未到期，到期日起方可结算。",
+    en: "Not due yet: settlement opens on the due date.",
+  },
+  "not-debtor": {
+    zh: "只有该应收账款的付款方（核心企业）可以结算或撤销。",
+    en: "Only the receivable's debtor may settle or cancel it.",
+  },
+  "not-payee": {
+    zh: "只有当前待确认的收款方可以确认或异议此付款。",
+    en: "Only the payee due to confirm may confirm or dispute this payment.",
+  },
+  "not-financier": {
+    zh: "本机构不是该融资申请指定的资金方，或不是被接受报价的资金方。",
+    en: "Your institution is not a financier this request names, or not the one whose offer was accepted.",
+  },
+  "offer-not-viable": {
+    zh: "该报价不可行（放款额扣除费用后为零，或放款日不早于到期日）。请调整利率、费用或放款日。",
+    en: "This offer is not viable (nothing left after fees, or funding not before the due date). Change the rate, fees or funding date.",
+  },
+  "calendar-not-covered": {
+    zh: "日期超出该日历已知的年份（中国节假日安排尚未公布）。可改用“仅周末”日历。",
+    en: "The date is outside the years this calendar knows (China's holidays are not published yet). Use the weekends calendar instead.",
+  },
+  "rate-invalid": {
+    zh: "利率无效，请填写如 4.35 的百分数。",
+    en: "The rate is invalid: write a percentage like 4.35.",
+  },
+  "number-not-exact": {
+    zh: "数字须以文本精确填写，例如 4.35。",
+    en: "Numbers must be written exactly, e.g. 4.35.",
+  },
 };
 
 /** The sentence for a problem in `lang`: the mapped one, or the problem's title and detail. */

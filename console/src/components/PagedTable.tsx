@@ -1,5 +1,5 @@
 // An Ant Design table over `usePages`: loading, empty and error states, Previous / Next.
-import { Button, Empty, Space, Table, type TableColumnsType } from "antd";
+import { Button, Empty, Space, Table, type TableColumnsType, type TableProps } from "antd";
 import type { Pages } from "../api/usePages";
 import { usePreferences } from "../i18n/I18n";
 import { ProblemAlert } from "./ProblemAlert";
@@ -9,11 +9,13 @@ export function PagedTable<T extends object>({
   columns,
   rowKey,
   label,
+  rowSelection,
 }: {
   pages: Pages<T>;
   columns: TableColumnsType<T>;
   rowKey: keyof T & string;
   label: string;
+  rowSelection?: TableProps<T>["rowSelection"];
 }) {
   const { t } = usePreferences();
   if (pages.problem !== null) {
@@ -27,6 +29,7 @@ export function PagedTable<T extends object>({
         columns={columns}
         dataSource={pages.items}
         rowKey={rowKey}
+        rowSelection={rowSelection}
         loading={pages.loading}
         pagination={false}
         scroll={{ x: "max-content" }}

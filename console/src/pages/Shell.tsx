@@ -3,6 +3,10 @@
 import {
   ApartmentOutlined,
   AuditOutlined,
+  BankOutlined,
+  CheckCircleOutlined,
+  ClockCircleOutlined,
+  FileAddOutlined,
   BarChartOutlined,
   CalendarOutlined,
   ClusterOutlined,
@@ -11,6 +15,7 @@ import {
   InboxOutlined,
   KeyOutlined,
   LogoutOutlined,
+  PayCircleOutlined,
   NodeIndexOutlined,
   TeamOutlined,
   MoneyCollectOutlined,
@@ -24,6 +29,13 @@ import { LanguageSwitch } from "../components/LanguageSwitch";
 import { DEFAULT_ZONE, usePreferences } from "../i18n/I18n";
 import type { MessageKey } from "../i18n/messages";
 import { useSession, useSignedIn, type SignedIn } from "../session/Session";
+// story screens
+import { IssueReceivable } from "./core/IssueReceivable";
+import { PendingConfirmations } from "./core/PendingConfirmations";
+import { SettlementPage } from "./core/Settlement";
+import { FinancingQueue } from "./financier/FinancingQueue";
+import { RequestReview } from "./financier/RequestReview";
+import { PaymentsReceived } from "./payments/PaymentsReceived";
 import { Drafts } from "./Drafts";
 import { Holdings } from "./Holdings";
 import { Inbox } from "./Inbox";
@@ -66,6 +78,37 @@ const ENTRIES: Entry[] = [
     label: "menu.drafts",
     icon: <AuditOutlined />,
     shown: (who) => who.person.roles.some((r) => ["maker", "checker", "admin"].includes(r)),
+  },
+  // story screens (core enterprise, financier, payments received)
+  {
+    path: "/core/issue",
+    label: "menu.issue",
+    icon: <FileAddOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise"),
+  },
+  {
+    path: "/core/pending",
+    label: "menu.pending",
+    icon: <ClockCircleOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise"),
+  },
+  {
+    path: "/core/settlement",
+    label: "menu.settle",
+    icon: <PayCircleOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise"),
+  },
+  {
+    path: "/financier/requests",
+    label: "menu.queue",
+    icon: <BankOutlined />,
+    shown: (_, consortium) => consortium.has("financier"),
+  },
+  {
+    path: "/payments/received",
+    label: "menu.received",
+    icon: <CheckCircleOutlined />,
+    shown: (_, consortium) => consortium.has("supplier") || consortium.has("financier"),
   },
   { path: "/pieces", label: "menu.holdings", icon: <WalletOutlined />, shown: () => true },
   // sme screens
@@ -207,6 +250,13 @@ function Signed() {
               <Route path="/sign-in" element={<Navigate to={home} replace />} />
               <Route path="/inbox" element={<Inbox />} />
               <Route path="/drafts" element={<Drafts />} />
+              {/* story screens */}
+              <Route path="/core/issue" element={<IssueReceivable />} />
+              <Route path="/core/pending" element={<PendingConfirmations />} />
+              <Route path="/core/settlement" element={<SettlementPage />} />
+              <Route path="/financier/requests" element={<FinancingQueue />} />
+              <Route path="/financier/requests/:requestId" element={<RequestReview />} />
+              <Route path="/payments/received" element={<PaymentsReceived />} />
               <Route path="/pieces" element={<Holdings />} />
               <Route path="/pieces/:tokenId" element={<PieceDetail />} />
               <Route path="/lineage" element={<Lineage />} />
