@@ -774,6 +774,7 @@ class LineageNodeOut(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ]
         | None,
         Field(title="State"),
@@ -1069,6 +1070,7 @@ class PieceProfile(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ],
         Field(title="State"),
     ]
@@ -2524,11 +2526,12 @@ class PieceOut(BaseModel):
             "cancelled",
             "awaiting_confirmation",
             "expired",
+            "netted",
         ],
         Field(title="State"),
     ]
     """
-    pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired
+    pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired; netted: its whole value cleared by set-off
     """
     sender: Annotated[str | None, Field(title="Sender")]
     """

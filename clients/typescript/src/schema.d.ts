@@ -2911,7 +2911,7 @@ export interface components {
              */
             value: string;
             /** State */
-            state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired") | null;
+            state: ("none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted") | null;
             /**
              * Redacted
              * @default false
@@ -3268,10 +3268,10 @@ export interface components {
             depth: number;
             /**
              * State
-             * @description pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired
+             * @description pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired; netted: its whole value cleared by set-off
              * @enum {string}
              */
-            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
             /**
              * Sender
              * @description Who sent a piece still awaiting its receiver (签收)
@@ -3294,7 +3294,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+            state: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
             /** Age Blocks */
             age_blocks: number;
             /** Receivable Age Days */
@@ -4701,6 +4701,26 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `forbidden`: Action not allowed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-212ea6ac40": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
          *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
          *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
@@ -4721,39 +4741,21 @@ export interface components {
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
          *     - `only-token`: Refused by the contract: OnlyToken
          *     - `password-change-required`: Password change required
+         *     - `relay-rejected`: Transaction not relayed
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-04fb396726": {
+        "Problem403-3044ead2fd": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `forbidden`: Action not allowed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `password-change-required`: Password change required
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-212ea6ac40": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -4817,18 +4819,19 @@ export interface components {
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
          *     - `password-change-required`: Password change required
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-5281da53b6": {
+        "Problem403-63cf4ced23": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -4849,46 +4852,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/not-maker" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-financier`: Refused by the contract: NotFinancier
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-requester`: Refused by the contract: NotRequester
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `only-token`: Refused by the contract: OnlyToken
-         *     - `password-change-required`: Password change required
-         *     - `relay-rejected`: Transaction not relayed
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-78afc0ec71": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -4930,40 +4893,6 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `password-change-required`: Password change required
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-a9db351f98": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
          *     - `account-locked`: Account locked
          */
         "Problem403-account-locked": {
@@ -4974,6 +4903,46 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/account-locked";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-financier`: Refused by the contract: NotFinancier
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-requester`: Refused by the contract: NotRequester
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
+         *     - `only-token`: Refused by the contract: OnlyToken
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-b2ae7fca04": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5054,6 +5023,41 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
+         *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-fd341c16d1": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -7719,7 +7723,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -7822,7 +7826,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -7877,7 +7881,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -7936,7 +7940,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -7993,7 +7997,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8025,7 +8029,7 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
                 holder?: string | null;
-                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired";
+                state?: "none" | "pending" | "active" | "financing" | "financed" | "settled" | "overdue" | "defaulted" | "rejected" | "cancelled" | "awaiting_confirmation" | "expired" | "netted";
                 slot?: number | null;
                 debtor?: string | null;
                 /** @description Unix seconds */
@@ -8245,7 +8249,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8302,7 +8306,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8361,7 +8365,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8418,7 +8422,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             422: components["responses"]["Problem422-a63d2a7cd3"];
@@ -8523,7 +8527,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-a9db351f98"];
+            403: components["responses"]["Problem403-fd341c16d1"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-6dc1398e4c"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8631,7 +8635,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8738,7 +8742,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8799,7 +8803,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8860,7 +8864,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -8917,7 +8921,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -8972,7 +8976,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -9031,7 +9035,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9092,7 +9096,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9149,7 +9153,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             422: components["responses"]["Problem422-967a553c91"];
@@ -9208,7 +9212,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-04fb396726"];
+            403: components["responses"]["Problem403-b2ae7fca04"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9697,7 +9701,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9754,7 +9758,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -9813,7 +9817,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             413: components["responses"]["Problem413-body-too-large"];
@@ -9870,7 +9874,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-02a075613b"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-e91f9eed4b"];
@@ -9965,7 +9969,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-5281da53b6"];
+            403: components["responses"]["Problem403-63cf4ced23"];
             404: components["responses"]["Problem404-999924819f"];
             409: components["responses"]["Problem409-91ed24fe62"];
             422: components["responses"]["Problem422-f600a1619f"];
@@ -10130,7 +10134,7 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-78afc0ec71"];
+            403: components["responses"]["Problem403-3044ead2fd"];
             404: components["responses"]["Problem404-0e2bce31ed"];
             409: components["responses"]["Problem409-58712dd245"];
             413: components["responses"]["Problem413-body-too-large"];
