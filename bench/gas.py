@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scfledger.chain.deploy import deploy_contract
 from scfledger.chain.governance import encode_call
 from scfledger.chain.tx import event_args
-from tests.support.ledger import SUPPLIER, Consortium, deploy_consortium, h
+from tests.support.ledger import CORE_ENTERPRISE, DAY, SUPPLIER, Consortium, deploy_consortium, h
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,37 @@ def measure() -> list[GasRow]:
     rows.append(GasRow("attach evidence", evidence))
     rows.extend(_financing_rows(c, dvp=False))
     rows.extend(_financing_rows(deploy_consortium(dvp=True), dvp=True))
+    rows.extend(_setoff_rows(deploy_consortium()))
     return rows
+
+
+def _setoff_rows(c: Consortium) -> list[GasRow]:
+    """A round of 2 and one of 32 obligations between two members that owe each other
+    (16 pieces each way); the difference gives the gas per further cleared obligation."""
+    rounds = c.set_off.functions
+    for name in ("core", "supplier1"):
+        c.govern(c.registry.functions.setRoles(c.accounts[name], CORE_ENTERPRISE | SUPPLIER))
+    gas: dict[int, tuple[int, int, int]] = {}
+    for size in (2, 32):
+        pieces = [
+            c.issue_active(debtor=debtor, creditor=creditor, amount=10**6)[1]
+            for _ in range(size // 2)
+            for debtor, creditor in (("core", "supplier1"), ("supplier1", "core"))
+        ]
+        proposed = c.tx(rounds.propose([(p, 400_000) for p in pieces], c.now() + DAY), c.core)
+        round_id = event_args(c.set_off, "RoundProposed", proposed)[0]["roundId"]
+        consented = c.tx(rounds.consent(round_id), c.core)
+        c.tx(rounds.consent(round_id), c.supplier1)
+        executed = c.tx(rounds.execute(round_id), c.supplier2)
+        gas[size] = (_gas(proposed), _gas(consented), _gas(executed))
+    per_item = [(big - small) // 30 for small, big in zip(gas[2], gas[32], strict=True)]
+    return [
+        GasRow("set-off: propose 2 obligations", gas[2][0], "snapshots holder and value"),
+        GasRow("set-off: propose 32 obligations", gas[32][0], f"{per_item[0]:,} per further one"),
+        GasRow("set-off: consent", gas[2][1], "one party"),
+        GasRow("set-off: execute 2 obligations", gas[2][2], "pieces reduced, netted recorded"),
+        GasRow("set-off: execute 32 obligations", gas[32][2], f"{per_item[2]:,} per further one"),
+    ]
 
 
 def _financing_rows(c: Consortium, *, dvp: bool) -> list[GasRow]:

@@ -100,7 +100,9 @@ def test_deploy_records_the_manifest_then_reruns_only_verify(
     assert manifest["chainId"] == 31337
     assert manifest["deployer"] == DEV_ADDRESS
     assert manifest["artifacts"]["sourceHash"] == build_info()["sourceHash"]
-    assert {"ConsortiumRegistry", "ReceivableToken"} <= set(manifest["contracts"])
+    assert {"ConsortiumRegistry", "ReceivableToken", "Financing", "SetOff"} <= set(
+        manifest["contracts"]
+    )
     for entry in manifest["contracts"].values():
         assert entry["codeHash"] == "0x" + keccak(bytes(w3.eth.get_code(entry["address"]))).hex()
     registry = w3.eth.contract(
@@ -194,6 +196,7 @@ def test_deploy_on_clique_verifies_from_another_members_node(tmp_path: Path) -> 
         assert first.exit_code == 0, first.output
         manifest = json.loads((deployments / "consortium.json").read_text())
         assert manifest["chainId"] == net.chain_id
+        assert "SetOff" in manifest["contracts"]  # verified below with the others
         net.wait_for_block(1, manifest["deploymentBlock"] + 6)
 
         again = scf_deploy("--rpc", net.rpc_url(1), *common)

@@ -49,7 +49,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.c = _consortium(self.dvp)
+        self.c = self.deployed()
         self.snapshot = self.c.eth_tester.take_snapshot()
         self.first_token = self.c.token.functions.lastTokenId().call() + 1
         self.first_slot = self.c.token.functions.receivableCount().call() + 1
@@ -60,6 +60,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.settled_by_slot: dict[int, int] = {}  # value extinguished per slot, from events
         self.closed_by: dict[int, str] = {}  # request -> how its obligation ended
         self.suspended: set[str] = set()
+
+    def deployed(self) -> Consortium:
+        """The consortium the machine runs on (one per kind, reverted after each run)."""
+        return _consortium(self.dvp)
 
     def teardown(self) -> None:
         self.c.eth_tester.revert_to_snapshot(self.snapshot)

@@ -2686,7 +2686,7 @@ class PieceOut(BaseModel):
         Field(title="State"),
     ]
     """
-    pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired
+    pending: awaiting its receiver's signature (签收); active; financing: locked by an open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee; settled; overdue; defaulted; rejected; cancelled; expired; netted: its whole value cleared by set-off
     """
     sender: Annotated[str | None, Field(title="Sender")]
     """

@@ -123,7 +123,8 @@ PieceState = Annotated[
         PIECE_STATES,
         "pending: awaiting its receiver's signature (签收); active; financing: locked by an"
         " open request; financed; awaiting_confirmation: paid off-chain, awaiting the payee;"
-        " settled; overdue; defaulted; rejected; cancelled; expired",
+        " settled; overdue; defaulted; rejected; cancelled; expired; netted: its whole value"
+        " cleared by set-off",
     ),
 ]
 ReceivableStatus = Annotated[
