@@ -14,6 +14,7 @@ const COLOURS: Record<string, string> = {
   cancelled: "default",
   awaiting_confirmation: "cyan",
   expired: "default",
+  netted: "purple",
 };
 
 /** A piece's state in words. */
