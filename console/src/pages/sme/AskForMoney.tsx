@@ -6,19 +6,18 @@ import dayjs, { type Dayjs } from "dayjs";
 import timezone from "dayjs/plugin/timezone";
 import utc from "dayjs/plugin/utc";
 import { useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { useNavigate, useParams } from "react-router";
 import { api } from "../../api/client";
 import { asProblem, must, problemSentence } from "../../api/problems";
 import { askFinancing, requestIdOf } from "../../api/smeWrites";
-import { Money } from "../../components/Money";
 import { ProblemAlert } from "../../components/ProblemAlert";
-import { StateTag } from "../../components/StateTag";
 import { fromMinor, toMinor } from "../../decimal";
 import { usePreferences } from "../../i18n/I18n";
 import { currencyExponent, formatMoney } from "../../money";
-import { useSession, useSignedIn } from "../../session/Session";
+import { useSignedIn } from "../../session/Session";
 import { formatDate } from "../../time";
 import { useLoaded } from "./useLoaded";
+import { PieceSummary } from "./PieceSummary";
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -48,7 +47,6 @@ export function AskForMoney() {
 
 function AskForm({ tokenId }: { tokenId: number }) {
   const { t, lang, timeZone } = usePreferences();
-  const { nameOf } = useSession();
   const who = useSignedIn();
   const navigate = useNavigate();
   const { message } = App.useApp();
@@ -129,23 +127,11 @@ function AskForm({ tokenId }: { tokenId: number }) {
     <>
       <Typography.Title level={2}>{t("ask.title", { id: tokenId })}</Typography.Title>
       <Typography.Paragraph type="secondary">{t("ask.intro")}</Typography.Paragraph>
-      <Card className="block">
-        <Descriptions size="small" column={{ xs: 1, md: 3 }}>
-          <Descriptions.Item label={t("piece.tokenId")}>
-            <Link to={`/pieces/${tokenId}`}>#{tokenId}</Link>
-          </Descriptions.Item>
-          <Descriptions.Item label={t("piece.value")}>
-            <Money value={p.value} currency={currency} />
-          </Descriptions.Item>
-          <Descriptions.Item label={t("piece.state")}>
-            <StateTag state={p.state} />
-          </Descriptions.Item>
-          <Descriptions.Item label={t("piece.debtor")}>{nameOf(p.receivable.debtor)}</Descriptions.Item>
-          <Descriptions.Item label={t("piece.dueDate")}>
-            {formatDate(p.receivable.due_date, lang, timeZone)}
-          </Descriptions.Item>
-        </Descriptions>
-      </Card>
+      <PieceSummary piece={p}>
+        <Descriptions.Item label={t("piece.dueDate")}>
+          {formatDate(p.receivable.due_date, lang, timeZone)}
+        </Descriptions.Item>
+      </PieceSummary>
       {!mine ? (
         <Alert className="block" type="info" showIcon message={t("ask.notHeld")} />
       ) : financiers.length === 0 ? (

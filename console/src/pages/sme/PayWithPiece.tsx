@@ -2,19 +2,18 @@
 // member and an amount (a decimal string, checked exactly against the piece's value), sees
 // what goes and what stays, confirms; the sent piece waits for the receiver's signature
 // and can be recalled until then.
-import { Alert, App, Button, Card, Descriptions, Empty, Form, Input, Select, Skeleton, Space, Typography } from "antd";
+import { Alert, App, Button, Card, Empty, Form, Input, Select, Skeleton, Space, Typography } from "antd";
 import { useState } from "react";
-import { Link, useParams } from "react-router";
+import { useParams } from "react-router";
 import { api } from "../../api/client";
 import { asProblem, must, problemSentence } from "../../api/problems";
 import { pay, sentPiece } from "../../api/smeWrites";
-import { Money } from "../../components/Money";
 import { ProblemAlert } from "../../components/ProblemAlert";
-import { StateTag } from "../../components/StateTag";
 import { fromMinor, toMinor } from "../../decimal";
 import { usePreferences } from "../../i18n/I18n";
 import { currencyExponent, formatMoney } from "../../money";
 import { useSession, useSignedIn } from "../../session/Session";
+import { PieceSummary } from "./PieceSummary";
 import { SentPieces } from "./SentPieces";
 import { useLoaded } from "./useLoaded";
 
@@ -101,20 +100,7 @@ function PayForm({ tokenId }: { tokenId: number }) {
     <>
       <Typography.Title level={2}>{t("pay.title", { id: tokenId })}</Typography.Title>
       <Typography.Paragraph type="secondary">{t("pay.intro")}</Typography.Paragraph>
-      <Card className="block">
-        <Descriptions size="small" column={{ xs: 1, md: 3 }}>
-          <Descriptions.Item label={t("piece.tokenId")}>
-            <Link to={`/pieces/${tokenId}`}>#{tokenId}</Link>
-          </Descriptions.Item>
-          <Descriptions.Item label={t("piece.value")}>
-            <Money value={p.value} currency={currency} />
-          </Descriptions.Item>
-          <Descriptions.Item label={t("piece.state")}>
-            <StateTag state={p.state} />
-          </Descriptions.Item>
-          <Descriptions.Item label={t("piece.debtor")}>{nameOf(p.receivable.debtor)}</Descriptions.Item>
-        </Descriptions>
-      </Card>
+      <PieceSummary piece={p} />
       {sent !== null && (
         <Alert
           className="block"
