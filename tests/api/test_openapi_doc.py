@@ -22,6 +22,7 @@ from scfledger.api import (
     schemas,
     schemas_batch,
     schemas_people,
+    schemas_policy,
     schemas_pricing,
     swagger_ui,
 )
@@ -290,6 +291,7 @@ def test_every_request_body_has_an_example_the_gateway_accepts_as_valid(
             or getattr(draft_schemas, ref, None)
             or getattr(schemas_pricing, ref, None)
             or getattr(schemas_batch, ref, None)
+            or getattr(schemas_policy, ref, None)
             or getattr(policy, ref)
         )
         for example in examples:

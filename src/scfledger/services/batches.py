@@ -280,7 +280,8 @@ def _taken_keys(session: Session, participant: str, keys: list[str]) -> dict[str
             Operation.participant == participant,
             Operation.idempotency_key.in_(keys[start : start + 500]),
         )
-        taken.update({k: (i, h) for k, i, h in session.execute(query)})
+        for key, operation_id, request_hash in session.execute(query):
+            taken[key] = (operation_id, request_hash)
     return taken
 
 
@@ -361,7 +362,8 @@ def progress(session: Session, actor: Actor, batch_id: int) -> tuple[Batch, dict
         .where(BatchLine.batch_id == batch_id)
         .group_by(Operation.status)
     )
-    counts.update({status: n for status, n in session.execute(direct)})
+    for status, n in session.execute(direct):
+        counts[status] += n
     held = (
         select(Draft.status, Operation.status, func.count())
         .select_from(BatchLine)
