@@ -735,9 +735,11 @@ contract ReceivableToken is ERC3525, IReceivableToken {
         _requirePending(r);
     }
 
+    /// @dev The receivable awaits its creditor's acceptance. Its root piece alone does not
+    /// say so: an accepted root sent whole to another holder is pending that holder's signature.
     function _requirePending(Root storage r) private view {
         PieceState state = _pieces[r.rootTokenId].state;
-        if (state != PieceState.Pending) revert InvalidPieceState(r.rootTokenId, state);
+        if (r.status != ReceivableStatus.Pending) revert InvalidPieceState(r.rootTokenId, state);
     }
 
     function _closePending(Root storage r, ReceivableStatus status, PieceState state) private {

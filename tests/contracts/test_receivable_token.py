@@ -623,3 +623,23 @@ def test_reject_fails_for_anyone_but_the_active_creditor(consortium: Consortium)
     c.govern(c.registry.functions.suspendMember(c.supplier1, h("inquiry")))
     c.expect_revert(lambda: c.tx(reject, c.supplier1), "NotActiveMember", c.supplier1)
     assert c.piece(token_id).state == PENDING
+
+
+def test_an_accepted_root_sent_whole_can_be_neither_rejected_nor_cancelled(
+    consortium: Consortium,
+) -> None:
+    """Regression (found by the ledger state machine): an accepted root sent whole to another
+    holder is pending that holder's signature, and reject/cancel read the root piece's state
+    as the receivable's. The creditor could reject, or the debtor cancel, a receivable it had
+    accepted, extinguishing the new holder's claim without its consent (and a second reject
+    underflowed the document's count)."""
+    c = consortium
+    fn = c.token.functions
+    slot, token_id = c.issue_active()
+    c.tx(fn.transferFrom(c.supplier1, c.supplier2, token_id), c.supplier1)
+    assert c.piece(token_id).state == PENDING
+    c.expect_revert(
+        lambda: c.tx(fn.reject(slot, h("no")), c.supplier1), "InvalidPieceState", token_id, PENDING
+    )
+    c.expect_revert(lambda: c.tx(fn.cancel(slot), c.core), "InvalidPieceState", token_id, PENDING)
+    assert receivable(c, slot).status == R_ACTIVE
