@@ -185,7 +185,9 @@ class LedgerMachine(RuleBasedStateMachine):
         root_state = m.pieces[slot.root].state
         if expected is None and by != slot.creditor:
             expected = ("NotCreditor", (self.base_slots + number, c.accounts[by]))
-        if expected is None and root_state != PENDING:
+        # Pending is the receivable's status, not its root's state: an accepted root sent
+        # whole is pending its new holder's signature, and can no longer be rejected.
+        if expected is None and slot.status != "pending":
             expected = ("InvalidPieceState", (slot.root, root_state))
         fn = c.token.functions
         call = (
