@@ -214,6 +214,8 @@ class Receivable(Base):
     document_hash: Mapped[str] = mapped_column(String(66), index=True)
     root_token_id: Mapped[int] = mapped_column(BigInteger)
     settled_value: Mapped[int] = mapped_column(Uint256)
+    # What set-off rounds cleared of it (PieceNetted): live + settled + netted == face.
+    netted_value: Mapped[int] = mapped_column(Uint256, default=0)
     status: Mapped[str] = mapped_column(String(16))
     issued_block: Mapped[int] = mapped_column(BigInteger)
 
@@ -413,6 +415,64 @@ class EscrowBalance(Base):
     updated_block: Mapped[int] = mapped_column(BigInteger)
 
 
+class SetOffRound(Base):
+    """A set-off round (SetOff.sol): `status` `proposed`, `refused` or `executed` as the
+    chain stores it (a proposed round past its `deadline` reads as lapsed: chain time
+    decides, not this row). `currency`: its pieces' (one per round, as the planner makes
+    them); `consents`: how many parties consented so far; `refused_by` and `reason` name
+    the refusal; `executor` who executed it."""
+
+    __tablename__ = "setoff_rounds"
+
+    round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    proposer: Mapped[str] = mapped_column(String(42), index=True)
+    deadline: Mapped[int] = mapped_column(Uint64)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    item_count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Uint256)
+    party_count: Mapped[int] = mapped_column(Integer)
+    consents: Mapped[int] = mapped_column(Integer)
+    refused_by: Mapped[str | None] = mapped_column(String(42))
+    reason: Mapped[str | None] = mapped_column(String(66))
+    executor: Mapped[str | None] = mapped_column(String(42))
+    tx_hash: Mapped[str] = mapped_column(String(66))  # the proposal's transaction
+    created_block: Mapped[int] = mapped_column(BigInteger)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class SetOffItem(Base):
+    """An item of a round (ItemPlanned): `amount` of piece `token_id`, owed by `debtor` to
+    `holder`, is to clear; `remaining` is the piece's value after execution (PieceNetted),
+    None before."""
+
+    __tablename__ = "setoff_items"
+
+    round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    slot: Mapped[int] = mapped_column(BigInteger)
+    holder: Mapped[str] = mapped_column(String(42))
+    debtor: Mapped[str] = mapped_column(String(42))
+    amount: Mapped[int] = mapped_column(Uint256)
+    remaining: Mapped[int | None] = mapped_column(Uint256)
+
+
+class SetOffParty(Base):
+    """A party of a round (a holder or debtor of an item) and its `answer`: `awaiting`,
+    `given` or `refused`. Only a round's parties (and auditors) see the round."""
+
+    __tablename__ = "setoff_parties"
+    __table_args__ = (
+        # The rounds a member is party to, newest first: its set-off inbox.
+        Index("ix_setoff_parties_party_round", "party", "round_id"),
+    )
+
+    round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    party: Mapped[str] = mapped_column(String(42), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16))
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
 PROJECTION_TABLES: list[Table] = [
     cast(Table, model.__table__)
     for model in (
@@ -428,6 +488,9 @@ PROJECTION_TABLES: list[Table] = [
         Settlement,
         SettlementHistory,
         EscrowBalance,
+        SetOffRound,
+        SetOffItem,
+        SetOffParty,
     )
 ]
 

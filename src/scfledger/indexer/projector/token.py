@@ -25,6 +25,7 @@ def _receivable_issued(w: Writer, e: DecodedEvent) -> None:
             document_hash=a["documentHash"],
             root_token_id=a["tokenId"],
             settled_value=0,
+            netted_value=0,
             status="pending",
             issued_block=e.block_number,
         )
