@@ -12,8 +12,10 @@ from itertools import pairwise
 import networkx as nx
 
 from scfledger.setoff.obligations import Obligation
+from scfledger.setoff.remainder import reachable_below, spread
 
 Pair = tuple[str, str]  # (debtor, creditor)
+Limits = dict[Pair, int]  # the most that may clear per pair
 
 
 @dataclass(frozen=True)
@@ -107,35 +109,78 @@ def net_positions(totals: dict[Pair, int]) -> dict[str, int]:
     return dict(net)
 
 
-def clear_pairs(totals: dict[Pair, int]) -> dict[Pair, int]:
+def clear_pairs(totals: dict[Pair, int], limits: Limits | None = None) -> dict[Pair, int]:
     """What clears per pair: each pair's total minus the min-cost flow that carries every
     net debtor's position to the net creditors over the remaining debts (cost 1 per unit
     and edge, capacity the pair's total): the least debt that must stay for the net
-    positions to hold, so the most that can clear."""
+    positions to hold, so the most that can clear. A pair with a limit clears at most
+    that: at least its total minus the limit stays, a flow forced through it (taken off
+    its capacity and moved into the demands of its two ends)."""
     graph: nx.DiGraph[str] = nx.DiGraph()
-    for member, net in sorted(net_positions(totals).items()):
+    demand = net_positions(totals)
+    forced = {}
+    for pair, amount in totals.items():
+        forced[pair] = amount - min(amount, (limits or {}).get(pair, amount))
+        demand[pair[0]] += forced[pair]
+        demand[pair[1]] -= forced[pair]
+    for member, net in sorted(demand.items()):
         graph.add_node(member, demand=net)
     for (debtor, creditor), amount in totals.items():
-        graph.add_edge(debtor, creditor, capacity=amount, weight=1)
+        graph.add_edge(debtor, creditor, capacity=amount - forced[debtor, creditor], weight=1)
     if graph.number_of_edges() == 0:
         return {}
     _, flow = nx.network_simplex(graph)
-    cleared = {pair: amount - flow[pair[0]][pair[1]] for pair, amount in totals.items()}
+    cleared = {
+        pair: amount - forced[pair] - flow[pair[0]][pair[1]] for pair, amount in totals.items()
+    }
     return {pair: amount for pair, amount in cleared.items() if amount > 0}
 
 
-def spread(cleared: dict[Pair, int], obligations: Sequence[Obligation]) -> list[Clearing]:
-    """Each pair's cleared amount over its pieces, oldest (lowest id) first, each piece up
-    to its whole value: the fewest pieces change."""
-    left = dict(cleared)
-    clearings = []
+def pieces_of(obligations: Sequence[Obligation]) -> dict[Pair, list[Obligation]]:
+    """Each pair's pieces, in piece order."""
+    pieces: dict[Pair, list[Obligation]] = defaultdict(list)
     for o in obligations:  # in piece order
-        pair = (o.debtor, o.creditor)
-        take = min(o.amount, left.get(pair, 0))
-        if take > 0:
-            clearings.append(Clearing(o.piece, o.debtor, o.creditor, take))
-            left[pair] -= take
-    return clearings
+        pieces[o.debtor, o.creditor].append(o)
+    return dict(pieces)
+
+
+def clear_pairs_leaving_minimum(
+    totals: dict[Pair, int], pieces: dict[Pair, list[Obligation]], minimum: int
+) -> dict[Pair, int]:
+    """What clears per pair when no piece may keep less than `minimum` (0 < kept <
+    minimum): the flow solved again with a lower limit on each pair whose cleared amount
+    its pieces cannot carry under the rule, until every pair's can. Limits only fall, so
+    this ends (at worst at nothing cleared); what it costs against the optimum without the
+    rule is in bench/setoff.py."""
+    limits: Limits = {}
+    while True:
+        cleared = clear_pairs(totals, limits)
+        lower = {
+            pair: reachable_below(amount, [o.amount for o in pieces[pair]], minimum)
+            for pair, amount in cleared.items()
+            if spread(amount, [o.amount for o in pieces[pair]], minimum) is None
+        }
+        if not lower:
+            return cleared
+        limits.update(lower)
+
+
+def clearings_of(
+    cleared: dict[Pair, int], pieces: dict[Pair, list[Obligation]], minimum: int
+) -> list[Clearing]:
+    """Each pair's cleared amount over its pieces (`remainder.spread`: oldest whole first,
+    the rule kept), in piece order."""
+    clearings = []
+    for pair, amount in cleared.items():
+        amounts = spread(amount, [o.amount for o in pieces[pair]], minimum)
+        if amounts is None:
+            raise ValueError(f"{amount} of {pair} cannot clear with minimum {minimum}")
+        clearings += [
+            Clearing(o.piece, o.debtor, o.creditor, take)
+            for o, take in zip(pieces[pair], amounts, strict=True)
+            if take > 0
+        ]
+    return sorted(clearings, key=lambda c: c.piece)
 
 
 def positions(obligations: Sequence[Obligation], clearings: Sequence[Clearing]) -> list[Position]:
@@ -155,12 +200,20 @@ def positions(obligations: Sequence[Obligation], clearings: Sequence[Clearing]) 
     ]
 
 
-def plan(obligations: Iterable[Obligation]) -> Plan:
+def plan(obligations: Iterable[Obligation], *, minimum: int = 1) -> Plan:
     """The round that clears the most of `obligations` (one currency) with every member's
-    net position unchanged. The same obligations, in any order, give the same plan."""
+    net position unchanged and no piece left with less than `minimum` (the token's
+    `minPieceValue`) unless cleared whole; 1, the default, is no such rule. The same
+    obligations, in any order, give the same plan. `rounds.rounds` splits it into what
+    the contract accepts."""
+    if minimum < 1:
+        raise ValueError(f"minimum {minimum} is below 1")
     ordered = checked(obligations)
     totals = pair_totals(ordered)
-    clearings = spread(clear_pairs(prune(totals)), ordered)
+    pieces = pieces_of(ordered)
+    clearings = clearings_of(
+        clear_pairs_leaving_minimum(prune(totals), pieces, minimum), pieces, minimum
+    )
     net = net_positions(totals)
     return Plan(
         clearings=tuple(clearings),
