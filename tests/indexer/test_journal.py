@@ -114,7 +114,14 @@ CREATING = [
     k
     for k in HANDLERS
     if k[1]
-    in ("MemberAdmitted", "ReceivableIssued", "PieceSplit", "FinancingRequested", "ItemPlanned")
+    in (
+        "MemberAdmitted",
+        "ReceivableIssued",
+        "PieceSplit",
+        "FinancingRequested",
+        "ItemPlanned",
+        "RoundProposed",
+    )
 ]
 KINDS = st.sampled_from(sorted(HANDLERS) + CREATING * 4)
 

@@ -67,6 +67,7 @@ class Book:
     refused: int  # proposed by core over the small pieces; core2 consents, supplier1 refuses
     executed: int  # proposed by bank: 40,000 of each small piece, x, y and z whole
     lapsed: int  # proposed by bank after, never answered
+    before_rounds: int  # the last block before the first proposal
     fork: int  # the last block before the execution
 
 
@@ -95,6 +96,7 @@ def build_book() -> Book:
     z_child = c.split(z, "core", 200_000)
     small = [a1, b1, c1]
 
+    before_rounds = c.w3.eth.block_number
     refused = propose(c, [(p, 50_000) for p in small], "core")
     c.tx(c.set_off.functions.consent(refused), c.core2)
     c.tx(c.set_off.functions.refuse(refused, h("not now")), c.supplier1)
@@ -109,7 +111,7 @@ def build_book() -> Book:
     # core pays the rest of z at maturity (past every round's deadline) and it is confirmed.
     c.settle([z_child])
     c.confirm(z_child)
-    return Book(c, small, x, y, z, z_child, refused, executed, lapsed, fork)
+    return Book(c, small, x, y, z, z_child, refused, executed, lapsed, before_rounds, fork)
 
 
 @pytest.fixture(scope="module")
@@ -297,24 +299,28 @@ def test_reconcile_finds_a_tampered_netted_value_and_round(book: Book, indexed: 
 # ---- a reorg -------------------------------------------------------------------------------
 
 
-def test_a_reorg_undoes_an_execution_from_the_journal(
+def test_reorgs_undo_an_execution_and_then_every_round_from_the_journal(
     book: Book, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Forking just below the execution, the read model is what a replay of the surviving
-    feed gives (the round consented, not executed; nothing netted), undone from the journal
-    (not replayed); indexing again gives the chain's read model back."""
+    feed gives (the round consented, not executed; nothing netted); forking again below the
+    first proposal, no round is left and every piece is whole again: both undone from the
+    journal (not replayed). Indexing again gives the chain's read model back."""
     engine = new_engine(f"sqlite:///{Path(tmp_path_factory.mktemp('fork')) / 'index.sqlite3'}")
     follower = indexer(book, engine)
     follower.catch_up()
     before = current(engine)
-    with session_factory(engine)() as session, session.begin():
-        checkpoint = session.get(IndexerCheckpoint, 1)
-        assert checkpoint is not None
-        assert checkpoint.journal_floor <= book.fork
-        fork_hash = "0x" + bytes(book.c.w3.eth.get_block(book.fork)["hash"]).hex()
-        roll_back(session, book.fork, fork_hash, start_block=book.c.ledger.deployment_block)
 
-    assert current(engine) == replayed(engine)
+    def fork_at(block: int) -> None:
+        with session_factory(engine)() as session, session.begin():
+            checkpoint = session.get(IndexerCheckpoint, 1)
+            assert checkpoint is not None
+            assert checkpoint.journal_floor <= block
+            fork_hash = "0x" + bytes(book.c.w3.eth.get_block(block)["hash"]).hex()
+            roll_back(session, block, fork_hash, start_block=book.c.ledger.deployment_block)
+        assert current(engine) == replayed(engine)
+
+    fork_at(book.fork)
     with session_factory(engine)() as session:
         row = session.get(SetOffRound, book.executed)
         assert row is not None
@@ -328,6 +334,19 @@ def test_a_reorg_undoes_an_execution_from_the_journal(
         x = session.get(Piece, book.x)
         assert x is not None
         assert (x.value, x.state) == (300_000, "active")
+        refused = session.get(SetOffRound, book.refused)
+        assert refused is not None
+        assert refused.status == "refused"
+
+    fork_at(book.before_rounds)
+    with session_factory(engine)() as session:
+        for model in (SetOffRound, SetOffItem, SetOffParty):
+            assert session.scalars(select(model)).all() == []
+        values = dict(session.execute(select(Piece.token_id, Piece.value)).all())
+        assert [values[p] for p in (*book.small, book.x, book.y, book.z)] == [
+            100_000, 100_000, 100_000, 300_000, 300_000, 300_000
+        ]  # fmt: skip
+
     follower.catch_up()
     assert current(engine) == before
     engine.dispose()

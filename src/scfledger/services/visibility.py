@@ -377,7 +377,7 @@ def sees_document(session: Session, actor: Actor, *, sha256: str, uploaders: Seq
 
 # -- events ------------------------------------------------------------------------------
 
-# Event arguments naming a piece or a financing request.
+# Event arguments naming a piece, a financing request or a set-off round.
 PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromTokenId", "_toTokenId")
 REQUEST_ARGS = ("requestId",)
 ROUND_ARGS = ("roundId",)
