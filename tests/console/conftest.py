@@ -50,23 +50,6 @@ class World:
         return self.people[participant][username]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The demo consortium with maker-checker on (the default policy) and people at core,
-    supplier1, supplier2 and the auditor, served with the built console."""
-    assert (console.DIST_DIR / "index.html").is_file(), "the console is not built: scripts/setup.sh"
-    directory = tmp_path_factory.mktemp("console")
-    url = f"sqlite:///{directory / 'gateway.sqlite3'}"
-    with served_gateway(directory, url, maker_checker=True) as served:
-        assert served.gateway is not None
-        engine = create_db_engine(url)
-        try:
-            people = seed_people(engine, served.gateway.sealer, PEOPLE_OF)
-        finally:
-            engine.dispose()
-        yield World(served=served, people=people)
-
-
 @contextmanager
 def consortium_with_banks(
     directory: Path, people_of: tuple[str, ...], *, no_checker: tuple[str, ...] = ()
@@ -95,6 +78,13 @@ def banks_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     maker-checker, with people at core, both suppliers, both banks and the auditor."""
     with consortium_with_banks(tmp_path_factory.mktemp("banks"), PEOPLE_WITH_BANKS) as world:
         yield world
+
+
+@pytest.fixture(scope="module")
+def world(banks_world: World) -> World:
+    """The world of a module that does not say otherwise: the shared `banks_world` (mark
+    the module BANKS_GROUP)."""
+    return banks_world
 
 
 @pytest.fixture(scope="module")

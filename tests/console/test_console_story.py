@@ -38,13 +38,6 @@ DAY = 86_400
 AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="module")
-def world(banks_world: World) -> World:
-    """The demo consortium and a second bank, maker-checker on (the default policy), with
-    people at core, both suppliers, both banks and the auditor (shared: conftest)."""
-    return banks_world
-
-
 class People:
     """One signed-in page (its own browser context) per person, opened on first use."""
 
