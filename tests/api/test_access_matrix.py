@@ -520,6 +520,8 @@ MATRIX: list[Rule] = [
     Rule("GET", "/metrics", _no_request, frozenset(), refused=(401, "unauthenticated")),
     Rule("GET", "/v1/members", _no_request, EVERYONE),
     Rule("GET", "/v1/chain/time", _no_request, EVERYONE),
+    Rule("GET", "/v1/chain/network", _no_request, EVERYONE),
+    Rule("GET", "/v1/currencies", _no_request, EVERYONE),
     Rule(
         "POST",
         "/v1/transactions",

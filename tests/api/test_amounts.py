@@ -296,6 +296,36 @@ def test_currencies_are_iso_codes_the_consortium_accepts_on_this_ledgers_digits(
     assert written(api) == before
 
 
+def test_the_currencies_are_the_consortiums_with_their_digits(world: World) -> None:
+    """`GET /v1/currencies` lists SCF_CURRENCIES in order, each with its ISO 4217 digits,
+    whether this ledger's value decimals let it be issued, and the deposit token's."""
+    api = world.api
+    gateway = api.gateway
+    assert gateway is not None
+    with api.client("supplier1") as supplier1:
+        default = supplier1.get("/v1/currencies")
+        assert default.status_code == 200, default.text
+        assert default.json() == {
+            "value_decimals": 2,
+            "currencies": [{"code": "CNY", "minor_digits": 2, "issuable": True, "deposit": True}],
+        }
+        kept = gateway.money
+        gateway.money = LedgerMoney(accepted=("HKD", "CNY", "JPY"), read_value_decimals=lambda: 2)
+        try:
+            listed = supplier1.get("/v1/currencies")
+        finally:
+            gateway.money = kept
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == {
+        "value_decimals": 2,
+        "currencies": [
+            {"code": "HKD", "minor_digits": 2, "issuable": True, "deposit": True},
+            {"code": "CNY", "minor_digits": 2, "issuable": True, "deposit": False},
+            {"code": "JPY", "minor_digits": 0, "issuable": False, "deposit": False},
+        ],
+    }
+
+
 def test_the_same_amount_written_otherwise_is_the_same_request(world: World) -> None:
     """An idempotency key names the amount, not its spelling: "150" and "150.00" are one
     write, acted once; another amount under the key conflicts."""

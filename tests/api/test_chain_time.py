@@ -257,3 +257,12 @@ def test_advance_time_moves_the_chain_and_risk_and_aging_agree_on_days_past_due(
     status, output = scf("report", "aging", "--db", database)
     assert status == 2
     assert "ages at the chain's time" in output
+
+
+def test_a_dev_chain_has_no_peers_and_is_not_clique(world: World) -> None:
+    """anvil serves neither `net_peerCount` nor `clique_getSigners`: the network's facts
+    are null, not invented (the status page says "not a Clique network")."""
+    with world.api.client("auditor") as auditor:
+        response = auditor.get("/v1/chain/network")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"engine": "dev", "peer_count": None, "sealers": None}

@@ -1,11 +1,17 @@
-"""Fixtures of the console's browser tests: one gateway per module serving the built console
-(console/dist) with the demo's people, and Debian's chromium driven by Playwright (nothing
-is downloaded: `executable_path` is the system's browser)."""
+"""Fixtures of the console's browser tests: gateways serving the built console (console/dist)
+with the demo's people, and Debian's chromium driven by Playwright (nothing is downloaded:
+`executable_path` is the system's browser).
+
+Starting a gateway (anvil, the contracts, the demo consortium, its people) is most of a
+console module's time, so the modules whose tests each make their own receivables and
+never change the consortium's policies share one: `banks_world`, package-scoped (one per
+xdist worker; those modules are one xdist group, so one worker builds it)."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +27,18 @@ from playwright.sync_api import (
 )
 
 from scfledger.api import console
+from scfledger.chain.generated import Role
 from scfledger.db.session import create_db_engine
-from scfledger.devchain.seed import DemoPerson, seed_people
+from scfledger.devchain.seed import DEMO_MEMBERS, DemoPerson, seed_people
+from tests.support.checking import without_maker_checker
 from tests.support.served import Served, served_gateway
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}  # a laptop's screen
 PEOPLE_OF = ("core", "supplier1", "supplier2", "auditor")
+PEOPLE_WITH_BANKS = ("core", "supplier1", "supplier2", "bank", "bank2", "auditor")
+# The xdist group of the modules over `banks_world` (make test runs `--dist loadgroup`).
+BANKS_GROUP = pytest.mark.xdist_group("console-banks")
 
 
 @dataclass
@@ -39,21 +50,41 @@ class World:
         return self.people[participant][username]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The demo consortium with maker-checker on (the default policy) and people at core,
-    supplier1, supplier2 and the auditor, served with the built console."""
+@contextmanager
+def consortium_with_banks(
+    directory: Path, people_of: tuple[str, ...], *, no_checker: tuple[str, ...] = ()
+) -> Iterator[World]:
+    """The demo consortium and a second financier (`bank2`: a request may ask several),
+    maker-checker on (the default policy) but for `no_checker`, with people at
+    `people_of`, served with the built console."""
     assert (console.DIST_DIR / "index.html").is_file(), "the console is not built: scripts/setup.sh"
-    directory = tmp_path_factory.mktemp("console")
     url = f"sqlite:///{directory / 'gateway.sqlite3'}"
-    with served_gateway(directory, url, maker_checker=True) as served:
+    members = {**DEMO_MEMBERS, "bank2": Role.FINANCIER}
+    with served_gateway(directory, url, members, maker_checker=True) as served:
         assert served.gateway is not None
         engine = create_db_engine(url)
         try:
-            people = seed_people(engine, served.gateway.sealer, PEOPLE_OF)
+            people = seed_people(engine, served.gateway.sealer, people_of)
+            if no_checker:
+                without_maker_checker(engine, *no_checker)
         finally:
             engine.dispose()
         yield World(served=served, people=people)
+
+
+@pytest.fixture(scope="package")
+def banks_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One gateway for the modules marked BANKS_GROUP: the demo consortium and bank2 under
+    maker-checker, with people at core, both suppliers, both banks and the auditor."""
+    with consortium_with_banks(tmp_path_factory.mktemp("banks"), PEOPLE_WITH_BANKS) as world:
+        yield world
+
+
+@pytest.fixture(scope="module")
+def world(banks_world: World) -> World:
+    """The world of a module that does not say otherwise: the shared `banks_world` (mark
+    the module BANKS_GROUP)."""
+    return banks_world
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,14 @@ from playwright.sync_api import Browser, Page, expect
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.devchain.seed import DemoPerson
 from scfledger.people.users import create_user, reset_password
-from tests.console.conftest import World, new_context, page_of, screenshot, sign_in
+from tests.console.conftest import BANKS_GROUP, World, new_context, page_of, screenshot, sign_in
 from tests.support.api import event, write
 from tests.support.checking import person_key
 from tests.support.waiting import eventually
 
 # One gateway and one browser for the module (per xdist worker); each test makes what it
 # needs, so the tests hold in any order and on any worker.
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BANKS_GROUP]
 
 DUE = 2_840_140_800  # 2060-01-01
 AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"

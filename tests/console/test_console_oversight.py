@@ -210,7 +210,10 @@ def test_consortium_admins_suspend_a_member_by_proposal_and_read_the_status(
         head = int(page.get_by_test_id("chain-head").locator(".ant-statistic-content").inner_text())
         assert head >= executed["updated_block"]
         expect(page.get_by_test_id("indexer-lag")).to_contain_text("个区块")
-        expect(page.get_by_text("网关尚未提供相应接口")).to_be_visible()  # peers and sealers
+        # anvil says neither its peers nor Clique's sealers (GET /v1/chain/network)
+        expect(page.get_by_test_id("engine")).to_contain_text("开发链")
+        expect(page.get_by_test_id("peers")).to_have_text("节点未提供")
+        expect(page.get_by_test_id("sealers")).to_have_text("非 Clique 网络")
         settled(page)
         screenshot(page, "status")
         no_serious_violations(page)

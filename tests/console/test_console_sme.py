@@ -23,14 +23,16 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from scfledger.api import console
-from scfledger.chain.generated import Role
-from scfledger.db.session import create_db_engine
-from scfledger.devchain.seed import DEMO_MEMBERS, seed_people
-from tests.console.conftest import PEOPLE_OF, World, new_context, screenshot, sign_in
+from tests.console.conftest import (
+    PEOPLE_OF,
+    World,
+    consortium_with_banks,
+    new_context,
+    screenshot,
+    sign_in,
+)
 from tests.support.api import event, write
-from tests.support.checking import person_key, without_maker_checker
-from tests.support.served import served_gateway
+from tests.support.checking import person_key
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -45,19 +47,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """As conftest's world, with a second bank (a request asks several financiers). Core
     and the banks act over the API without a checker (arranging state); supplier1's people
     keep the default maker-checker policy, so accepting an offer is a draft."""
-    assert (console.DIST_DIR / "index.html").is_file(), "the console is not built: scripts/setup.sh"
     directory = tmp_path_factory.mktemp("console-sme")
-    url = f"sqlite:///{directory / 'gateway.sqlite3'}"
-    members = {**DEMO_MEMBERS, "bank2": Role.FINANCIER}
-    with served_gateway(directory, url, members, maker_checker=True) as served:
-        assert served.gateway is not None
-        engine = create_db_engine(url)
-        try:
-            people = seed_people(engine, served.gateway.sealer, PEOPLE_OF)
-            without_maker_checker(engine, "core", "bank", "bank2")
-        finally:
-            engine.dispose()
-        yield World(served=served, people=people)
+    with consortium_with_banks(directory, PEOPLE_OF, no_checker=("core", "bank", "bank2")) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")

@@ -22,18 +22,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from scfledger.chain.generated import Role
-from scfledger.db.session import create_db_engine
-from scfledger.devchain.seed import DEMO_MEMBERS, seed_people
-from tests.console.conftest import World, new_context, screenshot, sign_in
+from tests.console.conftest import BANKS_GROUP, World, new_context, screenshot, sign_in
 from tests.support.api import write
 from tests.support.checking import person_key
-from tests.support.served import served_gateway
 from tests.support.waiting import eventually
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, BANKS_GROUP]
 
-PEOPLE_OF = ("core", "supplier1", "supplier2", "bank", "bank2", "auditor")
 INVOICE = b"Invoice 2026-1107: 1,200 steel coils delivered to core, CNY 1,234,567.89\n"
 FACE = "1234567.89"
 SENT = "234567.89"  # supplier1 pays supplier2 with a piece of this value
@@ -41,23 +36,6 @@ WIRE = "CMB-2026-FUND-0001"  # the bank's advance
 PAYMENT = "ICBC-2026-SETTLE-0042"  # core's payment at maturity
 DAY = 86_400
 AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The demo consortium and a second bank, maker-checker on (the default policy), with
-    people at core, both suppliers, both banks and the auditor."""
-    directory = tmp_path_factory.mktemp("story")
-    url = f"sqlite:///{directory / 'gateway.sqlite3'}"
-    members = {**DEMO_MEMBERS, "bank2": Role.FINANCIER}
-    with served_gateway(directory, url, members, maker_checker=True) as served:
-        assert served.gateway is not None
-        engine = create_db_engine(url)
-        try:
-            people = seed_people(engine, served.gateway.sealer, PEOPLE_OF)
-        finally:
-            engine.dispose()
-        yield World(served=served, people=people)
 
 
 class People:

@@ -150,6 +150,24 @@ def wait_indexed(client: httpx.Client, operation_ids: list[str], timeout: float 
     )
 
 
+def test_the_gateway_reports_its_nodes_peers_and_the_sealers(consortium: Consortium) -> None:
+    """`GET /v1/chain/network` (the console's status page): on Clique, the gateway's node
+    with its three peers and the four sealers of the network."""
+    c = consortium
+
+    def connected() -> dict[str, Any] | None:
+        with c.client("core") as core:
+            response = core.get("/v1/chain/network")
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()
+        return found if found["peer_count"] == c.network.nodes - 1 else None
+
+    network = eventually(connected, what="the gateway's node connected to its peers")
+    assert network["engine"] == "clique"
+    assert sorted(network["sealers"]) == sorted(c.network.sealers)
+    assert len(network["sealers"]) == 4
+
+
 def test_story_and_a_sealer_killed_under_load_lose_and_double_nothing(
     consortium: Consortium,
 ) -> None:

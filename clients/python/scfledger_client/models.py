@@ -11,6 +11,25 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 
+class AcceptedCurrencyOut(BaseModel):
+    code: Annotated[str, Field(title="Code")]
+    """
+    ISO 4217 code
+    """
+    minor_digits: Annotated[int, Field(title="Minor Digits")]
+    """
+    ISO 4217 minor-unit digits: 2 for CNY, 0 for JPY
+    """
+    issuable: Annotated[bool, Field(title="Issuable")]
+    """
+    Receivables may be issued in it here: its digits are the ledger's value decimals (else `POST /v1/receivables` answers 422 currency-not-accepted)
+    """
+    deposit: Annotated[bool, Field(title="Deposit")]
+    """
+    The deposit token's currency (SCF_CURRENCIES' first)
+    """
+
+
 class AdjustOut(BaseModel):
     calendar: Annotated[str, Field(title="Calendar")]
     convention: Annotated[str, Field(title="Convention")]
@@ -251,6 +270,25 @@ class CalendarOut(BaseModel):
     description: Annotated[str, Field(title="Description")]
 
 
+class ChainNetworkOut(BaseModel):
+    """
+    The gateway's chain node and its network as the node reports them.
+    """
+
+    engine: Annotated[Literal["dev", "bft", "clique", "unknown"], Field(title="Engine")]
+    """
+    The consensus engine: dev (anvil, eth-tester), bft (QBFT, IBFT 2.0), clique, or unknown
+    """
+    peer_count: Annotated[int | None, Field(title="Peer Count")]
+    """
+    The node's connected peers (`net_peerCount`); null when the node does not say (a dev chain)
+    """
+    sealers: Annotated[list[str] | None, Field(title="Sealers")]
+    """
+    The Clique sealers (`clique_getSigners`), checksummed; null when the network is not Clique or its node does not serve the clique API
+    """
+
+
 class ChainTimeOut(BaseModel):
     """
     The chain's clock beside the gateway's. Due dates, deadlines and the overdue state
@@ -455,6 +493,18 @@ class CostOut(BaseModel):
     """
     (given / received) ^ (365 / days) - 1
     """
+
+
+class CurrenciesOut(BaseModel):
+    """
+    The currencies the consortium accepts (SCF_CURRENCIES, in its order).
+    """
+
+    value_decimals: Annotated[int, Field(title="Value Decimals")]
+    """
+    The ledger's value decimals (ReceivableToken)
+    """
+    currencies: Annotated[list[AcceptedCurrencyOut], Field(title="Currencies")]
 
 
 class DebtorRecordOut(BaseModel):

@@ -133,6 +133,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chain/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chain Network
+         * @description The gateway's node's consensus engine, its peer count and, on Clique, the current
+         *     sealers, as the node reports them (null where it does not say: anvil serves neither);
+         *     503 `chain-unavailable` when the node does not answer.
+         */
+        get: operations["chain_network_v1_chain_network_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Currencies
+         * @description The consortium's currencies (SCF_CURRENCIES, the first the deposit token's), each
+         *     with its ISO 4217 minor digits and whether receivables may be issued in it on this
+         *     ledger (its digits are the ledger's value decimals: docs/money.md).
+         */
+        get: operations["currencies_v1_currencies_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/members/{address}/suspend": {
         parameters: {
             query?: never;
@@ -1979,6 +2023,29 @@ export interface components {
             /** @description The offer accepted, as the financier made it */
             terms: components["schemas"]["TermsIn"];
         };
+        /** AcceptedCurrencyOut */
+        AcceptedCurrencyOut: {
+            /**
+             * Code
+             * @description ISO 4217 code
+             */
+            code: string;
+            /**
+             * Minor Digits
+             * @description ISO 4217 minor-unit digits: 2 for CNY, 0 for JPY
+             */
+            minor_digits: number;
+            /**
+             * Issuable
+             * @description Receivables may be issued in it here: its digits are the ledger's value decimals (else `POST /v1/receivables` answers 422 currency-not-accepted)
+             */
+            issuable: boolean;
+            /**
+             * Deposit
+             * @description The deposit token's currency (SCF_CURRENCIES' first)
+             */
+            deposit: boolean;
+        };
         /** AdjustOut */
         AdjustOut: {
             /** Calendar */
@@ -2321,6 +2388,36 @@ export interface components {
             description: string;
         };
         /**
+         * ChainNetworkOut
+         * @description The gateway's chain node and its network as the node reports them.
+         * @example {
+         *       "engine": "clique",
+         *       "peer_count": 3,
+         *       "sealers": [
+         *         "0x1aF3b8E4c3f2a6d8C5e7B9a0D1c2E3f4A5b6C7d8",
+         *         "0x2B4c6D8e0F1a3B5c7D9e1F3a5B7c9D1e3F5a7B9c"
+         *       ]
+         *     }
+         */
+        ChainNetworkOut: {
+            /**
+             * Engine
+             * @description The consensus engine: dev (anvil, eth-tester), bft (QBFT, IBFT 2.0), clique, or unknown
+             * @enum {string}
+             */
+            engine: "dev" | "bft" | "clique" | "unknown";
+            /**
+             * Peer Count
+             * @description The node's connected peers (`net_peerCount`); null when the node does not say (a dev chain)
+             */
+            peer_count: number | null;
+            /**
+             * Sealers
+             * @description The Clique sealers (`clique_getSigners`), checksummed; null when the network is not Clique or its node does not serve the clique API
+             */
+            sealers: string[] | null;
+        };
+        /**
          * ChainTimeOut
          * @description The chain's clock beside the gateway's. Due dates, deadlines and the overdue state
          *     are judged on the chain's clock (block timestamps), never on a computer's.
@@ -2565,6 +2662,36 @@ export interface components {
              * @example 4.6308
              */
             effective: string;
+        };
+        /**
+         * CurrenciesOut
+         * @description The currencies the consortium accepts (SCF_CURRENCIES, in its order).
+         * @example {
+         *       "currencies": [
+         *         {
+         *           "code": "CNY",
+         *           "deposit": true,
+         *           "issuable": true,
+         *           "minor_digits": 2
+         *         },
+         *         {
+         *           "code": "HKD",
+         *           "deposit": false,
+         *           "issuable": true,
+         *           "minor_digits": 2
+         *         }
+         *       ],
+         *       "value_decimals": 2
+         *     }
+         */
+        CurrenciesOut: {
+            /**
+             * Value Decimals
+             * @description The ledger's value decimals (ReceivableToken)
+             */
+            value_decimals: number;
+            /** Currencies */
+            currencies: components["schemas"]["AcceptedCurrencyOut"][];
         };
         /** DebtorRecordOut */
         DebtorRecordOut: {
@@ -6695,6 +6822,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChainTimeOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-9f716542f0"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chain_network_v1_chain_network_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainNetworkOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-9f716542f0"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    currencies_v1_currencies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrenciesOut"];
                 };
             };
             401: components["responses"]["Problem401-df1005315b"];

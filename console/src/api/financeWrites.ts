@@ -103,3 +103,38 @@ export async function disputePayment(tokenId: number, reason: string): Promise<O
     ),
   );
 }
+
+// recourse screens: a financier's claim on a defaulted piece, and the repayments it records.
+export async function claimRecourse(requestId: number): Promise<Outcome> {
+  return outcome(
+    must(
+      await api.POST("/v1/financing-requests/{request_id}/recourse", {
+        params: { path: { request_id: requestId }, header: header(), query: waiting },
+      }),
+    ),
+  );
+}
+
+/** The seller's repayment of a recourse claim, paid off-chain with `paymentRef`. */
+export async function repayRecourse(requestId: number, paymentRef: string): Promise<Outcome> {
+  return outcome(
+    must(
+      await api.POST("/v1/financing-requests/{request_id}/recourse/repay", {
+        params: { path: { request_id: requestId }, header: header(), query: waiting },
+        body: { payment_ref: paymentRef },
+      }),
+    ),
+  );
+}
+
+/** A pledge loan's repayment, paid off-chain with `paymentRef`; the lien is released. */
+export async function repayLoan(requestId: number, paymentRef: string): Promise<Outcome> {
+  return outcome(
+    must(
+      await api.POST("/v1/financing-requests/{request_id}/repay", {
+        params: { path: { request_id: requestId }, header: header(), query: waiting },
+        body: { payment_ref: paymentRef },
+      }),
+    ),
+  );
+}

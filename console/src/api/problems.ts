@@ -351,6 +351,15 @@ export const SENTENCES: Sentences = {
     zh: "数字须以文本精确填写，例如 4.35。",
     en: "Numbers must be written exactly, e.g. 4.35.",
   },
+  // recourse screens
+  "no-recourse": {
+    zh: "该融资不是有追索权的保理，不能追索。",
+    en: "This financing is not recourse factoring: recourse cannot be claimed.",
+  },
+  "missing-payment-ref": {
+    zh: "请填写支付流水号。",
+    en: "Give the payment's reference.",
+  },
 };
 
 /** The sentence for a problem in `lang`: the mapped one, or the problem's title and detail. */

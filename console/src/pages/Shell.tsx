@@ -20,6 +20,7 @@ import {
   TeamOutlined,
   MoneyCollectOutlined,
   WalletOutlined,
+  WarningOutlined,
 } from "@ant-design/icons";
 import { Badge, Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
 import type { ReactNode } from "react";
@@ -34,6 +35,7 @@ import { IssueReceivable } from "./core/IssueReceivable";
 import { PendingConfirmations } from "./core/PendingConfirmations";
 import { SettlementPage } from "./core/Settlement";
 import { FinancingQueue } from "./financier/FinancingQueue";
+import { Overdue } from "./financier/Overdue";
 import { RequestReview } from "./financier/RequestReview";
 import { PaymentsReceived } from "./payments/PaymentsReceived";
 import { Drafts } from "./Drafts";
@@ -102,6 +104,12 @@ const ENTRIES: Entry[] = [
     path: "/financier/requests",
     label: "menu.queue",
     icon: <BankOutlined />,
+    shown: (_, consortium) => consortium.has("financier"),
+  },
+  {
+    path: "/financier/overdue",
+    label: "menu.overdue",
+    icon: <WarningOutlined />,
     shown: (_, consortium) => consortium.has("financier"),
   },
   {
@@ -256,6 +264,7 @@ function Signed() {
               <Route path="/core/settlement" element={<SettlementPage />} />
               <Route path="/financier/requests" element={<FinancingQueue />} />
               <Route path="/financier/requests/:requestId" element={<RequestReview />} />
+              <Route path="/financier/overdue" element={<Overdue />} />
               <Route path="/payments/received" element={<PaymentsReceived />} />
               <Route path="/pieces" element={<Holdings />} />
               <Route path="/pieces/:tokenId" element={<PieceDetail />} />

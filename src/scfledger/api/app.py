@@ -18,6 +18,7 @@ from scfledger.api.routes import (
     auth,
     batches,
     chain_time,
+    currencies,
     drafts,
     events,
     financing,
@@ -69,6 +70,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(misc.health)
     app.include_router(misc.router)
     app.include_router(chain_time.router)
+    app.include_router(currencies.router)
     app.include_router(governance.router)
     app.include_router(auth.router)
     app.include_router(auth.sessions_router)

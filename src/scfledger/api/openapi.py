@@ -177,6 +177,8 @@ _PRICING = (NotExact, InvalidRate, UnknownCurrency, *_CALENDAR)
 ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /metrics": (AuthenticationRequired,),
     "GET /v1/chain/time": (ChainUnavailable,),
+    "GET /v1/chain/network": (ChainUnavailable,),
+    "GET /v1/currencies": (ChainUnavailable,),
     "GET /v1/statements": (PeriodInvalid, TimeZoneUnknown, ExportFormatUnknown),
     "GET /v1/reconciliation": (PeriodInvalid, TimeZoneUnknown, ExportFormatUnknown),
     "POST /v1/receivables": (DocumentNotUploaded, *_AMOUNT, UnknownCurrency, CurrencyNotAccepted),

@@ -1,12 +1,14 @@
 // The live status of the network as this gateway sees it, read every few seconds: the
 // chain's head and time, what the indexer has read and its lag, the database (GET /readyz,
-// GET /v1/chain/time). Peers and sealers wait for an API that reports them.
-import { Alert, Badge, Card, Col, Descriptions, Row, Statistic, Typography } from "antd";
+// GET /v1/chain/time), and the node's network: its consensus engine, its peers and, on
+// Clique, the sealers (GET /v1/chain/network; anvil says neither).
+import { Badge, Card, Col, Descriptions, Row, Statistic, Tag, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { api, type Schemas } from "../../api/client";
 import { asProblem, must, ProblemError, type Problem } from "../../api/problems";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { usePreferences } from "../../i18n/I18n";
+import { useSession } from "../../session/Session";
 import { formatDate } from "../../time";
 
 const EVERY_MS = 5000;
@@ -25,11 +27,13 @@ interface Ready {
 interface Seen {
   ready: Ready;
   time: Schemas["ChainTimeOut"];
+  network: Schemas["ChainNetworkOut"];
   at: Date;
 }
 
 export function Status() {
   const { t, lang, timeZone } = usePreferences();
+  const { nameOf } = useSession();
   const [seen, setSeen] = useState<Seen | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
 
@@ -41,9 +45,12 @@ export function Status() {
         const ready = await api.GET("/readyz");
         const body = (ready.data ?? (ready.error as unknown)) as Ready | undefined;
         if (body?.checks === undefined) throw new ProblemError(asProblem(ready.error, ready.response.status));
-        const time = must(await api.GET("/v1/chain/time"));
+        const [time, network] = await Promise.all([
+          api.GET("/v1/chain/time").then(must),
+          api.GET("/v1/chain/network").then(must),
+        ]);
         if (live) {
-          setSeen({ ready: body, time, at: new Date() });
+          setSeen({ ready: body, time, network, at: new Date() });
           setProblem(null);
         }
       } catch (error) {
@@ -111,7 +118,27 @@ export function Status() {
               </Descriptions.Item>
             </Descriptions>
           </Card>
-          <Alert type="info" showIcon message={t("status.peersWait")} />
+          <Card className="block" title={t("status.network")}>
+            <Descriptions column={{ xs: 1, md: 2 }} size="small">
+              <Descriptions.Item label={t("status.engine")}>
+                <span data-testid="engine">{t(`status.engine.${seen.network.engine}`)}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t("status.peers")}>
+                <span data-testid="peers">{seen.network.peer_count ?? t("status.notSaid")}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t("status.sealers")} span={2}>
+                <span data-testid="sealers">
+                  {seen.network.sealers === null
+                    ? seen.network.engine === "clique"
+                      ? t("status.notSaid")
+                      : t("status.notClique")
+                    : seen.network.sealers.map((s) => (
+                        <Tag key={s}>{nameOf(s)}</Tag>
+                      ))}
+                </span>
+              </Descriptions.Item>
+            </Descriptions>
+          </Card>
         </>
       )}
     </>

@@ -1,6 +1,7 @@
 // 开立: the core enterprise issues a receivable to its supplier against an invoice. The
 // browser computes the invoice's SHA-256, uploads it and checks the gateway stored the same
-// bytes; the due date shows the business day the pricing calendar moves it to.
+// bytes; the due date shows the business day the pricing calendar moves it to. The
+// currencies are the consortium's that this ledger can issue in (GET /v1/currencies).
 import { UploadOutlined } from "@ant-design/icons";
 import {
   Alert,
@@ -10,21 +11,23 @@ import {
   Form,
   Input,
   Select,
+  Skeleton,
   Typography,
   Upload,
   type UploadFile,
 } from "antd";
 import type { Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
-import { api } from "../../api/client";
+import { api, type Schemas } from "../../api/client";
 import { issueReceivable, uploadInvoice } from "../../api/financeWrites";
 import { asProblem, must, problemSentence } from "../../api/problems";
+import { ProblemAlert } from "../../components/ProblemAlert";
 import { useWrite } from "../../components/useWrite";
 import { usePreferences } from "../../i18n/I18n";
-import { currencyExponent } from "../../money";
 import { useSession, useSignedIn } from "../../session/Session";
+import { useLoaded } from "../sme/useLoaded";
 
-const CURRENCIES = ["CNY", "HKD", "USD", "EUR", "JPY"];
+type Currency = Schemas["AcceptedCurrencyOut"];
 
 interface Fields {
   creditor: string;
@@ -83,12 +86,23 @@ function AdjustedDue({ due, currency }: { due: Dayjs | undefined; currency: stri
 
 export function IssueReceivable() {
   const { t } = usePreferences();
+  const found = useLoaded(async () => must(await api.GET("/v1/currencies")).currencies, "currencies");
+  if (found.problem !== null) return <ProblemAlert problem={found.problem} onRetry={found.reload} />;
+  if (found.data === null) return <Skeleton active aria-busy="true" aria-label={t("common.loading")} />;
+  const issuable = found.data.filter((c) => c.issuable);
+  if (issuable.length === 0) return <Alert type="warning" showIcon message={t("issue.noCurrency")} />;
+  return <IssueForm currencies={issuable} />;
+}
+
+function IssueForm({ currencies }: { currencies: Currency[] }) {
+  const { t } = usePreferences();
   const who = useSignedIn();
   const { nameOf } = useSession();
   const [form] = Form.useForm<Fields>();
   const { busy, run } = useWrite();
   const [done, setDone] = useState<string | null>(null);
-  const currency = (Form.useWatch("currency", form) as string | undefined) ?? "CNY";
+  const first = currencies[0]?.code ?? "CNY";
+  const currency = (Form.useWatch("currency", form) as string | undefined) ?? first;
   const due = Form.useWatch("due", form) as Dayjs | undefined;
   const own = who.participant?.address.toLowerCase();
   const payees = who.members.filter(
@@ -126,7 +140,7 @@ export function IssueReceivable() {
     validator: (_: unknown, value: string | undefined) => {
       const text = (value ?? "").trim();
       const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
-      const digits = currencyExponent(currency);
+      const digits = currencies.find((c) => c.code === currency)?.minor_digits ?? 2;
       if (match === null || /^0+(\.0*)?$/.test(text)) {
         return Promise.reject(new Error(t("issue.amountInvalid")));
       }
@@ -149,7 +163,7 @@ export function IssueReceivable() {
           form={form}
           layout="vertical"
           style={{ maxWidth: 560 }}
-          initialValues={{ currency: "CNY", invoice: [] }}
+          initialValues={{ currency: first, invoice: [] }}
           onFinish={(fields) => void submit(fields)}
         >
           {/* A validator, not `required`: Ant Design puts aria-required on the Select's
@@ -171,7 +185,7 @@ export function IssueReceivable() {
             />
           </Form.Item>
           <Form.Item name="currency" label={t("issue.currency")}>
-            <Select options={CURRENCIES.map((c) => ({ value: c, label: c }))} />
+            <Select options={currencies.map((c) => ({ value: c.code, label: c.code }))} />
           </Form.Item>
           <Form.Item
             name="amount"

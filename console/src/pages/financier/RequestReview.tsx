@@ -29,6 +29,7 @@ import { usePreferences } from "../../i18n/I18n";
 import type { MessageKey } from "../../i18n/messages";
 import { useSession, useSignedIn } from "../../session/Session";
 import { formatDate } from "../../time";
+import { useLoaded } from "../sme/useLoaded";
 import { ownOffer, type Request } from "./FinancingQueue";
 
 type Risk = Schemas["RiskOut"];
@@ -95,7 +96,17 @@ interface QuoteFields {
   bps?: string;
 }
 
+/** The offer, its funding date first set to the chain's today: deadlines are judged on the
+ * chain's clock, which a dev chain moves ahead of the computer's. */
 function OfferCard({ request, onDone }: { request: Request; onDone: () => void }) {
+  const { t } = usePreferences();
+  const clock = useLoaded(async () => must(await api.GET("/v1/chain/time")).block_timestamp, "chain-time");
+  if (clock.problem !== null) return <ProblemAlert problem={clock.problem} onRetry={clock.reload} />;
+  if (clock.data === null) return <Skeleton active aria-busy="true" aria-label={t("common.loading")} />;
+  return <OfferForm request={request} onDone={onDone} today={dayjs.unix(clock.data)} />;
+}
+
+function OfferForm({ request, onDone, today }: { request: Request; onDone: () => void; today: Dayjs }) {
   const { t, lang, timeZone } = usePreferences();
   const { busy, run } = useWrite();
   const [quote, setQuote] = useState<Quote | null>(null);
@@ -149,7 +160,7 @@ function OfferCard({ request, onDone }: { request: Request; onDone: () => void }
       <Form<QuoteFields>
         form={form}
         layout="inline"
-        initialValues={{ funding: dayjs(), calendar: "china" }}
+        initialValues={{ funding: today, calendar: "china" }}
         onFinish={(fields) => void price(fields)}
       >
         <Form.Item

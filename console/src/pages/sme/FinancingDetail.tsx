@@ -2,7 +2,7 @@
 // financier's answer, the offers made compared on one scale (cheapest first: what the
 // requester receives and gives, days, annualised cost); the requester accepts one (the
 // others lapse) or withdraws the request; then the agreed terms and the funding.
-import { App, Button, Card, Descriptions, Empty, Skeleton, Space, Steps, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, Descriptions, Empty, Skeleton, Space, Steps, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, type Schemas } from "../../api/client";
@@ -54,6 +54,15 @@ function stepOf(request: Request): number {
     default:
       return offered ? 1 : 0;
   }
+}
+
+/** What the requester is told it owes or got back: a recourse claim, its repayment, a
+ * pledge loan to repay (the financier records each payment made off-chain). */
+function owedNote(request: Request): MessageKey | null {
+  if (request.status === "recourse_claimed") return "financing.recourseClaimed";
+  if (request.status === "recourse_repaid") return "financing.recourseRepaid";
+  if (request.status === "funded" && request.mode === "pledge") return "financing.pledgeOwed";
+  return null;
 }
 
 export function FinancingDetail() {
@@ -196,6 +205,18 @@ function RequestView({ requestId }: { requestId: number }) {
         </Descriptions>
         {terms("financing.asked", request.asked)}
         {request.agreed !== null && terms("financing.agreed", request.agreed)}
+        {requester && request.financier !== null && request.agreed !== null && owedNote(request) !== null && (
+          <Alert
+            className="terms"
+            data-testid="owed-note"
+            type={request.status === "recourse_claimed" ? "warning" : "info"}
+            showIcon
+            message={t(owedNote(request) as MessageKey, {
+              financier: nameOf(request.financier),
+              amount: money(request.agreed.repayment),
+            })}
+          />
+        )}
         {requester && open && (
           <Space className="terms">
             <Button danger disabled={!maker} loading={busy === "withdraw"} onClick={withdraw}>
