@@ -1,0 +1,373 @@
+"""Set-off through the real API on anvil (docs/setoff.md): three members who owe each other
+in a circle see the plan (each only its own part), one proposes the plan's round, each
+party consents (one through maker-checker), the round executes, the pieces shrink and
+statements show netted lines; a refusal; a piece changed between proposal and execution;
+a non-party can neither see nor answer a round; bodies the contract would refuse are
+refused first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from scfledger.chain.generated import Role
+from scfledger.db.session import create_db_engine, session_factory, transaction
+from scfledger.people.policy import DEFAULT_KINDS, Policy, set_policy
+from tests.support.api import PROBLEM, assert_problem, cny, event, fen, write
+from tests.support.checking import person_key
+from tests.support.served import Served, served_gateway
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+DAY = 86_400
+TRADER = Role.CORE_ENTERPRISE | Role.SUPPLIER
+# a owes b, b owes c, c owes a: a circle of debt (each member owes and is owed).
+MEMBERS = {"a": TRADER, "b": TRADER, "c": TRADER, "d": TRADER, "auditor": Role.AUDITOR}
+CIRCLE = (("a", "b", 1_000_000_00), ("b", "c", 600_000_00), ("c", "a", 400_000_00))
+CLEARS = 400_000_00  # the circle's smallest debt: what clears around it
+
+
+@dataclass
+class Net:
+    api: Served
+    pieces: dict[tuple[str, str], int]  # (debtor, creditor) -> root token id
+    documents: int = 0
+
+    def client(self, name: str) -> httpx.Client:
+        return self.api.client(name)
+
+    def issue(self, debtor: str, creditor: str, amount: int) -> int:
+        """An accepted receivable of `debtor` to `creditor`: its root piece."""
+        self.documents += 1
+        body = {
+            "creditor": self.api.address(creditor),
+            "face_amount": cny(amount),
+            "currency": "CNY",
+            "due_date": self.api.chain_time() + 90 * DAY,
+            "document_hash": self.api.document(debtor, f"invoice {self.documents}"),
+        }
+        with self.client(debtor) as client:
+            issued = _ok(write(client, "/v1/receivables", f"issue-{self.documents}", body))
+        slot = int(event(issued, "ReceivableIssued")["slot"])
+        with self.client(creditor) as client:
+            _ok(write(client, f"/v1/receivables/{slot}/accept", f"accept-{slot}"))
+        return int(event(issued, "ReceivableIssued")["tokenId"])
+
+    def deadline(self, days: int = 7) -> int:
+        return self.api.chain_time() + days * DAY
+
+
+def _ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 202), response.text
+    body: dict[str, Any] = response.json()
+    assert body.get("status") != "failed", body
+    return body
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
+    directory = tmp_path_factory.mktemp("setoff")
+    with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}", MEMBERS) as api:
+        found = Net(api, {})
+        for debtor, creditor, amount in CIRCLE:
+            found.pieces[debtor, creditor] = found.issue(debtor, creditor, amount)
+        yield found
+
+
+def _plan(net: Net, name: str) -> dict[str, Any]:
+    with net.client(name) as client:
+        return _ok(client.get("/v1/setoff/plan", params={"currency": "CNY"}))
+
+
+def _round(net: Net, name: str, round_id: int) -> httpx.Response:
+    with net.client(name) as client:
+        return client.get(f"/v1/setoff/rounds/{round_id}")
+
+
+def _answer(net: Net, name: str, round_id: int, what: str, body: Any = None) -> httpx.Response:
+    with net.client(name) as client:
+        return write(client, f"/v1/setoff/rounds/{round_id}/{what}", f"{what}-{round_id}", body)
+
+
+def _propose(net: Net, name: str, body: dict[str, Any], key: str) -> int:
+    with net.client(name) as client:
+        proposed = _ok(write(client, "/v1/setoff/rounds", key, body))
+    return int(event(proposed, "RoundProposed")["roundId"])
+
+
+def _rows(pieces: dict[tuple[str, str], int], amount: int = CLEARS) -> list[dict[str, Any]]:
+    return [{"piece": p, "amount": cny(amount)} for p in sorted(pieces.values())]
+
+
+# -- the story: plan, propose, consent, execute -------------------------------------------
+
+
+def test_each_member_sees_only_its_part_of_the_plan(net: Net) -> None:
+    api = net.api
+    everything = _plan(net, "auditor")
+    assert [len(r["items"]) for r in everything["rounds"]] == [3]
+    assert {(i["piece"], fen(i["amount"])) for i in everything["rounds"][0]["items"]} == {
+        (p, CLEARS) for p in net.pieces.values()
+    }
+    assert fen(everything["cleared"]) == 3 * CLEARS
+    assert fen(everything["total_debt"]) == sum(amount for *_, amount in CIRCLE)
+    assert len(everything["positions"]) == 3
+
+    mine = _plan(net, "a")
+    (planned,) = mine["rounds"]
+    assert (planned["number"], planned["item_count"], fen(planned["total"])) == (1, 3, 3 * CLEARS)
+    # a owes b and is owed by c: those two items, not b's debt to c.
+    assert {i["piece"] for i in planned["items"]} == {net.pieces["a", "b"], net.pieces["c", "a"]}
+    (position,) = mine["positions"]
+    assert position["member"] == api.address("a")
+    assert (fen(position["payable_before"]), fen(position["payable_after"])) == (
+        1_000_000_00,
+        1_000_000_00 - CLEARS,
+    )
+    assert (fen(position["receivable_before"]), fen(position["receivable_after"])) == (
+        400_000_00,
+        0,
+    )
+    assert (mine["total_debt"], mine["cleared"]) == (None, None)
+
+    outsider = _plan(net, "d")
+    assert (outsider["rounds"], outsider["positions"]) == ([], [])
+
+
+def test_a_round_clears_the_circle_with_every_partys_consent(net: Net) -> None:
+    api = net.api
+    round_id = _propose(
+        net, "a", {"plan_round": 1, "currency": "CNY", "deadline": net.deadline()}, "plan-1"
+    )
+    shown = _ok(_round(net, "b", round_id))
+    assert (shown["status"], shown["item_count"], shown["consents"]) == ("proposed", 3, 0)
+    assert {p["answer"] for p in shown["parties"]} == {"awaiting"}
+    assert (fen(shown["gives_up"]), fen(shown["sheds"])) == (CLEARS, CLEARS)
+    assert shown["my_answer"] == "awaiting"
+    assert {i["piece"] for i in shown["items"]} == {net.pieces["a", "b"], net.pieces["b", "c"]}
+    with net.client("b") as client:
+        awaiting = _ok(client.get("/v1/setoff/rounds", params={"awaiting_me": "true"}))
+    assert [r["id"] for r in awaiting["items"]] == [round_id]
+
+    # Executing before every party consented is the contract's refusal, named.
+    with net.client("d") as client:
+        early = write(client, f"/v1/setoff/rounds/{round_id}/execute", "early")
+    assert early.status_code == 404  # d is no party: it does not see the round
+    with net.client("a") as client:
+        early = write(client, f"/v1/setoff/rounds/{round_id}/execute", "early")
+    assert_problem(early, 409, "consents-missing")
+
+    _ok(_answer(net, "a", round_id, "consent"))
+    _ok(_answer(net, "b", round_id, "consent"))
+    # c's consent gives up a receivable: under the default policy a maker's consent is a
+    # draft, which a checker approves.
+    engine = create_db_engine(api.database_url)
+    with transaction(session_factory(engine)) as session:
+        set_policy(session, "c", Policy(DEFAULT_KINDS), by="tests")
+    engine.dispose()
+    maker = person_key(api, "c", "mia", ["maker"], ["read", "write"])
+    checker = person_key(api, "c", "chen", ["checker"], ["read", "approve"])
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {maker}"}) as mia:
+        draft = _ok(write(mia, f"/v1/setoff/rounds/{round_id}/consent", "consent-c"))
+    assert (draft["object"], draft["kind"], fen(draft["amount"])) == (
+        "draft",
+        "setoff.consent",
+        3 * CLEARS,
+    )
+    assert _ok(_round(net, "c", round_id))["my_answer"] == "awaiting"  # nothing on chain yet
+    auth = {"Authorization": f"Bearer {checker}"}
+    with httpx.Client(base_url=api.url, headers=auth, timeout=70) as chen:
+        approved = _ok(chen.post(f"/v1/drafts/{draft['id']}/approve"))
+    operation = approved["operation"]["id"]
+    with net.client("c") as client:
+        eventually(
+            lambda: _ok(client.get(f"/v1/operations/{operation}"))["events"],
+            what="c's approved consent indexed",
+            timeout=60,
+        )
+    assert _ok(_round(net, "c", round_id))["consents"] == 3
+
+    with net.client("d") as client:  # no party: it does not see the round, nor answers it
+        assert_problem(
+            write(client, f"/v1/setoff/rounds/{round_id}/consent", "d"), 404, "not-found"
+        )
+    with net.client("b") as client:
+        executed = _ok(write(client, f"/v1/setoff/rounds/{round_id}/execute", "execute"))
+    assert fen(event(executed, "RoundExecuted")["total"]) == 3 * CLEARS
+
+    done = _ok(_round(net, "auditor", round_id))
+    assert done["status"] == "executed"
+    remaining = {i["piece"]: fen(i["remaining"]) for i in done["items"]}
+    assert remaining == {net.pieces[d, c]: amount - CLEARS for d, c, amount in CIRCLE}
+    with net.client("auditor") as auditor:
+        for (debtor, creditor), piece in net.pieces.items():
+            shown_piece = _ok(auditor.get(f"/v1/pieces/{piece}"))
+            amount = next(x for d, c, x in CIRCLE if (d, c) == (debtor, creditor))
+            assert fen(shown_piece["value"]) == amount - CLEARS
+            receivable = _ok(auditor.get(f"/v1/receivables/{shown_piece['slot']}"))
+            assert fen(receivable["netted_value"]) == CLEARS
+            live = fen(shown_piece["value"])
+            assert live + fen(receivable["settled_value"]) + CLEARS == fen(
+                receivable["face_amount"]
+            )
+    # Nothing is left to clear: the plan is empty.
+    assert _plan(net, "auditor")["rounds"] == []
+
+
+def test_statements_show_what_netted_for_holder_and_debtor(net: Net) -> None:
+    day = datetime.fromtimestamp(net.api.chain_time(), UTC).date()
+    params = {"from": (day - timedelta(days=2)).isoformat(), "to": day.isoformat()}
+    with net.client("a") as client:
+        lines = _ok(client.get("/v1/statements", params=params))["lines"]
+    netted = sorted(
+        (x["kind"], x["token_id"], fen(x["amount"])) for x in lines if x["status"] == "netted"
+    )
+    assert netted == sorted(
+        [
+            ("netted_payable", net.pieces["a", "b"], CLEARS),
+            ("netted_receivable", net.pieces["c", "a"], CLEARS),
+        ]
+    )
+    with net.client("d") as client:
+        assert [x for x in _ok(client.get("/v1/statements", params=params))["lines"]] == []
+
+
+# -- refusal and a piece changed ----------------------------------------------------------
+
+
+def _circle(net: Net, amount: int) -> dict[tuple[str, str], int]:
+    return {(d, c): net.issue(d, c, amount) for d, c, _ in CIRCLE}
+
+
+def test_a_refused_round_can_no_longer_execute(net: Net) -> None:
+    pieces = _circle(net, 200_000_00)
+    round_id = _propose(
+        net, "b", {"items": _rows(pieces, 200_000_00), "deadline": net.deadline()}, "refused"
+    )
+    _ok(_answer(net, "a", round_id, "consent"))
+    _ok(_answer(net, "c", round_id, "refuse", {"reason": "pieces promised to our bank"}))
+    shown = _ok(_round(net, "a", round_id))
+    assert (shown["status"], shown["refused_by"]) == ("refused", net.api.address("c"))
+    assert {p["party"]: p["answer"] for p in shown["parties"]}[net.api.address("c")] == "refused"
+    with net.client("a") as client:
+        refused = write(client, f"/v1/setoff/rounds/{round_id}/execute", f"run-{round_id}")
+    assert_problem(refused, 409, "round-closed")
+    with net.client("auditor") as client:
+        listed = _ok(client.get("/v1/setoff/rounds", params={"status": "refused"}))
+    assert round_id in [r["id"] for r in listed["items"]]
+
+
+def test_a_piece_changed_since_the_proposal_stops_execution(net: Net) -> None:
+    pieces = _circle(net, 300_000_00)
+    round_id = _propose(
+        net, "c", {"items": _rows(pieces, 100_000_00), "deadline": net.deadline()}, "changed"
+    )
+    for name in ("a", "b", "c"):
+        _ok(_answer(net, name, round_id, "consent"))
+    # b sends part of the piece a owes it to d: its value changed since the proposal.
+    piece = pieces["a", "b"]
+    with net.client("b") as client:
+        body = {"to": net.api.address("d"), "value": cny(50_000_00)}
+        _ok(write(client, f"/v1/pieces/{piece}/transfers", "split-changed", body))
+        refused = write(client, f"/v1/setoff/rounds/{round_id}/execute", "run-changed")
+    problem = assert_problem(refused, 409, "piece-changed-since-plan")
+    assert problem["error"]["args"]["tokenId"] == piece
+    with net.client("auditor") as client:
+        assert _ok(client.get(f"/v1/pieces/{pieces['b', 'c']}"))["value"] == cny(300_000_00)
+
+
+def test_a_non_party_sees_no_round(net: Net) -> None:
+    with net.client("auditor") as client:
+        rounds = _ok(client.get("/v1/setoff/rounds"))["items"]
+    assert rounds
+    with net.client("d") as client:
+        assert _ok(client.get("/v1/setoff/rounds"))["items"] == []
+        for r in rounds:
+            assert_problem(client.get(f"/v1/setoff/rounds/{r['id']}"), 404, "not-found")
+    with net.client("a") as client:  # a party: it sees the rounds it is party to
+        assert [r["id"] for r in _ok(client.get("/v1/setoff/rounds"))["items"]] == [
+            r["id"] for r in rounds
+        ]
+
+
+# -- what is refused before the chain -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spare(net: Net) -> list[int]:
+    """A circle of 1,000,000.00 each, after the tests above (they read the plan)."""
+    return sorted(_circle(net, 1_000_000_00).values())
+
+
+def _amounts(pieces: list[int], *amounts: str) -> list[dict[str, Any]]:
+    return [{"piece": p, "amount": a} for p, a in zip(pieces, amounts, strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("items", "slug", "says"),
+    [
+        (lambda p: _amounts(p[1::-1], "1.00", "1.00"), None, "ascending"),
+        (lambda p: _amounts(p, "100.00", "50.00", "100.00"), None, "do not balance"),
+        (lambda p: _amounts(p, *["999950.00"] * 3), None, "less than the minimum"),
+        (lambda p: _amounts(p, *["2000000.00"] * 3), None, "at most the piece's value"),
+        (lambda p: [{"piece": 999_999, "amount": "1.00"}], None, "does not exist"),
+        (lambda p: _amounts(p[:1], "1"), None, "do not balance"),
+        (lambda p: [{"piece": p[0], "amount": 1}], "amount-not-a-string", ""),
+        (lambda p: _amounts(p[:1], "1.001"), "amount-too-precise", ""),
+    ],
+)
+def test_a_round_the_contract_would_refuse_is_refused_first(
+    net: Net, spare: list[int], items: Any, slug: str | None, says: str
+) -> None:
+    with net.client("a") as client:
+        before = _ok(client.get("/v1/setoff/rounds"))["items"]
+        response = write(
+            client, "/v1/setoff/rounds", "bad", {"items": items(spare), "deadline": net.deadline()}
+        )
+        assert _ok(client.get("/v1/setoff/rounds"))["items"] == before
+    body = assert_problem(response, 422, slug or "setoff-round-invalid")
+    assert says in body["detail"]
+    assert "operation" not in body  # nothing was sent
+
+
+def test_a_netted_piece_cannot_be_netted_again(net: Net) -> None:
+    netted = net.pieces["c", "a"]  # cleared whole by the first round
+    with net.client("c") as client:
+        body = {"items": [{"piece": netted, "amount": "1.00"}], "deadline": net.deadline()}
+        refused = write(client, "/v1/setoff/rounds", "netted", body)
+    assert "cannot be netted" in assert_problem(refused, 422, "setoff-round-invalid")["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "slug"),
+    [
+        ({"plan_round": 1, "deadline": 2_000_000_000}, 422, "validation-error"),
+        ({"items": [], "deadline": 2_000_000_000}, 422, "validation-error"),
+        (
+            {"items": [{"piece": 1, "amount": "1.00"}], "plan_round": 1, "currency": "CNY",
+             "deadline": 2_000_000_000},
+            422,
+            "validation-error",
+        ),
+        ({"plan_round": 99, "currency": "CNY", "deadline": 2_000_000_000}, 404, "not-found"),
+        ({"plan_round": 1, "currency": "ZZZ", "deadline": 2_000_000_000}, 422, "currency-unknown"),
+    ],
+)  # fmt: skip
+def test_propose_bodies_that_make_no_round(
+    net: Net, body: dict[str, Any], status: int, slug: str
+) -> None:
+    with net.client("a") as client:
+        assert_problem(write(client, "/v1/setoff/rounds", f"body-{slug}", body), status, slug)
+
+
+def test_plan_of_an_unknown_currency_is_refused(net: Net) -> None:
+    with net.client("a") as client:
+        response = client.get("/v1/setoff/plan", params={"currency": "ZZZ"})
+    assert response.json()["type"] == PROBLEM + "currency-unknown"
+    assert response.status_code == 422
