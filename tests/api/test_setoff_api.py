@@ -14,10 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from scfledger.chain.generated import Role
+from scfledger.cli import app
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.people.policy import DEFAULT_KINDS, Policy, set_policy
+from scfledger_client import ApiProblem, ScfClient
+from scfledger_client.models import ItemIn, OperationOut, ProposeIn
 from tests.support.api import PROBLEM, assert_problem, cny, event, fen, write
 from tests.support.checking import person_key
 from tests.support.served import Served, served_gateway
@@ -140,6 +144,20 @@ def test_each_member_sees_only_its_part_of_the_plan(net: Net) -> None:
     assert (outsider["rounds"], outsider["positions"]) == ([], [])
 
 
+def test_scf_setoff_plan_prints_the_callers_rounds(net: Net) -> None:
+    api = net.api
+    key, url = api.seeded.api_keys["a"], api.url
+    shown = CliRunner().invoke(app, ["setoff", "plan", "--api-key", key, "--url", url])
+    assert shown.exit_code == 0, shown.output
+    assert "round 1: 3 items, 1200000.00" in shown.output  # 3 x 400,000.00 CNY
+    assert str(net.pieces["b", "c"]) not in shown.output.split("positions")[0].split()
+    refused = CliRunner().invoke(
+        app, ["setoff", "plan", "--api-key", key, "--url", url, "--currency", "ZZZ"]
+    )
+    assert refused.exit_code == 1
+    assert "currency-unknown" in refused.output
+
+
 def test_a_round_clears_the_circle_with_every_partys_consent(net: Net) -> None:
     api = net.api
     round_id = _propose(
@@ -246,21 +264,34 @@ def _circle(net: Net, amount: int) -> dict[tuple[str, str], int]:
 
 
 def test_a_refused_round_can_no_longer_execute(net: Net) -> None:
+    """Through the Python SDK."""
+    api = net.api
     pieces = _circle(net, 200_000_00)
-    round_id = _propose(
-        net, "b", {"items": _rows(pieces, 200_000_00), "deadline": net.deadline()}, "refused"
-    )
-    _ok(_answer(net, "a", round_id, "consent"))
-    _ok(_answer(net, "c", round_id, "refuse", {"reason": "pieces promised to our bank"}))
-    shown = _ok(_round(net, "a", round_id))
-    assert (shown["status"], shown["refused_by"]) == ("refused", net.api.address("c"))
-    assert {p["party"]: p["answer"] for p in shown["parties"]}[net.api.address("c")] == "refused"
-    with net.client("a") as client:
-        refused = write(client, f"/v1/setoff/rounds/{round_id}/execute", f"run-{round_id}")
-    assert_problem(refused, 409, "round-closed")
-    with net.client("auditor") as client:
-        listed = _ok(client.get("/v1/setoff/rounds", params={"status": "refused"}))
-    assert round_id in [r["id"] for r in listed["items"]]
+    items = [ItemIn(piece=p, amount=cny(200_000_00)) for p in sorted(pieces.values())]
+
+    def sdk(name: str) -> ScfClient:
+        return ScfClient(api.url, api_key=api.seeded.api_keys[name], wait="indexed")
+
+    with sdk("b") as b:
+        proposed = b.propose_round(ProposeIn(items=items, deadline=net.deadline()))
+        assert isinstance(proposed, OperationOut)
+        round_id = int(
+            next(e.args["roundId"] for e in proposed.events if e.name == "RoundProposed")
+        )
+    with sdk("a") as a:
+        a.consent_round(round_id)
+    with sdk("c") as c:
+        c.refuse_round(round_id, "pieces promised to our bank")
+    with sdk("a") as a:
+        shown = a.setoff_round(round_id)
+        assert (shown.status, shown.refused_by) == ("refused", api.address("c"))
+        assert {p.party: p.answer for p in shown.parties}[api.address("c")] == "refused"
+        with pytest.raises(ApiProblem) as refused:
+            a.execute_round(round_id)
+    assert (refused.value.status, refused.value.type) == (409, PROBLEM + "round-closed")
+    with sdk("auditor") as auditor:
+        listed = auditor.setoff_rounds(status="refused")
+    assert round_id in [r.id for r in listed.items]
 
 
 def test_a_piece_changed_since_the_proposal_stops_execution(net: Net) -> None:
