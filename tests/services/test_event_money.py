@@ -9,8 +9,8 @@ from scfledger.services.event_money import AMOUNTS, ERROR_AMOUNTS
 
 # Names the contracts give money in events; every uint256 so named is an amount.
 MONEY_NAMES = {"value", "_value", "amount", "advance", "repayment", "fees", "faceAmount"}
-MONEY_NAMES |= {"lienAmount", "oldMinPieceValue", "newMinPieceValue"}
-CONTRACTS = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken")
+MONEY_NAMES |= {"lienAmount", "oldMinPieceValue", "newMinPieceValue", "remaining", "total"}
+CONTRACTS = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken", "SetOff")
 
 
 def _amounts(params: list[dict[str, Any]], prefix: str = "") -> list[str]:

@@ -103,7 +103,8 @@ def reconcile_command(
     ] = DEFAULT_MAX_LAG,
 ) -> None:
     """Check the read model: where the index is, what it could not project, and every
-    projected member, proposal, receivable, piece and request against the contracts.
+    projected member, proposal, receivable, piece, request and set-off round against the
+    contracts.
 
     Exits 1 when the index is more than --max-lag blocks behind the confirmed head (head -
     confirmations), when an event could not be projected (a fault), or when anything
@@ -149,6 +150,11 @@ def reconcile_command(
             deposit_token=(
                 contract_at(w3, "DepositToken", contracts["DepositToken"]["address"])
                 if "DepositToken" in contracts
+                else None
+            ),
+            set_off=(
+                contract_at(w3, "SetOff", contracts["SetOff"]["address"])
+                if "SetOff" in contracts
                 else None
             ),
         )

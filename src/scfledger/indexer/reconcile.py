@@ -11,10 +11,12 @@ from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
 from scfledger.chain.generated import (
+    Consent,
     MemberStatus,
     ProposalStatus,
     ReceivableStatus,
     RequestStatus,
+    RoundStatus,
 )
 from scfledger.db.projections import (
     EscrowBalance,
@@ -24,6 +26,9 @@ from scfledger.db.projections import (
     Piece,
     Proposal,
     Receivable,
+    SetOffItem,
+    SetOffParty,
+    SetOffRound,
     Settlement,
 )
 from scfledger.indexer.projector import MODES, PIECE_STATES, ZERO_ADDRESS, currency_text
@@ -32,6 +37,9 @@ MEMBER_STATUS = MemberStatus.labels()
 PROPOSAL_STATUS = ProposalStatus.labels()
 RECEIVABLE_STATUS = ReceivableStatus.labels()
 REQUEST_STATUS = RequestStatus.labels()
+# The index keeps a round `proposed` past its deadline: the chain reads it `lapsed` (by time).
+ROUND_STATUS = tuple("proposed" if s == "lapsed" else s for s in RoundStatus.labels())
+CONSENT = Consent.labels()
 OFFER_STATUS = ("invited", "made", "declined")  # the contract's None is a named, silent financier
 TERMS = ("advance", "repayment", "fees", "fund_by")
 
@@ -102,15 +110,19 @@ def reconcile(
     financing: Contract,
     at_block: int,
     deposit_token: Contract | None = None,
+    set_off: Contract | None = None,
 ) -> list[Difference]:
     """Every difference between the projections and the chain at `at_block` (the block the
     index has reached); an empty list means the index is exactly what the chain says.
-    With `deposit_token`, escrow balances are compared too."""
+    With `deposit_token`, escrow balances are compared too; with `set_off`, set-off rounds,
+    their items and every party's answer."""
     diffs = _members(session, registry, at_block, deposit_token)
     diffs += _proposals(session, registry, at_block)
     diffs += _receivables(session, token, at_block)
     diffs += _pieces(session, token, at_block)
     diffs += _requests(session, financing, at_block)
+    if set_off is not None:
+        diffs += _rounds(session, set_off, at_block)
     return diffs
 
 
@@ -190,6 +202,7 @@ def _receivables(session: Session, token: Contract, at_block: int) -> list[Diffe
                 "document_hash": (row.document_hash, _hex(r["documentHash"])),
                 "root_token_id": (row.root_token_id, r["rootTokenId"]),
                 "settled_value": (row.settled_value, r["settledValue"]),
+                "netted_value": (row.netted_value, r["nettedValue"]),
                 "status": (row.status, RECEIVABLE_STATUS[r["status"]]),
             },
         )
@@ -297,4 +310,54 @@ def _offers(
         for name in TERMS:
             pairs[name] = (getattr(row, name) or 0, terms[name])
         diffs += _compare("financing_offer", f"{request_id}/{financier}", pairs)
+    return diffs
+
+
+def _rounds(session: Session, set_off: Contract, at_block: int) -> list[Difference]:
+    count = set_off.functions.roundCount().call(block_identifier=at_block)
+    diffs = _compare("setoff_rounds", "count", {"count": (_count(session, SetOffRound), count)})
+    for round_id in range(1, count + 1):
+        r = _struct(set_off.functions.getRound(round_id), at_block)
+        row = session.get(SetOffRound, round_id)
+        if row is None:
+            diffs.append(Difference("setoff_round", str(round_id), "round_row", None, "present"))
+            continue
+        diffs += _compare(
+            "setoff_round",
+            round_id,
+            {
+                "proposer": (row.proposer, r["proposer"]),
+                "deadline": (row.deadline, r["deadline"]),
+                "status": (row.status, ROUND_STATUS[r["status"]]),
+                "item_count": (row.item_count, r["itemCount"]),
+                "party_count": (row.party_count, r["partyCount"]),
+                "consents": (row.consents, r["consentCount"]),
+            },
+        )
+        call = set_off.functions.itemsOf(round_id)
+        fields = call.abi["outputs"][0]["components"]
+        planned = [_named(fields, i) for i in call.call(block_identifier=at_block)]
+        items = session.scalars(
+            select(SetOffItem).where(SetOffItem.round_id == round_id).order_by(SetOffItem.token_id)
+        )
+        # An item's piece keeps its planned value minus the amount once the round executed.
+        executed = r["status"] == RoundStatus.EXECUTED
+        on_chain = [
+            (i["tokenId"], i["amount"], i["holder"], i["value"] - i["amount"] if executed else None)
+            for i in planned
+        ]
+        indexed = [(i.token_id, i.amount, i.holder, i.remaining) for i in items]
+        diffs += _compare("setoff_items", round_id, {"items": (indexed, on_chain)})
+        parties, answers = set_off.functions.partiesOf(round_id).call(block_identifier=at_block)
+        rows = session.scalars(select(SetOffParty).where(SetOffParty.round_id == round_id))
+        diffs += _compare(
+            "setoff_parties",
+            round_id,
+            {
+                "answers": (
+                    sorted((p.party, p.answer) for p in rows),
+                    sorted((p, CONSENT[a]) for p, a in zip(parties, answers, strict=True)),
+                )
+            },
+        )
     return diffs

@@ -20,6 +20,7 @@ from scfledger.services.ledger_money import (
     LedgerMoney,
     piece_currencies,
     request_currencies,
+    round_currencies,
     slot_currencies,
 )
 
@@ -47,6 +48,10 @@ AMOUNTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("DepositToken", "Approval"): ("value",),
     ("DepositToken", "PaymentEscrowed"): ("amount",),
     ("DepositToken", "EscrowClaimed"): ("amount",),
+    ("SetOff", "RoundProposed"): ("total",),
+    ("SetOff", "ItemPlanned"): ("amount",),
+    ("SetOff", "PieceNetted"): ("amount", "remaining"),
+    ("SetOff", "RoundExecuted"): ("total",),
 }
 # Arguments naming the piece (or the slot, or the request) whose currency an event's
 # amounts are in, in the order they are asked.
@@ -94,13 +99,14 @@ def show_events(
     session: Session, money: LedgerMoney, events: Sequence[tuple[str, str, dict[str, Any]]]
 ) -> list[Shown]:
     """Each (contract, name, args) as the API shows it; the currencies of the pieces,
-    slots and requests the events name are read in three queries at most."""
+    slots, requests and set-off rounds the events name are read in four queries at most."""
     wanted = [(c, n, a) for c, n, a in events if (c, n) in AMOUNTS and c != "DepositToken"]
     slots = slot_currencies(session, [s for _, _, a in wanted if (s := _slot(a)) is not None])
     pieces = piece_currencies(session, [i for _, _, a in wanted for i in _ids(a, _PIECES)])
     requests = request_currencies(
         session, [i for _, _, a in wanted for i in _ids(a, ("requestId",))]
     )
+    rounds = round_currencies(session, [i for _, _, a in wanted for i in _ids(a, ("roundId",))])
     shown: list[Shown] = []
     for contract, name, args in events:
         paths = AMOUNTS.get((contract, name), ())
@@ -117,6 +123,7 @@ def show_events(
             found = [slots.get(slot)] if slot is not None else []
             found += [pieces.get(i) for i in _ids(args, _PIECES)]
             found += [requests.get(i) for i in _ids(args, ("requestId",))]
+            found += [rounds.get(i) for i in _ids(args, ("roundId",))]
             currency = next((c for c in found if c is not None), None)
         shown.append(Shown(formatted, currency))
     return shown

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scfledger import money
-from scfledger.db.projections import FinancingRequest, Piece, Receivable
+from scfledger.db.projections import FinancingRequest, Piece, Receivable, SetOffRound
 from scfledger.exceptions import UnknownCurrency
 from scfledger.services.visibility import among
 
@@ -112,6 +112,19 @@ def request_currencies(session: Session, request_ids: Iterable[int]) -> dict[int
         .where(among(session, FinancingRequest.id, wanted))
     )
     return {request_id: currency for request_id, currency in rows}
+
+
+def round_currencies(session: Session, round_ids: Iterable[int]) -> dict[int, str]:
+    """The currency of each set-off round's pieces (one per round)."""
+    wanted = sorted(set(round_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(SetOffRound.round_id, SetOffRound.currency).where(
+            among(session, SetOffRound.round_id, wanted), SetOffRound.currency.is_not(None)
+        )
+    )
+    return {round_id: currency for round_id, currency in rows if currency is not None}
 
 
 def piece_currency(session: Session, token_id: int) -> str | None:

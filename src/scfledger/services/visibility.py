@@ -1,3 +1,4 @@
+# Over 500 lines: the one visibility rule (CONVENTIONS 19) of every read, feed and webhook.
 """Who sees what: the one rule behind every read, the feed, SSE, webhooks, lineage and documents.
 
 A participant sees its own business and nothing of the business of others:
@@ -17,10 +18,13 @@ A participant sees its own business and nothing of the business of others:
 - a **receivable**: its debtor and first creditor, and whoever sees one of its pieces;
 - a **document**: its uploaders, and whoever sees what an uploader anchored it on (the root
   piece of a receivable issued against it, a piece it was attached to as evidence);
-- an **event**: the financing request it names (an offer, a decline or a step after
-  acceptance only to the requester and the financier it belongs to), else one of the
-  pieces it names, else (an event naming neither: membership, governance, deposit token)
-  its own address.
+- a **set-off round**: its parties (the holder and the debtor of each of its pieces) and
+  its proposer;
+- an **event**: the set-off round it names (its parties and proposer: every event of a
+  round, also one naming a piece); the financing request it names (an offer, a decline or
+  a step after acceptance only to the requester and the financier it belongs to), else one
+  of the pieces it names, else (an event naming none: membership, governance, deposit
+  token) its own address.
 
 Auditors see everything. Not seen: what a participant's supplier did with a piece it was
 paid with (splits further down, their holders, their financing), other participants'
@@ -48,6 +52,8 @@ from scfledger.db.projections import (
     Piece,
     PieceTransfer,
     Receivable,
+    SetOffParty,
+    SetOffRound,
     Settlement,
 )
 from scfledger.exceptions import RecordNotFound
@@ -321,6 +327,32 @@ def settlement_reasons(actor: Actor, where: Sequence[Any]) -> list[Any]:
     ]
 
 
+# -- set-off rounds ------------------------------------------------------------------------
+
+
+def round_clause(actor: Actor) -> ColumnElement[bool]:
+    """The rounds the actor is a party to or proposed (a condition on SetOffRound)."""
+    party = (
+        select(SetOffParty.round_id)
+        .where(SetOffParty.round_id == SetOffRound.round_id, SetOffParty.party == actor.address)
+        .correlate(SetOffRound)
+        .exists()
+    )
+    return or_(SetOffRound.proposer == actor.address, party)
+
+
+def visible_round(session: Session, actor: Actor, round_id: int) -> SetOffRound:
+    """The round if the actor is a party to it, proposed it or audits; RecordNotFound
+    otherwise, as for an unknown one."""
+    query = select(SetOffRound).where(SetOffRound.round_id == round_id)
+    if not actor.is_auditor:
+        query = query.where(round_clause(actor))
+    found = session.scalars(query).one_or_none() if 0 <= round_id < 2**63 else None
+    if found is None:
+        raise RecordNotFound(kind="set-off round", key=round_id)
+    return found
+
+
 # -- documents ---------------------------------------------------------------------------
 
 
@@ -348,6 +380,7 @@ def sees_document(session: Session, actor: Actor, *, sha256: str, uploaders: Seq
 # Event arguments naming a piece or a financing request.
 PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromTokenId", "_toTokenId")
 REQUEST_ARGS = ("requestId",)
+ROUND_ARGS = ("roundId",)
 FEED_SCAN = 1000  # rows scanned per feed page at most, whatever the caller may see
 
 
@@ -359,23 +392,28 @@ def _ids(args: dict[str, Any], names: Sequence[str]) -> list[int]:
 @dataclass(frozen=True)
 class EventView:
     """What a participant may see of some events (see `visible_event`). `requests`: the
-    requests it sees, each with its requester and accepted financier (or None)."""
+    requests it sees, each with its requester and accepted financier (or None); `rounds`:
+    the set-off rounds it is a party to or proposed."""
 
     address: str
     everything: bool
     pieces: frozenset[int]
     requests: dict[int, tuple[str, str | None]]
+    rounds: frozenset[int] = frozenset()
 
 
 def event_view(session: Session, actor: Actor, args_of: Sequence[dict[str, Any]]) -> EventView:
     """What the actor may see of the events with these arguments: the read model is asked
-    about just the pieces and requests they name (two queries at most)."""
+    about just the pieces, requests and rounds they name (three queries at most)."""
     if actor.is_auditor:
         return EventView(actor.address, True, frozenset(), {})
     pieces: set[int] = set()
     requests: set[int] = set()
+    rounds: set[int] = set()
     for args in args_of:
-        pieces.update(_ids(args, PIECE_ARGS))
+        rounds.update(found := _ids(args, ROUND_ARGS))
+        if not found:  # a round's events are its parties' whatever piece they name
+            pieces.update(_ids(args, PIECE_ARGS))
         requests.update(_ids(args, REQUEST_ARGS))
     seen_requests: dict[int, tuple[str, str | None]] = {}
     if requests:
@@ -384,11 +422,21 @@ def event_view(session: Session, actor: Actor, args_of: Sequence[dict[str, Any]]
             .where(among(session, FinancingRequest.id, sorted(requests)), request_clause(actor))
         )  # fmt: skip
         seen_requests = {id_: (requester, financier) for id_, requester, financier in rows}
+    seen_rounds: frozenset[int] = frozenset()
+    if rounds:
+        seen_rounds = frozenset(
+            session.scalars(
+                select(SetOffRound.round_id).where(
+                    among(session, SetOffRound.round_id, sorted(rounds)), round_clause(actor)
+                )
+            )
+        )
     return EventView(
         address=actor.address,
         everything=False,
         pieces=frozenset(visible_among(session, actor, pieces)),
         requests=seen_requests,
+        rounds=seen_rounds,
     )
 
 
@@ -416,11 +464,16 @@ def _names(value: Any, address: str) -> bool:
 
 
 def visible_event(view: EventView, args: dict[str, Any]) -> bool:
-    """An event about a financing request is seen by the parties to it (`_sees_request_event`:
-    its terms are their business, even where the event also names the piece); else an event
-    naming pieces by whoever sees one of them; else (no piece, no request) by whom it names."""
+    """An event about a set-off round is seen by the round's parties and proposer (what
+    clears of whose debts is theirs, even where the event names a piece); an event about a
+    financing request by the parties to it (`_sees_request_event`: its terms are their
+    business, even where the event also names the piece); else an event naming pieces by
+    whoever sees one of them; else (no piece, no request) by whom it names."""
     if view.everything:
         return True
+    rounds = _ids(args, ROUND_ARGS)
+    if rounds:
+        return any(r in view.rounds for r in rounds)
     requests = _ids(args, REQUEST_ARGS)
     if requests:
         return any(_sees_request_event(view, r, args) for r in requests)

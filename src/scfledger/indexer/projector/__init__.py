@@ -18,11 +18,14 @@ from scfledger.db.projections import (
     Member,
     Piece,
     Receivable,
+    SetOffItem,
+    SetOffParty,
+    SetOffRound,
     Settlement,
 )
 from scfledger.indexer.decode import DecodedEvent
 from scfledger.indexer.faults import Fault, describe, is_fault
-from scfledger.indexer.projector import financing, registry, settlement, token
+from scfledger.indexer.projector import financing, registry, setoff, settlement, token
 from scfledger.indexer.projector.values import (
     MODES,
     PIECE_STATES,
@@ -52,6 +55,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     **token.HANDLERS,
     **settlement.HANDLERS,
     **financing.HANDLERS,
+    **setoff.HANDLERS,
 }
 
 
@@ -65,6 +69,10 @@ def preload(w: Writer, events: list[DecodedEvent]) -> None:
         Settlement: set(),
         EscrowBalance: set(),
         Member: set(),
+        # A round's items and parties are loaded by round (the first column of their keys).
+        SetOffRound: set(),
+        SetOffItem: set(),
+        SetOffParty: set(),
     }
     for event in events:
         a = event.args
@@ -81,6 +89,9 @@ def preload(w: Writer, events: list[DecodedEvent]) -> None:
             keys[EscrowBalance].add(a["payee"])
         if event.contract == "ConsortiumRegistry" and "account" in a:
             keys[Member].add(a["account"])
+        if event.contract == "SetOff":
+            for model in (SetOffRound, SetOffItem, SetOffParty):
+                keys[model].add(a["roundId"])
     session = w.session
     for model, ids in keys.items():
         column = next(iter(model.__table__.primary_key.columns))

@@ -110,6 +110,17 @@ def _payment_disputed(w: Writer, e: DecodedEvent) -> None:
     )  # fmt: skip
 
 
+def discharge(receivable: Receivable, amount: int, *, netted: bool) -> None:
+    """Value of the slot left circulation, paid or netted by set-off; the slot is `settled`
+    once settled + netted == face (as `ReceivableToken._discharge`: the one rule)."""
+    if netted:
+        receivable.netted_value += amount
+    else:
+        receivable.settled_value += amount
+    if receivable.settled_value + receivable.netted_value == receivable.face_amount:
+        receivable.status = "settled"
+
+
 def _piece_settled(w: Writer, e: DecodedEvent) -> None:
     """Value left circulation: all of it at once on-chain, or a confirmed share off-chain
     (the lien holder's, then the holder's rest)."""
@@ -117,10 +128,7 @@ def _piece_settled(w: Writer, e: DecodedEvent) -> None:
     piece = w.get(Piece, a["tokenId"])
     piece.value -= a["amount"]
     piece.updated_block = e.block_number
-    receivable = w.get(Receivable, a["slot"])
-    receivable.settled_value += a["amount"]
-    if receivable.settled_value == receivable.face_amount:
-        receivable.status = "settled"
+    discharge(w.get(Receivable, a["slot"]), a["amount"], netted=False)
     row = _settlement_of(w, e, piece)
     row.holder = a["holder"]
     row.amount += a["amount"]
