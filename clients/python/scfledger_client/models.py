@@ -2215,9 +2215,6 @@ class RoundOut(BaseModel):
     consents: Annotated[int, Field(title="Consents")]
     party_count: Annotated[int, Field(title="Party Count")]
     items: Annotated[list[RoundItemOut], Field(title="Items")]
-    """
-    The items the caller may see
-    """
     parties: Annotated[list[PartyOut], Field(title="Parties")]
     my_answer: Annotated[Literal["awaiting", "given", "refused"] | None, Field(title="My Answer")]
     """
@@ -3153,19 +3150,19 @@ class PlanOut(BaseModel):
     rounds: Annotated[list[PlannedRoundOut], Field(title="Rounds")]
     positions: Annotated[list[PositionOut], Field(title="Positions")]
     """
-    The caller's own (all: auditors, admins)
+    The caller's own (auditors: all)
     """
     total_debt: Annotated[TotalDebt | None, Field(title="Total Debt")]
     """
-    Auditors and admins only
+    Auditors only
     """
     cleared: Annotated[Cleared | None, Field(title="Cleared")]
     """
-    Auditors and admins only
+    Auditors only
     """
     net_internal_debt: Annotated[NetInternalDebt | None, Field(title="Net Internal Debt")]
     """
-    Auditors and admins only
+    Auditors only
     """
 
 

@@ -23,7 +23,7 @@ class SetOffEndpoints(EndpointsBase):
     @endpoint
     def setoff_plan(self, currency: str) -> Call[PlanOut]:
         """The plan of `currency` on the index as it stands: the rounds (yours, with your
-        items; auditors and admins: all) and positions before and after."""
+        items; auditors: all) and positions before and after."""
         return Call("GET", "/v1/setoff/plan", model(PlanOut), {"currency": currency})
 
     @endpoint
@@ -40,7 +40,7 @@ class SetOffEndpoints(EndpointsBase):
         status: RoundStatus | None = None,
         awaiting_me: bool | None = None,
     ) -> Call[RoundPage]:
-        """Rounds you are party to or proposed (auditors, admins: all), by id."""
+        """Rounds you are party to or proposed (auditors: all), by id."""
         awaiting = None if awaiting_me is None else str(awaiting_me).lower()
         params = query(cursor=cursor, limit=limit, status=status, awaiting_me=awaiting)
         return Call("GET", "/v1/setoff/rounds", model(RoundPage), params)

@@ -1420,7 +1420,7 @@ export interface paths {
          * @description The set-off plan of one currency on the index as it stands: the rounds the contract
          *     accepts (MTCS, docs/setoff.md), numbered, and every member's payable and receivable
          *     before and after them. A member sees its own position and the rounds it is party to,
-         *     with its own items only; auditors and consortium admins see everything.
+         *     with its own items only; auditors see everything.
          */
         get: operations["plan_v1_setoff_plan_get"];
         put?: never;
@@ -1440,7 +1440,7 @@ export interface paths {
         };
         /**
          * List Rounds
-         * @description Rounds the caller is party to or proposed (auditors, admins: all), by id; `status`
+         * @description Rounds the caller is party to or proposed (auditors: all), by id; `status`
          *     as of chain time (`lapsed`: proposed and past its deadline); `awaiting_me`: open
          *     rounds still waiting for the caller's answer. `cursor`: the last id of the previous
          *     page.
@@ -1472,9 +1472,9 @@ export interface paths {
         };
         /**
          * Get Round
-         * @description A round its parties, its proposer, auditors and admins see (404 for anyone else):
-         *     its items the caller may see, every party's answer, its status at chain time and what
-         *     it changes for the caller (`gives_up`, `sheds`, `my_answer`).
+         * @description A round its parties, its proposer and auditors see (404 for anyone else): its items,
+         *     every party's answer, its status at chain time and what it changes for the caller
+         *     (`gives_up`, `sheds`, `my_answer`).
          */
         get: operations["get_round_v1_setoff_rounds__round_id__get"];
         put?: never;
@@ -3641,22 +3641,22 @@ export interface components {
             rounds: components["schemas"]["PlannedRoundOut"][];
             /**
              * Positions
-             * @description The caller's own (all: auditors, admins)
+             * @description The caller's own (auditors: all)
              */
             positions: components["schemas"]["PositionOut"][];
             /**
              * Total Debt
-             * @description Auditors and admins only
+             * @description Auditors only
              */
             total_debt: string | null;
             /**
              * Cleared
-             * @description Auditors and admins only
+             * @description Auditors only
              */
             cleared: string | null;
             /**
              * Net Internal Debt
-             * @description Auditors and admins only
+             * @description Auditors only
              */
             net_internal_debt: string | null;
         };
@@ -4494,10 +4494,7 @@ export interface components {
             consents: number;
             /** Party Count */
             party_count: number;
-            /**
-             * Items
-             * @description The items the caller may see
-             */
+            /** Items */
             items: components["schemas"]["RoundItemOut"][];
             /** Parties */
             parties: components["schemas"]["PartyOut"][];

@@ -116,10 +116,10 @@ class PlanOut(BaseModel):
     chain_time: int = Field(description="The chain time the plan was made at (the index's)")
     minimum_piece_value: AmountOut = Field(description="What a partly cleared piece keeps")
     rounds: list[PlannedRoundOut]
-    positions: list[PositionOut] = Field(description="The caller's own (all: auditors, admins)")
-    total_debt: AmountOut | None = Field(description="Auditors and admins only")
-    cleared: AmountOut | None = Field(description="Auditors and admins only")
-    net_internal_debt: AmountOut | None = Field(description="Auditors and admins only")
+    positions: list[PositionOut] = Field(description="The caller's own (auditors: all)")
+    total_debt: AmountOut | None = Field(description="Auditors only")
+    cleared: AmountOut | None = Field(description="Auditors only")
+    net_internal_debt: AmountOut | None = Field(description="Auditors only")
 
 
 class RoundItemOut(BaseModel):
@@ -146,7 +146,7 @@ class RoundOut(BaseModel):
     total: AmountOut = Field(description="What the round clears in all")
     consents: int
     party_count: int
-    items: list[RoundItemOut] = Field(description="The items the caller may see")
+    items: list[RoundItemOut]
     parties: list[PartyOut]
     my_answer: Answer | None = Field(description="The caller's answer (null: not a party)")
     gives_up: AmountOut = Field(description="Receivables of the caller the round clears")

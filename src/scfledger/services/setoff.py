@@ -27,7 +27,8 @@ from scfledger.exceptions import InvalidInput, SetOffRoundInvalid, WrongState
 from scfledger.outbox.operation import OperationView
 from scfledger.risk.clock import IndexClock
 from scfledger.services.ledger import Actor, Idempotency, Ledger, bytes32, submit
-from scfledger.services.setoff_reads import plan_round_items, visible_round
+from scfledger.services.setoff_reads import plan_round_items
+from scfledger.services.visibility import visible_round
 
 PROPOSE_KIND = "setoff.propose"
 CONSENT_KIND = "setoff.consent"

@@ -2,37 +2,32 @@
 proposed rounds, as the caller may see them.
 
 Set-off must not cost a firm its confidentiality (Slovenia's national set-off drew few firms
-for lack of it): a member sees its own position and the rounds it is party to, and of a
-round only the items it is party to (pieces it holds or owes; the others are counted, not
-shown). Auditors and consortium admins (who operate set-off: they propose the plan's rounds
-for everyone) see every round and item. A proposed round is seen by its parties, its
-proposer and auditors; anyone else gets 404, as for a round that does not exist.
+for lack of it). In the plan, a member sees its own position and the rounds it is party
+to, of each only the items it is party to (pieces it holds or owes; the others counted,
+not shown): before a round is proposed nobody learns who else owes whom. A party proposes
+a plan round by its number, without seeing the rest. A proposed round is seen whole by its
+parties (what each consents to), its proposer and auditors (services.visibility, the one
+rule, as for its events in the feed); anyone else gets 404. Auditors see the whole plan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from scfledger.chain.generated import Role
 from scfledger.db.projections import SetOffItem, SetOffParty, SetOffRound
 from scfledger.exceptions import RecordNotFound
 from scfledger.services.ledger import Actor
+from scfledger.services.visibility import round_clause
 from scfledger.setoff import planner
 from scfledger.setoff.obligations import Obligation, obligations
 from scfledger.setoff.rounds import Round, rounds
 
 ROUND_STATUSES = ("proposed", "refused", "executed", "lapsed")
 ANSWERS = ("awaiting", "given", "refused")
-
-
-def sees_all(actor: Actor) -> bool:
-    """Auditors and consortium admins see every round and item of set-off."""
-    return actor.is_auditor or bool(actor.roles & Role.ADMIN)
 
 
 def _party_of(actor: Actor, debtor: str, holder: str) -> bool:
@@ -79,7 +74,7 @@ def plan_rounds(
 
 def plan_view(session: Session, actor: Actor, *, currency: str, now: int, minimum: int) -> PlanView:
     graph, found = plan_rounds(session, currency=currency, now=now, minimum=minimum)
-    everything = sees_all(actor)
+    everything = actor.is_auditor
     cleared = [c for r in found for c in r.items]
     positions = planner.positions(graph, cleared)
     shown = []
@@ -112,7 +107,7 @@ def plan_round_items(
     if not 1 <= number <= len(found):
         raise RecordNotFound(kind="plan round", key=number)
     r = found[number - 1]
-    if not (sees_all(actor) or any(_party_of(actor, c.debtor, c.creditor) for c in r.items)):
+    if not (actor.is_auditor or any(_party_of(actor, c.debtor, c.creditor) for c in r.items)):
         raise RecordNotFound(kind="plan round", key=number)
     return [(c.piece, c.amount) for c in r.items]
 
@@ -124,32 +119,6 @@ def status_of(r: SetOffRound, now: int) -> str:
     """The round's status at chain time `now`: a proposed round past its deadline reads
     `lapsed`, as the contract reads it."""
     return "lapsed" if r.status == "proposed" and now > r.deadline else r.status
-
-
-def _is_party(actor: Actor) -> Any:
-    return exists().where(
-        SetOffParty.round_id == SetOffRound.round_id, SetOffParty.party == actor.address
-    )
-
-
-def round_clause(actor: Actor) -> Any:
-    """The rounds the actor may see: those it is party to or proposed; auditors and admins
-    see all (None: no condition)."""
-    if sees_all(actor):
-        return None
-    return or_(SetOffRound.proposer == actor.address, _is_party(actor))
-
-
-def visible_round(session: Session, actor: Actor, round_id: int) -> SetOffRound:
-    """The round if the actor may see it; RecordNotFound otherwise, as for an unknown one."""
-    query = select(SetOffRound).where(SetOffRound.round_id == round_id)
-    clause = round_clause(actor)
-    if clause is not None:
-        query = query.where(clause)
-    found = session.scalars(query).one_or_none()
-    if found is None:
-        raise RecordNotFound(kind="set-off round", key=round_id)
-    return found
 
 
 @dataclass(frozen=True)
@@ -175,12 +144,11 @@ def round_detail(session: Session, actor: Actor, r: SetOffRound, now: int) -> Ro
         select(SetOffParty).where(SetOffParty.round_id == r.round_id).order_by(SetOffParty.party)
     ).all()
     me = actor.address
-    everything = sees_all(actor)
     answer = next((p.answer for p in parties if p.party == me), None)
     return RoundDetail(
         round=r,
         status=status_of(r, now),
-        items=[i for i in items if everything or _party_of(actor, i.debtor, i.holder)],
+        items=list(items),
         parties=list(parties),
         gives_up=sum(i.amount for i in items if i.holder == me),
         sheds=sum(i.amount for i in items if i.debtor == me),
@@ -202,9 +170,8 @@ def list_rounds(
     its deadline at chain time `now`); `awaiting_me`: those still open (proposed, not
     lapsed) where the caller's answer is awaited."""
     query = select(SetOffRound)
-    clause = round_clause(actor)
-    if clause is not None:
-        query = query.where(clause)
+    if not actor.is_auditor:
+        query = query.where(round_clause(actor))
     if after is not None:
         query = query.where(SetOffRound.round_id > after)
     if status == "lapsed":

@@ -28,6 +28,7 @@ from scfledger.services import setoff as services
 from scfledger.services import setoff_reads as reads
 from scfledger.services.ledger import Actor
 from scfledger.services.ledger_money import piece_currency
+from scfledger.services.visibility import visible_round
 
 router = APIRouter(prefix="/v1/setoff", tags=["setoff"], route_class=GuardedRoute)
 
@@ -41,7 +42,7 @@ def plan(gateway: GatewayDep, actor: CurrentActor, currency: CurrencyQuery) -> P
     """The set-off plan of one currency on the index as it stands: the rounds the contract
     accepts (MTCS, docs/setoff.md), numbered, and every member's payable and receivable
     before and after them. A member sees its own position and the rounds it is party to,
-    with its own items only; auditors and consortium admins see everything."""
+    with its own items only; auditors see everything."""
     money = gateway.money
     currency = money.check_currency(currency)
     minimum = services.minimum_piece_value(gateway.ledger)
@@ -118,7 +119,7 @@ def list_rounds(
     status: Literal["proposed", "refused", "executed", "lapsed"] | None = None,
     awaiting_me: bool = False,
 ) -> RoundPage:
-    """Rounds the caller is party to or proposed (auditors, admins: all), by id; `status`
+    """Rounds the caller is party to or proposed (auditors: all), by id; `status`
     as of chain time (`lapsed`: proposed and past its deadline); `awaiting_me`: open
     rounds still waiting for the caller's answer. `cursor`: the last id of the previous
     page."""
@@ -143,7 +144,7 @@ def _round_out(
     session: Session, gateway: GatewayDep, actor: Actor, round_id: int, now: int
 ) -> RoundOut:
     text = gateway.money.text
-    d = reads.round_detail(session, actor, reads.visible_round(session, actor, round_id), now)
+    d = reads.round_detail(session, actor, visible_round(session, actor, round_id), now)
     r = d.round
     return RoundOut(
         id=r.round_id,
@@ -179,9 +180,9 @@ def _round_out(
 
 @router.get("/rounds/{round_id}")
 def get_round(round_id: IdPath, gateway: GatewayDep, actor: CurrentActor) -> RoundOut:
-    """A round its parties, its proposer, auditors and admins see (404 for anyone else):
-    its items the caller may see, every party's answer, its status at chain time and what
-    it changes for the caller (`gives_up`, `sheds`, `my_answer`)."""
+    """A round its parties, its proposer and auditors see (404 for anyone else): its items,
+    every party's answer, its status at chain time and what it changes for the caller
+    (`gives_up`, `sheds`, `my_answer`)."""
     with gateway.sessions() as session:
         return _round_out(session, gateway, actor, round_id, gateway.clock.now(session))
 
