@@ -84,3 +84,6 @@ def demo() -> None:
         f"paid to holders {cny(total)} == settled {cny(result.settled_amount)}"
         f" == face {cny(result.face_amount)}"
     )
+    firms = ", ".join(result.netted)
+    each = ", ".join(sorted({cny(amount) for amount in result.netted.values()}))
+    console.print(f"set-off: {firms} each cleared {each} CNY of debt by consent, no cash moved")
