@@ -329,6 +329,27 @@ def test_a_non_party_sees_no_round(net: Net) -> None:
         ]
 
 
+def test_a_held_proposal_shows_its_checker_amounts_as_decimal_strings(net: Net) -> None:
+    api = net.api
+    engine = create_db_engine(api.database_url)
+    with transaction(session_factory(engine)) as session:
+        set_policy(session, "b", Policy(frozenset({"setoff.propose"})), by="tests")
+    engine.dispose()
+    maker = person_key(api, "b", "mia", ["maker"], ["read", "write"])
+    checker = person_key(api, "b", "chen", ["checker"], ["read", "approve"])
+    pieces = sorted(net.pieces.values())
+    body = {"items": _amounts(pieces, "1.00", "1.00", "1.00"), "deadline": net.deadline()}
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {maker}"}) as mia:
+        draft = _ok(write(mia, "/v1/setoff/rounds", "held-proposal", body))
+    assert (draft["object"], draft["kind"]) == ("draft", "setoff.propose")
+    assert draft["arguments"]["items"] == [[p, "1.00"] for p in pieces]
+    auth = {"Authorization": f"Bearer {checker}"}
+    with httpx.Client(base_url=api.url, headers=auth) as chen:
+        rejected = chen.post(f"/v1/drafts/{draft['id']}/reject", json={"reason": "not now"})
+    assert _ok(rejected)["status"] == "rejected"
+    without_maker_checker(api.database_url, "b")
+
+
 # -- what is refused before the chain -----------------------------------------------------
 
 
