@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scfledger.exceptions import ConfigurationError, InvalidPassphrase, UnknownCurrency
 from scfledger.money import currency_exponent
+from scfledger.pricing.calendars import Calendars, HolidayNotice
 
 # Passphrases that ship in examples and tutorials: refused outside development.
 PLACEHOLDER_SECRETS = frozenset({"changeme", "changethis", "password", "passphrase", "secret"})
@@ -95,6 +96,9 @@ class Settings(BaseSettings):
     # the first one the deposit token's (docs/money.md). A currency whose minor digits
     # differ from the deployment's value decimals is refused at issue all the same.
     currencies: Annotated[tuple[str, ...], NoDecode] = ("CNY",)
+    # The State Council's holiday notice for the years after chinesecalendar's last (a JSON
+    # file, pricing.calendars.HolidayNotice): read and checked at start.
+    holiday_notice: Path | None = None
 
     @field_validator("currencies", mode="before")
     @classmethod
@@ -111,6 +115,13 @@ class Settings(BaseSettings):
             except UnknownCurrency as exc:
                 raise ValueError(f"SCF_CURRENCIES: {exc}") from None
         return found
+
+    @field_validator("holiday_notice")
+    @classmethod
+    def _readable_notice(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            Calendars(HolidayNotice.read(value))  # ValueError: what is wrong, and where
+        return value
 
     @model_validator(mode="after")
     def _one_passphrase_source(self) -> Settings:

@@ -4,6 +4,7 @@ of two financiers' offers, and every refusal with its problem type."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,6 +31,13 @@ from tests.support.served import Served, served_gateway
 
 pytestmark = pytest.mark.integration
 
+# A holiday notice for 2027 (SCF_HOLIDAY_NOTICE) made up for the tests, not the State
+# Council's: a Monday off and the Saturday before it worked in lieu.
+NOTICE = {
+    "years": [2027],
+    "holidays": {"2027-05-03": "Labour Day"},
+    "working_days": {"2027-05-01": "Labour Day"},
+}
 VALUE = "1000000.00"  # of the piece supplier1 holds
 FACTORED = "500000.00"  # of the piece supplier1 factors
 
@@ -51,7 +59,10 @@ def _wednesday_after(day: date) -> date:
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     directory = tmp_path_factory.mktemp("pricing")
     url = f"sqlite:///{directory / 'gateway.sqlite3'}"
-    with served_gateway(directory, url, {**DEMO_MEMBERS, "bank2": Role.FINANCIER}) as api:
+    notice = directory / "holiday-notice.json"
+    notice.write_text(json.dumps(NOTICE), encoding="utf-8")
+    members = {**DEMO_MEMBERS, "bank2": Role.FINANCIER}
+    with served_gateway(directory, url, members, holiday_notice=notice) as api:
         today = datetime.fromtimestamp(api.chain_time(), UTC).date()
         due = _wednesday_after(today + timedelta(days=120))
         funding = _wednesday_after(today)
@@ -272,8 +283,26 @@ def calendar(api: Served, path: str, **params: str) -> httpx.Response:
 
 def test_calendars_are_listed_with_their_years_and_currencies(ledger: Ledger) -> None:
     listed = {c["name"]: c for c in calendar(ledger.api, "").json()}
-    assert (listed["china"]["years"], listed["china"]["currencies"]) == ([2004, 2026], ["CNY"])
+    # chinesecalendar 1.11.0 knows 2004-2026; the operator's notice (NOTICE) adds 2027.
+    assert (listed["china"]["years"], listed["china"]["currencies"]) == ([2004, 2027], ["CNY"])
     assert (listed["weekends"]["years"], listed["weekends"]["currencies"]) == (None, [])
+
+
+def test_the_operators_holiday_notice_moves_a_date_in_its_year(ledger: Ledger) -> None:
+    """Monday 3 May 2027 is a holiday in NOTICE: modified following moves it to Tuesday; the
+    Saturday before, worked in lieu, is a business day."""
+    moved = calendar(ledger.api, "/china/adjust", date="2027-05-03").json()
+    assert (moved["adjusted"], moved["moved"], moved["reason"]) == (
+        "2027-05-04",
+        True,
+        "Labour Day",
+    )
+    days = calendar(ledger.api, "/china/days", **{"from": "2027-05-01", "to": "2027-05-03"})
+    assert [(d["day"], d["business_day"], d["holiday"]) for d in days.json()["days"]] == [
+        ("2027-05-01", True, "Labour Day"),
+        ("2027-05-02", False, None),
+        ("2027-05-03", False, "Labour Day"),
+    ]
 
 
 def test_national_day_2026_and_its_in_lieu_saturday(ledger: Ledger) -> None:
@@ -567,7 +596,7 @@ PLAIN = {
         ({"day_count": "ACT/366"}, "convention-unknown"),
         ({"calendar": "mars"}, "convention-unknown"),
         ({"adjustment": "nearest"}, "convention-unknown"),
-        ({"due_date": "2027-03-01"}, "calendar-not-covered"),
+        ({"due_date": "2028-03-01"}, "calendar-not-covered"),
         ({"funding_date": "2003-12-31"}, "calendar-not-covered"),
         ({"due_date": "2026-03-02"}, "offer-not-viable"),
         ({"due_date": "2026-01-05"}, "offer-not-viable"),
@@ -612,7 +641,7 @@ def test_a_quote_on_a_piece_is_refused_what_does_not_fit_it(ledger: Ledger) -> N
     ("path", "params", "status", "slug"),
     [
         ("/mars/days", {"from": "2026-10-01", "to": "2026-10-02"}, 422, "convention-unknown"),
-        ("/china/days", {"from": "2027-01-01", "to": "2027-01-02"}, 422, "calendar-not-covered"),
+        ("/china/days", {"from": "2028-01-01", "to": "2028-01-02"}, 422, "calendar-not-covered"),
         ("/china/days", {"from": "2026-10-02", "to": "2026-10-01"}, 422, "invalid-input"),
         ("/weekends/days", {"from": "2026-01-01", "to": "2027-01-02"}, 422, "invalid-input"),
         ("/china/days", {"from": "2026-10-01"}, 422, "validation-error"),
@@ -622,7 +651,7 @@ def test_a_quote_on_a_piece_is_refused_what_does_not_fit_it(ledger: Ledger) -> N
             422,
             "convention-unknown",
         ),
-        ("/china/adjust", {"date": "2027-10-01"}, 422, "calendar-not-covered"),
+        ("/china/adjust", {"date": "2028-10-01"}, 422, "calendar-not-covered"),
         ("/mars/adjust", {"date": "2026-10-01"}, 422, "convention-unknown"),
         ("/china/adjust", {"date": "1 October"}, 422, "validation-error"),
     ],

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from eth_account import Account
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -198,3 +199,27 @@ def test_currencies_arrive_at_the_ledgers_money_and_the_webhooks(
     monkeypatch.setenv("SCF_CURRENCIES", "HKD,XYZ")
     with pytest.raises(ConfigurationError, match="XYZ"):
         load_settings()
+
+
+def test_the_holiday_notice_arrives_at_the_gateways_calendars(
+    engine: Engine, keys: KeyStore, tmp_path: Path
+) -> None:
+    """A made-up notice for 2027 (not the State Council's): China's calendar reaches 2027."""
+    notice = tmp_path / "notice.json"
+    notice.write_text(
+        json.dumps({"years": [2027], "holidays": {"2027-05-03": "Labour Day"}, "working_days": {}})
+    )
+    assert built(engine, keys).calendars.named("china").years == (2004, 2026)
+    extended = built(engine, keys, holiday_notice=notice).calendars.named("china")
+    assert extended.years == (2004, 2027)
+    assert not extended.is_business_day(date(2027, 5, 3))
+
+
+def test_a_bad_holiday_notice_stops_the_gateway_at_start(tmp_path: Path) -> None:
+    notice = tmp_path / "notice.json"
+    bad_date = {"years": [2027], "holidays": {"2027-5-3": "x"}, "working_days": {}}
+    notice.write_text(json.dumps(bad_date))
+    with pytest.raises(ValidationError, match=r"'2027-5-3' is no YYYY-MM-DD date"):
+        Settings(holiday_notice=notice)
+    with pytest.raises(ValidationError, match=r"holiday notice .*absent\.json: "):
+        Settings(holiday_notice=tmp_path / "absent.json")

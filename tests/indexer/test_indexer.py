@@ -101,6 +101,7 @@ def test_story_is_projected_event_by_event_and_reconciles(story: Consortium, db_
             token=c.token,
             financing=c.financing,
             at_block=c.w3.eth.block_number,
+            set_off=c.set_off,
         )
         assert diffs == []
         # Each block with events keeps its time (statements date their lines by it).
@@ -342,6 +343,7 @@ def test_two_indexers_on_one_database_project_each_event_once(
             token=c.token,
             financing=c.financing,
             at_block=c.w3.eth.block_number,
+            set_off=c.set_off,
         )
     assert diffs == []
 

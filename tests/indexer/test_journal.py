@@ -77,7 +77,7 @@ ARGS = st.fixed_dictionaries(
         "depth": st.integers(1, 2),
         "receiver": ACCOUNT,
         "sender": ACCOUNT,
-        "newState": st.integers(0, 11),
+        "newState": st.integers(0, 12),
         "payee": ACCOUNT,
         "amount": AMOUNTS,
         "confirmBy": st.just(1_800_000_000),
@@ -101,13 +101,20 @@ ARGS = st.fixed_dictionaries(
         "terms": st.just(TERMS),
         "closed": st.booleans(),
         "advance": AMOUNTS,
+        "roundId": st.integers(1, 2),
+        "itemCount": st.integers(1, 3),
+        "total": AMOUNTS,
+        "remaining": AMOUNTS,
+        "party": ACCOUNT,
+        "executor": ACCOUNT,
     }
 )
 # Creations more likely than the other events, so that most events find their rows.
 CREATING = [
     k
     for k in HANDLERS
-    if k[1] in ("MemberAdmitted", "ReceivableIssued", "PieceSplit", "FinancingRequested")
+    if k[1]
+    in ("MemberAdmitted", "ReceivableIssued", "PieceSplit", "FinancingRequested", "ItemPlanned")
 ]
 KINDS = st.sampled_from(sorted(HANDLERS) + CREATING * 4)
 

@@ -27,9 +27,13 @@ from scfledger.db.projections import (
 )
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.exceptions import RecordNotFound
+from scfledger.indexer.decode import DecodedEvent
 from scfledger.indexer.indexer import Indexer, IndexerConfig, roll_back
+from scfledger.indexer.projector import project
 from scfledger.indexer.reconcile import Difference, reconcile
+from scfledger.services.event_money import show_events
 from scfledger.services.ledger import Actor
+from scfledger.services.ledger_money import LedgerMoney
 from scfledger.services.visibility import list_events, visible_round
 from tests.indexer.test_journal import current, replayed
 from tests.support.ledger import (
@@ -380,3 +384,63 @@ def test_a_round_is_found_by_its_parties_and_proposer_only(book: Book, indexed: 
                                ("supplier3", 999)):  # fmt: skip
             with pytest.raises(RecordNotFound):
                 visible_round(session, actor(c, name), round_id)
+
+
+# ---- the feed's amounts --------------------------------------------------------------------
+
+
+def test_set_off_amounts_are_decimal_strings_in_the_rounds_currency(
+    book: Book, indexed: Engine
+) -> None:
+    money = LedgerMoney(accepted=("CNY",), read_value_decimals=lambda: 2)
+    with session_factory(indexed)() as session:
+        rows = session.scalars(
+            select(ChainEvent)
+            .where(ChainEvent.contract == "SetOff", ChainEvent.args["roundId"].as_integer() == 2)
+            .order_by(ChainEvent.id)
+        ).all()
+        shown = show_events(session, money, [(e.contract, e.name, e.args) for e in rows])
+    by_name: dict[str, list[dict[str, object]]] = {}
+    for event, view in zip(rows, shown, strict=True):
+        assert view.currency == (None if event.name == "RoundConsented" else "CNY"), event.name
+        by_name.setdefault(event.name, []).append(view.args)
+    assert [a["total"] for a in by_name["RoundProposed"]] == ["10200.00"]
+    assert [a["amount"] for a in by_name["ItemPlanned"]] == ["400.00"] * 3 + ["3000.00"] * 3
+    netted = [(a["amount"], a["remaining"]) for a in by_name["PieceNetted"]]
+    assert netted == [("400.00", "600.00")] * 3 + [("3000.00", "0.00")] * 3
+    assert [a["total"] for a in by_name["RoundExecuted"]] == ["10200.00"]
+    assert len(by_name["RoundConsented"]) == 3
+
+
+def test_a_round_over_pieces_in_several_currencies_has_no_currency(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The contract takes any pieces that balance; the planner plans one currency."""
+    engine = new_engine(f"sqlite:///{Path(tmp_path_factory.mktemp('mixed')) / 'index.sqlite3'}")
+    accounts = ["0x" + c * 40 for c in "abc"]
+
+    def event(name: str, log: int, **args: object) -> DecodedEvent:
+        contract = "SetOff" if "roundId" in args else "ReceivableToken"
+        return DecodedEvent(contract, name, dict(args), 1, "0x01", f"0x{log:064x}", log)
+
+    def issued(slot: int, currency: str, log: int) -> DecodedEvent:
+        return event(
+            "ReceivableIssued", log, slot=slot, tokenId=slot, debtor=accounts[slot - 1],
+            creditor=accounts[slot], faceAmount=100, currency="0x" + currency.encode().hex(),
+            issueDate=1, dueDate=2, documentHash="0x" + "00" * 32,
+        )  # fmt: skip
+
+    def planned(round_id: int, token_id: int, log: int) -> DecodedEvent:
+        return event(
+            "ItemPlanned", log, roundId=round_id, tokenId=token_id,
+            holder=accounts[token_id], debtor=accounts[token_id - 1], amount=10,
+        )  # fmt: skip
+
+    events = [issued(1, "CNY", 0), issued(2, "USD", 1), planned(1, 1, 2), planned(1, 2, 3),
+              planned(2, 1, 4)]  # fmt: skip
+    with session_factory(engine)() as session, session.begin():
+        assert project(session, events) == []
+    with session_factory(engine)() as session:
+        rows = session.execute(select(SetOffRound.round_id, SetOffRound.currency)).all()
+    assert dict(rows) == {1: None, 2: "CNY"}
+    engine.dispose()

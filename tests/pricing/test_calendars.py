@@ -3,7 +3,10 @@ and against QuantLib."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +16,12 @@ from hypothesis import strategies as st
 
 from scfledger.exceptions import CalendarNotCovered, NotExact, UnknownConvention
 from scfledger.pricing.calendars import (
+    DEFAULT,
     Adjustment,
+    Calendars,
     China,
+    HolidayNotice,
     WeekendsOnly,
-    calendar_named,
-    for_currency,
 )
 
 CHINA = China()
@@ -77,7 +81,7 @@ def every_day(first: date, last: date) -> list[date]:
 
 
 def test_china_agrees_with_quantlib_interbank_but_for_the_known_differences() -> None:
-    first, last = date(CHINA.years[0], 1, 1), date(CHINA.years[1], 12, 31)
+    first, last = date(CHINA.covered[0], 1, 1), date(CHINA.covered[1], 12, 31)
     found = {
         day: (CHINA.is_business_day(day), QL_CHINA.isBusinessDay(qdate(day)))
         for day in every_day(first, last)
@@ -170,11 +174,12 @@ def test_adjusting_a_day_outside_the_data_is_refused(convention: Adjustment) -> 
 
 
 def test_calendars_by_name_and_by_currency() -> None:
-    assert calendar_named("china") is for_currency("CNY")
-    assert calendar_named("weekends") is for_currency("USD")
+    assert DEFAULT.named("china") is DEFAULT.for_currency("CNY")
+    assert DEFAULT.named("weekends") is DEFAULT.for_currency("USD")
+    assert [c.name for c in DEFAULT] == ["china", "weekends"]
     for name in ["China", "cn", "", None]:
         with pytest.raises(UnknownConvention):
-            calendar_named(name)  # type: ignore[arg-type]
+            DEFAULT.named(name)  # type: ignore[arg-type]
     assert Adjustment.named("modified_following") is Adjustment.MODIFIED_FOLLOWING
     with pytest.raises(UnknownConvention):
         Adjustment.named("ModifiedFollowing")
@@ -215,3 +220,104 @@ def test_a_description_agrees_with_is_business_day(day: date) -> None:
     assert described.business_day == CHINA.is_business_day(day)
     assert described.in_lieu_working_day == (described.business_day and day.weekday() >= 5)
     assert (described.reason is None) == described.business_day
+
+
+# -- the operator's holiday notice for the years after the package's ----------------------
+
+NEXT = CHINA.covered[1] + 1  # the first year chinesecalendar does not know
+
+
+def notice_document(**changes: Any) -> dict[str, Any]:
+    """A made-up notice for NEXT (not the State Council's: dates chosen to test the rules):
+    a holiday on a weekday (its first Monday in May), a weekend day worked in lieu (the
+    Saturday before)."""
+    monday = _first_monday_of_may(NEXT)
+    document: dict[str, Any] = {
+        "years": [NEXT],
+        "holidays": {monday.isoformat(): "Labour Day"},
+        "working_days": {(monday - timedelta(days=2)).isoformat(): "Labour Day"},
+    }
+    return {**document, **changes}
+
+
+def _first_monday_of_may(year: int) -> date:
+    first = date(year, 5, 1)
+    return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
+MONDAY = _first_monday_of_may(NEXT)
+
+
+def test_a_notice_extends_china_by_its_year() -> None:
+    china = China(HolidayNotice.parse(notice_document()))
+    monday = _first_monday_of_may(NEXT)
+    saturday, tuesday, sunday = (monday + timedelta(days=d) for d in (-2, 1, -1))
+    assert china.years == (CHINA.covered[0], NEXT)
+    assert not china.is_business_day(monday)
+    assert china.describe(monday).reason == "Labour Day"
+    assert china.is_business_day(saturday)
+    assert china.describe(saturday) == china.describe(saturday).__class__(
+        saturday, True, "Labour Day", in_lieu_working_day=True
+    )
+    assert china.is_business_day(tuesday)
+    assert not china.is_business_day(sunday)
+    assert china.adjust(monday, Adjustment.FOLLOWING) == tuesday
+    assert china.adjust(monday, Adjustment.PRECEDING) == saturday  # worked in lieu
+    with pytest.raises(CalendarNotCovered) as raised:
+        china.is_business_day(date(NEXT + 1, 1, 4))
+    assert raised.value.years == (CHINA.covered[0], NEXT)
+
+
+def test_the_package_prevails_over_a_notice_for_a_year_it_knows() -> None:
+    """A notice left in place after the package learnt its year changes nothing there."""
+    known = CHINA.covered[1]
+    national_day = date(known, 10, 1)
+    notice = HolidayNotice.parse(
+        notice_document(years=[known], holidays={}, working_days={}),
+    )
+    china = China(notice)
+    assert china.years == CHINA.years
+    assert not china.is_business_day(national_day)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fault"),
+    [
+        ({"years": []}, '"years" is a non-empty list of years'),
+        ({"years": ["2027"]}, '"years" is a non-empty list of years'),
+        ({"holidays": []}, '"holidays" is an object'),
+        ({"holidays": {"1 May": "Labour Day"}}, "'1 May' is no YYYY-MM-DD date"),
+        ({"holidays": {f"{NEXT}-5-1": "Labour Day"}}, "is no YYYY-MM-DD date"),
+        ({"holidays": {f"{NEXT + 1}-05-03": "Labour Day"}}, "is outside the notice's years"),
+        ({"holidays": {f"{NEXT}-05-03": " "}}, "needs the holiday's name"),
+        ({"working_days": {f"{NEXT}-05-{MONDAY.day + 2:02}": "Labour Day"}}, "is no weekend day"),
+        ({"extra": 1}, 'an object of "years", "holidays", "working_days"'),
+    ],
+)
+def test_a_malformed_notice_says_what_is_wrong(changes: dict[str, Any], fault: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(fault)):
+        HolidayNotice.parse(notice_document(**changes))
+
+
+def test_a_day_both_holiday_and_working_day_is_refused() -> None:
+    saturday = _first_monday_of_may(NEXT) - timedelta(days=2)
+    both = {saturday.isoformat(): "Labour Day"}
+    with pytest.raises(ValueError, match="is both a holiday and a working day"):
+        HolidayNotice.parse(notice_document(holidays=both, working_days=both))
+
+
+def test_a_notice_with_a_gap_after_the_package_is_refused() -> None:
+    notice = HolidayNotice.parse(notice_document(years=[NEXT + 1], holidays={}, working_days={}))
+    with pytest.raises(ValueError, match=f"without a gap: it starts at {NEXT + 1}"):
+        Calendars(notice)
+
+
+def test_a_notice_file_is_read_and_its_faults_name_the_file(tmp_path: Path) -> None:
+    good, bad = tmp_path / "notice.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(notice_document()), encoding="utf-8")
+    bad.write_text("{not json", encoding="utf-8")
+    assert Calendars(HolidayNotice.read(good)).named("china").years == (CHINA.covered[0], NEXT)
+    with pytest.raises(ValueError, match=f"holiday notice {bad}: "):
+        HolidayNotice.read(bad)
+    with pytest.raises(ValueError, match=r"holiday notice .*missing\.json: "):
+        HolidayNotice.read(tmp_path / "missing.json")

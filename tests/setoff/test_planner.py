@@ -16,44 +16,18 @@ from scfledger.setoff.greedy import greedy_cleared
 from scfledger.setoff.obligations import Obligation
 from scfledger.setoff.planner import Plan, plan
 from scfledger.setoff.reference import reference_cleared
-
-FIRMS = [f"0x{n:040x}" for n in range(8)]
-
-
-@st.composite
-def graphs(
-    draw: st.DrawFn, *, firms: int = 6, obligations: int = 8, amount: int = 4
-) -> list[Obligation]:
-    """Up to `obligations` debts among up to `firms` firms, pieces numbered in draw order:
-    parallel pieces between the same two firms, and firms owing each other both ways."""
-    names = FIRMS[: draw(st.integers(2, firms))]
-    pair = st.tuples(st.sampled_from(names), st.sampled_from(names)).filter(lambda p: p[0] != p[1])
-    drawn = draw(st.lists(st.tuples(pair, st.integers(1, amount)), max_size=obligations))
-    pieces = draw(st.permutations(range(1, len(drawn) + 1)))  # ids not in pair order
-    return [
-        Obligation(piece, debtor, creditor, value)
-        for piece, ((debtor, creditor), value) in zip(pieces, drawn, strict=True)
-    ]
-
-
-def net_of(obligations: Sequence[Obligation], cleared: dict[int, int]) -> dict[str, int]:
-    """Each firm's net position once `cleared` (piece -> amount) is taken off."""
-    net: dict[str, int] = defaultdict(int)
-    for o in obligations:
-        left = o.amount - cleared.get(o.piece, 0)
-        net[o.debtor] -= left
-        net[o.creditor] += left
-    return dict(net)
+from tests.setoff.graphs import FIRMS, graphs, net_of
 
 
 def cleared_of(result: Plan) -> dict[int, int]:
     return {c.piece: c.amount for c in result.clearings}
 
 
-def exhaustive_optimum(obligations: Sequence[Obligation]) -> int:
-    """The most any integer clearing can clear with every net position kept: each piece
-    tried at every amount from 0 to its value, a branch dropped once a firm whose pieces are
-    all decided is out of balance."""
+def exhaustive_optimum(obligations: Sequence[Obligation], *, minimum: int = 1) -> int:
+    """The most any integer clearing can clear with every net position kept and no piece
+    left with 0 < value < `minimum`: each piece tried at every amount from 0 to its value
+    that leaves 0 or at least `minimum` (or nothing cleared), a branch dropped once a firm
+    whose pieces are all decided is out of balance."""
     last_use: dict[str, int] = {}
     for index, o in enumerate(obligations):
         last_use[o.debtor] = last_use[o.creditor] = index
@@ -69,6 +43,8 @@ def exhaustive_optimum(obligations: Sequence[Obligation]) -> int:
             return
         o = obligations[index]
         for amount in range(o.amount + 1):
+            if amount > 0 and 0 < o.amount - amount < minimum:
+                continue
             after = dict(balance)
             after[o.debtor] = after.get(o.debtor, 0) - amount
             after[o.creditor] = after.get(o.creditor, 0) + amount
@@ -79,8 +55,8 @@ def exhaustive_optimum(obligations: Sequence[Obligation]) -> int:
     return best
 
 
-def check_plan(obligations: Sequence[Obligation], result: Plan) -> None:
-    """The properties every plan has."""
+def check_plan(obligations: Sequence[Obligation], result: Plan, *, minimum: int = 1) -> None:
+    """The properties every plan has; with `minimum`, the token's remainder rule."""
     by_piece = {o.piece: o for o in obligations}
     pieces = [c.piece for c in result.clearings]
     assert pieces == sorted(set(pieces)), "one clearing per piece, in piece order"
@@ -88,6 +64,8 @@ def check_plan(obligations: Sequence[Obligation], result: Plan) -> None:
         o = by_piece[c.piece]
         assert 0 < c.amount <= o.amount, f"piece {c.piece} clears {c.amount} of {o.amount}"
         assert (c.debtor, c.creditor) == (o.debtor, o.creditor)
+        left = o.amount - c.amount
+        assert left == 0 or left >= minimum, f"piece {c.piece} keeps {left} < {minimum}"
     assert net_of(obligations, cleared_of(result)) == net_of(obligations, {})
     assert result.cleared == sum(c.amount for c in result.clearings)
     assert result.total_debt == sum(o.amount for o in obligations)
@@ -127,6 +105,63 @@ def test_plan_clears_what_the_reference_clears(obligations: list[Obligation]) ->
     cleared = plan(obligations).cleared
     assert cleared == sum(reference_cleared(obligations).values())
     assert cleared == sum(reference_cleared(obligations, solver="capacity_scaling").values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs(amount=12), st.integers(1, 12))
+def test_plan_with_a_minimum_leaves_no_piece_below_it_and_keeps_net_positions(
+    obligations: list[Obligation], minimum: int
+) -> None:
+    result = plan(obligations, minimum=minimum)
+    check_plan(obligations, result, minimum=minimum)
+    assert result.cleared <= exhaustive_optimum(obligations, minimum=minimum)
+    assert result.cleared <= plan(obligations).cleared
+
+
+@settings(max_examples=100, deadline=None)
+@given(graphs(firms=8, obligations=40, amount=10**6), st.integers(1, 10**6))
+def test_plan_with_a_minimum_on_larger_graphs(obligations: list[Obligation], minimum: int) -> None:
+    result = plan(obligations, minimum=minimum)
+    check_plan(obligations, result, minimum=minimum)
+    assert result.cleared <= plan(obligations).cleared
+
+
+def test_plan_with_a_minimum_clears_whole_pieces_or_leaves_the_minimum() -> None:
+    """A 3-cycle a -> b -> c -> a of 100, 100, 95 and a 2-cycle a -> c -> a of 50 and 50.
+    Without a minimum 390 clears: piece 4 (a -> c) 45, leaving 5. With a minimum of 10 a
+    part may leave no less than 10: with x1 = x2 = x3 + x5 - x4 (b and a balanced) the
+    total 3(x3 + x5) - x4 is at most 370 (x3 + x5 = 145 needs x4 = 45, not allowed; the
+    next sum allowed is 135, x4 = 35), what the planner clears."""
+    a, b, c = FIRMS[:3]
+    obligations = [
+        Obligation(1, a, b, 100),
+        Obligation(2, b, c, 100),
+        Obligation(3, c, a, 95),
+        Obligation(4, a, c, 50),
+        Obligation(5, c, a, 50),
+    ]
+    assert [(x.piece, x.amount) for x in plan(obligations).clearings] == [
+        (1, 100),
+        (2, 100),
+        (3, 95),
+        (4, 45),
+        (5, 50),
+    ]
+    result = plan(obligations, minimum=10)
+    assert [(x.piece, x.amount) for x in result.clearings] == [
+        (1, 100),
+        (2, 100),
+        (3, 95),
+        (4, 35),
+        (5, 40),
+    ]
+    assert result.cleared == 370
+    check_plan(obligations, result, minimum=10)
+
+
+def test_plan_refuses_a_minimum_below_one() -> None:
+    with pytest.raises(ValueError, match="minimum 0 is below 1"):
+        plan([], minimum=0)
 
 
 @settings(max_examples=100, deadline=None)

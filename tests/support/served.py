@@ -82,11 +82,13 @@ def served_gateway(
     allow_loopback_webhooks: bool = True,
     metrics_token: str | None = METRICS_TOKEN,
     maker_checker: bool = False,
+    holiday_notice: Path | None = None,
 ) -> Iterator[Served]:
     """`members` (name: roles) replaces the demo consortium (bench/api.py seeds 50 SMEs).
     Webhooks may target loopback receivers unless `allow_loopback_webhooks` is False;
     `/metrics` answers `metrics_token` (None: nobody). Participants' writes go straight on
-    unless `maker_checker` gives them the default policy (tests of maker-checker)."""
+    unless `maker_checker` gives them the default policy (tests of maker-checker).
+    `holiday_notice`: SCF_HOLIDAY_NOTICE."""
     with anvil_node(directory) as node:
         upgrade(database_url)
         engine = create_db_engine(database_url)
@@ -99,6 +101,7 @@ def served_gateway(
             dev_chain=True,
             webhook_allow_loopback=allow_loopback_webhooks,
             metrics_token=None if metrics_token is None else SecretStr(metrics_token),
+            holiday_notice=holiday_notice,
         )
         deployment = Deployment(seeded.contracts, seeded.deployment_block)
         gateway = build_gateway(settings, deployment, engine=engine, keys=keys)

@@ -19,6 +19,7 @@ from scfledger.indexer.indexer import DEFAULT_MAX_LAG, Indexer
 from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
 from scfledger.outbox.pipeline import Pipeline
+from scfledger.pricing.calendars import Calendars
 from scfledger.risk.clock import IndexClock
 from scfledger.services.ledger import Contracts, Ledger
 from scfledger.services.ledger_money import LedgerMoney
@@ -54,6 +55,8 @@ class Gateway:
     # dev chain (anvil_setBalance); None where gas is free (a zero-fee consortium chain)
     # or funded another way (genesis allocation, a treasury).
     provision: Provision | None = None
+    # Business days, with the operator's holiday notice (SCF_HOLIDAY_NOTICE).
+    calendars: Calendars = field(default_factory=Calendars)
     max_indexer_lag: int = DEFAULT_MAX_LAG
     indexer_poll: float = 0.1
     # Event streams each API key holds open in this process (SCF_SSE_STREAMS_PER_KEY).

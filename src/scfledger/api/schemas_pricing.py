@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, W
 
 from scfledger.api.dates import Dated
 from scfledger.api.fields import AmountOut, Mode, TokenId, UnixSeconds
-from scfledger.pricing.calendars import CALENDARS, Adjustment
+from scfledger.pricing.calendars import NAMES, Adjustment
 from scfledger.pricing.daycount import DayCount
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
@@ -84,7 +84,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 # Names documented with the names they take (`enum`) but read as any string: an unknown one
 # is the pricing module's `convention-unknown`, not a validation error.
 DayCountName = Annotated[str, WithJsonSchema({"type": "string", "enum": [*map(str, DayCount)]})]
-CalendarName = Annotated[str, WithJsonSchema({"type": "string", "enum": [*CALENDARS]})]
+CalendarName = Annotated[str, WithJsonSchema({"type": "string", "enum": [*NAMES]})]
 AdjustmentName = Annotated[str, WithJsonSchema({"type": "string", "enum": [*map(str, Adjustment)]})]
 
 

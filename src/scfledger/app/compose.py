@@ -30,6 +30,7 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.keys.store import KeyStore, Signer
 from scfledger.outbox.faucet import GasFaucet, set_balance
 from scfledger.outbox.pipeline import Pipeline
+from scfledger.pricing.calendars import Calendars, HolidayNotice
 from scfledger.risk.clock import IndexClock
 from scfledger.services import drafts
 from scfledger.services.ledger import Contracts
@@ -156,6 +157,9 @@ def build_gateway(
         webhooks=WebhookDispatcher.from_settings(sessions, settings, sealer, money=money),
         clock=IndexClock(w3),
         money=money,
+        calendars=Calendars(
+            None if settings.holiday_notice is None else HolidayNotice.read(settings.holiday_notice)
+        ),
         provision=build_provision(settings, w3=w3, keys=keys),
     )
     # Approved drafts a dead process never submitted: at start, then every minute.

@@ -200,7 +200,7 @@ class Proposal(Base):
 class Receivable(Base):
     """A root receivable: one slot of the token. `status`: pending (awaiting the creditor),
     active, rejected, cancelled, expired (not accepted in time; its anchor released),
-    settled."""
+    settled (settled + netted == face: paid, cleared by set-off, or both)."""
 
     __tablename__ = "receivables"
 
@@ -223,8 +223,9 @@ class Receivable(Base):
 class Piece(Base):
     """A piece of a receivable. `state` as the contract has it (`pending`, `active`,
     `financing`, `financed`, `awaiting_confirmation`, `settled`, `overdue`, `defaulted`,
-    `rejected`, `cancelled`, `expired`); `sender` is who sent a piece still awaiting the
-    receiver's signature (签收), cleared when the receiver accepts or the piece goes back."""
+    `rejected`, `cancelled`, `expired`, `netted`: cleared whole by set-off); `sender` is
+    who sent a piece still awaiting the receiver's signature (签收), cleared when the
+    receiver accepts or the piece goes back."""
 
     __tablename__ = "pieces"
     __table_args__ = (
@@ -419,8 +420,9 @@ class SetOffRound(Base):
     """A set-off round (SetOff.sol): `status` `proposed`, `refused` or `executed` as the
     chain stores it (a proposed round past its `deadline` reads as lapsed: chain time
     decides, not this row). `currency`: its pieces' (one per round, as the planner makes
-    them); `consents`: how many parties consented so far; `refused_by` and `reason` name
-    the refusal; `executor` who executed it."""
+    them; None for pieces in several, which the contract allows); `consents`: how many
+    parties consented so far; `refused_by` and `reason` name the refusal; `executor` who
+    executed it."""
 
     __tablename__ = "setoff_rounds"
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 import chinese_calendar
 from chinese_calendar import constants as _china_data
@@ -99,43 +102,142 @@ class WeekendsOnly(Calendar):
         return day.weekday() < 5
 
 
+@dataclass(frozen=True)
+class HolidayNotice:
+    """The public holidays and in-lieu working days (调休上班) of years the `chinesecalendar`
+    package does not know yet, as the State Council's notice gives them (it publishes the
+    next year's each autumn; a release of the package follows weeks or months later). An
+    operator writes the notice into a JSON file named by `SCF_HOLIDAY_NOTICE`
+    (docs/money.md, "Business days"):
+
+        {"years": [2027],
+         "holidays": {"2027-01-01": "New Year's Day", ...},
+         "working_days": {"2027-02-20": "Spring Festival", ...}}
+
+    Every date lies in a listed year; a working day is a weekend day and names the holiday
+    it makes up for; no day is both."""
+
+    years: tuple[int, ...]
+    holidays: Mapping[date, str] = field(default_factory=dict)
+    working_days: Mapping[date, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, document: object) -> HolidayNotice:
+        """The notice of a decoded JSON document; ValueError saying what is wrong."""
+        if not isinstance(document, dict) or set(document) != {"years", "holidays", "working_days"}:
+            raise ValueError('a holiday notice is an object of "years", "holidays", "working_days"')
+        years = document["years"]
+        if not isinstance(years, list) or not years or not all(type(y) is int for y in years):
+            raise ValueError('"years" is a non-empty list of years')
+        notice = cls(
+            years=tuple(sorted(set(years))),
+            holidays=_named_days(document["holidays"], "holidays", years),
+            working_days=_named_days(document["working_days"], "working_days", years),
+        )
+        for day in notice.working_days:
+            if day in notice.holidays:
+                raise ValueError(f"{day} is both a holiday and a working day")
+            if day.weekday() < 5:
+                raise ValueError(f"working day {day} is no weekend day: weekdays are worked anyway")
+        return notice
+
+    @classmethod
+    def read(cls, path: Path) -> HolidayNotice:
+        """The notice in the JSON file `path`; ValueError naming the file and the fault."""
+        try:
+            return cls.parse(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+            raise ValueError(f"holiday notice {path}: {exc}") from None
+
+
+def _named_days(found: object, key: str, years: list[int]) -> dict[date, str]:
+    if not isinstance(found, dict):
+        raise ValueError(f'"{key}" is an object of "YYYY-MM-DD": name')
+    days: dict[date, str] = {}
+    for text, name in found.items():
+        try:
+            day = date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ValueError(f'"{key}": {text!r} is no YYYY-MM-DD date')
+        if day.year not in years:
+            raise ValueError(f'"{key}": {day} is outside the notice\'s years {sorted(years)}')
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f'"{key}": {day} needs the holiday\'s name')
+        days[day] = name.strip()
+    return days
+
+
 class China(Calendar):
     """Mainland China's working days as the State Council publishes them each year: public
     holidays off and in-lieu weekend working days (调休上班) on, from the `chinesecalendar`
-    package. Banks and the interbank market (CFETS) work on in-lieu days; the stock
-    exchanges do not. A year the package does not know raises CalendarNotCovered rather
-    than guessing: update the package when the next year's notice is out."""
+    package, and after its last year from a `HolidayNotice` if the operator gave one. Banks
+    and the interbank market (CFETS) work on in-lieu days; the stock exchanges do not. A
+    year neither knows raises CalendarNotCovered rather than guessing."""
 
     name = "china"
-    years = (min(_china_data.holidays).year, max(_china_data.holidays).year)
+    known = (min(_china_data.holidays).year, max(_china_data.holidays).year)  # the package's
+
+    def __init__(self, notice: HolidayNotice | None = None) -> None:
+        first, last = self.known
+        # The package prevails for the years it knows: a notice for them is ignored.
+        added = [year for year in (notice.years if notice else ()) if year > last]
+        if added != list(range(last + 1, last + 1 + len(added))):
+            raise ValueError(
+                f"a holiday notice must continue chinesecalendar's years (to {last}) without a"
+                f" gap: it starts at {added[0]}"
+            )
+        self.notice = notice if added else None
+        self.covered = (first, last + len(added))
+        self.years = self.covered
 
     def is_business_day(self, day: date) -> bool:
         _check_date(day)
-        if not self.years[0] <= day.year <= self.years[1]:
-            raise CalendarNotCovered(calendar=self.name, day=day, years=self.years)
-        return bool(chinese_calendar.is_workday(day))
+        if not self.covered[0] <= day.year <= self.covered[1]:
+            raise CalendarNotCovered(calendar=self.name, day=day, years=self.covered)
+        if self.notice is None or day.year <= self.known[1]:
+            return bool(chinese_calendar.is_workday(day))
+        if day in self.notice.holidays:
+            return False
+        return day in self.notice.working_days or day.weekday() < 5
 
     def describe(self, day: date) -> Day:
         business = self.is_business_day(day)  # checks the years first
-        _, name = chinese_calendar.get_holiday_detail(day)  # a worked weekend: what it makes up
+        if self.notice is None or day.year <= self.known[1]:
+            _, name = chinese_calendar.get_holiday_detail(day)  # a worked weekend: what it makes up
+        else:
+            name = self.notice.holidays.get(day) or self.notice.working_days.get(day)
         return Day(day, business, name, in_lieu_working_day=business and day.weekday() >= 5)
 
 
-CALENDARS: dict[str, Calendar] = {c.name: c for c in (China(), WeekendsOnly())}
 BY_CURRENCY = {"CNY": "china"}  # the calendar of a currency; "weekends" otherwise
+NAMES = ("china", "weekends")
 
 
-def calendar_named(name: str) -> Calendar:
-    """The calendar of a name (`china`, `weekends`); UnknownConvention otherwise."""
-    try:
-        return CALENDARS[name]
-    except (KeyError, TypeError):
-        raise UnknownConvention(kind="calendar", name=name, known=list(CALENDARS)) from None
+class Calendars:
+    """The calendars a gateway prices on, by name: China's (with the operator's holiday
+    notice, if any) and weekends only."""
+
+    def __init__(self, notice: HolidayNotice | None = None) -> None:
+        self._by_name: dict[str, Calendar] = {c.name: c for c in (China(notice), WeekendsOnly())}
+
+    def __iter__(self) -> Iterator[Calendar]:
+        return iter(self._by_name.values())
+
+    def named(self, name: str) -> Calendar:
+        """The calendar of a name (`china`, `weekends`); UnknownConvention otherwise."""
+        try:
+            return self._by_name[name]
+        except (KeyError, TypeError):
+            raise UnknownConvention(kind="calendar", name=name, known=list(NAMES)) from None
+
+    def for_currency(self, currency: str) -> Calendar:
+        """The calendar a currency's payments follow: `china` for CNY, weekends otherwise."""
+        return self._by_name[BY_CURRENCY.get(currency, "weekends")]
 
 
-def for_currency(currency: str) -> Calendar:
-    """The calendar a currency's payments follow: `china` for CNY, weekends otherwise."""
-    return CALENDARS[BY_CURRENCY.get(currency, "weekends")]
+DEFAULT = Calendars()  # without a holiday notice: the package's years only
 
 
 def _check_date(day: date) -> None:

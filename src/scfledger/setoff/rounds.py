@@ -75,28 +75,32 @@ def cycles(clearings: Sequence[Clearing]) -> list[Cycle]:
 
 def _pack(found: list[Cycle], max_items: int) -> list[list[Cycle]]:
     """The cycles grouped into rounds of at most `max_items` pieces, no piece in two
-    rounds: the cycles that clear the most first, each into the round being filled if it
-    fits, else left for a later one; a cycle that shares a piece with a filled round, or
-    has more than `max_items` pieces, is dropped."""
-    waiting = sorted(found, key=lambda c: -c.amount * len(c.pieces))
-    used: set[int] = set()
+    rounds. Each round starts from the cycle that clears the most (amount x pieces) and
+    takes, while one fits, the cycle that clears the most per piece it adds (a cycle over
+    pieces the round already has adds none): once a round is closed, every cycle through
+    one of its pieces is dropped, so a round gathers the cycles that share its pieces. A
+    cycle of more than `max_items` pieces is dropped."""
+    waiting = sorted(
+        (c for c in found if len(c.pieces) <= max_items), key=lambda c: -c.amount * len(c.pieces)
+    )
     packed = []
     while waiting:
-        chosen: list[Cycle] = []
-        pieces: set[int] = set()
-        later = []
-        for c in waiting:
-            if used.intersection(c.pieces) or len(c.pieces) > max_items:
-                continue
-            if len(pieces.union(c.pieces)) <= max_items:
-                chosen.append(c)
-                pieces.update(c.pieces)
-            else:
-                later.append(c)
-        if chosen:
-            packed.append(chosen)
-        used |= pieces
-        waiting = later
+        chosen = [waiting[0]]
+        pieces = set(waiting[0].pieces)
+        rest = waiting[1:]
+        while True:
+            best, best_worth = None, -1.0
+            for index, c in enumerate(rest):
+                added = len(pieces.union(c.pieces)) - len(pieces)
+                worth = c.amount * len(c.pieces) / (added + 1)
+                if len(pieces) + added <= max_items and worth > best_worth:
+                    best, best_worth = index, worth
+            if best is None:
+                break
+            chosen.append(rest.pop(best))
+            pieces.update(chosen[-1].pieces)
+        packed.append(chosen)
+        waiting = [c for c in rest if not pieces.intersection(c.pieces)]
     return packed
 
 

@@ -33,7 +33,7 @@ from scfledger.api.schemas_pricing import (
 )
 from scfledger.exceptions import InvalidInput, ScopeRequired
 from scfledger.pricing import calendars, daycount, offers
-from scfledger.pricing.calendars import Adjustment, calendar_named
+from scfledger.pricing.calendars import Adjustment, Calendars
 from scfledger.pricing.daycount import DayCount
 from scfledger.services import pricing as services
 from scfledger.services.ledger import Actor
@@ -91,7 +91,9 @@ def _percent(text: JsonValue, field: str) -> Decimal:
     return offers.parse_percent(cast(str, text), field=field)  # number-not-exact if no str
 
 
-def quote_request(body: QuoteIn, basis: services.PieceBasis | None) -> services.QuoteRequest:
+def quote_request(
+    body: QuoteIn, basis: services.PieceBasis | None, known: Calendars
+) -> services.QuoteRequest:
     """The quote's inputs parsed at the API edge: amounts in the currency's minor units,
     rates as fractions, conventions by name, the currency's defaults where none is named."""
     if basis is None:
@@ -136,9 +138,7 @@ def quote_request(body: QuoteIn, basis: services.PieceBasis | None) -> services.
             else DayCount.named(body.day_count)
         ),
         calendar=(
-            calendars.for_currency(currency)
-            if body.calendar is None
-            else calendar_named(body.calendar)
+            known.for_currency(currency) if body.calendar is None else known.named(body.calendar)
         ),
         adjustment=(
             Adjustment.MODIFIED_FOLLOWING
@@ -207,7 +207,7 @@ def quote(body: QuoteIn, gateway: GatewayDep, actor: Reader) -> QuoteOut:
     if body.token_id is not None:
         with gateway.sessions() as session:
             basis = services.piece_basis(session, actor, body.token_id)
-    return quote_out(services.quote(quote_request(body, basis)), body.token_id)
+    return quote_out(services.quote(quote_request(body, basis, gateway.calendars)), body.token_id)
 
 
 # -- calendars ---------------------------------------------------------------------------
@@ -221,7 +221,7 @@ CalendarName = Annotated[str, Path(description="A calendar's name (`GET /v1/cale
 
 
 @router.get("/v1/calendars")
-def list_calendars(actor: CurrentActor) -> list[CalendarOut]:
+def list_calendars(gateway: GatewayDep, actor: CurrentActor) -> list[CalendarOut]:
     """The business-day calendars, the years each knows and the currencies it is the
     default of."""
     del actor
@@ -230,18 +230,19 @@ def list_calendars(actor: CurrentActor) -> list[CalendarOut]:
         defaults.setdefault(name, []).append(code)
     return [
         CalendarOut(
-            name=name,
+            name=c.name,
             years=None if c.years is None else list(c.years),
-            currencies=sorted(defaults.get(name, [])),
-            description=_DESCRIPTIONS.get(name, name),
+            currencies=sorted(defaults.get(c.name, [])),
+            description=_DESCRIPTIONS.get(c.name, c.name),
         )
-        for name, c in calendars.CALENDARS.items()
+        for c in gateway.calendars
     ]
 
 
 @router.get("/v1/calendars/{name}/days")
 def calendar_days(
     name: CalendarName,
+    gateway: GatewayDep,
     actor: CurrentActor,
     start: Annotated[date, Query(alias="from", description="The first day")],
     end: Annotated[date, Query(alias="to", description=f"The last day, at most {MAX_DAYS} on")],
@@ -249,7 +250,7 @@ def calendar_days(
     """Each day from `from` to `to`: a business day or not, its holiday, whether it is a
     weekend day worked in lieu."""
     del actor
-    calendar = calendar_named(name)
+    calendar = gateway.calendars.named(name)
     count = (end - start).days + 1
     if not 1 <= count <= MAX_DAYS:
         raise InvalidInput(f"from must not be after to, and at most {MAX_DAYS} days apart")
@@ -272,6 +273,7 @@ def calendar_days(
 @router.get("/v1/calendars/{name}/adjust")
 def adjust(
     name: CalendarName,
+    gateway: GatewayDep,
     actor: CurrentActor,
     day: Annotated[date, Query(alias="date", description="The date to move off a day off")],
     convention: Annotated[
@@ -284,7 +286,7 @@ def adjust(
     """The business day a date moves to under a convention: what a form shows before its
     user signs."""
     del actor
-    calendar = calendar_named(name)
+    calendar = gateway.calendars.named(name)
     rule = Adjustment.named(convention)
     moved = services.adjusted(calendar, day, rule)
     return AdjustOut(

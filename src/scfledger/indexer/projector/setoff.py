@@ -67,7 +67,12 @@ def _item_planned(w: Writer, e: DecodedEvent) -> None:
     piece = w.require(Piece, a["tokenId"])  # a piece the projection lacks: a fault
     receivable = w.require(Receivable, piece.slot)
     row = _round(w, e)
-    row.currency = receivable.currency
+    # The round's currency is its pieces' (the planner plans one); pieces in several
+    # currencies (the contract does not forbid them) leave it unknown.
+    if row.party_count == 0:  # the first item (it always brings its holder and debtor)
+        row.currency = receivable.currency
+    elif row.currency != receivable.currency:
+        row.currency = None
     w.add(
         SetOffItem(
             round_id=a["roundId"],
