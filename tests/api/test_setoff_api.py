@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from scfledger.chain.generated import Role
 from scfledger.cli import app
@@ -112,9 +112,95 @@ def _rows(pieces: dict[tuple[str, str], int], amount: int = CLEARS) -> list[dict
 # -- the story: plan, propose, consent, execute -------------------------------------------
 
 
-def test_each_member_sees_only_its_part_of_the_plan(net: Net) -> None:
+@dataclass
+class Story:
+    """What each step answered (the tests below read it): the story runs once per served
+    gateway, before any other round of this module (every test that proposes asks for it
+    first), so its plan is the circle's alone."""
+
+    round_id: int
+    plans: dict[str, dict[str, Any]]  # before: a, the auditor, d (no party)
+    cli: Result
+    cli_refused: Result
+    shown_b: dict[str, Any]  # the proposed round as b reads it
+    awaiting_b: dict[str, Any]
+    early_d: httpx.Response  # execute before the consents: d, a
+    early_a: httpx.Response
+    draft: dict[str, Any]  # c's maker's consent
+    answer_c_held: str  # c's answer while its consent is a draft
+    consents: int  # once the checker approved
+    consent_d: httpx.Response
+    executed: dict[str, Any]
+    done: dict[str, Any]  # the round as the auditor reads it, executed
+    pieces: dict[int, dict[str, Any]]  # after, as the auditor reads them
+    receivables: dict[int, dict[str, Any]]
+    plan_after: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def story(net: Net) -> Story:
     api = net.api
-    everything = _plan(net, "auditor")
+    plans = {name: _plan(net, name) for name in ("a", "auditor", "d")}
+    key, url = api.seeded.api_keys["a"], api.url
+    cli = CliRunner().invoke(app, ["setoff", "plan", "--api-key", key, "--url", url])
+    cli_refused = CliRunner().invoke(
+        app, ["setoff", "plan", "--api-key", key, "--url", url, "--currency", "ZZZ"]
+    )
+    round_id = _propose(
+        net, "a", {"plan_round": 1, "currency": "CNY", "deadline": net.deadline()}, "plan-1"
+    )
+    shown_b = _ok(_round(net, "b", round_id))
+    with net.client("b") as client:
+        awaiting_b = _ok(client.get("/v1/setoff/rounds", params={"awaiting_me": "true"}))
+    with net.client("d") as client:
+        early_d = write(client, f"/v1/setoff/rounds/{round_id}/execute", "early")
+    with net.client("a") as client:
+        early_a = write(client, f"/v1/setoff/rounds/{round_id}/execute", "early")
+    _ok(_answer(net, "a", round_id, "consent"))
+    _ok(_answer(net, "b", round_id, "consent"))
+    # c's consent gives up a receivable: under the default policy a maker's consent is a
+    # draft, which a checker approves.
+    engine = create_db_engine(api.database_url)
+    with transaction(session_factory(engine)) as session:
+        set_policy(session, "c", Policy(DEFAULT_KINDS), by="tests")
+    engine.dispose()
+    maker = person_key(api, "c", "mia", ["maker"], ["read", "write"])
+    checker = person_key(api, "c", "chen", ["checker"], ["read", "approve"])
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {maker}"}) as mia:
+        draft = _ok(write(mia, f"/v1/setoff/rounds/{round_id}/consent", "consent-c"))
+    answer_c_held = _ok(_round(net, "c", round_id))["my_answer"]
+    auth = {"Authorization": f"Bearer {checker}"}
+    with httpx.Client(base_url=api.url, headers=auth, timeout=70) as chen:
+        approved = _ok(chen.post(f"/v1/drafts/{draft['id']}/approve"))
+    operation = approved["operation"]["id"]
+    with net.client("c") as client:
+        eventually(
+            lambda: _ok(client.get(f"/v1/operations/{operation}"))["events"],
+            what="c's approved consent indexed",
+            timeout=60,
+        )
+    consents = _ok(_round(net, "c", round_id))["consents"]
+    without_maker_checker(api.database_url, "c")  # the other tests are not about it
+    with net.client("d") as client:
+        consent_d = write(client, f"/v1/setoff/rounds/{round_id}/consent", "d")
+    with net.client("b") as client:
+        executed = _ok(write(client, f"/v1/setoff/rounds/{round_id}/execute", "execute"))
+    done = _ok(_round(net, "auditor", round_id))
+    with net.client("auditor") as auditor:
+        pieces = {p: _ok(auditor.get(f"/v1/pieces/{p}")) for p in net.pieces.values()}
+        receivables = {
+            p: _ok(auditor.get(f"/v1/receivables/{piece['slot']}")) for p, piece in pieces.items()
+        }
+    return Story(
+        round_id, plans, cli, cli_refused, shown_b, awaiting_b, early_d, early_a, draft,
+        answer_c_held, consents, consent_d, executed, done, pieces, receivables,
+        _plan(net, "auditor"),
+    )  # fmt: skip
+
+
+def test_each_member_sees_only_its_part_of_the_plan(net: Net, story: Story) -> None:
+    api = net.api
+    everything = story.plans["auditor"]
     assert [len(r["items"]) for r in everything["rounds"]] == [3]
     assert {(i["piece"], fen(i["amount"])) for i in everything["rounds"][0]["items"]} == {
         (p, CLEARS) for p in net.pieces.values()
@@ -123,7 +209,7 @@ def test_each_member_sees_only_its_part_of_the_plan(net: Net) -> None:
     assert fen(everything["total_debt"]) == sum(amount for *_, amount in CIRCLE)
     assert len(everything["positions"]) == 3
 
-    mine = _plan(net, "a")
+    mine = story.plans["a"]
     (planned,) = mine["rounds"]
     assert (planned["number"], planned["item_count"], fen(planned["total"])) == (1, 3, 3 * CLEARS)
     # a owes b and is owed by c: those two items, not b's debt to c.
@@ -140,107 +226,60 @@ def test_each_member_sees_only_its_part_of_the_plan(net: Net) -> None:
     )
     assert (mine["total_debt"], mine["cleared"]) == (None, None)
 
-    outsider = _plan(net, "d")
+    outsider = story.plans["d"]
     assert (outsider["rounds"], outsider["positions"]) == ([], [])
 
 
-def test_scf_setoff_plan_prints_the_callers_rounds(net: Net) -> None:
-    api = net.api
-    key, url = api.seeded.api_keys["a"], api.url
-    shown = CliRunner().invoke(app, ["setoff", "plan", "--api-key", key, "--url", url])
+def test_scf_setoff_plan_prints_the_callers_rounds(net: Net, story: Story) -> None:
+    shown = story.cli
     assert shown.exit_code == 0, shown.output
     assert "round 1: 3 items, 1200000.00" in shown.output  # 3 x 400,000.00 CNY
     assert str(net.pieces["b", "c"]) not in shown.output.split("positions")[0].split()
-    refused = CliRunner().invoke(
-        app, ["setoff", "plan", "--api-key", key, "--url", url, "--currency", "ZZZ"]
-    )
-    assert refused.exit_code == 1
-    assert "currency-unknown" in refused.output
+    assert story.cli_refused.exit_code == 1
+    assert "currency-unknown" in story.cli_refused.output
 
 
-def test_a_round_clears_the_circle_with_every_partys_consent(net: Net) -> None:
-    api = net.api
-    round_id = _propose(
-        net, "a", {"plan_round": 1, "currency": "CNY", "deadline": net.deadline()}, "plan-1"
-    )
-    shown = _ok(_round(net, "b", round_id))
+def test_a_round_clears_the_circle_with_every_partys_consent(net: Net, story: Story) -> None:
+    shown = story.shown_b
     assert (shown["status"], shown["item_count"], shown["consents"]) == ("proposed", 3, 0)
     assert {p["answer"] for p in shown["parties"]} == {"awaiting"}
     assert (fen(shown["gives_up"]), fen(shown["sheds"])) == (CLEARS, CLEARS)
     assert shown["my_answer"] == "awaiting"
     # A party reads the round whole: what it consents to.
     assert {i["piece"] for i in shown["items"]} == set(net.pieces.values())
-    with net.client("b") as client:
-        awaiting = _ok(client.get("/v1/setoff/rounds", params={"awaiting_me": "true"}))
-    assert [r["id"] for r in awaiting["items"]] == [round_id]
-
-    # Executing before every party consented is the contract's refusal, named.
-    with net.client("d") as client:
-        early = write(client, f"/v1/setoff/rounds/{round_id}/execute", "early")
-    assert early.status_code == 404  # d is no party: it does not see the round
-    with net.client("a") as client:
-        early = write(client, f"/v1/setoff/rounds/{round_id}/execute", "early")
-    assert_problem(early, 409, "consents-missing")
-
-    _ok(_answer(net, "a", round_id, "consent"))
-    _ok(_answer(net, "b", round_id, "consent"))
-    # c's consent gives up a receivable: under the default policy a maker's consent is a
-    # draft, which a checker approves.
-    engine = create_db_engine(api.database_url)
-    with transaction(session_factory(engine)) as session:
-        set_policy(session, "c", Policy(DEFAULT_KINDS), by="tests")
-    engine.dispose()
-    maker = person_key(api, "c", "mia", ["maker"], ["read", "write"])
-    checker = person_key(api, "c", "chen", ["checker"], ["read", "approve"])
-    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {maker}"}) as mia:
-        draft = _ok(write(mia, f"/v1/setoff/rounds/{round_id}/consent", "consent-c"))
+    assert [r["id"] for r in story.awaiting_b["items"]] == [story.round_id]
+    # Executing before every party consented: d is no party (it does not see the round);
+    # for a party it is the contract's refusal, named.
+    assert_problem(story.early_d, 404, "not-found")
+    assert_problem(story.early_a, 409, "consents-missing")
+    draft = story.draft
     assert (draft["object"], draft["kind"], fen(draft["amount"])) == (
         "draft",
         "setoff.consent",
         3 * CLEARS,
     )
-    assert _ok(_round(net, "c", round_id))["my_answer"] == "awaiting"  # nothing on chain yet
-    auth = {"Authorization": f"Bearer {checker}"}
-    with httpx.Client(base_url=api.url, headers=auth, timeout=70) as chen:
-        approved = _ok(chen.post(f"/v1/drafts/{draft['id']}/approve"))
-    operation = approved["operation"]["id"]
-    with net.client("c") as client:
-        eventually(
-            lambda: _ok(client.get(f"/v1/operations/{operation}"))["events"],
-            what="c's approved consent indexed",
-            timeout=60,
-        )
-    assert _ok(_round(net, "c", round_id))["consents"] == 3
-    without_maker_checker(api.database_url, "c")  # the other tests are not about it
+    assert story.answer_c_held == "awaiting"  # nothing on chain while the draft waits
+    assert story.consents == 3
+    assert_problem(story.consent_d, 404, "not-found")  # no party: it cannot answer
+    assert fen(event(story.executed, "RoundExecuted")["total"]) == 3 * CLEARS
 
-    with net.client("d") as client:  # no party: it does not see the round, nor answers it
-        assert_problem(
-            write(client, f"/v1/setoff/rounds/{round_id}/consent", "d"), 404, "not-found"
-        )
-    with net.client("b") as client:
-        executed = _ok(write(client, f"/v1/setoff/rounds/{round_id}/execute", "execute"))
-    assert fen(event(executed, "RoundExecuted")["total"]) == 3 * CLEARS
-
-    done = _ok(_round(net, "auditor", round_id))
+    done = story.done
     assert done["status"] == "executed"
     remaining = {i["piece"]: fen(i["remaining"]) for i in done["items"]}
     assert remaining == {net.pieces[d, c]: amount - CLEARS for d, c, amount in CIRCLE}
-    with net.client("auditor") as auditor:
-        for (debtor, creditor), piece in net.pieces.items():
-            shown_piece = _ok(auditor.get(f"/v1/pieces/{piece}"))
-            amount = next(x for d, c, x in CIRCLE if (d, c) == (debtor, creditor))
-            assert fen(shown_piece["value"]) == amount - CLEARS
-            receivable = _ok(auditor.get(f"/v1/receivables/{shown_piece['slot']}"))
-            assert fen(receivable["netted_value"]) == CLEARS
-            live = fen(shown_piece["value"])
-            assert live + fen(receivable["settled_value"]) + CLEARS == fen(
-                receivable["face_amount"]
-            )
+    for debtor, creditor, amount in CIRCLE:
+        piece = net.pieces[debtor, creditor]
+        live = fen(story.pieces[piece]["value"])
+        receivable = story.receivables[piece]
+        assert live == amount - CLEARS
+        assert fen(receivable["netted_value"]) == CLEARS
+        settled = fen(receivable["settled_value"])
+        assert live + settled + CLEARS == fen(receivable["face_amount"])
     # Nothing is left to clear: the plan is empty.
-    assert _plan(net, "auditor")["rounds"] == []
+    assert story.plan_after["rounds"] == []
 
 
-def test_statements_show_what_netted_for_holder_and_debtor(net: Net) -> None:
+def test_statements_show_what_netted_for_holder_and_debtor(net: Net, story: Story) -> None:
     day = datetime.fromtimestamp(net.api.chain_time(), UTC).date()
     params = {"from": (day - timedelta(days=2)).isoformat(), "to": day.isoformat()}
     with net.client("a") as client:
@@ -265,7 +304,7 @@ def _circle(net: Net, amount: int) -> dict[tuple[str, str], int]:
     return {(d, c): net.issue(d, c, amount) for d, c, _ in CIRCLE}
 
 
-def test_a_refused_round_can_no_longer_execute(net: Net) -> None:
+def test_a_refused_round_can_no_longer_execute(net: Net, story: Story) -> None:
     """Through the Python SDK."""
     api = net.api
     pieces = _circle(net, 200_000_00)
@@ -296,7 +335,7 @@ def test_a_refused_round_can_no_longer_execute(net: Net) -> None:
     assert round_id in [r.id for r in listed.items]
 
 
-def test_a_piece_changed_since_the_proposal_stops_execution(net: Net) -> None:
+def test_a_piece_changed_since_the_proposal_stops_execution(net: Net, story: Story) -> None:
     pieces = _circle(net, 300_000_00)
     round_id = _propose(
         net, "c", {"items": _rows(pieces, 100_000_00), "deadline": net.deadline()}, "changed"
@@ -315,7 +354,7 @@ def test_a_piece_changed_since_the_proposal_stops_execution(net: Net) -> None:
         assert _ok(client.get(f"/v1/pieces/{pieces['b', 'c']}"))["value"] == cny(300_000_00)
 
 
-def test_a_non_party_sees_no_round(net: Net) -> None:
+def test_a_non_party_sees_no_round(net: Net, story: Story) -> None:
     with net.client("auditor") as client:
         rounds = _ok(client.get("/v1/setoff/rounds"))["items"]
     assert rounds
@@ -329,7 +368,9 @@ def test_a_non_party_sees_no_round(net: Net) -> None:
         ]
 
 
-def test_a_held_proposal_shows_its_checker_amounts_as_decimal_strings(net: Net) -> None:
+def test_a_held_proposal_shows_its_checker_amounts_as_decimal_strings(
+    net: Net, story: Story
+) -> None:
     api = net.api
     engine = create_db_engine(api.database_url)
     with transaction(session_factory(engine)) as session:
@@ -354,8 +395,8 @@ def test_a_held_proposal_shows_its_checker_amounts_as_decimal_strings(net: Net) 
 
 
 @pytest.fixture(scope="module")
-def spare(net: Net) -> list[int]:
-    """A circle of 1,000,000.00 each, after the tests above (they read the plan)."""
+def spare(net: Net, story: Story) -> list[int]:
+    """A circle of 1,000,000.00 each, after the story (it reads the plan)."""
     return sorted(_circle(net, 1_000_000_00).values())
 
 
@@ -390,7 +431,7 @@ def test_a_round_the_contract_would_refuse_is_refused_first(
     assert "operation" not in body  # nothing was sent
 
 
-def test_a_netted_piece_cannot_be_netted_again(net: Net) -> None:
+def test_a_netted_piece_cannot_be_netted_again(net: Net, story: Story) -> None:
     netted = net.pieces["c", "a"]  # cleared whole by the first round
     with net.client("c") as client:
         body = {"items": [{"piece": netted, "amount": "1.00"}], "deadline": net.deadline()}
