@@ -1,5 +1,6 @@
 """The demo story on an embedded chain: a consortium confirms, splits, finances and settles a
-receivable, every step with the consent of the party that gives something up."""
+receivable, and three firms that owe each other in a circle clear it by set-off, every step
+with the consent of the party that gives something up."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
 from scfledger.money import as_decimal, parse_amount
+from scfledger.setoff.obligations import Obligation
+from scfledger.setoff.planner import plan
+from scfledger.setoff.rounds import rounds
 
 FOUNDERS = ("Consortium Admin A", "Consortium Admin B", "Consortium Admin C")
 MEMBERS: dict[str, int] = {
@@ -29,6 +33,19 @@ MEMBERS: dict[str, int] = {
     "Harbour Bank": Role.FINANCIER,
     "Regulator": Role.AUDITOR,
 }
+# Firms that buy and sell in one circuit (each CORE_ENTERPRISE and SUPPLIER: each owes and
+# is owed), so their debts can run in a circle for set-off (docs/setoff.md).
+TRADERS: dict[str, int] = {
+    "Axle Works": Role.CORE_ENTERPRISE | Role.SUPPLIER,
+    "Brake Systems": Role.CORE_ENTERPRISE | Role.SUPPLIER,
+    "Cable Harness": Role.CORE_ENTERPRISE | Role.SUPPLIER,
+}
+# Who owes whom in the circle, in CNY.
+CIRCLE = (
+    ("Axle Works", "Brake Systems", "300000.00"),
+    ("Brake Systems", "Cable Harness", "200000.00"),
+    ("Cable Harness", "Axle Works", "250000.00"),
+)
 
 
 def cny(minor: int) -> str:
@@ -68,6 +85,7 @@ class DemoResult:
     settled_amount: int
     pieces: list[PieceRow]
     steps: list[str]
+    netted: dict[str, int]  # set-off: what each firm of the circle owed before -> cleared
 
 
 def run_demo(log: Any = print) -> DemoResult:
@@ -75,12 +93,17 @@ def run_demo(log: Any = print) -> DemoResult:
     anchored salted), then the core enterprise confirms a receivable that flows down three
     supplier tiers, each receiver signing for its piece; a tier-3 supplier factors its piece
     at the bank on terms it asked and the bank offered; at maturity the debtor pays every
-    holder off-chain by reference and each payee confirms the payment."""
-    tester = EthereumTester(PyEVMBackend())
+    holder off-chain by reference and each payee confirms the payment. Then three firms
+    that owe each other in a circle clear it by set-off: the planner's round, each firm's
+    consent, atomic execution."""
+    # The founders, every member and a deployer, each its own account.
+    accounts_needed = len(FOUNDERS) + len(MEMBERS) + len(TRADERS) + 1
+    genesis = PyEVMBackend.generate_genesis_state(num_accounts=accounts_needed)
+    tester = EthereumTester(PyEVMBackend(genesis_state=genesis))
     w3 = Web3(EthereumTesterProvider(tester))
     accounts = list(w3.eth.accounts)
     admins = dict(zip(FOUNDERS, accounts[:3], strict=True))
-    members = dict(zip(MEMBERS, accounts[3:], strict=False))
+    members = dict(zip([*MEMBERS, *TRADERS], accounts[3:-1], strict=True))
     names = {address: name for name, address in {**admins, **members}.items()}
     steps: list[str] = []
 
@@ -88,7 +111,7 @@ def run_demo(log: Any = print) -> DemoResult:
         steps.append(text)
         log(text)
 
-    salts = {name: new_salt() for name in [*FOUNDERS, *MEMBERS]}  # kept by each member
+    salts = {name: new_salt() for name in [*FOUNDERS, *MEMBERS, *TRADERS]}  # kept by each
 
     def anchors(name: str) -> tuple[bytes, bytes]:
         salt = salts[name]
@@ -101,7 +124,7 @@ def run_demo(log: Any = print) -> DemoResult:
     )
     step(f"deployed registry {ledger.registry.address} and token {ledger.token.address}")
     proposer, approver = accounts[0], accounts[1]
-    for name, roles in MEMBERS.items():
+    for name, roles in {**MEMBERS, **TRADERS}.items():
         admit = ledger.registry.functions.admitMember(members[name], name, *anchors(name), roles)
         govern(w3, ledger.registry, admit, proposer=proposer, approvers=[approver])
         step(f"admitted {name} (proposed by {names[proposer]}, approved by {names[approver]})")
@@ -175,4 +198,41 @@ def run_demo(log: Any = print) -> DemoResult:
             )
         )
     settled = record(Receivable, token.getReceivable(slot).call()).settled_value
-    return DemoResult(ledger, members, slot, face, settled, pieces, steps)
+    netted = _set_off(w3, ledger, members, step)
+    return DemoResult(ledger, members, slot, face, settled, pieces, steps, netted)
+
+
+def _set_off(
+    w3: Web3, ledger: DeployedLedger, members: dict[str, ChecksumAddress], step: Any
+) -> dict[str, int]:
+    """Three firms owe each other in a circle: the planner's round clears the smallest debt
+    around it; each firm consents; the round executes. Returns what each cleared."""
+    token = ledger.token.functions
+    names: dict[str, str] = {address: name for name, address in members.items()}
+    due = int(w3.eth.get_block("latest")["timestamp"]) + 90 * DAY
+    owed = []
+    for debtor, creditor, amount in CIRCLE:
+        invoice = _hash(f"invoice {debtor} to {creditor}")
+        receipt = send(w3, token.issue(members[creditor], _fen(amount), b"CNY", due, invoice),
+                       members[debtor])  # fmt: skip
+        issued = event_args(ledger.token, "ReceivableIssued", receipt)[0]
+        send(w3, token.accept(int(issued["slot"])), members[creditor])
+        owed.append(
+            Obligation(int(issued["tokenId"]), members[debtor], members[creditor], _fen(amount))
+        )
+        step(f"{debtor} owes {creditor} {cny(_fen(amount))} CNY (accepted)")
+    minimum = int(token.minPieceValue().call())
+    (planned,) = rounds(plan(owed, minimum=minimum), owed, minimum=minimum)
+    items = [(c.piece, c.amount) for c in planned.items]
+    deadline = int(w3.eth.get_block("latest")["timestamp"]) + 7 * DAY  # every consent by then
+    receipt = send(w3, ledger.set_off.functions.propose(items, deadline), members["Axle Works"])
+    round_id = int(event_args(ledger.set_off, "RoundProposed", receipt)[0]["roundId"])
+    step(f"Axle Works proposed set-off round {round_id}: {cny(planned.total)} CNY in all")
+    for name in TRADERS:
+        send(w3, ledger.set_off.functions.consent(round_id), members[name])
+        step(f"{name} consented to round {round_id}")
+    send(w3, ledger.set_off.functions.execute(round_id), members["Axle Works"])
+    cleared = {names[c.debtor]: c.amount for c in planned.items}
+    each = cny(min(cleared.values()))
+    step(f"round {round_id} executed: each firm's debt and claim shrank by {each} CNY, no cash")
+    return cleared

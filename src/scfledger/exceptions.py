@@ -565,6 +565,17 @@ class OfferNotViable(InvalidInput):
         super().__init__(f"the offer is not viable: {reason}")
 
 
+class SetOffRoundInvalid(InvalidInput):
+    """A set-off round the contract would refuse, found before it is sent: items out of
+    order or too many, an amount above its piece's value or leaving a remainder below the
+    minimum piece value, a piece that cannot be netted, pieces of several currencies, or
+    amounts that do not balance for every party (docs/setoff.md)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the set-off round is refused: {reason}")
+
+
 # -- people: single sign-on ----------------------------------------------------------------
 
 

@@ -321,6 +321,22 @@ def _streamed_visible(w: World, participant: str, response: httpx.Response) -> N
     assert got == expected_events(w, participant), f"{participant} streams {got}"
 
 
+def _own_positions(w: World, participant: str, response: httpx.Response) -> None:
+    """A member sees its own set-off position; auditors everyone's."""
+    plan = response.json()
+    members = {p["member"] for p in plan["positions"]}
+    if participant == "auditor":
+        assert plan["total_debt"] is not None, plan
+    else:
+        assert members <= {w.served.address(participant)}, plan
+        assert plan["total_debt"] is None, plan
+    assert plan["rounds"] == [], plan
+
+
+def _round(_w: World) -> Request:
+    return Request({"round_id": 1})  # none was proposed: no one sees it
+
+
 def _listed_requests(w: World, participant: str, response: httpx.Response) -> None:
     listed = {r["id"] for r in response.json()["items"]}
     assert listed == {r for r, who in w.requests().items() if participant in who}, listed
@@ -920,6 +936,39 @@ MATRIX: list[Rule] = [
     ),
     # No deposit token in this world: nothing can be escrowed, for anyone.
     Rule("POST", "/v1/escrow/claim", _no_request, frozenset(), refused=(409, "invalid-state")),
+    # Set-off: no member here both owes and is owed (no cycle), so the plan has no round and
+    # no round exists; every proposal is unbalanced, refused before the chain.
+    Rule(
+        "GET",
+        "/v1/setoff/plan",
+        lambda _w: Request(params={"currency": "CNY"}),
+        EVERYONE,
+        check=_own_positions,
+    ),
+    Rule(
+        "POST",
+        "/v1/setoff/rounds",
+        lambda w: Request(json={"items": [{"piece": w.root, "amount": "1.00"}], "deadline": DUE}),
+        frozenset(),
+        refused=(422, "setoff-round-invalid"),
+    ),
+    Rule(
+        "GET",
+        "/v1/setoff/rounds",
+        _no_request,
+        EVERYONE,
+        check=lambda _w, _p, r: None if r.json()["items"] == [] else pytest.fail(r.text),
+    ),
+    Rule("GET", "/v1/setoff/rounds/{round_id}", _round, frozenset(), frozenset()),
+    Rule("POST", "/v1/setoff/rounds/{round_id}/consent", _round, frozenset(), frozenset()),
+    Rule(
+        "POST",
+        "/v1/setoff/rounds/{round_id}/refuse",
+        lambda _w: Request({"round_id": 1}, {"reason": "not ours"}),
+        frozenset(),
+        frozenset(),
+    ),
+    Rule("POST", "/v1/setoff/rounds/{round_id}/execute", _round, frozenset(), frozenset()),
     Rule(
         "GET",
         "/v1/events",

@@ -24,6 +24,7 @@ from scfledger.api import (
     schemas_people,
     schemas_policy,
     schemas_pricing,
+    schemas_setoff,
     swagger_ui,
 )
 from scfledger.api.errors import PROBLEM_BASE
@@ -292,6 +293,7 @@ def test_every_request_body_has_an_example_the_gateway_accepts_as_valid(
             or getattr(schemas_pricing, ref, None)
             or getattr(schemas_batch, ref, None)
             or getattr(schemas_policy, ref, None)
+            or getattr(schemas_setoff, ref, None)
             or getattr(policy, ref)
         )
         for example in examples:

@@ -1,6 +1,6 @@
 """The gateway on a real 4-sealer Clique network: the business story through the REST API,
-a sealer killed under steady load (nothing lost, nothing doubled) and brought back, and a
-node cut off from its peers that rejoins."""
+a sealer killed under steady load (nothing lost, nothing doubled) and brought back, a
+node cut off from its peers that rejoins, and a set-off round cleared by consent."""
 
 from __future__ import annotations
 
@@ -40,12 +40,9 @@ from tests.support.waiting import eventually
 # One worker runs every Clique network in turn (see test_clique.py).
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
 
-MEMBERS = {
-    "core": Role.CORE_ENTERPRISE,
-    "supplier1": Role.SUPPLIER,
-    "supplier2": Role.SUPPLIER,
-    "bank": Role.FINANCIER,
-}
+# core and the suppliers both owe and are owed (set-off needs cycles of debt).
+TRADER = Role.CORE_ENTERPRISE | Role.SUPPLIER
+MEMBERS = {"core": TRADER, "supplier1": TRADER, "supplier2": TRADER, "bank": Role.FINANCIER}
 ADMINS: list[LocalAccount] = [
     Account.from_key(keccak(text=f"gw clique admin {i}")) for i in range(3)
 ]
@@ -318,3 +315,53 @@ def test_isolated_node_falls_behind_and_rejoins(consortium: Consortium) -> None:
         timeout=60,
         interval=0.5,
     )
+
+
+def test_a_set_off_round_clears_a_cycle_on_clique(consortium: Consortium) -> None:
+    """core owes supplier1, supplier1 owes supplier2, supplier2 owes core: the plan's round
+    is proposed, each party consents, it executes atomically. (The plan clears the oldest
+    pieces of a pair first: core's debt to supplier1 may clear from the story's root.)"""
+    c = consortium
+    chain_now = int(web3_for(c.network, 0).eth.get_block("latest")["timestamp"])
+    for debtor, creditor in (
+        ("core", "supplier1"),
+        ("supplier1", "supplier2"),
+        ("supplier2", "core"),
+    ):
+        text = f"set-off invoice {debtor}"
+        with c.client(debtor) as client:
+            upload = ("s.txt", text.encode(), "text/plain")
+            assert client.post("/v1/documents", files={"file": upload}).is_success
+            issued = write(client, "/v1/receivables", f"issue-{text}", {
+                "creditor": c.addresses[creditor], "face_amount": cny(50_000_00),
+                "currency": "CNY", "due_date": chain_now + 90 * 86_400, "document_hash": h(text),
+            })  # fmt: skip
+        slot = int(event(issued, "ReceivableIssued")["slot"])
+        with c.client(creditor) as client:
+            write(client, f"/v1/receivables/{slot}/accept", f"accept-{text}")
+    with c.client("core") as core:
+        plan = core.get("/v1/setoff/plan", params={"currency": "CNY"}).json()
+        (planned,) = plan["rounds"]
+        deadline = chain_now + 7 * 86_400
+        body = {"plan_round": planned["number"], "currency": "CNY", "deadline": deadline}
+        proposed = write(core, "/v1/setoff/rounds", "propose", body)
+    round_id = int(event(proposed, "RoundProposed")["roundId"])
+    for name in ("core", "supplier1", "supplier2"):
+        with c.client(name) as client:
+            consented = write(client, f"/v1/setoff/rounds/{round_id}/consent", "consent")
+        assert consented["status"] == "indexed", consented
+    with c.client("supplier1") as supplier1:
+        executed = write(supplier1, f"/v1/setoff/rounds/{round_id}/execute", "execute")
+        assert executed["status"] == "indexed", executed
+        shown = supplier1.get(f"/v1/setoff/rounds/{round_id}").json()
+    assert (shown["status"], shown["item_count"], fen(shown["total"])) == (
+        "executed",
+        3,
+        3 * 50_000_00,
+    )
+    with c.client("supplier2") as supplier2:
+        for item in shown["items"]:
+            piece = supplier2.get(f"/v1/pieces/{item['piece']}")
+            if piece.status_code == 200:  # the pieces it holds or owes
+                assert fen(piece.json()["value"]) == fen(item["remaining"])
+    assert [fen(i["amount"]) for i in shown["items"]] == [50_000_00] * 3

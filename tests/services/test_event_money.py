@@ -43,14 +43,16 @@ def test_the_table_names_the_structs_fields_by_name() -> None:
 
 def test_every_money_argument_of_every_contract_error_is_in_the_error_table() -> None:
     """Errors name money `value`, `amount`, `advance`, `fees`, `balance`, `allowance`,
-    `needed` and `minimum`; the registry's `InsufficientBalance` is wei (OpenZeppelin's
-    Address), not money."""
-    names = MONEY_NAMES | {"balance", "allowance", "needed", "minimum"}
+    `needed`, `minimum` and (SetOff's `RoundUnbalanced`, signed) `net`; the registry's
+    `InsufficientBalance` is wei (OpenZeppelin's Address), not money."""
+    names = MONEY_NAMES | {"balance", "allowance", "needed", "minimum", "net"}
     from_abi = {
         item["name"]: tuple(
-            p["name"] for p in item["inputs"] if p["type"] == "uint256" and p["name"] in names
+            p["name"]
+            for p in item["inputs"]
+            if p["type"] in ("uint256", "int256") and p["name"] in names
         )
-        for contract in ("ReceivableToken", "Financing", "DepositToken")
+        for contract in ("ReceivableToken", "Financing", "DepositToken", "SetOff")
         for item in load_artifact(contract).abi
         if item["type"] == "error"
     }

@@ -19,6 +19,7 @@ from scfledger_client.ledger import LedgerEndpoints
 from scfledger_client.models import FeedEventOut
 from scfledger_client.pricing import PricingEndpoints
 from scfledger_client.problem import ApiProblem
+from scfledger_client.setoff import SetOffEndpoints
 from scfledger_client.statements import StatementsEndpoints
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ class Endpoints(
     AdminEndpoints,
     CheckingEndpoints,
     StatementsEndpoints,
+    SetOffEndpoints,
 ):
     """The gateway's endpoints, one method each, shared by `ScfClient` and `AsyncScfClient`."""
 

@@ -414,6 +414,10 @@ class CheckerPolicyIn(BaseModel):
                 "receivable.issue",
                 "receivable.reject",
                 "receivable.settle",
+                "setoff.consent",
+                "setoff.execute",
+                "setoff.propose",
+                "setoff.refuse",
                 "settlement.confirm",
                 "settlement.dispute",
                 "settlement.finalize",
@@ -421,7 +425,7 @@ class CheckerPolicyIn(BaseModel):
                 "user.admin",
             ]
         ],
-        Field(max_length=35, title="Kinds"),
+        Field(max_length=39, title="Kinds"),
     ]
     """
     Kinds that need a checker
@@ -478,6 +482,40 @@ class CircularTransfersOut(BaseModel):
     An exact decimal string in the request's currency (`request.currency`), with the currency's minor digits
     """
     members: Annotated[list[str], Field(title="Members")]
+
+
+class ClearingOut(BaseModel):
+    piece: Annotated[int, Field(title="Piece")]
+    debtor: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Debtor",
+        ),
+    ]
+    creditor: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Creditor",
+        ),
+    ]
+    """
+    The piece's holder
+    """
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
+    """
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+    """
 
 
 class CostOut(BaseModel):
@@ -834,6 +872,27 @@ class IssuedApiKeyOut(BaseModel):
     key: ApiKeyOut
 
 
+class ItemIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    piece: Annotated[int, Field(ge=1, title="Piece")]
+    """
+    The piece (token id) to reduce
+    """
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
+    """
+    How much of the piece's value clears
+    """
+
+
 JsonValue = TypeAliasType("JsonValue", Any)
 
 
@@ -1050,6 +1109,21 @@ class ParticipantStatusOut(BaseModel):
     ]
 
 
+class PartyOut(BaseModel):
+    party: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Party",
+        ),
+    ]
+    answer: Annotated[Literal["awaiting", "given", "refused"], Field(title="Answer")]
+    """
+    A party's answer to the round
+    """
+
+
 class PasswordChangeIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -1174,6 +1248,80 @@ class PieceProfile(BaseModel):
     age_blocks: Annotated[int, Field(title="Age Blocks")]
     receivable_age_days: Annotated[int, Field(title="Receivable Age Days")]
     days_to_maturity: Annotated[int, Field(title="Days To Maturity")]
+
+
+TotalDebt = TypeAliasType(
+    "TotalDebt",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Total Debt",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+Cleared = TypeAliasType(
+    "Cleared",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Cleared",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+NetInternalDebt = TypeAliasType(
+    "NetInternalDebt",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Net Internal Debt",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+class PlannedRoundOut(BaseModel):
+    number: Annotated[int, Field(title="Number")]
+    """
+    The round's number in this plan (propose it by it)
+    """
+    items: Annotated[list[ClearingOut], Field(title="Items")]
+    """
+    The items the caller may see
+    """
+    item_count: Annotated[int, Field(title="Item Count")]
+    """
+    How many items the round has in all
+    """
+    total: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Total",
+        ),
+    ]
+    """
+    What the round clears in all
+    """
 
 
 MinOnTimeBps = TypeAliasType(
@@ -1363,6 +1511,65 @@ class PolicyOut(BaseModel):
     """
 
 
+class PositionOut(BaseModel):
+    member: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Member",
+        ),
+    ]
+    payable_before: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Payable Before",
+        ),
+    ]
+    """
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+    """
+    receivable_before: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Receivable Before",
+        ),
+    ]
+    """
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+    """
+    payable_after: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Payable After",
+        ),
+    ]
+    """
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+    """
+    receivable_after: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Receivable After",
+        ),
+    ]
+    """
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+    """
+    net: Annotated[str, Field(title="Net")]
+    """
+    receivable - payable, a decimal string (negative: a net debtor); the same after the rounds
+    """
+
+
 class ProposalOut(BaseModel):
     id: Annotated[int, Field(title="Id")]
     proposer: Annotated[str, Field(title="Proposer")]
@@ -1388,6 +1595,42 @@ class ProposalOut(BaseModel):
     """
 
 
+Items = TypeAliasType(
+    "Items", Annotated[list[ItemIn], Field(max_length=32, min_length=1, title="Items")]
+)
+
+
+PlanRound = TypeAliasType("PlanRound", Annotated[int, Field(ge=1, le=10000, title="Plan Round")])
+
+
+Currency = TypeAliasType("Currency", Annotated[str, Field(pattern="^[A-Z]{3}$", title="Currency")])
+"""
+The plan's currency (with plan_round)
+"""
+
+
+class ProposeIn(BaseModel):
+    """
+    A round to propose: its `items` (ascending piece order, balanced for every party), or
+    the current plan's round `plan_round` of `currency` (as `GET /v1/setoff/plan` numbers
+    them, one the caller sees); and the chain time by which every party must consent.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    items: Annotated[Items | None, Field(title="Items")] = None
+    plan_round: Annotated[PlanRound | None, Field(title="Plan Round")] = None
+    currency: Annotated[Currency | None, Field(title="Currency")] = None
+    """
+    The plan's currency (with plan_round)
+    """
+    deadline: Annotated[int, Field(gt=0, title="Deadline")]
+    """
+    Unix seconds (UTC)
+    """
+
+
 TokenId = TypeAliasType("TokenId", Annotated[int, Field(ge=1, title="Token Id")])
 """
 A piece to price
@@ -1403,7 +1646,9 @@ A decimal string in the currency, at most its minor digits
 """
 
 
-Currency = TypeAliasType("Currency", Annotated[str, Field(examples=["CNY"], pattern="^[A-Z]{3}$")])
+Currency1 = TypeAliasType(
+    "Currency1", Annotated[str, Field(examples=["CNY"], pattern="^[A-Z]{3}$")]
+)
 """
 ISO 4217
 """
@@ -1439,7 +1684,7 @@ class QuoteIn(BaseModel):
     """
     The advance of a loan, or the value of the factored piece. With `token_id`: the piece's value by default; a loan may advance less
     """
-    currency: Currency | None = None
+    currency: Currency1 | None = None
     """
     Without `token_id`
     """
@@ -1676,6 +1921,17 @@ class ReceivableOut(BaseModel):
     """
     A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
     """
+    netted_value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Netted Value",
+        ),
+    ]
+    """
+    What set-off rounds cleared of it: live + settled + netted == face
+    """
     status: Annotated[
         Literal["none", "pending", "active", "rejected", "cancelled", "settled", "expired"],
         Field(title="Status"),
@@ -1703,6 +1959,16 @@ class ReconciliationOut(BaseModel):
     last_day: Annotated[str, Field(title="Last Day")]
     time_zone: Annotated[str, Field(title="Time Zone")]
     payments: Annotated[list[PaymentOut], Field(title="Payments")]
+
+
+class RefuseRoundIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    reason: Annotated[str, Field(max_length=128, min_length=1, title="Reason")]
+    """
+    Why: 0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+    """
 
 
 class RejectIn(BaseModel):
@@ -1885,6 +2151,162 @@ class RiskReasonOut(BaseModel):
     """
     outcome: Annotated[Literal["approve", "refer", "decline"], Field(title="Decision")]
     message: Annotated[str, Field(title="Message")]
+
+
+Remaining = TypeAliasType(
+    "Remaining",
+    Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Remaining",
+        ),
+    ],
+)
+"""
+A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+"""
+
+
+class RoundItemOut(BaseModel):
+    piece: Annotated[int, Field(title="Piece")]
+    slot: Annotated[int, Field(title="Slot")]
+    debtor: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Debtor",
+        ),
+    ]
+    holder: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Holder",
+        ),
+    ]
+    amount: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Amount",
+        ),
+    ]
+    """
+    A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+    """
+    remaining: Annotated[Remaining | None, Field(title="Remaining")]
+    """
+    The piece's value after execution
+    """
+
+
+RefusedBy = TypeAliasType(
+    "RefusedBy",
+    Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Refused By",
+        ),
+    ],
+)
+
+
+Executor = TypeAliasType(
+    "Executor",
+    Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Executor",
+        ),
+    ],
+)
+
+
+class RoundOut(BaseModel):
+    id: Annotated[int, Field(title="Id")]
+    proposer: Annotated[
+        str,
+        Field(
+            examples=["0xabababababababababababababababababababab"],
+            pattern="^0x[0-9a-fA-F]{40}$",
+            title="Proposer",
+        ),
+    ]
+    status: Annotated[Literal["proposed", "refused", "executed", "lapsed"], Field(title="Status")]
+    """
+    proposed: awaiting answers; refused: a party refused; executed: every piece reduced; lapsed: proposed and past its deadline at chain time
+    """
+    deadline: Annotated[int, Field(title="Deadline")]
+    """
+    Unix seconds, chain time
+    """
+    currency: Annotated[str | None, Field(title="Currency")]
+    item_count: Annotated[int, Field(title="Item Count")]
+    total: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Total",
+        ),
+    ]
+    """
+    What the round clears in all
+    """
+    consents: Annotated[int, Field(title="Consents")]
+    party_count: Annotated[int, Field(title="Party Count")]
+    items: Annotated[list[RoundItemOut], Field(title="Items")]
+    parties: Annotated[list[PartyOut], Field(title="Parties")]
+    my_answer: Annotated[Literal["awaiting", "given", "refused"] | None, Field(title="My Answer")]
+    """
+    The caller's answer (null: not a party)
+    """
+    gives_up: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Gives Up",
+        ),
+    ]
+    """
+    Receivables of the caller the round clears
+    """
+    sheds: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Sheds",
+        ),
+    ]
+    """
+    Debt of the caller the round clears
+    """
+    refused_by: Annotated[RefusedBy | None, Field(title="Refused By")]
+    reason: Annotated[str | None, Field(title="Reason")]
+    """
+    The refusal's reason as on chain (bytes32)
+    """
+    executor: Annotated[Executor | None, Field(title="Executor")]
+    tx_hash: Annotated[str, Field(title="Tx Hash")]
+    """
+    The proposal's transaction
+    """
+
+
+class RoundPage(BaseModel):
+    items: Annotated[list[RoundOut], Field(title="Items")]
+    next_cursor: Annotated[str | None, Field(title="Next Cursor")]
 
 
 class SessionOut(BaseModel):
@@ -2111,6 +2533,8 @@ class StatementLineOut(BaseModel):
             "settlement_submitted",
             "settlement_confirmed",
             "settlement_disputed",
+            "netted_receivable",
+            "netted_payable",
         ],
         Field(title="Kind"),
     ]
@@ -2148,6 +2572,7 @@ class StatementLineOut(BaseModel):
             "confirmed",
             "deemed",
             "disputed",
+            "netted",
         ],
         Field(title="Status"),
     ]
@@ -2281,6 +2706,8 @@ class TotalOut(BaseModel):
             "settlement_submitted",
             "settlement_confirmed",
             "settlement_disputed",
+            "netted_receivable",
+            "netted_payable",
         ],
         Field(title="Kind"),
     ]
@@ -2748,6 +3175,45 @@ class PieceOut(BaseModel):
 class PiecePage(BaseModel):
     items: Annotated[list[PieceOut], Field(title="Items")]
     next_cursor: Annotated[str | None, Field(title="Next Cursor")]
+
+
+class PlanOut(BaseModel):
+    currency: Annotated[str, Field(examples=["CNY"], title="Currency")]
+    """
+    ISO 4217 code: the unit of the amounts
+    """
+    chain_time: Annotated[int, Field(title="Chain Time")]
+    """
+    The chain time the plan was made at (the index's)
+    """
+    minimum_piece_value: Annotated[
+        str,
+        Field(
+            examples=["1000000.00"],
+            pattern="^(0|[1-9][0-9]*)(\\.[0-9]+)?$",
+            title="Minimum Piece Value",
+        ),
+    ]
+    """
+    What a partly cleared piece keeps
+    """
+    rounds: Annotated[list[PlannedRoundOut], Field(title="Rounds")]
+    positions: Annotated[list[PositionOut], Field(title="Positions")]
+    """
+    The caller's own (auditors: all)
+    """
+    total_debt: Annotated[TotalDebt | None, Field(title="Total Debt")]
+    """
+    Auditors only
+    """
+    cleared: Annotated[Cleared | None, Field(title="Cleared")]
+    """
+    Auditors only
+    """
+    net_internal_debt: Annotated[NetInternalDebt | None, Field(title="Net Internal Debt")]
+    """
+    Auditors only
+    """
 
 
 class RiskIndicatorsOut(BaseModel):

@@ -1452,6 +1452,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/setoff/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plan
+         * @description The set-off plan of one currency on the index as it stands: the rounds the contract
+         *     accepts (MTCS, docs/setoff.md), numbered, and every member's payable and receivable
+         *     before and after them. A member sees its own position and the rounds it is party to,
+         *     with its own items only; auditors see everything.
+         */
+        get: operations["plan_v1_setoff_plan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/setoff/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rounds
+         * @description Rounds the caller is party to or proposed (auditors: all), by id; `status`
+         *     as of chain time (`lapsed`: proposed and past its deadline); `awaiting_me`: open
+         *     rounds still waiting for the caller's answer. `cursor`: the last id of the previous
+         *     page.
+         */
+        get: operations["list_rounds_v1_setoff_rounds_get"];
+        put?: never;
+        /**
+         * Propose
+         * @description Propose a round (any active member but an auditor): its items, or the current plan's
+         *     round `plan_round` of `currency` (one the caller sees in the plan), by `deadline`.
+         *     Checked against the index first as the contract checks it (`setoff-round-invalid`):
+         *     ascending pieces, at most 32, each active, amounts at most the value leaving zero or at
+         *     least the minimum piece value, one currency, balanced for every party. Proposing
+         *     consents to nothing.
+         */
+        post: operations["propose_v1_setoff_rounds_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/setoff/rounds/{round_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Round
+         * @description A round its parties, its proposer and auditors see (404 for anyone else): its items,
+         *     every party's answer, its status at chain time and what it changes for the caller
+         *     (`gives_up`, `sheds`, `my_answer`).
+         */
+        get: operations["get_round_v1_setoff_rounds__round_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/setoff/rounds/{round_id}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Consent
+         * @description Consent to a round (a party: a holder or debtor of one of its items), by its
+         *     deadline. Consent gives up receivables: a maker's consent is a draft a checker approves
+         *     under the default policy (`setoff.consent`).
+         */
+        post: operations["consent_v1_setoff_rounds__round_id__consent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/setoff/rounds/{round_id}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refuse
+         * @description Refuse a round (a party, also after consenting), by its deadline: it can no longer
+         *     execute.
+         */
+        post: operations["refuse_v1_setoff_rounds__round_id__refuse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/setoff/rounds/{round_id}/execute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Execute
+         * @description Execute a round every party consented to, by its deadline (any active member who
+         *     sees it): every piece shrinks by its amount, or none (`piece-changed-since-plan` if a
+         *     piece changed since the proposal).
+         */
+        post: operations["execute_v1_setoff_rounds__round_id__execute_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/batches": {
         parameters: {
             query?: never;
@@ -2524,7 +2666,7 @@ export interface components {
              * Kinds
              * @description Kinds that need a checker
              */
-            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
+            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "setoff.consent" | "setoff.execute" | "setoff.propose" | "setoff.refuse" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
             /**
              * Two Checker Amount
              * @description Above it two different checkers, in the deposit currency (SCF_CURRENCIES' first; every currency of the ledger has its digits); null: one always
@@ -2570,6 +2712,28 @@ export interface components {
             value: string;
             /** Members */
             members: string[];
+        };
+        /** ClearingOut */
+        ClearingOut: {
+            /** Piece */
+            piece: number;
+            /**
+             * Debtor
+             * @example 0xabababababababababababababababababababab
+             */
+            debtor: string;
+            /**
+             * Creditor
+             * @description The piece's holder
+             * @example 0xabababababababababababababababababababab
+             */
+            creditor: string;
+            /**
+             * Amount
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
+             */
+            amount: string;
         };
         /** ComparedOfferOut */
         ComparedOfferOut: {
@@ -3141,6 +3305,20 @@ export interface components {
             api_key: string;
             key: components["schemas"]["ApiKeyOut"];
         };
+        /** ItemIn */
+        ItemIn: {
+            /**
+             * Piece
+             * @description The piece (token id) to reduce
+             */
+            piece: number;
+            /**
+             * Amount
+             * @description How much of the piece's value clears
+             * @example 1000000.00
+             */
+            amount: string;
+        };
         JsonValue: unknown;
         /**
          * LineageNodeOut
@@ -3371,6 +3549,20 @@ export interface components {
             /** Roles */
             roles: ("admin" | "core_enterprise" | "supplier" | "financier" | "auditor")[];
         };
+        /** PartyOut */
+        PartyOut: {
+            /**
+             * Party
+             * @example 0xabababababababababababababababababababab
+             */
+            party: string;
+            /**
+             * Answer
+             * @description A party's answer to the round
+             * @enum {string}
+             */
+            answer: "awaiting" | "given" | "refused";
+        };
         /**
          * PasswordChangeIn
          * @example {
@@ -3553,6 +3745,72 @@ export interface components {
             /** Days To Maturity */
             days_to_maturity: number;
         };
+        /** PlanOut */
+        PlanOut: {
+            /**
+             * Currency
+             * @description ISO 4217 code: the unit of the amounts
+             * @example CNY
+             */
+            currency: string;
+            /**
+             * Chain Time
+             * @description The chain time the plan was made at (the index's)
+             */
+            chain_time: number;
+            /**
+             * Minimum Piece Value
+             * @description What a partly cleared piece keeps
+             * @example 1000000.00
+             */
+            minimum_piece_value: string;
+            /** Rounds */
+            rounds: components["schemas"]["PlannedRoundOut"][];
+            /**
+             * Positions
+             * @description The caller's own (auditors: all)
+             */
+            positions: components["schemas"]["PositionOut"][];
+            /**
+             * Total Debt
+             * @description Auditors only
+             */
+            total_debt: string | null;
+            /**
+             * Cleared
+             * @description Auditors only
+             */
+            cleared: string | null;
+            /**
+             * Net Internal Debt
+             * @description Auditors only
+             */
+            net_internal_debt: string | null;
+        };
+        /** PlannedRoundOut */
+        PlannedRoundOut: {
+            /**
+             * Number
+             * @description The round's number in this plan (propose it by it)
+             */
+            number: number;
+            /**
+             * Items
+             * @description The items the caller may see
+             */
+            items: components["schemas"]["ClearingOut"][];
+            /**
+             * Item Count
+             * @description How many items the round has in all
+             */
+            item_count: number;
+            /**
+             * Total
+             * @description What the round clears in all
+             * @example 1000000.00
+             */
+            total: string;
+        };
         /**
          * PolicyBody
          * @description A financier's rules (PUT /v1/policies replaces them all: an omitted rule takes its
@@ -3702,6 +3960,43 @@ export interface components {
              */
             max_exposure_per_debtor: string | null;
         };
+        /** PositionOut */
+        PositionOut: {
+            /**
+             * Member
+             * @example 0xabababababababababababababababababababab
+             */
+            member: string;
+            /**
+             * Payable Before
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
+             */
+            payable_before: string;
+            /**
+             * Receivable Before
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
+             */
+            receivable_before: string;
+            /**
+             * Payable After
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
+             */
+            payable_after: string;
+            /**
+             * Receivable After
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
+             */
+            receivable_after: string;
+            /**
+             * Net
+             * @description receivable - payable, a decimal string (negative: a net debtor); the same after the rounds
+             */
+            net: string;
+        };
         /** ProposalOut */
         ProposalOut: {
             /** Id */
@@ -3741,6 +4036,50 @@ export interface components {
              * @example 2027-01-01T00:00:00+00:00
              */
             readonly deadline_iso: string;
+        };
+        /**
+         * ProposeIn
+         * @description A round to propose: its `items` (ascending piece order, balanced for every party), or
+         *     the current plan's round `plan_round` of `currency` (as `GET /v1/setoff/plan` numbers
+         *     them, one the caller sees); and the chain time by which every party must consent.
+         * @example {
+         *       "deadline": 1893456000,
+         *       "items": [
+         *         {
+         *           "amount": "400000.00",
+         *           "piece": 1
+         *         },
+         *         {
+         *           "amount": "400000.00",
+         *           "piece": 2
+         *         },
+         *         {
+         *           "amount": "400000.00",
+         *           "piece": 3
+         *         }
+         *       ]
+         *     }
+         * @example {
+         *       "currency": "CNY",
+         *       "deadline": 1893456000,
+         *       "plan_round": 1
+         *     }
+         */
+        ProposeIn: {
+            /** Items */
+            items?: components["schemas"]["ItemIn"][] | null;
+            /** Plan Round */
+            plan_round?: number | null;
+            /**
+             * Currency
+             * @description The plan's currency (with plan_round)
+             */
+            currency?: string | null;
+            /**
+             * Deadline
+             * @description Unix seconds (UTC)
+             */
+            deadline: number;
         };
         /**
          * QuoteIn
@@ -3977,6 +4316,12 @@ export interface components {
              */
             settled_value: string;
             /**
+             * Netted Value
+             * @description What set-off rounds cleared of it: live + settled + netted == face
+             * @example 1000000.00
+             */
+            netted_value: string;
+            /**
              * Status
              * @description pending: awaiting the creditor's acceptance (确权); active; settled: paid in full; rejected, cancelled or expired: never accepted
              * @enum {string}
@@ -4007,6 +4352,19 @@ export interface components {
             time_zone: string;
             /** Payments */
             payments: components["schemas"]["PaymentOut"][];
+        };
+        /**
+         * RefuseRoundIn
+         * @example {
+         *       "reason": "the pieces are pledged to our bank"
+         *     }
+         */
+        RefuseRoundIn: {
+            /**
+             * Reason
+             * @description Why: 0x + 64 hex digits, or text (recorded on chain as its SHA-256)
+             */
+            reason: string;
         };
         /**
          * RejectIn
@@ -4200,6 +4558,111 @@ export interface components {
             outcome: components["schemas"]["Decision"];
             /** Message */
             message: string;
+        };
+        /** RoundItemOut */
+        RoundItemOut: {
+            /** Piece */
+            piece: number;
+            /** Slot */
+            slot: number;
+            /**
+             * Debtor
+             * @example 0xabababababababababababababababababababab
+             */
+            debtor: string;
+            /**
+             * Holder
+             * @example 0xabababababababababababababababababababab
+             */
+            holder: string;
+            /**
+             * Amount
+             * @description A decimal string in the currency's units with exactly its minor digits ("1000000.00" CNY); exact: compute with Decimal, never float
+             * @example 1000000.00
+             */
+            amount: string;
+            /**
+             * Remaining
+             * @description The piece's value after execution
+             */
+            remaining: string | null;
+        };
+        /** RoundOut */
+        RoundOut: {
+            /** Id */
+            id: number;
+            /**
+             * Proposer
+             * @example 0xabababababababababababababababababababab
+             */
+            proposer: string;
+            /**
+             * Status
+             * @description proposed: awaiting answers; refused: a party refused; executed: every piece reduced; lapsed: proposed and past its deadline at chain time
+             * @enum {string}
+             */
+            status: "proposed" | "refused" | "executed" | "lapsed";
+            /**
+             * Deadline
+             * @description Unix seconds, chain time
+             */
+            deadline: number;
+            /** Currency */
+            currency: string | null;
+            /** Item Count */
+            item_count: number;
+            /**
+             * Total
+             * @description What the round clears in all
+             * @example 1000000.00
+             */
+            total: string;
+            /** Consents */
+            consents: number;
+            /** Party Count */
+            party_count: number;
+            /** Items */
+            items: components["schemas"]["RoundItemOut"][];
+            /** Parties */
+            parties: components["schemas"]["PartyOut"][];
+            /**
+             * My Answer
+             * @description The caller's answer (null: not a party)
+             */
+            my_answer: ("awaiting" | "given" | "refused") | null;
+            /**
+             * Gives Up
+             * @description Receivables of the caller the round clears
+             * @example 1000000.00
+             */
+            gives_up: string;
+            /**
+             * Sheds
+             * @description Debt of the caller the round clears
+             * @example 1000000.00
+             */
+            sheds: string;
+            /** Refused By */
+            refused_by: string | null;
+            /**
+             * Reason
+             * @description The refusal's reason as on chain (bytes32)
+             */
+            reason: string | null;
+            /** Executor */
+            executor: string | null;
+            /**
+             * Tx Hash
+             * @description The proposal's transaction
+             */
+            tx_hash: string;
+        };
+        /** RoundPage */
+        RoundPage: {
+            /** Items */
+            items: components["schemas"]["RoundOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** SessionOut */
         SessionOut: {
@@ -4430,7 +4893,7 @@ export interface components {
              * @description What happened, from the caller's side
              * @enum {string}
              */
-            kind: "receivable_issued" | "receivable_received" | "piece_sent" | "piece_received" | "piece_returned_sent" | "piece_returned_received" | "financing_funded" | "financing_repaid" | "financing_recourse_claimed" | "financing_recourse_repaid" | "settlement_paid" | "settlement_submitted" | "settlement_confirmed" | "settlement_disputed";
+            kind: "receivable_issued" | "receivable_received" | "piece_sent" | "piece_received" | "piece_returned_sent" | "piece_returned_received" | "financing_funded" | "financing_repaid" | "financing_recourse_claimed" | "financing_recourse_repaid" | "settlement_paid" | "settlement_submitted" | "settlement_confirmed" | "settlement_disputed" | "netted_receivable" | "netted_payable";
             /** Counterparty */
             counterparty: string;
             /** Counterparty Name */
@@ -4453,7 +4916,7 @@ export interface components {
              * @description A receivable's status now; a transfer's kind; the financing or settlement step
              * @enum {string}
              */
-            status: "none" | "pending" | "active" | "rejected" | "cancelled" | "settled" | "expired" | "split" | "whole" | "return" | "funded" | "repaid" | "recourse_claimed" | "recourse_repaid" | "paid" | "submitted" | "confirmed" | "deemed" | "disputed";
+            status: "none" | "pending" | "active" | "rejected" | "cancelled" | "settled" | "expired" | "split" | "whole" | "return" | "funded" | "repaid" | "recourse_claimed" | "recourse_repaid" | "paid" | "submitted" | "confirmed" | "deemed" | "disputed" | "netted";
             /**
              * Payment Ref
              * @description The payment reference in clear if the caller paid or was paid, else its on-chain hash
@@ -4579,7 +5042,7 @@ export interface components {
              * @description The lines' kind
              * @enum {string}
              */
-            kind: "receivable_issued" | "receivable_received" | "piece_sent" | "piece_received" | "piece_returned_sent" | "piece_returned_received" | "financing_funded" | "financing_repaid" | "financing_recourse_claimed" | "financing_recourse_repaid" | "settlement_paid" | "settlement_submitted" | "settlement_confirmed" | "settlement_disputed";
+            kind: "receivable_issued" | "receivable_received" | "piece_sent" | "piece_received" | "piece_returned_sent" | "piece_returned_received" | "financing_funded" | "financing_repaid" | "financing_recourse_claimed" | "financing_recourse_repaid" | "settlement_paid" | "settlement_submitted" | "settlement_confirmed" | "settlement_disputed" | "netted_receivable" | "netted_payable";
             /** Currency */
             currency: string;
             /** Lines */
@@ -5067,47 +5530,6 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `csrf-failed`: CSRF token missing or wrong
-         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
-         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
-         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
-         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
-         *     - `forbidden`: Action not allowed
-         *     - `missing-role`: Refused by the contract: MissingRole
-         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
-         *     - `no-signing-key`: No signing key at the gateway
-         *     - `not-active-member`: Refused by the contract: NotActiveMember
-         *     - `not-creditor`: Refused by the contract: NotCreditor
-         *     - `not-debtor`: Refused by the contract: NotDebtor
-         *     - `not-financier`: Refused by the contract: NotFinancier
-         *     - `not-holder`: Refused by the contract: NotHolder
-         *     - `not-issuer`: Refused by the contract: NotIssuer
-         *     - `not-payee`: Refused by the contract: NotPayee
-         *     - `not-proposer`: Refused by the contract: NotProposer
-         *     - `not-requester`: Refused by the contract: NotRequester
-         *     - `not-sender`: Refused by the contract: NotSender
-         *     - `only-financing`: Refused by the contract: OnlyFinancing
-         *     - `only-governance`: Refused by the contract: OnlyGovernance
-         *     - `only-set-off`: Refused by the contract: OnlySetOff
-         *     - `only-token`: Refused by the contract: OnlyToken
-         *     - `password-change-required`: Password change required
-         *     - `relay-rejected`: Transaction not relayed
-         *     - `role-required`: Role required
-         *     - `scope-required`: API key scope required
-         */
-        "Problem403-3044ead2fd": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `csrf-failed`: CSRF token missing or wrong
          *     - `forbidden`: Action not allowed
          *     - `foreign-participant`: Only the participant itself may do this
          *     - `password-change-required`: Password change required
@@ -5221,34 +5643,37 @@ export interface components {
         };
         /**
          * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
          *     - `forbidden`: Action not allowed
-         *     - `foreign-participant`: Only the participant itself may do this
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-round-party`: Refused by the contract: NotRoundParty
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
          *     - `password-change-required`: Password change required
+         *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-9ef3b00c01": {
+        "Problem403-97cf4824bb": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/foreign-participant" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/scope-required";
-                };
-            };
-        };
-        /**
-         * @description A problem, of one of these types:
-         *     - `account-locked`: Account locked
-         */
-        "Problem403-account-locked": {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/account-locked";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-round-party" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
                 };
             };
         };
@@ -5272,6 +5697,67 @@ export interface components {
          *     - `not-payee`: Refused by the contract: NotPayee
          *     - `not-proposer`: Refused by the contract: NotProposer
          *     - `not-requester`: Refused by the contract: NotRequester
+         *     - `not-round-party`: Refused by the contract: NotRoundParty
+         *     - `not-sender`: Refused by the contract: NotSender
+         *     - `only-financing`: Refused by the contract: OnlyFinancing
+         *     - `only-governance`: Refused by the contract: OnlyGovernance
+         *     - `only-set-off`: Refused by the contract: OnlySetOff
+         *     - `only-token`: Refused by the contract: OnlyToken
+         *     - `password-change-required`: Password change required
+         *     - `relay-rejected`: Transaction not relayed
+         *     - `role-required`: Role required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-9ceac90be4": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-round-party" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/relay-rejected" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `forbidden`: Action not allowed
+         *     - `foreign-participant`: Only the participant itself may do this
+         *     - `password-change-required`: Password change required
+         *     - `scope-required`: API key scope required
+         */
+        "Problem403-9ef3b00c01": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/foreign-participant" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `csrf-failed`: CSRF token missing or wrong
+         *     - `erc20-insufficient-allowance`: Refused by the contract: ERC20InsufficientAllowance
+         *     - `erc3525-insufficient-allowance`: Refused by the contract: ERC3525InsufficientAllowance
+         *     - `erc721-incorrect-owner`: Refused by the contract: ERC721IncorrectOwner
+         *     - `erc721-insufficient-approval`: Refused by the contract: ERC721InsufficientApproval
+         *     - `forbidden`: Action not allowed
+         *     - `missing-role`: Refused by the contract: MissingRole
+         *     - `module-binding-closed`: Refused by the contract: ModuleBindingClosed
+         *     - `no-signing-key`: No signing key at the gateway
+         *     - `not-active-member`: Refused by the contract: NotActiveMember
+         *     - `not-creditor`: Refused by the contract: NotCreditor
+         *     - `not-debtor`: Refused by the contract: NotDebtor
+         *     - `not-financier`: Refused by the contract: NotFinancier
+         *     - `not-holder`: Refused by the contract: NotHolder
+         *     - `not-issuer`: Refused by the contract: NotIssuer
+         *     - `not-payee`: Refused by the contract: NotPayee
+         *     - `not-proposer`: Refused by the contract: NotProposer
+         *     - `not-requester`: Refused by the contract: NotRequester
+         *     - `not-round-party`: Refused by the contract: NotRoundParty
          *     - `not-sender`: Refused by the contract: NotSender
          *     - `only-financing`: Refused by the contract: OnlyFinancing
          *     - `only-governance`: Refused by the contract: OnlyGovernance
@@ -5281,14 +5767,29 @@ export interface components {
          *     - `role-required`: Role required
          *     - `scope-required`: API key scope required
          */
-        "Problem403-b2ae7fca04": {
+        "Problem403-a9aa85ce79": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                    type?: "https://scfledger.dev/problems/csrf-failed" | "https://scfledger.dev/problems/erc20-insufficient-allowance" | "https://scfledger.dev/problems/erc3525-insufficient-allowance" | "https://scfledger.dev/problems/erc721-incorrect-owner" | "https://scfledger.dev/problems/erc721-insufficient-approval" | "https://scfledger.dev/problems/forbidden" | "https://scfledger.dev/problems/missing-role" | "https://scfledger.dev/problems/module-binding-closed" | "https://scfledger.dev/problems/no-signing-key" | "https://scfledger.dev/problems/not-active-member" | "https://scfledger.dev/problems/not-creditor" | "https://scfledger.dev/problems/not-debtor" | "https://scfledger.dev/problems/not-financier" | "https://scfledger.dev/problems/not-holder" | "https://scfledger.dev/problems/not-issuer" | "https://scfledger.dev/problems/not-payee" | "https://scfledger.dev/problems/not-proposer" | "https://scfledger.dev/problems/not-requester" | "https://scfledger.dev/problems/not-round-party" | "https://scfledger.dev/problems/not-sender" | "https://scfledger.dev/problems/only-financing" | "https://scfledger.dev/problems/only-governance" | "https://scfledger.dev/problems/only-set-off" | "https://scfledger.dev/problems/only-token" | "https://scfledger.dev/problems/password-change-required" | "https://scfledger.dev/problems/role-required" | "https://scfledger.dev/problems/scope-required";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `account-locked`: Account locked
+         */
+        "Problem403-account-locked": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/account-locked";
                 };
             };
         };
@@ -5448,16 +5949,16 @@ export interface components {
          *     - `unknown-member`: Refused by the contract: UnknownMember
          *     - `unknown-proposal`: Refused by the contract: UnknownProposal
          *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
-         *     - `unknown-request`: Refused by the contract: UnknownRequest
+         *     - `unknown-round`: Refused by the contract: UnknownRound
          */
-        "Problem404-0e2bce31ed": {
+        "Problem404-8d8176cd0f": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable" | "https://scfledger.dev/problems/unknown-request";
+                    type?: "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable" | "https://scfledger.dev/problems/unknown-round";
                 };
             };
         };
@@ -5476,6 +5977,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `erc721-nonexistent-token`: Refused by the contract: ERC721NonexistentToken
+         *     - `not-found`: Not found
+         *     - `unknown-member`: Refused by the contract: UnknownMember
+         *     - `unknown-proposal`: Refused by the contract: UnknownProposal
+         *     - `unknown-receivable`: Refused by the contract: UnknownReceivable
+         *     - `unknown-request`: Refused by the contract: UnknownRequest
+         *     - `unknown-round`: Refused by the contract: UnknownRound
+         */
+        "Problem404-ce0f23aebf": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/erc721-nonexistent-token" | "https://scfledger.dev/problems/not-found" | "https://scfledger.dev/problems/unknown-member" | "https://scfledger.dev/problems/unknown-proposal" | "https://scfledger.dev/problems/unknown-receivable" | "https://scfledger.dev/problems/unknown-request" | "https://scfledger.dev/problems/unknown-round";
                 };
             };
         };
@@ -5514,9 +6036,56 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `acceptance-window-open`: Refused by the contract: AcceptanceWindowOpen
+         *     - `already-answered`: Refused by the contract: AlreadyAnswered
+         *     - `already-approved`: Refused by the contract: AlreadyApproved
+         *     - `confirmation-window-open`: Refused by the contract: ConfirmationWindowOpen
+         *     - `consents-missing`: Refused by the contract: ConsentsMissing
+         *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
+         *     - `duplicate-document`: Refused by the contract: DuplicateDocument
+         *     - `evidence-already-attached`: Refused by the contract: EvidenceAlreadyAttached
+         *     - `evidence-is-document`: Refused by the contract: EvidenceIsDocument
+         *     - `evidence-limit-reached`: Refused by the contract: EvidenceLimitReached
+         *     - `grace-period-running`: Refused by the contract: GracePeriodRunning
+         *     - `idempotency-conflict`: Idempotency key reused
+         *     - `insufficient-approvals`: Refused by the contract: InsufficientApprovals
+         *     - `insufficient-balance`: Refused by the contract: InsufficientBalance
+         *     - `invalid-member-status`: Refused by the contract: InvalidMemberStatus
+         *     - `invalid-piece-state`: Refused by the contract: InvalidPieceState
+         *     - `invalid-state`: Invalid state
+         *     - `legal-id-already-registered`: Refused by the contract: LegalIdAlreadyRegistered
+         *     - `member-already-exists`: Refused by the contract: MemberAlreadyExists
+         *     - `module-in-use`: Refused by the contract: ModuleInUse
+         *     - `not-approved`: Refused by the contract: NotApproved
+         *     - `not-yet-due`: Refused by the contract: NotYetDue
+         *     - `payment-ref-disputed`: Refused by the contract: PaymentRefDisputed
+         *     - `piece-changed-since-plan`: Refused by the contract: PieceChangedSincePlan
+         *     - `piece-not-nettable`: Refused by the contract: PieceNotNettable
+         *     - `piece-not-transferable`: Refused by the contract: PieceNotTransferable
+         *     - `proposal-expired`: Refused by the contract: ProposalExpired
+         *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
+         *     - `receivable-lapsed`: Refused by the contract: ReceivableLapsed
+         *     - `round-closed`: Refused by the contract: RoundClosed
+         *     - `round-lapsed`: Refused by the contract: RoundLapsed
+         */
+        "Problem409-0650879f4e": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-answered" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/consents-missing" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-changed-since-plan" | "https://scfledger.dev/problems/piece-not-nettable" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed" | "https://scfledger.dev/problems/round-closed" | "https://scfledger.dev/problems/round-lapsed";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `acceptance-window-open`: Refused by the contract: AcceptanceWindowOpen
+         *     - `already-answered`: Refused by the contract: AlreadyAnswered
          *     - `already-approved`: Refused by the contract: AlreadyApproved
          *     - `already-declined`: Refused by the contract: AlreadyDeclined
          *     - `confirmation-window-open`: Refused by the contract: ConfirmationWindowOpen
+         *     - `consents-missing`: Refused by the contract: ConsentsMissing
          *     - `default-period-running`: Refused by the contract: DefaultPeriodRunning
          *     - `duplicate-document`: Refused by the contract: DuplicateDocument
          *     - `erc20-insufficient-balance`: Refused by the contract: ERC20InsufficientBalance
@@ -5542,23 +6111,27 @@ export interface components {
          *     - `nothing-escrowed`: Refused by the contract: NothingEscrowed
          *     - `offer-mismatch`: Refused by the contract: OfferMismatch
          *     - `payment-ref-disputed`: Refused by the contract: PaymentRefDisputed
+         *     - `piece-changed-since-plan`: Refused by the contract: PieceChangedSincePlan
          *     - `piece-due`: Refused by the contract: PieceDue
+         *     - `piece-not-nettable`: Refused by the contract: PieceNotNettable
          *     - `piece-not-transferable`: Refused by the contract: PieceNotTransferable
          *     - `proposal-expired`: Refused by the contract: ProposalExpired
          *     - `proposal-not-pending`: Refused by the contract: ProposalNotPending
          *     - `receivable-lapsed`: Refused by the contract: ReceivableLapsed
          *     - `request-expired`: Refused by the contract: RequestExpired
          *     - `request-not-expired`: Refused by the contract: RequestNotExpired
+         *     - `round-closed`: Refused by the contract: RoundClosed
+         *     - `round-lapsed`: Refused by the contract: RoundLapsed
          *     - `wrong-mode`: Refused by the contract: WrongMode
          */
-        "Problem409-58712dd245": {
+        "Problem409-14bebfd1c8": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/already-declined" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/funding-deadline-passed" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-request-status" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/no-offer" | "https://scfledger.dev/problems/no-recourse" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/offer-mismatch" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-due" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed" | "https://scfledger.dev/problems/request-expired" | "https://scfledger.dev/problems/request-not-expired" | "https://scfledger.dev/problems/wrong-mode";
+                    type?: "https://scfledger.dev/problems/acceptance-window-open" | "https://scfledger.dev/problems/already-answered" | "https://scfledger.dev/problems/already-approved" | "https://scfledger.dev/problems/already-declined" | "https://scfledger.dev/problems/confirmation-window-open" | "https://scfledger.dev/problems/consents-missing" | "https://scfledger.dev/problems/default-period-running" | "https://scfledger.dev/problems/duplicate-document" | "https://scfledger.dev/problems/erc20-insufficient-balance" | "https://scfledger.dev/problems/evidence-already-attached" | "https://scfledger.dev/problems/evidence-is-document" | "https://scfledger.dev/problems/evidence-limit-reached" | "https://scfledger.dev/problems/funding-deadline-passed" | "https://scfledger.dev/problems/grace-period-running" | "https://scfledger.dev/problems/idempotency-conflict" | "https://scfledger.dev/problems/insufficient-approvals" | "https://scfledger.dev/problems/insufficient-balance" | "https://scfledger.dev/problems/invalid-member-status" | "https://scfledger.dev/problems/invalid-piece-state" | "https://scfledger.dev/problems/invalid-request-status" | "https://scfledger.dev/problems/invalid-state" | "https://scfledger.dev/problems/legal-id-already-registered" | "https://scfledger.dev/problems/member-already-exists" | "https://scfledger.dev/problems/module-in-use" | "https://scfledger.dev/problems/no-offer" | "https://scfledger.dev/problems/no-recourse" | "https://scfledger.dev/problems/not-approved" | "https://scfledger.dev/problems/not-yet-due" | "https://scfledger.dev/problems/nothing-escrowed" | "https://scfledger.dev/problems/offer-mismatch" | "https://scfledger.dev/problems/payment-ref-disputed" | "https://scfledger.dev/problems/piece-changed-since-plan" | "https://scfledger.dev/problems/piece-due" | "https://scfledger.dev/problems/piece-not-nettable" | "https://scfledger.dev/problems/piece-not-transferable" | "https://scfledger.dev/problems/proposal-expired" | "https://scfledger.dev/problems/proposal-not-pending" | "https://scfledger.dev/problems/receivable-lapsed" | "https://scfledger.dev/problems/request-expired" | "https://scfledger.dev/problems/request-not-expired" | "https://scfledger.dev/problems/round-closed" | "https://scfledger.dev/problems/round-lapsed" | "https://scfledger.dev/problems/wrong-mode";
                 };
             };
         };
@@ -5978,6 +6551,67 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `currency-unknown`: Unknown currency
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-net-amount`: Refused by the contract: InvalidNetAmount
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-round-deadline`: Refused by the contract: InvalidRoundDeadline
+         *     - `invalid-round-size`: Refused by the contract: InvalidRoundSize
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `pieces-not-ascending`: Refused by the contract: PiecesNotAscending
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `round-unbalanced`: Refused by the contract: RoundUnbalanced
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `setoff-round-invalid`: Set-off round refused
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-7544b92efb": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/currency-unknown" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-net-amount" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-round-deadline" | "https://scfledger.dev/problems/invalid-round-size" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/pieces-not-ascending" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/round-unbalanced" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/setoff-round-invalid" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
          *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
          *     - `document-not-uploaded`: Document not uploaded
@@ -6028,18 +6662,12 @@ export interface components {
         /**
          * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
-         *     - `advance-above-value`: Refused by the contract: AdvanceAboveValue
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
          *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
          *     - `due-date-in-past`: Refused by the contract: DueDateInPast
          *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
-         *     - `duplicate-financier`: Refused by the contract: DuplicateFinancier
          *     - `empty-field`: Refused by the contract: EmptyField
          *     - `empty-hash`: Refused by the contract: EmptyHash
-         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
-         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
-         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
-         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
          *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
          *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
          *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
@@ -6050,39 +6678,38 @@ export interface components {
          *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
          *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
          *     - `failed-call`: Refused by the contract: FailedCall
-         *     - `fees-above-advance`: Refused by the contract: FeesAboveAdvance
          *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
          *     - `invalid-currency`: Refused by the contract: InvalidCurrency
-         *     - `invalid-financier-count`: Refused by the contract: InvalidFinancierCount
-         *     - `invalid-funding-deadline`: Refused by the contract: InvalidFundingDeadline
          *     - `invalid-input`: Invalid input
+         *     - `invalid-net-amount`: Refused by the contract: InvalidNetAmount
          *     - `invalid-parameter`: Refused by the contract: InvalidParameter
          *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
-         *     - `invalid-request-ttl`: Refused by the contract: InvalidRequestTtl
          *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-round-deadline`: Refused by the contract: InvalidRoundDeadline
+         *     - `invalid-round-size`: Refused by the contract: InvalidRoundSize
          *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
          *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
          *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `pieces-not-ascending`: Refused by the contract: PiecesNotAscending
          *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `round-unbalanced`: Refused by the contract: RoundUnbalanced
          *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
          *     - `self-dealing`: Refused by the contract: SelfDealing
-         *     - `self-financing`: Refused by the contract: SelfFinancing
          *     - `target-not-contract`: Refused by the contract: TargetNotContract
          *     - `transaction-reverted`: Transaction reverted
          *     - `validation-error`: Invalid request
          *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
          *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
-         *     - `zero-advance`: Refused by the contract: ZeroAdvance
          *     - `zero-value`: Refused by the contract: ZeroValue
          */
-        "Problem422-967a553c91": {
+        "Problem422-9ca82ce9b7": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-net-amount" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-round-deadline" | "https://scfledger.dev/problems/invalid-round-size" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/pieces-not-ascending" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/round-unbalanced" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -6139,11 +6766,6 @@ export interface components {
          * @description A problem, of one of these types:
          *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
          *     - `advance-above-value`: Refused by the contract: AdvanceAboveValue
-         *     - `amount-malformed`: Amount is not a decimal number
-         *     - `amount-not-a-string`: Amount is not a decimal string
-         *     - `amount-out-of-range`: Amount out of range
-         *     - `amount-too-precise`: Amount has too many decimals
-         *     - `currency-not-accepted`: Currency not accepted here
          *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
          *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
          *     - `due-date-in-past`: Refused by the contract: DueDateInPast
@@ -6171,14 +6793,19 @@ export interface components {
          *     - `invalid-financier-count`: Refused by the contract: InvalidFinancierCount
          *     - `invalid-funding-deadline`: Refused by the contract: InvalidFundingDeadline
          *     - `invalid-input`: Invalid input
+         *     - `invalid-net-amount`: Refused by the contract: InvalidNetAmount
          *     - `invalid-parameter`: Refused by the contract: InvalidParameter
          *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
          *     - `invalid-request-ttl`: Refused by the contract: InvalidRequestTtl
          *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-round-deadline`: Refused by the contract: InvalidRoundDeadline
+         *     - `invalid-round-size`: Refused by the contract: InvalidRoundSize
          *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
          *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
          *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `pieces-not-ascending`: Refused by the contract: PiecesNotAscending
          *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `round-unbalanced`: Refused by the contract: RoundUnbalanced
          *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
          *     - `self-dealing`: Refused by the contract: SelfDealing
          *     - `self-financing`: Refused by the contract: SelfFinancing
@@ -6190,14 +6817,14 @@ export interface components {
          *     - `zero-advance`: Refused by the contract: ZeroAdvance
          *     - `zero-value`: Refused by the contract: ZeroValue
          */
-        "Problem422-a98dbbe784": {
+        "Problem422-ab639a2ac4": {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
-                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-net-amount" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-round-deadline" | "https://scfledger.dev/problems/invalid-round-size" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/pieces-not-ascending" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/round-unbalanced" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -6313,6 +6940,95 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-value";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `currency-unknown`: Unknown currency
+         *     - `invalid-input`: Invalid input
+         *     - `validation-error`: Invalid request
+         */
+        "Problem422-e045186f25": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/currency-unknown" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/validation-error";
+                };
+            };
+        };
+        /**
+         * @description A problem, of one of these types:
+         *     - `address-empty-code`: Refused by the contract: AddressEmptyCode
+         *     - `advance-above-value`: Refused by the contract: AdvanceAboveValue
+         *     - `amount-malformed`: Amount is not a decimal number
+         *     - `amount-not-a-string`: Amount is not a decimal string
+         *     - `amount-out-of-range`: Amount out of range
+         *     - `amount-too-precise`: Amount has too many decimals
+         *     - `currency-not-accepted`: Currency not accepted here
+         *     - `debtor-cannot-hold`: Refused by the contract: DebtorCannotHold
+         *     - `depth-limit-exceeded`: Refused by the contract: DepthLimitExceeded
+         *     - `due-date-in-past`: Refused by the contract: DueDateInPast
+         *     - `due-date-too-far`: Refused by the contract: DueDateTooFar
+         *     - `duplicate-financier`: Refused by the contract: DuplicateFinancier
+         *     - `empty-field`: Refused by the contract: EmptyField
+         *     - `empty-hash`: Refused by the contract: EmptyHash
+         *     - `erc20-invalid-approver`: Refused by the contract: ERC20InvalidApprover
+         *     - `erc20-invalid-receiver`: Refused by the contract: ERC20InvalidReceiver
+         *     - `erc20-invalid-sender`: Refused by the contract: ERC20InvalidSender
+         *     - `erc20-invalid-spender`: Refused by the contract: ERC20InvalidSpender
+         *     - `erc3525-approval-to-owner`: Refused by the contract: ERC3525ApprovalToOwner
+         *     - `erc3525-insufficient-balance`: Refused by the contract: ERC3525InsufficientBalance
+         *     - `erc3525-invalid-receiver`: Refused by the contract: ERC3525InvalidReceiver
+         *     - `erc3525-slot-mismatch`: Refused by the contract: ERC3525SlotMismatch
+         *     - `erc721-invalid-approver`: Refused by the contract: ERC721InvalidApprover
+         *     - `erc721-invalid-operator`: Refused by the contract: ERC721InvalidOperator
+         *     - `erc721-invalid-owner`: Refused by the contract: ERC721InvalidOwner
+         *     - `erc721-invalid-receiver`: Refused by the contract: ERC721InvalidReceiver
+         *     - `erc721-invalid-sender`: Refused by the contract: ERC721InvalidSender
+         *     - `failed-call`: Refused by the contract: FailedCall
+         *     - `fees-above-advance`: Refused by the contract: FeesAboveAdvance
+         *     - `invalid-batch-size`: Refused by the contract: InvalidBatchSize
+         *     - `invalid-currency`: Refused by the contract: InvalidCurrency
+         *     - `invalid-financier-count`: Refused by the contract: InvalidFinancierCount
+         *     - `invalid-funding-deadline`: Refused by the contract: InvalidFundingDeadline
+         *     - `invalid-input`: Invalid input
+         *     - `invalid-net-amount`: Refused by the contract: InvalidNetAmount
+         *     - `invalid-parameter`: Refused by the contract: InvalidParameter
+         *     - `invalid-proposal-lifetime`: Refused by the contract: InvalidProposalLifetime
+         *     - `invalid-request-ttl`: Refused by the contract: InvalidRequestTtl
+         *     - `invalid-roles`: Refused by the contract: InvalidRoles
+         *     - `invalid-round-deadline`: Refused by the contract: InvalidRoundDeadline
+         *     - `invalid-round-size`: Refused by the contract: InvalidRoundSize
+         *     - `invalid-threshold`: Refused by the contract: InvalidThreshold
+         *     - `missing-payment-ref`: Refused by the contract: MissingPaymentRef
+         *     - `piece-not-in-slot`: Refused by the contract: PieceNotInSlot
+         *     - `pieces-not-ascending`: Refused by the contract: PiecesNotAscending
+         *     - `root-has-no-parent`: Refused by the contract: RootHasNoParent
+         *     - `round-unbalanced`: Refused by the contract: RoundUnbalanced
+         *     - `safe-cast-overflowed-uint-downcast`: Refused by the contract: SafeCastOverflowedUintDowncast
+         *     - `self-dealing`: Refused by the contract: SelfDealing
+         *     - `self-financing`: Refused by the contract: SelfFinancing
+         *     - `target-not-contract`: Refused by the contract: TargetNotContract
+         *     - `transaction-reverted`: Transaction reverted
+         *     - `validation-error`: Invalid request
+         *     - `value-below-minimum`: Refused by the contract: ValueBelowMinimum
+         *     - `value-merge-unsupported`: Refused by the contract: ValueMergeUnsupported
+         *     - `zero-advance`: Refused by the contract: ZeroAdvance
+         *     - `zero-value`: Refused by the contract: ZeroValue
+         */
+        "Problem422-e7948c5134": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    type?: "https://scfledger.dev/problems/address-empty-code" | "https://scfledger.dev/problems/advance-above-value" | "https://scfledger.dev/problems/amount-malformed" | "https://scfledger.dev/problems/amount-not-a-string" | "https://scfledger.dev/problems/amount-out-of-range" | "https://scfledger.dev/problems/amount-too-precise" | "https://scfledger.dev/problems/currency-not-accepted" | "https://scfledger.dev/problems/debtor-cannot-hold" | "https://scfledger.dev/problems/depth-limit-exceeded" | "https://scfledger.dev/problems/due-date-in-past" | "https://scfledger.dev/problems/due-date-too-far" | "https://scfledger.dev/problems/duplicate-financier" | "https://scfledger.dev/problems/empty-field" | "https://scfledger.dev/problems/empty-hash" | "https://scfledger.dev/problems/erc20-invalid-approver" | "https://scfledger.dev/problems/erc20-invalid-receiver" | "https://scfledger.dev/problems/erc20-invalid-sender" | "https://scfledger.dev/problems/erc20-invalid-spender" | "https://scfledger.dev/problems/erc3525-approval-to-owner" | "https://scfledger.dev/problems/erc3525-insufficient-balance" | "https://scfledger.dev/problems/erc3525-invalid-receiver" | "https://scfledger.dev/problems/erc3525-slot-mismatch" | "https://scfledger.dev/problems/erc721-invalid-approver" | "https://scfledger.dev/problems/erc721-invalid-operator" | "https://scfledger.dev/problems/erc721-invalid-owner" | "https://scfledger.dev/problems/erc721-invalid-receiver" | "https://scfledger.dev/problems/erc721-invalid-sender" | "https://scfledger.dev/problems/failed-call" | "https://scfledger.dev/problems/fees-above-advance" | "https://scfledger.dev/problems/invalid-batch-size" | "https://scfledger.dev/problems/invalid-currency" | "https://scfledger.dev/problems/invalid-financier-count" | "https://scfledger.dev/problems/invalid-funding-deadline" | "https://scfledger.dev/problems/invalid-input" | "https://scfledger.dev/problems/invalid-net-amount" | "https://scfledger.dev/problems/invalid-parameter" | "https://scfledger.dev/problems/invalid-proposal-lifetime" | "https://scfledger.dev/problems/invalid-request-ttl" | "https://scfledger.dev/problems/invalid-roles" | "https://scfledger.dev/problems/invalid-round-deadline" | "https://scfledger.dev/problems/invalid-round-size" | "https://scfledger.dev/problems/invalid-threshold" | "https://scfledger.dev/problems/missing-payment-ref" | "https://scfledger.dev/problems/piece-not-in-slot" | "https://scfledger.dev/problems/pieces-not-ascending" | "https://scfledger.dev/problems/root-has-no-parent" | "https://scfledger.dev/problems/round-unbalanced" | "https://scfledger.dev/problems/safe-cast-overflowed-uint-downcast" | "https://scfledger.dev/problems/self-dealing" | "https://scfledger.dev/problems/self-financing" | "https://scfledger.dev/problems/target-not-contract" | "https://scfledger.dev/problems/transaction-reverted" | "https://scfledger.dev/problems/validation-error" | "https://scfledger.dev/problems/value-below-minimum" | "https://scfledger.dev/problems/value-merge-unsupported" | "https://scfledger.dev/problems/zero-advance" | "https://scfledger.dev/problems/zero-value";
                 };
             };
         };
@@ -9100,12 +9816,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-a98dbbe784"];
+            422: components["responses"]["Problem422-e7948c5134"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9207,12 +9923,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-a98dbbe784"];
+            422: components["responses"]["Problem422-e7948c5134"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9268,12 +9984,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-a98dbbe784"];
+            422: components["responses"]["Problem422-e7948c5134"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9329,12 +10045,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9386,10 +10102,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
-            422: components["responses"]["Problem422-967a553c91"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9441,10 +10157,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
-            422: components["responses"]["Problem422-967a553c91"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9500,12 +10216,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9561,12 +10277,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9618,10 +10334,10 @@ export interface operations {
             };
             400: components["responses"]["Problem400-missing-idempotency-key"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
-            422: components["responses"]["Problem422-967a553c91"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -9677,12 +10393,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-b2ae7fca04"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-a9aa85ce79"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */
@@ -10460,6 +11176,377 @@ export interface operations {
             };
         };
     };
+    plan_v1_setoff_plan_get: {
+        parameters: {
+            query: {
+                /** @description ISO 4217: a round clears one currency */
+                currency: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            422: components["responses"]["Problem422-e045186f25"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-9f716542f0"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rounds_v1_setoff_rounds_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                status?: ("proposed" | "refused" | "executed" | "lapsed") | null;
+                awaiting_me?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundPage"];
+                };
+            };
+            400: components["responses"]["Problem400-invalid-cursor"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    propose_v1_setoff_rounds_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeIn"];
+            };
+        };
+        responses: {
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-2f0168a144"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-97cf4824bb"];
+            404: components["responses"]["Problem404-8d8176cd0f"];
+            409: components["responses"]["Problem409-0650879f4e"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-7544b92efb"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_round_v1_setoff_rounds__round_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOut"];
+                };
+            };
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-da4e3ca381"];
+            404: components["responses"]["Problem404-not-found"];
+            422: components["responses"]["Problem422-1fa957743e"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-database-unavailable"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consent_v1_setoff_rounds__round_id__consent_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-97cf4824bb"];
+            404: components["responses"]["Problem404-8d8176cd0f"];
+            409: components["responses"]["Problem409-0650879f4e"];
+            422: components["responses"]["Problem422-9ca82ce9b7"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse_v1_setoff_rounds__round_id__refuse_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefuseRoundIn"];
+            };
+        };
+        responses: {
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-2f0168a144"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-97cf4824bb"];
+            404: components["responses"]["Problem404-8d8176cd0f"];
+            409: components["responses"]["Problem409-0650879f4e"];
+            413: components["responses"]["Problem413-body-too-large"];
+            415: components["responses"]["Problem415-unsupported-media-type"];
+            422: components["responses"]["Problem422-9ca82ce9b7"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    execute_v1_setoff_rounds__round_id__execute_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                round_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-97cf4824bb"];
+            404: components["responses"]["Problem404-8d8176cd0f"];
+            409: components["responses"]["Problem409-0650879f4e"];
+            422: components["responses"]["Problem422-9ca82ce9b7"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_batch_v1_batches_post: {
         parameters: {
             query?: {
@@ -10718,12 +11805,12 @@ export interface operations {
             };
             400: components["responses"]["Problem400-2f0168a144"];
             401: components["responses"]["Problem401-df1005315b"];
-            403: components["responses"]["Problem403-3044ead2fd"];
-            404: components["responses"]["Problem404-0e2bce31ed"];
-            409: components["responses"]["Problem409-58712dd245"];
+            403: components["responses"]["Problem403-9ceac90be4"];
+            404: components["responses"]["Problem404-ce0f23aebf"];
+            409: components["responses"]["Problem409-14bebfd1c8"];
             413: components["responses"]["Problem413-body-too-large"];
             415: components["responses"]["Problem415-unsupported-media-type"];
-            422: components["responses"]["Problem422-967a553c91"];
+            422: components["responses"]["Problem422-ab639a2ac4"];
             500: components["responses"]["Problem500-internal-error"];
             503: components["responses"]["Problem503-d21eeec0c7"];
             /** @description The request is refused: a problem with a stable `type` */

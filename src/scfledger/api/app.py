@@ -29,6 +29,7 @@ from scfledger.api.routes import (
     pricing,
     receivables,
     risk,
+    setoff,
     settlements,
     sso,
     statements,
@@ -83,6 +84,7 @@ def build_app(*, lifespan: Lifespan | None = None) -> FastAPI:
     app.include_router(pricing.router)
     app.include_router(settlements.router)
     app.include_router(settlements.escrow)
+    app.include_router(setoff.router)
     app.include_router(batches.router)
     app.include_router(statements.router)
     app.include_router(transactions.router)

@@ -76,6 +76,7 @@ from scfledger.exceptions import (
     ScopeRequired,
     SecondFactorRequired,
     SessionExpired,
+    SetOffRoundInvalid,
     SsoFailed,
     SsoStateInvalid,
     SsoUnknownUser,
@@ -148,7 +149,7 @@ INTERNAL_ERROR = ProblemType(500, "internal-error", "Internal error")
 
 # The contracts a write can reach, by the start of its path; their custom errors are
 # problems it can answer. A relayed transaction may call any of them.
-LEDGER = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken")
+LEDGER = ("ConsortiumRegistry", "ReceivableToken", "Financing", "DepositToken", "SetOff")
 WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
     "/v1/members": ("ConsortiumRegistry",),
     "/v1/proposals": ("ConsortiumRegistry",),
@@ -157,6 +158,7 @@ WRITE_CONTRACTS: dict[str, tuple[str, ...]] = {
     "/v1/financing-requests": LEDGER,
     "/v1/settlements": ("ReceivableToken", "DepositToken", "ConsortiumRegistry"),
     "/v1/escrow": ("ReceivableToken", "DepositToken", "ConsortiumRegistry"),
+    "/v1/setoff": ("SetOff", "ReceivableToken", "ConsortiumRegistry"),
     "/v1/transactions": LEDGER,
 }
 
@@ -233,6 +235,8 @@ ROUTE_PROBLEMS: dict[str, tuple[type[ScfError], ...]] = {
     "GET /v1/calendars/{name}/adjust": _CALENDAR,
     # A receivable whose currency is no ISO 4217 code (the contract takes any 3 bytes).
     "GET /v1/financing-requests/{request_id}/offers/comparison": (UnknownCurrency,),
+    "GET /v1/setoff/plan": (UnknownCurrency, CurrencyNotAccepted, ChainUnavailable),
+    "POST /v1/setoff/rounds": (SetOffRoundInvalid, *_AMOUNT, UnknownCurrency, CurrencyNotAccepted),
 }
 
 # Readiness answers its own body, not a problem, also when it is not ready (503).

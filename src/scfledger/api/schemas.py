@@ -340,6 +340,9 @@ class ReceivableOut(Dated):
     document_hash: str
     root_token_id: int
     settled_value: AmountOut
+    netted_value: AmountOut = Field(
+        description="What set-off rounds cleared of it: live + settled + netted == face"
+    )
     status: ReceivableStatus
 
 

@@ -14,6 +14,7 @@ from scfledger.cli.audit import audit_app
 from scfledger.cli.batch_import import import_command
 from scfledger.cli.dev import dev_app
 from scfledger.cli.gateway import apikeys_app, serve, up
+from scfledger.cli.setoff import setoff_app
 from scfledger.cli.users import users_app
 from scfledger.db.cli import db_app
 from scfledger.indexer.cli import index_command, reconcile_command
@@ -32,6 +33,7 @@ app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(setoff_app, name="setoff")
 app.command("deploy")(deploy_command)
 app.command("index")(index_command)
 app.command("reconcile")(reconcile_command)
@@ -82,3 +84,6 @@ def demo() -> None:
         f"paid to holders {cny(total)} == settled {cny(result.settled_amount)}"
         f" == face {cny(result.face_amount)}"
     )
+    firms = ", ".join(result.netted)
+    each = ", ".join(sorted({cny(amount) for amount in result.netted.values()}))
+    console.print(f"set-off: {firms} each cleared {each} CNY of debt by consent, no cash moved")

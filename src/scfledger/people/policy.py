@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scfledger.db.drafts import ParticipantPolicy
-from scfledger.db.projections import FinancingRequest, Piece
+from scfledger.db.projections import FinancingRequest, Piece, SetOffRound
 
 _S = "scfledger.services."
 # The use case Write.submit runs -> the operation kind a policy names.
@@ -53,6 +53,10 @@ KINDS: dict[str, str] = {
     f"{_S}governance.revoke_approval": "proposal.revoke",
     f"{_S}governance.cancel_proposal": "proposal.cancel",
     f"{_S}relay.relay_transaction": "transaction.relay",
+    f"{_S}setoff.propose_round": "setoff.propose",
+    f"{_S}setoff.consent_round": "setoff.consent",
+    f"{_S}setoff.refuse_round": "setoff.refuse",
+    f"{_S}setoff.execute_round": "setoff.execute",
 }
 # Administration of the institution's people, keys and policy (gateway actions, not ledger
 # writes): named here so that a policy can require a checker for them.
@@ -73,6 +77,7 @@ DEFAULT_KINDS = frozenset(
         "member.suspend",
         "member.reinstate",
         "proposal.approve",
+        "setoff.consent",  # a party gives up receivables it holds
         *ADMINISTRATION_KINDS,
     }
 )
@@ -97,6 +102,12 @@ def _request(field: str) -> Callable[[Session, Mapping[str, Any]], int | None]:
     return amount
 
 
+def _round(session: Session, arguments: Mapping[str, Any]) -> int | None:
+    """What a set-off round clears in all (the receivables its parties give up)."""
+    found = session.get(SetOffRound, int(arguments["round_id"]))
+    return None if found is None else int(found.total)
+
+
 def _pieces(session: Session, arguments: Mapping[str, Any]) -> int | None:
     ids = arguments.get("token_ids") or [arguments["token_id"]]
     values = session.scalars(select(Piece.value).where(Piece.token_id.in_([int(i) for i in ids])))
@@ -118,6 +129,7 @@ AMOUNTS: dict[str, Callable[[Session, Mapping[str, Any]], int | None]] = {
     "financing.repay_recourse": _request("repayment"),
     "receivable.settle": _pieces,
     "settlement.confirm": _pieces,
+    "setoff.consent": _round,
 }
 
 

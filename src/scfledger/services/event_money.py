@@ -139,6 +139,8 @@ ERROR_AMOUNTS: dict[str, tuple[str, ...]] = {
     "ERC3525InsufficientAllowance": ("allowance", "value"),
     "ERC20InsufficientBalance": ("balance", "needed"),
     "ERC20InsufficientAllowance": ("allowance", "needed"),
+    "InvalidNetAmount": ("amount", "value"),
+    "RoundUnbalanced": ("net",),
 }
 
 

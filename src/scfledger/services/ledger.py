@@ -81,6 +81,7 @@ class Contracts:
     token: str
     financing: str
     deposit_token: str | None = None  # where delivery versus payment settles on chain
+    set_off: str | None = None  # set-off rounds (a deployment from before SetOff has none)
 
     @classmethod
     def of(cls, addresses: dict[str, str]) -> Contracts:
@@ -89,6 +90,7 @@ class Contracts:
             token=addresses["ReceivableToken"],
             financing=addresses["Financing"],
             deposit_token=addresses.get("DepositToken"),
+            set_off=addresses.get("SetOff"),
         )
 
 

@@ -3,9 +3,10 @@ with totals per kind and currency (docs/money.md "Statements and reconciliation"
 
 A line is one indexed event the participant is a party to, dated by its block's time:
 receivables it issued (debtor) or received (creditor), pieces it sent or received,
-financing steps that moved money (funded, repaid, recourse claimed and repaid), and
-settlement steps (paid on chain, submitted, confirmed, disputed). Amounts stay integers of
-minor units here; the API formats them in their currency.
+financing steps that moved money (funded, repaid, recourse claimed and repaid),
+settlement steps (paid on chain, submitted, confirmed, disputed), and pieces a set-off
+round reduced (netted: the holder's receivable and the debtor's payable shrink by as
+much). Amounts stay integers of minor units here; the API formats them in their currency.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ SETTLEMENT_KINDS = {
 }
 
 TRANSFER_KINDS = ("split", "whole", "return")  # PieceTransfer.kind
+# A piece a set-off round reduced (PieceNetted): for its holder a receivable that clears,
+# for its debtor a payable that clears; status `netted`.
+NETTED_KINDS = ("netted_receivable", "netted_payable")
 SETTLEMENT_STEPS = tuple(SETTLEMENT_KINDS)
 # What the API documents a line's `kind` and `status` may be (its enums).
 LINE_KINDS = (
@@ -69,10 +73,17 @@ LINE_KINDS = (
     "piece_returned_received",
     *(f"financing_{step}" for step in FINANCING_STEPS),
     *dict.fromkeys(SETTLEMENT_KINDS.values()),
+    *NETTED_KINDS,
 )
 LINE_STATUSES = tuple(
     dict.fromkeys(
-        [*ReceivableStatus.labels(), *TRANSFER_KINDS, *FINANCING_STEPS, *SETTLEMENT_STEPS]
+        [
+            *ReceivableStatus.labels(),
+            *TRANSFER_KINDS,
+            *FINANCING_STEPS,
+            *SETTLEMENT_STEPS,
+            "netted",
+        ]
     )
 )
 # Payments: the financing steps and settlement steps that carry a reference.
@@ -351,6 +362,43 @@ def settlement_entries(session: Session, me: str | None, p: Period) -> list[Entr
     return entries
 
 
+def netted_entries(session: Session, me: str | None, p: Period) -> list[Entry]:
+    """Pieces set-off rounds reduced (PieceNetted), the debtor's payable and the holder's
+    receivable clearing by the same amount; `me` None: every party's."""
+    query = select(ChainEvent, _TIME).where(
+        ChainEvent.contract == "SetOff", ChainEvent.name == "PieceNetted"
+    )
+    events = session.execute(_in_period(query, ChainEvent.block_number, p)).all()
+    slots = {int(e.args["slot"]) for e, _ in events}
+    receivables = {
+        r.slot: r for r in session.scalars(select(Receivable).where(Receivable.slot.in_(slots)))
+    }
+    entries = []
+    for e, at in events:
+        r = receivables[int(e.args["slot"])]
+        holder = str(e.args["holder"])
+        if me is not None and me not in (r.debtor, holder):
+            continue
+        entries.append(
+            Entry(
+                at=at,
+                block_number=e.block_number,
+                tx_hash=e.tx_hash,
+                log_index=e.log_index,
+                kind="netted",
+                payer=r.debtor,
+                payee=holder,
+                slot=r.slot,
+                token_id=int(e.args["tokenId"]),
+                request_id=None,
+                amount=int(e.args["amount"]),
+                currency=r.currency,
+                status="netted",
+            )
+        )
+    return entries
+
+
 def ordered(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.block_number, e.log_index, e.kind))
 
@@ -372,6 +420,8 @@ def _side(entry: Entry, me: str) -> str:
         return "piece_sent" if entry.payer == me else "piece_received"
     if entry.kind == "return":
         return "piece_returned_sent" if entry.payer == me else "piece_returned_received"
+    if entry.kind == "netted":
+        return "netted_payable" if entry.payer == me else "netted_receivable"
     return entry.kind
 
 
@@ -385,6 +435,7 @@ def statement(session: Session, actor: Actor, p: Period) -> Statement:
             *_transfers(session, me, p),
             *financing_entries(session, me, p),
             *settlement_entries(session, me, p),
+            *netted_entries(session, me, p),
         ]
     )
     member_names = names(session, {e.payer for e in entries} | {e.payee for e in entries})

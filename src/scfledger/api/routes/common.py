@@ -213,6 +213,9 @@ def _draft_arguments(arguments: dict[str, Any], money: LedgerMoney) -> dict[str,
     for name in _DRAFT_AMOUNTS:
         if isinstance(value := shown.get(name), int) and not isinstance(value, bool):
             shown[name] = money.text(value)
+    items = shown.get("items")  # a set-off round's [piece, amount] pairs
+    if isinstance(items, list) and all(isinstance(i, list) and len(i) == 2 for i in items):
+        shown["items"] = [[piece, money.text(amount)] for piece, amount in items]
     terms = shown.get("terms")
     if isinstance(terms, list) and len(terms) > _TERMS_AMOUNTS:
         shown["terms"] = [

@@ -34,6 +34,7 @@ def receivable_out(receivable: Receivable, money: LedgerMoney) -> ReceivableOut:
         document_hash=receivable.document_hash,
         root_token_id=receivable.root_token_id,
         settled_value=money.text(receivable.settled_value),
+        netted_value=money.text(receivable.netted_value),
         status=receivable.status,
     )
 
