@@ -2247,7 +2247,7 @@ class RoundOut(BaseModel):
     """
     deadline: Annotated[int, Field(title="Deadline")]
     """
-    Unix seconds, chain time
+    Unix seconds (UTC)
     """
     currency: Annotated[str | None, Field(title="Currency")]
     item_count: Annotated[int, Field(title="Item Count")]
@@ -2301,6 +2301,12 @@ class RoundOut(BaseModel):
     tx_hash: Annotated[str, Field(title="Tx Hash")]
     """
     The proposal's transaction
+    """
+    deadline_iso: Annotated[
+        str, Field(examples=["2027-01-01T00:00:00+00:00"], title="Deadline Iso")
+    ]
+    """
+    `deadline` as ISO 8601 in UTC with its offset (+00:00)
     """
 
 

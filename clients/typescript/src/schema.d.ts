@@ -4604,7 +4604,7 @@ export interface components {
             status: "proposed" | "refused" | "executed" | "lapsed";
             /**
              * Deadline
-             * @description Unix seconds, chain time
+             * @description Unix seconds (UTC)
              */
             deadline: number;
             /** Currency */
@@ -4656,6 +4656,12 @@ export interface components {
              * @description The proposal's transaction
              */
             tx_hash: string;
+            /**
+             * Deadline Iso
+             * @description `deadline` as ISO 8601 in UTC with its offset (+00:00)
+             * @example 2027-01-01T00:00:00+00:00
+             */
+            readonly deadline_iso: string;
         };
         /** RoundPage */
         RoundPage: {

@@ -7,6 +7,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scfledger.api.dates import Dated, UnixSeconds
 from scfledger.api.fields import (
     Address,
     AmountOut,
@@ -136,11 +137,11 @@ class PartyOut(BaseModel):
     answer: Answer
 
 
-class RoundOut(BaseModel):
+class RoundOut(Dated):
     id: int
     proposer: Address
     status: RoundStatus
-    deadline: int = Field(description="Unix seconds, chain time")
+    deadline: UnixSeconds
     currency: CurrencyOut | None
     item_count: int
     total: AmountOut = Field(description="What the round clears in all")
