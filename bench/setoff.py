@@ -14,6 +14,13 @@ planner (scfledger.setoff.planner: MTCS on network simplex) and the reference
 and a sink, no pruning, on networkx's max_flow_min_cost) must clear the same total; the run
 fails if they do not. Greedy cycle cancelling (scfledger.setoff.greedy) up to 10k: what the
 naive way clears.
+
+A second table: what the contract's limits cost. The planner again with the token's
+minimum piece value (the deployment default, 100.00 CNY: no piece left with less, unless
+cleared whole), then the plan split into the rounds SetOff accepts (scfledger.setoff.rounds:
+at most 32 items each, each piece in one round): how many, their items, what they clear of
+the plan; up to 10k, batches: the rounds executed, the network planned again, until a
+batch clears nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import math
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -31,10 +38,13 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from scfledger.chain.deploy import LedgerParams
+from scfledger.chain.generated import MAX_ROUND_ITEMS
 from scfledger.setoff.greedy import greedy_cleared
 from scfledger.setoff.obligations import Obligation
 from scfledger.setoff.planner import plan
 from scfledger.setoff.reference import reference_cleared
+from scfledger.setoff.rounds import Round, rounds
 
 SIZES = (1_000, 10_000, 100_000)
 QUICK = (1_000, 10_000)
@@ -43,6 +53,9 @@ PARETO_ALPHA = 1.2
 MEDIAN_MINOR = 200_000  # 2,000.00 CNY in fen
 SIGMA = 1.5
 GREEDY_UP_TO = 10_000  # greedy cycle cancelling is slow beyond
+BATCHES_UP_TO = 10_000  # a plan per batch
+MINIMUM = LedgerParams().min_piece_value  # the token's minimum piece value as deployed
+MAX_BATCHES = 50
 
 
 def firms_for(size: int) -> int:
@@ -79,6 +92,18 @@ class Row:
     reference_cleared: int
     reference_seconds: tuple[float, float]
     greedy_cleared: int | None
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the contract's limits leave of the plan."""
+
+    cleared: int  # the plan with the minimum piece value
+    seconds: tuple[float, float]
+    rounds: list[Round]
+    rounds_seconds: tuple[float, float]
+    batches: tuple[int, int] | None  # (batches until one clears nothing, cleared by them)
 
 
 def clocks() -> tuple[float, float]:
@@ -88,6 +113,38 @@ def clocks() -> tuple[float, float]:
 def since(started: tuple[float, float]) -> tuple[float, float]:
     wall, cpu = clocks()
     return wall - started[0], cpu - started[1]
+
+
+def batches(obligations: list[Obligation]) -> tuple[int, int]:
+    """Rounds executed batch after batch (each piece shrunk by what its round clears), the
+    network planned again each time, until a batch clears nothing: how many cleared
+    something, and the total they cleared."""
+    values = {o.piece: o.amount for o in obligations}
+    cleared = 0
+    for batch in range(MAX_BATCHES):
+        live = [replace(o, amount=values[o.piece]) for o in obligations if values[o.piece]]
+        found = rounds(plan(live, minimum=MINIMUM), live, minimum=MINIMUM)
+        if not found:
+            return batch, cleared
+        for item in (item for r in found for item in r.items):
+            values[item.piece] -= item.amount
+            cleared += item.amount
+    return MAX_BATCHES, cleared
+
+
+def limits(obligations: list[Obligation], size: int) -> Limits:
+    started = clocks()
+    result = plan(obligations, minimum=MINIMUM)
+    seconds = since(started)
+    started = clocks()
+    found = rounds(result, obligations, minimum=MINIMUM, max_items=MAX_ROUND_ITEMS)
+    return Limits(
+        cleared=result.cleared,
+        seconds=seconds,
+        rounds=found,
+        rounds_seconds=since(started),
+        batches=batches(obligations) if size <= BATCHES_UP_TO else None,
+    )
 
 
 def measure(size: int, seed: int) -> Row:
@@ -110,6 +167,7 @@ def measure(size: int, seed: int) -> Row:
         reference_cleared=reference,
         reference_seconds=reference_seconds,
         greedy_cleared=greedy,
+        limits=limits(obligations, size),
     )
 
 
@@ -170,9 +228,56 @@ def main() -> None:
         " (clearing moves no net position); debt after >= it. Seconds: wall (CPU of this"
         " process: what a busy machine does not inflate)."
     )
+    console.print(limits_table(rows, args.seed))
+    console.print(
+        f"minimum: the token's minimum piece value as deployed ({yuan(MINIMUM)} CNY); rounds of"
+        f" at most {MAX_ROUND_ITEMS} items, each piece in one round; of the plan: the plan"
+        " without the minimum. Batches: rounds executed, the network planned again, until a"
+        " batch clears nothing."
+    )
     if any(r.cleared != r.reference_cleared for r in rows):
         console.print("[red]the planner and the reference cleared different totals[/red]")
         raise SystemExit(1)
+
+
+def limits_table(rows: list[Row], seed: int) -> Table:
+    table = Table(title=f"What the contract's limits leave (seed {seed}; CNY)")
+    for column in (
+        "obligations",
+        "cleared",
+        "with minimum",
+        "cost of the minimum",
+        "planner s (CPU)",
+        "rounds",
+        "items per round (max)",
+        "rounds clear",
+        "of the plan",
+        "rounds s (CPU)",
+        "batches",
+        "batches clear",
+        "of the plan ",
+    ):
+        table.add_column(column, justify="right")
+    for r in rows:
+        x = r.limits
+        by_rounds = sum(found.total for found in x.rounds)
+        items = [len(found.items) for found in x.rounds]
+        table.add_row(
+            f"{r.obligations:,}",
+            yuan(r.cleared),
+            yuan(x.cleared),
+            f"{1 - x.cleared / r.cleared:.2%}",
+            seconds(x.seconds),
+            f"{len(x.rounds):,}",
+            f"{sum(items) / len(items):.1f} ({max(items)})" if items else "-",
+            yuan(by_rounds),
+            f"{by_rounds / r.cleared:.1%}",
+            seconds(x.rounds_seconds),
+            "-" if x.batches is None else f"{x.batches[0]}",
+            "-" if x.batches is None else yuan(x.batches[1]),
+            "-" if x.batches is None else f"{x.batches[1] / r.cleared:.1%}",
+        )
+    return table
 
 
 if __name__ == "__main__":

@@ -181,3 +181,9 @@ def test_rounds_refuse_clearings_that_are_no_circulation_or_exceed_a_piece() -> 
     beyond = Plan((Clearing(1, a, b, 11), Clearing(2, b, a, 11)), (), 20, 22, 0)
     with pytest.raises(ValueError, match="piece 1 clears 11 of 10"):
         rounds(beyond, obligations, minimum=1)
+
+
+@pytest.mark.parametrize(("minimum", "max_items"), [(0, 32), (1, 0)])
+def test_rounds_refuse_a_minimum_or_a_size_below_one(minimum: int, max_items: int) -> None:
+    with pytest.raises(ValueError, match="must be at least 1"):
+        rounds(plan([]), [], minimum=minimum, max_items=max_items)

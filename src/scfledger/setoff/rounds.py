@@ -139,6 +139,8 @@ def rounds(
     the same `minimum`) and its cycles that share pieces have at most `max_items` pieces
     together; otherwise less: the cycles that did not fit are dropped and the amounts
     lowered (docs/setoff.md)."""
+    if minimum < 1 or max_items < 1:
+        raise ValueError(f"minimum {minimum} and max_items {max_items} must be at least 1")
     values = {o.piece: o.amount for o in obligations}
     for c in plan.clearings:
         if not 0 < c.amount <= values.get(c.piece, 0):
