@@ -17,7 +17,9 @@ from web3.types import TxParams
 from scfledger.chain.batch import Batcher, quantity
 from scfledger.chain.calls import ContractCall
 from scfledger.chain.fees import FeeFields, FeePolicy
+from scfledger.chain.known_gas import known_gas
 from scfledger.chain.reverts import call_decoding_reverts
+from scfledger.chain.tx import GAS_MARGIN
 from scfledger.db.models import OperationStatus, new_id, utcnow
 from scfledger.exceptions import ContractRevert, RelayRejected, UnknownRevert
 from scfledger.keys.store import Signer
@@ -274,35 +276,56 @@ class Intake:
     def estimate_many(
         self, calls: Sequence[tuple[str, str, bytes]]
     ) -> list[int | ContractRevert | UnknownRevert]:
-        """The gas limit of each (sender, to, data), or the error it reverts with: one
-        JSON-RPC batch of `eth_estimateGas`; a call the batch answered with an error is
-        estimated again alone, so its revert is decoded from the node's error data (a
-        batch reply keeps the message only). Raises if the node is unreachable."""
-        replies = self._batch.call(
-            [
-                (
-                    "eth_estimateGas",
-                    [{"from": checksum(s), "to": checksum(t), "data": "0x" + d.hex()}],
-                )
-                for s, t, d in calls
-            ]
-        )
+        """The gas limit of each (sender, to, data), or the error it reverts with, in one
+        JSON-RPC batch: a call of known gas (`chain.known_gas`) is simulated with it
+        (`eth_call`), any other estimated (`eth_estimateGas`). A call the batch answered
+        with an error is estimated again alone, so its revert is decoded from the node's
+        error data (a batch reply keeps the message only). Raises if the node is
+        unreachable."""
+        requests: list[tuple[str, list[Any]]] = []
+        for sender, to, data in calls:
+            params: dict[str, Any] = {"from": checksum(sender), "to": checksum(to)}
+            params["data"] = "0x" + data.hex()
+            known = self.known_limit(data)
+            if known is None:
+                requests.append(("eth_estimateGas", [params]))
+            else:
+                requests.append(("eth_call", [params | {"gas": hex(known)}, "latest"]))
+        replies = self._batch.call(requests)
         results: list[int | ContractRevert | UnknownRevert] = []
         for index, (sender, to, data) in enumerate(calls):
             reply = None if replies is None else replies[index]
             if reply is not None and reply.error is None:
-                results.append(int(quantity(reply.result) * self.gas_margin))
+                known = self.known_limit(data)
+                gas = known if known is not None else int(quantity(reply.result) * self.gas_margin)
+                results.append(gas)
                 continue
             try:
-                results.append(self.estimate(sender, to, data))
+                results.append(self.estimate(sender, to, data, simulate=replies is None))
             except (ContractRevert, UnknownRevert) as exc:
                 results.append(exc)
         return results
 
-    def estimate(self, sender: str, to: str, data: bytes) -> int:
+    def estimate(self, sender: str, to: str, data: bytes, *, simulate: bool = True) -> int:
+        """The gas limit of a call, or its decoded revert (ContractRevert, UnknownRevert).
+
+        A call of known gas is simulated with it (one execution) unless `simulate` is
+        False; one that fails so (refused, or more gas than known) is estimated."""
         params: TxParams = {"from": checksum(sender), "to": checksum(to), "data": data}
+        known = self.known_limit(data) if simulate else None
+        if known is not None:
+            try:
+                call_decoding_reverts(lambda: self.w3.eth.call({**params, "gas": known}))
+                return known
+            except (ContractRevert, UnknownRevert):
+                pass  # refused, or the known gas is not enough now: the estimate says which
         estimate = call_decoding_reverts(lambda: self.w3.eth.estimate_gas(params))
         return int(estimate * self.gas_margin)
+
+    def known_limit(self, data: bytes) -> int | None:
+        """The call's known gas (`chain.known_gas`) scaled to this pipeline's margin."""
+        known = known_gas(data)
+        return None if known is None else int(known * self.gas_margin / GAS_MARGIN)
 
     def _accept_queued(self, row: Mapping[str, Any]) -> OperationView:
         fresh = new_operation(id=new_id(), **{c: row[c] for c in _ASKED})
