@@ -150,5 +150,7 @@ def test_a_node_gone_mid_batch_leaves_the_lines_queued_and_they_go_out_once_it_i
     assert pipeline.process_queued() == 6
     ops = [pipeline.wait(i, timeout=60) for i in ids]
     assert {op.status for op in ops} == {"mined"}
-    assert sorted(int(op.nonce or -1) for op in ops) == list(range(nonce, nonce + 6))
+    assert sorted(-1 if op.nonce is None else op.nonce for op in ops) == list(
+        range(nonce, nonce + 6)
+    )
     assert pipeline.w3.eth.get_transaction_count(address) == nonce + 6
