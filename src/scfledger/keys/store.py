@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from coincurve import PrivateKey
 from eth_account import Account
 from eth_account.datastructures import SignedTransaction
 from eth_account.signers.local import LocalAccount
@@ -19,6 +20,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
 from scfledger.exceptions import InvalidPassphrase, KeyAlreadyExists, KeyNotFound, SigningError
+from scfledger.keys.fast_sign import sign_fast
 from scfledger.keys.sealing import Sealer, derive_key
 
 PARTICIPANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -37,16 +39,19 @@ def check_participant(name: str) -> str:
 class Signer:
     """Signs transactions for one participant. Its repr shows the address, never the key."""
 
-    __slots__ = ("_account", "address", "participant")
+    __slots__ = ("_account", "_key", "address", "participant")
 
     def __init__(self, participant: str, account: LocalAccount) -> None:
         self.participant = participant
         self.address: ChecksumAddress = account.address
         self._account = account
+        self._key = PrivateKey(bytes(account.key))
 
     def sign_transaction(self, tx: dict[str, Any]) -> SignedTransaction:
         try:
-            return self._account.sign_transaction(tx)
+            # The pipeline's shapes directly (keys.fast_sign: the same bytes, ~10x less CPU).
+            signed = sign_fast(self._key, tx)
+            return signed if signed is not None else self._account.sign_transaction(tx)
         except Exception as exc:  # messages of signing libraries are not ours to trust
             raise SigningError(
                 f"cannot sign for {self.participant} ({self.address}): {type(exc).__name__}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eth_account import Account
@@ -14,9 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from web3 import Web3
 from web3.types import TxParams
 
+from scfledger.chain.batch import Batcher, quantity
 from scfledger.chain.calls import ContractCall
 from scfledger.chain.fees import FeeFields, FeePolicy
+from scfledger.chain.known_gas import known_gas
 from scfledger.chain.reverts import call_decoding_reverts
+from scfledger.chain.tx import GAS_MARGIN
 from scfledger.db.models import OperationStatus, new_id, utcnow
 from scfledger.exceptions import ContractRevert, RelayRejected, UnknownRevert
 from scfledger.keys.store import Signer
@@ -25,6 +28,7 @@ from scfledger.outbox.nonces import NonceAllocator
 from scfledger.outbox.operation import (
     RELAY_KIND,
     OperationView,
+    Queued,
     checksum,
     to_json,
     unreachable,
@@ -75,6 +79,7 @@ class Intake:
         self.chain_id = chain_id
         self.progress = progress
         self.gas_margin = gas_margin
+        self._batch = Batcher(w3)
 
     def submit(
         self,
@@ -219,41 +224,108 @@ class Intake:
         self.broadcaster.send(operation_id, tx_hash, raw)
         return self.store.get(operation_id)
 
-    def advance(self, operation_id: str) -> bool:
-        """Queued -> submitted for one operation; False if another worker took it."""
-        op = self.store.queued(operation_id)
-        if op is None:
-            return False
-        signer = self.signer_for(op.participant)
-        if signer.address != op.sender:
-            message = f"{op.participant}'s key changed from {op.sender} to {signer.address}"
-            if self.store.fail_queued(operation_id, message=message):
-                self.progress.finished([operation_id])
-            return False
-        gas = op.gas_limit
-        if gas is None:
-            assert op.to_address is not None
-            try:
-                gas = self.estimate(op.sender, op.to_address, op.data)
-            except (ContractRevert, UnknownRevert) as exc:
-                if self.store.fail_queued(operation_id, error=exc):
+    def advance(self, operation_ids: Sequence[str]) -> int:
+        """Queued -> submitted (or failed) for those of the operations still queued;
+        returns how many moved. Gas is estimated in JSON-RPC batches (`estimate_many`);
+        each account's operations take consecutive nonces, signed and stored in one
+        database transaction (`store_queued_many`), and go out in one JSON-RPC batch."""
+        moved = 0
+        signers: dict[str, Signer] = {}
+        ready: dict[str, dict[str, int]] = {}  # sender -> operation id -> gas
+        unknown: list[tuple[str, Queued]] = []
+        for operation_id, op in self.store.queued_many(operation_ids):
+            signer = signers.get(op.participant) or signers.setdefault(
+                op.participant, self.signer_for(op.participant)
+            )
+            if signer.address != op.sender:
+                message = f"{op.participant}'s key changed from {op.sender} to {signer.address}"
+                if self.store.fail_queued(operation_id, message=message):
                     self.progress.finished([operation_id])
-                return True
-        fees, chain_id = self.fees.fields(), self.chain_id()
-        row = {"id": operation_id, "to_address": op.to_address, "data": op.data, "gas_limit": gas}
-        stored = self.nonces.store_queued(
-            operation_id, gas, signer.address, _signing(signer, row, chain_id, fees)
+                    moved += 1
+            elif op.gas_limit is None:
+                assert op.to_address is not None  # queued operations call a contract
+                unknown.append((operation_id, op))
+            else:
+                ready.setdefault(op.sender, {})[operation_id] = op.gas_limit
+        estimates = self.estimate_many(
+            [(op.sender, op.to_address or "", op.data) for _, op in unknown]
         )
-        if stored is None:
-            return False
-        _, signed = stored
-        self.broadcaster.send(operation_id, signed.tx_hash, signed.raw)
-        return True
+        for (operation_id, op), estimate in zip(unknown, estimates, strict=True):
+            if isinstance(estimate, int):
+                ready.setdefault(op.sender, {})[operation_id] = estimate
+            elif self.store.fail_queued(operation_id, error=estimate):
+                self.progress.finished([operation_id])
+                moved += 1
+        if not ready:
+            return moved
+        fees, chain_id = self.fees.fields(), self.chain_id()
+        by_address: dict[str, Signer] = {signer.address: signer for signer in signers.values()}
+        sent: list[tuple[str, str, bytes]] = []
+        for sender, gas in ready.items():
+            signer = by_address[sender]
 
-    def estimate(self, sender: str, to: str, data: bytes) -> int:
+            def sign(row: Mapping[str, Any], nonce: int, signer: Signer = signer) -> Signed:
+                return _signing(signer, row, chain_id, fees)(nonce)
+
+            stored = self.nonces.store_queued_many(gas, sender, sign)
+            sent += [(columns["id"], signed.tx_hash, signed.raw) for columns, signed in stored]
+        if sent:
+            self.broadcaster.send_many(sent)
+        return moved + len(sent)
+
+    def estimate_many(
+        self, calls: Sequence[tuple[str, str, bytes]]
+    ) -> list[int | ContractRevert | UnknownRevert]:
+        """The gas limit of each (sender, to, data), or the error it reverts with, in one
+        JSON-RPC batch: a call of known gas (`chain.known_gas`) is simulated with it
+        (`eth_call`), any other estimated (`eth_estimateGas`). A call the batch answered
+        with an error is estimated again alone, so its revert is decoded from the node's
+        error data (a batch reply keeps the message only). Raises if the node is
+        unreachable."""
+        requests: list[tuple[str, list[Any]]] = []
+        for sender, to, data in calls:
+            params: dict[str, Any] = {"from": checksum(sender), "to": checksum(to)}
+            params["data"] = "0x" + data.hex()
+            known = self.known_limit(data)
+            if known is None:
+                requests.append(("eth_estimateGas", [params]))
+            else:
+                requests.append(("eth_call", [params | {"gas": hex(known)}, "latest"]))
+        replies = self._batch.call(requests)
+        results: list[int | ContractRevert | UnknownRevert] = []
+        for index, (sender, to, data) in enumerate(calls):
+            reply = None if replies is None else replies[index]
+            if reply is not None and reply.error is None:
+                known = self.known_limit(data)
+                gas = known if known is not None else int(quantity(reply.result) * self.gas_margin)
+                results.append(gas)
+                continue
+            try:
+                results.append(self.estimate(sender, to, data, simulate=replies is None))
+            except (ContractRevert, UnknownRevert) as exc:
+                results.append(exc)
+        return results
+
+    def estimate(self, sender: str, to: str, data: bytes, *, simulate: bool = True) -> int:
+        """The gas limit of a call, or its decoded revert (ContractRevert, UnknownRevert).
+
+        A call of known gas is simulated with it (one execution) unless `simulate` is
+        False; one that fails so (refused, or more gas than known) is estimated."""
         params: TxParams = {"from": checksum(sender), "to": checksum(to), "data": data}
+        known = self.known_limit(data) if simulate else None
+        if known is not None:
+            try:
+                call_decoding_reverts(lambda: self.w3.eth.call({**params, "gas": known}))
+                return known
+            except (ContractRevert, UnknownRevert):
+                pass  # refused, or the known gas is not enough now: the estimate says which
         estimate = call_decoding_reverts(lambda: self.w3.eth.estimate_gas(params))
         return int(estimate * self.gas_margin)
+
+    def known_limit(self, data: bytes) -> int | None:
+        """The call's known gas (`chain.known_gas`) scaled to this pipeline's margin."""
+        known = known_gas(data)
+        return None if known is None else int(known * self.gas_margin / GAS_MARGIN)
 
     def _accept_queued(self, row: Mapping[str, Any]) -> OperationView:
         fresh = new_operation(id=new_id(), **{c: row[c] for c in _ASKED})

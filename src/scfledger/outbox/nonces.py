@@ -11,7 +11,7 @@ either no nonce taken or the signed bytes stored. `RowLockNonces` does it on any
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -30,6 +30,13 @@ _TAKE_NONCE = (
     .values(next_nonce=NONCES.c.next_nonce + 1, updated_at=bindparam("b_now"))
     .returning(NONCES.c.next_nonce)
 )
+# Several nonces at once: the counter moves by `b_count`, the first taken is the result - count.
+_TAKE_NONCES = (
+    NONCES.update()
+    .where(NONCES.c.address == bindparam("b_address"))
+    .values(next_nonce=NONCES.c.next_nonce + bindparam("b_count"), updated_at=bindparam("b_now"))
+    .returning(NONCES.c.next_nonce)
+)
 _INSERT_COUNTER_PG = (
     postgresql.insert(NONCES)
     .values(
@@ -45,6 +52,8 @@ _SELECT_COUNTERS = select(NONCES.c.address, NONCES.c.next_nonce).where(
 _GUESSES = 100_000  # accounts whose next nonce a process remembers, at most
 
 Sign = Callable[[int], Signed]  # signs the operation's transaction with a nonce
+# Signs a queued operation's transaction (its locked row, gas set) with a nonce.
+SignRow = Callable[[Mapping[str, Any], int], Signed]
 
 
 class NonceAllocator(Protocol):
@@ -57,10 +66,12 @@ class NonceAllocator(Protocol):
         as submitted with its transaction: all or nothing. Returns the stored columns."""
         ...
 
-    def store_queued(
-        self, operation_id: str, gas: int, address: str, sign: Sign
-    ) -> tuple[dict[str, Any], Signed] | None:
-        """The same for a queued operation (None if it is no longer queued)."""
+    def store_queued_many(
+        self, gas: Mapping[str, int], address: str, sign: SignRow
+    ) -> list[tuple[dict[str, Any], Signed]]:
+        """The same for queued operations of one account (ids -> gas), in one
+        transaction: those still queued, oldest first, take consecutive nonces; one
+        UPDATE and one INSERT for all. Returns what was stored, in nonce order."""
         ...
 
     def counters(self, addresses: Iterable[str]) -> dict[str, int]:
@@ -96,16 +107,20 @@ class RowLockNonces:
             store.insert_submitted(conn, columns, signed)
         return columns, signed
 
-    def store_queued(
-        self, operation_id: str, gas: int, address: str, sign: Sign
-    ) -> tuple[dict[str, Any], Signed] | None:
+    def store_queued_many(
+        self, gas: Mapping[str, int], address: str, sign: SignRow
+    ) -> list[tuple[dict[str, Any], Signed]]:
         with self.engine.begin() as conn:
-            row = store.lock_queued(conn, operation_id)
-            if row is None:
-                return None
-            row["gas_limit"] = gas
-            signed = sign(self._take(conn, address, utcnow()))
-            return store.mark_submitted(conn, row, signed), signed
+            rows = store.lock_queued_many(conn, list(gas))
+            if not rows:
+                return []
+            first = self._take(conn, address, utcnow(), len(rows))
+            signed: list[tuple[Mapping[str, Any], Signed]] = []
+            for offset, row in enumerate(rows):
+                row["gas_limit"] = gas[row["id"]]
+                signed.append((row, sign(row, first + offset)))
+            columns = store.mark_submitted_many(conn, signed)
+        return [(c, s) for c, (_, s) in zip(columns, signed, strict=True)]
 
     def counters(self, addresses: Iterable[str]) -> dict[str, int]:
         wanted = sorted(set(addresses))
@@ -131,11 +146,15 @@ class RowLockNonces:
     def close(self) -> None:
         pass
 
-    def _take(self, conn: Connection, address: str, now: datetime) -> int:
-        """Takes the account's next nonce. The UPDATE locks the row until commit; an
-        account's first use starts its counter at the chain's pending nonce."""
-        take = {"b_address": address, "b_now": now}
-        taken = conn.execute(_TAKE_NONCE, take).scalar_one_or_none()
+    def _take(self, conn: Connection, address: str, now: datetime, count: int = 1) -> int:
+        """Takes the account's next `count` nonces (returns the first). The UPDATE locks
+        the row until commit; an account's first use starts its counter at the chain's
+        pending nonce."""
+        statement = _TAKE_NONCE if count == 1 else _TAKE_NONCES
+        take: dict[str, Any] = {"b_address": address, "b_now": now}
+        if count != 1:
+            take["b_count"] = count
+        taken = conn.execute(statement, take).scalar_one_or_none()
         if taken is None:
             start = self.pending_nonce(address)
             dialect_insert = postgresql.insert if self._postgres else sqlite.insert
@@ -144,8 +163,8 @@ class RowLockNonces:
                 .values(address=address, next_nonce=start, updated_at=now)
                 .on_conflict_do_nothing()
             )
-            taken = conn.execute(_TAKE_NONCE, take).scalar_one()
-        return int(taken) - 1
+            taken = conn.execute(statement, take).scalar_one()
+        return int(taken) - count
 
 
 class PgNonces(RowLockNonces):
@@ -198,6 +217,14 @@ class PgNonces(RowLockNonces):
         columns, signed = attempts[-1]
         self._expect(address, signed.nonce + 1)
         return columns, signed
+
+    def store_queued_many(
+        self, gas: Mapping[str, int], address: str, sign: SignRow
+    ) -> list[tuple[dict[str, Any], Signed]]:
+        stored = super().store_queued_many(gas, address, sign)
+        if stored:
+            self._expect(address, stored[-1][1].nonce + 1)
+        return stored
 
     def close(self) -> None:
         self._pg.close()

@@ -77,7 +77,25 @@ _SELECT_VIEW_BY_KEY = select(*_VIEW_COLUMNS, OPERATIONS.c.request_hash).where(
     OPERATIONS.c.participant == bindparam("b_participant"),
     OPERATIONS.c.idempotency_key == bindparam("b_key"),
 )
-_LOCK_OPERATION = select(OPERATIONS).where(OPERATIONS.c.id == bindparam("b_id")).with_for_update()
+_LOCK_QUEUED_MANY = (
+    select(OPERATIONS)
+    .where(OPERATIONS.c.id.in_(bindparam("b_ids", expanding=True)), OPERATIONS.c.status == _QUEUED)
+    .order_by(OPERATIONS.c.created_at, OPERATIONS.c.id)
+    .with_for_update()
+)
+_SELECT_QUEUED_MANY = select(
+    OPERATIONS.c.id,
+    OPERATIONS.c.participant,
+    OPERATIONS.c.sender,
+    OPERATIONS.c.to_address,
+    OPERATIONS.c.data,
+    OPERATIONS.c.gas_limit,
+).where(OPERATIONS.c.id.in_(bindparam("b_ids", expanding=True)), OPERATIONS.c.status == _QUEUED)
+_MARK_SUBMITTED = (
+    OPERATIONS.update()
+    .where(OPERATIONS.c.id == bindparam("b_id"))
+    .values({key: bindparam(f"b_{key}") for key in _SUBMITTED_COLUMNS})
+)
 _SELECT_QUEUED = (
     select(OPERATIONS.c.id)
     .where(OPERATIONS.c.status == _QUEUED)
@@ -159,23 +177,27 @@ def insert_submitted(conn: Connection, row: Mapping[str, Any], signed: Signed) -
     conn.execute(INSERT_TRANSACTION, signed.row)
 
 
-def lock_queued(conn: Connection, operation_id: str) -> dict[str, Any] | None:
-    """Locks a queued operation's row until commit; None if it is no longer queued."""
-    locked = conn.execute(_LOCK_OPERATION, {"b_id": operation_id}).first()
-    if locked is None or locked.status != OperationStatus.QUEUED:
-        return None
-    return dict(locked._mapping)
+def lock_queued_many(conn: Connection, operation_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Locks those of the operations still queued until commit (oldest first)."""
+    if not operation_ids:
+        return []
+    rows = conn.execute(_LOCK_QUEUED_MANY, {"b_ids": list(operation_ids)})
+    return [dict(row._mapping) for row in rows]
 
 
-def mark_submitted(conn: Connection, row: Mapping[str, Any], signed: Signed) -> dict[str, Any]:
-    """Queued -> submitted: a locked queued operation (`lock_queued`) and its transaction."""
-    columns = submitted_columns(row, signed)
+def mark_submitted_many(
+    conn: Connection, signed: Sequence[tuple[Mapping[str, Any], Signed]]
+) -> list[dict[str, Any]]:
+    """Queued -> submitted for locked queued operations (`lock_queued_many`) and their
+    transactions: one UPDATE and one INSERT statement, many parameter sets."""
+    if not signed:
+        return []
+    columns = [submitted_columns(row, s) for row, s in signed]
     conn.execute(
-        OPERATIONS.update()
-        .where(OPERATIONS.c.id == row["id"])
-        .values({key: columns[key] for key in _SUBMITTED_COLUMNS})
+        _MARK_SUBMITTED,
+        [{"b_id": c["id"]} | {f"b_{key}": c[key] for key in _SUBMITTED_COLUMNS} for c in columns],
     )
-    conn.execute(INSERT_TRANSACTION, signed.row)
+    conn.execute(INSERT_TRANSACTION, [s.row for _, s in signed])
     return columns
 
 
@@ -276,12 +298,17 @@ class OperationStore:
         with self.engine.connect() as conn:
             return list(conn.scalars(_SELECT_QUEUED, {"b_limit": limit}).all())
 
-    def queued(self, operation_id: str) -> Queued | None:
-        with self.sessions() as session:
-            op = session.get(Operation, operation_id)
-            if op is None or op.status != OperationStatus.QUEUED:
-                return None
-            return Queued(op.participant, op.sender, op.to_address, op.data, op.gas_limit)
+    def queued_many(self, operation_ids: Sequence[str]) -> list[tuple[str, Queued]]:
+        """Those of the operations still queued, as the intake signs them (one query)."""
+        if not operation_ids:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(_SELECT_QUEUED_MANY, {"b_ids": list(operation_ids)}).all()
+        found = {
+            row.id: Queued(row.participant, row.sender, row.to_address, row.data, row.gas_limit)
+            for row in rows
+        }
+        return [(i, found[i]) for i in operation_ids if i in found]
 
     def submitted(self, limit: int) -> list[Any]:
         """Submitted operations (id, sender, nonce, tx_hash, attempts, updated_at), by
