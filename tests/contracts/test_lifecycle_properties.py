@@ -71,22 +71,22 @@ class LifecycleMachine(RuleBasedStateMachine):
     # ---- reading the chain ----------------------------------------------------------------
 
     def tokens(self) -> list[int]:
-        last = self.c.token.functions.lastTokenId().call(self.caller)
+        last = self.c.call(self.c.token.functions.lastTokenId())
         return list(range(self.first_token, last + 1))
 
     def slots(self) -> list[int]:
-        count = self.c.token.functions.receivableCount().call(self.caller)
+        count = self.c.call(self.c.token.functions.receivableCount())
         return list(range(self.first_slot, count + 1))
 
     def requests(self) -> list[int]:
-        count = self.c.financing.functions.requestCount().call(self.caller)
+        count = self.c.call(self.c.financing.functions.requestCount())
         return list(range(self.first_request, count + 1))
 
     def piece(self, token_id: int) -> PieceView:
-        return record(PieceView, self.c.token.functions.getPiece(token_id).call(self.caller))
+        return record(PieceView, self.c.call(self.c.token.functions.getPiece(token_id)))
 
     def record(self, request_id: int) -> Request:
-        return record(Request, self.c.financing.functions.getRequest(request_id).call(self.caller))
+        return record(Request, self.c.call(self.c.financing.functions.getRequest(request_id)))
 
     def pick_token(self, data: st.DataObject, wanted: tuple[int, ...] = (ACTIVE,)) -> int:
         """Mostly a piece in one of the `wanted` states, sometimes any piece."""
@@ -287,7 +287,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         fn = self.c.financing.functions
         request_id = self.pick_request(data)
         request = self.record(request_id)
-        offer = fn.getOffer(request_id, self.c.accounts[bank]).call(self.caller)
+        offer = self.c.call(fn.getOffer(request_id, self.c.accounts[bank]))
         offered = tuple(record(Offer, offer).terms)
         self.send(
             fn.acceptOffer(request_id, self.c.accounts[bank], offered),
@@ -336,7 +336,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         requested = fn.request(token_id, [c.accounts[bank]], terms, int(pledge), recourse)
         self.guarded(token_id, lambda: self.send(requested, self.name_of(holder)))
         if self.piece(token_id).state == FINANCING:
-            request_id = fn.openRequestOf(token_id).call(self.caller)
+            request_id = self.c.call(fn.openRequestOf(token_id))
             self.send(fn.offer(request_id, terms), bank)
             self.send(fn.fund(request_id, h(f"wire-{request_id}")), bank)
 
@@ -347,7 +347,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def settle_at_maturity(self, data: st.DataObject, days_late: int) -> None:
         c = self.c
         token_id = self.pick_token(data, (ACTIVE, FINANCED, OVERDUE, DEFAULTED))
-        receivable = c.token.functions.getReceivable(self.piece(token_id).slot).call(self.caller)
+        receivable = self.c.call(c.token.functions.getReceivable(self.piece(token_id).slot))
         c.travel_to(max(receivable[6] + days_late * DAY, c.now() + 1))
         ref = h(f"pay-{token_id}-{data.draw(st.integers(min_value=0, max_value=2))}")
         self.send(c.token.functions.settle(token_id, ref), self.name_of(receivable[1]))
@@ -360,7 +360,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         c = self.c
         fn = c.token.functions
         token_id = self.pick_token(data, (AWAITING,))
-        payment = fn.settlementOf(token_id).call(self.caller)
+        payment = self.c.call(fn.settlementOf(token_id))
         payee = (
             self.name_of(payment[3]) if payment[3] != ZERO else data.draw(st.sampled_from(ACTORS))
         )
@@ -378,7 +378,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def mark_overdue_or_defaulted(self, data: st.DataObject, default: bool) -> None:
         c = self.c
         token_id = self.pick_token(data, (OVERDUE,) if default else (ACTIVE, FINANCED))
-        receivable = c.token.functions.getReceivable(self.piece(token_id).slot).call(self.caller)
+        receivable = self.c.call(c.token.functions.getReceivable(self.piece(token_id).slot))
         late = receivable[11] + (receivable[12] if default else 0)
         c.travel_to(max(receivable[6] + late, c.now() + 1))
         fn = c.token.functions
@@ -391,7 +391,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if member in self.suspended:
             c.govern(registry.reinstateMember(c.accounts[member]))
             self.suspended.remove(member)
-            if self.dvp and c.cash.functions.escrowOf(c.accounts[member]).call(self.caller):
+            if self.dvp and self.c.call(c.cash.functions.escrowOf(c.accounts[member])):
                 assert self.send(c.cash.functions.claimEscrow(), member)
         else:
             c.govern(registry.suspendMember(c.accounts[member], h("inquiry")))
@@ -404,7 +404,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         c = self.c
         pieces = {t: self.piece(t) for t in self.tokens()}
         for slot in self.slots():
-            receivable = c.token.functions.getReceivable(slot).call(self.caller)
+            receivable = self.c.call(c.token.functions.getReceivable(slot))
             # Invariant 1: live value + settled value + netted value == face amount.
             live = sum(p[3] for p in pieces.values() if p[1] == slot)
             assert live + receivable[9] + receivable[15] == receivable[3]
@@ -417,8 +417,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 parent = pieces.get(piece[4]) or self.piece(piece[4])
                 assert (parent[1], parent[5] + 1) == (piece[1], piece[5])
             # Bookkeeping of requests, liens and payments agrees with piece states.
-            open_id = fn.openRequestOf(token_id).call(self.caller)
-            lien_id = fn.lienOf(token_id).call(self.caller)[0]
+            open_id = self.c.call(fn.openRequestOf(token_id))
+            lien_id = self.c.call(fn.lienOf(token_id))[0]
             if piece[6] == FINANCING:
                 assert open_id != 0
                 assert self.record(open_id).status in (REQUESTED, ACCEPTED)
@@ -428,7 +428,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 request = self.record(lien_id)
                 assert (request[5], request[7], request[4] != piece[2]) == (1, FUNDED, True)
                 assert piece[6] in (FINANCED, OVERDUE, DEFAULTED, AWAITING)
-            pending = c.token.functions.settlementOf(token_id).call(self.caller)
+            pending = self.c.call(c.token.functions.settlementOf(token_id))
             awaiting = record(PendingSettlement, pending).confirm_by != 0
             assert awaiting == (piece[6] == AWAITING)
             if piece[6] == SETTLED:
@@ -438,10 +438,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self.dvp:
             # Cash is conserved: nothing minted or burned, all of it held by members or escrow.
             cash = c.cash.functions
-            escrow = sum(cash.escrowOf(c.accounts[n]).call(self.caller) for n in MEMBERS)
-            assert cash.balanceOf(c.cash.address).call(self.caller) == escrow
-            held = sum(cash.balanceOf(c.accounts[n]).call(self.caller) for n in MEMBERS)
-            assert cash.totalSupply().call(self.caller) == self.cash_supply == held + escrow
+            escrow = sum(self.c.call(cash.escrowOf(c.accounts[n])) for n in MEMBERS)
+            assert self.c.call(cash.balanceOf(c.cash.address)) == escrow
+            held = sum(self.c.call(cash.balanceOf(c.accounts[n])) for n in MEMBERS)
+            assert self.c.call(cash.totalSupply()) == self.cash_supply == held + escrow
 
 
 class OffChainLifecycleMachine(LifecycleMachine):

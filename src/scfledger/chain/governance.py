@@ -16,9 +16,19 @@ def encode_call(call: ContractFunction) -> bytes:
     return bytes.fromhex(call._encode_transaction_data()[2:])
 
 
-def propose(w3: Web3, registry: Contract, call: ContractFunction, proposer: Sender) -> int:
-    """Proposes `call` (on any contract governed by `registry`); returns the proposal id."""
-    receipt = send(w3, registry.functions.propose(call.address, encode_call(call)), proposer)
+def propose(
+    w3: Web3,
+    registry: Contract,
+    call: ContractFunction,
+    proposer: Sender,
+    *,
+    gas: int | None = None,
+) -> int:
+    """Proposes `call` (on any contract governed by `registry`); returns the proposal id.
+    `gas`, if given, is sent as is instead of estimated (see `send`)."""
+    receipt = send(
+        w3, registry.functions.propose(call.address, encode_call(call)), proposer, gas=gas
+    )
     return int(event_args(registry, "ProposalCreated", receipt)[0]["proposalId"])
 
 
@@ -29,9 +39,11 @@ def govern(
     *,
     proposer: Sender,
     approvers: Sequence[Sender],
+    gas: int | None = None,
 ) -> int:
-    """Proposes `call` and has each approver approve it; the last approval executes it."""
-    proposal_id = propose(w3, registry, call, proposer)
+    """Proposes `call` and has each approver approve it; the last approval executes it.
+    `gas`, if given, is sent with each transaction instead of an estimate."""
+    proposal_id = propose(w3, registry, call, proposer, gas=gas)
     for approver in approvers:
-        send(w3, registry.functions.approve(proposal_id), approver)
+        send(w3, registry.functions.approve(proposal_id), approver, gas=gas)
     return proposal_id
