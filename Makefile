@@ -23,8 +23,11 @@ lint: setup
 test-console: setup
 	cd console && node_modules/.bin/vitest run
 
+# Each module runs whole on one worker (--dist loadscope): its module-scoped fixtures (a
+# served gateway, a chain) are built once, not once per worker. (pytest 9 no longer lets
+# pytest-xdist 3.8 rename test ids, so `xdist_group` marks do not group tests any more.)
 test: setup-tests lint test-console
-	.venv/bin/pytest -n 2 --dist loadgroup --durations=25
+	.venv/bin/pytest -n 2 --dist loadscope --durations=25
 
 build: setup
 	.venv/bin/scf build
