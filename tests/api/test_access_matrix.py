@@ -748,6 +748,24 @@ MATRIX: list[Rule] = [
         SEES_T,
         acts=(403, "erc3525-insufficient-allowance"),  # another's piece: no value allowance
     ),
+    # Any member who sees a piece may mark it overdue, then defaulted (the contract reads
+    # the clock: nothing in this world is past due).
+    Rule(
+        "POST",
+        "/v1/pieces/{token_id}/overdue",
+        lambda w: Request({"token_id": w.root}),
+        frozenset(),
+        SEES_T,
+        acts=(409, "grace-period-running"),
+    ),
+    Rule(
+        "POST",
+        "/v1/pieces/{token_id}/default",
+        lambda w: Request({"token_id": w.root}),
+        frozenset(),
+        SEES_T,
+        acts=(409, "invalid-piece-state"),
+    ),
     Rule(
         "POST",
         "/v1/pieces/{token_id}/evidence",

@@ -24,6 +24,7 @@ from scfledger.cli.gateway import CHAIN_FILE, write_chain
 from scfledger.devchain.local import ANVIL, CLIQUE
 from scfledger.risk.reports import AGING_BUCKETS
 from scfledger_client import ScfClient
+from scfledger_client.models import OperationOut
 from tests.support.anvil import free_port
 from tests.support.api import assert_problem, event, write
 from tests.support.served import Served, served_gateway
@@ -266,3 +267,53 @@ def test_a_dev_chain_has_no_peers_and_is_not_clique(world: World) -> None:
         response = auditor.get("/v1/chain/network")
     assert response.status_code == 200, response.text
     assert response.json() == {"engine": "dev", "peer_count": None, "sealers": None}
+
+
+def test_a_piece_is_marked_overdue_then_defaulted_when_the_chains_clock_allows(
+    world: World,
+) -> None:
+    """Any member who sees an unpaid piece marks it overdue after its due date and the
+    slot's grace period (3 days by default), then defaulted after the default period (30
+    days more); the contract reads the clock, and a member who does not see it gets 404.
+    (Last in the module: it moves the chain's clock past every due date here.)"""
+    api = world.api
+    due = api.chain_time() + DUE_IN
+    body = {
+        "creditor": api.address("supplier1"),
+        "face_amount": FACE_TEXT,
+        "currency": "CNY",
+        "due_date": due,
+        "document_hash": api.document("core", "invoice of the overdue story"),
+    }
+    with api.client("core") as core:
+        issued = write(core, "/v1/receivables", "overdue-issue", body).json()
+    slot, token = (int(event(issued, "ReceivableIssued")[k]) for k in ("slot", "tokenId"))
+    with api.client("supplier1") as supplier1:
+        write(supplier1, f"/v1/receivables/{slot}/accept", "overdue-accept")
+
+    def mark(who: str, action: str, key: str) -> httpx.Response:
+        with api.client(who) as client:
+            return write(client, f"/v1/pieces/{token}/{action}", key)
+
+    def state() -> str:
+        with api.client("supplier1") as supplier1:
+            return str(supplier1.get(f"/v1/pieces/{token}").json()["state"])
+
+    def travel(to: int) -> None:
+        api.rpc("anvil_setNextBlockTimestamp", to)
+        api.rpc("evm_mine")
+
+    assert_problem(mark("supplier1", "overdue", "early"), 409, "grace-period-running")
+    assert_problem(mark("supplier1", "default", "not-overdue"), 409, "invalid-piece-state")
+    travel(due + 3 * DAY)
+    assert_problem(mark("supplier2", "overdue", "outsider"), 404, "not-found")
+    marked = mark("core", "overdue", "overdue")
+    assert marked.status_code == 202, marked.text
+    assert state() == "overdue"
+    assert_problem(mark("supplier1", "default", "early-default"), 409, "default-period-running")
+    travel(due + 33 * DAY)
+    with ScfClient(api.url, api_key=api.seeded.api_keys["supplier1"]) as sdk:  # the SDK's way
+        defaulted = sdk.mark_defaulted(token, wait="indexed")
+    assert isinstance(defaulted, OperationOut)
+    assert defaulted.status == "indexed"
+    assert state() == "defaulted"

@@ -191,6 +191,16 @@ class LedgerEndpoints(EndpointsBase):
         return self._write(f"/v1/pieces/{token_id}/refuse", RejectIn(reason=reason), **options)
 
     @endpoint
+    def mark_overdue(self, token_id: int, **options: Unpack[WriteOptions]) -> Call[Written]:
+        """Mark an unpaid piece overdue once its due date and the slot's grace period passed."""
+        return self._write(f"/v1/pieces/{token_id}/overdue", **options)
+
+    @endpoint
+    def mark_defaulted(self, token_id: int, **options: Unpack[WriteOptions]) -> Call[Written]:
+        """Mark an overdue piece defaulted once the slot's default period passed too."""
+        return self._write(f"/v1/pieces/{token_id}/default", **options)
+
+    @endpoint
     def recall_piece(
         self,
         token_id: int,

@@ -401,6 +401,8 @@ class CheckerPolicyIn(BaseModel):
                 "member.suspend",
                 "piece.accept",
                 "piece.evidence",
+                "piece.mark_defaulted",
+                "piece.mark_overdue",
                 "piece.recall",
                 "piece.refuse",
                 "piece.transfer",
@@ -425,7 +427,7 @@ class CheckerPolicyIn(BaseModel):
                 "user.admin",
             ]
         ],
-        Field(max_length=39, title="Kinds"),
+        Field(max_length=41, title="Kinds"),
     ]
     """
     Kinds that need a checker

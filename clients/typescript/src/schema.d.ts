@@ -906,6 +906,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pieces/{token_id}/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Overdue
+         * @description Mark an unpaid piece overdue once its due date and the slot's grace period have
+         *     passed (any member who sees it; before then: 409 `grace-period-running`).
+         */
+        post: operations["mark_overdue_v1_pieces__token_id__overdue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pieces/{token_id}/default": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Defaulted
+         * @description Mark an overdue piece defaulted once the slot's default period has passed too (any
+         *     member who sees it; before then: 409 `default-period-running`). A piece factored with
+         *     recourse then opens recourse to its financier.
+         */
+        post: operations["mark_defaulted_v1_pieces__token_id__default_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pieces/{token_id}/evidence": {
         parameters: {
             query?: never;
@@ -2666,7 +2709,7 @@ export interface components {
              * Kinds
              * @description Kinds that need a checker
              */
-            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "setoff.consent" | "setoff.execute" | "setoff.propose" | "setoff.refuse" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
+            kinds: ("escrow.claim" | "financing.accept" | "financing.claim_recourse" | "financing.expire" | "financing.fund" | "financing.offer" | "financing.reject" | "financing.repay" | "financing.repay_recourse" | "financing.request" | "financing.withdraw" | "key.admin" | "member.admit" | "member.reinstate" | "member.suspend" | "piece.accept" | "piece.evidence" | "piece.mark_defaulted" | "piece.mark_overdue" | "piece.recall" | "piece.refuse" | "piece.transfer" | "policy.update" | "proposal.approve" | "proposal.cancel" | "proposal.revoke" | "receivable.accept" | "receivable.cancel" | "receivable.expire" | "receivable.issue" | "receivable.reject" | "receivable.settle" | "setoff.consent" | "setoff.execute" | "setoff.propose" | "setoff.refuse" | "settlement.confirm" | "settlement.dispute" | "settlement.finalize" | "transaction.relay" | "user.admin")[];
             /**
              * Two Checker Amount
              * @description Above it two different checkers, in the deposit currency (SCF_CURRENCIES' first; every currency of the ledger has its digits); null: one always
@@ -9581,6 +9624,116 @@ export interface operations {
         };
     };
     recall_piece_v1_pieces__token_id__recall_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-fd341c16d1"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_overdue_v1_pieces__token_id__overdue_post: {
+        parameters: {
+            query?: {
+                /** @description Return once the operation is mined or indexed. */
+                wait?: "none" | "mined" | "indexed";
+                timeout?: number;
+            };
+            header: {
+                /** @description 1 to 128 printable characters, unique per request: a retry with the same key and body gets the first attempt's operation */
+                "Idempotency-Key": string;
+            };
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation; or, when the participant's policy needs a checker for this write, the draft that holds it (`object: draft`, `Location: /v1/drafts/{id}`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationOut"] | components["schemas"]["DraftOut"];
+                };
+            };
+            400: components["responses"]["Problem400-missing-idempotency-key"];
+            401: components["responses"]["Problem401-df1005315b"];
+            403: components["responses"]["Problem403-fd341c16d1"];
+            404: components["responses"]["Problem404-02a075613b"];
+            409: components["responses"]["Problem409-6dc1398e4c"];
+            422: components["responses"]["Problem422-a63d2a7cd3"];
+            500: components["responses"]["Problem500-internal-error"];
+            503: components["responses"]["Problem503-d21eeec0c7"];
+            /** @description The request is refused: a problem with a stable `type` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The gateway or what it depends on failed: a problem */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_defaulted_v1_pieces__token_id__default_post: {
         parameters: {
             query?: {
                 /** @description Return once the operation is mined or indexed. */

@@ -31,6 +31,8 @@ KINDS: dict[str, str] = {
     f"{_S}receivables.refuse_piece": "piece.refuse",
     f"{_S}receivables.recall_piece": "piece.recall",
     f"{_S}receivables.attach_evidence": "piece.evidence",
+    f"{_S}receivables.mark_overdue": "piece.mark_overdue",
+    f"{_S}receivables.mark_defaulted": "piece.mark_defaulted",
     f"{_S}settlements.settle": "receivable.settle",
     f"{_S}settlements.confirm_payment": "settlement.confirm",
     f"{_S}settlements.dispute_payment": "settlement.dispute",

@@ -181,6 +181,25 @@ def recall_piece(
     return on_piece(ledger, actor, idempotency, token_id, call, "piece.recall")
 
 
+def mark_overdue(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
+) -> OperationView:
+    """A member who sees an unpaid piece (active or financed) marks it overdue once its due
+    date and the slot's grace period have passed (the contract reads the clock). Nothing
+    changes hands: the piece reads as overdue, and may later be marked defaulted."""
+    call = token_call(ledger, "markOverdue", token_id)
+    return on_piece(ledger, actor, idempotency, token_id, call, "piece.mark_overdue")
+
+
+def mark_defaulted(
+    *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int
+) -> OperationView:
+    """A member who sees an overdue piece marks it defaulted once the slot's default period
+    has passed too: what opens recourse on a piece factored with recourse."""
+    call = token_call(ledger, "markDefaulted", token_id)
+    return on_piece(ledger, actor, idempotency, token_id, call, "piece.mark_defaulted")
+
+
 def attach_evidence(
     *, ledger: Ledger, actor: Actor, idempotency: Idempotency, token_id: int, evidence_hash: str
 ) -> OperationView:

@@ -176,6 +176,21 @@ def recall_piece(token_id: TokenIdPath, write: WriteDep) -> JSONResponse:
     return write.submit(services.recall_piece, token_id=token_id)
 
 
+@router.post("/{token_id}/overdue", status_code=202, responses=WRITE)
+def mark_overdue(token_id: TokenIdPath, write: WriteDep) -> JSONResponse:
+    """Mark an unpaid piece overdue once its due date and the slot's grace period have
+    passed (any member who sees it; before then: 409 `grace-period-running`)."""
+    return write.submit(services.mark_overdue, token_id=token_id)
+
+
+@router.post("/{token_id}/default", status_code=202, responses=WRITE)
+def mark_defaulted(token_id: TokenIdPath, write: WriteDep) -> JSONResponse:
+    """Mark an overdue piece defaulted once the slot's default period has passed too (any
+    member who sees it; before then: 409 `default-period-running`). A piece factored with
+    recourse then opens recourse to its financier."""
+    return write.submit(services.mark_defaulted, token_id=token_id)
+
+
 @router.post("/{token_id}/evidence", status_code=202, responses=WRITE)
 def attach_evidence(
     token_id: TokenIdPath,
