@@ -9,8 +9,7 @@ step is checked on screen and through the API. Then the English pass: the main s
 each role in English, with no Chinese left on any of them.
 
 Issuing, accepting, asking, offering and funding are arranged over the API (their screens
-are the story's), and so is marking the piece overdue and defaulted: the gateway has no
-route for those (any member may call the token's markOverdue / markDefaulted)."""
+are the story's); the officer marks the piece overdue, then defaulted, on this screen."""
 
 from __future__ import annotations
 
@@ -21,11 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_utils.address import to_checksum_address
 from playwright.sync_api import Browser, Page, expect
-from web3 import Web3
 
-from scfledger.chain.artifacts import load_artifact
 from tests.console.conftest import BANKS_GROUP, World, new_context, screenshot, sign_in
 from tests.support.api import event, write
 from tests.support.checking import person_key
@@ -147,25 +143,6 @@ def factored_with_recourse(world: World, checkers: dict[str, str]) -> tuple[int,
     return request_id, token_id, due
 
 
-def mark(world: World, token_id: int, *functions: str) -> None:
-    """Any active member may mark a piece overdue, then defaulted (the auditor does, by
-    anvil's impersonation: the gateway has no route for it)."""
-    served = world.served
-    w3 = Web3(Web3.HTTPProvider(served.chain_url))
-    token = w3.eth.contract(
-        address=to_checksum_address(served.seeded.contracts["ReceivableToken"]),
-        abi=load_artifact("ReceivableToken").abi,
-    )
-    auditor = to_checksum_address(served.address("auditor"))
-    served.rpc("anvil_impersonateAccount", auditor)
-    try:
-        for name in functions:
-            tx = token.functions[name](token_id).transact({"from": auditor, "gas": 300_000})
-            assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1, name
-    finally:
-        served.rpc("anvil_stopImpersonatingAccount", auditor)
-
-
 def animations_ended(page: Page) -> None:
     """The page's transitions (the menu's, after a load) have ended: its picture is sharp
     (a spinner's endless animation aside)."""
@@ -201,12 +178,14 @@ def test_a_bank_claims_recourse_on_a_defaulted_piece_and_records_the_buy_back(
     expect(row).to_contain_text("违约后可追索")
     expect(row.get_by_role("button", name="追索")).to_have_count(0)
 
-    mark(world, token_id, "markOverdue", "markDefaulted")
-    eventually(
-        lambda: api_get(world, "bank", f"/v1/pieces/{token_id}")["state"] == "defaulted",
-        what="the defaulted piece indexed",
-    )
-    officer.get_by_role("button", name="刷新", exact=True).click()
+    # 40 days: past the grace period (3) and the default period (30 more).
+    row.get_by_role("button", name="标记逾期").click()
+    expect(officer.get_by_text(f"凭证 #{token_id} 已标记逾期")).to_be_visible()
+    assert api_get(world, "bank", f"/v1/pieces/{token_id}")["state"] == "overdue"
+    expect(row).to_contain_text("逾期")
+    row.get_by_role("button", name="标记违约").click()
+    expect(officer.get_by_text(f"凭证 #{token_id} 已标记违约")).to_be_visible()
+    assert api_get(world, "bank", f"/v1/pieces/{token_id}")["state"] == "defaulted"
     expect(row).to_contain_text("违约")
     accessible(officer)
     screenshot(officer, "overdue")

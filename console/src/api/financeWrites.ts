@@ -115,6 +115,19 @@ export async function claimRecourse(requestId: number): Promise<Outcome> {
   );
 }
 
+/** Marks a piece past its due date and grace period `overdue`, or an overdue piece past its
+ * default period `defaulted` (any member who sees it; the contract reads the clock). */
+export async function markPiece(tokenId: number, mark: "overdue" | "default"): Promise<Outcome> {
+  const params = { path: { token_id: tokenId }, header: header(), query: waiting };
+  return outcome(
+    must(
+      mark === "overdue"
+        ? await api.POST("/v1/pieces/{token_id}/overdue", { params })
+        : await api.POST("/v1/pieces/{token_id}/default", { params }),
+    ),
+  );
+}
+
 /** The seller's repayment of a recourse claim, paid off-chain with `paymentRef`. */
 export async function repayRecourse(requestId: number, paymentRef: string): Promise<Outcome> {
   return outcome(

@@ -352,6 +352,14 @@ export const SENTENCES: Sentences = {
     en: "Numbers must be written exactly, e.g. 4.35.",
   },
   // recourse screens
+  "grace-period-running": {
+    zh: "宽限期未满：到期日加宽限期之后才能标记逾期。",
+    en: "The grace period is still running: a piece can be marked overdue only after its due date and grace period.",
+  },
+  "default-period-running": {
+    zh: "违约观察期未满：逾期后再过违约期才能标记违约。",
+    en: "The default period is still running: an overdue piece can be marked defaulted only after it.",
+  },
   "no-recourse": {
     zh: "该融资不是有追索权的保理，不能追索。",
     en: "This financing is not recourse factoring: recourse cannot be claimed.",

@@ -6,7 +6,7 @@ import { Alert, App, Button, Select, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, type Piece, type Schemas } from "../../api/client";
-import { claimRecourse, repayLoan, repayRecourse } from "../../api/financeWrites";
+import { claimRecourse, markPiece, repayLoan, repayRecourse } from "../../api/financeWrites";
 import { must } from "../../api/problems";
 import { usePages } from "../../api/usePages";
 import { Money } from "../../components/Money";
@@ -39,15 +39,20 @@ export function daysPastDue(due: number, now: number): number {
   return now <= due ? 0 : Math.floor((now - due) / DAY);
 }
 
-/** What the financier may do now: claim recourse, record a repayment, or nothing. */
-function actionOf(row: Row): "claim" | "repayRecourse" | "repayLoan" | "waitDefault" | null {
+type Action = "claim" | "repayRecourse" | "repayLoan" | "markOverdue" | "markDefaulted" | null;
+
+/** What the financier may do now: mark the piece overdue, then defaulted (the contract
+ * says whether its grace and default periods have passed), claim recourse, record a
+ * repayment, or nothing. */
+function actionOf(row: Row): Action {
   const { request, piece } = row;
   if (request.status === "recourse_claimed") return "repayRecourse";
   if (request.status !== "funded") return null;
   if (request.mode === "pledge") return "repayLoan";
   if (!request.recourse) return null;
   if (piece.state === "defaulted") return "claim";
-  return daysPastDue(piece.receivable.due_date, row.now) > 0 ? "waitDefault" : null;
+  if (piece.state === "overdue") return "markDefaulted";
+  return daysPastDue(piece.receivable.due_date, row.now) > 0 ? "markOverdue" : null;
 }
 
 export function Overdue() {
@@ -88,6 +93,16 @@ export function Overdue() {
           pages.reload,
         ),
     });
+  };
+
+  const mark = (row: Row, action: "markOverdue" | "markDefaulted") => {
+    const { token_id } = row.piece;
+    const overdue = action === "markOverdue";
+    void run(
+      `${action}:${row.request.id}`,
+      () => markPiece(token_id, overdue ? "overdue" : "default"),
+      t(overdue ? "overdue.markedOverdue" : "overdue.markedDefaulted", { id: token_id }),
+    ).then(pages.reload);
   };
 
   const record = async (reference: string) => {
@@ -185,7 +200,17 @@ export function Overdue() {
             </Button>
           );
         }
-        return action === "waitDefault" ? <Typography.Text type="secondary">{t("overdue.waitDefault")}</Typography.Text> : null;
+        if (action === "markOverdue" || action === "markDefaulted") {
+          return (
+            <Space direction="vertical" size={0}>
+              <Button size="small" disabled={!maker} loading={busy === `${action}:${id}`} onClick={() => { mark(r, action); }}>
+                {t(action === "markOverdue" ? "overdue.markOverdue" : "overdue.markDefaulted")}
+              </Button>
+              <Typography.Text type="secondary">{t("overdue.waitDefault")}</Typography.Text>
+            </Space>
+          );
+        }
+        return null;
       },
     },
   ];
