@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from scfledger.chain.generated import Role
 from scfledger.cli import app
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.people.policy import DEFAULT_KINDS, Policy, set_policy
+from scfledger.services.statements import DEFAULT_ZONE
 from scfledger_client import ApiProblem, ScfClient
 from scfledger_client.models import ItemIn, OperationOut, ProposeIn
 from tests.support.api import PROBLEM, assert_problem, cny, event, fen, write
@@ -280,7 +282,9 @@ def test_a_round_clears_the_circle_with_every_partys_consent(net: Net, story: St
 
 
 def test_statements_show_what_netted_for_holder_and_debtor(net: Net, story: Story) -> None:
-    day = datetime.fromtimestamp(net.api.chain_time(), UTC).date()
+    # the statement's days are Asia/Shanghai's (its default zone): in UTC, from 16:00 the
+    # day would still be yesterday's, and the period would end before the round.
+    day = datetime.fromtimestamp(net.api.chain_time(), ZoneInfo(DEFAULT_ZONE)).date()
     params = {"from": (day - timedelta(days=2)).isoformat(), "to": day.isoformat()}
     with net.client("a") as client:
         lines = _ok(client.get("/v1/statements", params=params))["lines"]
