@@ -140,14 +140,11 @@ def propose_round(
 
 
 def _on_round(
-    ledger: Ledger,
-    actor: Actor,
-    idempotency: Idempotency,
-    round_id: int,
-    call: ContractCall,
-    kind: str,
+    ledger: Ledger, actor: Actor, idempotency: Idempotency, kind: str, round_id: int, *args: object
 ) -> OperationView:
-    """Submits a call on a round the actor sees (404 for another's)."""
+    """Submits SetOff's `kind` function (`setoff.<function>`) on a round the actor sees
+    (404 for another's), with the round id and `args`."""
+    call = _call(ledger, kind.removeprefix("setoff."), round_id, *args)
     with ledger.sessions() as session:
         visible_round(session, actor, round_id)
     return submit(ledger, actor, idempotency, call, kind)
@@ -158,8 +155,7 @@ def consent_round(
 ) -> OperationView:
     """A party consents to the round: it gives up the receivables the round clears of its
     pieces (so its maker-checker policy applies: `setoff.consent` is checked by default)."""
-    call = _call(ledger, "consent", round_id)
-    return _on_round(ledger, actor, idempotency, round_id, call, CONSENT_KIND)
+    return _on_round(ledger, actor, idempotency, CONSENT_KIND, round_id)
 
 
 def refuse_round(
@@ -168,8 +164,7 @@ def refuse_round(
     """A party refuses the round (also after consenting): it can no longer execute."""
     if not reason:
         raise InvalidInput("a refusal gives a reason")
-    call = _call(ledger, "refuse", round_id, bytes32(reason, "reason"))
-    return _on_round(ledger, actor, idempotency, round_id, call, REFUSE_KIND)
+    return _on_round(ledger, actor, idempotency, REFUSE_KIND, round_id, bytes32(reason, "reason"))
 
 
 def execute_round(
@@ -177,5 +172,4 @@ def execute_round(
 ) -> OperationView:
     """Executes a round every party consented to, by its deadline: every piece shrinks by
     its amount or none does (`piece-changed-since-plan` when one changed)."""
-    call = _call(ledger, "execute", round_id)
-    return _on_round(ledger, actor, idempotency, round_id, call, EXECUTE_KIND)
+    return _on_round(ledger, actor, idempotency, EXECUTE_KIND, round_id)
