@@ -262,7 +262,9 @@ def test_reconcile_agrees_after_rounds(book: Book, indexed: Engine) -> None:
     assert differences(book, indexed) == []
 
 
-def test_reconcile_finds_a_tampered_netted_value_and_round(book: Book, indexed: Engine) -> None:
+def test_reconcile_finds_a_tampered_netted_value_round_item_and_answer(
+    book: Book, indexed: Engine
+) -> None:
     slot = book.c.piece(book.y).slot
     with session_factory(indexed)() as session, session.begin():
         session.execute(update(Receivable).where(Receivable.slot == slot).values(netted_value=1))
@@ -274,11 +276,17 @@ def test_reconcile_finds_a_tampered_netted_value_and_round(book: Book, indexed: 
             .where(SetOffParty.round_id == book.executed, SetOffParty.party == book.c.core)
             .values(answer="awaiting")
         )
+        session.execute(
+            update(SetOffItem)
+            .where(SetOffItem.round_id == book.executed, SetOffItem.token_id == book.y)
+            .values(amount=SetOffItem.amount + 1)
+        )
     try:
         found = {(d.kind, d.key, d.field) for d in differences(book, indexed)}
         assert found == {
             ("receivable", str(slot), "netted_value"),
             ("setoff_round", str(book.refused), "consents"),
+            ("setoff_items", str(book.executed), "items"),
             ("setoff_parties", str(book.executed), "answers"),
         }
     finally:
@@ -293,6 +301,11 @@ def test_reconcile_finds_a_tampered_netted_value_and_round(book: Book, indexed: 
                 update(SetOffParty)
                 .where(SetOffParty.round_id == book.executed, SetOffParty.party == book.c.core)
                 .values(answer="given")
+            )
+            session.execute(
+                update(SetOffItem)
+                .where(SetOffItem.round_id == book.executed, SetOffItem.token_id == book.y)
+                .values(amount=SetOffItem.amount - 1)
             )
 
 

@@ -322,42 +322,53 @@ def _rounds(session: Session, set_off: Contract, at_block: int) -> list[Differen
         if row is None:
             diffs.append(Difference("setoff_round", str(round_id), "round_row", None, "present"))
             continue
-        diffs += _compare(
-            "setoff_round",
-            round_id,
-            {
-                "proposer": (row.proposer, r["proposer"]),
-                "deadline": (row.deadline, r["deadline"]),
-                "status": (row.status, ROUND_STATUS[r["status"]]),
-                "item_count": (row.item_count, r["itemCount"]),
-                "party_count": (row.party_count, r["partyCount"]),
-                "consents": (row.consents, r["consentCount"]),
-            },
-        )
-        call = set_off.functions.itemsOf(round_id)
-        fields = call.abi["outputs"][0]["components"]
-        planned = [_named(fields, i) for i in call.call(block_identifier=at_block)]
-        items = session.scalars(
-            select(SetOffItem).where(SetOffItem.round_id == round_id).order_by(SetOffItem.token_id)
-        )
-        # An item's piece keeps its planned value minus the amount once the round executed.
         executed = r["status"] == RoundStatus.EXECUTED
-        on_chain = [
-            (i["tokenId"], i["amount"], i["holder"], i["value"] - i["amount"] if executed else None)
-            for i in planned
+        items = _round_items(session, set_off, round_id, executed, at_block)
+        answers = _round_answers(session, set_off, round_id, at_block)
+        table: list[tuple[str, str, Any, Any]] = [  # (kind, field, indexed, chain)
+            ("setoff_round", "proposer", row.proposer, r["proposer"]),
+            ("setoff_round", "deadline", row.deadline, r["deadline"]),
+            ("setoff_round", "status", row.status, ROUND_STATUS[r["status"]]),
+            ("setoff_round", "item_count", row.item_count, r["itemCount"]),
+            ("setoff_round", "party_count", row.party_count, r["partyCount"]),
+            ("setoff_round", "consents", row.consents, r["consentCount"]),
+            ("setoff_items", "items", *items),
+            ("setoff_parties", "answers", *answers),
         ]
-        indexed = [(i.token_id, i.amount, i.holder, i.remaining) for i in items]
-        diffs += _compare("setoff_items", round_id, {"items": (indexed, on_chain)})
-        parties, answers = set_off.functions.partiesOf(round_id).call(block_identifier=at_block)
-        rows = session.scalars(select(SetOffParty).where(SetOffParty.round_id == round_id))
-        diffs += _compare(
-            "setoff_parties",
-            round_id,
-            {
-                "answers": (
-                    sorted((p.party, p.answer) for p in rows),
-                    sorted((p, CONSENT[a]) for p, a in zip(parties, answers, strict=True)),
-                )
-            },
-        )
+        diffs += [
+            Difference(kind, str(round_id), field, indexed, chain)
+            for kind, field, indexed, chain in table
+            if indexed != chain
+        ]
     return diffs
+
+
+Pair = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def _round_items(
+    session: Session, set_off: Contract, round_id: int, executed: bool, at_block: int
+) -> Pair:
+    """A round's items (piece, amount, holder, remaining value), indexed and on chain: an
+    item's piece keeps its planned value minus the amount once the round executed."""
+    call = set_off.functions.itemsOf(round_id)
+    fields = call.abi["outputs"][0]["components"]
+    planned = [_named(fields, i) for i in call.call(block_identifier=at_block)]
+    on_chain = [
+        (i["tokenId"], i["amount"], i["holder"], i["value"] - i["amount"] if executed else None)
+        for i in planned
+    ]
+    rows = session.scalars(
+        select(SetOffItem).where(SetOffItem.round_id == round_id).order_by(SetOffItem.token_id)
+    )
+    return [(i.token_id, i.amount, i.holder, i.remaining) for i in rows], on_chain
+
+
+def _round_answers(session: Session, set_off: Contract, round_id: int, at_block: int) -> Pair:
+    """Every party's answer to a round, indexed and on chain, by party."""
+    parties, answers = set_off.functions.partiesOf(round_id).call(block_identifier=at_block)
+    rows = session.scalars(select(SetOffParty).where(SetOffParty.round_id == round_id))
+    return (
+        sorted((p.party, p.answer) for p in rows),
+        sorted((p, CONSENT[a]) for p, a in zip(parties, answers, strict=True)),
+    )
