@@ -20,11 +20,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,8 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.serving import served
+
 from scfledger.chain.calls import ContractCall
 from scfledger.chain.fees import FeePolicy
 from scfledger.chain.generated import Role
@@ -42,8 +42,7 @@ from scfledger.chain.tx import GAS_MARGIN
 from scfledger.keys.store import KeyStore
 from scfledger_client import ScfClient, Written
 from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
-from tests.support.postgres import postgres_server
-from tests.support.served import PASSPHRASE, Served, served_gateway, served_process
+from tests.support.served import Served
 
 DUE = 2_840_140_800  # 2060-01-01: within the 50-year term (MAX_TERM_SECONDS)
 
@@ -187,15 +186,6 @@ def run(api: Served, keys: KeyStore, smes: list[str], transfers: int, reads: int
     return phases
 
 
-@contextmanager
-def database(directory: Path, postgres: bool) -> Iterator[str]:
-    if not postgres:
-        yield f"sqlite:///{directory / 'gateway.sqlite3'}"
-        return
-    with postgres_server() as server:
-        yield server.create_database()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smes", type=int, default=50, help="concurrent SME clients")
@@ -214,21 +204,11 @@ def main() -> None:
     }
     members |= {name: Role.SUPPLIER for name in smes}
     console = Console(width=110)
-    with tempfile.TemporaryDirectory(prefix="scf-bench-api-") as tmp:
-        directory = Path(tmp)
-        with (
-            database(directory, args.postgres) as url,
-            (
-                served_process(directory, url, members, workers=args.workers)
-                if args.workers > 1
-                else served_gateway(directory, url, members)
-            ) as api,
-        ):
-            keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
-            phases = run(api, keys, smes, args.transfers, args.reads)
+    with served("api", members, postgres=args.postgres, workers=args.workers) as (api, keys):
+        phases = run(api, keys, smes, args.transfers, args.reads)
     db = "postgresql" if args.postgres else "sqlite"
-    served = f", {args.workers} worker processes" if args.workers > 1 else ""
-    title = f"{args.smes} concurrent SME clients, anvil (automine), {db}{served}"
+    processes = f", {args.workers} worker processes" if args.workers > 1 else ""
+    title = f"{args.smes} concurrent SME clients, anvil (automine), {db}{processes}"
     table = Table(title=title)
     for column in ("phase", "ops", "seconds", "ops/s", "p50 ms", "p99 ms", "mean ms"):
         table.add_column(column, justify="left" if column == "phase" else "right")

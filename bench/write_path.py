@@ -26,15 +26,14 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +44,18 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.serving import served
+
 from scfledger.chain.batch import Batcher
 from scfledger.chain.calls import ContractCall
 from scfledger.chain.fees import FeePolicy
 from scfledger.chain.generated import Role
 from scfledger.chain.node import connect
 from scfledger.chain.tx import GAS_MARGIN
-from scfledger.db.models import Operation, OperationStatus
+from scfledger.db.models import Operation, OperationStatus, utcnow
 from scfledger.db.session import create_db_engine
 from scfledger.keys.store import KeyStore
-from tests.support.postgres import postgres_server
-from tests.support.served import PASSPHRASE, Served, served_gateway
+from tests.support.served import Served
 
 DAY = 86_400
 AMOUNT = "1000.00"
@@ -233,32 +233,32 @@ def upload_documents(api: Served, accounts: list[str], per_account: int) -> dict
         return dict(zip(accounts, pool.map(upload, accounts), strict=True))
 
 
-def mined_count(engine: Any, participants: list[str]) -> tuple[int, int]:
+def mined_count(engine: Any, participants: list[str], since: datetime) -> tuple[int, int]:
+    """Operations of `participants` created since `since`: mined (or indexed), failed."""
     done = (OperationStatus.MINED, OperationStatus.INDEXED)
     with engine.connect() as conn:
         mined = conn.scalar(
             select(func.count()).select_from(Operation).where(
                 Operation.participant.in_(participants), Operation.status.in_(done),
-                Operation.created_at >= START_MARK[0],
+                Operation.created_at >= since,
             )
         )  # fmt: skip
         failed = conn.scalar(
             select(func.count()).select_from(Operation).where(
                 Operation.participant.in_(participants),
                 Operation.status == OperationStatus.FAILED,
-                Operation.created_at >= START_MARK[0],
+                Operation.created_at >= since,
             )
         )  # fmt: skip
     return int(mined or 0), int(failed or 0)
 
 
-START_MARK: list[Any] = [None]
-
-
-def wait_mined(engine: Any, participants: list[str], ops: int, timeout: float = 600) -> None:
+def wait_mined(
+    engine: Any, participants: list[str], ops: int, since: datetime, timeout: float = 600
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        mined, failed = mined_count(engine, participants)
+        mined, failed = mined_count(engine, participants, since)
         assert failed == 0, f"{failed} operations failed"
         if mined >= ops:
             return
@@ -292,11 +292,11 @@ def run_batches(
         assert r.status_code == 202, r.text
 
     ops = sum(len(d) for d in documents.values())
-    START_MARK[0] = _db_now(engine)
+    since = utcnow()
     started = time.perf_counter()
     with ThreadPoolExecutor(len(accounts)) as pool:
         list(pool.map(post, accounts))
-    wait_mined(engine, accounts, ops)
+    wait_mined(engine, accounts, ops, since)
     return Rate("API batches (POST /v1/batches)", ops, time.perf_counter() - started)
 
 
@@ -333,29 +333,13 @@ def run_single(
             for client in http.values():
                 client.close()
 
-    START_MARK[0] = _db_now(engine)
+    since = utcnow()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(post, per_client))
-    wait_mined(engine, accounts, len(work))
+    wait_mined(engine, accounts, len(work), since)
     return Rate(f"API single writes (POST /v1/receivables, {clients} clients)", len(work),
                 time.perf_counter() - started)  # fmt: skip
-
-
-def _db_now(engine: Any) -> Any:
-    from scfledger.db.models import utcnow
-
-    del engine
-    return utcnow()
-
-
-@contextmanager
-def database(directory: Path, postgres: bool) -> Iterator[str]:
-    if not postgres:
-        yield f"sqlite:///{directory / 'gateway.sqlite3'}"
-        return
-    with postgres_server() as server:
-        yield server.create_database()
 
 
 def main() -> None:
@@ -379,37 +363,31 @@ def main() -> None:
     stages = Stages()
     results: list[Rate] = []
     breakdowns: list[tuple[str, dict[str, tuple[int, float]], int]] = []
-    with tempfile.TemporaryDirectory(prefix="scf-bench-write-") as tmp:
-        directory = Path(tmp)
-        with (
-            database(directory, args.postgres) as url,
-            served_gateway(directory, url, members) as api,
-        ):
-            keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
-            # Seeded with automine; from here a block every second.
-            api.rpc("evm_setAutomine", False)
-            api.rpc("evm_setIntervalMining", 1)
-            due = api.chain_time() + 365 * DAY
-            engine = create_db_engine(url)
-            if not args.no_stages:
-                instrument(stages)
-            for mode in modes:
-                raw = run_raw(api, keys, raws, ops, due)
-                results.append(raw)
-                console.print(f"{raw.side}: {raw.rate:,.0f} ops/s")
-                documents = upload_documents(api, cores, per_account)
-                stages.reset()
-                if mode == "batch":
-                    rate = run_batches(api, engine, cores, documents, due)
-                else:
-                    rate = run_single(api, engine, cores, documents, due, args.clients)
-                breakdowns.append((rate.side, stages.snapshot(), ops))
-                results.append(rate)
-                console.print(
-                    f"{rate.side}: {rate.rate:,.0f} ops/s ({rate.rate / raw.rate:.0%} of raw)"
-                )
-            stages.restore()
-            engine.dispose()
+    with served("write", members, postgres=args.postgres) as (api, keys):
+        # Seeded with automine; from here a block every second.
+        api.rpc("evm_setAutomine", False)
+        api.rpc("evm_setIntervalMining", 1)
+        due = api.chain_time() + 365 * DAY
+        engine = create_db_engine(api.database_url)
+        if not args.no_stages:
+            instrument(stages)
+        for mode in modes:
+            raw = run_raw(api, keys, raws, ops, due)
+            results.append(raw)
+            console.print(f"{raw.side}: {raw.rate:,.0f} ops/s")
+            documents = upload_documents(api, cores, per_account)
+            stages.reset()
+            if mode == "batch":
+                rate = run_batches(api, engine, cores, documents, due)
+            else:
+                rate = run_single(api, engine, cores, documents, due, args.clients)
+            breakdowns.append((rate.side, stages.snapshot(), ops))
+            results.append(rate)
+            console.print(
+                f"{rate.side}: {rate.rate:,.0f} ops/s ({rate.rate / raw.rate:.0%} of raw)"
+            )
+        stages.restore()
+        engine.dispose()
     db = "postgresql" if args.postgres else "sqlite"
     table = Table(title=f"Issue operations to mined, anvil 1 s blocks, {ops} per side, "
                   f"{args.accounts} accounts, {db}")  # fmt: skip
