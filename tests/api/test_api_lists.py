@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from scfledger.chain.generated import Role
+from scfledger.devchain.seed import DEMO_MEMBERS
 from scfledger_client import ApiProblem, ScfClient, Written
 from scfledger_client.models import FinancingIn, IssueIn, OperationOut, TermsIn, TransferIn
 from tests.support.api import cny
@@ -23,7 +25,14 @@ LATE = EARLY + 90 * DAY
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("api-lists")
-    with served_gateway(directory, f"sqlite:///{directory / 'gateway.sqlite3'}") as served:
+    # core2, bank2 and bank3 are only test_financing_requests_by_accepted_financier's.
+    members = DEMO_MEMBERS | {
+        "core2": int(Role.CORE_ENTERPRISE),
+        "bank2": int(Role.FINANCIER),
+        "bank3": int(Role.FINANCIER),
+    }
+    url = f"sqlite:///{directory / 'gateway.sqlite3'}"
+    with served_gateway(directory, url, members) as served:
         yield served
 
 
@@ -144,4 +153,59 @@ def test_lists_filter_page_and_keep_visibility(api: Served) -> None:
         bank.financing_requests(cursor="x1")
     assert (bad_cursor.value.status, bad_cursor.value.slug) == (400, "invalid-cursor")
     for client in (core, supplier1, supplier2, bank, auditor):
+        client.close()
+
+
+def test_financing_requests_by_accepted_financier(api: Served) -> None:
+    """`financier=` lists the requests whose accepted offer is that financier's (its own
+    address: the requests a financier funds), only where the caller sees who won."""
+    core2, supplier3 = sdk(api, "core2"), sdk(api, "supplier3")
+    bank2, bank3, auditor = sdk(api, "bank2"), sdk(api, "bank3"), sdk(api, "auditor")
+    due = EARLY - 30 * DAY  # before the other test's due-date filters
+    terms = TermsIn(advance=cny(10_000), repayment=cny(0), fees=cny(0), fund_by=due - DAY)
+
+    def request(financiers: list[str]) -> int:
+        document = (
+            "0x"
+            + core2.upload_document(
+                f"invoice {financiers}".encode(), content_type="text/plain"
+            ).sha256
+        )
+        issued = core2.issue(
+            IssueIn(
+                creditor=api.address("supplier3"),
+                face_amount=cny(50_000),
+                due_date=due,
+                document_hash=document,
+            )
+        )
+        supplier3.accept_receivable(arg(issued, "ReceivableIssued", "slot"))
+        asked = FinancingIn(
+            token_id=arg(issued, "ReceivableIssued", "tokenId"),
+            financiers=[api.address(f) for f in financiers],
+            terms=terms,
+        )
+        return arg(supplier3.request_financing(asked), "FinancingRequested", "requestId")
+
+    won = request(["bank2", "bank3"])  # bank2's offer is accepted; bank3 was asked too
+    bank2.offer_financing(won, terms)
+    supplier3.accept_offer(won, api.address("bank2"), terms)
+    unanswered = request(["bank3"])
+
+    def ids(client: ScfClient, financier: str) -> list[int]:
+        return [r.id for r in client.financing_requests(financier=financier).items]
+
+    assert [r.id for r in bank3.financing_requests().items] == [won, unanswered]
+    assert ids(bank2, api.address("bank2")) == [won]  # the requests it funds
+    assert ids(bank2, api.address("bank2").lower()) == [won]  # any case of the hex
+    assert ids(supplier3, api.address("bank2")) == [won]  # the requester sees who won
+    assert ids(auditor, api.address("bank2")) == [won]
+    # bank3 sees the request it lost, not who won it: filtering by a rival tells it nothing.
+    assert ids(bank3, api.address("bank2")) == []
+    assert ids(bank3, api.address("bank3")) == []  # it won nothing; `unanswered` is open
+    assert ids(supplier3, api.address("bank3")) == []
+    with pytest.raises(ApiProblem) as bad:
+        bank2.financing_requests(financier="me")
+    assert (bad.value.status, bad.value.slug) == (422, "validation-error")
+    for client in (core2, supplier3, bank2, bank3, auditor):
         client.close()

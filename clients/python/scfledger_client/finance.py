@@ -53,9 +53,14 @@ class FinanceEndpoints(EndpointsBase):
         limit: int | None = None,
         status: str | None = None,
         token_id: int | None = None,
+        financier: str | None = None,
     ) -> Call[FinancingPage]:
-        """Requests the caller made or was asked to finance (auditors: all), by id."""
-        params = query(cursor=cursor, limit=limit, status=status, token_id=token_id)
+        """Requests the caller made or was asked to finance (auditors: all), by id;
+        `financier`: those whose accepted offer is that financier's (your own address: the
+        requests you fund)."""
+        params = query(
+            cursor=cursor, limit=limit, status=status, token_id=token_id, financier=financier
+        )
         return Call("GET", "/v1/financing-requests", model(FinancingPage), params)
 
     @endpoint

@@ -983,7 +983,8 @@ export interface paths {
         };
         /**
          * List Requests
-         * @description Requests the caller made or is named in as a financier (auditors: all), by id.
+         * @description Requests the caller made or is named in as a financier (auditors: all), by id;
+         *     filters by status, piece and the accepted financier.
          */
         get: operations["list_requests_v1_financing_requests_get"];
         put?: never;
@@ -9902,6 +9903,8 @@ export interface operations {
                 limit?: number;
                 status?: "none" | "requested" | "accepted" | "rejected" | "withdrawn" | "expired" | "funded" | "repaid" | "settled" | "recourse_claimed" | "recourse_repaid";
                 token_id?: number | null;
+                /** @description The financier whose offer was accepted (your own address: the requests you fund); only requests whose agreed terms you see */
+                financier?: string | null;
             };
             header?: never;
             path?: never;

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from eth_utils.address import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,12 @@ from scfledger.services.ledger import (
     checked_address,
     submit,
 )
-from scfledger.services.visibility import request_clause, visible_piece, visible_request
+from scfledger.services.visibility import (
+    agreed_clause,
+    request_clause,
+    visible_piece,
+    visible_request,
+)
 
 
 class Terms(NamedTuple):
@@ -215,9 +221,12 @@ def list_requests(
     limit: int,
     status: str | None = None,
     token_id: int | None = None,
+    financier: str | None = None,
 ) -> list[FinancingRequest]:
     """Financing requests by id after the cursor: those the caller asked for or was asked
-    to finance (auditors: all)."""
+    to finance (auditors: all). `financier`: only those whose offer accepted is that
+    financier's, among the requests whose agreed terms the caller sees (a financier named
+    beside it does not learn who won)."""
     where: list[Any] = []
     if after is not None:
         where.append(FinancingRequest.id > after)
@@ -225,6 +234,10 @@ def list_requests(
         where.append(FinancingRequest.status == status)
     if token_id is not None:
         where.append(FinancingRequest.token_id == token_id)
+    if financier is not None:
+        where.append(FinancingRequest.financier == to_checksum_address(financier))
+        if (agreed := agreed_clause(actor)) is not None:
+            where.append(agreed)
     if not actor.is_auditor:
         where.append(request_clause(actor))
     query = select(FinancingRequest).where(*where).order_by(FinancingRequest.id).limit(limit)

@@ -286,6 +286,15 @@ def sees_agreed_terms(actor: Actor, request: FinancingRequest) -> bool:
     return actor.is_auditor or actor.address in (request.requester, request.financier)
 
 
+def agreed_clause(actor: Actor) -> ColumnElement[bool] | None:
+    """`sees_agreed_terms` as a condition on FinancingRequest (None: every request)."""
+    if actor.is_auditor:
+        return None
+    return or_(
+        FinancingRequest.requester == actor.address, FinancingRequest.financier == actor.address
+    )
+
+
 def offer_clause(actor: Actor, request: FinancingRequest) -> ColumnElement[bool] | None:
     """The offers of `request` the actor may see, as a condition on FinancingOffer (None:
     all of them): the requester and auditors see every offer, a financier its own."""

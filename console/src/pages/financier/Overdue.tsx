@@ -64,21 +64,22 @@ export function Overdue() {
   const [status, setStatus] = useState<Status>("funded");
   const [paying, setPaying] = useState<Row | null>(null);
   const maker = who.person.roles.includes("maker");
-  const me = (who.participant?.address ?? "").toLowerCase();
+  const me = who.participant?.address;
 
   const pages = usePages(async (cursor) => {
+    if (me === undefined) return { items: [] };
+    // The requests whose accepted offer is ours, paged on the server.
+    const query = { limit: PAGE_SIZE, cursor, status, financier: me };
     const [found, time] = await Promise.all([
-      api.GET("/v1/financing-requests", { params: { query: { limit: PAGE_SIZE, cursor, status } } }).then(must),
+      api.GET("/v1/financing-requests", { params: { query } }).then(must),
       api.GET("/v1/chain/time").then(must),
     ]);
-    // Another financier's funded request names no financier to us: only ours are listed.
-    const ours = found.items.filter((r) => r.financier?.toLowerCase() === me);
     const pieces = await Promise.all(
-      ours.map((r) => api.GET("/v1/pieces/{token_id}", { params: { path: { token_id: r.token_id } } }).then(must)),
+      found.items.map((r) => api.GET("/v1/pieces/{token_id}", { params: { path: { token_id: r.token_id } } }).then(must)),
     );
-    const items: Row[] = ours.map((request, i) => ({ id: request.id, request, piece: pieces[i] as Piece, now: time.block_timestamp }));
+    const items: Row[] = found.items.map((request, i) => ({ id: request.id, request, piece: pieces[i] as Piece, now: time.block_timestamp }));
     return { items, next_cursor: found.next_cursor };
-  }, `overdue:${status}`);
+  }, `overdue:${status}:${me ?? ""}`);
 
   const claim = (row: Row) => {
     const { request } = row;

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import (
+    ADDRESS,
     WRITE,
     AsciiDigits,
     IdPath,
@@ -148,8 +149,17 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 50,
     status: str | None = None,
     token_id: Annotated[int | None, Query(ge=1, le=MAX_INT64), AsciiDigits] = None,
+    financier: Annotated[
+        str | None,
+        Query(
+            pattern=ADDRESS,
+            description="The financier whose offer was accepted (your own address: the"
+            " requests you fund); only requests whose agreed terms you see",
+        ),
+    ] = None,
 ) -> FinancingPage:
-    """Requests the caller made or is named in as a financier (auditors: all), by id."""
+    """Requests the caller made or is named in as a financier (auditors: all), by id;
+    filters by status, piece and the accepted financier."""
     with gateway.sessions() as session:
         rows = services.list_requests(
             session,
@@ -158,6 +168,7 @@ def list_requests(
             limit=limit,
             status=status,
             token_id=token_id,
+            financier=financier,
         )
         currencies = request_currencies(session, [r.id for r in rows])
         money = gateway.money
