@@ -85,7 +85,7 @@ interface ISetOff {
     /// @notice Thrown when a piece's holder, value or state changed since the round was proposed.
     error PieceChangedSincePlan(uint256 roundId, uint256 tokenId);
 
-    /// @notice Emitted when a round is proposed; one {ItemPlanned} per item follows.
+    /// @notice Emitted when a round is proposed, after one {ItemPlanned} per item.
     event RoundProposed(
         uint256 indexed roundId, address indexed proposer, uint64 deadline, uint256 itemCount, uint256 total
     );
