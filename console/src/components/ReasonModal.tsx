@@ -1,52 +1,16 @@
-// Asks for a reason (refusing a piece, rejecting a draft) before calling `onSubmit`.
-import { Form, Input, Modal } from "antd";
-import { useState } from "react";
+// Asks for a reason (refusing a piece, rejecting a draft, disputing a payment) before
+// calling `onSubmit`: the TextPromptModal of a reason.
 import { usePreferences } from "../i18n/I18n";
+import { TextPromptModal } from "./TextPromptModal";
 
-export function ReasonModal({
-  title,
-  open,
-  onCancel,
-  onSubmit,
-}: {
+export function ReasonModal(props: {
   title: string;
   open: boolean;
   onCancel: () => void;
   onSubmit: (reason: string) => Promise<void>;
 }) {
   const { t } = usePreferences();
-  const [form] = Form.useForm<{ reason: string }>();
-  const [busy, setBusy] = useState(false);
   return (
-    <Modal
-      title={title}
-      open={open}
-      okText={t("common.ok")}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
-      destroyOnHidden
-      onCancel={onCancel}
-      onOk={() => {
-        void form.validateFields().then(async ({ reason }) => {
-          setBusy(true);
-          try {
-            await onSubmit(reason.trim());
-            form.resetFields();
-          } finally {
-            setBusy(false);
-          }
-        });
-      }}
-    >
-      <Form form={form} layout="vertical" requiredMark={false}>
-        <Form.Item
-          name="reason"
-          label={t("common.reason")}
-          rules={[{ required: true, whitespace: true, max: 500, message: t("inbox.refuseReason") }]}
-        >
-          <Input.TextArea rows={3} maxLength={500} />
-        </Form.Item>
-      </Form>
-    </Modal>
+    <TextPromptModal {...props} label={t("common.reason")} required={t("inbox.refuseReason")} maxLength={500} multiline />
   );
 }

@@ -11,8 +11,8 @@ import { must } from "../../api/problems";
 import { usePages } from "../../api/usePages";
 import { Money } from "../../components/Money";
 import { PagedTable } from "../../components/PagedTable";
-import { ReferenceModal } from "../../components/ReferenceModal";
 import { StateTag } from "../../components/StateTag";
+import { TextPromptModal } from "../../components/TextPromptModal";
 import { useWrite } from "../../components/useWrite";
 import { usePreferences } from "../../i18n/I18n";
 import type { MessageKey } from "../../i18n/messages";
@@ -235,13 +235,16 @@ export function Overdue() {
         rowKey="id"
         columns={columns}
       />
-      <ReferenceModal
+      <TextPromptModal
         title={
           paying === null
             ? ""
             : t(paying.request.status === "recourse_claimed" ? "overdue.recordRecourse" : "overdue.recordLoan")
         }
         open={paying !== null}
+        label={t("settle.reference")}
+        required={t("settle.referenceRequired")}
+        maxLength={128}
         onCancel={() => {
           setPaying(null);
         }}
@@ -258,7 +261,7 @@ export function Overdue() {
             })}
           />
         )}
-      </ReferenceModal>
+      </TextPromptModal>
     </>
   );
 }
