@@ -3,7 +3,7 @@
 // rounds it is party to with its own items; an auditor sees the whole market (total debt,
 // what clears, net internal debt). A maker proposes one of the rounds, to be answered by a
 // deadline on the chain's clock (7 days from chain time unless changed).
-import { Alert, Button, Card, Descriptions, Empty, Form, InputNumber, Select, Skeleton, Space, Statistic, Table, Typography } from "antd";
+import { Alert, Button, Card, Empty, Form, InputNumber, Select, Skeleton, Space, Statistic, Table, Typography } from "antd";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api, type Schemas } from "../../api/client";
@@ -237,11 +237,9 @@ function PlannedRound({
               }}
             />
           </Form.Item>
-          <Descriptions size="small" column={1} style={{ marginRight: 16 }}>
-            <Descriptions.Item label={t("setoff.deadline")}>
-              <span data-testid={`deadline-${planned.number}`}>{formatDate(now + days * DAY, lang, timeZone, true)}</span>
-            </Descriptions.Item>
-          </Descriptions>
+          <Form.Item label={t("setoff.deadline")}>
+            <span data-testid={`deadline-${planned.number}`}>{formatDate(now + days * DAY, lang, timeZone, true)}</span>
+          </Form.Item>
           <Button type="primary" htmlType="submit" disabled={!maker} loading={busy === `propose:${planned.number}`}>
             {t("setoff.plan.propose")}
           </Button>

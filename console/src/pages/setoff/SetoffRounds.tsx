@@ -3,7 +3,7 @@
 // deadline has lapsed) or only those awaiting its answer; each links to its page.
 import { Checkbox, Select, Space, Typography } from "antd";
 import { useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { api } from "../../api/client";
 import { must } from "../../api/problems";
 import { usePages } from "../../api/usePages";
@@ -18,9 +18,8 @@ import { AnswerTag, currencyOf, ROUND_STATUSES, RoundStatusTag, type Round, type
 export function SetoffRounds() {
   const { t, lang, timeZone } = usePreferences();
   const { nameOf } = useSession();
-  const [params, setParams] = useSearchParams();
   const [status, setStatus] = useState<RoundStatus | "">("");
-  const awaiting = params.get("awaiting") === "1";
+  const [awaiting, setAwaiting] = useState(false);
   const pages = usePages(
     async (cursor) =>
       must(
@@ -89,7 +88,7 @@ export function SetoffRounds() {
         <Checkbox
           checked={awaiting}
           onChange={(e) => {
-            setParams(e.target.checked ? { awaiting: "1" } : {});
+            setAwaiting(e.target.checked);
           }}
         >
           {t("setoff.rounds.awaitingMe")}
