@@ -397,3 +397,41 @@ def test_the_auditor_reads_the_whole_markets_totals(
     table = auditor.get_by_role("table", name="清分轮次")
     for r in listed:
         expect(table.get_by_role("link", name=f"#{r['id']}", exact=True)).to_be_visible()
+
+
+HAN = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")  # Chinese and its punctuation
+
+
+def test_the_setoff_screens_in_english_have_no_chinese_left(
+    browser: Browser, world: World, setoff: Setoff
+) -> None:
+    executed = setoff.get("auditor", "/v1/setoff/rounds", status="executed")["items"][0]["id"]
+    walks = {
+        "axle/maker": ("Set-off", "Set-off rounds", f"#{executed}"),
+        "auditor/viewer": ("Set-off",),
+    }
+    left: dict[str, str] = {}  # screen: the Chinese lines left on it
+    for who, steps in walks.items():
+        with new_context(browser, world) as context:
+            page = context.new_page()
+            sign_in(page, world.person(*who.split("/")))
+            page.get_by_role("button", name="语言: English").click()
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+            for step in steps:
+                if step.startswith("#"):
+                    page.get_by_role("link", name=step, exact=True).click()
+                    expect(page.get_by_test_id("round-facts")).to_contain_text("executed")
+                else:
+                    # The entry's own name (its icon's name before it): not "Set-off rounds".
+                    entry = re.compile(rf"(^|\s){re.escape(step)}$")
+                    page.get_by_role("menuitem", name=entry).click()
+                    expect(page.get_by_role("heading", level=2).first).to_be_visible()
+                expect(page.locator(".ant-skeleton, .ant-spin-spinning")).to_have_count(0)
+                if who.startswith("auditor"):
+                    expect(page.get_by_test_id("market")).to_contain_text("Total debt")
+                expect(page.get_by_role("button", name="Language: 中文")).to_have_text("中文")
+                shown = page.locator("body").inner_text().replace("中文", "", 1)
+                lines = [line for line in shown.splitlines() if HAN.search(line)]
+                if lines:
+                    left[f"{who} {page.url}"] = " | ".join(lines)
+    assert left == {}, json.dumps(left, ensure_ascii=False, indent=1)
