@@ -240,6 +240,7 @@ def test_three_firms_clear_their_circle_on_screen(
 
     # brake finds it awaiting its answer, reads what it gives up and sheds, and consents.
     brake = page_of(pages, browser, world, "brake/maker")
+    expect(brake.get_by_test_id("setoff-badge")).to_contain_text("1")  # the menu counts it
     brake.get_by_role("menuitem", name="清分轮次").click()
     brake.get_by_role("checkbox", name="仅看待本机构答复的").check()
     brake.get_by_role("link", name=f"#{round_id}", exact=True).click()
@@ -360,6 +361,7 @@ def test_a_round_past_its_deadline_shows_it_lapsed(
     brake = page_of(pages, browser, world, "brake/maker")
     open_round(brake, round_id)
     expect(brake.get_by_test_id("round-facts")).to_contain_text("已过期")
+    expect(brake.get_by_test_id("setoff-badge")).to_have_count(0)  # nothing awaits brake
     expect(brake.get_by_text(re.compile(r"本轮已于 .*过期，不能再同意或执行"))).to_be_visible()
     for button in ("同意", "拒绝", "执行"):
         expect(brake.get_by_role("button", name=button, exact=True)).to_have_count(0)
@@ -428,8 +430,9 @@ def test_the_setoff_screens_in_english_have_no_chinese_left(
                     page.get_by_role("link", name=step, exact=True).click()
                     expect(page.get_by_test_id("round-facts")).to_contain_text("awaiting answers")
                 else:
-                    # The entry's own name (its icon's name before it): not "Set-off rounds".
-                    entry = re.compile(rf"(^|\s){re.escape(step)}$")
+                    # The entry's own name (its icon's name before it, a count after it):
+                    # "Set-off" is not "Set-off rounds".
+                    entry = re.compile(rf"(^|\s){re.escape(step)}(\s*\d+\+?)?$")
                     page.get_by_role("menuitem", name=entry).click()
                     expect(page.get_by_role("heading", level=2).first).to_be_visible()
                 expect(page.locator(".ant-skeleton, .ant-spin-spinning")).to_have_count(0)

@@ -63,6 +63,7 @@ import { FinancingDetail } from "./sme/FinancingDetail";
 import { FinancingList } from "./sme/FinancingList";
 import { PayWithPiece } from "./sme/PayWithPiece";
 // setoff screens
+import { AwaitingRoundsLabel } from "./setoff/AwaitingBadge";
 import { RoundDetail } from "./setoff/RoundDetail";
 import { SetoffPlan } from "./setoff/SetoffPlan";
 import { SetoffRounds } from "./setoff/SetoffRounds";
@@ -256,7 +257,10 @@ function Signed() {
                 key: e.path,
                 icon: e.icon,
                 label:
-                  e.path === "/inbox" && toSign > 0 ? (
+                  // setoff screens: the rounds awaiting our answer, counted
+                  e.path === "/setoff/rounds" ? (
+                    <AwaitingRoundsLabel label={t(e.label)} />
+                  ) : e.path === "/inbox" && toSign > 0 ? (
                     <Badge count={toSign} size="small" offset={[10, 0]} data-testid="inbox-badge">
                       {t(e.label)}
                     </Badge>
