@@ -368,6 +368,59 @@ export const SENTENCES: Sentences = {
     zh: "请填写支付流水号。",
     en: "Give the payment's reference.",
   },
+  // setoff screens
+  "setoff-round-invalid": {
+    zh: "该轮次与账本现状不符（计划中的凭证已变化、已被其他轮次占用或金额不平衡），未发送任何交易。请刷新清分计划后重新发起。",
+    en: "The round no longer fits the ledger (a planned piece changed, is in another round, or the amounts do not balance); nothing was sent. Reload the plan and propose again.",
+  },
+  "round-closed": {
+    zh: "该轮次已结束（已被拒绝或已执行），不能再答复或执行。请刷新查看其状态。",
+    en: "This round is closed (refused or already executed): it can no longer be answered or executed. Reload to see its status.",
+  },
+  "consents-missing": {
+    zh: "尚有当事方未同意，本轮还不能执行。请等待各方同意后再执行。",
+    en: "Not every party has consented yet: the round cannot execute. Wait for every party's consent.",
+  },
+  "piece-changed-since-plan": {
+    zh: "本轮中的某笔凭证自发起后已变化（转让、拆分、融资或结算），本轮不能执行，任何凭证都未改变。请按新计划重新发起。",
+    en: "A piece of this round changed since it was proposed (moved, split, financed or settled): the round cannot execute and nothing changed. Propose a round of a new plan.",
+  },
+  "round-lapsed": {
+    zh: "本轮已过答复截止时间（链上时间），不能再同意、拒绝或执行。请按新计划重新发起。",
+    en: "The round's deadline has passed (chain time): it can no longer be answered or executed. Propose a round of a new plan.",
+  },
+  "already-answered": {
+    zh: "本机构已答复过该轮次。请刷新查看。",
+    en: "Your institution has already answered this round. Reload to see it.",
+  },
+  "not-round-party": {
+    zh: "本机构不是该轮次的当事方，不能答复。",
+    en: "Your institution is not a party to this round: it cannot answer it.",
+  },
+  "invalid-round-deadline": {
+    zh: "答复期限无效：须晚于当前链上时间，且不超过 30 天。",
+    en: "The deadline is invalid: it must be after the chain's current time and at most 30 days ahead.",
+  },
+  "invalid-round-size": {
+    zh: "一轮清分须有 1 至 32 笔。",
+    en: "A round has 1 to 32 items.",
+  },
+  "round-unbalanced": {
+    zh: "各方放弃的应收与减少的应付不相等，合约拒绝了本轮。请刷新清分计划后重新发起。",
+    en: "What a party gives up does not equal the debt it sheds: the contract refused the round. Reload the plan and propose again.",
+  },
+  "pieces-not-ascending": {
+    zh: "轮次中的凭证须按编号升序排列。",
+    en: "A round lists its pieces in ascending order.",
+  },
+  "piece-not-nettable": {
+    zh: "轮次中的某笔凭证不能清分（未签收、已锁定、已融资或已到期）。请刷新清分计划。",
+    en: "A piece of the round cannot be netted (not signed for, locked, financed or due). Reload the plan.",
+  },
+  "unknown-round": {
+    zh: "链上没有该轮次。请检查编号。",
+    en: "The chain has no such round. Check its number.",
+  },
 };
 
 /** The sentence for a problem in `lang`: the mapped one, or the problem's title and detail. */

@@ -21,6 +21,9 @@ import {
   MoneyCollectOutlined,
   WalletOutlined,
   WarningOutlined,
+  // setoff screens
+  RetweetOutlined,
+  SyncOutlined,
 } from "@ant-design/icons";
 import { Badge, Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
 import type { ReactNode } from "react";
@@ -59,6 +62,11 @@ import { AskForMoney } from "./sme/AskForMoney";
 import { FinancingDetail } from "./sme/FinancingDetail";
 import { FinancingList } from "./sme/FinancingList";
 import { PayWithPiece } from "./sme/PayWithPiece";
+// setoff screens
+import { AwaitingRoundsLabel } from "./setoff/AwaitingBadge";
+import { RoundDetail } from "./setoff/RoundDetail";
+import { SetoffPlan } from "./setoff/SetoffPlan";
+import { SetoffRounds } from "./setoff/SetoffRounds";
 
 interface Entry {
   path: string;
@@ -127,6 +135,19 @@ const ENTRIES: Entry[] = [
     shown: (_, consortium) => consortium.has("supplier"),
   },
   { path: "/lineage", label: "menu.lineage", icon: <ApartmentOutlined />, shown: () => true },
+  // setoff screens (三角债清理: members who owe and are owed, i.e. core enterprises; auditors)
+  {
+    path: "/setoff/plan",
+    label: "menu.setoffPlan",
+    icon: <SyncOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise") || consortium.has("auditor"),
+  },
+  {
+    path: "/setoff/rounds",
+    label: "menu.setoffRounds",
+    icon: <RetweetOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise") || consortium.has("auditor"),
+  },
   // oversight screens
   {
     path: "/payables",
@@ -236,7 +257,10 @@ function Signed() {
                 key: e.path,
                 icon: e.icon,
                 label:
-                  e.path === "/inbox" && toSign > 0 ? (
+                  // setoff screens: the rounds awaiting our answer, counted
+                  e.path === "/setoff/rounds" ? (
+                    <AwaitingRoundsLabel label={t(e.label)} />
+                  ) : e.path === "/inbox" && toSign > 0 ? (
                     <Badge count={toSign} size="small" offset={[10, 0]} data-testid="inbox-badge">
                       {t(e.label)}
                     </Badge>
@@ -283,6 +307,10 @@ function Signed() {
               <Route path="/pieces/:tokenId/finance" element={<AskForMoney />} />
               <Route path="/financing" element={<FinancingList />} />
               <Route path="/financing/:requestId" element={<FinancingDetail />} />
+              {/* setoff screens */}
+              <Route path="/setoff/plan" element={<SetoffPlan />} />
+              <Route path="/setoff/rounds" element={<SetoffRounds />} />
+              <Route path="/setoff/rounds/:roundId" element={<RoundDetail />} />
               <Route path="*" element={<NotFound home={home} />} />
             </Routes>
           </main>
