@@ -1,5 +1,6 @@
 // Asks for a reason (refusing a piece, rejecting a draft, disputing a payment) before
-// calling `onSubmit`: the TextPromptModal of a reason.
+// calling `onSubmit`: the TextPromptModal of a reason. 128 characters: every reason the API
+// takes (fields.Reference, set-off refusals) is at most 128.
 import { usePreferences } from "../i18n/I18n";
 import { TextPromptModal } from "./TextPromptModal";
 
@@ -11,6 +12,6 @@ export function ReasonModal(props: {
 }) {
   const { t } = usePreferences();
   return (
-    <TextPromptModal {...props} label={t("common.reason")} required={t("inbox.refuseReason")} maxLength={500} multiline />
+    <TextPromptModal {...props} label={t("common.reason")} required={t("inbox.refuseReason")} maxLength={128} multiline />
   );
 }
