@@ -21,6 +21,9 @@ import {
   MoneyCollectOutlined,
   WalletOutlined,
   WarningOutlined,
+  // erp screens
+  ReconciliationOutlined,
+  UploadOutlined,
 } from "@ant-design/icons";
 import { Badge, Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
 import type { ReactNode } from "react";
@@ -59,6 +62,10 @@ import { AskForMoney } from "./sme/AskForMoney";
 import { FinancingDetail } from "./sme/FinancingDetail";
 import { FinancingList } from "./sme/FinancingList";
 import { PayWithPiece } from "./sme/PayWithPiece";
+// erp screens
+import { BatchImport } from "./erp/BatchImport";
+import { BatchResult } from "./erp/BatchResult";
+import { Statements } from "./erp/Statements";
 
 interface Entry {
   path: string;
@@ -164,6 +171,14 @@ const ENTRIES: Entry[] = [
     icon: <DashboardOutlined />,
     shown: (_, consortium) => consortium.has("auditor") || consortium.has("admin"),
   },
+  // erp screens
+  {
+    path: "/core/import",
+    label: "menu.batchImport",
+    icon: <UploadOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise"),
+  },
+  { path: "/statements", label: "menu.statements", icon: <ReconciliationOutlined />, shown: () => true },
   { path: "/people", label: "menu.people", icon: <TeamOutlined />, shown: (who) => who.person.roles.includes("admin") },
   { path: "/api-keys", label: "menu.apiKeys", icon: <KeyOutlined />, shown: (who) => who.person.roles.includes("admin") },
 ];
@@ -283,6 +298,10 @@ function Signed() {
               <Route path="/pieces/:tokenId/finance" element={<AskForMoney />} />
               <Route path="/financing" element={<FinancingList />} />
               <Route path="/financing/:requestId" element={<FinancingDetail />} />
+              {/* erp screens */}
+              <Route path="/core/import" element={<BatchImport />} />
+              <Route path="/core/batches/:batchId" element={<BatchResult />} />
+              <Route path="/statements" element={<Statements />} />
               <Route path="*" element={<NotFound home={home} />} />
             </Routes>
           </main>
