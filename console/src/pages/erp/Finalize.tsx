@@ -47,14 +47,13 @@ export function useFinalizeColumn(me: string, nameOf: (address: string | null) =
     key: "finalize",
     render: (_: unknown, s: Settlement) => {
       if (s.status !== "awaiting_confirmation" || s.payee === null || s.payee.toLowerCase() === me.toLowerCase()) {
-        return s.deemed ? <Typography.Text type="secondary">{t("finalize.deemed")}</Typography.Text> : "—";
+        return s.deemed ? t("finalize.deemed") : "—";
       }
       const passed = now !== null && s.confirm_by !== null && now > s.confirm_by;
       return (
         <Space direction="vertical" size={0}>
-          <Typography.Text type={passed ? "warning" : "secondary"}>
-            {passed ? t("finalize.silent") : t("finalize.waiting")}
-          </Typography.Text>
+          {/* Default text colours: AntD's warning and secondary ones fail WCAG AA contrast. */}
+          <Typography.Text strong={passed}>{passed ? t("finalize.silent") : t("finalize.waiting")}</Typography.Text>
           <Button
             size="small"
             loading={busy === `finalize:${s.token_id}`}
