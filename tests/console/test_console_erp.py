@@ -218,7 +218,9 @@ def test_core_finalizes_after_a_silent_payee_then_reads_and_downloads_its_statem
     dialog = clerk.get_by_role("dialog")
     expect(dialog).to_contain_text("尚未结束")
     dialog.get_by_role("button", name="确认结清", exact=True).click()
-    expect(clerk.get_by_text("收款方的确认期尚未结束：期满后收款方仍未确认或异议，方可确认结清。")).to_be_visible()
+    expect(
+        clerk.get_by_text("收款方的确认期尚未结束：期满后收款方仍未确认或异议，方可确认结清。")
+    ).to_be_visible()
     assert settlement_of(world, slot)["status"] == "awaiting_confirmation"
 
     # Past the window on the chain's clock, with no answer from supplier1: finalized.
@@ -282,7 +284,11 @@ def test_single_sign_on_from_the_sign_in_page(
     served = world.served
     callback = f"{served.url}/v1/auth/sso/supplier2/callback"
     with identity_provider(tmp_path, [callback]) as idp:
-        body = {"issuer": idp.issuer, "client_id": idp.client_id, "client_secret": idp.client_secret}
+        body = {
+            "issuer": idp.issuer,
+            "client_id": idp.client_id,
+            "client_secret": idp.client_secret,
+        }
         with served.client("supplier2") as client:
             configured = client.put("/v1/participants/supplier2/sso", json=body)
         assert configured.status_code == 200, configured.text
@@ -293,9 +299,11 @@ def test_single_sign_on_from_the_sign_in_page(
             page.get_by_label("机构", exact=True).fill("bank2")
             page.get_by_role("button", name="使用单点登录").click()
             expect(page.get_by_role("alert")).to_have_text(
-                "机构 bank2 未启用单点登录（或不存在）。请使用用户名和密码登录，或联系本机构管理员。"
+                "机构 bank2 未启用单点登录（或不存在）。"
+                "请使用用户名和密码登录，或联系本机构管理员。"
             )
             accessible(page)
+            screenshot(page, "sign-in-sso")
             with served.client() as anonymous:
                 refused = anonymous.get("/v1/auth/sso/bank2/login")
             assert refused.status_code == 404
@@ -326,3 +334,32 @@ def test_statements_default_to_this_month_in_the_users_zone(world: World, clerk:
     expect(clerk.get_by_label("起始日期")).to_have_value(first.isoformat())
     expect(clerk.get_by_label("截止日期")).to_have_value(last.isoformat())
     expect(clerk).to_have_url(re.compile(r"/statements$"))
+
+
+HAN = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")  # Chinese and its punctuation
+
+
+def chinese_left(page: Page) -> list[str]:
+    """The lines of the page with Chinese on them (the language switch's "中文" aside)."""
+    expect(page.locator(".ant-skeleton, .ant-spin-spinning")).to_have_count(0)
+    shown = page.locator("body").inner_text().replace("中文", "", 1)
+    return [line for line in shown.splitlines() if HAN.search(line)]
+
+
+def test_the_erp_screens_in_english_have_no_chinese_left(browser: Browser, world: World) -> None:
+    left: dict[str, list[str]] = {}
+    with new_context(browser, world) as context:
+        page = context.new_page()
+        sign_in(page, world.person("core", "maker"))
+        page.get_by_role("button", name="语言: English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        for entry, path in (("Batch import", "/core/import"), ("Statements", "/statements")):
+            page.get_by_role("menuitem", name=entry).click()
+            expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+            left[path] = chinese_left(page)
+        page.get_by_role("tab", name="Reconciliation by payment reference").click()
+        left["/statements (reconciliation)"] = chinese_left(page)
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("button", name="Sign in with single sign-on")).to_be_visible()
+        left["/sign-in"] = chinese_left(page)
+    assert {k: v for k, v in left.items() if v} == {}
