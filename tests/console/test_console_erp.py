@@ -115,6 +115,7 @@ def test_core_imports_a_batch_a_bad_line_refused_and_the_same_file_acts_once(
     expect(preview.get_by_role("row")).to_have_count(4)  # the header and three lines
     key = clerk.get_by_label("批次编号（幂等键）")
     expect(key).to_have_value(re.compile(r"^erp-[0-9a-f]{32}$"))
+    batch_key = key.input_value()
     accessible(clerk)
     screenshot(clerk, "batch-import")
     clerk.get_by_role("button", name="提交批次（3 行）").click()
@@ -151,7 +152,7 @@ def test_core_imports_a_batch_a_bad_line_refused_and_the_same_file_acts_once(
     # The same file under the same key: the same batch, nothing sent again.
     clerk.get_by_role("menuitem", name="批量导入").click()
     clerk.get_by_label("批次文件（CSV 或 JSON）").set_input_files(str(run))
-    expect(clerk.get_by_label("批次编号（幂等键）")).to_have_value(key.input_value())
+    expect(clerk.get_by_label("批次编号（幂等键）")).to_have_value(batch_key)
     clerk.get_by_role("button", name="提交批次（3 行）").click()
     expect(clerk).to_have_url(re.compile(rf"/core/batches/{batch_id}$"))
     expect(clerk.get_by_text("全部行已处理完毕")).to_be_visible()

@@ -17,8 +17,7 @@ import { postBatch } from "./erpApi";
 const KINDS: BatchKind[] = ["receivable.issue", "settlement"];
 
 interface Picked {
-  name: string;
-  text: string;
+  file: File;
   read: ReadBatch;
 }
 
@@ -55,7 +54,7 @@ export function BatchImport() {
     const text = await file.text();
     try {
       const read = readBatch(file.name, text);
-      setPicked({ name: file.name, text, read });
+      setPicked({ file, read });
       if (read.kind !== null) setKind(read.kind);
     } catch {
       setUnreadable(true);
@@ -71,7 +70,7 @@ export function BatchImport() {
     setBusy(true);
     setProblem(null);
     try {
-      const batch = await postBatch(picked.read, picked.text, kind, key.trim());
+      const batch = await postBatch(picked.file, picked.read.format, kind, key.trim());
       void navigate(`/core/batches/${batch.id}`);
     } catch (error) {
       setProblem(asProblem(error));
@@ -141,7 +140,7 @@ export function BatchImport() {
         </Form>
       </Card>
       {picked !== null && (
-        <Card title={t("batch.preview", { name: picked.name, count: rows.length })}>
+        <Card title={t("batch.preview", { name: picked.file.name, count: rows.length })}>
           <Table<Record<string, string>>
             aria-label={t("batch.previewLabel")}
             size="small"

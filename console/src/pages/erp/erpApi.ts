@@ -9,20 +9,16 @@ import type { BatchKind, ReadBatch } from "./batchFile";
 export type Batch = Schemas["BatchOut"];
 export type BatchLine = Schemas["BatchLineOut"];
 
-/** Posts the batch under `key` (the same key and lines again answer the same batch). */
-export async function postBatch(read: ReadBatch, text: string, kind: BatchKind, key: string): Promise<Batch> {
-  const header = { "Idempotency-Key": key };
-  if (read.format === "json") {
-    const body = JSON.parse(text.replace(/^\uFEFF/, "")) as Schemas["BatchIn"];
-    return must(await api.POST("/v1/batches", { params: { header, query: { kind } }, body }));
-  }
+/** Posts the file's own bytes under `key` (the same key and lines again answer the same
+ * batch): CSV as text/csv with its kind, JSON as it is. The gateway reads and checks them
+ * (a CSV that is not UTF-8 is its `batch-invalid`, not the browser's guess). */
+export async function postBatch(file: Blob, format: ReadBatch["format"], kind: BatchKind, key: string): Promise<Batch> {
   return must(
     await api.POST("/v1/batches", {
-      params: { header, query: { kind } },
-      // The file's own bytes as text/csv: the gateway reads the lines, not the browser.
-      body: text,
-      bodySerializer: (csv: unknown) => String(csv),
-      headers: { "Content-Type": "text/csv; charset=utf-8" },
+      params: { header: { "Idempotency-Key": key }, query: { kind } },
+      body: "",
+      bodySerializer: () => file,
+      headers: { "Content-Type": format === "csv" ? "text/csv" : "application/json" },
     }),
   );
 }
