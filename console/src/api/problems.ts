@@ -367,6 +367,66 @@ export const SENTENCES: Sentences = {
   "missing-payment-ref": {
     zh: "请填写支付流水号。",
     en: "Give the payment's reference.",
+  },  // erp screens
+  "confirmation-window-open": {
+    zh: "收款方的确认期尚未结束：期满后收款方仍未确认或异议，方可确认结清。",
+    en: "The payee's confirmation window is still open: you may finalize only once it has passed without a confirmation or dispute.",
+  },
+  "payment-ref-disputed": {
+    zh: "收款方已对该支付流水号提出异议，请使用新的支付流水号重新结算。",
+    en: "The payee disputed this payment reference: settle again with another reference.",
+  },
+  "piece-not-in-slot": {
+    zh: "所列凭证不属于该应收账款。请检查应收编号与凭证编号。",
+    en: "A piece listed is not of that receivable: check the receivable and piece numbers.",
+  },
+  "batch-invalid": {
+    zh: "无法按行读取该批次：请检查类型与列名（可下载模板）、文件编码须为 UTF-8，且行数在 1 至 10,000 之间。",
+    en: "The batch cannot be read as lines: check its kind and columns (download the template), UTF-8 text, and 1 to 10,000 lines.",
+  },
+  "batch-rejected": {
+    zh: "批次中有被拒绝的行，整批未执行。请修改后重新提交。",
+    en: "Some lines were refused, so nothing of the batch was done. Correct them and send it again.",
+  },
+  "idempotency-conflict": {
+    zh: "该批次编号已用于另一份内容不同的批次。请换一个批次编号，或提交原文件。",
+    en: "This batch key was already used for a batch with other lines: choose another key, or send the original file.",
+  },
+  "body-too-large": {
+    zh: "文件太大（至多 8 MiB）。请拆分为几个批次。",
+    en: "The file is too large (8 MiB at most): split it into several batches.",
+  },
+  "malformed-body": {
+    zh: "文件不是有效的 JSON。请检查格式或改用 CSV。",
+    en: "The file is not valid JSON: check it, or use CSV.",
+  },
+  "validation-error": {
+    zh: "内容不符合要求，详见说明。",
+    en: "Some content is invalid; see the detail.",
+  },
+  "period-invalid": {
+    zh: "对账期间无效：起止日期须为有效日期，起始不晚于截止，且不超过一年。",
+    en: "The period is invalid: two valid dates, the first not after the last, at most a year apart.",
+  },
+  "time-zone-unknown": {
+    zh: "时区无效，请在页头选择其他时区。",
+    en: "The time zone is unknown: choose another in the header.",
+  },
+  "export-format-unknown": {
+    zh: "不支持该下载格式。",
+    en: "This download format is not offered.",
+  },
+  "sso-failed": {
+    zh: "单点登录失败（身份提供方拒绝或其答复无效）。请重试，或使用用户名和密码登录。",
+    en: "Single sign-on failed (the identity provider refused, or its answer did not hold). Try again, or sign in with your password.",
+  },
+  "sso-state-invalid": {
+    zh: "单点登录已过期或不是在此浏览器开始的。请重新点击“使用单点登录”。",
+    en: "The single sign-on expired or was begun in another browser: start it again.",
+  },
+  "sso-unknown-user": {
+    zh: "身份提供方确认的人员不是本机构的有效用户。请联系本机构管理员创建用户。",
+    en: "The identity provider vouched for someone who is no active user of the institution: ask its admin to create the user.",
   },
   // setoff screens
   "setoff-round-invalid": {

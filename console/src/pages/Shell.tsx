@@ -24,6 +24,9 @@ import {
   // setoff screens
   RetweetOutlined,
   SyncOutlined,
+  // erp screens
+  ReconciliationOutlined,
+  UploadOutlined,
 } from "@ant-design/icons";
 import { Badge, Button, Layout, Menu, Select, Space, Tag, Typography } from "antd";
 import type { ReactNode } from "react";
@@ -67,6 +70,10 @@ import { AwaitingRoundsLabel } from "./setoff/AwaitingBadge";
 import { RoundDetail } from "./setoff/RoundDetail";
 import { SetoffPlan } from "./setoff/SetoffPlan";
 import { SetoffRounds } from "./setoff/SetoffRounds";
+// erp screens
+import { BatchImport } from "./erp/BatchImport";
+import { BatchResult } from "./erp/BatchResult";
+import { Statements } from "./erp/Statements";
 
 interface Entry {
   path: string;
@@ -185,6 +192,14 @@ const ENTRIES: Entry[] = [
     icon: <DashboardOutlined />,
     shown: (_, consortium) => consortium.has("auditor") || consortium.has("admin"),
   },
+  // erp screens
+  {
+    path: "/core/import",
+    label: "menu.batchImport",
+    icon: <UploadOutlined />,
+    shown: (_, consortium) => consortium.has("core_enterprise"),
+  },
+  { path: "/statements", label: "menu.statements", icon: <ReconciliationOutlined />, shown: () => true },
   { path: "/people", label: "menu.people", icon: <TeamOutlined />, shown: (who) => who.person.roles.includes("admin") },
   { path: "/api-keys", label: "menu.apiKeys", icon: <KeyOutlined />, shown: (who) => who.person.roles.includes("admin") },
 ];
@@ -311,6 +326,10 @@ function Signed() {
               <Route path="/setoff/plan" element={<SetoffPlan />} />
               <Route path="/setoff/rounds" element={<SetoffRounds />} />
               <Route path="/setoff/rounds/:roundId" element={<RoundDetail />} />
+              {/* erp screens */}
+              <Route path="/core/import" element={<BatchImport />} />
+              <Route path="/core/batches/:batchId" element={<BatchResult />} />
+              <Route path="/statements" element={<Statements />} />
               <Route path="*" element={<NotFound home={home} />} />
             </Routes>
           </main>

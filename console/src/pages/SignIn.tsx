@@ -7,6 +7,8 @@ import { ProblemAlert } from "../components/ProblemAlert";
 import { LanguageSwitch } from "../components/LanguageSwitch";
 import { usePreferences } from "../i18n/I18n";
 import { useSession, type Credentials } from "../session/Session";
+// erp screens
+import { SsoButton } from "./erp/SsoButton";
 
 const LAST_PARTICIPANT = "scf.participant";
 
@@ -120,6 +122,7 @@ export function SignIn() {
             {t("signIn.submit")}
           </Button>
         </Form>
+        <SsoButton participant={() => String(form.getFieldValue("participant") ?? "")} />
       </Card>
     </main>
   );

@@ -17,6 +17,8 @@ import type { MessageKey } from "../../i18n/messages";
 import { useSession, useSignedIn } from "../../session/Session";
 import { formatDate } from "../../time";
 import { PAGE_SIZE } from "../Holdings";
+// erp screens
+import { useFinalizeColumn } from "../erp/Finalize";
 
 type Settlement = Schemas["SettlementOut"];
 type State = NonNullable<Piece["state"]>;
@@ -104,6 +106,10 @@ export function SettlementPage() {
     `owed:${address}:${state}`,
   );
   const made = useSettlements(`settlements:${address}`);
+  const finalizeColumn = useFinalizeColumn(address, nameOf, () => {
+    owed.reload();
+    made.reload();
+  });
   const slot = chosen[0]?.slot;
 
   const submit = async ({ reference }: { reference: string }) => {
@@ -187,7 +193,7 @@ export function SettlementPage() {
           label={t("settle.made")}
           pages={made}
           rowKey="token_id"
-          columns={settlementColumns(t, lang, timeZone, nameOf)}
+          columns={[...settlementColumns(t, lang, timeZone, nameOf), finalizeColumn]}
         />
       </Card>
     </>
