@@ -488,11 +488,32 @@ def test_mined_operations_become_indexed_with_their_batch(
                 tx_hash=hash_,
             )
             session.add(operation)
-    indexer_for(c, engine, batch_size=500).catch_up()
+    indexer = indexer_for(c, engine, batch_size=500)
+    indexer.catch_up()
+    # The confirmer saw a receipt only after the indexer passed its block: no later batch
+    # names that transaction, yet the next batch marks the operation by its block.
+    late = c.w3.eth.get_transaction_receipt(issued["transactionHash"])
+    with session_factory(engine)() as session, session.begin():
+        session.add(
+            Operation(
+                participant="core",
+                idempotency_key="c",
+                request_hash="0" * 64,
+                kind="issue",
+                arguments={},
+                sender=c.core,
+                data=b"",
+                status="mined",
+                tx_hash=tx_hash,
+                block_number=late["blockNumber"],
+            )
+        )
+    c.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    indexer.catch_up()
     with session_factory(engine)() as session:
         rows = session.execute(select(Operation.idempotency_key, Operation.status))
         statuses = {key: status for key, status in rows}
-    assert statuses == {"a": "indexed", "b": "mined"}
+    assert statuses == {"a": "indexed", "b": "mined", "c": "indexed"}
 
 
 def test_feed_cursors_are_never_reused_after_a_reorg(tmp_path: Path) -> None:

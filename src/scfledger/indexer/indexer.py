@@ -299,7 +299,7 @@ class Indexer:
             known = times or {}
             stamps = {n: _time_if(known.get(n), h) for n, h in blocks.items()}
             # The gateway's operations whose transactions are now readable: `wait=indexed`.
-            mark_indexed(session, {e.tx_hash for e in fresh})
+            mark_indexed(session, {e.tx_hash for e in fresh}, through=last)
             session.execute(
                 _upsert_blocks(session),
                 [

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Engine, Table, bindparam, select, update
+from sqlalchemy import JSON, Connection, Engine, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from scfledger.db.models import Operation, OperationStatus, Transaction, utcnow
 from scfledger.db.session import transaction
@@ -208,14 +209,19 @@ def accept_queued(session: Session, rows: Sequence[Mapping[str, Any]], chunk: in
         session.execute(INSERT_OPERATION, [dict(row) for row in rows[start : start + chunk]])
 
 
-def mark_indexed(session: Session, tx_hashes: Iterable[str]) -> None:
-    """Mined -> indexed: the operations whose transactions the indexer has just projected
-    (in its batch's transaction)."""
+def mark_indexed(session: Session, tx_hashes: Iterable[str], *, through: int | None = None) -> None:
+    """Mined -> indexed, in the indexer's batch's transaction: the operations whose
+    transactions it has just projected, and those mined at or below `through`, the block it
+    has reached. (The confirmer can see a receipt after the indexer passed its block; no
+    later batch names that transaction, so without `through` the operation stayed mined.)"""
     hashes = set(tx_hashes)
-    if hashes:
+    passed: list[ColumnElement[bool]] = [Operation.tx_hash.in_(hashes)] if hashes else []
+    if through is not None:
+        passed.append(Operation.block_number <= through)
+    if passed:
         session.execute(
             update(Operation)
-            .where(Operation.tx_hash.in_(hashes), Operation.status == OperationStatus.MINED)
+            .where(or_(*passed), Operation.status == OperationStatus.MINED)
             .values(status=OperationStatus.INDEXED)
         )
 
