@@ -273,6 +273,9 @@ def enrol(engine: Engine) -> list[Participant]:
     return enrolled
 
 
+VALUE_DECIMALS = 2  # the synthetic book's amounts are minor units (fen, cents)
+
+
 @contextmanager
 def serve(engine: Engine, directory: Path) -> Iterator[str]:
     """The real app over the database, its gateway's web3 on an idle anvil node."""
@@ -283,6 +286,8 @@ def serve(engine: Engine, directory: Path) -> Iterator[str]:
             engine=engine,
             keys=KeyStore(directory / "keys", "bench-not-secret", scrypt_n=2**10),
         )
+        # No contract answers on the idle node: the synthetic book's value decimals.
+        gateway.money.read_value_decimals = lambda: VALUE_DECIMALS
         with serving(create_app(gateway, run_workers=False)) as url:
             yield url
 
@@ -487,17 +492,16 @@ def main() -> None:
             def run(index: int, requests: int, clients: int) -> Result:
                 return client.submit(measure, index, requests, clients).result()
 
-            for index in range(len(ALL)):  # warm the pool, the plans and the caches
+            chosen = [
+                i for i in range(1, len(ALL)) if args.only is None or args.only in ALL[i].name
+            ]
+            for index in [0, *chosen]:  # warm the pool, the plans and the caches
                 run(index, 2 * len(people), 1)
             freeze_startup_heap()  # as `scf serve` does before serving
             runs = []
             for clients in levels:
                 baseline = run(0, args.requests, clients)
-                results = [
-                    run(i, args.requests, clients)
-                    for i in range(1, len(ALL))
-                    if args.only is None or args.only in ALL[i].name
-                ]
+                results = [run(i, args.requests, clients) for i in chosen]
                 runs.append((baseline, results))
         engine.dispose()
     console.print("rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))

@@ -172,6 +172,8 @@ class FeedVisibility(Base):
     indexer in the transaction of each batch and rollback (services.feed_visibility)."""
 
     __tablename__ = "feed_visibility"
+    # A row's viewers are rewritten by its id; a reorg's deleted feed rows cascade here.
+    __table_args__ = (Index("ix_feed_visibility_event_id", "event_id"),)
 
     address: Mapped[str] = mapped_column(String(42), primary_key=True)  # lower case
     event_id: Mapped[int] = mapped_column(

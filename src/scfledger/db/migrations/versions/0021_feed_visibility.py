@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("address", sa.String(42), primary_key=True),
         _event_id(),
     )
+    op.create_index("ix_feed_visibility_event_id", "feed_visibility", ["event_id"])
     op.create_table(
         "feed_subjects",
         sa.Column("kind", sa.String(8), primary_key=True),
@@ -47,4 +48,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_feed_subjects_event_id", table_name="feed_subjects")
     op.drop_table("feed_subjects")
+    op.drop_index("ix_feed_visibility_event_id", table_name="feed_visibility")
     op.drop_table("feed_visibility")
