@@ -303,6 +303,7 @@ def worker_app() -> FastAPI:
         Deployment(CONTRACTS, start_block=0),
         keys=KeyStore(Path(spec["keys"]), "bench-not-secret", scrypt_n=2**10),
     )
+    gateway.money.read_value_decimals = lambda: VALUE_DECIMALS  # as `serve`
     app = create_app(gateway, run_workers=False)
     freeze_startup_heap()
     return app
@@ -468,8 +469,10 @@ def main() -> None:
         engine = create_db_engine(url)
         started = time.perf_counter()
         build(engine, args.pieces, random.Random(20261125), hub_share=HUB_SHARE, feed=True)
+        filling = time.perf_counter()
         with session_factory(engine)() as session, session.begin():
             fill_feed_visibility(session)  # as the indexer keeps it
+        print(f"feed visibility table filled in {time.perf_counter() - filling:.1f} s")
         people = enrol(engine)
         with engine.connect() as connection:  # a settled table: no autovacuum mid-run
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")

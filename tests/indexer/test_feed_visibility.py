@@ -91,12 +91,16 @@ def agrees_with_the_rule(engine: Engine, limit: int) -> None:
         assert paged(session, auditor, limit) == [e.id for e in feed]
 
 
-def reorgs_keep_the_table(engine: Engine, data: st.DataObject) -> None:
+def start_empty(engine: Engine) -> Chain:
     empty(engine)
     with engine.begin() as connection:  # where keys do not cascade, nothing is left over
         connection.execute(delete(FeedVisibility))
         connection.execute(delete(FeedSubject))
-    chain = Chain(engine)
+    return Chain(engine)
+
+
+def reorgs_keep_the_table(engine: Engine, data: st.DataObject) -> None:
+    chain = start_empty(engine)
     limit = data.draw(st.integers(1, 5), label="page size")
     for _ in range(data.draw(st.integers(1, 3), label="rounds")):
         if data.draw(st.booleans(), label="a new indexer on a feed from before the table"):
@@ -119,6 +123,57 @@ def reorgs_keep_the_table(engine: Engine, data: st.DataObject) -> None:
         fork = data.draw(st.integers(low, high), label="fork")
         chain.reorg(fork)
         agrees_with_the_rule(engine, limit)
+
+
+def event(contract: str, name: str, block: int, **args: object) -> DecodedEvent:
+    assert set(args) == inputs(contract, name), set(args) ^ inputs(contract, name)
+    tx = f"0x{block:064x}"
+    return DecodedEvent(contract, name, dict(args), block, "", tx, 0)
+
+
+def seen_by(engine: Engine, address: str) -> list[str]:
+    """The names of the feed rows the table gives `address`, in feed order."""
+    with session_factory(engine)() as session:
+        return list(
+            session.scalars(
+                select(ChainEvent.name)
+                .join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
+                .where(FeedVisibility.address == address)
+                .order_by(ChainEvent.id)
+            )
+        )
+
+
+def test_a_rounds_events_reach_its_proposer_from_the_proposal_until_a_reorg_takes_it(
+    sqlite_engine: Engine,
+) -> None:
+    """The round's item is planned in one batch and the round proposed in the next: the
+    proposer (no party) then sees the item too; a reorg of the proposal takes both away,
+    while the parties keep the item."""
+    holder, debtor, proposer = ACCOUNTS
+    issued = event(
+        "ReceivableToken", "ReceivableIssued", START, tokenId=1, slot=1, debtor=debtor,
+        creditor=holder, faceAmount=1_000, currency="0x434e59", issueDate=1_700_000_000,
+        dueDate=1_800_000_000, documentHash="0x" + "d" * 64,
+    )  # fmt: skip
+    planned = event(
+        "SetOff", "ItemPlanned", START + 1, roundId=1, tokenId=1, holder=holder,
+        debtor=debtor, amount=5,
+    )  # fmt: skip
+    proposed = event(
+        "SetOff", "RoundProposed", START + 2, roundId=1, proposer=proposer,
+        deadline=1_800_000_000, itemCount=1, total=5,
+    )  # fmt: skip
+    chain = start_empty(sqlite_engine)
+    chain.index([issued, planned, proposed], batch_blocks=1, depth=12)
+    agrees_with_the_rule(sqlite_engine, limit=2)
+    assert seen_by(sqlite_engine, proposer) == ["ItemPlanned", "RoundProposed"]
+    assert seen_by(sqlite_engine, holder) == ["ReceivableIssued", "ItemPlanned", "RoundProposed"]
+    chain.reorg(START + 1)
+    agrees_with_the_rule(sqlite_engine, limit=2)
+    assert seen_by(sqlite_engine, proposer) == []
+    assert seen_by(sqlite_engine, holder) == ["ReceivableIssued", "ItemPlanned"]
+    assert seen_by(sqlite_engine, debtor) == ["ReceivableIssued", "ItemPlanned"]
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,11 @@
 
 Registered with the indexer (`indexer.derived`) when the services package is imported, it
 runs in the indexer's transactions: a batch's new feed rows get their viewers, and so do
-the older rows about a piece or request the batch changed (a holder, a financier asked or
-done with it); a reorg's removed rows take theirs along and the rows about what they
-touched are judged again on the undone projections; a replay of the whole feed refills
-the table. Auditors see every row and have none."""
+the older rows about a piece, request or set-off round the batch changed (a holder, a
+financier asked or done with it, a round's parties and proposer); a reorg's removed rows
+take theirs along and the rows about what they touched are judged again on the undone
+projections; a replay of the whole feed refills the table. Auditors see every row and
+have none."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from scfledger.services.visibility import SUBJECT_CHUNK, event_viewers, named_id
 # Arguments naming a piece whose row an event changes without the event being about it
 # (the parent a recourse returns value to).
 CHANGED_PIECE_ARGS = ("returnedTo",)
-PIECE, REQUEST = "piece", "request"
+PIECE, REQUEST, ROUND = "piece", "request", "round"
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
@@ -34,20 +35,26 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 def _touched(
     session: Session, events: Sequence[tuple[int, dict[str, Any]]]
 ) -> set[tuple[str, int]]:
-    """The pieces and requests whose rows the events may have changed: those they name,
-    the pieces the named requests are about, a recourse's parent piece."""
+    """The pieces, requests and set-off rounds whose rows the events may have changed: those
+    they name, the pieces the named requests are about, a recourse's parent piece."""
     pieces: set[int] = set()
     requests: set[int] = set()
+    rounds: set[int] = set()
     for _, args in events:
-        named_pieces, named_requests = named_ids(args)
-        pieces.update(named_pieces)
-        requests.update(named_requests)
+        named = named_ids(args)
+        pieces.update(named.pieces)
+        requests.update(named.requests)
+        rounds.update(named.rounds)
         pieces.update(v for n in CHANGED_PIECE_ARGS if isinstance(v := args.get(n), int))
     for ids in _chunks(requests):
         pieces.update(
             session.scalars(select(FinancingRequest.token_id).where(FinancingRequest.id.in_(ids)))
         )
-    return {(PIECE, p) for p in pieces if 0 <= p < 2**63} | {(REQUEST, r) for r in requests}
+    return (
+        {(PIECE, p) for p in pieces if 0 <= p < 2**63}
+        | {(REQUEST, r) for r in requests}
+        | {(ROUND, r) for r in rounds}
+    )
 
 
 def _judge(session: Session, event_ids: Iterable[int]) -> None:
@@ -70,9 +77,9 @@ def _judge(session: Session, event_ids: Iterable[int]) -> None:
 def _add_subjects(session: Session, events: Sequence[tuple[int, dict[str, Any]]]) -> None:
     values = []
     for event_id, args in events:
-        pieces, requests = named_ids(args)
-        values += [{"kind": PIECE, "subject_id": p, "event_id": event_id} for p in set(pieces)]
-        values += [{"kind": REQUEST, "subject_id": r, "event_id": event_id} for r in set(requests)]
+        named = named_ids(args)
+        for kind, ids in ((PIECE, named.pieces), (REQUEST, named.requests), (ROUND, named.rounds)):
+            values += [{"kind": kind, "subject_id": i, "event_id": event_id} for i in set(ids)]
     session.execute(delete(FeedSubject).where(FeedSubject.event_id.in_([i for i, _ in events])))
     if values:
         session.execute(insert(FeedSubject), values)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -383,7 +383,7 @@ def sees_document(session: Session, actor: Actor, *, sha256: str, uploaders: Seq
 PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromTokenId", "_toTokenId")
 REQUEST_ARGS = ("requestId",)
 ROUND_ARGS = ("roundId",)
-FEED_SCAN = 1000  # rows scanned per feed page at most, whatever the caller may see
+FEED_SCAN = 1000  # rows an auditor's feed page scans at most (anyone else's: the table)
 
 
 def _ids(args: dict[str, Any], names: Sequence[str]) -> list[int]:
@@ -536,14 +536,25 @@ def list_events(
 # -- the feed's visibility table -------------------------------------------------------------
 # The rule above turned around, for `services.feed_visibility` (the indexer's keeper of the
 # table): who may see each event, rather than which events one actor may see. Candidates
-# come from the read model by piece and request; each is judged by `visible_event` itself.
+# come from the read model by round, request and piece; each is judged by `visible_event`.
 
 SUBJECT_CHUNK = 5_000  # ids per IN list
 
 
-def named_ids(args: dict[str, Any]) -> tuple[list[int], list[int]]:
-    """The pieces and the financing requests an event's arguments name."""
-    return _ids(args, PIECE_ARGS), _ids(args, REQUEST_ARGS)
+class Named(NamedTuple):
+    """The pieces, financing requests and set-off rounds an event names, as the rule reads
+    them (`event_view`): a round's event names no piece (its parties see it, whatever piece
+    it is about)."""
+
+    pieces: list[int]
+    requests: list[int]
+    rounds: list[int]
+
+
+def named_ids(args: dict[str, Any]) -> Named:
+    """What an event's arguments name, as `event_view` and `visible_event` read them."""
+    rounds = _ids(args, ROUND_ARGS)
+    return Named([] if rounds else _ids(args, PIECE_ARGS), _ids(args, REQUEST_ARGS), rounds)
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
@@ -634,6 +645,23 @@ def request_parties(session: Session, request_ids: Iterable[int]) -> dict[int, R
     }
 
 
+def round_viewers(session: Session, round_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Who, auditors aside, may see each of the set-off rounds (`round_clause` by round: its
+    parties and its proposer), in lower case."""
+    found: dict[int, set[str]] = {}
+    for ids in _chunks(round_ids):
+        for round_id, address in session.execute(
+            union(
+                select(SetOffRound.round_id, SetOffRound.proposer)
+                .where(SetOffRound.round_id.in_(ids)),
+                select(SetOffParty.round_id, SetOffParty.party)
+                .where(SetOffParty.round_id.in_(ids)),
+            )
+        ):  # fmt: skip
+            found.setdefault(round_id, set()).add(address.lower())
+    return found
+
+
 def _addresses(value: Any) -> set[str]:
     """The address-like strings among an event's argument values, in lower case."""
     if isinstance(value, str):
@@ -646,14 +674,19 @@ def _addresses(value: Any) -> set[str]:
 
 def event_viewers(session: Session, args_of: Sequence[dict[str, Any]]) -> list[set[str]]:
     """Who, auditors aside, may see each of the events with these arguments (lower-case
-    addresses): the candidates the read model names for its request, else its pieces, else
-    the addresses it names, each judged by `visible_event` as that participant."""
+    addresses): the candidates the read model names for its round, else its request, else
+    its pieces, else the addresses it names, each judged by `visible_event` as that
+    participant."""
     named = [named_ids(args) for args in args_of]
-    viewers_of = piece_viewers(session, (p for pieces, _ in named for p in pieces))
-    parties_of = request_parties(session, (r for _, requests in named for r in requests))
+    viewers_of = piece_viewers(session, (p for n in named for p in n.pieces))
+    parties_of = request_parties(session, (r for n in named for r in n.requests))
+    round_of = round_viewers(session, (r for n in named for r in n.rounds))
     found: list[set[str]] = []
-    for args, (pieces, requests) in zip(args_of, named, strict=True):
-        if requests:
+    for args, (pieces, requests, rounds) in zip(args_of, named, strict=True):
+        candidates: set[str]
+        if rounds:
+            candidates = set().union(*(round_of.get(r, set()) for r in rounds))
+        elif requests:
             candidates = set().union(
                 *(
                     {p.requester.lower(), *p.named}
@@ -676,6 +709,7 @@ def event_viewers(session: Session, args_of: Sequence[dict[str, Any]]) -> list[s
                     for r in requests
                     if (parties := parties_of.get(r)) is not None and parties.sees(address)
                 },
+                rounds=frozenset(r for r in rounds if address in round_of.get(r, ())),
             )
             if visible_event(view, args):
                 seen.add(address)
