@@ -176,6 +176,28 @@ def test_a_rounds_events_reach_its_proposer_from_the_proposal_until_a_reorg_take
     assert seen_by(sqlite_engine, debtor) == ["ReceivableIssued", "ItemPlanned"]
 
 
+def test_an_indexer_caught_up_fills_the_table_of_a_feed_indexed_before_it(
+    sqlite_engine: Engine,
+) -> None:
+    """After the upgrade to migration 0021 on an indexed feed and an idle chain (no batch
+    to commit), the indexer fills the table when it finds itself caught up."""
+    holder, debtor, _ = ACCOUNTS
+    issued = event(
+        "ReceivableToken", "ReceivableIssued", START, tokenId=1, slot=1, debtor=debtor,
+        creditor=holder, faceAmount=1_000, currency="0x434e59", issueDate=1_700_000_000,
+        dueDate=1_800_000_000, documentHash="0x" + "d" * 64,
+    )  # fmt: skip
+    chain = start_empty(sqlite_engine)
+    chain.index([issued], batch_blocks=1, depth=12)
+    with sqlite_engine.begin() as connection:  # as the upgrade finds an indexed feed
+        connection.execute(delete(FeedVisibility))
+        connection.execute(delete(FeedSubject))
+    assert seen_by(sqlite_engine, holder) == []
+    Indexer(Web3(), chain.sessions, chain.indexer.config)._fill_derived()
+    assert seen_by(sqlite_engine, holder) == seen_by(sqlite_engine, debtor) == ["ReceivableIssued"]
+    agrees_with_the_rule(sqlite_engine, limit=1)
+
+
 @pytest.fixture(scope="module")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     url = f"sqlite:///{tmp_path_factory.mktemp('feed') / 'index.sqlite3'}"

@@ -119,6 +119,7 @@ class Indexer:
         first = checkpoint[0] + 1 if checkpoint else self.config.start_block
         target = self.target_block()
         if first > target:
+            self._fill_derived()
             self._fill_times()
             return 0
         last = min(first + self.stats.batch_size - 1, target)
@@ -184,6 +185,17 @@ class Indexer:
             block = self.w3.eth.get_block(n)
             found[n] = ("0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
         return found
+
+    def _fill_derived(self) -> None:
+        """Fills the derived tables of a feed indexed before they existed, once per process,
+        when the index is caught up (else the next batch does it, in its transaction): an
+        idle chain makes no batch."""
+        if self._derived_filled:
+            return
+        with self.sessions() as session, session.begin():
+            _one_writer(session)
+            derived.fill_if_behind(session)
+        self._derived_filled = True
 
     def _fill_times(self, limit: int = 500) -> int:
         """Times of indexed blocks that have none (indexed before the column existed), a

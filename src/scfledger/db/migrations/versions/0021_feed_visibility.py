@@ -41,8 +41,8 @@ def upgrade() -> None:
         _event_id(),
     )
     op.create_index("ix_feed_subjects_event_id", "feed_subjects", ["event_id"])
-    # A feed indexed before this revision is filled from the rule at the gateway's or the
-    # indexer's next start (services.feed_visibility.fill_if_behind).
+    # A feed indexed before this revision is filled from the rule by the indexer's next
+    # batch, or when it finds itself caught up (services.feed_visibility.fill_if_behind).
 
 
 def downgrade() -> None:
