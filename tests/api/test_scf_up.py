@@ -253,7 +253,6 @@ def test_scf_serve_over_an_existing_deployment(tmp_path: Path) -> None:
         assert issued.json()["status"] == "indexed", issued.text
 
 
-@pytest.mark.xdist_group("clique")
 def test_scf_up_consortium_runs_the_ledger_on_four_clique_sealers(tmp_path: Path) -> None:
     """`--chain consortium`: four go-ethereum sealers started by `scf up` itself. A
     participant created over the API gets gas money from the genesis-funded faucet,

@@ -38,7 +38,7 @@ from tests.support.server import serving
 from tests.support.waiting import eventually
 
 # One worker runs every Clique network in turn (see test_clique.py).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
+pytestmark = pytest.mark.integration
 
 # core and the suppliers both owe and are owed (set-off needs cycles of debt).
 TRADER = Role.CORE_ENTERPRISE | Role.SUPPLIER
