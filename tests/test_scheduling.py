@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.scheduling import module_of, unit_cost
+from tests.support.scheduling import DurationRecorder, module_of, unit_cost
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every test of the small suite notes which worker ran it, in the order they ran.
@@ -135,3 +135,23 @@ def test_a_unit_costs_its_tests_shares_of_their_modules() -> None:
     assert unit_cost([f"{fuzz}::test_generated[3]"], costs, counts) == 10.0
     assert unit_cost([f"{fuzz}::test_x", "tests/b.py::test_y"], costs, counts) == 12.0
     assert unit_cost(["tests/new.py::test_z"], costs, counts) == float("inf")
+
+
+def test_an_interrupted_module_keeps_its_recorded_seconds(tmp_path: Path) -> None:
+    """A run stopped in the middle of a module (Ctrl-C) records the modules that ran whole
+    and leaves the interrupted one's seconds as they were."""
+    (tmp_path / "tests").mkdir()
+    for name in ("test_a.py", "test_b.py"):
+        (tmp_path / "tests" / name).touch()
+    table = tmp_path / "durations.json"
+    table.write_text(json.dumps({"tests/test_a.py": 9.0, "tests/test_b.py": 50.0}))
+    recorder = DurationRecorder(table)
+    ran = ["tests/test_a.py::test_1", "tests/test_a.py::test_2", "tests/test_b.py::test_1"]
+    recorder.pytest_xdist_node_collection_finished(None, [*ran, "tests/test_b.py::test_2"])
+    for nodeid in ran:
+        for when in ("setup", "call", "teardown"):  # a test's three reports
+            recorder.pytest_runtest_logreport(
+                pytest.TestReport(nodeid, ("x", 0, "x"), {}, "passed", None, when, duration=0.5)
+            )
+    recorder.write(tmp_path)
+    assert json.loads(table.read_text()) == {"tests/test_a.py": 3.0, "tests/test_b.py": 50.0}

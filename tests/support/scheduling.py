@@ -182,18 +182,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 class DurationRecorder:
     """Adds up, on the controller, the seconds of every phase (setup, call, teardown) of
-    every test by module, and merges them into the table at the end of the run."""
+    every test by module, and merges them into the table at the end of the run: only the
+    modules whose every collected test ran (an interrupted run leaves the others as they
+    were)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.seconds: dict[str, float] = defaultdict(float)
+        self.collected: Counter[str] = Counter()
+        self.finished: Counter[str] = Counter()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if session.items:  # without xdist (its controller collects nothing)
+            self.collected = Counter(module_of(item.nodeid) for item in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        self.collected = Counter(module_of(nodeid) for nodeid in ids)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.seconds[module_of(report.nodeid)] += report.duration
+        if report.when == "teardown":
+            self.finished[module_of(report.nodeid)] += 1
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.write(session.config.rootpath)
+
+    def write(self, root: Path) -> None:
+        """Merges the modules that ran whole into the table; drops those gone from `root`."""
         table = read_costs(self.path)
-        table.update((module, round(s, 1)) for module, s in self.seconds.items())
-        root = session.config.rootpath
+        table.update(
+            (module, round(self.seconds[module], 1))
+            for module, tests in self.collected.items()
+            if self.finished[module] == tests
+        )
         kept = {m: s for m, s in sorted(table.items()) if (root / m).exists()}
         self.path.write_text(json.dumps(kept, indent=1) + "\n")
