@@ -24,8 +24,9 @@ test-console: setup
 	cd console && node_modules/.bin/vitest run
 
 # Each module runs whole on one worker (--dist loadscope): its module-scoped fixtures (a
-# served gateway, a chain) are built once, not once per worker. (pytest 9 no longer lets
-# pytest-xdist 3.8 rename test ids, so `xdist_group` marks do not group tests any more.)
+# served gateway, a chain) are built once, not once per worker. tests/support/scheduling.py
+# deals `spread` tests (the fuzz shards) apart, keeps an `xdist_group` on one worker and
+# starts the longest first (tests/support/durations.json; refresh: add --record-durations).
 test: setup-tests lint test-console
 	.venv/bin/pytest -n 2 --dist loadscope --durations=25
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.support.ledger import Consortium, deploy_consortium
 
+# make test's scheduler: a module whole on one xdist worker, `spread` tests apart, longest first.
+pytest_plugins = ["tests.support.scheduling"]
+
 
 @pytest.fixture(scope="session")
 def _deployed() -> Consortium:

@@ -41,7 +41,8 @@ ISSUE_COLUMNS = "creditor,face_amount,currency,due_date,document_hash"
 
 @dataclass
 class Consortium:
-    """A seeded dev chain (1 s blocks) and database, served by `scf serve` processes."""
+    """A seeded dev chain (1 s blocks once seeded) and database, served by `scf serve`
+    processes."""
 
     directory: Path
     node: AnvilNode
@@ -61,7 +62,8 @@ class Consortium:
         command = [scf, "serve", "--rpc", self.node.url, "--manifest", str(self.manifest),
                    "--port", str(self.port), "--workers", "1"]  # fmt: skip
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_ready(self.url, proc, 60)
+        # A bound, not a duration: on a loaded machine its imports alone can take a minute.
+        wait_ready(self.url, proc, 180)
         return proc
 
     @property
@@ -100,7 +102,7 @@ class Consortium:
 
 @contextmanager
 def consortium(directory: Path, database_url: str) -> Iterator[Consortium]:
-    with anvil_node(directory, block_time=1) as node:
+    with anvil_node(directory) as node:
         upgrade(database_url)
         engine = create_db_engine(database_url)
         keys = KeyStore(directory / "keys", PASSPHRASE, scrypt_n=2**10)
@@ -111,7 +113,12 @@ def consortium(directory: Path, database_url: str) -> Iterator[Consortium]:
         manifest.write_text(
             json.dumps({"deploymentBlock": seeded.deployment_block, "contracts": contracts})
         )
-        yield Consortium(directory, node, seeded, database_url, manifest, free_port())
+        network = Consortium(directory, node, seeded, database_url, manifest, free_port())
+        # Seeded a block per transaction (its ~20 waits for a receipt would take 20 s at
+        # 1 s blocks); the batches then meet the 1 s blocks of a consortium.
+        network.rpc("evm_setAutomine", False)
+        network.rpc("evm_setIntervalMining", 1)
+        yield network
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -2,8 +2,8 @@
 (GET, POST, PUT, PATCH, DELETE), as a member that acts and as an auditor (their API keys),
 and the people operations as a signed-in person (a session cookie and its CSRF token); no
 generated request gets a 5xx, and every answer conforms to the document (status, media
-type, body schema). The operations are split into SHARDS tests, so that xdist's workers
-share them; the server-sent event streams are fuzzed too, told to end at once."""
+type, body schema). The operations are split into SHARDS tests, marked `spread`, so that
+xdist's workers share them; the server-sent event streams are fuzzed too, told to end at once."""
 
 from __future__ import annotations
 
@@ -216,6 +216,7 @@ def test_every_operation_is_fuzzed(
     assert len(people) >= 12
 
 
+@pytest.mark.spread  # a shard needs only a served gateway: xdist's workers share them out
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_generated_requests_get_documented_answers_and_no_server_error(
     api: Served,

@@ -181,7 +181,6 @@ def test_key_files_readable_by_others_and_malformed_keys_are_refused(tmp_path: P
         load_deployer(keystore=tmp_path / "any.json")
 
 
-@pytest.mark.xdist_group("clique")
 def test_deploy_on_clique_verifies_from_another_members_node(tmp_path: Path) -> None:
     deployer = Account.from_key(keccak(text="scf deploy clique deployer"))
     deployments = tmp_path / "deployments"

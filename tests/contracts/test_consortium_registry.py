@@ -10,7 +10,7 @@ from web3.contract.contract import ContractFunction
 from scfledger.chain.contract_types import record
 from scfledger.chain.deploy import DAY, InitialAdmin, LedgerParams, deploy_ledger
 from scfledger.chain.generated import MemberStatus, Proposal, ProposalStatus
-from scfledger.chain.governance import encode_call, propose
+from scfledger.chain.governance import encode_call, govern_all, propose
 from scfledger.chain.tx import event_args
 from tests.support.ledger import (
     ADMIN,
@@ -107,6 +107,21 @@ def test_deployment_fails_when_two_founders_share_a_legal_id() -> None:
 
 
 # ---- M-of-N governance ---------------------------------------------------------------------
+
+
+def test_govern_all_passes_every_call_and_returns_their_proposals_in_order(
+    consortium: Consortium,
+) -> None:
+    """Several admissions proposed at once, then approved at once (scf up's seeding): each
+    is its own proposal, executed, in the order of the calls."""
+    c = consortium
+    calls = [admit(c, c.outsider, "Newco"), admit(c, c.deployer, "Otherco", roles=FINANCIER)]
+    first = c.registry.functions.proposalCount().call()
+    ids = govern_all(c.w3, c.registry, calls, proposer=c.admin1, approvers=[c.admin2])
+    assert ids == [first + 1, first + 2]
+    assert [proposal(c, i).status for i in ids] == [EXECUTED, EXECUTED]
+    assert [member(c, a)[1] for a in (c.outsider, c.deployer)] == ["Newco", "Otherco"]
+    assert c.registry.functions.hasRole(c.deployer, FINANCIER).call()
 
 
 def test_one_admin_alone_cannot_admit_a_member(consortium: Consortium) -> None:

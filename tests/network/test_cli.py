@@ -14,7 +14,7 @@ from tests.support.clique import free_base_port
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
+pytestmark = pytest.mark.integration
 
 FUNDED = "0x00000000000000000000000000000000000000aa"
 

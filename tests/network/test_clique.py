@@ -19,7 +19,7 @@ from tests.support.clique import clique_network, web3_for
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
+pytestmark = pytest.mark.integration
 
 SENDER: LocalAccount = Account.from_key(keccak(text="scfledger clique test sender"))
 

@@ -31,7 +31,7 @@ from scfledger.network.deadlock import (
 from tests.support.clique import clique_network, web3_for
 from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
+pytestmark = pytest.mark.integration
 
 SENDER: LocalAccount = Account.from_key(keccak(text="scfledger deadlock test sender"))
 RECIPIENT = to_checksum_address("0x000000000000000000000000000000000000dead")

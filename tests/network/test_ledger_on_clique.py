@@ -21,7 +21,7 @@ from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.contract_types import record
 from scfledger.chain.deploy import DAY, DeployedLedger, InitialAdmin, deploy_ledger
 from scfledger.chain.generated import PieceView, Role
-from scfledger.chain.governance import govern
+from scfledger.chain.governance import govern_all
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.chain.tx import event_args, send
 from scfledger.exceptions import ContractRevert
@@ -29,7 +29,7 @@ from tests.support.clique import clique_network, web3_for
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
+pytestmark = pytest.mark.integration
 
 NAMES = ("deployer", "admin1", "admin2", "core", "supplier1", "supplier2")
 KEYS: dict[str, LocalAccount] = {n: Account.from_key(keccak(text=f"scf clique {n}")) for n in NAMES}
@@ -53,15 +53,17 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Depl
         w3 = web3_for(network, 1)
         admins = [InitialAdmin(KEYS[n].address, n, *anchors(n)) for n in ("admin1", "admin2")]
         ledger = deploy_ledger(w3, deployer=KEYS["deployer"], admins=admins)
-        for name, roles in (
-            ("core", Role.CORE_ENTERPRISE),
-            ("supplier1", Role.SUPPLIER),
-            ("supplier2", Role.SUPPLIER),
-        ):
-            admit = ledger.registry.functions.admitMember(
-                KEYS[name].address, name, *anchors(name), roles
+        admissions = [
+            ledger.registry.functions.admitMember(KEYS[name].address, name, *anchors(name), roles)
+            for name, roles in (
+                ("core", Role.CORE_ENTERPRISE),
+                ("supplier1", Role.SUPPLIER),
+                ("supplier2", Role.SUPPLIER),
             )
-            govern(w3, ledger.registry, admit, proposer=KEYS["admin1"], approvers=[KEYS["admin2"]])
+        ]
+        govern_all(
+            w3, ledger.registry, admissions, proposer=KEYS["admin1"], approvers=[KEYS["admin2"]]
+        )
         yield w3, ledger
 
 

@@ -16,7 +16,7 @@ from tests.support.waiting import eventually
 
 # One worker runs every Clique network in turn: four geth nodes per network already load
 # both cores, and a starved Clique network can stall on rival branches (go-ethereum#18402).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("clique")]
+pytestmark = pytest.mark.integration
 
 
 def _wait_sealed_by(network: CliqueNetwork, signer: str, after: int, timeout: float) -> int:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.logs import DISCARD
-from web3.types import TxParams, TxReceipt
+from web3.types import Nonce, TxParams, TxReceipt
 
 from scfledger.chain.reverts import call_decoding_reverts
 from scfledger.exceptions import ChainError, ContractRevert, UnknownRevert
@@ -34,6 +36,40 @@ def send(w3: Web3, call: Transactable, sender: Sender, *, gas: int | None = None
 
     A transaction mined with status 0 raises ChainError.
     """
+    [receipt] = send_all(w3, [call], sender, gas=gas)
+    return receipt
+
+
+def send_all(
+    w3: Web3, calls: Sequence[Transactable], sender: Sender, *, gas: int | None = None
+) -> list[TxReceipt]:
+    """`send` for several calls of one sender, sent one after the other without waiting
+    and then waited for together: on a chain with a block period they share a block or two
+    instead of a block each. Each is estimated against the state before any of them, so
+    none may depend on another's effect. A transaction mined with status 0 raises
+    ChainError (the others are still mined)."""
+    first = (
+        w3.eth.get_transaction_count(sender.address, "pending")
+        if isinstance(sender, LocalAccount)
+        else None
+    )
+    sent = [
+        _submit(w3, call, sender, gas, None if first is None else Nonce(first + i))
+        for i, call in enumerate(calls)
+    ]
+    receipts = []
+    for tx, tx_hash in sent:
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
+        if receipt["status"] != 1:
+            _raise_mined_failure(w3, tx, receipt)
+        receipts.append(receipt)
+    return receipts
+
+
+def _submit(
+    w3: Web3, call: Transactable, sender: Sender, gas: int | None, nonce: Nonce | None
+) -> tuple[TxParams, HexBytes]:
+    """Estimates, signs with `nonce` if the key is local, and sends, without waiting."""
     params: TxParams = {"from": sender_address(sender)}
     if gas is not None:
         params["gas"] = gas
@@ -41,15 +77,13 @@ def send(w3: Web3, call: Transactable, sender: Sender, *, gas: int | None = None
     if gas is None:
         tx["gas"] = int(tx["gas"] * GAS_MARGIN)
     if isinstance(sender, LocalAccount):
-        tx["nonce"] = w3.eth.get_transaction_count(sender.address, "pending")
+        assert nonce is not None
+        tx["nonce"] = nonce
         signed = sender.sign_transaction(cast(dict[str, Any], tx))
-        tx_hash = call_decoding_reverts(lambda: w3.eth.send_raw_transaction(signed.raw_transaction))
-    else:
-        tx_hash = call_decoding_reverts(lambda: w3.eth.send_transaction(tx))
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
-    if receipt["status"] != 1:
-        _raise_mined_failure(w3, tx, receipt)
-    return receipt
+        return tx, call_decoding_reverts(
+            lambda: w3.eth.send_raw_transaction(signed.raw_transaction)
+        )
+    return tx, call_decoding_reverts(lambda: w3.eth.send_transaction(tx))
 
 
 def _raise_mined_failure(w3: Web3, tx: TxParams, receipt: TxReceipt) -> None:

@@ -17,7 +17,7 @@ from scfledger.api.gateway import WEBHOOK_SECRETS
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.generated import Role
-from scfledger.chain.governance import govern
+from scfledger.chain.governance import govern_all
 from scfledger.chain.tx import Sender
 from scfledger.db.session import session_factory, transaction
 from scfledger.keys.sealing import Sealer
@@ -169,14 +169,11 @@ def seed_demo(
     deployer = w3.eth.accounts[0] if deployer is None else deployer
     ledger = deploy_ledger(w3, deployer=deployer, admins=admins)
     proposer, approver = (signers[name] for name in ADMINS[:2])
-    for name, roles in members.items():
-        govern(
-            w3,
-            ledger.registry,
-            ledger.registry.functions.admitMember(participant(name), name, *anchors(name), roles),
-            proposer=proposer,
-            approvers=[approver],
-        )
+    admissions = [
+        ledger.registry.functions.admitMember(participant(name), name, *anchors(name), roles)
+        for name, roles in members.items()
+    ]
+    govern_all(w3, ledger.registry, admissions, proposer=proposer, approvers=[approver])
     return Seeded(
         contracts={k: str(v) for k, v in deployed_contracts(ledger).items()},
         deployment_block=ledger.deployment_block,
