@@ -212,10 +212,18 @@ def mark_indexed(session: Session, tx_hashes: Iterable[str]) -> None:
     """Mined -> indexed: the operations whose transactions the indexer has just projected
     (in its batch's transaction)."""
     hashes = set(tx_hashes)
-    if hashes:
+    if not hashes:
+        return
+    # The mined operations are the few in flight; a batch's hashes are tens of thousands
+    # (every transaction of its blocks): intersect here rather than in an IN list.
+    mined = session.scalars(
+        select(Operation.tx_hash).where(Operation.status == OperationStatus.MINED)
+    )
+    ours = hashes.intersection(mined)
+    if ours:
         session.execute(
             update(Operation)
-            .where(Operation.tx_hash.in_(hashes), Operation.status == OperationStatus.MINED)
+            .where(Operation.tx_hash.in_(ours), Operation.status == OperationStatus.MINED)
             .values(status=OperationStatus.INDEXED)
         )
 
