@@ -25,13 +25,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
-    ColumnElement,
     Table,
     and_,
-    any_,
     bindparam,
-    cast,
-    literal,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -96,15 +92,6 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     where = " AND ".join(f"t.{_q(k)} = v.{_q(k)}" for k in keys)
     sql = f"UPDATE {_q(table.name)} AS t SET {sets} FROM {_unnest(columns)} WHERE {where}"  # noqa: S608 - see _q
     _execute(session, sql, columns, rows)
-
-
-def among(session: Session, column: Column[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values` for thousands of values: on PostgreSQL one array parameter
-    (`= ANY(...)`), not a placeholder each for the driver to parse."""
-    if session.get_bind().dialect.name != "postgresql":
-        return column.in_(values)
-    array = cast(literal(array_literal(values)), postgresql.ARRAY(column.type))
-    return column == any_(array)
 
 
 def _check(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
