@@ -1,18 +1,23 @@
 """Indexer catch-up into PostgreSQL beside raw eth_getLogs + ABI decoding of the same range.
 
-    .venv/bin/python bench/index.py [--splits 25000] [--batch-blocks 10]
+    .venv/bin/python bench/index.py [--splits 25000] [--batch-blocks 10] [--profile]
 
 Makes the events on anvil (many transactions per block: automine off, blocks mined
 explicitly): every split emits 4 events, every settlement batch of 50 pieces 150. Then, in
 the same run: (1) raw, eth_getLogs over the range in the indexer's batch size plus decoding
 with the indexer's decoder, no database; (2) the indexer catching up into a fresh PostgreSQL
 database (started here, as the tests do); (3) steady state: the indexer following the chain
-while new blocks arrive every second, sampling its lag.
+while new blocks arrive every second, sampling its lag, then `scf reconcile`'s comparison of
+the read model with the chain. `--profile`: then (4) a second
+catch-up into another fresh database under cProfile, printing where its time goes (the
+indexer's own functions by cumulative time, and the database's COMMITs).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import threading
@@ -24,7 +29,6 @@ import requests
 from rich.console import Console
 from rich.table import Table
 from web3 import HTTPProvider, Web3
-from web3.types import Nonce, TxParams
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,6 +37,7 @@ from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.decode import LogDecoder
 from scfledger.indexer.indexer import Indexer, IndexerConfig
+from scfledger.indexer.reconcile import reconcile
 from scfledger.network.anvil import anvil_node
 from tests.support.ledger import DAY, Consortium, deploy_consortium, h
 from tests.support.postgres import postgres_server
@@ -75,6 +80,18 @@ def _hexed(tx: dict[str, Any]) -> dict[str, Any]:
     return {k: hex(v) if isinstance(v, int) else v for k, v in tx.items() if k != "chainId"}
 
 
+def _tx(c: Consortium, call: Any, sender: str, nonce: int, gas: int) -> dict[str, Any]:
+    """A transaction for the node to sign, encoded here: web3's `build_transaction` asks
+    the node for fees on every call (an hour for the 50,000 of a run on a busy machine)."""
+    return {
+        "from": sender,
+        "to": c.token.address,
+        "data": call._encode_transaction_data(),
+        "nonce": nonce,
+        "gas": gas,
+    }
+
+
 def make_events(c: Consortium, splits: int) -> tuple[int, int]:
     """Returns the block range [first, last] holding the generated events."""
     w3 = c.w3
@@ -96,20 +113,15 @@ def make_events(c: Consortium, splits: int) -> tuple[int, int]:
         holder = HOLDERS[i % len(HOLDERS)]
         receiver = HOLDERS[(i + 1) % len(HOLDERS)]
         call = c.token.functions.transferFrom(roots[holder][1], c.accounts[receiver], 1000 + i)
-        params: TxParams = {
-            "from": c.accounts[holder],
-            "nonce": Nonce(nonces[holder]),
-            "gas": SPLIT_GAS,
-        }
-        txs.append(call.build_transaction(params))
+        txs.append(_tx(c, call, c.accounts[holder], nonces[holder], SPLIT_GAS))
         nonces[holder] += 1
         children[holder].append(next_token + i)  # sent in order: ids follow
         received.append((receiver, next_token + i))
     send_wave(w3, txs)
     signatures: list[Any] = []  # each receiver signs for its pieces (签收)
     for receiver, token_id in received:
-        params = {"from": c.accounts[receiver], "nonce": Nonce(nonces[receiver]), "gas": SPLIT_GAS}
-        signatures.append(c.token.functions.acceptPiece(token_id).build_transaction(params))
+        call = c.token.functions.acceptPiece(token_id)
+        signatures.append(_tx(c, call, c.accounts[receiver], nonces[receiver], SPLIT_GAS))
         nonces[receiver] += 1
     send_wave(w3, signatures)
     rpc(w3, "evm_setAutomine", True)
@@ -122,8 +134,7 @@ def make_events(c: Consortium, splits: int) -> tuple[int, int]:
             call = c.token.functions.settleBatch(
                 roots[holder][0], pieces[start : start + 50], h("run")
             )
-            params = {"from": c.core, "nonce": Nonce(nonce), "gas": SETTLE_GAS}
-            settle.append(call.build_transaction(params))
+            settle.append(_tx(c, call, c.core, nonce, SETTLE_GAS))
             nonce += 1
     send_wave(w3, settle)
     rpc(w3, "evm_setAutomine", True)
@@ -139,12 +150,39 @@ def raw_rate(w3: Web3, decoder: LogDecoder, first: int, last: int, batch: int) -
     return events, time.perf_counter() - start
 
 
+def catch_up_into(w3: Web3, pg: Any, config: IndexerConfig) -> tuple[Indexer, float]:
+    """A catch-up of the whole range into a fresh PostgreSQL database; its seconds."""
+    db = pg.create_database()
+    upgrade(db)
+    indexer = Indexer(w3, session_factory(create_db_engine(db)), config)
+    started = time.perf_counter()
+    indexer.catch_up()
+    return indexer, time.perf_counter() - started
+
+
+def print_profile(console: Console, profile: cProfile.Profile, seconds: float) -> None:
+    """The indexer's functions (and the COMMITs) by cumulative time: where a catch-up goes."""
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    table = Table(title=f"Where the catch-up's {seconds:.1f} s go (cProfile, cumulative)")
+    for column in ("function", "calls", "seconds", "share"):
+        table.add_column(column, justify="left" if column == "function" else "right")
+    rows = []
+    for (path, line, name), (_, calls, _, cumulative, _) in stats.items():
+        if "/scfledger/" in path or name == "_commit_impl":
+            where = path.split("/scfledger/")[-1] if "/scfledger/" in path else "sqlalchemy"
+            rows.append((cumulative, calls, f"{where}:{line} {name}"))
+    for cumulative, calls, label in sorted(rows, reverse=True)[:40]:
+        table.add_row(label, f"{calls:,}", f"{cumulative:.2f}", f"{cumulative / seconds:.0%}")
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--splits", type=int, default=25_000)
     parser.add_argument("--batch-blocks", type=int, default=10)
+    parser.add_argument("--profile", action="store_true", help="a profiled catch-up as well")
     args = parser.parse_args()
     console = Console(width=120)
     with anvil_node("--accounts", "20", "--gas-limit", "300000000") as url, postgres_server() as pg:
@@ -159,19 +197,13 @@ def main() -> None:
             w3, decoder, c.ledger.deployment_block, last, args.batch_blocks
         )
 
-        db = pg.create_database()
-        upgrade(db)
-        engine = create_db_engine(db)
         config = IndexerConfig(
             contracts=contracts,
             start_block=c.ledger.deployment_block,
             batch_size=args.batch_blocks,
             max_batch_size=args.batch_blocks,
         )
-        indexer = Indexer(w3, session_factory(engine), config)
-        started = time.perf_counter()
-        indexer.catch_up()
-        index_seconds = time.perf_counter() - started
+        indexer, index_seconds = catch_up_into(w3, pg, config)
         indexed_events = indexer.stats.events
         assert indexed_events == raw_events, (indexed_events, raw_events)
 
@@ -192,6 +224,20 @@ def main() -> None:
             lags.append(indexer.lag())
         stop.set()
         follower.join(timeout=10)
+        # The read model is what the chain says: `scf reconcile`'s comparison, at the block
+        # the index reached.
+        checkpoint = indexer.checkpoint()
+        assert checkpoint is not None
+        with indexer.sessions() as session:
+            differences = reconcile(
+                session, registry=c.registry, token=c.token, financing=c.financing,
+                at_block=checkpoint[0], set_off=c.set_off,
+            )  # fmt: skip
+        assert differences == [], differences[:5]
+        console.print(f"reconcile at block {checkpoint[0]}: no differences")
+        if args.profile:
+            profile = cProfile.Profile()
+            profiled = profile.runcall(catch_up_into, w3, pg, config)[1]
 
     table = Table(
         title=f"Indexer catch-up, {raw_events:,} events, {last - first + 1} blocks, PostgreSQL"
@@ -216,6 +262,8 @@ def main() -> None:
         f"steady state, 1 s blocks: lag max {max(lags)} blocks,"
         f" median {statistics.median(lags):.0f}"
     )
+    if args.profile:
+        print_profile(console, profile, profiled)
 
 
 if __name__ == "__main__":

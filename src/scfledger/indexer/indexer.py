@@ -14,14 +14,15 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Table, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from scfledger.chain.batch import Batcher, quantity
+from scfledger.db import bulk
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
 from scfledger.indexer import derived, faults
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
@@ -282,8 +283,9 @@ class Indexer:
             }
             fresh = [e for e in events if (e.tx_hash, e.log_index) not in seen]
             if fresh:
-                session.execute(
-                    _insert_ignoring_duplicates(session, ChainEvent),
+                bulk.insert_rows(
+                    session,
+                    cast(Table, ChainEvent.__table__),
                     [
                         {
                             "block_number": e.block_number,
@@ -296,6 +298,7 @@ class Indexer:
                         }
                         for e in fresh
                     ],
+                    ignore_conflicts_on=("tx_hash", "log_index"),
                 )
             found = project(session, fresh, journal_above=journal_above)
             if not self._derived_filled:
@@ -470,12 +473,6 @@ def _upsert_blocks(session: Session) -> Any:
         index_elements=["number"],
         set_={"hash": statement.excluded.hash, "timestamp": statement.excluded.timestamp},
     )
-
-
-def _insert_ignoring_duplicates(session: Session, model: type[ChainEvent]) -> Any:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model).on_conflict_do_nothing(index_elements=["tx_hash", "log_index"])
 
 
 def config_from_manifest(

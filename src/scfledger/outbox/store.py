@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Engine, Table, bindparam, or_, select, update
+from sqlalchemy import JSON, Connection, Engine, Table, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
 
 from scfledger.db.models import Operation, OperationStatus, Transaction, utcnow
 from scfledger.db.session import transaction
@@ -215,13 +214,22 @@ def mark_indexed(session: Session, tx_hashes: Iterable[str], *, through: int | N
     has reached. (The confirmer can see a receipt after the indexer passed its block; no
     later batch names that transaction, so without `through` the operation stayed mined.)"""
     hashes = set(tx_hashes)
-    passed: list[ColumnElement[bool]] = [Operation.tx_hash.in_(hashes)] if hashes else []
-    if through is not None:
-        passed.append(Operation.block_number <= through)
+    # The mined operations are the few in flight; a batch's hashes are tens of thousands
+    # (every transaction of its blocks): pick them here rather than in an IN list.
+    mined = session.execute(
+        select(Operation.id, Operation.tx_hash, Operation.block_number).where(
+            Operation.status == OperationStatus.MINED
+        )
+    )
+    passed = [
+        operation_id
+        for operation_id, tx_hash, block in mined
+        if tx_hash in hashes or (through is not None and block is not None and block <= through)
+    ]
     if passed:
         session.execute(
             update(Operation)
-            .where(or_(*passed), Operation.status == OperationStatus.MINED)
+            .where(Operation.id.in_(passed), Operation.status == OperationStatus.MINED)
             .values(status=OperationStatus.INDEXED)
         )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scfledger.db.projections import (
@@ -60,8 +59,9 @@ HANDLERS: dict[tuple[str, str], Handler] = {
 
 
 def preload(w: Writer, events: list[DecodedEvent]) -> None:
-    """Loads every existing row the events will touch with one query per table, so that
-    applying them finds the rows in the writer instead of a query per event."""
+    """Loads every existing row the events will touch with one query per table (and
+    thousands of keys), so that applying them finds the rows in the writer, or knows
+    there are none, instead of a query per event."""
     keys: dict[type[Any], set[Any]] = {
         Piece: set(),
         Receivable: set(),
@@ -92,20 +92,9 @@ def preload(w: Writer, events: list[DecodedEvent]) -> None:
         if event.contract == "SetOff":
             for model in (SetOffRound, SetOffItem, SetOffParty):
                 keys[model].add(a["roundId"])
-    session = w.session
     for model, ids in keys.items():
-        column = next(iter(model.__table__.primary_key.columns))
-        for start in range(0, len(ids), 1000):
-            chunk = list(ids)[start : start + 1000]
-            for row in session.scalars(select(model).where(column.in_(chunk))):
-                w.cache(row)
-    requests = list(keys[FinancingRequest])
-    for start in range(0, len(requests), 1000):
-        chunk = requests[start : start + 1000]
-        for offer in session.scalars(
-            select(FinancingOffer).where(FinancingOffer.request_id.in_(chunk))
-        ):
-            w.cache(offer)
+        w.load(model, ids)
+    w.load(FinancingOffer, keys[FinancingRequest])
 
 
 def apply_event(w: Writer, event: DecodedEvent) -> None:
@@ -131,9 +120,8 @@ def project(
     try:
         with session.begin_nested():
             preload(w, events)
-            with session.no_autoflush:  # every row it needs is preloaded or created here
-                for event in events:
-                    apply_event(w, event)
+            for event in events:
+                apply_event(w, event)
             w.flush()
         return []
     except Exception as exc:

@@ -34,42 +34,40 @@ def _financing_requested(w: Writer, e: DecodedEvent) -> None:
     asked = a["asked"]
     w.require(Piece, a["tokenId"])  # a piece the projection lacks: a fault too
     w.add(
-        FinancingRequest(
-            id=a["requestId"],
+        FinancingRequest,
+        id=a["requestId"],
+        token_id=a["tokenId"],
+        requester=a["requester"],
+        financier=None,
+        mode=MODES[a["mode"]],
+        recourse=a["recourse"],
+        status="requested",
+        expires_at=a["expiresAt"],
+        asked_advance=asked["advance"],
+        asked_repayment=asked["repayment"],
+        asked_fees=asked["fees"],
+        asked_fund_by=asked["fundBy"],
+        advance=None,
+        repayment=None,
+        fees=None,
+        fund_by=None,
+        payment_ref=None,
+        created_block=e.block_number,
+        updated_block=e.block_number,
+    )
+    for financier in a["financiers"]:
+        w.add(
+            FinancingOffer,
+            request_id=a["requestId"],
+            financier=financier,
             token_id=a["tokenId"],
-            requester=a["requester"],
-            financier=None,
-            mode=MODES[a["mode"]],
-            recourse=a["recourse"],
-            status="requested",
-            expires_at=a["expiresAt"],
-            asked_advance=asked["advance"],
-            asked_repayment=asked["repayment"],
-            asked_fees=asked["fees"],
-            asked_fund_by=asked["fundBy"],
+            status="invited",
             advance=None,
             repayment=None,
             fees=None,
             fund_by=None,
-            payment_ref=None,
-            created_block=e.block_number,
+            reason=None,
             updated_block=e.block_number,
-        )
-    )
-    for financier in a["financiers"]:
-        w.add(
-            FinancingOffer(
-                request_id=a["requestId"],
-                financier=financier,
-                token_id=a["tokenId"],
-                status="invited",
-                advance=None,
-                repayment=None,
-                fees=None,
-                fund_by=None,
-                reason=None,
-                updated_block=e.block_number,
-            )
         )
     _history(w, e, "requested", asked["advance"])
 

@@ -12,16 +12,15 @@ from scfledger.indexer.projector.writer import Handler, Writer
 def _member_admitted(w: Writer, e: DecodedEvent) -> None:
     a = e.args
     w.add(
-        Member(
-            address=a["account"],
-            name=a["name"],
-            legal_id_hash=a["legalIdHash"],
-            kyc_hash=a["kycHash"],
-            roles=a["roles"],
-            status="active",
-            admitted_block=e.block_number,
-            updated_block=e.block_number,
-        )
+        Member,
+        address=a["account"],
+        name=a["name"],
+        legal_id_hash=a["legalIdHash"],
+        kyc_hash=a["kycHash"],
+        roles=a["roles"],
+        status="active",
+        admitted_block=e.block_number,
+        updated_block=e.block_number,
     )
 
 
@@ -39,19 +38,18 @@ def _proposal_created(w: Writer, e: DecodedEvent) -> None:
     a = e.args
     action, args = decode_call(a["data"])
     w.add(
-        Proposal(
-            id=a["proposalId"],
-            proposer=a["proposer"],
-            target=a["target"],
-            data=a["data"],
-            action=action,
-            args=args,
-            status="pending",
-            approvals=[],
-            deadline=a["deadline"],
-            created_block=e.block_number,
-            updated_block=e.block_number,
-        )
+        Proposal,
+        id=a["proposalId"],
+        proposer=a["proposer"],
+        target=a["target"],
+        data=a["data"],
+        action=action,
+        args=args,
+        status="pending",
+        approvals=[],
+        deadline=a["deadline"],
+        created_block=e.block_number,
+        updated_block=e.block_number,
     )
 
 

@@ -3,7 +3,7 @@ executed round clears of each piece and receivable."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any
 
 from scfledger.db.projections import Piece, Receivable, SetOffItem, SetOffParty, SetOffRound
 from scfledger.indexer.decode import DecodedEvent
@@ -12,13 +12,14 @@ from scfledger.indexer.projector.values import ZERO_ADDRESS
 from scfledger.indexer.projector.writer import Handler, Writer
 
 
-def _round(w: Writer, e: DecodedEvent) -> SetOffRound:
+def _round(w: Writer, e: DecodedEvent) -> Any:
     """The round's row. `propose` emits every ItemPlanned before RoundProposed, so the
     first item opens the row (its proposer, deadline and totals come with RoundProposed,
     in the same transaction)."""
     row = w.find(SetOffRound, e.args["roundId"])
     if row is None:
-        row = SetOffRound(
+        row = w.add(
+            SetOffRound,
             round_id=e.args["roundId"],
             proposer=ZERO_ADDRESS,
             deadline=0,
@@ -35,19 +36,17 @@ def _round(w: Writer, e: DecodedEvent) -> SetOffRound:
             created_block=e.block_number,
             updated_block=e.block_number,
         )
-        w.add(row)
     row.updated_block = e.block_number
-    return cast(SetOffRound, row)
+    return row
 
 
-def _join(w: Writer, e: DecodedEvent, round_: SetOffRound, party: str) -> None:
+def _join(w: Writer, e: DecodedEvent, round_: Any, party: str) -> None:
     """Registers a holder or debtor of an item as a party awaiting its answer, once."""
     if w.find(SetOffParty, (round_.round_id, party)) is None:
         w.add(
-            SetOffParty(
-                round_id=round_.round_id, party=party, answer="awaiting",
-                updated_block=e.block_number,
-            )
+            SetOffParty,
+            round_id=round_.round_id, party=party, answer="awaiting",
+            updated_block=e.block_number,
         )  # fmt: skip
         round_.party_count += 1
 
@@ -74,25 +73,24 @@ def _item_planned(w: Writer, e: DecodedEvent) -> None:
     elif row.currency != receivable.currency:
         row.currency = None
     w.add(
-        SetOffItem(
-            round_id=a["roundId"],
-            token_id=a["tokenId"],
-            slot=piece.slot,
-            holder=a["holder"],
-            debtor=a["debtor"],
-            amount=a["amount"],
-            remaining=None,
-        )
+        SetOffItem,
+        round_id=a["roundId"],
+        token_id=a["tokenId"],
+        slot=piece.slot,
+        holder=a["holder"],
+        debtor=a["debtor"],
+        amount=a["amount"],
+        remaining=None,
     )
     _join(w, e, row, a["holder"])
     _join(w, e, row, a["debtor"])
 
 
-def _answer(w: Writer, e: DecodedEvent, answer: str) -> SetOffRound:
+def _answer(w: Writer, e: DecodedEvent, answer: str) -> Any:
     party = w.get(SetOffParty, (e.args["roundId"], e.args["party"]))
     party.answer = answer
     party.updated_block = e.block_number
-    row = cast(SetOffRound, w.get(SetOffRound, e.args["roundId"]))
+    row = w.get(SetOffRound, e.args["roundId"])
     row.updated_block = e.block_number
     return row
 
@@ -122,7 +120,7 @@ def _piece_netted(w: Writer, e: DecodedEvent) -> None:
 
 
 def _round_executed(w: Writer, e: DecodedEvent) -> None:
-    row = cast(SetOffRound, w.get(SetOffRound, e.args["roundId"]))
+    row = w.get(SetOffRound, e.args["roundId"])
     row.status = "executed"
     row.executor = e.args["executor"]
     row.updated_block = e.block_number

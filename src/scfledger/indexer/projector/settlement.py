@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from scfledger.db.projections import EscrowBalance, Piece, Receivable, Settlement, SettlementHistory
 from scfledger.indexer.decode import DecodedEvent
@@ -34,12 +34,13 @@ def _settlement_step(
     )
 
 
-def _settlement_of(w: Writer, e: DecodedEvent, piece: Any) -> Settlement:
+def _settlement_of(w: Writer, e: DecodedEvent, piece: Any) -> Any:
     """The piece's settlement row, opened on its first settlement (each later submission,
     after a dispute, reopens it)."""
     row = w.find(Settlement, piece.token_id)
     if row is None:
-        row = Settlement(
+        row = w.add(
+            Settlement,
             token_id=piece.token_id,
             slot=piece.slot,
             holder=piece.holder,
@@ -57,9 +58,8 @@ def _settlement_of(w: Writer, e: DecodedEvent, piece: Any) -> Settlement:
             block_number=e.block_number,
             tx_hash=e.tx_hash,
         )
-        w.add(row)
     row.block_number, row.tx_hash = e.block_number, e.tx_hash
-    return cast(Settlement, row)
+    return row
 
 
 def _settlement_submitted(w: Writer, e: DecodedEvent) -> None:
@@ -110,7 +110,7 @@ def _payment_disputed(w: Writer, e: DecodedEvent) -> None:
     )  # fmt: skip
 
 
-def discharge(receivable: Receivable, amount: int, *, netted: bool) -> None:
+def discharge(receivable: Any, amount: int, *, netted: bool) -> None:
     """Value of the slot left circulation, paid or netted by set-off; the slot is `settled`
     once settled + netted == face (as `ReceivableToken._discharge`: the one rule)."""
     if netted:
@@ -154,8 +154,7 @@ def _escrow(sign: int) -> Handler:
         payee = e.args["payee"]
         row = w.find(EscrowBalance, payee)
         if row is None:
-            row = EscrowBalance(payee=payee, amount=0, updated_block=e.block_number)
-            w.add(row)
+            row = w.add(EscrowBalance, payee=payee, amount=0, updated_block=e.block_number)
         row.amount += sign * e.args["amount"]
         row.updated_block = e.block_number
 

@@ -14,35 +14,33 @@ def _receivable_issued(w: Writer, e: DecodedEvent) -> None:
     a = e.args
     currency = currency_text(bytes.fromhex(a["currency"][2:]))
     w.add(
-        Receivable(
-            slot=a["slot"],
-            debtor=a["debtor"],
-            creditor=a["creditor"],
-            face_amount=a["faceAmount"],
-            currency=currency,
-            issue_date=a["issueDate"],
-            due_date=a["dueDate"],
-            document_hash=a["documentHash"],
-            root_token_id=a["tokenId"],
-            settled_value=0,
-            netted_value=0,
-            status="pending",
-            issued_block=e.block_number,
-        )
+        Receivable,
+        slot=a["slot"],
+        debtor=a["debtor"],
+        creditor=a["creditor"],
+        face_amount=a["faceAmount"],
+        currency=currency,
+        issue_date=a["issueDate"],
+        due_date=a["dueDate"],
+        document_hash=a["documentHash"],
+        root_token_id=a["tokenId"],
+        settled_value=0,
+        netted_value=0,
+        status="pending",
+        issued_block=e.block_number,
     )
     w.add(
-        Piece(
-            token_id=a["tokenId"],
-            slot=a["slot"],
-            holder=a["creditor"],
-            value=a["faceAmount"],
-            parent_token_id=None,
-            depth=0,
-            state="pending",
-            sender=None,
-            created_block=e.block_number,
-            updated_block=e.block_number,
-        )
+        Piece,
+        token_id=a["tokenId"],
+        slot=a["slot"],
+        holder=a["creditor"],
+        value=a["faceAmount"],
+        parent_token_id=None,
+        depth=0,
+        state="pending",
+        sender=None,
+        created_block=e.block_number,
+        updated_block=e.block_number,
     )
 
 
@@ -89,18 +87,17 @@ def _piece_split(w: Writer, e: DecodedEvent) -> None:
     parent.updated_block = e.block_number
     sent = a["to"] != parent.holder
     w.add(
-        Piece(
-            token_id=a["childTokenId"],
-            slot=a["slot"],
-            holder=a["to"],
-            value=a["value"],
-            parent_token_id=a["parentTokenId"],
-            depth=a["depth"],
-            state="pending" if sent else "active",
-            sender=parent.holder if sent else None,
-            created_block=e.block_number,
-            updated_block=e.block_number,
-        )
+        Piece,
+        token_id=a["childTokenId"],
+        slot=a["slot"],
+        holder=a["to"],
+        value=a["value"],
+        parent_token_id=a["parentTokenId"],
+        depth=a["depth"],
+        state="pending" if sent else "active",
+        sender=parent.holder if sent else None,
+        created_block=e.block_number,
+        updated_block=e.block_number,
     )
     row = _transfer_row(
         e, "split", a["childTokenId"], a["parentTokenId"], parent.holder, a["to"], a["value"]

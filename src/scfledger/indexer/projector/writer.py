@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, and_, select
 from sqlalchemy.orm import Session
 
+from scfledger.db import bulk
 from scfledger.db.projections import (
     Evidence,
     FinancingHistory,
@@ -17,11 +17,15 @@ from scfledger.db.projections import (
     SettlementHistory,
 )
 from scfledger.indexer.decode import DecodedEvent
+from scfledger.indexer.projector import records
+from scfledger.indexer.projector.records import Record
 
 # Tables only ever appended to, each row carrying its block: a block's rows are undone by
 # deleting the rows of that block, so they need no journal entry.
 APPEND_ONLY: tuple[type[Any], ...] = (PieceTransfer, Evidence, FinancingHistory, SettlementHistory)
 
+# Keys per query when loading the rows of a batch.
+LOAD_CHUNK = 5_000
 
 Handler = Callable[["Writer", DecodedEvent], None]
 """Projects one event through the writer."""
@@ -31,43 +35,54 @@ class ProjectionError(RuntimeError):
     """An event refers to a row the projection does not have: the index is inconsistent."""
 
 
-def row_key(row: Any) -> Any:
-    """A row's primary key as the writer keys it: the value, or a tuple of values."""
-    key = row.__mapper__.primary_key_from_instance(row)
-    return key[0] if len(key) == 1 else tuple(key)
-
-
 class Writer:
     """Rows of one projection run, read and written by the handlers of one event after
     another (`block`: the block of the event being applied).
 
-    Rows are found without a query or a flush, and held strongly (the session's identity
-    map holds unmodified rows only weakly). Keyed rows are journaled for blocks above
-    `journal_above` (None: nothing, as in a replay of the whole feed): the first time a
-    block creates or touches a row, `projection_journal` gets the row's values before the
-    block (or that the block created it), which is how a reorg undoes the block
-    (`projector.journal.undo_above`)."""
+    Keyed rows are `records` (plain objects, not in the session): loaded for a whole batch
+    at once (`load`), created (`add`) and changed by the handlers, and written by `flush`
+    with one statement per table for the new rows and one for the changed ones
+    (`scfledger.db.bulk`); rows of append-only tables are queued the same way. Keyed rows
+    are journaled for blocks above `journal_above` (None: nothing, as in a replay of the
+    whole feed): the first time a block creates or touches a row, `projection_journal`
+    gets the row's values before the block (or that the block created it), which is how a
+    reorg undoes the block (`projector.journal.undo_above`)."""
 
     def __init__(self, session: Session, journal_above: int | None = None) -> None:
         self.session = session
         self.journal_above = journal_above
         self.block = 0
-        self._rows: dict[tuple[type[Any], Any], Any] = {}
+        self._rows: dict[tuple[type[Any], Any], Record] = {}
+        # Keys (or first key columns) whose rows were all loaded: a key among them that is
+        # not in `_rows` has no row, known without a query.
+        self._loaded: dict[type[Any], set[Any]] = {}
+        self._new: dict[type[Any], dict[Any, Record]] = {}
+        self._changed: dict[type[Any], dict[Any, Record]] = {}
         self._appends: dict[type[Any], list[dict[str, Any]]] = {}
         self._journal: list[dict[str, Any]] = []
         self._journaled: set[tuple[type[Any], Any, int]] = set()
 
     # ---- reading ----------------------------------------------------------------------------
 
-    def cache(self, row: Any) -> None:
-        """Holds a row loaded by the caller (a preload of the rows a batch needs)."""
-        self._rows[(type(row), row_key(row))] = row
+    def load(self, model: type[Any], values: Iterable[Any]) -> None:
+        """Loads the rows whose first key column is among `values` (a preload of the rows
+        a batch needs), and remembers that there are no others."""
+        table = _table(model)
+        column = next(iter(table.primary_key.columns))
+        wanted = list(set(values) - self._loaded.get(model, set()))
+        for start in range(0, len(wanted), LOAD_CHUNK):
+            chunk = wanted[start : start + LOAD_CHUNK]
+            for found in self.session.execute(select(table).where(column.in_(chunk))):
+                row = records.loaded(model, found._mapping)
+                self._rows.setdefault((model, row.key), row)
+        self._loaded.setdefault(model, set()).update(wanted)
 
     def require(self, model: type[Any], key: Any) -> Any:
         """The row, to read only; ProjectionError when the projection lacks it."""
         row = self._rows.get((model, key))
         if row is None:
-            row = self.session.get(model, key)
+            if (key[0] if isinstance(key, tuple) else key) not in self._loaded.get(model, ()):
+                row = self._fetch(model, key)
             if row is None:
                 raise ProjectionError(f"{model.__tablename__} has no row {key!r}")
             self._rows[(model, key)] = row
@@ -77,6 +92,9 @@ class Writer:
         """The row, to change; ProjectionError when the projection lacks it."""
         row = self.require(model, key)
         self._journal_row(model, key, row)
+        new = self._new.get(model)
+        if new is None or key not in new:
+            self._changed.setdefault(model, {})[key] = row
         return row
 
     def find(self, model: type[Any], key: Any) -> Any:
@@ -88,12 +106,17 @@ class Writer:
 
     # ---- writing ----------------------------------------------------------------------------
 
-    def add(self, row: Any) -> None:
-        """A new keyed row."""
-        key = row_key(row)
-        self.session.add(row)
-        self._rows[(type(row), key)] = row
-        self._journal_row(type(row), key, None)
+    def add(self, model: type[Any], **values: Any) -> Any:
+        """A new keyed row, of these column values; returns it."""
+        row = records.new(model, values)
+        key = row.key
+        if (model, key) in self._rows:  # the database refuses it, with its own error
+            self.flush()
+            bulk.insert_rows(self.session, _table(model), [row.values()])
+        self._rows[(model, key)] = row
+        self._new.setdefault(model, {})[key] = row
+        self._journal_row(model, key, None)
+        return row
 
     def append(self, model: type[Any], **values: Any) -> None:
         """Queues a row of an append-only table (transfers, history, settlements, evidence):
@@ -102,28 +125,40 @@ class Writer:
         self._appends.setdefault(model, []).append(values)
 
     def flush(self) -> None:
-        """Writes the queued rows (one bulk INSERT per table) and every change."""
+        """Writes the new rows, the changed rows, the queued rows and the journal: one
+        statement per table and kind."""
+        new, self._new = self._new, {}
+        changed, self._changed = self._changed, {}
         appends, self._appends = self._appends, {}
-        for model, rows in appends.items():
-            self.session.execute(insert(model), rows)
         journal, self._journal = self._journal, []
-        if journal:
-            self.session.execute(insert(ProjectionJournal), journal)
-        self.session.flush()
+        for model, rows in new.items():
+            bulk.insert_rows(self.session, _table(model), [r.values() for r in rows.values()])
+        for model, rows in changed.items():
+            bulk.update_rows(self.session, _table(model), [r.values() for r in rows.values()])
+        for model, appended in appends.items():
+            bulk.insert_rows(self.session, _table(model), appended)
+        bulk.insert_rows(self.session, _table(ProjectionJournal), journal)
 
     def forget(self) -> None:
-        """Drops what a rolled-back savepoint left in memory: cached and queued rows and
-        journal entries, rows added, changes not written. What was flushed before it is
-        read again when needed."""
+        """Drops what a rolled-back savepoint left in memory: loaded, new, changed and
+        queued rows and journal entries. What was flushed before it is read again when
+        needed."""
         self._rows.clear()
+        self._loaded.clear()
+        self._new.clear()
+        self._changed.clear()
         self._appends.clear()
         self._journal.clear()
         self._journaled.clear()  # a later write of the block journals the row again
-        for row in list(self.session.new):
-            self.session.expunge(row)
-        self.session.expire_all()
 
-    def _journal_row(self, model: type[Any], key: Any, row: Any) -> None:
+    def _fetch(self, model: type[Any], key: Any) -> Record | None:
+        table = _table(model)
+        keys = key if isinstance(key, tuple) else (key,)
+        where = and_(*(c == v for c, v in zip(table.primary_key.columns, keys, strict=True)))
+        found = self.session.execute(select(table).where(where)).first()
+        return None if found is None else records.loaded(model, found._mapping)
+
+    def _journal_row(self, model: type[Any], key: Any, row: Record | None) -> None:
         """Journals the row's values before the current block (None: the block creates it),
         once per row and block. A second entry of the same row and block (after `forget`)
         comes later and carries a later state: undoing takes the first."""
@@ -133,23 +168,15 @@ class Writer:
         if mark in self._journaled:
             return
         self._journaled.add(mark)
-        previous = None
-        if row is not None:
-            previous = {
-                attr.columns[0].name: _copy(getattr(row, attr.key))
-                for attr in row.__mapper__.column_attrs
-            }
         self._journal.append(
             {
                 "block_number": self.block,
                 "table_name": model.__tablename__,
                 "row_key": list(key) if isinstance(key, tuple) else [key],
-                "previous": previous,
+                "previous": None if row is None else row.snapshot(),
             }
         )
 
 
-def _copy(value: Any) -> Any:
-    """A value as it is now: JSON columns (a proposal's approvals) are copied, so that a
-    later change made in place cannot reach the journaled one."""
-    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)

@@ -1,0 +1,160 @@
+"""Many rows of one table in one statement: the indexer's inserts and updates of a batch.
+
+On PostgreSQL each column goes as one array parameter and `unnest` turns the arrays back
+into rows (`INSERT ... SELECT FROM unnest(...)`, `UPDATE ... FROM unnest(...)`): one round
+trip and one statement to parse and plan, whatever the number of rows, where an
+executemany or a multi-row VALUES has the server parse, plan and the client render one
+statement per row or per thousand. Errors are the driver's, wrapped by SQLAlchemy as for
+any statement (`DataError`, `IntegrityError`), so the indexer tells a bad event from
+database trouble as before. Elsewhere (SQLite: in process, no round trip) an executemany
+of the table's Core statement.
+
+Rows are dicts by column name with Python values: chain integers are checked against
+their column (`ChainUint.check`, a ValueError as the ORM raises), JSON values encoded as
+SQLAlchemy encodes them (`null` for None).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Table,
+    and_,
+    bindparam,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from scfledger.db.projections import ChainUint
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    ignore_conflicts_on: tuple[str, ...] = (),
+) -> None:
+    """Inserts `rows` (each with the same columns), in order: ids given by the table's
+    sequence follow the rows' order. `ignore_conflicts_on`: the unique columns on which a
+    row already present is skipped."""
+    if not rows:
+        return
+    names = list(rows[0])
+    _check(table, names, rows)
+    if session.get_bind().dialect.name != "postgresql":
+        statement = sqlite.insert(table)
+        if ignore_conflicts_on:
+            statement = statement.on_conflict_do_nothing(index_elements=ignore_conflicts_on)
+        session.execute(statement, list(rows))
+        return
+    columns = [table.c[name] for name in names]
+    listed = ", ".join(_q(n) for n in names)
+    conflict = ""
+    if ignore_conflicts_on:
+        conflict = f" ON CONFLICT ({', '.join(_q(n) for n in ignore_conflicts_on)}) DO NOTHING"
+    sql = (
+        f"INSERT INTO {_q(table.name)} ({listed}) "  # noqa: S608 - see _q
+        f"SELECT {listed} FROM {_unnest(columns)} ORDER BY n{conflict}"
+    )
+    _execute(session, sql, columns, rows)
+
+
+def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Sets every column of each row (found by its primary key) to the row's values."""
+    if not rows:
+        return
+    names = list(rows[0])
+    _check(table, names, rows)
+    keys = [c.name for c in table.primary_key.columns]
+    changed = [name for name in names if name not in keys]
+    if session.get_bind().dialect.name != "postgresql":
+        found = and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys))
+        statement = (
+            update(table).where(found).values({name: bindparam(f"v_{name}") for name in changed})
+        )
+        params = [
+            {**{f"k_{k}": row[k] for k in keys}, **{f"v_{n}": row[n] for n in changed}}
+            for row in rows
+        ]
+        session.connection().execute(statement, params)
+        return
+    columns = [table.c[name] for name in names]
+    sets = ", ".join(f"{_q(n)} = v.{_q(n)}" for n in changed)
+    where = " AND ".join(f"t.{_q(k)} = v.{_q(k)}" for k in keys)
+    sql = f"UPDATE {_q(table.name)} AS t SET {sets} FROM {_unnest(columns)} WHERE {where}"  # noqa: S608 - see _q
+    _execute(session, sql, columns, rows)
+
+
+def _check(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    """A chain integer its column cannot hold is refused here, as the ORM refuses it."""
+    for name in names:
+        kind = table.c[name].type
+        if isinstance(kind, ChainUint):
+            for row in rows:
+                value = row[name]
+                if value is not None:
+                    kind.check(value)
+
+
+def _unnest(columns: list[Column[Any]]) -> str:
+    """`unnest(%s::t1[], ...) WITH ORDINALITY AS v(c1, ..., n)`: the rows of the arrays."""
+    arrays = ", ".join(f"%s::{_array_type(c)}[]" for c in columns)
+    names = ", ".join(_q(c.name) for c in columns)
+    return f"unnest({arrays}) WITH ORDINALITY AS v({names}, n)"
+
+
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _q(name: str) -> str:
+    """An identifier quoted where PostgreSQL needs it (`value`, `timestamp`, ...). Every
+    identifier of these statements comes from a table's metadata, every value is a
+    parameter: nothing of an event reaches the SQL text."""
+    return str(_PG.identifier_preparer.quote(name))
+
+
+@lru_cache(maxsize=256)
+def _array_type(column: Column[Any]) -> str:
+    """The column's type without length or precision: an explicit cast to VARCHAR(42)
+    would cut a longer value silently, where assigning it to the column refuses it."""
+    compiled = column.type.compile(dialect=_PG)
+    return re.sub(r"\(.*\)", "", compiled).strip()
+
+
+def _execute(
+    session: Session, sql: str, columns: list[Column[Any]], rows: Sequence[dict[str, Any]]
+) -> None:
+    arrays = [
+        array_literal([row[c.name] for row in rows], json_values=isinstance(c.type, JSON))
+        for c in columns
+    ]
+    session.connection().exec_driver_sql(sql, tuple(arrays))
+
+
+def array_literal(values: Sequence[Any], *, json_values: bool = False) -> str:
+    """`values` as the text of a PostgreSQL array (`{1,"a",NULL}`), cast by the statement to
+    the column's array type. Built here with C string methods: the driver's own list
+    adaptation quotes each element with a regular expression, which cost more than the
+    rest of an indexer batch."""
+    return "{" + ",".join(_element(v, json_values) for v in values) + "}"
+
+
+def _element(value: Any, json_value: bool) -> str:
+    if json_value:
+        value = json.dumps(value)
+    elif value is None:
+        return "NULL"
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
