@@ -12,7 +12,7 @@ import { usePreferences } from "../../i18n/I18n";
 import type { MessageKey } from "../../i18n/messages";
 import { useSignedIn } from "../../session/Session";
 import { COLUMNS, readBatch, templateCsv, type BatchKind, type ReadBatch } from "./batchFile";
-import { postBatch } from "./erpApi";
+import { postBatch, saveBlob } from "./erpApi";
 
 const KINDS: BatchKind[] = ["receivable.issue", "settlement"];
 
@@ -22,16 +22,7 @@ interface Picked {
 }
 
 function saveText(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => {
-    URL.revokeObjectURL(url);
-  }, 10_000);
+  saveBlob(new Blob([text], { type: "text/csv;charset=utf-8" }), name);
 }
 
 export function BatchImport() {

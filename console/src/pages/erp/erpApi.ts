@@ -63,6 +63,11 @@ export async function download(
   const name =
     FILE_NAME.exec(answer.response.headers.get("Content-Disposition") ?? "")?.[1] ??
     `${what.slice(4)}-${period.from}-${period.to}.${format}`;
+  saveBlob(blob, name);
+}
+
+/** Hands `blob` to the browser as a download named `name`. */
+export function saveBlob(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
