@@ -9,11 +9,13 @@ xdist worker; those modules are one xdist group, so one worker builds it)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -33,6 +35,8 @@ from scfledger.devchain.seed import DEMO_MEMBERS, DemoPerson, seed_people
 from tests.support.checking import without_maker_checker
 from tests.support.served import Served, served_gateway
 
+# axe-core from console/node_modules (npm), injected past the page's CSP.
+AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}  # a laptop's screen
 PEOPLE_OF = ("core", "supplier1", "supplier2", "auditor")
@@ -151,3 +155,21 @@ def screenshot(page: Page, name: str) -> None:
     """The documentation's picture of a screen (docs/console/<name>.png)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def accessible(page: Page) -> None:
+    """No serious or critical axe-core violation on the screen as it is (its context must
+    bypass the CSP to take the script)."""
+    if page.evaluate("typeof axe") == "undefined":
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("axe.run(document).then(r => r.violations)")
+    serious = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
+
+
+def api_get(world: World, participant: str, path: str) -> Any:
+    """A read through the API as `participant` (200, or the test fails with the answer)."""
+    with world.served.client(participant) as client:
+        response = client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +17,15 @@ from playwright.sync_api import Browser, Page, expect
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.devchain.seed import DemoPerson
 from scfledger.people.users import create_user, reset_password
-from tests.console.conftest import BANKS_GROUP, World, new_context, page_of, screenshot, sign_in
+from tests.console.conftest import (
+    BANKS_GROUP,
+    World,
+    accessible,
+    new_context,
+    page_of,
+    screenshot,
+    sign_in,
+)
 from tests.support.api import event, write
 from tests.support.checking import person_key
 from tests.support.waiting import eventually
@@ -28,7 +35,6 @@ from tests.support.waiting import eventually
 pytestmark = [pytest.mark.integration, BANKS_GROUP]
 
 DUE = 2_840_140_800  # 2060-01-01
-AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 Pages = dict[tuple[str, str], Page]
 
@@ -333,7 +339,4 @@ def test_the_sign_in_page_has_no_serious_accessibility_violations(
         page = context.new_page()
         page.goto("/")
         expect(page.get_by_label("机构", exact=True)).to_be_visible()
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-        found = page.evaluate("axe.run(document).then(r => r.violations)")
-        serious = [v for v in found if v["impact"] in ("serious", "critical")]
-        assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
+        accessible(page)

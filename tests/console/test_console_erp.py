@@ -13,7 +13,6 @@ new screen."""
 from __future__ import annotations
 
 import io
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,15 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import BANKS_GROUP, World, new_context, screenshot, sign_in
+from tests.console.conftest import (
+    BANKS_GROUP,
+    World,
+    accessible,
+    api_get,
+    new_context,
+    screenshot,
+    sign_in,
+)
 from tests.support.api import event, write
 from tests.support.checking import person_key
 from tests.support.oidc import identity_provider
@@ -36,7 +43,6 @@ pytestmark = [pytest.mark.integration, BANKS_GROUP]
 
 DAY = 86_400
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 PAYMENT = "ERP-FINAL-2026-0042"
 
 
@@ -54,22 +60,6 @@ def clerk(browser: Browser, world: World) -> Iterator[Page]:
     sign_in(page, world.person("core", "maker"))
     yield page
     context.close()
-
-
-def api_get(world: World, participant: str, path: str) -> Any:
-    with world.served.client(participant) as client:
-        response = client.get(path)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on the screen as it is."""
-    if page.evaluate("typeof axe") == "undefined":
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("axe.run(document).then(r => r.violations)")
-    serious = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
 
 
 def approve(world: World, checker: str, draft_id: int) -> Any:

@@ -19,8 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Viewport
 from scfledger.api import console
 from scfledger.db.session import create_db_engine
 from scfledger.devchain.seed import seed_people
-from tests.console.conftest import World, new_context, screenshot, sign_in
-from tests.console.test_console_browser import AXE
+from tests.console.conftest import World, accessible, api_get, new_context, screenshot, sign_in
 from tests.support.api import cny, event, write
 from tests.support.served import served_gateway
 
@@ -67,14 +66,6 @@ def signed_in_context(
     return context, page
 
 
-def no_serious_violations(page: Page) -> None:
-    """axe-core over the page as it is: nothing serious or critical."""
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("axe.run(document).then(r => r.violations)")
-    serious = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
-
-
 def settled(page: Page) -> None:
     """No spinner and no skeleton left: the screen's reads answered."""
     expect(page.locator(".ant-spin-spinning")).to_have_count(0)
@@ -86,13 +77,6 @@ def row_of(table: Locator, token_id: int) -> Locator:
     return table.get_by_role("row").filter(
         has=table.page.get_by_role("link", name=f"#{token_id}", exact=True)
     )
-
-
-def api_get(world: World, participant: str, path: str) -> Any:
-    with world.served.client(participant) as client:
-        response = client.get(path)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def issue(world: World, creditor: str, document: str, face: int, due: int = DUE) -> dict[str, Any]:
@@ -146,7 +130,7 @@ def test_the_auditor_finds_pieces_by_document_hash_and_reads_a_timeline(
         expect(row_of(results, child)).to_contain_text("supplier2")
         settled(page)
         screenshot(page, "search")
-        no_serious_violations(page)
+        accessible(page)
         listed = api_get(world, "auditor", f"/v1/pieces?document_hash={document}")
         assert [p["token_id"] for p in listed["items"]] == [root, child]
 
@@ -160,7 +144,7 @@ def test_the_auditor_finds_pieces_by_document_hash_and_reads_a_timeline(
         expect(page.get_by_test_id("lineage-tree")).to_contain_text(f"#{child}")
         settled(page)
         screenshot(page, "piece-timeline")
-        no_serious_violations(page)
+        accessible(page)
         moves = api_get(world, "auditor", f"/v1/pieces/{root}/transfers")
         assert [(m["kind"], m["token_id"]) for m in moves] == [("split", child)]
 
@@ -178,7 +162,7 @@ def test_consortium_admins_suspend_a_member_by_proposal_and_read_the_status(
         expect(row).to_contain_text("正常")
         settled(page)
         screenshot(page, "members")
-        no_serious_violations(page)
+        accessible(page)
         row.get_by_role("button", name="提议暂停").click()
         page.get_by_role("dialog").get_by_role("textbox").fill("overdue KYC review")
         page.get_by_role("dialog").get_by_role("button", name="确定").click()
@@ -195,7 +179,7 @@ def test_consortium_admins_suspend_a_member_by_proposal_and_read_the_status(
         expect(row.get_by_role("button", name="撤销提案")).to_be_disabled()  # admin1's own
         settled(page)
         screenshot(page, "proposals")
-        no_serious_violations(page)
+        accessible(page)
         row.get_by_role("button", name="批准").click()
         expect(page.get_by_text(f"已批准提案 #{proposal['id']}")).to_be_visible()
         member = next(
@@ -216,7 +200,7 @@ def test_consortium_admins_suspend_a_member_by_proposal_and_read_the_status(
         expect(page.get_by_test_id("sealers")).to_have_text("非 Clique 网络")
         settled(page)
         screenshot(page, "status")
-        no_serious_violations(page)
+        accessible(page)
 
 
 def test_an_admin_creates_and_disables_a_person_and_issues_and_revokes_a_key(
@@ -250,7 +234,7 @@ def test_an_admin_creates_and_disables_a_person_and_issues_and_revokes_a_key(
         expect(row).to_contain_text("已停用")
         settled(page)
         screenshot(page, "people")
-        no_serious_violations(page)
+        accessible(page)
         with world.served.client() as client:
             refused = client.post("/v1/auth/login", json=login)
         assert (refused.status_code, refused.json()["type"]) == (
@@ -272,7 +256,7 @@ def test_an_admin_creates_and_disables_a_person_and_issues_and_revokes_a_key(
             expect(row).to_contain_text("admin")  # its owner: the admin who made it
             settled(page)
             screenshot(page, "api-keys")
-            no_serious_violations(page)
+            accessible(page)
             row.get_by_role("button", name="吊销").click()
             page.get_by_role("tooltip").get_by_role("button", name="吊销").click()
             expect(row).to_contain_text("已吊销")
@@ -301,7 +285,7 @@ def test_a_supplier_is_notified_live_of_a_receivable_to_sign_for(
         page.get_by_role("button", name="通知").click()
         drawer = page.get_by_role("dialog")
         expect(drawer).to_contain_text(f"#{issued['tokenId']}")
-        no_serious_violations(page)
+        accessible(page)
         pending = api_get(world, "supplier1", f"/v1/pieces/{issued['tokenId']}")
         assert pending["state"] == "pending"
 
@@ -340,7 +324,7 @@ def test_the_core_reads_its_payables_calendar_by_day_and_by_supplier(
         expect(page.locator(".payables-tag")).to_have_count(1)  # one day in the month
         settled(page)
         screenshot(page, "payables")
-        no_serious_violations(page)
+        accessible(page)
         page.goto("/payables?month=2061-04")
         expect(page.get_by_text("本月没有到期应付").first).to_be_visible()
     due = api_get(
@@ -383,7 +367,7 @@ def test_a_financier_reads_its_exposure_and_aging(browser: Browser, world: World
         expect(aging).to_contain_text("¥800,000.00")  # the financed piece, not yet due
         settled(page)
         screenshot(page, "portfolio")
-        no_serious_violations(page)
+        accessible(page)
 
 
 def test_the_shell_and_a_list_fit_a_tablet(browser: Browser, world: World) -> None:
@@ -398,7 +382,7 @@ def test_the_shell_and_a_list_fit_a_tablet(browser: Browser, world: World) -> No
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= TABLET["width"], f"the page scrolls sideways: {width} px"
         screenshot(page, "tablet-holdings")
-        no_serious_violations(page)
+        accessible(page)
         page.locator(".ant-layout-sider-zero-width-trigger").click()
         expect(menu).to_be_visible()
         page.get_by_role("menuitem", name="待签收").click()

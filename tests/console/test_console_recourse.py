@@ -16,13 +16,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import BANKS_GROUP, World, new_context, screenshot, sign_in
+from tests.console.conftest import (
+    BANKS_GROUP,
+    World,
+    accessible,
+    api_get,
+    new_context,
+    screenshot,
+    sign_in,
+)
 from tests.support.api import event, write
 from tests.support.checking import person_key
 from tests.support.waiting import eventually
@@ -35,7 +42,6 @@ ADVANCE = "48000.00"
 BUY_BACK = "48500.00"  # what the seller repays on recourse (the agreed `repayment`)
 WIRE = "CMB-2026-RECOURSE-FUND-9"
 BUY_BACK_REF = "SUP1-2026-BUYBACK-0007"
-AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 HAN = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")  # Chinese and its punctuation
 
 
@@ -64,22 +70,6 @@ def page_of(pages: dict[tuple[str, str], Page], browser: Browser, world: World, 
         sign_in(page, world.person(participant, username))
         pages[(participant, username)] = page
     return pages[(participant, username)]
-
-
-def api_get(world: World, participant: str, path: str) -> Any:
-    with world.served.client(participant) as client:
-        response = client.get(path)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on the screen as it is."""
-    if page.evaluate("typeof axe") == "undefined":
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("axe.run(document).then(r => r.violations)")
-    serious = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
 
 
 def checked(world: World, checkers: dict[str, str], participant: str, drafted: Any) -> Any:

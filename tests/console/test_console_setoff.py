@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,7 @@ from scfledger.chain.generated import Role
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.devchain.seed import seed_people
 from scfledger.people.policy import DEFAULT_KINDS, Policy, set_policy
-from tests.console.conftest import World, new_context, screenshot, sign_in
+from tests.console.conftest import World, accessible, new_context, screenshot, sign_in
 from tests.support.api import cny, event, fen, write
 from tests.support.checking import without_maker_checker
 from tests.support.served import served_gateway
@@ -48,7 +47,6 @@ CIRCLE = (
     ("cable", "axle", 400_000_00),
 )
 CLEARS = 400_000_00
-AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the console's default zone
 
 
@@ -150,15 +148,6 @@ def page_of(pages: dict[str, Page], browser: Browser, world: World, who: str) ->
         sign_in(page, world.person(*who.split("/")))
         pages[who] = page
     return pages[who]
-
-
-def accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on the screen as it is."""
-    if page.evaluate("typeof axe") == "undefined":
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("axe.run(document).then(r => r.violations)")
-    serious = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
 
 
 def animations_ended(page: Page) -> None:

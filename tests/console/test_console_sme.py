@@ -11,7 +11,6 @@ the API (those screens are other helpers'): that is state, not the step under te
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -26,6 +25,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.console.conftest import (
     PEOPLE_OF,
     World,
+    accessible,
     consortium_with_banks,
     new_context,
     screenshot,
@@ -39,7 +39,6 @@ pytestmark = pytest.mark.integration
 
 DUE = 2_840_140_800  # 2060-01-01
 SHANGHAI = timezone(timedelta(hours=8))
-AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -98,15 +97,6 @@ def held_piece(world: World, document: str, face: str = "100000.00") -> int:
     return token_id
 
 
-def assert_accessible(page: Page) -> None:
-    """No serious or critical axe-core violations on the screen as it is."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("axe.run(document).then(r => r.violations)")
-    serious = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
-
-
 def test_a_supplier_pays_its_supplier_with_part_of_a_piece_and_recalls_it(
     world: World, maker: Page
 ) -> None:
@@ -132,7 +122,7 @@ def test_a_supplier_pays_its_supplier_with_part_of_a_piece_and_recalls_it(
     expect(maker.get_by_test_id("pay-summary")).to_have_text(
         "支付 ¥2,500.50，本机构保留 ¥97,499.50"
     )
-    assert_accessible(maker)
+    accessible(maker)
     screenshot(maker, "pay-with-a-piece")
 
     maker.get_by_role("button", name="支付", exact=True).click()
@@ -206,7 +196,7 @@ def test_a_supplier_asks_two_banks_and_accepts_the_cheaper_offer_to_funding(
     expect(maker.get_by_test_id("ask-summary")).to_have_text(
         "到账金额（融资金额减费用）：¥94,900.00"
     )
-    assert_accessible(maker)
+    accessible(maker)
     screenshot(maker, "ask-for-money")
     maker.get_by_role("button", name="提交融资申请", exact=True).click()
 
@@ -246,7 +236,7 @@ def test_a_supplier_asks_two_banks_and_accepts_the_cheaper_offer_to_funding(
         Decimal("0.01"), ROUND_HALF_UP
     )
     expect(rows.nth(1)).to_contain_text(f"{cost}%")
-    assert_accessible(maker)
+    accessible(maker)
     screenshot(maker, "financing-offers")
 
     # Accepting is a draft under maker-checker: supplier1's checker approves it.
@@ -296,7 +286,7 @@ def test_a_supplier_asks_two_banks_and_accepts_the_cheaper_offer_to_funding(
     row = maker.get_by_role("row").filter(has_text=f"融资申请 #{request_id}")
     expect(row).to_contain_text("已放款")
     expect(row).to_contain_text("2 / 2 家已报价")
-    assert_accessible(maker)
+    accessible(maker)
     screenshot(maker, "financing-requests")
 
 
@@ -317,7 +307,7 @@ def test_a_supplier_uploads_evidence_on_its_piece(
     assert [(e["evidence_hash"], e["attached_by"]) for e in anchored] == [
         (digest, world.served.address("supplier1"))
     ]
-    assert_accessible(maker)
+    accessible(maker)
     screenshot(maker, "evidence")
 
     # The same file again is refused by the contract, as a sentence; nothing changes.

@@ -12,17 +12,23 @@ step is checked on screen and through the API; each screen's picture goes to doc
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import BANKS_GROUP, World, new_context, screenshot, sign_in
+from tests.console.conftest import (
+    BANKS_GROUP,
+    World,
+    accessible,
+    api_get,
+    new_context,
+    screenshot,
+    sign_in,
+)
 from tests.support.api import write
 from tests.support.checking import person_key
 from tests.support.waiting import eventually
@@ -35,7 +41,6 @@ SENT = "234567.89"  # supplier1 pays supplier2 with a piece of this value
 WIRE = "CMB-2026-FUND-0001"  # the bank's advance
 PAYMENT = "ICBC-2026-SETTLE-0042"  # core's payment at maturity
 DAY = 86_400
-AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 class People:
@@ -63,13 +68,6 @@ def people(browser: Browser, world: World) -> Iterator[People]:
     opened = People(browser, world)
     yield opened
     opened.close()
-
-
-def api_get(world: World, participant: str, path: str) -> Any:
-    with world.served.client(participant) as client:
-        response = client.get(path)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def drafted(page: Page) -> int:
@@ -106,11 +104,7 @@ def approve(page: Page, world: World, participant: str, draft_id: int) -> dict[s
 def pictured(page: Page, name: str) -> None:
     """The screen's picture for the docs, and no serious or critical axe-core violation."""
     screenshot(page, name)
-    if page.evaluate("typeof axe") == "undefined":
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("axe.run(document).then(r => r.violations)")
-    serious = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
+    accessible(page)
 
 
 def row_of(page: Page, cell: str) -> Any:
