@@ -22,7 +22,7 @@ from scfledger.app.compose import Deployment, build_gateway
 from scfledger.chain.deploy import InitialAdmin, deploy_ledger
 from scfledger.chain.deployment import deployed_contracts
 from scfledger.chain.generated import Role
-from scfledger.chain.governance import govern_all
+from scfledger.chain.governance import govern
 from scfledger.chain.identity import identity_anchor, new_salt
 from scfledger.config import Settings
 from scfledger.db.migrate import upgrade
@@ -88,11 +88,11 @@ def consortium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consortium]
                 for i, a in enumerate(ADMINS)
             ],
         )
-        admissions = [
-            ledger.registry.functions.admitMember(addresses[name], name, *anchors(name), roles)
-            for name, roles in MEMBERS.items()
-        ]
-        govern_all(w3, ledger.registry, admissions, proposer=ADMINS[0], approvers=[ADMINS[1]])
+        for name, roles in MEMBERS.items():
+            admit = ledger.registry.functions.admitMember(
+                addresses[name], name, *anchors(name), roles
+            )
+            govern(w3, ledger.registry, admit, proposer=ADMINS[0], approvers=[ADMINS[1]])
         database = f"sqlite:///{base / 'gateway.sqlite3'}"
         upgrade(database)
         engine = create_db_engine(database)
