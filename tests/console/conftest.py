@@ -91,11 +91,16 @@ def world(banks_world: World) -> World:
     return banks_world
 
 
+# A console write waits until the chain's events are indexed: the gateway answers within
+# its MAX_WAIT (60 s), busy or not, so the screen is given that and a margin.
+PATIENCE = 75_000
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     assert chromium is not None, "Debian's chromium is missing: scripts/setup.sh --tests"
-    expect.set_options(timeout=30_000)  # a write waits until the chain's events are indexed
+    expect.set_options(timeout=PATIENCE)
     with sync_playwright() as playwright:
         # --no-sandbox: the tests may run as root (CI), where Chromium's sandbox cannot start.
         launched = playwright.chromium.launch(
@@ -112,7 +117,7 @@ def new_context(browser: Browser, world: World, *, bypass_csp: bool = False) -> 
     context = browser.new_context(
         base_url=world.served.url, viewport=VIEWPORT, locale="zh-CN", bypass_csp=bypass_csp
     )
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(PATIENCE)
     return context
 
 
@@ -160,6 +165,14 @@ def screenshot(page: Page, name: str) -> None:
 def accessible(page: Page) -> None:
     """No serious or critical axe-core violation on the screen as it is (its context must
     bypass the CSP to take the script)."""
+    # A dialog or message still fading out is half-transparent: wait for every animation
+    # that ends (spinners and skeletons loop forever and are left to `settled`).
+    page.evaluate(
+        "Promise.all(document.getAnimations()"
+        ".filter(a => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))"
+        ".map(a => a.finished.catch(() => null)))"
+    )
+    expect(page.locator("[class*='-leave']")).to_have_count(0)
     if page.evaluate("typeof axe") == "undefined":
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     found = page.evaluate("axe.run(document).then(r => r.violations)")

@@ -19,7 +19,15 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Viewport
 from scfledger.api import console
 from scfledger.db.session import create_db_engine
 from scfledger.devchain.seed import seed_people
-from tests.console.conftest import World, accessible, api_get, new_context, screenshot, sign_in
+from tests.console.conftest import (
+    PATIENCE,
+    World,
+    accessible,
+    api_get,
+    new_context,
+    screenshot,
+    sign_in,
+)
 from tests.support.api import cny, event, write
 from tests.support.served import served_gateway
 
@@ -60,7 +68,7 @@ def signed_in_context(
         context = browser.new_context(
             base_url=world.served.url, viewport=viewport, locale="zh-CN", bypass_csp=True
         )
-        context.set_default_timeout(30_000)
+        context.set_default_timeout(PATIENCE)
     page = context.new_page()
     sign_in(page, world.person(*who))
     return context, page
