@@ -7,6 +7,10 @@ node), sent in JSON-RPC batches over keep-alive HTTP, one thread per node. A wat
 node 0 for new blocks and stamps each transaction when its block is seen.
 
     .venv/bin/python bench/chain.py [--txs 8000] [--senders 16] [--only anvil,clique1,clique4]
+    .venv/bin/python bench/chain.py --only anvil,clique4,clique4-full,clique4-lean,clique4-p2
+
+The clique4-* variants are the 4-node network tuned one way each (VARIANTS): the same gas
+per second in longer periods, `--gcmode full`, geth's background work off.
 
 throughput = transactions / (last inclusion seen - first send); latency = block seen - the
 send of the transaction's batch returned. Each chain is fresh (nothing else running on it).
@@ -15,6 +19,7 @@ send of the transaction's batch returned. Each chain is fresh (nothing else runn
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import statistics
@@ -41,7 +46,7 @@ from web3 import Web3
 from scfledger.chain.artifacts import load_artifact
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.network.clique import CliqueNetwork
-from scfledger.network.clique_spec import AUTHRPC_OFFSET, P2P_OFFSET, WS_OFFSET
+from scfledger.network.clique_spec import AUTHRPC_OFFSET, P2P_OFFSET, WS_OFFSET, NodeTuning
 from scfledger.network.deadlock import StallGuard
 
 CHAIN_ID = 2026
@@ -53,6 +58,37 @@ FUND = 10**24
 BATCH = 250  # transactions per JSON-RPC batch request
 REORG_DEPTH = 6  # blocks below the head the watcher re-reads
 RECIPIENTS = 64
+# Without the state snapshot (built in the background for snap sync, which a consortium's
+# few nodes can do without) and the trie prefetcher (warming caches on spare cores, of
+# which two cores have none).
+LEAN = ("--snapshot=false", "--cache.noprefetch")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A way of running the 4-node network: its block period and the nodes' tuning."""
+
+    label: str
+    period: int
+    tuning: NodeTuning
+
+
+VARIANTS = {
+    "clique4-full": Variant("4 sealers, --gcmode full", 1, NodeTuning(gc_mode="full")),
+    "clique4-lean": Variant(
+        "4 sealers, full, no snapshot/prefetch", 1, NodeTuning(gc_mode="full", flags=LEAN)
+    ),
+    "clique4-p2": Variant(
+        "4 sealers, lean, 2 s blocks of 200M",
+        2,
+        NodeTuning(gas_limit=2 * GAS_LIMIT_BLOCK, gc_mode="full", flags=LEAN),
+    ),
+    "clique4-p3": Variant(
+        "4 sealers, lean, 3 s blocks of 300M",
+        3,
+        NodeTuning(gas_limit=3 * GAS_LIMIT_BLOCK, gc_mode="full", flags=LEAN),
+    ),
+}
 
 console = Console(width=150)
 
@@ -297,13 +333,15 @@ def anvil_chain(work: Workload) -> Iterator[list[str]]:
 
 
 @contextmanager
-def clique_chain(work: Workload, nodes: int, period: int) -> Iterator[list[str]]:
+def clique_chain(
+    work: Workload, nodes: int, period: int, tuning: NodeTuning | None = None
+) -> Iterator[list[str]]:
     alloc: dict[str, int] = {a.address: FUND for a in [work.deployer, *work.senders]}
     span = max(WS_OFFSET, AUTHRPC_OFFSET, P2P_OFFSET) + nodes
     with tempfile.TemporaryDirectory(prefix=f"bench-clique{nodes}-") as tmp:
         network = CliqueNetwork(
             Path(tmp), nodes=nodes, period=period, chain_id=CHAIN_ID,
-            base_port=free_port(span), alloc=alloc,
+            base_port=free_port(span), alloc=alloc, tuning=tuning or NodeTuning(),
         )  # fmt: skip
         try:
             network.start()
@@ -334,6 +372,8 @@ def main() -> None:
         "clique1": lambda: clique_chain(work, 1, args.period),
         "clique4": lambda: clique_chain(work, 4, args.period),
     }
+    for name, variant in VARIANTS.items():
+        chains[name] = functools.partial(clique_chain, work, 4, variant.period, variant.tuning)
     results = []
     for name in args.only.split(","):
         with chains[name]() as urls:
@@ -350,13 +390,14 @@ def print_table(results: list[Result], args: argparse.Namespace) -> None:
     base = next((r for r in results if r.chain == "anvil"), None)
     table = Table(
         title=f"Raw signed ERC-20 transfers: {results[0].txs} txs from {args.senders} senders, "
-        f"1 s blocks, 100M gas"
+        f"1 s blocks of 100M gas unless the chain says otherwise"
     )
     for column in ("chain", "tx/s", "x anvil", "sent/s", "blocks", "max tx/block",
                    "replaced", "p50 s", "p95 s", "p99 s"):  # fmt: skip
         table.add_column(column, justify="left" if column == "chain" else "right")
     labels = {"anvil": "anvil (1 node)", "clique1": "geth Clique, 1 sealer",
-              "clique4": "geth Clique, 4 sealers"}  # fmt: skip
+              "clique4": "geth Clique, 4 sealers",
+              **{name: f"geth Clique, {v.label}" for name, v in VARIANTS.items()}}  # fmt: skip
     for r in results:
         table.add_row(
             labels.get(r.chain, r.chain), f"{r.tps:,.0f}",

@@ -36,6 +36,7 @@ from eth_utils.address import to_checksum_address
 
 from scfledger.network.clique_spec import (
     AUTHRPC_OFFSET,
+    DEFAULT_TUNING,
     HTTP_APIS,
     HTTP_OFFSET,
     MAX_NODES,
@@ -46,6 +47,7 @@ from scfledger.network.clique_spec import (
     WS_OFFSET,
     NetworkSpec,
     NodeStatus,
+    NodeTuning,
 )
 from scfledger.network.geth import (
     DEFAULT_TEMPLATE,
@@ -76,6 +78,7 @@ class CliqueNetwork:
         base_port: int = 8545,
         alloc: Mapping[str, int] | None = None,
         template: Path = DEFAULT_TEMPLATE,
+        tuning: NodeTuning = DEFAULT_TUNING,
     ) -> None:
         if not 1 <= nodes <= MAX_NODES:
             raise CliqueNetworkError(f"nodes must be between 1 and {MAX_NODES}, not {nodes}")
@@ -86,6 +89,7 @@ class CliqueNetwork:
         self.base_port = base_port
         self.alloc = dict(alloc or {})
         self.template = template
+        self.tuning = tuning
         self._spec: NetworkSpec | None = None
         # Children started by this process; waiting on them avoids leaving zombies.
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
@@ -192,6 +196,8 @@ class CliqueNetwork:
         config["chainId"] = self.chain_id
         config["clique"]["period"] = self.period
         genesis["timestamp"] = hex(int(time.time()))
+        if self.tuning.gas_limit is not None:
+            genesis["gasLimit"] = hex(self.tuning.gas_limit)
         # Clique extraData: 32 vanity bytes, the initial signers, 65 bytes for a seal.
         signers = "".join(address[2:].lower() for address in sorted(sealers, key=str.lower))
         genesis["extraData"] = "0x" + "00" * 32 + signers + "00" * 65
@@ -351,7 +357,7 @@ class CliqueNetwork:
             "--syncmode", "full",
             # Archive: every block's state is on disk, so a killed node restarts at its head
             # instead of rewinding to its last flush (or genesis) and the ledger survives.
-            "--gcmode", "archive",
+            "--gcmode", self.tuning.gc_mode,
             "--nodiscover", "--nat", "none", "--netrestrict", "127.0.0.0/8",
             # geth starts syncing as soon as it has min(5, maxpeers) peers, else only on a
             # 10 s tick: a restarted node catches up at once. The static peers are trusted,
@@ -375,6 +381,7 @@ class CliqueNetwork:
             "--txpool.globalslots", "20000", "--txpool.accountslots", "5000",
             "--txpool.globalqueue", "5000", "--txpool.accountqueue", "1000",
             "--verbosity", "3",
+            *self.tuning.flags,
         ]  # fmt: skip
 
     def _stop(self, indices: list[int], timeout: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
@@ -22,6 +23,22 @@ WS_APIS = "eth,net,web3,clique,txpool"
 MIN_GAS_PRICE_WEI = 1
 # Forks the geth 1.13 Clique engine refuses ("clique does not support shanghai fork").
 POST_MERGE_FORKS = ("shanghaiTime", "cancunTime", "pragueTime", "terminalTotalDifficulty")
+
+
+@dataclass(frozen=True)
+class NodeTuning:
+    """How the nodes are run, where a benchmark tries alternatives (bench/chain.py): the
+    block gas limit (None: the genesis template's), the state's garbage collection
+    (`archive` keeps every block's state, so a killed node restarts at its head; `full`
+    writes less) and any further geth flags. Not recorded in network.json: a network opened
+    later runs with the defaults."""
+
+    gas_limit: int | None = None
+    gc_mode: Literal["archive", "full"] = "archive"
+    flags: tuple[str, ...] = ()
+
+
+DEFAULT_TUNING = NodeTuning()
 
 
 @dataclass(frozen=True)
