@@ -78,6 +78,11 @@ VARIANTS = {
     "clique4-lean": Variant(
         "4 sealers, full, no snapshot/prefetch", 1, NodeTuning(gc_mode="full", flags=LEAN)
     ),
+    "clique4-path": Variant(
+        "4 sealers, lean, path state scheme",
+        1,
+        NodeTuning(gc_mode="full", state_scheme="path", flags=LEAN),
+    ),
     "clique4-p2": Variant(
         "4 sealers, lean, 2 s blocks of 200M",
         2,

@@ -225,8 +225,10 @@ class CliqueNetwork:
 
     def _run_geth_init(self, i: int, genesis_path: Path) -> None:
         # S603: a fixed argv (no shell) for our own geth binary.
+        init = [str(geth_binary()), "init", "--datadir", str(self.node_dir(i))]
+        scheme = ["--state.scheme", self.tuning.state_scheme]
         result = subprocess.run(  # noqa: S603
-            [str(geth_binary()), "init", "--datadir", str(self.node_dir(i)), str(genesis_path)],
+            [*init, *scheme, str(genesis_path)],
             capture_output=True,
             text=True,
             check=False,
@@ -358,6 +360,7 @@ class CliqueNetwork:
             # Archive: every block's state is on disk, so a killed node restarts at its head
             # instead of rewinding to its last flush (or genesis) and the ledger survives.
             "--gcmode", self.tuning.gc_mode,
+            "--state.scheme", self.tuning.state_scheme,
             "--nodiscover", "--nat", "none", "--netrestrict", "127.0.0.0/8",
             # geth starts syncing as soon as it has min(5, maxpeers) peers, else only on a
             # 10 s tick: a restarted node catches up at once. The static peers are trusted,

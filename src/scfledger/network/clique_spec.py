@@ -30,12 +30,18 @@ class NodeTuning:
     """How the nodes are run, where a benchmark tries alternatives (bench/chain.py): the
     block gas limit (None: the genesis template's), the state's garbage collection
     (`archive` keeps every block's state, so a killed node restarts at its head; `full`
-    writes less) and any further geth flags. Not recorded in network.json: a network opened
-    later runs with the defaults."""
+    writes less), how the state is stored and any further geth flags. Not recorded in
+    network.json: a network opened later runs with the defaults."""
 
     gas_limit: int | None = None
     gc_mode: Literal["archive", "full"] = "archive"
+    # geth's trie storage: `path` (PBSS) keeps one state and diffs; it has no archive mode.
+    state_scheme: Literal["hash", "path"] = "hash"
     flags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.state_scheme == "path" and self.gc_mode == "archive":
+            raise ValueError("geth's path state scheme has no archive mode: use gc_mode full")
 
 
 DEFAULT_TUNING = NodeTuning()
