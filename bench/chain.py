@@ -83,6 +83,9 @@ VARIANTS = {
         1,
         NodeTuning(gc_mode="full", state_scheme="path", flags=LEAN),
     ),
+    "clique4-2signers": Variant(
+        "4 nodes, 2 of them sealers, lean", 1, NodeTuning(gc_mode="full", flags=LEAN, signers=2)
+    ),
     "clique4-p2": Variant(
         "4 sealers, lean, 2 s blocks of 200M",
         2,

@@ -158,7 +158,7 @@ class CliqueNetwork:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         sealers = [create_sealer_key(self.node_dir(i)) for i in range(self.nodes)]
         node_ids = [create_node_key(self.node_dir(i)) for i in range(self.nodes)]
-        genesis = self._genesis(sealers)
+        genesis = self._genesis(sealers[: self.tuning.signers])
         genesis_path = self.data_dir / "genesis.json"
         genesis_path.write_text(json.dumps(genesis, indent=2) + "\n")
         for i in range(self.nodes):

@@ -38,6 +38,9 @@ class NodeTuning:
     # geth's trie storage: `path` (PBSS) keeps one state and diffs; it has no archive mode.
     state_scheme: Literal["hash", "path"] = "hash"
     flags: tuple[str, ...] = ()
+    # How many of the nodes (the first ones) the genesis makes signers; None: all. The
+    # others replicate and run their miner, which Clique refuses until they are voted in.
+    signers: int | None = None
 
     def __post_init__(self) -> None:
         if self.state_scheme == "path" and self.gc_mode == "archive":
