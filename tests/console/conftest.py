@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scfledger.api import console
 from scfledger.chain.generated import Role
@@ -179,6 +181,28 @@ def accessible(page: Page) -> None:
     found = page.evaluate("axe.run(document).then(r => r.violations)")
     serious = [v for v in found if v["impact"] in ("serious", "critical")]
     assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)[:4000]
+
+
+def confirm_in_dialog(page: Page, button_name: str) -> None:
+    """Clicks the open dialog's button until the dialog takes the click: its button loads
+    (the write is under way) or the dialog closes. At CI, on a loaded machine, a click on
+    the pay confirmation was twice lost (the dialog stayed open, no request sent, the
+    button never loading); a person clicks again. Ant Design's confirm ignores clicks
+    while its action runs, so a second click never sends twice."""
+    dialog = page.get_by_role("dialog")
+    button = dialog.get_by_role("button", name=button_name, exact=True)
+    deadline = time.monotonic() + PATIENCE / 1000
+    while True:
+        if dialog.is_hidden():
+            return
+        try:
+            if "ant-btn-loading" not in (button.get_attribute("class", timeout=2_000) or ""):
+                button.click(timeout=2_000)
+            dialog.wait_for(state="hidden", timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def api_get(world: World, participant: str, path: str) -> Any:

@@ -25,6 +25,7 @@ from tests.console.conftest import (
     World,
     accessible,
     api_get,
+    confirm_in_dialog,
     new_context,
     screenshot,
     sign_in,
@@ -286,7 +287,7 @@ def sme_pays_with_a_piece(people: People, world: World, root_id: int, value: str
     maker.keyboard.press("Enter")
     maker.get_by_label("支付金额", exact=True).fill(value)
     maker.get_by_role("button", name="支付", exact=True).click()
-    maker.get_by_role("button", name="确认支付", exact=True).click()
+    confirm_in_dialog(maker, "确认支付")
     told = maker.get_by_role("status").filter(has_text="待对方签收")
     expect(told).to_be_visible()
     return int(re.findall(r"凭证 #(\d+) 待对方签收", told.inner_text())[0])
