@@ -176,25 +176,6 @@ def test_stopped_network_restarts_with_its_chain(network: CliqueNetwork) -> None
     network.wait_for_block(2, head + 2, timeout=20)
 
 
-def test_a_tuned_network_seals_with_its_signers_gas_limit_and_state_scheme(
-    tmp_path: Path,
-) -> None:
-    """The bench's variants (NodeTuning) reach the nodes: the genesis names only the
-    first `signers` nodes, blocks carry the tuned gas limit, and nodes whose state is
-    stored by path seal and agree."""
-    tuning = NodeTuning(gas_limit=123_000_000, gc_mode="full", state_scheme="path", signers=2)
-    with clique_network(tmp_path / "tuned", nodes=3, tuning=tuning) as net:
-        net.wait_for_block(2, 4, 60)  # the node outside the signer set follows the chain
-        w3 = web3_for(net, 2)
-        signers = {a.lower() for a in rpc_call(net.rpc_url(0), "clique_getSigners")}
-        assert signers == {a.lower() for a in net.sealers[:2]}
-        head = w3.eth.get_block("latest")
-        assert head["gasLimit"] == 123_000_000
-        sealed_by = {rpc_call(net.rpc_url(0), "clique_getSigner", [hex(n)]).lower()
-                     for n in range(1, head["number"] + 1)}  # fmt: skip
-        assert sealed_by <= signers
-
-
 def test_path_state_has_no_archive_mode() -> None:
     with pytest.raises(ValueError, match="path state scheme has no archive mode"):
         NodeTuning(state_scheme="path")
