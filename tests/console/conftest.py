@@ -114,10 +114,24 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-def new_context(browser: Browser, world: World, *, bypass_csp: bool = False) -> BrowserContext:
-    """A fresh browser profile (its own cookies and storage) on the served gateway."""
+def new_context(
+    browser: Browser,
+    world: World,
+    *,
+    bypass_csp: bool = False,
+    viewport: ViewportSize = VIEWPORT,
+    motion: bool = False,
+) -> BrowserContext:
+    """A fresh browser profile (its own cookies and storage) on the served gateway. It asks
+    for reduced motion unless `motion`: dialogs then open where they stay and messages leave
+    at once, so a click never lands on a dialog still zooming in (CI lost such clicks) and
+    axe-core never measures the contrast of an element half faded out."""
     context = browser.new_context(
-        base_url=world.served.url, viewport=VIEWPORT, locale="zh-CN", bypass_csp=bypass_csp
+        base_url=world.served.url,
+        viewport=viewport,
+        locale="zh-CN",
+        bypass_csp=bypass_csp,
+        reduced_motion="no-preference" if motion else "reduce",
     )
     context.set_default_timeout(PATIENCE)
     return context

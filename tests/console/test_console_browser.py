@@ -340,3 +340,25 @@ def test_the_sign_in_page_has_no_serious_accessibility_violations(
         page.goto("/")
         expect(page.get_by_label("机构", exact=True)).to_be_visible()
         accessible(page)
+
+
+def test_motion_follows_the_systems_preference(browser: Browser, world: World) -> None:
+    """Ant Design's motion (its buttons' transitions among them) runs for who has no
+    preference and stops, without a reload, when the system asks for reduced motion."""
+    with new_context(browser, world, motion=True) as context:
+        page = context.new_page()
+        page.goto("/")
+        expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
+        # Whether the sign-in button's transitions all last zero: motion is off. (Found
+        # afresh each time: Ant Design remounts the page when motion is first turned off.)
+        still = (
+            "() => [...document.querySelectorAll('button')]"
+            ".filter(b => b.textContent.trim() === '登录')"
+            ".map(b => getComputedStyle(b).transitionDuration.split(',')"
+            ".every(d => parseFloat(d) === 0))"
+        )
+        assert page.evaluate(still) == [False]
+        page.emulate_media(reduced_motion="reduce")
+        page.wait_for_function(f"() => JSON.stringify(({still})()) === '[true]'")
+        page.emulate_media(reduced_motion="no-preference")
+        page.wait_for_function(f"() => JSON.stringify(({still})()) === '[false]'")

@@ -20,7 +20,7 @@ from scfledger.api import console
 from scfledger.db.session import create_db_engine
 from scfledger.devchain.seed import seed_people
 from tests.console.conftest import (
-    PATIENCE,
+    VIEWPORT,
     World,
     accessible,
     api_get,
@@ -62,13 +62,7 @@ def signed_in_context(
     browser: Browser, world: World, who: tuple[str, str], viewport: ViewportSize | None = None
 ) -> tuple[BrowserContext, Page]:
     """A fresh profile (axe-core may be injected: CSP bypassed) of `who`, signed in."""
-    if viewport is None:
-        context = new_context(browser, world, bypass_csp=True)
-    else:
-        context = browser.new_context(
-            base_url=world.served.url, viewport=viewport, locale="zh-CN", bypass_csp=True
-        )
-        context.set_default_timeout(PATIENCE)
+    context = new_context(browser, world, bypass_csp=True, viewport=viewport or VIEWPORT)
     page = context.new_page()
     sign_in(page, world.person(*who))
     return context, page

@@ -29,7 +29,14 @@ from scfledger.chain.generated import Role
 from scfledger.db.session import create_db_engine, session_factory, transaction
 from scfledger.devchain.seed import seed_people
 from scfledger.people.policy import DEFAULT_KINDS, Policy, set_policy
-from tests.console.conftest import World, accessible, new_context, screenshot, sign_in
+from tests.console.conftest import (
+    World,
+    accessible,
+    confirm_in_dialog,
+    new_context,
+    screenshot,
+    sign_in,
+)
 from tests.support.api import cny, event, fen, write
 from tests.support.checking import without_maker_checker
 from tests.support.served import served_gateway
@@ -165,7 +172,7 @@ def open_round(page: Page, round_id: int) -> None:
 def confirm(page: Page, button: str) -> None:
     """Clicks `button` on the page, then the same in its confirmation dialog."""
     page.get_by_role("button", name=button, exact=True).click()
-    page.get_by_role("dialog").get_by_role("button", name=button, exact=True).click()
+    confirm_in_dialog(page, button)
 
 
 def labelled(label: str, value: str) -> re.Pattern[str]:
