@@ -16,13 +16,23 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from scfledger.db.projections import ChainEvent, FeedSubject, FeedVisibility, FinancingRequest
+from scfledger.db.projections import (
+    ChainEvent,
+    FeedSubject,
+    FeedVisibility,
+    FinancingRequest,
+    Piece,
+)
 from scfledger.indexer import derived
 from scfledger.services.visibility import SUBJECT_CHUNK, event_viewers, named_ids
 
 # Arguments naming a piece whose row an event changes without the event being about it
 # (the parent a recourse returns value to).
 CHANGED_PIECE_ARGS = ("returnedTo",)
+# Arguments of an event that makes or unmakes a slot's receivable (ReceivableIssued,
+# ReceivableCancelled): its debtor sees every piece of the slot through that row, so a
+# reorg that takes the event away changes what the debtor sees of all of them.
+SLOT_DEBTOR_ARGS = ("slot", "debtor")
 PIECE, REQUEST, ROUND = "piece", "request", "round"
 
 
@@ -36,16 +46,22 @@ def _touched(
     session: Session, events: Sequence[tuple[int, dict[str, Any]]]
 ) -> set[tuple[str, int]]:
     """The pieces, requests and set-off rounds whose rows the events may have changed: those
-    they name, the pieces the named requests are about, a recourse's parent piece."""
+    they name, the pieces the named requests are about, a recourse's parent piece, every
+    piece of a slot whose receivable an event makes or unmakes."""
     pieces: set[int] = set()
     requests: set[int] = set()
     rounds: set[int] = set()
+    slots: set[int] = set()
     for _, args in events:
         named = named_ids(args)
         pieces.update(named.pieces)
         requests.update(named.requests)
         rounds.update(named.rounds)
         pieces.update(v for n in CHANGED_PIECE_ARGS if isinstance(v := args.get(n), int))
+        if all(n in args for n in SLOT_DEBTOR_ARGS) and isinstance(slot := args["slot"], int):
+            slots.add(slot)
+    for ids in _chunks(slots):
+        pieces.update(session.scalars(select(Piece.token_id).where(Piece.slot.in_(ids))))
     for ids in _chunks(requests):
         pieces.update(
             session.scalars(select(FinancingRequest.token_id).where(FinancingRequest.id.in_(ids)))
