@@ -1,21 +1,24 @@
 """REST API reads on a PostgreSQL read model of 100,000 SYNTHETIC pieces, through uvicorn.
 
     .venv/bin/python bench/api_reads.py [--pieces 100000] [--requests 300] [--clients 1,4]
-                                        [--db URL] [--by-participant]
+                                        [--db URL] [--by-participant] [--only TEXT]
                                         [--workers N [--listener nodelay|uvicorn]]
 
 The book is `bench/risk.py`'s synthetic one (bulk-inserted into the projection tables of a
 fresh PostgreSQL database started here; no indexer), with one big supplier (5% of the
 receivables and of the split receivers) and the feed rows the indexer would have written
-(ReceivableIssued, PieceSplit, FinancingRequested, overdue marks), plus a synthetic auditor
-member; then VACUUM ANALYZE. API keys are created for five participants: the big supplier,
-a small SME, a core enterprise (debtor), a bank and the auditor. The real app
-(`create_app(gateway, run_workers=False)`: no pipeline, no indexer loop) is served by uvicorn
-in a thread over an anvil node that no read touches. Then each endpoint in turn is read by
-every participant in turn from C client threads (httpx, one connection each) in a process
-of their own (not competing for the server's interpreter), for each C of `--clients`;
-every answer must be 200. Latency is from request to complete response at the client. The
-baseline is `GET /healthz` through the same server in the same run, just before.
+(ReceivableIssued, PieceSplit, FinancingRequested, overdue marks) with their visibility
+table (filled by the indexer's keeper, `services.feed_visibility.rebuild`), plus a
+synthetic auditor member; then VACUUM ANALYZE. `--only TEXT` reads just the endpoints whose
+label contains TEXT (the baseline always). API keys are created for five participants: the
+big supplier, a small SME, a core enterprise (debtor), a bank and the auditor. The real app
+(`create_app(gateway, run_workers=False)`: no pipeline, no indexer loop) is served by
+uvicorn in a thread over an anvil node that no read touches. Then each endpoint in turn is
+read by every participant in turn from C client threads (httpx, one connection each) in a
+process of their own (not competing for the server's interpreter), for each C of
+`--clients`; every answer must be 200. Latency is from request to complete response at the
+client. The baseline is `GET /healthz` through the same server in the same run, just
+before.
 
 With `--workers N` the app is served as `scf serve --workers N` serves it: N uvicorn worker
 processes under its supervisor, each with its own gateway (its loops off, as above), on
@@ -75,6 +78,7 @@ from scfledger.db.session import create_db_engine, session_factory
 from scfledger.keys.store import KeyStore
 from scfledger.network.anvil import anvil_node, free_port
 from scfledger.people.apikeys import create_api_key
+from scfledger.services.feed_visibility import rebuild as fill_feed_visibility
 from scfledger.services.ledger import Actor, actor_for
 from scfledger.services.receivables import list_pieces
 from scfledger.services.settlements import list_settlements
@@ -269,6 +273,9 @@ def enrol(engine: Engine) -> list[Participant]:
     return enrolled
 
 
+VALUE_DECIMALS = 2  # the synthetic book's amounts are minor units (fen, cents)
+
+
 @contextmanager
 def serve(engine: Engine, directory: Path) -> Iterator[str]:
     """The real app over the database, its gateway's web3 on an idle anvil node."""
@@ -279,6 +286,8 @@ def serve(engine: Engine, directory: Path) -> Iterator[str]:
             engine=engine,
             keys=KeyStore(directory / "keys", "bench-not-secret", scrypt_n=2**10),
         )
+        # No contract answers on the idle node: the synthetic book's value decimals.
+        gateway.money.read_value_decimals = lambda: VALUE_DECIMALS
         with serving(create_app(gateway, run_workers=False)) as url:
             yield url
 
@@ -294,6 +303,7 @@ def worker_app() -> FastAPI:
         Deployment(CONTRACTS, start_block=0),
         keys=KeyStore(Path(spec["keys"]), "bench-not-secret", scrypt_n=2**10),
     )
+    gateway.money.read_value_decimals = lambda: VALUE_DECIMALS  # as `serve`
     app = create_app(gateway, run_workers=False)
     freeze_startup_heap()
     return app
@@ -445,6 +455,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,4", help="concurrency levels, comma-separated")
     parser.add_argument("--db", help="an empty PostgreSQL database (default: start one here)")
     parser.add_argument("--by-participant", action="store_true", help="p99 per participant")
+    parser.add_argument("--only", help="just the endpoints whose label contains this text")
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument(
         "--listener", choices=("nodelay", "uvicorn"), default="nodelay",
@@ -458,6 +469,10 @@ def main() -> None:
         engine = create_db_engine(url)
         started = time.perf_counter()
         build(engine, args.pieces, random.Random(20261125), hub_share=HUB_SHARE, feed=True)
+        filling = time.perf_counter()
+        with session_factory(engine)() as session, session.begin():
+            fill_feed_visibility(session)  # as the indexer keeps it
+        print(f"feed visibility table filled in {time.perf_counter() - filling:.1f} s")
         people = enrol(engine)
         with engine.connect() as connection:  # a settled table: no autovacuum mid-run
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -480,13 +495,16 @@ def main() -> None:
             def run(index: int, requests: int, clients: int) -> Result:
                 return client.submit(measure, index, requests, clients).result()
 
-            for index in range(len(ALL)):  # warm the pool, the plans and the caches
+            chosen = [
+                i for i in range(1, len(ALL)) if args.only is None or args.only in ALL[i].name
+            ]
+            for index in [0, *chosen]:  # warm the pool, the plans and the caches
                 run(index, 2 * len(people), 1)
             freeze_startup_heap()  # as `scf serve` does before serving
             runs = []
             for clients in levels:
                 baseline = run(0, args.requests, clients)
-                results = [run(i, args.requests, clients) for i in range(1, len(ALL))]
+                results = [run(i, args.requests, clients) for i in chosen]
                 runs.append((baseline, results))
         engine.dispose()
     console.print("rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))

@@ -1764,11 +1764,12 @@ export interface paths {
         /**
          * Feed
          * @description Visible events after the cursor, oldest first. Auditors see every event; anyone else
-         *     an event about a financing request it can read, else about a piece it can read (pieces
-         *     of a receivable it does not deal with directly stay hidden), else one naming its own
-         *     address (membership, governance, deposit token). A page may be short or even empty
-         *     before the head (it scans a bounded number of rows): continue from `next_cursor`; the
-         *     head is reached when `next_cursor` comes back equal to `after`.
+         *     an event of a set-off round it is a party to or proposed, else about a financing request
+         *     it can read, else about a piece it can read (pieces of a receivable it does not deal
+         *     with directly stay hidden), else one naming its own address (membership, governance,
+         *     deposit token). A page may be short (an auditor's scans a bounded number of rows; anyone
+         *     else's is short only at the head): continue from `next_cursor`; the head is reached when
+         *     `next_cursor` comes back equal to `after`.
          */
         get: operations["feed_v1_events_get"];
         put?: never;

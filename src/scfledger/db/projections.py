@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -164,6 +165,38 @@ class ChainEvent(Base):
     contract: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))
     args: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeedVisibility(Base):
+    """Who may see which feed row (services.visibility's rule, auditors aside): kept by the
+    indexer in the transaction of each batch and rollback (services.feed_visibility)."""
+
+    __tablename__ = "feed_visibility"
+    # A row's viewers are rewritten by its id; a reorg's deleted feed rows cascade here.
+    __table_args__ = (Index("ix_feed_visibility_event_id", "event_id"),)
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)  # lower case
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("chain_events.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+class FeedSubject(Base):
+    """The pieces (`piece`) and financing requests (`request`) a feed row names: whose
+    rows to look at again when one of them changes."""
+
+    __tablename__ = "feed_subjects"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("chain_events.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    __table_args__ = (Index("ix_feed_subjects_event_id", "event_id"),)
 
 
 class Member(Base):

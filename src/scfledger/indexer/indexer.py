@@ -24,7 +24,7 @@ from web3 import Web3
 from scfledger.chain.batch import Batcher, quantity
 from scfledger.db import bulk
 from scfledger.db.projections import PROJECTION_TABLES, ChainEvent, IndexedBlock, IndexerCheckpoint
-from scfledger.indexer import faults
+from scfledger.indexer import derived, faults
 from scfledger.indexer.decode import DecodedEvent, LogDecoder
 from scfledger.indexer.engine import default_confirmations
 from scfledger.indexer.projector import journal, project
@@ -77,6 +77,7 @@ class Indexer:
         self.stats = IndexerStats(batch_size=config.batch_size)
         self._confirmations = config.confirmations
         self._batcher = Batcher(w3)
+        self._derived_filled = False  # `derived.fill_if_behind` asked once per process
 
     @property
     def confirmations(self) -> int:
@@ -119,6 +120,7 @@ class Indexer:
         first = checkpoint[0] + 1 if checkpoint else self.config.start_block
         target = self.target_block()
         if first > target:
+            self._fill_derived()
             self._fill_times()
             return 0
         last = min(first + self.stats.batch_size - 1, target)
@@ -184,6 +186,17 @@ class Indexer:
             block = self.w3.eth.get_block(n)
             found[n] = ("0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
         return found
+
+    def _fill_derived(self) -> None:
+        """Fills the derived tables of a feed indexed before they existed, once per process,
+        when the index is caught up (else the next batch does it, in its transaction): an
+        idle chain makes no batch."""
+        if self._derived_filled:
+            return
+        with self.sessions() as session, session.begin():
+            _one_writer(session)
+            derived.fill_if_behind(session)
+        self._derived_filled = True
 
     def _fill_times(self, limit: int = 500) -> int:
         """Times of indexed blocks that have none (indexed before the column existed), a
@@ -288,6 +301,15 @@ class Indexer:
                     ignore_conflicts_on=("tx_hash", "log_index"),
                 )
             found = project(session, fresh, journal_above=journal_above)
+            if not self._derived_filled:
+                derived.fill_if_behind(session)
+                self._derived_filled = True
+            added = session.execute(
+                select(ChainEvent.id, ChainEvent.args).where(
+                    ChainEvent.block_number.between(first, last)
+                )
+            ).all()
+            derived.changed(session, derived.FeedChange(added=[(i, a) for i, a in added]))
             for fault in found:
                 e = fault.event
                 log.error(
@@ -360,12 +382,16 @@ def roll_back(session: Session, fork: int, fork_hash: str, *, start_block: int) 
     deeper than the journal), the operations mined above the fork are reopened, and the
     checkpoint moves back (or goes, when the fork is below `start_block`)."""
     checkpoint = _get_checkpoint(session)
+    removed = session.execute(
+        select(ChainEvent.id, ChainEvent.args).where(ChainEvent.block_number > fork)
+    ).all()
     session.execute(delete(ChainEvent).where(ChainEvent.block_number > fork))
     session.execute(delete(IndexedBlock).where(IndexedBlock.number > fork))
     if checkpoint.journal_floor <= fork:
         undone = journal.undo_above(session, fork)
         faults.drop_above(session, fork)
         log.info("undid %d projection rows above block %d from the journal", undone, fork)
+        derived.changed(session, derived.FeedChange(removed=[(i, a) for i, a in removed]))
     else:
         log.warning(
             "reorg below the journal (block %d): replaying the whole feed",
@@ -413,6 +439,7 @@ def rebuild_projections(session: Session) -> None:
         found += project(session, events)
         after = (events[-1].block_number, events[-1].log_index)
     faults.replace_all(session, found)
+    derived.changed(session, derived.FeedChange(rebuilt=True))
 
 
 # Key of the PostgreSQL advisory lock that serializes the indexers of one database.

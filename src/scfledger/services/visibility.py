@@ -1,4 +1,5 @@
-# Over 500 lines: the one visibility rule (CONVENTIONS 19) of every read, feed and webhook.
+# Over 500 lines: the one visibility rule (CONVENTIONS 19) of every read, feed and webhook, and its
+# feed-table form (who sees each event), kept beside it.
 """Who sees what: the one rule behind every read, the feed, SSE, webhooks, lineage and documents.
 
 A participant sees its own business and nothing of the business of others:
@@ -37,15 +38,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, or_, select, union
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from scfledger.db.projections import (
     ChainEvent,
     Evidence,
+    FeedVisibility,
     FinancingHistory,
     FinancingOffer,
     FinancingRequest,
@@ -390,7 +392,7 @@ def sees_document(session: Session, actor: Actor, *, sha256: str, uploaders: Seq
 PIECE_ARGS = ("tokenId", "parentTokenId", "childTokenId", "_tokenId", "_fromTokenId", "_toTokenId")
 REQUEST_ARGS = ("requestId",)
 ROUND_ARGS = ("roundId",)
-FEED_SCAN = 1000  # rows scanned per feed page at most, whatever the caller may see
+FEED_SCAN = 1000  # rows an auditor's feed page scans at most (anyone else's: the table)
 
 
 def _ids(args: dict[str, Any], names: Sequence[str]) -> list[int]:
@@ -505,8 +507,9 @@ def list_events(
     session: Session, actor: Actor, *, after: int, limit: int
 ) -> tuple[list[ChainEvent], int]:
     """Visible events after the cursor `after`, in feed order, and the cursor to continue
-    from: the last event scanned, which may be past the last one returned (a page scans at
-    most FEED_SCAN rows, so a participant who sees little gets short pages, never slow ones)."""
+    from: the last event returned, or on a page shorter than `limit` the newest event of the
+    feed (nothing up to it is left for the actor). A participant's page is read from the
+    visibility table the indexer keeps by this rule (`event_viewers`), an index range."""
     if actor.is_auditor:
         found = list(
             session.scalars(
@@ -517,26 +520,207 @@ def list_events(
             )
         )
         return found, found[-1].id if found else after
-    # Scan ids and arguments only (at most FEED_SCAN rows), ask the read model about just
-    # the ids they name (not everything the participant can see), then load the events kept.
-    scan = session.execute(
-        select(ChainEvent.id, ChainEvent.args)
-        .where(ChainEvent.id > after)
-        .order_by(ChainEvent.id)
-        .limit(FEED_SCAN)
-    ).all()
-    view = event_view(session, actor, [args for _, args in scan])
-    kept: list[int] = []
-    cursor = after
-    for event_id, args in scan:
-        cursor = event_id
-        if visible_event(view, args):
-            kept.append(event_id)
-            if len(kept) == limit:
-                break
-    if not kept:
-        return [], cursor
-    events = session.scalars(
-        select(ChainEvent).where(among(session, ChainEvent.id, kept)).order_by(ChainEvent.id)
+    # The newest row first: what the page then reads was committed with it or before.
+    head = session.scalar(select(func.max(ChainEvent.id)))
+    if head is None or head <= after:
+        return [], after
+    events = list(
+        session.scalars(
+            select(ChainEvent)
+            .join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
+            .where(
+                FeedVisibility.address == actor.address.lower(),
+                FeedVisibility.event_id > after,
+                FeedVisibility.event_id <= head,
+            )
+            .order_by(FeedVisibility.event_id)
+            .limit(limit)
+        )
     )
-    return list(events), cursor
+    if len(events) == limit:
+        return events, events[-1].id
+    return events, head
+
+
+# -- the feed's visibility table -------------------------------------------------------------
+# The rule above turned around, for `services.feed_visibility` (the indexer's keeper of the
+# table): who may see each event, rather than which events one actor may see. Candidates
+# come from the read model by round, request and piece; each is judged by `visible_event`.
+
+SUBJECT_CHUNK = 5_000  # ids per IN list
+
+
+class Named(NamedTuple):
+    """The pieces, financing requests and set-off rounds an event names, as the rule reads
+    them (`event_view`): a round's event names no piece (its parties see it, whatever piece
+    it is about)."""
+
+    pieces: list[int]
+    requests: list[int]
+    rounds: list[int]
+
+
+def named_ids(args: dict[str, Any]) -> Named:
+    """What an event's arguments name, as `event_view` and `visible_event` read them."""
+    rounds = _ids(args, ROUND_ARGS)
+    return Named([] if rounds else _ids(args, PIECE_ARGS), _ids(args, REQUEST_ARGS), rounds)
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), SUBJECT_CHUNK):
+        yield ordered[start : start + SUBJECT_CHUNK]
+
+
+def piece_viewers(session: Session, token_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Who, auditors aside, may see each of the pieces (`piece_clause` by piece: holder,
+    sender, earlier holders of a whole move, the debtor, an accepted financier whose request
+    has not ended without a claim, a named financier of an open request), in lower case."""
+    found: dict[int, set[str]] = {}
+
+    def add(rows: Iterable[Any]) -> None:
+        for token_id, address in rows:
+            if address is not None:
+                found.setdefault(token_id, set()).add(address.lower())
+
+    for ids in _chunks(token_ids):
+        add(session.execute(select(Piece.token_id, Piece.holder).where(Piece.token_id.in_(ids))))
+        add(session.execute(select(Piece.token_id, Piece.sender).where(Piece.token_id.in_(ids))))
+        add(
+            session.execute(
+                select(PieceTransfer.token_id, PieceTransfer.sender).where(
+                    PieceTransfer.token_id.in_(ids), PieceTransfer.kind == "whole"
+                )
+            )
+        )
+        add(
+            session.execute(
+                select(Piece.token_id, Receivable.debtor)
+                .join(Receivable, Receivable.slot == Piece.slot)
+                .where(Piece.token_id.in_(ids))
+            )
+        )
+        add(
+            session.execute(
+                select(FinancingRequest.token_id, FinancingRequest.financier).where(
+                    FinancingRequest.token_id.in_(ids),
+                    FinancingRequest.status.not_in(FINANCIER_DONE),
+                )
+            )
+        )
+        add(
+            session.execute(
+                select(FinancingOffer.token_id, FinancingOffer.financier)
+                .join(FinancingRequest, FinancingRequest.id == FinancingOffer.request_id)
+                .where(
+                    FinancingOffer.token_id.in_(ids),
+                    FinancingOffer.status != "declined",
+                    FinancingRequest.status == "requested",
+                )
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class RequestParties:
+    requester: str
+    financier: str | None  # the accepted one
+    named: frozenset[str]  # lower case
+
+    def sees(self, address: str) -> bool:
+        """`request_clause`: the requester or a financier named in the request."""
+        return address in (self.requester.lower(), *self.named)
+
+
+def request_parties(session: Session, request_ids: Iterable[int]) -> dict[int, RequestParties]:
+    """Each request's requester, accepted financier and named financiers."""
+    rows: dict[int, tuple[str, str | None]] = {}
+    named: dict[int, set[str]] = {}
+    for ids in _chunks(request_ids):
+        for id_, requester, financier in session.execute(
+            select(FinancingRequest.id, FinancingRequest.requester, FinancingRequest.financier)
+            .where(FinancingRequest.id.in_(ids))
+        ):  # fmt: skip
+            rows[id_] = (requester, financier)
+        for id_, financier in session.execute(
+            select(FinancingOffer.request_id, FinancingOffer.financier)
+            .where(FinancingOffer.request_id.in_(ids))
+        ):  # fmt: skip
+            named.setdefault(id_, set()).add(financier.lower())
+    return {
+        id_: RequestParties(requester, financier, frozenset(named.get(id_, ())))
+        for id_, (requester, financier) in rows.items()
+    }
+
+
+def round_viewers(session: Session, round_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Who, auditors aside, may see each of the set-off rounds (`round_clause` by round: its
+    parties and its proposer), in lower case."""
+    found: dict[int, set[str]] = {}
+    for ids in _chunks(round_ids):
+        for round_id, address in session.execute(
+            union(
+                select(SetOffRound.round_id, SetOffRound.proposer)
+                .where(SetOffRound.round_id.in_(ids)),
+                select(SetOffParty.round_id, SetOffParty.party)
+                .where(SetOffParty.round_id.in_(ids)),
+            )
+        ):  # fmt: skip
+            found.setdefault(round_id, set()).add(address.lower())
+    return found
+
+
+def _addresses(value: Any) -> set[str]:
+    """The address-like strings among an event's argument values, in lower case."""
+    if isinstance(value, str):
+        return {value.lower()} if len(value) == 42 and value.startswith("0x") else set()
+    if isinstance(value, list | tuple | dict):
+        values = value.values() if isinstance(value, dict) else value
+        return set().union(*(_addresses(v) for v in values))
+    return set()
+
+
+def event_viewers(session: Session, args_of: Sequence[dict[str, Any]]) -> list[set[str]]:
+    """Who, auditors aside, may see each of the events with these arguments (lower-case
+    addresses): the candidates the read model names for its round, else its request, else
+    its pieces, else the addresses it names, each judged by `visible_event` as that
+    participant."""
+    named = [named_ids(args) for args in args_of]
+    viewers_of = piece_viewers(session, (p for n in named for p in n.pieces))
+    parties_of = request_parties(session, (r for n in named for r in n.requests))
+    round_of = round_viewers(session, (r for n in named for r in n.rounds))
+    found: list[set[str]] = []
+    for args, (pieces, requests, rounds) in zip(args_of, named, strict=True):
+        candidates: set[str]
+        if rounds:
+            candidates = set().union(*(round_of.get(r, set()) for r in rounds))
+        elif requests:
+            candidates = set().union(
+                *(
+                    {p.requester.lower(), *p.named}
+                    for r in requests
+                    if (p := parties_of.get(r)) is not None
+                )
+            )
+        elif pieces:
+            candidates = set().union(*(viewers_of.get(p, set()) for p in pieces))
+        else:
+            candidates = _addresses(args)
+        seen = set()
+        for address in candidates:
+            view = EventView(
+                address=address,
+                everything=False,
+                pieces=frozenset(p for p in pieces if address in viewers_of.get(p, ())),
+                requests={
+                    r: (parties.requester, parties.financier)
+                    for r in requests
+                    if (parties := parties_of.get(r)) is not None and parties.sees(address)
+                },
+                rounds=frozenset(r for r in rounds if address in round_of.get(r, ())),
+            )
+            if visible_event(view, args):
+                seen.add(address)
+        found.append(seen)
+    return found

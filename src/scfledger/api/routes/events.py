@@ -1,8 +1,10 @@
 """`/v1/events`: the feed of indexed chain events, paged by cursor or as server-sent events.
 
 Who sees what is `services.visibility` (the rule of every read): auditors every event; anyone
-else an event about a financing request it can read, else about a piece it can read, else
-(neither named) one that names its own address. The cursor is the feed row id.
+else an event of a set-off round it is a party to or proposed, else about a financing
+request it can read, else about a piece it can read, else (none named) one that names its
+own address; read from the feed's visibility table the indexer keeps by that rule. The
+cursor is the feed row id.
 """
 
 from __future__ import annotations
@@ -78,11 +80,12 @@ def feed(
     limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 100,
 ) -> EventPage:
     """Visible events after the cursor, oldest first. Auditors see every event; anyone else
-    an event about a financing request it can read, else about a piece it can read (pieces
-    of a receivable it does not deal with directly stay hidden), else one naming its own
-    address (membership, governance, deposit token). A page may be short or even empty
-    before the head (it scans a bounded number of rows): continue from `next_cursor`; the
-    head is reached when `next_cursor` comes back equal to `after`."""
+    an event of a set-off round it is a party to or proposed, else about a financing request
+    it can read, else about a piece it can read (pieces of a receivable it does not deal
+    with directly stay hidden), else one naming its own address (membership, governance,
+    deposit token). A page may be short (an auditor's scans a bounded number of rows; anyone
+    else's is short only at the head): continue from `next_cursor`; the head is reached when
+    `next_cursor` comes back equal to `after`."""
     items, cursor = _page(gateway, actor, _feed_cursor(after), limit)
     return EventPage(items=items, next_cursor=str(cursor))
 
