@@ -228,6 +228,12 @@ def measure(chain: str, urls: list[str], work: Workload, timeout: float = 300) -
     start_block = int(watcher_rpc.call("eth_blockNumber"), 16)
 
     def watch() -> None:
+        try:
+            scan()
+        finally:  # a watcher that failed must not leave the run waiting out its timeout
+            done.set()
+
+    def scan() -> None:
         scanned = start_block
         deadline = time.monotonic() + timeout
         while not wanted <= seen_txs and time.monotonic() < deadline:
@@ -242,11 +248,12 @@ def measure(chain: str, urls: list[str], work: Workload, timeout: float = 300) -
             )
             now = time.perf_counter()
             for block in blocks:
+                if block is None:  # the node's head went back meanwhile (a replaced branch)
+                    break
                 if block["hash"] not in first_seen:
                     first_seen[block["hash"]] = now
                     seen_txs.update(block["transactions"])
-            scanned = head
-        done.set()
+                scanned = max(scanned, int(block["number"], 16))
 
     # Sender s talks to node s % n; within a node the senders' nonces advance together.
     by_node: list[list[tuple[str, bytes]]] = []
