@@ -278,11 +278,20 @@ def measure(chain: str, urls: list[str], work: Workload, timeout: float = 300) -
         list(pool.map(send, range(len(urls))))
     last_send = time.perf_counter()
     done.wait(timeout)
-    if not wanted <= seen_txs:
-        raise RuntimeError(f"{chain}: {len(wanted - seen_txs)} of {len(wanted)} not mined")
-    seen_at, block_sizes, reorged = _canonical_inclusion(urls[0], start_block, first_seen)
-    if not wanted <= seen_at.keys():
-        raise RuntimeError(f"{chain}: {len(wanted - seen_at.keys())} txs not on the final chain")
+    for _ in range(3):
+        if not wanted <= seen_txs:
+            raise RuntimeError(f"{chain}: {len(wanted - seen_txs)} of {len(wanted)} not mined")
+        seen_at, block_sizes, reorged = _canonical_inclusion(urls[0], start_block, first_seen)
+        missing = wanted - seen_at.keys()
+        if not missing:
+            break
+        # Seen only in blocks a rival branch replaced: back in the pool, wait for them again.
+        seen_txs.difference_update(missing)
+        done.clear()
+        threading.Thread(target=watch, daemon=True).start()
+        done.wait(timeout)
+    else:
+        raise RuntimeError(f"{chain}: {len(missing)} txs not on the final chain")
     _check_succeeded(urls[0], work)
     last_seen = max(seen_at[h] for h in wanted)
     latencies = sorted(seen_at[h] - sent_at[h] for h in wanted)
