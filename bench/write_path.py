@@ -135,8 +135,10 @@ def instrument(stages: Stages) -> None:
     stages.wrap(batches, "create", "batch: line checks + one DB transaction (batch, lines, ops)")
     stages.wrap(receivables, "issue", "single: issue use case (checks + pipeline submit)")
     stages.wrap(api_audit, "append", "audit record append (per request)")
-    stages.wrap(intake.Intake, "estimate", "eth_estimateGas, one call")
-    stages.wrap(intake.Intake, "estimate_many", "eth_estimateGas, JSON-RPC batch")
+    stages.wrap(intake.Intake, "estimate", "simulation (eth_call at known gas), one call")
+    stages.wrap(
+        intake.Intake, "estimate_many", "simulation (eth_call at known gas), JSON-RPC batch"
+    )
     stages.wrap(intake, "sign_transaction", "sign (eth-account, coincurve)")
     for cls in (nonces.RowLockNonces, nonces.PgNonces):
         for name in ("store_new", "store_queued", "store_queued_many"):
@@ -347,11 +349,15 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=2000, help="operations per side")
     parser.add_argument("--accounts", type=int, default=4, help="signing accounts per side")
     parser.add_argument("--clients", type=int, default=16, help="threads of the single mode")
-    parser.add_argument("--mode", default="batch,single", help="batch, single or both")
+    parser.add_argument(
+        "--mode", default="batch,single", help="batch, single or batch,single (both)"
+    )
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--no-stages", action="store_true", help="no stage timing wrappers")
     args = parser.parse_args()
     modes = [m for m in args.mode.split(",") if m]
+    if not modes or not set(modes) <= {"batch", "single"}:
+        parser.error(f"--mode: batch, single or batch,single, not {args.mode!r}")
     console = Console(width=140)
     cores = [f"core{i}" for i in range(args.accounts)]
     raws = [f"raw{i}" for i in range(args.accounts)]
