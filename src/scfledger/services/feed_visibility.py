@@ -24,7 +24,7 @@ from scfledger.db.projections import (
     Piece,
 )
 from scfledger.indexer import derived
-from scfledger.services.visibility import SUBJECT_CHUNK, event_viewers, named_ids
+from scfledger.services.visibility import SUBJECT_CHUNK, chunks, event_viewers, named_ids
 
 # Arguments naming a piece whose row an event changes without the event being about it
 # (the parent a recourse returns value to).
@@ -34,12 +34,6 @@ CHANGED_PIECE_ARGS = ("returnedTo",)
 # reorg that takes the event away changes what the debtor sees of all of them.
 SLOT_DEBTOR_ARGS = ("slot", "debtor")
 PIECE, REQUEST, ROUND = "piece", "request", "round"
-
-
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), SUBJECT_CHUNK):
-        yield ordered[start : start + SUBJECT_CHUNK]
 
 
 def _touched(
@@ -60,9 +54,9 @@ def _touched(
         pieces.update(v for n in CHANGED_PIECE_ARGS if isinstance(v := args.get(n), int))
         if all(n in args for n in SLOT_DEBTOR_ARGS) and isinstance(slot := args["slot"], int):
             slots.add(slot)
-    for ids in _chunks(slots):
+    for ids in chunks(slots):
         pieces.update(session.scalars(select(Piece.token_id).where(Piece.slot.in_(ids))))
-    for ids in _chunks(requests):
+    for ids in chunks(requests):
         pieces.update(
             session.scalars(select(FinancingRequest.token_id).where(FinancingRequest.id.in_(ids)))
         )
@@ -75,7 +69,7 @@ def _touched(
 
 def _judge(session: Session, event_ids: Iterable[int]) -> None:
     """Writes the viewers of these feed rows afresh."""
-    for ids in _chunks(event_ids):
+    for ids in chunks(event_ids):
         rows = session.execute(
             select(ChainEvent.id, ChainEvent.args).where(ChainEvent.id.in_(ids))
         ).all()
@@ -147,7 +141,7 @@ class FeedVisibilityKeeper:
             rebuild(session)
             return
         removed = [event_id for event_id, _ in change.removed]
-        for ids in _chunks(removed):  # gone with their feed rows already where keys cascade
+        for ids in chunks(removed):  # gone with their feed rows already where keys cascade
             session.execute(delete(FeedVisibility).where(FeedVisibility.event_id.in_(ids)))
             session.execute(delete(FeedSubject).where(FeedSubject.event_id.in_(ids)))
         if change.added:

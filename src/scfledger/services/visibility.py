@@ -566,7 +566,7 @@ def named_ids(args: dict[str, Any]) -> Named:
     return Named([] if rounds else _ids(args, PIECE_ARGS), _ids(args, REQUEST_ARGS), rounds)
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), SUBJECT_CHUNK):
         yield ordered[start : start + SUBJECT_CHUNK]
@@ -583,7 +583,7 @@ def piece_viewers(session: Session, token_ids: Iterable[int]) -> dict[int, set[s
             if address is not None:
                 found.setdefault(token_id, set()).add(address.lower())
 
-    for ids in _chunks(token_ids):
+    for ids in chunks(token_ids):
         add(session.execute(select(Piece.token_id, Piece.holder).where(Piece.token_id.in_(ids))))
         add(session.execute(select(Piece.token_id, Piece.sender).where(Piece.token_id.in_(ids))))
         add(
@@ -637,7 +637,7 @@ def request_parties(session: Session, request_ids: Iterable[int]) -> dict[int, R
     """Each request's requester, accepted financier and named financiers."""
     rows: dict[int, tuple[str, str | None]] = {}
     named: dict[int, set[str]] = {}
-    for ids in _chunks(request_ids):
+    for ids in chunks(request_ids):
         for id_, requester, financier in session.execute(
             select(FinancingRequest.id, FinancingRequest.requester, FinancingRequest.financier)
             .where(FinancingRequest.id.in_(ids))
@@ -658,7 +658,7 @@ def round_viewers(session: Session, round_ids: Iterable[int]) -> dict[int, set[s
     """Who, auditors aside, may see each of the set-off rounds (`round_clause` by round: its
     parties and its proposer), in lower case."""
     found: dict[int, set[str]] = {}
-    for ids in _chunks(round_ids):
+    for ids in chunks(round_ids):
         for round_id, address in session.execute(
             union(
                 select(SetOffRound.round_id, SetOffRound.proposer)
