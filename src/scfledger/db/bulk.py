@@ -42,20 +42,26 @@ def insert_rows(
     rows: Sequence[dict[str, Any]],
     *,
     ignore_conflicts_on: tuple[str, ...] = (),
-) -> None:
+    returning: tuple[str, ...] = (),
+) -> list[tuple[Any, ...]]:
     """Inserts `rows` (each with the same columns), in order: ids given by the table's
     sequence follow the rows' order. `ignore_conflicts_on`: the unique columns on which a
-    row already present is skipped."""
+    row already present is skipped. `returning`: columns of the rows inserted to return
+    (in no particular order; none for a skipped row), so that a caller needing the ids
+    the database gave does not read the rows back."""
     if not rows:
-        return
+        return []
     names = list(rows[0])
     _check(table, names, rows)
     if session.get_bind().dialect.name != "postgresql":
         statement = sqlite.insert(table)
         if ignore_conflicts_on:
             statement = statement.on_conflict_do_nothing(index_elements=ignore_conflicts_on)
-        session.execute(statement, list(rows))
-        return
+        if not returning:
+            session.execute(statement, list(rows))
+            return []
+        returned = statement.returning(*(table.c[name] for name in returning))
+        return [tuple(r) for r in session.execute(returned, list(rows))]
     columns = [table.c[name] for name in names]
     listed = ", ".join(_q(n) for n in names)
     conflict = ""
@@ -65,7 +71,9 @@ def insert_rows(
         f"INSERT INTO {_q(table.name)} ({listed}) "  # noqa: S608 - see _q
         f"SELECT {listed} FROM {_unnest(columns)} ORDER BY n{conflict}"
     )
-    _execute(session, sql, columns, rows)
+    if returning:
+        sql += f" RETURNING {', '.join(_q(n) for n in returning)}"
+    return _execute(session, sql, columns, rows)
 
 
 def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -132,12 +140,14 @@ def _array_type(column: Column[Any]) -> str:
 
 def _execute(
     session: Session, sql: str, columns: list[Column[Any]], rows: Sequence[dict[str, Any]]
-) -> None:
+) -> list[tuple[Any, ...]]:
+    """Runs the statement with each column's values as one array; the rows it returns."""
     arrays = [
         array_literal([row[c.name] for row in rows], json_values=isinstance(c.type, JSON))
         for c in columns
     ]
-    session.connection().exec_driver_sql(sql, tuple(arrays))
+    result = session.connection().exec_driver_sql(sql, tuple(arrays))
+    return [tuple(r) for r in result] if result.returns_rows else []
 
 
 def array_literal(values: Sequence[Any], *, json_values: bool = False) -> str:

@@ -273,43 +273,12 @@ class Indexer:
             read_from = self.config.start_block - 1 if current is None else current.block_number
             if read_from != first - 1:
                 return False
-            seen = {
-                (tx, index)
-                for tx, index in session.execute(
-                    select(ChainEvent.tx_hash, ChainEvent.log_index).where(
-                        ChainEvent.block_number.between(first, last)
-                    )
-                )
-            }
-            fresh = [e for e in events if (e.tx_hash, e.log_index) not in seen]
-            if fresh:
-                bulk.insert_rows(
-                    session,
-                    cast(Table, ChainEvent.__table__),
-                    [
-                        {
-                            "block_number": e.block_number,
-                            "block_hash": e.block_hash,
-                            "tx_hash": e.tx_hash,
-                            "log_index": e.log_index,
-                            "contract": e.contract,
-                            "name": e.name,
-                            "args": e.args,
-                        }
-                        for e in fresh
-                    ],
-                    ignore_conflicts_on=("tx_hash", "log_index"),
-                )
+            fresh, added = _insert_feed(session, first, last, events)
             found = project(session, fresh, journal_above=journal_above)
             if not self._derived_filled:
                 derived.fill_if_behind(session)
                 self._derived_filled = True
-            added = session.execute(
-                select(ChainEvent.id, ChainEvent.args).where(
-                    ChainEvent.block_number.between(first, last)
-                )
-            ).all()
-            derived.changed(session, derived.FeedChange(added=[(i, a) for i, a in added]))
+            derived.changed(session, derived.FeedChange(added=added))
             for fault in found:
                 e = fault.event
                 log.error(
@@ -440,6 +409,46 @@ def rebuild_projections(session: Session) -> None:
         after = (events[-1].block_number, events[-1].log_index)
     faults.replace_all(session, found)
     derived.changed(session, derived.FeedChange(rebuilt=True))
+
+
+def _insert_feed(
+    session: Session, first: int, last: int, events: list[DecodedEvent]
+) -> tuple[list[DecodedEvent], list[tuple[int, dict[str, Any]]]]:
+    """Inserts the batch's events into the feed, but those of blocks `first`..`last` it
+    already holds; returns the events inserted (for the projections) and every feed row
+    of those blocks as (id, args) (for the derived tables). The ids come back from the
+    INSERT and the args are the events' own: reading the rows back re-parsed the JSON of
+    every event of the batch."""
+    present = session.execute(
+        select(ChainEvent.id, ChainEvent.tx_hash, ChainEvent.log_index, ChainEvent.args).where(
+            ChainEvent.block_number.between(first, last)
+        )
+    ).all()
+    seen = {(tx, index) for _, tx, index, _ in present}
+    fresh = [e for e in events if (e.tx_hash, e.log_index) not in seen]
+    added: list[tuple[int, dict[str, Any]]] = [(i, args) for i, _, _, args in present]
+    inserted = bulk.insert_rows(
+        session,
+        cast(Table, ChainEvent.__table__),
+        [
+            {
+                "block_number": e.block_number,
+                "block_hash": e.block_hash,
+                "tx_hash": e.tx_hash,
+                "log_index": e.log_index,
+                "contract": e.contract,
+                "name": e.name,
+                "args": e.args,
+            }
+            for e in fresh
+        ],
+        ignore_conflicts_on=("tx_hash", "log_index"),
+        returning=("id", "tx_hash", "log_index"),
+    )
+    args = {(e.tx_hash, e.log_index): e.args for e in fresh}
+    added += [(i, args[(tx, index)]) for i, tx, index in inserted]
+    added.sort(key=lambda row: row[0])
+    return fresh, added
 
 
 # Key of the PostgreSQL advisory lock that serializes the indexers of one database.
