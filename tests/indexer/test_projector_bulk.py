@@ -4,11 +4,12 @@ new without asking the database for it (`projector.writer`, `scfledger.db.bulk`)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, Table, event, func, select
 
-from scfledger.db.projections import Piece, ProjectionJournal, Receivable, Settlement
+from scfledger.db import bulk
+from scfledger.db.projections import ChainEvent, Piece, ProjectionJournal, Receivable, Settlement
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.decode import DecodedEvent
 from scfledger.indexer.projector import project
@@ -93,3 +94,47 @@ def test_a_batch_costs_the_same_statements_for_5_pieces_as_for_60(db_url: str) -
             assert entries == 4 + 2 * pieces + pieces + 7 * pieces
     engine.dispose()
     assert counts[5] == counts[60], counts
+
+
+def test_feed_rows_go_in_and_come_back_as_written_with_their_ids(db_url: str) -> None:
+    """Strings a text array must escape (quotes, backslashes, commas, braces, spaces, the
+    word NULL), JSON of every kind, chain integers; a row already present is skipped and
+    returns no id (`bulk.insert_rows(..., returning=...)`)."""
+    engine = create_db_engine(db_url)
+    table = cast(Table, ChainEvent.__table__)
+    awkward = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "", "价", '\\"', 'i"\\,}']
+    rows = [
+        {"block_number": 2**62 + n, "block_hash": text, "tx_hash": f"0x{n}", "log_index": n,
+         "contract": "ReceivableToken", "name": text,
+         "args": {"text": text, "n": 2**255 + n, "none": None, "list": [True, text, {}]}}
+        for n, text in enumerate(awkward)
+    ]  # fmt: skip
+    with session_factory(engine)() as session, session.begin():
+        first = bulk.insert_rows(session, table, rows[:4], returning=("id", "tx_hash"))
+        again = bulk.insert_rows(
+            session, table, rows, ignore_conflicts_on=("tx_hash", "log_index"),
+            returning=("id", "tx_hash"),
+        )  # fmt: skip
+    assert sorted(tx for _, tx in first) == [f"0x{n}" for n in range(4)]
+    assert sorted(tx for _, tx in again) == sorted(f"0x{n}" for n in range(4, len(rows)))
+    ids = dict((tx, i) for i, tx in [*first, *again])
+    columns = [table.c[name] for name in rows[0]]
+    with engine.connect() as connection:
+        stored = {row.tx_hash: row for row in connection.execute(select(table.c.id, *columns))}
+    assert len(stored) == len(rows)
+    for row in rows:
+        found = stored[row["tx_hash"]]
+        assert found.id == ids[row["tx_hash"]]
+        assert {name: getattr(found, name) for name in row} == row
+    engine.dispose()
+
+
+def test_array_text_escapes_each_element_whatever_the_column_holds() -> None:
+    assert bulk.array_literal([1, 2**70, -3]) == "{1,1180591620717411303424,-3}"
+    assert bulk.array_literal(['a"b', "c\\d", ""]) == '{"a\\"b","c\\\\d",""}'
+    assert bulk.array_literal(["a", None, True, 5]) == '{"a",NULL,t,5}'
+    assert (
+        bulk.array_literal([None, {"k": "v"}], json_values=True) == '{"null","{\\"k\\": \\"v\\"}"}'
+    )
+    # A NUL splits no element: the text goes as it is and the database refuses it.
+    assert bulk.array_literal(["a\x00b", "c"]) == '{"a\x00b","c"}'
