@@ -10,9 +10,11 @@ chain; the blocks above the fork are undone from the projection journal
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -113,6 +115,10 @@ class Indexer:
 
     def step(self) -> int:
         """Indexes one batch; returns how many blocks it covered (0 when caught up)."""
+        with _collector_paused():
+            return self._step()
+
+    def _step(self) -> int:
         checkpoint = self.checkpoint()
         if checkpoint is not None and self._hash_of(checkpoint[0]) != checkpoint[1]:
             self._roll_back_reorg(checkpoint[0])
@@ -453,6 +459,24 @@ def _insert_feed(
 
 # Key of the PostgreSQL advisory lock that serializes the indexers of one database.
 WRITER_LOCK = 0x5CF1_0DE8
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a batch is read and written: a batch
+    keeps hundreds of thousands of new containers alive (decoded arguments, rows, records,
+    array texts), and each collection the allocations trigger walks them all again; that
+    was a third of a catch-up's Python time (the bench: 11 s of CPU without the pause, 7 s
+    with it), for no cycle to reclaim. Reference counting frees as before; cycles left
+    meanwhile are collected once the collector is back on."""
+    if not gc.isenabled():  # paused by the caller, or by another indexer's batch
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _one_writer(session: Session) -> None:
