@@ -14,6 +14,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -66,6 +67,23 @@ class IndexerConfig:
     min_batch_size: int = 1
     max_batch_size: int = 20_000
     journal_depth: int = JOURNAL_DEPTH
+    read_ahead: bool = True  # the next batch read from the node while one is written
+
+
+@dataclass(frozen=True)
+class ChainBatch:
+    """Blocks `first`..`last` as read from the node: their events, how many of the logs
+    were not ours, and the hash and time of each block with events and of `last`."""
+
+    first: int
+    last: int
+    events: list[DecodedEvent]
+    skipped: int
+    times: dict[int, tuple[str, int]]
+
+    @property
+    def last_hash(self) -> str:
+        return self.times[self.last][0]
 
 
 class Indexer:
@@ -80,6 +98,8 @@ class Indexer:
         self._confirmations = config.confirmations
         self._batcher = Batcher(w3)
         self._derived_filled = False  # `derived.fill_if_behind` asked once per process
+        self._reader: ThreadPoolExecutor | None = None  # reads the next batch ahead
+        self._ahead: Future[ChainBatch] | None = None
 
     @property
     def confirmations(self) -> int:
@@ -121,6 +141,7 @@ class Indexer:
     def _step(self) -> int:
         checkpoint = self.checkpoint()
         if checkpoint is not None and self._hash_of(checkpoint[0]) != checkpoint[1]:
+            self._drop_read_ahead()
             self._roll_back_reorg(checkpoint[0])
             checkpoint = self.checkpoint()
         first = checkpoint[0] + 1 if checkpoint else self.config.start_block
@@ -129,24 +150,39 @@ class Indexer:
             self._fill_derived()
             self._fill_times()
             return 0
-        last = min(first + self.stats.batch_size - 1, target)
-        logs, last = self._get_logs(first, last)  # the range may shrink on a node's refusal
-        events = [e for e in (self.decoder.decode(entry) for entry in logs) if e is not None]
-        self.stats.skipped_logs += len(logs) - len(events)
-        times = self._times_of({e.block_number for e in events} | {last})
-        last_hash = times[last][0]
+        batch = self._read_ahead_from(first)
+        if batch is None:
+            batch = self._read(first, min(first + self.stats.batch_size - 1, target))
+        if self.config.read_ahead and batch.last < target:
+            self._start_read_ahead(batch.last + 1, target)
+        self.stats.skipped_logs += batch.skipped
         if not self._commit(
-            first, last, last_hash, events, target - self.config.journal_depth, times
+            first,
+            batch.last,
+            batch.last_hash,
+            batch.events,
+            target - self.config.journal_depth,
+            batch.times,
         ):
             return 1  # another indexer got there first: read the checkpoint again
         self.stats.batches += 1
-        self.stats.events += len(events)
-        return last - first + 1
+        self.stats.events += len(batch.events)
+        return batch.last - first + 1
 
     def catch_up(self) -> None:
         """Steps until the index is at head - confirmations."""
-        while self.step():
-            pass
+        try:
+            while self.step():
+                pass
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stops the thread that reads batches ahead (a later step starts it again)."""
+        self._drop_read_ahead()
+        if self._reader is not None:
+            self._reader.shutdown(wait=True, cancel_futures=True)
+            self._reader = None
 
     def run(
         self,
@@ -156,6 +192,17 @@ class Indexer:
     ) -> None:
         """Follows the chain until `should_stop()`; node errors are retried with backoff.
         `on_progress` is called after each batch that moved the checkpoint."""
+        try:
+            self._follow(should_stop, poll_interval, on_progress)
+        finally:
+            self.close()
+
+    def _follow(
+        self,
+        should_stop: Callable[[], bool],
+        poll_interval: float,
+        on_progress: Callable[[], None] | None,
+    ) -> None:
         backoff = poll_interval
         while not should_stop():
             try:
@@ -172,6 +219,45 @@ class Indexer:
                 time.sleep(poll_interval)
 
     # ---- chain access ---------------------------------------------------------------------
+
+    def _read(self, first: int, last: int) -> ChainBatch:
+        """Reads and decodes blocks `first`..`last` (fewer when the node refuses the range)."""
+        logs, last = self._get_logs(first, last)
+        events = [e for e in (self.decoder.decode(entry) for entry in logs) if e is not None]
+        times = self._times_of({e.block_number for e in events} | {last})
+        return ChainBatch(first, last, events, len(logs) - len(events), times)
+
+    def _start_read_ahead(self, first: int, target: int) -> None:
+        """Reads the batch from `first` in another thread while this one writes the current
+        batch: eth_getLogs waits on the node and the decoding runs while this thread waits
+        on the database (the indexer's two halves, each about as long as the other)."""
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        last = min(first + self.stats.batch_size - 1, target)
+        self._ahead = self._reader.submit(self._read, first, last)
+
+    def _read_ahead_from(self, first: int) -> ChainBatch | None:
+        """The batch read ahead if it starts at `first` and its last block is still the
+        chain's (then so are the others: each block names its parent); else None, and the
+        batch is read again. A reorg below the checkpoint has already dropped it; one above
+        the checkpoint since it was read is caught here."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        try:
+            batch = ahead.result()
+        except Exception as exc:  # the node's trouble: reading again reports it
+            log.info("reading ahead failed, reading the batch again: %s", exc)
+            return None
+        if batch.first != first or self._hash_of(batch.last) != batch.last_hash:
+            log.info("batch read ahead from block %d dropped", batch.first)
+            return None
+        return batch
+
+    def _drop_read_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.cancel()
 
     def _hash_of(self, number: int) -> str:
         return "0x" + bytes(self.w3.eth.get_block(number)["hash"]).hex()
