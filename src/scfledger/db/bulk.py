@@ -25,10 +25,16 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    ColumnElement,
+    Integer,
     Table,
     and_,
     bindparam,
+    text,
     update,
+)
+from sqlalchemy import (
+    column as sql_column,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -100,6 +106,22 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     where = " AND ".join(f"t.{_q(k)} = v.{_q(k)}" for k in keys)
     sql = f"UPDATE {_q(table.name)} AS t SET {sets} FROM {_unnest(columns)} WHERE {where}"  # noqa: S608 - see _q
     _execute(session, sql, columns, rows)
+
+
+def among(session: Session, column: Column[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN (values)` for thousands of values (the rows a batch needs). On PostgreSQL
+    the values go as one array parameter, `column IN (SELECT unnest(array))`: an `IN` list
+    of thousands of placeholders cost more to render and for the driver to parse than the
+    query took to run, and `= ANY(array)` had PostgreSQL scan the table instead of using
+    the column's index. An integer the column cannot hold has no row: it is left out
+    (the array's cast would refuse it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    if isinstance(column.type, Integer):
+        values = [v for v in values if isinstance(v, int) and -(2**63) <= v < 2**63]
+    keys = text(f"SELECT unnest(CAST(:keys AS {_array_type(column)}[])) AS v")
+    listed = keys.bindparams(keys=array_literal(values)).columns(sql_column("v", column.type))
+    return column.in_(listed)
 
 
 def _check(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:

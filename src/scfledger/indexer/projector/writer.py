@@ -72,7 +72,8 @@ class Writer:
         wanted = list(set(values) - self._loaded.get(model, set()))
         for start in range(0, len(wanted), LOAD_CHUNK):
             chunk = wanted[start : start + LOAD_CHUNK]
-            for found in self.session.execute(select(table).where(column.in_(chunk))):
+            query = select(table).where(bulk.among(self.session, column, chunk))
+            for found in self.session.execute(query).all():
                 row = records.loaded(model, found._mapping)
                 self._rows.setdefault((model, row.key), row)
         self._loaded.setdefault(model, set()).update(wanted)
