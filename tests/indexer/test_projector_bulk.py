@@ -12,7 +12,7 @@ from scfledger.db import bulk
 from scfledger.db.projections import ChainEvent, Piece, ProjectionJournal, Receivable, Settlement
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.decode import DecodedEvent
-from scfledger.indexer.projector import project
+from scfledger.indexer.projector import Writer, project
 
 CORE, SUPPLIER, SME = ("0x" + c * 40 for c in "abc")
 
@@ -138,3 +138,19 @@ def test_array_text_escapes_each_element_whatever_the_column_holds() -> None:
     )
     # A NUL splits no element: the text goes as it is and the database refuses it.
     assert bulk.array_literal(["a\x00b", "c"]) == '{"a\x00b","c"}'
+
+
+def test_the_preload_finds_rows_by_thousands_of_keys_and_no_row_for_a_key_too_large(
+    db_url: str,
+) -> None:
+    engine = create_db_engine(db_url)
+    statements_to_project(engine, events_of(3, 20))
+    wanted = [3000 + n for n in range(0, 40, 2)]  # half of them pieces of slot 3
+    if engine.dialect.name == "postgresql":  # SQLite cannot even bind it
+        wanted.append(2**70)  # an event's argument no BIGINT holds: no row, no error
+    with session_factory(engine)() as session:
+        w = Writer(session)
+        w.load(Piece, wanted)
+        found = [k for k in wanted if w.find(Piece, k) is not None]  # no query: all loaded
+    assert found == list(range(3000, 3021, 2))
+    engine.dispose()
