@@ -2,7 +2,9 @@
 its own operation (or maker-checker draft) under the idempotency key `<batch key>#<line>`.
 
 Every line is checked before anything is queued: the API edge checks its shape and
-amounts, `create` the use case's own checks (documents, visibility), each line alone. A
+amounts, `create` the use case's own checks (documents, visibility), each line as a single
+request with its arguments would be (an issue's against facts read for all lines at once,
+`receivables.IssueChecks`: a constant number of queries whatever the batch's size). A
 refused line is recorded with its problem and the others go on. The batch, its lines and
 their queued operations are written in one database transaction, the operations one
 INSERT per chunk (`outbox.store.accept_queued`); the pipeline's loop signs and sends them.
@@ -24,6 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scfledger.chain.calls import ContractCall
 from scfledger.chain.generated import Role
 from scfledger.db.batches import Batch, BatchLine
 from scfledger.db.drafts import Draft, GatewayEvent
@@ -141,6 +144,13 @@ def _create(
     policy = drafts.needs_draft(session, actor, name)
     sender = ledger.pipeline.signer_for(actor.participant).address
     taken = _taken_keys(session, actor.participant, [line_key(key, n.line) for n in lines])
+    prepare = _checks(
+        session,
+        ledger,
+        actor,
+        kind,
+        [n.arguments for n in lines if n.arguments is not None and n.problem is None],
+    )
     operations: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     for line in lines:
@@ -159,7 +169,7 @@ def _create(
                     )
                 row["operation_id"] = found[0]
                 continue
-            prepared = _prepare(session, ledger, actor, kind, line.arguments)
+            prepared = prepare(line.arguments)
         except ScfError as exc:
             row["problem"] = problem_of(exc)
             continue
@@ -234,14 +244,29 @@ def _create(
     return batch.id
 
 
-def _prepare(
-    session: Session, ledger: Ledger, actor: Actor, kind: str, arguments: dict[str, Any]
-) -> tuple[Any, list[str] | None]:
-    """The use case's own checks of one line and its call (and, for a settlement, whom it
-    pays); raises the problem a single request would get."""
+Prepare = Callable[[dict[str, Any]], tuple[ContractCall, list[str] | None]]
+
+
+def _checks(
+    session: Session,
+    ledger: Ledger,
+    actor: Actor,
+    kind: str,
+    arguments: Sequence[dict[str, Any]],
+) -> Prepare:
+    """The use case's own checks of a line and its call (and, for a settlement, whom it
+    pays), raising the problem a single request would get. An issue's checks read what
+    they need for every line at once (`receivables.IssueChecks`); a settlement's, per line."""
     if kind == "settlement":
-        return settlements.settle_call(session, ledger=ledger, actor=actor, **arguments)
-    return receivables.issue_call(session, ledger=ledger, actor=actor, **arguments), None
+
+        def settle(line: dict[str, Any]) -> tuple[ContractCall, list[str] | None]:
+            return settlements.settle_call(session, ledger=ledger, actor=actor, **line)
+
+        return settle
+    checks = receivables.IssueChecks.load(
+        session, actor, [line["document_hash"] for line in arguments]
+    )
+    return lambda line: (checks.call(ledger, **line), None)
 
 
 def _record_reference(
@@ -273,16 +298,17 @@ def _record_reference(
 
 
 def _taken_keys(session: Session, participant: str, keys: list[str]) -> dict[str, tuple[str, str]]:
-    """The operations already accepted under any of `keys`: key -> (id, request hash)."""
-    taken: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(keys), 500):
-        query = select(Operation.idempotency_key, Operation.id, Operation.request_hash).where(
-            Operation.participant == participant,
-            Operation.idempotency_key.in_(keys[start : start + 500]),
-        )
-        for key, operation_id, request_hash in session.execute(query):
-            taken[key] = (operation_id, request_hash)
-    return taken
+    """The operations already accepted under any of `keys`: key -> (id, request hash). One
+    query (at most MAX_LINES keys: within the bound parameters of SQLite and PostgreSQL)."""
+    if not keys:
+        return {}
+    query = select(Operation.idempotency_key, Operation.id, Operation.request_hash).where(
+        Operation.participant == participant, Operation.idempotency_key.in_(keys)
+    )
+    return {
+        key: (operation_id, request_hash)
+        for key, operation_id, request_hash in session.execute(query)
+    }
 
 
 # -- reading ---------------------------------------------------------------------------

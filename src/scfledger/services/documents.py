@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -274,18 +275,42 @@ def record_upload_within_quota(
         record_upload(session=session, actor=actor, document=document)
 
 
-def require_uploaded(*, session: Session, actor: Actor, sha256: str) -> None:
-    """Refuses (DocumentNotUploaded) to anchor a document the actor's participant did not
-    upload here: an anchor lets whoever sees what it backs read the document, and a hash is
-    public (it is in the ReceivableIssued and EvidenceAttached events). The answer is the
-    same whether or not someone else uploaded it."""
-    uploaded = session.scalar(
-        select(Document.id).where(
-            Document.sha256 == sha256.lower(), Document.uploader == actor.participant
+@dataclass(frozen=True)
+class Uploads:
+    """Which of some documents (SHA-256 hex, lower case) the actor's participant uploaded
+    here, read in one query (`uploads_among`): what `require` judges, for one request's
+    document or for every line of an ERP batch at once."""
+
+    sha256s: frozenset[str]
+
+    def require(self, sha256: str) -> None:
+        """Refuses (DocumentNotUploaded) to anchor a document the actor's participant did
+        not upload here: an anchor lets whoever sees what it backs read the document, and a
+        hash is public (it is in the ReceivableIssued and EvidenceAttached events). The
+        answer is the same whether or not someone else uploaded it. `sha256` must be one of
+        those the facts were read for (any other reads as not uploaded)."""
+        if sha256.lower() not in self.sha256s:
+            raise DocumentNotUploaded(sha256=sha256.lower())
+
+
+def uploads_among(*, session: Session, actor: Actor, sha256s: Iterable[str]) -> Uploads:
+    """Those of `sha256s` the actor's participant uploaded: one query whatever their number
+    (an ERP batch has at most 10,000 lines: within the bound parameters of SQLite and
+    PostgreSQL), none for none."""
+    wanted = sorted({sha256.lower() for sha256 in sha256s})
+    if not wanted:
+        return Uploads(frozenset())
+    found = session.scalars(
+        select(Document.sha256).where(
+            Document.uploader == actor.participant, Document.sha256.in_(wanted)
         )
     )
-    if uploaded is None:
-        raise DocumentNotUploaded(sha256=sha256.lower())
+    return Uploads(frozenset(found))
+
+
+def require_uploaded(*, session: Session, actor: Actor, sha256: str) -> None:
+    """`Uploads.require` for one document."""
+    uploads_among(session=session, actor=actor, sha256s=[sha256]).require(sha256)
 
 
 def readable_document(*, session: Session, actor: Actor, sha256: str) -> Document:

@@ -7,7 +7,8 @@ contract decide (services.ledger).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -18,7 +19,7 @@ from scfledger.chain.calls import ContractCall
 from scfledger.db.projections import Evidence, Piece, PieceTransfer, Receivable
 from scfledger.exceptions import InvalidInput, RecordNotFound
 from scfledger.outbox.operation import OperationView
-from scfledger.services.documents import require_uploaded
+from scfledger.services.documents import Uploads, require_uploaded, uploads_among
 from scfledger.services.ledger import (
     Actor,
     Idempotency,
@@ -85,11 +86,54 @@ def issue_call(
     due_date: int,
     document_hash: str,
 ) -> ContractCall:
-    """`issue`'s checks and its call (an ERP batch checks each line so before queueing it)."""
-    document = bytes32(document_hash, "document_hash")
-    to = checked_address(creditor, "creditor")
-    require_uploaded(session=session, actor=actor, sha256=document.hex())
-    return token_call(ledger, "issue", to, face_amount, currency.encode(), due_date, document)
+    """`issue`'s checks and its call: `IssueChecks` of this one call."""
+    checks = IssueChecks.load(session, actor, [document_hash])
+    return checks.call(
+        ledger,
+        creditor=creditor,
+        face_amount=face_amount,
+        currency=currency,
+        due_date=due_date,
+        document_hash=document_hash,
+    )
+
+
+@dataclass(frozen=True)
+class IssueChecks:
+    """`issue`'s checks of any number of calls by one actor, against what they read from
+    the database loaded once (`load`): an ERP batch's lines are judged in memory, each as a
+    single request with its arguments would be; a single request is a batch of one."""
+
+    uploads: Uploads  # which of the calls' documents the actor's participant uploaded
+
+    @classmethod
+    def load(cls, session: Session, actor: Actor, document_hashes: Iterable[str]) -> IssueChecks:
+        """The facts for calls naming `document_hashes` (one query; none for none)."""
+        digests = []
+        for value in document_hashes:
+            try:
+                digests.append(bytes32(value, "document_hash").hex())
+            except InvalidInput:
+                continue  # `call` refuses it before it looks anything up
+        return cls(uploads_among(session=session, actor=actor, sha256s=digests))
+
+    def call(
+        self,
+        ledger: Ledger,
+        *,
+        creditor: str,
+        face_amount: int,
+        currency: str,
+        due_date: int,
+        document_hash: str,
+    ) -> ContractCall:
+        """The checks of one call (the first that fails raises the problem a single request
+        gets) and its contract call. The call's document must be among those loaded."""
+        document = bytes32(document_hash, "document_hash")
+        to = checked_address(creditor, "creditor")
+        # What backs a receivable is its issuer's to show: only a document it uploaded.
+        self.uploads.require(document.hex())
+        return token_call(ledger, "issue", to, face_amount, currency.encode(), due_date, document)
 
 
 def _on_receivable(
