@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Select, literal_column, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from scfledger import money
 from scfledger.db.projections import FinancingRequest, Piece, Receivable, SetOffRound
 from scfledger.exceptions import UnknownCurrency
-from scfledger.services.visibility import among
+from scfledger.services.visibility import among_parameter
 
 
 @dataclass
@@ -88,6 +88,34 @@ class Currencies:
     rounds: dict[int, str] = field(default_factory=dict)
 
 
+# What `currencies` asks for, in the order of its query's parts (the `kind` of each row).
+_KINDS = ("slots", "pieces", "requests", "rounds")
+_QUERIES: dict[str, CompoundSelect[Any]] = {}  # by dialect: built once, run with the ids
+
+
+def _currency_query(dialect: str) -> CompoundSelect[Any]:
+    """One SELECT per kind, each of the ids given in its parameter, as a UNION ALL."""
+
+    def part(kind: str, key: Any, currency: Any) -> Select[Any]:
+        tag = literal_column(str(_KINDS.index(kind)), Integer).label("kind")
+        return select(tag, key.label("id"), currency.label("currency")).where(
+            among_parameter(dialect, key, kind)
+        )
+
+    return union_all(
+        part("slots", Receivable.slot, Receivable.currency),
+        part("pieces", Piece.token_id, Receivable.currency).join(
+            Receivable, Receivable.slot == Piece.slot
+        ),
+        part("requests", FinancingRequest.id, Receivable.currency)
+        .join(Piece, Piece.token_id == FinancingRequest.token_id)
+        .join(Receivable, Receivable.slot == Piece.slot),
+        part("rounds", SetOffRound.round_id, SetOffRound.currency).where(
+            SetOffRound.currency.is_not(None)
+        ),
+    )
+
+
 def currencies(
     session: Session,
     *,
@@ -96,45 +124,22 @@ def currencies(
     requests: Iterable[int] = (),
     rounds: Iterable[int] = (),
 ) -> Currencies:
-    """The currencies of the slots, pieces, requests and rounds named, in one query (a
-    UNION ALL of one SELECT per kind asked for; none when nothing is asked)."""
-    kinds: list[tuple[Iterable[int], Any, Any, Callable[[Select[Any]], Select[Any]]]] = [
-        (slots, Receivable.slot, Receivable.currency, lambda q: q),
-        (
-            pieces,
-            Piece.token_id,
-            Receivable.currency,
-            lambda q: q.join(Receivable, Receivable.slot == Piece.slot),
-        ),
-        (
-            requests,
-            FinancingRequest.id,
-            Receivable.currency,
-            lambda q: q.join(Piece, Piece.token_id == FinancingRequest.token_id).join(
-                Receivable, Receivable.slot == Piece.slot
-            ),
-        ),
-        (
-            rounds,
-            SetOffRound.round_id,
-            SetOffRound.currency,
-            lambda q: q.where(SetOffRound.currency.is_not(None)),
-        ),
-    ]
-    parts: list[Select[Any]] = []
-    for kind, (ids, key, currency, joined) in enumerate(kinds):
-        if wanted := sorted(set(ids)):
-            tag = literal_column(str(kind), Integer).label("kind")
-            query = select(tag, key.label("id"), currency.label("currency"))
-            parts.append(joined(query).where(among(session, key, wanted)))
+    """The currencies of the slots, pieces, requests and rounds named, in one query (built
+    once per dialect; none when nothing is asked)."""
+    asked = {
+        kind: sorted(set(ids))
+        for kind, ids in zip(_KINDS, (slots, pieces, requests, rounds), strict=True)
+    }
     found = Currencies()
-    if not parts:
+    if not any(asked.values()):
         return found
+    dialect = session.get_bind().dialect.name
+    query = _QUERIES.get(dialect)
+    if query is None:
+        query = _QUERIES[dialect] = _currency_query(dialect)
     by_kind = (found.slots, found.pieces, found.requests, found.rounds)
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    for kind, key, code in session.execute(statement):
-        if code is not None:
-            by_kind[kind][key] = code
+    for kind, key, code in session.execute(query, asked):
+        by_kind[kind][key] = code
     return found
 
 
