@@ -331,7 +331,9 @@ def serve_workers(database_url: str, directory: Path, workers: int, listener: st
             [sys.executable, "-c",
              f"from bench.api_reads import run_workers; run_workers({port}, {workers}, "
              f"{listener!r})"],
-            env={**os.environ, WORKER_ENV: json.dumps(spec), "PYTHONPATH": str(root)},
+            # The caller's PYTHONPATH after the bench's root: a worktree's `src` is served.
+            env={**os.environ, WORKER_ENV: json.dumps(spec),
+                 "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])},
             cwd=root,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"

@@ -16,13 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from scfledger.indexer.projector.values import currency_text
-from scfledger.services.ledger_money import (
-    LedgerMoney,
-    piece_currencies,
-    request_currencies,
-    round_currencies,
-    slot_currencies,
-)
+from scfledger.services.ledger_money import LedgerMoney, currencies
 
 # (contract, event) -> its amount arguments, as the ABI names them ("terms.advance": the
 # field of a struct argument). Every uint256 of an event that counts money is here; a test
@@ -99,14 +93,16 @@ def show_events(
     session: Session, money: LedgerMoney, events: Sequence[tuple[str, str, dict[str, Any]]]
 ) -> list[Shown]:
     """Each (contract, name, args) as the API shows it; the currencies of the pieces,
-    slots, requests and set-off rounds the events name are read in four queries at most."""
+    slots, requests and set-off rounds the events name are read in one query."""
     wanted = [(c, n, a) for c, n, a in events if (c, n) in AMOUNTS and c != "DepositToken"]
-    slots = slot_currencies(session, [s for _, _, a in wanted if (s := _slot(a)) is not None])
-    pieces = piece_currencies(session, [i for _, _, a in wanted for i in _ids(a, _PIECES)])
-    requests = request_currencies(
-        session, [i for _, _, a in wanted for i in _ids(a, ("requestId",))]
+    known = currencies(
+        session,
+        slots=[s for _, _, a in wanted if (s := _slot(a)) is not None],
+        pieces=[i for _, _, a in wanted for i in _ids(a, _PIECES)],
+        requests=[i for _, _, a in wanted for i in _ids(a, ("requestId",))],
+        rounds=[i for _, _, a in wanted for i in _ids(a, ("roundId",))],
     )
-    rounds = round_currencies(session, [i for _, _, a in wanted for i in _ids(a, ("roundId",))])
+    slots, pieces, requests, rounds = known.slots, known.pieces, known.requests, known.rounds
     shown: list[Shown] = []
     for contract, name, args in events:
         paths = AMOUNTS.get((contract, name), ())

@@ -12,14 +12,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, Integer, Select, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from scfledger import money
 from scfledger.db.projections import FinancingRequest, Piece, Receivable, SetOffRound
 from scfledger.exceptions import UnknownCurrency
-from scfledger.services.visibility import among
+from scfledger.services.visibility import among_parameter
 
 
 @dataclass
@@ -76,55 +77,90 @@ class LedgerMoney:
         return None if minor is None else self.text(minor)
 
 
+@dataclass(frozen=True)
+class Currencies:
+    """The currency of each receivable (slot), piece, financing request and set-off round
+    asked for that exists (a round's once it has pieces)."""
+
+    slots: dict[int, str] = field(default_factory=dict)
+    pieces: dict[int, str] = field(default_factory=dict)
+    requests: dict[int, str] = field(default_factory=dict)
+    rounds: dict[int, str] = field(default_factory=dict)
+
+
+# What `currencies` asks for, in the order of its query's parts (the `kind` of each row).
+_KINDS = ("slots", "pieces", "requests", "rounds")
+_QUERIES: dict[str, CompoundSelect[Any]] = {}  # by dialect: built once, run with the ids
+
+
+def _currency_query(dialect: str) -> CompoundSelect[Any]:
+    """One SELECT per kind, each of the ids given in its parameter, as a UNION ALL."""
+
+    def part(kind: str, key: Any, currency: Any) -> Select[Any]:
+        tag = literal_column(str(_KINDS.index(kind)), Integer).label("kind")
+        return select(tag, key.label("id"), currency.label("currency")).where(
+            among_parameter(dialect, key, kind)
+        )
+
+    return union_all(
+        part("slots", Receivable.slot, Receivable.currency),
+        part("pieces", Piece.token_id, Receivable.currency).join(
+            Receivable, Receivable.slot == Piece.slot
+        ),
+        part("requests", FinancingRequest.id, Receivable.currency)
+        .join(Piece, Piece.token_id == FinancingRequest.token_id)
+        .join(Receivable, Receivable.slot == Piece.slot),
+        part("rounds", SetOffRound.round_id, SetOffRound.currency).where(
+            SetOffRound.currency.is_not(None)
+        ),
+    )
+
+
+def currencies(
+    session: Session,
+    *,
+    slots: Iterable[int] = (),
+    pieces: Iterable[int] = (),
+    requests: Iterable[int] = (),
+    rounds: Iterable[int] = (),
+) -> Currencies:
+    """The currencies of the slots, pieces, requests and rounds named, in one query (built
+    once per dialect; none when nothing is asked)."""
+    asked = {
+        kind: sorted(set(ids))
+        for kind, ids in zip(_KINDS, (slots, pieces, requests, rounds), strict=True)
+    }
+    found = Currencies()
+    if not any(asked.values()):
+        return found
+    dialect = session.get_bind().dialect.name
+    query = _QUERIES.get(dialect)
+    if query is None:
+        query = _QUERIES[dialect] = _currency_query(dialect)
+    by_kind = (found.slots, found.pieces, found.requests, found.rounds)
+    for kind, key, code in session.execute(query, asked):
+        by_kind[kind][key] = code
+    return found
+
+
 def slot_currencies(session: Session, slots: Iterable[int]) -> dict[int, str]:
     """The currency of each receivable (slot) that exists."""
-    wanted = sorted(set(slots))
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(Receivable.slot, Receivable.currency).where(among(session, Receivable.slot, wanted))
-    )
-    return {slot: currency for slot, currency in rows}
+    return currencies(session, slots=slots).slots
 
 
 def piece_currencies(session: Session, token_ids: Iterable[int]) -> dict[int, str]:
     """The currency of each piece (token id) that exists."""
-    wanted = sorted(set(token_ids))
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(Piece.token_id, Receivable.currency)
-        .join(Receivable, Receivable.slot == Piece.slot)
-        .where(among(session, Piece.token_id, wanted))
-    )
-    return {token_id: currency for token_id, currency in rows}
+    return currencies(session, pieces=token_ids).pieces
 
 
 def request_currencies(session: Session, request_ids: Iterable[int]) -> dict[int, str]:
     """The currency of each financing request's piece."""
-    wanted = sorted(set(request_ids))
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(FinancingRequest.id, Receivable.currency)
-        .join(Piece, Piece.token_id == FinancingRequest.token_id)
-        .join(Receivable, Receivable.slot == Piece.slot)
-        .where(among(session, FinancingRequest.id, wanted))
-    )
-    return {request_id: currency for request_id, currency in rows}
+    return currencies(session, requests=request_ids).requests
 
 
 def round_currencies(session: Session, round_ids: Iterable[int]) -> dict[int, str]:
     """The currency of each set-off round's pieces (one per round)."""
-    wanted = sorted(set(round_ids))
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(SetOffRound.round_id, SetOffRound.currency).where(
-            among(session, SetOffRound.round_id, wanted), SetOffRound.currency.is_not(None)
-        )
-    )
-    return {round_id: currency for round_id, currency in rows if currency is not None}
+    return currencies(session, rounds=round_ids).rounds
 
 
 def piece_currency(session: Session, token_id: int) -> str | None:

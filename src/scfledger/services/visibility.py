@@ -78,6 +78,14 @@ def among(session: Session, column: Any, ids: Sequence[int]) -> Any:
     return column.in_(ids)
 
 
+def among_parameter(dialect: str, column: Any, name: str) -> Any:
+    """`among` for a statement built once: `column IN :name`, the ids given when it runs
+    (a list, perhaps empty)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger())))
+    return column.in_(bindparam(name, expanding=True))
+
+
 # -- pieces ------------------------------------------------------------------------------
 
 
