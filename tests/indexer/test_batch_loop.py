@@ -6,15 +6,13 @@ from __future__ import annotations
 import gc
 
 import pytest
-from sqlalchemy import select
 from web3 import HTTPProvider, Web3
 
-from scfledger.db.projections import ChainEvent, Piece
+from scfledger.db.projections import Piece
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.indexer import ChainBatch, _collector_paused
-from scfledger.indexer.reconcile import reconcile
 from scfledger.network.anvil import anvil_node
-from tests.support.indexer import indexer_for
+from tests.support.indexer import assert_index_matches_chain, indexer_for
 from tests.support.ledger import deploy_consortium
 
 
@@ -73,16 +71,5 @@ def test_a_batch_read_ahead_is_used_once_and_dropped_when_its_blocks_are_replace
         indexer.catch_up()
         assert indexer.stats.reorgs == 0
         with session_factory(engine)() as session:
-            for block_number, block_hash in session.execute(
-                select(ChainEvent.block_number, ChainEvent.block_hash)
-            ):
-                assert "0x" + bytes(c.w3.eth.get_block(block_number)["hash"]).hex() == block_hash
-            diffs = reconcile(
-                session,
-                registry=c.registry,
-                token=c.token,
-                financing=c.financing,
-                at_block=c.w3.eth.block_number,
-            )
-            assert diffs == []
+            assert_index_matches_chain(session, c)
         engine.dispose()

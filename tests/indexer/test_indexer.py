@@ -44,7 +44,7 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.indexer.projector import HANDLERS
 from scfledger.indexer.reconcile import reconcile
 from scfledger.network.anvil import anvil_node
-from tests.support.indexer import indexer_for, write_manifest
+from tests.support.indexer import assert_index_matches_chain, indexer_for, write_manifest
 from tests.support.ledger import Consortium, deploy_consortium, h
 from tests.support.story import run_story
 from tests.support.waiting import eventually
@@ -389,18 +389,7 @@ def test_reorg_is_rolled_back_and_the_new_branch_indexed(db_url: str) -> None:
                 )
                 is None
             )
-            for block_number, block_hash in session.execute(
-                select(ChainEvent.block_number, ChainEvent.block_hash)
-            ):
-                assert "0x" + bytes(c.w3.eth.get_block(block_number)["hash"]).hex() == block_hash
-            diffs = reconcile(
-                session,
-                registry=c.registry,
-                token=c.token,
-                financing=c.financing,
-                at_block=c.w3.eth.block_number,
-            )
-            assert diffs == []
+            assert_index_matches_chain(session, c)
             # Its block is gone: the confirmer looks for its receipt again.
             operation = session.scalar(select(Operation))
             assert operation is not None
