@@ -24,12 +24,11 @@ from scfledger.db.migrate import upgrade
 from scfledger.db.models import Operation
 from scfledger.db.projections import IndexerFault, Member, Piece, Receivable
 from scfledger.db.session import create_db_engine, session_factory
-from scfledger.indexer.reconcile import reconcile
 from scfledger.keys.store import KeyStore
 from scfledger.money import as_decimal
 from scfledger.network.anvil import anvil_node
 from scfledger.risk.reports import aging
-from tests.support.indexer import indexer_for, write_manifest
+from tests.support.indexer import differences, indexer_for, write_manifest
 from tests.support.ledger import SUPPLIER, Consortium, deploy_consortium, h
 
 pytestmark = pytest.mark.integration
@@ -58,13 +57,7 @@ def issue_directly(c: Consortium, *, due_date: int, amount: int = 1_000) -> tupl
 
 def no_differences(c: Consortium, url: str) -> None:
     with session_factory(create_db_engine(url))() as session:
-        diffs = reconcile(
-            session,
-            registry=c.registry,
-            token=c.token,
-            financing=c.financing,
-            at_block=c.w3.eth.block_number,
-        )
+        diffs = differences(session, c)
     assert diffs == []
 
 

@@ -44,7 +44,12 @@ from scfledger.indexer.indexer import Indexer, IndexerConfig
 from scfledger.indexer.projector import HANDLERS
 from scfledger.indexer.reconcile import reconcile
 from scfledger.network.anvil import anvil_node
-from tests.support.indexer import assert_index_matches_chain, indexer_for, write_manifest
+from tests.support.indexer import (
+    assert_index_matches_chain,
+    differences,
+    indexer_for,
+    write_manifest,
+)
 from tests.support.ledger import Consortium, deploy_consortium, h
 from tests.support.story import run_story
 from tests.support.waiting import eventually
@@ -251,13 +256,7 @@ def test_reconcile_reports_a_row_that_differs_from_the_chain(
     with session_factory(engine)() as session, session.begin():
         session.execute(update(Piece).where(Piece.token_id == 2).values(holder=c.outsider))
     with session_factory(engine)() as session:
-        diffs = reconcile(
-            session,
-            registry=c.registry,
-            token=c.token,
-            financing=c.financing,
-            at_block=c.w3.eth.block_number,
-        )
+        diffs = differences(session, c)
     assert [(d.kind, d.key, d.field, d.indexed) for d in diffs] == [
         ("piece", "2", "holder", c.outsider)
     ]
