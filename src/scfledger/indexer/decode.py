@@ -28,6 +28,17 @@ class DecodedEvent:
     tx_hash: str
     log_index: int
 
+    def place(self) -> dict[str, Any]:
+        """Which event this is, as the feed's and the faults' tables name their columns."""
+        return {
+            "block_number": self.block_number,
+            "block_hash": self.block_hash,
+            "tx_hash": self.tx_hash,
+            "log_index": self.log_index,
+            "contract": self.contract,
+            "name": self.name,
+        }
+
 
 @dataclass(frozen=True)
 class _EventSpec:

@@ -43,16 +43,7 @@ def describe(exc: Exception) -> str:
 
 
 def _row(fault: Fault) -> dict[str, Any]:
-    e = fault.event
-    return {
-        "block_number": e.block_number,
-        "block_hash": e.block_hash,
-        "tx_hash": e.tx_hash,
-        "log_index": e.log_index,
-        "contract": e.contract,
-        "name": e.name,
-        "error": fault.error,
-    }
+    return {**fault.event.place(), "error": fault.error}
 
 
 def record(session: Session, faults: Sequence[Fault]) -> None:

@@ -522,18 +522,7 @@ def _insert_feed(
     inserted = bulk.insert_rows(
         session,
         cast(Table, ChainEvent.__table__),
-        [
-            {
-                "block_number": e.block_number,
-                "block_hash": e.block_hash,
-                "tx_hash": e.tx_hash,
-                "log_index": e.log_index,
-                "contract": e.contract,
-                "name": e.name,
-                "args": e.args,
-            }
-            for e in fresh
-        ],
+        [{**e.place(), "args": e.args} for e in fresh],
         ignore_conflicts_on=("tx_hash", "log_index"),
         returning=("id", "tx_hash", "log_index"),
     )
