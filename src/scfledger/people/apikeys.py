@@ -99,7 +99,7 @@ def authenticate(
     ).one_or_none()
     if found is None:
         return None
-    row, user = found._tuple()
+    row, user = found
     if row.revoked_at is not None or user.disabled_at is not None:
         return None
     now = now or utcnow()
