@@ -5,13 +5,14 @@ sign-in attempt, a failed audit write, an event stream."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +24,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 
-from scfledger.api.audit import AuditMiddleware
+from scfledger.api.audit import AuditMiddleware, GroupWriter
 from scfledger.db.audit import AuditRecord
 from scfledger.db.migrate import upgrade
 from scfledger.db.session import create_db_engine, session_factory, transaction
@@ -461,3 +462,62 @@ def test_a_failed_audit_write_is_logged_and_counted_not_answered(
         "audit record not written for POST /drafts/{draft_id}/approve (status 202): "
         "OperationalError"
     )
+
+
+def test_the_records_of_concurrent_requests_are_written_together(engine: Engine) -> None:
+    """Twenty requests at once: twenty records, chained in order, in fewer transactions
+    than records (each transaction locks the trail's one head row)."""
+    failures = Counter("f", "f", registry=CollectorRegistry())
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda connection: commits.append(1))
+    app = small_app(engine, failures)
+
+    async def twenty() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://audit") as client:
+            answers = await asyncio.gather(
+                *(client.post(f"/drafts/d-{n}/approve") for n in range(20))
+            )
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(twenty()) == [202] * 20
+    written = rows(engine)
+    assert sorted(r.draft_id or "" for r in written) == sorted(f"d-{n}" for n in range(20))
+    assert [r.id for r in written] == list(range(1, 21))
+    with session_factory(engine)() as session:
+        assert audit.verify(session).intact
+    assert 1 <= len(commits) < 20
+    assert failures._value.get() == 0
+
+
+def test_an_entry_whose_write_fails_keeps_no_other_of_its_group_out() -> None:
+    written: list[list[str]] = []
+
+    def write(entries: Sequence[audit.AuditEntry]) -> None:
+        if any(e.action == "bad" for e in entries):
+            raise ValueError("refused")
+        written.append([e.action for e in entries])
+
+    writer = GroupWriter(write)
+
+    def entry(action: str) -> audit.AuditEntry:
+        return audit.AuditEntry(
+            credential="key",
+            action=action,
+            target="/",
+            request_hash="0" * 64,
+            status=200,
+            result="ok",
+        )
+
+    async def three() -> list[BaseException | None]:
+        results = await asyncio.gather(
+            *(writer.add(entry(a)) for a in ("first", "bad", "last")), return_exceptions=True
+        )
+        return list(results)
+
+    first, bad, last = asyncio.run(three())
+    assert (first, last) == (None, None)
+    assert isinstance(bad, ValueError)
+    assert str(bad) == "refused"
+    assert written == [["first"], ["last"]]  # the group of three refused, then one by one

@@ -14,17 +14,21 @@ read; never the body itself), the status, the result (the problem's type slug, e
 `draft_id` path parameter.
 
 When: after the response is sent, on a worker thread, one short transaction; an event
-stream (`text/event-stream`) is recorded when it starts, never buffered. A failure to
+stream (`text/event-stream`) is recorded when it starts, never buffered. The records of
+requests that end while one is being written wait for it and are then written together,
+in one transaction (`GroupWriter`): every record locks the one head row of the trail, so
+one transaction per record would queue every request of every process on it. A failure to
 write is logged (its class only: a database error's text would carry the row) and
 counted (`scf_audit_failures`), and does not change the answer already sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from prometheus_client import Counter
@@ -35,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scfledger.api.errors import PROBLEM_BASE, PROBLEM_JSON
 from scfledger.db.session import transaction
-from scfledger.people.audit import AuditEntry, AuditSubject, append
+from scfledger.people.audit import AuditEntry, AuditSubject, append_many
 from scfledger.services.ledger import Actor
 
 log = logging.getLogger(__name__)
@@ -157,6 +161,62 @@ def entry_for(
     return None
 
 
+_Waiting = tuple[AuditEntry, "asyncio.Future[None]"]  # an entry and its request's wait
+
+
+class GroupWriter:
+    """Writes audit entries with `write` on a worker thread, the entries that arrive while
+    a write runs together in the next one (group commit). `await add(entry)` returns once
+    the entry is written and raises what its write raised. When a group fails, each of its
+    entries is written again alone, so one bad entry keeps no other out."""
+
+    def __init__(self, write: Callable[[Sequence[AuditEntry]], None]) -> None:
+        self._write = write
+        # Per event loop (a process has one; tests may start several one after another):
+        # the entries waiting for the next write, and the task writing, if any.
+        self._waiting: dict[asyncio.AbstractEventLoop, list[_Waiting]] = {}
+        self._writers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+
+    async def add(self, entry: AuditEntry) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._waiting.setdefault(loop, []).append((entry, done))
+        if loop not in self._writers:
+            self._writers[loop] = loop.create_task(self._drain(loop))
+        await done
+
+    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while group := self._waiting.pop(loop, []):
+                try:
+                    await run_in_threadpool(self._write, [entry for entry, _ in group])
+                except Exception:
+                    for entry, done in group:
+                        await self._alone(entry, done)
+                else:
+                    for _, done in group:
+                        _settle(done, None)
+        finally:
+            del self._writers[loop]
+
+    async def _alone(self, entry: AuditEntry, done: asyncio.Future[None]) -> None:
+        try:
+            await run_in_threadpool(self._write, [entry])
+        except Exception as exc:
+            _settle(done, exc)
+        else:
+            _settle(done, None)
+
+
+def _settle(done: asyncio.Future[None], error: Exception | None) -> None:
+    if done.done():  # its request was cancelled while it waited
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
 class AuditMiddleware:
     """Records every authenticated request of the app it wraps (see the module)."""
 
@@ -166,6 +226,7 @@ class AuditMiddleware:
         self.app = app
         self.sessions = sessions  # read when writing: the app is built before its gateway
         self.failures = failures
+        self.writer = GroupWriter(self._write)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -216,7 +277,7 @@ class AuditMiddleware:
         if entry is None:
             return
         try:
-            await run_in_threadpool(self._write, entry)
+            await self.writer.add(entry)
         except Exception as exc:  # the answer is sent: the failure is the operator's to see
             log.error(
                 "audit record not written for %s (status %s): %s",
@@ -226,6 +287,6 @@ class AuditMiddleware:
             )
             self.failures.inc()
 
-    def _write(self, entry: AuditEntry) -> None:
+    def _write(self, entries: Sequence[AuditEntry]) -> None:
         with transaction(self.sessions()) as session:
-            append(session, entry)
+            append_many(session, entries)

@@ -31,7 +31,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -223,17 +223,32 @@ def _head(session: Session, *, lock: bool) -> tuple[int, str] | None:
 
 def append(session: Session, entry: AuditEntry) -> AuditRecord:
     """Chains `entry` after the head, in the caller's transaction (commit it to keep the
-    record; the head stays locked until then, on PostgreSQL). Three statements and no ORM
-    unit of work: every request of the gateway pays for them, under the head's lock."""
+    record; the head stays locked until then, on PostgreSQL)."""
+    return append_many(session, [entry])[0]
+
+
+def append_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+    """Chains the entries after the head in their order, in the caller's transaction (the
+    head stays locked until it commits, on PostgreSQL). Three statements however many
+    entries, and no ORM unit of work: every request of the gateway pays for them, under
+    the head's lock, so a process writes its concurrent requests' records together
+    (`api.audit.GroupWriter`)."""
+    if not entries:
+        return []
     head = _head(session, lock=True)
     if head is None:  # a schema built without the migration's seed row
         session.execute(insert(_HEAD), {"id": HEAD_ID, "last_id": 0, "hash": GENESIS})
         head = (0, GENESIS)
-    fields = _fields(entry, record_id=head[0] + 1, prev_hash=head[1])
-    digest = record_hash(fields)
-    session.execute(_INSERT_RECORD, {**fields, "hash": digest})
-    session.execute(_MOVE_HEAD, {"last_id": fields["id"], "hash": digest})
-    return AuditRecord(**fields, hash=digest)  # as written (not in the session)
+    last_id, prev_hash = head
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        last_id += 1
+        fields = _fields(entry, record_id=last_id, prev_hash=prev_hash)
+        prev_hash = record_hash(fields)
+        rows.append({**fields, "hash": prev_hash})
+    session.execute(_INSERT_RECORD, rows)
+    session.execute(_MOVE_HEAD, {"last_id": last_id, "hash": prev_hash})
+    return [AuditRecord(**row) for row in rows]  # as written (not in the session)
 
 
 def _rows(session: Session, query: Select[Any]) -> Iterator[dict[str, Any]]:
