@@ -138,7 +138,7 @@ def currencies(
     if query is None:
         query = _QUERIES[dialect] = _currency_query(dialect)
     by_kind = (found.slots, found.pieces, found.requests, found.rounds)
-    for kind, key, code in session.execute(query, asked):
+    for kind, key, code in session.connection().execute(query, asked):  # Core: no ORM layer
         by_kind[kind][key] = code
     return found
 

@@ -542,10 +542,12 @@ def list_events(
     from: the last event returned, or on a page shorter than `limit` the newest event of the
     feed (nothing up to it is left for the actor). A participant's page is read from the
     visibility table the indexer keeps by this rule (`event_viewers`), an index range."""
+    # Core statements on the session's connection: the ORM's execution layer adds nothing here.
+    connection = session.connection()
     if actor.is_auditor:
         found = [
             FeedRow._make(row)
-            for row in session.execute(
+            for row in connection.execute(
                 select(*_FEED_COLUMNS)
                 .where(ChainEvent.id > after)
                 .order_by(ChainEvent.id)
@@ -554,12 +556,12 @@ def list_events(
         ]
         return found, found[-1].id if found else after
     # The newest row first: what the page then reads was committed with it or before.
-    head = session.scalar(select(func.max(ChainEvent.id)))
+    head = connection.scalar(select(func.max(ChainEvent.id)))
     if head is None or head <= after:
         return [], after
     events = [
         FeedRow._make(row)
-        for row in session.execute(
+        for row in connection.execute(
             select(*_FEED_COLUMNS)
             .join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
             .where(
