@@ -2,7 +2,8 @@
 any events, indexed in any batches, by an indexer started on a feed indexed before the
 table existed or not, and any reorg the journal covers (or a deeper one, replayed), each
 participant has a row for exactly the feed rows `visible_events` shows it,
-and its feed pages (`list_events`) are the rule applied to the whole feed."""
+and its feed pages (`list_events`) are the rule applied to the whole feed. The feed's
+stored currencies likewise are what `event_money.read_model_currencies` says of each row."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ from web3 import Web3
 from scfledger.chain.artifacts import load_artifact
 from scfledger.chain.generated import Role
 from scfledger.db.migrate import upgrade
-from scfledger.db.projections import ChainEvent, FeedSubject, FeedVisibility
+from scfledger.db.projections import ChainEvent, FeedCurrency, FeedSubject, FeedVisibility
 from scfledger.db.session import create_db_engine, session_factory
 from scfledger.indexer.decode import DecodedEvent
 from scfledger.indexer.indexer import Indexer
+from scfledger.services.event_money import read_model_currencies
 from scfledger.services.ledger import Actor
 from scfledger.services.visibility import list_events, visible_events
 from tests.indexer.test_journal import ACCOUNTS, START, Chain, branch, empty
@@ -89,13 +91,27 @@ def agrees_with_the_rule(engine: Engine, limit: int) -> None:
             assert paged(session, who, limit) == seen, address
         auditor = actor(ACCOUNTS[0], Role.AUDITOR)
         assert paged(session, auditor, limit) == [e.id for e in feed]
+        found = read_model_currencies(session, [(e.contract, e.name, e.args) for e in feed])
+        stored = dict(session.execute(select(FeedCurrency.event_id, FeedCurrency.currency)).all())
+        expected = {e.id: c for e, c in zip(feed, found, strict=True) if c is not None}
+        assert stored == expected, [
+            (e.id, e.name, e.args, stored.get(e.id), expected.get(e.id))
+            for e in feed
+            if stored.get(e.id) != expected.get(e.id)
+        ]
+
+
+def forget_derived(engine: Engine) -> None:
+    """As the upgrade to migration 0021 finds an indexed feed: no derived rows."""
+    with engine.begin() as connection:  # where keys do not cascade, nothing is left over
+        connection.execute(delete(FeedVisibility))
+        connection.execute(delete(FeedCurrency))
+        connection.execute(delete(FeedSubject))
 
 
 def start_empty(engine: Engine) -> Chain:
     empty(engine)
-    with engine.begin() as connection:  # where keys do not cascade, nothing is left over
-        connection.execute(delete(FeedVisibility))
-        connection.execute(delete(FeedSubject))
+    forget_derived(engine)
     return Chain(engine)
 
 
@@ -105,9 +121,7 @@ def reorgs_keep_the_table(engine: Engine, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3), label="rounds")):
         if data.draw(st.booleans(), label="a new indexer on a feed from before the table"):
             # As after migration 0021 on an indexed feed: the first batch fills the table.
-            with engine.begin() as connection:
-                connection.execute(delete(FeedVisibility))
-                connection.execute(delete(FeedSubject))
+            forget_derived(engine)
             chain.indexer = Indexer(Web3(), chain.sessions, chain.indexer.config)
         events = data.draw(real_branch(chain.head + 1), label="events")
         chain.index(
@@ -144,6 +158,19 @@ def seen_by(engine: Engine, address: str) -> list[str]:
         )
 
 
+def priced(engine: Engine) -> list[tuple[str, str]]:
+    """The feed rows with a stored currency: (name, currency), in feed order."""
+    with session_factory(engine)() as session:
+        return [
+            (name, currency)
+            for name, currency in session.execute(
+                select(ChainEvent.name, FeedCurrency.currency)
+                .join(FeedCurrency, FeedCurrency.event_id == ChainEvent.id)
+                .order_by(ChainEvent.id)
+            )
+        ]
+
+
 def test_a_rounds_events_reach_its_proposer_from_the_proposal_until_a_reorg_takes_it(
     sqlite_engine: Engine,
 ) -> None:
@@ -169,8 +196,11 @@ def test_a_rounds_events_reach_its_proposer_from_the_proposal_until_a_reorg_take
     agrees_with_the_rule(sqlite_engine, limit=2)
     assert seen_by(sqlite_engine, proposer) == ["ItemPlanned", "RoundProposed"]
     assert seen_by(sqlite_engine, holder) == ["ReceivableIssued", "ItemPlanned", "RoundProposed"]
+    # The issue names its own currency; the item its piece's; the proposal its round's.
+    assert priced(sqlite_engine) == [("ItemPlanned", "CNY"), ("RoundProposed", "CNY")]
     chain.reorg(START + 1)
     agrees_with_the_rule(sqlite_engine, limit=2)
+    assert priced(sqlite_engine) == [("ItemPlanned", "CNY")]
     assert seen_by(sqlite_engine, proposer) == []
     assert seen_by(sqlite_engine, holder) == ["ReceivableIssued", "ItemPlanned"]
     assert seen_by(sqlite_engine, debtor) == ["ReceivableIssued", "ItemPlanned"]
@@ -189,9 +219,7 @@ def test_an_indexer_caught_up_fills_the_table_of_a_feed_indexed_before_it(
     )  # fmt: skip
     chain = start_empty(sqlite_engine)
     chain.index([issued], batch_blocks=1, depth=12)
-    with sqlite_engine.begin() as connection:  # as the upgrade finds an indexed feed
-        connection.execute(delete(FeedVisibility))
-        connection.execute(delete(FeedSubject))
+    forget_derived(sqlite_engine)
     assert seen_by(sqlite_engine, holder) == []
     Indexer(Web3(), chain.sessions, chain.indexer.config)._fill_derived()
     assert seen_by(sqlite_engine, holder) == seen_by(sqlite_engine, debtor) == ["ReceivableIssued"]

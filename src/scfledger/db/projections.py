@@ -183,6 +183,21 @@ class FeedVisibility(Base):
     )
 
 
+class FeedCurrency(Base):
+    """The currency a feed row's amounts are in, where the read model says it (the row's
+    receivable, piece or financing request; services.event_money's rule): kept with the
+    visibility table, so a page of the feed asks no currency of the read model."""
+
+    __tablename__ = "feed_currencies"
+
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("chain_events.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+
+
 class FeedSubject(Base):
     """The pieces (`piece`) and financing requests (`request`) a feed row names: whose
     rows to look at again when one of them changes."""

@@ -89,22 +89,72 @@ def _formatted(args: dict[str, Any], paths: Sequence[str], money: LedgerMoney) -
     return shown
 
 
-def show_events(
-    session: Session, money: LedgerMoney, events: Sequence[tuple[str, str, dict[str, Any]]]
-) -> list[Shown]:
-    """Each (contract, name, args) as the API shows it; the currencies of the pieces,
-    slots, requests and set-off rounds the events name are read in one query."""
-    wanted = [(c, n, a) for c, n, a in events if (c, n) in AMOUNTS and c != "DepositToken"]
+def currency_subjects(args: dict[str, Any]) -> dict[str, list[int]]:
+    """What `read_model_currencies` reads for an event with these arguments, by kind: the
+    receivable (`slot`), pieces, financing requests and set-off rounds it names."""
+    slot = _slot(args)
+    return {
+        "slot": [] if slot is None else [slot],
+        "piece": _ids(args, _PIECES),
+        "request": _ids(args, ("requestId",)),
+        "round": _ids(args, ("roundId",)),
+    }
+
+
+def _looked_up(contract: str, name: str, args: dict[str, Any]) -> bool:
+    """Whether the currency of the event's amounts is the read model's to say (the
+    receivable, piece, request or round it names), not the event's own or the ledger's."""
+    return (
+        (contract, name) in AMOUNTS
+        and contract != "DepositToken"
+        and name != "MinPieceValueChanged"
+        and not isinstance(args.get("currency"), str)
+    )
+
+
+def read_model_currencies(
+    session: Session, events: Sequence[tuple[str, str, dict[str, Any]]]
+) -> list[str | None]:
+    """For each (contract, name, args), the currency the read model gives its amounts
+    (its receivable's, else its first piece's found, else its request's, else its set-off
+    round's), or None (not the read model's to say, or nothing found); one query."""
+    wanted = [args for contract, name, args in events if _looked_up(contract, name, args)]
     known = currencies(
         session,
-        slots=[s for _, _, a in wanted if (s := _slot(a)) is not None],
-        pieces=[i for _, _, a in wanted for i in _ids(a, _PIECES)],
-        requests=[i for _, _, a in wanted for i in _ids(a, ("requestId",))],
-        rounds=[i for _, _, a in wanted for i in _ids(a, ("roundId",))],
+        slots=[s for a in wanted if (s := _slot(a)) is not None],
+        pieces=[i for a in wanted for i in _ids(a, _PIECES)],
+        requests=[i for a in wanted for i in _ids(a, ("requestId",))],
+        rounds=[i for a in wanted for i in _ids(a, ("roundId",))],
     )
-    slots, pieces, requests, rounds = known.slots, known.pieces, known.requests, known.rounds
-    shown: list[Shown] = []
+    found: list[str | None] = []
     for contract, name, args in events:
+        if not _looked_up(contract, name, args):
+            found.append(None)
+            continue
+        slot = _slot(args)
+        named = [known.slots.get(slot)] if slot is not None else []
+        named += [known.pieces.get(i) for i in _ids(args, _PIECES)]
+        named += [known.requests.get(i) for i in _ids(args, ("requestId",))]
+        named += [known.rounds.get(i) for i in _ids(args, ("roundId",))]
+        found.append(next((c for c in named if c is not None), None))
+    return found
+
+
+def show_events(
+    session: Session,
+    money: LedgerMoney,
+    events: Sequence[tuple[str, str, dict[str, Any]]],
+    stored: Sequence[str | None] = (),
+) -> list[Shown]:
+    """Each (contract, name, args) as the API shows it. `stored`, if given, holds for each
+    event the currency `read_model_currencies` found for it when the indexer wrote it (the
+    feed's `feed_currencies`), None where it found none or has not looked; the others'
+    currencies are read in one query."""
+    stored = list(stored) or [None] * len(events)
+    ask = [i for i, (c, n, a) in enumerate(events) if stored[i] is None and _looked_up(c, n, a)]
+    asked = dict(zip(ask, read_model_currencies(session, [events[i] for i in ask]), strict=True))
+    shown: list[Shown] = []
+    for index, (contract, name, args) in enumerate(events):
         paths = AMOUNTS.get((contract, name), ())
         formatted = _formatted(args, paths, money)
         currency: str | None = None
@@ -115,12 +165,7 @@ def show_events(
         elif isinstance(formatted.get("currency"), str):
             currency = formatted["currency"]
         else:
-            slot = _slot(args)
-            found = [slots.get(slot)] if slot is not None else []
-            found += [pieces.get(i) for i in _ids(args, _PIECES)]
-            found += [requests.get(i) for i in _ids(args, ("requestId",))]
-            found += [rounds.get(i) for i in _ids(args, ("roundId",))]
-            currency = next((c for c in found if c is not None), None)
+            currency = stored[index] or asked.get(index)
         shown.append(Shown(formatted, currency))
     return shown
 

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from scfledger.db.projections import (
     ChainEvent,
     Evidence,
+    FeedCurrency,
     FeedVisibility,
     FinancingHistory,
     FinancingOffer,
@@ -512,7 +513,8 @@ def visible_events(
 
 
 class FeedRow(NamedTuple):
-    """A feed row as a page shows it (`ChainEvent`'s columns but the block hash)."""
+    """A feed row as a page shows it (`ChainEvent`'s columns but the block hash), and the
+    currency the indexer stored for its amounts (`FeedCurrency`; None: none stored)."""
 
     id: int
     block_number: int
@@ -521,10 +523,11 @@ class FeedRow(NamedTuple):
     contract: str
     name: str
     args: dict[str, Any]
+    stored_currency: str | None
 
 
-# The columns of a page, read as plain rows: a page of ORM objects costs twice the CPU.
-_FEED_COLUMNS = (
+# A page read as plain rows: a page of ORM objects costs twice the CPU.
+_FEED_PAGE = select(
     ChainEvent.id,
     ChainEvent.block_number,
     ChainEvent.tx_hash,
@@ -532,7 +535,8 @@ _FEED_COLUMNS = (
     ChainEvent.contract,
     ChainEvent.name,
     ChainEvent.args,
-)
+    FeedCurrency.currency,
+).outerjoin(FeedCurrency, FeedCurrency.event_id == ChainEvent.id)
 
 
 def list_events(
@@ -548,8 +552,7 @@ def list_events(
         found = [
             FeedRow._make(row)
             for row in connection.execute(
-                select(*_FEED_COLUMNS)
-                .where(ChainEvent.id > after)
+                _FEED_PAGE.where(ChainEvent.id > after)
                 .order_by(ChainEvent.id)
                 .limit(min(limit, FEED_SCAN))
             )
@@ -562,8 +565,7 @@ def list_events(
     events = [
         FeedRow._make(row)
         for row in connection.execute(
-            select(*_FEED_COLUMNS)
-            .join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
+            _FEED_PAGE.join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
             .where(
                 FeedVisibility.address == actor.address.lower(),
                 FeedVisibility.event_id > after,

@@ -46,7 +46,12 @@ def _feed_cursor(value: str | None) -> int:
 def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
     with gateway.sessions() as session:
         rows, cursor = services.list_events(session, actor, after=after, limit=limit)
-        shown = show_events(session, gateway.money, [(e.contract, e.name, e.args) for e in rows])
+        shown = show_events(
+            session,
+            gateway.money,
+            [(e.contract, e.name, e.args) for e in rows],
+            [e.stored_currency for e in rows],
+        )
         clear = payment_refs.revealed(session, actor.participant, [s.args for s in shown])
         return [  # built, not validated: the read model's columns have the fields' types
             FeedEventOut.model_construct(
