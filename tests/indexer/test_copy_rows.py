@@ -43,8 +43,9 @@ def feed_rows() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def test_copied_rows_come_back_as_written_with_ids_in_their_order(pg_url: str) -> None:
-    engine = create_db_engine(pg_url)
+def test_copied_rows_come_back_as_written_with_ids_in_their_order(db_url: str) -> None:
+    """COPY on PostgreSQL, INSERTs on SQLite: the same rows and ids."""
+    engine = create_db_engine(db_url)
     rows = feed_rows()
     journal = [
         {"block_number": n, "table_name": text, "row_key": [text, n],
