@@ -1,6 +1,6 @@
 """Indexer catch-up into PostgreSQL beside raw eth_getLogs + ABI decoding of the same range.
 
-    .venv/bin/python bench/index.py [--splits 25000] [--batch-blocks 10] [--profile]
+    .venv/bin/python bench/index.py [--splits 25000] [--batch-blocks 10] [--repeat 1] [--profile]
 
 Makes the events on anvil (many transactions per block: automine off, blocks mined
 explicitly): every split emits 4 events, every settlement batch of 50 pieces 150. Then, in
@@ -8,7 +8,10 @@ the same run: (1) raw, eth_getLogs over the range in the indexer's batch size pl
 with the indexer's decoder, no database; (2) the indexer catching up into a fresh PostgreSQL
 database (started here, as the tests do); (3) steady state: the indexer following the chain
 while new blocks arrive every second, sampling its lag, then `scf reconcile`'s comparison of
-the read model with the chain. `--profile`: then (4) a second
+the read model with the chain. `--repeat N`: (1) and (2) N times in turn (each catch-up into
+a fresh database) before (3). Each path's wall time and CPU time are printed: this
+process's (both of the indexer's threads) and the PostgreSQL backends' (from `/proc`),
+which a shared machine distorts far less than the wall time. `--profile`: then (4) a second
 catch-up into another fresh database under cProfile, printing where its time goes (the
 indexer's own functions by cumulative time, and the database's COMMITs).
 """
@@ -17,17 +20,20 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import event
 from web3 import HTTPProvider, Web3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -141,23 +147,52 @@ def make_events(c: Consortium, splits: int) -> tuple[int, int]:
     return first, w3.eth.block_number
 
 
-def raw_rate(w3: Web3, decoder: LogDecoder, first: int, last: int, batch: int) -> tuple[int, float]:
-    start, events = time.perf_counter(), 0
+@dataclass
+class Run:
+    """A path's events, wall seconds and CPU seconds: of this process (every thread) and
+    of the PostgreSQL backends it used. On a shared machine the CPU times move far less
+    than the wall time."""
+
+    events: int
+    seconds: float
+    cpu: float
+    pg_cpu: float = 0.0
+
+
+def raw_rate(w3: Web3, decoder: LogDecoder, first: int, last: int, batch: int) -> Run:
+    start, cpu, events = time.perf_counter(), time.process_time(), 0
     for block in range(first, last + 1, batch):
         params = {"fromBlock": hex(block), "toBlock": hex(min(block + batch - 1, last))}
         logs = rpc(w3, "eth_getLogs", {**params, "address": decoder.addresses})
         events += sum(1 for entry in logs if decoder.decode(entry) is not None)
-    return events, time.perf_counter() - start
+    return Run(events, time.perf_counter() - start, time.process_time() - cpu)
 
 
-def catch_up_into(w3: Web3, pg: Any, config: IndexerConfig) -> tuple[Indexer, float]:
-    """A catch-up of the whole range into a fresh PostgreSQL database; its seconds."""
+def catch_up_into(w3: Web3, pg: Any, config: IndexerConfig) -> tuple[Indexer, Run]:
+    """A catch-up of the whole range into a fresh PostgreSQL database."""
     db = pg.create_database()
     upgrade(db)
-    indexer = Indexer(w3, session_factory(create_db_engine(db)), config)
-    started = time.perf_counter()
+    engine = create_db_engine(db)
+    backends: set[int] = set()
+
+    @event.listens_for(engine, "connect")
+    def remember(connection: Any, _: Any) -> None:
+        with connection.cursor() as cursor:
+            backends.add(cursor.execute("SELECT pg_backend_pid()").fetchone()[0])
+
+    indexer = Indexer(w3, session_factory(engine), config)
+    started, cpu = time.perf_counter(), time.process_time()
     indexer.catch_up()
-    return indexer, time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    run = Run(indexer.stats.events, seconds, cpu, sum(map(backend_cpu, backends)))
+    engine.dispose()
+    return indexer, run
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend used so far (Linux `/proc`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def print_profile(console: Console, profile: cProfile.Profile, seconds: float) -> None:
@@ -183,6 +218,9 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=25_000)
     parser.add_argument("--batch-blocks", type=int, default=10)
     parser.add_argument("--profile", action="store_true", help="a profiled catch-up as well")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="raw and catch-up pairs, in turn, on the same chain"
+    )
     args = parser.parse_args()
     console = Console(width=120)
     with anvil_node("--accounts", "20", "--gas-limit", "300000000") as url, postgres_server() as pg:
@@ -193,19 +231,23 @@ def main() -> None:
         console.print(f"made blocks {first}..{last} in {time.perf_counter() - made:.0f} s")
         contracts = deployed_contracts(c.ledger)
         decoder = LogDecoder(contracts)
-        raw_events, raw_seconds = raw_rate(
-            w3, decoder, c.ledger.deployment_block, last, args.batch_blocks
-        )
-
         config = IndexerConfig(
             contracts=contracts,
             start_block=c.ledger.deployment_block,
             batch_size=args.batch_blocks,
             max_batch_size=args.batch_blocks,
         )
-        indexer, index_seconds = catch_up_into(w3, pg, config)
-        indexed_events = indexer.stats.events
-        assert indexed_events == raw_events, (indexed_events, raw_events)
+        # Raw and indexer in turn, each catch-up into a fresh database; the first indexer
+        # then follows the chain.
+        pairs: list[tuple[Run, Run]] = []
+        for _ in range(args.repeat):
+            raw = raw_rate(w3, decoder, c.ledger.deployment_block, last, args.batch_blocks)
+            indexer, run = catch_up_into(w3, pg, config)
+            assert run.events == raw.events, (run.events, raw.events)
+            pairs.append((raw, run))
+            if len(pairs) == 1:
+                follower_indexer = indexer
+        indexer = follower_indexer
 
         # Steady state: blocks every second with a few splits each, indexer following.
         rpc(w3, "evm_setIntervalMining", 1)
@@ -237,27 +279,26 @@ def main() -> None:
         console.print(f"reconcile at block {checkpoint[0]}: no differences")
         if args.profile:
             profile = cProfile.Profile()
-            profiled = profile.runcall(catch_up_into, w3, pg, config)[1]
+            profiled = profile.runcall(catch_up_into, w3, pg, config)[1].seconds
 
     table = Table(
-        title=f"Indexer catch-up, {raw_events:,} events, {last - first + 1} blocks, PostgreSQL"
+        title=f"Indexer catch-up, {pairs[0][0].events:,} events, {last - first + 1} blocks,"
+        " PostgreSQL (CPU: this process's, all threads; PostgreSQL's: its backends')"
     )
-    for column in ("path", "events", "seconds", "events/s", "ratio"):
+    for column in ("path", "seconds", "events/s", "ratio", "CPU s", "PostgreSQL CPU s"):
         table.add_column(column, justify="left" if column == "path" else "right")
-    raw_rate_ = raw_events / raw_seconds
-    index_rate = indexed_events / index_seconds
-    table.add_row(
-        "raw eth_getLogs + decode",
-        f"{raw_events:,}",
-        f"{raw_seconds:.1f}",
-        f"{raw_rate_:,.0f}",
-        "1.00",
-    )
-    table.add_row(
-        "indexer into PostgreSQL", f"{indexed_events:,}", f"{index_seconds:.1f}",
-        f"{index_rate:,.0f}", f"{index_rate / raw_rate_:.2f}",
-    )  # fmt: skip
+    for n, (raw, run) in enumerate(pairs, 1):
+        raw_rate_, index_rate = raw.events / raw.seconds, run.events / run.seconds
+        table.add_row(f"{n}: raw eth_getLogs + decode", f"{raw.seconds:.1f}", f"{raw_rate_:,.0f}",
+                      "1.00", f"{raw.cpu:.1f}", "")  # fmt: skip
+        table.add_row(
+            f"{n}: indexer into PostgreSQL", f"{run.seconds:.1f}", f"{index_rate:,.0f}",
+            f"{index_rate / raw_rate_:.2f}", f"{run.cpu:.1f}", f"{run.pg_cpu:.1f}",
+        )  # fmt: skip
     console.print(table)
+    if len(pairs) > 1:
+        ratios = [raw.seconds / run.seconds for raw, run in pairs]
+        console.print(f"ratio median {statistics.median(ratios):.2f} of {len(pairs)} pairs")
     console.print(
         f"steady state, 1 s blocks: lag max {max(lags)} blocks,"
         f" median {statistics.median(lags):.0f}"

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -37,6 +38,7 @@ from sqlalchemy import (
     column as sql_column,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from scfledger.db.projections import ChainUint
@@ -80,6 +82,72 @@ def insert_rows(
     if returning:
         sql += f" RETURNING {', '.join(_q(n) for n in returning)}"
     return _execute(session, sql, columns, rows)
+
+
+def copy_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, numbered: str | None = None
+) -> list[int]:
+    """Inserts `rows` (each with the same columns, none already present): `copy_columns`
+    of their columns."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    columns = {name: list(map(itemgetter(name), rows)) for name in names}
+    return copy_columns(session, table, columns, numbered=numbered)
+
+
+def copy_columns(
+    session: Session,
+    table: Table,
+    columns: dict[str, list[Any]],
+    *,
+    numbered: str | None = None,
+) -> list[int]:
+    """Inserts the rows of these columns (name -> the rows' values, in order), none of
+    them already present (COPY has no ON CONFLICT). On PostgreSQL by COPY: no statement
+    to parse or plan, and the server reads plain text, not arrays whose elements it must
+    unquote (the feed's and the journal's JSON). `numbered`: a column left out that takes
+    its sequence's next values, in the rows' order; returns them (COPY returns nothing:
+    they are drawn from the sequence first). Elsewhere `insert_rows`. Errors as
+    `insert_rows` raises them (`IntegrityError`, `DataError`, a ValueError for a chain
+    integer out of range)."""
+    names = list(columns)
+    count = len(columns[names[0]]) if names else 0
+    if not count:
+        return []
+    if session.get_bind().dialect.name != "postgresql":
+        rows = [
+            dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)
+        ]
+        if numbered is None:
+            insert_rows(session, table, rows)
+            return []
+        return [insert_rows(session, table, [row], returning=(numbered,))[0][0] for row in rows]
+    _check_columns(table, columns)
+    texts = [
+        _copy_column(values, json_values=isinstance(table.c[name].type, JSON))
+        for name, values in columns.items()
+    ]
+    ids: list[int] = []
+    if numbered is not None:
+        # The sequence named once (in the select list it would be looked up per row).
+        sequence = f"CAST(pg_get_serial_sequence('{_q(table.name)}', '{numbered}') AS regclass)"
+        ids = list(
+            session.connection()
+            .exec_driver_sql(
+                f"WITH s AS MATERIALIZED (SELECT {sequence} AS seq)"  # noqa: S608 - see _q
+                " SELECT nextval(s.seq) FROM s CROSS JOIN generate_series(1, %s)",
+                (count,),
+            )
+            .scalars()
+        )
+        ids.sort()
+        names.insert(0, numbered)
+        texts.insert(0, list(map(str, ids)))
+    data = "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
+    listed = ", ".join(_q(n) for n in names)
+    _copy(session, f"COPY {_q(table.name)} ({listed}) FROM STDIN", data)
+    return ids
 
 
 def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -135,6 +203,15 @@ def _check(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> No
                     kind.check(value)
 
 
+def _check_columns(table: Table, columns: dict[str, list[Any]]) -> None:
+    for name, values in columns.items():
+        kind = table.c[name].type
+        if isinstance(kind, ChainUint):
+            for value in values:
+                if value is not None:
+                    kind.check(value)
+
+
 def _unnest(columns: list[Column[Any]]) -> str:
     """`unnest(%s::t1[], ...) WITH ORDINALITY AS v(c1, ..., n)`: the rows of the arrays."""
     arrays = ", ".join(f"%s::{_array_type(c)}[]" for c in columns)
@@ -165,11 +242,87 @@ def _execute(
 ) -> list[tuple[Any, ...]]:
     """Runs the statement with each column's values as one array; the rows it returns."""
     arrays = [
-        array_literal([row[c.name] for row in rows], json_values=isinstance(c.type, JSON))
+        array_literal(list(map(itemgetter(c.name), rows)), json_values=isinstance(c.type, JSON))
         for c in columns
     ]
     result = session.connection().exec_driver_sql(sql, tuple(arrays))
     return [tuple(r) for r in result] if result.returns_rows else []
+
+
+def _copy(session: Session, sql: str, data: str) -> None:
+    """Runs a `COPY ... FROM STDIN` with `data` (COPY's text format) in the session's
+    transaction; the driver's errors wrapped as SQLAlchemy wraps a statement's."""
+    connection = session.connection()
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.cursor()
+    try:
+        if "\x00" in data:  # what the driver says of a parameter holding one
+            raise dbapi.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        with cursor.copy(sql) as copy:
+            copy.write(data)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=connection.dialect) from exc
+    finally:
+        cursor.close()
+
+
+def _copy_column(values: Sequence[Any], *, json_values: bool = False) -> list[str]:
+    """A column's values as COPY's text format has them (`\\N` for NULL, backslash, tab,
+    newline and carriage return escaped), whole-column string operations where the column
+    holds only integers or only strings, as in `array_literal`. JSON texts are escaped as
+    one string (`json.dumps` escapes every control character itself: only backslashes)."""
+    if json_values:
+        return json_texts(values, escape=_copy_escape)
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return list(map(str, values))
+    if kinds == {str}:
+        joined = SEPARATOR.join(values)
+        if joined.count(SEPARATOR) == len(values) - 1:  # else the database refuses a NUL
+            return _copy_escape(joined).split(SEPARATOR)
+    return [_copy_element(v) for v in values]
+
+
+def _copy_escape(text: str) -> str:
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_element(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    return _copy_escape(str(value))
+
+
+def json_texts(values: Sequence[Any], *, escape: Callable[[str], str] | None = None) -> list[str]:
+    """Each value's JSON text as `json.dumps` gives it (SQLAlchemy's JSON encoding), from
+    one call for the whole column: the values as a JSON array with a marker between them
+    (`NaN`, which no event argument holds), split at the markers. A value whose text holds
+    the marker's own text makes more pieces than values: then one call per value.
+    `escape`: applied to each text (to all of them at once; it must leave the marker's
+    text as it is)."""
+    if len(values) < 2:
+        texts = [json.dumps(v) for v in values]
+        return texts if escape is None else list(map(escape, texts))
+    mixed: list[Any] = [_MARK] * (2 * len(values) - 1)
+    mixed[::2] = values
+    body = json.dumps(mixed)[1:-1]
+    texts = (body if escape is None else escape(body)).split(_MARK_TEXT)
+    if len(texts) != len(values):
+        texts = [json.dumps(v) for v in values]
+        return texts if escape is None else list(map(escape, texts))
+    return texts
+
+
+_MARK = float("nan")
+_MARK_TEXT = ", NaN, "
 
 
 def array_literal(values: Sequence[Any], *, json_values: bool = False) -> str:
@@ -179,7 +332,7 @@ def array_literal(values: Sequence[Any], *, json_values: bool = False) -> str:
     rest of an indexer batch. A column of only integers or only strings (most are) is
     joined whole, without a Python call per element."""
     if json_values:
-        values = [json.dumps(v) for v in values]
+        values = json_texts(values)
     kinds = set(map(type, values))
     if kinds == {int}:
         return "{" + ",".join(map(str, values)) + "}"

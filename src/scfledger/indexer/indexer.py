@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
@@ -503,6 +505,10 @@ def rebuild_projections(session: Session) -> None:
     derived.changed(session, derived.FeedChange(rebuilt=True))
 
 
+# The feed's columns, named as a decoded event's fields (its id aside).
+FEED_COLUMNS = ("block_number", "block_hash", "tx_hash", "log_index", "contract", "name", "args")
+
+
 def _insert_feed(
     session: Session, first: int, last: int, events: list[DecodedEvent]
 ) -> tuple[list[DecodedEvent], list[tuple[int, dict[str, Any]]]]:
@@ -519,9 +525,20 @@ def _insert_feed(
     seen = {(tx, index) for _, tx, index, _ in present}
     fresh = [e for e in events if (e.tx_hash, e.log_index) not in seen]
     added: list[tuple[int, dict[str, Any]]] = [(i, args) for i, _, _, args in present]
+    table = cast(Table, ChainEvent.__table__)
+    if fresh and session.get_bind().dialect.name == "postgresql":
+        columns = {name: list(map(attrgetter(name), fresh)) for name in FEED_COLUMNS}
+        try:
+            with session.begin_nested():
+                ids = bulk.copy_columns(session, table, columns, numbered="id")
+            added += [(i, e.args) for i, e in zip(ids, fresh, strict=True)]
+            added.sort(key=lambda row: row[0])
+            return fresh, added
+        except IntegrityError:
+            pass  # a row of another block already holds one of these events: skip it
     inserted = bulk.insert_rows(
         session,
-        cast(Table, ChainEvent.__table__),
+        table,
         [{**e.place(), "args": e.args} for e in fresh],
         ignore_conflicts_on=("tx_hash", "log_index"),
         returning=("id", "tx_hash", "log_index"),

@@ -11,9 +11,11 @@ set it. The writer (`projector.writer`) loads, creates and writes records in bul
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from scfledger.db.projections import ChainUint
@@ -28,6 +30,9 @@ class Record:
     key_names: ClassVar[tuple[str, ...]]  # its primary key's
     defaults: ClassVar[dict[str, Any]]  # scalar column defaults, for columns not given
     checked: ClassVar[dict[str, ChainUint]]  # chain integer columns
+    name_set: ClassVar[frozenset[str]]
+    getter: ClassVar[Callable[..., tuple[Any, ...]]]  # the values of `names`, in order
+    json_names: ClassVar[tuple[str, ...]]  # columns that may hold a list or a dict
 
     def __setattr__(self, name: str, value: Any) -> None:
         kind = self.checked.get(name)
@@ -44,15 +49,17 @@ class Record:
 
     def values(self) -> dict[str, Any]:
         """Column name -> value, to write."""
-        return {name: getattr(self, name) for name in self.names}
+        return dict(zip(self.names, self.getter(self), strict=True))
 
     def snapshot(self) -> dict[str, Any]:
         """The values as they are now, JSON values copied so that a later change made in
         place (a proposal's approvals) cannot reach them: what the journal keeps."""
-        return {
-            name: copy.deepcopy(v) if isinstance(v, list | dict) else v
-            for name, v in self.values().items()
-        }
+        values = self.values()
+        for name in self.json_names:
+            value = values[name]
+            if isinstance(value, list | dict):
+                values[name] = copy.deepcopy(value)
+        return values
 
 
 _TYPES: dict[type[Any], type[Record]] = {}
@@ -83,20 +90,33 @@ def _make_type(model: type[Any]) -> type[Record]:
         "key_names": tuple(c.name for c in table.primary_key.columns),
         "defaults": defaults,
         "checked": {c.name: c.type for c in table.columns if isinstance(c.type, ChainUint)},
+        "name_set": frozenset(names),
+        "getter": staticmethod(attrgetter(*names)),
+        "json_names": tuple(c.name for c in table.columns if isinstance(c.type, JSON)),
     }
+    assert len(names) > 1, table  # attrgetter of one name gives the value, not a tuple
     return type(f"{model.__name__}Record", (Record,), namespace)
 
 
 def new(model: type[Any], values: dict[str, Any]) -> Record:
     """A record of a new row; TypeError when a column without a default is not given."""
     kind = record_type(model)
-    unknown = set(values) - set(kind.names)
-    missing = set(kind.names) - set(values) - set(kind.defaults)
-    if unknown or missing:
-        raise TypeError(f"{kind.table.name}: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    if values.keys() != kind.name_set:
+        values = {**kind.defaults, **values}
+        if values.keys() != kind.name_set:
+            unknown = set(values) - kind.name_set
+            missing = kind.name_set - set(values)
+            raise TypeError(
+                f"{kind.table.name}: unknown {sorted(unknown)}, missing {sorted(missing)}"
+            )
+    for name, column in kind.checked.items():
+        value = values[name]
+        if value is not None:
+            column.check(value)
     row = object.__new__(kind)
+    set_value = object.__setattr__
     for name in kind.names:
-        setattr(row, name, values[name] if name in values else kind.defaults[name])
+        set_value(row, name, values[name])
     return row
 
 
@@ -105,6 +125,7 @@ def loaded(model: type[Any], values: Any) -> Record:
     again."""
     kind = record_type(model)
     row = object.__new__(kind)
+    set_value = object.__setattr__
     for name in kind.names:
-        object.__setattr__(row, name, values[name])
+        set_value(row, name, values[name])
     return row

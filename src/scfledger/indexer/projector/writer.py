@@ -133,12 +133,12 @@ class Writer:
         appends, self._appends = self._appends, {}
         journal, self._journal = self._journal, []
         for model, rows in new.items():
-            bulk.insert_rows(self.session, _table(model), [r.values() for r in rows.values()])
+            bulk.copy_rows(self.session, _table(model), [r.values() for r in rows.values()])
         for model, rows in changed.items():
             bulk.update_rows(self.session, _table(model), [r.values() for r in rows.values()])
         for model, appended in appends.items():
-            bulk.insert_rows(self.session, _table(model), appended)
-        bulk.insert_rows(self.session, _table(ProjectionJournal), journal)
+            bulk.copy_rows(self.session, _table(model), appended)
+        bulk.copy_rows(self.session, _table(ProjectionJournal), journal)
 
     def forget(self) -> None:
         """Drops what a rolled-back savepoint left in memory: loaded, new, changed and
