@@ -61,6 +61,7 @@ DAY = 86_400
 AMOUNT = "1000.00"
 SEND_BATCH = 250
 POLL = 0.02
+SEND_STAGE = "eth_sendRawTransaction, JSON-RPC batch"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Stages:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
+        self.last_end: dict[str, datetime] = {}
         self._lock = threading.Lock()
         self._undo: list[Callable[[], None]] = []
         self._inside = threading.local()
@@ -105,6 +107,7 @@ class Stages:
                 with self._lock:
                     self.seconds[stage] += spent
                     self.calls[stage] += 1
+                    self.last_end[stage] = utcnow()
 
         setattr(owner, name, timed)
         self._undo.append(lambda: setattr(owner, name, original))
@@ -113,6 +116,7 @@ class Stages:
         with self._lock:
             self.seconds.clear()
             self.calls.clear()
+            self.last_end.clear()
 
     def snapshot(self) -> dict[str, tuple[int, float]]:
         with self._lock:
@@ -148,7 +152,7 @@ def instrument(stages: Stages) -> None:
     stages.wrap(OperationStore, "queued", "loop: load one queued op (DB)")
     stages.wrap(OperationStore, "queued_many", "loop: load queued ops (DB)")
     stages.wrap(Broadcaster, "send", "eth_sendRawTransaction, one call")
-    stages.wrap(Broadcaster, "send_many", "eth_sendRawTransaction, JSON-RPC batch")
+    stages.wrap(Broadcaster, "send_many", SEND_STAGE)
     stages.wrap(Confirmer, "confirm", "confirm pass (nonces, receipts, mark mined)")
     stages.wrap(pipeline.Pipeline, "process_queued", "loop: process queued (all of it)")
     stages.wrap(intake.Intake, "_lane", "lane: one account's queued ops (summed over lanes)")
@@ -462,6 +466,9 @@ def main() -> None:
                 else:
                     rate = run_single(api, engine, cores, documents, due, args.clients)
             breakdowns.append((rate.side, stages.snapshot(), ops))
+            sent = stages.last_end.get(SEND_STAGE)
+            if sent is not None:
+                marks["last eth_sendRawTransaction batch answered"] = sent
             timelines.append((rate.side, timeline(engine, cores, since, marks, blocks.seen)))
             results.append(rate)
             console.print(

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 RESUME_INTERVAL = 60.0
 # Queued operations (an ERP batch's lines) a loop pass takes; `Intake.advance` splits them
 # by account into lanes and chunks (`intake.ADVANCE_CHUNK`).
-QUEUED_PASS = 1000
+QUEUED_PASS = 4000
 # Accounts whose queued operations are signed and stored at once (PostgreSQL: each lane
 # holds its own account's nonce row; SQLite has one writer, so one lane).
 LANES = 4
