@@ -61,6 +61,7 @@ DAY = 86_400
 AMOUNT = "1000.00"
 SEND_BATCH = 250
 POLL = 0.02
+SEND_STAGE = "eth_sendRawTransaction, JSON-RPC batch"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Stages:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
+        self.last_end: dict[str, datetime] = {}
         self._lock = threading.Lock()
         self._undo: list[Callable[[], None]] = []
         self._inside = threading.local()
@@ -105,6 +107,7 @@ class Stages:
                 with self._lock:
                     self.seconds[stage] += spent
                     self.calls[stage] += 1
+                    self.last_end[stage] = utcnow()
 
         setattr(owner, name, timed)
         self._undo.append(lambda: setattr(owner, name, original))
@@ -113,6 +116,7 @@ class Stages:
         with self._lock:
             self.seconds.clear()
             self.calls.clear()
+            self.last_end.clear()
 
     def snapshot(self) -> dict[str, tuple[int, float]]:
         with self._lock:
@@ -148,9 +152,11 @@ def instrument(stages: Stages) -> None:
     stages.wrap(OperationStore, "queued", "loop: load one queued op (DB)")
     stages.wrap(OperationStore, "queued_many", "loop: load queued ops (DB)")
     stages.wrap(Broadcaster, "send", "eth_sendRawTransaction, one call")
-    stages.wrap(Broadcaster, "send_many", "eth_sendRawTransaction, JSON-RPC batch")
+    stages.wrap(Broadcaster, "send_many", SEND_STAGE)
     stages.wrap(Confirmer, "confirm", "confirm pass (nonces, receipts, mark mined)")
     stages.wrap(pipeline.Pipeline, "process_queued", "loop: process queued (all of it)")
+    stages.wrap(intake.Intake, "_lane", "lane: one account's queued ops (summed over lanes)")
+    stages.wrap(Confirmer, "resolve", "confirm: resolve one op (receipt by hash)")
 
 
 def stage_table(title: str, stages: dict[str, tuple[int, float]], ops: int) -> Table:
@@ -268,10 +274,73 @@ def wait_mined(
         time.sleep(POLL)
 
 
+class Blocks:
+    """When each new block was first seen (eth_blockNumber polled every 10 ms)."""
+
+    def __init__(self, api: Served) -> None:
+        self.w3 = connect(api.chain_url)
+        self.seen: dict[int, datetime] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Blocks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            block = int(self.w3.eth.block_number)
+            self.seen.setdefault(block, utcnow())
+            self._stop.wait(0.01)
+
+
+def timeline(
+    engine: Any, participants: list[str], since: datetime, marks: dict[str, datetime],
+    blocks: dict[int, datetime],
+) -> list[tuple[str, float]]:  # fmt: skip
+    """Seconds from the first request to each milestone of a run (from the database's
+    timestamps, the bench's own marks and the blocks' first sighting)."""
+    ops = Operation.__table__
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                func.min(ops.c.created_at), func.max(ops.c.created_at),
+                func.min(ops.c.submitted_at), func.max(ops.c.submitted_at),
+                func.min(ops.c.block_number), func.max(ops.c.block_number),
+                func.max(ops.c.mined_at),
+            ).where(ops.c.participant.in_(participants), ops.c.created_at >= since)
+        ).one()  # fmt: skip
+    first_block, last_block = row[4], row[5]
+    points = {
+        "first line's operation row built (request thread)": row[0],
+        "last line's operation row built (request thread)": row[1],
+        **marks,
+        "first operation signed (submitted_at)": row[2],
+        "last operation signed (submitted_at)": row[3],
+        f"first block with one (#{first_block}) seen": blocks.get(first_block),
+        f"last block with one (#{last_block}) seen": blocks.get(last_block),
+        "last operation marked mined (mined_at)": row[6],
+    }
+
+    def seconds(at: datetime) -> float:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=since.tzinfo)
+        return (at - since).total_seconds()
+
+    return sorted(((k, seconds(v)) for k, v in points.items() if v is not None),
+                  key=lambda kv: kv[1])  # fmt: skip
+
+
 def run_batches(
-    api: Served, engine: Any, accounts: list[str], documents: dict[str, list[str]], due: int
-) -> Rate:
+    api: Served, engine: Any, accounts: list[str], documents: dict[str, list[str]], due: int,
+    marks: dict[str, datetime],
+) -> Rate:  # fmt: skip
     supplier = api.address("supplier")
+    returned: list[datetime] = []
 
     def post(name: str) -> None:
         lines = [
@@ -292,6 +361,7 @@ def run_batches(
                 timeout=600,
             )
         assert r.status_code == 202, r.text
+        returned.append(utcnow())
 
     ops = sum(len(d) for d in documents.values())
     since = utcnow()
@@ -299,6 +369,10 @@ def run_batches(
     with ThreadPoolExecutor(len(accounts)) as pool:
         list(pool.map(post, accounts))
     wait_mined(engine, accounts, ops, since)
+    marks["run started (first request sent)"] = since
+    marks["first batch request answered (its lines queued)"] = min(returned)
+    marks["last batch request answered (its lines queued)"] = max(returned)
+    marks["bench saw every operation mined"] = utcnow()
     return Rate("API batches (POST /v1/batches)", ops, time.perf_counter() - started)
 
 
@@ -369,6 +443,7 @@ def main() -> None:
     stages = Stages()
     results: list[Rate] = []
     breakdowns: list[tuple[str, dict[str, tuple[int, float]], int]] = []
+    timelines: list[tuple[str, list[tuple[str, float]]]] = []
     with served("write", members, postgres=args.postgres) as (api, keys):
         # Seeded with automine; from here a block every second.
         api.rpc("evm_setAutomine", False)
@@ -383,11 +458,18 @@ def main() -> None:
             console.print(f"{raw.side}: {raw.rate:,.0f} ops/s")
             documents = upload_documents(api, cores, per_account)
             stages.reset()
-            if mode == "batch":
-                rate = run_batches(api, engine, cores, documents, due)
-            else:
-                rate = run_single(api, engine, cores, documents, due, args.clients)
+            marks: dict[str, datetime] = {}
+            since = utcnow()
+            with Blocks(api) as blocks:
+                if mode == "batch":
+                    rate = run_batches(api, engine, cores, documents, due, marks)
+                else:
+                    rate = run_single(api, engine, cores, documents, due, args.clients)
             breakdowns.append((rate.side, stages.snapshot(), ops))
+            sent = stages.last_end.get(SEND_STAGE)
+            if sent is not None:
+                marks["last eth_sendRawTransaction batch answered"] = sent
+            timelines.append((rate.side, timeline(engine, cores, since, marks, blocks.seen)))
             results.append(rate)
             console.print(
                 f"{rate.side}: {rate.rate:,.0f} ops/s ({rate.rate / raw.rate:.0%} of raw)"
@@ -405,6 +487,13 @@ def main() -> None:
             table.add_row(row.side, f"{row.operations:,}", f"{row.seconds:.2f}",
                           f"{row.rate:,.0f}", f"{ratio:.0%}")  # fmt: skip
     console.print(table)
+    for side, points in timelines:
+        line = Table(title=f"Timeline: {side} (seconds from the first request)")
+        line.add_column("milestone")
+        line.add_column("s", justify="right")
+        for name, at in points:
+            line.add_row(name, f"{at:.2f}")
+        console.print(line)
     if not args.no_stages:
         for side, snapshot, n in breakdowns:
             console.print(stage_table(f"Gateway time per stage: {side}", snapshot, n))

@@ -53,6 +53,16 @@ class Broadcaster:
             return False
         return self.send(operation_id, tx_hash, raw)
 
+    def dispatch_many(self, items: list[Item]) -> bool:
+        """`dispatch` of several committed transactions, in order (one account's in nonce
+        order): to the sender thread if it runs (False), else now in one JSON-RPC batch
+        (`send_many`)."""
+        if self._thread is not None:
+            for item in items:
+                self._queue.put(item)
+            return False
+        return self.send_many(items)
+
     def send(self, operation_id: str, tx_hash: str, raw: bytes) -> bool:
         """Sends signed bytes now; True if the node's answer changed the operation."""
         try:

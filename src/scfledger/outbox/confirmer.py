@@ -85,7 +85,27 @@ class Confirmer:
             and started - self._confirmed_at < min(1.0, self.stuck_after)
         ):
             return 0
-        ops = self.store.submitted(limit)
+        changed = unresolved = 0
+        after: tuple[str, int] | None = None
+        while True:  # every submitted operation, a page (`limit`) at a time
+            ops = self.store.submitted(limit, after)
+            page_changed, page_unresolved = self._confirm_page(ops, now, stale_after)
+            changed += page_changed
+            unresolved += page_unresolved
+            if len(ops) < limit:
+                break
+            after = (ops[-1].sender, ops[-1].nonce)
+        self._confirmed_at = started
+        # A pass that left something the chain has passed (a receipt not served yet) is
+        # repeated at the next pass, new block or not.
+        self._confirmed_block = block if unresolved == 0 else None
+        if changed:
+            self.progress.notify()
+        return changed
+
+    def _confirm_page(self, ops: list[Any], now: datetime, stale_after: float) -> tuple[int, int]:
+        """Confirms a page of submitted operations (by sender and nonce); returns how many
+        changed and how many the chain has passed but could not be resolved yet."""
         senders = sorted({op.sender for op in ops})
         counters = self.nonces.counters(senders)
         chain_nonces = self._chain_nonces(senders)
@@ -115,13 +135,7 @@ class Confirmer:
         for op in ops:
             if op.nonce >= chain_nonces[op.sender] and age(op.updated_at, now) >= stale_after:
                 changed += self._unstick(op.id, chain_nonces[op.sender])
-        self._confirmed_at = started
-        # A pass that left something the chain has passed (a receipt not served yet)
-        # or that hit the limit is repeated at the next pass, new block or not.
-        self._confirmed_block = block if unresolved == 0 and len(ops) < limit else None
-        if changed:
-            self.progress.notify()
-        return changed
+        return changed, unresolved
 
     def confirm_one(self, operation_id: str) -> None:
         """The node says the operation's nonce is used: resolve it if the chain passed it."""

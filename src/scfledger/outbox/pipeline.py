@@ -37,11 +37,12 @@ log = logging.getLogger(__name__)
 # Seconds between the loop's sweeps for work left half-done above the pipeline (resumers):
 # what is older than this is taken as abandoned (a live request hands it over sooner).
 RESUME_INTERVAL = 60.0
-# Queued operations (an ERP batch's lines) a loop pass takes, and how many of them are
-# estimated in one JSON-RPC batch and signed and stored per account in one transaction:
-# a chunk holds its account's nonce row (SQLite: the database) while it signs (~1 ms each).
-QUEUED_PASS = 1000
-ADVANCE_CHUNK = 200
+# Queued operations (an ERP batch's lines) a loop pass takes; `Intake.advance` splits them
+# by account into lanes and chunks (`intake.ADVANCE_CHUNK`).
+QUEUED_PASS = 4000
+# Accounts whose queued operations are signed and stored at once (PostgreSQL: each lane
+# holds its own account's nonce row; SQLite has one writer, so one lane).
+LANES = 4
 
 
 class Pipeline:
@@ -64,6 +65,7 @@ class Pipeline:
         gas_margin: float = GAS_MARGIN,
         stuck_after: float = 30.0,
         poll_interval: float = 0.2,
+        lanes: int | None = None,
     ) -> None:
         self.w3 = w3
         self.sessions = sessions
@@ -100,9 +102,12 @@ class Pipeline:
             chain_id=self._chain,
             progress=self._progress,
             gas_margin=gas_margin,
+            lanes=lanes if lanes is not None else self._default_lanes(),
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._confirming: threading.Thread | None = None
+        self._recovered = threading.Event()
         self._created_at = utcnow()
         # What hands the pipeline work left half-done above it (approved drafts a dead
         # process never submitted), given a time: work left before it. Called by recover()
@@ -216,41 +221,65 @@ class Pipeline:
     # -- background loop ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Runs the loop (which first recovers what a previous run left) and the sender
-        in daemon threads."""
+        """Runs the loop (which first recovers what a previous run left and then sends
+        queued operations), the confirming loop (once recovered) and the sender in daemon
+        threads."""
         if self._thread is not None:
             return
         self._stop.clear()
+        self._recovered.clear()
         self._thread = threading.Thread(target=self._loop, name="scf-pipeline", daemon=True)
+        self._confirming = threading.Thread(
+            target=self._confirm_loop, name="scf-confirmer", daemon=True
+        )
         self._thread.start()
+        self._confirming.start()
         self.broadcaster.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._recovered.set()  # a confirming loop still waiting for recovery ends
         self._progress.wake()
-        self.broadcaster.stop(timeout)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        for thread in (self._thread, self._confirming):
+            if thread is not None:
+                thread.join(timeout)
+        self._thread = self._confirming = None
+        self.broadcaster.stop(timeout)  # after the loop: what it stored is dispatched
+        self.intake.close()
         self.nonces.close()
 
     def _loop(self) -> None:
-        recovered = False
+        """Recovers, then sends queued operations (and resumes abandoned work)."""
         delay = self.poll_interval
         resumed = time.monotonic()
         while not self._stop.is_set():
             try:
-                if not recovered:
+                if not self._recovered.is_set():
                     self.recover()
-                    recovered = True
+                    self._recovered.set()
                 if time.monotonic() - resumed >= RESUME_INTERVAL:
                     resumed = time.monotonic()
                     self.resume(utcnow() - timedelta(seconds=RESUME_INTERVAL))
-                busy = self.run_once()
+                busy = self.process_queued() > 0
                 delay = 0.0 if busy else self.poll_interval
             except Exception as exc:
                 if not unreachable(exc):
                     log.exception("pipeline loop error")
+                delay = min(max(delay * 2, self.poll_interval), 5.0)
+            self._stop.wait(delay)
+
+    def _confirm_loop(self) -> None:
+        """Confirms submitted operations, beside the sending loop (from its own thread, so
+        a pass waiting on receipts and the database never holds up signing)."""
+        self._recovered.wait()
+        delay = self.poll_interval
+        while not self._stop.is_set():
+            try:
+                busy = self.confirm() > 0
+                delay = 0.0 if busy else self.poll_interval
+            except Exception as exc:
+                if not unreachable(exc):
+                    log.exception("pipeline confirming error")
                 delay = min(max(delay * 2, self.poll_interval), 5.0)
             self._stop.wait(delay)
 
@@ -279,13 +308,9 @@ class Pipeline:
             resumer(before)
 
     def process_queued(self, limit: int = QUEUED_PASS) -> int:
-        """Signs and sends queued operations (oldest first), `ADVANCE_CHUNK` at a time;
-        returns how many moved (sent, or failed at estimation)."""
-        ids = self.store.queued_ids(limit)
-        return sum(
-            self.intake.advance(ids[start : start + ADVANCE_CHUNK])
-            for start in range(0, len(ids), ADVANCE_CHUNK)
-        )
+        """Signs and sends queued operations (oldest first; `Intake.advance`: a lane per
+        account); returns how many moved (sent, or failed at estimation)."""
+        return self.intake.advance(self.store.queued_ids(limit))
 
     def confirm(self, *, stale_after: float | None = None, limit: int = 1000) -> int:
         """Moves submitted operations on by what the chain says; returns how many changed.
@@ -297,6 +322,9 @@ class Pipeline:
     def confirm_one(self, operation_id: str) -> None:
         """Resolves one submitted operation if the chain is past its nonce."""
         self.confirmer.confirm_one(operation_id)
+
+    def _default_lanes(self) -> int:
+        return LANES if self.store.engine.dialect.name == "postgresql" else 1
 
     # -- chain facts -------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Engine, Table, bindparam, select, update
+from sqlalchemy import JSON, Connection, Engine, Table, bindparam, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from scfledger.db.models import Operation, OperationStatus, Transaction, utcnow
@@ -114,6 +114,10 @@ _SELECT_SUBMITTED = (
     .where(OPERATIONS.c.status == _SUBMITTED)
     .order_by(OPERATIONS.c.sender, OPERATIONS.c.nonce)
     .limit(bindparam("b_limit"))
+)
+_SELECT_SUBMITTED_AFTER = _SELECT_SUBMITTED.where(
+    tuple_(OPERATIONS.c.sender, OPERATIONS.c.nonce)
+    > tuple_(bindparam("b_sender"), bindparam("b_nonce"))
 )
 _MARK_MINED = (
     OPERATIONS.update()
@@ -324,11 +328,14 @@ class OperationStore:
         }
         return [(i, found[i]) for i in operation_ids if i in found]
 
-    def submitted(self, limit: int) -> list[Any]:
+    def submitted(self, limit: int, after: tuple[str, int] | None = None) -> list[Any]:
         """Submitted operations (id, sender, nonce, tx_hash, attempts, updated_at), by
-        sender and nonce."""
+        sender and nonce: the first `limit`, or the first `limit` after (sender, nonce)."""
         with self.engine.connect() as conn:
-            return list(conn.execute(_SELECT_SUBMITTED, {"b_limit": limit}).all())
+            if after is None:
+                return list(conn.execute(_SELECT_SUBMITTED, {"b_limit": limit}).all())
+            params = {"b_limit": limit, "b_sender": after[0], "b_nonce": after[1]}
+            return list(conn.execute(_SELECT_SUBMITTED_AFTER, params).all())
 
     def pending(self, operation_id: str) -> Pending | None:
         """A submitted operation with its transactions; None if it is not submitted."""
