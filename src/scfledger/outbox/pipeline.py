@@ -263,9 +263,7 @@ class Pipeline:
                 busy = self.process_queued() > 0
                 delay = 0.0 if busy else self.poll_interval
             except Exception as exc:
-                if not unreachable(exc):
-                    log.exception("pipeline loop error")
-                delay = min(max(delay * 2, self.poll_interval), 5.0)
+                delay = self._backoff(delay, exc, "pipeline loop error")
             self._stop.wait(delay)
 
     def _confirm_loop(self) -> None:
@@ -278,10 +276,15 @@ class Pipeline:
                 busy = self.confirm() > 0
                 delay = 0.0 if busy else self.poll_interval
             except Exception as exc:
-                if not unreachable(exc):
-                    log.exception("pipeline confirming error")
-                delay = min(max(delay * 2, self.poll_interval), 5.0)
+                delay = self._backoff(delay, exc, "pipeline confirming error")
             self._stop.wait(delay)
+
+    def _backoff(self, delay: float, exc: Exception, what: str) -> float:
+        """The wait after a failed pass (doubled, at most 5 s); logged unless the node or
+        the database is only unreachable. Call it from the `except` block of the pass."""
+        if not unreachable(exc):
+            log.exception(what)
+        return min(max(delay * 2, self.poll_interval), 5.0)
 
     def run_once(self) -> bool:
         """One pass: send queued operations, confirm submitted ones. True if work remains."""
