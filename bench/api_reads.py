@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.risk import NOW, address, build, database, percentile, synthetic_hash
 
-from scfledger.api.app import create_app, freeze_startup_heap
+from scfledger.api.app import create_app, ready_to_serve
 from scfledger.app.compose import Deployment, build_gateway
 from scfledger.app.serve import tcp_listener
 from scfledger.chain.generated import Role
@@ -288,7 +288,9 @@ def serve(engine: Engine, directory: Path) -> Iterator[str]:
         )
         # No contract answers on the idle node: the synthetic book's value decimals.
         gateway.money.read_value_decimals = lambda: VALUE_DECIMALS
-        with serving(create_app(gateway, run_workers=False)) as url:
+        app = create_app(gateway, run_workers=False)
+        ready_to_serve(app)  # as `scf serve` does before serving
+        with serving(app) as url:
             yield url
 
 
@@ -305,7 +307,7 @@ def worker_app() -> FastAPI:
     )
     gateway.money.read_value_decimals = lambda: VALUE_DECIMALS  # as `serve`
     app = create_app(gateway, run_workers=False)
-    freeze_startup_heap()
+    ready_to_serve(app)
     return app
 
 
@@ -502,7 +504,6 @@ def main() -> None:
             ]
             for index in [0, *chosen]:  # warm the pool, the plans and the caches
                 run(index, 2 * len(people), 1)
-            freeze_startup_heap()  # as `scf serve` does before serving
             runs = []
             for clients in levels:
                 baseline = run(0, args.requests, clients)

@@ -322,7 +322,7 @@ def test_a_key_without_an_owner_belongs_to_the_service_account(session: Session)
     session.commit()
     found = apikeys.authenticate(session=session, key=key, now=NOW)
     assert found is not None
-    row, owner = found
+    row, owner, _member = found
     assert (owner.username, owner.kind, sorted(owner.roles)) == (
         "service",
         "service",

@@ -20,7 +20,7 @@ from scfledger.exceptions import (
 from scfledger.people import apikeys, sessions
 from scfledger.people.person import Person, session_scopes
 from scfledger.people.users import roles_of
-from scfledger.services.ledger import Actor, actor_for
+from scfledger.services.ledger import Actor, actor_for, member_actor
 from scfledger.services.people import require_person, timeouts
 
 # What a person signed in with a temporary password may do until it changes it.
@@ -29,9 +29,15 @@ PASSWORD_CHANGE_PATHS = frozenset({"/v1/auth/me", "/v1/auth/logout", "/v1/auth/p
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_gateway(request: Request) -> Gateway:
+def gateway_of(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
+
+
+async def get_gateway(request: Request) -> Gateway:
+    """The dependency: async, so FastAPI runs it on the event loop rather than handing it
+    to a worker thread (it only reads the app's state)."""
+    return gateway_of(request)
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
@@ -81,18 +87,25 @@ def _key_actor(request: Request, gateway: Gateway, authorization: str | None) ->
     scheme, _, key = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not key:
         raise AuthenticationRequired("send Authorization: Bearer <API key>, or sign in")
-    with gateway.sessions() as session:
+    with gateway.reads() as session:
         found = apikeys.authenticate(session=session, key=key.strip())
         if found is None:
             raise AuthenticationRequired("unknown, expired or revoked API key")
-        row, user = found
+        row, user, member = found
         person = _person(
             user,
             credential="key",
             credential_id=row.id,
             scopes=frozenset(str(s) for s in row.scopes),
         )
-        actor = actor_for(session, participant=row.participant, address=row.address, person=person)
+        if member is None:  # not admitted, or an address stored in another case: look it up
+            actor = actor_for(
+                session, participant=row.participant, address=row.address, person=person
+            )
+        else:
+            actor = member_actor(
+                member, participant=row.participant, address=row.address, person=person
+            )
         session.commit()  # the key's last use
     request.state.api_key_id = row.id
     return actor

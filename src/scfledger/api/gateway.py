@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,7 @@ from web3 import Web3
 from scfledger.api.progress import Progress
 from scfledger.api.streams import StreamSlots
 from scfledger.config import Settings
+from scfledger.db.session import read_session_factory
 from scfledger.indexer.indexer import DEFAULT_MAX_LAG, Indexer
 from scfledger.keys.sealing import Sealer
 from scfledger.keys.store import KeyStore
@@ -70,6 +72,12 @@ class Gateway:
     wall_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _stop: threading.Event = field(default_factory=threading.Event)
     _indexer_thread: threading.Thread | None = None
+
+    @cached_property
+    def reads(self) -> sessionmaker[Session]:
+        """Sessions for reads alone, on the same pool: no transaction round trips on
+        PostgreSQL (`db.session.read_session_factory`)."""
+        return read_session_factory(self.engine)
 
     @property
     def ledger(self) -> Ledger:

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive
 
-from scfledger.api.deps import current_actor, get_gateway
+from scfledger.api.deps import current_actor, gateway_of
 from scfledger.exceptions import BodyTooDeep, BodyTooLarge, UnsupportedMediaType
 
 # The largest valid JSON body is a relayed transaction: 128 KiB (geth's limit) as hex.
@@ -120,7 +120,7 @@ class GuardedRoute(APIRoute):
                 request.state.actor = await run_in_threadpool(
                     current_actor,
                     request,
-                    get_gateway(request),
+                    gateway_of(request),
                     request.headers.get("authorization"),
                 )
             body = await bounded_body(request)

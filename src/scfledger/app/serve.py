@@ -11,7 +11,7 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from scfledger.api.app import freeze_startup_heap
+from scfledger.api.app import ready_to_serve
 from scfledger.app.compose import build_app
 from scfledger.app.worker import worker_app
 from scfledger.config import Settings
@@ -30,7 +30,7 @@ def serve(settings: Settings, *, port: int, workers: int = 1) -> None:
     be bound."""
     app = build_app(settings)
     if workers == 1:
-        freeze_startup_heap()
+        ready_to_serve(app)
         uvicorn.run(app, host=HOST, port=port, log_level="warning")
         return
     app.state.gateway.engine.dispose()  # the workers open their own connections

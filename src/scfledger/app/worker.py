@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 def worker_app(settings: Settings) -> FastAPI:
     """The app of one worker process: its own gateway, sharing the database with the others
     (nonces, webhooks and indexing are safe across processes)."""
-    from scfledger.api.app import freeze_startup_heap
+    from scfledger.api.app import ready_to_serve
     from scfledger.app.compose import build_app
 
     app = build_app(settings)
-    freeze_startup_heap()
+    ready_to_serve(app)
     return app

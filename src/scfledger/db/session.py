@@ -93,6 +93,19 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for what only reads (and at most writes one statement's worth, as a key's
+    last use): on PostgreSQL every statement commits on its own, so a session costs no
+    BEGIN and no COMMIT or ROLLBACK round trip. Under READ COMMITTED, the isolation of
+    every other session here, each statement of a transaction takes its own snapshot
+    anyway, so what such a session reads is what a transaction would have read. SQLite
+    keeps its transactions (they are local calls, and `BEGIN IMMEDIATE` is ours)."""
+    if engine.dialect.name != "postgresql":
+        return session_factory(engine)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return sessionmaker(autocommit, expire_on_commit=False)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on error."""

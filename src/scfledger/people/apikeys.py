@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from scfledger.db.apikeys import ApiKey
 from scfledger.db.models import aware, new_id, utcnow
 from scfledger.db.people import User
+from scfledger.db.projections import Member
 from scfledger.keys.store import check_participant
 from scfledger.people.person import checked_scopes
 
@@ -85,21 +87,31 @@ def create_api_key(
     return key
 
 
+class Authenticated(NamedTuple):
+    """A live key, its owner, and the member its address is (None: not admitted)."""
+
+    key: ApiKey
+    user: User
+    member: Member | None
+
+
 def authenticate(
     *, session: Session, key: str, now: datetime | None = None
-) -> tuple[ApiKey, User] | None:
-    """The live key matching `key` and its owner, or None (unknown, revoked, expired, or
-    its owner disabled). Marks the key used (at most once a minute: the caller commits)."""
+) -> Authenticated | None:
+    """The live key matching `key`, its owner and its member, or None (unknown, revoked,
+    expired, or its owner disabled). Marks the key used (at most once a minute: the caller
+    commits)."""
     if not key.startswith(KEY_PREFIX) or len(key) > 128:
         return None
-    found = session.execute(  # the key and its owner in one query: every request asks
-        select(ApiKey, User)
+    found = session.execute(  # one query: every request asks
+        select(ApiKey, User, Member)
         .join(User, User.id == ApiKey.user_id)
+        .outerjoin(Member, Member.address == ApiKey.address)
         .where(ApiKey.key_hash == hash_key(key))
     ).one_or_none()
     if found is None:
         return None
-    row, user = found
+    row, user, member = found
     if row.revoked_at is not None or user.disabled_at is not None:
         return None
     now = now or utcnow()
@@ -107,7 +119,7 @@ def authenticate(
         return None
     if row.last_used_at is None or now - aware(row.last_used_at) >= LAST_USED_EVERY:
         row.last_used_at = now
-    return row, user
+    return Authenticated(row, user, member)
 
 
 def participant_address(session: Session, participant: str) -> str | None:

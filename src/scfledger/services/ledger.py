@@ -109,6 +109,13 @@ def actor_for(
 ) -> Actor:
     """The member behind a credential; a non-member can read nothing and act on nothing."""
     member = session.get(Member, to_checksum_address(address))
+    return member_actor(member, participant=participant, address=address, person=person)
+
+
+def member_actor(
+    member: Member | None, *, participant: str, address: str, person: Person | None = None
+) -> Actor:
+    """`actor_for` with the member row already read (None: not admitted)."""
     if member is None:
         return Actor(
             participant=participant,

@@ -44,7 +44,7 @@ def _feed_cursor(value: str | None) -> int:
 
 
 def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
-    with gateway.sessions() as session:
+    with gateway.reads() as session:
         rows, cursor = services.list_events(session, actor, after=after, limit=limit)
         shown = show_events(
             session,

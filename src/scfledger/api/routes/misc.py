@@ -16,7 +16,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from scfledger.api.deps import CurrentActor, GatewayDep, get_gateway
+from scfledger.api.deps import CurrentActor, GatewayDep, gateway_of
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import operation_out
 from scfledger.api.schemas import HealthOut, MemberOut, OperationOut, ReadinessOut
@@ -60,7 +60,7 @@ async def readyz(request: Request) -> JSONResponse:
     """`ready` (200); `degraded` (200: serving, but the indexer recorded events it could
     not project, so some reads lack them); `not-ready` (503: database or chain down, or
     the index too far behind)."""
-    gateway = get_gateway(request)
+    gateway = gateway_of(request)
     checks = await anyio.to_thread.run_sync(gateway.checks, limiter=_READINESS_THREADS)
     ready = all(bool(check["ok"]) for check in checks.values())
     faults = checks["indexer"].get("faults", 0)
