@@ -8,6 +8,11 @@ node 0 for new blocks and stamps each transaction when its block is seen.
 
     .venv/bin/python bench/chain.py [--txs 8000] [--senders 16] [--only anvil,clique1,clique4]
     .venv/bin/python bench/chain.py --only anvil,clique4,clique4-full,clique4-lean,clique4-p2
+    .venv/bin/python bench/chain.py --only anvil,clique4,clique4-2signers --rate 400
+
+With `--rate R` the senders offer R transactions a second over all nodes (each node its
+share, in batches ten times a second) instead of as fast as the nodes take them: below
+what a chain includes, the inclusion latency is the chain's own, not a backlog's.
 
 The clique4-* variants are the 4-node network tuned one way each (VARIANTS): the same gas
 per second in longer periods, `--gcmode full`, geth's background work off.
@@ -58,6 +63,7 @@ FUND = 10**24
 BATCH = 250  # transactions per JSON-RPC batch request
 REORG_DEPTH = 6  # blocks below the head the watcher re-reads
 RECIPIENTS = 64
+PACED_BATCHES_PER_SECOND = 10  # per node, with --rate
 # Without the state snapshot (built in the background for snap sync, which a consortium's
 # few nodes can do without) and the trie prefetcher (warming caches on spare cores, of
 # which two cores have none).
@@ -215,7 +221,11 @@ def _receipt(rpc: Rpc, tx_hash: str) -> Any:
         raise
 
 
-def measure(chain: str, urls: list[str], work: Workload, timeout: float = 300) -> Result:
+def measure(
+    chain: str, urls: list[str], work: Workload, rate: float = 0, timeout: float = 300
+) -> Result:
+    """Sends the transfers, as fast as the nodes take them or (`rate` > 0) paced at `rate`
+    transactions per second over all nodes, and times each one's inclusion."""
     send_and_wait(urls, work.setup)
     sent_at: dict[str, float] = {}
     # Clique sealers race out of turn under load, so node 0 may switch to another branch:
@@ -261,11 +271,17 @@ def measure(chain: str, urls: list[str], work: Workload, timeout: float = 300) -
         mine = work.transfers[node :: len(urls)]
         by_node.append([txs[k] for k in range(max(map(len, mine))) for txs in mine if k < len(txs)])
 
+    # Paced: each node's share of `rate`, in ten batches a second.
+    per_node = rate / len(urls)
+    batch = min(BATCH, max(1, round(per_node / PACED_BATCHES_PER_SECOND))) if rate else BATCH
+
     def send(node: int) -> None:
         rpc = Rpc(urls[node])
         txs = by_node[node]
-        for i in range(0, len(txs), BATCH):
-            chunk = txs[i : i + BATCH]
+        for i in range(0, len(txs), batch):
+            if rate:  # wait for this batch's turn
+                time.sleep(max(0.0, first_send + i / per_node - time.perf_counter()))
+            chunk = txs[i : i + batch]
             rpc.batch([("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, raw in chunk])
             now = time.perf_counter()
             for h, _ in chunk:
@@ -382,6 +398,10 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=16, help="sending accounts")
     parser.add_argument("--period", type=int, default=1, help="Clique block period (s)")
     parser.add_argument("--only", default="anvil,clique1,clique4", help="chains to run")
+    parser.add_argument(
+        "--rate", type=float, default=0,
+        help="offered transactions per second over all nodes (default: as fast as taken)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -401,7 +421,7 @@ def main() -> None:
     results = []
     for name in args.only.split(","):
         with chains[name]() as urls:
-            result = measure(name, urls, work)
+            result = measure(name, urls, work, args.rate)
         results.append(result)
         console.print(
             f"{name}: {result.tps:,.0f} tx/s ({result.txs} in {result.seconds:.1f} s), "

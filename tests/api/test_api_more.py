@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from scfledger.api.schemas import EventPage
 from tests.api.test_api_story import piece
 from tests.support.api import assert_problem, cny, event, write
 from tests.support.served import Served, served_gateway
@@ -388,6 +389,9 @@ def test_event_feed_pages_and_visibility(api: Served) -> None:
         assert (issued["contract"], issued["args"]["tokenId"]) == ("ReceivableToken", token)
         first = auditor.get("/v1/events", params={"limit": 2}).json()
         assert first == {"items": everything[:2], "next_cursor": str(ids[1])}
+        # The page is written as plain JSON: it must be what its documented schema gives.
+        whole = auditor.get("/v1/events", params={"limit": 500}).json()
+        assert EventPage.model_validate(whole).model_dump(mode="json") == whole
         assert_problem(auditor.get("/v1/events", params={"after": "x"}), 400, "invalid-cursor")
 
     def mentions(e: dict[str, Any], participant: str) -> bool:

@@ -539,13 +539,17 @@ _FEED_PAGE = select(
 ).outerjoin(FeedCurrency, FeedCurrency.event_id == ChainEvent.id)
 
 
+_FEED_HEAD = select(func.max(ChainEvent.id)).scalar_subquery()
+
+
 def list_events(
     session: Session, actor: Actor, *, after: int, limit: int
 ) -> tuple[list[FeedRow], int]:
     """Visible events after the cursor `after`, in feed order, and the cursor to continue
-    from: the last event returned, or on a page shorter than `limit` the newest event of the
-    feed (nothing up to it is left for the actor). A participant's page is read from the
-    visibility table the indexer keeps by this rule (`event_viewers`), an index range."""
+    from: the last event returned; on a page shorter than `limit`, the newest event of the
+    feed (nothing up to it is left for the actor); on an empty page, `after`. A
+    participant's page is read from the visibility table the indexer keeps by this rule
+    (`event_viewers`), an index range."""
     # Core statements on the session's connection: the ORM's execution layer adds nothing here.
     connection = session.connection()
     if actor.is_auditor:
@@ -558,26 +562,23 @@ def list_events(
             )
         ]
         return found, found[-1].id if found else after
-    # The newest row first: what the page then reads was committed with it or before.
-    head = connection.scalar(select(func.max(ChainEvent.id)))
-    if head is None or head <= after:
-        return [], after
-    events = [
-        FeedRow._make(row)
-        for row in connection.execute(
-            _FEED_PAGE.join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
-            .where(
-                FeedVisibility.address == actor.address.lower(),
-                FeedVisibility.event_id > after,
-                FeedVisibility.event_id <= head,
-            )
-            .order_by(FeedVisibility.event_id)
-            .limit(limit)
+    # The page up to the newest row, and that row's id, in one statement: one snapshot, so
+    # everything the page reads was committed with that row or before it.
+    rows = connection.execute(
+        _FEED_PAGE.add_columns(_FEED_HEAD)
+        .join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
+        .where(
+            FeedVisibility.address == actor.address.lower(),
+            FeedVisibility.event_id > after,
+            FeedVisibility.event_id <= _FEED_HEAD,
         )
-    ]
-    if len(events) == limit:
-        return events, events[-1].id
-    return events, head
+        .order_by(FeedVisibility.event_id)
+        .limit(limit)
+    ).all()
+    if not rows:  # nothing new: continue from here
+        return [], after
+    events = [FeedRow._make(row[:-1]) for row in rows]
+    return events, events[-1].id if len(events) == limit else rows[0][-1]
 
 
 # -- the feed's visibility table -------------------------------------------------------------

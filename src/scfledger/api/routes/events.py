@@ -13,22 +13,24 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from scfledger.api.deps import CurrentActor, GatewayDep
 from scfledger.api.gateway import Gateway
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import AsciiDigits, parse_cursor
-from scfledger.api.schemas import EventPage, FeedEventOut
+from scfledger.api.schemas import EventPage
 from scfledger.api.streams import StreamSlot
 from scfledger.services import payment_refs
 from scfledger.services import visibility as services
 from scfledger.services.event_money import show_events
 from scfledger.services.ledger import Actor
+
+FeedEvent = dict[str, Any]  # a `FeedEventOut` as JSON
 
 router = APIRouter(prefix="/v1/events", tags=["events"], route_class=GuardedRoute)
 
@@ -43,7 +45,9 @@ def _feed_cursor(value: str | None) -> int:
     return parse_cursor(value or None) or 0
 
 
-def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEventOut], int]:
+def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[FeedEvent], int]:
+    """A page of the feed as `FeedEventOut`'s JSON objects: plain dicts, not models (the
+    read model's columns have the fields' types; a page is 100-500 of them)."""
     with gateway.reads() as session:
         rows, cursor = services.list_events(session, actor, after=after, limit=limit)
         shown = show_events(
@@ -53,17 +57,17 @@ def _page(gateway: Gateway, actor: Actor, after: int, limit: int) -> tuple[list[
             [e.stored_currency for e in rows],
         )
         clear = payment_refs.revealed(session, actor.participant, [s.args for s in shown])
-        return [  # built, not validated: the read model's columns have the fields' types
-            FeedEventOut.model_construct(
-                id=e.id,
-                block_number=e.block_number,
-                tx_hash=e.tx_hash,
-                log_index=e.log_index,
-                contract=e.contract,
-                name=e.name,
-                args=args,
-                currency=s.currency,
-            )
+        return [
+            {
+                "id": e.id,
+                "block_number": e.block_number,
+                "tx_hash": e.tx_hash,
+                "log_index": e.log_index,
+                "contract": e.contract,
+                "name": e.name,
+                "args": args,
+                "currency": s.currency,
+            }
             for e, s, args in zip(rows, shown, clear, strict=True)
         ], cursor
 
@@ -83,7 +87,7 @@ def feed(
     actor: CurrentActor,
     after: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 100,
-) -> Response:
+) -> JSONResponse:
     """Visible events after the cursor, oldest first. Auditors see every event; anyone else
     an event of a set-off round it is a party to or proposed, else about a financing request
     it can read, else about a piece it can read (pieces of a receivable it does not deal
@@ -92,9 +96,8 @@ def feed(
     else's is short only at the head): continue from `next_cursor`; the head is reached when
     `next_cursor` comes back equal to `after`."""
     items, cursor = _page(gateway, actor, _feed_cursor(after), limit)
-    # Serialised here: FastAPI would validate the page again, on another thread.
-    page = EventPage.model_construct(items=items, next_cursor=str(cursor))
-    return Response(page.model_dump_json(), media_type="application/json")
+    # Written as JSON here: FastAPI would validate the page again, on another thread.
+    return JSONResponse({"items": items, "next_cursor": str(cursor)})
 
 
 @router.get(
@@ -127,8 +130,8 @@ async def stream(
         while time.monotonic() < deadline and not await request.is_disconnected():
             items, cursor = await run_in_threadpool(_page, gateway, actor, cursor, STREAM_PAGE)
             for item in items:
-                data = json.dumps(item.model_dump(mode="json"), separators=(",", ":"))
-                yield f"id: {item.id}\nevent: {item.name}\ndata: {data}\n\n"
+                data = json.dumps(item, separators=(",", ":"))
+                yield f"id: {item['id']}\nevent: {item['name']}\ndata: {data}\n\n"
             if items:
                 quiet_since = time.monotonic()
                 continue
