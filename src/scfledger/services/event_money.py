@@ -89,15 +89,20 @@ def _formatted(args: dict[str, Any], paths: Sequence[str], money: LedgerMoney) -
     return shown
 
 
+# The kinds of subject an event's row is about (its currency's, and its viewers' in
+# `services.feed_visibility`).
+PIECE, REQUEST, ROUND, SLOT = "piece", "request", "round", "slot"
+
+
 def currency_subjects(args: dict[str, Any]) -> dict[str, list[int]]:
     """What `read_model_currencies` reads for an event with these arguments, by kind: the
-    receivable (`slot`), pieces, financing requests and set-off rounds it names."""
+    receivable (`SLOT`), pieces, financing requests and set-off rounds it names."""
     slot = _slot(args)
     return {
-        "slot": [] if slot is None else [slot],
-        "piece": _ids(args, _PIECES),
-        "request": _ids(args, ("requestId",)),
-        "round": _ids(args, ("roundId",)),
+        SLOT: [] if slot is None else [slot],
+        PIECE: _ids(args, _PIECES),
+        REQUEST: _ids(args, ("requestId",)),
+        ROUND: _ids(args, ("roundId",)),
     }
 
 

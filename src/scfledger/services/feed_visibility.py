@@ -27,7 +27,14 @@ from scfledger.db.projections import (
     Piece,
 )
 from scfledger.indexer import derived
-from scfledger.services.event_money import currency_subjects, read_model_currencies
+from scfledger.services.event_money import (
+    PIECE,
+    REQUEST,
+    ROUND,
+    SLOT,
+    currency_subjects,
+    read_model_currencies,
+)
 from scfledger.services.visibility import SUBJECT_CHUNK, chunks, event_viewers, named_ids
 
 # Arguments naming a piece whose row an event changes without the event being about it
@@ -37,7 +44,6 @@ CHANGED_PIECE_ARGS = ("returnedTo",)
 # ReceivableCancelled): its debtor sees every piece of the slot through that row, so a
 # reorg that takes the event away changes what the debtor sees of all of them.
 SLOT_DEBTOR_ARGS = ("slot", "debtor")
-PIECE, REQUEST, ROUND, SLOT = "piece", "request", "round", "slot"
 
 
 def _touched(
