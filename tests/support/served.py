@@ -107,6 +107,12 @@ def served_gateway(
         gateway = build_gateway(settings, deployment, engine=engine, keys=keys)
         try:
             with serving(create_app(gateway)) as url:
+                # The seed's last block indexed: its members are admitted in the read model
+                # before the first request (else a loaded machine's first one may be refused).
+                head = w3.eth.block_number
+                eventually(
+                    lambda: gateway.indexed_block >= head, what="the seed indexed", timeout=60
+                )
                 yield Served(
                     url=url,
                     seeded=seeded,
