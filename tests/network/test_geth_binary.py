@@ -12,6 +12,7 @@ import pytest
 
 from scfledger.network import geth
 from scfledger.network.geth import CliqueNetworkError, geth_binary
+from tests.support.waiting import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -104,3 +105,18 @@ def test_a_failed_build_is_reported_with_what_to_run(
     fake_checkout(tmp_path, monkeypatch, "exit 1\n")
     with pytest.raises(CliqueNetworkError, match=r"run scripts/build-geth\.sh"):
         geth_binary()
+
+
+def test_a_process_start_names_that_process_until_it_has_exited() -> None:
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        started = geth.process_start(child.pid)
+        assert started is not None
+        assert geth.process_start(child.pid) == started  # the same process, read again
+        assert geth.process_start(os.getpid()) not in (None, started)  # another one
+    finally:
+        child.terminate()
+    # Exited and not yet reaped: a zombie counts as exited.
+    eventually(lambda: geth.process_start(child.pid) is None, what="the child to exit")
+    assert child.wait() is not None
+    assert geth.process_start(child.pid) is None

@@ -56,6 +56,7 @@ from scfledger.network.geth import (
     create_sealer_key,
     geth_binary,
     is_geth_of,
+    process_start,
     rpc_call,
 )
 
@@ -389,25 +390,37 @@ class CliqueNetwork:
 
     def _stop(self, indices: list[int], timeout: float) -> None:
         pids = {i: pid for i in indices if (pid := self.pid(i)) is not None}
+        # Each process's start, to wait for that process itself: an exiting geth stops
+        # looking like its node's (its command line goes first) before it has exited.
+        started = {i: process_start(pid) for i, pid in pids.items()}
         for pid in pids.values():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for i, pid in pids.items():
-            if not self._wait_exit(i, deadline):
+            if not self._wait_exit(i, pid, started[i], deadline):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                self._wait_exit(i, time.monotonic() + 5)
+                self._wait_exit(i, pid, started[i], time.monotonic() + 5)
         for i in indices:
             self._procs.pop(i, None)
             (self.node_dir(i) / "geth.pid").unlink(missing_ok=True)
 
-    def _wait_exit(self, i: int, deadline: float) -> bool:
+    def _wait_exit(self, i: int, pid: int, started: int | None, deadline: float) -> bool:
+        """Whether node i's process `pid` (started at `started`) exited before `deadline`."""
+
+        def exited() -> bool:
+            proc = self._procs.get(i)
+            if proc is not None:  # a child of this process: reaped once it exits
+                return proc.poll() is not None
+            now = process_start(pid)
+            return now is None or now != started
+
         while time.monotonic() < deadline:
-            if self.pid(i) is None:
+            if exited():
                 return True
             time.sleep(0.1)
-        return self.pid(i) is None
+        return exited()
 
     # ------------------------------------------------------------- observing
 

@@ -93,6 +93,24 @@ def write_secret(path: Path, text: str) -> None:
         f.write(text)
 
 
+def process_start(pid: int) -> int | None:
+    """When process `pid` started (clock ticks after boot), or None once it has exited
+    (gone, or a zombie). Outside Linux: 0 while the pid exists. Two readings that differ
+    mean the pid now names another process."""
+    if not Path("/proc").is_dir():
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return None
+        return 0
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()  # from field 3 (the state) on
+    return None if fields[0] == "Z" else int(fields[19])  # field 22: starttime
+
+
 def is_geth_of(pid: int, node_dir: Path) -> bool:
     """Whether pid is alive and is the geth of node_dir (pid files can outlive processes
     and pids get reused)."""
