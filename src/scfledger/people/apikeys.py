@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from scfledger.db.apikeys import ApiKey
@@ -95,6 +95,15 @@ class Authenticated(NamedTuple):
     member: Member | None
 
 
+# Built once (every request asks): the key, its owner and its member, by the key's hash.
+_AUTHENTICATE = (
+    select(ApiKey, User, Member)
+    .join(User, User.id == ApiKey.user_id)
+    .outerjoin(Member, Member.address == ApiKey.address)
+    .where(ApiKey.key_hash == bindparam("key_hash"))
+)
+
+
 def authenticate(
     *, session: Session, key: str, now: datetime | None = None
 ) -> Authenticated | None:
@@ -103,12 +112,7 @@ def authenticate(
     commits)."""
     if not key.startswith(KEY_PREFIX) or len(key) > 128:
         return None
-    found = session.execute(  # one query: every request asks
-        select(ApiKey, User, Member)
-        .join(User, User.id == ApiKey.user_id)
-        .outerjoin(Member, Member.address == ApiKey.address)
-        .where(ApiKey.key_hash == hash_key(key))
-    ).one_or_none()
+    found = session.execute(_AUTHENTICATE, {"key_hash": hash_key(key)}).one_or_none()
     if found is None:
         return None
     row, user, member = found

@@ -212,12 +212,14 @@ _RECORDS = cast(Table, AuditRecord.__table__)
 # Built once: the statements every request's record sends, as Core statements with their
 # values as parameters (the ORM's bulk paths cost more per request than the writing).
 _READ_HEAD = select(_HEAD.c.last_id, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
 _INSERT_RECORD = insert(_RECORDS)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID)
 
 
 def _head(session: Session, *, lock: bool) -> tuple[int, str] | None:
-    row = session.execute(_READ_HEAD.with_for_update() if lock else _READ_HEAD).one_or_none()
+    # On the session's connection: the ORM's execution layer adds nothing to Core statements.
+    row = session.connection().execute(_LOCK_HEAD if lock else _READ_HEAD).one_or_none()
     return None if row is None else (row.last_id, row.hash)
 
 
@@ -236,8 +238,9 @@ def append_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditRe
     if not entries:
         return []
     head = _head(session, lock=True)
+    connection = session.connection()
     if head is None:  # a schema built without the migration's seed row
-        session.execute(insert(_HEAD), {"id": HEAD_ID, "last_id": 0, "hash": GENESIS})
+        connection.execute(insert(_HEAD), {"id": HEAD_ID, "last_id": 0, "hash": GENESIS})
         head = (0, GENESIS)
     last_id, prev_hash = head
     rows: list[dict[str, Any]] = []
@@ -246,8 +249,8 @@ def append_many(session: Session, entries: Sequence[AuditEntry]) -> list[AuditRe
         fields = _fields(entry, record_id=last_id, prev_hash=prev_hash)
         prev_hash = record_hash(fields)
         rows.append({**fields, "hash": prev_hash})
-    session.execute(_INSERT_RECORD, rows)
-    session.execute(_MOVE_HEAD, {"last_id": last_id, "hash": prev_hash})
+    connection.execute(_INSERT_RECORD, rows)
+    connection.execute(_MOVE_HEAD, {"last_id": last_id, "hash": prev_hash})
     return [AuditRecord(**row) for row in rows]  # as written (not in the session)
 
 

@@ -541,6 +541,27 @@ _FEED_PAGE = select(
 
 _FEED_HEAD = select(func.max(ChainEvent.id)).scalar_subquery()
 
+# Built once, with the cursor, the limit and the viewer as parameters: a statement built
+# per request costs its construction and its cache key, every page.
+_AUDITOR_PAGE = (
+    _FEED_PAGE.where(ChainEvent.id > bindparam("after"))
+    .order_by(ChainEvent.id)
+    .limit(bindparam("limit"))
+)
+# The page up to the newest row, and that row's id, in one statement: one snapshot, so
+# everything the page reads was committed with that row or before it.
+_VIEWER_PAGE = (
+    _FEED_PAGE.add_columns(_FEED_HEAD)
+    .join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
+    .where(
+        FeedVisibility.address == bindparam("address"),
+        FeedVisibility.event_id > bindparam("after"),
+        FeedVisibility.event_id <= _FEED_HEAD,
+    )
+    .order_by(FeedVisibility.event_id)
+    .limit(bindparam("limit"))
+)
+
 
 def list_events(
     session: Session, actor: Actor, *, after: int, limit: int
@@ -556,24 +577,12 @@ def list_events(
         found = [
             FeedRow._make(row)
             for row in connection.execute(
-                _FEED_PAGE.where(ChainEvent.id > after)
-                .order_by(ChainEvent.id)
-                .limit(min(limit, FEED_SCAN))
+                _AUDITOR_PAGE, {"after": after, "limit": min(limit, FEED_SCAN)}
             )
         ]
         return found, found[-1].id if found else after
-    # The page up to the newest row, and that row's id, in one statement: one snapshot, so
-    # everything the page reads was committed with that row or before it.
     rows = connection.execute(
-        _FEED_PAGE.add_columns(_FEED_HEAD)
-        .join(FeedVisibility, FeedVisibility.event_id == ChainEvent.id)
-        .where(
-            FeedVisibility.address == actor.address.lower(),
-            FeedVisibility.event_id > after,
-            FeedVisibility.event_id <= _FEED_HEAD,
-        )
-        .order_by(FeedVisibility.event_id)
-        .limit(limit)
+        _VIEWER_PAGE, {"address": actor.address.lower(), "after": after, "limit": limit}
     ).all()
     if not rows:  # nothing new: continue from here
         return [], after

@@ -16,10 +16,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from scfledger.api.deps import CurrentActor, GatewayDep
+from scfledger.api.fast_json import FastJSONResponse
 from scfledger.api.gateway import Gateway
 from scfledger.api.guard import GuardedRoute
 from scfledger.api.routes.common import AsciiDigits, parse_cursor
@@ -87,7 +88,7 @@ def feed(
     actor: CurrentActor,
     after: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500), AsciiDigits] = 100,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Visible events after the cursor, oldest first. Auditors see every event; anyone else
     an event of a set-off round it is a party to or proposed, else about a financing request
     it can read, else about a piece it can read (pieces of a receivable it does not deal
@@ -97,7 +98,7 @@ def feed(
     `next_cursor` comes back equal to `after`."""
     items, cursor = _page(gateway, actor, _feed_cursor(after), limit)
     # Written as JSON here: FastAPI would validate the page again, on another thread.
-    return JSONResponse({"items": items, "next_cursor": str(cursor)})
+    return FastJSONResponse({"items": items, "next_cursor": str(cursor)})
 
 
 @router.get(
