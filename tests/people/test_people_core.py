@@ -171,6 +171,7 @@ def test_a_disabled_user_cannot_sign_in_and_its_keys_stop(session: Session) -> N
         sign_in(session, "mia")
     assert apikeys.authenticate(session=session, key=key, now=NOW) is None
     users.enable(user)
+    session.commit()
     assert apikeys.authenticate(session=session, key=key, now=NOW) is not None
 
 
@@ -305,11 +306,18 @@ def test_a_key_carries_its_owner_scopes_and_expiry(session: Session) -> None:
     assert (row.name, row.scopes, row.user_id) == ("erp", ["read"], user.id)
     found = apikeys.authenticate(session=session, key=key, now=NOW)
     assert found is not None
-    assert found[1].id == user.id
-    assert aware(found[0].last_used_at or NOW - timedelta(days=9)) == NOW
-    # Used again within the minute: last_used_at is not rewritten.
+    assert (found.key_id, found.user_id, found.username) == (row.id, user.id, "mia")
+    assert (found.scopes, found.user_roles) == (frozenset({"read"}), frozenset({"maker"}))
+    assert found.member is None
+    session.refresh(row)
+    assert aware(row.last_used_at or NOW - timedelta(days=9)) == NOW
+    # Used again within the minute: last_used_at is not rewritten; after it, it is.
     apikeys.authenticate(session=session, key=key, now=NOW + timedelta(seconds=30))
+    session.refresh(row)
     assert aware(row.last_used_at or NOW) == NOW
+    apikeys.authenticate(session=session, key=key, now=NOW + timedelta(minutes=2))
+    session.refresh(row)
+    assert aware(row.last_used_at or NOW) == NOW + timedelta(minutes=2)
     assert apikeys.authenticate(session=session, key=key, now=NOW + timedelta(days=1)) is None
     with pytest.raises(ValueError, match="unknown scope"):
         apikeys.create_api_key(
@@ -322,14 +330,14 @@ def test_a_key_without_an_owner_belongs_to_the_service_account(session: Session)
     session.commit()
     found = apikeys.authenticate(session=session, key=key, now=NOW)
     assert found is not None
-    row, owner, _member = found
-    assert (owner.username, owner.kind, sorted(owner.roles)) == (
+    assert (found.username, found.user_kind, sorted(found.user_roles)) == (
         "service",
         "service",
         ["admin", "maker"],
     )
-    assert row.scopes == ["read", "write"]
+    assert found.scopes == {"read", "write"}
     with pytest.raises(InvalidCredentials):
         sign_in(session, "service", password="")  # a service account never signs in
-    row.revoked_at = NOW
+    session.query(ApiKey).one().revoked_at = NOW
+    session.commit()
     assert apikeys.authenticate(session=session, key=key, now=NOW) is None

@@ -91,23 +91,26 @@ def _key_actor(request: Request, gateway: Gateway, authorization: str | None) ->
         found = apikeys.authenticate(session=session, key=key.strip())
         if found is None:
             raise AuthenticationRequired("unknown, expired or revoked API key")
-        row, user, member = found
-        person = _person(
-            user,
+        person = Person(
+            user_id=found.user_id,
+            username=found.username,
+            participant=found.participant,
+            kind="service" if found.user_kind == "service" else "user",
+            roles=found.user_roles,
             credential="key",
-            credential_id=row.id,
-            scopes=frozenset(str(s) for s in row.scopes),
+            credential_id=found.key_id,
+            scopes=found.scopes,
         )
-        if member is None:  # not admitted, or an address stored in another case: look it up
+        if found.member is None:  # not admitted, or an address stored in another case
             actor = actor_for(
-                session, participant=row.participant, address=row.address, person=person
+                session, participant=found.participant, address=found.address, person=person
             )
         else:
             actor = member_actor(
-                member, participant=row.participant, address=row.address, person=person
+                found.member, participant=found.participant, address=found.address, person=person
             )
         session.commit()  # the key's last use
-    request.state.api_key_id = row.id
+    request.state.api_key_id = found.key_id
     return actor
 
 

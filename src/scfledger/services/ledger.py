@@ -25,6 +25,7 @@ from scfledger.db.projections import ChainEvent, Member
 from scfledger.exceptions import ActionForbidden, InvalidInput
 from scfledger.outbox.operation import OperationView
 from scfledger.outbox.pipeline import Pipeline
+from scfledger.people.apikeys import Standing
 from scfledger.people.person import Person
 
 BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -109,13 +110,14 @@ def actor_for(
 ) -> Actor:
     """The member behind a credential; a non-member can read nothing and act on nothing."""
     member = session.get(Member, to_checksum_address(address))
-    return member_actor(member, participant=participant, address=address, person=person)
+    standing = None if member is None else Standing(member.address, member.roles, member.status)
+    return member_actor(standing, participant=participant, address=address, person=person)
 
 
 def member_actor(
-    member: Member | None, *, participant: str, address: str, person: Person | None = None
+    member: Standing | None, *, participant: str, address: str, person: Person | None = None
 ) -> Actor:
-    """`actor_for` with the member row already read (None: not admitted)."""
+    """`actor_for` with the member's record already read (None: not admitted)."""
     if member is None:
         return Actor(
             participant=participant,
