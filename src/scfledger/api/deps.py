@@ -18,7 +18,7 @@ from scfledger.exceptions import (
     SessionExpired,
 )
 from scfledger.people import apikeys, sessions
-from scfledger.people.person import Person, session_scopes
+from scfledger.people.person import Person, session_scopes, user_kind
 from scfledger.people.users import roles_of
 from scfledger.services.ledger import Actor, actor_for, member_actor
 from scfledger.services.people import require_person, timeouts
@@ -48,7 +48,7 @@ def _person(user: User, *, credential: str, credential_id: str, scopes: frozense
         user_id=user.id,
         username=user.username,
         participant=user.participant,
-        kind="service" if user.kind == "service" else "user",
+        kind=user_kind(user.kind),
         roles=roles_of(user),
         credential="session" if credential == "session" else "key",
         credential_id=credential_id,
@@ -95,7 +95,7 @@ def _key_actor(request: Request, gateway: Gateway, authorization: str | None) ->
             user_id=found.user_id,
             username=found.username,
             participant=found.participant,
-            kind="service" if found.user_kind == "service" else "user",
+            kind=user_kind(found.user_kind),
             roles=found.user_roles,
             credential="key",
             credential_id=found.key_id,

@@ -1,5 +1,5 @@
-"""`FastJSONResponse`: a JSON answer encoded by orjson, for the routes that write large
-documents of plain JSON values themselves (the events feed, the member directory).
+"""`FastJSONResponse`: a JSON answer encoded by orjson, for a route that writes a large
+document of plain JSON values itself (the events feed's pages).
 
 orjson encodes a feed page about ten times faster than the standard library, and the bytes
 are the same JSON (UTF-8, no spaces). What orjson refuses, integers beyond 64 bits (a

@@ -146,7 +146,8 @@ def authenticate(
     flushed yet is not seen."""
     if not key.startswith(KEY_PREFIX) or len(key) > 128:
         return None
-    found = session.connection().execute(_AUTHENTICATE, {"key_hash": hash_key(key)}).one_or_none()
+    connection = session.connection()
+    found = connection.execute(_AUTHENTICATE, {"key_hash": hash_key(key)}).one_or_none()
     if found is None:
         return None
     (key_id, participant, address, scopes, revoked_at, expires_at, last_used_at) = found[:7]
@@ -157,7 +158,7 @@ def authenticate(
     if expires_at is not None and aware(expires_at) <= now:
         return None
     if last_used_at is None or now - aware(last_used_at) >= LAST_USED_EVERY:
-        session.connection().execute(_MARK_USED, {"key_id": key_id, "last_used_at": now})
+        connection.execute(_MARK_USED, {"key_id": key_id, "last_used_at": now})
     member = None if member_address is None else Standing(member_address, *found[13:])
     return Authenticated(
         key_id=key_id,

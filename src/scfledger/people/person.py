@@ -18,6 +18,11 @@ UserKind = Literal["user", "service"]
 Credential = Literal["session", "key"]
 
 
+def user_kind(stored: str) -> UserKind:
+    """A user row's kind as a person's: a service account, or else a user."""
+    return "service" if stored == "service" else "user"
+
+
 @dataclass(frozen=True)
 class Person:
     """The person (or service account) behind a request, and what its credential allows."""
