@@ -287,7 +287,7 @@ def settle(api: Served, timeout: float = 120) -> None:
     cores from the node under the raw side, or from the gateway under the API side)."""
     gateway = api.gateway
     assert gateway is not None, "served in this process"
-    head = connect(api.chain_url).eth.block_number
+    head = int(api.rpc("eth_blockNumber"), 16)
     deadline = time.monotonic() + timeout
     while gateway.indexed_block < head:
         assert time.monotonic() < deadline, f"indexed {gateway.indexed_block} of {head}"
@@ -496,14 +496,12 @@ def main() -> None:
                     f"{mode} pair {pair}: {rate.side}: {rate.rate:,.0f} ops/s "
                     f"({rate.rate / raw.rate:.0%} of raw)"
                 )
-                if pair < args.pairs:
-                    continue
-                # The timeline and the stages of each mode's last pair.
-                breakdowns.append((rate.side, stages.snapshot(), ops))
-                sent = stages.last_end.get(SEND_STAGE)
-                if sent is not None:
-                    marks["last eth_sendRawTransaction batch answered"] = sent
-                timelines.append((rate.side, timeline(engine, cores, since, marks, blocks.seen)))
+            # The timeline and the stages of each mode's last pair.
+            breakdowns.append((rate.side, stages.snapshot(), ops))
+            sent = stages.last_end.get(SEND_STAGE)
+            if sent is not None:
+                marks["last eth_sendRawTransaction batch answered"] = sent
+            timelines.append((rate.side, timeline(engine, cores, since, marks, blocks.seen)))
         stages.restore()
         engine.dispose()
     db = "postgresql" if args.postgres else "sqlite"
