@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from scfledger.db import json_loads
+
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
@@ -26,7 +28,8 @@ def create_db_engine(url: str, *, pool_size: int = 20) -> Engine:
 
     SQLite: WAL journal, and every transaction starts with ``BEGIN IMMEDIATE``, so write
     transactions are serialized across threads and processes (SQLite's equivalent of the
-    row locks taken on PostgreSQL). PostgreSQL: a pool with pre-ping.
+    row locks taken on PostgreSQL). PostgreSQL: a pool with pre-ping. Both read JSON
+    columns with `db.json_loads.loads`.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -39,11 +42,18 @@ def create_db_engine(url: str, *, pool_size: int = 20) -> Engine:
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             pool_size=pool_size,
             max_overflow=pool_size,
+            json_deserializer=json_loads.loads,
         )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        json_deserializer=json_loads.loads,
+    )
 
 
 def _private_files(database: Path) -> None:
