@@ -18,7 +18,9 @@ read by every participant in turn from C client threads (httpx, one connection e
 process of their own (not competing for the server's interpreter), for each C of
 `--clients`; every answer must be 200. Latency is from request to complete response at the
 client. The baseline is `GET /healthz` through the same server in the same run, just
-before.
+before. Each row also gives the CPU a request cost the server's processes and the
+PostgreSQL server started here (`bench/cpu.py`, from /proc): on two cores shared with
+the clients, a steadier figure than a percentile of latency to compare two versions by.
 
 With `--workers N` the app is served as `scf serve --workers N` serves it: N uvicorn worker
 processes under its supervisor, each with its own gateway (its loops off, as above), on
@@ -52,11 +54,13 @@ from fastapi import FastAPI
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from uvicorn.supervisors import Multiprocess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.cpu import postmaster, tree_cpu
 from bench.risk import NOW, address, build, database, percentile, synthetic_hash
 
 from scfledger.api.app import create_app, ready_to_serve
@@ -276,9 +280,16 @@ def enrol(engine: Engine) -> list[Participant]:
 VALUE_DECIMALS = 2  # the synthetic book's amounts are minor units (fen, cents)
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    cpu: Callable[[], float]  # seconds of CPU the server's processes have used so far
+
+
 @contextmanager
-def serve(engine: Engine, directory: Path) -> Iterator[str]:
-    """The real app over the database, its gateway's web3 on an idle anvil node."""
+def serve(engine: Engine, directory: Path) -> Iterator[Server]:
+    """The real app over the database, its gateway's web3 on an idle anvil node; its CPU
+    is this process's (the clients and the node are processes of their own)."""
     with anvil_node() as chain_url:
         gateway = build_gateway(
             Settings(chain_url=chain_url),
@@ -291,7 +302,7 @@ def serve(engine: Engine, directory: Path) -> Iterator[str]:
         app = create_app(gateway, run_workers=False)
         ready_to_serve(app)  # as `scf serve` does before serving
         with serving(app) as url:
-            yield url
+            yield Server(url, lambda: tree_cpu(os.getpid(), descendants=False))
 
 
 WORKER_ENV = "BENCH_API_READS_SERVER"  # JSON: what each worker process serves
@@ -322,7 +333,9 @@ def run_workers(port: int, workers: int, listener: str) -> None:
 
 
 @contextmanager
-def serve_workers(database_url: str, directory: Path, workers: int, listener: str) -> Iterator[str]:
+def serve_workers(
+    database_url: str, directory: Path, workers: int, listener: str
+) -> Iterator[Server]:
     """The real app in `workers` processes (as `scf serve --workers N`), on the listener
     `scf serve` uses (`nodelay`) or on uvicorn's own (`uvicorn`, Nagle left on)."""
     with anvil_node() as chain_url:
@@ -342,7 +355,7 @@ def serve_workers(database_url: str, directory: Path, workers: int, listener: st
         try:
             # /healthz: /readyz would wait for the indexer these workers do not run.
             wait_ready(url, server, 60, path="/healthz")
-            yield url
+            yield Server(url, partial(tree_cpu, server.pid))
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(30)
@@ -353,6 +366,8 @@ class Result:
     endpoint: str
     clients: int
     latencies: dict[str, list[float]]  # participant name -> ms
+    server_cpu: float | None = None  # ms of the server's CPU per request
+    database_cpu: float | None = None  # ms of PostgreSQL's CPU per request
 
     @property
     def all(self) -> list[float]:
@@ -411,12 +426,16 @@ def row_counts(engine: Engine) -> dict[str, int]:
         }  # fmt: skip
 
 
+def _cpu(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms:.2f}"
+
+
 def report(console: Console, results: list[Result], baseline: Result, by_participant: bool) -> None:
     base_p50, base_p99 = statistics.median(baseline.all), percentile(baseline.all, 0.99)
     clients = baseline.clients
     table = Table(title=f"REST API reads, {clients} concurrent client(s), PostgreSQL")
     for column in ("endpoint", "count", "p50 ms", "p99 ms", "mean ms", "max ms", "p50 / base",
-                   "p99 / base", "slowest p99"):  # fmt: skip
+                   "p99 / base", "slowest p99", "server CPU", "db CPU"):  # fmt: skip
         table.add_column(column, justify="left" if column == "endpoint" else "right")
     for result in [baseline, *results]:
         samples = result.all
@@ -432,8 +451,14 @@ def report(console: Console, results: list[Result], baseline: Result, by_partici
             f"{statistics.median(samples) / base_p50:.1f}x",
             f"{p99 / base_p99:.1f}x",
             f"{worst} {percentile(result.latencies[worst], 0.99):.1f}",
+            _cpu(result.server_cpu),
+            _cpu(result.database_cpu),
         )
     console.print(table)
+    console.print(
+        "server CPU, db CPU: ms of CPU per request used by the server's processes and by "
+        "PostgreSQL's (user and system, from /proc), while the clients read"
+    )
     if not by_participant:
         return
     detail = Table(title=f"p99 ms by participant, {clients} client(s)")
@@ -489,15 +514,25 @@ def main() -> None:
             else serve_workers(url, Path(tmp), args.workers, args.listener)
         )
         with (
-            serving as api,
+            serving as server,
             # The clients run in a process of their own: not in the server's interpreter.
             ProcessPoolExecutor(
-                1, get_context("spawn"), initializer=_start_client, initargs=(api, people)
+                1, get_context("spawn"), initializer=_start_client, initargs=(server.url, people)
             ) as client,
         ):
+            database_server = postmaster(make_url(url).port or 5432)
+
+            def database_cpu() -> float:
+                return 0.0 if database_server is None else tree_cpu(database_server)
 
             def run(index: int, requests: int, clients: int) -> Result:
-                return client.submit(measure, index, requests, clients).result()
+                """The reads, and the CPU they cost the server and PostgreSQL per request."""
+                before = (server.cpu(), database_cpu())
+                result = client.submit(measure, index, requests, clients).result()
+                result.server_cpu = (server.cpu() - before[0]) * 1000 / requests
+                if database_server is not None:
+                    result.database_cpu = (database_cpu() - before[1]) * 1000 / requests
+                return result
 
             chosen = [
                 i for i in range(1, len(ALL)) if args.only is None or args.only in ALL[i].name
